@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { configSchema, type Config } from './schema.js';
+
+/** Environment variable → path in the config object. Kept as a table so the README can be checked against it. */
+export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
+  ARIADNE_HTTP_PORT: ['http', 'port'],
+  ARIADNE_HTTP_HOST: ['http', 'host'],
+  ARIADNE_PUBLIC_URL: ['http', 'publicUrl'],
+  ARIADNE_DB_URL: ['db', 'url'],
+  ARIADNE_ARI_URL: ['ari', 'urls'],
+  ARIADNE_ARI_USER: ['ari', 'user'],
+  ARIADNE_ARI_PASSWORD: ['ari', 'password'],
+  ARIADNE_ARI_APP: ['ari', 'app'],
+  ARIADNE_AMI_URL: ['ami', 'urls'],
+  ARIADNE_STORAGE_URL: ['storage', 'url'],
+  ARIADNE_STORAGE_REPLICA_URLS: ['storage', 'replicaUrls'],
+  ARIADNE_RECORDING_MASTER_KEY: ['storage', 'masterKey'],
+  ARIADNE_CRM_URL: ['crm', 'url'],
+  ARIADNE_CRM_TIMEOUT_MS: ['crm', 'timeoutMs'],
+  ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
+  ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
+  ARIADNE_DEMO_SEED: ['demo', 'seed'],
+  ARIADNE_LOG_LEVEL: ['log', 'level'],
+  ARIADNE_INSTANCE_ID: ['instanceId'],
+};
+
+const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls']);
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+type Tree = { [key: string]: unknown };
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = typeof next === 'object' && next !== null ? (next as Tree) : (node[key] = {} as Tree);
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function envNameFor(path: readonly PropertyKey[]): string {
+  const joined = path.map(String).join('.');
+  const hit = Object.entries(ENV_VARS).find(([, p]) => joined === p.join('.') || joined.startsWith(`${p.join('.')}.`));
+  return hit ? hit[0] : joined;
+}
+
+/**
+ * Reads the configuration from a file (ARIADNE_CONFIG) and the environment. Never throws: every problem becomes
+ * one line naming the setting, so start-up can print them all and exit.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const problems: string[] = [];
+  let tree: Tree = { http: {}, db: {}, ari: {}, ami: {}, storage: {}, crm: {}, telephony: {}, demo: {}, log: {} };
+
+  const file = env.ARIADNE_CONFIG;
+  if (file) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        problems.push(`ARIADNE_CONFIG: ${file} must hold a JSON object`);
+      } else {
+        tree = { ...tree, ...(parsed as Tree) };
+      }
+    } catch (err) {
+      problems.push(`ARIADNE_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = LIST_PATHS.has(path.join('.')) ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+    setPath(tree, path, value);
+  }
+
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${envNameFor(issue.path)}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !result.success) return { ok: false, problems };
+
+  const config = result.data;
+  if (config.ami.urls.length > 0 && config.ami.urls.length !== config.ari.urls.length) {
+    return { ok: false, problems: ['ARIADNE_AMI_URL: give one AMI URL per ARI URL, in the same order'] };
+  }
+  return { ok: true, config: { ...config, instanceId: config.instanceId ?? `${hostname()}-${process.pid}` } };
+}
+
+/** For tests and tools: the defaults plus overrides, throwing on a bad value. */
+export function testConfig(overrides: Partial<Record<keyof typeof ENV_VARS, string>> = {}): Config {
+  const result = loadConfig({ ...overrides } as NodeJS.ProcessEnv);
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  return result.config;
+}
+

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The typed configuration. Every value has a documented environment variable (ARIADNE_ prefix) and may also
+ * come from a JSON config file named by ARIADNE_CONFIG; the environment wins over the file.
+ */
+
+const dbUrl = z
+  .string()
+  .refine((v) => /^mysql:\/\/[^/]+\/[A-Za-z0-9_$]+/.test(v) || /^sqlite:.+/.test(v), {
+    message: 'must be mysql://user:pass@host:port/database or sqlite:path',
+  });
+
+const httpUrl = z.string().refine((v) => /^https?:\/\/[^\s]+$/.test(v), { message: 'must be an http(s):// URL' });
+const amiUrl = z.string().refine((v) => /^tcp:\/\/[^:@\s]+:[^@\s]*@[^:\s]+:\d+\/?$/.test(v), {
+  message: 'must be tcp://user:secret@host:port',
+});
+const storageUrl = z.string().refine((v) => /^file:.+/.test(v) || /^s3:\/\/[^\s]+$/.test(v), {
+  message: 'must be file:path or s3://bucket[/prefix]?endpoint=...',
+});
+
+export const configSchema = z.object({
+  http: z.object({
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('0.0.0.0'),
+    /** Public base URL used in links (signed recording links, webhooks). */
+    publicUrl: httpUrl.optional(),
+  }),
+  db: z.object({
+    url: dbUrl.default('sqlite:./data/ariadne.sqlite'),
+  }),
+  ari: z.object({
+    /** One or more comma-separated node URLs; absent = demo mode on the built-in simulator. */
+    urls: z.array(httpUrl).default([]),
+    user: z.string().min(1).default('ariadne'),
+    password: z.string().min(1).default('ariadne'),
+    app: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('ariadne'),
+  }),
+  ami: z.object({
+    urls: z.array(amiUrl).default([]),
+  }),
+  storage: z.object({
+    url: storageUrl.default('file:./data/recordings'),
+    /** Further targets recordings are copied to (three-site backup). */
+    replicaUrls: z.array(storageUrl).default([]),
+    /** Master key for envelope encryption: base64 of 32 bytes, optionally "keyId:base64". */
+    masterKey: z.string().optional(),
+  }),
+  crm: z.object({
+    url: httpUrl.optional(),
+    timeoutMs: z.coerce.number().int().min(10).max(10_000).default(300),
+  }),
+  telephony: z.object({
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as CN or US').default('CN'),
+  }),
+  demo: z.object({
+    /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */
+    callsPerMinute: z.coerce.number().min(0).max(6000).default(6),
+    seed: z.coerce.boolean().default(true),
+  }),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }),
+  instanceId: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;

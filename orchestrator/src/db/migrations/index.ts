@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as m0001 from './0001_core.js';
+
+/**
+ * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
+ * Append new ones at the end; never edit one that has shipped.
+ */
+const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [['0001_core', m0001]];
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => migrations.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = migrations.find(([n]) => n === name);
+    if (!found) throw new Error(`unknown migration ${name}`);
+    return found[1];
+  },
+};
