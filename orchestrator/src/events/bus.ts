@@ -1,0 +1,42 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * The internal event bus: domain modules publish what happened, the API layer pushes it over WebSocket to
+ * agents (their own events), supervisors and wallboards. Publishing never throws and never waits for listeners.
+ */
+export interface BusEvents {
+  /** Screen pop: sent to the agent the call is offered to. `customer` is the CRM card (null when unknown). */
+  'call.offered': { callId: string; agentId: number; queueId: number; caller: string; customer: unknown; ivr: Record<string, string> };
+  'call.connected': { callId: string; agentId: number; queueId: number };
+  'call.ended': { callId: string; agentId: number | null; queueId: number | null; disposition: string };
+  /** Every call state change (for the wallboard and supervisors). */
+  'call.state': { callId: string; from: string | null; to: string; queueId: number | null; agentId: number | null; at: Date };
+  'agent.state': { agentId: number; state: string; reason: string | null; since: Date };
+  'queue.changed': { queueId: number };
+}
+
+export type BusEventName = keyof BusEvents;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    // Many API sockets may listen; a listener count warning would only be noise.
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish<K extends BusEventName>(name: K, payload: BusEvents[K]): void {
+    for (const listener of this.emitter.listeners(name)) {
+      try {
+        (listener as (p: BusEvents[K]) => void)(payload);
+      } catch {
+        // A broken subscriber must not break the call path.
+      }
+    }
+  }
+
+  subscribe<K extends BusEventName>(name: K, listener: (payload: BusEvents[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}
