@@ -1,0 +1,11 @@
+export type Role = 'admin' | 'supervisor' | 'agent';
+
+/** The authenticated principal the auth middleware puts on `res.locals.user` for every /api route. */
+export interface AuthUser {
+  readonly id: number;
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: Role;
+  /** The agents row bound to this user, if any (agents see only their own calls, tickets and recordings). */
+  readonly agentId: number | null;
+}
