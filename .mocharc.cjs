@@ -1,7 +1,6 @@
 'use strict';
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: ['orchestrator/test/**/*.test.ts'],
   reporter: './scripts/mocha-summary-reporter.cjs',
   require: ['./orchestrator/test/support/env.ts'],
   timeout: 20000,

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 
 const args = process.argv.slice(2);
+if (!args.some((a) => !a.startsWith('-'))) args.push('orchestrator/test/**/*.test.ts');
 const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
 child.stdout.on('data', (chunk) => {
