@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { logger } from '../logger.js';
 import { migrationSource } from './migrations/index.js';
+
+// knex prints to the console by default; its notices belong in the structured log. Connection failures are
+// reported by the caller (connectDb) as one clear line, so knex's own copy is debug noise.
+const knexLog = {
+  warn: (msg: unknown) => logger.debug({ knex: String(msg) }, 'knex warning'),
+  error: (msg: unknown) => logger.debug({ knex: String(msg) }, 'knex error'),
+  deprecate: (method: string, alternative: string) => logger.debug({ method, alternative }, 'knex deprecation'),
+  debug: (msg: unknown) => logger.trace({ knex: String(msg) }, 'knex debug'),
+};
 
 export type Db = Knex;
 export type DbDialect = 'mysql' | 'sqlite';
@@ -19,6 +29,7 @@ export function createDb(url: string, options: { pool?: { min: number; max: numb
       client: 'better-sqlite3',
       connection: { filename: file },
       useNullAsDefault: true,
+      log: knexLog,
       pool: {
         min: 1,
         max: 1,
@@ -44,6 +55,7 @@ export function createDb(url: string, options: { pool?: { min: number; max: numb
     } as Knex.MySql2ConnectionConfig & { uri: string },
     pool: options.pool ?? { min: 0, max: 20 },
     acquireConnectionTimeout: 10_000,
+    log: knexLog,
   });
 }
 

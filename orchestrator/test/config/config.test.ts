@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { connectDb, redactUrl } from '../../src/db/connect.js';
+
+describe('configuration', () => {
+  it('has working defaults for a newcomer (SQLite, simulator, port 8080)', () => {
+    const result = loadConfig({});
+    expect(result.ok).to.equal(true);
+    if (!result.ok) return;
+    expect(result.config.http.port).to.equal(8080);
+    expect(result.config.db.url).to.equal('sqlite:./data/ariadne.sqlite');
+    expect(result.config.ari.urls).to.deep.equal([]);
+    expect(result.config.ari.app).to.equal('ariadne');
+    expect(result.config.storage.url).to.equal('file:./data/recordings');
+  });
+
+  it('reads ARIADNE_ variables, lists included', () => {
+    const result = loadConfig({
+      ARIADNE_HTTP_PORT: '9090',
+      ARIADNE_DB_URL: 'mysql://u:p@db:3306/ariadne',
+      ARIADNE_ARI_URL: 'http://a1:8088, http://a2:8088',
+      ARIADNE_AMI_URL: 'tcp://ami:s@a1:5038,tcp://ami:s@a2:5038',
+    });
+    expect(result.ok).to.equal(true);
+    if (!result.ok) return;
+    expect(result.config.http.port).to.equal(9090);
+    expect(result.config.ari.urls).to.deep.equal(['http://a1:8088', 'http://a2:8088']);
+    expect(result.config.ami.urls).to.have.length(2);
+  });
+
+  it('gives one line per bad value, naming the variable', () => {
+    const result = loadConfig({ ARIADNE_HTTP_PORT: 'eighty', ARIADNE_DB_URL: 'postgres://x/y', ARIADNE_ARI_URL: 'ftp://x' });
+    expect(result.ok).to.equal(false);
+    if (result.ok) return;
+    expect(result.problems).to.have.length(3);
+    expect(result.problems.some((p) => p.startsWith('ARIADNE_HTTP_PORT:'))).to.equal(true);
+    expect(result.problems.some((p) => p.startsWith('ARIADNE_DB_URL:') && p.includes('mysql://'))).to.equal(true);
+    expect(result.problems.some((p) => p.startsWith('ARIADNE_ARI_URL:'))).to.equal(true);
+    for (const p of result.problems) expect(p).to.not.include('\n');
+  });
+
+  it('reads a config file, with the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ariadne-cfg-'));
+    const file = join(dir, 'ariadne.json');
+    writeFileSync(file, JSON.stringify({ http: { port: 7000 }, telephony: { defaultCountry: 'US' } }));
+    const result = loadConfig({ ARIADNE_CONFIG: file, ARIADNE_DEFAULT_COUNTRY: 'DE' });
+    expect(result.ok && result.config.http.port).to.equal(7000);
+    expect(result.ok && result.config.telephony.defaultCountry).to.equal('DE');
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ not json');
+    const bad = loadConfig({ ARIADNE_CONFIG: broken });
+    expect(bad.ok).to.equal(false);
+    expect(!bad.ok && bad.problems[0]).to.match(/^ARIADNE_CONFIG: cannot read/);
+  });
+
+  it('refuses AMI URLs that do not pair with ARI nodes', () => {
+    const result = loadConfig({ ARIADNE_ARI_URL: 'http://a1:8088', ARIADNE_AMI_URL: 'tcp://a:b@h:5038,tcp://a:b@h2:5038' });
+    expect(result.ok).to.equal(false);
+  });
+});
+
+describe('database connection errors', () => {
+  it('names the setting and hides the password when MySQL is unreachable', async () => {
+    let message = '';
+    try {
+      await connectDb('mysql://root:hunter2@127.0.0.1:1/ariadne', 3000);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/^ARIADNE_DB_URL: cannot connect to mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/ariadne: /);
+    expect(message).to.not.include('hunter2');
+    expect(message).to.not.include('\n');
+  });
+
+  it('names the setting when the database does not exist', async () => {
+    let message = '';
+    try {
+      await connectDb('mysql://root@127.0.0.1:3306/ariadne_no_such_db_here', 5000);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/^ARIADNE_DB_URL: cannot connect to .*Unknown database/);
+  });
+
+  it('redacts credentials', () => {
+    expect(redactUrl('mysql://u:secret@h:1/d')).to.equal('mysql://u:***@h:1/d');
+    expect(redactUrl('sqlite:./x.sqlite')).to.equal('sqlite:./x.sqlite');
+  });
+});
