@@ -1,0 +1,156 @@
+import type { Db } from '../db/knex.js';
+import { parseJson, toDate } from '../db/time.js';
+import { validateFlow, type FlowDocument, type FlowIssue } from './schema.js';
+
+/** A flow problem the API can show as-is: a code plus, for invalid documents, every issue with its path. */
+export class FlowError extends Error {
+  constructor(
+    readonly code: 'invalid' | 'not_found' | 'no_previous_version',
+    message: string,
+    readonly issues: readonly FlowIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'FlowError';
+  }
+}
+
+export interface FlowVersionInfo {
+  readonly flowId: number;
+  readonly name: string;
+  readonly version: number;
+  readonly published: boolean;
+  readonly createdBy: string | null;
+  readonly createdAt: Date | null;
+}
+
+export interface PublishedFlow {
+  readonly flowId: number;
+  readonly name: string;
+  readonly version: number;
+  readonly document: FlowDocument;
+}
+
+/**
+ * Versioned flows: every save is a new immutable version; `published_version` says which one callers hear.
+ * Publishing re-validates, so a document that became invalid (e.g. schema tightened) is never put live.
+ */
+export class FlowRepository {
+  private readonly didCache = new Map<string, { value: PublishedFlow | null; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly cacheTtlMs = 5_000,
+  ) {}
+
+  /** Validates and stores a new version (creating the flow on first save). Does not publish. */
+  async saveVersion(name: string, document: unknown, createdBy: string | null = null, description?: string): Promise<FlowVersionInfo> {
+    const result = validateFlow(document);
+    if (!result.ok) throw new FlowError('invalid', `flow "${name}" is invalid: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, result.issues);
+    return this.db.transaction(async (trx) => {
+      let flow = await trx('ivr_flows').where({ name }).forUpdate().first('id', 'published_version');
+      if (!flow) {
+        const [id] = await trx('ivr_flows').insert({ name, description: description ?? null });
+        flow = { id: Number(id), published_version: null };
+      }
+      const last = await trx('ivr_flow_versions').where({ flow_id: flow.id }).max({ v: 'version' }).first();
+      const version = Number(last?.v ?? 0) + 1;
+      const createdAt = new Date();
+      await trx('ivr_flow_versions').insert({ flow_id: flow.id, version, document: JSON.stringify(result.flow), created_by: createdBy, created_at: createdAt });
+      await trx('ivr_flows').where({ id: flow.id }).update({ updated_at: createdAt });
+      return { flowId: Number(flow.id), name, version, published: false, createdBy, createdAt };
+    });
+  }
+
+  async publish(name: string, version: number): Promise<void> {
+    const flow = await this.db('ivr_flows').where({ name }).first('id');
+    if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
+    const row = await this.db('ivr_flow_versions').where({ flow_id: flow.id, version }).first('document');
+    if (!row) throw new FlowError('not_found', `flow "${name}" has no version ${version}`);
+    const result = validateFlow(parseJson<unknown>(row.document, null));
+    if (!result.ok) throw new FlowError('invalid', `flow "${name}" version ${version} is invalid`, result.issues);
+    await this.db('ivr_flows').where({ id: flow.id }).update({ published_version: version, updated_at: new Date() });
+    this.didCache.clear();
+  }
+
+  /** Saves and publishes in one step (seeding, simple admin edits). */
+  async saveAndPublish(name: string, document: unknown, createdBy: string | null = null, description?: string): Promise<FlowVersionInfo> {
+    const saved = await this.saveVersion(name, document, createdBy, description);
+    await this.publish(name, saved.version);
+    return { ...saved, published: true };
+  }
+
+  /** Publishes the newest version older than the published one. */
+  async rollback(name: string): Promise<number> {
+    const flow = await this.db('ivr_flows').where({ name }).first('id', 'published_version');
+    if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
+    const current = flow.published_version == null ? Number.MAX_SAFE_INTEGER : Number(flow.published_version);
+    const prev = await this.db('ivr_flow_versions').where({ flow_id: flow.id }).where('version', '<', current).max({ v: 'version' }).first();
+    if (prev?.v == null) throw new FlowError('no_previous_version', `flow "${name}" has no version before ${current}`);
+    await this.publish(name, Number(prev.v));
+    return Number(prev.v);
+  }
+
+  async versions(name: string): Promise<FlowVersionInfo[]> {
+    const flow = await this.db('ivr_flows').where({ name }).first('id', 'published_version');
+    if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
+    const rows = await this.db('ivr_flow_versions').where({ flow_id: flow.id }).orderBy('version', 'desc').select('version', 'created_by', 'created_at');
+    return rows.map((r: Record<string, unknown>) => ({
+      flowId: Number(flow.id),
+      name,
+      version: Number(r.version),
+      published: Number(r.version) === Number(flow.published_version),
+      createdBy: (r.created_by as string | null) ?? null,
+      createdAt: toDate(r.created_at),
+    }));
+  }
+
+  async getVersion(name: string, version: number): Promise<FlowDocument | null> {
+    const row = await this.db('ivr_flow_versions as v')
+      .join('ivr_flows as f', 'f.id', 'v.flow_id')
+      .where({ 'f.name': name, 'v.version': version })
+      .first('v.document');
+    return row ? parseJson<FlowDocument | null>(row.document, null) : null;
+  }
+
+  async getPublished(name: string): Promise<PublishedFlow | null> {
+    const row = await this.db('ivr_flows as f')
+      .join('ivr_flow_versions as v', function join() {
+        this.on('v.flow_id', '=', 'f.id').andOn('v.version', '=', 'f.published_version');
+      })
+      .where('f.name', name)
+      .first('f.id', 'f.name', 'v.version', 'v.document');
+    return row ? toPublished(row) : null;
+  }
+
+  /** The published flow for a DID (the Stasis argument), or null when the DID has none. Cached briefly. */
+  async forDid(did: string): Promise<PublishedFlow | null> {
+    const hit = this.didCache.get(did);
+    if (hit && Date.now() - hit.at < this.cacheTtlMs) return hit.value;
+    const row = await this.db('dids as d')
+      .join('ivr_flows as f', 'f.id', 'd.ivr_flow_id')
+      .join('ivr_flow_versions as v', function join() {
+        this.on('v.flow_id', '=', 'f.id').andOn('v.version', '=', 'f.published_version');
+      })
+      .where('d.number', did)
+      .first('f.id', 'f.name', 'v.version', 'v.document');
+    const value = row ? toPublished(row) : null;
+    this.didCache.set(did, { value, at: Date.now() });
+    return value;
+  }
+
+  async mapDid(number: string, flowName: string, description?: string): Promise<void> {
+    const flow = await this.db('ivr_flows').where({ name: flowName }).first('id');
+    if (!flow) throw new FlowError('not_found', `no flow named "${flowName}"`);
+    const existing = await this.db('dids').where({ number }).first('id');
+    if (existing) await this.db('dids').where({ id: existing.id }).update({ ivr_flow_id: flow.id, description: description ?? null });
+    else await this.db('dids').insert({ number, ivr_flow_id: flow.id, description: description ?? null });
+    this.didCache.delete(number);
+  }
+}
+
+function toPublished(row: Record<string, unknown>): PublishedFlow | null {
+  // A stored document is re-validated on load: defaults are applied and a corrupt row never reaches a caller.
+  const result = validateFlow(parseJson<unknown>(row.document, null));
+  if (!result.ok) return null;
+  return { flowId: Number(row.id), name: String(row.name), version: Number(row.version), document: result.flow };
+}

@@ -1,0 +1,89 @@
+import type { Db } from '../db/knex.js';
+import { parseJson, toDate } from '../db/time.js';
+
+/** Open spans of a day: [["09:00","18:00"], ...] in the business hours' own time zone. */
+export type Spans = ReadonlyArray<readonly [string, string]>;
+
+export interface BusinessHours {
+  readonly name: string;
+  readonly timezone: string;
+  readonly weekly: Readonly<Record<string, Spans>>;
+  /** ISO day (local) → open spans; an empty array = closed all day. */
+  readonly holidays: ReadonlyMap<string, Spans>;
+}
+
+export type HoursState = 'open' | 'closed' | 'holiday';
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/** Local calendar day, weekday and minute of the day of `at` in `timezone`. */
+export function localTime(at: Date, timezone: string): { day: string; weekday: (typeof DAYS)[number]; minutes: number } {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  const weekday = get('weekday').slice(0, 3).toLowerCase() as (typeof DAYS)[number];
+  return { day: `${get('year')}-${get('month')}-${get('day')}`, weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+}
+
+function toMinutes(hhmm: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+}
+
+function inSpans(spans: Spans, minutes: number): boolean {
+  // An end of "24:00" (or earlier than the start) means "until midnight".
+  return spans.some(([from, to]) => {
+    const a = toMinutes(from);
+    let b = toMinutes(to);
+    if (!(b > a)) b = 24 * 60;
+    return minutes >= a && minutes < b;
+  });
+}
+
+export function hoursState(hours: BusinessHours, at: Date): HoursState {
+  const local = localTime(at, hours.timezone);
+  const holiday = hours.holidays.get(local.day);
+  if (holiday) return inSpans(holiday, local.minutes) ? 'open' : 'holiday';
+  return inSpans(hours.weekly[local.weekday] ?? [], local.minutes) ? 'open' : 'closed';
+}
+
+/** Loads business hours by name with a short cache; hours edited in the admin UI apply within ttlMs. */
+export class BusinessHoursStore {
+  private readonly cache = new Map<string, { value: BusinessHours | null; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 10_000,
+  ) {}
+
+  async get(name: string): Promise<BusinessHours | null> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    const row = await this.db('business_hours').where({ name }).first('id', 'name', 'timezone', 'weekly');
+    let value: BusinessHours | null = null;
+    if (row) {
+      const days = await this.db('holidays').where({ business_hours_id: row.id }).select('day', 'open_spans');
+      const holidays = new Map<string, Spans>();
+      for (const d of days) {
+        const key = typeof d.day === 'string' ? d.day.slice(0, 10) : (toDate(d.day)?.toISOString().slice(0, 10) ?? '');
+        holidays.set(key, parseJson<Spans>(d.open_spans, []));
+      }
+      value = { name: row.name, timezone: row.timezone, weekly: parseJson(row.weekly, {}), holidays };
+    }
+    this.cache.set(name, { value, at: Date.now() });
+    return value;
+  }
+
+  async state(name: string, at: Date): Promise<HoursState | null> {
+    const hours = await this.get(name);
+    return hours ? hoursState(hours, at) : null;
+  }
+}
