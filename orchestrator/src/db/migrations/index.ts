@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_core.js';
+import * as m0003 from './0003_calls.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
  * Append new ones at the end; never edit one that has shipped.
  */
-const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [['0001_core', m0001]];
+const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['0001_core', m0001],
+  ['0003_calls', m0003],
+];
 
 export const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => migrations.map(([name]) => name),
