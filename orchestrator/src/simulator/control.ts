@@ -1,0 +1,175 @@
+/**
+ * The simulator's control surface: what the outside world (callers, phones, the network) does to the fake
+ * Asterisk. The same operations are offered in-process (tests) and over HTTP under `/_sim/` (demos, load runs).
+ */
+import type { Engine, EndpointBehaviour, EngineStats } from './engine.js';
+import { AriError, badRequest, notFound } from './errors.js';
+import type { EndpointJson } from './model.js';
+
+export interface CallScriptStep {
+  /** Milliseconds after the call enters the app. */
+  atMs: number;
+  dtmf?: string;
+  hangup?: boolean;
+}
+
+export interface PlaceCallInput {
+  from: string;
+  to: string;
+  trunk?: string;
+  callerName?: string;
+  /** Stasis app to enter; defaults to the simulator's `--app`. */
+  app?: string;
+  channelId?: string;
+  /** Caller behaviour: DTMF and hangup at given times. */
+  script?: CallScriptStep[];
+  /** Shorthand for a final `{ atMs, hangup: true }` step (abandon patience, talk time). */
+  hangupAfterMs?: number;
+}
+
+export interface EndpointInput {
+  behaviour?: EndpointBehaviour;
+  afterMs?: number;
+  context?: string;
+  callerName?: string;
+  callerNumber?: string;
+}
+
+export interface ChannelView {
+  id: string;
+  name: string;
+  state: string;
+  kind: string;
+  stasisApp: string | null;
+  args: string[];
+  caller: { name: string; number: string };
+  bridgeId: string | null;
+  playbacks: { id: string; media: string; state: string }[];
+  recording: string | null;
+  moh: string | null;
+  held: boolean;
+  muted: string | null;
+  createdAt: string;
+}
+
+export interface SimStats extends EngineStats {
+  webSockets: number;
+  apps: string[];
+}
+
+const BEHAVIOURS: readonly EndpointBehaviour[] = ['answer', 'no-answer', 'busy', 'unreachable', 'reject'];
+
+export class Control {
+  constructor(
+    private readonly engine: Engine,
+    private readonly defaultApp: string,
+    private readonly sockets: { count(): number; dropAll(): number },
+  ) {}
+
+  placeCall(input: PlaceCallInput): { channelId: string; inStasis: boolean } {
+    if (!input || typeof input.from !== 'string' || typeof input.to !== 'string' || !input.to) {
+      throw badRequest('"from" and "to" (strings) are required');
+    }
+    const res = this.engine.inboundCall({
+      from: input.from,
+      to: input.to,
+      trunk: input.trunk,
+      callerName: input.callerName,
+      app: input.app ?? this.defaultApp,
+      channelId: input.channelId,
+    });
+    if (res.inStasis) {
+      const steps = [...(input.script ?? [])];
+      if (typeof input.hangupAfterMs === 'number') steps.push({ atMs: input.hangupAfterMs, hangup: true });
+      for (const step of steps) {
+        if (typeof step?.atMs !== 'number' || step.atMs < 0) throw badRequest('script steps need atMs >= 0');
+        this.engine.onChannelAfter(res.channelId, step.atMs, () => {
+          if (step.dtmf) this.engine.receiveDtmf(res.channelId, step.dtmf);
+          if (step.hangup) this.engine.remoteHangup(res.channelId, 16);
+        });
+      }
+    }
+    return res;
+  }
+
+  /** DTMF from the far end of any channel (caller keypad, or an agent phone). */
+  sendDtmf(channelId: string, digits: string, gapMs?: number): void {
+    if (typeof digits !== 'string' || !/^[0-9A-D*#]+$/i.test(digits)) throw badRequest('digits must match [0-9A-D*#]+');
+    this.engine.receiveDtmf(channelId, digits, gapMs);
+  }
+
+  /** The far end of a channel hangs up (caller, or an agent's phone). */
+  hangup(channelId: string, cause = 16): void {
+    this.engine.remoteHangup(channelId, cause);
+  }
+
+  /** The far end of a ringing outbound leg answers now (for endpoints with behaviour `no-answer`). */
+  answer(channelId: string): void {
+    if (!this.engine.remoteAnswer(channelId)) throw new AriError(409, 'Conflict', { message: 'Channel is not ringing' });
+  }
+
+  setEndpoint(tech: string, resource: string, input: EndpointInput): EndpointJson {
+    if (input.behaviour !== undefined && !BEHAVIOURS.includes(input.behaviour)) {
+      throw badRequest(`behaviour must be one of ${BEHAVIOURS.join(', ')}`);
+    }
+    if (input.afterMs !== undefined && (typeof input.afterMs !== 'number' || input.afterMs < 0)) throw badRequest('afterMs must be a number >= 0');
+    return this.engine.setEndpoint(tech, resource, input);
+  }
+
+  deleteEndpoint(tech: string, resource: string): void {
+    if (!this.engine.deleteEndpoint(tech, resource)) throw notFound('Endpoint not found');
+  }
+
+  listEndpoints(): EndpointJson[] {
+    return this.engine.listEndpoints();
+  }
+
+  /** Make a sound exist with a duration, or not exist (`durationMs: null`). */
+  setSound(name: string, durationMs: number | null): void {
+    if (durationMs === null) {
+      this.engine.soundTable.delete(name);
+      this.engine.missingSounds.add(name);
+    } else {
+      this.engine.missingSounds.delete(name);
+      this.engine.soundTable.set(name, durationMs);
+    }
+  }
+
+  channel(id: string): ChannelView {
+    return this.view(this.engine.getChannel(id));
+  }
+
+  channels(): ChannelView[] {
+    const out: ChannelView[] = [];
+    for (const ch of this.engine.channels.values()) out.push(this.view(ch));
+    return out;
+  }
+
+  private view(ch: Engine['channels'] extends Map<string, infer C> ? C : never): ChannelView {
+    return {
+      id: ch.id,
+      name: ch.name,
+      state: ch.state,
+      kind: ch.kind,
+      stasisApp: ch.stasisApp,
+      args: ch.args,
+      caller: ch.caller,
+      bridgeId: ch.bridge?.id ?? null,
+      playbacks: ch.playQueue.map((p) => ({ id: p.id, media: p.media[p.index] ?? '', state: p.state })),
+      recording: ch.recording?.name ?? null,
+      moh: ch.moh,
+      held: ch.held,
+      muted: ch.muted,
+      createdAt: ch.creationtime,
+    };
+  }
+
+  stats(): SimStats {
+    return { ...this.engine.stats, webSockets: this.sockets.count(), apps: [...this.engine.apps.keys()] };
+  }
+
+  /** Close every ARI WebSocket abruptly (no close frame), to test the client's reconnect. */
+  dropWebSockets(): number {
+    return this.sockets.dropAll();
+  }
+}

@@ -1,0 +1,1612 @@
+/**
+ * The simulated Asterisk: channels, bridges, playbacks, recordings, endpoints and Stasis apps, with the event
+ * sequences a real Asterisk 22 (chan_pjsip) emits. Every rule here is either taken from a capture in
+ * /work/shared/asterisk/traces (named in the comment) or from Asterisk's documented behaviour (said so).
+ *
+ * Everything is keyed by id in Maps; no operation scans all channels, so 10,000 live channels cost nothing
+ * per event.
+ */
+import { AriError, allocationFailed, badRequest, conflict, notFound, notInStasis, unprocessable } from './errors.js';
+import {
+  asteriskTime,
+  causeText,
+  HANGUP_REASONS,
+  TECH_CAUSE,
+  type ApplicationJson,
+  type BridgeJson,
+  type CallerIdJson,
+  type ChannelJson,
+  type ChannelStateName,
+  type DialplanJson,
+  type EndpointJson,
+  type LiveRecordingJson,
+  type PlaybackJson,
+} from './model.js';
+
+export type EndpointBehaviour = 'answer' | 'no-answer' | 'busy' | 'unreachable' | 'reject';
+
+export interface EngineOptions {
+  /** Entity id reported as `asterisk_id` and `system.entity_id`. */
+  asteriskId: string;
+  /** If set, every finite playback lasts this long (tests); otherwise the sound table applies. */
+  playbackMs?: number;
+  /** Duration of a sound not in the table. */
+  defaultSoundMs: number;
+  /** Per-sound durations (ms), merged over the built-in table. */
+  sounds?: Record<string, number>;
+  /** `strict`: only sounds in the table exist. `lenient` (default): any sound exists unless its name starts with `no-such`. */
+  soundPolicy: 'strict' | 'lenient';
+  /** `duration_ms` reported for DTMF the simulated caller sends (the UAs in the captures: 180). */
+  dtmfDurationMs: number;
+  /** Delay of each DTMF digit a `digits:` playback takes (trace a: `digits:5` lasted ~815 ms). */
+  digitMs: number;
+}
+
+interface Timed {
+  timers: Set<NodeJS.Timeout>;
+}
+
+interface Endpoint extends Timed {
+  technology: string;
+  resource: string;
+  behaviour: EndpointBehaviour;
+  afterMs: number;
+  context: string;
+  callerName: string;
+  callerNumber: string;
+  channelIds: Set<string>;
+}
+
+type ChannelKind = 'inbound' | 'originated' | 'created' | 'local2' | 'snoop';
+
+export interface Channel extends Timed {
+  id: string;
+  name: string;
+  state: ChannelStateName;
+  protocolId: string;
+  caller: CallerIdJson;
+  connected: CallerIdJson;
+  dialplan: DialplanJson;
+  creationtime: string;
+  createdMs: number;
+  language: string;
+  kind: ChannelKind;
+  endpoint: Endpoint | null;
+  /** Apps that receive this channel's events. */
+  apps: Set<string>;
+  stasisApp: string | null;
+  args: string[];
+  bridge: Bridge | null;
+  vars: Map<string, string>;
+  /** [0] is playing, the rest queued. */
+  playQueue: Playback[];
+  recording: LiveRecording | null;
+  moh: string | null;
+  held: boolean;
+  muted: string | null;
+  silenced: boolean;
+  ringing: boolean;
+  dialing: boolean;
+  dialMode: 'originate' | 'dial';
+  dialApp: string | null;
+  dialArgs: string[];
+  /** The other half of a Local channel. */
+  peer: Channel | null;
+  snoops: Set<Channel>;
+  destroyed: boolean;
+}
+
+export interface Bridge {
+  id: string;
+  type: 'mixing' | 'holding';
+  types: string[];
+  name: string;
+  creationtime: string;
+  channels: Channel[];
+  apps: Set<string>;
+  playQueue: Playback[];
+  recording: LiveRecording | null;
+  moh: string | null;
+}
+
+export interface Playback extends Timed {
+  id: string;
+  media: string[];
+  index: number;
+  targetUri: string;
+  language: string;
+  state: PlaybackJson['state'];
+  channel: Channel | null;
+  bridge: Bridge | null;
+  startedMs: number;
+  pausedAtMs: number | null;
+  remainingMs: number;
+}
+
+export interface LiveRecording extends Timed {
+  name: string;
+  format: string;
+  state: LiveRecordingJson['state'];
+  targetUri: string;
+  channel: Channel | null;
+  bridge: Bridge | null;
+  startedMs: number;
+  accumulatedMs: number;
+  pausedSinceMs: number | null;
+  muted: boolean;
+  maxDurationMs: number;
+}
+
+export interface StoredRecording {
+  name: string;
+  format: string;
+  durationMs: number;
+}
+
+interface AppState {
+  name: string;
+  /** Number of open sockets that registered it; the app exists while > 0 or while it holds subscriptions. */
+  sockets: number;
+  subscribeAll: boolean;
+  bridgeIds: Set<string>;
+  endpointIds: Set<string>;
+}
+
+/** Durations (ms) of common core sounds (trace a: hello-world finished 1402 ms after starting). */
+const SOUND_TABLE: Record<string, number> = {
+  'hello-world': 1400,
+  beep: 250,
+  'tt-monkeys': 6000,
+  'tt-weasels': 3000,
+  'demo-congrats': 8000,
+  'vm-goodbye': 1000,
+  goodbye: 700,
+  'queue-thankyou': 1500,
+  'queue-callswaiting': 1800,
+  'queue-holdtime': 1600,
+  'pls-hold-while-try': 2000,
+  'agent-loginok': 1200,
+  'conf-onhold': 1500,
+  'silence/1': 1000,
+  'silence/2': 2000,
+};
+
+const RECORDING_FORMATS = new Set(['wav', 'wav16', 'gsm', 'ulaw', 'alaw', 'sln', 'slin', 'g722', 'g729', 'ogg', 'WAV']);
+
+/** What the engine hands to its outputs for each event: the app name and the JSON text of the frame. */
+export type EventSink = (app: string, frame: string, event: Record<string, unknown>) => void;
+
+export interface EngineStats {
+  channelsLive: number;
+  channelsTotal: number;
+  bridgesLive: number;
+  bridgesTotal: number;
+  playbacksStarted: number;
+  recordingsStarted: number;
+  eventsSent: number;
+  eventsDropped: number;
+  callsPlaced: number;
+  originates: number;
+  originatesFailed: number;
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+function randomHex(len: number): string {
+  let s = '';
+  while (s.length < len) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, len);
+}
+
+function uuid(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** `"Name" <1000>` or `Name <1000>` or `1000`, as Asterisk's ast_callerid_parse reads it. */
+export function parseCallerId(value: string): CallerIdJson {
+  const m = /^\s*(?:"([^"]*)"|([^<]*?))\s*<([^>]*)>\s*$/.exec(value);
+  if (m) return { name: (m[1] ?? m[2] ?? '').trim(), number: (m[3] ?? '').trim() };
+  const v = value.trim();
+  return /^[0-9+*#]+$/.test(v) ? { name: '', number: v } : { name: v, number: '' };
+}
+
+export class Engine {
+  readonly channels = new Map<string, Channel>();
+  readonly bridges = new Map<string, Bridge>();
+  readonly playbacks = new Map<string, Playback[]>();
+  readonly liveRecordings = new Map<string, LiveRecording>();
+  readonly storedRecordings = new Map<string, StoredRecording>();
+  readonly endpoints = new Map<string, Endpoint>();
+  readonly apps = new Map<string, AppState>();
+  readonly globals = new Map<string, string>();
+  readonly soundTable: Map<string, number>;
+  readonly missingSounds = new Set<string>();
+  readonly stats: EngineStats = {
+    channelsLive: 0,
+    channelsTotal: 0,
+    bridgesLive: 0,
+    bridgesTotal: 0,
+    playbacksStarted: 0,
+    recordingsStarted: 0,
+    eventsSent: 0,
+    eventsDropped: 0,
+    callsPlaced: 0,
+    originates: 0,
+    originatesFailed: 0,
+  };
+  /** Apps with subscribeAll: they receive every event. */
+  private readonly allApps = new Set<string>();
+  private readonly globalTimers = new Set<NodeJS.Timeout>();
+  private chanSeq = 0x40;
+  private uniqueSeq = 100;
+  private localSeq = 0x20;
+  private recorderSeq = 0x10;
+  private readonly epoch = Math.floor(Date.now() / 1000);
+  private stopped = false;
+  sink: EventSink = () => {};
+  /** Whether an app currently has a live socket (set by the WebSocket layer). */
+  isConnected: (app: string) => boolean = () => false;
+
+  constructor(readonly opts: EngineOptions) {
+    this.soundTable = new Map(Object.entries({ ...SOUND_TABLE, ...(opts.sounds ?? {}) }));
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private after(owner: Timed | null, ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const set = owner ? owner.timers : this.globalTimers;
+    const t = setTimeout(() => {
+      set.delete(t);
+      if (!this.stopped) fn();
+    }, Math.max(0, ms));
+    set.add(t);
+  }
+
+  private clearTimers(owner: Timed): void {
+    for (const t of owner.timers) clearTimeout(t);
+    owner.timers.clear();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.globalTimers) clearTimeout(t);
+    this.globalTimers.clear();
+    for (const ch of this.channels.values()) this.clearTimers(ch);
+    for (const list of this.playbacks.values()) for (const p of list) this.clearTimers(p);
+    for (const r of this.liveRecordings.values()) this.clearTimers(r);
+    for (const e of this.endpoints.values()) this.clearTimers(e);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private emit(event: Record<string, unknown>, ...targets: (Set<string> | null | undefined)[]): void {
+    event.asterisk_id = this.opts.asteriskId;
+    const json = JSON.stringify(event);
+    const head = json.slice(0, -1) + ',"application":';
+    const seen = targets.length > 1 || this.allApps.size > 0 ? new Set<string>() : null;
+    const send = (app: string): void => {
+      if (seen) {
+        if (seen.has(app)) return;
+        seen.add(app);
+      }
+      if (!this.isConnected(app)) {
+        this.stats.eventsDropped++;
+        return;
+      }
+      this.stats.eventsSent++;
+      this.sink(app, head + JSON.stringify(app) + '}', event);
+    };
+    for (const set of targets) if (set) for (const app of set) send(app);
+    for (const app of this.allApps) send(app);
+  }
+
+  private chanEvent(type: string, ch: Channel, fields: Record<string, unknown> = {}, extraTargets?: Set<string>): void {
+    this.emit({ type, timestamp: asteriskTime(), ...fields, channel: this.channelJson(ch) }, ch.apps, extraTargets);
+  }
+
+  private varset(ch: Channel, variable: string, value: string): void {
+    this.emit({ variable, value, type: 'ChannelVarset', timestamp: asteriskTime(), channel: this.channelJson(ch) }, ch.apps);
+  }
+
+  private hangupRequest(ch: Channel, cause?: number, soft?: boolean): void {
+    const head: Record<string, unknown> = {};
+    if (cause !== undefined) head.cause = cause;
+    if (soft) head.soft = true;
+    this.emit({ ...head, type: 'ChannelHangupRequest', timestamp: asteriskTime(), channel: this.channelJson(ch) }, ch.apps);
+  }
+
+  private dialEvent(ch: Channel, dialstatus: string, dialstring: string): void {
+    this.emit(
+      { type: 'Dial', timestamp: asteriskTime(), dialstatus, forward: '', dialstring, peer: this.channelJson(ch) },
+      ch.apps,
+    );
+  }
+
+  private bridgeEvent(type: string, b: Bridge, ch: Channel | null): void {
+    const ev: Record<string, unknown> = { type, timestamp: asteriskTime(), bridge: this.bridgeJson(b) };
+    if (ch) ev.channel = this.channelJson(ch);
+    this.emit(ev, b.apps, ch?.apps);
+  }
+
+  private playbackEvent(type: string, p: Playback): void {
+    this.emit({ type, timestamp: asteriskTime(), playback: this.playbackJson(p) }, p.channel?.apps ?? p.bridge?.apps);
+  }
+
+  private recordingEvent(type: string, r: LiveRecording, extra: Record<string, unknown> = {}): void {
+    const rec = { ...this.liveRecordingJson(r), ...extra };
+    this.emit({ type, timestamp: asteriskTime(), recording: rec }, r.channel?.apps ?? r.bridge?.apps);
+  }
+
+  // ---------------------------------------------------------------- JSON views
+
+  channelJson(ch: Channel): ChannelJson {
+    return {
+      id: ch.id,
+      name: ch.name,
+      state: ch.state,
+      protocol_id: ch.protocolId,
+      caller: { name: ch.caller.name, number: ch.caller.number },
+      connected: { name: ch.connected.name, number: ch.connected.number },
+      accountcode: '',
+      dialplan: { ...ch.dialplan },
+      creationtime: ch.creationtime,
+      language: ch.language,
+    };
+  }
+
+  bridgeJson(b: Bridge): BridgeJson {
+    let technology = 'simple_bridge';
+    if (b.type === 'holding') technology = 'holding_bridge';
+    else if (b.channels.length > 2) technology = 'softmix';
+    return {
+      id: b.id,
+      technology,
+      bridge_type: b.type,
+      bridge_class: 'stasis',
+      creator: 'Stasis',
+      name: b.name,
+      channels: b.channels.map((c) => c.id),
+      creationtime: b.creationtime,
+      video_mode: 'talker',
+    };
+  }
+
+  playbackJson(p: Playback): PlaybackJson {
+    const j: PlaybackJson = {
+      id: p.id,
+      media_uri: p.media[p.index] ?? p.media[0] ?? '',
+      target_uri: p.targetUri,
+      language: p.language,
+      state: p.state,
+    };
+    const next = p.media[p.index + 1];
+    if (next !== undefined && p.media.length > 1) {
+      return { id: j.id, media_uri: j.media_uri, next_media_uri: next, target_uri: j.target_uri, language: j.language, state: j.state };
+    }
+    return j;
+  }
+
+  liveRecordingJson(r: LiveRecording): LiveRecordingJson {
+    return { name: r.name, format: r.format, state: r.state, target_uri: r.targetUri };
+  }
+
+  endpointJson(e: Endpoint): EndpointJson {
+    return {
+      technology: e.technology,
+      resource: e.resource,
+      state: e.behaviour === 'unreachable' ? 'offline' : 'online',
+      channel_ids: [...e.channelIds],
+    };
+  }
+
+  applicationJson(a: AppState): ApplicationJson {
+    const channelIds: string[] = [];
+    // An app's channel list is only asked for in admin views, never per event: a scan is acceptable here.
+    for (const ch of this.channels.values()) if (ch.apps.has(a.name)) channelIds.push(ch.id);
+    return {
+      name: a.name,
+      channel_ids: channelIds,
+      bridge_ids: [...a.bridgeIds],
+      endpoint_ids: [...a.endpointIds],
+      device_names: [],
+      events_allowed: [],
+      events_disallowed: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- apps
+
+  registerApp(name: string, subscribeAll: boolean): void {
+    let a = this.apps.get(name);
+    if (!a) {
+      a = { name, sockets: 0, subscribeAll: false, bridgeIds: new Set(), endpointIds: new Set() };
+      this.apps.set(name, a);
+    }
+    a.sockets++;
+    a.subscribeAll = subscribeAll;
+    if (subscribeAll) this.allApps.add(name);
+    else this.allApps.delete(name);
+  }
+
+  unregisterApp(name: string): void {
+    const a = this.apps.get(name);
+    if (!a) return;
+    a.sockets = Math.max(0, a.sockets - 1);
+    if (a.sockets === 0) {
+      this.allApps.delete(name);
+      // Asterisk keeps a deactivated app while channels are still in it; an idle one disappears.
+      let busy = a.bridgeIds.size > 0;
+      if (!busy) for (const ch of this.channels.values()) if (ch.stasisApp === name) { busy = true; break; }
+      if (!busy) this.apps.delete(name);
+    }
+  }
+
+  getApp(name: string): AppState {
+    const a = this.apps.get(name);
+    if (!a) throw notFound('Application not found');
+    return a;
+  }
+
+  subscribe(appName: string, sources: string[], on: boolean): AppState {
+    const a = this.getApp(appName);
+    for (const src of sources) {
+      const [kind, id = ''] = splitOnce(src, ':');
+      if (kind === 'channel') {
+        const ch = this.channels.get(id);
+        if (!ch) throw unprocessable('Event source does not exist');
+        if (on) ch.apps.add(appName);
+        else ch.apps.delete(appName);
+      } else if (kind === 'bridge') {
+        const b = this.bridges.get(id);
+        if (!b) throw unprocessable('Event source does not exist');
+        if (on) { b.apps.add(appName); a.bridgeIds.add(id); } else { b.apps.delete(appName); a.bridgeIds.delete(id); }
+      } else if (kind === 'endpoint') {
+        if (on) a.endpointIds.add(id);
+        else a.endpointIds.delete(id);
+      } else if (kind !== 'deviceState') {
+        throw badRequest('Invalid event source URI scheme');
+      }
+    }
+    return a;
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  setEndpoint(tech: string, resource: string, cfg: { behaviour?: EndpointBehaviour; afterMs?: number; context?: string; callerName?: string; callerNumber?: string }): EndpointJson {
+    const key = `${tech}/${resource}`;
+    let e = this.endpoints.get(key);
+    const before = e ? this.endpointJson(e).state : null;
+    if (!e) {
+      e = {
+        technology: tech,
+        resource,
+        behaviour: 'answer',
+        afterMs: 0,
+        context: 'default',
+        callerName: '',
+        callerNumber: resource,
+        channelIds: new Set(),
+        timers: new Set(),
+      };
+      this.endpoints.set(key, e);
+    }
+    if (cfg.behaviour) e.behaviour = cfg.behaviour;
+    if (cfg.afterMs !== undefined) e.afterMs = cfg.afterMs;
+    if (cfg.context) e.context = cfg.context;
+    if (cfg.callerName !== undefined) e.callerName = cfg.callerName;
+    if (cfg.callerNumber !== undefined) e.callerNumber = cfg.callerNumber;
+    const json = this.endpointJson(e);
+    if (before !== json.state) this.endpointChanged(e);
+    return json;
+  }
+
+  deleteEndpoint(tech: string, resource: string): boolean {
+    return this.endpoints.delete(`${tech}/${resource}`);
+  }
+
+  private endpointChanged(e: Endpoint): void {
+    const key = `${e.technology}/${e.resource}`;
+    let targets: Set<string> | null = null;
+    for (const a of this.apps.values()) {
+      if (a.endpointIds.has(key) || a.endpointIds.has(e.technology)) (targets ??= new Set()).add(a.name);
+    }
+    if (!targets && this.allApps.size === 0) return;
+    this.emit({ type: 'EndpointStateChange', timestamp: asteriskTime(), endpoint: this.endpointJson(e) }, targets);
+  }
+
+  getEndpoint(tech: string, resource: string): EndpointJson {
+    const e = this.endpoints.get(`${tech}/${resource}`);
+    if (!e) throw notFound('Endpoint not found');
+    return this.endpointJson(e);
+  }
+
+  listEndpoints(tech?: string): EndpointJson[] {
+    const out: EndpointJson[] = [];
+    for (const e of this.endpoints.values()) if (!tech || e.technology === tech) out.push(this.endpointJson(e));
+    if (tech && out.length === 0 && !this.knownTech(tech)) throw notFound(`No Endpoints found - invalid tech ${tech}`);
+    return out;
+  }
+
+  private knownTech(tech: string): boolean {
+    return tech === 'PJSIP' || tech === 'SIP' || tech === 'Local' || tech === 'IAX2';
+  }
+
+  // ---------------------------------------------------------------- channels: lookup
+
+  getChannel(id: string): Channel {
+    const ch = this.channels.get(id);
+    if (!ch) throw notFound('Channel not found');
+    return ch;
+  }
+
+  stasisChannel(id: string): Channel {
+    const ch = this.getChannel(id);
+    if (!ch.stasisApp) throw notInStasis();
+    return ch;
+  }
+
+  private newChannel(init: {
+    id?: string;
+    name: string;
+    state: ChannelStateName;
+    kind: ChannelKind;
+    caller: CallerIdJson;
+    connected?: CallerIdJson;
+    dialplan: DialplanJson;
+    endpoint?: Endpoint | null;
+    protocolId?: string;
+  }): Channel {
+    const now = Date.now();
+    const id = init.id ?? `${this.epoch}.${this.uniqueSeq++}`;
+    const ch: Channel = {
+      id,
+      name: init.name,
+      state: init.state,
+      protocolId: init.protocolId ?? (init.kind === 'local2' || init.name.startsWith('Local/') || init.kind === 'snoop' ? '' : uuid()),
+      caller: init.caller,
+      connected: init.connected ?? { name: '', number: '' },
+      dialplan: init.dialplan,
+      creationtime: asteriskTime(now),
+      createdMs: now,
+      language: 'en',
+      kind: init.kind,
+      endpoint: init.endpoint ?? null,
+      apps: new Set(),
+      stasisApp: null,
+      args: [],
+      bridge: null,
+      vars: new Map(),
+      playQueue: [],
+      recording: null,
+      moh: null,
+      held: false,
+      muted: null,
+      silenced: false,
+      ringing: false,
+      dialing: false,
+      dialMode: 'originate',
+      dialApp: null,
+      dialArgs: [],
+      peer: null,
+      snoops: new Set(),
+      destroyed: false,
+      timers: new Set(),
+    };
+    this.channels.set(id, ch);
+    ch.endpoint?.channelIds.add(id);
+    this.stats.channelsLive++;
+    this.stats.channelsTotal++;
+    return ch;
+  }
+
+  private setState(ch: Channel, state: ChannelStateName): void {
+    if (ch.state === state) return;
+    ch.state = state;
+    this.chanEvent('ChannelStateChange', ch);
+  }
+
+  private enterStasis(ch: Channel, app: string, args: string[]): void {
+    ch.stasisApp = app;
+    ch.args = args;
+    ch.apps.add(app);
+    ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
+    this.emit({ type: 'StasisStart', timestamp: asteriskTime(), args, channel: this.channelJson(ch) }, ch.apps);
+  }
+
+  // ---------------------------------------------------------------- inbound calls (the caller's side)
+
+  /** A call arrives from a trunk and the dialplan runs `Stasis(app,DID,trunk)` (see dialplans/). */
+  inboundCall(p: { from: string; to: string; trunk?: string; callerName?: string; app: string; channelId?: string }): { channelId: string; inStasis: boolean } {
+    const trunk = p.trunk ?? 'trunk';
+    if (p.channelId && this.channels.has(p.channelId)) throw conflict('Channel with given unique ID already exists');
+    const seq = this.chanSeq++;
+    const ch = this.newChannel({
+      id: p.channelId,
+      name: `PJSIP/${trunk}-${hex8(seq)}`,
+      state: 'Ring',
+      kind: 'inbound',
+      caller: { name: p.callerName ?? '', number: p.from },
+      dialplan: { context: 'from-trunk', exten: p.to, priority: 2, app_name: 'Stasis', app_data: `${p.app},${p.to},${trunk}` },
+      protocolId: randomHex(16),
+    });
+    this.stats.callsPlaced++;
+    if (!this.isConnected(p.app)) {
+      // Stasis() fails when the app is not registered; the dialplan's fallback then hangs up (or queues).
+      ch.vars.set('STASISSTATUS', 'FAILED');
+      this.destroy(ch, 16);
+      return { channelId: ch.id, inStasis: false };
+    }
+    this.enterStasis(ch, p.app, [p.to, trunk]);
+    return { channelId: ch.id, inStasis: true };
+  }
+
+  /** DTMF from the far end of a channel (trace a: `ChannelDtmfReceived` with `duration_ms` 180). */
+  receiveDtmf(id: string, digits: string, gapMs = 250): void {
+    const ch = this.getChannel(id);
+    let i = 0;
+    const next = (): void => {
+      if (ch.destroyed || i >= digits.length) return;
+      const digit = digits[i++]!;
+      this.chanEvent('ChannelDtmfReceived', ch, { digit, duration_ms: this.opts.dtmfDurationMs });
+      if (i < digits.length) this.after(ch, gapMs, next);
+    };
+    next();
+  }
+
+  /** The far end hangs up (BYE), e.g. the caller or an agent's phone. */
+  remoteHangup(id: string, cause = 16): void {
+    const ch = this.getChannel(id);
+    if (ch.destroyed) return;
+    if (ch.dialing || (ch.kind === 'originated' && !ch.stasisApp)) {
+      // Rejected while ringing (e.g. 603 Decline).
+      this.failDial(ch, cause === 16 ? 21 : cause);
+      return;
+    }
+    this.hangup(ch, { remote: true, cause });
+  }
+
+  // ---------------------------------------------------------------- originate
+
+  originate(q: Params, pathChannelId?: string): ChannelJson {
+    const endpointStr = q.str('endpoint');
+    if (!endpointStr) throw badRequest('Endpoint must be specified');
+    const app = q.str('app');
+    const extension = q.str('extension');
+    if (!app && !extension) throw badRequest('Application or extension must be specified');
+    const channelId = pathChannelId ?? q.str('channelId');
+    const slash = endpointStr.indexOf('/');
+    if (slash <= 0) throw badRequest('Invalid endpoint specified');
+    if (channelId && this.channels.has(channelId)) throw conflict('Channel with given unique ID already exists');
+    const tech = endpointStr.slice(0, slash);
+    const resource = endpointStr.slice(slash + 1);
+    const appArgs = q.str('appArgs');
+    const args = appArgs ? appArgs.split(',') : [];
+    const timeoutMs = parseTimeout(q.str('timeout'), 30) * 1000;
+    const callerIdParam = q.str('callerId');
+    this.stats.originates++;
+
+    if (tech === 'Local') {
+      const [extCtx = ''] = resource.split('/');
+      const [exten = '', context = 'default'] = splitOnce(extCtx, '@');
+      const lseq = this.localSeq++;
+      const caller = callerIdParam ? parseCallerId(callerIdParam) : { name: '', number: '' };
+      const ch = this.newChannel({
+        id: channelId,
+        name: `Local/${exten}@${context}-${hex8(lseq)};1`,
+        state: 'Down',
+        kind: 'originated',
+        caller,
+        connected: callerIdParam ? { ...caller } : { name: '', number: '' },
+        dialplan: { context, exten, priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' },
+      });
+      const other = this.newChannel({
+        id: q.str('otherChannelId'),
+        name: `Local/${exten}@${context}-${hex8(lseq)};2`,
+        state: 'Ring',
+        kind: 'local2',
+        caller: { name: '', number: '' },
+        dialplan: { context, exten, priority: 1, app_name: '', app_data: '' },
+      });
+      ch.peer = other;
+      other.peer = ch;
+      if (app) {
+        ch.apps.add(app);
+        other.apps.add(app);
+      }
+      const json = this.channelJson(ch);
+      this.after(ch, 0, () => this.runLocal(ch, other, app, args, `${exten}@${context}`));
+      return json;
+    }
+
+    const e = this.endpoints.get(`${tech}/${resource}`);
+    if (!e || e.behaviour === 'unreachable') {
+      // c3/c4: unregistered or unknown endpoint → 500 and no event at all.
+      this.stats.originatesFailed++;
+      throw allocationFailed();
+    }
+    const caller = callerIdParam ? parseCallerId(callerIdParam) : { name: e.callerName, number: e.callerNumber };
+    const ch = this.newChannel({
+      id: channelId,
+      name: `${tech}/${resource}-${hex8(this.chanSeq++)}`,
+      state: 'Down',
+      kind: 'originated',
+      endpoint: e,
+      caller,
+      connected: callerIdParam ? { ...caller } : { name: '', number: '' },
+      dialplan: { context: e.context, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' },
+    });
+    if (app) ch.apps.add(app);
+    setVariables(ch, q.body?.variables);
+    const json = this.channelJson(ch);
+    this.after(ch, 0, () => this.ringOut(ch, 'originate', timeoutMs, app ?? null, args));
+    return json;
+  }
+
+  /** Local channel to a dialplan that answers at once (errors_rest_and_ws: `Local/5@local-sink`). */
+  private runLocal(ch: Channel, other: Channel, app: string | undefined, args: string[], dialstring: string): void {
+    this.dialEvent(ch, '', dialstring);
+    other.dialplan = { ...other.dialplan, app_name: 'Answer', app_data: '' };
+    this.emit(
+      { type: 'ChannelDialplan', timestamp: asteriskTime(), dialplan_app: 'Answer', dialplan_app_data: '', channel: this.channelJson(other) },
+      other.apps,
+    );
+    this.setState(other, 'Up');
+    this.setState(ch, 'Up');
+    this.dialEvent(ch, 'ANSWER', dialstring);
+    if (app) {
+      ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
+      this.varset(ch, 'STASISSTATUS', '');
+      this.enterStasis(ch, app, args);
+    }
+  }
+
+  /** POST /channels/create: the channel enters Stasis at once in state Down (c5, c6). */
+  create(q: Params): ChannelJson {
+    const endpointStr = q.str('endpoint');
+    if (!endpointStr) throw badRequest('Endpoint must be specified');
+    const app = q.str('app');
+    if (!app) throw badRequest('Application must be specified');
+    const slash = endpointStr.indexOf('/');
+    if (slash <= 0) throw badRequest('Invalid endpoint specified');
+    const channelId = q.str('channelId');
+    if (channelId && this.channels.has(channelId)) throw conflict('Channel with given unique ID already exists');
+    const tech = endpointStr.slice(0, slash);
+    const resource = endpointStr.slice(slash + 1);
+    const e = this.endpoints.get(`${tech}/${resource}`);
+    if (!e || e.behaviour === 'unreachable') {
+      this.stats.originatesFailed++;
+      throw allocationFailed();
+    }
+    const appArgs = q.str('appArgs');
+    const args = appArgs ? appArgs.split(',') : [];
+    const ch = this.newChannel({
+      id: channelId,
+      name: `${tech}/${resource}-${hex8(this.chanSeq++)}`,
+      state: 'Down',
+      kind: 'created',
+      endpoint: e,
+      caller: { name: e.callerName, number: e.callerNumber },
+      dialplan: { context: e.context, exten: 's', priority: 1, app_name: '', app_data: '' },
+    });
+    ch.apps.add(app);
+    const json = this.channelJson(ch);
+    ch.stasisApp = app; // dial/answer are allowed as soon as the 200 is out
+    this.after(ch, 0, () => {
+      const data = [app, ...args].join(',');
+      ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: data };
+      this.emit(
+        { type: 'ChannelDialplan', timestamp: asteriskTime(), dialplan_app: 'Stasis', dialplan_app_data: data, channel: this.channelJson(ch) },
+        ch.apps,
+      );
+      this.varset(ch, 'STASISSTATUS', '');
+      this.enterStasis(ch, app, args);
+    });
+    return json;
+  }
+
+  /** POST /channels/{id}/dial (c5, c6). */
+  dial(id: string, q: Params): void {
+    const ch = this.stasisChannel(id);
+    if (ch.state !== 'Down' || ch.dialing) throw conflict("Channel is not in the 'Down' state");
+    if (!ch.endpoint) throw conflict("Channel is not in the 'Down' state");
+    const timeoutMs = parseTimeout(q.str('timeout'), 0) * 1000;
+    this.after(ch, 0, () => this.ringOut(ch, 'dial', timeoutMs, null, []));
+  }
+
+  /**
+   * The outbound leg rings the endpoint and then answers, times out, or is busy, as the endpoint's behaviour says.
+   * Orders from b/c1 (originate) and c5/c6 (create + dial).
+   */
+  private ringOut(ch: Channel, mode: 'originate' | 'dial', timeoutMs: number, app: string | null, args: string[]): void {
+    const e = ch.endpoint!;
+    ch.dialing = true;
+    this.dialEvent(ch, '', e.resource);
+    this.setState(ch, 'Ringing');
+    this.dialEvent(ch, 'RINGING', mode === 'originate' ? e.resource : '');
+    if (timeoutMs > 0) this.after(ch, timeoutMs, () => ch.dialing && this.failDial(ch, 19));
+    ch.dialMode = mode;
+    ch.dialApp = app;
+    ch.dialArgs = args;
+    const behaviour = e.behaviour;
+    if (behaviour === 'answer') {
+      this.after(ch, e.afterMs, () => this.remoteAnswer(ch.id));
+    } else if (behaviour === 'busy' || behaviour === 'reject') {
+      const cause = behaviour === 'busy' ? 17 : 21;
+      this.after(ch, e.afterMs, () => {
+        if (ch.destroyed || !ch.dialing) return;
+        // Documented: dial.c publishes BUSY for a busy far end; a timeout publishes nothing (c1, c5).
+        if (behaviour === 'busy') this.dialEvent(ch, 'BUSY', mode === 'originate' ? e.resource : '');
+        this.failDial(ch, cause);
+      });
+    }
+  }
+
+  /** The far end of a ringing outbound leg answers (auto-answer after afterMs, or the control API). */
+  remoteAnswer(id: string): boolean {
+    const ch = this.getChannel(id);
+    if (ch.destroyed || !ch.dialing) return false;
+    const e = ch.endpoint!;
+    const mode = ch.dialMode;
+    ch.dialing = false;
+    this.setState(ch, 'Up');
+    this.dialEvent(ch, 'ANSWER', mode === 'originate' ? e.resource : '');
+    if (mode === 'originate' && ch.dialApp) {
+      ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [ch.dialApp, ...ch.dialArgs].join(',') };
+      this.varset(ch, 'STASISSTATUS', '');
+      this.enterStasis(ch, ch.dialApp, ch.dialArgs);
+    }
+    return true;
+  }
+
+  /** Run `fn` after `ms` unless the channel is gone by then (caller scripts). */
+  onChannelAfter(id: string, ms: number, fn: () => void): void {
+    const ch = this.getChannel(id);
+    this.after(ch, ms, () => {
+      if (!ch.destroyed) fn();
+    });
+  }
+
+  /** The outbound leg gave up: no answer (19), busy (17), rejected (21). */
+  private failDial(ch: Channel, cause: number): void {
+    if (ch.destroyed) return;
+    ch.dialing = false;
+    if (ch.stasisApp) {
+      // c5: created channel in Stasis: HangupRequest(32, soft), StasisEnd, STASISSTATUS, Destroyed.
+      this.hangupRequest(ch, 32, true);
+      this.leaveStasisForHangup(ch);
+      ch.dialplan = { ...ch.dialplan, app_name: '', app_data: '' };
+      this.destroy(ch, cause);
+    } else {
+      // c1: an unanswered originate ends with ChannelDestroyed only.
+      this.destroy(ch, cause);
+    }
+  }
+
+  // ---------------------------------------------------------------- hangup
+
+  /**
+   * Hang a channel up. Sequences:
+   * - remote (caller/agent BYE): RTPAUDIOQOS varsets (if it had media), HangupRequest (no cause), bridge leave,
+   *   StasisEnd, and for a channel the app created: STASISSTATUS + ChannelDestroyed (a, b, d).
+   * - by the app (DELETE): RTPAUDIOQOS, HangupRequest(cause 32, soft), bridge leave, StasisEnd, ... (b, c1, c6).
+   * An inbound channel gets no ChannelDestroyed: after StasisEnd the app is no longer subscribed (a, b).
+   */
+  hangup(ch: Channel, how: { remote: boolean; cause: number }): void {
+    if (ch.destroyed) return;
+    if (ch.kind === 'local2') {
+      this.destroy(ch, how.cause);
+      return;
+    }
+    if (!ch.stasisApp) {
+      // Not (yet) in Stasis: a ringing originate cancelled by the app, or a channel in the dialplan.
+      if (!how.remote) this.hangupRequest(ch, 32, true);
+      ch.dialing = false;
+      this.destroy(ch, how.cause);
+      return;
+    }
+    if (ch.state === 'Up' && ch.kind !== 'snoop' && !ch.name.startsWith('Local/')) this.rtpQos(ch);
+    if (how.remote) this.hangupRequest(ch);
+    else this.hangupRequest(ch, 32, true);
+    this.leaveStasisForHangup(ch);
+    this.destroy(ch, how.cause);
+  }
+
+  private rtpQos(ch: Channel): void {
+    const bridged = ch.bridge && ch.bridge.channels.length > 1 ? ch.bridge.channels.find((c) => c !== ch) ?? null : null;
+    const rx = Math.max(1, Math.round((Date.now() - ch.createdMs) / 20));
+    const qos = `ssrc=${randomInt()};themssrc=${randomInt()};lp=0;rxjitter=0.000000;rxcount=${rx};txjitter=0.000000;txcount=${rx};rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000`;
+    const vals: [string, string][] = [
+      ['RTPAUDIOQOS', qos],
+      ['RTPAUDIOQOSJITTER', 'minrxjitter=000.000000;maxrxjitter=000.000000;avgrxjitter=000.000000;stdevrxjitter=000.000000;mintxjitter=000.000000;maxtxjitter=000.000000;avgtxjitter=000.000000;stdevtxjitter=000.000000;'],
+      ['RTPAUDIOQOSLOSS', '  minrxlost=000.000000;  maxrxlost=000.000000;  avgrxlost=000.000000;  stdevrxlost=000.000000;  mintxlost=000.000000;  maxtxlost=000.000000;  avgtxlost=000.000000;  stdevtxlost=000.000000;'],
+      ['RTPAUDIOQOSRTT', '     minrtt=000.000000;     maxrtt=000.000000;     avgrtt=000.000000;     stdevrtt=000.000000;'],
+      ['RTPAUDIOQOSMES', '   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;   avgtxmes=000.000000;   stdevtxmes=000.000000;'],
+    ];
+    for (const [k, v] of vals) {
+      this.varset(ch, k, v);
+      // b: the bridged peer gets the same values with a BRIDGED suffix.
+      if (bridged) this.varset(bridged, `${k}BRIDGED`, v);
+    }
+  }
+
+  /** Everything that ends when a channel leaves Stasis because it is hanging up, then StasisEnd. */
+  private leaveStasisForHangup(ch: Channel): void {
+    this.stopChannelMedia(ch, 'done');
+    if (ch.bridge) this.removeFromBridge(ch, true);
+    this.endStasis(ch);
+  }
+
+  private endStasis(ch: Channel): void {
+    const app = ch.stasisApp;
+    if (!app) return;
+    this.chanEvent('StasisEnd', ch);
+    ch.stasisApp = null;
+    if (ch.kind === 'inbound') {
+      // a, b: the app stops hearing about a channel it did not create once it leaves Stasis.
+      ch.apps.delete(app);
+    } else {
+      ch.vars.set('STASISSTATUS', 'SUCCESS');
+      this.varset(ch, 'STASISSTATUS', 'SUCCESS');
+    }
+  }
+
+  private stopChannelMedia(ch: Channel, state: 'done'): void {
+    if (ch.playQueue.length) {
+      const [current, ...queued] = ch.playQueue;
+      ch.playQueue = [];
+      for (const p of queued) this.forgetPlayback(p);
+      if (current) this.finishPlayback(current, state, false);
+    }
+    if (ch.recording) this.finishRecording(ch.recording, 'done');
+    for (const s of ch.snoops) this.hangup(s, { remote: true, cause: 16 });
+  }
+
+  private destroy(ch: Channel, cause: number): void {
+    if (ch.destroyed) return;
+    ch.destroyed = true;
+    this.clearTimers(ch);
+    if (ch.bridge) this.removeFromBridge(ch, false);
+    if (ch.playQueue.length || ch.recording) this.stopChannelMedia(ch, 'done');
+    if (ch.apps.size || this.allApps.size) {
+      const fields: Record<string, unknown> = { cause, cause_txt: causeText(cause) };
+      const tech = TECH_CAUSE[cause];
+      if (tech !== undefined && ch.endpoint && cause !== 16) fields.tech_cause = tech;
+      if (ch.kind === 'originated') ch.dialplan = { ...ch.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+      this.chanEvent('ChannelDestroyed', ch, fields);
+    }
+    this.channels.delete(ch.id);
+    ch.endpoint?.channelIds.delete(ch.id);
+    this.stats.channelsLive--;
+    const peer = ch.peer;
+    if (peer && !peer.destroyed) {
+      ch.peer = null;
+      peer.peer = null;
+      if (peer.kind === 'local2') {
+        this.hangupRequest(peer, 16);
+        this.hangupRequest(peer, 16, true);
+        peer.dialplan = { ...peer.dialplan, app_name: '', app_data: '' };
+        this.destroy(peer, 16);
+      } else {
+        this.hangup(peer, { remote: true, cause: 16 });
+      }
+    }
+  }
+
+  /** DELETE /channels/{id}: any channel, in Stasis or not. */
+  appHangup(id: string, q: Params): void {
+    const ch = this.getChannel(id);
+    const reason = q.str('reason');
+    const code = q.str('reason_code');
+    let cause = 16;
+    if (code !== undefined && code !== '') {
+      const n = Number(code);
+      if (!Number.isInteger(n)) throw badRequest('Invalid reason for hangup reason provided', 'Invalid Reason');
+      cause = n;
+    } else if (reason !== undefined && reason !== '') {
+      const c = HANGUP_REASONS[reason];
+      if (c === undefined) throw badRequest('Invalid reason for hangup reason provided', 'Invalid Reason');
+      cause = c;
+    }
+    this.hangup(ch, { remote: false, cause });
+  }
+
+  // ---------------------------------------------------------------- channel operations
+
+  answer(id: string): void {
+    const ch = this.stasisChannel(id);
+    // a: ChannelStateChange(Up) reaches the socket before the 204.
+    this.setState(ch, 'Up');
+  }
+
+  ring(id: string, on: boolean): void {
+    const ch = this.stasisChannel(id);
+    ch.ringing = on;
+  }
+
+  progress(id: string): void {
+    this.stasisChannel(id);
+  }
+
+  moh(id: string, cls: string | null): void {
+    const ch = this.stasisChannel(id);
+    ch.moh = cls;
+  }
+
+  hold(id: string, on: boolean): void {
+    const ch = this.stasisChannel(id);
+    if (ch.held === on) return;
+    ch.held = on;
+    this.chanEvent(on ? 'ChannelHold' : 'ChannelUnhold', ch);
+  }
+
+  mute(id: string, direction: string | null): void {
+    const ch = this.stasisChannel(id);
+    if (direction !== null && !['both', 'in', 'out'].includes(direction)) throw badRequest('Invalid direction specified');
+    ch.muted = direction;
+  }
+
+  silence(id: string, on: boolean): void {
+    this.stasisChannel(id).silenced = on;
+  }
+
+  sendDtmf(id: string, dtmf: string | undefined): void {
+    const ch = this.stasisChannel(id);
+    if (!dtmf) throw badRequest('DTMF is required');
+    void ch;
+  }
+
+  getVariable(id: string, name: string | undefined): { value: string } {
+    const ch = this.stasisChannel(id);
+    if (!name) throw badRequest('Variable name is required');
+    const builtin = this.builtinVar(ch, name);
+    if (builtin !== undefined) return { value: builtin };
+    const v = ch.vars.get(name);
+    if (v === undefined) throw notFound('Provided variable was not found');
+    return { value: v };
+  }
+
+  private builtinVar(ch: Channel, name: string): string | undefined {
+    switch (name) {
+      case 'CHANNEL(name)': return ch.name;
+      case 'CHANNEL(state)': return ch.state;
+      case 'CALLERID(num)': return ch.caller.number;
+      case 'CALLERID(name)': return ch.caller.name;
+      case 'CHANNEL(language)': return ch.language;
+      case 'UNIQUEID': return ch.id;
+      case 'EXTEN': return ch.dialplan.exten;
+      case 'CONTEXT': return ch.dialplan.context;
+      default: return undefined;
+    }
+  }
+
+  setVariable(id: string, name: string | undefined, value: string): void {
+    const ch = this.stasisChannel(id);
+    if (!name) throw badRequest('Variable name is required');
+    if (name === 'CALLERID(num)') ch.caller = { ...ch.caller, number: value };
+    else if (name === 'CALLERID(name)') ch.caller = { ...ch.caller, name: value };
+    else ch.vars.set(name, value);
+    this.varset(ch, name, value);
+  }
+
+  getGlobal(name: string | undefined): { value: string } {
+    if (!name) throw badRequest('Variable name is required');
+    if (name === 'EPOCH') return { value: String(Math.floor(Date.now() / 1000)) };
+    return { value: this.globals.get(name) ?? '' };
+  }
+
+  setGlobal(name: string | undefined, value: string): void {
+    if (!name) throw badRequest('Variable name is required');
+    this.globals.set(name, value);
+  }
+
+  /** continue / redirect / move: the channel leaves Stasis. */
+  continueInDialplan(id: string): void {
+    const ch = this.stasisChannel(id);
+    this.stopChannelMedia(ch, 'done');
+    if (ch.bridge) this.removeFromBridge(ch, true);
+    this.endStasis(ch);
+    // Without a dialplan to run, the simulated dialplan ends at once with Hangup() (errors_rest_and_ws: continue
+    // to a missing context gives StasisEnd, STASISSTATUS, HangupRequest(16), HangupRequest(16, soft), Destroyed).
+    this.after(null, 0, () => {
+      if (ch.destroyed) return;
+      if (ch.apps.size) {
+        this.hangupRequest(ch, 16);
+        this.hangupRequest(ch, 16, true);
+      }
+      this.destroy(ch, 16);
+    });
+  }
+
+  redirect(id: string, endpoint: string | undefined): void {
+    const ch = this.stasisChannel(id);
+    if (!endpoint) throw badRequest('Required parameter endpoint not provided');
+    if (!endpoint.includes('/')) throw unprocessable('Endpoint parameter does not contain tech');
+    this.continueInDialplan(ch.id);
+  }
+
+  move(id: string, app: string | undefined, appArgs: string | undefined): void {
+    const ch = this.stasisChannel(id);
+    if (!app) throw badRequest('app is required');
+    const args = appArgs ? appArgs.split(',') : [];
+    this.chanEvent('StasisEnd', ch);
+    if (ch.kind === 'inbound' && ch.stasisApp) ch.apps.delete(ch.stasisApp);
+    this.enterStasis(ch, app, args);
+  }
+
+  snoop(id: string, q: Params, snoopIdPath?: string): ChannelJson {
+    const ch = this.stasisChannel(id);
+    const app = q.str('app');
+    if (!app) throw badRequest('Application name is required');
+    const spy = q.str('spy') ?? 'none';
+    const whisper = q.str('whisper') ?? 'none';
+    for (const d of [spy, whisper]) if (!['none', 'both', 'out', 'in'].includes(d)) throw badRequest('Invalid direction specified');
+    const snoopId = snoopIdPath ?? q.str('snoopId');
+    if (snoopId && this.channels.has(snoopId)) throw conflict('Channel with given unique ID already exists');
+    const appArgs = q.str('appArgs');
+    const s = this.newChannel({
+      id: snoopId,
+      name: `Snoop/${ch.id}-${hex8(this.chanSeq++)}`,
+      state: 'Up',
+      kind: 'snoop',
+      caller: { name: '', number: '' },
+      dialplan: { context: 'default', exten: 's', priority: 1, app_name: '', app_data: '' },
+    });
+    ch.snoops.add(s);
+    s.peer = null;
+    s.apps.add(app);
+    const json = this.channelJson(s);
+    this.after(s, 0, () => this.enterStasis(s, app, appArgs ? appArgs.split(',') : []));
+    // When the snooped channel goes, so does the snoop (documented: the spy audiohook detaches).
+    return json;
+  }
+
+  // ---------------------------------------------------------------- playbacks
+
+  play(target: { channel?: Channel; bridge?: Bridge }, q: Params, playbackIdPath?: string): PlaybackJson {
+    const media = q.list('media');
+    if (!media.length) throw badRequest('Missing parameter media');
+    const id = playbackIdPath ?? q.str('playbackId') ?? uuid();
+    const p: Playback = {
+      id,
+      media,
+      index: 0,
+      targetUri: target.channel ? `channel:${target.channel.id}` : `bridge:${target.bridge!.id}`,
+      language: q.str('lang') ?? 'en',
+      state: 'queued',
+      channel: target.channel ?? null,
+      bridge: target.bridge ?? null,
+      startedMs: 0,
+      pausedAtMs: null,
+      remainingMs: 0,
+      timers: new Set(),
+    };
+    let list = this.playbacks.get(id);
+    if (!list) this.playbacks.set(id, (list = []));
+    list.push(p);
+    const queue = target.channel ? target.channel.playQueue : target.bridge!.playQueue;
+    queue.push(p);
+    const json = this.playbackJson(p);
+    if (queue.length === 1) this.after(p, 0, () => this.startPlayback(p));
+    return json;
+  }
+
+  private mediaDuration(uri: string): number | 'failed' | 'forever' {
+    const [scheme, rest = ''] = splitOnce(uri, ':');
+    switch (scheme) {
+      case 'sound': {
+        if (this.missingSounds.has(rest)) return 'failed';
+        const known = this.soundTable.get(rest);
+        if (known === undefined && (this.opts.soundPolicy === 'strict' || rest.startsWith('no-such'))) return 'failed';
+        return this.opts.playbackMs ?? known ?? this.opts.defaultSoundMs;
+      }
+      case 'recording': {
+        const r = this.storedRecordings.get(rest);
+        if (!r) return 'failed';
+        return this.opts.playbackMs ?? r.durationMs;
+      }
+      case 'digits':
+      case 'characters':
+        return this.opts.playbackMs ?? Math.max(1, rest.length) * this.opts.digitMs;
+      case 'number':
+        return this.opts.playbackMs ?? 1000;
+      case 'tone':
+        return 'forever';
+      default:
+        // errors_rest_and_ws: `bogus:thing` starts and never finishes.
+        return 'forever';
+    }
+  }
+
+  private startPlayback(p: Playback): void {
+    if (p.state !== 'queued') return;
+    p.state = 'playing';
+    this.stats.playbacksStarted++;
+    this.playbackEvent('PlaybackStarted', p);
+    this.playCurrentMedia(p);
+  }
+
+  private playCurrentMedia(p: Playback): void {
+    const d = this.mediaDuration(p.media[p.index] ?? '');
+    if (d === 'failed') {
+      this.finishPlayback(p, 'failed', true);
+      return;
+    }
+    if (d === 'forever') return;
+    p.startedMs = Date.now();
+    p.remainingMs = d;
+    this.after(p, d, () => this.mediaEnded(p));
+  }
+
+  private mediaEnded(p: Playback): void {
+    if (p.index + 1 < p.media.length) {
+      p.index++;
+      p.state = 'continuing';
+      this.playbackEvent('PlaybackContinuing', p);
+      p.state = 'playing';
+      this.playCurrentMedia(p);
+      return;
+    }
+    this.finishPlayback(p, 'done', true);
+  }
+
+  private forgetPlayback(p: Playback): void {
+    this.clearTimers(p);
+    const list = this.playbacks.get(p.id);
+    if (!list) return;
+    const i = list.indexOf(p);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.playbacks.delete(p.id);
+  }
+
+  private finishPlayback(p: Playback, state: 'done' | 'failed', startNext: boolean): void {
+    if (p.state === 'done' || p.state === 'failed') return;
+    const wasQueued = p.state === 'queued';
+    p.state = state;
+    this.forgetPlayback(p);
+    const queue = p.channel ? p.channel.playQueue : p.bridge?.playQueue;
+    if (queue) {
+      const i = queue.indexOf(p);
+      if (i >= 0) queue.splice(i, 1);
+    }
+    if (!wasQueued) this.playbackEvent('PlaybackFinished', p);
+    if (startNext && queue && queue.length) {
+      const next = queue[0]!;
+      this.after(next, 0, () => this.startPlayback(next));
+    }
+  }
+
+  getPlayback(id: string): Playback {
+    const p = this.playbacks.get(id)?.[0];
+    if (!p) throw notFound('Playback not found');
+    return p;
+  }
+
+  stopPlayback(id: string): void {
+    const p = this.getPlayback(id);
+    // errors_rest_and_ws: DELETE /playbacks/{id} → PlaybackFinished(done), then the next queued one starts.
+    this.finishPlayback(p, 'done', true);
+  }
+
+  controlPlayback(id: string, operation: string | undefined): void {
+    const p = this.getPlayback(id);
+    if (!operation) throw badRequest('Missing parameter operation');
+    if (!['restart', 'pause', 'unpause', 'reverse', 'forward'].includes(operation)) throw badRequest(`Invalid operation ${operation}`);
+    if (p.state === 'queued') throw conflict('Playback not in a valid state');
+    if (operation === 'pause' && p.state === 'playing') {
+      p.state = 'paused';
+      this.clearTimers(p);
+      p.remainingMs = Math.max(0, p.remainingMs - (Date.now() - p.startedMs));
+      p.pausedAtMs = Date.now();
+    } else if (operation === 'unpause' && p.state === 'paused') {
+      p.state = 'playing';
+      p.startedMs = Date.now();
+      const rem = p.remainingMs;
+      this.after(p, rem, () => this.mediaEnded(p));
+    } else if (operation === 'restart' && p.state === 'playing') {
+      this.clearTimers(p);
+      this.playCurrentMedia(p);
+    }
+  }
+
+  // ---------------------------------------------------------------- bridges
+
+  getBridge(id: string, statusText = 'Not Found'): Bridge {
+    const b = this.bridges.get(id);
+    if (!b) throw notFound('Bridge not found', statusText);
+    return b;
+  }
+
+  createBridge(q: Params, idPath: string | undefined, creatorApp: string | null): BridgeJson {
+    const typeStr = q.str('type') ?? '';
+    const types = typeStr ? typeStr.split(',').map((t) => t.trim()) : [];
+    const allowed = ['mixing', 'holding', 'dtmf_events', 'proxy_media', 'video_sfu', 'video_single', 'sdp_label'];
+    if (types.some((t) => !allowed.includes(t))) {
+      throw new AriError(500, 'Internal Error', { message: "Unable to create bridge. Possible duplicate bridge id '(null)'" });
+    }
+    const id = idPath ?? q.str('bridgeId') ?? uuid();
+    if (this.bridges.has(id)) throw conflict(`Bridge with id '${id}' already exists`);
+    const b: Bridge = {
+      id,
+      type: types.includes('holding') ? 'holding' : 'mixing',
+      types,
+      name: q.str('name') ?? '',
+      creationtime: asteriskTime(),
+      channels: [],
+      apps: new Set(),
+      playQueue: [],
+      recording: null,
+      moh: null,
+    };
+    if (creatorApp) {
+      b.apps.add(creatorApp);
+      this.apps.get(creatorApp)?.bridgeIds.add(id);
+    }
+    this.bridges.set(id, b);
+    this.stats.bridgesLive++;
+    this.stats.bridgesTotal++;
+    return this.bridgeJson(b);
+  }
+
+  addToBridge(bridgeId: string, channelIds: string[], role?: string): void {
+    const b = this.getBridge(bridgeId, 'Not found');
+    if (!channelIds.length) throw badRequest('Missing parameter channel');
+    const chans: Channel[] = [];
+    for (const cid of channelIds) {
+      const ch = this.channels.get(cid);
+      if (!ch) throw notFound('Channel not found');
+      if (!ch.stasisApp) throw unprocessable('Channel not in Stasis application');
+      chans.push(ch);
+    }
+    void role;
+    for (const ch of chans) {
+      if (ch.bridge) this.removeFromBridge(ch, true);
+      b.channels.push(ch);
+      ch.bridge = b;
+      // The app whose channel joins becomes subscribed to the bridge (it later gets BridgeDestroyed: b, d).
+      if (ch.stasisApp && !b.apps.has(ch.stasisApp)) {
+        b.apps.add(ch.stasisApp);
+        this.apps.get(ch.stasisApp)?.bridgeIds.add(b.id);
+      }
+      this.bridgeEvent('ChannelEnteredBridge', b, ch);
+      if (b.type === 'mixing' && b.channels.length === 2) this.peersMet(b);
+    }
+  }
+
+  /** b: two channels meet in a mixing bridge → BRIDGEPEER/BRIDGEPVTCALLID varsets, ChannelConnectedLine. */
+  private peersMet(b: Bridge): void {
+    const [x, y] = b.channels as [Channel, Channel];
+    this.varset(y, 'BRIDGEPEER', x.name);
+    this.varset(y, 'BRIDGEPVTCALLID', x.protocolId);
+    this.varset(x, 'BRIDGEPEER', y.name);
+    this.varset(x, 'BRIDGEPVTCALLID', y.protocolId);
+    if (x.kind === 'inbound' && (x.connected.name !== y.caller.name || x.connected.number !== y.caller.number)) {
+      x.connected = { ...y.caller };
+      this.chanEvent('ChannelConnectedLine', x);
+    }
+  }
+
+  removeFromBridgeById(bridgeId: string, channelIds: string[]): void {
+    const b = this.getBridge(bridgeId, 'Not found');
+    if (!channelIds.length) throw badRequest('Missing parameter channel');
+    const chans: Channel[] = [];
+    for (const cid of channelIds) {
+      const ch = this.channels.get(cid);
+      if (!ch) throw notFound('Channel not found');
+      if (!ch.stasisApp) throw unprocessable('Channel not in Stasis application');
+      if (ch.bridge !== b) throw unprocessable('Channel not in this bridge');
+      chans.push(ch);
+    }
+    for (const ch of chans) this.removeFromBridge(ch, true);
+  }
+
+  private removeFromBridge(ch: Channel, emitPeer: boolean): void {
+    const b = ch.bridge;
+    if (!b) return;
+    const i = b.channels.indexOf(ch);
+    if (i >= 0) b.channels.splice(i, 1);
+    ch.bridge = null;
+    if (emitPeer && b.type === 'mixing' && b.channels.length >= 1) {
+      this.varset(ch, 'BRIDGEPEER', '');
+      this.varset(ch, 'BRIDGEPVTCALLID', '');
+    }
+    this.bridgeEvent('ChannelLeftBridge', b, ch);
+  }
+
+  destroyBridge(id: string): void {
+    const b = this.getBridge(id, 'Not found');
+    for (const ch of [...b.channels]) this.removeFromBridge(ch, true);
+    for (const p of [...b.playQueue]) this.finishPlayback(p, 'done', false);
+    if (b.recording) this.finishRecording(b.recording, 'done');
+    this.bridges.delete(id);
+    this.stats.bridgesLive--;
+    this.bridgeEvent('BridgeDestroyed', b, null);
+    for (const app of b.apps) this.apps.get(app)?.bridgeIds.delete(id);
+  }
+
+  bridgeMoh(id: string, cls: string | null): void {
+    this.getBridge(id).moh = cls;
+  }
+
+  // ---------------------------------------------------------------- recordings
+
+  record(target: { channel?: Channel; bridge?: Bridge }, q: Params): LiveRecordingJson {
+    const name = q.str('name');
+    if (!name) throw badRequest('Recording name is required');
+    const format = q.str('format');
+    if (!format) throw badRequest('Recording format is required');
+    if (!RECORDING_FORMATS.has(format)) throw unprocessable('specified format is unknown on this system');
+    const ifExists = q.str('ifExists') ?? 'fail';
+    if (!['fail', 'overwrite', 'append'].includes(ifExists)) throw badRequest('ifExists invalid');
+    if (this.liveRecordings.has(name)) throw conflict('Recording with the same name already in progress');
+    const stored = this.storedRecordings.get(name);
+    if (stored && ifExists === 'fail') throw conflict(`Recording '${name}' already exists and can not be overwritten`);
+    const maxDur = Number(q.str('maxDurationSeconds') ?? '0');
+    const r: LiveRecording = {
+      name,
+      format,
+      state: 'queued',
+      targetUri: target.channel ? `channel:${target.channel.id}` : `bridge:${target.bridge!.id}`,
+      channel: target.channel ?? null,
+      bridge: target.bridge ?? null,
+      startedMs: Date.now(),
+      accumulatedMs: ifExists === 'append' && stored ? stored.durationMs : 0,
+      pausedSinceMs: null,
+      muted: false,
+      maxDurationMs: Number.isFinite(maxDur) && maxDur > 0 ? maxDur * 1000 : 0,
+      timers: new Set(),
+    };
+    const owner = target.channel ?? target.bridge!;
+    if (owner.recording) this.finishRecording(owner.recording, 'done');
+    owner.recording = r;
+    this.liveRecordings.set(name, r);
+    this.stats.recordingsStarted++;
+    const json = this.liveRecordingJson(r);
+    if (target.bridge) {
+      // b: a Recorder channel joins the bridge, so each party's BRIDGEPEER changes.
+      const rec = `Recorder/ARI-${hex8(this.recorderSeq++)};2`;
+      for (const ch of target.bridge.channels) {
+        const others = target.bridge.channels.filter((c) => c !== ch).map((c) => c.name);
+        this.varset(ch, 'BRIDGEPEER', [rec, ...others].join(','));
+      }
+    }
+    r.state = 'recording';
+    r.startedMs = Date.now();
+    this.recordingEvent('RecordingStarted', r);
+    if (r.maxDurationMs > 0) this.after(r, r.maxDurationMs, () => this.finishRecording(r, 'done'));
+    return json;
+  }
+
+  getLiveRecording(name: string): LiveRecording {
+    const r = this.liveRecordings.get(name);
+    if (!r) throw notFound('Recording not found');
+    return r;
+  }
+
+  recordingElapsedMs(r: LiveRecording): number {
+    const running = r.pausedSinceMs === null && r.state === 'recording' ? Date.now() - r.startedMs : 0;
+    return r.accumulatedMs + running;
+  }
+
+  private finishRecording(r: LiveRecording, state: 'done' | 'canceled' | 'failed'): void {
+    if (r.state === 'done' || r.state === 'canceled' || r.state === 'failed') return;
+    const elapsed = this.recordingElapsedMs(r);
+    r.accumulatedMs = elapsed;
+    r.state = state;
+    this.clearTimers(r);
+    this.liveRecordings.delete(r.name);
+    if (r.channel && r.channel.recording === r) r.channel.recording = null;
+    if (r.bridge && r.bridge.recording === r) r.bridge.recording = null;
+    if (state === 'done') this.storedRecordings.set(r.name, { name: r.name, format: r.format, durationMs: elapsed });
+    if (state === 'failed') this.recordingEvent('RecordingFailed', r, { cause: 'failed' });
+    else this.recordingEvent('RecordingFinished', r, { duration: Math.floor(elapsed / 1000) });
+  }
+
+  recordingOp(name: string, op: 'stop' | 'cancel' | 'pause' | 'unpause' | 'mute' | 'unmute'): void {
+    const r = this.getLiveRecording(name);
+    switch (op) {
+      case 'stop':
+        this.finishRecording(r, 'done');
+        return;
+      case 'cancel':
+        this.finishRecording(r, 'canceled');
+        return;
+      case 'pause':
+        if (r.state === 'recording') {
+          r.accumulatedMs = this.recordingElapsedMs(r);
+          r.pausedSinceMs = Date.now();
+          r.state = 'paused';
+        }
+        return;
+      case 'unpause':
+        if (r.state === 'paused') {
+          r.pausedSinceMs = null;
+          r.startedMs = Date.now();
+          r.state = 'recording';
+        }
+        return;
+      case 'mute':
+        r.muted = true;
+        return;
+      case 'unmute':
+        r.muted = false;
+        return;
+    }
+  }
+
+  getStored(name: string): StoredRecording {
+    const r = this.storedRecordings.get(name);
+    if (!r) throw notFound('Recording not found');
+    return r;
+  }
+
+  deleteStored(name: string): void {
+    this.getStored(name);
+    this.storedRecordings.delete(name);
+  }
+
+  copyStored(name: string, dest: string | undefined): StoredRecording {
+    const r = this.getStored(name);
+    if (!dest) throw badRequest('destinationRecordingName is required');
+    if (this.storedRecordings.has(dest)) throw conflict('A recording with the same name already exists on the system');
+    const copy = { ...r, name: dest };
+    this.storedRecordings.set(dest, copy);
+    return copy;
+  }
+}
+
+/** Request parameters, from the query string and (overriding, as Asterisk does) a JSON body. */
+export class Params {
+  constructor(
+    private readonly query: URLSearchParams,
+    readonly body: Record<string, unknown> | null,
+  ) {}
+
+  str(name: string): string | undefined {
+    const b = this.body?.[name];
+    if (typeof b === 'string') return b;
+    if (typeof b === 'number' || typeof b === 'boolean') return String(b);
+    const v = this.query.get(name);
+    return v === null ? undefined : v;
+  }
+
+  /** A parameter with allowMultiple: repeated keys and comma-separated values. */
+  list(name: string): string[] {
+    const b = this.body?.[name];
+    if (Array.isArray(b)) return b.filter((x): x is string => typeof x === 'string');
+    if (typeof b === 'string') return b.split(',').filter(Boolean);
+    return this.query.getAll(name).flatMap((v) => v.split(',')).filter(Boolean);
+  }
+
+  bool(name: string, dflt: boolean): boolean {
+    const v = this.str(name);
+    if (v === undefined) return dflt;
+    return v === 'true' || v === 'yes' || v === '1';
+  }
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + sep.length)];
+}
+
+/** Asterisk reads `timeout=abc` as 0 and accepts it (errors_rest_and_ws); 0 or absent means the default. */
+function parseTimeout(v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = parseInt(v, 10);
+  if (!Number.isFinite(n) || n === 0) return dflt;
+  return n < 0 ? 0 : n;
+}
+
+function setVariables(ch: Channel, vars: unknown): void {
+  if (!vars || typeof vars !== 'object' || Array.isArray(vars)) return;
+  for (const [k, v] of Object.entries(vars as Record<string, unknown>)) {
+    if (typeof v === 'string' || typeof v === 'number') ch.vars.set(k, String(v));
+  }
+}
+
+function randomInt(): number {
+  return Math.floor(Math.random() * 0xffffffff);
+}

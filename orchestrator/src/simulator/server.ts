@@ -1,0 +1,236 @@
+/**
+ * HTTP front of the simulator on one port: `/ari/*` (REST with Asterisk's auth, headers and error shapes),
+ * `/ari/events` (the events WebSocket) and `/_sim/*` (the control API, no auth: loopback tooling only).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { loadApiDocs, matchRoute, servedDoc } from './apiDocs.js';
+import { findHandler, type Reply } from './ariRest.js';
+import type { Control } from './control.js';
+import { Params, type Engine } from './engine.js';
+import { AriError, badRequest } from './errors.js';
+import { routeControl } from './controlHttp.js';
+
+export interface ServerOptions {
+  user: string;
+  password: string;
+  /** Log line for each request failure the simulator itself causes (never for client errors). */
+  onError?: (err: unknown) => void;
+}
+
+const MAX_BODY = 1 << 20;
+const HTML_400_MISSING_APP =
+  '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\r\n<html><head>\r\n<title>400 Bad Request</title>\r\n</head><body>\r\n<h1>Bad Request</h1>\r\n<p>HTTP request is missing param: [app]</p>\r\n<hr />\r\n<address>Asterisk</address>\r\n</body></html>\r\n';
+
+/** Open ARI sockets; the newest socket of an app receives its events, as when Asterisk replaces an app's handler. */
+export class SocketRegistry {
+  readonly byApp = new Map<string, WebSocket>();
+  readonly all = new Set<WebSocket>();
+
+  count(): number {
+    return this.all.size;
+  }
+
+  dropAll(): number {
+    const n = this.all.size;
+    for (const ws of [...this.all]) ws.terminate();
+    return n;
+  }
+}
+
+export function createSimServer(engine: Engine, control: Control, sockets: SocketRegistry, opts: ServerOptions): Server {
+  const docs = loadApiDocs();
+  const expectedBasic = 'Basic ' + Buffer.from(`${opts.user}:${opts.password}`).toString('base64');
+  const expectedKey = `${opts.user}:${opts.password}`;
+
+  const authorized = (req: IncomingMessage, query: URLSearchParams): boolean => {
+    const h = req.headers.authorization;
+    if (h !== undefined) return h === expectedBasic;
+    const key = query.get('api_key');
+    return key !== null && key === expectedKey;
+  };
+
+  engine.isConnected = (app) => sockets.byApp.has(app);
+  engine.sink = (app, frame) => {
+    const ws = sockets.byApp.get(app);
+    if (ws && ws.readyState === 1) ws.send(frame);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      opts.onError?.(err);
+      if (!res.headersSent) sendJson(res, 500, 'Internal Server Error', { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (path.startsWith('/_sim/') || path === '/_sim') {
+      const body = await readBody(req);
+      const reply = routeControl(control, method, path, url.searchParams, body);
+      return sendReply(res, reply);
+    }
+    if (!path.startsWith('/ari/')) return sendJson(res, 404, 'Not Found', { message: 'Resource not found' });
+    if (!authorized(req, url.searchParams)) return sendUnauthorized(res);
+    const sub = path.slice(4); // keep the leading slash
+    if (sub.startsWith('/api-docs/')) {
+      if (method !== 'GET') return sendJson(res, 405, 'Method Not Allowed', { message: 'Invalid method' }, { Allow: 'OPTIONS,GET' });
+      const text = servedDoc(docs, sub.slice('/api-docs/'.length), req.headers.host ?? `127.0.0.1:${localPort(server)}`);
+      if (text === null) return sendJson(res, 404, 'Not Found', { message: 'Resource not found' });
+      return sendText(res, 200, 'OK', text);
+    }
+    const m = matchRoute(docs.routes, sub);
+    if (!m) return sendJson(res, 404, 'Not Found', { message: 'Resource not found' });
+    if (method === 'OPTIONS') return sendReply(res, { status: 204, statusText: 'No Content', headers: { Allow: ['OPTIONS', ...m.methods].join(',') } });
+    if (!m.methods.includes(method)) {
+      return sendJson(res, 405, 'Method Not Allowed', { message: 'Invalid method' }, { Allow: ['OPTIONS', ...m.methods].join(',') });
+    }
+    let bodyObj: Record<string, unknown> | null = null;
+    const raw = await readBody(req);
+    if (raw.length) {
+      try {
+        const parsed: unknown = JSON.parse(raw.toString('utf8'));
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) bodyObj = parsed as Record<string, unknown>;
+      } catch {
+        return sendJson(res, 400, 'Bad Request', { message: 'Error parsing request body' });
+      }
+    }
+    const handler = findHandler(method, m.template);
+    if (!handler) return sendJson(res, 501, 'Not Implemented', { message: 'Not implemented by the simulator' });
+    let reply: Reply;
+    try {
+      reply = handler({ engine, p: m.params, q: new Params(url.searchParams, bodyObj) });
+    } catch (err) {
+      if (err instanceof AriError) return sendJson(res, err.status, err.statusText, err.body, err.headers);
+      throw err;
+    }
+    sendReply(res, reply);
+  }
+
+  // ---- events WebSocket
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://sim');
+    if (url.pathname !== '/ari/events') return rawReply(socket, 404, 'Not Found', { message: 'Resource not found' });
+    if (!authorized(req, url.searchParams)) {
+      return rawReply(socket, 401, 'Unauthorized', { message: 'Authentication required' }, { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' });
+    }
+    const apps = (url.searchParams.get('app') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    if (!apps.length) return rawHtml(socket, 400, 'Bad Request', HTML_400_MISSING_APP);
+    // errors_rest_and_ws: `subscribeAll=maybe` is accepted (and read as false).
+    const subscribeAll = url.searchParams.get('subscribeAll') === 'true';
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.all.add(ws);
+      for (const app of apps) {
+        sockets.byApp.set(app, ws);
+        engine.registerApp(app, subscribeAll);
+      }
+      ws.on('error', () => {});
+      ws.on('message', () => {});
+      ws.on('close', () => {
+        sockets.all.delete(ws);
+        for (const app of apps) {
+          if (sockets.byApp.get(app) === ws) {
+            sockets.byApp.delete(app);
+          }
+          engine.unregisterApp(app);
+        }
+      });
+    });
+  });
+  server.on('close', () => wss.close());
+  return server;
+}
+
+function localPort(server: Server): number {
+  const a = server.address();
+  return a && typeof a === 'object' ? a.port : 0;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(badRequest('Request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function baseHeaders(): [string, string][] {
+  return [
+    ['Server', 'Asterisk'],
+    ['Date', new Date().toUTCString()],
+    ['Cache-Control', 'no-cache, no-store'],
+  ];
+}
+
+function sendJson(res: ServerResponse, status: number, statusText: string, body: unknown, extra: Record<string, string> = {}): void {
+  sendText(res, status, statusText, JSON.stringify(body), extra);
+}
+
+function sendText(res: ServerResponse, status: number, statusText: string, text: string, extra: Record<string, string> = {}): void {
+  const data = Buffer.from(text, 'utf8');
+  const headers = baseHeaders();
+  for (const [k, v] of Object.entries(extra)) headers.push([k, v]);
+  headers.push(['Content-type', 'application/json'], ['Content-Length', String(data.length)]);
+  res.writeHead(status, statusText, headers.flat());
+  res.end(data);
+}
+
+function sendUnauthorized(res: ServerResponse): void {
+  sendJson(res, 401, 'Unauthorized', { message: 'Authentication required' }, { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' });
+}
+
+function sendReply(res: ServerResponse, reply: Reply): void {
+  const statusText = reply.statusText ?? defaultText(reply.status);
+  if (reply.raw) {
+    const headers = baseHeaders();
+    headers.push(['Content-type', reply.raw.contentType], ['Content-Length', String(reply.raw.data.length)]);
+    res.writeHead(reply.status, statusText, headers.flat());
+    res.end(reply.raw.data);
+    return;
+  }
+  if (reply.body === undefined) {
+    const headers = baseHeaders();
+    for (const [k, v] of Object.entries(reply.headers ?? {})) headers.push([k, v]);
+    headers.push(['Content-Length', '0']);
+    res.writeHead(reply.status, statusText, headers.flat());
+    res.end();
+    return;
+  }
+  sendJson(res, reply.status, statusText, reply.body, reply.headers);
+}
+
+function defaultText(status: number): string {
+  return { 200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Entity' }[status] ?? 'Error';
+}
+
+function rawReply(socket: Duplex, status: number, text: string, body: unknown, extra: Record<string, string> = {}): void {
+  const data = JSON.stringify(body);
+  rawWrite(socket, status, text, 'application/json', data, extra);
+}
+
+function rawHtml(socket: Duplex, status: number, text: string, html: string): void {
+  rawWrite(socket, status, text, 'text/html', html, {});
+}
+
+function rawWrite(socket: Duplex, status: number, text: string, type: string, data: string, extra: Record<string, string>): void {
+  const lines = [`HTTP/1.1 ${status} ${text}`, ...baseHeaders().map(([k, v]) => `${k}: ${v}`)];
+  for (const [k, v] of Object.entries(extra)) lines.push(`${k}: ${v}`);
+  lines.push(`Content-type: ${type}`, `Content-Length: ${Buffer.byteLength(data)}`, 'Connection: close', '', '');
+  socket.end(lines.join('\r\n') + data);
+}
