@@ -55,11 +55,19 @@ export interface IvrRun {
 class CallerGone extends Error {}
 class FlowBroken extends Error {}
 
-/** Runs one flow for one call to a terminal outcome. Never throws. */
-export async function runFlow(flow: FlowDocument, io: IvrIo, env: IvrEnvironment, initial: { vars?: Record<string, string>; language?: string } = {}): Promise<IvrRun> {
-  const vars: Record<string, string> = { ...initial.vars };
+/**
+ * Runs one flow for one call to a terminal outcome. Never throws. `vars` and `path`, when given, are filled in
+ * place, so the call can see how far the caller got even while the flow is still waiting (e.g. at hang-up).
+ */
+export async function runFlow(
+  flow: FlowDocument,
+  io: IvrIo,
+  env: IvrEnvironment,
+  initial: { vars?: Record<string, string>; path?: string[]; language?: string } = {},
+): Promise<IvrRun> {
+  const vars: Record<string, string> = initial.vars ?? {};
   let language = initial.language ?? flow.language;
-  const path: string[] = [];
+  const path: string[] = initial.path ?? [];
   const maxSteps = env.maxSteps ?? 200;
   let current = flow.start;
 

@@ -1,0 +1,256 @@
+import type { Db } from '../db/knex.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { CustomerCard } from '../crm/types.js';
+import type { RouteDecision } from '../routing/types.js';
+import { nextState, TERMINAL_STATES, type CallEvent, type CallState } from './states.js';
+
+/** The calls row (CDR) as written; columns the flow does not touch are left out. */
+export interface CallRow {
+  id: string;
+  node: string;
+  channel_id: string;
+  owner: string;
+  state: CallState;
+  caller_raw: string;
+  caller_e164: string | null;
+  caller_name: string | null;
+  did: string;
+  trunk: string | null;
+  customer_id: number | null;
+  tier: string | null;
+  language: string | null;
+  queue_id: number | null;
+  priority: number;
+  required_skills: string | null;
+  agent_id: number | null;
+  arrived_at: Date;
+  queued_at: Date | null;
+  offered_at: Date | null;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  wait_s: number | null;
+  talk_s: number | null;
+  disposition: string | null;
+  hangup_side: 'caller' | 'agent' | 'system' | null;
+  hangup_cause: number | null;
+  recording_id: string | null;
+  ivr_path: string | null;
+  attributes: string | null;
+  agent_disposition: string | null;
+  agent_channel_id: string | null;
+  holding_bridge_id: string | null;
+  mixing_bridge_id: string | null;
+  abandoned_in: string | null;
+  offer_count: number;
+  ivr_flow: string | null;
+  ivr_flow_version: number | null;
+}
+
+export type CallPatch = Partial<Omit<CallRow, 'id' | 'state'>>;
+
+/** The agent leg being rung or talked to. */
+export interface AgentLeg {
+  readonly agentId: number;
+  readonly agentName: string;
+  readonly endpoint: string;
+  readonly channelId: string;
+  readonly queueId: number;
+  answered: boolean;
+  unwatch: () => void;
+}
+
+/** A leg to someone who is not an agent of ours: a transfer target or a consulted party. */
+export interface PartyLeg {
+  readonly channelId: string;
+  readonly target: string;
+  answered: boolean;
+  unwatch: () => void;
+}
+
+export interface CallDeps {
+  readonly db: Db;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+const WRITE_RETRIES = 5;
+
+/**
+ * One inbound call: its state, its CDR row and the live resources it holds. Every state change goes through
+ * `transition`, which checks the table, appends a call_events row and updates the calls row, in order, through a
+ * per-call write chain (so rows land in the order things happened, even when the database is slow).
+ */
+export class Call {
+  state: CallState = 'arriving';
+  readonly row: CallRow;
+  private seq = 0;
+  private writes: Promise<void> = Promise.resolve();
+  private readonly ended = new AbortController();
+
+  // --- live resources (not persisted unless mirrored in row) -----------------------------------------------
+  customer: CustomerCard | null = null;
+  ivrVars: Record<string, string> = {};
+  route: RouteDecision | null = null;
+  agent: AgentLeg | null = null;
+  /** The last agent that answered (for wrap-up and disposition after the leg is gone). */
+  lastAgentId: number | null = null;
+  party: PartyLeg | null = null;
+  consult: PartyLeg | null = null;
+  held = false;
+  /** Which of the call's bridges the caller's channel is in. */
+  inBridge: 'holding' | 'mixing' | null = null;
+  announceTimer: NodeJS.Timeout | null = null;
+  /** Talk time accumulates over agent segments (a transfer starts a new one). */
+  talkStartedAt: Date | null = null;
+  talkMs = 0;
+  endPublished = false;
+  /** The conversation is being torn down; a second hang-up event must not start another teardown. */
+  closing = false;
+  recordingName: string | null = null;
+  recordingPaused = false;
+  recordingCount = 0;
+  /** Something that must finish the call itself when the caller hangs up (voicemail recording, callback notice). */
+  activity: 'voicemail' | 'callback' | 'closing' | null = null;
+  /** Who asked for the hang-up we are about to see (agent/system), so the CDR names the right side. */
+  hangupRequestedBy: 'agent' | 'system' | null = null;
+  timers = new Set<NodeJS.Timeout>();
+  readonly log: Logger;
+
+  constructor(
+    private readonly deps: CallDeps,
+    row: CallRow,
+  ) {
+    this.row = row;
+    this.state = row.state;
+    this.log = deps.logger.child({ callId: row.id });
+  }
+
+  get id(): string {
+    return this.row.id;
+  }
+  get channelId(): string {
+    return this.row.channel_id;
+  }
+  get node(): string {
+    return this.row.node;
+  }
+  get finished(): boolean {
+    return TERMINAL_STATES.has(this.state);
+  }
+  /** Aborted when the caller's part of the call is over: every wait of the call listens to it. */
+  get signal(): AbortSignal {
+    return this.ended.signal;
+  }
+  get callerGone(): boolean {
+    return this.ended.signal.aborted;
+  }
+  markCallerGone(): void {
+    if (!this.ended.signal.aborted) this.ended.abort();
+  }
+
+  /** Inserts the row and the first event. */
+  static async create(deps: CallDeps, row: CallRow, reason: string): Promise<Call> {
+    const call = new Call(deps, row);
+    call.seq = 1;
+    const at = row.arrived_at;
+    call.enqueueWrite(async () => {
+      await deps.db('calls').insert(call.rowForDb(row));
+      await deps.db('call_events').insert({ call_id: row.id, seq: 1, at, from_state: null, event: 'arrive', to_state: row.state, data: JSON.stringify({ reason }) });
+    });
+    deps.bus.publish('call.state', { callId: row.id, from: null, to: row.state, queueId: null, agentId: null, at });
+    return call;
+  }
+
+  /** Rebuilds a call from its row (recovery); events continue after the highest persisted seq. */
+  static restore(deps: CallDeps, row: CallRow, lastSeq: number): Call {
+    const call = new Call(deps, row);
+    call.seq = lastSeq;
+    return call;
+  }
+
+  /**
+   * Applies a named transition. An event the table does not define for the current state is refused and
+   * logged as an error (`from -> event -> (undefined)`); returns whether the transition happened.
+   */
+  transition(event: CallEvent, reason: string, options: { patch?: CallPatch; data?: Record<string, unknown> } = {}): boolean {
+    const from = this.state;
+    const to = nextState(from, event);
+    if (!to) {
+      this.log.error({ callId: this.id, from, event }, `${from} -> ${event} -> (undefined): transition not defined`);
+      return false;
+    }
+    const at = this.deps.now();
+    this.state = to;
+    const seq = ++this.seq;
+    const patch = { ...options.patch };
+    Object.assign(this.row, patch, { state: to });
+    const data = JSON.stringify({ reason, ...options.data });
+    this.enqueueWrite(async () => {
+      await this.deps.db('calls').where({ id: this.id }).update({ ...this.rowForDb(patch), state: to });
+      await this.deps.db('call_events').insert({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
+    });
+    this.log.debug({ from, event, to, reason }, 'call transition');
+    this.deps.bus.publish('call.state', { callId: this.id, from, to, queueId: this.row.queue_id, agentId: this.row.agent_id, at });
+    return true;
+  }
+
+  /** Updates CDR columns without a state change. */
+  update(patch: CallPatch): void {
+    Object.assign(this.row, patch);
+    this.enqueueWrite(async () => {
+      await this.deps.db('calls').where({ id: this.id }).update(this.rowForDb(patch));
+    });
+  }
+
+  /** Resolves when every write issued so far has landed (or failed for good). */
+  flushed(): Promise<void> {
+    return this.writes;
+  }
+
+  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+    return t;
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private rowForDb(patch: CallPatch): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) continue;
+      // DECIMAL columns: keep millisecond precision, never a float artefact.
+      out[k] = (k === 'wait_s' || k === 'talk_s') && typeof v === 'number' ? Math.round(v * 1000) / 1000 : v;
+    }
+    return out;
+  }
+
+  private enqueueWrite(write: () => Promise<void>): void {
+    this.writes = this.writes.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await write();
+          return;
+        } catch (err) {
+          if (attempt >= WRITE_RETRIES) {
+            this.log.error({ err }, 'call write failed for good');
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
+    });
+  }
+}
+
+export function seconds(from: Date | null, to: Date): number | null {
+  return from ? Math.max(0, (to.getTime() - from.getTime()) / 1000) : null;
+}

@@ -1,0 +1,137 @@
+import type { Db } from '../db/knex.js';
+import { toDate } from '../db/time.js';
+import type { Logger } from '../logger.js';
+import type { SwitchPort } from '../telephony/port.js';
+import { Call, seconds, type CallDeps, type CallRow } from './call.js';
+import type { AgentCallHooks, CallService } from './service.js';
+import type { CallState } from './states.js';
+import { parseSkills } from './queues.js';
+
+export interface RecoveryReport {
+  readonly examined: number;
+  readonly ended: number;
+  readonly requeued: number;
+  readonly adopted: number;
+}
+
+function rowFromDb(r: Record<string, unknown>): CallRow {
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+  return {
+    id: String(r.id),
+    node: String(r.node),
+    channel_id: String(r.channel_id),
+    owner: String(r.owner),
+    state: String(r.state) as CallState,
+    caller_raw: String(r.caller_raw ?? ''),
+    caller_e164: str(r.caller_e164),
+    caller_name: str(r.caller_name),
+    did: String(r.did ?? ''),
+    trunk: str(r.trunk),
+    customer_id: num(r.customer_id),
+    tier: str(r.tier),
+    language: str(r.language),
+    queue_id: num(r.queue_id),
+    priority: Number(r.priority ?? 0),
+    required_skills: str(r.required_skills),
+    agent_id: num(r.agent_id),
+    arrived_at: toDate(r.arrived_at) ?? new Date(0),
+    queued_at: toDate(r.queued_at),
+    offered_at: toDate(r.offered_at),
+    answered_at: toDate(r.answered_at),
+    ended_at: toDate(r.ended_at),
+    wait_s: num(r.wait_s),
+    talk_s: num(r.talk_s),
+    disposition: str(r.disposition),
+    hangup_side: str(r.hangup_side) as CallRow['hangup_side'],
+    hangup_cause: num(r.hangup_cause),
+    recording_id: str(r.recording_id),
+    ivr_path: str(r.ivr_path),
+    attributes: str(r.attributes),
+    agent_disposition: str(r.agent_disposition),
+    agent_channel_id: str(r.agent_channel_id),
+    holding_bridge_id: str(r.holding_bridge_id),
+    mixing_bridge_id: str(r.mixing_bridge_id),
+    abandoned_in: str(r.abandoned_in),
+    offer_count: Number(r.offer_count ?? 0),
+    ivr_flow: str(r.ivr_flow),
+    ivr_flow_version: num(r.ivr_flow_version),
+  };
+}
+
+/**
+ * Recovery after a restart: this instance's calls that the database still shows live are compared with the
+ * channels the switch still has. A call whose channel is gone is ended (CDR completed, a `recovered` event);
+ * a caller still waiting is put back in its queue; a conversation still going on is watched again so its end
+ * is recorded.
+ */
+export async function recoverCalls(options: {
+  db: Db;
+  switchPort: SwitchPort;
+  service: CallService;
+  agents: AgentCallHooks;
+  deps: CallDeps;
+  instanceId: string;
+  logger: Logger;
+  onRecordingStored?: (recordingId: string) => void | Promise<void>;
+}): Promise<RecoveryReport> {
+  const { db, switchPort, service, deps, instanceId, logger } = options;
+  const rows = (await db('calls').where({ owner: instanceId }).whereNotIn('state', ['ended', 'abandoned']).select()) as Record<string, unknown>[];
+  if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0 };
+  const live = new Set((await switchPort.listChannels()).map((c) => c.channelId));
+  let ended = 0;
+  let requeued = 0;
+  let adopted = 0;
+  for (const raw of rows) {
+    const row = rowFromDb(raw);
+    const last = await db('call_events').where({ call_id: row.id }).max({ seq: 'seq' }).first();
+    const call = Call.restore(deps, row, Number(last?.seq ?? 0));
+    const now = deps.now();
+    if (!live.has(row.channel_id)) {
+      const answered = row.answered_at !== null;
+      call.transition('recovered', 'channel gone after a restart', {
+        patch: {
+          ended_at: row.ended_at ?? now,
+          disposition: row.disposition ?? (answered ? 'answered' : 'abandoned'),
+          hangup_side: row.hangup_side ?? 'system',
+          wait_s: row.wait_s ?? (row.queued_at ? seconds(row.queued_at, row.answered_at ?? now) : null),
+          talk_s: row.talk_s ?? (answered ? seconds(row.answered_at, now) : null),
+          abandoned_in: answered ? row.abandoned_in : (row.abandoned_in ?? row.state),
+        },
+        data: { previousState: row.state },
+      });
+      if (row.state === 'connected' && row.agent_id !== null) {
+        await options.agents.callEnded(row.agent_id, row.id, 0).catch((err: unknown) => logger.warn({ err, callId: row.id }, 'cannot release the agent of a recovered call'));
+      }
+      for (const bridgeId of [row.holding_bridge_id, row.mixing_bridge_id]) {
+        if (bridgeId) await switchPort.destroyBridge(bridgeId).catch(() => undefined);
+      }
+      // Recordings cut short by the restart: the file on the switch is whatever was written; hand it on.
+      const open = (await db('recordings').where({ call_id: row.id, state: 'recording' }).select('id')) as { id: string }[];
+      for (const rec of open) {
+        await db('recordings').where({ id: rec.id }).update({ state: 'stored', ended_at: now });
+        if (options.onRecordingStored) await Promise.resolve(options.onRecordingStored(rec.id)).catch(() => undefined);
+      }
+      await call.flushed();
+      ended++;
+      continue;
+    }
+    service.adoptRecovered(call);
+    if (row.state === 'connected' || row.state === 'wrap_up') {
+      adopted++;
+      continue;
+    }
+    if (row.state === 'arriving') call.transition('identify', 'recovered after a restart');
+    if (row.state === 'offering' && row.agent_channel_id) await switchPort.hangup(row.agent_channel_id).catch(() => undefined);
+    if (row.queue_id !== null) {
+      const settings = await db('queues').where({ id: row.queue_id }).first('name');
+      call.route = { queueId: row.queue_id, queueName: settings?.name ?? String(row.queue_id), priority: row.priority, requiredSkills: parseSkills(row.required_skills), ruleId: 0, ruleName: 'recovered' };
+      if (row.state === 'offering') call.transition('offer_failed', 'offer lost in a restart');
+      if (call.state === 'queued' && row.holding_bridge_id) call.inBridge = 'holding';
+    }
+    await service.requeueRecovered(call, 'recovered after a restart');
+    requeued++;
+  }
+  logger.info({ examined: rows.length, ended, requeued, adopted }, 'call recovery done');
+  return { examined: rows.length, ended, requeued, adopted };
+}

@@ -1,0 +1,1411 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/knex.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { CustomerIdentifier } from '../crm/identify.js';
+import type { FlowRepository, PublishedFlow } from '../ivr/flows.js';
+import { runFlow, type IvrEnvironment } from '../ivr/interpreter.js';
+import type { Acd, AgentOffer, CallAttributes, OfferFailure, QueueTimerEvent, RouteDecision, Router } from '../routing/types.js';
+import { isSwitchError, type ChannelEvent, type InboundChannel, type MediaTarget, type OriginateOutcome, type RecordingResult, type SwitchPort } from '../telephony/port.js';
+import { Call, seconds, type AgentLeg, type CallDeps, type CallPatch, type CallRow, type PartyLeg } from './call.js';
+import { ChannelIo, playAndWait } from './media.js';
+import type { QueueSettings, QueueSettingsStore } from './queues.js';
+import { CallRegistry } from './registry.js';
+import type { CallState } from './states.js';
+
+/** What the call flow needs from the agent service: wrap-up starts when the agent leg ends. */
+export interface AgentCallHooks {
+  callEnded(agentId: number, callId: string, wrapUpSeconds: number): Promise<unknown>;
+}
+
+export interface CallTimings {
+  /** Budget for one prompt list (a playback of an unknown scheme never finishes). */
+  readonly playbackTimeoutMs: number;
+  /** Budget for identification as a whole (local + external CRM). */
+  readonly identifyTimeoutMs: number;
+  /** Budget for one routing decision. */
+  readonly routeTimeoutMs: number;
+  /** Ring time for transfer targets and consulted parties. */
+  readonly transferRingSeconds: number;
+  /** Wrap-up when the queue is unknown. */
+  readonly defaultWrapUpSeconds: number;
+  /** Budget for a switch request whose reply we wait for (beyond the adapter's own). */
+  readonly switchTimeoutMs: number;
+}
+
+export const DEFAULT_TIMINGS: CallTimings = {
+  playbackTimeoutMs: 60_000,
+  identifyTimeoutMs: 1_500,
+  routeTimeoutMs: 2_000,
+  transferRingSeconds: 30,
+  defaultWrapUpSeconds: 30,
+  switchTimeoutMs: 10_000,
+};
+
+export interface CallServiceOptions {
+  readonly db: Db;
+  readonly switchPort: SwitchPort;
+  readonly router: Router;
+  readonly acd: Acd;
+  readonly agents: AgentCallHooks;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly identifier: CustomerIdentifier;
+  readonly flows: FlowRepository;
+  readonly queues: QueueSettingsStore;
+  readonly ivr: Omit<IvrEnvironment, 'logger' | 'now'>;
+  /** This orchestrator's id: the `owner` of its calls, for recovery after a restart. */
+  readonly instanceId: string;
+  readonly now?: () => Date;
+  readonly timings?: Partial<CallTimings>;
+  /** Queue for a caller whose flow broke and whom the router cannot place either. */
+  readonly defaultQueueName?: string;
+  /** Dial string for a number: a plain number goes out through this (default `PJSIP/{number}`). */
+  readonly dialString?: (number: string) => string;
+  readonly onRecordingStored?: (recordingId: string) => void | Promise<void>;
+}
+
+export type TransferTarget = { readonly queue: string | number } | { readonly number: string };
+
+/** Why an agent-side control was refused; the API maps `code` to an HTTP status. */
+export class CallControlError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'bad_state' | 'bad_request' | 'switch',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallControlError';
+  }
+}
+
+export interface CallSnapshot {
+  readonly callId: string;
+  readonly state: CallState;
+  readonly channelId: string;
+  readonly caller: string;
+  readonly callerE164: string | null;
+  readonly did: string;
+  readonly customerId: number | null;
+  readonly tier: string | null;
+  readonly queueId: number | null;
+  readonly priority: number;
+  readonly agentId: number | null;
+  readonly held: boolean;
+  readonly consulting: string | null;
+  readonly transferredTo: string | null;
+  readonly recording: { readonly name: string; readonly paused: boolean } | null;
+  readonly ivr: Readonly<Record<string, string>>;
+  readonly arrivedAt: Date;
+  readonly announcements: number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const GONE_CODES = new Set(['not_found', 'not_in_stasis']);
+
+/**
+ * The inbound call, end to end: one `Call` per inbound channel, driven from arrival through identification,
+ * IVR, queue, offer and conversation to wrap-up, with the agent-side controls the API calls.
+ *
+ * Holding bridges are per call, not per queue: position and estimated-wait announcements are personal, and a
+ * per-call bridge lets them be played to the bridge without reaching other callers. The bridge is created when
+ * the call first queues, reused for hold and consult, and deleted when the call ends (a holding bridge outlives
+ * its last channel on Asterisk).
+ */
+export class CallService {
+  readonly registry = new CallRegistry();
+  private readonly timings: CallTimings;
+  private readonly now: () => Date;
+  private readonly deps: CallDeps;
+  private readonly ios = new Map<string, ChannelIo>();
+  private readonly unwatchCaller = new Map<string, () => void>();
+  private readonly announceCounts = new Map<string, number>();
+  private readonly recordingTasks = new Set<Promise<void>>();
+  private accepting = false;
+
+  constructor(private readonly o: CallServiceOptions) {
+    this.timings = { ...DEFAULT_TIMINGS, ...o.timings };
+    this.now = o.now ?? (() => new Date());
+    this.deps = { db: o.db, bus: o.bus, logger: o.logger, now: this.now };
+  }
+
+  /** Registers the handlers. Called once by createCallCenter().start(). */
+  attach(): void {
+    this.accepting = true;
+    this.o.switchPort.onInbound((channel) => {
+      if (!this.accepting) return;
+      this.onInbound(channel).catch((err: unknown) => this.o.logger.error({ err, channelId: channel.channelId }, 'inbound call setup failed'));
+    });
+    this.o.acd.onOffer((offer) => {
+      this.onOffer(offer).catch((err: unknown) => this.o.logger.error({ err, callId: offer.callId }, 'offer handling failed'));
+    });
+    this.o.acd.onTimer((event) => {
+      this.onQueueTimer(event).catch((err: unknown) => this.o.logger.error({ err, callId: event.callId }, 'queue timer handling failed'));
+    });
+  }
+
+  /** Stops taking new calls and releases timers and watchers; live channels stay in Stasis for recovery. */
+  async detach(): Promise<void> {
+    this.accepting = false;
+    for (const call of this.registry.list()) {
+      call.clearTimers();
+      this.unwatchCaller.get(call.id)?.();
+      call.agent?.unwatch();
+      call.party?.unwatch();
+      call.consult?.unwatch();
+    }
+    await Promise.allSettled([...this.registry.list().map((c) => c.flushed()), ...this.recordingTasks]);
+  }
+
+  // ============================================================================================================
+  // Arrival, identification, IVR
+  // ============================================================================================================
+
+  private async onInbound(ch: InboundChannel): Promise<void> {
+    const now = this.now();
+    const row: CallRow = {
+      id: randomUUID(),
+      node: ch.node,
+      channel_id: ch.channelId,
+      owner: this.o.instanceId,
+      state: 'arriving',
+      caller_raw: (ch.callerNumber ?? '').slice(0, 64),
+      caller_e164: null,
+      caller_name: ch.callerName ? ch.callerName.slice(0, 128) : null,
+      did: (ch.args[0] || ch.dialedExten || '').slice(0, 32),
+      trunk: ch.args[1] ? ch.args[1].slice(0, 64) : null,
+      customer_id: null,
+      tier: null,
+      language: null,
+      queue_id: null,
+      priority: 0,
+      required_skills: null,
+      agent_id: null,
+      arrived_at: now,
+      queued_at: null,
+      offered_at: null,
+      answered_at: null,
+      ended_at: null,
+      wait_s: null,
+      talk_s: null,
+      disposition: null,
+      hangup_side: null,
+      hangup_cause: null,
+      recording_id: null,
+      ivr_path: null,
+      attributes: null,
+      agent_disposition: null,
+      agent_channel_id: null,
+      holding_bridge_id: null,
+      mixing_bridge_id: null,
+      abandoned_in: null,
+      offer_count: 0,
+      ivr_flow: null,
+      ivr_flow_version: null,
+    };
+    const call = await Call.create(this.deps, row, 'StasisStart');
+    this.adopt(call);
+    await this.runInbound(call);
+  }
+
+  /** Registers a call and subscribes to its channel (new calls and calls recovered after a restart). */
+  private adopt(call: Call): void {
+    this.registry.add(call);
+    this.ios.set(call.id, new ChannelIo(this.o.switchPort, call.id, call.channelId, call.signal, this.timings.playbackTimeoutMs));
+    this.unwatchCaller.set(
+      call.id,
+      this.o.switchPort.watchChannel(call.channelId, (event) => this.onCallerEvent(call, event)),
+    );
+  }
+
+  private async runInbound(call: Call): Promise<void> {
+    try {
+      await withTimeout(this.o.switchPort.answer(call.channelId), this.timings.switchTimeoutMs, 'answer');
+    } catch (err) {
+      if (call.callerGone || call.finished) return;
+      if (isSwitchError(err) && GONE_CODES.has(err.code)) {
+        this.onCallerGone(call, 16, `gone before answer (${err.code})`);
+        return;
+      }
+      throw err;
+    }
+    if (call.callerGone || !call.transition('identify', 'answered')) return;
+
+    let identification = null;
+    try {
+      identification = await withTimeout(this.o.identifier.identify(call.row.caller_raw), this.timings.identifyTimeoutMs, 'identify');
+    } catch (err) {
+      call.log.warn({ err }, 'identification failed; continuing as unknown caller');
+    }
+    if (call.callerGone) return;
+    const customer = identification?.customer ?? null;
+    call.customer = customer;
+    call.update({
+      caller_e164: identification?.caller.e164 ?? null,
+      customer_id: customer?.customerId ?? null,
+      tier: customer?.tier ?? null,
+      language: customer?.language ?? null,
+    });
+
+    let flow: PublishedFlow | null = null;
+    try {
+      flow = await this.o.flows.forDid(call.row.did);
+    } catch (err) {
+      call.log.error({ err }, 'cannot load the IVR flow; routing directly');
+    }
+    if (call.callerGone) return;
+    if (flow) {
+      if (!call.transition('start_ivr', `flow ${flow.name} v${flow.version}`, { patch: { ivr_flow: flow.name, ivr_flow_version: flow.version } })) return;
+      await this.runIvr(call, flow);
+    } else {
+      await this.routeAndQueue(call, 'enqueue', 'no IVR flow for this DID');
+    }
+  }
+
+  private async runIvr(call: Call, flow: PublishedFlow): Promise<void> {
+    const io = this.ios.get(call.id);
+    if (!io) return;
+    const path: string[] = [];
+    const run = await runFlow(flow.document, io, { ...this.o.ivr, logger: call.log, now: this.now }, { vars: call.ivrVars, path, language: call.customer?.language });
+    if (call.finished || call.state !== 'in_ivr') return;
+    call.update({ ivr_path: JSON.stringify(path).slice(0, 60_000), language: run.language });
+    const outcome = run.outcome;
+    switch (outcome.type) {
+      case 'caller_hangup':
+        return; // the hang-up handler has ended the call
+      case 'queue': {
+        if (outcome.queue) {
+          const settings = await this.o.queues.byName(outcome.queue).catch(() => null);
+          if (settings) {
+            const decision: RouteDecision = {
+              queueId: settings.id,
+              queueName: settings.name,
+              priority: outcome.priority ?? 0,
+              requiredSkills: outcome.skills ?? settings.skills,
+              ruleId: 0,
+              ruleName: `ivr:${flow.name}`,
+            };
+            await this.enterQueue(call, decision, 'enqueue', `IVR queue node (${settings.name})`);
+            return;
+          }
+          call.log.warn({ queue: outcome.queue }, 'IVR names an unknown queue; asking the router');
+        }
+        await this.routeAndQueue(call, 'enqueue', 'IVR route node');
+        return;
+      }
+      case 'transfer':
+        await this.transferToParty(call, outcome.number, 'ivr');
+        return;
+      case 'voicemail': {
+        const queue = outcome.queue ? await this.o.queues.byName(outcome.queue).catch(() => null) : null;
+        await this.voicemail(call, queue?.id ?? null, outcome.maxSeconds, 'IVR voicemail node');
+        return;
+      }
+      case 'hangup': {
+        const selfService = outcome.selfService;
+        this.finish(call, selfService ? 'self_service_done' : 'ivr_hangup', selfService ? 'self-service completed' : 'IVR hung up', {
+          disposition: selfService ? 'self_service' : 'ivr_hangup',
+          hangup_side: 'system',
+          hangup_cause: 16,
+        });
+        return;
+      }
+      case 'error':
+        await this.fallbackToDefaultQueue(call, flow, `IVR node ${outcome.node}: ${outcome.reason}`);
+        return;
+    }
+  }
+
+  /** A broken flow never drops the caller: the flow's default queue, else the router's default rule. */
+  private async fallbackToDefaultQueue(call: Call, flow: PublishedFlow | null, why: string): Promise<void> {
+    const named = flow?.document.defaultQueue ?? this.o.defaultQueueName;
+    const settings = named ? await this.o.queues.byName(named).catch(() => null) : null;
+    if (settings) {
+      await this.enterQueue(call, { queueId: settings.id, queueName: settings.name, priority: 0, requiredSkills: settings.skills, ruleId: 0, ruleName: 'fallback' }, 'enqueue', `fallback: ${why}`);
+      return;
+    }
+    await this.routeAndQueue(call, 'enqueue', `fallback: ${why}`);
+  }
+
+  attributesOf(call: Call): CallAttributes {
+    return {
+      did: call.row.did,
+      callerE164: call.row.caller_e164,
+      customerId: call.row.customer_id,
+      tier: call.customer?.tier ?? null,
+      language: call.row.language ?? call.customer?.language ?? 'en',
+      ivr: { ...call.ivrVars },
+      recentCategories: call.customer?.recentCategories ?? [],
+      now: this.now(),
+    };
+  }
+
+  private async routeAndQueue(call: Call, event: 'enqueue' | 'transfer_failed', reason: string): Promise<void> {
+    let decision: RouteDecision | null = null;
+    const attributes = this.attributesOf(call);
+    try {
+      decision = await withTimeout(this.o.router.route(attributes), this.timings.routeTimeoutMs, 'route');
+    } catch (err) {
+      call.log.error({ err }, 'router failed');
+      const named = this.o.defaultQueueName ? await this.o.queues.byName(this.o.defaultQueueName).catch(() => null) : null;
+      if (named) decision = { queueId: named.id, queueName: named.name, priority: 0, requiredSkills: named.skills, ruleId: 0, ruleName: 'fallback' };
+    }
+    if (call.callerGone || call.finished) return;
+    call.update({ attributes: JSON.stringify({ ivr: attributes.ivr, recentCategories: attributes.recentCategories, tier: attributes.tier, language: attributes.language }) });
+    if (!decision) {
+      await this.closeWithMessage(call, 'fail', 'no queue could be found', 'failed', ['sound:ariadne/technical-difficulties']);
+      return;
+    }
+    await this.enterQueue(call, decision, event, `${reason}; rule ${decision.ruleName}`);
+  }
+
+  // ============================================================================================================
+  // Queue wait
+  // ============================================================================================================
+
+  private async ensureHoldingBridge(call: Call, mohClass: string): Promise<string> {
+    let bridgeId = call.row.holding_bridge_id;
+    if (!bridgeId) {
+      bridgeId = randomUUID();
+      await this.o.switchPort.createBridge({ type: 'holding', bridgeId, node: call.node, name: `hold-${call.id}` });
+      call.update({ holding_bridge_id: bridgeId });
+    }
+    await this.o.switchPort.startBridgeMoh(bridgeId, mohClass).catch((err: unknown) => call.log.warn({ err }, 'cannot start music on hold'));
+    return bridgeId;
+  }
+
+  /** Puts the caller into the call's holding bridge (leaving the mixing bridge if there). */
+  private async parkCaller(call: Call, mohClass: string): Promise<void> {
+    const holding = await this.ensureHoldingBridge(call, mohClass);
+    if (call.inBridge === 'holding') return;
+    if (call.inBridge === 'mixing' && call.row.mixing_bridge_id) {
+      await this.o.switchPort.removeFromBridge(call.row.mixing_bridge_id, call.channelId).catch(() => undefined);
+    }
+    await this.o.switchPort.addToBridge(holding, call.channelId);
+    call.inBridge = 'holding';
+  }
+
+  private async enterQueue(call: Call, decision: RouteDecision, event: 'enqueue' | 'transfer_queue' | 'transfer_failed' | 'move_queue' | 'overflow', reason: string): Promise<void> {
+    const settings = await this.o.queues.get(decision.queueId).catch(() => null);
+    try {
+      await this.parkCaller(call, settings?.mohClass ?? 'default');
+    } catch (err) {
+      if (call.callerGone || call.finished) return;
+      if (isSwitchError(err) && GONE_CODES.has(err.code)) return this.onCallerGone(call, 16, 'gone while queueing');
+      call.log.error({ err }, 'cannot put the caller on hold; queueing anyway');
+    }
+    if (call.callerGone || call.finished) return;
+    const now = this.now();
+    call.route = decision;
+    const patch: CallPatch = {
+      queue_id: decision.queueId,
+      priority: decision.priority,
+      required_skills: JSON.stringify(decision.requiredSkills),
+      queued_at: call.row.queued_at ?? now,
+    };
+    if (!call.transition(event, reason, { patch, data: { queue: decision.queueName, rule: decision.ruleName, priority: decision.priority } })) return;
+    this.o.acd.enqueue({ callId: call.id, queueId: decision.queueId, priority: decision.priority, requiredSkills: decision.requiredSkills, enqueuedAt: now, node: call.node });
+    this.scheduleAnnouncement(call, settings);
+  }
+
+  private scheduleAnnouncement(call: Call, settings: QueueSettings | null): void {
+    if (call.announceTimer) {
+      clearTimeout(call.announceTimer);
+      call.timers.delete(call.announceTimer);
+    }
+    const interval = settings?.announceIntervalSeconds ?? 0;
+    if (!(interval > 0)) return;
+    call.announceTimer = call.setTimer(() => {
+      call.announceTimer = null;
+      this.announce(call, settings)
+        .catch((err: unknown) => call.log.warn({ err }, 'announcement failed'))
+        .finally(() => {
+          if (call.state === 'queued' && !call.activity) this.scheduleAnnouncement(call, settings);
+        });
+    }, interval * 1000);
+  }
+
+  /** Position and estimated wait, played to the caller's own holding bridge (MOH paused meanwhile). */
+  private async announce(call: Call, settings: QueueSettings | null): Promise<void> {
+    if (call.state !== 'queued' || call.activity || !call.row.holding_bridge_id) return;
+    const position = this.o.acd.position(call.id);
+    if (!position) return;
+    const media: string[] = position.position <= 1 ? ['sound:queue-youarenext'] : ['sound:queue-thereare', `number:${position.position}`, 'sound:queue-callswaiting'];
+    const minutes = Math.ceil(position.estimatedWaitSeconds / 60);
+    if (position.estimatedWaitSeconds > 0) media.push('sound:queue-holdtime', `number:${minutes}`, 'sound:queue-minutes');
+    const bridgeId = call.row.holding_bridge_id;
+    await this.o.switchPort.stopBridgeMoh(bridgeId).catch(() => undefined);
+    this.announceCounts.set(call.id, (this.announceCounts.get(call.id) ?? 0) + 1);
+    await playAndWait(this.o.switchPort, { bridgeId }, media, { lang: call.row.language ?? undefined, timeoutMs: this.timings.playbackTimeoutMs });
+    if (call.state === 'queued' && !call.activity) await this.o.switchPort.startBridgeMoh(bridgeId, settings?.mohClass ?? 'default').catch(() => undefined);
+  }
+
+  private async onQueueTimer(event: QueueTimerEvent): Promise<void> {
+    const call = this.registry.get(event.callId);
+    if (!call || call.state !== 'queued' || call.activity || call.callerGone) return;
+    if (event.type === 'overflow') {
+      if (event.newQueueId !== undefined && event.newQueueId !== call.row.queue_id) {
+        await this.moveQueue(call, event.newQueueId, 'overflow', `overflow step ${event.step}: ${event.description}`);
+      } else {
+        call.transition('overflow', `overflow step ${event.step}: ${event.description}`, { data: { step: event.step } });
+      }
+      return;
+    }
+    const action = event.action;
+    const why = event.type === 'max_wait' ? 'maximum wait reached' : 'no agents can take the call';
+    switch (action) {
+      case 'voicemail':
+        await this.voicemail(call, call.row.queue_id, 120, why);
+        return;
+      case 'callback':
+        await this.takeCallback(call, why);
+        return;
+      case 'hangup':
+        await this.closeWithMessage(call, 'timeout_hangup', why, 'timeout', ['sound:ariadne/all-agents-busy']);
+        return;
+      case 'queue': {
+        const target = event.type === 'max_wait' && event.target ? await this.o.queues.byName(event.target).catch(() => null) : null;
+        if (target) await this.moveQueue(call, target.id, 'move_queue', `${why}: moved to ${target.name}`);
+        else await this.voicemail(call, call.row.queue_id, 120, `${why} (unknown target queue)`);
+        return;
+      }
+    }
+  }
+
+  private async moveQueue(call: Call, queueId: number, event: 'overflow' | 'move_queue', reason: string): Promise<void> {
+    const settings = await this.o.queues.get(queueId).catch(() => null);
+    if (!settings) {
+      call.log.warn({ queueId }, 'move to an unknown queue ignored');
+      return;
+    }
+    this.o.acd.remove(call.id);
+    const decision: RouteDecision = {
+      queueId: settings.id,
+      queueName: settings.name,
+      priority: call.row.priority,
+      requiredSkills: settings.skills,
+      ruleId: call.route?.ruleId ?? 0,
+      ruleName: call.route?.ruleName ?? event,
+    };
+    await this.enterQueue(call, decision, event, reason);
+  }
+
+  /** Callback instead of waiting: a callbacks row, a confirmation, a polite hang-up. */
+  private async takeCallback(call: Call, reason: string): Promise<void> {
+    const phone = call.row.caller_e164;
+    if (!phone) {
+      // Nobody to call back: keep waiting rather than lose the caller.
+      call.log.info('callback refused: the caller id is withheld or invalid');
+      return;
+    }
+    if (call.activity || call.state !== 'queued') return;
+    call.activity = 'callback';
+    this.o.acd.remove(call.id);
+    call.clearTimers();
+    const now = this.now();
+    try {
+      await this.o.db('callbacks').insert({ call_id: call.id, customer_id: call.row.customer_id, phone, queue_id: call.row.queue_id, state: 'pending', requested_at: now, notes: reason });
+    } catch (err) {
+      call.log.error({ err }, 'cannot store the callback request; keeping the caller in queue');
+      call.activity = null;
+      if (call.route) this.o.acd.enqueue({ callId: call.id, queueId: call.route.queueId, priority: call.row.priority, requiredSkills: call.route.requiredSkills, enqueuedAt: now, node: call.node });
+      return;
+    }
+    await this.closeWithMessage(call, 'callback_requested', reason, 'callback', ['sound:ariadne/callback-confirmed']);
+  }
+
+  /** Leaves a voicemail: prompt, beep, recording on the caller's channel; a voicemails row either way. */
+  private async voicemail(call: Call, queueId: number | null, maxSeconds: number, reason: string): Promise<void> {
+    if (call.activity) return;
+    call.activity = 'voicemail';
+    this.o.acd.remove(call.id);
+    call.clearTimers();
+    if (call.row.holding_bridge_id && call.inBridge === 'holding') {
+      await this.o.switchPort.removeFromBridge(call.row.holding_bridge_id, call.channelId).catch(() => undefined);
+      call.inBridge = null;
+    }
+    const name = `vm-${call.id}`;
+    const recordingId = randomUUID();
+    const startedAt = this.now();
+    let result: RecordingResult = { status: 'hangup' };
+    if (!call.callerGone) {
+      await playAndWait(this.o.switchPort, { channelId: call.channelId }, ['sound:vm-intro'], { lang: call.row.language ?? undefined, timeoutMs: this.timings.playbackTimeoutMs });
+    }
+    if (!call.callerGone) {
+      try {
+        const handle = await this.o.switchPort.record({ channelId: call.channelId }, { name, format: 'wav', maxDurationSeconds: maxSeconds, beep: true, ifExists: 'overwrite' });
+        result = await withTimeout(handle.finished, (maxSeconds + 10) * 1000, 'voicemail recording').catch((): RecordingResult => ({ status: 'timeout' }));
+      } catch (err) {
+        call.log.warn({ err }, 'voicemail recording could not start');
+        result = { status: 'failed', cause: (err as Error).message };
+      }
+    }
+    const endedAt = this.now();
+    const stored = result.status === 'done' || result.status === 'hangup';
+    const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
+    try {
+      await this.o.db('recordings').insert({
+        id: recordingId,
+        call_id: call.id,
+        name,
+        node: call.node,
+        queue_id: queueId,
+        state: stored ? 'stored' : 'failed',
+        started_at: startedAt,
+        ended_at: endedAt,
+        duration_s: Math.round(duration * 1000) / 1000,
+        format: 'wav',
+      });
+      await this.o.db('voicemails').insert({
+        call_id: call.id,
+        queue_id: queueId,
+        recording_name: name,
+        state: stored ? 'new' : 'failed',
+        caller: call.row.caller_e164 ?? call.row.caller_raw.slice(0, 32),
+        customer_id: call.row.customer_id,
+        duration_s: Math.round(duration * 1000) / 1000,
+        created_at: endedAt,
+      });
+    } catch (err) {
+      call.log.error({ err }, 'cannot store the voicemail rows');
+    }
+    const waited = call.row.queued_at ? seconds(call.row.queued_at, endedAt) : null;
+    this.finish(call, 'voicemail_done', reason, {
+      disposition: 'voicemail',
+      hangup_side: call.callerGone ? 'caller' : 'system',
+      hangup_cause: 16,
+      recording_id: recordingId,
+      wait_s: waited,
+    });
+    if (stored) this.recordingStored(recordingId);
+  }
+
+  /** Plays a last message, ends the call with the given event, hangs up. */
+  private async closeWithMessage(
+    call: Call,
+    event: 'fail' | 'timeout_hangup' | 'callback_requested',
+    reason: string,
+    disposition: string,
+    media: readonly string[],
+  ): Promise<void> {
+    call.activity ??= 'closing';
+    this.o.acd.remove(call.id);
+    call.clearTimers();
+    if (!call.callerGone) {
+      const holding = call.inBridge === 'holding' ? call.row.holding_bridge_id : null;
+      const target: MediaTarget = holding ? { bridgeId: holding } : { channelId: call.channelId };
+      if (holding) await this.o.switchPort.stopBridgeMoh(holding).catch(() => undefined);
+      await playAndWait(this.o.switchPort, target, media, { lang: call.row.language ?? undefined, timeoutMs: this.timings.playbackTimeoutMs });
+    }
+    const now = this.now();
+    this.finish(call, event, reason, {
+      disposition,
+      hangup_side: call.callerGone ? 'caller' : 'system',
+      hangup_cause: 16,
+      wait_s: call.row.queued_at ? seconds(call.row.queued_at, now) : null,
+    });
+  }
+
+  // ============================================================================================================
+  // Offer and connect
+  // ============================================================================================================
+
+  private async onOffer(offer: AgentOffer): Promise<void> {
+    const call = this.registry.get(offer.callId);
+    if (!call || call.state !== 'queued' || call.callerGone || call.activity) {
+      await this.o.acd.offerFailed(offer.callId, offer.agentId, 'caller_gone').catch(() => undefined);
+      return;
+    }
+    const settings = await this.o.queues.get(offer.queueId).catch(() => null);
+    if (call.state !== 'queued' || call.callerGone) {
+      await this.o.acd.offerFailed(offer.callId, offer.agentId, 'caller_gone').catch(() => undefined);
+      return;
+    }
+    const channelId = randomUUID();
+    const leg: AgentLeg = { agentId: offer.agentId, agentName: offer.agentName, endpoint: offer.endpoint, channelId, queueId: offer.queueId, answered: false, unwatch: () => undefined };
+    leg.unwatch = this.o.switchPort.watchChannel(channelId, (event) => this.onAgentEvent(call, leg, event));
+    call.agent = leg;
+    const now = this.now();
+    call.transition('offer', `offered to ${offer.agentName}`, {
+      patch: { agent_id: offer.agentId, offered_at: now, agent_channel_id: channelId, offer_count: call.row.offer_count + 1 },
+      data: { agentId: offer.agentId, endpoint: offer.endpoint, ringTimeoutSeconds: offer.ringTimeoutSeconds },
+    });
+    this.o.bus.publish('call.offered', {
+      callId: call.id,
+      agentId: offer.agentId,
+      queueId: offer.queueId,
+      caller: call.row.caller_e164 ?? call.row.caller_raw,
+      customer: call.customer,
+      ivr: { ...call.ivrVars },
+    });
+
+    let outcome: OriginateOutcome;
+    try {
+      const originated = await withTimeout(
+        this.o.switchPort.originate({
+          endpoint: offer.endpoint,
+          channelId,
+          node: call.node,
+          callerId: call.row.caller_e164 ?? call.row.caller_raw,
+          timeoutSeconds: offer.ringTimeoutSeconds,
+          variables: { ARIADNE_CALL_ID: call.id },
+          appArgs: ['agent', call.id],
+        }),
+        this.timings.switchTimeoutMs,
+        'originate',
+      );
+      outcome = await withTimeout(originated.outcome, (offer.ringTimeoutSeconds + 5) * 1000, 'agent ring').catch((): OriginateOutcome => {
+        this.o.switchPort.hangup(channelId).catch(() => undefined);
+        return { result: 'no_answer', cause: 19 };
+      });
+    } catch (err) {
+      // Asterisk answers an originate to an unknown or unregistered endpoint with 500 and sends no event.
+      const reason: OfferFailure = isSwitchError(err, 'unreachable') ? 'unreachable' : 'error';
+      call.log.warn({ err, agentId: offer.agentId, endpoint: offer.endpoint }, 'originate to agent failed');
+      await this.offerFailed(call, leg, reason, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (call.agent !== leg) return; // the caller hung up meanwhile; the hang-up handler released the agent
+    if (outcome.result === 'answered') {
+      await this.connect(call, leg, settings);
+      return;
+    }
+    const reason: OfferFailure = outcome.result === 'busy' ? 'busy' : outcome.result === 'failed' ? 'unreachable' : outcome.result === 'cancelled' ? 'error' : 'no_answer';
+    await this.offerFailed(call, leg, reason, `cause ${outcome.cause}`);
+  }
+
+  private async offerFailed(call: Call, leg: AgentLeg, reason: OfferFailure, detail: string): Promise<void> {
+    if (call.agent !== leg) return;
+    leg.unwatch();
+    call.agent = null;
+    if (call.state === 'offering' && !call.callerGone) {
+      // Back to queued first: the ACD may offer the next agent from inside offerFailed.
+      call.transition('offer_failed', `${reason}: ${detail}`, { patch: { agent_id: null, agent_channel_id: null }, data: { agentId: leg.agentId, reason } });
+    }
+    await this.o.acd.offerFailed(call.id, leg.agentId, call.callerGone ? 'caller_gone' : reason).catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+  }
+
+  private async connect(call: Call, leg: AgentLeg, settings: QueueSettings | null): Promise<void> {
+    try {
+      if (settings?.whisperQueueName) {
+        await playAndWait(this.o.switchPort, { channelId: leg.channelId }, [`sound:ariadne/queue-${settings.name}`], { timeoutMs: Math.min(this.timings.playbackTimeoutMs, 10_000) });
+      }
+      if (call.agent !== leg || call.callerGone) return;
+      const mixing = randomUUID();
+      await this.o.switchPort.createBridge({ type: 'mixing', bridgeId: mixing, node: call.node, name: `call-${call.id}` });
+      call.update({ mixing_bridge_id: mixing });
+      if (call.inBridge === 'holding' && call.row.holding_bridge_id) {
+        await this.o.switchPort.removeFromBridge(call.row.holding_bridge_id, call.channelId).catch(() => undefined);
+        call.inBridge = null;
+      }
+      if (call.agent !== leg || call.callerGone) return;
+      await this.o.switchPort.addToBridge(mixing, [call.channelId, leg.channelId]);
+      call.inBridge = 'mixing';
+    } catch (err) {
+      if (call.agent !== leg || call.callerGone) return;
+      call.log.error({ err }, 'cannot bridge caller and agent');
+      this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      await this.offerFailed(call, leg, 'error', 'bridge failed');
+      if (call.state === 'queued' && call.row.holding_bridge_id) {
+        await this.parkCaller(call, settings?.mohClass ?? 'default').catch(() => undefined);
+      }
+      return;
+    }
+    if (call.agent !== leg || call.callerGone) return;
+    const now = this.now();
+    leg.answered = true;
+    call.lastAgentId = leg.agentId;
+    call.talkStartedAt = now;
+    call.clearTimers();
+    call.announceTimer = null;
+    const firstAnswer = call.row.answered_at === null;
+    call.transition('answer', `${leg.agentName} answered`, {
+      patch: {
+        agent_id: leg.agentId,
+        answered_at: call.row.answered_at ?? now,
+        wait_s: firstAnswer ? seconds(call.row.queued_at, now) : call.row.wait_s,
+      },
+      data: { agentId: leg.agentId },
+    });
+    await this.o.acd.offerAnswered(call.id, leg.agentId).catch((err: unknown) => call.log.error({ err }, 'acd.offerAnswered failed'));
+    this.o.bus.publish('call.connected', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId });
+    if (settings?.recordCalls) await this.startRecording(call, leg);
+  }
+
+  // ============================================================================================================
+  // Recording
+  // ============================================================================================================
+
+  private async startRecording(call: Call, leg: AgentLeg | null): Promise<void> {
+    const bridgeId = call.row.mixing_bridge_id;
+    if (!bridgeId || call.recordingName) return;
+    call.recordingCount += 1;
+    const name = call.recordingCount === 1 ? call.id : `${call.id}-${call.recordingCount}`;
+    const recordingId = randomUUID();
+    const startedAt = this.now();
+    try {
+      await this.o.db('recordings').insert({
+        id: recordingId,
+        call_id: call.id,
+        name,
+        node: call.node,
+        queue_id: call.row.queue_id,
+        agent_id: leg?.agentId ?? null,
+        state: 'recording',
+        started_at: startedAt,
+        format: 'wav',
+      });
+    } catch (err) {
+      call.log.error({ err }, 'cannot insert the recording row; not recording');
+      return;
+    }
+    try {
+      const handle = await this.o.switchPort.record({ bridgeId }, { name, format: 'wav', ifExists: 'fail' });
+      call.recordingName = name;
+      call.recordingPaused = false;
+      if (!call.row.recording_id) call.update({ recording_id: recordingId });
+      const task = handle.finished
+        .then((result) => this.recordingFinished(call, recordingId, startedAt, result))
+        .catch((err: unknown) => call.log.error({ err }, 'recording bookkeeping failed'));
+      this.recordingTasks.add(task);
+      void task.finally(() => this.recordingTasks.delete(task));
+    } catch (err) {
+      call.log.error({ err }, 'recording did not start');
+      await this.o.db('recordings').where({ id: recordingId }).update({ state: 'failed', ended_at: this.now() }).catch(() => undefined);
+    }
+  }
+
+  private async recordingFinished(call: Call, recordingId: string, startedAt: Date, result: RecordingResult): Promise<void> {
+    const endedAt = this.now();
+    const stored = result.status === 'done' || result.status === 'hangup';
+    const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
+    await this.o.db('recordings')
+      .where({ id: recordingId })
+      .update({ state: stored ? 'stored' : 'failed', ended_at: endedAt, duration_s: Math.round(duration * 1000) / 1000 });
+    if (call.recordingName && (call.recordingName === call.id || call.recordingName.startsWith(`${call.id}-`))) {
+      call.recordingName = null;
+      call.recordingPaused = false;
+    }
+    if (stored) this.recordingStored(recordingId);
+  }
+
+  private recordingStored(recordingId: string): void {
+    const hook = this.o.onRecordingStored;
+    if (!hook) return;
+    Promise.resolve()
+      .then(() => hook(recordingId))
+      .catch((err: unknown) => this.o.logger.error({ err, recordingId }, 'onRecordingStored hook failed'));
+  }
+
+  private async stopRecording(call: Call): Promise<void> {
+    const name = call.recordingName;
+    if (!name) return;
+    await this.o.switchPort.stopRecording(name).catch((err: unknown) => {
+      if (!isSwitchError(err, 'not_found')) call.log.warn({ err }, 'stop recording failed');
+    });
+  }
+
+  async pauseRecording(callId: string): Promise<void> {
+    const call = this.liveCall(callId);
+    if (call.state !== 'connected' || !call.recordingName) throw new CallControlError('bad_state', 'the call is not being recorded');
+    if (call.recordingPaused) return;
+    await this.switchOp(this.o.switchPort.pauseRecording(call.recordingName));
+    call.recordingPaused = true;
+    call.transition('recording_paused', 'paused by the agent', { data: { name: call.recordingName } });
+  }
+
+  async resumeRecording(callId: string): Promise<void> {
+    const call = this.liveCall(callId);
+    if (call.state !== 'connected' || !call.recordingName) throw new CallControlError('bad_state', 'the call is not being recorded');
+    if (!call.recordingPaused) return;
+    await this.switchOp(this.o.switchPort.unpauseRecording(call.recordingName));
+    call.recordingPaused = false;
+    call.transition('recording_resumed', 'resumed by the agent', { data: { name: call.recordingName } });
+  }
+
+  // ============================================================================================================
+  // Hang-ups and the end of a call
+  // ============================================================================================================
+
+  private onCallerEvent(call: Call, event: ChannelEvent): void {
+    switch (event.type) {
+      case 'dtmf': {
+        this.ios.get(call.id)?.pushDigit(event.digit);
+        if (call.state === 'queued' && !call.activity && call.route) {
+          const route = call.route;
+          this.o.queues
+            .get(route.queueId)
+            .then((settings) => {
+              if (settings?.callbackDigit && settings.callbackDigit === event.digit && call.state === 'queued') return this.takeCallback(call, `caller pressed ${event.digit}`);
+              return undefined;
+            })
+            .catch((err: unknown) => call.log.error({ err }, 'callback handling failed'));
+        }
+        return;
+      }
+      case 'hangup':
+        this.onCallerGone(call, event.cause, event.causeText);
+        return;
+      case 'left_app':
+        this.onCallerGone(call, 16, 'left the application');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The caller's channel is gone: end the call cleanly from whatever state it was in. */
+  private onCallerGone(call: Call, cause: number, causeText: string): void {
+    if (call.callerGone && call.finished) return;
+    call.markCallerGone();
+    if (call.finished) {
+      this.release(call);
+      return;
+    }
+    if (call.activity) return; // voicemail, callback notice or closing message finishes the call itself
+    const now = this.now();
+    const state = call.state;
+    const side = call.hangupRequestedBy ?? 'caller';
+    switch (state) {
+      case 'arriving':
+      case 'identifying':
+      case 'queued':
+      case 'offering':
+        this.o.acd.remove(call.id);
+        if (state === 'offering' && call.agent) {
+          const leg = call.agent;
+          call.agent = null;
+          leg.unwatch();
+          // Cancel the agent's ringing and release the reservation.
+          this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+          this.o.acd.offerFailed(call.id, leg.agentId, 'caller_gone').catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+        }
+        this.abandon(call, now, cause, causeText, side);
+        return;
+      case 'in_ivr':
+        if (call.ivrVars.self_service !== undefined) {
+          this.finish(call, 'self_service_done', `caller hung up after self-service (${causeText})`, { disposition: 'self_service', hangup_side: side, hangup_cause: cause });
+        } else {
+          this.abandon(call, now, cause, causeText, side);
+        }
+        return;
+      case 'connected':
+        void this.endConversation(call, side === 'caller' ? 'caller' : 'agent', cause, causeText);
+        return;
+      case 'wrap_up':
+        return;
+    }
+  }
+
+  private abandon(call: Call, now: Date, cause: number, causeText: string, side: 'caller' | 'agent' | 'system'): void {
+    const wait = call.row.queued_at ? seconds(call.row.queued_at, now) : null;
+    const from = call.state;
+    if (side !== 'caller') {
+      this.finish(call, 'fail', `hung up by ${side}`, { disposition: 'failed', hangup_side: side, hangup_cause: cause, wait_s: wait });
+      return;
+    }
+    call.clearTimers();
+    call.transition('caller_hangup', `caller hung up (${causeText})`, {
+      patch: { ended_at: now, disposition: 'abandoned', hangup_side: 'caller', hangup_cause: cause, wait_s: wait, abandoned_in: from, agent_id: call.lastAgentId },
+      data: { waitSeconds: wait, cause },
+    });
+    this.published(call);
+    this.release(call);
+  }
+
+  /** Ends a call in a terminal transition (not via wrap-up), writes the CDR end and releases everything. */
+  private finish(call: Call, event: 'self_service_done' | 'ivr_hangup' | 'voicemail_done' | 'callback_requested' | 'timeout_hangup' | 'fail' | 'party_hangup', reason: string, patch: CallPatch): void {
+    if (call.finished) return;
+    const now = this.now();
+    call.clearTimers();
+    this.o.acd.remove(call.id);
+    const talk = this.closeTalk(call, now);
+    call.transition(event, reason, { patch: { ended_at: now, talk_s: talk, ...patch } });
+    this.published(call);
+    this.release(call);
+  }
+
+  private closeTalk(call: Call, now: Date): number | null {
+    if (call.talkStartedAt) {
+      call.talkMs += now.getTime() - call.talkStartedAt.getTime();
+      call.talkStartedAt = null;
+    }
+    return call.row.answered_at ? call.talkMs / 1000 : null;
+  }
+
+  private published(call: Call): void {
+    if (call.endPublished) return;
+    call.endPublished = true;
+    this.o.bus.publish('call.ended', { callId: call.id, agentId: call.lastAgentId, queueId: call.row.queue_id, disposition: call.row.disposition ?? 'unknown' });
+  }
+
+  /** The conversation is over (caller, agent or transferred-to party hung up). Agent calls go to wrap-up. */
+  private async endConversation(call: Call, side: 'caller' | 'agent' | 'party', cause: number, causeText: string): Promise<void> {
+    if (call.state !== 'connected' || call.closing) return;
+    call.closing = true;
+    const now = this.now();
+    await this.stopRecording(call);
+    const agent = call.agent;
+    call.agent = null;
+    agent?.unwatch();
+    for (const leg of [call.party, call.consult]) {
+      if (!leg) continue;
+      leg.unwatch();
+      this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+    }
+    call.party = null;
+    call.consult = null;
+    if (agent && side !== 'agent') this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
+    if (side !== 'caller' && !call.callerGone) {
+      call.markCallerGone();
+      this.o.switchPort.hangup(call.channelId).catch(() => undefined);
+    }
+    const talk = this.closeTalk(call, now);
+    const hangupSide = side === 'party' ? 'system' : side;
+    if (agent) {
+      const settings = await this.o.queues.get(agent.queueId).catch(() => null);
+      const wrapUp = settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds;
+      call.transition(side === 'caller' ? 'caller_hangup' : 'agent_hangup', `${side} hung up (${causeText})`, {
+        patch: { ended_at: now, talk_s: talk, disposition: call.row.disposition ?? 'answered', hangup_side: hangupSide, hangup_cause: cause },
+      });
+      this.published(call);
+      this.releaseMedia(call);
+      this.o.agents.callEnded(agent.agentId, call.id, wrapUp).catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
+      call.setTimer(() => this.finishWrapUp(call, 'wrap-up time over'), wrapUp * 1000);
+    } else {
+      this.finish(call, 'party_hangup', `${side} hung up (${causeText})`, { disposition: call.row.disposition ?? 'transferred', hangup_side: hangupSide, hangup_cause: cause });
+    }
+  }
+
+  private finishWrapUp(call: Call, reason: string): void {
+    if (call.state !== 'wrap_up') return;
+    call.transition('wrap_up_done', reason);
+    this.release(call);
+  }
+
+  /** Releases switch resources (bridges, watchers) without dropping the call from the registry. */
+  private releaseMedia(call: Call): void {
+    this.ios.delete(call.id);
+    this.unwatchCaller.get(call.id)?.();
+    this.unwatchCaller.delete(call.id);
+    for (const bridgeId of [call.row.mixing_bridge_id, call.row.holding_bridge_id]) {
+      if (bridgeId) this.o.switchPort.destroyBridge(bridgeId).catch(() => undefined);
+    }
+    call.inBridge = null;
+  }
+
+  /** Everything a finished call held goes: timers, watchers, legs, bridges, registry entry. */
+  private release(call: Call): void {
+    call.clearTimers();
+    call.agent?.unwatch();
+    call.party?.unwatch();
+    call.consult?.unwatch();
+    for (const leg of [call.agent, call.party, call.consult]) {
+      if (leg) this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+    }
+    call.agent = null;
+    call.party = null;
+    call.consult = null;
+    void this.stopRecording(call);
+    this.releaseMedia(call);
+    if (!call.callerGone) {
+      call.markCallerGone();
+      this.o.switchPort.hangup(call.channelId).catch(() => undefined);
+    }
+    this.announceCounts.delete(call.id);
+    if (call.finished) this.registry.remove(call);
+  }
+
+  // ============================================================================================================
+  // Agent-side controls
+  // ============================================================================================================
+
+  private onAgentEvent(call: Call, leg: AgentLeg, event: ChannelEvent): void {
+    if (event.type !== 'hangup' || call.agent !== leg || !leg.answered) return;
+    if (call.consult?.answered) {
+      // The agent hung up while a consulted party is on the line: complete the transfer, as desk phones do.
+      this.completeTransfer(call.id).catch((err: unknown) => call.log.error({ err }, 'transfer on agent hang-up failed'));
+      return;
+    }
+    void this.endConversation(call, 'agent', event.cause, event.causeText);
+  }
+
+  private liveCall(callId: string): Call {
+    const call = this.registry.get(callId);
+    if (!call || call.finished) throw new CallControlError('not_found', `no live call ${callId}`);
+    return call;
+  }
+
+  private connectedWithAgent(callId: string): Call & { agent: AgentLeg } {
+    const call = this.liveCall(callId);
+    if (call.state !== 'connected' || !call.agent?.answered || call.closing) throw new CallControlError('bad_state', `call ${callId} is not connected to an agent (state ${call.state})`);
+    return call as Call & { agent: AgentLeg };
+  }
+
+  private async switchOp<T>(op: Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(op, this.timings.switchTimeoutMs, 'switch request');
+    } catch (err) {
+      throw new CallControlError('switch', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Caller hears music on hold, out of the conversation; the agent stays in the mixing bridge. */
+  async hold(callId: string): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    if (call.held) return;
+    if (call.consult) throw new CallControlError('bad_state', 'a consultation is in progress');
+    const settings = await this.o.queues.get(call.agent.queueId).catch(() => null);
+    await this.switchOp(this.parkCaller(call, settings?.mohClass ?? 'default'));
+    call.held = true;
+    call.transition('hold', 'agent put the caller on hold');
+  }
+
+  async unhold(callId: string): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    if (!call.held) return;
+    if (call.consult) throw new CallControlError('bad_state', 'a consultation is in progress: complete or cancel it');
+    await this.switchOp(this.rejoinMixing(call));
+    call.held = false;
+    call.transition('unhold', 'agent took the caller off hold');
+  }
+
+  private async rejoinMixing(call: Call): Promise<void> {
+    const mixing = call.row.mixing_bridge_id;
+    if (!mixing) throw new CallControlError('bad_state', 'no conversation bridge');
+    if (call.inBridge === 'holding' && call.row.holding_bridge_id) {
+      await this.o.switchPort.removeFromBridge(call.row.holding_bridge_id, call.channelId).catch(() => undefined);
+    }
+    await this.o.switchPort.addToBridge(mixing, call.channelId);
+    call.inBridge = 'mixing';
+  }
+
+  /** Ends the agent's part of a call: leg hung up, wrap-up started, talk time accounted. */
+  private async releaseAgent(call: Call, agent: AgentLeg): Promise<void> {
+    call.agent = null;
+    agent.unwatch();
+    const now = this.now();
+    if (call.talkStartedAt) {
+      call.talkMs += now.getTime() - call.talkStartedAt.getTime();
+      call.talkStartedAt = null;
+    }
+    this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
+    const settings = await this.o.queues.get(agent.queueId).catch(() => null);
+    this.o.agents.callEnded(agent.agentId, call.id, settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds).catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
+  }
+
+  async blindTransfer(callId: string, target: TransferTarget): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    if (call.consult) throw new CallControlError('bad_state', 'a consultation is in progress');
+    if ('queue' in target) {
+      const settings = typeof target.queue === 'number' ? await this.o.queues.get(target.queue) : await this.o.queues.byName(target.queue);
+      if (!settings) throw new CallControlError('bad_request', `no queue ${String(target.queue)}`);
+      await this.stopRecording(call);
+      await this.releaseAgent(call, call.agent);
+      if (call.row.mixing_bridge_id) {
+        this.o.switchPort.destroyBridge(call.row.mixing_bridge_id).catch(() => undefined);
+        call.update({ mixing_bridge_id: null });
+        if (call.inBridge === 'mixing') call.inBridge = null;
+      }
+      call.held = false;
+      const decision: RouteDecision = { queueId: settings.id, queueName: settings.name, priority: call.row.priority, requiredSkills: settings.skills, ruleId: 0, ruleName: 'transfer' };
+      await this.enterQueue(call, decision, 'transfer_queue', `blind transfer to queue ${settings.name}`);
+      return;
+    }
+    const dial = this.dial(target.number);
+    await this.stopRecording(call);
+    await this.switchOp(this.parkCaller(call, 'default'));
+    await this.releaseAgent(call, call.agent);
+    call.held = false;
+    call.transition('transfer_number', `blind transfer to ${target.number}`, { data: { target: dial } });
+    void this.transferToParty(call, target.number, 'agent');
+  }
+
+  /**
+   * Rings a number for the caller (IVR transfer node or an agent's blind transfer). On answer the two are
+   * bridged; on failure the caller goes back to a queue rather than being dropped.
+   */
+  private async transferToParty(call: Call, number: string, from: 'ivr' | 'agent'): Promise<void> {
+    const dial = this.dial(number);
+    if (from === 'ivr') {
+      try {
+        await this.parkCaller(call, 'default');
+      } catch (err) {
+        if (call.callerGone) return;
+        call.log.warn({ err }, 'cannot park the caller before the transfer');
+      }
+    }
+    const leg = await this.originateParty(call, dial);
+    if (call.callerGone || call.finished) {
+      if (leg) this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      return;
+    }
+    if (!leg) {
+      if (from === 'ivr') await this.fallbackToDefaultQueue(call, null, `transfer to ${number} failed`);
+      else await this.routeBack(call, `transfer to ${number} failed`);
+      return;
+    }
+    try {
+      const mixing = call.row.mixing_bridge_id ?? randomUUID();
+      if (!call.row.mixing_bridge_id) {
+        await this.o.switchPort.createBridge({ type: 'mixing', bridgeId: mixing, node: call.node, name: `call-${call.id}` });
+        call.update({ mixing_bridge_id: mixing });
+      }
+      await this.o.switchPort.addToBridge(mixing, leg.channelId);
+      await this.rejoinMixing(call);
+    } catch (err) {
+      call.log.error({ err }, 'cannot bridge the transfer');
+      leg.unwatch();
+      this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      if (!call.callerGone) await this.routeBack(call, 'transfer bridge failed');
+      return;
+    }
+    call.party = leg;
+    const now = this.now();
+    call.talkStartedAt = now;
+    if (from === 'ivr') {
+      call.transition('transfer', `IVR transferred to ${number}`, { patch: { answered_at: now, disposition: 'transferred' }, data: { target: dial } });
+    } else {
+      call.transition('transfer_answered', `${number} answered`, { patch: { disposition: 'transferred' }, data: { target: dial } });
+    }
+  }
+
+  private async routeBack(call: Call, reason: string): Promise<void> {
+    if (call.state !== 'connected') return;
+    if (call.route) await this.enterQueue(call, call.route, 'transfer_failed', reason);
+    else await this.routeAndQueue(call, 'transfer_failed', reason);
+  }
+
+  /** Originates to a non-agent party and waits for the answer; null when nobody answered. */
+  private async originateParty(call: Call, dial: string): Promise<PartyLeg | null> {
+    const channelId = randomUUID();
+    const leg: PartyLeg = { channelId, target: dial, answered: false, unwatch: () => undefined };
+    leg.unwatch = this.o.switchPort.watchChannel(channelId, (event) => {
+      if (event.type === 'hangup' && leg.answered) this.onPartyHangup(call, leg, event.cause, event.causeText);
+    });
+    try {
+      const originated = await withTimeout(
+        this.o.switchPort.originate({
+          endpoint: dial,
+          channelId,
+          node: call.node,
+          callerId: call.row.caller_e164 ?? call.row.caller_raw,
+          timeoutSeconds: this.timings.transferRingSeconds,
+          variables: { ARIADNE_CALL_ID: call.id },
+          appArgs: ['party', call.id],
+        }),
+        this.timings.switchTimeoutMs,
+        'originate',
+      );
+      const outcome = await withTimeout(originated.outcome, (this.timings.transferRingSeconds + 5) * 1000, 'party ring').catch((): OriginateOutcome => ({ result: 'no_answer', cause: 19 }));
+      if (outcome.result === 'answered') {
+        leg.answered = true;
+        return leg;
+      }
+      call.log.info({ dial, outcome }, 'transfer target did not answer');
+    } catch (err) {
+      call.log.warn({ err, dial }, 'originate to transfer target failed');
+    }
+    leg.unwatch();
+    this.o.switchPort.hangup(channelId).catch(() => undefined);
+    return null;
+  }
+
+  private onPartyHangup(call: Call, leg: PartyLeg, cause: number, causeText: string): void {
+    if (call.consult === leg) {
+      call.consult = null;
+      leg.unwatch();
+      if (call.state === 'connected' && call.agent) {
+        this.rejoinMixing(call)
+          .then(() => {
+            call.held = false;
+            call.transition('consult_cancel', `consulted party hung up (${causeText})`);
+          })
+          .catch((err: unknown) => call.log.error({ err }, 'cannot return the caller after the consultation'));
+      }
+      return;
+    }
+    if (call.party === leg) {
+      call.party = null;
+      leg.unwatch();
+      void this.endConversation(call, 'party', cause, causeText);
+    }
+  }
+
+  /** Attended transfer, step 1: caller on hold, the agent talks to the target. */
+  async consult(callId: string, target: { readonly number: string }): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    if (call.consult) throw new CallControlError('bad_state', 'a consultation is already in progress');
+    const dial = this.dial(target.number);
+    const settings = await this.o.queues.get(call.agent.queueId).catch(() => null);
+    if (!call.held) {
+      await this.switchOp(this.parkCaller(call, settings?.mohClass ?? 'default'));
+      call.held = true;
+    }
+    call.transition('consult_start', `consulting ${target.number}`, { data: { target: dial } });
+    const leg = await this.originateParty(call, dial);
+    if (!leg || call.state !== 'connected' || !call.agent) {
+      if (leg) {
+        leg.unwatch();
+        this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      }
+      if (call.state === 'connected' && call.agent) {
+        await this.rejoinMixing(call).catch(() => undefined);
+        call.held = false;
+        call.transition('consult_failed', `${target.number} did not answer`);
+      }
+      throw new CallControlError('switch', `${target.number} did not answer`);
+    }
+    try {
+      await this.o.switchPort.addToBridge(call.row.mixing_bridge_id as string, leg.channelId);
+    } catch (err) {
+      leg.unwatch();
+      this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      await this.rejoinMixing(call).catch(() => undefined);
+      call.held = false;
+      call.transition('consult_failed', 'cannot bridge the consulted party');
+      throw new CallControlError('switch', (err as Error).message);
+    }
+    call.consult = leg;
+    call.transition('consult_answered', `${target.number} answered`, { data: { target: dial } });
+  }
+
+  /** Attended transfer, step 2: the agent leaves, the caller joins the consulted party. */
+  async completeTransfer(callId: string): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    const consult = call.consult;
+    if (!consult?.answered) throw new CallControlError('bad_state', 'no answered consultation to complete');
+    await this.releaseAgent(call, call.agent);
+    call.consult = null;
+    call.party = consult;
+    await this.switchOp(this.rejoinMixing(call));
+    call.held = false;
+    call.talkStartedAt = this.now();
+    call.transition('consult_complete', `transferred to ${consult.target}`, { patch: { disposition: 'transferred' }, data: { target: consult.target } });
+  }
+
+  /** Attended transfer, cancelled: the consulted party is hung up, the caller is back with the agent. */
+  async cancelTransfer(callId: string): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    const consult = call.consult;
+    if (!consult) throw new CallControlError('bad_state', 'no consultation in progress');
+    call.consult = null;
+    consult.unwatch();
+    this.o.switchPort.hangup(consult.channelId).catch(() => undefined);
+    await this.switchOp(this.rejoinMixing(call));
+    call.held = false;
+    call.transition('consult_cancel', 'agent cancelled the transfer');
+  }
+
+  /** The agent (or a supervisor) ends the call. */
+  async hangup(callId: string): Promise<void> {
+    const call = this.liveCall(callId);
+    if (call.state === 'connected') {
+      await this.endConversation(call, call.agent ? 'agent' : 'party', 16, 'hung up from the workspace');
+      return;
+    }
+    if (call.state === 'wrap_up') throw new CallControlError('bad_state', 'the call is already over');
+    call.hangupRequestedBy = 'system';
+    if (call.activity) {
+      this.o.switchPort.hangup(call.channelId).catch(() => undefined);
+      return;
+    }
+    this.onCallerGone(call, 16, 'hung up from the workspace');
+  }
+
+  /** The agent's disposition code; allowed while connected, in wrap-up, and after the call ended. */
+  async setDisposition(callId: string, disposition: string): Promise<void> {
+    const code = disposition.trim();
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(code)) throw new CallControlError('bad_request', 'a disposition is 1-64 letters, digits, _ . or -');
+    const call = this.registry.get(callId);
+    if (call && !call.finished) {
+      if (call.state === 'wrap_up') call.transition('disposition', `disposition ${code}`, { patch: { agent_disposition: code } });
+      else call.update({ agent_disposition: code });
+      return;
+    }
+    const row = await this.o.db('calls').where({ id: callId }).first('state');
+    if (!row) throw new CallControlError('not_found', `no call ${callId}`);
+    await this.o.db.transaction(async (trx) => {
+      const last = await trx('call_events').where({ call_id: callId }).max({ seq: 'seq' }).first();
+      await trx('calls').where({ id: callId }).update({ agent_disposition: code });
+      await trx('call_events').insert({ call_id: callId, seq: Number(last?.seq ?? 0) + 1, at: this.now(), from_state: row.state, event: 'disposition', to_state: row.state, data: JSON.stringify({ reason: `disposition ${code}` }) });
+    });
+  }
+
+  /** Ends wrap-up early (the agent is ready before the timer). */
+  endWrapUp(callId: string): void {
+    const call = this.registry.get(callId);
+    if (call) this.finishWrapUp(call, 'agent ended wrap-up');
+  }
+
+  private dial(number: string): string {
+    const n = number.trim();
+    if (/^[A-Za-z]+\/\S+$/.test(n)) return n;
+    if (!/^\+?[0-9]{2,20}$/.test(n)) throw new CallControlError('bad_request', `not a phone number: ${number}`);
+    return this.o.dialString ? this.o.dialString(n) : `PJSIP/${n}`;
+  }
+
+  // ============================================================================================================
+  // Views
+  // ============================================================================================================
+
+  get(callId: string): CallSnapshot | null {
+    const call = this.registry.get(callId);
+    return call ? this.snapshot(call) : null;
+  }
+
+  list(): CallSnapshot[] {
+    return this.registry.list().map((c) => this.snapshot(c));
+  }
+
+  /** Resolves once every write of the call issued so far has landed (tests, shutdown). */
+  async flushed(callId?: string): Promise<void> {
+    const calls = callId ? [this.registry.get(callId)].filter((c): c is Call => c !== undefined) : this.registry.list();
+    await Promise.all(calls.map((c) => c.flushed()));
+  }
+
+  private snapshot(call: Call): CallSnapshot {
+    return {
+      callId: call.id,
+      state: call.state,
+      channelId: call.channelId,
+      caller: call.row.caller_raw,
+      callerE164: call.row.caller_e164,
+      did: call.row.did,
+      customerId: call.row.customer_id,
+      tier: call.row.tier,
+      queueId: call.row.queue_id,
+      priority: call.row.priority,
+      agentId: call.agent?.agentId ?? call.lastAgentId,
+      held: call.held,
+      consulting: call.consult?.target ?? null,
+      transferredTo: call.party?.target ?? null,
+      recording: call.recordingName ? { name: call.recordingName, paused: call.recordingPaused } : null,
+      ivr: { ...call.ivrVars },
+      arrivedAt: call.row.arrived_at,
+      announcements: this.announceCounts.get(call.id) ?? 0,
+    };
+  }
+
+  // ============================================================================================================
+  // Recovery
+  // ============================================================================================================
+
+  /** Takes back a call found alive after a restart (see recovery.ts). */
+  adoptRecovered(call: Call): void {
+    this.adopt(call);
+  }
+
+  requeueRecovered(call: Call, reason: string): Promise<void> {
+    if (call.route) return this.enterQueue(call, call.route, 'move_queue', reason);
+    return this.routeAndQueue(call, 'enqueue', reason);
+  }
+}
