@@ -1,0 +1,16 @@
+export * from './types.js';
+export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+export {
+  enqueue,
+  enqueueJob,
+  getJob,
+  listJobs,
+  listDeadJobs,
+  retryDeadJob,
+  countJobsByState,
+  purgeDoneJobs,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type JobListQuery,
+} from './outbox.js';
+export { createJobRunner, type JobRunner, type JobRunnerOptions } from './runner.js';

@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { logger as rootLogger, type Logger } from '../logger.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { rowToJob } from './outbox.js';
+import { onEnqueued } from './signal.js';
+import { LeaseLostError, PermanentJobError, type Backoff, type Job, type JobContext, type JobDefinition } from './types.js';
+
+export interface JobRunnerOptions {
+  readonly db: Knex;
+  /** Names this process in locked_by; several orchestrators share the jobs table. */
+  readonly instanceId: string;
+  readonly logger?: Logger;
+  /** Jobs run at once by this runner. Default 4. */
+  readonly concurrency?: number;
+  /** Idle poll interval; a local enqueue wakes the runner at once. Default 400 ms. */
+  readonly pollMs?: number;
+  /** How long a claim holds before another worker may take the job over; renewed while the job runs. Default 60 s. */
+  readonly leaseMs?: number;
+  /** Backoff for definitions that do not set their own. */
+  readonly defaultBackoff?: Backoff;
+  /** Time to let running jobs finish on stop() before they are aborted and released. Default 10 s. */
+  readonly stopGraceMs?: number;
+  readonly random?: () => number;
+}
+
+export interface JobRunner {
+  register<P>(def: JobDefinition<P>): void;
+  readonly types: readonly string[];
+  start(): void;
+  /** Stops claiming, lets running jobs finish within the grace time, then aborts and releases the rest. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Wake the poll loop now (a local enqueue does this by itself). */
+  wake(): void;
+  /** Claims and runs due jobs until none is left or `max` ran; for tools and tests (no loop needed). */
+  drain(max?: number): Promise<number>;
+  readonly activeCount: number;
+}
+
+interface Claim {
+  readonly job: Job;
+  readonly token: string;
+}
+
+const ERROR_TEXT_MAX = 4000;
+
+function errorText(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: string } | null;
+  const text = e && typeof e === 'object' ? `${e.name ?? 'Error'}${e.code ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}` : String(err);
+  return text.slice(0, ERROR_TEXT_MAX);
+}
+
+/**
+ * Claims jobs by a conditional UPDATE (pending and due, or running with an expired lease) so two workers, in one
+ * process or many, never hold the same job: the database decides who won, by the affected-row count. Every
+ * later write (heartbeat, done, retry, dead, release) is conditioned on the claim token, so a worker that lost
+ * its lease cannot overwrite the new holder's outcome.
+ */
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const db = options.db;
+  const log = (options.logger ?? rootLogger).child({ module: 'jobs' });
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const pollMs = Math.max(10, options.pollMs ?? 400);
+  const leaseMs = Math.max(100, options.leaseMs ?? 60_000);
+  const stopGraceMs = options.stopGraceMs ?? 10_000;
+  const random = options.random ?? Math.random;
+  const instance = options.instanceId.slice(0, 80);
+  const defs = new Map<string, JobDefinition<unknown>>();
+  const active = new Map<number, { promise: Promise<void>; abort: AbortController; token: string }>();
+
+  let started = false;
+  let stopping = false;
+  let loopDone: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let pendingWake = false;
+  let unsubscribe: (() => void) | null = null;
+
+  const wake = (): void => {
+    pendingWake = true;
+    wakeUp?.();
+  };
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (pendingWake || stopping) {
+        pendingWake = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wakeUp = null;
+        pendingWake = false;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  const leaseEnd = (): Date => new Date(Date.now() + leaseMs);
+
+  async function claim(max: number): Promise<Claim[]> {
+    const types = [...defs.keys()];
+    if (types.length === 0 || max <= 0) return [];
+    const now = new Date();
+    const expired = (await db('jobs')
+      .where('state', 'running')
+      .where('locked_until', '<', now)
+      .whereIn('type', types)
+      .orderBy('locked_until')
+      .limit(max)
+      .pluck('id')) as number[];
+    const due = (await db('jobs')
+      .where('state', 'pending')
+      .where('run_at', '<=', now)
+      .whereIn('type', types)
+      .orderBy('run_at')
+      .orderBy('id')
+      .limit(max * 2)
+      .pluck('id')) as number[];
+    const out: Claim[] = [];
+    for (const rawId of [...expired, ...due]) {
+      if (out.length >= max || stopping) break;
+      const id = Number(rawId);
+      const token = `${instance}:${randomUUID()}`;
+      const won = await db('jobs')
+        .where('id', id)
+        .where((w) =>
+          w
+            .where((p) => p.where('state', 'pending').where('run_at', '<=', now))
+            .orWhere((r) => r.where('state', 'running').where('locked_until', '<', now)),
+        )
+        .update({ state: 'running', locked_by: token, locked_until: leaseEnd(), attempts: db.raw('attempts + 1'), updated_at: new Date() });
+      if (won !== 1) continue;
+      const row = (await db('jobs').where({ id, locked_by: token }).first()) as Record<string, unknown> | undefined;
+      if (row) out.push({ job: rowToJob(row), token });
+    }
+    return out;
+  }
+
+  async function settle(c: Claim, update: Record<string, unknown>): Promise<boolean> {
+    // The outcome must reach the database; a short outage is waited out (the lease covers us meanwhile).
+    for (let i = 0; ; i++) {
+      try {
+        const n = await db('jobs')
+          .where({ id: c.job.id, locked_by: c.token })
+          .update({ ...update, locked_by: null, locked_until: null, updated_at: new Date() });
+        return n === 1;
+      } catch (err) {
+        if (i >= 4) {
+          log.error({ err, jobId: c.job.id }, 'could not record the job outcome; the lease will expire and it will run again');
+          return false;
+        }
+        await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+      }
+    }
+  }
+
+  async function execute(c: Claim, abort: AbortController): Promise<void> {
+    const { job } = c;
+    const jlog = log.child({ jobId: job.id, jobType: job.type, attempt: job.attempts });
+    const def = defs.get(job.type);
+    if (!def) {
+      await settle(c, { state: 'pending', attempts: db.raw('attempts - 1'), run_at: new Date() });
+      return;
+    }
+    if (job.attempts > job.maxAttempts) {
+      // Only a worker that died mid-run gets here: the crash used up the last attempt.
+      jlog.error('job exhausted its attempts in runs that never finished; dead-lettered');
+      await settle(c, { state: 'dead', last_error: 'attempts exhausted: the worker running the last attempt stopped without finishing' });
+      return;
+    }
+    const parsed = def.schema.safeParse(job.payload);
+    if (!parsed.success) {
+      jlog.error({ issues: parsed.error.issues }, 'job payload does not match its schema; dead-lettered');
+      await settle(c, { state: 'dead', last_error: `invalid payload: ${parsed.error.message}`.slice(0, ERROR_TEXT_MAX) });
+      return;
+    }
+
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      db('jobs')
+        .where({ id: job.id, locked_by: c.token })
+        .update({ locked_until: leaseEnd() })
+        .then((n) => {
+          if (n !== 1 && !lost) {
+            lost = true;
+            abort.abort(new LeaseLostError(job.id));
+          }
+        })
+        .catch((err: unknown) => jlog.warn({ err }, 'lease renewal failed'));
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
+
+    const ctx: JobContext = {
+      job,
+      signal: abort.signal,
+      logger: jlog,
+      fenced: (fn) =>
+        db.transaction(async (trx) => {
+          const n = await trx('jobs').where({ id: job.id, locked_by: c.token }).update({ locked_until: leaseEnd() });
+          if (n !== 1) {
+            lost = true;
+            throw new LeaseLostError(job.id);
+          }
+          return fn(trx);
+        }),
+    };
+
+    try {
+      await def.handler(parsed.data, ctx);
+      clearInterval(heartbeat);
+      if (!(await settle(c, { state: 'done' }))) jlog.warn('job finished but its lease had been taken over; the other worker decides');
+      else jlog.debug('job done');
+    } catch (err) {
+      clearInterval(heartbeat);
+      if (lost || err instanceof LeaseLostError) {
+        jlog.warn('lease lost while running; the worker that took the job over decides its outcome');
+        return;
+      }
+      if (abort.signal.aborted && stopping) {
+        await settle(c, { state: 'pending', attempts: db.raw('attempts - 1'), run_at: new Date(), last_error: `released on shutdown: ${errorText(err)}`.slice(0, ERROR_TEXT_MAX) });
+        jlog.info('job released on shutdown');
+        return;
+      }
+      const permanent = err instanceof PermanentJobError;
+      if (permanent || job.attempts >= job.maxAttempts) {
+        jlog.error({ err }, permanent ? 'job failed permanently; dead-lettered' : 'job failed its last attempt; dead-lettered');
+        await settle(c, { state: 'dead', last_error: errorText(err) });
+        return;
+      }
+      const delay = backoffDelay(job.attempts, def.backoff ?? options.defaultBackoff ?? DEFAULT_BACKOFF, random);
+      jlog.warn({ err, retryInMs: delay }, 'job failed; will retry');
+      await settle(c, { state: 'pending', run_at: new Date(Date.now() + delay), last_error: errorText(err) });
+    }
+  }
+
+  function launch(c: Claim): Promise<void> {
+    const abort = new AbortController();
+    const promise = execute(c, abort)
+      .catch((err: unknown) => log.error({ err, jobId: c.job.id }, 'job runner bug'))
+      .finally(() => {
+        active.delete(c.job.id);
+        wake();
+      });
+    active.set(c.job.id, { promise, abort, token: c.token });
+    return promise;
+  }
+
+  async function loop(): Promise<void> {
+    let errorDelay = pollMs;
+    while (!stopping) {
+      const free = concurrency - active.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const claims = await claim(free);
+          claimed = claims.length;
+          for (const c of claims) void launch(c);
+          errorDelay = pollMs;
+        } catch (err) {
+          log.warn({ err }, 'claiming jobs failed; backing off');
+          await sleep(errorDelay);
+          errorDelay = Math.min(errorDelay * 2, 10_000);
+          continue;
+        }
+      }
+      if (stopping) break;
+      // Claimed something and still have room: look again at once (there may be more due).
+      if (claimed > 0 && active.size < concurrency) continue;
+      await sleep(pollMs);
+    }
+  }
+
+  return {
+    register(def) {
+      if (defs.has(def.type)) throw new Error(`job type ${def.type} is registered twice`);
+      defs.set(def.type, def as JobDefinition<unknown>);
+    },
+    get types() {
+      return [...defs.keys()];
+    },
+    get activeCount() {
+      return active.size;
+    },
+    start() {
+      if (started) return;
+      started = true;
+      stopping = false;
+      unsubscribe = onEnqueued(wake);
+      loopDone = loop().catch((err: unknown) => log.error({ err }, 'job loop crashed'));
+      log.info({ types: [...defs.keys()], concurrency, instance }, 'job runner started');
+    },
+    async stop(stopOptions = {}) {
+      stopping = true;
+      unsubscribe?.();
+      unsubscribe = null;
+      wake();
+      await loopDone;
+      const grace = stopOptions.graceMs ?? stopGraceMs;
+      const all = Promise.all([...active.values()].map((a) => a.promise));
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([all.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), grace)))]);
+      clearTimeout(timer);
+      if (!finished) {
+        for (const a of active.values()) a.abort.abort(new Error('job runner stopping'));
+        const settled = await Promise.race([all.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2_000)))]);
+        clearTimeout(timer);
+        if (!settled) {
+          // Handlers that ignore the abort: hand their jobs back so another worker need not wait out the lease.
+          for (const [id, a] of active) {
+            await db('jobs')
+              .where({ id, locked_by: a.token })
+              .update({ state: 'pending', attempts: db.raw('attempts - 1'), run_at: new Date(), locked_by: null, locked_until: null, updated_at: new Date() })
+              .catch((err: unknown) => log.warn({ err, jobId: id }, 'could not release job on stop'));
+          }
+        }
+      }
+      started = false;
+      log.info('job runner stopped');
+    },
+    wake,
+    async drain(max = 1000) {
+      let ran = 0;
+      while (ran < max) {
+        const claims = await claim(Math.min(concurrency, max - ran));
+        if (claims.length === 0) break;
+        ran += claims.length;
+        await Promise.all(claims.map((c) => launch(c)));
+      }
+      return ran;
+    },
+  };
+}
