@@ -25,7 +25,7 @@ export interface HandlerCtx {
   q: Params;
 }
 
-type Handler = (c: HandlerCtx) => Reply;
+type Handler = (c: HandlerCtx) => Reply | Promise<Reply>;
 
 const ok = (body: unknown): Reply => ({ status: 200, statusText: 'OK', body });
 const noContent = (): Reply => ({ status: 204, statusText: 'No Content' });
@@ -96,8 +96,8 @@ const handlers: Record<string, Handler> = {
     engine.appHangup(p.channelId!, q);
     return noContent();
   },
-  'POST /channels/{channelId}/continue': ({ engine, p }) => {
-    engine.continueInDialplan(p.channelId!);
+  'POST /channels/{channelId}/continue': ({ engine, p, q }) => {
+    engine.continueInDialplan(p.channelId!, { context: q.str('context'), extension: q.str('extension'), priority: q.str('priority') });
     return noContent();
   },
   'POST /channels/{channelId}/move': ({ engine, p, q }) => {
@@ -108,8 +108,8 @@ const handlers: Record<string, Handler> = {
     engine.redirect(p.channelId!, q.str('endpoint'));
     return noContent();
   },
-  'POST /channels/{channelId}/answer': ({ engine, p }) => {
-    engine.answer(p.channelId!);
+  'POST /channels/{channelId}/answer': async ({ engine, p }) => {
+    await engine.answer(p.channelId!);
     return noContent();
   },
   'POST /channels/{channelId}/ring': ({ engine, p }) => {
@@ -168,8 +168,8 @@ const handlers: Record<string, Handler> = {
     return created(r, `/ari/recordings/live/${r.name}`);
   },
   'GET /channels/{channelId}/variable': ({ engine, p, q }) => ok(engine.getVariable(p.channelId!, q.str('variable'))),
-  'POST /channels/{channelId}/variable': ({ engine, p, q }) => {
-    engine.setVariable(p.channelId!, q.str('variable'), q.str('value') ?? '');
+  'POST /channels/{channelId}/variable': async ({ engine, p, q }) => {
+    await engine.setVariable(p.channelId!, q.str('variable'), q.str('value') ?? '');
     return noContent();
   },
   'POST /channels/{channelId}/snoop': ({ engine, p, q }) => ok(engine.snoop(p.channelId!, q)),
@@ -192,12 +192,12 @@ const handlers: Record<string, Handler> = {
     engine.destroyBridge(p.bridgeId!);
     return noContent();
   },
-  'POST /bridges/{bridgeId}/addChannel': ({ engine, p, q }) => {
-    engine.addToBridge(p.bridgeId!, q.list('channel'), q.str('role'));
+  'POST /bridges/{bridgeId}/addChannel': async ({ engine, p, q }) => {
+    await engine.addToBridge(p.bridgeId!, q.list('channel'), q.str('role'));
     return noContent();
   },
-  'POST /bridges/{bridgeId}/removeChannel': ({ engine, p, q }) => {
-    engine.removeFromBridgeById(p.bridgeId!, q.list('channel'));
+  'POST /bridges/{bridgeId}/removeChannel': async ({ engine, p, q }) => {
+    await engine.removeFromBridgeById(p.bridgeId!, q.list('channel'));
     return noContent();
   },
   'POST /bridges/{bridgeId}/moh': ({ engine, p, q }) => {
@@ -270,6 +270,22 @@ const handlers: Record<string, Handler> = {
     return ok({ id: p.soundId, formats: [{ language: 'en', format: 'gsm' }, { language: 'en', format: 'slin' }] });
   },
   'GET /deviceStates': () => ok([]),
+  'GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}': ({ engine, p }) => {
+    const ep = p.configClass === 'res_pjsip' && p.objectType === 'endpoint' ? engine.endpoints.get(`PJSIP/${p.id}`) : undefined;
+    if (!ep) throw notFound('Object not found');
+    // A few of the attributes a real res_pjsip endpoint lists (rest_snapshots_idle), with this setup's values.
+    return ok([
+      { attribute: 'context', value: ep.context },
+      { attribute: 'allow', value: '(ulaw|alaw)' },
+      { attribute: 'direct_media', value: 'false' },
+      { attribute: 'dtmf_mode', value: 'rfc4733' },
+      { attribute: 'aors', value: ep.resource },
+      { attribute: 'callerid', value: `"${ep.callerName}" <${ep.callerNumber}>` },
+      { attribute: 'rtp_symmetric', value: 'true' },
+      { attribute: 'force_rport', value: 'true' },
+      { attribute: 'rewrite_contact', value: 'true' },
+    ]);
+  },
 };
 
 function need1(list: string[], name: string): string[] {

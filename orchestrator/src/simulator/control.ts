@@ -21,6 +21,12 @@ export interface PlaceCallInput {
   /** Stasis app to enter; defaults to the simulator's `--app`. */
   app?: string;
   channelId?: string;
+  /** Calling side's technology/resource, e.g. `PJSIP/1000` (default `PJSIP/<trunk>`). */
+  endpoint?: string;
+  /** Dialplan context the call arrives in (default `from-trunk`). */
+  context?: string;
+  /** Stasis arguments (default `[to, trunk]`). */
+  args?: string[];
   /** Caller behaviour: DTMF and hangup at given times. */
   script?: CallScriptStep[];
   /** Shorthand for a final `{ atMs, hangup: true }` step (abandon patience, talk time). */
@@ -77,6 +83,9 @@ export class Control {
       callerName: input.callerName,
       app: input.app ?? this.defaultApp,
       channelId: input.channelId,
+      endpoint: input.endpoint,
+      context: input.context,
+      args: input.args,
     });
     if (res.inStasis) {
       const steps = [...(input.script ?? [])];

@@ -46,6 +46,9 @@ function dispatch(control: Control, method: string, seg: string[], query: URLSea
       callerName: str(body.callerName),
       app: str(body.app),
       channelId: str(body.channelId),
+      endpoint: str(body.endpoint),
+      context: str(body.context),
+      args: Array.isArray(body.args) ? body.args.filter((x): x is string => typeof x === 'string') : undefined,
       script,
       hangupAfterMs: num(body.hangupAfterMs),
     });

@@ -40,6 +40,11 @@ export interface EngineOptions {
   dtmfDurationMs: number;
   /** Delay of each DTMF digit a `digits:` playback takes (trace a: `digits:5` lasted ~815 ms). */
   digitMs: number;
+  /**
+   * Every delay is multiplied by this and every measured duration divided by it, so 0.1 plays a 6 s ring
+   * timeout in 600 ms while a 3 s recording still reports `duration: 3`. Default 1 (real time).
+   */
+  timeScale?: number;
 }
 
 interface Timed {
@@ -80,7 +85,17 @@ export interface Channel extends Timed {
   vars: Map<string, string>;
   /** [0] is playing, the rest queued. */
   playQueue: Playback[];
+  /** Playbacks of an unknown scheme: started, never finished, not blocking the queue. */
+  lostPlaybacks: Set<Playback>;
   recording: LiveRecording | null;
+  /**
+   * Asterisk runs a Stasis channel's commands one at a time on the channel's own thread, and a playback or a
+   * recording on the channel occupies that thread until it ends. `lastBlocker` is the latest such media
+   * operation issued; commands issued after it wait in `pending` (errors_rest_and_ws: a removeChannel sent
+   * while two playbacks were queued was answered only after the second finished).
+   */
+  lastBlocker: Playback | LiveRecording | null;
+  pending: { barrier: Playback | LiveRecording; run: () => void; fail: (err: AriError) => void }[];
   moh: string | null;
   held: boolean;
   muted: string | null;
@@ -104,7 +119,10 @@ export interface Bridge {
   creationtime: string;
   channels: Channel[];
   apps: Set<string>;
+  /** How many of each app's channels joined minus left by request; at 0 the app unsubscribes (c1, d). */
+  appRefs: Map<string, number>;
   playQueue: Playback[];
+  lostPlaybacks: Set<Playback>;
   recording: LiveRecording | null;
   moh: string | null;
 }
@@ -249,7 +267,10 @@ export class Engine {
   /** Whether an app currently has a live socket (set by the WebSocket layer). */
   isConnected: (app: string) => boolean = () => false;
 
+  private readonly scale: number;
+
   constructor(readonly opts: EngineOptions) {
+    this.scale = opts.timeScale && opts.timeScale > 0 ? opts.timeScale : 1;
     this.soundTable = new Map(Object.entries({ ...SOUND_TABLE, ...(opts.sounds ?? {}) }));
   }
 
@@ -261,7 +282,7 @@ export class Engine {
     const t = setTimeout(() => {
       set.delete(t);
       if (!this.stopped) fn();
-    }, Math.max(0, ms));
+    }, Math.max(0, ms * this.scale));
     set.add(t);
   }
 
@@ -580,6 +601,9 @@ export class Engine {
       bridge: null,
       vars: new Map(),
       playQueue: [],
+      lostPlaybacks: new Set(),
+      lastBlocker: null,
+      pending: [],
       recording: null,
       moh: null,
       held: false,
@@ -599,6 +623,9 @@ export class Engine {
     ch.endpoint?.channelIds.add(id);
     this.stats.channelsLive++;
     this.stats.channelsTotal++;
+    // Only subscribeAll apps hear of a channel's creation: an app subscribes to its own channels just after
+    // (trace b has no ChannelCreated on the app socket; e1's observer socket does).
+    if (this.allApps.size) this.chanEvent('ChannelCreated', ch);
     return ch;
   }
 
@@ -616,20 +643,88 @@ export class Engine {
     this.emit({ type: 'StasisStart', timestamp: asteriskTime(), args, channel: this.channelJson(ch) }, ch.apps);
   }
 
+  // ---------------------------------------------------------------- the channel's command queue
+
+  /**
+   * Run `fn` once the channel's thread is free (see Channel.lastBlocker). Resolves with fn's result; rejects
+   * with 409 if the channel leaves Stasis first. Synchronous ARI commands (answer, bridge add/remove,
+   * variable set) make the HTTP reply wait for this; asynchronous ones (moh, hold, mute, continue, ...) reply
+   * at once and take effect here.
+   */
+  whenIdle<T>(ch: Channel, fn: () => T): Promise<T> {
+    const barrier = ch.lastBlocker;
+    if (!barrier) {
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      ch.pending.push({
+        barrier,
+        run: () => {
+          try {
+            resolve(fn());
+          } catch (err) {
+            reject(err);
+          }
+        },
+        fail: reject,
+      });
+    });
+  }
+
+  /** Like whenIdle, for commands whose reply does not wait: errors after the reply are dropped. */
+  private queueAsync(ch: Channel, fn: () => void): void {
+    this.whenIdle(ch, fn).catch(() => {});
+  }
+
+  private releaseBarrier(ch: Channel | null, b: Playback | LiveRecording): void {
+    if (!ch) return;
+    if (ch.lastBlocker === b) ch.lastBlocker = null;
+    if (!ch.pending.length) return;
+    const ready = ch.pending.filter((x) => x.barrier === b);
+    if (!ready.length) return;
+    ch.pending = ch.pending.filter((x) => x.barrier !== b);
+    for (const x of ready) if (!ch.destroyed && ch.stasisApp) x.run();
+    else x.fail(notInStasis());
+  }
+
+  private failPending(ch: Channel): void {
+    ch.lastBlocker = null;
+    const list = ch.pending;
+    ch.pending = [];
+    for (const x of list) x.fail(notInStasis());
+  }
+
   // ---------------------------------------------------------------- inbound calls (the caller's side)
 
   /** A call arrives from a trunk and the dialplan runs `Stasis(app,DID,trunk)` (see dialplans/). */
-  inboundCall(p: { from: string; to: string; trunk?: string; callerName?: string; app: string; channelId?: string }): { channelId: string; inStasis: boolean } {
+  inboundCall(p: {
+    from: string;
+    to: string;
+    trunk?: string;
+    callerName?: string;
+    app: string;
+    channelId?: string;
+    /** Channel technology/resource of the calling side (default `PJSIP/<trunk>`). */
+    endpoint?: string;
+    context?: string;
+    /** Stasis arguments (default `[to, trunk]`). */
+    args?: string[];
+  }): { channelId: string; inStasis: boolean } {
     const trunk = p.trunk ?? 'trunk';
+    const args = p.args ?? [p.to, trunk];
     if (p.channelId && this.channels.has(p.channelId)) throw conflict('Channel with given unique ID already exists');
     const seq = this.chanSeq++;
     const ch = this.newChannel({
       id: p.channelId,
-      name: `PJSIP/${trunk}-${hex8(seq)}`,
+      name: `${p.endpoint ?? `PJSIP/${trunk}`}-${hex8(seq)}`,
       state: 'Ring',
       kind: 'inbound',
       caller: { name: p.callerName ?? '', number: p.from },
-      dialplan: { context: 'from-trunk', exten: p.to, priority: 2, app_name: 'Stasis', app_data: `${p.app},${p.to},${trunk}` },
+      dialplan: { context: p.context ?? 'from-trunk', exten: p.to, priority: 2, app_name: 'Stasis', app_data: [p.app, ...args].join(',') },
       protocolId: randomHex(16),
     });
     this.stats.callsPlaced++;
@@ -639,7 +734,7 @@ export class Engine {
       this.destroy(ch, 16);
       return { channelId: ch.id, inStasis: false };
     }
-    this.enterStasis(ch, p.app, [p.to, trunk]);
+    this.enterStasis(ch, p.app, args);
     return { channelId: ch.id, inStasis: true };
   }
 
@@ -756,6 +851,14 @@ export class Engine {
     this.setState(other, 'Up');
     this.setState(ch, 'Up');
     this.dialEvent(ch, 'ANSWER', dialstring);
+    // local-sink then runs Wait(3600); Answer() returns ~300 ms later (errors_rest_and_ws).
+    this.after(other, 300, () => {
+      other.dialplan = { ...other.dialplan, priority: 2, app_name: 'Wait', app_data: '3600' };
+      this.emit(
+        { type: 'ChannelDialplan', timestamp: asteriskTime(), dialplan_app: 'Wait', dialplan_app_data: '3600', channel: this.channelJson(other) },
+        other.apps,
+      );
+    });
     if (app) {
       ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
       this.varset(ch, 'STASISSTATUS', '');
@@ -942,6 +1045,7 @@ export class Engine {
   private endStasis(ch: Channel): void {
     const app = ch.stasisApp;
     if (!app) return;
+    if (ch.pending.length) this.failPending(ch);
     this.chanEvent('StasisEnd', ch);
     ch.stasisApp = null;
     if (ch.kind === 'inbound') {
@@ -954,6 +1058,8 @@ export class Engine {
   }
 
   private stopChannelMedia(ch: Channel, state: 'done'): void {
+    for (const p of ch.lostPlaybacks) this.forgetPlayback(p);
+    ch.lostPlaybacks.clear();
     if (ch.playQueue.length) {
       const [current, ...queued] = ch.playQueue;
       ch.playQueue = [];
@@ -968,13 +1074,18 @@ export class Engine {
     if (ch.destroyed) return;
     ch.destroyed = true;
     this.clearTimers(ch);
+    if (ch.pending.length) this.failPending(ch);
     if (ch.bridge) this.removeFromBridge(ch, false);
-    if (ch.playQueue.length || ch.recording) this.stopChannelMedia(ch, 'done');
+    if (ch.playQueue.length || ch.recording || ch.lostPlaybacks.size || ch.snoops.size) this.stopChannelMedia(ch, 'done');
+    const localPeer = ch.peer && !ch.peer.destroyed && ch.peer.kind === 'local2' ? ch.peer : null;
+    // errors_rest_and_ws: the ;2 half's hangup request arrives between ;1's StasisEnd and ;1's ChannelDestroyed.
+    if (localPeer) this.hangupRequest(localPeer, 16);
     if (ch.apps.size || this.allApps.size) {
       const fields: Record<string, unknown> = { cause, cause_txt: causeText(cause) };
       const tech = TECH_CAUSE[cause];
       if (tech !== undefined && ch.endpoint && cause !== 16) fields.tech_cause = tech;
       if (ch.kind === 'originated') ch.dialplan = { ...ch.dialplan, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
+      else if (ch.kind === 'created') ch.dialplan = { ...ch.dialplan, app_name: '', app_data: '' };
       this.chanEvent('ChannelDestroyed', ch, fields);
     }
     this.channels.delete(ch.id);
@@ -985,7 +1096,6 @@ export class Engine {
       ch.peer = null;
       peer.peer = null;
       if (peer.kind === 'local2') {
-        this.hangupRequest(peer, 16);
         this.hangupRequest(peer, 16, true);
         peer.dialplan = { ...peer.dialplan, app_name: '', app_data: '' };
         this.destroy(peer, 16);
@@ -1015,15 +1125,17 @@ export class Engine {
 
   // ---------------------------------------------------------------- channel operations
 
-  answer(id: string): void {
+  answer(id: string): Promise<void> {
     const ch = this.stasisChannel(id);
     // a: ChannelStateChange(Up) reaches the socket before the 204.
-    this.setState(ch, 'Up');
+    return this.whenIdle(ch, () => this.setState(ch, 'Up'));
   }
 
   ring(id: string, on: boolean): void {
     const ch = this.stasisChannel(id);
-    ch.ringing = on;
+    this.queueAsync(ch, () => {
+      ch.ringing = on;
+    });
   }
 
   progress(id: string): void {
@@ -1032,24 +1144,33 @@ export class Engine {
 
   moh(id: string, cls: string | null): void {
     const ch = this.stasisChannel(id);
-    ch.moh = cls;
+    this.queueAsync(ch, () => {
+      ch.moh = cls;
+    });
   }
 
   hold(id: string, on: boolean): void {
     const ch = this.stasisChannel(id);
-    if (ch.held === on) return;
-    ch.held = on;
-    this.chanEvent(on ? 'ChannelHold' : 'ChannelUnhold', ch);
+    this.queueAsync(ch, () => {
+      if (ch.held === on) return;
+      ch.held = on;
+      this.chanEvent(on ? 'ChannelHold' : 'ChannelUnhold', ch);
+    });
   }
 
   mute(id: string, direction: string | null): void {
     const ch = this.stasisChannel(id);
     if (direction !== null && !['both', 'in', 'out'].includes(direction)) throw badRequest('Invalid direction specified');
-    ch.muted = direction;
+    this.queueAsync(ch, () => {
+      ch.muted = direction;
+    });
   }
 
   silence(id: string, on: boolean): void {
-    this.stasisChannel(id).silenced = on;
+    const ch = this.stasisChannel(id);
+    this.queueAsync(ch, () => {
+      ch.silenced = on;
+    });
   }
 
   sendDtmf(id: string, dtmf: string | undefined): void {
@@ -1082,13 +1203,15 @@ export class Engine {
     }
   }
 
-  setVariable(id: string, name: string | undefined, value: string): void {
+  setVariable(id: string, name: string | undefined, value: string): Promise<void> {
     const ch = this.stasisChannel(id);
     if (!name) throw badRequest('Variable name is required');
-    if (name === 'CALLERID(num)') ch.caller = { ...ch.caller, number: value };
-    else if (name === 'CALLERID(name)') ch.caller = { ...ch.caller, name: value };
-    else ch.vars.set(name, value);
-    this.varset(ch, name, value);
+    return this.whenIdle(ch, () => {
+      if (name === 'CALLERID(num)') ch.caller = { ...ch.caller, number: value };
+      else if (name === 'CALLERID(name)') ch.caller = { ...ch.caller, name: value };
+      else ch.vars.set(name, value);
+      this.varset(ch, name, value);
+    });
   }
 
   getGlobal(name: string | undefined): { value: string } {
@@ -1103,15 +1226,42 @@ export class Engine {
   }
 
   /** continue / redirect / move: the channel leaves Stasis. */
-  continueInDialplan(id: string): void {
+  continueInDialplan(id: string, target: { context?: string; extension?: string; priority?: string } = {}): void {
     const ch = this.stasisChannel(id);
+    this.queueAsync(ch, () => this.leaveToDialplan(ch, target));
+  }
+
+  private leaveToDialplan(ch: Channel, target: { context?: string; extension?: string; priority?: string }): void {
     this.stopChannelMedia(ch, 'done');
     if (ch.bridge) this.removeFromBridge(ch, true);
     this.endStasis(ch);
-    // Without a dialplan to run, the simulated dialplan ends at once with Hangup() (errors_rest_and_ws: continue
-    // to a missing context gives StasisEnd, STASISSTATUS, HangupRequest(16), HangupRequest(16, soft), Destroyed).
+    const prio = Number(target.priority ?? '1');
+    ch.dialplan = {
+      context: target.context || ch.dialplan.context,
+      exten: target.extension || ch.dialplan.exten,
+      priority: Number.isInteger(prio) && prio > 0 ? prio : 1,
+      app_name: ch.kind === 'inbound' ? '' : 'AppDial2',
+      app_data: ch.kind === 'inbound' ? '' : '(Outgoing Line)',
+    };
+    // Without a dialplan to run, the simulated dialplan ends at once, as a missing context does
+    // (errors_rest_and_ws: Local ;1 continued to `nosuchcontext`: ;2 hangs up and is destroyed, then ;1).
     this.after(null, 0, () => {
       if (ch.destroyed) return;
+      const peer = ch.peer;
+      if (peer && peer.kind === 'local2' && !peer.destroyed) {
+        ch.peer = null;
+        peer.peer = null;
+        this.hangupRequest(peer, 16);
+        this.hangupRequest(peer, 16, true);
+        peer.dialplan = { ...peer.dialplan, app_name: '', app_data: '' };
+        this.destroy(peer, 16);
+        this.destroy(ch, 16);
+        this.emit(
+          { type: 'ChannelDialplan', timestamp: asteriskTime(), dialplan_app: 'AppDial2', dialplan_app_data: '(Outgoing Line)', channel: this.channelJson(ch) },
+          ch.apps,
+        );
+        return;
+      }
       if (ch.apps.size) {
         this.hangupRequest(ch, 16);
         this.hangupRequest(ch, 16, true);
@@ -1188,12 +1338,13 @@ export class Engine {
     list.push(p);
     const queue = target.channel ? target.channel.playQueue : target.bridge!.playQueue;
     queue.push(p);
+    if (target.channel) target.channel.lastBlocker = p;
     const json = this.playbackJson(p);
     if (queue.length === 1) this.after(p, 0, () => this.startPlayback(p));
     return json;
   }
 
-  private mediaDuration(uri: string): number | 'failed' | 'forever' {
+  private mediaDuration(uri: string): number | 'failed' | 'forever' | 'lost' {
     const [scheme, rest = ''] = splitOnce(uri, ':');
     switch (scheme) {
       case 'sound': {
@@ -1215,8 +1366,7 @@ export class Engine {
       case 'tone':
         return 'forever';
       default:
-        // errors_rest_and_ws: `bogus:thing` starts and never finishes.
-        return 'forever';
+        return 'lost';
     }
   }
 
@@ -1235,6 +1385,20 @@ export class Engine {
       return;
     }
     if (d === 'forever') return;
+    if (d === 'lost') {
+      // errors_rest_and_ws: `bogus:thing` gets PlaybackStarted and never finishes, yet the next playback on the
+      // channel starts at once. It stays visible as `playing` until its channel or bridge goes away.
+      const queue = p.channel ? p.channel.playQueue : p.bridge?.playQueue;
+      if (queue) {
+        const i = queue.indexOf(p);
+        if (i >= 0) queue.splice(i, 1);
+        (p.channel ?? p.bridge)!.lostPlaybacks.add(p);
+        const next = queue[0];
+        if (next) this.after(next, 0, () => this.startPlayback(next));
+      }
+      this.releaseBarrier(p.channel, p);
+      return;
+    }
     p.startedMs = Date.now();
     p.remainingMs = d;
     this.after(p, d, () => this.mediaEnded(p));
@@ -1272,6 +1436,7 @@ export class Engine {
       if (i >= 0) queue.splice(i, 1);
     }
     if (!wasQueued) this.playbackEvent('PlaybackFinished', p);
+    this.releaseBarrier(p.channel, p);
     if (startNext && queue && queue.length) {
       const next = queue[0]!;
       this.after(next, 0, () => this.startPlayback(next));
@@ -1298,7 +1463,7 @@ export class Engine {
     if (operation === 'pause' && p.state === 'playing') {
       p.state = 'paused';
       this.clearTimers(p);
-      p.remainingMs = Math.max(0, p.remainingMs - (Date.now() - p.startedMs));
+      p.remainingMs = Math.max(0, p.remainingMs - (Date.now() - p.startedMs) / this.scale);
       p.pausedAtMs = Date.now();
     } else if (operation === 'unpause' && p.state === 'paused') {
       p.state = 'playing';
@@ -1336,7 +1501,9 @@ export class Engine {
       creationtime: asteriskTime(),
       channels: [],
       apps: new Set(),
+      appRefs: new Map(),
       playQueue: [],
+      lostPlaybacks: new Set(),
       recording: null,
       moh: null,
     };
@@ -1350,7 +1517,7 @@ export class Engine {
     return this.bridgeJson(b);
   }
 
-  addToBridge(bridgeId: string, channelIds: string[], role?: string): void {
+  addToBridge(bridgeId: string, channelIds: string[], role?: string): Promise<void> {
     const b = this.getBridge(bridgeId, 'Not found');
     if (!channelIds.length) throw badRequest('Missing parameter channel');
     const chans: Channel[] = [];
@@ -1361,18 +1528,27 @@ export class Engine {
       chans.push(ch);
     }
     void role;
-    for (const ch of chans) {
-      if (ch.bridge) this.removeFromBridge(ch, true);
-      b.channels.push(ch);
-      ch.bridge = b;
-      // The app whose channel joins becomes subscribed to the bridge (it later gets BridgeDestroyed: b, d).
-      if (ch.stasisApp && !b.apps.has(ch.stasisApp)) {
-        b.apps.add(ch.stasisApp);
-        this.apps.get(ch.stasisApp)?.bridgeIds.add(b.id);
+    return Promise.all(chans.map((ch) => this.whenIdle(ch, () => this.joinBridge(b, ch)))).then(() => undefined);
+  }
+
+  private joinBridge(b: Bridge, ch: Channel): void {
+    if (!this.bridges.has(b.id)) throw notFound('Bridge not found', 'Not found');
+    if (ch.bridge) this.removeFromBridge(ch, true, true);
+    b.channels.push(ch);
+    ch.bridge = b;
+    // The app whose channel joins subscribes to the bridge (it later gets BridgeDestroyed: b, d). A channel
+    // taken out by removeChannel or moved elsewhere drops that subscription again; one that hangs up does not
+    // (c1: no BridgeDestroyed for the holding bridge the caller was moved out of; d: one after a hangup).
+    if (ch.stasisApp) {
+      const app = ch.stasisApp;
+      b.appRefs.set(app, (b.appRefs.get(app) ?? 0) + 1);
+      if (!b.apps.has(app)) {
+        b.apps.add(app);
+        this.apps.get(app)?.bridgeIds.add(b.id);
       }
-      this.bridgeEvent('ChannelEnteredBridge', b, ch);
-      if (b.type === 'mixing' && b.channels.length === 2) this.peersMet(b);
     }
+    this.bridgeEvent('ChannelEnteredBridge', b, ch);
+    if (b.type === 'mixing' && b.channels.length === 2) this.peersMet(b);
   }
 
   /** b: two channels meet in a mixing bridge → BRIDGEPEER/BRIDGEPVTCALLID varsets, ChannelConnectedLine. */
@@ -1388,7 +1564,7 @@ export class Engine {
     }
   }
 
-  removeFromBridgeById(bridgeId: string, channelIds: string[]): void {
+  removeFromBridgeById(bridgeId: string, channelIds: string[]): Promise<void> {
     const b = this.getBridge(bridgeId, 'Not found');
     if (!channelIds.length) throw badRequest('Missing parameter channel');
     const chans: Channel[] = [];
@@ -1399,18 +1575,39 @@ export class Engine {
       if (ch.bridge !== b) throw unprocessable('Channel not in this bridge');
       chans.push(ch);
     }
-    for (const ch of chans) this.removeFromBridge(ch, true);
+    return Promise.all(
+      chans.map((ch) =>
+        this.whenIdle(ch, () => {
+          if (ch.bridge !== b) throw unprocessable('Channel not in this bridge');
+          this.removeFromBridge(ch, true, true);
+        }),
+      ),
+    ).then(() => undefined);
   }
 
-  private removeFromBridge(ch: Channel, emitPeer: boolean): void {
+  private removeFromBridge(ch: Channel, emitPeer: boolean, unsubscribe = false): void {
     const b = ch.bridge;
     if (!b) return;
+    const app = ch.stasisApp;
+    const leaveTargets = unsubscribe && app ? new Set(b.apps) : null;
     const i = b.channels.indexOf(ch);
     if (i >= 0) b.channels.splice(i, 1);
     ch.bridge = null;
     if (emitPeer && b.type === 'mixing' && b.channels.length >= 1) {
       this.varset(ch, 'BRIDGEPEER', '');
       this.varset(ch, 'BRIDGEPVTCALLID', '');
+    }
+    if (leaveTargets && app) {
+      this.emit({ type: 'ChannelLeftBridge', timestamp: asteriskTime(), bridge: this.bridgeJson(b), channel: this.channelJson(ch) }, leaveTargets, ch.apps);
+      const n = (b.appRefs.get(app) ?? 1) - 1;
+      if (n <= 0) {
+        b.appRefs.delete(app);
+        b.apps.delete(app);
+        this.apps.get(app)?.bridgeIds.delete(b.id);
+      } else {
+        b.appRefs.set(app, n);
+      }
+      return;
     }
     this.bridgeEvent('ChannelLeftBridge', b, ch);
   }
@@ -1419,6 +1616,7 @@ export class Engine {
     const b = this.getBridge(id, 'Not found');
     for (const ch of [...b.channels]) this.removeFromBridge(ch, true);
     for (const p of [...b.playQueue]) this.finishPlayback(p, 'done', false);
+    for (const p of b.lostPlaybacks) this.forgetPlayback(p);
     if (b.recording) this.finishRecording(b.recording, 'done');
     this.bridges.delete(id);
     this.stats.bridgesLive--;
@@ -1440,9 +1638,9 @@ export class Engine {
     if (!RECORDING_FORMATS.has(format)) throw unprocessable('specified format is unknown on this system');
     const ifExists = q.str('ifExists') ?? 'fail';
     if (!['fail', 'overwrite', 'append'].includes(ifExists)) throw badRequest('ifExists invalid');
-    if (this.liveRecordings.has(name)) throw conflict('Recording with the same name already in progress');
     const stored = this.storedRecordings.get(name);
-    if (stored && ifExists === 'fail') throw conflict(`Recording '${name}' already exists and can not be overwritten`);
+    if ((stored || this.liveRecordings.has(name)) && ifExists === 'fail') throw conflict(`Recording '${name}' already exists and can not be overwritten`);
+    if (this.liveRecordings.has(name)) throw conflict('Recording with the same name already in progress');
     const maxDur = Number(q.str('maxDurationSeconds') ?? '0');
     const r: LiveRecording = {
       name,
@@ -1461,6 +1659,7 @@ export class Engine {
     const owner = target.channel ?? target.bridge!;
     if (owner.recording) this.finishRecording(owner.recording, 'done');
     owner.recording = r;
+    if (target.channel) target.channel.lastBlocker = r;
     this.liveRecordings.set(name, r);
     this.stats.recordingsStarted++;
     const json = this.liveRecordingJson(r);
@@ -1486,7 +1685,7 @@ export class Engine {
   }
 
   recordingElapsedMs(r: LiveRecording): number {
-    const running = r.pausedSinceMs === null && r.state === 'recording' ? Date.now() - r.startedMs : 0;
+    const running = r.pausedSinceMs === null && r.state === 'recording' ? (Date.now() - r.startedMs) / this.scale : 0;
     return r.accumulatedMs + running;
   }
 
@@ -1500,6 +1699,7 @@ export class Engine {
     if (r.channel && r.channel.recording === r) r.channel.recording = null;
     if (r.bridge && r.bridge.recording === r) r.bridge.recording = null;
     if (state === 'done') this.storedRecordings.set(r.name, { name: r.name, format: r.format, durationMs: elapsed });
+    this.releaseBarrier(r.channel, r);
     if (state === 'failed') this.recordingEvent('RecordingFailed', r, { cause: 'failed' });
     else this.recordingEvent('RecordingFinished', r, { duration: Math.floor(elapsed / 1000) });
   }

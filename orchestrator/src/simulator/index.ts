@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   sounds?: Record<string, number>;
   soundPolicy?: EngineOptions['soundPolicy'];
   asteriskId?: string;
+  /** Multiplies every simulated delay (and divides measured durations); 0.1 = ten times faster. */
+  timeScale?: number;
   /** Endpoints to create at start: `{ 'PJSIP/2001': { behaviour: 'answer', afterMs: 500 } }`. */
   endpoints?: Record<string, Parameters<Control['setEndpoint']>[2]>;
   onError?: (err: unknown) => void;
@@ -53,6 +55,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     soundPolicy: opts.soundPolicy ?? 'lenient',
     dtmfDurationMs: 180,
     digitMs: 815,
+    timeScale: opts.timeScale,
   });
   const sockets = new SocketRegistry();
   const control = new Control(engine, opts.app ?? 'ariadne', sockets);

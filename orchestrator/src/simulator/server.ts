@@ -103,7 +103,7 @@ export function createSimServer(engine: Engine, control: Control, sockets: Socke
     if (!handler) return sendJson(res, 501, 'Not Implemented', { message: 'Not implemented by the simulator' });
     let reply: Reply;
     try {
-      reply = handler({ engine, p: m.params, q: new Params(url.searchParams, bodyObj) });
+      reply = await handler({ engine, p: m.params, q: new Params(url.searchParams, bodyObj) });
     } catch (err) {
       if (err instanceof AriError) return sendJson(res, err.status, err.statusText, err.body, err.headers);
       throw err;
