@@ -157,6 +157,8 @@ export const flowSchema = z
   .strict();
 
 export type FlowDocument = z.infer<typeof flowSchema>;
+/** A document as written by hand (defaults may be left out). */
+export type FlowDocumentInput = z.input<typeof flowSchema>;
 export type FlowNode = z.infer<typeof flowNodeSchema>;
 export type FlowNodeType = FlowNode['type'];
 

@@ -1,0 +1,115 @@
+import type { FlowDocumentInput } from '../../ivr/schema.js';
+
+/**
+ * The demo IVR: welcome, business hours, language, main menu (orders and logistics, billing, technical support,
+ * an agent), an order-status self-service branch, and an after-hours branch (voicemail or order status).
+ * Queue nodes without a queue name leave the choice to the router, which sees the menu key as `ivr.menu`.
+ * Prompts under `sound:ariadne/` ship with asterisk-conf/sounds (see docs/calls.md for the list).
+ */
+export const MAIN_FLOW: FlowDocumentInput = {
+  format: 1,
+  start: 'welcome',
+  language: 'zh',
+  defaultQueue: 'general',
+  nodes: {
+    welcome: { type: 'play', prompt: ['sound:ariadne/welcome'], next: 'hours' },
+    hours: { type: 'hours', businessHours: 'main', open: 'language', closed: 'after_hours', holiday: 'holiday' },
+    language: {
+      type: 'language',
+      prompt: ['sound:ariadne/choose-language'],
+      choices: { '1': 'zh', '2': 'en' },
+      timeoutMs: 3000,
+      next: 'main_menu',
+    },
+    main_menu: {
+      type: 'menu',
+      prompt: ['sound:ariadne/main-menu'],
+      choices: { '1': 'orders_menu', '2': 'route', '3': 'route', '0': 'route' },
+      intents: { orders: 'orders_menu', logistics: 'orders_menu', billing: 'set_billing', technical: 'set_technical', agent: 'route' },
+      variable: 'menu',
+      timeoutMs: 5000,
+      retries: 2,
+      invalidPrompt: ['sound:ariadne/invalid-choice'],
+      noInputPrompt: ['sound:ariadne/no-input'],
+      onFailure: 'route',
+    },
+    set_billing: { type: 'set', variable: 'menu', value: '2', next: 'route' },
+    set_technical: { type: 'set', variable: 'menu', value: '3', next: 'route' },
+    orders_menu: {
+      type: 'menu',
+      prompt: ['sound:ariadne/orders-menu'],
+      choices: { '1': 'collect_order', '2': 'route' },
+      variable: 'orders_choice',
+      timeoutMs: 5000,
+      retries: 1,
+      invalidPrompt: ['sound:ariadne/invalid-choice'],
+      onFailure: 'route',
+    },
+    collect_order: {
+      type: 'collect',
+      prompt: ['sound:ariadne/enter-order-number'],
+      variable: 'order_no',
+      minDigits: 8,
+      maxDigits: 8,
+      terminator: '#',
+      pattern: '[0-9]{8}',
+      timeoutMs: 8000,
+      interDigitTimeoutMs: 4000,
+      retries: 2,
+      invalidPrompt: ['sound:ariadne/invalid-order-number'],
+      next: 'lookup_order',
+      onFailure: 'route',
+    },
+    lookup_order: { type: 'lookup', kind: 'order_status', input: 'order_no', readBack: true, found: 'after_status', notFound: 'order_not_found' },
+    order_not_found: { type: 'play', prompt: ['sound:ariadne/order-not-found'], next: 'route' },
+    after_status: {
+      type: 'menu',
+      prompt: ['sound:ariadne/after-status'],
+      choices: { '0': 'route', '9': 'collect_order' },
+      variable: 'after_status',
+      timeoutMs: 4000,
+      retries: 0,
+      onFailure: 'goodbye',
+    },
+    goodbye: { type: 'hangup', prompt: ['sound:ariadne/goodbye'] },
+    route: { type: 'queue' },
+    holiday: { type: 'play', prompt: ['sound:ariadne/holiday-closed'], next: 'after_hours_menu' },
+    after_hours: { type: 'play', prompt: ['sound:ariadne/after-hours'], next: 'after_hours_menu' },
+    after_hours_menu: {
+      type: 'menu',
+      prompt: ['sound:ariadne/after-hours-menu'],
+      choices: { '1': 'voicemail', '2': 'collect_order' },
+      variable: 'after_hours_choice',
+      timeoutMs: 5000,
+      retries: 1,
+      onFailure: 'voicemail',
+    },
+    voicemail: { type: 'voicemail', prompt: ['sound:ariadne/leave-message'], queue: 'general', maxSeconds: 120 },
+  },
+};
+
+/** A direct order-status line: no menu, straight to the order number. */
+export const ORDER_STATUS_FLOW: FlowDocumentInput = {
+  format: 1,
+  start: 'collect_order',
+  language: 'zh',
+  defaultQueue: 'orders',
+  nodes: {
+    collect_order: {
+      type: 'collect',
+      prompt: ['sound:ariadne/enter-order-number'],
+      variable: 'order_no',
+      minDigits: 8,
+      maxDigits: 8,
+      terminator: '#',
+      timeoutMs: 8000,
+      interDigitTimeoutMs: 4000,
+      retries: 2,
+      next: 'lookup_order',
+      onFailure: 'to_orders',
+    },
+    lookup_order: { type: 'lookup', kind: 'order_status', input: 'order_no', readBack: true, found: 'goodbye', notFound: 'to_orders' },
+    goodbye: { type: 'hangup', prompt: ['sound:ariadne/goodbye'] },
+    to_orders: { type: 'queue', queue: 'orders' },
+  },
+};
