@@ -1,0 +1,85 @@
+import express, { Router, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { resolveUser } from '../auth/middleware.js';
+import { apiNotFound, errorBody } from '../http/errors.js';
+import { buildOpenApi } from './openapi.js';
+import { mountRoutes, type ApiRoute } from './registry.js';
+import { agentActionRoutes } from './routes/agent.js';
+import { authRoutes } from './routes/auth.js';
+import { callRoutes } from './routes/calls.js';
+import { configRoutes } from './routes/config.js';
+import { crmRoutes } from './routes/crm.js';
+import { ivrRoutes } from './routes/ivr.js';
+import { opsRoutes } from './routes/ops.js';
+import { userRoutes } from './routes/users.js';
+import { workRoutes } from './routes/work.js';
+import type { ApiDeps } from './services.js';
+
+export type { ApiDeps, ApiServices, AgentActions, CallControls, RoutingTester, JobAdmin, TransferRequest } from './services.js';
+
+export interface ApiOptions {
+  /** Failed logins allowed per client IP per window (successful ones are not counted). */
+  readonly loginRateLimit?: { readonly windowMs: number; readonly limit: number };
+  readonly bodyLimit?: string;
+  readonly wallboard?: () => unknown;
+  readonly version?: string;
+}
+
+/** Every route of the API, in one list: mounted on the router and described in /api/openapi.json. */
+export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
+  return [
+    ...authRoutes(deps),
+    ...userRoutes(deps),
+    ...configRoutes(deps),
+    ...ivrRoutes(deps),
+    ...crmRoutes(deps),
+    ...callRoutes(deps),
+    ...agentActionRoutes(deps),
+    ...workRoutes(deps),
+    ...opsRoutes(deps, { wallboard: options.wallboard }),
+  ];
+}
+
+/** Resolves the principal when there is one; each route then decides (401/403) from its declared roles. */
+function identify(deps: ApiDeps): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const user = await resolveUser(deps.db, req);
+      if (user) res.locals.user = user;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function createApiRouter(deps: ApiDeps, options: ApiOptions = {}): { router: Router; routes: ApiRoute[] } {
+  const routes = apiRoutes(deps, options);
+  const openapi = buildOpenApi(routes, { title: 'Ariadne API', version: options.version ?? '0.1.0' });
+  const router = Router();
+  router.use(express.json({ limit: options.bodyLimit ?? '256kb' }));
+
+  const limit = options.loginRateLimit ?? { windowMs: 15 * 60_000, limit: 10 };
+  router.use(
+    '/auth/login',
+    rateLimit({
+      windowMs: limit.windowMs,
+      limit: limit.limit,
+      skipSuccessfulRequests: true,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, res, _next, opts) => {
+        res.status(opts.statusCode).json(errorBody('rate_limited', 'too many failed sign-in attempts; try again later'));
+      },
+    }),
+  );
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  router.use(identify(deps));
+  mountRoutes(router, routes, deps.db);
+  if (deps.services.recordingsRouter) router.use('/recordings', deps.services.recordingsRouter);
+  router.use(apiNotFound);
+  return { router, routes };
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { AuthUser } from '../../auth/types.js';
+import { forbidden, notFound, unavailable } from '../../http/errors.js';
+import { getAgent } from '../owners-pending.js';
+import { route, type ApiRoute } from '../registry.js';
+import type { AgentActions, ApiDeps } from '../services.js';
+import { EVERYONE } from './common.js';
+
+/** The agent row of the signed-in user; anyone bound to an agent (a supervisor who also takes calls, too). */
+function myAgentId(user: AuthUser): number {
+  if (user.agentId == null) throw forbidden('your user is not bound to an agent');
+  return user.agentId;
+}
+
+export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
+  const { db } = deps;
+  const actions = (): AgentActions => {
+    const a = deps.services.agents;
+    if (!a) throw unavailable('agent presence');
+    return a;
+  };
+  const me = async (id: number) => {
+    const agent = await getAgent(db, id);
+    if (!agent) throw notFound(`agent ${id}`);
+    return agent;
+  };
+
+  const action = (path: string, summary: string, auditAction: string, body: z.ZodType | undefined, run: (a: AgentActions, id: number, body: never) => Promise<unknown>): ReturnType<typeof route> =>
+    route({
+      method: 'post',
+      path: `/agent/${path}`,
+      tag: 'agent',
+      summary,
+      roles: EVERYONE,
+      body: body as z.ZodUndefined,
+      audit: { action: auditAction, targetType: 'agent' },
+      async handler({ user, body: b, auditTarget }) {
+        const id = myAgentId(user);
+        await run(actions(), id, b as never);
+        auditTarget(id, b);
+        return me(id);
+      },
+    });
+
+  return [
+    route({
+      method: 'get',
+      path: '/agent/me',
+      tag: 'agent',
+      summary: "The signed-in user's agent: state, skills, bound endpoint",
+      roles: EVERYONE,
+      async handler({ user }) {
+        return me(myAgentId(user));
+      },
+    }),
+    action(
+      'login',
+      'Log in to take calls, binding a SIP endpoint (default: the agent\'s own)',
+      'agent.login',
+      z.object({ endpoint: z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/, 'a dial string such as PJSIP/2001').optional() }).strict(),
+      (a, id, b: { endpoint?: string }) => a.login(id, b.endpoint),
+    ),
+    action('logout', 'Log out (stop taking calls)', 'agent.logout', undefined, (a, id) => a.logout(id)),
+    action(
+      'pause',
+      'Pause with a reason (break, lunch, training, ...)',
+      'agent.pause',
+      z.object({ reason: z.string().trim().min(1, 'required').max(64) }).strict(),
+      (a, id, b: { reason: string }) => a.pause(id, b.reason),
+    ),
+    action('unpause', 'Become available again', 'agent.unpause', undefined, (a, id) => a.unpause(id)),
+    action('wrap-up/end', 'End after-call work now', 'agent.end_wrap_up', undefined, (a, id) => a.endWrapUp(id)),
+  ];
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { AuthUser } from '../../auth/types.js';
+import { notFound, unavailable } from '../../http/errors.js';
+import * as repo from '../owners-pending.js';
+import { route, type ApiRoute } from '../registry.js';
+import type { ApiDeps, CallControls } from '../services.js';
+import { isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
+import { agentScope, assertOwn, EVERYONE, STAFF } from './common.js';
+
+const callFilters = pageQuery.extend({
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  queueId: z.coerce.number().int().positive().optional(),
+  agentId: z.coerce.number().int().positive().optional(),
+  customerId: z.coerce.number().int().positive().optional(),
+  disposition: z.string().max(24).optional(),
+  state: z.string().max(16).optional(),
+  caller: z.string().max(32).optional(),
+});
+
+type Control = {
+  readonly path: string;
+  readonly summary: string;
+  readonly action: string;
+  readonly body?: z.ZodType;
+  run(calls: CallControls, callId: string, body: never): Promise<unknown>;
+};
+
+const CONTROLS: readonly Control[] = [
+  { path: 'hangup', summary: 'Hang up the call', action: 'call.hangup', run: (c, id) => c.hangup(id) },
+  { path: 'hold', summary: 'Put the caller on hold (music on hold)', action: 'call.hold', run: (c, id) => c.hold(id) },
+  { path: 'unhold', summary: 'Take the caller off hold', action: 'call.unhold', run: (c, id) => c.unhold(id) },
+  {
+    path: 'transfer',
+    summary: 'Transfer: blind (caller goes at once) or attended (consult first, then complete or cancel)',
+    action: 'call.transfer',
+    body: z
+      .object({
+        mode: z.enum(['blind', 'attended']).default('blind'),
+        target: z.string().trim().regex(/^(queue:[A-Za-z0-9_.-]{1,64}|[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}|\+?[0-9]{2,20})$/, 'an endpoint (PJSIP/2001), a number, or queue:<name>'),
+      })
+      .strict(),
+    run: (c, id, body: { mode: 'blind' | 'attended'; target: string }) => c.transfer(id, body),
+  },
+  { path: 'transfer/complete', summary: 'Complete an attended transfer', action: 'call.transfer_complete', run: (c, id) => c.completeTransfer(id) },
+  { path: 'transfer/cancel', summary: 'Cancel an attended transfer and return to the caller', action: 'call.transfer_cancel', run: (c, id) => c.cancelTransfer(id) },
+  { path: 'recording/pause', summary: 'Pause the recording (e.g. while a card number is read)', action: 'call.recording_pause', run: (c, id) => c.pauseRecording(id) },
+  { path: 'recording/resume', summary: 'Resume the recording', action: 'call.recording_resume', run: (c, id) => c.resumeRecording(id) },
+  {
+    path: 'disposition',
+    summary: "Set the agent's disposition (outcome code) and notes",
+    action: 'call.disposition',
+    body: z.object({ disposition: z.string().trim().min(1, 'required').max(64), notes: z.string().max(4000).optional() }).strict(),
+    run: (c, id, body: { disposition: string; notes?: string }) => c.setDisposition(id, body.disposition, body.notes),
+  },
+];
+
+export function callRoutes(deps: ApiDeps): ApiRoute[] {
+  const { db } = deps;
+
+  async function ownCall(user: AuthUser, id: string): Promise<void> {
+    const owner = await repo.callOwner(db, id);
+    if (!owner) throw notFound(`call ${id}`);
+    assertOwn(user, owner.agentId, 'call');
+  }
+
+  return [
+    route({
+      method: 'get',
+      path: '/calls',
+      tag: 'calls',
+      summary: 'Search calls by time, queue, agent, disposition, state or caller (agents: their own only)',
+      roles: EVERYONE,
+      query: callFilters,
+      async handler({ query, user }) {
+        const scope = agentScope(user);
+        const found = await repo.searchCalls(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query));
+        return pageOf(query, found);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/calls/:id',
+      tag: 'calls',
+      summary: 'One call with its timeline (call events) and recordings',
+      roles: EVERYONE,
+      params: stringIdParam,
+      async handler({ params, user }) {
+        const call = await repo.getCall(db, params.id);
+        if (!call) throw notFound(`call ${params.id}`);
+        assertOwn(user, call.agentId, 'call');
+        const [timeline, recordings] = await Promise.all([repo.callTimeline(db, params.id), repo.listRecordings(db, { callId: params.id }, { offset: 0, limit: 20 })]);
+        return { ...call, timeline, recordings: recordings.items };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/call-events',
+      tag: 'calls',
+      summary: 'Call state transitions across calls, newest first',
+      roles: STAFF,
+      query: pageQuery.extend({ from: isoTime.optional(), to: isoTime.optional(), event: z.string().max(32).optional(), agentId: z.coerce.number().int().positive().optional() }),
+      async handler({ query }) {
+        return pageOf(query, await repo.listCallEvents(db, query, offsetOf(query)));
+      },
+    }),
+    ...CONTROLS.map((c) =>
+      route({
+        method: 'post',
+        path: `/calls/:id/${c.path}`,
+        tag: 'call-control',
+        summary: `${c.summary} (agents: their own calls)`,
+        roles: EVERYONE,
+        params: stringIdParam,
+        body: c.body as z.ZodType | undefined as z.ZodUndefined,
+        audit: { action: c.action, targetType: 'call' },
+        async handler({ params, body, user }) {
+          const calls = deps.services.calls;
+          if (!calls) throw unavailable('call control');
+          await ownCall(user, params.id);
+          await c.run(calls, params.id, body as never);
+          return { ok: true, callId: params.id };
+        },
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { HttpError, notFound } from '../../http/errors.js';
+import * as repo from '../owners-pending.js';
+import { route, type ApiRoute } from '../registry.js';
+import type { ApiDeps } from '../services.js';
+import { idParam, isoTime, offsetOf, pageOf, pageQuery } from '../validation.js';
+import { ADMIN, agentScope, EVERYONE, STAFF, startOfToday } from './common.js';
+
+export interface OpsOptions {
+  /** The live wallboard snapshot (from the WebSocket hub), for a first paint before the socket opens. */
+  readonly wallboard?: () => unknown;
+}
+
+export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
+  const { db } = deps;
+  return [
+    route({
+      method: 'get',
+      path: '/reports/summary',
+      tag: 'reports',
+      summary: "Today's totals per queue (offered, answered, abandoned, service level, waits), from calls",
+      roles: STAFF,
+      async handler() {
+        const now = deps.now();
+        const since = startOfToday(now);
+        return { from: since.toISOString(), to: now.toISOString(), queues: await repo.todayPerQueue(db, since) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/wallboard',
+      tag: 'reports',
+      summary: 'The live wallboard snapshot (the same message the WebSocket pushes)',
+      roles: STAFF,
+      async handler() {
+        if (!options.wallboard) throw new HttpError(503, 'unavailable', 'the wallboard starts with the WebSocket hub');
+        return options.wallboard();
+      },
+    }),
+
+    // --- recordings (metadata; playback and links come from recording/'s router) ------------------------------------
+    route({
+      method: 'get',
+      path: '/recordings',
+      tag: 'recordings',
+      summary: 'Recordings by call, agent, queue or time (agents: their own)',
+      roles: EVERYONE,
+      query: pageQuery.extend({
+        callId: z.string().max(36).optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+        queueId: z.coerce.number().int().positive().optional(),
+        state: z.string().max(16).optional(),
+        from: isoTime.optional(),
+        to: isoTime.optional(),
+      }),
+      async handler({ query, user }) {
+        const scope = agentScope(user);
+        return pageOf(query, await repo.listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+      },
+    }),
+
+    // --- jobs (the outbox) ------------------------------------------------------------------------------------------
+    route({
+      method: 'get',
+      path: '/jobs',
+      tag: 'jobs',
+      summary: 'Outbox jobs; state=dead lists the dead letters',
+      roles: ADMIN,
+      query: pageQuery.extend({ state: z.enum(['pending', 'running', 'done', 'dead']).optional(), type: z.string().max(64).optional() }),
+      async handler({ query }) {
+        const jobs = deps.services.jobs;
+        if (jobs && query.state === 'dead' && !query.type) {
+          const { offset, limit } = offsetOf(query);
+          return pageOf(query, (await jobs.listDead(offset, limit)) as { items: never[]; total: number });
+        }
+        return pageOf(query, await repo.listJobs(db, query, offsetOf(query)));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/jobs/:id/retry',
+      tag: 'jobs',
+      summary: 'Put a dead job back in the queue with a fresh attempt budget',
+      roles: ADMIN,
+      params: idParam,
+      audit: { action: 'job.retry', targetType: 'job' },
+      async handler({ params }) {
+        const outcome = deps.services.jobs ? await deps.services.jobs.retry(params.id) : await repo.retryJob(db, params.id);
+        if (outcome === 'not_found') throw notFound(`job ${params.id}`);
+        if (outcome === 'not_dead') throw new HttpError(409, 'conflict', `job ${params.id} is not dead`);
+        return { ok: true, id: params.id, state: 'pending' };
+      },
+    }),
+
+    // --- Asterisk -------------------------------------------------------------------------------------------------
+    route({
+      method: 'post',
+      path: '/asterisk/reload',
+      tag: 'asterisk',
+      summary: 'Reload the dialplan or PJSIP on every Asterisk node',
+      roles: ADMIN,
+      body: z.object({ what: z.enum(['dialplan', 'pjsip']) }).strict(),
+      audit: { action: 'asterisk.reload', targetType: 'asterisk' },
+      async handler({ body, auditTarget }) {
+        await deps.switchPort.reload(body.what);
+        auditTarget(body.what, body);
+        return { ok: true, reloaded: body.what };
+      },
+    }),
+  ];
+}

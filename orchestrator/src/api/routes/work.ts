@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { notFound } from '../../http/errors.js';
+import * as repo from '../owners-pending.js';
+import { route, type ApiRoute } from '../registry.js';
+import type { ApiDeps } from '../services.js';
+import { idParam, isoTime, offsetOf, pageOf, pageQuery } from '../validation.js';
+import { agentScope, assertOwn, EVERYONE, STAFF } from './common.js';
+
+const ticketStatus = z.enum(['open', 'pending', 'solved', 'closed']);
+const tags = z.array(z.string().trim().regex(/^[A-Za-z0-9 _.-]{1,64}$/, 'a tag: 1-64 letters, digits, space, _ . or -')).max(20);
+const ticketFields = {
+  subject: z.string().trim().min(1, 'required').max(255),
+  body: z.string().max(20_000).nullable(),
+  callId: z.string().max(36).nullable(),
+  customerId: z.number().int().positive().nullable(),
+  category: z.string().max(32).nullable(),
+  disposition: z.string().max(64).nullable(),
+  status: ticketStatus,
+  tags,
+};
+
+export function workRoutes(deps: ApiDeps): ApiRoute[] {
+  const { db } = deps;
+  return [
+    // --- callbacks --------------------------------------------------------------------------------------------
+    route({
+      method: 'get',
+      path: '/callbacks',
+      tag: 'callbacks',
+      summary: 'Callback requests (agents: those assigned to them)',
+      roles: EVERYONE,
+      query: pageQuery.extend({
+        state: z.enum(['pending', 'assigned', 'done', 'failed']).optional(),
+        queueId: z.coerce.number().int().positive().optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+      }),
+      async handler({ query, user }) {
+        const scope = agentScope(user);
+        return pageOf(query, await repo.listCallbacks(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/callbacks/:id',
+      tag: 'callbacks',
+      summary: 'Assign, reschedule or close a callback (agents: their own, state and notes only)',
+      roles: EVERYONE,
+      params: idParam,
+      body: z
+        .object({
+          state: z.enum(['pending', 'assigned', 'done', 'failed']).optional(),
+          agentId: z.number().int().positive().nullable().optional(),
+          dueAt: isoTime.nullable().optional(),
+          notes: z.string().max(4000).nullable().optional(),
+        })
+        .strict(),
+      audit: { action: 'callback.update', targetType: 'callback' },
+      async handler({ params, body, user }) {
+        const cb = await repo.getCallback(db, params.id);
+        if (!cb) throw notFound(`callback ${params.id}`);
+        const scope = agentScope(user);
+        if (scope !== undefined) {
+          assertOwn(user, cb.agentId, 'callback');
+          // An agent may close their callback, not hand it to someone else.
+          if (body.agentId !== undefined && body.agentId !== scope) assertOwn(user, body.agentId, 'callback');
+        }
+        return repo.updateCallback(db, params.id, body);
+      },
+    }),
+
+    // --- tickets ----------------------------------------------------------------------------------------------
+    route({
+      method: 'get',
+      path: '/tickets',
+      tag: 'tickets',
+      summary: 'Tickets (agents: their own)',
+      roles: EVERYONE,
+      query: pageQuery.extend({
+        status: ticketStatus.optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+        customerId: z.coerce.number().int().positive().optional(),
+        callId: z.string().max(36).optional(),
+        q: z.string().max(128).optional(),
+      }),
+      async handler({ query, user }) {
+        const scope = agentScope(user);
+        return pageOf(query, await repo.listTickets(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/tickets/:id',
+      tag: 'tickets',
+      summary: 'One ticket',
+      roles: EVERYONE,
+      params: idParam,
+      async handler({ params, user }) {
+        const t = await repo.getTicket(db, params.id);
+        if (!t) throw notFound(`ticket ${params.id}`);
+        assertOwn(user, t.agentId, 'ticket');
+        return t;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/tickets',
+      tag: 'tickets',
+      summary: 'Create a ticket (an agent\'s ticket is theirs)',
+      roles: EVERYONE,
+      body: z
+        .object({ ...ticketFields, agentId: z.number().int().positive().nullable() })
+        .partial()
+        .required({ subject: true })
+        .strict(),
+      status: 201,
+      audit: { action: 'ticket.create', targetType: 'ticket' },
+      async handler({ body, user, auditTarget }) {
+        const scope = agentScope(user);
+        if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope) assertOwn(user, body.agentId, 'ticket');
+        if (scope !== undefined && body.callId) {
+          const owner = await repo.callOwner(db, body.callId);
+          if (owner) assertOwn(user, owner.agentId, 'call');
+        }
+        const t = await repo.createTicket(db, { ...body, agentId: scope ?? body.agentId ?? null, status: body.status ?? 'open' });
+        auditTarget(Number(t.id), { subject: body.subject });
+        return t;
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/tickets/:id',
+      tag: 'tickets',
+      summary: 'Update a ticket (agents: their own; they cannot reassign it)',
+      roles: EVERYONE,
+      params: idParam,
+      body: z
+        .object({ ...ticketFields, agentId: z.number().int().positive().nullable() })
+        .partial()
+        .strict(),
+      audit: { action: 'ticket.update', targetType: 'ticket' },
+      async handler({ params, body, user }) {
+        const t = await repo.getTicket(db, params.id);
+        if (!t) throw notFound(`ticket ${params.id}`);
+        assertOwn(user, t.agentId, 'ticket');
+        if (agentScope(user) !== undefined && body.agentId !== undefined) assertOwn(user, body.agentId, 'ticket');
+        return repo.updateTicket(db, params.id, body);
+      },
+    }),
+
+    // --- surveys ----------------------------------------------------------------------------------------------
+    route({
+      method: 'get',
+      path: '/survey-results',
+      tag: 'surveys',
+      summary: 'Survey responses with the queue and agent of their call',
+      roles: STAFF,
+      query: pageQuery.extend({
+        from: isoTime.optional(),
+        to: isoTime.optional(),
+        channel: z.enum(['ivr', 'sms']).optional(),
+        queueId: z.coerce.number().int().positive().optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+      }),
+      async handler({ query }) {
+        return pageOf(query, await repo.listSurveyResponses(db, query, offsetOf(query)));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,40 @@
+import { parseJson, toDate } from '../db/time.js';
+
+/**
+ * Row → API object: snake_case keys become camelCase, time columns become ISO strings (whatever the driver gave),
+ * flag columns become booleans (SQLite returns 0/1), JSON text columns are parsed, DECIMALs become numbers.
+ */
+export interface RowShape {
+  readonly bools?: readonly string[];
+  readonly json?: readonly string[];
+  readonly numbers?: readonly string[];
+}
+
+const TIME_KEY = /(_at|_since|_until)$/;
+
+export function camel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+export type ApiObject = Record<string, unknown>;
+
+export function mapRow(row: Record<string, unknown>, shape: RowShape = {}): ApiObject {
+  const out: ApiObject = {};
+  for (const [k, v] of Object.entries(row)) {
+    let value: unknown = v;
+    if (shape.bools?.includes(k)) value = v == null ? null : Boolean(Number(v));
+    else if (shape.json?.includes(k)) value = parseJson<unknown>(v, null);
+    else if (shape.numbers?.includes(k)) value = v == null ? null : Number(v);
+    else if (TIME_KEY.test(k)) value = v == null ? null : (toDate(v)?.toISOString() ?? null);
+    else if (typeof v === 'bigint') value = Number(v);
+    out[camel(k)] = value;
+  }
+  return out;
+}
+
+export function day(value: unknown): string | null {
+  if (value == null) return null;
+  if (typeof value === 'string') return value.slice(0, 10);
+  const d = toDate(value);
+  return d ? d.toISOString().slice(0, 10) : null;
+}

@@ -1,0 +1,79 @@
+import type { RequestHandler } from 'express';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../db/knex.js';
+import type { EventBus } from '../events/bus.js';
+import type { FlowRepository } from '../ivr/flows.js';
+import type { CallAttributes } from '../routing/types.js';
+import type { SwitchPort } from '../telephony/port.js';
+
+/**
+ * The domain services the API calls into. Every one is optional: a process that has not wired a module still
+ * serves the rest of the API, and routes of the missing module answer 503 `unavailable`.
+ * The shapes are the smallest the API needs; main.ts adapts the owners' classes to them where names differ.
+ */
+
+/** agents/ AgentService: presence changes of one agent (the ACD and wallboard hear them via the bus). */
+export interface AgentActions {
+  login(agentId: number, endpoint?: string): Promise<unknown>;
+  logout(agentId: number): Promise<unknown>;
+  pause(agentId: number, reason: string): Promise<unknown>;
+  unpause(agentId: number): Promise<unknown>;
+  endWrapUp(agentId: number): Promise<unknown>;
+}
+
+export interface TransferRequest {
+  readonly mode: 'blind' | 'attended';
+  /** An endpoint (PJSIP/2001), a number, or `queue:<name>`. */
+  readonly target: string;
+}
+
+/** calls/ CallService: controls on a live call. Each throws when the call is not in a state that allows it. */
+export interface CallControls {
+  hangup(callId: string): Promise<unknown>;
+  hold(callId: string): Promise<unknown>;
+  unhold(callId: string): Promise<unknown>;
+  transfer(callId: string, request: TransferRequest): Promise<unknown>;
+  completeTransfer(callId: string): Promise<unknown>;
+  cancelTransfer(callId: string): Promise<unknown>;
+  pauseRecording(callId: string): Promise<unknown>;
+  resumeRecording(callId: string): Promise<unknown>;
+  setDisposition(callId: string, disposition: string, notes?: string): Promise<unknown>;
+}
+
+/** routing/ Router.test: which rule a sample call matches (and, ideally, why the others did not). */
+export interface RoutingTester {
+  test(attributes: CallAttributes): Promise<unknown>;
+}
+
+/** jobs/ outbox administration. */
+export interface JobAdmin {
+  listDead(offset: number, limit: number): Promise<{ items: unknown[]; total: number }>;
+  retry(id: number): Promise<'retried' | 'not_found' | 'not_dead'>;
+}
+
+/** crm/ identification, used for the screen pop when a bus event carries no card. */
+export interface CustomerLookup {
+  identify(raw: string): Promise<{ customer: unknown }>;
+}
+
+export interface ApiServices {
+  readonly agents?: AgentActions;
+  readonly calls?: CallControls;
+  readonly routing?: RoutingTester;
+  readonly flows?: Pick<FlowRepository, 'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'>;
+  readonly jobs?: JobAdmin;
+  /**
+   * recording/ router factory output for playback and signed links, mounted at /api/recordings after the API's
+   * own list and metadata routes. It sees `res.locals.user` when the request is signed in (signed links are not).
+   */
+  readonly recordingsRouter?: RequestHandler;
+}
+
+export interface ApiDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly bus: EventBus;
+  readonly switchPort: Pick<SwitchPort, 'connectionStates' | 'reload'>;
+  readonly services: ApiServices;
+  readonly now: () => Date;
+}

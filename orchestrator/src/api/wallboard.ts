@@ -1,0 +1,255 @@
+import type { Db } from '../db/knex.js';
+import type { BusEvents, EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import { wallboardSeed } from './owners-pending.js';
+import { startOfToday } from './routes/common.js';
+
+export interface WaitingCallView {
+  readonly callId: string;
+  readonly waitS: number;
+}
+
+export interface QueueBoard {
+  readonly queueId: number;
+  readonly name: string;
+  readonly displayName: string;
+  readonly waiting: number;
+  readonly longestWaitS: number;
+  /** Longest waiting first, at most 50. */
+  readonly waitingCalls: readonly WaitingCallView[];
+  readonly answeredToday: number;
+  readonly abandonedToday: number;
+  /** Answered within the queue's service level ÷ (answered + abandoned), in percent; null before the first call. */
+  readonly serviceLevelPct: number | null;
+}
+
+export interface AgentBoard {
+  readonly agentId: number;
+  readonly name: string;
+  readonly state: string;
+  readonly since: string;
+  readonly reason: string | null;
+}
+
+export interface WallboardSnapshot {
+  readonly type: 'wallboard';
+  readonly at: string;
+  readonly queues: readonly QueueBoard[];
+  readonly agents: { readonly byState: Record<string, number>; readonly list: readonly AgentBoard[] };
+}
+
+interface QueueMeta {
+  name: string;
+  displayName: string;
+  serviceLevelS: number;
+}
+interface Counters {
+  answered: number;
+  abandoned: number;
+  inSl: number;
+}
+
+const WAITING_STATES = new Set(['queued', 'offering']);
+const MAX_LISTED = 50;
+
+/**
+ * The wallboard as in-memory state fed by the bus: loaded once at start (a handful of queries), then every
+ * call.state / agent.state event updates counters in O(1). A snapshot costs O(queues + waiting calls + agents)
+ * and no query, so pushing it every second to every supervisor is cheap.
+ */
+export class Wallboard {
+  private readonly queues = new Map<number, QueueMeta>();
+  private readonly waiting = new Map<string, { queueId: number; since: number }>();
+  private readonly today = new Map<number, Counters>();
+  private readonly agents = new Map<number, { name: string; state: string; since: Date; reason: string | null }>();
+  private dayKey = '';
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly listeners = new Set<() => void>();
+  private reloadTimer: NodeJS.Timeout | null = null;
+  private started = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly now: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  /** Subscribes first, then loads, so no event is lost between the query and the subscription. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const buffered: Array<() => void> = [];
+    let loading = true;
+    const on = <K extends keyof BusEvents>(name: K, fn: (p: BusEvents[K]) => void) =>
+      this.unsubscribe.push(
+        this.bus.subscribe(name, (p) => {
+          if (loading) buffered.push(() => fn(p));
+          else fn(p);
+        }),
+      );
+    on('call.state', (e) => this.onCallState(e));
+    on('agent.state', (e) => this.onAgentState(e));
+    on('queue.changed', () => this.scheduleReload());
+    try {
+      await this.load();
+    } finally {
+      loading = false;
+      for (const apply of buffered) apply();
+    }
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = null;
+    this.listeners.clear();
+    this.started = false;
+  }
+
+  /** Told after every change (the hub coalesces these into one push per tick). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) {
+      try {
+        l();
+      } catch {
+        // A broken listener must not stop the others.
+      }
+    }
+  }
+
+  private async load(): Promise<void> {
+    const now = this.now();
+    const seed = await wallboardSeed(this.db, startOfToday(now));
+    this.dayKey = startOfToday(now).toISOString();
+    this.queues.clear();
+    for (const q of seed.queues) this.queues.set(q.id, { name: q.name, displayName: q.displayName, serviceLevelS: q.serviceLevelS });
+    this.waiting.clear();
+    for (const w of seed.waiting) this.waiting.set(w.callId, { queueId: w.queueId, since: w.since.getTime() });
+    this.today.clear();
+    for (const t of seed.today) this.today.set(t.queueId, { answered: t.answered, abandoned: t.abandoned, inSl: t.answeredInSl });
+    this.agents.clear();
+    for (const a of seed.agents) this.agents.set(a.id, { name: a.name, state: a.state, since: a.since, reason: a.reason });
+  }
+
+  /** Queue settings and agent names changed: reload them (and only them) shortly, once per burst of changes. */
+  private scheduleReload(): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      void this.reloadNames();
+    }, 200);
+    this.reloadTimer.unref();
+  }
+
+  private async reloadNames(): Promise<void> {
+    try {
+      const [queues, agents] = await Promise.all([
+        this.db('queues').select('id', 'name', 'display_name', 'service_level_s'),
+        this.db('agents').select('id', 'name'),
+      ]);
+      this.queues.clear();
+      for (const q of queues) this.queues.set(Number(q.id), { name: String(q.name), displayName: String(q.display_name), serviceLevelS: Number(q.service_level_s) });
+      for (const a of agents) {
+        const known = this.agents.get(Number(a.id));
+        if (known) known.name = String(a.name);
+      }
+      this.changed();
+    } catch (err) {
+      this.log.warn({ err }, 'wallboard: reloading queue and agent names failed');
+    }
+  }
+
+  private rollDay(): void {
+    const key = startOfToday(this.now()).toISOString();
+    if (key !== this.dayKey) {
+      this.dayKey = key;
+      this.today.clear();
+    }
+  }
+
+  private counters(queueId: number): Counters {
+    let c = this.today.get(queueId);
+    if (!c) this.today.set(queueId, (c = { answered: 0, abandoned: 0, inSl: 0 }));
+    return c;
+  }
+
+  private onCallState(e: BusEvents['call.state']): void {
+    this.rollDay();
+    const at = e.at instanceof Date ? e.at.getTime() : Date.now();
+    const was = this.waiting.get(e.callId);
+    if (WAITING_STATES.has(e.to) && e.queueId != null) {
+      if (!was) this.waiting.set(e.callId, { queueId: e.queueId, since: at });
+      else was.queueId = e.queueId;
+    } else if (was) {
+      this.waiting.delete(e.callId);
+      if (e.to === 'connected') {
+        const c = this.counters(was.queueId);
+        c.answered += 1;
+        const sl = this.queues.get(was.queueId)?.serviceLevelS ?? 20;
+        if (at - was.since <= sl * 1000) c.inSl += 1;
+      } else if (e.to === 'abandoned') {
+        this.counters(was.queueId).abandoned += 1;
+      }
+    }
+    if (e.queueId != null && !this.queues.has(e.queueId)) this.scheduleReload();
+    this.changed();
+  }
+
+  private onAgentState(e: BusEvents['agent.state']): void {
+    const known = this.agents.get(e.agentId);
+    if (known) {
+      known.state = e.state;
+      known.since = e.since;
+      known.reason = e.reason;
+    } else {
+      this.agents.set(e.agentId, { name: `agent ${e.agentId}`, state: e.state, since: e.since, reason: e.reason });
+      this.scheduleReload();
+    }
+    this.changed();
+  }
+
+  snapshot(): WallboardSnapshot {
+    this.rollDay();
+    const nowMs = this.now().getTime();
+    const byQueue = new Map<number, WaitingCallView[]>();
+    for (const [callId, w] of this.waiting) {
+      const list = byQueue.get(w.queueId) ?? [];
+      list.push({ callId, waitS: Math.max(0, Math.round((nowMs - w.since) / 1000)) });
+      byQueue.set(w.queueId, list);
+    }
+    const ids = new Set<number>([...this.queues.keys(), ...byQueue.keys()]);
+    const queues: QueueBoard[] = [...ids]
+      .map((id) => {
+        const meta = this.queues.get(id);
+        const list = (byQueue.get(id) ?? []).sort((a, b) => b.waitS - a.waitS);
+        const c = this.today.get(id) ?? { answered: 0, abandoned: 0, inSl: 0 };
+        const denominator = c.answered + c.abandoned;
+        return {
+          queueId: id,
+          name: meta?.name ?? `queue ${id}`,
+          displayName: meta?.displayName ?? `queue ${id}`,
+          waiting: list.length,
+          longestWaitS: list[0]?.waitS ?? 0,
+          waitingCalls: list.slice(0, MAX_LISTED),
+          answeredToday: c.answered,
+          abandonedToday: c.abandoned,
+          serviceLevelPct: denominator > 0 ? Math.round((c.inSl / denominator) * 1000) / 10 : null,
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const byState: Record<string, number> = {};
+    const list: AgentBoard[] = [];
+    for (const [agentId, a] of this.agents) {
+      byState[a.state] = (byState[a.state] ?? 0) + 1;
+      list.push({ agentId, name: a.name, state: a.state, since: a.since.toISOString(), reason: a.reason });
+    }
+    list.sort((a, b) => a.name.localeCompare(b.name));
+    return { type: 'wallboard', at: new Date(nowMs).toISOString(), queues, agents: { byState, list } };
+  }
+}

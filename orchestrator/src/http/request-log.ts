@@ -1,0 +1,31 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+import type { AuthUser } from '../auth/types.js';
+
+/** Query values that are credentials never reach the log. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|access_token|sig|signature)=)[^&]*/gi, '$1[redacted]');
+}
+
+/** One structured line per request, after the response: method, path, status, duration, user. */
+export function requestLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const user = res.locals.user as AuthUser | undefined;
+      const line = {
+        method: req.method,
+        url: redactUrl(req.originalUrl),
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        ip: req.ip,
+        ...(user ? { userId: user.id, role: user.role } : {}),
+      };
+      if (res.statusCode >= 500) log.error(line, 'http request');
+      else if (res.statusCode >= 400) log.info(line, 'http request');
+      else log.debug(line, 'http request');
+    });
+    next();
+  };
+}
