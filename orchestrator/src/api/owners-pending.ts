@@ -149,7 +149,8 @@ async function setQueueSkills(trx: Knex.Transaction, queueId: number, skills: { 
 }
 export async function createQueue(db: Db, v: QueueInput): Promise<ApiObject> {
   const id = await db.transaction(async (trx) => {
-    const qid = insertedId(await trx('queues').insert(columns({ ...v }, ['overflow'], ['skills'])));
+    // MySQL gives TEXT columns no default: the empty overflow list is written explicitly.
+    const qid = insertedId(await trx('queues').insert(columns({ ...v, overflow: v.overflow ?? [] }, ['overflow'], ['skills'])));
     if (v.skills) await setQueueSkills(trx, qid, v.skills);
     return qid;
   });

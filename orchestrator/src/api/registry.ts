@@ -36,6 +36,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   /** For the OpenAPI description only. */
   readonly response?: z.ZodType;
   readonly status?: 200 | 201 | 202 | 204;
+  /** Checks on the user that come before validation (e.g. "bound to an agent"): a refusal is not a 400. */
+  readonly guard?: (user: AuthUser) => void;
   /**
    * Every write names its audit action; a POST that changes nothing (validate, test) says `null`. Details default to the validated body
    * (secrets are scrubbed by writeAudit).
@@ -87,6 +89,7 @@ export function route<P extends AnyObject = typeof EMPTY, Q extends AnyObject = 
           throw new HttpError(403, 'forbidden', `this needs the role ${spec.roles.join(' or ')}`);
         }
       }
+      if (spec.guard && user) spec.guard(user);
       const params = parseOrThrow(spec.params ?? EMPTY, req.params, 'params');
       const query = parseOrThrow(spec.query ?? EMPTY, req.query ?? {}, 'query');
       let body: unknown = undefined;

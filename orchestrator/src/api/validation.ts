@@ -8,7 +8,9 @@ export function toFieldIssues(where: FieldIssue['in'], error: z.ZodError): Field
     let field = path;
     // An unknown key is reported on the object; name the key itself.
     if (issue.code === 'unrecognized_keys') field = [path, ...issue.keys].filter(Boolean).join('.');
-    return { in: where, field: field || '(root)', reason: issue.message };
+    // zod says "expected string, received undefined" for a missing field; people say "required".
+    const reason = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required' : issue.message;
+    return { in: where, field: field || '(root)', reason };
   });
 }
 

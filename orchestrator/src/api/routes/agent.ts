@@ -33,6 +33,7 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       summary,
       roles: EVERYONE,
       body: body as z.ZodUndefined,
+      guard: (user) => void myAgentId(user),
       audit: { action: auditAction, targetType: 'agent' },
       async handler({ user, body: b, auditTarget }) {
         const id = myAgentId(user);

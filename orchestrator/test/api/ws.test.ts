@@ -1,0 +1,179 @@
+import { request } from 'node:http';
+import type { Socket } from 'node:net';
+import { expect } from 'chai';
+import { WebSocket } from 'ws';
+import { login, startHarness, type Harness } from './harness.js';
+
+interface Conn {
+  ws: WebSocket;
+  messages: Array<Record<string, any>>;
+  next(pred: (m: Record<string, any>) => boolean, ms?: number): Promise<Record<string, any>>;
+}
+
+function open(h: Harness, query = '', headers: Record<string, string> = {}): Promise<Conn> {
+  const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/ws${query}`, { headers });
+  const messages: Array<Record<string, any>> = [];
+  const waiters: Array<{ pred: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void }> = [];
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as Record<string, any>;
+    messages.push(m);
+    for (const w of [...waiters]) if (w.pred(m)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  });
+  const conn: Conn = {
+    ws,
+    messages,
+    next(pred, ms = 3000) {
+      const seen = messages.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching message within ${ms} ms; got ${JSON.stringify(messages).slice(0, 400)}`)), ms);
+        waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      });
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(conn));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+describe('WebSocket push', () => {
+  let h: Harness;
+  const opened: WebSocket[] = [];
+  const track = (c: Conn) => (opened.push(c.ws), c);
+  before(async () => {
+    h = await startHarness({ deps: { ws: { heartbeatMs: 100, snapshotMs: 60_000 } } });
+    // Created through the API after the wallboard loaded: it must learn of the queue from queue.changed.
+    const q = await fetch(`${h.base}/api/queues`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.users.admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'support', displayName: 'Support', serviceLevelS: 20 }),
+    });
+    expect(q.status).to.equal(201);
+  });
+  afterEach(() => {
+    for (const ws of opened.splice(0)) ws.terminate();
+  });
+  after(async () => h.close());
+
+  it('refuses a socket without credentials (401) or with a bad token', async () => {
+    let err = await open(h).catch((e: Error) => e);
+    expect(String(err)).to.include('status 401');
+    err = await open(h, '?token=ari_nope').catch((e: Error) => e);
+    expect(String(err)).to.include('status 401');
+    err = await open(h, '', { cookie: 'ariadne_session=forged' }).catch((e: Error) => e);
+    expect(String(err)).to.include('status 401');
+  });
+
+  it('refuses a cookie-authenticated socket from a foreign origin', async () => {
+    const cookie = await login(h, h.users.agent);
+    const err = await open(h, '', { cookie, origin: 'https://evil.example.test' }).catch((e: Error) => e);
+    expect(String(err)).to.include('status 403');
+  });
+
+  it('accepts the session cookie; an agent gets hello and their own state at once', async () => {
+    const cookie = await login(h, h.users.agent);
+    const c = track(await open(h, '', { cookie, origin: h.base }));
+    const hello = await c.next((m) => m.type === 'hello');
+    expect(hello.user.username).to.equal('alice');
+    const state = await c.next((m) => m.type === 'agent.state');
+    expect(state).to.include({ agentId: h.users.agent.agentId, state: 'logged_out' });
+    expect(c.messages.some((m) => m.type === 'wallboard')).to.equal(false);
+  });
+
+  it('pushes the screen pop to the offered agent only, the moment the bus event fires', async () => {
+    const alice = track(await open(h, `?token=${h.users.agent.token}`));
+    const bob = track(await open(h, `?token=${h.users.agent2.token}`));
+    await alice.next((m) => m.type === 'agent.state');
+    await bob.next((m) => m.type === 'agent.state');
+    const card = {
+      customerId: 7,
+      name: 'Wang Fang',
+      tier: 'gold',
+      openOrders: [{ orderNo: 'A1001', status: 'shipped' }],
+      recentContacts: [{ channel: 'phone', category: 'logistics', outcome: 'resolved' }],
+    };
+    h.bus.publish('call.offered', { callId: 'c-1', agentId: h.users.agent.agentId!, queueId: 1, caller: '+8613812345678', customer: card, ivr: { menu: '1' } });
+    const pop = await alice.next((m) => m.type === 'call.offered');
+    expect(pop).to.deep.equal({
+      type: 'call.offered',
+      callId: 'c-1',
+      queueId: 1,
+      caller: '+8613812345678',
+      customer: card,
+      tier: 'gold',
+      openOrders: card.openOrders,
+      lastContacts: card.recentContacts,
+      ivr: { menu: '1' },
+    });
+    h.bus.publish('agent.state', { agentId: h.users.agent.agentId!, state: 'reserved', reason: null, since: new Date() });
+    await alice.next((m) => m.type === 'agent.state' && m.state === 'reserved');
+    // Bob is told nothing about Alice's call or state.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bob.messages.filter((m) => m.type === 'call.offered' || (m.type === 'agent.state' && m.agentId !== h.users.agent2.agentId))).to.deep.equal([]);
+  });
+
+  it('supervisors get the wallboard at once and again on every change', async () => {
+    const cookie = await login(h, h.users.supervisor);
+    const sup = track(await open(h, '', { cookie }));
+    const first = await sup.next((m) => m.type === 'wallboard' && m.queues.some((q: { name: string }) => q.name === 'support'));
+    const support = first.queues.find((q: { name: string }) => q.name === 'support');
+    expect(support).to.include({ waiting: 0, answeredToday: 0, abandonedToday: 0, serviceLevelPct: null });
+    expect(Object.values(first.agents.byState as Record<string, number>).reduce((a, b) => a + b, 0)).to.equal(3);
+    expect(first.agents.list.map((a: { name: string }) => a.name)).to.deep.equal(['Alice', 'Bob', 'Sup Agent']);
+
+    const queueId = support.queueId as number;
+    const at = new Date(Date.now() - 5000);
+    h.bus.publish('call.state', { callId: 'w-1', from: 'in_ivr', to: 'queued', queueId, agentId: null, at });
+    const waiting = await sup.next((m) => m.type === 'wallboard' && m.queues.some((q: { waiting: number }) => q.waiting === 1));
+    const line = waiting.queues.find((q: { queueId: number }) => q.queueId === queueId);
+    expect(line.waitingCalls[0].callId).to.equal('w-1');
+    expect(line.longestWaitS).to.be.at.least(5);
+
+    h.bus.publish('call.state', { callId: 'w-1', from: 'offering', to: 'connected', queueId, agentId: 1, at: new Date() });
+    const answered = await sup.next((m) => m.type === 'wallboard' && m.queues.some((q: { answeredToday: number }) => q.answeredToday === 1));
+    expect(answered.queues.find((q: { queueId: number }) => q.queueId === queueId)).to.include({ waiting: 0, serviceLevelPct: 100 });
+
+    h.bus.publish('agent.state', { agentId: h.users.agent2.agentId!, state: 'paused', reason: 'lunch', since: new Date() });
+    const paused = await sup.next((m) => m.type === 'wallboard' && m.agents.byState.paused === 1);
+    expect(paused.agents.list.find((a: { agentId: number }) => a.agentId === h.users.agent2.agentId)).to.include({ name: 'Bob', state: 'paused', reason: 'lunch' });
+  });
+
+  it('answers a JSON ping with pong and a bad message with an error', async () => {
+    const c = track(await open(h, `?token=${h.users.admin.token}`));
+    c.ws.send(JSON.stringify({ type: 'ping' }));
+    await c.next((m) => m.type === 'pong');
+    c.ws.send('not json');
+    const err = await c.next((m) => m.type === 'error');
+    expect(err.error.code).to.equal('bad_request');
+  });
+
+  it('closes a socket that stops answering pings', async () => {
+    const port = new URL(h.base).port;
+    // A raw client: completes the handshake, then never answers the server's pings.
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: `/api/ws?token=${h.users.admin.token}`,
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+      });
+      req.on('upgrade', (_res, s) => resolve(s));
+      req.on('response', (res) => reject(new Error(`status ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    const before = h.hub.size;
+    expect(before).to.be.at.least(1);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('dead socket was not closed')), 3000);
+      socket.on('close', () => (clearTimeout(timer), resolve()));
+      socket.resume();
+    });
+    expect(h.hub.size).to.equal(before - 1);
+  });
+});
