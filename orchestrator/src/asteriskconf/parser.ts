@@ -101,6 +101,7 @@ export function parseConfig(entry: string, options: ParseOptions): ParsedConfig 
     }
     const lines = text.split(/\r?\n/);
     let inBlock = false;
+    let blockLine = 0;
     for (let i = 0; i < lines.length; i += 1) {
       const lineNo = i + 1;
       let raw = lines[i] as string;
@@ -111,7 +112,10 @@ export function parseConfig(entry: string, options: ParseOptions): ParsedConfig 
         raw = raw.slice(end + 3);
       }
       const { text: noComment, blockStart } = stripComment(raw);
-      if (blockStart) inBlock = true;
+      if (blockStart) {
+        inBlock = true;
+        blockLine = lineNo;
+      }
       const line = noComment.trim();
       if (line === '') continue;
       const at = { file: path, line: lineNo };
@@ -191,7 +195,7 @@ export function parseConfig(entry: string, options: ParseOptions): ParsedConfig 
       }
       current.vars.push({ name: m[1] as string, value: (m[3] ?? '').trim(), arrow: m[2] === '=>', file: path, line: lineNo, inherited: false });
     }
-    if (inBlock) problems.push({ file: path, line: lines.length, message: 'block comment ;-- is never closed with --;' });
+    if (inBlock) problems.push({ file: path, line: blockLine, message: 'block comment ;-- is never closed with --;' });
   };
 
   readOne(entry, 0, undefined, false);
