@@ -60,6 +60,7 @@ const handlers: Record<string, Handler> = {
   'GET /asterisk/modules': () => ok([{ name: 'res_ari.so', description: 'Asterisk RESTful Interface', use_count: 12, status: 'Running', support_level: 'core' }]),
   'GET /asterisk/modules/{moduleName}': ({ p }) => {
     if (!/\.so$/.test(p.moduleName ?? '')) throw notFound('Module could not be found in running modules');
+    if (p.moduleName === 'res_ari.so') return ok({ name: 'res_ari.so', description: 'Asterisk RESTful Interface', use_count: 12, status: 'Running', support_level: 'core' });
     return ok({ name: p.moduleName, description: p.moduleName, use_count: 0, status: 'Running', support_level: 'core' });
   },
   'PUT /asterisk/modules/{moduleName}': () => noContent(),

@@ -21,9 +21,9 @@ export interface PlaceCallInput {
   /** Stasis app to enter; defaults to the simulator's `--app`. */
   app?: string;
   channelId?: string;
-  /** Calling side's technology/resource, e.g. `PJSIP/1000` (default `PJSIP/<trunk>`). */
+  /** Calling side's technology/resource, e.g. `PJSIP/1000` (default `PJSIP/<trunk>`, trunk default `carrier-a`). */
   endpoint?: string;
-  /** Dialplan context the call arrives in (default `from-trunk`). */
+  /** Dialplan context running Stasis (default `ariadne-inbound`, as in dialplans/inbound.conf). */
   context?: string;
   /** Stasis arguments (default `[to, trunk]`). */
   args?: string[];
@@ -142,6 +142,12 @@ export class Control {
       this.engine.missingSounds.delete(name);
       this.engine.soundTable.set(name, durationMs);
     }
+  }
+
+  /** Put a finished recording in storage, as if recorded earlier (listing, playback of `recording:NAME`, file). */
+  addStoredRecording(name: string, durationMs: number, format = 'wav'): void {
+    if (!name || /[/\\]/.test(name) || !(durationMs >= 0)) throw badRequest('name and durationMs >= 0 are required');
+    this.engine.storedRecordings.set(name, { name, format, durationMs });
   }
 
   channel(id: string): ChannelView {

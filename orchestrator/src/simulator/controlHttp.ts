@@ -96,6 +96,11 @@ function dispatch(control: Control, method: string, seg: string[], query: URLSea
     control.setSound(name, body.exists === false ? null : (num(body.durationMs) ?? 1000));
     return none();
   }
+  if (a === 'recordings' && b && seg.length === 2 && method === 'PUT') {
+    const body = parse(raw);
+    control.addStoredRecording(b, num(body.durationMs) ?? -1, str(body.format) ?? 'wav');
+    return none();
+  }
   if (a === 'stats' && method === 'GET') return ok(control.stats());
   if (a === 'websockets' && b === 'drop' && method === 'POST') return ok({ dropped: control.dropWebSockets() });
   throw notFound('No such control operation');

@@ -714,7 +714,8 @@ export class Engine {
     /** Stasis arguments (default `[to, trunk]`). */
     args?: string[];
   }): { channelId: string; inStasis: boolean } {
-    const trunk = p.trunk ?? 'trunk';
+    // Defaults follow dialplans/inbound.conf: [ariadne-inbound] priority 4 is Stasis(ariadne,DID,trunk endpoint).
+    const trunk = p.trunk ?? 'carrier-a';
     const args = p.args ?? [p.to, trunk];
     if (p.channelId && this.channels.has(p.channelId)) throw conflict('Channel with given unique ID already exists');
     const seq = this.chanSeq++;
@@ -724,9 +725,19 @@ export class Engine {
       state: 'Ring',
       kind: 'inbound',
       caller: { name: p.callerName ?? '', number: p.from },
-      dialplan: { context: p.context ?? 'from-trunk', exten: p.to, priority: 2, app_name: 'Stasis', app_data: [p.app, ...args].join(',') },
+      dialplan: {
+        context: p.context ?? 'ariadne-inbound',
+        exten: p.to,
+        priority: p.context ? 2 : 4,
+        app_name: 'Stasis',
+        app_data: [p.app, ...args].join(','),
+      },
       protocolId: randomHex(16),
     });
+    if (!p.context) {
+      ch.vars.set('ARIADNE_DID', p.to);
+      ch.vars.set('ARIADNE_TRUNK', trunk);
+    }
     this.stats.callsPlaced++;
     if (!this.isConnected(p.app)) {
       // Stasis() fails when the app is not registered; the dialplan's fallback then hangs up (or queues).

@@ -31,6 +31,7 @@ export interface SimulatorOptions {
   /** Endpoints to create at start: `{ 'PJSIP/2001': { behaviour: 'answer', afterMs: 500 } }`. */
   endpoints?: Record<string, Parameters<Control['setEndpoint']>[2]>;
   onError?: (err: unknown) => void;
+  onRequest?: (info: { method: string; path: string; status: number }) => void;
 }
 
 export interface Simulator {
@@ -67,6 +68,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     user: opts.user ?? 'ariadne',
     password: opts.password ?? 'ariadne',
     onError: opts.onError,
+    onRequest: opts.onRequest,
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

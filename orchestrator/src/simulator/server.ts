@@ -17,6 +17,8 @@ export interface ServerOptions {
   password: string;
   /** Log line for each request failure the simulator itself causes (never for client errors). */
   onError?: (err: unknown) => void;
+  /** Called for every ARI request once answered (diagnostics, tests of what a client does). */
+  onRequest?: (info: { method: string; path: string; status: number }) => void;
 }
 
 const MAX_BODY = 1 << 20;
@@ -58,6 +60,10 @@ export function createSimServer(engine: Engine, control: Control, sockets: Socke
   };
 
   const server = createServer((req, res) => {
+    if (opts.onRequest) {
+      const hook = opts.onRequest;
+      res.on('finish', () => hook({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, status: res.statusCode }));
+    }
     handle(req, res).catch((err: unknown) => {
       opts.onError?.(err);
       if (!res.headersSent) sendJson(res, 500, 'Internal Server Error', { message: 'Internal Server Error' });
@@ -124,6 +130,7 @@ export function createSimServer(engine: Engine, control: Control, sockets: Socke
     if (!apps.length) return rawHtml(socket, 400, 'Bad Request', HTML_400_MISSING_APP);
     // errors_rest_and_ws: `subscribeAll=maybe` is accepted (and read as false).
     const subscribeAll = url.searchParams.get('subscribeAll') === 'true';
+    opts.onRequest?.({ method: 'GET', path: url.pathname, status: 101 });
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.all.add(ws);
       for (const app of apps) {
