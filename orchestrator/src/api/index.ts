@@ -15,7 +15,7 @@ import { userRoutes } from './routes/users.js';
 import { workRoutes } from './routes/work.js';
 import type { ApiDeps } from './services.js';
 
-export type { ApiDeps, ApiServices, AgentActions, CallControls, RoutingTester, JobAdmin, TransferRequest } from './services.js';
+export type { ApiDeps, ApiServices, AgentActions, CallControls, RoutingTester, TransferRequest } from './services.js';
 
 export interface ApiOptions {
   /** Failed logins allowed per client IP per window (successful ones are not counted). */

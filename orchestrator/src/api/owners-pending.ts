@@ -599,21 +599,6 @@ export async function todayPerQueue(db: Db, since: Date): Promise<ApiObject[]> {
   });
 }
 
-// --- jobs (owner: jobs/) ---------------------------------------------------------------------------------------------------
-
-export async function listJobs(db: Db, f: { state?: string; type?: string }, s: Slice): Promise<Found> {
-  const q = db('jobs').select('id', 'type', 'payload', 'state', 'attempts', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at');
-  if (f.state) q.where('state', f.state);
-  if (f.type) q.where('type', f.type);
-  return pageQuery(q, s, [['id', 'desc']], (r) => mapRow(r, { json: ['payload'] }));
-}
-/** Puts a dead job back in the queue with a fresh attempt budget. */
-export async function retryJob(db: Db, id: number): Promise<'retried' | 'not_found' | 'not_dead'> {
-  const n = await db('jobs').where({ id, state: 'dead' }).update({ state: 'pending', attempts: 0, run_at: new Date(), locked_by: null, locked_until: null, updated_at: new Date() });
-  if (n > 0) return 'retried';
-  return (await db('jobs').where({ id }).first('id')) ? 'not_dead' : 'not_found';
-}
-
 // --- wallboard start-up (owner: reports/ for the day totals, agents/ for presence) ------------------------------------------
 
 export interface WallboardSeed {

@@ -37,18 +37,12 @@ export interface CallControls {
   cancelTransfer(callId: string): Promise<unknown>;
   pauseRecording(callId: string): Promise<unknown>;
   resumeRecording(callId: string): Promise<unknown>;
-  setDisposition(callId: string, disposition: string, notes?: string): Promise<unknown>;
+  setDisposition(callId: string, disposition: string): Promise<unknown>;
 }
 
 /** routing/ Router.test: which rule a sample call matches (and, ideally, why the others did not). */
 export interface RoutingTester {
   test(attributes: CallAttributes): Promise<unknown>;
-}
-
-/** jobs/ outbox administration. */
-export interface JobAdmin {
-  listDead(offset: number, limit: number): Promise<{ items: unknown[]; total: number }>;
-  retry(id: number): Promise<'retried' | 'not_found' | 'not_dead'>;
 }
 
 /** crm/ identification, used for the screen pop when a bus event carries no card. */
@@ -61,7 +55,6 @@ export interface ApiServices {
   readonly calls?: CallControls;
   readonly routing?: RoutingTester;
   readonly flows?: Pick<FlowRepository, 'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'>;
-  readonly jobs?: JobAdmin;
   /**
    * recording/ router factory output for playback and signed links, mounted at /api/recordings after the API's
    * own list and metadata routes. It sees `res.locals.user` when the request is signed in (signed links are not).

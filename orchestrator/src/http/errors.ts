@@ -90,6 +90,11 @@ export function fromDomainError(err: unknown): HttpError | null {
       const [status, code] = SWITCH_STATUS[String(e.code)] ?? [502, 'switch_error'];
       return new HttpError(status, code, `switch: ${err.message}`, { switchCode: e.code });
     }
+    case 'CallControlError': {
+      const map: Record<string, [number, ErrorCode]> = { not_found: [404, 'not_found'], bad_state: [409, 'conflict'], bad_request: [400, 'bad_request'], switch: [502, 'switch_error'] };
+      const [status, code] = map[String(e.code)] ?? [500, 'internal'];
+      return new HttpError(status, code, err.message);
+    }
     case 'InvalidTransition':
       return new HttpError(409, 'conflict', err.message);
     case 'FlowError':

@@ -53,8 +53,8 @@ class FakeCalls implements CallControls {
   async resumeRecording(id: string) {
     this.calls.push(`resumeRec ${id}`);
   }
-  async setDisposition(id: string, d: string, notes?: string) {
-    this.calls.push(`disposition ${id} ${d} ${notes ?? ''}`);
+  async setDisposition(id: string, d: string) {
+    this.calls.push(`disposition ${id} ${d}`);
   }
 }
 
@@ -276,9 +276,9 @@ for (const dialect of DIALECTS) {
         for (const p of ['transfer/complete', 'transfer/cancel', 'recording/pause', 'recording/resume']) {
           expect((await call(h, 'POST', `/api/calls/${mine}/${p}`, { token: sup })).status, p).to.equal(200);
         }
-        const disp = await call(h, 'POST', `/api/calls/${mine}/disposition`, { token: alice, body: { disposition: 'resolved', notes: 'ok' } });
+        const disp = await call(h, 'POST', `/api/calls/${mine}/disposition`, { token: alice, body: { disposition: 'resolved' } });
         expect(disp.status).to.equal(200);
-        expect(calls.calls).to.include(`disposition ${mine} resolved ok`);
+        expect(calls.calls).to.include(`disposition ${mine} resolved`);
         const hold = await call(h, 'POST', `/api/calls/${mine}/hold`, { token: alice });
         expect(hold.status).to.equal(409);
         const unhold = await call(h, 'POST', `/api/calls/${mine}/unhold`, { token: alice });

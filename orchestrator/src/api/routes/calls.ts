@@ -48,10 +48,10 @@ const CONTROLS: readonly Control[] = [
   { path: 'recording/resume', summary: 'Resume the recording', action: 'call.recording_resume', run: (c, id) => c.resumeRecording(id) },
   {
     path: 'disposition',
-    summary: "Set the agent's disposition (outcome code) and notes",
+    summary: "Set the agent's disposition (outcome code); notes belong in a ticket",
     action: 'call.disposition',
-    body: z.object({ disposition: z.string().trim().min(1, 'required').max(64), notes: z.string().max(4000).optional() }).strict(),
-    run: (c, id, body: { disposition: string; notes?: string }) => c.setDisposition(id, body.disposition, body.notes),
+    body: z.object({ disposition: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -') }).strict(),
+    run: (c, id, body: { disposition: string }) => c.setDisposition(id, body.disposition),
   },
 ];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpError, notFound } from '../../http/errors.js';
+import { countJobsByState, getJob, listJobs, retryDeadJob } from '../../jobs/index.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
@@ -64,16 +65,22 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       method: 'get',
       path: '/jobs',
       tag: 'jobs',
-      summary: 'Outbox jobs; state=dead lists the dead letters',
+      summary: 'Outbox jobs, newest first; state=dead lists the dead letters',
       roles: ADMIN,
       query: pageQuery.extend({ state: z.enum(['pending', 'running', 'done', 'dead']).optional(), type: z.string().max(64).optional() }),
       async handler({ query }) {
-        const jobs = deps.services.jobs;
-        if (jobs && query.state === 'dead' && !query.type) {
-          const { offset, limit } = offsetOf(query);
-          return pageOf(query, (await jobs.listDead(offset, limit)) as { items: never[]; total: number });
-        }
-        return pageOf(query, await repo.listJobs(db, query, offsetOf(query)));
+        return pageOf(query, await listJobs(db, { state: query.state, type: query.type, ...offsetOf(query) }));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/jobs/counts',
+      tag: 'jobs',
+      summary: 'Number of jobs in each state (optionally of one type)',
+      roles: ADMIN,
+      query: z.object({ type: z.string().max(64).optional() }),
+      async handler({ query }) {
+        return countJobsByState(db, query.type);
       },
     }),
     route({
@@ -84,11 +91,15 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       roles: ADMIN,
       params: idParam,
       audit: { action: 'job.retry', targetType: 'job' },
-      async handler({ params }) {
-        const outcome = deps.services.jobs ? await deps.services.jobs.retry(params.id) : await repo.retryJob(db, params.id);
-        if (outcome === 'not_found') throw notFound(`job ${params.id}`);
-        if (outcome === 'not_dead') throw new HttpError(409, 'conflict', `job ${params.id} is not dead`);
-        return { ok: true, id: params.id, state: 'pending' };
+      async handler({ params, auditTarget }) {
+        if (!(await retryDeadJob(db, params.id))) {
+          const job = await getJob(db, params.id);
+          if (!job) throw notFound(`job ${params.id}`);
+          throw new HttpError(409, 'conflict', `job ${params.id} is ${job.state}, not dead`);
+        }
+        const job = await getJob(db, params.id);
+        auditTarget(params.id, { type: job?.type });
+        return job;
       },
     }),
 
