@@ -16,6 +16,8 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_STORAGE_URL: ['storage', 'url'],
   ARIADNE_STORAGE_REPLICA_URLS: ['storage', 'replicaUrls'],
   ARIADNE_RECORDING_MASTER_KEY: ['storage', 'masterKey'],
+  ARIADNE_RECORDING_OLD_KEYS: ['storage', 'oldKeys'],
+  ARIADNE_RECORDING_RETENTION_DAYS: ['storage', 'retentionDays'],
   ARIADNE_CRM_URL: ['crm', 'url'],
   ARIADNE_CRM_TIMEOUT_MS: ['crm', 'timeoutMs'],
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
@@ -25,7 +27,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_INSTANCE_ID: ['instanceId'],
 };
 
-const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls']);
+const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls', 'storage.oldKeys']);
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

@@ -45,6 +45,10 @@ export const configSchema = z.object({
     replicaUrls: z.array(storageUrl).default([]),
     /** Master key for envelope encryption: base64 of 32 bytes, optionally "keyId:base64". */
     masterKey: z.string().optional(),
+    /** Earlier master keys ("keyId:base64"), kept so recordings they encrypted still play after a rotation. */
+    oldKeys: z.array(z.string()).default([]),
+    /** Recordings of calls without a queue are kept this many days (queues set their own retention_days). */
+    retentionDays: z.coerce.number().int().min(1).max(36_500).default(90),
   }),
   crm: z.object({
     url: httpUrl.optional(),

@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { Writable, type Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { defineJob, enqueueJob, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
+import type { Logger } from '../logger.js';
+import { isSwitchError, type SwitchPort } from '../telephony/port.js';
+import { writeRecordingAudit } from './audit.js';
+import { DecryptStream, ENCRYPTION_NAME, EncryptStream, encryptedSize, MAX_HEADER_BYTES, parseHeader, type Keyring } from './crypto.js';
+import { InspectStream } from './inspect.js';
+import { getRecording, storageKeyFor, type Recording } from './repository.js';
+import type { ObjectStore } from './storage/index.js';
+
+export type RecordingSource = Pick<SwitchPort, 'fetchStoredRecording' | 'deleteStoredRecording'>;
+
+export interface RecordingJobDeps {
+  readonly db: Knex;
+  readonly source: RecordingSource;
+  readonly primary: ObjectStore;
+  readonly replicas: readonly ObjectStore[];
+  /** The store for a target URL recorded on a row (the primary, a replica, or one no longer configured). */
+  storeFor(target: string): ObjectStore;
+  readonly keyring: Keyring;
+  readonly logger: Logger;
+  /** When the recording has no queue (or the queue is gone). */
+  readonly defaultRetentionDays: number;
+  readonly chunkBytes?: number;
+  readonly fetchIdleMs?: number;
+  /** Read the stored object back, decrypt it and compare the SHA-256 before marking it uploaded. Default true. */
+  readonly verifyReadBack?: boolean;
+  readonly backoff?: Backoff;
+}
+
+const recordingId = z.string().min(1).max(36);
+export const uploadPayload = z.object({ recordingId });
+export const replicatePayload = z.object({ recordingId, target: z.string().min(1).max(255) });
+export const deleteSourcePayload = z.object({ recordingId });
+export const deletePayload = z.object({ recordingId, reason: z.enum(['retention', 'admin']).default('retention') });
+
+const DONE_STATES = new Set(['uploaded', 'deleted', 'missing']);
+
+function targetKey(target: string): string {
+  return createHash('sha256').update(target).digest('hex').slice(0, 16);
+}
+
+async function sha256OfStored(store: ObjectStore, key: string, keyring: Keyring, plainBytes: number): Promise<string> {
+  const headBuf = await readAll(await store.get(key, { start: 0, end: MAX_HEADER_BYTES - 1 }));
+  const header = parseHeader(headBuf);
+  const hash = createHash('sha256');
+  await pipelineAsync(
+    await store.get(key, { start: header.bytes.length, end: encryptedSize(plainBytes, header.keyId, header.chunkBytes) - 1 }),
+    new DecryptStream(header, keyring, { plainBytes }),
+    new Writable({
+      write(chunk: Buffer, _e, cb) {
+        hash.update(chunk);
+        cb();
+      },
+    }),
+  );
+  return hash.digest('hex');
+}
+
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(parts);
+}
+
+async function retentionDays(conn: Knex.Transaction, rec: Recording, fallback: number): Promise<number> {
+  if (rec.queueId === null) return fallback;
+  const q = (await conn('queues').where('id', rec.queueId).first('retention_days')) as { retention_days: number } | undefined;
+  return q ? Number(q.retention_days) : fallback;
+}
+
+export interface RecordingJobs {
+  readonly upload: JobDefinition<z.infer<typeof uploadPayload>>;
+  readonly replicate: JobDefinition<z.infer<typeof replicatePayload>>;
+  readonly deleteSource: JobDefinition<z.infer<typeof deleteSourcePayload>>;
+  readonly delete: JobDefinition<z.infer<typeof deletePayload>>;
+  /** Registers every recording job type on a runner. */
+  registerOn(runner: { register<P>(def: JobDefinition<P>): void }): void;
+}
+
+export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
+  const chunkBytes = deps.chunkBytes;
+  const verify = deps.verifyReadBack ?? true;
+
+  const replicate = defineJob({
+    type: 'recording.replicate',
+    schema: replicatePayload,
+    backoff: deps.backoff,
+    maxAttempts: 20,
+    handler: async (p, ctx) => {
+      const rec = await getRecording(deps.db, p.recordingId);
+      if (!rec) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);
+      if (rec.state === 'deleted') {
+        await deps.db('recording_replicas').where({ recording_id: rec.id, target: p.target }).update({ state: 'deleted', updated_at: new Date() });
+        return;
+      }
+      if (rec.state !== 'uploaded' || !rec.storageKey || !rec.storageTarget || rec.bytes === null || !rec.keyId) {
+        throw new PermanentJobError(`recording ${rec.id} is ${rec.state}, not uploaded: nothing to replicate`);
+      }
+      const key = rec.storageKey;
+      const from = deps.storeFor(rec.storageTarget);
+      const to = deps.storeFor(p.target);
+      const info = await from.head(key);
+      if (!info) throw new Error(`primary object ${key} is missing on ${from.target}`);
+      try {
+        // The encrypted object is copied as it is: replicas need the same key ring, never the plaintext.
+        await to.put(key, await from.get(key), { contentType: 'application/octet-stream', metadata: { ...info.metadata }, signal: ctx.signal });
+        const copy = await to.head(key);
+        if (!copy || copy.size !== info.size) throw new Error(`replica object ${key} on ${to.target} is ${copy?.size ?? 'absent'} bytes, expected ${info.size}`);
+      } catch (err) {
+        await deps.db('recording_replicas')
+          .where({ recording_id: rec.id, target: p.target })
+          .update({ error: String((err as Error).message).slice(0, 2000), updated_at: new Date() })
+          .catch(() => undefined);
+        throw err;
+      }
+      const stillThere = await ctx.fenced(async (trx) => {
+        const now = (await trx('recordings').where('id', rec.id).first('state')) as { state: string } | undefined;
+        if (!now || now.state === 'deleted') return false;
+        await trx('recording_replicas')
+          .where({ recording_id: rec.id, target: p.target })
+          .update({ state: 'stored', storage_key: key, error: null, updated_at: new Date() });
+        return true;
+      });
+      // Retention deleted the recording while we copied: take the copy back out.
+      if (!stillThere) await to.delete(key);
+    },
+  });
+
+  const deleteSource = defineJob({
+    type: 'recording.delete_source',
+    schema: deleteSourcePayload,
+    backoff: deps.backoff,
+    maxAttempts: 20,
+    handler: async (p) => {
+      const rec = await getRecording(deps.db, p.recordingId);
+      if (!rec) return;
+      if (rec.state !== 'uploaded' && rec.state !== 'deleted') throw new PermanentJobError(`recording ${rec.id} is ${rec.state}: the Asterisk file is kept`);
+      try {
+        await deps.source.deleteStoredRecording(rec.name, rec.node ?? undefined);
+      } catch (err) {
+        if (!isSwitchError(err, 'not_found')) throw err;
+      }
+    },
+  });
+
+  const upload = defineJob({
+    type: 'recording.upload',
+    schema: uploadPayload,
+    backoff: deps.backoff,
+    // With the default backoff (5 s doubling to 30 min) 20 attempts span about 7 hours of storage outage.
+    maxAttempts: 20,
+    handler: async (p, ctx) => {
+      const rec = await getRecording(deps.db, p.recordingId);
+      if (!rec) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);
+      if (DONE_STATES.has(rec.state)) return;
+      const key = storageKeyFor(rec);
+      const log = ctx.logger.child({ recordingId: rec.id, callId: rec.callId ?? undefined });
+
+      let source: NodeJS.ReadableStream;
+      try {
+        source = await deps.source.fetchStoredRecording(rec.name, rec.node ?? undefined);
+      } catch (err) {
+        if (isSwitchError(err, 'not_found')) {
+          // Not there and never will be: report it once instead of retrying for hours.
+          const message = `Asterisk has no stored recording named ${rec.name}${rec.node ? ` on ${rec.node}` : ''}`;
+          await ctx.fenced(async (trx) => {
+            await trx('recordings').where('id', rec.id).whereNotIn('state', [...DONE_STATES]).update({ state: 'missing', error: message });
+            await writeRecordingAudit(trx, { action: 'recording.missing', recordingId: rec.id, actor: 'system', details: { name: rec.name, node: rec.node, callId: rec.callId } });
+          });
+          log.error({ name: rec.name, node: rec.node }, 'recording file is missing on Asterisk; marked missing');
+          return;
+        }
+        throw err;
+      }
+
+      const inspect = new InspectStream(rec.format, deps.fetchIdleMs);
+      const encrypt = new EncryptStream(deps.keyring, chunkBytes);
+      // Errors anywhere (source, inspection, encryption) destroy `encrypt`, which fails the put.
+      pipeline(source as Readable, inspect, encrypt, () => undefined);
+      const body = encrypt;
+      const onAbort = (): void => {
+        encrypt.destroy(new Error('upload aborted'));
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await deps.primary.put(key, body, {
+          contentType: 'application/octet-stream',
+          metadata: { 'recording-id': rec.id, 'key-id': encrypt.header.keyId, encryption: ENCRYPTION_NAME, format: rec.format },
+          signal: ctx.signal,
+        });
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+      // The put only resolves once the source ended and passed inspection; check what the store now holds.
+      const expected = encryptedSize(inspect.bytes, encrypt.header.keyId, encrypt.header.chunkBytes);
+      const info = await deps.primary.head(key);
+      if (!info || info.size !== expected) throw new Error(`stored object ${key} is ${info?.size ?? 'absent'} bytes, expected ${expected}`);
+      if (verify) {
+        const back = await sha256OfStored(deps.primary, key, deps.keyring, inspect.bytes);
+        if (back !== inspect.sha256) throw new Error(`stored object ${key} does not decrypt to the downloaded file (sha256 ${back} != ${inspect.sha256})`);
+      }
+
+      await ctx.fenced(async (trx) => {
+        const days = await retentionDays(trx, rec, deps.defaultRetentionDays);
+        const from = rec.endedAt ?? rec.startedAt;
+        const updated = await trx('recordings')
+          .where('id', rec.id)
+          .whereNotIn('state', [...DONE_STATES])
+          .update({
+            state: 'uploaded',
+            bytes: inspect.bytes,
+            sha256: inspect.sha256,
+            storage_key: key,
+            storage_target: deps.primary.target,
+            key_id: encrypt.header.keyId,
+            encryption: ENCRYPTION_NAME,
+            duration_s: inspect.durationSeconds ?? rec.durationS,
+            retain_until: new Date(from.getTime() + days * 86_400_000),
+            uploaded_at: new Date(),
+            error: null,
+          });
+        if (updated === 0) return; // someone else finished it meanwhile (same key, same content)
+        for (const replica of deps.replicas) {
+          const existing = await trx('recording_replicas').where({ recording_id: rec.id, target: replica.target }).first('id');
+          if (!existing) await trx('recording_replicas').insert({ recording_id: rec.id, target: replica.target, state: 'pending', storage_key: key, updated_at: new Date() });
+          await enqueueJob(trx, replicate, { recordingId: rec.id, target: replica.target }, { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` });
+        }
+        await enqueueJob(trx, deleteSource, { recordingId: rec.id }, { idempotencyKey: `recording.delete_source:${rec.id}` });
+      });
+      log.info({ key, bytes: inspect.bytes, target: deps.primary.target }, 'recording uploaded');
+    },
+  });
+
+  const del = defineJob({
+    type: 'recording.delete',
+    schema: deletePayload,
+    backoff: deps.backoff,
+    maxAttempts: 20,
+    handler: async (p, ctx) => {
+      const rec = await getRecording(deps.db, p.recordingId);
+      if (!rec || rec.state === 'deleted') return;
+      const replicas = (await deps.db('recording_replicas').where('recording_id', rec.id).whereNot('state', 'deleted').select('id', 'target', 'storage_key')) as {
+        id: number;
+        target: string;
+        storage_key: string | null;
+      }[];
+      const key = rec.storageKey ?? storageKeyFor(rec);
+      // Every copy first, the row last: a failure leaves the row pointing at what may remain, and retries.
+      for (const r of replicas) {
+        await deps.storeFor(r.target).delete(r.storage_key ?? key);
+        await deps.db('recording_replicas').where('id', r.id).update({ state: 'deleted', updated_at: new Date() });
+      }
+      if (rec.storageTarget) await deps.storeFor(rec.storageTarget).delete(key);
+      await ctx.fenced(async (trx) => {
+        await trx('recordings').where('id', rec.id).update({ state: 'deleted', deleted_at: new Date() });
+        await writeRecordingAudit(trx, {
+          action: 'recording.deleted',
+          recordingId: rec.id,
+          actor: 'system',
+          details: { reason: p.reason, retainUntil: rec.retainUntil?.toISOString() ?? null, key, targets: [rec.storageTarget, ...replicas.map((r) => r.target)].filter(Boolean) },
+        });
+      });
+      ctx.logger.info({ recordingId: rec.id, reason: p.reason }, 'recording deleted');
+    },
+  });
+
+  return {
+    upload,
+    replicate,
+    deleteSource,
+    delete: del,
+    registerOn(runner) {
+      runner.register(upload);
+      runner.register(replicate);
+      runner.register(deleteSource);
+      runner.register(del);
+    },
+  };
+}

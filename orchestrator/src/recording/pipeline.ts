@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+import type { Router } from 'express';
+import type { Config } from '../config/schema.js';
+import { createJobRunner, enqueueJob, type Backoff, type JobRunner } from '../jobs/index.js';
+import { logger as rootLogger, type Logger } from '../logger.js';
+import type { Keyring } from './crypto.js';
+import { createRecordingJobs, type RecordingJobs, type RecordingSource } from './jobs.js';
+import { loadKeyring } from './keys.js';
+import { createRecordingRoutes } from './routes.js';
+import { scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
+import { openStore, type ObjectStore } from './storage/index.js';
+
+export interface RecordingPipelineOptions {
+  readonly db: Knex;
+  /** The switch port (only fetchStoredRecording / deleteStoredRecording are used). */
+  readonly switchPort: RecordingSource;
+  readonly config: Pick<Config, 'storage' | 'http'> & { instanceId?: string };
+  readonly logger?: Logger;
+  /** A shared runner (main.ts registers other job types on it too); by default the pipeline makes its own. */
+  readonly runner?: JobRunner;
+  /** Environment for S3 credentials. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Demo-mode key file (without storage.masterKey). Default ./data/recording-master.key. */
+  readonly localKeyPath?: string;
+  /** Cron expression of the retention sweep; null = none. Default hourly at minute 17. */
+  readonly retentionCron?: string | null;
+  /** Job tuning (tests use short ones). */
+  readonly jobs?: { pollMs?: number; leaseMs?: number; concurrency?: number; backoff?: Backoff };
+  readonly chunkBytes?: number;
+  readonly fetchIdleMs?: number;
+  readonly verifyReadBack?: boolean;
+}
+
+export interface RecordingPipeline {
+  /** Starts the job runner (when the pipeline owns it) and the retention schedule. */
+  start(): void;
+  stop(): Promise<void>;
+  /**
+   * Asterisk finished the file: marks the row stored and queues its upload. Pass the caller's transaction to
+   * make both part of the caller's commit.
+   */
+  onRecordingStored(recordingId: string, trx?: Knex.Transaction, facts?: { endedAt?: Date; durationS?: number }): Promise<void>;
+  /** Router for /api/recordings/:id/audio and /:id/link (mount after the auth middleware). */
+  readonly routes: Router;
+  readonly runner: JobRunner;
+  readonly jobs: RecordingJobs;
+  readonly keyring: Keyring;
+  readonly primary: ObjectStore;
+  readonly replicas: readonly ObjectStore[];
+  storeFor(target: string): ObjectStore;
+  /** One retention pass now (the cron calls this). */
+  sweepRetention(now?: Date): Promise<{ queued: number; purgedJobs: number }>;
+}
+
+export function createRecordingPipeline(options: RecordingPipelineOptions): RecordingPipeline {
+  const log = (options.logger ?? rootLogger).child({ module: 'recording' });
+  const env = options.env ?? process.env;
+  const storage = options.config.storage;
+  const keyring = loadKeyring({ masterKey: storage.masterKey, oldKeys: storage.oldKeys, localKeyPath: options.localKeyPath, logger: log });
+
+  const stores = new Map<string, ObjectStore>();
+  const register = (s: ObjectStore): ObjectStore => {
+    const existing = stores.get(s.target);
+    if (existing) {
+      s.close();
+      return existing;
+    }
+    stores.set(s.target, s);
+    return s;
+  };
+  const primary = register(openStore(storage.url, env));
+  const replicas = storage.replicaUrls.map((u) => register(openStore(u, env))).filter((s) => s !== primary);
+  // Rows name the target they were written to; a target no longer configured is still opened to read/delete.
+  const storeFor = (target: string): ObjectStore => stores.get(target) ?? register(openStore(target, env));
+
+  const jobs = createRecordingJobs({
+    db: options.db,
+    source: options.switchPort,
+    primary,
+    replicas,
+    storeFor,
+    keyring,
+    logger: log,
+    defaultRetentionDays: storage.retentionDays,
+    chunkBytes: options.chunkBytes,
+    fetchIdleMs: options.fetchIdleMs,
+    verifyReadBack: options.verifyReadBack,
+    backoff: options.jobs?.backoff,
+  });
+  const ownsRunner = !options.runner;
+  const runner =
+    options.runner ??
+    createJobRunner({
+      db: options.db,
+      instanceId: options.config.instanceId ?? `recording-${process.pid}`,
+      logger: log,
+      pollMs: options.jobs?.pollMs,
+      leaseMs: options.jobs?.leaseMs,
+      concurrency: options.jobs?.concurrency,
+    });
+  jobs.registerOn(runner);
+
+  const routes = createRecordingRoutes({ db: options.db, keyring, storeFor, logger: log, publicUrl: options.config.http.publicUrl });
+  const sweep = (now?: Date) => sweepRetention(options.db, jobs.delete, { now });
+  let schedule: RetentionSchedule | null = null;
+
+  return {
+    start() {
+      if (ownsRunner) runner.start();
+      const expr = options.retentionCron === undefined ? '17 * * * *' : options.retentionCron;
+      if (expr && !schedule) schedule = scheduleRetention(expr, () => sweep(), log);
+    },
+    async stop() {
+      schedule?.stop();
+      schedule = null;
+      if (ownsRunner) await runner.stop();
+      for (const s of stores.values()) s.close();
+    },
+    async onRecordingStored(recordingId, trx, facts = {}) {
+      const work = async (t: Knex.Transaction): Promise<void> => {
+        const update: Record<string, unknown> = { state: 'stored' };
+        if (facts.endedAt) update.ended_at = facts.endedAt;
+        if (facts.durationS !== undefined) update.duration_s = facts.durationS;
+        const n = await t('recordings').where('id', recordingId).whereIn('state', ['recording', 'stored', 'failed']).update(update);
+        if (n === 0) {
+          const row = (await t('recordings').where('id', recordingId).first('state')) as { state: string } | undefined;
+          if (!row) throw new Error(`recording ${recordingId} does not exist`);
+          return; // already uploaded, missing or deleted: nothing to do
+        }
+        await enqueueJob(t, jobs.upload, { recordingId }, { idempotencyKey: `recording.upload:${recordingId}` });
+      };
+      if (trx) await work(trx);
+      else await options.db.transaction(work);
+    },
+    routes,
+    runner,
+    jobs,
+    keyring,
+    primary,
+    replicas,
+    storeFor,
+    sweepRetention: sweep,
+  };
+}

@@ -1,0 +1,142 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { Knex } from 'knex';
+import type { AuthUser } from '../auth/types.js';
+import type { Logger } from '../logger.js';
+import { writeRecordingAudit } from './audit.js';
+import type { Keyring } from './crypto.js';
+import { MAX_LINK_TTL_SECONDS, signLink, verifyLink } from './links.js';
+import { openPlaintextRange, parseRange } from './playback.js';
+import { getRecording, type Recording } from './repository.js';
+import type { ObjectStore } from './storage/index.js';
+
+export interface RecordingRoutesOptions {
+  readonly db: Knex;
+  readonly keyring: Keyring;
+  storeFor(target: string): ObjectStore;
+  readonly logger: Logger;
+  /** Prefix of links handed out (ARIADNE_PUBLIC_URL); relative links when absent. */
+  readonly publicUrl?: string;
+  /** Where the API mounts this router; used to build links. Default /api/recordings. */
+  readonly mountPath?: string;
+  readonly defaultLinkTtlSeconds?: number;
+  readonly now?: () => number;
+}
+
+const ID = /^[A-Za-z0-9-]{1,36}$/;
+
+const CONTENT_TYPES: Record<string, string> = { wav: 'audio/wav', gsm: 'audio/x-gsm', ulaw: 'audio/basic', sln16: 'application/octet-stream' };
+
+function fail(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+/** Admins and supervisors hear every recording; an agent only those of calls they took. */
+export function mayPlay(user: AuthUser, rec: Pick<Recording, 'agentId'>): boolean {
+  if (user.role === 'admin' || user.role === 'supervisor') return true;
+  return user.role === 'agent' && user.agentId !== null && rec.agentId !== null && user.agentId === rec.agentId;
+}
+
+function currentUser(res: Response): AuthUser | null {
+  const u = (res.locals as { user?: AuthUser }).user;
+  return u && typeof u.id === 'number' && typeof u.role === 'string' ? u : null;
+}
+
+/**
+ * Router for /api/recordings (mounted by the API after its auth middleware, which sets res.locals.user; requests
+ * carrying a valid `sig`/`exp` pair need no session):
+ *   GET  /:id/audio   the decrypted audio, with single-range support (206 / 416); audited
+ *   POST /:id/link    a short-lived signed URL for the audio (body: { ttlSeconds? })
+ */
+export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
+  const { db, keyring } = options;
+  const secrets = keyring.derive('recording-links');
+  const now = options.now ?? Date.now;
+  const mount = (options.mountPath ?? '/api/recordings').replace(/\/+$/, '');
+  const router = Router();
+
+  router.get('/:id/audio', async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!ID.test(id)) return fail(res, 404, 'not_found', 'recording not found');
+    const signed = req.query.sig !== undefined || req.query.exp !== undefined;
+    let user: AuthUser | null = null;
+    if (signed) {
+      const check = verifyLink(secrets, id, req.query.exp, req.query.sig, now());
+      if (check !== 'valid') return fail(res, 401, 'unauthenticated', check === 'expired' ? 'this playback link has expired' : 'this playback link is not valid');
+    } else {
+      user = currentUser(res);
+      if (!user) return fail(res, 401, 'unauthenticated', 'sign in or use a signed playback link');
+    }
+    const rec = await getRecording(db, id);
+    if (!rec) return fail(res, 404, 'not_found', 'recording not found');
+    if (user && !mayPlay(user, rec)) return fail(res, 403, 'forbidden', 'you may only play recordings of your own calls');
+    if (rec.state === 'deleted') return fail(res, 410, 'gone', 'this recording was deleted under the retention policy');
+    if (rec.state !== 'uploaded' || rec.bytes === null || !rec.storageKey || !rec.storageTarget) {
+      return fail(res, 409, 'conflict', `this recording is not available for playback (state ${rec.state})`);
+    }
+
+    const size = rec.bytes;
+    const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, size);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Cache-Control', 'private, no-store');
+    if (range.kind === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${size}`);
+      return fail(res, 416, 'range_not_satisfiable', `the recording is ${size} bytes`);
+    }
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : size - 1;
+
+    if (req.method !== 'HEAD') {
+      await writeRecordingAudit(db, {
+        action: 'recording.play',
+        recordingId: rec.id,
+        userId: user?.id ?? null,
+        actor: user ? user.username : 'signed-link',
+        details: { range: range.kind === 'partial' ? `${start}-${end}` : 'full', callId: rec.callId },
+        ip: req.ip ?? null,
+      });
+    }
+
+    let body;
+    try {
+      body = size === 0 || req.method === 'HEAD' ? null : await openPlaintextRange(options.storeFor(rec.storageTarget), rec.storageKey, keyring, size, start, end);
+    } catch (err) {
+      options.logger.error({ err, recordingId: rec.id }, 'recording playback: the object could not be opened');
+      return fail(res, 503, 'unavailable', 'the recording store is not reachable or the object is damaged');
+    }
+    res.status(range.kind === 'partial' ? 206 : 200);
+    res.setHeader('Content-Type', CONTENT_TYPES[rec.format] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+    res.setHeader('Content-Disposition', `inline; filename="${rec.id}.${rec.format}"`);
+    if (range.kind === 'partial') res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+    if (!body) return void res.end();
+    body.on('error', (err) => {
+      // Headers are out: the only honest signal left is to cut the connection.
+      options.logger.error({ err, recordingId: rec.id }, 'recording playback failed mid-stream');
+      res.destroy(err);
+    });
+    res.on('close', () => body.destroy());
+    body.pipe(res);
+  });
+
+  router.post('/:id/link', express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const user = currentUser(res);
+    if (!user) return fail(res, 401, 'unauthenticated', 'sign in to create playback links');
+    if (!ID.test(id)) return fail(res, 404, 'not_found', 'recording not found');
+    const ttlRaw = (req.body as { ttlSeconds?: unknown } | undefined)?.ttlSeconds;
+    const ttl = ttlRaw === undefined ? (options.defaultLinkTtlSeconds ?? 300) : Number(ttlRaw);
+    if (!Number.isInteger(ttl) || ttl < 10 || ttl > MAX_LINK_TTL_SECONDS) {
+      return fail(res, 400, 'validation_failed', `ttlSeconds must be a whole number from 10 to ${MAX_LINK_TTL_SECONDS}`);
+    }
+    const rec = await getRecording(db, id);
+    if (!rec) return fail(res, 404, 'not_found', 'recording not found');
+    if (!mayPlay(user, rec)) return fail(res, 403, 'forbidden', 'you may only share recordings of your own calls');
+    if (rec.state !== 'uploaded') return fail(res, 409, 'conflict', `this recording is not available for playback (state ${rec.state})`);
+    const exp = Math.floor(now() / 1000) + ttl;
+    const path = `${mount}/${encodeURIComponent(id)}/audio?exp=${exp}&sig=${signLink(secrets, id, exp)}`;
+    await writeRecordingAudit(db, { action: 'recording.link', recordingId: id, userId: user.id, actor: user.username, details: { ttlSeconds: ttl }, ip: req.ip ?? null });
+    res.status(201).json({ url: options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}${path}` : path, expiresAt: new Date(exp * 1000).toISOString() });
+  });
+
+  return router;
+}
