@@ -155,9 +155,11 @@ export class Call {
     const call = new Call(deps, row);
     call.seq = 1;
     const at = row.arrived_at;
+    // The row object changes as the call moves on; the insert must carry the state at arrival.
+    const initial = call.rowForDb({ ...row });
     call.enqueueWrite(async () => {
-      await deps.db('calls').insert(call.rowForDb(row));
-      await deps.db('call_events').insert({ call_id: row.id, seq: 1, at, from_state: null, event: 'arrive', to_state: row.state, data: JSON.stringify({ reason }) });
+      await deps.db('calls').insert(initial);
+      await deps.db('call_events').insert({ call_id: row.id, seq: 1, at, from_state: null, event: 'arrive', to_state: initial.state, data: JSON.stringify({ reason }) });
     });
     deps.bus.publish('call.state', { callId: row.id, from: null, to: row.state, queueId: null, agentId: null, at });
     return call;

@@ -512,6 +512,7 @@ export class CallService {
     call.clearTimers();
     const now = this.now();
     try {
+      await call.flushed();
       await this.o.db('callbacks').insert({ call_id: call.id, customer_id: call.row.customer_id, phone, queue_id: call.row.queue_id, state: 'pending', requested_at: now, notes: reason });
     } catch (err) {
       call.log.error({ err }, 'cannot store the callback request; keeping the caller in queue');
@@ -552,6 +553,7 @@ export class CallService {
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
     try {
+      await call.flushed();
       await this.o.db('recordings').insert({
         id: recordingId,
         call_id: call.id,
@@ -752,6 +754,7 @@ export class CallService {
     const recordingId = randomUUID();
     const startedAt = this.now();
     try {
+      await call.flushed(); // the calls row must exist before a row that references it
       await this.o.db('recordings').insert({
         id: recordingId,
         call_id: call.id,

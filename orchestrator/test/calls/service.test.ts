@@ -1,0 +1,502 @@
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { createCallCenter, type CallCenter } from '../../src/calls/index.js';
+import { EventBus, type BusEvents } from '../../src/events/bus.js';
+import type { RouteDecision } from '../../src/routing/types.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { AgentHooks, FakeSwitch, SimpleAcd, TableRouter, waitFor } from './fakes.js';
+
+/**
+ * The call flow against in-memory fakes (switch, ACD, router): every path of the state machine, quickly.
+ * test/e2e/ runs the same kinds of calls against the real adapter, simulator, router and ACD on MariaDB.
+ */
+
+interface Ctx {
+  t: TestDb;
+  sw: FakeSwitch;
+  acd: SimpleAcd;
+  router: TableRouter;
+  agents: AgentHooks;
+  bus: EventBus;
+  cc: CallCenter;
+  queues: Record<string, number>;
+  stored: string[];
+  events: Array<{ name: string; payload: unknown }>;
+}
+
+const GOLD = '+8619900000001';
+const STANDARD = '+8619900000004';
+
+async function setup(options: { now?: () => Date; wrapUp?: number; announce?: number } = {}): Promise<Ctx> {
+  const t = await createTestDb('sqlite');
+  const queues: Record<string, number> = {};
+  for (const name of ['general', 'vip', 'backup', 'billing']) {
+    const [id] = await t.db('queues').insert({
+      name,
+      display_name: name,
+      ring_timeout_s: 1,
+      wrap_up_s: options.wrapUp ?? 1,
+      announce_interval_s: options.announce ?? 0,
+      callback_digit: '*',
+      record_calls: name !== 'billing',
+      whisper_queue_name: name === 'vip',
+    });
+    queues[name] = Number(id);
+  }
+  for (const id of [1, 2, 3]) await t.db('agents').insert({ id, name: `Agent ${id}`, endpoint: `PJSIP/200${id}` });
+  const [gold] = await t.db('customers').insert({ name: '王芳', tier: 'gold', language: 'zh' });
+  await t.db('customer_phones').insert({ customer_id: gold, e164: GOLD });
+  await t.db('orders').insert({ customer_id: gold, order_no: '20000001', status: 'in_transit', carrier: 'SF Express' });
+  const [std] = await t.db('customers').insert({ name: 'Emily', tier: 'standard', language: 'en' });
+  await t.db('customer_phones').insert({ customer_id: std, e164: STANDARD });
+  await t.db('business_hours').insert({ name: 'main', timezone: 'Asia/Shanghai', weekly: JSON.stringify({ mon: [['09:00', '18:00']] }) });
+
+  const sw = new FakeSwitch(5);
+  const acd = new SimpleAcd();
+  const router = new TableRouter((a): RouteDecision => {
+    if (a.tier === 'gold') return { queueId: queues.general as number, queueName: 'general', priority: 50, requiredSkills: [], ruleId: 2, ruleName: 'gold' };
+    if (a.ivr.menu === '2') return { queueId: queues.billing as number, queueName: 'billing', priority: 0, requiredSkills: [], ruleId: 3, ruleName: 'billing' };
+    return { queueId: queues.general as number, queueName: 'general', priority: 0, requiredSkills: [], ruleId: 9, ruleName: 'default' };
+  });
+  const agents = new AgentHooks();
+  const bus = new EventBus();
+  const events: Ctx['events'] = [];
+  for (const name of ['call.offered', 'call.connected', 'call.ended', 'call.state'] as const) {
+    bus.subscribe(name, (payload: BusEvents[typeof name]) => events.push({ name, payload }));
+  }
+  const stored: string[] = [];
+  const cc = createCallCenter({
+    db: t.db,
+    switchPort: sw,
+    router,
+    acd,
+    agents,
+    bus,
+    config: { telephony: { defaultCountry: 'CN' }, crm: { timeoutMs: 100 }, instanceId: 'test-1' },
+    logger: pino({ level: process.env.CALLS_DEBUG ? 'debug' : 'silent' }),
+    onRecordingStored: (id) => {
+      stored.push(id);
+    },
+    now: options.now,
+    timings: { playbackTimeoutMs: 2000, transferRingSeconds: 1 },
+  });
+  await cc.start();
+  return { t, sw, acd, router, agents, bus, cc, queues, stored, events };
+}
+
+async function callRow(ctx: Ctx, callId: string): Promise<Record<string, unknown>> {
+  await ctx.cc.calls.flushed(callId);
+  return (await ctx.t.db('calls').where({ id: callId }).first()) as Record<string, unknown>;
+}
+
+async function eventsOf(ctx: Ctx, callId: string): Promise<string[]> {
+  await ctx.cc.calls.flushed(callId);
+  const rows = (await ctx.t.db('call_events').where({ call_id: callId }).orderBy('seq')) as Array<{ from_state: string | null; event: string; to_state: string; seq: number }>;
+  rows.forEach((r, i) => expect(r.seq).to.equal(i + 1));
+  return rows.map((r) => `${r.from_state ?? '-'}>${r.event}>${r.to_state}`);
+}
+
+async function finalRow(ctx: Ctx, callId: string, state: string): Promise<Record<string, unknown>> {
+  return waitFor(async () => {
+    const row = await callRow(ctx, callId);
+    return row?.state === state ? row : null;
+  }, `call ${callId} to be ${state}`);
+}
+
+function callIdOf(ctx: Ctx, channelId: string): Promise<string> {
+  return waitFor(() => ctx.cc.calls.list().find((c) => c.channelId === channelId)?.callId, 'the call to exist');
+}
+
+function stateOf(ctx: Ctx, callId: string): string | undefined {
+  return ctx.cc.calls.get(callId)?.state;
+}
+
+describe('calls/service (fakes)', function () {
+  let ctx: Ctx;
+  afterEach(async () => {
+    await ctx.cc.stop();
+    await ctx.t.drop();
+  });
+
+  it('gold caller, no IVR: identified, routed with priority, offered, connected, recorded, wrap-up, ended', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 20 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000001', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    const agentLeg = ctx.sw.originates[0];
+    expect(agentLeg).to.deep.include({ endpoint: 'PJSIP/2001', callerId: GOLD, timeoutSeconds: 1 });
+    expect(agentLeg?.variables).to.deep.equal({ ARIADNE_CALL_ID: callId });
+    // Caller and agent share the mixing bridge; the recording runs on it, named by the call id.
+    const mixing = ctx.sw.bridgeOf(ch);
+    expect(mixing).to.not.equal(null);
+    expect(ctx.sw.bridgeOf(agentLeg?.channelId as string)).to.equal(mixing);
+    await waitFor(() => ctx.sw.recordings.has(callId), 'the recording to start');
+    expect(ctx.router.seen[0]).to.deep.include({ did: '4000', callerE164: GOLD, tier: 'gold', language: 'zh' });
+    const offered = ctx.events.find((e) => e.name === 'call.offered')?.payload as BusEvents['call.offered'];
+    expect(offered).to.deep.include({ callId, agentId: 1, caller: GOLD });
+    expect((offered.customer as { name: string; openOrders: unknown[] }).name).to.equal('王芳');
+
+    await new Promise((r) => setTimeout(r, 30));
+    ctx.sw.farHangup(ch);
+    await waitFor(() => stateOf(ctx, callId) === 'wrap_up', 'wrap-up');
+    expect(ctx.agents.ended).to.deep.equal([{ agentId: 1, callId, wrapUpSeconds: 1 }]);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ caller_raw: '19900000001', caller_e164: GOLD, did: '4000', trunk: 'trunk1', tier: 'gold', priority: 50, agent_id: 1, disposition: 'answered', hangup_side: 'caller', hangup_cause: 16, queue_id: ctx.queues.general, owner: 'test-1' });
+    expect(row.customer_id).to.be.a('number');
+    for (const col of ['arrived_at', 'queued_at', 'offered_at', 'answered_at', 'ended_at']) expect(row[col], col).to.not.equal(null);
+    expect(Number(row.talk_s)).to.be.greaterThan(0);
+    expect(Number(row.wait_s)).to.be.at.least(0);
+    expect(await eventsOf(ctx, callId)).to.deep.equal([
+      '->arrive>arriving',
+      'arriving>identify>identifying',
+      'identifying>enqueue>queued',
+      'queued>offer>offering',
+      'offering>answer>connected',
+      'connected>caller_hangup>wrap_up',
+      'wrap_up>wrap_up_done>ended',
+    ]);
+    const rec = await waitFor(async () => (await ctx.t.db('recordings').where({ call_id: callId }).first()) as Record<string, unknown> | undefined, 'recording row');
+    await waitFor(async () => (await ctx.t.db('recordings').where({ id: rec.id }).first())?.state === 'stored', 'stored');
+    expect(row.recording_id).to.equal(rec.id);
+    expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
+    expect(ctx.stored).to.deep.equal([rec.id]);
+    // Nothing left behind: bridges deleted, no watchers, no registry entry.
+    expect(ctx.sw.bridges.size).to.equal(0);
+    expect(ctx.sw.watcherCount()).to.equal(0);
+    expect(ctx.cc.calls.list()).to.deep.equal([]);
+    expect(ctx.events.filter((e) => e.name === 'call.ended')).to.have.length(1);
+  });
+
+  it('agent does not answer, an unreachable one fails at once, the third answers', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'no-answer', afterMs: 0 });
+    ctx.sw.endpoints.set('PJSIP/2003', { behaviour: 'answer', afterMs: 10 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number]); // not registered: originate answers 500
+    ctx.acd.addAgent(3, 'PJSIP/2003', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected', 6000);
+    expect(ctx.acd.failures.map((f) => [f.agentId, f.reason])).to.deep.include.members([
+      [1, 'no_answer'],
+      [2, 'unreachable'],
+    ]);
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ agent_id: 3, offer_count: 3, disposition: 'answered' });
+    const ev = await eventsOf(ctx, callId);
+    expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(2);
+    expect(ev.filter((e) => e === 'queued>offer>offering')).to.have.length(3);
+  });
+
+  it('caller abandons in queue: abandoned with the wait time, nothing left', async () => {
+    ctx = await setup();
+    const ch = ctx.sw.placeCall('anonymous', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'queued', 'queued');
+    const holding = ctx.sw.bridgeOf(ch) as string;
+    expect(ctx.sw.bridges.get(holding)).to.deep.include({ type: 'holding', moh: true });
+    await new Promise((r) => setTimeout(r, 50));
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'abandoned');
+    expect(row).to.deep.include({ disposition: 'abandoned', abandoned_in: 'queued', hangup_side: 'caller', caller_e164: null, customer_id: null, caller_raw: 'anonymous' });
+    expect(Number(row.wait_s)).to.be.at.least(0.04);
+    expect(ctx.acd.waiting).to.have.length(0);
+    expect(ctx.sw.destroyedBridges).to.include(holding);
+    expect((await eventsOf(ctx, callId)).at(-1)).to.equal('queued>caller_hangup>abandoned');
+  });
+
+  it('caller abandons while the agent rings: the agent leg is cancelled and the reservation released', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'no-answer', afterMs: 0 });
+    ctx.acd.ringTimeoutSeconds = 5;
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'offering', 'offering');
+    const agentLeg = ctx.sw.originates[0]?.channelId as string;
+    expect(ctx.sw.channels.has(agentLeg)).to.equal(true);
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'abandoned');
+    expect(row).to.deep.include({ abandoned_in: 'offering', disposition: 'abandoned' });
+    expect(ctx.sw.channels.has(agentLeg)).to.equal(false);
+    expect(ctx.acd.failures).to.deep.equal([{ callId, agentId: 1, reason: 'caller_gone' }]);
+    expect(ctx.acd.agents[0]?.state).to.equal('available');
+  });
+
+  it('callback digit in queue: callbacks row, polite hang-up, disposition callback', async () => {
+    ctx = await setup();
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'queued', 'queued');
+    ctx.sw.dtmf(ch, '*');
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'callback', hangup_side: 'system' });
+    const cb = await ctx.t.db('callbacks').where({ call_id: callId }).first();
+    expect(cb).to.deep.include({ phone: STANDARD, queue_id: ctx.queues.general, state: 'pending' });
+    expect(ctx.sw.played.some((p) => p.media.includes('sound:ariadne/callback-confirmed'))).to.equal(true);
+    expect(ctx.sw.channels.has(ch)).to.equal(false);
+    expect(ctx.acd.waiting).to.have.length(0);
+  });
+
+  it('announces position and wait at the queue interval', async () => {
+    ctx = await setup({ announce: 0.05 as unknown as number });
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => (ctx.cc.calls.get(callId)?.announcements ?? 0) >= 2, 'two announcements');
+    const played = ctx.sw.played.filter((p) => 'bridgeId' in p.target);
+    expect(played[0]?.media).to.deep.equal(['sound:queue-youarenext', 'sound:queue-holdtime', 'number:2', 'sound:queue-minutes']);
+    ctx.sw.farHangup(ch);
+    await finalRow(ctx, callId, 'abandoned');
+  });
+
+  it('IVR: self-service order status never reaches an agent; abandon during IVR; broken flow to default queue', async () => {
+    ctx = await setup();
+    await ctx.cc.flows.saveAndPublish('svc', {
+      start: 'c',
+      nodes: {
+        c: { type: 'collect', prompt: ['sound:enter'], variable: 'order_no', minDigits: 8, maxDigits: 8, timeoutMs: 2000, next: 'l', onFailure: 'q' },
+        l: { type: 'lookup', kind: 'order_status', input: 'order_no', found: 'bye', notFound: 'q' },
+        bye: { type: 'hangup', prompt: ['sound:goodbye'] },
+        q: { type: 'queue', queue: 'general' },
+      },
+    });
+    await ctx.cc.flows.mapDid('4001', 'svc');
+    const ch = ctx.sw.placeCall('19900000001', '4001');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'in_ivr', 'in IVR');
+    ctx.sw.dtmf(ch, '20000001');
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'self_service', queue_id: null, agent_id: null, ivr_flow: 'svc', ivr_flow_version: 1, hangup_side: 'system' });
+    expect(JSON.parse(row.ivr_path as string)).to.deep.equal(['c', 'l', 'bye']);
+    expect(ctx.sw.played.some((p) => p.media.includes('digits:20000001'))).to.equal(true);
+    expect(ctx.sw.originates).to.have.length(0);
+    expect(await eventsOf(ctx, callId)).to.deep.equal(['->arrive>arriving', 'arriving>identify>identifying', 'identifying>start_ivr>in_ivr', 'in_ivr>self_service_done>ended']);
+
+    const ch2 = ctx.sw.placeCall('19900000004', '4001');
+    const call2 = await callIdOf(ctx, ch2);
+    await waitFor(() => stateOf(ctx, call2) === 'in_ivr', 'in IVR');
+    ctx.sw.dtmf(ch2, '123');
+    ctx.sw.farHangup(ch2);
+    const row2 = await finalRow(ctx, call2, 'abandoned');
+    expect(row2).to.deep.include({ abandoned_in: 'in_ivr', wait_s: null, disposition: 'abandoned' });
+
+    await ctx.cc.flows.saveAndPublish('broken', { start: 'p', defaultQueue: 'backup', nodes: { p: { type: 'play', prompt: ['sound:no-such-prompt'], next: 'q' }, q: { type: 'queue', queue: 'general' } } });
+    await ctx.cc.flows.mapDid('4002', 'broken');
+    const ch3 = ctx.sw.placeCall('19900000004', '4002');
+    const call3 = await callIdOf(ctx, ch3);
+    await waitFor(() => stateOf(ctx, call3) === 'queued', 'queued by fallback');
+    expect(ctx.cc.calls.get(call3)?.queueId).to.equal(ctx.queues.backup);
+    const ev = await eventsOf(ctx, call3);
+    expect(ev.at(-1)).to.equal('in_ivr>enqueue>queued');
+    const data = await ctx.t.db('call_events').where({ call_id: call3, event: 'enqueue' }).first('data');
+    expect(JSON.parse(data.data as string).reason).to.match(/fallback: IVR node p: prompt failed/);
+    ctx.sw.farHangup(ch3);
+    await finalRow(ctx, call3, 'abandoned');
+  });
+
+  it('IVR menu choice reaches the router; after-hours flow leaves a voicemail', async () => {
+    const monday3am = () => new Date('2026-11-22T19:00:00Z'); // Mon 03:00 in Shanghai
+    ctx = await setup({ now: monday3am });
+    await ctx.cc.flows.saveAndPublish('hours', {
+      start: 'h',
+      nodes: {
+        h: { type: 'hours', businessHours: 'main', open: 'm', closed: 'vm' },
+        m: { type: 'menu', prompt: ['sound:menu'], choices: { '2': 'q' }, onFailure: 'q' },
+        q: { type: 'queue' },
+        vm: { type: 'voicemail', prompt: ['sound:closed'], queue: 'general', maxSeconds: 5 },
+      },
+    });
+    await ctx.cc.flows.mapDid('4003', 'hours');
+    const ch = ctx.sw.placeCall('19900000004', '4003');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => ctx.sw.recordings.has(`vm-${callId}`), 'voicemail recording');
+    await new Promise((r) => setTimeout(r, 30));
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'voicemail', hangup_side: 'caller' });
+    const vm = await ctx.t.db('voicemails').where({ call_id: callId }).first();
+    expect(vm).to.deep.include({ recording_name: `vm-${callId}`, queue_id: ctx.queues.general, state: 'new', caller: STANDARD });
+    expect(row.recording_id).to.be.a('string');
+    expect(ctx.stored).to.include(row.recording_id);
+    expect((await eventsOf(ctx, callId)).at(-1)).to.equal('in_ivr>voicemail_done>ended');
+  });
+
+  it('hold, unhold, recording pause/resume, disposition, agent hangs up', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected' && ctx.cc.calls.get(callId)?.recording, 'connected and recording');
+    const mixing = ctx.sw.bridgeOf(ch);
+    await ctx.cc.calls.hold(callId);
+    const holding = ctx.sw.bridgeOf(ch) as string;
+    expect(holding).to.not.equal(mixing);
+    expect(ctx.sw.bridges.get(holding)?.moh).to.equal(true);
+    await ctx.cc.calls.unhold(callId);
+    expect(ctx.sw.bridgeOf(ch)).to.equal(mixing);
+    await ctx.cc.calls.pauseRecording(callId);
+    expect(ctx.sw.recordings.get(callId)?.paused).to.equal(true);
+    expect(ctx.cc.calls.get(callId)?.recording).to.deep.equal({ name: callId, paused: true });
+    await ctx.cc.calls.resumeRecording(callId);
+    expect(ctx.sw.recordings.get(callId)?.paused).to.equal(false);
+    await ctx.cc.calls.setDisposition(callId, 'order_question');
+    const agentLeg = ctx.sw.originates[0]?.channelId as string;
+    ctx.sw.farHangup(agentLeg);
+    await waitFor(() => stateOf(ctx, callId) === 'wrap_up', 'wrap-up');
+    await ctx.cc.calls.setDisposition(callId, 'resolved');
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ hangup_side: 'agent', agent_disposition: 'resolved', disposition: 'answered' });
+    expect(ctx.sw.channels.has(ch)).to.equal(false);
+    const ev = await eventsOf(ctx, callId);
+    expect(ev.slice(4)).to.deep.equal([
+      'offering>answer>connected',
+      'connected>hold>connected',
+      'connected>unhold>connected',
+      'connected>recording_paused>connected',
+      'connected>recording_resumed>connected',
+      'connected>agent_hangup>wrap_up',
+      'wrap_up>disposition>wrap_up',
+      'wrap_up>wrap_up_done>ended',
+    ]);
+    // After the end the disposition can still be changed, with an event.
+    await ctx.cc.calls.setDisposition(callId, 'escalated');
+    expect((await eventsOf(ctx, callId)).at(-1)).to.equal('ended>disposition>ended');
+    expect(((await ctx.cc.calls.hold(callId).catch((e: unknown) => e)) as { code: string }).code).to.equal('not_found');
+  });
+
+  it('controls on a call in the wrong state are refused with a clear code', async () => {
+    ctx = await setup();
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'queued', 'queued');
+    for (const op of [() => ctx.cc.calls.hold(callId), () => ctx.cc.calls.pauseRecording(callId), () => ctx.cc.calls.blindTransfer(callId, { queue: 'vip' })]) {
+      const err = (await op().catch((e: unknown) => e)) as { code?: string };
+      expect(err.code).to.equal('bad_state');
+    }
+    expect(((await ctx.cc.calls.hold('nope').catch((e: unknown) => e)) as { code: string }).code).to.equal('not_found');
+    expect(((await ctx.cc.calls.setDisposition(callId, 'bad code!').catch((e: unknown) => e)) as { code: string }).code).to.equal('bad_request');
+    await ctx.cc.calls.hangup(callId);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'failed', hangup_side: 'system' });
+  });
+
+  it('blind transfer to a queue: first agent to wrap-up, second agent takes the call', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.billing as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    await ctx.cc.calls.blindTransfer(callId, { queue: 'billing' });
+    await waitFor(() => stateOf(ctx, callId) === 'connected' && ctx.cc.calls.get(callId)?.agentId === 2, 'second agent');
+    expect(ctx.agents.ended.map((e) => e.agentId)).to.deep.equal([1]);
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ agent_id: 2, queue_id: ctx.queues.billing, disposition: 'answered' });
+    const ev = await eventsOf(ctx, callId);
+    expect(ev).to.include('connected>transfer_queue>queued');
+    // billing does not record: only the first conversation was recorded.
+    expect(await ctx.t.db('recordings').where({ call_id: callId }).count({ n: '*' }).first()).to.deep.include({ n: 1 });
+  });
+
+  it('blind transfer to a number, and attended transfer complete and cancel', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/13812345678', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/2009', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+
+    // Blind to a number.
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    await ctx.cc.calls.blindTransfer(callId, { number: '13812345678' });
+    await waitFor(() => ctx.cc.calls.get(callId)?.transferredTo === 'PJSIP/13812345678', 'transferred');
+    const party = ctx.sw.originates.find((o) => o.endpoint === 'PJSIP/13812345678')?.channelId as string;
+    expect(ctx.sw.bridgeOf(party)).to.equal(ctx.sw.bridgeOf(ch));
+    ctx.sw.farHangup(party);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'transferred', agent_id: 1 });
+    expect((await eventsOf(ctx, callId)).slice(-3)).to.deep.equal(['connected>transfer_number>connected', 'connected>transfer_answered>connected', 'connected>party_hangup>ended']);
+
+    // Attended: consult, cancel, consult again, complete.
+    ctx.acd.setAvailable(1);
+    const ch2 = ctx.sw.placeCall('19900000004', '4000');
+    const call2 = await callIdOf(ctx, ch2);
+    await waitFor(() => stateOf(ctx, call2) === 'connected', 'connected');
+    const agentLeg = ctx.sw.originates.filter((o) => o.endpoint === 'PJSIP/2001').at(-1)?.channelId as string;
+    await ctx.cc.calls.consult(call2, { number: 'PJSIP/2009' });
+    const consult1 = ctx.sw.originates.at(-1)?.channelId as string;
+    expect(ctx.sw.bridgeOf(consult1)).to.equal(ctx.sw.bridgeOf(agentLeg));
+    expect(ctx.sw.bridgeOf(ch2)).to.not.equal(ctx.sw.bridgeOf(agentLeg));
+    await ctx.cc.calls.cancelTransfer(call2);
+    expect(ctx.sw.channels.has(consult1)).to.equal(false);
+    expect(ctx.sw.bridgeOf(ch2)).to.equal(ctx.sw.bridgeOf(agentLeg));
+    await ctx.cc.calls.consult(call2, { number: 'PJSIP/2009' });
+    const consult2 = ctx.sw.originates.at(-1)?.channelId as string;
+    await ctx.cc.calls.completeTransfer(call2);
+    expect(ctx.sw.channels.has(agentLeg)).to.equal(false);
+    expect(ctx.sw.bridgeOf(ch2)).to.equal(ctx.sw.bridgeOf(consult2));
+    ctx.sw.farHangup(ch2);
+    const row2 = await finalRow(ctx, call2, 'ended');
+    expect(row2).to.deep.include({ disposition: 'transferred', hangup_side: 'caller' });
+    expect((await eventsOf(ctx, call2)).slice(5)).to.deep.equal([
+      'connected>consult_start>connected',
+      'connected>consult_answered>connected',
+      'connected>consult_cancel>connected',
+      'connected>consult_start>connected',
+      'connected>consult_answered>connected',
+      'connected>consult_complete>connected',
+      'connected>party_hangup>ended',
+    ]);
+  });
+
+  it('queue timers: overflow to a backup queue, then max wait to voicemail', async () => {
+    ctx = await setup();
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'queued', 'queued');
+    ctx.acd.fireTimer({ type: 'overflow', callId, step: 1, description: 'to backup', newQueueId: ctx.queues.backup as number });
+    await waitFor(() => ctx.cc.calls.get(callId)?.queueId === ctx.queues.backup, 'moved');
+    expect(ctx.acd.waiting.map((w) => w.queueId)).to.deep.equal([ctx.queues.backup]);
+    ctx.acd.fireTimer({ type: 'overflow', callId, step: 2, description: 'widen skills' });
+    ctx.acd.fireTimer({ type: 'max_wait', callId, action: 'voicemail' });
+    await waitFor(() => ctx.sw.recordings.has(`vm-${callId}`), 'voicemail');
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'voicemail', queue_id: ctx.queues.backup });
+    expect(await eventsOf(ctx, callId)).to.deep.equal([
+      '->arrive>arriving',
+      'arriving>identify>identifying',
+      'identifying>enqueue>queued',
+      'queued>overflow>queued',
+      'queued>overflow>queued',
+      'queued>voicemail_done>ended',
+    ]);
+  });
+
+  it('recovery: a persisted live call whose channel is gone is ended with its CDR', async () => {
+    ctx = await setup();
+    const at = new Date(Date.now() - 60_000);
+    await ctx.t.db('calls').insert({ id: 'c-old', node: 'fake', channel_id: 'gone-chan', owner: 'test-1', state: 'queued', caller_raw: '1', did: '4000', arrived_at: at, queued_at: at, queue_id: ctx.queues.general });
+    await ctx.t.db('call_events').insert({ call_id: 'c-old', seq: 1, at, from_state: null, event: 'arrive', to_state: 'arriving' });
+    await ctx.t.db('calls').insert({ id: 'c-other', node: 'fake', channel_id: 'x', owner: 'someone-else', state: 'queued', caller_raw: '1', did: '4000', arrived_at: at });
+    const report = await ctx.cc.start();
+    expect(report).to.deep.include({ examined: 1, ended: 1 });
+    const row = await ctx.t.db('calls').where({ id: 'c-old' }).first();
+    expect(row).to.deep.include({ state: 'ended', disposition: 'abandoned', hangup_side: 'system', abandoned_in: 'queued' });
+    expect(Number(row.wait_s)).to.be.at.least(59);
+    const ev = await ctx.t.db('call_events').where({ call_id: 'c-old' }).orderBy('seq');
+    expect(ev.map((e: { seq: number; event: string }) => [e.seq, e.event])).to.deep.equal([
+      [1, 'arrive'],
+      [2, 'recovered'],
+    ]);
+    expect((await ctx.t.db('calls').where({ id: 'c-other' }).first()).state).to.equal('queued');
+  });
+});
