@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildDialplan, extensionMatches, findExtension, splitArgs, type Dialplan, type Extension, type Priority } from './dialplan.js';
 import { getValue, getValues, includeResolver, parseConfig, type ConfSection, type ParsedConfig, type Problem } from './parser.js';
+import { PJSIP_OPTIONS } from './pjsipOptions.js';
 
 /**
  * Cross-file checks of Ariadne's Asterisk configuration: what Asterisk would refuse or silently
@@ -230,6 +231,13 @@ class Checker {
       if (!PJSIP_TYPES.has(type)) {
         this.add(s.file, getValue(s, 'type')?.line ?? s.line, `[${s.name}] has unknown type '${type}'`);
         continue;
+      }
+      const known = PJSIP_OPTIONS[type];
+      if (known) {
+        // Inherited values are reported at the template's line, once (duplicates are dropped in run()).
+        for (const v of s.vars) {
+          if (!known.has(v.name)) this.add(v.file, v.line, `'${v.name}' is not an option of type ${type} in Asterisk 22: Asterisk would refuse [${s.name}]`);
+        }
       }
       let map = byType.get(type);
       if (!map) byType.set(type, (map = new Map()));

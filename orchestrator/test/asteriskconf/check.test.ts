@@ -174,6 +174,14 @@ describe('asteriskconf: seeded problems are found with file and line', () => {
     expectProblem(problems, s.path('dialplans/fallback.conf'), prompt, "prompt 'ariadne/fallback-hodl'");
   });
 
+  it('a misspelt PJSIP option, in a section and in a template it inherits', () => {
+    const own = s.replace('asterisk-conf/pjsip_agents.conf', 'callerid = "Agent 2004" <2004>', 'callerid = "Agent 2004" <2004>\ndirect_medai = no');
+    const tmpl = s.replace('asterisk-conf/pjsip_trunks.conf', 'qualify_timeout = 3.0', 'qualify_timout = 3.0');
+    const problems = s.check();
+    expectProblem(problems, s.path('asterisk-conf/pjsip_agents.conf'), own + 1, "'direct_medai' is not an option of type endpoint");
+    expectProblem(problems, s.path('asterisk-conf/pjsip_trunks.conf'), tmpl, "'qualify_timout' is not an option of type aor");
+  });
+
   it('an unclosed section header and a key outside any section', () => {
     const line = s.append('asterisk-conf/http.conf', '[broken\n');
     const outside = s.replace('asterisk-conf/cdr.conf', '[general]\nenable = no', 'enable = no\n[general]');
