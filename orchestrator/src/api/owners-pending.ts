@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import { normaliseCallerId } from '../crm/phone.js';
 import { toDate } from '../db/time.js';
+import { rowToRecording, type Recording } from '../recording/repository.js';
 import { mapRow, day, type ApiObject } from './rows.js';
 
 export interface Slice {
@@ -465,17 +466,23 @@ export async function updateCallback(db: Db, id: number, v: { state?: string; ag
   return getCallback(db, id);
 }
 
-// --- recordings metadata (owner: recording/) ------------------------------------------------------------------------
+// --- recordings list (owner: recording/; its repository has get but no list) -------------------------------------
+
+/** What the API shows of a recording: no storage key, target or key id (those are the store's business). */
+export function publicRecording(r: Recording): ApiObject {
+  const { storageKey: _k, storageTarget: _t, keyId: _i, encryption: _e, ...rest } = r;
+  return { ...rest };
+}
 
 export async function listRecordings(db: Db, f: { callId?: string; agentId?: number; queueId?: number; from?: Date; to?: Date; state?: string }, s: Slice): Promise<Found> {
-  const q = db('recordings').select('id', 'call_id', 'name', 'queue_id', 'agent_id', 'state', 'started_at', 'ended_at', 'duration_s', 'format', 'bytes', 'retain_until', 'deleted_at');
+  const q = db('recordings').select('*');
   if (f.callId) q.where('call_id', f.callId);
   if (f.agentId) q.where('agent_id', f.agentId);
   if (f.queueId) q.where('queue_id', f.queueId);
   if (f.state) q.where('state', f.state);
   if (f.from) q.where('started_at', '>=', f.from);
   if (f.to) q.where('started_at', '<', f.to);
-  return pageQuery(q, s, [['started_at', 'desc']], (r) => mapRow(r, { numbers: ['duration_s', 'bytes'] }));
+  return pageQuery(q, s, [['started_at', 'desc']], (r) => publicRecording(rowToRecording(r)));
 }
 
 // --- tickets (owner: tickets/) -----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { createApiRouter, type ApiOptions } from '../api/index.js';
 import type { ApiRoute } from '../api/registry.js';
 import type { ApiServices } from '../api/services.js';
+import { purgeExpiredSessions } from '../auth/sessions.js';
 import { Wallboard } from '../api/wallboard.js';
 import { WsHub } from '../api/ws.js';
 import type { Config } from '../config/schema.js';
@@ -41,6 +42,8 @@ export interface HttpAppDeps {
   readonly trustProxy?: boolean | string | number;
   readonly api?: Omit<ApiOptions, 'wallboard'>;
   readonly ws?: { readonly heartbeatMs?: number; readonly snapshotMs?: number };
+  /** How often expired sessions are deleted (default hourly; 0 = never). */
+  readonly sessionSweepMs?: number;
 }
 
 export interface HttpApp {
@@ -125,6 +128,10 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   });
   app.use(errorHandler(log));
 
+  const sweepMs = deps.sessionSweepMs ?? 3_600_000;
+  const sweep = sweepMs > 0 ? setInterval(() => void purgeExpiredSessions(deps.db).catch((err: unknown) => log.warn({ err }, 'purging expired sessions failed')), sweepMs) : null;
+  sweep?.unref();
+
   let hub: WsHub | null = null;
   return {
     app,
@@ -146,6 +153,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       return hub;
     },
     async close() {
+      if (sweep) clearInterval(sweep);
       await hub?.close();
       hub = null;
       wallboard.stop();

@@ -60,3 +60,26 @@ describe('CallService adapter', () => {
     expect(Number(audited?.n)).to.equal(0);
   });
 });
+
+describe("recording/'s router mounted under /api/recordings", () => {
+  let h: Harness;
+  before(async () => {
+    const { Router } = await import('express');
+    const r = Router();
+    r.get('/:id/audio', (req, res) => {
+      res.json({ id: req.params.id, user: (res.locals.user as { username?: string } | undefined)?.username ?? null, sig: req.query.sig ?? null });
+    });
+    h = await startHarness({ deps: { services: { recordingsRouter: r } } });
+  });
+  after(async () => h.close());
+
+  it('sees the signed-in user, and lets a signed link through without one', async () => {
+    const signedIn = await call(h, 'GET', '/api/recordings/r1/audio', { token: h.users.supervisor.token });
+    expect(signedIn.body).to.deep.equal({ id: 'r1', user: 'sup', sig: null });
+    const link = await call(h, 'GET', '/api/recordings/r1/audio?exp=1&sig=abc');
+    expect(link.body).to.deep.equal({ id: 'r1', user: null, sig: 'abc' });
+    // The API's own recording routes still demand a sign-in, and unknown paths are still JSON 404s.
+    expect((await call(h, 'GET', '/api/recordings')).status).to.equal(401);
+    expect((await call(h, 'GET', '/api/recordings/r1/nothing', { token: h.users.admin.token })).status).to.equal(404);
+  });
+});

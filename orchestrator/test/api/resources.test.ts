@@ -260,6 +260,11 @@ for (const dialect of DIALECTS) {
         const r = await call(h, 'GET', '/api/recordings', { token: alice });
         expect(r.body.items.map((x: { id: string }) => x.id)).to.deep.equal(['r-mine']);
         expect((await call(h, 'GET', '/api/recordings', { token: admin })).body.total).to.equal(2);
+        const one = await call(h, 'GET', '/api/recordings/r-mine', { token: alice });
+        expect(one.body).to.include({ id: 'r-mine', callId: mine, state: 'stored' });
+        expect(one.body).to.not.have.any.keys('storageKey', 'storageTarget', 'keyId');
+        expect((await call(h, 'GET', '/api/recordings/r-theirs', { token: alice })).status).to.equal(403);
+        expect((await call(h, 'GET', '/api/recordings/r-theirs', { token: sup })).status).to.equal(200);
       });
 
       it('call controls go to the call service for own calls only; service refusals map to 409/404', async () => {

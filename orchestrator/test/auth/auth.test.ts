@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { sha256 } from '../../src/auth/sessions.js';
+import { purgeExpiredSessions, sha256 } from '../../src/auth/sessions.js';
 import { call, login, startHarness, type Harness } from '../api/harness.js';
 
 describe('authentication', () => {
@@ -55,6 +55,14 @@ describe('authentication', () => {
     const id = cookie.split('=')[1]!;
     await h.t.db('sessions').where({ id_hash: sha256(id) }).update({ expires_at: new Date(Date.now() - 1000) });
     expect((await call(h, 'GET', '/api/auth/me', { cookie })).status).to.equal(401);
+  });
+
+  it('expired sessions are purged, live ones kept', async () => {
+    const live = await login(h, h.users.agent2);
+    await h.t.db('sessions').insert({ id_hash: 'x'.repeat(64), user_id: h.users.agent2.id, expires_at: new Date(Date.now() - 60_000) });
+    expect(await purgeExpiredSessions(h.t.db)).to.be.at.least(1);
+    expect(await h.t.db('sessions').where({ id_hash: 'x'.repeat(64) }).first()).to.equal(undefined);
+    expect((await call(h, 'GET', '/api/auth/me', { cookie: live })).status).to.equal(200);
   });
 
   it('a deactivated user loses their sessions and tokens at once', async () => {

@@ -4,8 +4,9 @@ import { countJobsByState, getJob, listJobs, retryDeadJob } from '../../jobs/ind
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { idParam, isoTime, offsetOf, pageOf, pageQuery } from '../validation.js';
-import { ADMIN, agentScope, EVERYONE, STAFF, startOfToday } from './common.js';
+import { getRecording } from '../../recording/repository.js';
+import { idParam, isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
+import { ADMIN, agentScope, assertOwn, EVERYONE, STAFF, startOfToday } from './common.js';
 
 export interface OpsOptions {
   /** The live wallboard snapshot (from the WebSocket hub), for a first paint before the socket opens. */
@@ -57,6 +58,21 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       async handler({ query, user }) {
         const scope = agentScope(user);
         return pageOf(query, await repo.listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/recordings/:id',
+      tag: 'recordings',
+      summary: 'One recording (metadata; the audio is at /api/recordings/:id/audio)',
+      roles: EVERYONE,
+      params: stringIdParam,
+      async handler({ params, user }) {
+        const rec = await getRecording(db, params.id);
+        if (!rec) throw notFound(`recording ${params.id}`);
+        assertOwn(user, rec.agentId, 'recording');
+        return repo.publicRecording(rec);
       },
     }),
 
