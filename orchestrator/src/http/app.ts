@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { Gauge } from 'prom-client';
 import { createApiRouter, type ApiOptions } from '../api/index.js';
 import type { ApiRoute } from '../api/registry.js';
 import type { ApiServices } from '../api/services.js';
@@ -133,6 +134,14 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   sweep?.unref();
 
   let hub: WsHub | null = null;
+  new Gauge({
+    name: 'ariadne_ws_clients',
+    help: 'Open WebSocket connections on /api/ws',
+    registers: [metrics.registry],
+    collect() {
+      this.set(hub?.size ?? 0);
+    },
+  });
   return {
     app,
     metrics,

@@ -138,6 +138,10 @@ for (const dialect of DIALECTS) {
       const rule = await call(h, 'POST', '/api/routing-rules', { token: admin, body: { name: 'vip', expression: 'tier == "diamond"', queueId: q.id, priority: 10 } });
       expect(rule.status).to.equal(201);
       expect(rule.body).to.include({ name: 'vip', position: 10, enabled: true, isDefault: false });
+      const typo = await call(h, 'POST', '/api/routing-rules', { token: admin, body: { name: 'bad', expression: 'tier ==', queueId: q.id } });
+      expect(typo.status).to.equal(400);
+      expect(typo.body.error.details[0].field).to.equal('expression');
+      expect(typo.body.error.details[0].reason).to.match(/^not a valid expression: Expecting/);
       const r = await call(h, 'POST', '/api/routing-rules/test', { token: sup, body: { did: '4000', tier: 'diamond', ivr: { menu: '1' } } });
       expect(r.status).to.equal(200);
       expect(r.body.result.queueName).to.equal('support');

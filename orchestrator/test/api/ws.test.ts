@@ -175,5 +175,7 @@ describe('WebSocket push', () => {
       socket.resume();
     });
     expect(h.hub.size).to.equal(before - 1);
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    expect(metrics).to.include(`ariadne_ws_clients ${h.hub.size}`);
   });
 });

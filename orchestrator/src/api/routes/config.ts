@@ -1,3 +1,4 @@
+import { compileExpression } from 'filtrex';
 import { z } from 'zod';
 import { unavailable } from '../../http/errors.js';
 import * as repo from '../owners-pending.js';
@@ -60,10 +61,32 @@ const agentFields = {
 const agentCreate = z.object(agentFields).partial().required({ name: true, endpoint: true }).strict();
 const agentUpdate = z.object(agentFields).partial().strict();
 
+/**
+ * Syntax only: names and functions are resolved by the router when it evaluates, so a rule may use whatever the
+ * router provides. A typo that cannot parse is refused at save time instead of silently never matching.
+ */
+function expressionSyntaxError(expr: string): string | null {
+  try {
+    compileExpression(expr);
+    return null;
+  } catch (err) {
+    const lines = String((err as Error).message).split('\n');
+    return `not a valid expression: ${lines[lines.length - 1] ?? lines[0]}`;
+  }
+}
+
 const ruleFields = {
   position: z.number().int().min(0).max(1_000_000),
   name: z.string().trim().min(1).max(128),
-  expression: z.string().trim().min(1, 'required (use "true" for a catch-all)').max(4000),
+  expression: z
+    .string()
+    .trim()
+    .min(1, 'required (use "true" for a catch-all)')
+    .max(4000)
+    .superRefine((expr, ctx) => {
+      const problem = expressionSyntaxError(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   queueId: z.number().int().positive(),
   priority: z.number().int().min(0).max(100),
   requiredSkills: z.array(queueSkill).max(20),
