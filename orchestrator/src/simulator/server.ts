@@ -10,6 +10,7 @@ import { findHandler, type Reply } from './ariRest.js';
 import type { Control } from './control.js';
 import { Params, type Engine } from './engine.js';
 import { AriError, badRequest } from './errors.js';
+import { asteriskTime } from './model.js';
 import { routeControl } from './controlHttp.js';
 
 export interface ServerOptions {
@@ -134,6 +135,11 @@ export function createSimServer(engine: Engine, control: Control, sockets: Socke
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.all.add(ws);
       for (const app of apps) {
+        const previous = sockets.byApp.get(app);
+        if (previous && previous !== ws && previous.readyState === 1) {
+          // Asterisk tells the socket that loses the app before moving the app's events to the new one.
+          previous.send(JSON.stringify({ type: 'ApplicationReplaced', timestamp: asteriskTime(), asterisk_id: engine.opts.asteriskId, application: app }));
+        }
         sockets.byApp.set(app, ws);
         engine.registerApp(app, subscribeAll);
       }
