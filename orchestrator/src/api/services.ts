@@ -50,9 +50,15 @@ export interface CustomerLookup {
   identify(raw: string): Promise<{ customer: unknown }>;
 }
 
+/** calls/ CallService views of the calls this process holds (live, in memory). */
+export interface LiveCalls {
+  list(): ReadonlyArray<{ readonly callId: string; readonly agentId: number | null; readonly queueId: number | null; readonly state: string }>;
+}
+
 export interface ApiServices {
   readonly agents?: AgentActions;
   readonly calls?: CallControls;
+  readonly liveCalls?: LiveCalls;
   readonly routing?: RoutingTester;
   readonly flows?: Pick<FlowRepository, 'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'>;
   /**

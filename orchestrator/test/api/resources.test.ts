@@ -81,7 +81,14 @@ for (const dialect of DIALECTS) {
     let bob: string;
 
     before(async () => {
-      const services: Record<string, unknown> = { calls, routing: router };
+      const live = {
+        list: () => [
+          { callId: 'l-1', agentId: h.users.agent.agentId, queueId: 1, state: 'connected' },
+          { callId: 'l-2', agentId: h.users.agent2.agentId, queueId: 2, state: 'connected' },
+          { callId: 'l-3', agentId: null, queueId: 2, state: 'queued' },
+        ],
+      };
+      const services: Record<string, unknown> = { calls, routing: router, liveCalls: live };
       h = await startHarness({ dialect, deps: { services } });
       agents = new FakeAgents(h.t.db);
       services.agents = agents;
@@ -348,6 +355,26 @@ for (const dialect of DIALECTS) {
       expect(noReason.status).to.equal(400);
       expect(noReason.body.error.details).to.deep.equal([{ in: 'body', field: 'reason', reason: 'required' }]);
       expect((await call(h, 'GET', '/api/agent/me', { token: alice })).body.name).to.equal('Alice');
+    });
+
+    it('supervisors pause, unpause and log out an agent on their behalf; live calls are scoped', async () => {
+      const id = h.users.agent.agentId;
+      agents.calls = [];
+      const p = await call(h, 'POST', `/api/agents/${id}/pause`, { token: sup, body: { reason: 'coaching' } });
+      expect(p.status).to.equal(200);
+      expect(p.body).to.include({ state: 'paused', pauseReason: 'coaching' });
+      expect((await call(h, 'POST', `/api/agents/${id}/unpause`, { token: sup })).status).to.equal(200);
+      expect((await call(h, 'POST', `/api/agents/${id}/logout`, { token: admin })).status).to.equal(200);
+      expect((await call(h, 'POST', `/api/agents/${id}/logout`, { token: bob })).status).to.equal(403);
+      expect((await call(h, 'POST', '/api/agents/999999/logout', { token: sup })).status).to.equal(404);
+      expect(agents.calls).to.deep.equal([`pause ${id} coaching`, `unpause ${id}`, `logout ${id}`]);
+      const audit = await h.t.db('audit_log').where({ action: 'agent.pause_by_supervisor' }).first();
+      expect(audit).to.include({ actor: 'sup', target_id: String(id) });
+
+      const mine = await call(h, 'GET', '/api/calls/live', { token: alice });
+      expect(mine.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-1']);
+      const q2 = await call(h, 'GET', '/api/calls/live?queueId=2', { token: sup });
+      expect(q2.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-2', 'l-3']);
     });
 
     it('jobs: dead letters listed and retried; Asterisk reload via the switch, audited', async () => {

@@ -4,7 +4,8 @@ import { forbidden, notFound, unavailable } from '../../http/errors.js';
 import { getAgent } from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { AgentActions, ApiDeps } from '../services.js';
-import { EVERYONE } from './common.js';
+import { idParam } from '../validation.js';
+import { EVERYONE, STAFF } from './common.js';
 
 /** The agent row of the signed-in user; anyone bound to an agent (a supervisor who also takes calls, too). */
 function myAgentId(user: AuthUser): number {
@@ -43,7 +44,33 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       },
     });
 
+  const supervise = (path: string, summary: string, auditAction: string, body: z.ZodType | undefined, run: (a: AgentActions, id: number, body: never) => Promise<unknown>): ReturnType<typeof route> =>
+    route({
+      method: 'post',
+      path: `/agents/:id/${path}`,
+      tag: 'agents',
+      summary,
+      roles: STAFF,
+      params: idParam,
+      body: body as z.ZodUndefined,
+      audit: { action: auditAction, targetType: 'agent' },
+      async handler({ params, body: b }) {
+        await me(params.id);
+        await run(actions(), params.id, b as never);
+        return me(params.id);
+      },
+    });
+
   return [
+    supervise(
+      'pause',
+      "Pause an agent on their behalf (supervisor)",
+      'agent.pause_by_supervisor',
+      z.object({ reason: z.string().trim().min(1, 'required').max(64) }).strict(),
+      (a, id, b: { reason: string }) => a.pause(id, b.reason),
+    ),
+    supervise('unpause', 'Make a paused agent available (supervisor)', 'agent.unpause_by_supervisor', undefined, (a, id) => a.unpause(id)),
+    supervise('logout', 'Log an agent out (supervisor), e.g. one who left without logging out', 'agent.logout_by_supervisor', undefined, (a, id) => a.logout(id)),
     route({
       method: 'get',
       path: '/agent/me',

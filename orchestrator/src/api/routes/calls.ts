@@ -80,6 +80,21 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     route({
       method: 'get',
+      path: '/calls/live',
+      tag: 'calls',
+      summary: 'Calls this orchestrator holds right now, with hold/consult/recording flags (agents: their own)',
+      roles: EVERYONE,
+      query: z.object({ queueId: z.coerce.number().int().positive().optional() }),
+      async handler({ query, user }) {
+        const live = deps.services.liveCalls;
+        if (!live) throw unavailable('live calls');
+        const scope = agentScope(user);
+        const items = live.list().filter((c) => (scope === undefined || c.agentId === scope) && (query.queueId === undefined || c.queueId === query.queueId));
+        return { items, total: items.length };
+      },
+    }),
+    route({
+      method: 'get',
       path: '/calls/:id',
       tag: 'calls',
       summary: 'One call with its timeline (call events) and recordings',
