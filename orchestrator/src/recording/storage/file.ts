@@ -33,18 +33,18 @@ export function createFileStore(url: string): ObjectStore {
     target: `file:${root}`,
     async put(key: string, body: Readable, options: PutOptions = {}): Promise<void> {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.tmp-${randomUUID()}`;
       const metaTmp = `${path}${META}.tmp-${randomUUID()}`;
       try {
+        await mkdir(dirname(path), { recursive: true });
         await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });
         await fsyncFile(tmp);
         await writeFile(metaTmp, JSON.stringify({ contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata ?? {} }));
         await rename(metaTmp, `${path}${META}`);
         await rename(tmp, path);
       } catch (err) {
-        await rm(tmp, { force: true });
-        await rm(metaTmp, { force: true });
+        await rm(tmp, { force: true }).catch(() => undefined);
+        await rm(metaTmp, { force: true }).catch(() => undefined);
         if (err instanceof StorageError) throw err;
         throw new StorageError('unavailable', `file store: writing ${key} failed: ${(err as Error).message}`, { cause: err });
       }
