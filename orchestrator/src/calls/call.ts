@@ -98,6 +98,8 @@ export class Call {
   lastAgentId: number | null = null;
   party: PartyLeg | null = null;
   consult: PartyLeg | null = null;
+  /** Legs we originated that are still ringing (transfer targets, consulted parties): hung up if the call ends. */
+  readonly ringingLegs = new Set<string>();
   held = false;
   /** Which of the call's bridges the caller's channel is in. */
   inBridge: 'holding' | 'mixing' | null = null;

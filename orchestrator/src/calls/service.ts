@@ -703,6 +703,11 @@ export class CallService {
       if (call.agent !== leg || call.callerGone) return;
       const mixing = randomUUID();
       await this.o.switchPort.createBridge({ type: 'mixing', bridgeId: mixing, node: call.node, name: `call-${call.id}` });
+      if (call.finished) {
+        // The call ended while the bridge was being made: nobody else will delete it.
+        this.o.switchPort.destroyBridge(mixing).catch(() => undefined);
+        return;
+      }
       call.update({ mixing_bridge_id: mixing });
       if (call.inBridge === 'holding' && call.row.holding_bridge_id) {
         await this.o.switchPort.removeFromBridge(call.row.holding_bridge_id, call.channelId).catch(() => undefined);
@@ -966,6 +971,7 @@ export class CallService {
     }
     call.party = null;
     call.consult = null;
+    this.hangupRinging(call);
     if (agent && side !== 'agent') this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
     if (side !== 'caller' && !call.callerGone) {
       call.markCallerGone();
@@ -1005,6 +1011,11 @@ export class CallService {
     call.inBridge = null;
   }
 
+  private hangupRinging(call: Call): void {
+    for (const channelId of call.ringingLegs) this.o.switchPort.hangup(channelId).catch(() => undefined);
+    call.ringingLegs.clear();
+  }
+
   /** Everything a finished call held goes: timers, watchers, legs, bridges, registry entry. */
   private release(call: Call): void {
     call.clearTimers();
@@ -1017,6 +1028,7 @@ export class CallService {
     call.agent = null;
     call.party = null;
     call.consult = null;
+    this.hangupRinging(call);
     void this.stopRecording(call);
     this.releaseMedia(call);
     if (!call.callerGone) {
@@ -1194,6 +1206,7 @@ export class CallService {
     leg.unwatch = this.o.switchPort.watchChannel(channelId, (event) => {
       if (event.type === 'hangup' && leg.answered) this.onPartyHangup(call, leg, event.cause, event.causeText);
     });
+    call.ringingLegs.add(channelId);
     try {
       const originated = await withTimeout(
         this.o.switchPort.originate({
@@ -1209,6 +1222,7 @@ export class CallService {
         'originate',
       );
       const outcome = await withTimeout(originated.outcome, (this.timings.transferRingSeconds + 5) * 1000, 'party ring').catch((): OriginateOutcome => ({ result: 'no_answer', cause: 19 }));
+      call.ringingLegs.delete(channelId);
       if (outcome.result === 'answered') {
         leg.answered = true;
         return leg;
@@ -1217,6 +1231,7 @@ export class CallService {
     } catch (err) {
       call.log.warn({ err, dial }, 'originate to transfer target failed');
     }
+    call.ringingLegs.delete(channelId);
     leg.unwatch();
     this.o.switchPort.hangup(channelId).catch(() => undefined);
     return null;

@@ -24,20 +24,11 @@ export interface IdentifierOptions {
 
 const TIERS: ReadonlySet<string> = new Set(['standard', 'gold', 'diamond']);
 
-interface CustomerRow {
-  id: number;
-  name: string;
-  tier: string;
-  language: string;
-  company: string | null;
-  email: string | null;
-}
-
 /**
- * Caller identification: caller id → E.164 → customer card. The local path is one indexed lookup
- * (customer_phones.e164 joined to customers by primary key) followed by two indexed reads run in parallel
- * (orders by (customer_id, status), contacts by (customer_id, started_at)), each with a LIMIT: three queries
- * whatever the customer's history, no N+1. Cards are cached (LRU + TTL).
+ * Caller identification: caller id → E.164 → customer card. The local path is one statement (one round trip):
+ * the customer by primary key, open orders by (customer_id, status) and the last contacts by
+ * (customer_id, started_at), each part keyed by the indexed phone lookup and capped by a LIMIT, whatever the
+ * customer's history: no N+1. Cards are cached (LRU + TTL).
  */
 export class CustomerIdentifier {
   private readonly cache: LruCache<string, CustomerCard | null>;
@@ -67,49 +58,38 @@ export class CustomerIdentifier {
   }
 
   async lookupLocal(e164: string): Promise<CustomerCard | null> {
-    const { db } = this.options;
-    const row = (await db('customer_phones as p')
-      .join('customers as c', 'c.id', 'p.customer_id')
-      .where('p.e164', e164)
-      .orderBy('p.id')
-      .first('c.id', 'c.name', 'c.tier', 'c.language', 'c.company', 'c.email')) as CustomerRow | undefined;
-    if (!row) return null;
-    const customerId = Number(row.id);
-    const [orders, contacts] = await Promise.all([
-      db('orders')
-        .where('customer_id', customerId)
-        .whereIn('status', OPEN_ORDER_STATUSES as unknown as string[])
-        .orderBy('id', 'desc')
-        .limit(this.options.maxOrders ?? 5)
-        .select('order_no', 'status', 'carrier', 'tracking_no', 'eta', 'total_cents', 'currency'),
-      db('contacts')
-        .where('customer_id', customerId)
-        .orderBy('started_at', 'desc')
-        .limit(this.options.maxContacts ?? 5)
-        .select('channel', 'category', 'outcome', 'started_at'),
-    ]);
-    const openOrders: OrderSummary[] = orders.map((o: Record<string, unknown>) => ({
-      orderNo: String(o.order_no),
-      status: String(o.status),
-      carrier: o.carrier == null ? null : String(o.carrier),
-      trackingNo: o.tracking_no == null ? null : String(o.tracking_no),
-      eta: formatDay(o.eta),
-      totalCents: Number(o.total_cents),
-      currency: String(o.currency),
-    }));
-    const recentContacts: ContactSummary[] = contacts.map((c: Record<string, unknown>) => ({
-      channel: String(c.channel),
-      category: String(c.category),
-      outcome: String(c.outcome),
-      startedAt: toDate(c.started_at) ?? new Date(0),
-    }));
+    const maxOrders = Math.max(1, Math.min(50, Math.floor(this.options.maxOrders ?? 5)));
+    const maxContacts = Math.max(1, Math.min(50, Math.floor(this.options.maxContacts ?? 5)));
+    const { sql, bindings } = localLookupStatement(e164, maxOrders, maxContacts);
+    const raw: unknown = await this.options.db.raw(sql, bindings);
+    // mysql2 answers [rows, fields]; better-sqlite3 answers the rows.
+    const rows = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as Array<Record<string, unknown>>;
+    const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+    const customer = rows.find((r) => r.k === 'c');
+    if (!customer) return null;
+    const openOrders: OrderSummary[] = rows
+      .filter((r) => r.k === 'o')
+      .map((o) => ({
+        orderNo: String(o.a),
+        status: String(o.b),
+        carrier: str(o.c),
+        trackingNo: str(o.d),
+        eta: formatDay(o.e),
+        totalCents: Number(o.n),
+        currency: String(o.f ?? 'CNY'),
+      }));
+    const recentContacts: ContactSummary[] = rows
+      .filter((r) => r.k === 'k')
+      .map((c) => ({ channel: String(c.a), category: String(c.b), outcome: String(c.c), startedAt: toDate(c.g) ?? new Date(0) }))
+      .sort((x, y) => y.startedAt.getTime() - x.startedAt.getTime());
+    const tier = String(customer.b);
     return {
-      customerId,
-      name: row.name,
-      tier: (TIERS.has(row.tier) ? row.tier : 'standard') as Tier,
-      language: row.language,
-      company: row.company ?? null,
-      email: row.email ?? null,
+      customerId: Number(customer.n),
+      name: String(customer.a),
+      tier: (TIERS.has(tier) ? tier : 'standard') as Tier,
+      language: String(customer.c),
+      company: str(customer.d),
+      email: str(customer.e),
       openOrders,
       recentContacts,
       recentCategories: recentContacts.map((c) => c.category),
@@ -131,6 +111,28 @@ export class CustomerIdentifier {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The identification statement: the customer, their open orders and their last contacts as one UNION ALL (one
+ * round trip), each part keyed by the same indexed phone lookup (customer_phones.e164 → customer_id) and then by
+ * primary or compound keys. Exported so tests can EXPLAIN exactly what runs.
+ */
+export function localLookupStatement(e164: string, maxOrders: number, maxContacts: number): { sql: string; bindings: string[] } {
+  const statuses = OPEN_ORDER_STATUSES.map(() => '?').join(', ');
+  const owner = '(SELECT customer_id FROM customer_phones WHERE e164 = ? ORDER BY id LIMIT 1)';
+  const sql = `
+    SELECT 'c' AS k, c.id AS n, c.name AS a, c.tier AS b, c.language AS c, c.company AS d, c.email AS e, NULL AS f, NULL AS g
+      FROM customers c WHERE c.id = ${owner}
+    UNION ALL
+    SELECT 'o', x.total_cents, x.order_no, x.status, x.carrier, x.tracking_no, x.eta, x.currency, NULL FROM (
+      SELECT o.total_cents, o.order_no, o.status, o.carrier, o.tracking_no, o.eta, o.currency FROM orders o
+       WHERE o.customer_id = ${owner} AND o.status IN (${statuses}) ORDER BY o.id DESC LIMIT ${maxOrders}) x
+    UNION ALL
+    SELECT 'k', NULL, y.channel, y.category, y.outcome, NULL, NULL, NULL, y.started_at FROM (
+      SELECT t.channel, t.category, t.outcome, t.started_at FROM contacts t
+       WHERE t.customer_id = ${owner} ORDER BY t.started_at DESC LIMIT ${maxContacts}) y`;
+  return { sql, bindings: [e164, e164, ...OPEN_ORDER_STATUSES, e164] };
 }
 
 function formatDay(value: unknown): string | null {
