@@ -1525,6 +1525,7 @@ export class Engine {
     this.bridges.set(id, b);
     this.stats.bridgesLive++;
     this.stats.bridgesTotal++;
+    if (this.allApps.size) this.emit({ type: 'BridgeCreated', timestamp: asteriskTime(), bridge: this.bridgeJson(b) });
     return this.bridgeJson(b);
   }
 
