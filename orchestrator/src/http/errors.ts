@@ -101,8 +101,21 @@ export function fromDomainError(err: unknown): HttpError | null {
       if (e.code === 'invalid') return new HttpError(400, 'validation_failed', err.message, e.issues);
       if (e.code === 'not_found') return new HttpError(404, 'not_found', err.message);
       return new HttpError(409, 'conflict', err.message);
+    case 'ZodError': {
+      // A service validated its own input (e.g. a repository taking `unknown`): still the client's fault.
+      const issues = ((e as unknown as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? []).map((i) => ({
+        in: 'body' as const,
+        field: i.path.map(String).join('.') || '(root)',
+        reason: i.message,
+      }));
+      const first = issues[0];
+      return new HttpError(400, 'validation_failed', first ? `body.${first.field}: ${first.reason}` : 'invalid body', issues);
+    }
+    case 'AgentTransitionError':
+      return new HttpError(409, 'conflict', err.message);
+    case 'UnknownSkillError':
     case 'UnknownReference':
-      return new HttpError(400, 'validation_failed', err.message, { kind: e.kind, names: e.names });
+      return new HttpError(400, 'validation_failed', err.message, e.names === undefined ? undefined : { kind: e.kind, names: e.names });
     default:
       break;
   }
