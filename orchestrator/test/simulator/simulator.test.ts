@@ -256,6 +256,51 @@ describe('simulator', function () {
     });
   });
 
+  describe('more ARI behaviour', () => {
+    it('EndpointStateChange reaches an app subscribed to the endpoint', async () => {
+      const sub = await ariReq(sim, 'POST', '/applications/ariadne/subscription', { eventSource: 'endpoint:PJSIP/agent1' });
+      expect(sub.status).to.equal(200);
+      expect((sub.body as Json).endpoint_ids).to.deep.equal(['PJSIP/agent1']);
+      await simReq(sim, 'PUT', '/endpoints/PJSIP/agent1', { behaviour: 'unreachable' });
+      await ws.waitFor(() => ws.events.length >= 1, 2000, 'EndpointStateChange');
+      expect(ws.events[0]).to.deep.include({ type: 'EndpointStateChange', endpoint: { technology: 'PJSIP', resource: 'agent1', state: 'offline', channel_ids: [] } });
+      const bad = await ariReq(sim, 'POST', '/applications/nope/subscription', { eventSource: 'endpoint:PJSIP/agent1' });
+      expect(bad.status).to.equal(404);
+    });
+
+    it('records a bridge and plays the stored recording back with recording:', async () => {
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
+      await ariReq(sim, 'POST', '/bridges/br9', { type: 'holding', name: 'hold' });
+      await ariReq(sim, 'POST', '/bridges/br9/addChannel', { channel: channelId, role: 'participant' });
+      const rec = await ariReq(sim, 'POST', '/bridges/br9/record', { name: 'call-9', format: 'wav', maxDurationSeconds: '1' });
+      expect(rec.body).to.deep.equal({ name: 'call-9', format: 'wav', state: 'queued', target_uri: 'bridge:br9' });
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'RecordingFinished'), 3000, 'max duration reached');
+      expect((ws.events.find((e) => e.type === 'RecordingFinished')!.recording as Json).duration).to.equal(1);
+      await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'recording:call-9', playbackId: 'pr' });
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'PlaybackFinished'), 3000, 'played');
+      expect((ws.events.find((e) => e.type === 'PlaybackFinished')!.playback as Json).state).to.equal('done');
+      expect((await ariReq(sim, 'DELETE', '/bridges/br9')).status).to.equal(204);
+      expect(types(ws).slice(-2)).to.deep.equal(['ChannelLeftBridge', 'BridgeDestroyed']);
+    });
+
+    it('POST /_sim/websockets/drop closes the sockets abruptly; a new socket receives events again', async () => {
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      const res = await simReq(sim, 'POST', '/websockets/drop');
+      expect(res.body).to.deep.equal({ dropped: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+      sim.control.sendDtmf(channelId, '8');
+      expect(sim.control.stats().eventsDropped).to.equal(1);
+      // A new call while the app has no socket: Stasis() fails and the dialplan fallback takes it.
+      expect(sim.control.placeCall({ from: '1', to: '2' }).inStasis).to.equal(false);
+      const again = await appSocket(sim);
+      sim.control.sendDtmf(channelId, '9');
+      await again.waitFor(() => again.events.length >= 1, 2000, 'DTMF after reconnect');
+      expect(again.events[0]).to.include({ type: 'ChannelDtmfReceived', digit: '9' });
+      again.close();
+    });
+  });
+
   describe('ari-client 2.2.0 against the simulator', () => {
     it('answers, bridges an originated agent, and sees Asterisk error messages', async () => {
       ws.close();
