@@ -136,6 +136,8 @@ export function createS3Store(url: string, env: NodeJS.ProcessEnv = process.env)
         await Promise.race([upload.done(), failed]);
       } catch (err) {
         await upload.abort().catch(() => undefined);
+        // Release the source too (e.g. another store's response socket being copied from).
+        body.destroy();
         throw wrap(err, `s3 put ${key}`);
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
