@@ -340,6 +340,15 @@ export async function listFlows(db: Db, s: Slice): Promise<Found> {
   return pageQuery(q, s, [['f.name', 'asc']], (r) => mapRow(r, { numbers: ['latest_version', 'published_version'] }), 'f.id');
 }
 
+export async function listDids(db: Db, s: Slice): Promise<Found> {
+  const q = db('dids as d').leftJoin('ivr_flows as f', 'f.id', 'd.ivr_flow_id').select('d.id', 'd.number', 'd.description', 'f.name as flow');
+  return pageQuery(q, s, [['d.number', 'asc']], (r) => mapRow(r), 'd.id');
+}
+
+export async function deleteDid(db: Db, number: string): Promise<boolean> {
+  return (await db('dids').where({ number }).delete()) > 0;
+}
+
 // --- customers and orders (owner: crm/) ------------------------------------------------------------------------------
 
 export async function searchCustomers(db: Db, f: { phone?: string; name?: string; defaultCountry: string }, s: Slice): Promise<Found> {

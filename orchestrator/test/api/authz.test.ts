@@ -8,7 +8,8 @@ function concrete(r: ApiRoute): string {
     .replace(/\/calls\/:id/, '/calls/no-such-call')
     .replace(':id', '999999')
     .replace(':name', 'no-such-flow')
-    .replace(':version', '1');
+    .replace(':version', '1')
+    .replace(':number', '4000999');
 }
 
 function expectedAllowed(r: ApiRoute, who: Principal): boolean {

@@ -198,6 +198,14 @@ for (const dialect of DIALECTS) {
       const list = await call(h, 'GET', '/api/ivr-flows', { token: sup });
       expect(list.body.items[0]).to.include({ name: 'main', publishedVersion: 1, latestVersion: 2 });
       expect((await call(h, 'GET', '/api/ivr-flows/nope/versions', { token: sup })).status).to.equal(404);
+      const did = await call(h, 'PUT', '/api/dids/4000', { token: admin, body: { flow: 'main', description: 'hotline' } });
+      expect(did.status).to.equal(200);
+      expect((await call(h, 'PUT', '/api/dids/4001', { token: admin, body: { flow: 'nope' } })).status).to.equal(404);
+      expect((await call(h, 'PUT', '/api/dids/not-a-number', { token: admin, body: { flow: 'main' } })).status).to.equal(400);
+      const dids = await call(h, 'GET', '/api/dids', { token: sup });
+      expect(dids.body.items).to.deep.equal([{ id: dids.body.items[0].id, number: '4000', description: 'hotline', flow: 'main' }]);
+      expect((await call(h, 'DELETE', '/api/dids/4000', { token: admin })).status).to.equal(204);
+      expect((await call(h, 'GET', '/api/dids', { token: sup })).body.total).to.equal(0);
       const audit = (await h.t.db('audit_log').where({ target_type: 'ivr_flow' }).select('action')).map((r) => r.action);
       expect(audit).to.deep.equal(['ivr_flow.save', 'ivr_flow.save', 'ivr_flow.publish', 'ivr_flow.rollback']);
     });

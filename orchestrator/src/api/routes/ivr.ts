@@ -2,19 +2,23 @@ import { z } from 'zod';
 import { FlowRepository } from '../../ivr/flows.js';
 import { validateFlow } from '../../ivr/schema.js';
 import { notFound } from '../../http/errors.js';
-import { listFlows } from '../owners-pending.js';
+import { deleteDid, listDids, listFlows } from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { offsetOf, pageOf, pageQuery } from '../validation.js';
 import { ADMIN, STAFF } from './common.js';
 
 const flowName = z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -') });
+const didParam = z.object({ number: z.string().regex(/^\+?[0-9*#]{1,32}$/, 'the number as the trunk delivers it: digits, optional +') });
 const versionParams = flowName.extend({ version: z.coerce.number().int().positive() });
 
 export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
   // The call path keeps its own repository (with its DID cache); this one serves the admin screens.
-  const flows = deps.services.flows ?? new FlowRepository(db);
+  const own = new FlowRepository(db);
+  const flows = deps.services.flows ?? own;
+  // DID mapping clears the DID cache of the repository that did it; the call path's own cache expires in seconds.
+  const mapper = own;
   return [
     route({
       method: 'get',
@@ -122,6 +126,47 @@ export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
         const version = await flows.rollback(params.name);
         auditTarget(params.name, { version });
         return { name: params.name, publishedVersion: version };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/dids',
+      tag: 'ivr-flows',
+      summary: 'Dialled numbers and the IVR flow each one runs',
+      roles: STAFF,
+      query: pageQuery,
+      async handler({ query }) {
+        return pageOf(query, await listDids(db, offsetOf(query)));
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/dids/:number',
+      tag: 'ivr-flows',
+      summary: 'Point a dialled number at a flow (creates the number if new)',
+      roles: ADMIN,
+      params: didParam,
+      body: z.object({ flow: flowName.shape.name, description: z.string().max(255).optional() }).strict(),
+      audit: { action: 'did.map', targetType: 'did' },
+      async handler({ params, body, auditTarget }) {
+        await mapper.mapDid(params.number, body.flow, body.description);
+        auditTarget(params.number, body);
+        return { number: params.number, flow: body.flow, description: body.description ?? null };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/dids/:number',
+      tag: 'ivr-flows',
+      summary: 'Remove a dialled number (its calls then take the dialplan fallback)',
+      roles: ADMIN,
+      params: didParam,
+      status: 204,
+      audit: { action: 'did.delete', targetType: 'did' },
+      async handler({ params, auditTarget }) {
+        if (!(await deleteDid(db, params.number))) throw notFound(`DID ${params.number}`);
+        auditTarget(params.number);
+        return undefined;
       },
     }),
   ];
