@@ -264,6 +264,8 @@ export class Engine {
   private readonly epoch = Math.floor(Date.now() / 1000);
   private stopped = false;
   sink: EventSink = () => {};
+  /** Where failures of scheduled steps go (they have no request to answer). */
+  onError: (err: unknown) => void = () => {};
   /** Whether an app currently has a live socket (set by the WebSocket layer). */
   isConnected: (app: string) => boolean = () => false;
 
@@ -281,7 +283,13 @@ export class Engine {
     const set = owner ? owner.timers : this.globalTimers;
     const t = setTimeout(() => {
       set.delete(t);
-      if (!this.stopped) fn();
+      if (this.stopped) return;
+      try {
+        fn();
+      } catch (err) {
+        // A scheduled step that fails (e.g. its channel went away in between) must never take the process down.
+        this.onError(err);
+      }
     }, Math.max(0, ms * this.scale));
     set.add(t);
   }

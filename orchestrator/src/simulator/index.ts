@@ -58,6 +58,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     digitMs: 815,
     timeScale: opts.timeScale,
   });
+  if (opts.onError) engine.onError = opts.onError;
   const sockets = new SocketRegistry();
   const control = new Control(engine, opts.app ?? 'ariadne', sockets);
   for (const [key, cfg] of Object.entries(opts.endpoints ?? {})) {
