@@ -14,3 +14,4 @@ export {
   type JobListQuery,
 } from './outbox.js';
 export { createJobRunner, type JobRunner, type JobRunnerOptions } from './runner.js';
+export { createJobMetrics, type JobMetrics } from './metrics.js';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { logger as rootLogger, type Logger } from '../logger.js';
+import type { Registry } from 'prom-client';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { createJobMetrics } from './metrics.js';
 import { rowToJob } from './outbox.js';
 import { onEnqueued } from './signal.js';
 import { LeaseLostError, PermanentJobError, type Backoff, type Job, type JobContext, type JobDefinition } from './types.js';
@@ -22,6 +24,8 @@ export interface JobRunnerOptions {
   /** Time to let running jobs finish on stop() before they are aborted and released. Default 10 s. */
   readonly stopGraceMs?: number;
   readonly random?: () => number;
+  /** Prometheus registry for job outcome, duration and per-state metrics. */
+  readonly metrics?: Registry;
 }
 
 export interface JobRunner {
@@ -66,6 +70,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const random = options.random ?? Math.random;
   const instance = options.instanceId.slice(0, 80);
   const defs = new Map<string, JobDefinition<unknown>>();
+  const metrics = options.metrics ? createJobMetrics(options.metrics, db) : null;
   const active = new Map<number, { promise: Promise<void>; abort: AbortController; token: string }>();
 
   let started = false;
@@ -207,28 +212,40 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         }),
     };
 
+    const t0 = process.hrtime.bigint();
+    const record = (outcome: 'done' | 'retry' | 'dead' | 'released' | 'lost'): void =>
+      metrics?.finished(job.type, outcome, Number(process.hrtime.bigint() - t0) / 1e9);
     try {
       await def.handler(parsed.data, ctx);
       clearInterval(heartbeat);
-      if (!(await settle(c, { state: 'done' }))) jlog.warn('job finished but its lease had been taken over; the other worker decides');
-      else jlog.debug('job done');
+      if (!(await settle(c, { state: 'done' }))) {
+        record('lost');
+        jlog.warn('job finished but its lease had been taken over; the other worker decides');
+      } else {
+        record('done');
+        jlog.debug('job done');
+      }
     } catch (err) {
       clearInterval(heartbeat);
       if (lost || err instanceof LeaseLostError) {
+        record('lost');
         jlog.warn('lease lost while running; the worker that took the job over decides its outcome');
         return;
       }
       if (abort.signal.aborted && stopping) {
+        record('released');
         await settle(c, { state: 'pending', attempts: db.raw('attempts - 1'), run_at: new Date(), last_error: `released on shutdown: ${errorText(err)}`.slice(0, ERROR_TEXT_MAX) });
         jlog.info('job released on shutdown');
         return;
       }
       const permanent = err instanceof PermanentJobError;
       if (permanent || job.attempts >= job.maxAttempts) {
+        record('dead');
         jlog.error({ err }, permanent ? 'job failed permanently; dead-lettered' : 'job failed its last attempt; dead-lettered');
         await settle(c, { state: 'dead', last_error: errorText(err) });
         return;
       }
+      record('retry');
       const delay = backoffDelay(job.attempts, def.backoff ?? options.defaultBackoff ?? DEFAULT_BACKOFF, random);
       jlog.warn({ err, retryInMs: delay }, 'job failed; will retry');
       await settle(c, { state: 'pending', run_at: new Date(Date.now() + delay), last_error: errorText(err) });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Router } from 'express';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createJobRunner, enqueueJob, type Backoff, type JobRunner } from '../jobs/index.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
@@ -29,6 +30,8 @@ export interface RecordingPipelineOptions {
   readonly chunkBytes?: number;
   readonly fetchIdleMs?: number;
   readonly verifyReadBack?: boolean;
+  /** Prometheus registry for the owned runner's job metrics. */
+  readonly metrics?: Registry;
 }
 
 export interface RecordingPipeline {
@@ -97,6 +100,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       pollMs: options.jobs?.pollMs,
       leaseMs: options.jobs?.leaseMs,
       concurrency: options.jobs?.concurrency,
+      metrics: options.metrics,
     });
   jobs.registerOn(runner);
 

@@ -275,6 +275,31 @@ for (const dialect of DIALECTS) {
       expect([long?.state, long?.attempts, long?.lockedBy]).to.deep.equal(['pending', 0, null]);
     });
 
+    it('exports outcome counts and per-state gauges to Prometheus', async () => {
+      const { Registry } = await import('prom-client');
+      const registry = new Registry();
+      let calls = 0;
+      const r = newRunner({ metrics: registry });
+      r.register(
+        defineJob({
+          type: 'test.metric',
+          schema: z.object({}),
+          handler: async () => {
+            if (++calls === 1) throw new Error('once');
+          },
+        }),
+      );
+      await enqueue(t.db, 'test.metric', {});
+      await r.drain();
+      await new Promise((res) => setTimeout(res, 30));
+      await r.drain();
+      const text = await registry.metrics();
+      expect(text).to.include('ariadne_jobs_finished_total{type="test.metric",outcome="retry"} 1');
+      expect(text).to.include('ariadne_jobs_finished_total{type="test.metric",outcome="done"} 1');
+      expect(text).to.include('ariadne_jobs{state="done"} 1');
+      expect(text).to.include('ariadne_jobs{state="dead"} 0');
+    });
+
     it('purges done jobs older than a cut-off and keeps dead ones', async () => {
       const a = await enqueue(t.db, 'test.p', {});
       const b = await enqueue(t.db, 'test.p', {});
