@@ -695,8 +695,10 @@ export class Engine {
     const ready = ch.pending.filter((x) => x.barrier === b);
     if (!ready.length) return;
     ch.pending = ch.pending.filter((x) => x.barrier !== b);
-    for (const x of ready) if (!ch.destroyed && ch.stasisApp) x.run();
-    else x.fail(notInStasis());
+    for (const x of ready) {
+      if (!ch.destroyed && ch.stasisApp) x.run();
+      else x.fail(notInStasis());
+    }
   }
 
   private failPending(ch: Channel): void {
