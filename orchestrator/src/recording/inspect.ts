@@ -11,6 +11,7 @@ export class SourceError extends Error {
 export interface WavFacts {
   readonly riffBytes: number;
   readonly dataBytes: number;
+  readonly dataOffset: number;
   readonly byteRate: number;
 }
 
@@ -34,7 +35,7 @@ export function parseWavHead(head: Buffer, final: boolean): WavFacts | null {
       byteRate = head.readUInt32LE(o + 8 + 8);
     } else if (id === 'data') {
       if (byteRate <= 0) throw new SourceError('WAV file has no usable fmt chunk before its data');
-      return { riffBytes, dataBytes: size, byteRate };
+      return { riffBytes, dataBytes: size, dataOffset: o + 8, byteRate };
     }
     o += 8 + size + (size % 2);
   }
@@ -54,6 +55,8 @@ export class InspectStream extends Transform {
   private timer: NodeJS.Timeout | null = null;
   bytes = 0;
   wav: WavFacts | null = null;
+  /** The WAV header still had zero sizes (never finalized by Asterisk). */
+  unfinalized = false;
   sha256 = '';
 
   constructor(
@@ -93,7 +96,12 @@ export class InspectStream extends Transform {
         const wav = this.wav ?? parseWavHead(this.head, true);
         if (!wav) throw new SourceError('WAV header is incomplete');
         this.wav = wav;
-        if (this.bytes !== wav.riffBytes) {
+        if (wav.riffBytes === 8 && wav.dataBytes === 0) {
+          // Asterisk writes the sizes when it closes the file; a node that died mid-call leaves them zero. The
+          // audio is still good: keep it, sized by what arrived (a short download cannot be told apart here).
+          this.unfinalized = true;
+          this.wav = { ...wav, riffBytes: this.bytes, dataBytes: Math.max(0, this.bytes - wav.dataOffset) };
+        } else if (this.bytes !== wav.riffBytes) {
           throw new SourceError(`download is ${this.bytes} bytes but the WAV header declares ${wav.riffBytes}: ${this.bytes < wav.riffBytes ? 'truncated' : 'corrupt'}`);
         }
       } else if (this.bytes === 0) {

@@ -197,6 +197,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       } finally {
         ctx.signal.removeEventListener('abort', onAbort);
       }
+      if (inspect.unfinalized) log.warn({ name: rec.name }, 'WAV header was never finalized by Asterisk (node stopped mid-call?); kept as downloaded');
       // The put only resolves once the source ended and passed inspection; check what the store now holds.
       const expected = encryptedSize(inspect.bytes, encrypt.header.keyId, encrypt.header.chunkBytes);
       const info = await deps.primary.head(key);
