@@ -35,7 +35,10 @@ export interface PlaceCallInput {
 
 export interface EndpointInput {
   behaviour?: EndpointBehaviour;
+  /** Delay before the phone answers, is busy or rejects. */
   afterMs?: number;
+  /** The phone hangs up this long after answering (agent talk time); 0 = never by itself. */
+  talkMs?: number;
   context?: string;
   callerName?: string;
   callerNumber?: string;
@@ -122,6 +125,7 @@ export class Control {
       throw badRequest(`behaviour must be one of ${BEHAVIOURS.join(', ')}`);
     }
     if (input.afterMs !== undefined && (typeof input.afterMs !== 'number' || input.afterMs < 0)) throw badRequest('afterMs must be a number >= 0');
+    if (input.talkMs !== undefined && (typeof input.talkMs !== 'number' || input.talkMs < 0)) throw badRequest('talkMs must be a number >= 0');
     return this.engine.setEndpoint(tech, resource, input);
   }
 

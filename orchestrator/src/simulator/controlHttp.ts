@@ -79,6 +79,7 @@ function dispatch(control: Control, method: string, seg: string[], query: URLSea
       const input: EndpointInput = {
         behaviour: str(body.behaviour) as EndpointInput['behaviour'],
         afterMs: body.afterMs === undefined ? undefined : (num(body.afterMs) ?? -1),
+        talkMs: body.talkMs === undefined ? undefined : (num(body.talkMs) ?? -1),
         context: str(body.context),
         callerName: str(body.callerName),
         callerNumber: str(body.callerNumber),

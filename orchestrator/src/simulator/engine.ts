@@ -56,6 +56,8 @@ interface Endpoint extends Timed {
   resource: string;
   behaviour: EndpointBehaviour;
   afterMs: number;
+  /** The phone hangs up this long after answering (0 = never by itself). */
+  talkMs: number;
   context: string;
   callerName: string;
   callerNumber: string;
@@ -504,7 +506,11 @@ export class Engine {
 
   // ---------------------------------------------------------------- endpoints
 
-  setEndpoint(tech: string, resource: string, cfg: { behaviour?: EndpointBehaviour; afterMs?: number; context?: string; callerName?: string; callerNumber?: string }): EndpointJson {
+  setEndpoint(
+    tech: string,
+    resource: string,
+    cfg: { behaviour?: EndpointBehaviour; afterMs?: number; talkMs?: number; context?: string; callerName?: string; callerNumber?: string },
+  ): EndpointJson {
     const key = `${tech}/${resource}`;
     let e = this.endpoints.get(key);
     const before = e ? this.endpointJson(e).state : null;
@@ -514,6 +520,7 @@ export class Engine {
         resource,
         behaviour: 'answer',
         afterMs: 0,
+        talkMs: 0,
         context: 'default',
         callerName: '',
         callerNumber: resource,
@@ -524,6 +531,7 @@ export class Engine {
     }
     if (cfg.behaviour) e.behaviour = cfg.behaviour;
     if (cfg.afterMs !== undefined) e.afterMs = cfg.afterMs;
+    if (cfg.talkMs !== undefined) e.talkMs = cfg.talkMs;
     if (cfg.context) e.context = cfg.context;
     if (cfg.callerName !== undefined) e.callerName = cfg.callerName;
     if (cfg.callerNumber !== undefined) e.callerNumber = cfg.callerNumber;
@@ -975,6 +983,7 @@ export class Engine {
     const e = ch.endpoint!;
     const mode = ch.dialMode;
     ch.dialing = false;
+    if (e.talkMs > 0) this.after(ch, e.talkMs, () => this.remoteHangup(ch.id, 16));
     this.setState(ch, 'Up');
     this.dialEvent(ch, 'ANSWER', mode === 'originate' ? e.resource : '');
     if (mode === 'originate' && ch.dialApp) {

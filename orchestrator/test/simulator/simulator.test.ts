@@ -111,6 +111,16 @@ describe('simulator', function () {
       expect((await simReq(sim, 'POST', '/channels/n2/answer')).status).to.equal(409);
     });
 
+    it('an endpoint with talkMs hangs up by itself after answering (agent side)', async () => {
+      await simReq(sim, 'PUT', '/endpoints/PJSIP/talker', { behaviour: 'answer', afterMs: 5, talkMs: 40 });
+      await ariReq(sim, 'POST', '/channels', { endpoint: 'PJSIP/talker', app: 'ariadne', channelId: 't1' });
+      await ws.waitFor(() => types(ws, 't1').includes('ChannelDestroyed'), 2000, 'agent hangs up');
+      expect(types(ws, 't1').filter((t) => t !== 'ChannelVarset')).to.deep.equal(['Dial:', 'ChannelStateChange', 'Dial:RINGING', 'ChannelStateChange', 'Dial:ANSWER', 'StasisStart', 'ChannelHangupRequest', 'StasisEnd', 'ChannelDestroyed']);
+      // As in trace b when the agent hangs up: the RTP quality varsets, then STASISSTATUS after StasisEnd.
+      expect(ws.events.filter((e) => e.type === 'ChannelVarset').map((e) => e.variable)).to.deep.equal(['STASISSTATUS', 'RTPAUDIOQOS', 'RTPAUDIOQOSJITTER', 'RTPAUDIOQOSLOSS', 'RTPAUDIOQOSRTT', 'RTPAUDIOQOSMES', 'STASISSTATUS']);
+      expect(ws.events.find((e) => e.type === 'ChannelDestroyed')).to.include({ cause: 16, cause_txt: 'Normal Clearing' });
+    });
+
     it('lists channels with their bridge and playback state, and counts in /_sim/stats', async () => {
       const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
