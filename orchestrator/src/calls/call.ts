@@ -161,7 +161,17 @@ export class Call {
     const initial = call.rowForDb({ ...row });
     call.enqueueWrite(async () => {
       await deps.db('calls').insert(initial);
-      await deps.db('call_events').insert({ call_id: row.id, seq: 1, at, from_state: null, event: 'arrive', to_state: initial.state, data: JSON.stringify({ reason }) });
+      await deps
+        .db('call_events')
+        .insert({
+          call_id: row.id,
+          seq: 1,
+          at,
+          from_state: null,
+          event: 'arrive',
+          to_state: initial.state,
+          data: JSON.stringify({ reason }),
+        });
     });
     deps.bus.publish('call.state', { callId: row.id, from: null, to: row.state, queueId: null, agentId: null, at });
     return call;
@@ -178,7 +188,11 @@ export class Call {
    * Applies a named transition. An event the table does not define for the current state is refused and
    * logged as an error (`from -> event -> (undefined)`); returns whether the transition happened.
    */
-  transition(event: CallEvent, reason: string, options: { patch?: CallPatch; data?: Record<string, unknown> } = {}): boolean {
+  transition(
+    event: CallEvent,
+    reason: string,
+    options: { patch?: CallPatch; data?: Record<string, unknown> } = {},
+  ): boolean {
     const from = this.state;
     const to = nextState(from, event);
     if (!to) {
@@ -192,11 +206,23 @@ export class Call {
     Object.assign(this.row, patch, { state: to });
     const data = JSON.stringify({ reason, ...options.data });
     this.enqueueWrite(async () => {
-      await this.deps.db('calls').where({ id: this.id }).update({ ...this.rowForDb(patch), state: to });
-      await this.deps.db('call_events').insert({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
+      await this.deps
+        .db('calls')
+        .where({ id: this.id })
+        .update({ ...this.rowForDb(patch), state: to });
+      await this.deps
+        .db('call_events')
+        .insert({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
     });
     this.log.debug({ from, event, to, reason }, 'call transition');
-    this.deps.bus.publish('call.state', { callId: this.id, from, to, queueId: this.row.queue_id, agentId: this.row.agent_id, at });
+    this.deps.bus.publish('call.state', {
+      callId: this.id,
+      from,
+      to,
+      queueId: this.row.queue_id,
+      agentId: this.row.agent_id,
+      at,
+    });
     return true;
   }
 

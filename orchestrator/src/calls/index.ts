@@ -15,7 +15,15 @@ import { QueueSettingsStore } from './queues.js';
 import { recoverCalls, type RecoveryReport } from './recovery.js';
 import { CallService, type AgentCallHooks, type CallTimings } from './service.js';
 
-export { CallService, CallControlError, DEFAULT_TIMINGS, type CallSnapshot, type TransferTarget, type AgentCallHooks, type CallTimings } from './service.js';
+export {
+  CallService,
+  CallControlError,
+  DEFAULT_TIMINGS,
+  type CallSnapshot,
+  type TransferTarget,
+  type AgentCallHooks,
+  type CallTimings,
+} from './service.js';
 export { TRANSITIONS, CALL_STATES, nextState, type CallState, type CallEvent } from './states.js';
 export type { RecoveryReport } from './recovery.js';
 
@@ -56,7 +64,12 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
   const logger = options.logger ?? rootLogger.child({ module: 'calls' });
   const instanceId = options.config.instanceId ?? 'ariadne';
   const now = options.now ?? (() => new Date());
-  const external = options.externalCrm !== undefined ? options.externalCrm : options.config.crm.url ? createHttpCrm({ url: options.config.crm.url, timeoutMs: options.config.crm.timeoutMs }) : null;
+  const external =
+    options.externalCrm !== undefined
+      ? options.externalCrm
+      : options.config.crm.url
+        ? createHttpCrm({ url: options.config.crm.url, timeoutMs: options.config.crm.timeoutMs })
+        : null;
   const identifier = new CustomerIdentifier({
     db: options.db,
     defaultCountry: options.config.telephony.defaultCountry,

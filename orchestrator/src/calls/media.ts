@@ -56,19 +56,29 @@ export class ChannelIo implements IvrIo {
     return 'failed';
   }
 
-  async collect(options: { max: number; firstTimeoutMs: number; interDigitTimeoutMs: number; terminator?: string; signal?: AbortSignal }): Promise<CollectResult> {
+  async collect(options: {
+    max: number;
+    firstTimeoutMs: number;
+    interDigitTimeoutMs: number;
+    terminator?: string;
+    signal?: AbortSignal;
+  }): Promise<CollectResult> {
     let got = '';
     for (;;) {
       if (this.callSignal.aborted) return 'hangup';
       if (options.signal?.aborted) return { digits: got, ended: 'timeout' };
       const next = this.digits.shift();
       if (next !== undefined) {
-        if (options.terminator !== undefined && next === options.terminator) return { digits: got, ended: 'terminator' };
+        if (options.terminator !== undefined && next === options.terminator)
+          return { digits: got, ended: 'terminator' };
         got += next;
         if (got.length >= options.max) return { digits: got, ended: 'max' };
         continue;
       }
-      const woke = await this.waitForKey(got.length === 0 ? options.firstTimeoutMs : options.interDigitTimeoutMs, options.signal);
+      const woke = await this.waitForKey(
+        got.length === 0 ? options.firstTimeoutMs : options.interDigitTimeoutMs,
+        options.signal,
+      );
       if (!woke && this.digits.length === 0) {
         if (this.callSignal.aborted) return 'hangup';
         return { digits: got, ended: 'timeout' };
@@ -78,7 +88,6 @@ export class ChannelIo implements IvrIo {
 
   private waitForKey(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (value: boolean): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -88,7 +97,7 @@ export class ChannelIo implements IvrIo {
       const wake = (): void => done(true);
       const onAbort = (): void => done(false);
       this.waiter = wake;
-      timer = setTimeout(() => done(false), timeoutMs);
+      const timer = setTimeout(() => done(false), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -113,7 +122,11 @@ export async function playAndWait(
   const playbackId = randomUUID();
   options.onStart?.(playbackId);
   try {
-    const handle = await switchPort.play(target, media, { playbackId, lang: options.lang, timeoutMs: options.timeoutMs });
+    const handle = await switchPort.play(target, media, {
+      playbackId,
+      lang: options.lang,
+      timeoutMs: options.timeoutMs,
+    });
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<PlaybackOutcome>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.timeoutMs + 1000);

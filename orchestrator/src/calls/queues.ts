@@ -32,7 +32,10 @@ export class QueueSettingsStore {
     const row = await this.db('queues').where({ id }).first();
     let value: QueueSettings | null = null;
     if (row) {
-      const skills = await this.db('queue_skills as q').join('skills as s', 's.id', 'q.skill_id').where('q.queue_id', id).select('s.name', 'q.min_level');
+      const skills = await this.db('queue_skills as q')
+        .join('skills as s', 's.id', 'q.skill_id')
+        .where('q.queue_id', id)
+        .select('s.name', 'q.min_level');
       value = {
         id: Number(row.id),
         name: String(row.name),
@@ -44,7 +47,10 @@ export class QueueSettingsStore {
         callbackDigit: row.callback_digit ? String(row.callback_digit) : null,
         recordCalls: Boolean(row.record_calls),
         whisperQueueName: Boolean(row.whisper_queue_name),
-        skills: skills.map((s: { name: string; min_level: number }) => ({ skill: s.name, minLevel: Number(s.min_level) })),
+        skills: skills.map((s: { name: string; min_level: number }) => ({
+          skill: s.name,
+          minLevel: Number(s.min_level),
+        })),
       };
     }
     this.byId.set(id, { value, at: Date.now() });

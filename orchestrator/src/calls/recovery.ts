@@ -76,7 +76,10 @@ export async function recoverCalls(options: {
   onRecordingStored?: (recordingId: string) => void | Promise<void>;
 }): Promise<RecoveryReport> {
   const { db, switchPort, service, deps, instanceId, logger } = options;
-  const rows = (await db('calls').where({ owner: instanceId }).whereNotIn('state', ['ended', 'abandoned']).select()) as Record<string, unknown>[];
+  const rows = (await db('calls')
+    .where({ owner: instanceId })
+    .whereNotIn('state', ['ended', 'abandoned'])
+    .select()) as Record<string, unknown>[];
   if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0 };
   const live = new Set((await switchPort.listChannels()).map((c) => c.channelId));
   let ended = 0;
@@ -101,13 +104,19 @@ export async function recoverCalls(options: {
         data: { previousState: row.state },
       });
       if (row.state === 'connected' && row.agent_id !== null) {
-        await options.agents.callEnded(row.agent_id, row.id, 0).catch((err: unknown) => logger.warn({ err, callId: row.id }, 'cannot release the agent of a recovered call'));
+        await options.agents
+          .callEnded(row.agent_id, row.id, 0)
+          .catch((err: unknown) =>
+            logger.warn({ err, callId: row.id }, 'cannot release the agent of a recovered call'),
+          );
       }
       for (const bridgeId of [row.holding_bridge_id, row.mixing_bridge_id]) {
         if (bridgeId) await switchPort.destroyBridge(bridgeId).catch(() => undefined);
       }
       // Recordings cut short by the restart: the file on the switch is whatever was written; hand it on.
-      const open = (await db('recordings').where({ call_id: row.id, state: 'recording' }).select('id')) as { id: string }[];
+      const open = (await db('recordings').where({ call_id: row.id, state: 'recording' }).select('id')) as {
+        id: string;
+      }[];
       for (const rec of open) {
         await db('recordings').where({ id: rec.id }).update({ state: 'stored', ended_at: now });
         if (options.onRecordingStored) await Promise.resolve(options.onRecordingStored(rec.id)).catch(() => undefined);
@@ -122,10 +131,18 @@ export async function recoverCalls(options: {
       continue;
     }
     if (row.state === 'arriving') call.transition('identify', 'recovered after a restart');
-    if (row.state === 'offering' && row.agent_channel_id) await switchPort.hangup(row.agent_channel_id).catch(() => undefined);
+    if (row.state === 'offering' && row.agent_channel_id)
+      await switchPort.hangup(row.agent_channel_id).catch(() => undefined);
     if (row.queue_id !== null) {
       const settings = await db('queues').where({ id: row.queue_id }).first('name');
-      call.route = { queueId: row.queue_id, queueName: settings?.name ?? String(row.queue_id), priority: row.priority, requiredSkills: parseSkills(row.required_skills), ruleId: 0, ruleName: 'recovered' };
+      call.route = {
+        queueId: row.queue_id,
+        queueName: settings?.name ?? String(row.queue_id),
+        priority: row.priority,
+        requiredSkills: parseSkills(row.required_skills),
+        ruleId: 0,
+        ruleName: 'recovered',
+      };
       if (row.state === 'offering') call.transition('offer_failed', 'offer lost in a restart');
       if (call.state === 'queued' && row.holding_bridge_id) call.inBridge = 'holding';
     }

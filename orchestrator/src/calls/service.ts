@@ -5,8 +5,24 @@ import type { Logger } from '../logger.js';
 import type { CustomerIdentifier } from '../crm/identify.js';
 import type { FlowRepository, PublishedFlow } from '../ivr/flows.js';
 import { runFlow, type IvrEnvironment } from '../ivr/interpreter.js';
-import type { Acd, AgentOffer, CallAttributes, OfferFailure, QueueTimerEvent, RouteDecision, Router } from '../routing/types.js';
-import { isSwitchError, type ChannelEvent, type InboundChannel, type MediaTarget, type OriginateOutcome, type RecordingResult, type SwitchPort } from '../telephony/port.js';
+import type {
+  Acd,
+  AgentOffer,
+  CallAttributes,
+  OfferFailure,
+  QueueTimerEvent,
+  RouteDecision,
+  Router,
+} from '../routing/types.js';
+import {
+  isSwitchError,
+  type ChannelEvent,
+  type InboundChannel,
+  type MediaTarget,
+  type OriginateOutcome,
+  type RecordingResult,
+  type SwitchPort,
+} from '../telephony/port.js';
 import { Call, seconds, type AgentLeg, type CallDeps, type CallPatch, type CallRow, type PartyLeg } from './call.js';
 import { ChannelIo, playAndWait } from './media.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
@@ -142,13 +158,19 @@ export class CallService {
     this.accepting = true;
     this.o.switchPort.onInbound((channel) => {
       if (!this.accepting) return;
-      this.onInbound(channel).catch((err: unknown) => this.o.logger.error({ err, channelId: channel.channelId }, 'inbound call setup failed'));
+      this.onInbound(channel).catch((err: unknown) =>
+        this.o.logger.error({ err, channelId: channel.channelId }, 'inbound call setup failed'),
+      );
     });
     this.o.acd.onOffer((offer) => {
-      this.onOffer(offer).catch((err: unknown) => this.o.logger.error({ err, callId: offer.callId }, 'offer handling failed'));
+      this.onOffer(offer).catch((err: unknown) =>
+        this.o.logger.error({ err, callId: offer.callId }, 'offer handling failed'),
+      );
     });
     this.o.acd.onTimer((event) => {
-      this.onQueueTimer(event).catch((err: unknown) => this.o.logger.error({ err, callId: event.callId }, 'queue timer handling failed'));
+      this.onQueueTimer(event).catch((err: unknown) =>
+        this.o.logger.error({ err, callId: event.callId }, 'queue timer handling failed'),
+      );
     });
   }
 
@@ -219,7 +241,10 @@ export class CallService {
   /** Registers a call and subscribes to its channel (new calls and calls recovered after a restart). */
   private adopt(call: Call): void {
     this.registry.add(call);
-    this.ios.set(call.id, new ChannelIo(this.o.switchPort, call.id, call.channelId, call.signal, this.timings.playbackTimeoutMs));
+    this.ios.set(
+      call.id,
+      new ChannelIo(this.o.switchPort, call.id, call.channelId, call.signal, this.timings.playbackTimeoutMs),
+    );
     this.unwatchCaller.set(
       call.id,
       this.o.switchPort.watchChannel(call.channelId, (event) => this.onCallerEvent(call, event)),
@@ -241,7 +266,11 @@ export class CallService {
 
     let identification = null;
     try {
-      identification = await withTimeout(this.o.identifier.identify(call.row.caller_raw), this.timings.identifyTimeoutMs, 'identify');
+      identification = await withTimeout(
+        this.o.identifier.identify(call.row.caller_raw),
+        this.timings.identifyTimeoutMs,
+        'identify',
+      );
     } catch (err) {
       call.log.warn({ err }, 'identification failed; continuing as unknown caller');
     }
@@ -263,7 +292,12 @@ export class CallService {
     }
     if (call.callerGone) return;
     if (flow) {
-      if (!call.transition('start_ivr', `flow ${flow.name} v${flow.version}`, { patch: { ivr_flow: flow.name, ivr_flow_version: flow.version } })) return;
+      if (
+        !call.transition('start_ivr', `flow ${flow.name} v${flow.version}`, {
+          patch: { ivr_flow: flow.name, ivr_flow_version: flow.version },
+        })
+      )
+        return;
       await this.runIvr(call, flow);
     } else {
       await this.routeAndQueue(call, 'enqueue', 'no IVR flow for this DID');
@@ -274,7 +308,12 @@ export class CallService {
     const io = this.ios.get(call.id);
     if (!io) return;
     const path: string[] = [];
-    const run = await runFlow(flow.document, io, { ...this.o.ivr, logger: call.log, now: this.now }, { vars: call.ivrVars, path, language: call.customer?.language });
+    const run = await runFlow(
+      flow.document,
+      io,
+      { ...this.o.ivr, logger: call.log, now: this.now },
+      { vars: call.ivrVars, path, language: call.customer?.language },
+    );
     if (call.finished || call.state !== 'in_ivr') return;
     call.update({ ivr_path: JSON.stringify(path).slice(0, 60_000), language: run.language });
     const outcome = run.outcome;
@@ -311,11 +350,16 @@ export class CallService {
       }
       case 'hangup': {
         const selfService = outcome.selfService;
-        this.finish(call, selfService ? 'self_service_done' : 'ivr_hangup', selfService ? 'self-service completed' : 'IVR hung up', {
-          disposition: selfService ? 'self_service' : 'ivr_hangup',
-          hangup_side: 'system',
-          hangup_cause: 16,
-        });
+        this.finish(
+          call,
+          selfService ? 'self_service_done' : 'ivr_hangup',
+          selfService ? 'self-service completed' : 'IVR hung up',
+          {
+            disposition: selfService ? 'self_service' : 'ivr_hangup',
+            hangup_side: 'system',
+            hangup_cause: 16,
+          },
+        );
         return;
       }
       case 'error':
@@ -329,7 +373,19 @@ export class CallService {
     const named = flow?.document.defaultQueue ?? this.o.defaultQueueName;
     const settings = named ? await this.o.queues.byName(named).catch(() => null) : null;
     if (settings) {
-      await this.enterQueue(call, { queueId: settings.id, queueName: settings.name, priority: 0, requiredSkills: settings.skills, ruleId: 0, ruleName: 'fallback' }, 'enqueue', `fallback: ${why}`);
+      await this.enterQueue(
+        call,
+        {
+          queueId: settings.id,
+          queueName: settings.name,
+          priority: 0,
+          requiredSkills: settings.skills,
+          ruleId: 0,
+          ruleName: 'fallback',
+        },
+        'enqueue',
+        `fallback: ${why}`,
+      );
       return;
     }
     await this.routeAndQueue(call, 'enqueue', `fallback: ${why}`);
@@ -355,13 +411,32 @@ export class CallService {
       decision = await withTimeout(this.o.router.route(attributes), this.timings.routeTimeoutMs, 'route');
     } catch (err) {
       call.log.error({ err }, 'router failed');
-      const named = this.o.defaultQueueName ? await this.o.queues.byName(this.o.defaultQueueName).catch(() => null) : null;
-      if (named) decision = { queueId: named.id, queueName: named.name, priority: 0, requiredSkills: named.skills, ruleId: 0, ruleName: 'fallback' };
+      const named = this.o.defaultQueueName
+        ? await this.o.queues.byName(this.o.defaultQueueName).catch(() => null)
+        : null;
+      if (named)
+        decision = {
+          queueId: named.id,
+          queueName: named.name,
+          priority: 0,
+          requiredSkills: named.skills,
+          ruleId: 0,
+          ruleName: 'fallback',
+        };
     }
     if (call.callerGone || call.finished) return;
-    call.update({ attributes: JSON.stringify({ ivr: attributes.ivr, recentCategories: attributes.recentCategories, tier: attributes.tier, language: attributes.language }) });
+    call.update({
+      attributes: JSON.stringify({
+        ivr: attributes.ivr,
+        recentCategories: attributes.recentCategories,
+        tier: attributes.tier,
+        language: attributes.language,
+      }),
+    });
     if (!decision) {
-      await this.closeWithMessage(call, 'fail', 'no queue could be found', 'failed', ['sound:ariadne/technical-difficulties']);
+      await this.closeWithMessage(call, 'fail', 'no queue could be found', 'failed', [
+        'sound:ariadne/technical-difficulties',
+      ]);
       return;
     }
     await this.enterQueue(call, decision, event, `${reason}; rule ${decision.ruleName}`);
@@ -378,7 +453,9 @@ export class CallService {
       await this.o.switchPort.createBridge({ type: 'holding', bridgeId, node: call.node, name: `hold-${call.id}` });
       call.update({ holding_bridge_id: bridgeId });
     }
-    await this.o.switchPort.startBridgeMoh(bridgeId, mohClass).catch((err: unknown) => call.log.warn({ err }, 'cannot start music on hold'));
+    await this.o.switchPort
+      .startBridgeMoh(bridgeId, mohClass)
+      .catch((err: unknown) => call.log.warn({ err }, 'cannot start music on hold'));
     return bridgeId;
   }
 
@@ -393,7 +470,12 @@ export class CallService {
     call.inBridge = 'holding';
   }
 
-  private async enterQueue(call: Call, decision: RouteDecision, event: 'enqueue' | 'transfer_queue' | 'transfer_failed' | 'move_queue' | 'overflow', reason: string): Promise<void> {
+  private async enterQueue(
+    call: Call,
+    decision: RouteDecision,
+    event: 'enqueue' | 'transfer_queue' | 'transfer_failed' | 'move_queue' | 'overflow',
+    reason: string,
+  ): Promise<void> {
     const settings = await this.o.queues.get(decision.queueId).catch(() => null);
     try {
       await this.parkCaller(call, settings?.mohClass ?? 'default');
@@ -411,8 +493,21 @@ export class CallService {
       required_skills: JSON.stringify(decision.requiredSkills),
       queued_at: call.row.queued_at ?? now,
     };
-    if (!call.transition(event, reason, { patch, data: { queue: decision.queueName, rule: decision.ruleName, priority: decision.priority } })) return;
-    this.o.acd.enqueue({ callId: call.id, queueId: decision.queueId, priority: decision.priority, requiredSkills: decision.requiredSkills, enqueuedAt: now, node: call.node });
+    if (
+      !call.transition(event, reason, {
+        patch,
+        data: { queue: decision.queueName, rule: decision.ruleName, priority: decision.priority },
+      })
+    )
+      return;
+    this.o.acd.enqueue({
+      callId: call.id,
+      queueId: decision.queueId,
+      priority: decision.priority,
+      requiredSkills: decision.requiredSkills,
+      enqueuedAt: now,
+      node: call.node,
+    });
     this.scheduleAnnouncement(call, settings);
   }
 
@@ -438,14 +533,22 @@ export class CallService {
     if (call.state !== 'queued' || call.activity || !call.row.holding_bridge_id) return;
     const position = this.o.acd.position(call.id);
     if (!position) return;
-    const media: string[] = position.position <= 1 ? ['sound:queue-youarenext'] : ['sound:queue-thereare', `number:${position.position}`, 'sound:queue-callswaiting'];
+    const media: string[] =
+      position.position <= 1
+        ? ['sound:queue-youarenext']
+        : ['sound:queue-thereare', `number:${position.position}`, 'sound:queue-callswaiting'];
     const minutes = Math.ceil(position.estimatedWaitSeconds / 60);
-    if (position.estimatedWaitSeconds > 0) media.push('sound:queue-holdtime', `number:${minutes}`, 'sound:queue-minutes');
+    if (position.estimatedWaitSeconds > 0)
+      media.push('sound:queue-holdtime', `number:${minutes}`, 'sound:queue-minutes');
     const bridgeId = call.row.holding_bridge_id;
     await this.o.switchPort.stopBridgeMoh(bridgeId).catch(() => undefined);
     this.announceCounts.set(call.id, (this.announceCounts.get(call.id) ?? 0) + 1);
-    await playAndWait(this.o.switchPort, { bridgeId }, media, { lang: call.row.language ?? undefined, timeoutMs: this.timings.playbackTimeoutMs });
-    if (call.state === 'queued' && !call.activity) await this.o.switchPort.startBridgeMoh(bridgeId, settings?.mohClass ?? 'default').catch(() => undefined);
+    await playAndWait(this.o.switchPort, { bridgeId }, media, {
+      lang: call.row.language ?? undefined,
+      timeoutMs: this.timings.playbackTimeoutMs,
+    });
+    if (call.state === 'queued' && !call.activity)
+      await this.o.switchPort.startBridgeMoh(bridgeId, settings?.mohClass ?? 'default').catch(() => undefined);
   }
 
   private async onQueueTimer(event: QueueTimerEvent): Promise<void> {
@@ -455,7 +558,9 @@ export class CallService {
       if (event.newQueueId !== undefined && event.newQueueId !== call.row.queue_id) {
         await this.moveQueue(call, event.newQueueId, 'overflow', `overflow step ${event.step}: ${event.description}`);
       } else {
-        call.transition('overflow', `overflow step ${event.step}: ${event.description}`, { data: { step: event.step } });
+        call.transition('overflow', `overflow step ${event.step}: ${event.description}`, {
+          data: { step: event.step },
+        });
       }
       return;
     }
@@ -472,7 +577,8 @@ export class CallService {
         await this.closeWithMessage(call, 'timeout_hangup', why, 'timeout', ['sound:ariadne/all-agents-busy']);
         return;
       case 'queue': {
-        const target = event.type === 'max_wait' && event.target ? await this.o.queues.byName(event.target).catch(() => null) : null;
+        const target =
+          event.type === 'max_wait' && event.target ? await this.o.queues.byName(event.target).catch(() => null) : null;
         if (target) await this.moveQueue(call, target.id, 'move_queue', `${why}: moved to ${target.name}`);
         else await this.voicemail(call, call.row.queue_id, 120, `${why} (unknown target queue)`);
         return;
@@ -480,7 +586,12 @@ export class CallService {
     }
   }
 
-  private async moveQueue(call: Call, queueId: number, event: 'overflow' | 'move_queue', reason: string): Promise<void> {
+  private async moveQueue(
+    call: Call,
+    queueId: number,
+    event: 'overflow' | 'move_queue',
+    reason: string,
+  ): Promise<void> {
     const settings = await this.o.queues.get(queueId).catch(() => null);
     if (!settings) {
       call.log.warn({ queueId }, 'move to an unknown queue ignored');
@@ -513,11 +624,29 @@ export class CallService {
     const now = this.now();
     try {
       await call.flushed();
-      await this.o.db('callbacks').insert({ call_id: call.id, customer_id: call.row.customer_id, phone, queue_id: call.row.queue_id, state: 'pending', requested_at: now, notes: reason });
+      await this.o
+        .db('callbacks')
+        .insert({
+          call_id: call.id,
+          customer_id: call.row.customer_id,
+          phone,
+          queue_id: call.row.queue_id,
+          state: 'pending',
+          requested_at: now,
+          notes: reason,
+        });
     } catch (err) {
       call.log.error({ err }, 'cannot store the callback request; keeping the caller in queue');
       call.activity = null;
-      if (call.route) this.o.acd.enqueue({ callId: call.id, queueId: call.route.queueId, priority: call.row.priority, requiredSkills: call.route.requiredSkills, enqueuedAt: now, node: call.node });
+      if (call.route)
+        this.o.acd.enqueue({
+          callId: call.id,
+          queueId: call.route.queueId,
+          priority: call.row.priority,
+          requiredSkills: call.route.requiredSkills,
+          enqueuedAt: now,
+          node: call.node,
+        });
       return;
     }
     await this.closeWithMessage(call, 'callback_requested', reason, 'callback', ['sound:ariadne/callback-confirmed']);
@@ -538,12 +667,20 @@ export class CallService {
     const startedAt = this.now();
     let result: RecordingResult = { status: 'hangup' };
     if (!call.callerGone) {
-      await playAndWait(this.o.switchPort, { channelId: call.channelId }, ['sound:vm-intro'], { lang: call.row.language ?? undefined, timeoutMs: this.timings.playbackTimeoutMs });
+      await playAndWait(this.o.switchPort, { channelId: call.channelId }, ['sound:vm-intro'], {
+        lang: call.row.language ?? undefined,
+        timeoutMs: this.timings.playbackTimeoutMs,
+      });
     }
     if (!call.callerGone) {
       try {
-        const handle = await this.o.switchPort.record({ channelId: call.channelId }, { name, format: 'wav', maxDurationSeconds: maxSeconds, beep: true, ifExists: 'overwrite' });
-        result = await withTimeout(handle.finished, (maxSeconds + 10) * 1000, 'voicemail recording').catch((): RecordingResult => ({ status: 'timeout' }));
+        const handle = await this.o.switchPort.record(
+          { channelId: call.channelId },
+          { name, format: 'wav', maxDurationSeconds: maxSeconds, beep: true, ifExists: 'overwrite' },
+        );
+        result = await withTimeout(handle.finished, (maxSeconds + 10) * 1000, 'voicemail recording').catch(
+          (): RecordingResult => ({ status: 'timeout' }),
+        );
       } catch (err) {
         call.log.warn({ err }, 'voicemail recording could not start');
         result = { status: 'failed', cause: (err as Error).message };
@@ -605,7 +742,10 @@ export class CallService {
       const holding = call.inBridge === 'holding' ? call.row.holding_bridge_id : null;
       const target: MediaTarget = holding ? { bridgeId: holding } : { channelId: call.channelId };
       if (holding) await this.o.switchPort.stopBridgeMoh(holding).catch(() => undefined);
-      await playAndWait(this.o.switchPort, target, media, { lang: call.row.language ?? undefined, timeoutMs: this.timings.playbackTimeoutMs });
+      await playAndWait(this.o.switchPort, target, media, {
+        lang: call.row.language ?? undefined,
+        timeoutMs: this.timings.playbackTimeoutMs,
+      });
     }
     const now = this.now();
     this.finish(call, event, reason, {
@@ -632,12 +772,25 @@ export class CallService {
       return;
     }
     const channelId = randomUUID();
-    const leg: AgentLeg = { agentId: offer.agentId, agentName: offer.agentName, endpoint: offer.endpoint, channelId, queueId: offer.queueId, answered: false, unwatch: () => undefined };
+    const leg: AgentLeg = {
+      agentId: offer.agentId,
+      agentName: offer.agentName,
+      endpoint: offer.endpoint,
+      channelId,
+      queueId: offer.queueId,
+      answered: false,
+      unwatch: () => undefined,
+    };
     leg.unwatch = this.o.switchPort.watchChannel(channelId, (event) => this.onAgentEvent(call, leg, event));
     call.agent = leg;
     const now = this.now();
     call.transition('offer', `offered to ${offer.agentName}`, {
-      patch: { agent_id: offer.agentId, offered_at: now, agent_channel_id: channelId, offer_count: call.row.offer_count + 1 },
+      patch: {
+        agent_id: offer.agentId,
+        offered_at: now,
+        agent_channel_id: channelId,
+        offer_count: call.row.offer_count + 1,
+      },
       data: { agentId: offer.agentId, endpoint: offer.endpoint, ringTimeoutSeconds: offer.ringTimeoutSeconds },
     });
     this.o.bus.publish('call.offered', {
@@ -664,10 +817,12 @@ export class CallService {
         this.timings.switchTimeoutMs,
         'originate',
       );
-      outcome = await withTimeout(originated.outcome, (offer.ringTimeoutSeconds + 5) * 1000, 'agent ring').catch((): OriginateOutcome => {
-        this.o.switchPort.hangup(channelId).catch(() => undefined);
-        return { result: 'no_answer', cause: 19 };
-      });
+      outcome = await withTimeout(originated.outcome, (offer.ringTimeoutSeconds + 5) * 1000, 'agent ring').catch(
+        (): OriginateOutcome => {
+          this.o.switchPort.hangup(channelId).catch(() => undefined);
+          return { result: 'no_answer', cause: 19 };
+        },
+      );
     } catch (err) {
       // Asterisk answers an originate to an unknown or unregistered endpoint with 500 and sends no event.
       const reason: OfferFailure = isSwitchError(err, 'unreachable') ? 'unreachable' : 'error';
@@ -680,7 +835,14 @@ export class CallService {
       await this.connect(call, leg, settings);
       return;
     }
-    const reason: OfferFailure = outcome.result === 'busy' ? 'busy' : outcome.result === 'failed' ? 'unreachable' : outcome.result === 'cancelled' ? 'error' : 'no_answer';
+    const reason: OfferFailure =
+      outcome.result === 'busy'
+        ? 'busy'
+        : outcome.result === 'failed'
+          ? 'unreachable'
+          : outcome.result === 'cancelled'
+            ? 'error'
+            : 'no_answer';
     await this.offerFailed(call, leg, reason, `cause ${outcome.cause}`);
   }
 
@@ -690,19 +852,31 @@ export class CallService {
     call.agent = null;
     if (call.state === 'offering' && !call.callerGone) {
       // Back to queued first: the ACD may offer the next agent from inside offerFailed.
-      call.transition('offer_failed', `${reason}: ${detail}`, { patch: { agent_id: null, agent_channel_id: null }, data: { agentId: leg.agentId, reason } });
+      call.transition('offer_failed', `${reason}: ${detail}`, {
+        patch: { agent_id: null, agent_channel_id: null },
+        data: { agentId: leg.agentId, reason },
+      });
     }
-    await this.o.acd.offerFailed(call.id, leg.agentId, call.callerGone ? 'caller_gone' : reason).catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+    await this.o.acd
+      .offerFailed(call.id, leg.agentId, call.callerGone ? 'caller_gone' : reason)
+      .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
   }
 
   private async connect(call: Call, leg: AgentLeg, settings: QueueSettings | null): Promise<void> {
     try {
       if (settings?.whisperQueueName) {
-        await playAndWait(this.o.switchPort, { channelId: leg.channelId }, [`sound:ariadne/queue-${settings.name}`], { timeoutMs: Math.min(this.timings.playbackTimeoutMs, 10_000) });
+        await playAndWait(this.o.switchPort, { channelId: leg.channelId }, [`sound:ariadne/queue-${settings.name}`], {
+          timeoutMs: Math.min(this.timings.playbackTimeoutMs, 10_000),
+        });
       }
       if (call.agent !== leg || call.callerGone) return;
       const mixing = randomUUID();
-      await this.o.switchPort.createBridge({ type: 'mixing', bridgeId: mixing, node: call.node, name: `call-${call.id}` });
+      await this.o.switchPort.createBridge({
+        type: 'mixing',
+        bridgeId: mixing,
+        node: call.node,
+        name: `call-${call.id}`,
+      });
       if (call.finished) {
         // The call ended while the bridge was being made: nobody else will delete it.
         this.o.switchPort.destroyBridge(mixing).catch(() => undefined);
@@ -742,7 +916,9 @@ export class CallService {
       },
       data: { agentId: leg.agentId },
     });
-    await this.o.acd.offerAnswered(call.id, leg.agentId).catch((err: unknown) => call.log.error({ err }, 'acd.offerAnswered failed'));
+    await this.o.acd
+      .offerAnswered(call.id, leg.agentId)
+      .catch((err: unknown) => call.log.error({ err }, 'acd.offerAnswered failed'));
     this.o.bus.publish('call.connected', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId });
     if (settings?.recordCalls) await this.startRecording(call, leg);
   }
@@ -787,17 +963,31 @@ export class CallService {
       void task.finally(() => this.recordingTasks.delete(task));
     } catch (err) {
       call.log.error({ err }, 'recording did not start');
-      await this.o.db('recordings').where({ id: recordingId }).update({ state: 'failed', ended_at: this.now() }).catch(() => undefined);
+      await this.o
+        .db('recordings')
+        .where({ id: recordingId })
+        .update({ state: 'failed', ended_at: this.now() })
+        .catch(() => undefined);
     }
   }
 
-  private async recordingFinished(call: Call, recordingId: string, startedAt: Date, result: RecordingResult): Promise<void> {
+  private async recordingFinished(
+    call: Call,
+    recordingId: string,
+    startedAt: Date,
+    result: RecordingResult,
+  ): Promise<void> {
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
-    await this.o.db('recordings')
+    await this.o
+      .db('recordings')
       .where({ id: recordingId })
-      .update({ state: stored ? 'stored' : 'failed', ended_at: endedAt, duration_s: Math.round(duration * 1000) / 1000 });
+      .update({
+        state: stored ? 'stored' : 'failed',
+        ended_at: endedAt,
+        duration_s: Math.round(duration * 1000) / 1000,
+      });
     if (call.recordingName && (call.recordingName === call.id || call.recordingName.startsWith(`${call.id}-`))) {
       call.recordingName = null;
       call.recordingPaused = false;
@@ -823,7 +1013,8 @@ export class CallService {
 
   async pauseRecording(callId: string): Promise<void> {
     const call = this.liveCall(callId);
-    if (call.state !== 'connected' || !call.recordingName) throw new CallControlError('bad_state', 'the call is not being recorded');
+    if (call.state !== 'connected' || !call.recordingName)
+      throw new CallControlError('bad_state', 'the call is not being recorded');
     if (call.recordingPaused) return;
     await this.switchOp(this.o.switchPort.pauseRecording(call.recordingName));
     call.recordingPaused = true;
@@ -832,7 +1023,8 @@ export class CallService {
 
   async resumeRecording(callId: string): Promise<void> {
     const call = this.liveCall(callId);
-    if (call.state !== 'connected' || !call.recordingName) throw new CallControlError('bad_state', 'the call is not being recorded');
+    if (call.state !== 'connected' || !call.recordingName)
+      throw new CallControlError('bad_state', 'the call is not being recorded');
     if (!call.recordingPaused) return;
     await this.switchOp(this.o.switchPort.unpauseRecording(call.recordingName));
     call.recordingPaused = false;
@@ -852,7 +1044,8 @@ export class CallService {
           this.o.queues
             .get(route.queueId)
             .then((settings) => {
-              if (settings?.callbackDigit && settings.callbackDigit === event.digit && call.state === 'queued') return this.takeCallback(call, `caller pressed ${event.digit}`);
+              if (settings?.callbackDigit && settings.callbackDigit === event.digit && call.state === 'queued')
+                return this.takeCallback(call, `caller pressed ${event.digit}`);
               return undefined;
             })
             .catch((err: unknown) => call.log.error({ err }, 'callback handling failed'));
@@ -894,13 +1087,19 @@ export class CallService {
           leg.unwatch();
           // Cancel the agent's ringing and release the reservation.
           this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
-          this.o.acd.offerFailed(call.id, leg.agentId, 'caller_gone').catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+          this.o.acd
+            .offerFailed(call.id, leg.agentId, 'caller_gone')
+            .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
         }
         this.abandon(call, now, cause, causeText, side);
         return;
       case 'in_ivr':
         if (call.ivrVars.self_service !== undefined) {
-          this.finish(call, 'self_service_done', `caller hung up after self-service (${causeText})`, { disposition: 'self_service', hangup_side: side, hangup_cause: cause });
+          this.finish(call, 'self_service_done', `caller hung up after self-service (${causeText})`, {
+            disposition: 'self_service',
+            hangup_side: side,
+            hangup_cause: cause,
+          });
         } else {
           this.abandon(call, now, cause, causeText, side);
         }
@@ -917,12 +1116,25 @@ export class CallService {
     const wait = call.row.queued_at ? seconds(call.row.queued_at, now) : null;
     const from = call.state;
     if (side !== 'caller') {
-      this.finish(call, 'fail', `hung up by ${side}`, { disposition: 'failed', hangup_side: side, hangup_cause: cause, wait_s: wait });
+      this.finish(call, 'fail', `hung up by ${side}`, {
+        disposition: 'failed',
+        hangup_side: side,
+        hangup_cause: cause,
+        wait_s: wait,
+      });
       return;
     }
     call.clearTimers();
     call.transition('caller_hangup', `caller hung up (${causeText})`, {
-      patch: { ended_at: now, disposition: 'abandoned', hangup_side: 'caller', hangup_cause: cause, wait_s: wait, abandoned_in: from, agent_id: call.lastAgentId },
+      patch: {
+        ended_at: now,
+        disposition: 'abandoned',
+        hangup_side: 'caller',
+        hangup_cause: cause,
+        wait_s: wait,
+        abandoned_in: from,
+        agent_id: call.lastAgentId,
+      },
       data: { waitSeconds: wait, cause },
     });
     this.published(call);
@@ -930,7 +1142,19 @@ export class CallService {
   }
 
   /** Ends a call in a terminal transition (not via wrap-up), writes the CDR end and releases everything. */
-  private finish(call: Call, event: 'self_service_done' | 'ivr_hangup' | 'voicemail_done' | 'callback_requested' | 'timeout_hangup' | 'fail' | 'party_hangup', reason: string, patch: CallPatch): void {
+  private finish(
+    call: Call,
+    event:
+      | 'self_service_done'
+      | 'ivr_hangup'
+      | 'voicemail_done'
+      | 'callback_requested'
+      | 'timeout_hangup'
+      | 'fail'
+      | 'party_hangup',
+    reason: string,
+    patch: CallPatch,
+  ): void {
     if (call.finished) return;
     const now = this.now();
     call.clearTimers();
@@ -952,11 +1176,21 @@ export class CallService {
   private published(call: Call): void {
     if (call.endPublished) return;
     call.endPublished = true;
-    this.o.bus.publish('call.ended', { callId: call.id, agentId: call.lastAgentId, queueId: call.row.queue_id, disposition: call.row.disposition ?? 'unknown' });
+    this.o.bus.publish('call.ended', {
+      callId: call.id,
+      agentId: call.lastAgentId,
+      queueId: call.row.queue_id,
+      disposition: call.row.disposition ?? 'unknown',
+    });
   }
 
   /** The conversation is over (caller, agent or transferred-to party hung up). Agent calls go to wrap-up. */
-  private async endConversation(call: Call, side: 'caller' | 'agent' | 'party', cause: number, causeText: string): Promise<void> {
+  private async endConversation(
+    call: Call,
+    side: 'caller' | 'agent' | 'party',
+    cause: number,
+    causeText: string,
+  ): Promise<void> {
     if (call.state !== 'connected' || call.closing) return;
     call.closing = true;
     const now = this.now();
@@ -983,14 +1217,26 @@ export class CallService {
       const settings = await this.o.queues.get(agent.queueId).catch(() => null);
       const wrapUp = settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds;
       call.transition(side === 'caller' ? 'caller_hangup' : 'agent_hangup', `${side} hung up (${causeText})`, {
-        patch: { ended_at: now, talk_s: talk, disposition: call.row.disposition ?? 'answered', hangup_side: hangupSide, hangup_cause: cause },
+        patch: {
+          ended_at: now,
+          talk_s: talk,
+          disposition: call.row.disposition ?? 'answered',
+          hangup_side: hangupSide,
+          hangup_cause: cause,
+        },
       });
       this.published(call);
       this.releaseMedia(call);
-      this.o.agents.callEnded(agent.agentId, call.id, wrapUp).catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
+      this.o.agents
+        .callEnded(agent.agentId, call.id, wrapUp)
+        .catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
       call.setTimer(() => this.finishWrapUp(call, 'wrap-up time over'), wrapUp * 1000);
     } else {
-      this.finish(call, 'party_hangup', `${side} hung up (${causeText})`, { disposition: call.row.disposition ?? 'transferred', hangup_side: hangupSide, hangup_cause: cause });
+      this.finish(call, 'party_hangup', `${side} hung up (${causeText})`, {
+        disposition: call.row.disposition ?? 'transferred',
+        hangup_side: hangupSide,
+        hangup_cause: cause,
+      });
     }
   }
 
@@ -1047,7 +1293,9 @@ export class CallService {
     if (event.type !== 'hangup' || call.agent !== leg || !leg.answered) return;
     if (call.consult?.answered) {
       // The agent hung up while a consulted party is on the line: complete the transfer, as desk phones do.
-      this.completeTransfer(call.id).catch((err: unknown) => call.log.error({ err }, 'transfer on agent hang-up failed'));
+      this.completeTransfer(call.id).catch((err: unknown) =>
+        call.log.error({ err }, 'transfer on agent hang-up failed'),
+      );
       return;
     }
     void this.endConversation(call, 'agent', event.cause, event.causeText);
@@ -1061,7 +1309,8 @@ export class CallService {
 
   private connectedWithAgent(callId: string): Call & { agent: AgentLeg } {
     const call = this.liveCall(callId);
-    if (call.state !== 'connected' || !call.agent?.answered || call.closing) throw new CallControlError('bad_state', `call ${callId} is not connected to an agent (state ${call.state})`);
+    if (call.state !== 'connected' || !call.agent?.answered || call.closing)
+      throw new CallControlError('bad_state', `call ${callId} is not connected to an agent (state ${call.state})`);
     return call as Call & { agent: AgentLeg };
   }
 
@@ -1114,14 +1363,19 @@ export class CallService {
     }
     this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
     const settings = await this.o.queues.get(agent.queueId).catch(() => null);
-    this.o.agents.callEnded(agent.agentId, call.id, settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds).catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
+    this.o.agents
+      .callEnded(agent.agentId, call.id, settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds)
+      .catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
   }
 
   async blindTransfer(callId: string, target: TransferTarget): Promise<void> {
     const call = this.connectedWithAgent(callId);
     if (call.consult) throw new CallControlError('bad_state', 'a consultation is in progress');
     if ('queue' in target) {
-      const settings = typeof target.queue === 'number' ? await this.o.queues.get(target.queue) : await this.o.queues.byName(target.queue);
+      const settings =
+        typeof target.queue === 'number'
+          ? await this.o.queues.get(target.queue)
+          : await this.o.queues.byName(target.queue);
       if (!settings) throw new CallControlError('bad_request', `no queue ${String(target.queue)}`);
       await this.stopRecording(call);
       await this.releaseAgent(call, call.agent);
@@ -1131,7 +1385,14 @@ export class CallService {
         if (call.inBridge === 'mixing') call.inBridge = null;
       }
       call.held = false;
-      const decision: RouteDecision = { queueId: settings.id, queueName: settings.name, priority: call.row.priority, requiredSkills: settings.skills, ruleId: 0, ruleName: 'transfer' };
+      const decision: RouteDecision = {
+        queueId: settings.id,
+        queueName: settings.name,
+        priority: call.row.priority,
+        requiredSkills: settings.skills,
+        ruleId: 0,
+        ruleName: 'transfer',
+      };
       await this.enterQueue(call, decision, 'transfer_queue', `blind transfer to queue ${settings.name}`);
       return;
     }
@@ -1171,7 +1432,12 @@ export class CallService {
     try {
       const mixing = call.row.mixing_bridge_id ?? randomUUID();
       if (!call.row.mixing_bridge_id) {
-        await this.o.switchPort.createBridge({ type: 'mixing', bridgeId: mixing, node: call.node, name: `call-${call.id}` });
+        await this.o.switchPort.createBridge({
+          type: 'mixing',
+          bridgeId: mixing,
+          node: call.node,
+          name: `call-${call.id}`,
+        });
         call.update({ mixing_bridge_id: mixing });
       }
       await this.o.switchPort.addToBridge(mixing, leg.channelId);
@@ -1187,9 +1453,15 @@ export class CallService {
     const now = this.now();
     call.talkStartedAt = now;
     if (from === 'ivr') {
-      call.transition('transfer', `IVR transferred to ${number}`, { patch: { answered_at: now, disposition: 'transferred' }, data: { target: dial } });
+      call.transition('transfer', `IVR transferred to ${number}`, {
+        patch: { answered_at: now, disposition: 'transferred' },
+        data: { target: dial },
+      });
     } else {
-      call.transition('transfer_answered', `${number} answered`, { patch: { disposition: 'transferred' }, data: { target: dial } });
+      call.transition('transfer_answered', `${number} answered`, {
+        patch: { disposition: 'transferred' },
+        data: { target: dial },
+      });
     }
   }
 
@@ -1221,7 +1493,11 @@ export class CallService {
         this.timings.switchTimeoutMs,
         'originate',
       );
-      const outcome = await withTimeout(originated.outcome, (this.timings.transferRingSeconds + 5) * 1000, 'party ring').catch((): OriginateOutcome => ({ result: 'no_answer', cause: 19 }));
+      const outcome = await withTimeout(
+        originated.outcome,
+        (this.timings.transferRingSeconds + 5) * 1000,
+        'party ring',
+      ).catch((): OriginateOutcome => ({ result: 'no_answer', cause: 19 }));
       call.ringingLegs.delete(channelId);
       if (outcome.result === 'answered') {
         leg.answered = true;
@@ -1307,7 +1583,10 @@ export class CallService {
     await this.switchOp(this.rejoinMixing(call));
     call.held = false;
     call.talkStartedAt = this.now();
-    call.transition('consult_complete', `transferred to ${consult.target}`, { patch: { disposition: 'transferred' }, data: { target: consult.target } });
+    call.transition('consult_complete', `transferred to ${consult.target}`, {
+      patch: { disposition: 'transferred' },
+      data: { target: consult.target },
+    });
   }
 
   /** Attended transfer, cancelled: the consulted party is hung up, the caller is back with the agent. */
@@ -1342,10 +1621,12 @@ export class CallService {
   /** The agent's disposition code; allowed while connected, in wrap-up, and after the call ended. */
   async setDisposition(callId: string, disposition: string): Promise<void> {
     const code = disposition.trim();
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(code)) throw new CallControlError('bad_request', 'a disposition is 1-64 letters, digits, _ . or -');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(code))
+      throw new CallControlError('bad_request', 'a disposition is 1-64 letters, digits, _ . or -');
     const call = this.registry.get(callId);
     if (call && !call.finished) {
-      if (call.state === 'wrap_up') call.transition('disposition', `disposition ${code}`, { patch: { agent_disposition: code } });
+      if (call.state === 'wrap_up')
+        call.transition('disposition', `disposition ${code}`, { patch: { agent_disposition: code } });
       else call.update({ agent_disposition: code });
       return;
     }
@@ -1354,7 +1635,15 @@ export class CallService {
     await this.o.db.transaction(async (trx) => {
       const last = await trx('call_events').where({ call_id: callId }).max({ seq: 'seq' }).first();
       await trx('calls').where({ id: callId }).update({ agent_disposition: code });
-      await trx('call_events').insert({ call_id: callId, seq: Number(last?.seq ?? 0) + 1, at: this.now(), from_state: row.state, event: 'disposition', to_state: row.state, data: JSON.stringify({ reason: `disposition ${code}` }) });
+      await trx('call_events').insert({
+        call_id: callId,
+        seq: Number(last?.seq ?? 0) + 1,
+        at: this.now(),
+        from_state: row.state,
+        event: 'disposition',
+        to_state: row.state,
+        data: JSON.stringify({ reason: `disposition ${code}` }),
+      });
     });
   }
 

@@ -3,7 +3,17 @@
  * as `from -> event -> to` with the call id; nothing changes silently. Self-transitions (connected --hold-->
  * connected) exist so that every agent action is a named event in call_events too.
  */
-export const CALL_STATES = ['arriving', 'identifying', 'in_ivr', 'queued', 'offering', 'connected', 'wrap_up', 'ended', 'abandoned'] as const;
+export const CALL_STATES = [
+  'arriving',
+  'identifying',
+  'in_ivr',
+  'queued',
+  'offering',
+  'connected',
+  'wrap_up',
+  'ended',
+  'abandoned',
+] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
 export const TERMINAL_STATES: ReadonlySet<CallState> = new Set(['ended', 'abandoned']);

@@ -9,7 +9,10 @@ import type { ExternalCrm, ExternalLookup } from './types.js';
 const responseSchema = z.object({
   name: z.string().max(128).optional(),
   tier: z.enum(['standard', 'gold', 'diamond']).optional(),
-  language: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Za-z]{2})?$/)
+    .optional(),
   company: z.string().max(128).optional(),
   attributes: z.record(z.string().max(64), z.string().max(512)).optional(),
 });
@@ -41,7 +44,8 @@ export function createHttpCrm(options: HttpCrmOptions): ExternalCrm {
           return { outcome: 'error', error: `HTTP ${res.status}` };
         }
         const parsed = responseSchema.safeParse(await res.json());
-        if (!parsed.success) return { outcome: 'error', error: `bad response: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+        if (!parsed.success)
+          return { outcome: 'error', error: `bad response: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
         return { outcome: 'ok', customer: parsed.data };
       } catch (err) {
         if (signal.aborted) return { outcome: 'timeout' };

@@ -3,7 +3,15 @@ import { toDate } from '../db/time.js';
 import type { Tier } from '../routing/types.js';
 import { LruCache } from './lru.js';
 import { normaliseCallerId } from './phone.js';
-import type { ContactSummary, CustomerCard, ExternalCrm, ExternalCustomer, ExternalLookup, Identification, OrderSummary } from './types.js';
+import type {
+  ContactSummary,
+  CustomerCard,
+  ExternalCrm,
+  ExternalCustomer,
+  ExternalLookup,
+  Identification,
+  OrderSummary,
+} from './types.js';
 
 /** Orders a caller may be calling about; delivered, cancelled and returned ones are history. */
 export const OPEN_ORDER_STATUSES = ['pending', 'paid', 'shipped', 'in_transit', 'exception'] as const;
@@ -43,7 +51,8 @@ export class CustomerIdentifier {
     const caller = normaliseCallerId(rawCallerId, this.options.defaultCountry);
     if (!caller.e164) return { caller, customer: null, source: 'none', externalOutcome: 'skipped' };
     const cached = this.cache.get(caller.e164);
-    if (cached !== undefined) return { caller, customer: cached, source: cached ? 'cache' : 'none', externalOutcome: 'skipped' };
+    if (cached !== undefined)
+      return { caller, customer: cached, source: cached ? 'cache' : 'none', externalOutcome: 'skipped' };
 
     const [local, external] = await Promise.all([this.lookupLocal(caller.e164), this.lookupExternal(caller.e164)]);
     const customer = merge(local, external);
@@ -80,7 +89,12 @@ export class CustomerIdentifier {
       }));
     const recentContacts: ContactSummary[] = rows
       .filter((r) => r.k === 'k')
-      .map((c) => ({ channel: String(c.a), category: String(c.b), outcome: String(c.c), startedAt: toDate(c.g) ?? new Date(0) }))
+      .map((c) => ({
+        channel: String(c.a),
+        category: String(c.b),
+        outcome: String(c.c),
+        startedAt: toDate(c.g) ?? new Date(0),
+      }))
       .sort((x, y) => y.startedAt.getTime() - x.startedAt.getTime());
     const tier = String(customer.b);
     return {
@@ -106,7 +120,10 @@ export class CustomerIdentifier {
       timer = setTimeout(() => resolve({ outcome: 'timeout' }), budget);
     });
     try {
-      return await Promise.race([crm.lookup(e164).catch((err: Error): ExternalLookup => ({ outcome: 'error', error: err.message })), timeout]);
+      return await Promise.race([
+        crm.lookup(e164).catch((err: Error): ExternalLookup => ({ outcome: 'error', error: err.message })),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -118,7 +135,11 @@ export class CustomerIdentifier {
  * round trip), each part keyed by the same indexed phone lookup (customer_phones.e164 → customer_id) and then by
  * primary or compound keys. Exported so tests can EXPLAIN exactly what runs.
  */
-export function localLookupStatement(e164: string, maxOrders: number, maxContacts: number): { sql: string; bindings: string[] } {
+export function localLookupStatement(
+  e164: string,
+  maxOrders: number,
+  maxContacts: number,
+): { sql: string; bindings: string[] } {
   const statuses = OPEN_ORDER_STATUSES.map(() => '?').join(', ');
   const owner = '(SELECT customer_id FROM customer_phones WHERE e164 = ? ORDER BY id LIMIT 1)';
   const sql = `

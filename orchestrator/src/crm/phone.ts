@@ -10,7 +10,21 @@ export interface NormalisedCallerId {
 }
 
 // Ways trunks and phones say "no number": withheld (CLIR), anonymous SIP URIs, Asterisk's own placeholders.
-const WITHHELD = new Set(['', 'anonymous', 'unknown', 'unavailable', 'private', 'restricted', 'withheld', 'blocked', 'no caller id', 'none', 'null', 'asterisk', 's']);
+const WITHHELD = new Set([
+  '',
+  'anonymous',
+  'unknown',
+  'unavailable',
+  'private',
+  'restricted',
+  'withheld',
+  'blocked',
+  'no caller id',
+  'none',
+  'null',
+  'asterisk',
+  's',
+]);
 
 /** Strips SIP/tel URI decoration so "sip:+861381234@host;user=phone" and "tel:+86 138..." become their user part. */
 function userPart(raw: string): string {

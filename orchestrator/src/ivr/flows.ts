@@ -43,9 +43,19 @@ export class FlowRepository {
   ) {}
 
   /** Validates and stores a new version (creating the flow on first save). Does not publish. */
-  async saveVersion(name: string, document: unknown, createdBy: string | null = null, description?: string): Promise<FlowVersionInfo> {
+  async saveVersion(
+    name: string,
+    document: unknown,
+    createdBy: string | null = null,
+    description?: string,
+  ): Promise<FlowVersionInfo> {
     const result = validateFlow(document);
-    if (!result.ok) throw new FlowError('invalid', `flow "${name}" is invalid: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, result.issues);
+    if (!result.ok)
+      throw new FlowError(
+        'invalid',
+        `flow "${name}" is invalid: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        result.issues,
+      );
     return this.db.transaction(async (trx) => {
       let flow = await trx('ivr_flows').where({ name }).forUpdate().first('id', 'published_version');
       if (!flow) {
@@ -55,7 +65,13 @@ export class FlowRepository {
       const last = await trx('ivr_flow_versions').where({ flow_id: flow.id }).max({ v: 'version' }).first();
       const version = Number(last?.v ?? 0) + 1;
       const createdAt = new Date();
-      await trx('ivr_flow_versions').insert({ flow_id: flow.id, version, document: JSON.stringify(result.flow), created_by: createdBy, created_at: createdAt });
+      await trx('ivr_flow_versions').insert({
+        flow_id: flow.id,
+        version,
+        document: JSON.stringify(result.flow),
+        created_by: createdBy,
+        created_at: createdAt,
+      });
       await trx('ivr_flows').where({ id: flow.id }).update({ updated_at: createdAt });
       return { flowId: Number(flow.id), name, version, published: false, createdBy, createdAt };
     });
@@ -73,7 +89,12 @@ export class FlowRepository {
   }
 
   /** Saves and publishes in one step (seeding, simple admin edits). */
-  async saveAndPublish(name: string, document: unknown, createdBy: string | null = null, description?: string): Promise<FlowVersionInfo> {
+  async saveAndPublish(
+    name: string,
+    document: unknown,
+    createdBy: string | null = null,
+    description?: string,
+  ): Promise<FlowVersionInfo> {
     const saved = await this.saveVersion(name, document, createdBy, description);
     await this.publish(name, saved.version);
     return { ...saved, published: true };
@@ -84,7 +105,11 @@ export class FlowRepository {
     const flow = await this.db('ivr_flows').where({ name }).first('id', 'published_version');
     if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
     const current = flow.published_version == null ? Number.MAX_SAFE_INTEGER : Number(flow.published_version);
-    const prev = await this.db('ivr_flow_versions').where({ flow_id: flow.id }).where('version', '<', current).max({ v: 'version' }).first();
+    const prev = await this.db('ivr_flow_versions')
+      .where({ flow_id: flow.id })
+      .where('version', '<', current)
+      .max({ v: 'version' })
+      .first();
     if (prev?.v == null) throw new FlowError('no_previous_version', `flow "${name}" has no version before ${current}`);
     await this.publish(name, Number(prev.v));
     return Number(prev.v);
@@ -93,7 +118,10 @@ export class FlowRepository {
   async versions(name: string): Promise<FlowVersionInfo[]> {
     const flow = await this.db('ivr_flows').where({ name }).first('id', 'published_version');
     if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
-    const rows = await this.db('ivr_flow_versions').where({ flow_id: flow.id }).orderBy('version', 'desc').select('version', 'created_by', 'created_at');
+    const rows = await this.db('ivr_flow_versions')
+      .where({ flow_id: flow.id })
+      .orderBy('version', 'desc')
+      .select('version', 'created_by', 'created_at');
     return rows.map((r: Record<string, unknown>) => ({
       flowId: Number(flow.id),
       name,
@@ -142,7 +170,10 @@ export class FlowRepository {
     const flow = await this.db('ivr_flows').where({ name: flowName }).first('id');
     if (!flow) throw new FlowError('not_found', `no flow named "${flowName}"`);
     const existing = await this.db('dids').where({ number }).first('id');
-    if (existing) await this.db('dids').where({ id: existing.id }).update({ ivr_flow_id: flow.id, description: description ?? null });
+    if (existing)
+      await this.db('dids')
+        .where({ id: existing.id })
+        .update({ ivr_flow_id: flow.id, description: description ?? null });
     else await this.db('dids').insert({ number, ivr_flow_id: flow.id, description: description ?? null });
     this.didCache.delete(number);
   }

@@ -14,10 +14,10 @@ export interface BusinessHours {
 
 export type HoursState = 'open' | 'closed' | 'holiday';
 
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+type Day = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
 
 /** Local calendar day, weekday and minute of the day of `at` in `timezone`. */
-export function localTime(at: Date, timezone: string): { day: string; weekday: (typeof DAYS)[number]; minutes: number } {
+export function localTime(at: Date, timezone: string): { day: string; weekday: Day; minutes: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: timezone,
     year: 'numeric',
@@ -29,8 +29,12 @@ export function localTime(at: Date, timezone: string): { day: string; weekday: (
     hourCycle: 'h23',
   }).formatToParts(at);
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  const weekday = get('weekday').slice(0, 3).toLowerCase() as (typeof DAYS)[number];
-  return { day: `${get('year')}-${get('month')}-${get('day')}`, weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  const weekday = get('weekday').slice(0, 3).toLowerCase() as Day;
+  return {
+    day: `${get('year')}-${get('month')}-${get('day')}`,
+    weekday,
+    minutes: Number(get('hour')) * 60 + Number(get('minute')),
+  };
 }
 
 function toMinutes(hhmm: string): number {

@@ -13,7 +13,10 @@ export interface IvrIo {
   readonly callId: string;
   readonly channelId: string;
   /** Plays the items in order. With bargeIn a key press stops the prompt (the key stays buffered for collect). */
-  play(prompt: readonly string[], options: { readonly bargeIn: boolean; readonly language: string }): Promise<PlayResult>;
+  play(
+    prompt: readonly string[],
+    options: { readonly bargeIn: boolean; readonly language: string },
+  ): Promise<PlayResult>;
   /** Takes buffered keys first, then waits: firstTimeoutMs for the first key, interDigitTimeoutMs between keys. */
   collect(options: {
     readonly max: number;
@@ -35,7 +38,12 @@ export interface IvrEnvironment {
 }
 
 export type IvrOutcome =
-  | { readonly type: 'queue'; readonly queue?: string; readonly priority?: number; readonly skills?: readonly SkillRequirement[] }
+  | {
+      readonly type: 'queue';
+      readonly queue?: string;
+      readonly priority?: number;
+      readonly skills?: readonly SkillRequirement[];
+    }
   | { readonly type: 'transfer'; readonly number: string }
   | { readonly type: 'voicemail'; readonly queue?: string; readonly maxSeconds: number }
   | { readonly type: 'hangup'; readonly selfService: boolean }
@@ -85,13 +93,21 @@ export async function runFlow(
   };
 
   /** One key, or a recognised intent when the menu has intents (speech and DTMF race; the first wins). */
-  const waitChoice = async (timeoutMs: number, intents: readonly string[]): Promise<{ key?: string; intent?: string }> => {
+  const waitChoice = async (
+    timeoutMs: number,
+    intents: readonly string[],
+  ): Promise<{ key?: string; intent?: string }> => {
     if (intents.length === 0) {
       const r = await collect({ max: 1, firstTimeoutMs: timeoutMs, interDigitTimeoutMs: timeoutMs });
       return r.digits ? { key: r.digits } : {};
     }
     const abort = new AbortController();
-    const keyPromise = collect({ max: 1, firstTimeoutMs: timeoutMs, interDigitTimeoutMs: timeoutMs, signal: abort.signal }).then((r) => ({ key: r.digits || undefined }));
+    const keyPromise = collect({
+      max: 1,
+      firstTimeoutMs: timeoutMs,
+      interDigitTimeoutMs: timeoutMs,
+      signal: abort.signal,
+    }).then((r) => ({ key: r.digits || undefined }));
     const speechPromise = env.recogniser
       .recognise({ callId: io.callId, channelId: io.channelId, language, intents, timeoutMs, signal: abort.signal })
       .catch(() => null)
@@ -133,7 +149,10 @@ export async function runFlow(
             } else if (attempt >= node.retries) {
               next = node.onFailure;
             } else {
-              await play(choice.key === undefined ? (node.noInputPrompt ?? node.invalidPrompt) : node.invalidPrompt, true);
+              await play(
+                choice.key === undefined ? (node.noInputPrompt ?? node.invalidPrompt) : node.invalidPrompt,
+                true,
+              );
             }
           }
           current = next;
@@ -144,7 +163,12 @@ export async function runFlow(
           let next: string | undefined;
           for (let attempt = 0; next === undefined; attempt++) {
             await play(node.prompt, true);
-            const r = await collect({ max: node.maxDigits, firstTimeoutMs: node.timeoutMs, interDigitTimeoutMs: node.interDigitTimeoutMs, terminator: node.terminator });
+            const r = await collect({
+              max: node.maxDigits,
+              firstTimeoutMs: node.timeoutMs,
+              interDigitTimeoutMs: node.interDigitTimeoutMs,
+              terminator: node.terminator,
+            });
             if (r.digits.length >= node.minDigits && (!pattern || pattern.test(r.digits))) {
               vars[node.variable] = r.digits;
               next = node.next;
@@ -163,7 +187,11 @@ export async function runFlow(
           if (found) {
             vars.order_status = found.status;
             vars.self_service = 'order_status';
-            if (node.readBack) await play(['sound:ariadne/order-number', `digits:${found.orderNo}`, `sound:ariadne/order-status-${found.status}`], false);
+            if (node.readBack)
+              await play(
+                ['sound:ariadne/order-number', `digits:${found.orderNo}`, `sound:ariadne/order-status-${found.status}`],
+                false,
+              );
             current = node.found;
           } else {
             current = node.notFound;
@@ -192,12 +220,22 @@ export async function runFlow(
         }
         case 'queue':
           await play(node.prompt, false);
-          return { outcome: { type: 'queue', queue: node.queue, priority: node.priority, skills: node.skills }, vars, language, path };
+          return {
+            outcome: { type: 'queue', queue: node.queue, priority: node.priority, skills: node.skills },
+            vars,
+            language,
+            path,
+          };
         case 'transfer':
           await play(node.prompt, false);
           return { outcome: { type: 'transfer', number: node.number }, vars, language, path };
         case 'voicemail':
-          return { outcome: { type: 'voicemail', queue: node.queue, maxSeconds: node.maxSeconds }, vars, language, path };
+          return {
+            outcome: { type: 'voicemail', queue: node.queue, maxSeconds: node.maxSeconds },
+            vars,
+            language,
+            path,
+          };
         case 'hangup':
           await play(node.prompt, false);
           return { outcome: { type: 'hangup', selfService: vars.self_service !== undefined }, vars, language, path };

@@ -9,7 +9,9 @@ import { z } from 'zod';
 const nodeId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a node id: a letter, then letters, digits, _ or -');
 const variable = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a variable: lower-case letters, digits and _');
 /** One playable item, as the switch understands it. */
-const media = z.string().regex(/^(sound|digits|number|recording|tone|characters):[^\s]{1,200}$/, 'media such as sound:welcome or digits:123');
+const media = z
+  .string()
+  .regex(/^(sound|digits|number|recording|tone|characters):[^\s]{1,200}$/, 'media such as sound:welcome or digits:123');
 const prompt = z.array(media).min(1, 'at least one media item');
 const dtmfKey = z.string().regex(/^[0-9*#]$/, 'a single DTMF key 0-9, * or #');
 const timeoutMs = z.number().int().min(500).max(60_000);
@@ -116,7 +118,11 @@ const queueNode = z
   .strict();
 
 const transferNode = z
-  .object({ type: z.literal('transfer'), number: z.string().regex(/^(\+?[0-9]{2,20}|[A-Za-z]+\/[^\s]{1,80})$/, 'a phone number or a dial string'), prompt: prompt.optional() })
+  .object({
+    type: z.literal('transfer'),
+    number: z.string().regex(/^(\+?[0-9]{2,20}|[A-Za-z]+\/[^\s]{1,80})$/, 'a phone number or a dial string'),
+    prompt: prompt.optional(),
+  })
   .strict();
 
 const voicemailNode = z
@@ -149,7 +155,10 @@ export const flowSchema = z
     /** Format version of the document itself. */
     format: z.literal(1).default(1),
     start: nodeId,
-    language: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/).default('en'),
+    language: z
+      .string()
+      .regex(/^[a-z]{2}(-[A-Za-z]{2})?$/)
+      .default('en'),
     /** Queue name used when the flow breaks at run time (else the router's default rule). */
     defaultQueue: z.string().min(1).max(64).optional(),
     nodes: z.record(nodeId, flowNodeSchema).refine((n) => Object.keys(n).length > 0, 'at least one node'),
@@ -168,7 +177,8 @@ export interface FlowIssue {
   readonly message: string;
 }
 
-export type FlowValidation = { readonly ok: true; readonly flow: FlowDocument } | { readonly ok: false; readonly issues: readonly FlowIssue[] };
+export type FlowValidation =
+  { readonly ok: true; readonly flow: FlowDocument } | { readonly ok: false; readonly issues: readonly FlowIssue[] };
 
 /** The nodes a node can continue to, with the field naming each edge. */
 export function edgesOf(node: FlowNode): Array<{ field: string; target: string }> {
@@ -210,10 +220,12 @@ const INPUT_TYPES: ReadonlySet<FlowNodeType> = new Set(['menu', 'collect', 'lang
 export function checkGraph(flow: FlowDocument): FlowIssue[] {
   const issues: FlowIssue[] = [];
   const nodes = flow.nodes;
-  if (!Object.hasOwn(nodes, flow.start)) issues.push({ path: 'start', message: `start node "${flow.start}" does not exist` });
+  if (!Object.hasOwn(nodes, flow.start))
+    issues.push({ path: 'start', message: `start node "${flow.start}" does not exist` });
   for (const [id, node] of Object.entries(nodes)) {
     for (const { field, target } of edgesOf(node)) {
-      if (!Object.hasOwn(nodes, target)) issues.push({ path: `nodes.${id}.${field}`, message: `target node "${target}" does not exist` });
+      if (!Object.hasOwn(nodes, target))
+        issues.push({ path: `nodes.${id}.${field}`, message: `target node "${target}" does not exist` });
     }
   }
   if (issues.length > 0) return issues;
@@ -230,7 +242,8 @@ export function checkGraph(flow: FlowDocument): FlowIssue[] {
     }
   }
   for (const id of Object.keys(nodes)) {
-    if (!reached.has(id)) issues.push({ path: `nodes.${id}`, message: `node "${id}" is unreachable from start "${flow.start}"` });
+    if (!reached.has(id))
+      issues.push({ path: `nodes.${id}`, message: `node "${id}" is unreachable from start "${flow.start}"` });
   }
 
   // A cycle made only of nodes that never wait for input would spin forever: find one by DFS colouring.
@@ -267,7 +280,10 @@ export function validateFlow(doc: unknown): FlowValidation {
   if (!parsed.success) {
     return {
       ok: false,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(document)', message: i.message })),
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(document)',
+        message: i.message,
+      })),
     };
   }
   const issues = checkGraph(parsed.data);

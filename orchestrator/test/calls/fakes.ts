@@ -65,7 +65,10 @@ export class FakeSwitch implements SwitchPort {
   readonly bridges = new Map<string, { type: string; channels: Set<string>; moh: boolean }>();
   readonly playbacks = new Map<string, FakePlayback>();
   readonly played: Array<{ target: MediaTarget; media: readonly string[] }> = [];
-  readonly recordings = new Map<string, { target: MediaTarget; paused: boolean; finish: (r: RecordingResult) => void; startedAt: number }>();
+  readonly recordings = new Map<
+    string,
+    { target: MediaTarget; paused: boolean; finish: (r: RecordingResult) => void; startedAt: number }
+  >();
   readonly originates: OriginateOptions[] = [];
   readonly endpoints = new Map<string, EndpointBehaviour>();
   readonly destroyedBridges: string[] = [];
@@ -79,7 +82,17 @@ export class FakeSwitch implements SwitchPort {
   placeCall(from: string, did: string): string {
     const id = `in-${++this.seq}`;
     this.channels.set(id, { id, state: 'Ring', bridge: null, caller: from, gone: false });
-    this.inboundHandler?.({ channelId: id, node: 'fake', args: [did, 'trunk1'], callerNumber: from, callerName: '', dialedExten: did, channelName: `PJSIP/trunk-${id}`, state: 'Ring', createdAt: new Date() });
+    this.inboundHandler?.({
+      channelId: id,
+      node: 'fake',
+      args: [did, 'trunk1'],
+      callerNumber: from,
+      callerName: '',
+      dialedExten: did,
+      channelName: `PJSIP/trunk-${id}`,
+      state: 'Ring',
+      createdAt: new Date(),
+    });
     return id;
   }
   dtmf(channelId: string, digits: string): void {
@@ -128,11 +141,13 @@ export class FakeSwitch implements SwitchPort {
     if (!ch || ch.gone) return;
     ch.gone = true;
     if (ch.bridge) this.bridges.get(ch.bridge)?.channels.delete(channelId);
-    for (const p of [...this.playbacks.values()]) if ('channelId' in p.target && p.target.channelId === channelId) p.finish('hangup');
-    for (const [name, r] of this.recordings) if ('channelId' in r.target && r.target.channelId === channelId) {
-      this.recordings.delete(name);
-      r.finish({ status: 'hangup', durationSeconds: (Date.now() - r.startedAt) / 1000 });
-    }
+    for (const p of [...this.playbacks.values()])
+      if ('channelId' in p.target && p.target.channelId === channelId) p.finish('hangup');
+    for (const [name, r] of this.recordings)
+      if ('channelId' in r.target && r.target.channelId === channelId) {
+        this.recordings.delete(name);
+        r.finish({ status: 'hangup', durationSeconds: (Date.now() - r.startedAt) / 1000 });
+      }
     ch.endOriginate?.({ result: 'cancelled', cause });
     this.channels.delete(channelId);
     this.emit(channelId, { type: 'hangup', cause, causeText: cause === 19 ? 'No answer' : 'Normal Clearing' });
@@ -209,7 +224,11 @@ export class FakeSwitch implements SwitchPort {
   }
 
   // --- media ---------------------------------------------------------------------------------------------------
-  async play(target: MediaTarget, media: string | readonly string[], options: PlayOptions = {}): Promise<PlaybackHandle> {
+  async play(
+    target: MediaTarget,
+    media: string | readonly string[],
+    options: PlayOptions = {},
+  ): Promise<PlaybackHandle> {
     if ('channelId' in target) this.need(target.channelId);
     else if (!this.bridges.has(target.bridgeId)) throw new SwitchError('not_found', 'Bridge not found', 404);
     const list = typeof media === 'string' ? [media] : media;
@@ -250,10 +269,11 @@ export class FakeSwitch implements SwitchPort {
       if (ch) ch.bridge = null;
       this.emit(c, { type: 'left_bridge', bridgeId });
     }
-    for (const [name, r] of this.recordings) if ('bridgeId' in r.target && r.target.bridgeId === bridgeId) {
-      this.recordings.delete(name);
-      r.finish({ status: 'done', durationSeconds: (Date.now() - r.startedAt) / 1000 });
-    }
+    for (const [name, r] of this.recordings)
+      if ('bridgeId' in r.target && r.target.bridgeId === bridgeId) {
+        this.recordings.delete(name);
+        r.finish({ status: 'done', durationSeconds: (Date.now() - r.startedAt) / 1000 });
+      }
     this.bridges.delete(bridgeId);
     this.destroyedBridges.push(bridgeId);
   }
@@ -289,7 +309,8 @@ export class FakeSwitch implements SwitchPort {
 
   // --- recording -----------------------------------------------------------------------------------------------
   async record(target: MediaTarget, options: RecordOptions): Promise<RecordingHandle> {
-    if (this.recordings.has(options.name) && options.ifExists === 'fail') throw new SwitchError('conflict', 'Recording exists', 409);
+    if (this.recordings.has(options.name) && options.ifExists === 'fail')
+      throw new SwitchError('conflict', 'Recording exists', 409);
     let finish!: (r: RecordingResult) => void;
     const finished = new Promise<RecordingResult>((resolve) => {
       finish = resolve;
@@ -330,10 +351,21 @@ export class FakeSwitch implements SwitchPort {
 
   // --- reconciliation ------------------------------------------------------------------------------------------
   async listChannels(): Promise<readonly LiveChannel[]> {
-    return [...this.channels.values()].map((c) => ({ channelId: c.id, node: 'fake', name: c.id, state: c.state, callerNumber: c.caller }));
+    return [...this.channels.values()].map((c) => ({
+      channelId: c.id,
+      node: 'fake',
+      name: c.id,
+      state: c.state,
+      callerNumber: c.caller,
+    }));
   }
   async listBridges(): Promise<readonly LiveBridge[]> {
-    return [...this.bridges.entries()].map(([id, b]) => ({ bridgeId: id, node: 'fake', type: b.type, channelIds: [...b.channels] }));
+    return [...this.bridges.entries()].map(([id, b]) => ({
+      bridgeId: id,
+      node: 'fake',
+      type: b.type,
+      channelIds: [...b.channels],
+    }));
   }
   async reload(): Promise<void> {}
   async endpointContacts(): Promise<readonly EndpointContact[]> {
@@ -421,7 +453,14 @@ export class SimpleAcd implements Acd {
       agent.state = 'reserved';
       this.remove(call.callId);
       this.offered.set(call.callId, call);
-      const offer: AgentOffer = { callId: call.callId, queueId: call.queueId, agentId: agent.id, agentName: agent.name, endpoint: agent.endpoint, ringTimeoutSeconds: this.ringTimeoutSeconds };
+      const offer: AgentOffer = {
+        callId: call.callId,
+        queueId: call.queueId,
+        agentId: agent.id,
+        agentName: agent.name,
+        endpoint: agent.endpoint,
+        ringTimeoutSeconds: this.ringTimeoutSeconds,
+      };
       setImmediate(() => this.offerHandler?.(offer));
     }
   }
@@ -443,7 +482,11 @@ export class AgentHooks {
   }
 }
 
-export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 4000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 4000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await fn();

@@ -49,14 +49,39 @@ async function setup(options: { now?: () => Date; wrapUp?: number; announce?: nu
   await t.db('orders').insert({ customer_id: gold, order_no: '20000001', status: 'in_transit', carrier: 'SF Express' });
   const [std] = await t.db('customers').insert({ name: 'Emily', tier: 'standard', language: 'en' });
   await t.db('customer_phones').insert({ customer_id: std, e164: STANDARD });
-  await t.db('business_hours').insert({ name: 'main', timezone: 'Asia/Shanghai', weekly: JSON.stringify({ mon: [['09:00', '18:00']] }) });
+  await t
+    .db('business_hours')
+    .insert({ name: 'main', timezone: 'Asia/Shanghai', weekly: JSON.stringify({ mon: [['09:00', '18:00']] }) });
 
   const sw = new FakeSwitch(5);
   const acd = new SimpleAcd();
   const router = new TableRouter((a): RouteDecision => {
-    if (a.tier === 'gold') return { queueId: queues.general as number, queueName: 'general', priority: 50, requiredSkills: [], ruleId: 2, ruleName: 'gold' };
-    if (a.ivr.menu === '2') return { queueId: queues.billing as number, queueName: 'billing', priority: 0, requiredSkills: [], ruleId: 3, ruleName: 'billing' };
-    return { queueId: queues.general as number, queueName: 'general', priority: 0, requiredSkills: [], ruleId: 9, ruleName: 'default' };
+    if (a.tier === 'gold')
+      return {
+        queueId: queues.general as number,
+        queueName: 'general',
+        priority: 50,
+        requiredSkills: [],
+        ruleId: 2,
+        ruleName: 'gold',
+      };
+    if (a.ivr.menu === '2')
+      return {
+        queueId: queues.billing as number,
+        queueName: 'billing',
+        priority: 0,
+        requiredSkills: [],
+        ruleId: 3,
+        ruleName: 'billing',
+      };
+    return {
+      queueId: queues.general as number,
+      queueName: 'general',
+      priority: 0,
+      requiredSkills: [],
+      ruleId: 9,
+      ruleName: 'default',
+    };
   });
   const agents = new AgentHooks();
   const bus = new EventBus();
@@ -91,7 +116,12 @@ async function callRow(ctx: Ctx, callId: string): Promise<Record<string, unknown
 
 async function eventsOf(ctx: Ctx, callId: string): Promise<string[]> {
   await ctx.cc.calls.flushed(callId);
-  const rows = (await ctx.t.db('call_events').where({ call_id: callId }).orderBy('seq')) as Array<{ from_state: string | null; event: string; to_state: string; seq: number }>;
+  const rows = (await ctx.t.db('call_events').where({ call_id: callId }).orderBy('seq')) as Array<{
+    from_state: string | null;
+    event: string;
+    to_state: string;
+    seq: number;
+  }>;
   rows.forEach((r, i) => expect(r.seq).to.equal(i + 1));
   return rows.map((r) => `${r.from_state ?? '-'}>${r.event}>${r.to_state}`);
 }
@@ -143,9 +173,23 @@ describe('calls/service (fakes)', function () {
     await waitFor(() => stateOf(ctx, callId) === 'wrap_up', 'wrap-up');
     expect(ctx.agents.ended).to.deep.equal([{ agentId: 1, callId, wrapUpSeconds: 1 }]);
     const row = await finalRow(ctx, callId, 'ended');
-    expect(row).to.deep.include({ caller_raw: '19900000001', caller_e164: GOLD, did: '4000', trunk: 'trunk1', tier: 'gold', priority: 50, agent_id: 1, disposition: 'answered', hangup_side: 'caller', hangup_cause: 16, queue_id: ctx.queues.general, owner: 'test-1' });
+    expect(row).to.deep.include({
+      caller_raw: '19900000001',
+      caller_e164: GOLD,
+      did: '4000',
+      trunk: 'trunk1',
+      tier: 'gold',
+      priority: 50,
+      agent_id: 1,
+      disposition: 'answered',
+      hangup_side: 'caller',
+      hangup_cause: 16,
+      queue_id: ctx.queues.general,
+      owner: 'test-1',
+    });
     expect(row.customer_id).to.be.a('number');
-    for (const col of ['arrived_at', 'queued_at', 'offered_at', 'answered_at', 'ended_at']) expect(row[col], col).to.not.equal(null);
+    for (const col of ['arrived_at', 'queued_at', 'offered_at', 'answered_at', 'ended_at'])
+      expect(row[col], col).to.not.equal(null);
     expect(Number(row.talk_s)).to.be.greaterThan(0);
     expect(Number(row.wait_s)).to.be.at.least(0);
     expect(await eventsOf(ctx, callId)).to.deep.equal([
@@ -157,8 +201,15 @@ describe('calls/service (fakes)', function () {
       'connected>caller_hangup>wrap_up',
       'wrap_up>wrap_up_done>ended',
     ]);
-    const rec = await waitFor(async () => (await ctx.t.db('recordings').where({ call_id: callId }).first()) as Record<string, unknown> | undefined, 'recording row');
-    await waitFor(async () => (await ctx.t.db('recordings').where({ id: rec.id }).first())?.state === 'stored', 'stored');
+    const rec = await waitFor(
+      async () =>
+        (await ctx.t.db('recordings').where({ call_id: callId }).first()) as Record<string, unknown> | undefined,
+      'recording row',
+    );
+    await waitFor(
+      async () => (await ctx.t.db('recordings').where({ id: rec.id }).first())?.state === 'stored',
+      'stored',
+    );
     expect(row.recording_id).to.equal(rec.id);
     expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
     expect(ctx.stored).to.deep.equal([rec.id]);
@@ -201,7 +252,14 @@ describe('calls/service (fakes)', function () {
     await new Promise((r) => setTimeout(r, 50));
     ctx.sw.farHangup(ch);
     const row = await finalRow(ctx, callId, 'abandoned');
-    expect(row).to.deep.include({ disposition: 'abandoned', abandoned_in: 'queued', hangup_side: 'caller', caller_e164: null, customer_id: null, caller_raw: 'anonymous' });
+    expect(row).to.deep.include({
+      disposition: 'abandoned',
+      abandoned_in: 'queued',
+      hangup_side: 'caller',
+      caller_e164: null,
+      customer_id: null,
+      caller_raw: 'anonymous',
+    });
     expect(Number(row.wait_s)).to.be.at.least(0.04);
     expect(ctx.acd.waiting).to.have.length(0);
     expect(ctx.sw.destroyedBridges).to.include(holding);
@@ -247,7 +305,12 @@ describe('calls/service (fakes)', function () {
     const callId = await callIdOf(ctx, ch);
     await waitFor(() => (ctx.cc.calls.get(callId)?.announcements ?? 0) >= 2, 'two announcements');
     const played = ctx.sw.played.filter((p) => 'bridgeId' in p.target);
-    expect(played[0]?.media).to.deep.equal(['sound:queue-youarenext', 'sound:queue-holdtime', 'number:2', 'sound:queue-minutes']);
+    expect(played[0]?.media).to.deep.equal([
+      'sound:queue-youarenext',
+      'sound:queue-holdtime',
+      'number:2',
+      'sound:queue-minutes',
+    ]);
     ctx.sw.farHangup(ch);
     await finalRow(ctx, callId, 'abandoned');
   });
@@ -257,7 +320,16 @@ describe('calls/service (fakes)', function () {
     await ctx.cc.flows.saveAndPublish('svc', {
       start: 'c',
       nodes: {
-        c: { type: 'collect', prompt: ['sound:enter'], variable: 'order_no', minDigits: 8, maxDigits: 8, timeoutMs: 2000, next: 'l', onFailure: 'q' },
+        c: {
+          type: 'collect',
+          prompt: ['sound:enter'],
+          variable: 'order_no',
+          minDigits: 8,
+          maxDigits: 8,
+          timeoutMs: 2000,
+          next: 'l',
+          onFailure: 'q',
+        },
         l: { type: 'lookup', kind: 'order_status', input: 'order_no', found: 'bye', notFound: 'q' },
         bye: { type: 'hangup', prompt: ['sound:goodbye'] },
         q: { type: 'queue', queue: 'general' },
@@ -269,11 +341,23 @@ describe('calls/service (fakes)', function () {
     await waitFor(() => stateOf(ctx, callId) === 'in_ivr', 'in IVR');
     ctx.sw.dtmf(ch, '20000001');
     const row = await finalRow(ctx, callId, 'ended');
-    expect(row).to.deep.include({ disposition: 'self_service', queue_id: null, agent_id: null, ivr_flow: 'svc', ivr_flow_version: 1, hangup_side: 'system' });
+    expect(row).to.deep.include({
+      disposition: 'self_service',
+      queue_id: null,
+      agent_id: null,
+      ivr_flow: 'svc',
+      ivr_flow_version: 1,
+      hangup_side: 'system',
+    });
     expect(JSON.parse(row.ivr_path as string)).to.deep.equal(['c', 'l', 'bye']);
     expect(ctx.sw.played.some((p) => p.media.includes('digits:20000001'))).to.equal(true);
     expect(ctx.sw.originates).to.have.length(0);
-    expect(await eventsOf(ctx, callId)).to.deep.equal(['->arrive>arriving', 'arriving>identify>identifying', 'identifying>start_ivr>in_ivr', 'in_ivr>self_service_done>ended']);
+    expect(await eventsOf(ctx, callId)).to.deep.equal([
+      '->arrive>arriving',
+      'arriving>identify>identifying',
+      'identifying>start_ivr>in_ivr',
+      'in_ivr>self_service_done>ended',
+    ]);
 
     const ch2 = ctx.sw.placeCall('19900000004', '4001');
     const call2 = await callIdOf(ctx, ch2);
@@ -283,7 +367,14 @@ describe('calls/service (fakes)', function () {
     const row2 = await finalRow(ctx, call2, 'abandoned');
     expect(row2).to.deep.include({ abandoned_in: 'in_ivr', wait_s: null, disposition: 'abandoned' });
 
-    await ctx.cc.flows.saveAndPublish('broken', { start: 'p', defaultQueue: 'backup', nodes: { p: { type: 'play', prompt: ['sound:no-such-prompt'], next: 'q' }, q: { type: 'queue', queue: 'general' } } });
+    await ctx.cc.flows.saveAndPublish('broken', {
+      start: 'p',
+      defaultQueue: 'backup',
+      nodes: {
+        p: { type: 'play', prompt: ['sound:no-such-prompt'], next: 'q' },
+        q: { type: 'queue', queue: 'general' },
+      },
+    });
     await ctx.cc.flows.mapDid('4002', 'broken');
     const ch3 = ctx.sw.placeCall('19900000004', '4002');
     const call3 = await callIdOf(ctx, ch3);
@@ -318,7 +409,12 @@ describe('calls/service (fakes)', function () {
     const row = await finalRow(ctx, callId, 'ended');
     expect(row).to.deep.include({ disposition: 'voicemail', hangup_side: 'caller' });
     const vm = await ctx.t.db('voicemails').where({ call_id: callId }).first();
-    expect(vm).to.deep.include({ recording_name: `vm-${callId}`, queue_id: ctx.queues.general, state: 'new', caller: STANDARD });
+    expect(vm).to.deep.include({
+      recording_name: `vm-${callId}`,
+      queue_id: ctx.queues.general,
+      state: 'new',
+      caller: STANDARD,
+    });
     expect(row.recording_id).to.be.a('string');
     expect(ctx.stored).to.include(row.recording_id);
     expect((await eventsOf(ctx, callId)).at(-1)).to.equal('in_ivr>voicemail_done>ended');
@@ -330,7 +426,10 @@ describe('calls/service (fakes)', function () {
     ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
     const ch = ctx.sw.placeCall('19900000004', '4000');
     const callId = await callIdOf(ctx, ch);
-    await waitFor(() => stateOf(ctx, callId) === 'connected' && ctx.cc.calls.get(callId)?.recording, 'connected and recording');
+    await waitFor(
+      () => stateOf(ctx, callId) === 'connected' && ctx.cc.calls.get(callId)?.recording,
+      'connected and recording',
+    );
     const mixing = ctx.sw.bridgeOf(ch);
     await ctx.cc.calls.hold(callId);
     const holding = ctx.sw.bridgeOf(ch) as string;
@@ -373,12 +472,18 @@ describe('calls/service (fakes)', function () {
     const ch = ctx.sw.placeCall('19900000004', '4000');
     const callId = await callIdOf(ctx, ch);
     await waitFor(() => stateOf(ctx, callId) === 'queued', 'queued');
-    for (const op of [() => ctx.cc.calls.hold(callId), () => ctx.cc.calls.pauseRecording(callId), () => ctx.cc.calls.blindTransfer(callId, { queue: 'vip' })]) {
+    for (const op of [
+      () => ctx.cc.calls.hold(callId),
+      () => ctx.cc.calls.pauseRecording(callId),
+      () => ctx.cc.calls.blindTransfer(callId, { queue: 'vip' }),
+    ]) {
       const err = (await op().catch((e: unknown) => e)) as { code?: string };
       expect(err.code).to.equal('bad_state');
     }
     expect(((await ctx.cc.calls.hold('nope').catch((e: unknown) => e)) as { code: string }).code).to.equal('not_found');
-    expect(((await ctx.cc.calls.setDisposition(callId, 'bad code!').catch((e: unknown) => e)) as { code: string }).code).to.equal('bad_request');
+    expect(
+      ((await ctx.cc.calls.setDisposition(callId, 'bad code!').catch((e: unknown) => e)) as { code: string }).code,
+    ).to.equal('bad_request');
     await ctx.cc.calls.hangup(callId);
     const row = await finalRow(ctx, callId, 'ended');
     expect(row).to.deep.include({ disposition: 'failed', hangup_side: 'system' });
@@ -394,7 +499,10 @@ describe('calls/service (fakes)', function () {
     const callId = await callIdOf(ctx, ch);
     await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
     await ctx.cc.calls.blindTransfer(callId, { queue: 'billing' });
-    await waitFor(() => stateOf(ctx, callId) === 'connected' && ctx.cc.calls.get(callId)?.agentId === 2, 'second agent');
+    await waitFor(
+      () => stateOf(ctx, callId) === 'connected' && ctx.cc.calls.get(callId)?.agentId === 2,
+      'second agent',
+    );
     expect(ctx.agents.ended.map((e) => e.agentId)).to.deep.equal([1]);
     ctx.sw.farHangup(ch);
     const row = await finalRow(ctx, callId, 'ended');
@@ -423,7 +531,11 @@ describe('calls/service (fakes)', function () {
     ctx.sw.farHangup(party);
     const row = await finalRow(ctx, callId, 'ended');
     expect(row).to.deep.include({ disposition: 'transferred', agent_id: 1 });
-    expect((await eventsOf(ctx, callId)).slice(-3)).to.deep.equal(['connected>transfer_number>connected', 'connected>transfer_answered>connected', 'connected>party_hangup>ended']);
+    expect((await eventsOf(ctx, callId)).slice(-3)).to.deep.equal([
+      'connected>transfer_number>connected',
+      'connected>transfer_answered>connected',
+      'connected>party_hangup>ended',
+    ]);
 
     // Attended: consult, cancel, consult again, complete.
     ctx.acd.setAvailable(1);
@@ -462,7 +574,13 @@ describe('calls/service (fakes)', function () {
     const ch = ctx.sw.placeCall('19900000004', '4000');
     const callId = await callIdOf(ctx, ch);
     await waitFor(() => stateOf(ctx, callId) === 'queued', 'queued');
-    ctx.acd.fireTimer({ type: 'overflow', callId, step: 1, description: 'to backup', newQueueId: ctx.queues.backup as number });
+    ctx.acd.fireTimer({
+      type: 'overflow',
+      callId,
+      step: 1,
+      description: 'to backup',
+      newQueueId: ctx.queues.backup as number,
+    });
     await waitFor(() => ctx.cc.calls.get(callId)?.queueId === ctx.queues.backup, 'moved');
     expect(ctx.acd.waiting.map((w) => w.queueId)).to.deep.equal([ctx.queues.backup]);
     ctx.acd.fireTimer({ type: 'overflow', callId, step: 2, description: 'widen skills' });
@@ -484,13 +602,44 @@ describe('calls/service (fakes)', function () {
   it('recovery: a persisted live call whose channel is gone is ended with its CDR', async () => {
     ctx = await setup();
     const at = new Date(Date.now() - 60_000);
-    await ctx.t.db('calls').insert({ id: 'c-old', node: 'fake', channel_id: 'gone-chan', owner: 'test-1', state: 'queued', caller_raw: '1', did: '4000', arrived_at: at, queued_at: at, queue_id: ctx.queues.general });
-    await ctx.t.db('call_events').insert({ call_id: 'c-old', seq: 1, at, from_state: null, event: 'arrive', to_state: 'arriving' });
-    await ctx.t.db('calls').insert({ id: 'c-other', node: 'fake', channel_id: 'x', owner: 'someone-else', state: 'queued', caller_raw: '1', did: '4000', arrived_at: at });
+    await ctx.t
+      .db('calls')
+      .insert({
+        id: 'c-old',
+        node: 'fake',
+        channel_id: 'gone-chan',
+        owner: 'test-1',
+        state: 'queued',
+        caller_raw: '1',
+        did: '4000',
+        arrived_at: at,
+        queued_at: at,
+        queue_id: ctx.queues.general,
+      });
+    await ctx.t
+      .db('call_events')
+      .insert({ call_id: 'c-old', seq: 1, at, from_state: null, event: 'arrive', to_state: 'arriving' });
+    await ctx.t
+      .db('calls')
+      .insert({
+        id: 'c-other',
+        node: 'fake',
+        channel_id: 'x',
+        owner: 'someone-else',
+        state: 'queued',
+        caller_raw: '1',
+        did: '4000',
+        arrived_at: at,
+      });
     const report = await ctx.cc.start();
     expect(report).to.deep.include({ examined: 1, ended: 1 });
     const row = await ctx.t.db('calls').where({ id: 'c-old' }).first();
-    expect(row).to.deep.include({ state: 'ended', disposition: 'abandoned', hangup_side: 'system', abandoned_in: 'queued' });
+    expect(row).to.deep.include({
+      state: 'ended',
+      disposition: 'abandoned',
+      hangup_side: 'system',
+      abandoned_in: 'queued',
+    });
     expect(Number(row.wait_s)).to.be.at.least(59);
     const ev = await ctx.t.db('call_events').where({ call_id: 'c-old' }).orderBy('seq');
     expect(ev.map((e: { seq: number; event: string }) => [e.seq, e.event])).to.deep.equal([

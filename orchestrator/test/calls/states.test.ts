@@ -30,7 +30,8 @@ describe('calls/states transition table', () => {
   });
 
   it('a caller hang-up is defined from every live state', () => {
-    for (const s of ['arriving', 'identifying', 'in_ivr', 'queued', 'offering'] as const) expect(nextState(s, 'caller_hangup')).to.equal('abandoned');
+    for (const s of ['arriving', 'identifying', 'in_ivr', 'queued', 'offering'] as const)
+      expect(nextState(s, 'caller_hangup')).to.equal('abandoned');
     expect(nextState('connected', 'caller_hangup')).to.equal('wrap_up');
   });
 

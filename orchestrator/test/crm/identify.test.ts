@@ -7,13 +7,22 @@ import type { ExternalCrm } from '../../src/crm/types.js';
 import { seedCustomers, demoMobile } from '../../src/db/seed/customers.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 
-async function addCustomer(t: TestDb, phone: string, tier: string, orders: Array<[string, string]>, categories: string[]): Promise<number> {
+async function addCustomer(
+  t: TestDb,
+  phone: string,
+  tier: string,
+  orders: Array<[string, string]>,
+  categories: string[],
+): Promise<number> {
   const [id] = await t.db('customers').insert({ name: '王芳', tier, language: 'zh' });
   await t.db('customer_phones').insert({ customer_id: id, e164: phone });
-  for (const [no, status] of orders) await t.db('orders').insert({ customer_id: id, order_no: no, status, carrier: 'SF Express', eta: '2026-11-30' });
+  for (const [no, status] of orders)
+    await t.db('orders').insert({ customer_id: id, order_no: no, status, carrier: 'SF Express', eta: '2026-11-30' });
   let t0 = Date.UTC(2026, 10, 20);
   for (const category of categories) {
-    await t.db('contacts').insert({ customer_id: id, channel: 'phone', category, outcome: 'resolved', started_at: new Date(t0) });
+    await t
+      .db('contacts')
+      .insert({ customer_id: id, channel: 'phone', category, outcome: 'resolved', started_at: new Date(t0) });
     t0 -= 86_400_000;
   }
   return Number(id);
@@ -62,7 +71,15 @@ for (const dialect of DIALECTS) {
       expect(card?.language).to.equal('zh');
       // Only open orders, newest first, capped at 5; delivered ones are history.
       expect(card?.openOrders).to.have.length(5);
-      expect(card?.openOrders[0]).to.deep.equal({ orderNo: '31000019', status: 'shipped', carrier: 'SF Express', trackingNo: null, eta: '2026-11-30', totalCents: 0, currency: 'CNY' });
+      expect(card?.openOrders[0]).to.deep.equal({
+        orderNo: '31000019',
+        status: 'shipped',
+        carrier: 'SF Express',
+        trackingNo: null,
+        eta: '2026-11-30',
+        totalCents: 0,
+        currency: 'CNY',
+      });
       expect(card?.openOrders.map((o) => o.status)).to.not.include('delivered');
       expect(card?.recentCategories).to.deep.equal(['logistics', 'logistics', 'billing', 'technical', 'sales']);
       expect(card?.recentContacts[0]?.startedAt).to.be.instanceOf(Date);
@@ -108,7 +125,9 @@ for (const dialect of DIALECTS) {
     if (dialect === 'mysql') {
       it('every part of the identification statement uses an index (EXPLAIN)', async () => {
         const { sql, bindings } = localLookupStatement('+8619900000001', 5, 5);
-        const [rows] = (await t.db.raw(`EXPLAIN ${sql}`, bindings)) as [Array<{ table: string | null; key: string | null; type: string | null }>];
+        const [rows] = (await t.db.raw(`EXPLAIN ${sql}`, bindings)) as [
+          Array<{ table: string | null; key: string | null; type: string | null }>,
+        ];
         const real = rows.filter((r) => r.table && !r.table.startsWith('<'));
         expect(real.map((r) => r.table).sort()).to.include.members(['c', 'customer_phones', 'o', 't']);
         for (const r of real) {
@@ -147,7 +166,11 @@ describe('crm/identify with an external CRM', function () {
         return;
       }
       res.setHeader('content-type', 'application/json');
-      res.end(mode === 'garbage' ? '{"tier": 42}' : JSON.stringify({ tier: 'diamond', name: 'Wang Fang', attributes: { crmId: 'SF-1' } }));
+      res.end(
+        mode === 'garbage'
+          ? '{"tier": 42}'
+          : JSON.stringify({ tier: 'diamond', name: 'Wang Fang', attributes: { crmId: 'SF-1' } }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -158,7 +181,13 @@ describe('crm/identify with an external CRM', function () {
     await t.drop();
   });
 
-  const make = (): CustomerIdentifier => new CustomerIdentifier({ db: t.db, defaultCountry: 'CN', external: createHttpCrm({ url, timeoutMs: 100 }), externalTimeoutMs: 100 });
+  const make = (): CustomerIdentifier =>
+    new CustomerIdentifier({
+      db: t.db,
+      defaultCountry: 'CN',
+      external: createHttpCrm({ url, timeoutMs: 100 }),
+      externalTimeoutMs: 100,
+    });
 
   it('enriches the local card with the CRM answer', async () => {
     mode = 'ok';
@@ -192,10 +221,17 @@ describe('crm/identify with an external CRM', function () {
   it('an adapter that throws or never settles cannot hold the call', async () => {
     const never: ExternalCrm = { lookup: () => new Promise(() => undefined) };
     const thrower: ExternalCrm = { lookup: () => Promise.reject(new Error('boom')) };
-    const a = await new CustomerIdentifier({ db: t.db, defaultCountry: 'CN', external: never, externalTimeoutMs: 50 }).identify('19900000009');
+    const a = await new CustomerIdentifier({
+      db: t.db,
+      defaultCountry: 'CN',
+      external: never,
+      externalTimeoutMs: 50,
+    }).identify('19900000009');
     expect(a.externalOutcome).to.equal('timeout');
     expect(a.customer?.tier).to.equal('standard');
-    const b = await new CustomerIdentifier({ db: t.db, defaultCountry: 'CN', external: thrower }).identify('19900000009');
+    const b = await new CustomerIdentifier({ db: t.db, defaultCountry: 'CN', external: thrower }).identify(
+      '19900000009',
+    );
     expect(b.externalOutcome).to.equal('error');
   });
 });

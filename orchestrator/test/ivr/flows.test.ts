@@ -41,7 +41,10 @@ for (const dialect of DIALECTS) {
 
     it('refuses an invalid document with every issue and stores nothing', async () => {
       const repo = new FlowRepository(t.db, 0);
-      const bad = { start: 'x', nodes: { q: { type: 'queue' }, m: { type: 'menu', prompt: [], choices: {}, onFailure: 'zz' } } };
+      const bad = {
+        start: 'x',
+        nodes: { q: { type: 'queue' }, m: { type: 'menu', prompt: [], choices: {}, onFailure: 'zz' } },
+      };
       const err = (await repo.saveVersion('main', bad).catch((e: unknown) => e)) as FlowError;
       expect(err).to.be.instanceOf(FlowError);
       expect(err.code).to.equal('invalid');

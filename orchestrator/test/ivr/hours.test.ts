@@ -5,7 +5,14 @@ import { createTestDb, DIALECTS } from '../support/db.js';
 const hours: BusinessHours = {
   name: 'main',
   timezone: 'Asia/Shanghai',
-  weekly: { mon: [['09:00', '18:00']], tue: [['09:00', '12:00'], ['13:00', '18:00']], sat: [['10:00', '24:00']] },
+  weekly: {
+    mon: [['09:00', '18:00']],
+    tue: [
+      ['09:00', '12:00'],
+      ['13:00', '18:00'],
+    ],
+    sat: [['10:00', '24:00']],
+  },
   holidays: new Map([
     ['2026-10-01', []],
     ['2026-12-31', [['09:00', '15:00']]],
@@ -15,7 +22,11 @@ const hours: BusinessHours = {
 describe('ivr/hours', () => {
   it('computes local time in the business time zone', () => {
     // 2026-11-23 01:30 UTC is Monday 09:30 in Shanghai.
-    expect(localTime(new Date('2026-11-23T01:30:00Z'), 'Asia/Shanghai')).to.deep.equal({ day: '2026-11-23', weekday: 'mon', minutes: 570 });
+    expect(localTime(new Date('2026-11-23T01:30:00Z'), 'Asia/Shanghai')).to.deep.equal({
+      day: '2026-11-23',
+      weekday: 'mon',
+      minutes: 570,
+    });
     // 2026-11-22 20:00 UTC is already Monday 04:00 in Shanghai, still Sunday in UTC.
     expect(localTime(new Date('2026-11-22T20:00:00Z'), 'Asia/Shanghai').weekday).to.equal('mon');
   });
@@ -40,8 +51,12 @@ describe('ivr/hours', () => {
     it(`loads hours and holidays from the database (${dialect})`, async () => {
       const t = await createTestDb(dialect);
       try {
-        const [id] = await t.db('business_hours').insert({ name: 'main', timezone: 'Asia/Shanghai', weekly: JSON.stringify({ thu: [['09:00', '18:00']] }) });
-        await t.db('holidays').insert({ business_hours_id: id, day: '2026-10-01', name: 'National Day', open_spans: null });
+        const [id] = await t
+          .db('business_hours')
+          .insert({ name: 'main', timezone: 'Asia/Shanghai', weekly: JSON.stringify({ thu: [['09:00', '18:00']] }) });
+        await t
+          .db('holidays')
+          .insert({ business_hours_id: id, day: '2026-10-01', name: 'National Day', open_spans: null });
         const store = new BusinessHoursStore(t.db);
         expect(await store.state('main', new Date('2026-10-01T03:00:00Z'))).to.equal('holiday');
         expect(await store.state('main', new Date('2026-10-08T03:00:00Z'))).to.equal('open');

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { MAIN_FLOW } from '../../src/db/seed/flows.js';
-import { runFlow, type CollectResult, type IvrEnvironment, type IvrIo, type PlayResult } from '../../src/ivr/interpreter.js';
+import {
+  runFlow,
+  type CollectResult,
+  type IvrEnvironment,
+  type IvrIo,
+  type PlayResult,
+} from '../../src/ivr/interpreter.js';
 import type { SpeechRecogniser } from '../../src/ivr/recogniser.js';
 import { validateFlow, type FlowDocument } from '../../src/ivr/schema.js';
 
@@ -30,7 +36,12 @@ class FakeIo implements IvrIo {
 
 function env(over: Partial<IvrEnvironment> = {}): IvrEnvironment {
   return {
-    lookups: { orderStatus: async (no) => (no === '20000001' ? { orderNo: no, status: 'in_transit', carrier: 'SF Express', eta: '2026-11-30', customerId: 1 } : null) },
+    lookups: {
+      orderStatus: async (no) =>
+        no === '20000001'
+          ? { orderNo: no, status: 'in_transit', carrier: 'SF Express', eta: '2026-11-30', customerId: 1 }
+          : null,
+    },
     hours: { state: async (name) => (name === 'main' ? 'open' : null) },
     recogniser: { recognise: async () => null },
     now: () => new Date('2026-11-23T03:00:00Z'),
@@ -62,7 +73,11 @@ describe('ivr/interpreter runFlow', () => {
     const run = await runFlow(main, io, env());
     expect(run.outcome).to.deep.equal({ type: 'hangup', selfService: true });
     expect(run.vars).to.include({ order_no: '20000001', order_status: 'in_transit', self_service: 'order_status' });
-    expect(io.played).to.deep.include(['sound:ariadne/order-number', 'digits:20000001', 'sound:ariadne/order-status-in_transit']);
+    expect(io.played).to.deep.include([
+      'sound:ariadne/order-number',
+      'digits:20000001',
+      'sound:ariadne/order-status-in_transit',
+    ]);
     expect(run.path.slice(-3)).to.deep.equal(['lookup_order', 'after_status', 'goodbye']);
   });
 
@@ -87,12 +102,25 @@ describe('ivr/interpreter runFlow', () => {
     const doc = flow({
       start: 'c',
       nodes: {
-        c: { type: 'collect', prompt: ['sound:x'], variable: 'pin', minDigits: 4, maxDigits: 4, pattern: '1[0-9]{3}', retries: 1, next: 'ok', onFailure: 'bad' },
+        c: {
+          type: 'collect',
+          prompt: ['sound:x'],
+          variable: 'pin',
+          minDigits: 4,
+          maxDigits: 4,
+          pattern: '1[0-9]{3}',
+          retries: 1,
+          next: 'ok',
+          onFailure: 'bad',
+        },
         ok: { type: 'hangup' },
         bad: { type: 'queue', queue: 'general' },
       },
     });
-    expect((await runFlow(doc, new FakeIo(['12', '2345']), env())).outcome).to.deep.include({ type: 'queue', queue: 'general' });
+    expect((await runFlow(doc, new FakeIo(['12', '2345']), env())).outcome).to.deep.include({
+      type: 'queue',
+      queue: 'general',
+    });
     const good = await runFlow(doc, new FakeIo(['2345', '1234']), env());
     expect(good.outcome.type).to.equal('hangup');
     expect(good.vars.pin).to.equal('1234');
@@ -108,7 +136,9 @@ describe('ivr/interpreter runFlow', () => {
   });
 
   it('a speech intent can answer a menu; DTMF still wins when pressed', async () => {
-    const recogniser: SpeechRecogniser = { recognise: async ({ intents }) => (intents.includes('billing') ? { intent: 'billing', confidence: 0.9 } : null) };
+    const recogniser: SpeechRecogniser = {
+      recognise: async ({ intents }) => (intents.includes('billing') ? { intent: 'billing', confidence: 0.9 } : null),
+    };
     let pending: ((r: CollectResult) => void) | null = null;
     const io = new FakeIo([null]);
     // The menu's DTMF wait never resolves on its own: only the recogniser can end it.
@@ -126,7 +156,11 @@ describe('ivr/interpreter runFlow', () => {
     expect(run.vars).to.include({ menu: '2', intent: 'billing' });
     expect(run.path).to.include('set_billing');
 
-    const dtmf = await runFlow(main, new FakeIo([null, '3']), env({ recogniser: { recognise: () => new Promise(() => undefined) } }));
+    const dtmf = await runFlow(
+      main,
+      new FakeIo([null, '3']),
+      env({ recogniser: { recognise: () => new Promise(() => undefined) } }),
+    );
     expect(dtmf.vars.menu).to.equal('3');
   });
 
@@ -137,14 +171,24 @@ describe('ivr/interpreter runFlow', () => {
     expect(r1.outcome).to.deep.include({ type: 'error', node: 'main_menu' });
     const r2 = await runFlow(main, new FakeIo([]), env({ hours: { state: async () => null } }));
     expect(r2.outcome).to.deep.include({ type: 'error', node: 'hours' });
-    const r3 = await runFlow(main, new FakeIo([null, '1', '1', '20000001']), env({ lookups: { orderStatus: async () => Promise.reject(new Error('db down')) } }));
+    const r3 = await runFlow(
+      main,
+      new FakeIo([null, '1', '1', '20000001']),
+      env({ lookups: { orderStatus: async () => Promise.reject(new Error('db down')) } }),
+    );
     expect(r3.outcome).to.deep.include({ type: 'error', node: 'lookup_order', reason: 'db down' });
   });
 
   it('a broken document at run time (bad node) and runaway flows end in error, never a throw', async () => {
-    const broken = { ...main, nodes: { ...main.nodes, welcome: { type: 'play', prompt: ['sound:x'], next: 'ghost' } } } as FlowDocument;
+    const broken = {
+      ...main,
+      nodes: { ...main.nodes, welcome: { type: 'play', prompt: ['sound:x'], next: 'ghost' } },
+    } as FlowDocument;
     expect((await runFlow(broken, new FakeIo([]), env())).outcome).to.deep.include({ type: 'error', node: 'ghost' });
-    const loop = flow({ start: 'm', nodes: { m: { type: 'menu', prompt: ['sound:m'], choices: { '1': 'm' }, retries: 0, onFailure: 'm' } } });
+    const loop = flow({
+      start: 'm',
+      nodes: { m: { type: 'menu', prompt: ['sound:m'], choices: { '1': 'm' }, retries: 0, onFailure: 'm' } },
+    });
     const r = await runFlow(loop, new FakeIo(Array(500).fill('1')), env({ maxSteps: 20 }));
     expect(r.outcome).to.deep.include({ type: 'error', reason: 'more than 20 steps' });
   });
@@ -177,6 +221,11 @@ describe('ivr/interpreter runFlow', () => {
     expect(t.vars.source).to.equal('ivr');
     expect(t.language).to.equal('zh');
     const q = await runFlow(doc, new FakeIo(['2']), env());
-    expect(q.outcome).to.deep.equal({ type: 'queue', queue: 'vip', priority: 70, skills: [{ skill: 'vip', minLevel: 2 }] });
+    expect(q.outcome).to.deep.equal({
+      type: 'queue',
+      queue: 'vip',
+      priority: 70,
+      skills: [{ skill: 'vip', minLevel: 2 }],
+    });
   });
 });

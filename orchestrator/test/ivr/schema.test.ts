@@ -45,7 +45,9 @@ describe('ivr/schema validateFlow', () => {
 
   it('rejects unknown node types, missing fields and non-objects', () => {
     expect(issues({ start: 'a', nodes: { a: { type: 'dance' } } })[0]?.path).to.equal('nodes.a.type');
-    expect(issues({ start: 'a', nodes: { a: { type: 'play', prompt: ['sound:x'] } } })[0]?.path).to.equal('nodes.a.next');
+    expect(issues({ start: 'a', nodes: { a: { type: 'play', prompt: ['sound:x'] } } })[0]?.path).to.equal(
+      'nodes.a.next',
+    );
     expect(issues(null)[0]?.path).to.equal('(document)');
     expect(issues('flow')).to.have.length.greaterThan(0);
     expect(issues({ start: 'a', nodes: {} })[0]?.path).to.equal('nodes');
@@ -63,7 +65,9 @@ describe('ivr/schema validateFlow', () => {
   it('reports unreachable nodes', () => {
     const doc = base() as { nodes: Record<string, unknown> };
     doc.nodes.orphan = { type: 'hangup' };
-    expect(issues(doc)).to.deep.equal([{ path: 'nodes.orphan', message: 'node "orphan" is unreachable from start "hello"' }]);
+    expect(issues(doc)).to.deep.equal([
+      { path: 'nodes.orphan', message: 'node "orphan" is unreachable from start "hello"' },
+    ]);
   });
 
   it('rejects loops without caller input but allows retries through a menu', () => {
@@ -96,7 +100,16 @@ describe('ivr/schema validateFlow', () => {
     const doc = {
       start: 'c',
       nodes: {
-        c: { type: 'collect', prompt: ['sound:x'], variable: 'order_no', minDigits: 9, maxDigits: 8, pattern: '([0-9', next: 'q', onFailure: 'q' },
+        c: {
+          type: 'collect',
+          prompt: ['sound:x'],
+          variable: 'order_no',
+          minDigits: 9,
+          maxDigits: 8,
+          pattern: '([0-9',
+          next: 'q',
+          onFailure: 'q',
+        },
         q: { type: 'queue' },
       },
     };

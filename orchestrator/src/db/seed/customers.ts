@@ -6,11 +6,81 @@ import type { Db } from '../knex.js';
  * a million customers take a minute on MySQL, not an hour.
  */
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '罗'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '建华', '文', '华', '晨', '欣怡', '子轩', '浩然', '雨桐'];
-const COMPANIES = [null, null, null, '上海云帆贸易有限公司', '成都天府科技有限公司', '杭州西湖电子商务有限公司', '深圳前海物流有限公司', '北京中关村软件有限公司'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '赵',
+  '黄',
+  '周',
+  '吴',
+  '徐',
+  '孙',
+  '胡',
+  '朱',
+  '高',
+  '林',
+  '何',
+  '郭',
+  '马',
+  '罗',
+];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '建华',
+  '文',
+  '华',
+  '晨',
+  '欣怡',
+  '子轩',
+  '浩然',
+  '雨桐',
+];
+const COMPANIES = [
+  null,
+  null,
+  null,
+  '上海云帆贸易有限公司',
+  '成都天府科技有限公司',
+  '杭州西湖电子商务有限公司',
+  '深圳前海物流有限公司',
+  '北京中关村软件有限公司',
+];
 const CARRIERS = ['SF Express', 'JD Logistics', 'ZTO Express', 'YTO Express', 'China Post EMS', 'STO Express'];
-const CITIES = ['上海市浦东新区', '北京市海淀区', '成都市武侯区', '杭州市西湖区', '广州市天河区', '深圳市南山区', '武汉市洪山区', '南京市鼓楼区'];
+const CITIES = [
+  '上海市浦东新区',
+  '北京市海淀区',
+  '成都市武侯区',
+  '杭州市西湖区',
+  '广州市天河区',
+  '深圳市南山区',
+  '武汉市洪山区',
+  '南京市鼓楼区',
+];
 /** Weighted order statuses: most orders are history, a third are still open. */
 const STATUSES: ReadonlyArray<readonly [string, number]> = [
   ['delivered', 48],
@@ -102,7 +172,11 @@ function dayString(d: Date): string {
 }
 
 /** Generates `count` customers with phones, orders and contact history. Safe to call on a non-empty table. */
-export async function seedCustomers(db: Db, count: number, options: SeedCustomersOptions = {}): Promise<SeedCustomersResult> {
+export async function seedCustomers(
+  db: Db,
+  count: number,
+  options: SeedCustomersOptions = {},
+): Promise<SeedCustomersResult> {
   if (!Number.isInteger(count) || count < 0) throw new Error('seedCustomers: count must be a non-negative integer');
   const rand = prng(options.seed ?? 20261123);
   const isSqlite = db.client.config.client === 'better-sqlite3';
@@ -165,7 +239,10 @@ export async function seedCustomers(db: Db, count: number, options: SeedCustomer
           carrier: shipped ? pick(rand, CARRIERS) : null,
           tracking_no: shipped ? `SF${String(Math.floor(rand() * 1e12)).padStart(12, '0')}` : null,
           shipping_address: `${pick(rand, CITIES)}${Math.floor(rand() * 999) + 1}号`,
-          eta: shipped || status === 'paid' ? dayString(new Date(placed.getTime() + (3 + Math.floor(rand() * 5)) * 86_400_000)) : null,
+          eta:
+            shipped || status === 'paid'
+              ? dayString(new Date(placed.getTime() + (3 + Math.floor(rand() * 5)) * 86_400_000))
+              : null,
           created_at: placed,
           updated_at: placed,
         });
@@ -187,8 +264,10 @@ export async function seedCustomers(db: Db, count: number, options: SeedCustomer
       await trx('customers').insert(customerRows);
       await trx('customer_phones').insert(phoneRows);
       // Orders and contacts can be several per customer: keep each statement under the batch size.
-      for (let j = 0; j < orderRows.length; j += batchSize) await trx('orders').insert(orderRows.slice(j, j + batchSize));
-      for (let j = 0; j < contactRows.length; j += batchSize) await trx('contacts').insert(contactRows.slice(j, j + batchSize));
+      for (let j = 0; j < orderRows.length; j += batchSize)
+        await trx('orders').insert(orderRows.slice(j, j + batchSize));
+      for (let j = 0; j < contactRows.length; j += batchSize)
+        await trx('contacts').insert(contactRows.slice(j, j + batchSize));
     });
     orders += orderRows.length;
     contacts += contactRows.length;

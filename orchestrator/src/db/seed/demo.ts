@@ -19,8 +19,24 @@ export const DEMO_SITES = ['shanghai', 'chengdu'] as const;
 
 /** Hand-made customers the demo script and the tests call as: fixed numbers outside the generated 13x range. */
 export const DEMO_CUSTOMERS = [
-  { key: 'gold', name: '王芳', phone: '+8619900000001', tier: 'gold', language: 'zh', orders: [['20000001', 'in_transit']], contacts: ['billing'] },
-  { key: 'diamond', name: '李强', phone: '+8619900000002', tier: 'diamond', language: 'zh', orders: [['20000002', 'paid']], contacts: ['sales'] },
+  {
+    key: 'gold',
+    name: '王芳',
+    phone: '+8619900000001',
+    tier: 'gold',
+    language: 'zh',
+    orders: [['20000001', 'in_transit']],
+    contacts: ['billing'],
+  },
+  {
+    key: 'diamond',
+    name: '李强',
+    phone: '+8619900000002',
+    tier: 'diamond',
+    language: 'zh',
+    orders: [['20000002', 'paid']],
+    contacts: ['sales'],
+  },
   {
     key: 'logistics',
     name: '张伟',
@@ -30,8 +46,24 @@ export const DEMO_CUSTOMERS = [
     orders: [['20000003', 'exception']],
     contacts: ['logistics', 'logistics', 'billing'],
   },
-  { key: 'standard', name: 'Emily Chen', phone: '+8619900000004', tier: 'standard', language: 'en', orders: [['20000004', 'delivered']], contacts: [] },
-  { key: 'standard2', name: '赵敏', phone: '+8619900000005', tier: 'standard', language: 'zh', orders: [], contacts: ['technical'] },
+  {
+    key: 'standard',
+    name: 'Emily Chen',
+    phone: '+8619900000004',
+    tier: 'standard',
+    language: 'en',
+    orders: [['20000004', 'delivered']],
+    contacts: [],
+  },
+  {
+    key: 'standard2',
+    name: '赵敏',
+    phone: '+8619900000005',
+    tier: 'standard',
+    language: 'zh',
+    orders: [],
+    contacts: ['technical'],
+  },
 ] as const;
 
 export const DEMO_USERS = [
@@ -72,7 +104,12 @@ const QUEUES = [
       { afterSeconds: 180, action: 'move_queue', queue: 'backup' },
     ],
   },
-  { name: 'billing', display_name: '账单 Billing', skills: [['billing', 3]], overflow: [{ afterSeconds: 90, action: 'move_queue', queue: 'general' }] },
+  {
+    name: 'billing',
+    display_name: '账单 Billing',
+    skills: [['billing', 3]],
+    overflow: [{ afterSeconds: 90, action: 'move_queue', queue: 'general' }],
+  },
   {
     name: 'technical',
     display_name: '技术支持 Technical support',
@@ -82,9 +119,26 @@ const QUEUES = [
       { afterSeconds: 300, action: 'move_queue', queue: 'general' },
     ],
   },
-  { name: 'vip', display_name: '贵宾 VIP', skills: [['vip', 1]], ring: 15, wrap: 60, overflow: [{ afterSeconds: 30, action: 'move_queue', queue: 'general' }] },
-  { name: 'general', display_name: '综合 General', skills: [['general', 1]], overflow: [{ afterSeconds: 120, action: 'add_site', site: 'chengdu' }] },
-  { name: 'sales', display_name: '售前 Sales', skills: [['sales', 2]], overflow: [{ afterSeconds: 60, action: 'move_queue', queue: 'general' }] },
+  {
+    name: 'vip',
+    display_name: '贵宾 VIP',
+    skills: [['vip', 1]],
+    ring: 15,
+    wrap: 60,
+    overflow: [{ afterSeconds: 30, action: 'move_queue', queue: 'general' }],
+  },
+  {
+    name: 'general',
+    display_name: '综合 General',
+    skills: [['general', 1]],
+    overflow: [{ afterSeconds: 120, action: 'add_site', site: 'chengdu' }],
+  },
+  {
+    name: 'sales',
+    display_name: '售前 Sales',
+    skills: [['sales', 2]],
+    overflow: [{ afterSeconds: 60, action: 'move_queue', queue: 'general' }],
+  },
   { name: 'backup', display_name: '后备组 Backup group', skills: [['general', 1]], overflow: [] },
 ] as const;
 
@@ -93,8 +147,20 @@ const QUEUES = [
  * names: tier, language, did, ivr values flattened as `ivr.<name>`, recent contact categories).
  */
 export const DEMO_RULES = [
-  { name: 'Diamond customers to VIP', expression: 'tier == "diamond"', queue: 'vip', priority: 90, skills: [{ skill: 'vip', minLevel: 1 }] },
-  { name: 'Gold customers jump the line', expression: 'tier == "gold"', queue: 'general', priority: 50, skills: [{ skill: 'general', minLevel: 1 }] },
+  {
+    name: 'Diamond customers to VIP',
+    expression: 'tier == "diamond"',
+    queue: 'vip',
+    priority: 90,
+    skills: [{ skill: 'vip', minLevel: 1 }],
+  },
+  {
+    name: 'Gold customers jump the line',
+    expression: 'tier == "gold"',
+    queue: 'general',
+    priority: 50,
+    skills: [{ skill: 'general', minLevel: 1 }],
+  },
   {
     name: 'Repeat logistics callers to logistics',
     expression: 'recentCount("logistics") >= 2',
@@ -102,22 +168,104 @@ export const DEMO_RULES = [
     priority: 20,
     skills: [{ skill: 'logistics', minLevel: 3 }],
   },
-  { name: 'Menu 1: orders', expression: 'ivr.menu == "1"', queue: 'orders', priority: 0, skills: [{ skill: 'orders', minLevel: 3 }] },
-  { name: 'Menu 2: billing', expression: 'ivr.menu == "2"', queue: 'billing', priority: 0, skills: [{ skill: 'billing', minLevel: 3 }] },
-  { name: 'Menu 3: technical', expression: 'ivr.menu == "3"', queue: 'technical', priority: 0, skills: [{ skill: 'technical', minLevel: 3 }] },
-  { name: 'English speakers', expression: 'language == "en"', queue: 'general', priority: 0, skills: [{ skill: 'english', minLevel: 1 }] },
+  {
+    name: 'Menu 1: orders',
+    expression: 'ivr.menu == "1"',
+    queue: 'orders',
+    priority: 0,
+    skills: [{ skill: 'orders', minLevel: 3 }],
+  },
+  {
+    name: 'Menu 2: billing',
+    expression: 'ivr.menu == "2"',
+    queue: 'billing',
+    priority: 0,
+    skills: [{ skill: 'billing', minLevel: 3 }],
+  },
+  {
+    name: 'Menu 3: technical',
+    expression: 'ivr.menu == "3"',
+    queue: 'technical',
+    priority: 0,
+    skills: [{ skill: 'technical', minLevel: 3 }],
+  },
+  {
+    name: 'English speakers',
+    expression: 'language == "en"',
+    queue: 'general',
+    priority: 0,
+    skills: [{ skill: 'english', minLevel: 1 }],
+  },
   { name: 'Default', expression: 'true', queue: 'general', priority: 0, skills: [], isDefault: true },
 ] as const;
 
 /** Skills per agent number range (2001..2050): [first, last, site, skills]. Everyone also has general. */
 const AGENT_GROUPS: ReadonlyArray<readonly [number, number, string, ReadonlyArray<readonly [string, number]>]> = [
-  [2001, 2010, 'shanghai', [['orders', 7], ['logistics', 5]]],
-  [2011, 2018, 'shanghai', [['billing', 7], ['sales', 4]]],
-  [2019, 2026, 'shanghai', [['technical', 8], ['english', 5]]],
-  [2027, 2030, 'shanghai', [['vip', 9], ['billing', 6], ['orders', 6], ['english', 7]]],
-  [2031, 2040, 'chengdu', [['logistics', 8], ['orders', 5]]],
-  [2041, 2045, 'chengdu', [['billing', 5], ['sales', 7]]],
-  [2046, 2050, 'chengdu', [['technical', 6], ['vip', 5]]],
+  [
+    2001,
+    2010,
+    'shanghai',
+    [
+      ['orders', 7],
+      ['logistics', 5],
+    ],
+  ],
+  [
+    2011,
+    2018,
+    'shanghai',
+    [
+      ['billing', 7],
+      ['sales', 4],
+    ],
+  ],
+  [
+    2019,
+    2026,
+    'shanghai',
+    [
+      ['technical', 8],
+      ['english', 5],
+    ],
+  ],
+  [
+    2027,
+    2030,
+    'shanghai',
+    [
+      ['vip', 9],
+      ['billing', 6],
+      ['orders', 6],
+      ['english', 7],
+    ],
+  ],
+  [
+    2031,
+    2040,
+    'chengdu',
+    [
+      ['logistics', 8],
+      ['orders', 5],
+    ],
+  ],
+  [
+    2041,
+    2045,
+    'chengdu',
+    [
+      ['billing', 5],
+      ['sales', 7],
+    ],
+  ],
+  [
+    2046,
+    2050,
+    'chengdu',
+    [
+      ['technical', 6],
+      ['vip', 5],
+    ],
+  ],
 ];
 
 const AGENT_NAMES = ['刘洋', '陈静', '杨磊', '赵娜', '黄勇', '周敏', '吴杰', '徐丽', '孙涛', '胡娟'];
@@ -155,7 +303,13 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
   // --- users (scrypt is slow on purpose: only three) ----------------------------------------------------------
   const userIds: Record<string, number> = {};
   for (const u of DEMO_USERS) {
-    userIds[u.username] = await insertId(db, 'users', { username: u.username, display_name: u.displayName, role: u.role, password_hash: await hashPassword(u.password), active: true });
+    userIds[u.username] = await insertId(db, 'users', {
+      username: u.username,
+      display_name: u.displayName,
+      role: u.role,
+      password_hash: await hashPassword(u.password),
+      active: true,
+    });
   }
 
   // --- skills, business hours, queues -----------------------------------------------------------------------
@@ -171,8 +325,16 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     sat: [['10:00', '18:00']],
     sun: [['10:00', '18:00']],
   };
-  const hoursId = await insertId(db, 'business_hours', { name: 'main', timezone: 'Asia/Shanghai', weekly: JSON.stringify(weekly) });
-  await insertId(db, 'business_hours', { name: 'always', timezone: 'Asia/Shanghai', weekly: JSON.stringify(Object.fromEntries(Object.keys(weekly).map((d) => [d, [['00:00', '24:00']]]))) });
+  const hoursId = await insertId(db, 'business_hours', {
+    name: 'main',
+    timezone: 'Asia/Shanghai',
+    weekly: JSON.stringify(weekly),
+  });
+  await insertId(db, 'business_hours', {
+    name: 'always',
+    timezone: 'Asia/Shanghai',
+    weekly: JSON.stringify(Object.fromEntries(Object.keys(weekly).map((d) => [d, [['00:00', '24:00']]]))),
+  });
   const holidays: Array<[string, string, string[][] | null]> = [
     ['2026-10-01', '国庆节 National Day', null],
     ['2026-10-02', '国庆节 National Day', null],
@@ -188,7 +350,14 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     ['2027-04-05', '清明节 Qingming', null],
     ['2027-05-01', '劳动节 Labour Day', null],
   ];
-  await db('holidays').insert(holidays.map(([day, name, spans]) => ({ business_hours_id: hoursId, day, name, open_spans: spans ? JSON.stringify(spans) : null })));
+  await db('holidays').insert(
+    holidays.map(([day, name, spans]) => ({
+      business_hours_id: hoursId,
+      day,
+      name,
+      open_spans: spans ? JSON.stringify(spans) : null,
+    })),
+  );
 
   const queueIds: Record<string, number> = {};
   for (const q of QUEUES) {
@@ -211,7 +380,9 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     });
   }
   for (const q of QUEUES) {
-    await db('queue_skills').insert(q.skills.map(([skill, min]) => ({ queue_id: queueIds[q.name], skill_id: skillIds[skill], min_level: min })));
+    await db('queue_skills').insert(
+      q.skills.map(([skill, min]) => ({ queue_id: queueIds[q.name], skill_id: skillIds[skill], min_level: min })),
+    );
   }
   await db('routing_rules').insert(
     DEMO_RULES.map((r, i) => ({
@@ -250,7 +421,13 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
 
   // --- customers --------------------------------------------------------------------------------------------
   for (const c of DEMO_CUSTOMERS) {
-    const id = await insertId(db, 'customers', { name: c.name, tier: c.tier, language: c.language, email: null, external_ref: `DEMO-${c.key}` });
+    const id = await insertId(db, 'customers', {
+      name: c.name,
+      tier: c.tier,
+      language: c.language,
+      email: null,
+      external_ref: `DEMO-${c.key}`,
+    });
     await db('customer_phones').insert({ customer_id: id, e164: c.phone, label: 'mobile' });
     for (const [orderNo, status] of c.orders) {
       const shipped = status !== 'paid';
@@ -270,14 +447,26 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     for (const category of c.contacts) {
       const started = new Date(now.getTime() - minutesAgo * 60_000 * 24);
       minutesAgo *= 2;
-      await db('contacts').insert({ customer_id: id, channel: 'phone', category, outcome: 'unresolved', started_at: started, ended_at: new Date(started.getTime() + 300_000) });
+      await db('contacts').insert({
+        customer_id: id,
+        channel: 'phone',
+        category,
+        outcome: 'unresolved',
+        started_at: started,
+        ended_at: new Date(started.getTime() + 300_000),
+      });
     }
   }
   const customers = await seedCustomers(db, options.customers ?? 10_000, { now });
 
   // --- IVR ------------------------------------------------------------------------------------------------------
   const flows = new FlowRepository(db, 0);
-  await flows.saveAndPublish('main', MAIN_FLOW, 'seed', 'Main menu: orders and logistics, billing, technical support, agent; after hours');
+  await flows.saveAndPublish(
+    'main',
+    MAIN_FLOW,
+    'seed',
+    'Main menu: orders and logistics, billing, technical support, agent; after hours',
+  );
   await flows.saveAndPublish('order-status', ORDER_STATUS_FLOW, 'seed', 'Order status self-service line');
   await flows.mapDid(DEMO_DID, 'main', 'Main service number 400-718-8668');
   await flows.mapDid(DEMO_ORDER_STATUS_DID, 'order-status', 'Order status line');

@@ -1,3 +1,21 @@
-export { seedDemo, DEMO_DID, DEMO_DIRECT_DID, DEMO_ORDER_STATUS_DID, DEMO_CUSTOMERS, DEMO_USERS, DEMO_RULES, DEMO_SITES, type SeedDemoOptions, type SeedDemoResult } from './demo.js';
-export { seedCustomers, demoMobile, demoOrderNo, prng, type SeedCustomersOptions, type SeedCustomersResult } from './customers.js';
+export {
+  seedDemo,
+  DEMO_DID,
+  DEMO_DIRECT_DID,
+  DEMO_ORDER_STATUS_DID,
+  DEMO_CUSTOMERS,
+  DEMO_USERS,
+  DEMO_RULES,
+  DEMO_SITES,
+  type SeedDemoOptions,
+  type SeedDemoResult,
+} from './demo.js';
+export {
+  seedCustomers,
+  demoMobile,
+  demoOrderNo,
+  prng,
+  type SeedCustomersOptions,
+  type SeedCustomersResult,
+} from './customers.js';
 export { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
