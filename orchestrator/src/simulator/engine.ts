@@ -334,6 +334,21 @@ export class Engine {
     for (const app of this.allApps) send(app);
   }
 
+  /**
+   * StasisStart and StasisEnd go to the one app the channel enters or leaves (res_stasis sends them with
+   * app_send), not to other subscribers nor to subscribeAll apps.
+   */
+  private emitToApp(app: string, event: Record<string, unknown>): void {
+    event.asterisk_id = this.opts.asteriskId;
+    if (!this.isConnected(app)) {
+      this.stats.eventsDropped++;
+      return;
+    }
+    this.stats.eventsSent++;
+    const json = JSON.stringify(event);
+    this.sink(app, json.slice(0, -1) + ',"application":' + JSON.stringify(app) + '}', event);
+  }
+
   private chanEvent(type: string, ch: Channel, fields: Record<string, unknown> = {}, extraTargets?: Set<string>): void {
     this.emit({ type, timestamp: asteriskTime(), ...fields, channel: this.channelJson(ch) }, ch.apps, extraTargets);
   }
@@ -656,7 +671,7 @@ export class Engine {
     ch.args = args;
     ch.apps.add(app);
     ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...args].join(',') };
-    this.emit({ type: 'StasisStart', timestamp: asteriskTime(), args, channel: this.channelJson(ch) }, ch.apps);
+    this.emitToApp(app, { type: 'StasisStart', timestamp: asteriskTime(), args, channel: this.channelJson(ch) });
   }
 
   // ---------------------------------------------------------------- the channel's command queue
@@ -1076,7 +1091,7 @@ export class Engine {
     const app = ch.stasisApp;
     if (!app) return;
     if (ch.pending.length) this.failPending(ch);
-    this.chanEvent('StasisEnd', ch);
+    this.emitToApp(app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: this.channelJson(ch) });
     ch.stasisApp = null;
     if (ch.kind === 'inbound') {
       // a, b: the app stops hearing about a channel it did not create once it leaves Stasis.
@@ -1311,8 +1326,9 @@ export class Engine {
     const ch = this.stasisChannel(id);
     if (!app) throw badRequest('app is required');
     const args = appArgs ? appArgs.split(',') : [];
-    this.chanEvent('StasisEnd', ch);
-    if (ch.kind === 'inbound' && ch.stasisApp) ch.apps.delete(ch.stasisApp);
+    const from = ch.stasisApp!;
+    this.emitToApp(from, { type: 'StasisEnd', timestamp: asteriskTime(), channel: this.channelJson(ch) });
+    if (ch.kind === 'inbound') ch.apps.delete(from);
     this.enterStasis(ch, app, args);
   }
 

@@ -235,14 +235,30 @@ describe('simulator', function () {
       const all = await appSocket(sim, 'watch', '&subscribeAll=true');
       sim.control.placeCall({ from: '1', to: '2', app: 'other' });
       await other.waitFor(() => other.events.length >= 1, 2000, 'other StasisStart');
-      await all.waitFor(() => all.events.length >= 2, 2000, 'ChannelCreated + StasisStart');
+      await all.waitFor(() => all.events.length >= 1, 2000, 'ChannelCreated');
+      const { channelId } = sim.control.placeCall({ from: '1', to: '3', app: 'other' });
+      await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
+      await all.waitFor(() => types(all).includes('ChannelStateChange'), 2000, 'ChannelStateChange');
       expect(ws.events).to.deep.equal([]);
-      expect(types(all)).to.deep.equal(['ChannelCreated', 'StasisStart']);
-      expect(all.events[1]!.application).to.equal('watch');
+      // StasisStart/StasisEnd go only to the app the channel is in; subscribeAll sees the rest.
+      expect(types(all)).to.deep.equal(['ChannelCreated', 'ChannelCreated', 'ChannelStateChange']);
+      expect(all.events[0]!.application).to.equal('watch');
+      expect(types(other)).to.deep.equal(['StasisStart', 'StasisStart', 'ChannelStateChange']);
       const apps = (await ariReq(sim, 'GET', '/applications')).body as Json[];
       expect(apps.map((a) => a.name).sort()).to.deep.equal(['ariadne', 'other', 'watch']);
       other.close();
       all.close();
+    });
+
+    it('move hands a channel to another app: StasisEnd to the old one, StasisStart with args to the new one', async () => {
+      const other = await appSocket(sim, 'other');
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      expect((await ariReq(sim, 'POST', `/channels/${channelId}/move`, { app: 'other', appArgs: 'x,y' })).status).to.equal(204);
+      await other.waitFor(() => other.events.length >= 1, 2000, 'StasisStart in other');
+      expect(types(ws)).to.deep.equal(['StasisStart', 'StasisEnd']);
+      expect(other.events[0]).to.deep.include({ type: 'StasisStart', args: ['x', 'y'], application: 'other' });
+      expect(sim.control.channel(channelId).stasisApp).to.equal('other');
+      other.close();
     });
 
     it('an app that is not connected: the call falls to the dialplan fallback and never enters Stasis', async () => {
