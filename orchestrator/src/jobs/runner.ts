@@ -6,7 +6,7 @@ import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { createJobMetrics } from './metrics.js';
 import { rowToJob } from './outbox.js';
 import { onEnqueued } from './signal.js';
-import { LeaseLostError, PermanentJobError, type Backoff, type Job, type JobContext, type JobDefinition } from './types.js';
+import { JobTimeoutError, LeaseLostError, PermanentJobError, type Backoff, type Job, type JobContext, type JobDefinition } from './types.js';
 
 export interface JobRunnerOptions {
   readonly db: Knex;
@@ -127,6 +127,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     for (const rawId of [...expired, ...due]) {
       if (out.length >= max || stopping) break;
       const id = Number(rawId);
+      // Our own job whose lease lapsed (the database was away for the renewals): it is still running here.
+      if (active.has(id)) continue;
       const token = `${instance}:${randomUUID()}`;
       const won = await db('jobs')
         .where('id', id)
@@ -196,6 +198,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         .catch((err: unknown) => jlog.warn({ err }, 'lease renewal failed'));
     }, Math.max(50, Math.floor(leaseMs / 3)));
     heartbeat.unref();
+    const timeoutMs = def.timeoutMs ?? 15 * 60_000;
+    const deadline = setTimeout(() => abort.abort(new JobTimeoutError(job.type, timeoutMs)), timeoutMs);
+    deadline.unref();
 
     const ctx: JobContext = {
       job,
@@ -218,6 +223,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     try {
       await def.handler(parsed.data, ctx);
       clearInterval(heartbeat);
+      clearTimeout(deadline);
       if (!(await settle(c, { state: 'done' }))) {
         record('lost');
         jlog.warn('job finished but its lease had been taken over; the other worker decides');
@@ -227,6 +233,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
     } catch (err) {
       clearInterval(heartbeat);
+      clearTimeout(deadline);
       if (lost || err instanceof LeaseLostError) {
         record('lost');
         jlog.warn('lease lost while running; the worker that took the job over decides its outcome');
@@ -238,6 +245,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         jlog.info('job released on shutdown');
         return;
       }
+      if (abort.signal.reason instanceof JobTimeoutError) err = abort.signal.reason;
       const permanent = err instanceof PermanentJobError;
       if (permanent || job.attempts >= job.maxAttempts) {
         record('dead');

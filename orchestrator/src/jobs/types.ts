@@ -53,6 +53,8 @@ export interface JobDefinition<P> {
   readonly backoff?: Backoff;
   /** Default for enqueue when the caller does not say. */
   readonly maxAttempts?: number;
+  /** An attempt running longer is aborted (ctx.signal) and counted as failed. Default 15 minutes. */
+  readonly timeoutMs?: number;
 }
 
 /** Typed definition helper: the payload type follows the schema. */
@@ -62,6 +64,7 @@ export function defineJob<S extends z.ZodType>(def: {
   handler: JobHandler<z.infer<S>>;
   backoff?: Backoff;
   maxAttempts?: number;
+  timeoutMs?: number;
 }): JobDefinition<z.infer<S>> {
   return def as JobDefinition<z.infer<S>>;
 }
@@ -79,5 +82,13 @@ export class LeaseLostError extends Error {
   constructor(jobId: number) {
     super(`lease on job ${jobId} was lost`);
     this.name = 'LeaseLostError';
+  }
+}
+
+/** The attempt ran past its definition's timeoutMs. */
+export class JobTimeoutError extends Error {
+  constructor(type: string, ms: number) {
+    super(`job ${type} ran longer than ${ms} ms`);
+    this.name = 'JobTimeoutError';
   }
 }

@@ -155,6 +155,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     backoff: deps.backoff,
     // With the default backoff (5 s doubling to 30 min) 20 attempts span about 7 hours of storage outage.
     maxAttempts: 20,
+    timeoutMs: 30 * 60_000,
     handler: async (p, ctx) => {
       const rec = await getRecording(deps.db, p.recordingId);
       if (!rec) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);

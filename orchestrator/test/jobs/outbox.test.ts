@@ -275,6 +275,23 @@ for (const dialect of DIALECTS) {
       expect([long?.state, long?.attempts, long?.lockedBy]).to.deep.equal(['pending', 0, null]);
     });
 
+    it('aborts an attempt that outlives its timeout and counts it as a failure', async () => {
+      const r = newRunner();
+      r.register(
+        defineJob({
+          type: 'test.hang',
+          schema: z.object({}),
+          timeoutMs: 50,
+          handler: (_p, ctx) => new Promise<void>((_res, rej) => ctx.signal.addEventListener('abort', () => rej(new Error('aborted')))),
+        }),
+      );
+      const { id } = await enqueue(t.db, 'test.hang', {}, { maxAttempts: 1 });
+      await r.drain();
+      const job = await getJob(t.db, id);
+      expect(job?.state).to.equal('dead');
+      expect(job?.lastError).to.match(/JobTimeoutError: job test.hang ran longer than 50 ms/);
+    });
+
     it('exports outcome counts and per-state gauges to Prometheus', async () => {
       const { Registry } = await import('prom-client');
       const registry = new Registry();
