@@ -1,0 +1,361 @@
+import type { Db } from '../db/knex.js';
+import type { EventBus } from '../events/bus.js';
+import { logger as rootLogger, type Logger } from '../logger.js';
+import {
+  expiredWrapUps,
+  loadAgent,
+  loadAgents,
+  reserveAgent,
+  setEndpointOnline as writeEndpointOnline,
+  staleReservations,
+  updatePresence,
+  type AgentRecord,
+  type PresencePatch,
+} from './repository.js';
+import { AgentTransitionError, nextAgentState, type AgentEvent, type AgentState } from './states.js';
+
+export class AgentNotFoundError extends Error {
+  readonly code = 'not_found';
+  constructor(readonly agentId: number) {
+    super(`agent ${agentId} not found`);
+    this.name = 'AgentNotFoundError';
+  }
+}
+
+/** Another writer kept changing the agent while we tried (should not happen outside a storm of clicks). */
+export class AgentBusyError extends Error {
+  readonly code = 'conflict';
+  constructor(readonly agentId: number) {
+    super(`agent ${agentId} changed concurrently; try again`);
+    this.name = 'AgentBusyError';
+  }
+}
+
+export interface AgentChange {
+  readonly agent: AgentRecord;
+  readonly event: AgentEvent | 'endpoint' | 'refresh';
+  readonly from: AgentState;
+}
+
+export interface AgentServiceOptions {
+  readonly db: Db;
+  readonly bus?: EventBus;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+  /** Sweep for wrap-ups that ran out and reservations left by a dead orchestrator (default 5 s). */
+  readonly sweepIntervalMs?: number;
+  /** A reservation older than this is released by the sweep (default 5 minutes). */
+  readonly staleReservationMs?: number;
+}
+
+const MAX_ATTEMPTS = 5;
+
+function sameDay(a: Date | null, b: Date): boolean {
+  return a !== null && a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
+}
+
+/**
+ * Agent presence: every change is a named transition of the table in states.ts applied by a conditional update,
+ * published on the bus ('agent.state') and told to in-process listeners (the ACD's index).
+ *
+ * Wrap-up is timed here (a timer per agent, plus a sweep over the database so wrap-ups outlive a restart and
+ * agents of another orchestrator are freed too).
+ */
+export class AgentService {
+  private readonly db: Db;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly listeners = new Set<(change: AgentChange) => void>();
+  private readonly wrapTimers = new Map<number, NodeJS.Timeout>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: AgentServiceOptions) {
+    this.db = o.db;
+    this.log = o.logger ?? rootLogger.child({ module: 'agents' });
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Starts the sweep. Safe to call more than once. */
+  start(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.log.warn({ err }, 'agent sweep failed'));
+    }, this.o.sweepIntervalMs ?? 5_000);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const t of this.wrapTimers.values()) clearTimeout(t);
+    this.wrapTimers.clear();
+  }
+
+  onChange(listener: (change: AgentChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async get(agentId: number): Promise<AgentRecord | null> {
+    return loadAgent(this.db, agentId);
+  }
+
+  async list(): Promise<AgentRecord[]> {
+    return loadAgents(this.db);
+  }
+
+  // --- agent-facing actions ---------------------------------------------------------------------------------
+
+  /** Logs in and binds the agent to `endpoint` (their own configured endpoint when omitted). */
+  async login(agentId: number, endpoint?: string): Promise<AgentRecord> {
+    const bound = endpoint?.trim() || null;
+    if (bound !== null && !/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/.test(bound)) throw Object.assign(new Error(`not a dial string: ${bound}`), { code: 'bad_request' });
+    return this.transition(agentId, 'login', (a, now) => ({
+      boundEndpoint: bound !== null && bound !== a.endpoint ? bound : null,
+      missedInRow: 0,
+      ...(a.state === 'logged_out' ? { stateSince: now, pauseReason: null } : {}),
+    }));
+  }
+
+  async logout(agentId: number): Promise<AgentRecord> {
+    this.clearWrapTimer(agentId);
+    return this.transition(agentId, 'logout', () => ({ boundEndpoint: null, pauseReason: null, wrapUpUntil: null }));
+  }
+
+  async pause(agentId: number, reason: string): Promise<AgentRecord> {
+    const why = (reason ?? '').trim().slice(0, 64) || 'break';
+    this.clearWrapTimer(agentId);
+    return this.transition(agentId, 'pause', () => ({ pauseReason: why, wrapUpUntil: null }));
+  }
+
+  async unpause(agentId: number): Promise<AgentRecord> {
+    return this.transition(agentId, 'unpause', () => ({ pauseReason: null, missedInRow: 0 }));
+  }
+
+  async endWrapUp(agentId: number): Promise<AgentRecord> {
+    this.clearWrapTimer(agentId);
+    return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }));
+  }
+
+  /** More after-call work time: `seconds` on top of what is left. */
+  async extendWrapUp(agentId: number, seconds: number): Promise<AgentRecord> {
+    if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 3600)) throw Object.assign(new Error('extension must be 1..3600 seconds'), { code: 'bad_request' });
+    const agent = await this.transition(agentId, 'extend_wrap_up', (a, now) => {
+      const base = a.wrapUpUntil && a.wrapUpUntil > now ? a.wrapUpUntil : now;
+      return { wrapUpUntil: new Date(base.getTime() + seconds * 1000) };
+    });
+    this.scheduleWrapUp(agent);
+    return agent;
+  }
+
+  /**
+   * The conversation ended (called by the call flow): wrap-up for `wrapUpSeconds` (0 = straight back to
+   * available). With capacity > 1 the agent stays on_call while other calls remain.
+   */
+  async callEnded(agentId: number, callId: string, wrapUpSeconds: number): Promise<AgentRecord> {
+    const seconds = Number.isFinite(wrapUpSeconds) && wrapUpSeconds > 0 ? wrapUpSeconds : 0;
+    let current = await this.require(agentId);
+    // An answer that was never recorded (e.g. a lost offerAnswered): count it now so the agent is not stuck.
+    if (current.state === 'reserved' && current.reservedCallId === callId) current = await this.answer(agentId, callId);
+    const agent = await this.transition(agentId, current.activeCalls > 1 ? 'call_ended' : 'last_call_ended', (a, now) =>
+      a.activeCalls > 1
+        ? { activeCalls: a.activeCalls - 1, lastCallEndedAt: now }
+        : { activeCalls: 0, lastCallEndedAt: now, wrapUpUntil: new Date(now.getTime() + seconds * 1000) },
+    );
+    if (agent.state !== 'wrap_up') return agent;
+    if (seconds === 0) return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }));
+    this.scheduleWrapUp(agent);
+    return agent;
+  }
+
+  /** Fed from the switch's endpoint state events: an offline endpoint is never offered a call. */
+  async setEndpointOnline(endpoint: string, online: boolean): Promise<number[]> {
+    const now = this.now();
+    const ids = await writeEndpointOnline(this.db, endpoint, online, now);
+    for (const id of ids) {
+      const agent = await loadAgent(this.db, id);
+      if (agent) this.emit({ agent, event: 'endpoint', from: agent.state });
+    }
+    if (ids.length) this.log.info({ endpoint, online, agents: ids }, 'agent endpoint reachability changed');
+    return ids;
+  }
+
+  // --- ACD-facing actions -----------------------------------------------------------------------------------
+
+  /**
+   * Reserves `agent` (as the caller last saw it) for `callId` with one conditional UPDATE; no read first.
+   * Null when the agent changed meanwhile (another orchestrator reserved or paused them).
+   */
+  async tryReserve(agent: AgentRecord, callId: string): Promise<AgentRecord | null> {
+    const from = agent.state;
+    const to = nextAgentState(from, 'reserve');
+    if (!to || !agent.endpointOnline || agent.reservedCallId !== null || agent.activeCalls >= agent.capacity) return null;
+    const now = this.now();
+    if (!(await reserveAgent(this.db, agent, callId, now))) return null;
+    const reserved: AgentRecord = { ...agent, state: to, stateSince: from === to ? agent.stateSince : now, reservedCallId: callId, version: agent.version + 1 };
+    this.emit({ agent: reserved, event: 'reserve', from });
+    return reserved;
+  }
+
+  /** The agent answered the call they were reserved for. */
+  async answer(agentId: number, callId: string): Promise<AgentRecord> {
+    return this.transition(agentId, 'answer', (a, now) => {
+      if (a.reservedCallId !== callId) throw new Error(`agent ${agentId} is reserved for ${a.reservedCallId ?? 'nothing'}, not ${callId}`);
+      return {
+        reservedCallId: null,
+        activeCalls: a.activeCalls + 1,
+        missedInRow: 0,
+        callsToday: sameDay(a.lastCallEndedAt ?? a.stateSince, now) ? a.callsToday + 1 : 1,
+        ...(a.state === 'reserved' ? { stateSince: now } : {}),
+      };
+    });
+  }
+
+  /**
+   * The offer failed: the reservation is released. A miss (no answer) counts towards auto-pause: after
+   * `autoPauseAfterMisses` misses in a row (0 = never) the agent is paused with reason 'no answer'.
+   * Returns null when the agent was not (or no longer) reserved for this call.
+   */
+  async releaseOffer(agentId: number, callId: string, missed: boolean, autoPauseAfterMisses: number): Promise<AgentRecord | null> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const a = await this.require(agentId);
+      if (a.reservedCallId !== callId) return null;
+      const misses = missed ? a.missedInRow + 1 : a.missedInRow;
+      const pauseNow = missed && autoPauseAfterMisses > 0 && misses >= autoPauseAfterMisses && a.state === 'reserved';
+      const event: AgentEvent = pauseNow ? 'miss_pause' : 'release';
+      const to = nextAgentState(a.state, event);
+      if (!to) throw this.invalid(a, event);
+      const now = this.now();
+      const patch: PresencePatch = { reservedCallId: null, missedInRow: misses, ...(to !== a.state ? { state: to, stateSince: now } : {}), ...(pauseNow ? { pauseReason: 'no answer' } : {}) };
+      if (await updatePresence(this.db, a.id, a.version, patch, now)) {
+        const agent = this.applied(a, patch);
+        this.emit({ agent, event, from: a.state });
+        if (pauseNow) this.log.warn({ agentId, misses }, 'agent auto-paused after missed calls');
+        return agent;
+      }
+    }
+    throw new AgentBusyError(agentId);
+  }
+
+  /** Ends wrap-ups that ran out and releases reservations of dead offers. Returns how many agents it freed. */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    let freed = 0;
+    for (const id of await expiredWrapUps(this.db, now)) {
+      const ok = await this.transition(id, 'wrap_up_done', (a) => {
+        if (!a.wrapUpUntil || a.wrapUpUntil > now) throw new Error('wrap-up was extended');
+        return { wrapUpUntil: null };
+      }).then(
+        () => true,
+        () => false,
+      );
+      if (ok) freed++;
+    }
+    const stale = this.o.staleReservationMs ?? 300_000;
+    for (const id of await staleReservations(this.db, new Date(now.getTime() - stale))) {
+      const a = await loadAgent(this.db, id);
+      if (a?.state === 'reserved' && a.reservedCallId) {
+        this.log.warn({ agentId: id, callId: a.reservedCallId }, 'releasing a reservation nobody answered for');
+        if (await this.releaseOffer(id, a.reservedCallId, false, 0).catch(() => null)) freed++;
+      }
+    }
+    return freed;
+  }
+
+  // --- internals ----------------------------------------------------------------------------------------------
+
+  private async require(agentId: number): Promise<AgentRecord> {
+    const a = await loadAgent(this.db, agentId);
+    if (!a) throw new AgentNotFoundError(agentId);
+    return a;
+  }
+
+  private invalid(a: AgentRecord, event: AgentEvent): AgentTransitionError {
+    const err = new AgentTransitionError(a.id, a.state, event);
+    this.log.error({ agentId: a.id, from: a.state, event }, `${a.state} -> ${event} -> (undefined): transition not defined`);
+    return err;
+  }
+
+  private applied(a: AgentRecord, patch: PresencePatch): AgentRecord {
+    return {
+      ...a,
+      state: patch.state ?? a.state,
+      stateSince: patch.stateSince ?? a.stateSince,
+      pauseReason: patch.pauseReason !== undefined ? patch.pauseReason : a.pauseReason,
+      boundEndpoint: patch.boundEndpoint !== undefined ? patch.boundEndpoint : a.boundEndpoint,
+      reservedCallId: patch.reservedCallId !== undefined ? patch.reservedCallId : a.reservedCallId,
+      wrapUpUntil: patch.wrapUpUntil !== undefined ? patch.wrapUpUntil : a.wrapUpUntil,
+      lastCallEndedAt: patch.lastCallEndedAt !== undefined ? patch.lastCallEndedAt : a.lastCallEndedAt,
+      callsToday: patch.callsToday ?? a.callsToday,
+      missedInRow: patch.missedInRow ?? a.missedInRow,
+      activeCalls: patch.activeCalls ?? a.activeCalls,
+      version: a.version + 1,
+    };
+  }
+
+  /**
+   * Read, check the table, write conditionally; on a lost race read again. `patch` may throw to refuse a
+   * transition the table allows but the row does not (e.g. answering someone else's call).
+   */
+  private async transition(agentId: number, event: AgentEvent, patch: (a: AgentRecord, now: Date) => PresencePatch): Promise<AgentRecord> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const a = await this.require(agentId);
+      const to = nextAgentState(a.state, event);
+      if (!to) throw this.invalid(a, event);
+      const now = this.now();
+      const p: PresencePatch = { ...patch(a, now) };
+      if (to !== a.state) {
+        p.state = to;
+        p.stateSince ??= now;
+      }
+      if (await updatePresence(this.db, a.id, a.version, p, now)) {
+        const agent = this.applied(a, p);
+        this.log.debug({ agentId, from: a.state, event, to }, 'agent transition');
+        this.emit({ agent, event, from: a.state });
+        return agent;
+      }
+    }
+    throw new AgentBusyError(agentId);
+  }
+
+  private emit(change: AgentChange): void {
+    const a = change.agent;
+    if (a.state !== 'wrap_up') this.clearWrapTimer(a.id);
+    if (change.from !== a.state || change.event === 'pause' || change.event === 'login') {
+      this.o.bus?.publish('agent.state', { agentId: a.id, state: a.state, reason: a.pauseReason, since: a.stateSince });
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err }, 'agent change listener failed');
+      }
+    }
+  }
+
+  private scheduleWrapUp(agent: AgentRecord): void {
+    this.clearWrapTimer(agent.id);
+    if (agent.state !== 'wrap_up' || !agent.wrapUpUntil) return;
+    const delay = Math.max(0, agent.wrapUpUntil.getTime() - this.now().getTime());
+    const timer = setTimeout(() => {
+      this.wrapTimers.delete(agent.id);
+      this.transition(agent.id, 'wrap_up_done', (a, now) => {
+        // Extended meanwhile (perhaps by another orchestrator): the sweep or the new timer ends it.
+        if (a.wrapUpUntil && a.wrapUpUntil.getTime() > now.getTime() + 5) throw new Error('wrap-up was extended');
+        return { wrapUpUntil: null };
+      }).catch((err: unknown) => {
+        if (!(err instanceof AgentTransitionError)) this.log.debug({ err, agentId: agent.id }, 'wrap-up timer: nothing to end');
+      });
+    }, delay);
+    timer.unref();
+    this.wrapTimers.set(agent.id, timer);
+  }
+
+  private clearWrapTimer(agentId: number): void {
+    const t = this.wrapTimers.get(agentId);
+    if (t) {
+      clearTimeout(t);
+      this.wrapTimers.delete(agentId);
+    }
+  }
+}

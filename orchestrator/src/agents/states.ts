@@ -1,0 +1,57 @@
+/**
+ * Agent presence as a transition table: a (state, event) pair that is not listed is an invalid transition, logged
+ * as `from -> event -> (undefined)` and refused, never a silent no-op.
+ *
+ * Capacity above 1 (several simultaneous calls) keeps the agent `on_call` while another call is reserved,
+ * answered or ended; the service checks the capacity guard, the table only says which moves exist.
+ */
+export const AGENT_STATES = ['logged_out', 'available', 'reserved', 'on_call', 'wrap_up', 'paused'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+export const AGENT_EVENTS = [
+  'login',
+  'logout',
+  'reserve',
+  'answer',
+  'release',
+  'miss_pause',
+  'call_ended',
+  'last_call_ended',
+  'wrap_up_done',
+  'extend_wrap_up',
+  'pause',
+  'unpause',
+] as const;
+export type AgentEvent = (typeof AGENT_EVENTS)[number];
+
+export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentEvent, AgentState>>>> = {
+  logged_out: { login: 'available' },
+  available: { reserve: 'reserved', pause: 'paused', logout: 'logged_out', login: 'available' },
+  // An offer in progress: the ACD holds the agent for one call.
+  reserved: { answer: 'on_call', release: 'available', miss_pause: 'paused' },
+  // With capacity > 1 the agent may be offered, answer and end further calls without leaving on_call.
+  on_call: { reserve: 'on_call', answer: 'on_call', release: 'on_call', miss_pause: 'on_call', call_ended: 'on_call', last_call_ended: 'wrap_up' },
+  wrap_up: { wrap_up_done: 'available', extend_wrap_up: 'wrap_up', pause: 'paused', logout: 'logged_out' },
+  paused: { unpause: 'available', pause: 'paused', logout: 'logged_out', login: 'paused' },
+};
+
+export function nextAgentState(from: AgentState, event: AgentEvent): AgentState | undefined {
+  return AGENT_TRANSITIONS[from][event];
+}
+
+export function isAgentState(value: unknown): value is AgentState {
+  return typeof value === 'string' && (AGENT_STATES as readonly string[]).includes(value);
+}
+
+/** A transition the table does not allow; `code` lets the API answer 409. */
+export class AgentTransitionError extends Error {
+  readonly code = 'bad_state';
+  constructor(
+    readonly agentId: number,
+    readonly from: AgentState,
+    readonly event: AgentEvent,
+  ) {
+    super(`agent ${agentId}: ${from} -> ${event} -> (undefined): transition not defined`);
+    this.name = 'AgentTransitionError';
+  }
+}

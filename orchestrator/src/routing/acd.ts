@@ -1,0 +1,589 @@
+import { dialEndpoint, loadAgent, loadAgents, loadPresence, type AgentRecord } from '../agents/repository.js';
+import type { AgentChange, AgentService } from '../agents/service.js';
+import type { Db } from '../db/knex.js';
+import type { EventBus } from '../events/bus.js';
+import { logger as rootLogger, type Logger } from '../logger.js';
+import { loadQueues, type QueueConfig } from './repository.js';
+import { pickBest, type RankContext } from './strategies.js';
+import type { Acd, AgentOffer, OfferFailure, QueuePosition, QueueTimerEvent, SkillRequirement, WaitingCall } from './types.js';
+
+export interface AcdOptions {
+  readonly db: Db;
+  readonly agents: AgentService;
+  readonly bus?: EventBus;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+  /** How often waiting times are checked for overflow and max wait (default 1000 ms; 0 = only tick()). */
+  readonly tickMs?: number;
+  /** How often presence is re-read for other orchestrators' changes (default 2000 ms; 0 = only refresh()). */
+  readonly refreshMs?: number;
+  /** Skills and queue settings are re-read every this many presence refreshes (default 15). */
+  readonly fullRefreshEvery?: number;
+  /** Handle time assumed before a queue has answered calls (seconds, default 180). */
+  readonly defaultHandleSeconds?: number;
+}
+
+/** A call in a waiting list, with what overflow has done to it so far. */
+interface Waiting {
+  call: WaitingCall;
+  seq: number;
+  /** Overflow steps of the queue already applied. */
+  stepsFired: number;
+  /** 0 = as required, 1 = levels lowered to 1, 2 = no skill requirement. */
+  widen: number;
+  addedSites: Set<string>;
+  tried: Set<number>;
+  maxWaitFired: boolean;
+  noAgentsFired: boolean;
+}
+
+interface Offering {
+  readonly w: Waiting;
+  readonly agentId: number;
+}
+
+const WAIT_ORDER = (a: Waiting, b: Waiting): number =>
+  b.call.priority - a.call.priority || a.call.enqueuedAt.getTime() - b.call.enqueuedAt.getTime() || a.seq - b.seq;
+
+function effectiveSkills(w: Waiting): readonly SkillRequirement[] {
+  if (w.widen >= 2) return [];
+  if (w.widen === 1) return w.call.requiredSkills.map((s) => ({ skill: s.skill, minLevel: 1 }));
+  return w.call.requiredSkills;
+}
+
+function requirementKey(skills: readonly SkillRequirement[], excluded: ReadonlySet<string>): string {
+  return `${skills.map((s) => `${s.skill}:${s.minLevel}`).join(',')}|${[...excluded].join(',')}`;
+}
+
+/** May this agent be offered a call at all right now (ignoring skills)? */
+function offerable(a: AgentRecord): boolean {
+  if (!a.endpointOnline || a.reservedCallId !== null) return false;
+  if (a.state === 'available') return true;
+  return a.state === 'on_call' && a.activeCalls < a.capacity;
+}
+
+/** Logged in, not paused, reachable: counts as staff for join/leave-when-empty and wait estimates. */
+function staffing(a: AgentRecord): boolean {
+  return a.endpointOnline && a.state !== 'logged_out' && a.state !== 'paused';
+}
+
+function covers(a: AgentRecord, skills: readonly SkillRequirement[]): boolean {
+  for (const r of skills) if ((a.skills.get(r.skill) ?? 0) < r.minLevel) return false;
+  return true;
+}
+
+/**
+ * The ACD: in-memory waiting lists per queue (priority, then arrival), an in-memory index of offerable agents by
+ * skill, and one database write per offer (the conditional reservation UPDATE). Matching runs whenever a call
+ * enters or an agent frees up, serialised so one orchestrator never races itself; other orchestrators are kept
+ * out by the reservation's version check.
+ */
+export class AcdEngine implements Acd {
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly queues = new Map<number, QueueConfig>();
+  private readonly waiting = new Map<number, Waiting[]>();
+  private readonly byCall = new Map<string, Waiting>();
+  private readonly offering = new Map<string, Offering>();
+  private readonly answeredAt = new Map<string, { queueId: number; at: number }>();
+  private readonly aht = new Map<number, number>();
+  private readonly lastOffered = new Map<number, number>();
+
+  private readonly agents = new Map<number, AgentRecord>();
+  /** Offerable agents, and the same by skill name. */
+  private readonly free = new Set<number>();
+  private readonly freeBySkill = new Map<string, Set<number>>();
+  /** Reservation writes in flight. */
+  private readonly pending = new Set<number>();
+
+  private offerHandlers: ((offer: AgentOffer) => void)[] = [];
+  private timerHandlers: ((event: QueueTimerEvent) => void)[] = [];
+  private seq = 0;
+  private matching: Promise<void> | null = null;
+  private again = false;
+  private dirtyAll = false;
+  private readonly dirty = new Set<number>();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshCount = 0;
+  private unsubscribe: (() => void)[] = [];
+  private started = false;
+
+  constructor(private readonly o: AcdOptions) {
+    this.log = o.logger ?? rootLogger.child({ module: 'acd' });
+    this.now = o.now ?? (() => new Date());
+  }
+
+  // --- lifecycle -----------------------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.refresh(true);
+    this.started = true;
+    this.unsubscribe.push(this.o.agents.onChange((c) => this.onAgentChange(c)));
+    if (this.o.bus) {
+      this.unsubscribe.push(
+        this.o.bus.subscribe('queue.changed', () => {
+          this.reloadQueues().catch((err: unknown) => this.log.warn({ err }, 'queue reload failed'));
+        }),
+        this.o.bus.subscribe('call.ended', (e) => this.onCallEnded(e.callId)),
+      );
+    }
+    const tick = this.o.tickMs ?? 1000;
+    if (tick > 0) {
+      this.tickTimer = setInterval(() => this.tick(), tick);
+      this.tickTimer.unref();
+    }
+    const every = this.o.refreshMs ?? 2000;
+    if (every > 0) {
+      this.refreshTimer = setInterval(() => {
+        const full = ++this.refreshCount % (this.o.fullRefreshEvery ?? 15) === 0;
+        this.refresh(full).catch((err: unknown) => this.log.warn({ err }, 'agent refresh failed'));
+      }, every);
+      this.refreshTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.tickTimer);
+    clearInterval(this.refreshTimer);
+    this.tickTimer = this.refreshTimer = undefined;
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    this.started = false;
+    if (this.matching) await this.matching.catch(() => undefined);
+  }
+
+  /** Re-reads presence (and with `full`, skills and queue settings) from the database. */
+  async refresh(full = false): Promise<void> {
+    if (full || this.queues.size === 0) await this.reloadQueues();
+    if (full || this.agents.size === 0) {
+      const all = await loadAgents(this.o.db);
+      const seen = new Set<number>();
+      for (const a of all) {
+        seen.add(a.id);
+        this.index(a, true);
+      }
+      for (const id of [...this.agents.keys()]) if (!seen.has(id)) this.unindex(id);
+    } else {
+      const seen = new Set<number>();
+      for (const p of await loadPresence(this.o.db)) {
+        seen.add(p.id);
+        const known = this.agents.get(p.id);
+        if (!known) {
+          const a = await loadAgent(this.o.db, p.id);
+          if (a) this.index(a, true);
+        } else if (known.version !== p.version || known.endpointOnline !== p.endpointOnline || known.boundEndpoint !== p.boundEndpoint) {
+          this.index({ ...p, skills: known.skills }, true);
+        }
+      }
+      for (const id of [...this.agents.keys()]) if (!seen.has(id)) this.unindex(id);
+    }
+    this.markAllDirty();
+  }
+
+  async reloadQueues(): Promise<void> {
+    const list = await loadQueues(this.o.db);
+    const seen = new Set<number>();
+    for (const q of list) {
+      seen.add(q.id);
+      const before = this.queues.get(q.id);
+      if (q.problems.length && JSON.stringify(before?.problems) !== JSON.stringify(q.problems)) this.log.warn({ queue: q.name, problems: q.problems }, 'queue settings have problems');
+      this.queues.set(q.id, q);
+    }
+    for (const id of [...this.queues.keys()]) if (!seen.has(id)) this.queues.delete(id);
+    this.markAllDirty();
+  }
+
+  // --- the Acd contract ----------------------------------------------------------------------------------------
+
+  onOffer(handler: (offer: AgentOffer) => void): void {
+    this.offerHandlers.push(handler);
+  }
+
+  onTimer(handler: (event: QueueTimerEvent) => void): void {
+    this.timerHandlers.push(handler);
+  }
+
+  enqueue(call: WaitingCall): void {
+    this.drop(call.callId);
+    const w: Waiting = { call, seq: ++this.seq, stepsFired: 0, widen: 0, addedSites: new Set(), tried: new Set(), maxWaitFired: false, noAgentsFired: false };
+    this.insert(w);
+    const q = this.queues.get(call.queueId);
+    if (!q) this.log.warn({ callId: call.callId, queueId: call.queueId }, 'call queued to a queue the ACD does not know; waiting for a reload');
+    else if (!q.joinWhenEmpty && !this.staffed(q, w)) {
+      w.noAgentsFired = true;
+      this.fireSoon({ type: 'no_agents', callId: call.callId, action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction });
+    }
+    this.markDirty(call.queueId);
+  }
+
+  remove(callId: string): boolean {
+    const was = this.byCall.has(callId);
+    // An offer in flight is forgotten too: offerFailed still releases its agent but will not requeue the call.
+    this.drop(callId);
+    return was;
+  }
+
+  async offerAnswered(callId: string, agentId: number): Promise<void> {
+    const offer = this.offering.get(callId);
+    if (offer && offer.agentId === agentId) this.offering.delete(callId);
+    const queueId = offer?.w.call.queueId;
+    const agent = await this.o.agents.answer(agentId, callId);
+    this.index(agent, false);
+    if (queueId !== undefined) this.answeredAt.set(callId, { queueId, at: this.now().getTime() });
+  }
+
+  async offerFailed(callId: string, agentId: number, reason: OfferFailure): Promise<void> {
+    const offer = this.offering.get(callId);
+    const mine = offer && offer.agentId === agentId ? offer : null;
+    if (mine) this.offering.delete(callId);
+    const queueId = mine?.w.call.queueId;
+    const q = queueId !== undefined ? this.queues.get(queueId) : undefined;
+    const missed = reason === 'no_answer';
+    try {
+      const agent = await this.o.agents.releaseOffer(agentId, callId, missed, q?.autoPauseAfterMisses ?? 0);
+      if (agent) this.index(agent, false);
+    } finally {
+      if (mine && reason !== 'caller_gone' && !this.byCall.has(callId)) {
+        // Back to the head: the call keeps its place (priority and first arrival), minus this agent.
+        mine.w.tried.add(agentId);
+        this.insert(mine.w);
+        this.markDirty(mine.w.call.queueId);
+      }
+    }
+  }
+
+  position(callId: string): QueuePosition | null {
+    const w = this.byCall.get(callId);
+    if (!w) return null;
+    const list = this.waiting.get(w.call.queueId) ?? [];
+    const i = list.indexOf(w);
+    if (i < 0) return null;
+    const q = this.queues.get(w.call.queueId);
+    const servers = q ? this.staffCount(q, w) : 0;
+    const handle = this.aht.get(w.call.queueId) ?? this.o.defaultHandleSeconds ?? 180;
+    const ahead = i + 1;
+    const estimate = servers > 0 ? Math.round((ahead * handle) / servers) : Math.round(ahead * handle);
+    // One free agent and first in line: the offer is about to happen.
+    const freeNow = i === 0 && this.free.size > 0 && this.candidate(w, q) !== null;
+    return { position: i + 1, waiting: list.length, estimatedWaitSeconds: freeNow ? 0 : estimate };
+  }
+
+  // --- observability (wallboard, tests) ------------------------------------------------------------------------
+
+  /** Calls waiting in a queue, in offer order. */
+  waitingCalls(queueId: number): WaitingCall[] {
+    return (this.waiting.get(queueId) ?? []).map((w) => w.call);
+  }
+
+  /** The agent the ACD holds for a call being offered. */
+  offeredAgent(callId: string): number | null {
+    return this.offering.get(callId)?.agentId ?? null;
+  }
+
+  /** The ACD's view of an agent (index), for tests and diagnostics. */
+  agentView(agentId: number): AgentRecord | null {
+    return this.agents.get(agentId) ?? null;
+  }
+
+  /** Resolves when matching triggered so far has finished (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.matching) await this.matching;
+  }
+
+  // --- timers ----------------------------------------------------------------------------------------------------
+
+  /** Overflow, max wait and leave-when-empty checks for every waiting call (runs every tickMs). */
+  tick(): void {
+    const now = this.now().getTime();
+    for (const [queueId, list] of this.waiting) {
+      const q = this.queues.get(queueId);
+      if (!q) continue;
+      for (const w of [...list]) {
+        const waited = (now - w.call.enqueuedAt.getTime()) / 1000;
+        let changed = false;
+        while (w.stepsFired < q.overflow.length && waited >= (q.overflow[w.stepsFired]?.afterSeconds ?? Infinity)) {
+          const step = q.overflow[w.stepsFired];
+          w.stepsFired++;
+          if (!step) break;
+          if (step.action === 'move_queue') {
+            const target = [...this.queues.values()].find((x) => x.name === step.queue);
+            if (!target || target.id === q.id) {
+              this.log.warn({ queue: q.name, target: step.queue }, 'overflow to an unknown queue skipped');
+              continue;
+            }
+            this.fire({ type: 'overflow', callId: w.call.callId, step: w.stepsFired, description: `move to queue ${target.name}`, newQueueId: target.id });
+            break;
+          }
+          if (step.action === 'widen_skills') {
+            w.widen = Math.min(2, w.widen + 1);
+            this.fire({ type: 'overflow', callId: w.call.callId, step: w.stepsFired, description: w.widen === 1 ? 'skill levels lowered to 1' : 'skill requirement dropped' });
+          } else {
+            w.addedSites.add(step.site);
+            this.fire({ type: 'overflow', callId: w.call.callId, step: w.stepsFired, description: `agents of site ${step.site} added` });
+          }
+          changed = true;
+        }
+        if (!this.byCall.has(w.call.callId)) continue;
+        if (!w.maxWaitFired && q.maxWaitSeconds > 0 && waited >= q.maxWaitSeconds) {
+          w.maxWaitFired = true;
+          this.fire({ type: 'max_wait', callId: w.call.callId, action: q.maxWaitAction, ...(q.maxWaitTarget ? { target: q.maxWaitTarget } : {}) });
+          continue;
+        }
+        if (q.leaveWhenEmpty && !w.noAgentsFired && !this.staffed(q, w)) {
+          w.noAgentsFired = true;
+          this.fire({ type: 'no_agents', callId: w.call.callId, action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction });
+        }
+        if (changed) this.markDirty(queueId);
+      }
+    }
+    for (const [callId, a] of this.answeredAt) if (now - a.at > 6 * 3600_000) this.answeredAt.delete(callId);
+  }
+
+  // --- internals: waiting lists --------------------------------------------------------------------------------
+
+  private insert(w: Waiting): void {
+    let list = this.waiting.get(w.call.queueId);
+    if (!list) this.waiting.set(w.call.queueId, (list = []));
+    // Binary search for the place: priority desc, arrival asc.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (WAIT_ORDER(list[mid] as Waiting, w) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, w);
+    this.byCall.set(w.call.callId, w);
+  }
+
+  private drop(callId: string): void {
+    const w = this.byCall.get(callId);
+    if (w) {
+      this.byCall.delete(callId);
+      const list = this.waiting.get(w.call.queueId);
+      if (list) {
+        const i = list.indexOf(w);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.waiting.delete(w.call.queueId);
+      }
+    }
+    this.offering.delete(callId);
+  }
+
+  private fire(event: QueueTimerEvent): void {
+    this.log.info({ callId: event.callId, event }, 'queue timer');
+    for (const h of this.timerHandlers) {
+      try {
+        h(event);
+      } catch (err) {
+        this.log.error({ err, callId: event.callId }, 'queue timer handler failed');
+      }
+    }
+  }
+
+  private fireSoon(event: QueueTimerEvent): void {
+    setImmediate(() => this.fire(event));
+  }
+
+  // --- internals: agent index ------------------------------------------------------------------------------------
+
+  private onAgentChange(change: AgentChange): void {
+    this.index(change.agent, false);
+  }
+
+  private onCallEnded(callId: string): void {
+    const a = this.answeredAt.get(callId);
+    if (!a) return;
+    this.answeredAt.delete(callId);
+    const q = this.queues.get(a.queueId);
+    const seconds = (this.now().getTime() - a.at) / 1000 + (q?.wrapUpSeconds ?? 0);
+    const prev = this.aht.get(a.queueId);
+    // Moving average: recent calls weigh most, one odd call does not swing the estimate.
+    this.aht.set(a.queueId, prev === undefined ? seconds : prev * 0.8 + seconds * 0.2);
+  }
+
+  /** Puts an agent record into the index (ignoring records older than what we hold unless `force`). */
+  private index(a: AgentRecord, force: boolean): void {
+    const known = this.agents.get(a.id);
+    if (known && !force && a.version < known.version) return;
+    const record = a.skills.size === 0 && known && known.skills.size > 0 && !force ? { ...a, skills: known.skills } : a;
+    if (known) this.unfree(known);
+    this.agents.set(a.id, record);
+    if (offerable(record)) {
+      this.free.add(record.id);
+      for (const skill of record.skills.keys()) {
+        let set = this.freeBySkill.get(skill);
+        if (!set) this.freeBySkill.set(skill, (set = new Set()));
+        set.add(record.id);
+      }
+      if (!known || !offerable(known)) this.markAllDirty();
+    }
+  }
+
+  private unindex(id: number): void {
+    const known = this.agents.get(id);
+    if (known) this.unfree(known);
+    this.agents.delete(id);
+  }
+
+  private unfree(a: AgentRecord): void {
+    this.free.delete(a.id);
+    for (const skill of a.skills.keys()) this.freeBySkill.get(skill)?.delete(a.id);
+  }
+
+  /** Sites that are backup pools of this queue and not yet added for this call. */
+  private excludedSites(q: QueueConfig | undefined, w: Waiting): Set<string> {
+    const out = new Set<string>();
+    if (!q) return out;
+    for (const s of q.overflow) if (s.action === 'add_site' && !w.addedSites.has(s.site)) out.add(s.site);
+    return out;
+  }
+
+  private staffed(q: QueueConfig, w: Waiting): boolean {
+    return this.staffCount(q, w, 1) > 0;
+  }
+
+  private staffCount(q: QueueConfig, w: Waiting, stopAt = Infinity): number {
+    const skills = effectiveSkills(w);
+    // Backup sites count as staff too: overflow will reach them.
+    let n = 0;
+    for (const a of this.agents.values()) {
+      if (staffing(a) && covers(a, skills)) {
+        n++;
+        if (n >= stopAt) break;
+      }
+    }
+    void q;
+    return n;
+  }
+
+  /** The best free agent for this call, or null. `skip` holds agents already refused in this attempt. */
+  private candidate(w: Waiting, q: QueueConfig | undefined, skip?: ReadonlySet<number>): AgentRecord | null {
+    if (this.free.size === 0) return null;
+    const skills = effectiveSkills(w);
+    const excluded = this.excludedSites(q, w);
+    let pool: Set<number> = this.free;
+    for (const r of skills) {
+      const s = this.freeBySkill.get(r.skill);
+      if (!s || s.size === 0) return null;
+      if (s.size < pool.size) pool = s;
+    }
+    const agents = this.agents;
+    const pending = this.pending;
+    function* eligible(): Generator<AgentRecord> {
+      for (const id of pool) {
+        if (pending.has(id) || skip?.has(id)) continue;
+        const a = agents.get(id);
+        if (!a || !offerable(a) || excluded.has(a.site) || !covers(a, skills)) continue;
+        yield a;
+      }
+    }
+    const ctx: RankContext = { strategy: q?.strategy ?? 'longest_idle', required: skills, tried: w.tried, lastAgentId: this.lastOffered.get(w.call.queueId) ?? 0 };
+    return pickBest(eligible(), ctx);
+  }
+
+  // --- internals: matching ---------------------------------------------------------------------------------------
+
+  private markDirty(queueId: number): void {
+    this.dirty.add(queueId);
+    this.kick();
+  }
+
+  private markAllDirty(): void {
+    this.dirtyAll = true;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (!this.started) return;
+    if (this.matching) {
+      this.again = true;
+      return;
+    }
+    this.matching = this.matchLoop()
+      .catch((err: unknown) => this.log.error({ err }, 'matching failed'))
+      .finally(() => {
+        this.matching = null;
+      });
+  }
+
+  private async matchLoop(): Promise<void> {
+    do {
+      this.again = false;
+      const queueIds = this.dirtyAll ? [...this.waiting.keys()] : [...this.dirty];
+      this.dirtyAll = false;
+      this.dirty.clear();
+      if (this.free.size === 0 || queueIds.length === 0) continue;
+      // Across queues too: highest priority first, then longest waiting.
+      const calls: Waiting[] = [];
+      for (const id of queueIds) for (const w of this.waiting.get(id) ?? []) calls.push(w);
+      if (queueIds.length > 1) calls.sort(WAIT_ORDER);
+      const hopeless = new Set<string>();
+      for (const w of calls) {
+        if (this.free.size === 0) break;
+        if (!this.byCall.has(w.call.callId)) continue;
+        const q = this.queues.get(w.call.queueId);
+        const key = `${w.call.queueId}/${requirementKey(effectiveSkills(w), this.excludedSites(q, w))}`;
+        if (w.tried.size === 0 && hopeless.has(key)) continue;
+        const offered = await this.offerOne(w, q);
+        if (!offered && w.tried.size === 0) hopeless.add(key);
+      }
+    } while (this.again || this.dirtyAll || this.dirty.size > 0);
+  }
+
+  /** Tries the best agents for one call until a reservation sticks or none is left. */
+  private async offerOne(w: Waiting, q: QueueConfig | undefined): Promise<boolean> {
+    const refused = new Set<number>();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const agent = this.candidate(w, q, refused);
+      if (!agent) return false;
+      this.pending.add(agent.id);
+      let reserved: AgentRecord | null = null;
+      try {
+        reserved = await this.o.agents.tryReserve(agent, w.call.callId);
+      } catch (err) {
+        this.log.error({ err, agentId: agent.id, callId: w.call.callId }, 'reservation failed');
+      } finally {
+        this.pending.delete(agent.id);
+      }
+      if (!reserved) {
+        refused.add(agent.id);
+        // Someone else changed this agent: learn how they are now (one read, only after a lost race).
+        const fresh = await loadAgent(this.o.db, agent.id).catch(() => null);
+        if (fresh) this.index(fresh, true);
+        continue;
+      }
+      this.index(reserved, false);
+      if (!this.byCall.has(w.call.callId)) {
+        // The caller left while we were reserving: give the agent back.
+        await this.o.agents.releaseOffer(reserved.id, w.call.callId, false, 0).then(
+          (a) => a && this.index(a, false),
+          (err: unknown) => this.log.error({ err, agentId: reserved.id }, 'cannot release a reservation'),
+        );
+        return false;
+      }
+      this.drop(w.call.callId);
+      this.offering.set(w.call.callId, { w, agentId: reserved.id });
+      this.lastOffered.set(w.call.queueId, reserved.id);
+      const offer: AgentOffer = {
+        callId: w.call.callId,
+        queueId: w.call.queueId,
+        agentId: reserved.id,
+        agentName: reserved.name,
+        endpoint: dialEndpoint(reserved),
+        ringTimeoutSeconds: q?.ringTimeoutSeconds ?? 20,
+      };
+      for (const h of this.offerHandlers) {
+        try {
+          h(offer);
+        } catch (err) {
+          this.log.error({ err, callId: offer.callId }, 'offer handler failed');
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}
