@@ -8,7 +8,7 @@ import type { Keyring } from './crypto.js';
 import { createRecordingJobs, type RecordingJobs, type RecordingSource } from './jobs.js';
 import { loadKeyring } from './keys.js';
 import { createRecordingRoutes } from './routes.js';
-import { scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
+import { requeueStoredRecordings, scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
 import { openStore, type ObjectStore } from './storage/index.js';
 
 export interface RecordingPipelineOptions {
@@ -51,8 +51,11 @@ export interface RecordingPipeline {
   readonly primary: ObjectStore;
   readonly replicas: readonly ObjectStore[];
   storeFor(target: string): ObjectStore;
-  /** One retention pass now (the cron calls this). */
-  sweepRetention(now?: Date): Promise<{ queued: number; purgedJobs: number }>;
+  /**
+   * One housekeeping pass now (the cron calls this): deletions past retention, uploads of 'stored' rows that
+   * have no upload job (a crash between the call flow's update and its notice), old finished jobs.
+   */
+  sweepRetention(now?: Date): Promise<{ queued: number; purgedJobs: number; requeuedUploads: number }>;
 }
 
 export function createRecordingPipeline(options: RecordingPipelineOptions): RecordingPipeline {
@@ -105,14 +108,23 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
   jobs.registerOn(runner);
 
   const routes = createRecordingRoutes({ db: options.db, keyring, storeFor, logger: log, publicUrl: options.config.http.publicUrl });
-  const sweep = (now?: Date) => sweepRetention(options.db, jobs.delete, { now });
+  const sweep = async (now?: Date) => {
+    const retention = await sweepRetention(options.db, jobs.delete, { now });
+    const requeuedUploads = await requeueStoredRecordings(options.db, jobs.upload, { olderThan: new Date((now ?? new Date()).getTime() - 60_000) });
+    if (requeuedUploads > 0) log.warn({ requeuedUploads }, 'queued uploads of stored recordings that had none');
+    return { ...retention, requeuedUploads };
+  };
   let schedule: RetentionSchedule | null = null;
 
   return {
     start() {
       if (ownsRunner) runner.start();
       const expr = options.retentionCron === undefined ? '17 * * * *' : options.retentionCron;
-      if (expr && !schedule) schedule = scheduleRetention(expr, () => sweep(), log);
+      if (expr && !schedule) {
+        schedule = scheduleRetention(expr, () => sweep(), log);
+        // Catch up at once on what a crash may have left, rather than at the next scheduled pass.
+        void requeueStoredRecordings(options.db, jobs.upload).catch((err: unknown) => log.warn({ err }, 'start-up upload catch-up failed'));
+      }
     },
     async stop() {
       schedule?.stop();

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import cron from 'node-cron';
 import { enqueueJob, purgeDoneJobs, type JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
-import type { deletePayload } from './jobs.js';
+import type { deletePayload, uploadPayload } from './jobs.js';
 import type { z } from 'zod';
 
 /**
@@ -30,6 +30,32 @@ export async function sweepRetention(
   }
   const purgedJobs = await purgeDoneJobs(db, new Date(now.getTime() - (options.keepDoneJobsDays ?? 7) * 86_400_000));
   return { queued, purgedJobs };
+}
+
+/**
+ * Queues the upload of recordings left 'stored' without an upload job: the call flow marks the row stored and
+ * then notifies the pipeline, so a crash between the two would otherwise strand the file on Asterisk. The
+ * per-recording idempotency key makes this a no-op for rows whose job exists (pending, running, done or dead:
+ * a dead letter is not revived behind the admin's back).
+ */
+export async function requeueStoredRecordings(
+  db: Knex,
+  uploadJob: JobDefinition<z.infer<typeof uploadPayload>>,
+  options: { olderThan?: Date; batch?: number } = {},
+): Promise<number> {
+  const olderThan = options.olderThan ?? new Date(Date.now() - 60_000);
+  const ids = (await db('recordings')
+    .where('state', 'stored')
+    .where((w) => w.where('ended_at', '<', olderThan).orWhere((n) => n.whereNull('ended_at').where('started_at', '<', olderThan)))
+    .orderBy('started_at')
+    .limit(options.batch ?? 1000)
+    .pluck('id')) as string[];
+  let queued = 0;
+  for (const id of ids) {
+    const r = await enqueueJob(db, uploadJob, { recordingId: id }, { idempotencyKey: `recording.upload:${id}` });
+    if (r.created) queued++;
+  }
+  return queued;
 }
 
 export interface RetentionSchedule {

@@ -318,6 +318,20 @@ for (const setup of setups) {
       expect((await list(pipeline.primary)).length).to.equal(1);
     });
 
+    it('a recording left "stored" without an upload job (crash before the notice) is picked up by the sweep', async () => {
+      const wav = makeWav(2000);
+      const r = await newCallRecording(wav);
+      const fresh = await newCallRecording(makeWav(100));
+      await t.db('recordings').where('id', r.id).update({ state: 'stored', ended_at: new Date(Date.now() - 5 * 60_000) });
+      await t.db('recordings').where('id', fresh.id).update({ state: 'stored', ended_at: new Date() }); // its notice is still on the way
+      const first = await pipeline.sweepRetention();
+      expect(first.requeuedUploads).to.equal(1);
+      expect((await pipeline.sweepRetention()).requeuedUploads).to.equal(0);
+      await settle();
+      expect((await getRecording(t.db, r.id))?.sha256).to.equal(sha256(wav));
+      expect((await getRecording(t.db, fresh.id))?.state).to.equal('stored');
+    });
+
     describe('playback', () => {
       let server: Server;
       let base: string;
