@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import express, { Router, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import type { AuthUser } from '../auth/types.js';
@@ -96,12 +97,23 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
       });
     }
 
-    let body;
-    try {
-      body = size === 0 || req.method === 'HEAD' ? null : await openPlaintextRange(options.storeFor(rec.storageTarget), rec.storageKey, keyring, size, start, end);
-    } catch (err) {
-      options.logger.error({ err, recordingId: rec.id }, 'recording playback: the object could not be opened');
-      return fail(res, 503, 'unavailable', 'the recording store is not reachable or the object is damaged');
+    let body: Readable | null = null;
+    if (size > 0 && req.method !== 'HEAD') {
+      // The primary copy first, then each stored replica: playback survives the loss of one site.
+      const replicas = (await db('recording_replicas').where({ recording_id: rec.id, state: 'stored' }).select('target', 'storage_key')) as {
+        target: string;
+        storage_key: string | null;
+      }[];
+      const copies = [{ target: rec.storageTarget, key: rec.storageKey }, ...replicas.map((r) => ({ target: r.target, key: r.storage_key ?? rec.storageKey }))];
+      for (const copy of copies) {
+        try {
+          body = await openPlaintextRange(options.storeFor(copy.target), copy.key as string, keyring, size, start, end);
+          break;
+        } catch (err) {
+          options.logger.error({ err, recordingId: rec.id, target: copy.target }, 'recording playback: this copy could not be opened');
+        }
+      }
+      if (!body) return fail(res, 503, 'unavailable', 'no copy of the recording could be opened (store unreachable, object damaged, or its key missing)');
     }
     res.status(range.kind === 'partial' ? 206 : 200);
     res.setHeader('Content-Type', CONTENT_TYPES[rec.format] ?? 'application/octet-stream');
@@ -109,13 +121,14 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     res.setHeader('Content-Disposition', `inline; filename="${rec.id}.${rec.format}"`);
     if (range.kind === 'partial') res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
     if (!body) return void res.end();
-    body.on('error', (err) => {
+    const stream = body;
+    stream.on('error', (err) => {
       // Headers are out: the only honest signal left is to cut the connection.
       options.logger.error({ err, recordingId: rec.id }, 'recording playback failed mid-stream');
       res.destroy(err);
     });
-    res.on('close', () => body.destroy());
-    body.pipe(res);
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
   });
 
   router.post('/:id/link', express.json({ limit: '4kb' }), async (req: Request, res: Response) => {

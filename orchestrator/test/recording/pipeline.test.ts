@@ -399,6 +399,16 @@ for (const setup of setups) {
         expect(bad.headers.get('content-range')).to.equal(`bytes */${wav.length}`);
       });
 
+      it('plays from a replica when the primary copy is gone', async () => {
+        const key = (await getRecording(t.db, own))?.storageKey as string;
+        await pipeline.primary.delete(key);
+        const res = await get(own, 'admin', 'bytes=100-199');
+        expect(res.status).to.equal(206);
+        expect(Buffer.from(await res.arrayBuffer()).equals(wav.subarray(100, 200))).to.equal(true);
+        await (pipeline.replicas[0] as ObjectStore).delete(key);
+        expect((await get(own, 'admin')).status).to.equal(503);
+      });
+
       it('authorisation: supervisor yes, agent own yes, agent other no, nobody 401; every play audited', async () => {
         expect((await get(own, 'supervisor')).status).to.equal(200);
         expect((await get(own, 'agent')).status).to.equal(200);
