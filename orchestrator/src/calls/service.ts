@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { CustomerIdentifier } from '../crm/identify.js';
 import type { FlowRepository, PublishedFlow } from '../ivr/flows.js';
 import { runFlow, type IvrEnvironment } from '../ivr/interpreter.js';
+import { requestCallback } from '../routing/callbacks.js';
 import type {
   Acd,
   AgentOffer,
@@ -624,17 +625,11 @@ export class CallService {
     const now = this.now();
     try {
       await call.flushed();
-      await this.o
-        .db('callbacks')
-        .insert({
-          call_id: call.id,
-          customer_id: call.row.customer_id,
-          phone,
-          queue_id: call.row.queue_id,
-          state: 'pending',
-          requested_at: now,
-          notes: reason,
-        });
+      await requestCallback(
+        this.o.db,
+        { callId: call.id, customerId: call.row.customer_id, phone, queueId: call.row.queue_id, notes: reason },
+        now,
+      );
     } catch (err) {
       call.log.error({ err }, 'cannot store the callback request; keeping the caller in queue');
       call.activity = null;
@@ -957,7 +952,7 @@ export class CallService {
       call.recordingPaused = false;
       if (!call.row.recording_id) call.update({ recording_id: recordingId });
       const task = handle.finished
-        .then((result) => this.recordingFinished(call, recordingId, startedAt, result))
+        .then((result) => this.recordingFinished(call, recordingId, name, startedAt, result))
         .catch((err: unknown) => call.log.error({ err }, 'recording bookkeeping failed'));
       this.recordingTasks.add(task);
       void task.finally(() => this.recordingTasks.delete(task));
@@ -974,6 +969,7 @@ export class CallService {
   private async recordingFinished(
     call: Call,
     recordingId: string,
+    name: string,
     startedAt: Date,
     result: RecordingResult,
   ): Promise<void> {
@@ -988,7 +984,7 @@ export class CallService {
         ended_at: endedAt,
         duration_s: Math.round(duration * 1000) / 1000,
       });
-    if (call.recordingName && (call.recordingName === call.id || call.recordingName.startsWith(`${call.id}-`))) {
+    if (call.recordingName === name) {
       call.recordingName = null;
       call.recordingPaused = false;
     }
@@ -1006,6 +1002,9 @@ export class CallService {
   private async stopRecording(call: Call): Promise<void> {
     const name = call.recordingName;
     if (!name) return;
+    // Cleared now, not when Asterisk confirms: a later conversation of this call must be able to record.
+    call.recordingName = null;
+    call.recordingPaused = false;
     await this.o.switchPort.stopRecording(name).catch((err: unknown) => {
       if (!isSwitchError(err, 'not_found')) call.log.warn({ err }, 'stop recording failed');
     });
