@@ -46,77 +46,9 @@ function insertedId(result: unknown[]): number {
   return typeof first === 'object' && first !== null ? Number(first.id) : Number(first);
 }
 
-// --- skills (owner: routing/) -------------------------------------------------------------------------------------
-
-const skillRow = (r: Record<string, unknown>) => mapRow(r);
-
-export async function listSkills(db: Db, s: Slice): Promise<Found> {
-  return pageQuery(db('skills').select('id', 'name', 'description'), s, [['name', 'asc']], skillRow);
-}
-export async function getSkill(db: Db, id: number): Promise<ApiObject | null> {
-  const r = await db('skills').where({ id }).first('id', 'name', 'description');
-  return r ? skillRow(r) : null;
-}
-export async function createSkill(db: Db, v: { name: string; description?: string | null }): Promise<ApiObject> {
-  const id = insertedId(await db('skills').insert({ name: v.name, description: v.description ?? null }));
-  return (await getSkill(db, id)) as ApiObject;
-}
-export async function updateSkill(db: Db, id: number, v: { name?: string; description?: string | null }): Promise<ApiObject | null> {
-  const c = columns(v);
-  if (Object.keys(c).length) await db('skills').where({ id }).update(c);
-  return getSkill(db, id);
-}
-export async function deleteSkill(db: Db, id: number): Promise<boolean> {
-  return (await db('skills').where({ id }).delete()) > 0;
-}
-
-async function skillIds(trx: Knex | Knex.Transaction, names: readonly string[]): Promise<Map<string, number>> {
-  if (names.length === 0) return new Map();
-  const rows = (await trx('skills').whereIn('name', names as string[]).select('id', 'name')) as { id: number; name: string }[];
-  const map = new Map(rows.map((r) => [r.name, Number(r.id)]));
-  const missing = names.filter((n) => !map.has(n));
-  if (missing.length) throw new UnknownReference('skill', missing);
-  return map;
-}
-
-/** A body named a record that does not exist (e.g. a skill name); the API answers 400 naming it. */
-export class UnknownReference extends Error {
-  constructor(
-    readonly kind: string,
-    readonly names: readonly string[],
-  ) {
-    super(`unknown ${kind}: ${names.join(', ')}`);
-    this.name = 'UnknownReference';
-  }
-}
-
-// --- queues (owner: routing/) -------------------------------------------------------------------------------------
+// --- queue reads (owner: routing/; its QueueConfig omits the display and recording columns the admin edits) -------------------------------------------------------------------------------------
 
 const QUEUE_SHAPE = { bools: ['join_when_empty', 'leave_when_empty', 'record_calls', 'whisper_queue_name'], json: ['overflow'] };
-
-export interface QueueInput {
-  name?: string;
-  displayName?: string;
-  strategy?: string;
-  ringTimeoutS?: number;
-  wrapUpS?: number;
-  serviceLevelS?: number;
-  maxWaitS?: number;
-  maxWaitAction?: string;
-  maxWaitTarget?: string | null;
-  announceIntervalS?: number;
-  mohClass?: string;
-  callbackDigit?: string | null;
-  joinWhenEmpty?: boolean;
-  leaveWhenEmpty?: boolean;
-  recordCalls?: boolean;
-  retentionDays?: number;
-  autoPauseAfterMisses?: number;
-  whisperQueueName?: boolean;
-  businessHoursId?: number | null;
-  overflow?: unknown[];
-  skills?: { skill: string; minLevel: number }[];
-}
 
 async function queueSkills(db: Db, ids: number[]): Promise<Map<number, { skill: string; minLevel: number }[]>> {
   const out = new Map<number, { skill: string; minLevel: number }[]>();
@@ -143,146 +75,6 @@ export async function getQueue(db: Db, id: number): Promise<ApiObject | null> {
   q.skills = (await queueSkills(db, [id])).get(id) ?? [];
   return q;
 }
-async function setQueueSkills(trx: Knex.Transaction, queueId: number, skills: { skill: string; minLevel: number }[]): Promise<void> {
-  const ids = await skillIds(trx, skills.map((x) => x.skill));
-  await trx('queue_skills').where({ queue_id: queueId }).delete();
-  if (skills.length) await trx('queue_skills').insert(skills.map((x) => ({ queue_id: queueId, skill_id: ids.get(x.skill), min_level: x.minLevel })));
-}
-export async function createQueue(db: Db, v: QueueInput): Promise<ApiObject> {
-  const id = await db.transaction(async (trx) => {
-    // MySQL gives TEXT columns no default: the empty overflow list is written explicitly.
-    const qid = insertedId(await trx('queues').insert(columns({ ...v, overflow: v.overflow ?? [] }, ['overflow'], ['skills'])));
-    if (v.skills) await setQueueSkills(trx, qid, v.skills);
-    return qid;
-  });
-  return (await getQueue(db, id)) as ApiObject;
-}
-export async function updateQueue(db: Db, id: number, v: QueueInput): Promise<ApiObject | null> {
-  const exists = await db('queues').where({ id }).first('id');
-  if (!exists) return null;
-  await db.transaction(async (trx) => {
-    const c = columns({ ...v }, ['overflow'], ['skills']);
-    if (Object.keys(c).length) await trx('queues').where({ id }).update({ ...c, updated_at: new Date() });
-    if (v.skills) await setQueueSkills(trx, id, v.skills);
-  });
-  return getQueue(db, id);
-}
-export async function deleteQueue(db: Db, id: number): Promise<boolean> {
-  return (await db('queues').where({ id }).delete()) > 0;
-}
-
-// --- agents (owner: agents/) --------------------------------------------------------------------------------------
-
-const AGENT_COLUMNS = ['a.id', 'a.user_id', 'a.name', 'a.endpoint', 'a.site', 'a.capacity', 'a.state', 'a.state_since', 'a.pause_reason', 'a.bound_endpoint', 'a.reserved_call_id', 'a.wrap_up_until', 'a.last_call_ended_at', 'a.calls_today', 'a.missed_in_row', 'a.created_at', 'a.updated_at'];
-
-export interface AgentInput {
-  name?: string;
-  endpoint?: string;
-  site?: string;
-  capacity?: number;
-  userId?: number | null;
-  skills?: { skill: string; level: number }[];
-}
-
-async function agentSkills(db: Db, ids: number[]): Promise<Map<number, { skill: string; level: number }[]>> {
-  const out = new Map<number, { skill: string; level: number }[]>();
-  if (ids.length === 0) return out;
-  const rows = await db('agent_skills as x').join('skills as s', 's.id', 'x.skill_id').whereIn('x.agent_id', ids).select('x.agent_id', 's.name', 'x.level');
-  for (const r of rows as { agent_id: number; name: string; level: number }[]) {
-    const list = out.get(Number(r.agent_id)) ?? [];
-    list.push({ skill: r.name, level: Number(r.level) });
-    out.set(Number(r.agent_id), list);
-  }
-  return out;
-}
-
-export async function listAgents(db: Db, f: { state?: string; site?: string; q?: string }, s: Slice): Promise<Found> {
-  const q = db('agents as a').select(AGENT_COLUMNS);
-  if (f.state) q.where('a.state', f.state);
-  if (f.site) q.where('a.site', f.site);
-  if (f.q) q.where((w) => w.where('a.name', 'like', `%${f.q}%`).orWhere('a.endpoint', 'like', `%${f.q}%`));
-  const found = await pageQuery(q, s, [['a.name', 'asc']], (r) => mapRow(r), 'a.id');
-  const skills = await agentSkills(db, found.items.map((a) => Number(a.id)));
-  for (const a of found.items) a.skills = skills.get(Number(a.id)) ?? [];
-  return found;
-}
-export async function getAgent(db: Db, id: number): Promise<ApiObject | null> {
-  const r = await db('agents as a').where('a.id', id).first(AGENT_COLUMNS);
-  if (!r) return null;
-  const a = mapRow(r);
-  a.skills = (await agentSkills(db, [id])).get(id) ?? [];
-  return a;
-}
-async function setAgentSkills(trx: Knex.Transaction, agentId: number, skills: { skill: string; level: number }[]): Promise<void> {
-  const ids = await skillIds(trx, skills.map((x) => x.skill));
-  await trx('agent_skills').where({ agent_id: agentId }).delete();
-  if (skills.length) await trx('agent_skills').insert(skills.map((x) => ({ agent_id: agentId, skill_id: ids.get(x.skill), level: x.level })));
-}
-export async function createAgent(db: Db, v: AgentInput): Promise<ApiObject> {
-  const id = await db.transaction(async (trx) => {
-    const aid = insertedId(await trx('agents').insert(columns({ ...v }, [], ['skills'])));
-    if (v.skills) await setAgentSkills(trx, aid, v.skills);
-    return aid;
-  });
-  return (await getAgent(db, id)) as ApiObject;
-}
-export async function updateAgent(db: Db, id: number, v: AgentInput): Promise<ApiObject | null> {
-  const exists = await db('agents').where({ id }).first('id');
-  if (!exists) return null;
-  await db.transaction(async (trx) => {
-    const c = columns({ ...v }, [], ['skills']);
-    if (Object.keys(c).length) await trx('agents').where({ id }).update({ ...c, updated_at: new Date() });
-    if (v.skills) await setAgentSkills(trx, id, v.skills);
-  });
-  return getAgent(db, id);
-}
-export async function deleteAgent(db: Db, id: number): Promise<boolean> {
-  return (await db('agents').where({ id }).delete()) > 0;
-}
-
-// --- routing rules (owner: routing/) ------------------------------------------------------------------------------
-
-const RULE_SHAPE = { bools: ['enabled', 'is_default'], json: ['required_skills'] };
-
-export interface RuleInput {
-  position?: number;
-  name?: string;
-  expression?: string;
-  queueId?: number;
-  priority?: number;
-  requiredSkills?: { skill: string; minLevel: number }[];
-  enabled?: boolean;
-  isDefault?: boolean;
-}
-
-export async function listRules(db: Db, s: Slice): Promise<Found> {
-  return pageQuery(db('routing_rules').select('*'), s, [['position', 'asc'], ['id', 'asc']], (r) => mapRow(r, RULE_SHAPE));
-}
-export async function getRule(db: Db, id: number): Promise<ApiObject | null> {
-  const r = await db('routing_rules').where({ id }).first();
-  return r ? mapRow(r, RULE_SHAPE) : null;
-}
-export async function createRule(db: Db, v: RuleInput): Promise<ApiObject> {
-  let position = v.position;
-  if (position === undefined) {
-    const last = await db('routing_rules').max({ p: 'position' }).first();
-    position = Number(last?.p ?? 0) + 10;
-  }
-  const id = insertedId(await db('routing_rules').insert(columns({ ...v, position, requiredSkills: v.requiredSkills ?? [] }, ['requiredSkills'])));
-  return (await getRule(db, id)) as ApiObject;
-}
-export async function updateRule(db: Db, id: number, v: RuleInput): Promise<ApiObject | null> {
-  const c = columns({ ...v }, ['requiredSkills']);
-  if (Object.keys(c).length) {
-    const n = await db('routing_rules').where({ id }).update({ ...c, updated_at: new Date() });
-    if (n === 0) return null;
-  }
-  return getRule(db, id);
-}
-export async function deleteRule(db: Db, id: number): Promise<boolean> {
-  return (await db('routing_rules').where({ id }).delete()) > 0;
-}
-
 // --- business hours (owner: ivr/) ----------------------------------------------------------------------------------
 
 export interface HoursInput {
@@ -453,7 +245,7 @@ export async function listCallEvents(db: Db, f: { from?: Date; to?: Date; event?
   return pageQuery(q, s, [['e.at', 'desc'], ['e.id', 'desc']], (r) => mapRow(r, { json: ['data'] }), 'e.id');
 }
 
-// --- callbacks (owner: calls/) -----------------------------------------------------------------------------------------
+// --- callbacks page (owner: routing/callbacks.ts; its list has a limit but no offset or total) -----------------------------------------------------------------------------------------
 
 export async function listCallbacks(db: Db, f: { state?: string; queueId?: number; agentId?: number }, s: Slice): Promise<Found> {
   const q = db('callbacks').select('*');
@@ -462,19 +254,6 @@ export async function listCallbacks(db: Db, f: { state?: string; queueId?: numbe
   if (f.agentId) q.where('agent_id', f.agentId);
   return pageQuery(q, s, [['requested_at', 'desc']], (r) => mapRow(r));
 }
-export async function getCallback(db: Db, id: number): Promise<ApiObject | null> {
-  const r = await db('callbacks').where({ id }).first();
-  return r ? mapRow(r) : null;
-}
-export async function updateCallback(db: Db, id: number, v: { state?: string; agentId?: number | null; dueAt?: Date | null; notes?: string | null }): Promise<ApiObject | null> {
-  const c = columns(v);
-  if (Object.keys(c).length) {
-    const n = await db('callbacks').where({ id }).update(c);
-    if (n === 0) return null;
-  }
-  return getCallback(db, id);
-}
-
 // --- recordings list (owner: recording/; its repository has get but no list) -------------------------------------
 
 /** What the API shows of a recording: no storage key, target or key id (those are the store's business). */

@@ -43,6 +43,10 @@ export interface CallControls {
 /** routing/ Router.test: which rule a sample call matches (and, ideally, why the others did not). */
 export interface RoutingTester {
   test(attributes: CallAttributes): Promise<unknown>;
+  /** Checks a rule expression against the live vocabulary (e.g. business hours names); null when fine. */
+  validate?(expression: string): string | null;
+  /** Re-reads rules, queues and hours after an edit through the API. */
+  reload?(): Promise<void>;
 }
 
 /** crm/ identification, used for the screen pop when a bus event carries no card. */

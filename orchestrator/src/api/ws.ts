@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/types.js';
 import type { Db } from '../db/knex.js';
 import type { BusEvents, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import { getAgent } from './owners-pending.js';
+import { getAgentView as getAgent } from '../agents/repository.js';
 import type { Wallboard } from './wallboard.js';
 
 export const WS_PATH = '/api/ws';

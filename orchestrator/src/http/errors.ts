@@ -78,6 +78,14 @@ const SWITCH_STATUS: Record<string, [number, ErrorCode]> = {
   bad_request: [400, 'bad_request'],
 };
 
+const CODE_STATUS: Record<string, [number, ErrorCode]> = {
+  not_found: [404, 'not_found'],
+  bad_request: [400, 'bad_request'],
+  bad_state: [409, 'conflict'],
+  conflict: [409, 'conflict'],
+  no_route: [409, 'conflict'],
+};
+
 /**
  * Errors the domain modules throw, by name (so this file imports none of them): switch failures, refused call
  * transitions, invalid IVR flows, unknown references in a body. Anything else is not a client's fault.
@@ -119,10 +127,14 @@ export function fromDomainError(err: unknown): HttpError | null {
     default:
       break;
   }
-  // Services may signal a client error with { status: 4xx, code } (e.g. AgentService refusing a pause while on a call).
+  // Services may signal a client error with { status: 4xx, code } ...
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.code === 'string') {
     return new HttpError(e.status, e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request', err.message);
   }
+  // ... or with a plain code the owners share (routing/, agents/, callbacks: NotFoundError, AgentBusyError,
+  // CallbackError, "unknown queue" checks).
+  const byCode = typeof e.code === 'string' ? CODE_STATUS[e.code] : undefined;
+  if (byCode) return new HttpError(byCode[0], byCode[1], err.message);
   return null;
 }
 

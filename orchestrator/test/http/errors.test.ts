@@ -4,6 +4,9 @@ import { fromDomainError } from '../../src/http/errors.js';
 import { SwitchError } from '../../src/telephony/port.js';
 import { FlowError } from '../../src/ivr/flows.js';
 import { CallControlError } from '../../src/calls/service.js';
+import { NotFoundError } from '../../src/routing/repository.js';
+import { CallbackError } from '../../src/routing/callbacks.js';
+import { NoRouteError } from '../../src/routing/router.js';
 
 describe('domain errors → HTTP', () => {
   const named = (name: string, message = 'x'): Error => Object.assign(new Error(message), { name });
@@ -21,6 +24,10 @@ describe('domain errors → HTTP', () => {
       [named('AgentTransitionError'), 409, 'conflict'],
       [named('UnknownSkillError'), 400, 'validation_failed'],
       [Object.assign(new Error('busy'), { status: 409, code: 'agent_busy' }), 409, 'conflict'],
+      [new NotFoundError('agent 3'), 404, 'not_found'],
+      [new CallbackError('bad_state', 'callback 1 is done'), 409, 'conflict'],
+      [Object.assign(new Error('unknown queue: x'), { code: 'bad_request' }), 400, 'bad_request'],
+      [new NoRouteError('no queue exists'), 409, 'conflict'],
     ];
     for (const [err, status, code] of cases) {
       const mapped = fromDomainError(err);
@@ -39,5 +46,6 @@ describe('domain errors → HTTP', () => {
     expect(fromDomainError(new Error('boom'))).to.equal(null);
     expect(fromDomainError('text')).to.equal(null);
     expect(fromDomainError(Object.assign(new Error('x'), { status: 500, code: 'x' }))).to.equal(null);
+    expect(fromDomainError(Object.assign(new Error('dup'), { code: 'ER_LOCK_DEADLOCK' }))).to.equal(null);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { forbidden, notFound, unavailable } from '../../http/errors.js';
-import { getAgent } from '../owners-pending.js';
+import { getAgentView as getAgent } from '../../agents/repository.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { AgentActions, ApiDeps } from '../services.js';
 import { idParam } from '../validation.js';

@@ -1,9 +1,12 @@
-import { compileExpression } from 'filtrex';
 import { z } from 'zod';
 import { unavailable } from '../../http/errors.js';
+import { agentCreateInput, agentInput, createAgent, deleteAgent, getAgentView, listAgentViews, updateAgent } from '../../agents/repository.js';
+import { validateExpression } from '../../routing/expressions.js';
+import * as routingRepo from '../../routing/repository.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
+import type { ApiObject } from '../rows.js';
 import { isoTime } from '../validation.js';
 import { crud } from './crud.js';
 import { EVERYONE, STAFF } from './common.js';
@@ -13,88 +16,6 @@ const anyObject = z.record(z.string(), z.unknown());
 const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'a time such as 09:00');
 const span = z.tuple([hhmm, hhmm]);
 const day = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
-
-const skillLevel = z.number().int().min(1).max(10);
-const queueSkill = z.object({ skill: name, minLevel: skillLevel }).strict();
-const overflowStep = z
-  .object({
-    afterSeconds: z.number().int().min(1).max(86_400),
-    action: z.enum(['widen_skills', 'add_site', 'move_queue']),
-    site: z.string().max(64).optional(),
-    queue: z.string().max(64).optional(),
-  })
-  .strict();
-
-const queueFields = {
-  displayName: z.string().trim().min(1).max(128),
-  strategy: z.enum(['longest_idle', 'fewest_calls', 'skill_score', 'round_robin', 'ring_all']),
-  ringTimeoutS: z.number().int().min(5).max(300),
-  wrapUpS: z.number().int().min(0).max(3600),
-  serviceLevelS: z.number().int().min(1).max(3600),
-  maxWaitS: z.number().int().min(10).max(86_400),
-  maxWaitAction: z.enum(['voicemail', 'callback', 'hangup', 'queue']),
-  maxWaitTarget: z.string().max(64).nullable(),
-  announceIntervalS: z.number().int().min(0).max(3600),
-  mohClass: z.string().min(1).max(64),
-  callbackDigit: z.string().regex(/^[0-9*#]$/, 'one DTMF key').nullable(),
-  joinWhenEmpty: z.boolean(),
-  leaveWhenEmpty: z.boolean(),
-  recordCalls: z.boolean(),
-  retentionDays: z.number().int().min(1).max(3650),
-  autoPauseAfterMisses: z.number().int().min(0).max(100),
-  whisperQueueName: z.boolean(),
-  businessHoursId: z.number().int().positive().nullable(),
-  overflow: z.array(overflowStep).max(10),
-  skills: z.array(queueSkill).max(20),
-};
-const queueCreate = z.object({ name, ...queueFields, displayName: queueFields.displayName }).partial().required({ name: true, displayName: true }).strict();
-const queueUpdate = z.object({ name, ...queueFields }).partial().strict();
-
-const agentFields = {
-  name: z.string().trim().min(1).max(128),
-  endpoint: z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/, 'a dial string such as PJSIP/2001'),
-  site: z.string().min(1).max(64),
-  capacity: z.number().int().min(1).max(10),
-  userId: z.number().int().positive().nullable(),
-  skills: z.array(z.object({ skill: name, level: skillLevel }).strict()).max(50),
-};
-const agentCreate = z.object(agentFields).partial().required({ name: true, endpoint: true }).strict();
-const agentUpdate = z.object(agentFields).partial().strict();
-
-/**
- * Syntax only: names and functions are resolved by the router when it evaluates, so a rule may use whatever the
- * router provides. A typo that cannot parse is refused at save time instead of silently never matching.
- */
-function expressionSyntaxError(expr: string): string | null {
-  try {
-    compileExpression(expr);
-    return null;
-  } catch (err) {
-    const lines = String((err as Error).message).split('\n');
-    return `not a valid expression: ${lines[lines.length - 1] ?? lines[0]}`;
-  }
-}
-
-const ruleFields = {
-  position: z.number().int().min(0).max(1_000_000),
-  name: z.string().trim().min(1).max(128),
-  expression: z
-    .string()
-    .trim()
-    .min(1, 'required (use "true" for a catch-all)')
-    .max(4000)
-    .superRefine((expr, ctx) => {
-      const problem = expressionSyntaxError(expr);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  queueId: z.number().int().positive(),
-  priority: z.number().int().min(0).max(100),
-  requiredSkills: z.array(queueSkill).max(20),
-  enabled: z.boolean(),
-  isDefault: z.boolean(),
-};
-const ruleCreate = z.object(ruleFields).partial().required({ name: true, expression: true, queueId: true }).strict();
-const ruleUpdate = z.object(ruleFields).partial().strict();
 
 const hoursFields = {
   name,
@@ -129,6 +50,14 @@ const routingSample = z
 
 export function configRoutes(deps: ApiDeps): ApiRoute[] {
   const { db, bus } = deps;
+  const routing = () => deps.services.routing;
+  // The running router knows the business hours its expressions may name; without it, the syntax and vocabulary.
+  const checkExpression = (expr: string): string | null => routing()?.validate?.(expr) ?? validateExpression(expr);
+  const rulesChanged = (): void => {
+    routing()
+      ?.reload?.()
+      .catch(() => undefined);
+  };
   return [
     ...crud({
       base: '/skills',
@@ -136,13 +65,14 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       noun: 'skill',
       readRoles: EVERYONE,
       item: z.object({ id: z.number(), name: z.string(), description: z.string().nullable() }),
-      createBody: z.object({ name, description: z.string().max(255).nullable().optional() }).strict(),
-      updateBody: z.object({ name: name.optional(), description: z.string().max(255).nullable().optional() }).strict(),
-      list: (_f, s) => repo.listSkills(db, s),
-      get: (id) => repo.getSkill(db, id),
-      create: (b) => repo.createSkill(db, b),
-      update: (id, b) => repo.updateSkill(db, id, b),
-      remove: (id) => repo.deleteSkill(db, id),
+      createBody: routingRepo.skillInput.required({ name: true }),
+      updateBody: routingRepo.skillInput,
+      list: async (_f, s) => slice(await routingRepo.listSkills(db), s),
+      get: (id) => routingRepo.getSkill(db, id) as unknown as Promise<ApiObject | null>,
+      create: (b) => routingRepo.createSkill(db, b) as unknown as Promise<ApiObject>,
+      update: (id, b) => routingRepo.updateSkill(db, id, b) as unknown as Promise<ApiObject | null>,
+      remove: (id) => routingRepo.deleteSkill(db, id),
+      changed: rulesChanged,
     }),
     ...crud({
       base: '/queues',
@@ -151,14 +81,18 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       // Agents see queues too: transfer targets and their own wallboard line.
       readRoles: EVERYONE,
       item: anyObject,
-      createBody: queueCreate,
-      updateBody: queueUpdate,
+      createBody: routingRepo.queueInput.required({ name: true, displayName: true }),
+      updateBody: routingRepo.queueInput,
+      // Reads show every editable column (routing's QueueConfig carries only what the ACD needs).
       list: (_f, s) => repo.listQueues(db, s),
       get: (id) => repo.getQueue(db, id),
-      create: (b) => repo.createQueue(db, b),
-      update: (id, b) => repo.updateQueue(db, id, b),
-      remove: (id) => repo.deleteQueue(db, id),
-      changed: (queueId) => bus.publish('queue.changed', { queueId }),
+      create: async (b) => repo.getQueue(db, (await routingRepo.createQueue(db, b)).id) as Promise<ApiObject>,
+      update: async (id, b) => ((await routingRepo.updateQueue(db, id, b)) ? repo.getQueue(db, id) : null),
+      remove: (id) => routingRepo.deleteQueue(db, id),
+      changed: (queueId) => {
+        bus.publish('queue.changed', { queueId });
+        rulesChanged();
+      },
     }),
     ...crud({
       base: '/agents',
@@ -167,13 +101,17 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       readRoles: STAFF,
       item: anyObject,
       filters: z.object({ state: z.string().max(16).optional(), site: z.string().max(64).optional(), q: z.string().max(64).optional() }),
-      createBody: agentCreate,
-      updateBody: agentUpdate,
-      list: (f, s) => repo.listAgents(db, f, s),
-      get: (id) => repo.getAgent(db, id),
-      create: (b) => repo.createAgent(db, b),
-      update: (id, b) => repo.updateAgent(db, id, b),
-      remove: (id) => repo.deleteAgent(db, id),
+      createBody: agentCreateInput,
+      updateBody: agentInput,
+      list: async (f, s) => {
+        const needle = f.q?.toLowerCase();
+        const all = await listAgentViews(db, { state: f.state, site: f.site });
+        return slice(needle ? all.filter((a) => a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle)) : all, s);
+      },
+      get: (id) => getAgentView(db, id) as unknown as Promise<ApiObject | null>,
+      create: (b) => createAgent(db, b) as unknown as Promise<ApiObject>,
+      update: (id, b) => updateAgent(db, id, b) as unknown as Promise<ApiObject | null>,
+      remove: (id) => deleteAgent(db, id),
     }),
     ...crud({
       base: '/routing-rules',
@@ -181,27 +119,27 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       noun: 'routing rule',
       readRoles: STAFF,
       item: anyObject,
-      createBody: ruleCreate,
-      updateBody: ruleUpdate,
-      list: (_f, s) => repo.listRules(db, s),
-      get: (id) => repo.getRule(db, id),
-      create: (b) => repo.createRule(db, b),
-      update: (id, b) => repo.updateRule(db, id, b),
-      remove: (id) => repo.deleteRule(db, id),
+      createBody: routingRepo.ruleInput.required({ name: true, expression: true, queueId: true }),
+      updateBody: routingRepo.ruleInput,
+      list: async (_f, s) => slice(await routingRepo.listRules(db), s),
+      get: (id) => routingRepo.getRule(db, id) as unknown as Promise<ApiObject | null>,
+      create: (b) => routingRepo.createRule(db, b, checkExpression) as unknown as Promise<ApiObject>,
+      update: (id, b) => routingRepo.updateRule(db, id, b, checkExpression) as unknown as Promise<ApiObject | null>,
+      remove: (id) => routingRepo.deleteRule(db, id),
+      changed: rulesChanged,
     }),
     route({
       method: 'post',
       path: '/routing-rules/test',
       tag: 'routing-rules',
-      summary: 'Run the router on a sample call: which rule matches, which queue, priority and skills',
+      summary: 'Run the router on a sample call: the decision, and each rule\'s verdict',
       roles: STAFF,
       body: routingSample,
       audit: null,
       async handler({ body }) {
-        const router = deps.services.routing;
+        const router = routing();
         if (!router) throw unavailable('routing');
-        const result = await router.test({ ...body, now: body.now ?? deps.now() });
-        return { result };
+        return router.test({ ...body, now: body.now ?? deps.now() });
       },
     }),
     ...crud({
@@ -217,6 +155,12 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       create: (b) => repo.createHours(db, b),
       update: (id, b) => repo.updateHours(db, id, b),
       remove: (id) => repo.deleteHours(db, id),
+      changed: rulesChanged,
     }),
   ];
+}
+
+/** One page of a list the owner returns whole (hundreds of rows at most: skills, agents, rules). */
+function slice<T>(all: readonly T[], s: { offset: number; limit: number }): { items: ApiObject[]; total: number } {
+  return { items: all.slice(s.offset, s.offset + s.limit) as unknown as ApiObject[], total: all.length };
 }

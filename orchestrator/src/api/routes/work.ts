@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { notFound } from '../../http/errors.js';
+import type { AuthUser } from '../../auth/types.js';
+import { HttpError, notFound } from '../../http/errors.js';
+import * as callbacks from '../../routing/callbacks.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
@@ -21,6 +23,11 @@ const ticketFields = {
 
 export function workRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
+  const ownCallback = async (user: AuthUser, id: number): Promise<void> => {
+    const cb = await callbacks.getCallback(db, id);
+    if (!cb) throw notFound(`callback ${id}`);
+    assertOwn(user, cb.agentId, 'callback');
+  };
   return [
     // --- callbacks --------------------------------------------------------------------------------------------
     route({
@@ -40,31 +47,71 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     route({
-      method: 'patch',
-      path: '/callbacks/:id',
+      method: 'post',
+      path: '/callbacks',
       tag: 'callbacks',
-      summary: 'Assign, reschedule or close a callback (agents: their own, state and notes only)',
-      roles: EVERYONE,
-      params: idParam,
+      summary: 'Record a callback request (e.g. taken by phone or from a web form)',
+      roles: STAFF,
       body: z
         .object({
-          state: z.enum(['pending', 'assigned', 'done', 'failed']).optional(),
-          agentId: z.number().int().positive().nullable().optional(),
+          phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +8613800138000'),
+          queueId: z.number().int().positive().nullable().optional(),
+          customerId: z.number().int().positive().nullable().optional(),
+          callId: z.string().max(36).nullable().optional(),
           dueAt: isoTime.nullable().optional(),
-          notes: z.string().max(4000).nullable().optional(),
+          notes: z.string().max(2000).nullable().optional(),
         })
         .strict(),
-      audit: { action: 'callback.update', targetType: 'callback' },
+      status: 201,
+      audit: { action: 'callback.create', targetType: 'callback' },
+      async handler({ body, auditTarget }) {
+        const cb = await callbacks.requestCallback(db, body, deps.now());
+        auditTarget(cb.id, body);
+        return cb;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/callbacks/:id/assign',
+      tag: 'callbacks',
+      summary: 'Give a pending callback to an agent (agents: take it themselves)',
+      roles: EVERYONE,
+      params: idParam,
+      body: z.object({ agentId: z.number().int().positive().optional() }).strict(),
+      audit: { action: 'callback.assign', targetType: 'callback' },
       async handler({ params, body, user }) {
-        const cb = await repo.getCallback(db, params.id);
-        if (!cb) throw notFound(`callback ${params.id}`);
         const scope = agentScope(user);
-        if (scope !== undefined) {
-          assertOwn(user, cb.agentId, 'callback');
-          // An agent may close their callback, not hand it to someone else.
-          if (body.agentId !== undefined && body.agentId !== scope) assertOwn(user, body.agentId, 'callback');
-        }
-        return repo.updateCallback(db, params.id, body);
+        const agentId = scope ?? body.agentId;
+        if (agentId === undefined) throw new HttpError(400, 'validation_failed', 'body.agentId: required', [{ in: 'body', field: 'agentId', reason: 'required' }]);
+        if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope) assertOwn(user, body.agentId, 'callback');
+        return callbacks.assignCallback(db, params.id, agentId);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/callbacks/:id/unassign',
+      tag: 'callbacks',
+      summary: 'Put an assigned callback back on the pending list (agents: their own)',
+      roles: EVERYONE,
+      params: idParam,
+      audit: { action: 'callback.unassign', targetType: 'callback' },
+      async handler({ params, user }) {
+        await ownCallback(user, params.id);
+        return callbacks.unassignCallback(db, params.id);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/callbacks/:id/complete',
+      tag: 'callbacks',
+      summary: 'Close a callback: made (ok) or given up (agents: their own)',
+      roles: EVERYONE,
+      params: idParam,
+      body: z.object({ ok: z.boolean(), notes: z.string().max(2000).optional() }).strict(),
+      audit: { action: 'callback.complete', targetType: 'callback' },
+      async handler({ params, body, user }) {
+        await ownCallback(user, params.id);
+        return callbacks.completeCallback(db, params.id, body.ok, body.notes);
       },
     }),
 
