@@ -64,7 +64,8 @@ export interface ApiServices {
   readonly calls?: CallControls;
   readonly liveCalls?: LiveCalls;
   readonly routing?: RoutingTester;
-  readonly flows?: Pick<FlowRepository, 'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'>;
+  /** The call path's repository, so a publish or DID change clears the cache the calls read through. */
+  readonly flows?: Pick<FlowRepository, 'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'> & Partial<Pick<FlowRepository, 'mapDid'>>;
   /**
    * recording/ router factory output for playback and signed links, mounted at /api/recordings after the API's
    * own list and metadata routes. It sees `res.locals.user` when the request is signed in (signed links are not).

@@ -15,10 +15,9 @@ const versionParams = flowName.extend({ version: z.coerce.number().int().positiv
 export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
   // The call path keeps its own repository (with its DID cache); this one serves the admin screens.
-  const own = new FlowRepository(db);
-  const flows = deps.services.flows ?? own;
-  // DID mapping clears the DID cache of the repository that did it; the call path's own cache expires in seconds.
-  const mapper = own;
+  const flows = deps.services.flows ?? new FlowRepository(db);
+  // DID mapping clears the DID cache of the repository that did it: the call path's, when it is wired.
+  const mapper: Pick<FlowRepository, 'mapDid'> = flows.mapDid ? { mapDid: flows.mapDid.bind(flows) } : new FlowRepository(db);
   return [
     route({
       method: 'get',
