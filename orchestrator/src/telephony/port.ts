@@ -177,6 +177,19 @@ export interface NodeConnectionState {
   readonly connected: boolean;
   readonly since: Date;
   readonly lastError?: string;
+  /**
+   * Set on the state emitted after a reconnect once the node was listed again: what it has now, and what we
+   * routed that is gone (each vanished channel's watchers already got a `hangup`). For the call registry to
+   * reconcile against.
+   */
+  readonly resynced?: {
+    readonly channels: readonly LiveChannel[];
+    readonly bridges: readonly LiveBridge[];
+    readonly vanished: readonly ChannelId[];
+    /** Waits whose end event was lost in the gap and that were settled by the resync. */
+    readonly playbacksEnded: readonly string[];
+    readonly recordingsEnded: readonly string[];
+  };
 }
 
 /** Per-node AMI contact status of a PJSIP endpoint (AMI PJSIPShowContacts). */

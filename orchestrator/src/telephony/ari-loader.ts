@@ -1,0 +1,73 @@
+/**
+ * Loads ari-client 2.2.0 so that nodes with different credentials do not share one swagger-client.
+ *
+ * Defect: ari-client registers its Basic credentials with `swagger.authorizations.add('basic-auth', ...)`, a
+ * module-global of swagger-client; the last client to connect wins and every other client then authenticates
+ * with its credentials. We give each distinct credential pair its own copy of ari-client and swagger-client by
+ * loading them with the CommonJS cache entries of those two files removed, then restoring the cache.
+ *
+ * The types below are the small part of ari-client's (untyped, private) surface the adapter touches; the
+ * adapter checks at connect time that they exist, so a different ari-client fails loudly, not subtly.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { EventEmitter } from 'node:events';
+
+export interface SwaggerResponse {
+  status?: number;
+  data?: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+export type SwaggerOperation = (params: Record<string, unknown>, ok: (r: SwaggerResponse) => void, fail: (r: SwaggerResponse | unknown) => void) => void;
+
+export interface AriClientLike extends EventEmitter {
+  _swagger: {
+    apis: Record<string, (Record<string, SwaggerOperation> & { operations?: Record<string, unknown>; models?: Record<string, unknown> }) | undefined>;
+  };
+  _ws?: unknown;
+  _wsClosed?: boolean;
+  start(apps: string | string[], subscribeAll?: boolean | null): PromiseLike<void>;
+  stop(): void;
+}
+
+export interface AriModule {
+  connect(url: string, user: string, password: string): PromiseLike<AriClientLike>;
+}
+
+const require = createRequire(import.meta.url);
+const copies = new Map<string, AriModule>();
+
+/**
+ * One ari-client module per credential pair, never the process-wide cached one: anything else in the process
+ * that connects with ari-client (a tool, a test) would otherwise overwrite our credentials too.
+ */
+export function ariModuleFor(user: string, password: string): AriModule {
+  const key = JSON.stringify([user, password]);
+  const existing = copies.get(key);
+  if (existing) return existing;
+  const mod = loadIsolated();
+  copies.set(key, mod);
+  return mod;
+}
+
+function loadIsolated(): AriModule {
+  const ariPath = require.resolve('ari-client');
+  const swaggerPath = require.resolve('swagger-client', { paths: [dirname(ariPath)] });
+  const saved = { ari: require.cache[ariPath], swagger: require.cache[swaggerPath] };
+  delete require.cache[ariPath];
+  delete require.cache[swaggerPath];
+  try {
+    return require(ariPath) as AriModule;
+  } finally {
+    if (saved.ari) require.cache[ariPath] = saved.ari;
+    else delete require.cache[ariPath];
+    if (saved.swagger) require.cache[swaggerPath] = saved.swagger;
+    else delete require.cache[swaggerPath];
+  }
+}
+
+/** The shared (process-wide) ari-client module, as an application using it naively would. Tests only. */
+export function sharedAriModule(): AriModule {
+  return require('ari-client') as AriModule;
+}
