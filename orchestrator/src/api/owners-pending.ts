@@ -247,13 +247,16 @@ export async function listCallEvents(db: Db, f: { from?: Date; to?: Date; event?
 
 // --- callbacks page (owner: routing/callbacks.ts; its list has a limit but no offset or total) -----------------------------------------------------------------------------------------
 
-export async function listCallbacks(db: Db, f: { state?: string; queueId?: number; agentId?: number }, s: Slice): Promise<Found> {
+/** `forAgent`: that agent's callbacks plus the unassigned pending ones they may take. */
+export async function listCallbacks(db: Db, f: { state?: string; queueId?: number; agentId?: number; forAgent?: number }, s: Slice): Promise<Found> {
   const q = db('callbacks').select('*');
   if (f.state) q.where('state', f.state);
   if (f.queueId) q.where('queue_id', f.queueId);
   if (f.agentId) q.where('agent_id', f.agentId);
+  if (f.forAgent) q.where((w) => w.where('agent_id', f.forAgent as number).orWhere((p) => p.where('state', 'pending').whereNull('agent_id')));
   return pageQuery(q, s, [['requested_at', 'desc']], (r) => mapRow(r));
 }
+
 // --- recordings list (owner: recording/; its repository has get but no list) -------------------------------------
 
 /** What the API shows of a recording: no storage key, target or key id (those are the store's business). */

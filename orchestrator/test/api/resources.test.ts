@@ -346,11 +346,14 @@ for (const dialect of DIALECTS) {
         expect(created.status).to.equal(201);
         expect(created.body).to.include({ state: 'pending', phone: '+8613800000009' });
         expect((await call(h, 'POST', '/api/callbacks', { token: sup, body: { phone: '12345' } })).status).to.equal(400);
+        const visible = await call(h, 'GET', '/api/callbacks?state=pending', { token: alice });
+        expect(visible.body.items.map((c: { id: number }) => c.id)).to.deep.equal([created.body.id]);
         const taken = await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: alice, body: {} });
         expect(taken.body).to.include({ state: 'assigned', agentId: h.users.agent.agentId });
         // Two assignments of one callback: the second loses.
         expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: sup, body: { agentId: h.users.agent2.agentId } })).status).to.equal(409);
         expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/unassign`, { token: bob })).status).to.equal(403);
+        expect((await call(h, 'GET', '/api/callbacks', { token: bob })).body.items.map((c: { id: number }) => c.id)).to.not.include(created.body.id);
         expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/unassign`, { token: alice })).body.state).to.equal('pending');
         expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: sup, body: {} })).status).to.equal(400);
         expect((await call(h, 'POST', '/api/callbacks/999999/unassign', { token: sup })).status).to.equal(404);

@@ -34,7 +34,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'get',
       path: '/callbacks',
       tag: 'callbacks',
-      summary: 'Callback requests (agents: those assigned to them)',
+      summary: 'Callback requests (agents: theirs and the unassigned pending ones they may take)',
       roles: EVERYONE,
       query: pageQuery.extend({
         state: z.enum(['pending', 'assigned', 'done', 'failed']).optional(),
@@ -43,7 +43,8 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
-        return pageOf(query, await repo.listCallbacks(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+        const filter = scope === undefined ? query : { state: query.state, queueId: query.queueId, forAgent: scope };
+        return pageOf(query, await repo.listCallbacks(db, filter, offsetOf(query)));
       },
     }),
     route({
