@@ -76,8 +76,13 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     }
 
     const size = rec.bytes;
-    const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, size);
+    const etag = rec.sha256 ? `"${rec.sha256}"` : null;
+    // If-Range: a range is only valid against the same file; otherwise the whole (new) file is sent.
+    const ifRange = req.headers['if-range'];
+    const rangeHeader = typeof req.headers.range === 'string' && (ifRange === undefined || (etag !== null && ifRange === etag)) ? req.headers.range : undefined;
+    const range = parseRange(rangeHeader, size);
     res.setHeader('Accept-Ranges', 'bytes');
+    if (etag) res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, no-store');
     if (range.kind === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${size}`);

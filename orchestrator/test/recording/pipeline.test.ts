@@ -394,6 +394,14 @@ for (const setup of setups) {
         expect(suffix.headers.get('content-range')).to.equal(`bytes ${wav.length - 500}-${wav.length - 1}/${wav.length}`);
         expect(Buffer.from(await suffix.arrayBuffer()).equals(wav.subarray(wav.length - 500))).to.equal(true);
 
+        expect(first.headers.get('etag')).to.equal(`"${sha256(wav)}"`);
+        const sameFile = await fetch(`${base}/${own}/audio`, { headers: { 'x-test-user': 'admin', range: 'bytes=0-9', 'if-range': `"${sha256(wav)}"` } });
+        expect(sameFile.status).to.equal(206);
+        await sameFile.arrayBuffer();
+        const otherFile = await fetch(`${base}/${own}/audio`, { headers: { 'x-test-user': 'admin', range: 'bytes=0-9', 'if-range': '"something-else"' } });
+        expect(otherFile.status).to.equal(200);
+        expect((await otherFile.arrayBuffer()).byteLength).to.equal(wav.length);
+
         const bad = await get(own, 'admin', `bytes=${wav.length}-`);
         expect(bad.status).to.equal(416);
         expect(bad.headers.get('content-range')).to.equal(`bytes */${wav.length}`);
