@@ -6,7 +6,6 @@ import * as routingRepo from '../../routing/repository.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import type { ApiObject } from '../rows.js';
 import { isoTime } from '../validation.js';
 import { crud } from './crud.js';
 import { EVERYONE, STAFF } from './common.js';
@@ -68,9 +67,9 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       createBody: routingRepo.skillInput.required({ name: true }),
       updateBody: routingRepo.skillInput,
       list: async (_f, s) => slice(await routingRepo.listSkills(db), s),
-      get: (id) => routingRepo.getSkill(db, id) as unknown as Promise<ApiObject | null>,
-      create: (b) => routingRepo.createSkill(db, b) as unknown as Promise<ApiObject>,
-      update: (id, b) => routingRepo.updateSkill(db, id, b) as unknown as Promise<ApiObject | null>,
+      get: (id) => routingRepo.getSkill(db, id),
+      create: (b) => routingRepo.createSkill(db, b),
+      update: (id, b) => routingRepo.updateSkill(db, id, b),
       remove: (id) => routingRepo.deleteSkill(db, id),
       changed: rulesChanged,
     }),
@@ -86,7 +85,12 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       // Reads show every editable column (routing's QueueConfig carries only what the ACD needs).
       list: (_f, s) => repo.listQueues(db, s),
       get: (id) => repo.getQueue(db, id),
-      create: async (b) => repo.getQueue(db, (await routingRepo.createQueue(db, b)).id) as Promise<ApiObject>,
+      create: async (b) => {
+        const created = await routingRepo.createQueue(db, b);
+        const view = await repo.getQueue(db, created.id);
+        if (!view) throw new Error(`queue ${created.id} vanished after insert`);
+        return { ...view, id: created.id };
+      },
       update: async (id, b) => ((await routingRepo.updateQueue(db, id, b)) ? repo.getQueue(db, id) : null),
       remove: (id) => routingRepo.deleteQueue(db, id),
       changed: (queueId) => {
@@ -108,9 +112,9 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
         const all = await listAgentViews(db, { state: f.state, site: f.site });
         return slice(needle ? all.filter((a) => a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle)) : all, s);
       },
-      get: (id) => getAgentView(db, id) as unknown as Promise<ApiObject | null>,
-      create: (b) => createAgent(db, b) as unknown as Promise<ApiObject>,
-      update: (id, b) => updateAgent(db, id, b) as unknown as Promise<ApiObject | null>,
+      get: (id) => getAgentView(db, id),
+      create: (b) => createAgent(db, b),
+      update: (id, b) => updateAgent(db, id, b),
       remove: (id) => deleteAgent(db, id),
     }),
     ...crud({
@@ -122,9 +126,9 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       createBody: routingRepo.ruleInput.required({ name: true, expression: true, queueId: true }),
       updateBody: routingRepo.ruleInput,
       list: async (_f, s) => slice(await routingRepo.listRules(db), s),
-      get: (id) => routingRepo.getRule(db, id) as unknown as Promise<ApiObject | null>,
-      create: (b) => routingRepo.createRule(db, b, checkExpression) as unknown as Promise<ApiObject>,
-      update: (id, b) => routingRepo.updateRule(db, id, b, checkExpression) as unknown as Promise<ApiObject | null>,
+      get: (id) => routingRepo.getRule(db, id),
+      create: (b) => routingRepo.createRule(db, b, checkExpression),
+      update: (id, b) => routingRepo.updateRule(db, id, b, checkExpression),
       remove: (id) => routingRepo.deleteRule(db, id),
       changed: rulesChanged,
     }),
@@ -161,6 +165,6 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
 }
 
 /** One page of a list the owner returns whole (hundreds of rows at most: skills, agents, rules). */
-function slice<T>(all: readonly T[], s: { offset: number; limit: number }): { items: ApiObject[]; total: number } {
-  return { items: all.slice(s.offset, s.offset + s.limit) as unknown as ApiObject[], total: all.length };
+function slice<T>(all: readonly T[], s: { offset: number; limit: number }): { items: T[]; total: number } {
+  return { items: all.slice(s.offset, s.offset + s.limit), total: all.length };
 }

@@ -8,7 +8,7 @@ import { ADMIN } from './common.js';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
-export interface CrudSpec<C extends z.ZodType, U extends z.ZodType, F extends AnyObject> {
+export interface CrudSpec<C extends z.ZodType, U extends z.ZodType, F extends AnyObject, T extends object> {
   readonly base: string;
   readonly tag: string;
   readonly noun: string;
@@ -18,17 +18,17 @@ export interface CrudSpec<C extends z.ZodType, U extends z.ZodType, F extends An
   readonly filters?: F;
   readonly createBody: C;
   readonly updateBody: U;
-  list(filter: z.output<F> & PageQuery, slice: { offset: number; limit: number }): Promise<{ items: ApiObject[]; total: number }>;
-  get(id: number): Promise<ApiObject | null>;
-  create(body: z.output<C>): Promise<ApiObject>;
-  update(id: number, body: z.output<U>): Promise<ApiObject | null>;
+  list(filter: z.output<F> & PageQuery, slice: { offset: number; limit: number }): Promise<{ items: readonly T[]; total: number }>;
+  get(id: number): Promise<T | null>;
+  create(body: z.output<C>): Promise<T>;
+  update(id: number, body: z.output<U>): Promise<T | null>;
   remove(id: number): Promise<boolean>;
   /** Told after every successful write (e.g. to publish queue.changed). */
   changed?(id: number): void;
 }
 
 /** The five routes of a configuration resource: list, get, create, update (PATCH), delete. Writes are audited. */
-export function crud<C extends z.ZodType, U extends z.ZodType, F extends AnyObject>(s: CrudSpec<C, U, F>): ApiRoute[] {
+export function crud<C extends z.ZodType, U extends z.ZodType, F extends AnyObject, T extends object = ApiObject>(s: CrudSpec<C, U, F, T>): ApiRoute[] {
   const write = s.writeRoles ?? ADMIN;
   const filters = (s.filters ? pageQuery.extend(s.filters.shape) : pageQuery) as unknown as z.ZodObject<z.ZodRawShape>;
   return [
@@ -42,7 +42,8 @@ export function crud<C extends z.ZodType, U extends z.ZodType, F extends AnyObje
       response: paged(s.item),
       async handler({ query }) {
         const q = query as z.output<F> & PageQuery;
-        return pageOf(q, await s.list(q, offsetOf(q)));
+        const found = await s.list(q, offsetOf(q));
+        return pageOf(q, { items: [...found.items], total: found.total });
       },
     }),
     route({
@@ -71,8 +72,9 @@ export function crud<C extends z.ZodType, U extends z.ZodType, F extends AnyObje
       audit: { action: `${s.tag}.create`, targetType: s.tag },
       async handler({ body, auditTarget }) {
         const created = await s.create(body as z.output<C>);
-        auditTarget(Number(created.id), body);
-        s.changed?.(Number(created.id));
+        const id = Number((created as { id?: unknown }).id);
+        auditTarget(id, body);
+        s.changed?.(id);
         return created;
       },
     }),
