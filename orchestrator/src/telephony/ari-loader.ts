@@ -58,7 +58,9 @@ function loadIsolated(): AriModule {
   delete require.cache[ariPath];
   delete require.cache[swaggerPath];
   try {
-    return require(ariPath) as AriModule;
+    const mod = require(ariPath) as AriModule;
+    quietSwaggerLog();
+    return mod;
   } finally {
     if (saved.ari) require.cache[ariPath] = saved.ari;
     else delete require.cache[ariPath];
@@ -70,4 +72,15 @@ function loadIsolated(): AriModule {
 /** The shared (process-wide) ari-client module, as an application using it naively would. Tests only. */
 export function sharedAriModule(): AriModule {
   return require('ari-client') as AriModule;
+}
+
+/**
+ * swagger-client 2.0.26 assigns an implicit global `log` that console.logs every message ("This API is using
+ * a deprecated version of Swagger!" on each connect) and keeps every call in an ever-growing `log.history`.
+ * Its code looks the global up at call time, so replacing it keeps stdout clean and memory flat.
+ */
+function quietSwaggerLog(): void {
+  const g = globalThis as { log?: unknown };
+  // Only ever replace swagger-client's own function (it was just (re)assigned by loading the module).
+  if (typeof g.log === 'function') g.log = () => undefined;
 }

@@ -3,7 +3,8 @@
  * Domain code imports types from './port.js' only.
  */
 import { AriAdapter, type AriAdapterOptions } from './ari-adapter.js';
-import type { SwitchPort } from './port.js';
+import { SwitchError, type SwitchPort } from './port.js';
+import type { AriNodeConfig } from './ari-connection.js';
 
 export { AriAdapter } from './ari-adapter.js';
 export type { AriAdapterOptions, AriNodeConfig, ResyncReport } from './ari-adapter.js';
@@ -11,9 +12,26 @@ export { collectDigits } from './digits.js';
 export type { CollectDigitsOptions, CollectedDigits, CollectEnd } from './digits.js';
 export * from './port.js';
 
+/** A node as given to createSwitch: `url` is accepted for `ariUrl`, and `app` may come from the options. */
+export type AriNodeInput = Omit<AriNodeConfig, 'ariUrl' | 'app'> & { readonly ariUrl?: string; readonly url?: string; readonly app?: string };
+
+export type SwitchConfig = Omit<AriAdapterOptions, 'nodes'> & {
+  readonly nodes: readonly AriNodeInput[];
+  /** Default Stasis app of nodes that name none. */
+  readonly app?: string;
+};
+
 /** Builds the switch for the configured Asterisk nodes. Call start() on the result. */
-export function createSwitch(options: AriAdapterOptions): SwitchPort & AriAdapter {
-  return new AriAdapter(options);
+export function createSwitch(config: SwitchConfig): SwitchPort & AriAdapter {
+  const { app, nodes, ...rest } = config;
+  const normalised: AriNodeConfig[] = nodes.map((n) => {
+    const ariUrl = n.ariUrl ?? n.url;
+    const nodeApp = n.app ?? app;
+    if (!ariUrl) throw new SwitchError('bad_request', `node ${n.name}: no ARI URL (ariUrl)`);
+    if (!nodeApp) throw new SwitchError('bad_request', `node ${n.name}: no Stasis app name`);
+    return { name: n.name, ariUrl, user: n.user, password: n.password, app: nodeApp, ...(n.amiUrl ? { amiUrl: n.amiUrl } : {}) };
+  });
+  return new AriAdapter({ ...rest, nodes: normalised });
 }
 
 /**

@@ -1,0 +1,225 @@
+/**
+ * The real ARI adapter (on the unmodified ari-client 2.2.0) against the simulator.
+ */
+import { expect } from 'chai';
+import { collectDigits } from '../../src/telephony/digits.js';
+import { isSwitchError, SwitchError } from '../../src/telephony/port.js';
+import { inboundCall, recorder, rig, until, type Rig } from './helpers.js';
+
+async function rejection(p: Promise<unknown>): Promise<SwitchError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(SwitchError);
+    return err as SwitchError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('telephony: ARI adapter against the simulator', function () {
+  this.timeout(10_000);
+  let r: Rig;
+
+  beforeEach(async () => {
+    r = await rig({
+      endpoints: {
+        'PJSIP/2001': { behaviour: 'answer', afterMs: 30 },
+        'PJSIP/2002': { behaviour: 'no-answer' },
+        'PJSIP/2003': { behaviour: 'busy', afterMs: 20 },
+        'PJSIP/2009': { behaviour: 'unreachable' },
+      },
+      timeScale: 0.05,
+    });
+  });
+  afterEach(async () => {
+    await r.stop();
+  });
+
+  it('reports connection state and an inbound call with its DID and trunk', async () => {
+    expect(r.sw.connectionStates()).to.have.length(1);
+    expect(r.sw.connectionStates()[0]).to.include({ node: 'n1', connected: true });
+    const call = await inboundCall(r, '+8613800138000', '4007188668');
+    expect(call.node).to.equal('n1');
+    expect(call.args).to.deep.equal(['4007188668', 'carrier-a']);
+    expect(call.callerNumber).to.equal('+8613800138000');
+    expect(call.state).to.equal('Ring');
+  });
+
+  it('answers (the Up event arrives before the 204 and is reported once)', async () => {
+    const call = await inboundCall(r);
+    const rec = recorder(r, call.channelId);
+    await r.sw.answer(call.channelId);
+    expect(rec.events.filter((e) => e.type === 'answered')).to.have.length(1);
+    expect(r.sim.control.channel(call.channelId).state).to.equal('Up');
+  });
+
+  it('plays to done, failed (missing sound) and timeout (unknown scheme never finishes)', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const ok = await r.sw.play({ channelId: call.channelId }, 'sound:hello-world');
+    expect(await ok.finished).to.equal('done');
+    const missing = await r.sw.play({ channelId: call.channelId }, 'sound:no-such-prompt');
+    expect(await missing.finished).to.equal('failed');
+    const never = await r.sw.play({ channelId: call.channelId }, 'bogus:thing', { timeoutMs: 100 });
+    expect(await never.finished).to.equal('timeout');
+    expect(r.sw.routeSizes().playbacks).to.equal(0);
+  });
+
+  it('ends a playback with stopped, and with hangup when the caller hangs up', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const tone = await r.sw.play({ channelId: call.channelId }, 'tone:ring');
+    await r.sw.stopPlayback(tone.playbackId);
+    expect(await tone.finished).to.equal('stopped');
+    const tone2 = await r.sw.play({ channelId: call.channelId }, 'tone:ring');
+    r.sim.control.hangup(call.channelId);
+    expect(await tone2.finished).to.equal('hangup');
+  });
+
+  it('rejects a request about a gone channel with a typed not_found (never unhandled)', async () => {
+    const err = await rejection(r.sw.answer('no-such-channel'));
+    expect(err.code).to.equal('not_found');
+    expect(err.status).to.equal(404);
+    const err2 = await rejection(r.sw.play({ channelId: 'no-such-channel' }, 'sound:x'));
+    expect(err2.code).to.equal('not_found');
+    expect(r.sw.routeSizes().playbacks).to.equal(0);
+  });
+
+  it('delivers DTMF and collects digits (terminator, max digits, timeout, hangup)', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const rec = recorder(r, call.channelId);
+    let p = collectDigits(r.sw, call.channelId, { maxDigits: 10, firstDigitTimeoutMs: 2000, interDigitTimeoutMs: 1000 });
+    r.sim.control.sendDtmf(call.channelId, '123#', 10);
+    expect(await p).to.deep.equal({ digits: '123', end: 'terminator' });
+    expect(rec.events.filter((e) => e.type === 'dtmf').map((e) => (e.type === 'dtmf' ? e.digit : ''))).to.deep.equal(['1', '2', '3', '#']);
+    p = collectDigits(r.sw, call.channelId, { maxDigits: 2, firstDigitTimeoutMs: 2000, interDigitTimeoutMs: 1000 });
+    r.sim.control.sendDtmf(call.channelId, '45', 10);
+    expect(await p).to.deep.equal({ digits: '45', end: 'max_digits' });
+    p = collectDigits(r.sw, call.channelId, { maxDigits: 4, firstDigitTimeoutMs: 50, interDigitTimeoutMs: 50 });
+    expect(await p).to.deep.equal({ digits: '', end: 'timeout' });
+    p = collectDigits(r.sw, call.channelId, { maxDigits: 4, firstDigitTimeoutMs: 2000, interDigitTimeoutMs: 2000 });
+    r.sim.control.hangup(call.channelId);
+    expect((await p).end).to.equal('hangup');
+  });
+
+  it('originates: answered (StasisStart), no answer (cause 19), busy (17), unreachable (500 Allocation failed)', async () => {
+    const answered = await r.sw.originate({ endpoint: 'PJSIP/2001', timeoutSeconds: 5, appArgs: ['agent', 'x'] });
+    expect(await answered.outcome).to.deep.equal({ result: 'answered' });
+    expect(r.inbound.find((c) => c.channelId === answered.channelId), 'an originated leg is not inbound').to.equal(undefined);
+
+    const noAnswer = await r.sw.originate({ endpoint: 'PJSIP/2002', timeoutSeconds: 2 });
+    expect(await noAnswer.outcome).to.deep.equal({ result: 'no_answer', cause: 19 });
+
+    const busy = await r.sw.originate({ endpoint: 'PJSIP/2003', timeoutSeconds: 5 });
+    expect(await busy.outcome).to.deep.equal({ result: 'busy', cause: 17 });
+
+    for (const endpoint of ['PJSIP/2009', 'PJSIP/9999']) {
+      const err = await rejection(r.sw.originate({ endpoint, timeoutSeconds: 5 }));
+      expect(err.code, endpoint).to.equal('unreachable');
+    }
+    await r.sw.hangup(answered.channelId);
+    await until(() => r.sw.routeSizes().channels === 0, 2000, 'no routes left');
+  });
+
+  it('a leg hung up by us before answering ends cancelled', async () => {
+    const leg = await r.sw.originate({ endpoint: 'PJSIP/2002', timeoutSeconds: 10 });
+    const events = recorder(r, leg.channelId).events;
+    await r.sw.hangup(leg.channelId);
+    expect((await leg.outcome).result).to.equal('cancelled');
+    expect(events.filter((e) => e.type === 'hangup')).to.have.length(1);
+  });
+
+  it('bridges caller and agent; hang-up from either side reaches the watchers exactly once; no routes left', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const caller = recorder(r, call.channelId);
+    const agentId = 'agent-leg-1';
+    const agent = recorder(r, agentId);
+    const leg = await r.sw.originate({ endpoint: 'PJSIP/2001', channelId: agentId, timeoutSeconds: 5 });
+    expect((await leg.outcome).result).to.equal('answered');
+    const bridgeId = await r.sw.createBridge({ type: 'mixing', name: 'call-1' });
+    await r.sw.addToBridge(bridgeId, [call.channelId, agentId]);
+    await until(() => agent.events.some((e) => e.type === 'entered_bridge'), 2000, 'entered_bridge');
+    expect(caller.events).to.deep.include({ type: 'entered_bridge', bridgeId });
+    const bridges = await r.sw.listBridges();
+    expect(bridges.find((b) => b.bridgeId === bridgeId)?.channelIds).to.have.members([call.channelId, agentId]);
+
+    r.sim.control.hangup(agentId); // the agent's phone hangs up
+    await until(() => agent.events.some((e) => e.type === 'hangup'), 2000, 'agent hangup');
+    await r.sw.hangup(call.channelId); // we hang up the caller
+    await until(() => caller.events.some((e) => e.type === 'hangup'), 2000, 'caller hangup');
+    await r.sw.destroyBridge(bridgeId);
+    expect(agent.events.filter((e) => e.type === 'hangup')).to.have.length(1);
+    expect(caller.events.filter((e) => e.type === 'hangup')).to.have.length(1);
+    expect(r.sw.routeSizes()).to.deep.equal({ channels: 0, playbacks: 0, recordings: 0, targets: 0 });
+  });
+
+  it('records a bridge: start, pause, unpause, stop → done with a duration; stored file streams', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const bridgeId = await r.sw.createBridge({ type: 'mixing' });
+    await r.sw.addToBridge(bridgeId, call.channelId);
+    const rec = await r.sw.record({ bridgeId }, { name: 'rec-test-1', format: 'wav', ifExists: 'overwrite' });
+    await r.sw.pauseRecording('rec-test-1');
+    expect(r.sim.control.channel(call.channelId)).to.be.an('object');
+    await r.sw.unpauseRecording('rec-test-1');
+    await r.sw.stopRecording('rec-test-1');
+    const result = await rec.finished;
+    expect(result.status).to.equal('done');
+    expect(result.durationSeconds).to.be.a('number');
+    const stream = await r.sw.fetchStoredRecording('rec-test-1', 'n1');
+    const chunks: Buffer[] = [];
+    for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+    expect(Buffer.concat(chunks).subarray(0, 4).toString('latin1')).to.equal('RIFF');
+    await r.sw.deleteStoredRecording('rec-test-1', 'n1');
+    const err = await rejection(r.sw.fetchStoredRecording('rec-test-1', 'n1'));
+    expect(err.code).to.equal('not_found');
+  });
+
+  it('a duplicate recording name is a conflict; a stop of an unknown recording is not_found', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const rec = await r.sw.record({ channelId: call.channelId }, { name: 'dup-1' });
+    expect((await rejection(r.sw.record({ channelId: call.channelId }, { name: 'dup-1' }))).code).to.equal('conflict');
+    expect((await rejection(r.sw.stopRecording('nope-1'))).code).to.equal('not_found');
+    r.sim.control.hangup(call.channelId);
+    expect(['done', 'hangup']).to.include((await rec.finished).status);
+  });
+
+  it('maps 409 not in Stasis, 400 bad request and 422 conflict', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const bridgeId = await r.sw.createBridge({ type: 'mixing' });
+    // removeChannel of a channel not in the bridge: 422
+    expect((await rejection(r.sw.removeFromBridge(bridgeId, call.channelId))).code).to.equal('conflict');
+    // a duplicate bridge id: 409 other than not-in-stasis
+    expect((await rejection(r.sw.createBridge({ type: 'mixing', bridgeId }))).code).to.equal('conflict');
+    expect(isSwitchError(await rejection(r.sw.setVariable(call.channelId, '', 'x')), 'bad_request')).to.equal(true);
+    await r.sw.setVariable(call.channelId, 'FOO', 'bar');
+    expect(await r.sw.getVariable(call.channelId, 'FOO')).to.equal('bar');
+  });
+
+  it('continueInDialplan reports left_app, not hangup', async () => {
+    const call = await inboundCall(r);
+    const rec = recorder(r, call.channelId);
+    await r.sw.continueInDialplan(call.channelId);
+    await until(() => rec.events.length > 0, 2000, 'left_app');
+    expect(rec.events[0]).to.deep.equal({ type: 'left_app' });
+    expect(rec.events.some((e) => e.type === 'hangup')).to.equal(false);
+  });
+
+  it('AMI: dialplan and pjsip reload, contacts, CoreShowChannels, ping', async () => {
+    await r.sw.reload('dialplan');
+    await r.sw.reload('pjsip');
+    const contacts = await r.sw.endpointContacts();
+    const endpoints = contacts.map((c) => c.endpoint);
+    expect(endpoints).to.include.members(['2001', '2002', '2003']);
+    expect(endpoints).to.not.include('2009'); // configured but not registered
+    expect(contacts.find((c) => c.endpoint === '2001')?.uri).to.match(/^sip:2001@/);
+    const call = await inboundCall(r);
+    const channels = await r.sw.coreShowChannels();
+    expect(channels.map((c) => c.uniqueid)).to.include(call.channelId);
+    expect(await r.sw.amiPing()).to.deep.equal([]);
+  });
+});
