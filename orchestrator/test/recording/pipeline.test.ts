@@ -171,7 +171,7 @@ for (const setup of setups) {
     });
 
     it('drill: storage down during upload → retried, then stored once; the Asterisk file is kept meanwhile', async () => {
-      const wav = makeWav(20_000);
+      const wav = makeWav(200_000); // larger than the stream buffers, so an unreleased download would show
       const r = await newCallRecording(wav);
       const blocker = join(dir, 'primary');
       if (s3) await s3.stop();
@@ -184,6 +184,7 @@ for (const setup of setups) {
       expect(failed?.lastError, String(failed?.lastError)).to.match(/StorageError/);
       expect((await getRecording(t.db, r.id))?.state).to.equal('stored');
       expect(source.deleted).to.deep.equal([]);
+      expect(source.openStreams(), 'the failed attempt released its download').to.equal(0);
 
       if (s3) await s3.restart();
       else rmSync(blocker);

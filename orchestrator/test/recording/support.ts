@@ -39,8 +39,23 @@ export class FakeSource implements RecordingSource {
   readonly faults: SourceFault[] = [];
   fetches = 0;
   private releaseStall: (() => void) | null = null;
+  private readonly streams: NodeJS.ReadableStream[] = [];
+
+  /** Downloads handed out that were neither read to the end nor destroyed. */
+  openStreams(): number {
+    return this.streams.filter((s) => {
+      const r = s as Readable;
+      return !r.destroyed && !r.readableEnded;
+    }).length;
+  }
 
   async fetchStoredRecording(name: string): Promise<NodeJS.ReadableStream> {
+    const stream = await this.open(name);
+    this.streams.push(stream);
+    return stream;
+  }
+
+  private async open(name: string): Promise<NodeJS.ReadableStream> {
     this.fetches++;
     const file = this.files.get(name);
     const fault = this.faults.shift();

@@ -43,6 +43,7 @@ export function createFileStore(url: string): ObjectStore {
         await rename(metaTmp, `${path}${META}`);
         await rename(tmp, path);
       } catch (err) {
+        body.destroy(); // release the source (e.g. the download from Asterisk) when we failed before reading it
         await rm(tmp, { force: true }).catch(() => undefined);
         await rm(metaTmp, { force: true }).catch(() => undefined);
         if (err instanceof StorageError) throw err;
