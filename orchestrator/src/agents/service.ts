@@ -339,9 +339,9 @@ export class AgentService {
     const delay = Math.max(0, agent.wrapUpUntil.getTime() - this.now().getTime());
     const timer = setTimeout(() => {
       this.wrapTimers.delete(agent.id);
-      this.transition(agent.id, 'wrap_up_done', (a, now) => {
+      this.transition(agent.id, 'wrap_up_done', (a) => {
         // Extended meanwhile (perhaps by another orchestrator): the sweep or the new timer ends it.
-        if (a.wrapUpUntil && a.wrapUpUntil.getTime() > now.getTime() + 5) throw new Error('wrap-up was extended');
+        if (a.wrapUpUntil && agent.wrapUpUntil && a.wrapUpUntil.getTime() > agent.wrapUpUntil.getTime()) throw new Error('wrap-up was extended');
         return { wrapUpUntil: null };
       }).catch((err: unknown) => {
         if (!(err instanceof AgentTransitionError)) this.log.debug({ err, agentId: agent.id }, 'wrap-up timer: nothing to end');

@@ -100,6 +100,7 @@ export class AcdEngine implements Acd {
   private timerHandlers: ((event: QueueTimerEvent) => void)[] = [];
   private seq = 0;
   private matching: Promise<void> | null = null;
+  private running = false;
   private again = false;
   private dirtyAll = false;
   private readonly dirty = new Set<number>();
@@ -151,7 +152,7 @@ export class AcdEngine implements Acd {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     this.started = false;
-    if (this.matching) await this.matching.catch(() => undefined);
+    if (this.running && this.matching) await this.matching;
   }
 
   /** Re-reads presence (and with `full`, skills and queue settings) from the database. */
@@ -173,7 +174,17 @@ export class AcdEngine implements Acd {
         if (!known) {
           const a = await loadAgent(this.o.db, p.id);
           if (a) this.index(a, true);
-        } else if (known.version !== p.version || known.endpointOnline !== p.endpointOnline || known.boundEndpoint !== p.boundEndpoint) {
+        } else if (
+          known.version !== p.version ||
+          known.state !== p.state ||
+          known.reservedCallId !== p.reservedCallId ||
+          known.endpointOnline !== p.endpointOnline ||
+          known.boundEndpoint !== p.boundEndpoint ||
+          known.activeCalls !== p.activeCalls ||
+          known.callsToday !== p.callsToday ||
+          known.capacity !== p.capacity ||
+          known.site !== p.site
+        ) {
           this.index({ ...p, skills: known.skills }, true);
         }
       }
@@ -241,17 +252,15 @@ export class AcdEngine implements Acd {
     const queueId = mine?.w.call.queueId;
     const q = queueId !== undefined ? this.queues.get(queueId) : undefined;
     const missed = reason === 'no_answer';
-    try {
-      const agent = await this.o.agents.releaseOffer(agentId, callId, missed, q?.autoPauseAfterMisses ?? 0);
-      if (agent) this.index(agent, false);
-    } finally {
-      if (mine && reason !== 'caller_gone' && !this.byCall.has(callId)) {
-        // Back to the head: the call keeps its place (priority and first arrival), minus this agent.
-        mine.w.tried.add(agentId);
-        this.insert(mine.w);
-        this.markDirty(mine.w.call.queueId);
-      }
+    if (mine && reason !== 'caller_gone' && !this.byCall.has(callId)) {
+      // Back to the head before the agent is freed, so the freed agent cannot skip it: the call keeps its place
+      // (priority and first arrival) and this agent goes to the back of its candidates.
+      mine.w.tried.add(agentId);
+      this.insert(mine.w);
+      this.markDirty(mine.w.call.queueId);
     }
+    const agent = await this.o.agents.releaseOffer(agentId, callId, missed, q?.autoPauseAfterMisses ?? 0);
+    if (agent) this.index(agent, false);
   }
 
   position(callId: string): QueuePosition | null {
@@ -289,7 +298,7 @@ export class AcdEngine implements Acd {
 
   /** Resolves when matching triggered so far has finished (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.matching) await this.matching;
+    while (this.running && this.matching) await this.matching;
   }
 
   // --- timers ----------------------------------------------------------------------------------------------------
@@ -498,39 +507,50 @@ export class AcdEngine implements Acd {
 
   private kick(): void {
     if (!this.started) return;
-    if (this.matching) {
+    if (this.running) {
       this.again = true;
       return;
     }
-    this.matching = this.matchLoop()
-      .catch((err: unknown) => this.log.error({ err }, 'matching failed'))
-      .finally(() => {
-        this.matching = null;
-      });
+    this.running = true;
+    const p = this.matchLoop().catch((err: unknown) => this.log.error({ err }, 'matching failed'));
+    if (this.running) this.matching = p;
   }
 
+  /**
+   * Runs until no trigger is left. The last check of the flags and the release of `running` happen in the same
+   * synchronous step, so a trigger can never fall between them and be lost.
+   */
   private async matchLoop(): Promise<void> {
-    do {
-      this.again = false;
-      const queueIds = this.dirtyAll ? [...this.waiting.keys()] : [...this.dirty];
-      this.dirtyAll = false;
-      this.dirty.clear();
-      if (this.free.size === 0 || queueIds.length === 0) continue;
-      // Across queues too: highest priority first, then longest waiting.
-      const calls: Waiting[] = [];
-      for (const id of queueIds) for (const w of this.waiting.get(id) ?? []) calls.push(w);
-      if (queueIds.length > 1) calls.sort(WAIT_ORDER);
-      const hopeless = new Set<string>();
-      for (const w of calls) {
-        if (this.free.size === 0) break;
-        if (!this.byCall.has(w.call.callId)) continue;
-        const q = this.queues.get(w.call.queueId);
-        const key = `${w.call.queueId}/${requirementKey(effectiveSkills(w), this.excludedSites(q, w))}`;
-        if (w.tried.size === 0 && hopeless.has(key)) continue;
-        const offered = await this.offerOne(w, q);
-        if (!offered && w.tried.size === 0) hopeless.add(key);
+    try {
+      for (;;) {
+        this.again = false;
+        const queueIds = this.dirtyAll ? [...this.waiting.keys()] : [...this.dirty];
+        this.dirtyAll = false;
+        this.dirty.clear();
+        if (this.free.size > 0 && queueIds.length > 0) await this.matchQueues(queueIds);
+        if (!this.again && !this.dirtyAll && this.dirty.size === 0) break;
       }
-    } while (this.again || this.dirtyAll || this.dirty.size > 0);
+    } finally {
+      this.running = false;
+      this.matching = null;
+    }
+  }
+
+  private async matchQueues(queueIds: readonly number[]): Promise<void> {
+    // Across queues too: highest priority first, then longest waiting.
+    const calls: Waiting[] = [];
+    for (const id of queueIds) for (const w of this.waiting.get(id) ?? []) calls.push(w);
+    if (queueIds.length > 1) calls.sort(WAIT_ORDER);
+    const hopeless = new Set<string>();
+    for (const w of calls) {
+      if (this.free.size === 0) break;
+      if (!this.byCall.has(w.call.callId)) continue;
+      const q = this.queues.get(w.call.queueId);
+      const key = `${w.call.queueId}/${requirementKey(effectiveSkills(w), this.excludedSites(q, w))}`;
+      if (w.tried.size === 0 && hopeless.has(key)) continue;
+      const offered = await this.offerOne(w, q);
+      if (!offered && w.tried.size === 0) hopeless.add(key);
+    }
   }
 
   /** Tries the best agents for one call until a reservation sticks or none is left. */

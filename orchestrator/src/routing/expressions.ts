@@ -184,6 +184,8 @@ export function compileRule(expression: string): Evaluator {
   try {
     fn = compileExpression(expression, {
       extraFunctions: FUNCTIONS as Record<string, (...args: unknown[]) => unknown>,
+      // filtrex has no boolean literals; the default rule's expression is "true".
+      constants: { true: true, false: false },
       customProp: (name: string, _get: (n: string) => unknown, obj: unknown) => {
         const s = obj as Scope;
         if (name.startsWith('ivr.') && name.length > 4) return s.ivr[name.slice(4)] ?? '';
@@ -220,6 +222,12 @@ export function readable(err: unknown): string {
     .map((l) => l.trim())
     .filter(Boolean);
   if (lines.length <= 1) return lines[0] ?? 'invalid expression';
+  if (/^Lexical error/.test(lines[0] ?? '')) {
+    const text = lines[1] ?? '';
+    const at = (lines[2] ?? '').indexOf('^');
+    const rest = at >= 0 ? text.slice(at) : text;
+    return `cannot parse near "${rest.slice(0, 40)}": unrecognised text (compare with ==, combine with and/or/not, put strings in double quotes)`;
+  }
   if (/^Parse error/.test(lines[0] ?? '')) {
     const where = lines[1] ?? '';
     const expecting = lines.find((l) => l.startsWith('Expecting')) ?? lines[lines.length - 1];
