@@ -17,7 +17,19 @@ function targetOf(request: TransferRequest): TransferTarget {
  * number first (a queue cannot be consulted).
  */
 export function callControlsFrom(
-  service: Pick<CallService, 'hangup' | 'hold' | 'unhold' | 'blindTransfer' | 'consult' | 'completeTransfer' | 'cancelTransfer' | 'pauseRecording' | 'resumeRecording' | 'setDisposition'>,
+  service: Pick<
+    CallService,
+    | 'hangup'
+    | 'hold'
+    | 'unhold'
+    | 'blindTransfer'
+    | 'consult'
+    | 'completeTransfer'
+    | 'cancelTransfer'
+    | 'pauseRecording'
+    | 'resumeRecording'
+    | 'setDisposition'
+  >,
 ): CallControls {
   return {
     hangup: (id) => service.hangup(id),
@@ -26,7 +38,8 @@ export function callControlsFrom(
     transfer: async (id, request) => {
       const target = targetOf(request);
       if (request.mode === 'blind') return service.blindTransfer(id, target);
-      if ('queue' in target) throw new TransferRefused('an attended transfer consults a person: give a number or an endpoint, not a queue');
+      if ('queue' in target)
+        throw new TransferRefused('an attended transfer consults a person: give a number or an endpoint, not a queue');
       return service.consult(id, target);
     },
     completeTransfer: (id) => service.completeTransfer(id),

@@ -69,7 +69,9 @@ export function createApiRouter(deps: ApiDeps, options: ApiOptions = {}): { rout
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       handler: (_req, res, _next, opts) => {
-        res.status(opts.statusCode).json(errorBody('rate_limited', 'too many failed sign-in attempts; try again later'));
+        res
+          .status(opts.statusCode)
+          .json(errorBody('rate_limited', 'too many failed sign-in attempts; try again later'));
       },
     }),
   );

@@ -48,8 +48,14 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { title: string;
     responses[String(r.status)] =
       r.status === 204
         ? { description: 'done' }
-        : { description: 'ok', ...(r.response ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } } : {}) };
-    const err = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+        : {
+            description: 'ok',
+            ...(r.response ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } } : {}),
+          };
+    const err = {
+      description: 'error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
     if (r.body || r.query || r.params) responses['400'] = err;
     if (r.roles !== 'public') responses['401'] = err;
     if (Array.isArray(r.roles) && r.roles.length < 3) responses['403'] = err;
@@ -60,7 +66,9 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { title: string;
       description: `Roles: ${roles}.${r.audit ? ` Audited as \`${r.audit.action}\`.` : ''}`,
       operationId: `${r.method}${r.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: [...parameters('path', r.params), ...parameters('query', r.query)],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body, 'input') } } } }
+        : {}),
       responses,
       ...(r.roles === 'public' ? { security: [] } : {}),
     };

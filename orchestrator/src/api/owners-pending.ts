@@ -19,7 +19,13 @@ export interface Found<T = ApiObject> {
   total: number;
 }
 
-async function pageQuery(q: Knex.QueryBuilder, s: Slice, order: [string, 'asc' | 'desc'][], map: (r: Record<string, unknown>) => ApiObject, countCol = 'id'): Promise<Found> {
+async function pageQuery(
+  q: Knex.QueryBuilder,
+  s: Slice,
+  order: [string, 'asc' | 'desc'][],
+  map: (r: Record<string, unknown>) => ApiObject,
+  countCol = 'id',
+): Promise<Found> {
   const countQ = q.clone().clearSelect().clearOrder().count({ n: countCol });
   const [{ n }] = (await countQ) as [{ n: number | string }];
   for (const [c, d] of order) q.orderBy(c, d);
@@ -32,7 +38,11 @@ function snake(key: string): string {
 }
 
 /** camelCase patch → column values; JSON columns are stringified; undefined keys are left out. */
-function columns(patch: Record<string, unknown>, json: readonly string[] = [], skip: readonly string[] = []): Record<string, unknown> {
+function columns(
+  patch: Record<string, unknown>,
+  json: readonly string[] = [],
+  skip: readonly string[] = [],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined || skip.includes(k)) continue;
@@ -48,12 +58,18 @@ function insertedId(result: unknown[]): number {
 
 // --- queue reads (owner: routing/; its QueueConfig omits the display and recording columns the admin edits) -------------------------------------------------------------------------------------
 
-const QUEUE_SHAPE = { bools: ['join_when_empty', 'leave_when_empty', 'record_calls', 'whisper_queue_name'], json: ['overflow'] };
+const QUEUE_SHAPE = {
+  bools: ['join_when_empty', 'leave_when_empty', 'record_calls', 'whisper_queue_name'],
+  json: ['overflow'],
+};
 
 async function queueSkills(db: Db, ids: number[]): Promise<Map<number, { skill: string; minLevel: number }[]>> {
   const out = new Map<number, { skill: string; minLevel: number }[]>();
   if (ids.length === 0) return out;
-  const rows = await db('queue_skills as q').join('skills as s', 's.id', 'q.skill_id').whereIn('q.queue_id', ids).select('q.queue_id', 's.name', 'q.min_level');
+  const rows = await db('queue_skills as q')
+    .join('skills as s', 's.id', 'q.skill_id')
+    .whereIn('q.queue_id', ids)
+    .select('q.queue_id', 's.name', 'q.min_level');
   for (const r of rows as { queue_id: number; name: string; min_level: number }[]) {
     const list = out.get(Number(r.queue_id)) ?? [];
     list.push({ skill: r.name, minLevel: Number(r.min_level) });
@@ -64,7 +80,10 @@ async function queueSkills(db: Db, ids: number[]): Promise<Map<number, { skill: 
 
 export async function listQueues(db: Db, s: Slice): Promise<Found> {
   const found = await pageQuery(db('queues').select('*'), s, [['name', 'asc']], (r) => mapRow(r, QUEUE_SHAPE));
-  const skills = await queueSkills(db, found.items.map((q) => Number(q.id)));
+  const skills = await queueSkills(
+    db,
+    found.items.map((q) => Number(q.id)),
+  );
   for (const q of found.items) q.skills = skills.get(Number(q.id)) ?? [];
   return found;
 }
@@ -92,13 +111,28 @@ export async function getHours(db: Db, id: number): Promise<ApiObject | null> {
   if (!r) return null;
   const h = mapRow(r, { json: ['weekly'] });
   const days = await db('holidays').where({ business_hours_id: id }).orderBy('day').select('day', 'name', 'open_spans');
-  h.holidays = days.map((d: Record<string, unknown>) => ({ day: day(d.day), name: d.name, openSpans: mapRow({ x: d.open_spans }, { json: ['x'] }).x }));
+  h.holidays = days.map((d: Record<string, unknown>) => ({
+    day: day(d.day),
+    name: d.name,
+    openSpans: mapRow({ x: d.open_spans }, { json: ['x'] }).x,
+  }));
   return h;
 }
-async function setHolidays(trx: Knex.Transaction, id: number, holidays: NonNullable<HoursInput['holidays']>): Promise<void> {
+async function setHolidays(
+  trx: Knex.Transaction,
+  id: number,
+  holidays: NonNullable<HoursInput['holidays']>,
+): Promise<void> {
   await trx('holidays').where({ business_hours_id: id }).delete();
   if (holidays.length) {
-    await trx('holidays').insert(holidays.map((h) => ({ business_hours_id: id, day: h.day, name: h.name, open_spans: h.openSpans ? JSON.stringify(h.openSpans) : null })));
+    await trx('holidays').insert(
+      holidays.map((h) => ({
+        business_hours_id: id,
+        day: h.day,
+        name: h.name,
+        open_spans: h.openSpans ? JSON.stringify(h.openSpans) : null,
+      })),
+    );
   }
 }
 export async function createHours(db: Db, v: HoursInput): Promise<ApiObject> {
@@ -114,7 +148,10 @@ export async function updateHours(db: Db, id: number, v: HoursInput): Promise<Ap
   if (!exists) return null;
   await db.transaction(async (trx) => {
     const c = columns({ ...v }, ['weekly'], ['holidays']);
-    if (Object.keys(c).length) await trx('business_hours').where({ id }).update({ ...c, updated_at: new Date() });
+    if (Object.keys(c).length)
+      await trx('business_hours')
+        .where({ id })
+        .update({ ...c, updated_at: new Date() });
     if (v.holidays) await setHolidays(trx, id, v.holidays);
   });
   return getHours(db, id);
@@ -129,11 +166,19 @@ export async function listFlows(db: Db, s: Slice): Promise<Found> {
   const q = db('ivr_flows as f')
     .select('f.id', 'f.name', 'f.description', 'f.published_version', 'f.created_at', 'f.updated_at')
     .select(db.raw('(select max(v.version) from ivr_flow_versions v where v.flow_id = f.id) as latest_version'));
-  return pageQuery(q, s, [['f.name', 'asc']], (r) => mapRow(r, { numbers: ['latest_version', 'published_version'] }), 'f.id');
+  return pageQuery(
+    q,
+    s,
+    [['f.name', 'asc']],
+    (r) => mapRow(r, { numbers: ['latest_version', 'published_version'] }),
+    'f.id',
+  );
 }
 
 export async function listDids(db: Db, s: Slice): Promise<Found> {
-  const q = db('dids as d').leftJoin('ivr_flows as f', 'f.id', 'd.ivr_flow_id').select('d.id', 'd.number', 'd.description', 'f.name as flow');
+  const q = db('dids as d')
+    .leftJoin('ivr_flows as f', 'f.id', 'd.ivr_flow_id')
+    .select('d.id', 'd.number', 'd.description', 'f.name as flow');
   return pageQuery(q, s, [['d.number', 'asc']], (r) => mapRow(r), 'd.id');
 }
 
@@ -143,8 +188,21 @@ export async function deleteDid(db: Db, number: string): Promise<boolean> {
 
 // --- customers and orders (owner: crm/) ------------------------------------------------------------------------------
 
-export async function searchCustomers(db: Db, f: { phone?: string; name?: string; defaultCountry: string }, s: Slice): Promise<Found> {
-  const q = db('customers as c').select('c.id', 'c.external_ref', 'c.name', 'c.email', 'c.tier', 'c.language', 'c.company', 'c.created_at');
+export async function searchCustomers(
+  db: Db,
+  f: { phone?: string; name?: string; defaultCountry: string },
+  s: Slice,
+): Promise<Found> {
+  const q = db('customers as c').select(
+    'c.id',
+    'c.external_ref',
+    'c.name',
+    'c.email',
+    'c.tier',
+    'c.language',
+    'c.company',
+    'c.created_at',
+  );
   if (f.phone) {
     const n = normaliseCallerId(f.phone, f.defaultCountry);
     // A number that does not normalise can still be a fragment of one: match the digits as typed.
@@ -156,7 +214,16 @@ export async function searchCustomers(db: Db, f: { phone?: string; name?: string
     });
   }
   if (f.name) q.where('c.name', 'like', `%${f.name}%`);
-  return pageQuery(q, s, [['c.name', 'asc'], ['c.id', 'asc']], (r) => mapRow(r), 'c.id');
+  return pageQuery(
+    q,
+    s,
+    [
+      ['c.name', 'asc'],
+      ['c.id', 'asc'],
+    ],
+    (r) => mapRow(r),
+    'c.id',
+  );
 }
 
 export async function getCustomer(db: Db, id: number): Promise<ApiObject | null> {
@@ -180,7 +247,11 @@ function orderRow(r: Record<string, unknown>): ApiObject {
   return o;
 }
 
-export async function listOrders(db: Db, f: { customerId?: number; orderNo?: string; status?: string }, s: Slice): Promise<Found> {
+export async function listOrders(
+  db: Db,
+  f: { customerId?: number; orderNo?: string; status?: string },
+  s: Slice,
+): Promise<Found> {
   const q = db('orders').select('*');
   if (f.customerId) q.where('customer_id', f.customerId);
   if (f.orderNo) q.where('order_no', f.orderNo);
@@ -217,7 +288,8 @@ export async function searchCalls(db: Db, f: CallFilter, s: Slice): Promise<Foun
   if (f.disposition) q.where('disposition', f.disposition);
   if (f.state) q.where('state', f.state);
   if (f.customerId) q.where('customer_id', f.customerId);
-  if (f.caller) q.where((w) => w.where('caller_e164', 'like', `%${f.caller}%`).orWhere('caller_raw', 'like', `%${f.caller}%`));
+  if (f.caller)
+    q.where((w) => w.where('caller_e164', 'like', `%${f.caller}%`).orWhere('caller_raw', 'like', `%${f.caller}%`));
   return pageQuery(q, s, [['arrived_at', 'desc']], (r) => mapRow(r, CALL_SHAPE));
 }
 
@@ -232,28 +304,60 @@ export async function callOwner(db: Db, id: string): Promise<{ agentId: number |
 }
 
 export async function callTimeline(db: Db, id: string): Promise<ApiObject[]> {
-  const rows = await db('call_events').where({ call_id: id }).orderBy('seq').select('seq', 'at', 'from_state', 'event', 'to_state', 'data');
+  const rows = await db('call_events')
+    .where({ call_id: id })
+    .orderBy('seq')
+    .select('seq', 'at', 'from_state', 'event', 'to_state', 'data');
   return rows.map((r: Record<string, unknown>) => mapRow(r, { json: ['data'] }));
 }
 
-export async function listCallEvents(db: Db, f: { from?: Date; to?: Date; event?: string; agentId?: number }, s: Slice): Promise<Found> {
-  const q = db('call_events as e').select('e.id', 'e.call_id', 'e.seq', 'e.at', 'e.from_state', 'e.event', 'e.to_state', 'e.data');
+export async function listCallEvents(
+  db: Db,
+  f: { from?: Date; to?: Date; event?: string; agentId?: number },
+  s: Slice,
+): Promise<Found> {
+  const q = db('call_events as e').select(
+    'e.id',
+    'e.call_id',
+    'e.seq',
+    'e.at',
+    'e.from_state',
+    'e.event',
+    'e.to_state',
+    'e.data',
+  );
   if (f.from) q.where('e.at', '>=', f.from);
   if (f.to) q.where('e.at', '<', f.to);
   if (f.event) q.where('e.event', f.event);
   if (f.agentId) q.join('calls as c', 'c.id', 'e.call_id').where('c.agent_id', f.agentId);
-  return pageQuery(q, s, [['e.at', 'desc'], ['e.id', 'desc']], (r) => mapRow(r, { json: ['data'] }), 'e.id');
+  return pageQuery(
+    q,
+    s,
+    [
+      ['e.at', 'desc'],
+      ['e.id', 'desc'],
+    ],
+    (r) => mapRow(r, { json: ['data'] }),
+    'e.id',
+  );
 }
 
 // --- callbacks page (owner: routing/callbacks.ts; its list has a limit but no offset or total) -----------------------------------------------------------------------------------------
 
 /** `forAgent`: that agent's callbacks plus the unassigned pending ones they may take. */
-export async function listCallbacks(db: Db, f: { state?: string; queueId?: number; agentId?: number; forAgent?: number }, s: Slice): Promise<Found> {
+export async function listCallbacks(
+  db: Db,
+  f: { state?: string; queueId?: number; agentId?: number; forAgent?: number },
+  s: Slice,
+): Promise<Found> {
   const q = db('callbacks').select('*');
   if (f.state) q.where('state', f.state);
   if (f.queueId) q.where('queue_id', f.queueId);
   if (f.agentId) q.where('agent_id', f.agentId);
-  if (f.forAgent) q.where((w) => w.where('agent_id', f.forAgent as number).orWhere((p) => p.where('state', 'pending').whereNull('agent_id')));
+  if (f.forAgent)
+    q.where((w) =>
+      w.where('agent_id', f.forAgent as number).orWhere((p) => p.where('state', 'pending').whereNull('agent_id')),
+    );
   return pageQuery(q, s, [['requested_at', 'desc']], (r) => mapRow(r));
 }
 
@@ -265,7 +369,11 @@ export function publicRecording(r: Recording): ApiObject {
   return { ...rest };
 }
 
-export async function listRecordings(db: Db, f: { callId?: string; agentId?: number; queueId?: number; from?: Date; to?: Date; state?: string }, s: Slice): Promise<Found> {
+export async function listRecordings(
+  db: Db,
+  f: { callId?: string; agentId?: number; queueId?: number; from?: Date; to?: Date; state?: string },
+  s: Slice,
+): Promise<Found> {
   const q = db('recordings').select('*');
   if (f.callId) q.where('call_id', f.callId);
   if (f.agentId) q.where('agent_id', f.agentId);
@@ -293,12 +401,21 @@ export interface TicketInput {
 async function ticketTags(db: Db, ids: number[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (ids.length === 0) return out;
-  const rows = await db('ticket_tags as x').join('tags as t', 't.id', 'x.tag_id').whereIn('x.ticket_id', ids).orderBy('t.name').select('x.ticket_id', 't.name');
-  for (const r of rows as { ticket_id: number; name: string }[]) out.set(Number(r.ticket_id), [...(out.get(Number(r.ticket_id)) ?? []), r.name]);
+  const rows = await db('ticket_tags as x')
+    .join('tags as t', 't.id', 'x.tag_id')
+    .whereIn('x.ticket_id', ids)
+    .orderBy('t.name')
+    .select('x.ticket_id', 't.name');
+  for (const r of rows as { ticket_id: number; name: string }[])
+    out.set(Number(r.ticket_id), [...(out.get(Number(r.ticket_id)) ?? []), r.name]);
   return out;
 }
 
-export async function listTickets(db: Db, f: { status?: string; agentId?: number; customerId?: number; callId?: string; q?: string }, s: Slice): Promise<Found> {
+export async function listTickets(
+  db: Db,
+  f: { status?: string; agentId?: number; customerId?: number; callId?: string; q?: string },
+  s: Slice,
+): Promise<Found> {
   const q = db('tickets').select('*');
   if (f.status) q.where('status', f.status);
   if (f.agentId) q.where('agent_id', f.agentId);
@@ -306,7 +423,10 @@ export async function listTickets(db: Db, f: { status?: string; agentId?: number
   if (f.callId) q.where('call_id', f.callId);
   if (f.q) q.where('subject', 'like', `%${f.q}%`);
   const found = await pageQuery(q, s, [['id', 'desc']], (r) => mapRow(r));
-  const tags = await ticketTags(db, found.items.map((t) => Number(t.id)));
+  const tags = await ticketTags(
+    db,
+    found.items.map((t) => Number(t.id)),
+  );
   for (const t of found.items) t.tags = tags.get(Number(t.id)) ?? [];
   return found;
 }
@@ -338,7 +458,10 @@ export async function updateTicket(db: Db, id: number, v: TicketInput): Promise<
   if (!exists) return null;
   await db.transaction(async (trx) => {
     const c = columns({ ...v }, [], ['tags']);
-    if (Object.keys(c).length) await trx('tickets').where({ id }).update({ ...c, updated_at: new Date() });
+    if (Object.keys(c).length)
+      await trx('tickets')
+        .where({ id })
+        .update({ ...c, updated_at: new Date() });
     if (v.tags) await setTicketTags(trx, id, v.tags);
   });
   return getTicket(db, id);
@@ -346,14 +469,39 @@ export async function updateTicket(db: Db, id: number, v: TicketInput): Promise<
 
 // --- surveys (owner: surveys/) -----------------------------------------------------------------------------------------
 
-export async function listSurveyResponses(db: Db, f: { from?: Date; to?: Date; channel?: string; queueId?: number; agentId?: number }, s: Slice): Promise<Found> {
-  const q = db('survey_responses as r').leftJoin('calls as c', 'c.id', 'r.call_id').select('r.id', 'r.call_id', 'r.customer_id', 'r.channel', 'r.score', 'r.comment', 'r.created_at', 'c.queue_id', 'c.agent_id');
+export async function listSurveyResponses(
+  db: Db,
+  f: { from?: Date; to?: Date; channel?: string; queueId?: number; agentId?: number },
+  s: Slice,
+): Promise<Found> {
+  const q = db('survey_responses as r')
+    .leftJoin('calls as c', 'c.id', 'r.call_id')
+    .select(
+      'r.id',
+      'r.call_id',
+      'r.customer_id',
+      'r.channel',
+      'r.score',
+      'r.comment',
+      'r.created_at',
+      'c.queue_id',
+      'c.agent_id',
+    );
   if (f.from) q.where('r.created_at', '>=', f.from);
   if (f.to) q.where('r.created_at', '<', f.to);
   if (f.channel) q.where('r.channel', f.channel);
   if (f.queueId) q.where('c.queue_id', f.queueId);
   if (f.agentId) q.where('c.agent_id', f.agentId);
-  return pageQuery(q, s, [['r.created_at', 'desc'], ['r.id', 'desc']], (r) => mapRow(r), 'r.id');
+  return pageQuery(
+    q,
+    s,
+    [
+      ['r.created_at', 'desc'],
+      ['r.id', 'desc'],
+    ],
+    (r) => mapRow(r),
+    'r.id',
+  );
 }
 
 // --- reports (owner: reports/) -------------------------------------------------------------------------------------------
@@ -371,7 +519,9 @@ export async function todayPerQueue(db: Db, since: Date): Promise<ApiObject[]> {
       db.raw('count(c.id) as offered'),
       db.raw('sum(case when c.answered_at is not null then 1 else 0 end) as answered'),
       db.raw("sum(case when c.disposition = 'abandoned' or c.state = 'abandoned' then 1 else 0 end) as abandoned"),
-      db.raw('sum(case when c.answered_at is not null and c.wait_s <= q.service_level_s then 1 else 0 end) as answered_in_sl'),
+      db.raw(
+        'sum(case when c.answered_at is not null and c.wait_s <= q.service_level_s then 1 else 0 end) as answered_in_sl',
+      ),
       db.raw('avg(c.wait_s) as avg_wait_s'),
       db.raw('max(c.wait_s) as max_wait_s'),
       db.raw('avg(c.talk_s) as avg_talk_s'),
@@ -410,7 +560,10 @@ export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed>
   const toD = (v: unknown): Date => toDate(v) ?? new Date();
   const [queues, waiting, today, agents] = await Promise.all([
     db('queues').select('id', 'name', 'display_name', 'service_level_s'),
-    db('calls').whereIn('state', ['queued', 'offering']).whereNotNull('queue_id').select('id', 'queue_id', 'queued_at', 'arrived_at'),
+    db('calls')
+      .whereIn('state', ['queued', 'offering'])
+      .whereNotNull('queue_id')
+      .select('id', 'queue_id', 'queued_at', 'arrived_at'),
     db('calls as c')
       .join('queues as q', 'q.id', 'c.queue_id')
       .where('c.arrived_at', '>=', since)
@@ -424,9 +577,29 @@ export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed>
     db('agents').select('id', 'name', 'state', 'state_since', 'pause_reason'),
   ]);
   return {
-    queues: queues.map((q: Record<string, unknown>) => ({ id: Number(q.id), name: String(q.name), displayName: String(q.display_name), serviceLevelS: Number(q.service_level_s) })),
-    waiting: waiting.map((c: Record<string, unknown>) => ({ callId: String(c.id), queueId: Number(c.queue_id), since: toD(c.queued_at ?? c.arrived_at) })),
-    today: today.map((t: Record<string, unknown>) => ({ queueId: Number(t.queue_id), answered: Number(t.answered ?? 0), abandoned: Number(t.abandoned ?? 0), answeredInSl: Number(t.in_sl ?? 0) })),
-    agents: agents.map((a: Record<string, unknown>) => ({ id: Number(a.id), name: String(a.name), state: String(a.state), since: toD(a.state_since), reason: (a.pause_reason as string | null) ?? null })),
+    queues: queues.map((q: Record<string, unknown>) => ({
+      id: Number(q.id),
+      name: String(q.name),
+      displayName: String(q.display_name),
+      serviceLevelS: Number(q.service_level_s),
+    })),
+    waiting: waiting.map((c: Record<string, unknown>) => ({
+      callId: String(c.id),
+      queueId: Number(c.queue_id),
+      since: toD(c.queued_at ?? c.arrived_at),
+    })),
+    today: today.map((t: Record<string, unknown>) => ({
+      queueId: Number(t.queue_id),
+      answered: Number(t.answered ?? 0),
+      abandoned: Number(t.abandoned ?? 0),
+      answeredInSl: Number(t.in_sl ?? 0),
+    })),
+    agents: agents.map((a: Record<string, unknown>) => ({
+      id: Number(a.id),
+      name: String(a.name),
+      state: String(a.state),
+      since: toD(a.state_since),
+      reason: (a.pause_reason as string | null) ?? null,
+    })),
   };
 }

@@ -64,10 +64,13 @@ export interface ApiRoute {
 const EMPTY = z.object({});
 
 /** A route with validated params/query/body, a role check and, for writes, an audit record. */
-export function route<P extends AnyObject = typeof EMPTY, Q extends AnyObject = typeof EMPTY, B extends z.ZodType = z.ZodUndefined>(
-  spec: RouteSpec<P, Q, B>,
-): ApiRoute {
-  if (spec.method !== 'get' && spec.audit === undefined) throw new Error(`${spec.method.toUpperCase()} ${spec.path}: every write must declare its audit action`);
+export function route<
+  P extends AnyObject = typeof EMPTY,
+  Q extends AnyObject = typeof EMPTY,
+  B extends z.ZodType = z.ZodUndefined,
+>(spec: RouteSpec<P, Q, B>): ApiRoute {
+  if (spec.method !== 'get' && spec.audit === undefined)
+    throw new Error(`${spec.method.toUpperCase()} ${spec.path}: every write must declare its audit action`);
   const status = spec.status ?? 200;
   return {
     method: spec.method,

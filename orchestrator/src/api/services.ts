@@ -56,7 +56,12 @@ export interface CustomerLookup {
 
 /** calls/ CallService views of the calls this process holds (live, in memory). */
 export interface LiveCalls {
-  list(): ReadonlyArray<{ readonly callId: string; readonly agentId: number | null; readonly queueId: number | null; readonly state: string }>;
+  list(): ReadonlyArray<{
+    readonly callId: string;
+    readonly agentId: number | null;
+    readonly queueId: number | null;
+    readonly state: string;
+  }>;
 }
 
 export interface ApiServices {
@@ -65,7 +70,11 @@ export interface ApiServices {
   readonly liveCalls?: LiveCalls;
   readonly routing?: RoutingTester;
   /** The call path's repository, so a publish or DID change clears the cache the calls read through. */
-  readonly flows?: Pick<FlowRepository, 'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'> & Partial<Pick<FlowRepository, 'mapDid'>>;
+  readonly flows?: Pick<
+    FlowRepository,
+    'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'
+  > &
+    Partial<Pick<FlowRepository, 'mapDid'>>;
   /**
    * recording/ router factory output for playback and signed links, mounted at /api/recordings after the API's
    * own list and metadata routes. It sees `res.locals.user` when the request is signed in (signed links are not).

@@ -9,7 +9,8 @@ export function toFieldIssues(where: FieldIssue['in'], error: z.ZodError): Field
     // An unknown key is reported on the object; name the key itself.
     if (issue.code === 'unrecognized_keys') field = [path, ...issue.keys].filter(Boolean).join('.');
     // zod says "expected string, received undefined" for a missing field; people say "required".
-    const reason = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required' : issue.message;
+    const reason =
+      issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'required' : issue.message;
     return { in: where, field: field || '(root)', reason };
   });
 }
@@ -35,7 +36,12 @@ export const pageQuery = z.object({
 export type PageQuery = z.output<typeof pageQuery>;
 
 export function paged<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
+  return z.object({
+    items: z.array(item),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+  });
 }
 
 export interface Page<T> {

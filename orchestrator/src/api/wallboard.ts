@@ -128,13 +128,16 @@ export class Wallboard {
     const seed = await wallboardSeed(this.db, startOfToday(now));
     this.dayKey = startOfToday(now).toISOString();
     this.queues.clear();
-    for (const q of seed.queues) this.queues.set(q.id, { name: q.name, displayName: q.displayName, serviceLevelS: q.serviceLevelS });
+    for (const q of seed.queues)
+      this.queues.set(q.id, { name: q.name, displayName: q.displayName, serviceLevelS: q.serviceLevelS });
     this.waiting.clear();
     for (const w of seed.waiting) this.waiting.set(w.callId, { queueId: w.queueId, since: w.since.getTime() });
     this.today.clear();
-    for (const t of seed.today) this.today.set(t.queueId, { answered: t.answered, abandoned: t.abandoned, inSl: t.answeredInSl });
+    for (const t of seed.today)
+      this.today.set(t.queueId, { answered: t.answered, abandoned: t.abandoned, inSl: t.answeredInSl });
     this.agents.clear();
-    for (const a of seed.agents) this.agents.set(a.id, { name: a.name, state: a.state, since: a.since, reason: a.reason });
+    for (const a of seed.agents)
+      this.agents.set(a.id, { name: a.name, state: a.state, since: a.since, reason: a.reason });
   }
 
   /** Queue settings and agent names changed: reload them (and only them) shortly, once per burst of changes. */
@@ -154,7 +157,12 @@ export class Wallboard {
         this.db('agents').select('id', 'name'),
       ]);
       this.queues.clear();
-      for (const q of queues) this.queues.set(Number(q.id), { name: String(q.name), displayName: String(q.display_name), serviceLevelS: Number(q.service_level_s) });
+      for (const q of queues)
+        this.queues.set(Number(q.id), {
+          name: String(q.name),
+          displayName: String(q.display_name),
+          serviceLevelS: Number(q.service_level_s),
+        });
       for (const a of agents) {
         const known = this.agents.get(Number(a.id));
         if (known) known.name = String(a.name);

@@ -67,7 +67,10 @@ export class WsHub {
   private readonly servers = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
 
   constructor(private readonly o: HubOptions) {
-    const forAgent = <K extends 'call.offered' | 'call.connected' | 'call.ended' | 'agent.state'>(name: K, toMessage: (e: BusEvents[K]) => object) =>
+    const forAgent = <K extends 'call.offered' | 'call.connected' | 'call.ended' | 'agent.state'>(
+      name: K,
+      toMessage: (e: BusEvents[K]) => object,
+    ) =>
       this.unsubscribe.push(
         this.o.bus.subscribe(name, (e) => {
           const agentId = (e as { agentId: number | null }).agentId;
@@ -81,7 +84,13 @@ export class WsHub {
     forAgent('call.offered', screenPop);
     forAgent('call.connected', (e) => ({ type: 'call.connected', ...e }));
     forAgent('call.ended', (e) => ({ type: 'call.ended', ...e }));
-    forAgent('agent.state', (e) => ({ type: 'agent.state', agentId: e.agentId, state: e.state, reason: e.reason, since: e.since }));
+    forAgent('agent.state', (e) => ({
+      type: 'agent.state',
+      agentId: e.agentId,
+      state: e.state,
+      reason: e.reason,
+      since: e.since,
+    }));
     this.unsubscribe.push(this.o.wallboard.onChange(() => this.schedulePush()));
     const heartbeat = setInterval(() => this.heartbeat(), o.heartbeatMs ?? 30_000);
     const snapshots = setInterval(() => this.pushWallboard(), o.snapshotMs ?? 1_000);
@@ -108,7 +117,9 @@ export class WsHub {
 
   private refuse(socket: Duplex, status: number, reason: string): void {
     const body = JSON.stringify({ error: { code: status === 401 ? 'unauthenticated' : 'forbidden', message: reason } });
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
@@ -168,7 +179,18 @@ export class WsHub {
   private async sendAgentState(client: Client, agentId: number): Promise<void> {
     try {
       const agent = await getAgent(this.o.db, agentId);
-      if (agent) this.send(client, JSON.stringify({ type: 'agent.state', agentId, state: agent.state, reason: agent.pauseReason ?? null, since: agent.stateSince, agent }));
+      if (agent)
+        this.send(
+          client,
+          JSON.stringify({
+            type: 'agent.state',
+            agentId,
+            state: agent.state,
+            reason: agent.pauseReason ?? null,
+            since: agent.stateSince,
+            agent,
+          }),
+        );
     } catch (err) {
       this.o.log.warn({ err, agentId }, 'ws: reading the agent state failed');
     }
@@ -179,13 +201,24 @@ export class WsHub {
     try {
       msg = JSON.parse(data.toString());
     } catch {
-      this.send(client, JSON.stringify({ type: 'error', error: { code: 'bad_request', message: 'messages are JSON objects' } }));
+      this.send(
+        client,
+        JSON.stringify({ type: 'error', error: { code: 'bad_request', message: 'messages are JSON objects' } }),
+      );
       return;
     }
     const type = (msg as { type?: unknown })?.type;
     if (type === 'ping') this.send(client, JSON.stringify({ type: 'pong', at: new Date().toISOString() }));
-    else if (type === 'wallboard' && this.staff.has(client)) this.send(client, JSON.stringify(this.o.wallboard.snapshot()));
-    else this.send(client, JSON.stringify({ type: 'error', error: { code: 'bad_request', message: `unknown message type ${String(type)}` } }));
+    else if (type === 'wallboard' && this.staff.has(client))
+      this.send(client, JSON.stringify(this.o.wallboard.snapshot()));
+    else
+      this.send(
+        client,
+        JSON.stringify({
+          type: 'error',
+          error: { code: 'bad_request', message: `unknown message type ${String(type)}` },
+        }),
+      );
   }
 
   private drop(client: Client): void {

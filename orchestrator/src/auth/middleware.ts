@@ -13,7 +13,10 @@ export function readCookie(header: string | undefined, name: string): string | n
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     if (part.slice(0, eq).trim() !== name) continue;
-    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const raw = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       return decodeURIComponent(raw);
     } catch {
@@ -32,7 +35,11 @@ export function bearerToken(header: string | undefined): string | null {
  * Resolves the principal of a request: a Bearer API token wins over the session cookie (integrations never
  * carry cookies; a browser never sends a Bearer header on its own).
  */
-export async function resolveUser(db: Db, req: Pick<IncomingMessage, 'headers'>, queryToken?: string | null): Promise<AuthUser | null> {
+export async function resolveUser(
+  db: Db,
+  req: Pick<IncomingMessage, 'headers'>,
+  queryToken?: string | null,
+): Promise<AuthUser | null> {
   const bearer = bearerToken(req.headers.authorization);
   if (bearer) return userForToken(db, bearer);
   if (queryToken) return userForToken(db, queryToken);
@@ -68,7 +75,8 @@ export function requireRole(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
     const user = res.locals.user as AuthUser | undefined;
     if (!user) return next(new HttpError(401, 'unauthenticated', 'sign in first'));
-    if (!roles.includes(user.role)) return next(new HttpError(403, 'forbidden', `this needs the role ${roles.join(' or ')}`));
+    if (!roles.includes(user.role))
+      return next(new HttpError(403, 'forbidden', `this needs the role ${roles.join(' or ')}`));
     next();
   };
 }

@@ -15,7 +15,11 @@ export function newSecret(prefix = ''): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
 }
 
-export async function createSession(db: Db, userId: number, ttlMs = SESSION_TTL_MS): Promise<{ id: string; expiresAt: Date }> {
+export async function createSession(
+  db: Db,
+  userId: number,
+  ttlMs = SESSION_TTL_MS,
+): Promise<{ id: string; expiresAt: Date }> {
   const id = newSecret();
   const expiresAt = new Date(Date.now() + ttlMs);
   await db('sessions').insert({ id_hash: sha256(id), user_id: userId, expires_at: expiresAt, created_at: new Date() });
@@ -47,7 +51,9 @@ export async function userForSession(db: Db, sessionId: string): Promise<AuthUse
 }
 
 export async function deleteSession(db: Db, sessionId: string): Promise<void> {
-  await db('sessions').where({ id_hash: sha256(sessionId) }).delete();
+  await db('sessions')
+    .where({ id_hash: sha256(sessionId) })
+    .delete();
 }
 
 export async function purgeExpiredSessions(db: Db, now = new Date()): Promise<number> {

@@ -31,16 +31,37 @@ function toRecord(row: Record<string, unknown>): ApiTokenRecord {
 const COLUMNS = ['t.id', 't.user_id', 'u.username', 't.name', 't.created_at', 't.last_used_at', 't.revoked_at'];
 
 /** Creates a token for a user; the secret is returned once and never stored. */
-export async function createApiToken(db: Db, userId: number, name: string): Promise<{ token: string; record: ApiTokenRecord }> {
+export async function createApiToken(
+  db: Db,
+  userId: number,
+  name: string,
+): Promise<{ token: string; record: ApiTokenRecord }> {
   const token = newSecret(TOKEN_PREFIX);
-  const [id] = await db('api_tokens').insert({ user_id: userId, name, token_hash: sha256(token), created_at: new Date() });
-  const row = await db('api_tokens as t').join('users as u', 'u.id', 't.user_id').where('t.id', Number(id)).first(COLUMNS);
+  const [id] = await db('api_tokens').insert({
+    user_id: userId,
+    name,
+    token_hash: sha256(token),
+    created_at: new Date(),
+  });
+  const row = await db('api_tokens as t')
+    .join('users as u', 'u.id', 't.user_id')
+    .where('t.id', Number(id))
+    .first(COLUMNS);
   return { token, record: toRecord(row) };
 }
 
-export async function listApiTokens(db: Db, offset: number, limit: number): Promise<{ items: ApiTokenRecord[]; total: number }> {
+export async function listApiTokens(
+  db: Db,
+  offset: number,
+  limit: number,
+): Promise<{ items: ApiTokenRecord[]; total: number }> {
   const [{ n }] = (await db('api_tokens').count({ n: 'id' })) as [{ n: number | string }];
-  const rows = await db('api_tokens as t').join('users as u', 'u.id', 't.user_id').orderBy('t.id').offset(offset).limit(limit).select(COLUMNS);
+  const rows = await db('api_tokens as t')
+    .join('users as u', 'u.id', 't.user_id')
+    .orderBy('t.id')
+    .offset(offset)
+    .limit(limit)
+    .select(COLUMNS);
   return { items: rows.map(toRecord), total: Number(n) };
 }
 
@@ -60,7 +81,16 @@ export async function userForToken(db: Db, token: string): Promise<AuthUser | nu
     .leftJoin('agents as a', 'a.user_id', 'u.id')
     .where('t.token_hash', sha256(token))
     .whereNull('t.revoked_at')
-    .first('t.id as token_id', 't.last_used_at', 'u.id', 'u.username', 'u.display_name', 'u.role', 'u.active', 'a.id as agent_id');
+    .first(
+      't.id as token_id',
+      't.last_used_at',
+      'u.id',
+      'u.username',
+      'u.display_name',
+      'u.role',
+      'u.active',
+      'a.id as agent_id',
+    );
   if (!row || !row.active) return null;
   const last = toDate(row.last_used_at);
   if (!last || Date.now() - last.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -16,7 +16,16 @@ export interface UserRecord {
   readonly updatedAt: Date | null;
 }
 
-const USER_COLUMNS = ['u.id', 'u.username', 'u.display_name', 'u.role', 'u.active', 'u.created_at', 'u.updated_at', 'a.id as agent_id'];
+const USER_COLUMNS = [
+  'u.id',
+  'u.username',
+  'u.display_name',
+  'u.role',
+  'u.active',
+  'u.created_at',
+  'u.updated_at',
+  'a.id as agent_id',
+];
 
 function toRecord(row: Record<string, unknown>): UserRecord {
   return {
@@ -50,7 +59,9 @@ let dummyHash: Promise<string> | null = null;
 
 /** The user for a username and password, or null (unknown, inactive or wrong password: indistinguishable). */
 export async function checkCredentials(db: Db, username: string, password: string): Promise<AuthUser | null> {
-  const row = await baseQuery(db).where('u.username', username).first([...USER_COLUMNS, 'u.password_hash']);
+  const row = await baseQuery(db)
+    .where('u.username', username)
+    .first([...USER_COLUMNS, 'u.password_hash']);
   if (!row) {
     dummyHash ??= hashPassword('not-a-real-password');
     await verifyPassword(password, await dummyHash);
@@ -119,7 +130,8 @@ export async function updateUser(db: Db, id: number, patch: UserPatch): Promise<
   }
   const user = await findUserById(db, id);
   // A deactivated user or a changed password ends every open session at once.
-  if (user && (patch.active === false || patch.password !== undefined)) await db('sessions').where({ user_id: id }).delete();
+  if (user && (patch.active === false || patch.password !== undefined))
+    await db('sessions').where({ user_id: id }).delete();
   return user;
 }
 

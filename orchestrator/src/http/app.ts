@@ -130,7 +130,16 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   app.use(errorHandler(log));
 
   const sweepMs = deps.sessionSweepMs ?? 3_600_000;
-  const sweep = sweepMs > 0 ? setInterval(() => void purgeExpiredSessions(deps.db).catch((err: unknown) => log.warn({ err }, 'purging expired sessions failed')), sweepMs) : null;
+  const sweep =
+    sweepMs > 0
+      ? setInterval(
+          () =>
+            void purgeExpiredSessions(deps.db).catch((err: unknown) =>
+              log.warn({ err }, 'purging expired sessions failed'),
+            ),
+          sweepMs,
+        )
+      : null;
   sweep?.unref();
 
   let hub: WsHub | null = null;

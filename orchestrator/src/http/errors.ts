@@ -63,12 +63,18 @@ interface BodyParserError {
 
 function isDuplicateKey(err: unknown): boolean {
   const e = err as { code?: string; errno?: number; message?: string };
-  return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 function isForeignKey(err: unknown): boolean {
   const e = err as { code?: string };
-  return e?.code === 'ER_NO_REFERENCED_ROW_2' || e?.code === 'ER_ROW_IS_REFERENCED_2' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+  return (
+    e?.code === 'ER_NO_REFERENCED_ROW_2' ||
+    e?.code === 'ER_ROW_IS_REFERENCED_2' ||
+    e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  );
 }
 
 const SWITCH_STATUS: Record<string, [number, ErrorCode]> = {
@@ -99,7 +105,12 @@ export function fromDomainError(err: unknown): HttpError | null {
       return new HttpError(status, code, `switch: ${err.message}`, { switchCode: e.code });
     }
     case 'CallControlError': {
-      const map: Record<string, [number, ErrorCode]> = { not_found: [404, 'not_found'], bad_state: [409, 'conflict'], bad_request: [400, 'bad_request'], switch: [502, 'switch_error'] };
+      const map: Record<string, [number, ErrorCode]> = {
+        not_found: [404, 'not_found'],
+        bad_state: [409, 'conflict'],
+        bad_request: [400, 'bad_request'],
+        switch: [502, 'switch_error'],
+      };
       const [status, code] = map[String(e.code)] ?? [500, 'internal'];
       return new HttpError(status, code, err.message);
     }
@@ -111,25 +122,41 @@ export function fromDomainError(err: unknown): HttpError | null {
       return new HttpError(409, 'conflict', err.message);
     case 'ZodError': {
       // A service validated its own input (e.g. a repository taking `unknown`): still the client's fault.
-      const issues = ((e as unknown as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? []).map((i) => ({
-        in: 'body' as const,
-        field: i.path.map(String).join('.') || '(root)',
-        reason: i.message,
-      }));
+      const issues = ((e as unknown as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? []).map(
+        (i) => ({
+          in: 'body' as const,
+          field: i.path.map(String).join('.') || '(root)',
+          reason: i.message,
+        }),
+      );
       const first = issues[0];
-      return new HttpError(400, 'validation_failed', first ? `body.${first.field}: ${first.reason}` : 'invalid body', issues);
+      return new HttpError(
+        400,
+        'validation_failed',
+        first ? `body.${first.field}: ${first.reason}` : 'invalid body',
+        issues,
+      );
     }
     case 'AgentTransitionError':
       return new HttpError(409, 'conflict', err.message);
     case 'UnknownSkillError':
     case 'UnknownReference':
-      return new HttpError(400, 'validation_failed', err.message, e.names === undefined ? undefined : { kind: e.kind, names: e.names });
+      return new HttpError(
+        400,
+        'validation_failed',
+        err.message,
+        e.names === undefined ? undefined : { kind: e.kind, names: e.names },
+      );
     default:
       break;
   }
   // Services may signal a client error with { status: 4xx, code } ...
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.code === 'string') {
-    return new HttpError(e.status, e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request', err.message);
+    return new HttpError(
+      e.status,
+      e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request',
+      err.message,
+    );
   }
   // ... or with a plain code the owners share (routing/, agents/, callbacks: NotFoundError, AgentBusyError,
   // CallbackError, "unknown queue" checks).
@@ -172,7 +199,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     if (isForeignKey(err)) {
-      res.status(409).json(errorBody('conflict', 'the change refers to a record that does not exist or is still in use'));
+      res
+        .status(409)
+        .json(errorBody('conflict', 'the change refers to a record that does not exist or is still in use'));
       return;
     }
     const status = parser?.status ?? parser?.statusCode;

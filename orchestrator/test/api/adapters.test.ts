@@ -29,19 +29,59 @@ describe('CallService adapter', () => {
   const id = '33333333-3333-4333-8333-333333333333';
   before(async () => {
     h = await startHarness({ deps: { services: { calls: callControlsFrom(fake) } } });
-    await h.t.db('calls').insert({ id, node: 'n', channel_id: 'c', owner: 'o', state: 'connected', caller_raw: '1', did: '1', arrived_at: new Date(), agent_id: h.users.agent.agentId });
+    await h.t
+      .db('calls')
+      .insert({
+        id,
+        node: 'n',
+        channel_id: 'c',
+        owner: 'o',
+        state: 'connected',
+        caller_raw: '1',
+        did: '1',
+        arrived_at: new Date(),
+        agent_id: h.users.agent.agentId,
+      });
   });
   after(async () => h.close());
 
   it('maps transfers: blind to a queue or number, attended to a consult; a queue cannot be consulted', async () => {
     const tok = h.users.agent.token;
-    expect((await call(h, 'POST', `/api/calls/${id}/transfer`, { token: tok, body: { mode: 'blind', target: 'queue:billing' } })).status).to.equal(200);
-    expect((await call(h, 'POST', `/api/calls/${id}/transfer`, { token: tok, body: { mode: 'blind', target: '+8613800000000' } })).status).to.equal(200);
-    expect((await call(h, 'POST', `/api/calls/${id}/transfer`, { token: tok, body: { mode: 'attended', target: 'PJSIP/2002' } })).status).to.equal(200);
-    const refused = await call(h, 'POST', `/api/calls/${id}/transfer`, { token: tok, body: { mode: 'attended', target: 'queue:billing' } });
+    expect(
+      (
+        await call(h, 'POST', `/api/calls/${id}/transfer`, {
+          token: tok,
+          body: { mode: 'blind', target: 'queue:billing' },
+        })
+      ).status,
+    ).to.equal(200);
+    expect(
+      (
+        await call(h, 'POST', `/api/calls/${id}/transfer`, {
+          token: tok,
+          body: { mode: 'blind', target: '+8613800000000' },
+        })
+      ).status,
+    ).to.equal(200);
+    expect(
+      (
+        await call(h, 'POST', `/api/calls/${id}/transfer`, {
+          token: tok,
+          body: { mode: 'attended', target: 'PJSIP/2002' },
+        })
+      ).status,
+    ).to.equal(200);
+    const refused = await call(h, 'POST', `/api/calls/${id}/transfer`, {
+      token: tok,
+      body: { mode: 'attended', target: 'queue:billing' },
+    });
     expect(refused.status).to.equal(400);
     expect(refused.body.error.message).to.match(/consults a person/);
-    expect(seen).to.deep.equal([`blind ${id} {"queue":"billing"}`, `blind ${id} {"number":"+8613800000000"}`, `consult ${id} {"number":"PJSIP/2002"}`]);
+    expect(seen).to.deep.equal([
+      `blind ${id} {"queue":"billing"}`,
+      `blind ${id} {"number":"+8613800000000"}`,
+      `consult ${id} {"number":"PJSIP/2002"}`,
+    ]);
   });
 
   it("maps the call service's refusals to HTTP: bad_state 409, not_found 404, switch 502, bad_request 400", async () => {
@@ -56,7 +96,11 @@ describe('CallService adapter', () => {
       const r = await call(h, 'POST', `/api/calls/${id}/${path}`, { token: tok });
       expect([path, r.status, r.body.error?.code]).to.deep.equal([path, status, code]);
     }
-    const audited = await h.t.db('audit_log').whereIn('action', ['call.hold', 'call.unhold']).count({ n: 'id' }).first();
+    const audited = await h.t
+      .db('audit_log')
+      .whereIn('action', ['call.hold', 'call.unhold'])
+      .count({ n: 'id' })
+      .first();
     expect(Number(audited?.n)).to.equal(0);
   });
 });
@@ -67,7 +111,11 @@ describe("recording/'s router mounted under /api/recordings", () => {
     const { Router } = await import('express');
     const r = Router();
     r.get('/:id/audio', (req, res) => {
-      res.json({ id: req.params.id, user: (res.locals.user as { username?: string } | undefined)?.username ?? null, sig: req.query.sig ?? null });
+      res.json({
+        id: req.params.id,
+        user: (res.locals.user as { username?: string } | undefined)?.username ?? null,
+        sig: req.query.sig ?? null,
+      });
     });
     h = await startHarness({ deps: { services: { recordingsRouter: r } } });
   });

@@ -46,10 +46,14 @@ describe('authorisation on every route', () => {
       const wrong: string[] = [];
       for (const r of h.http.routes) {
         if (r.path === '/auth/logout' || r.path === '/auth/login') continue;
-        const res = await call(h, r.method.toUpperCase(), concrete(r), { token: who.token, ...(r.method === 'get' ? {} : { body: {} }) });
+        const res = await call(h, r.method.toUpperCase(), concrete(r), {
+          token: who.token,
+          ...(r.method === 'get' ? {} : { body: {} }),
+        });
         const allowed = expectedAllowed(r, who);
         const refused = res.status === 403;
-        if (res.status === 401 || allowed === refused) wrong.push(`${r.method.toUpperCase()} ${r.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+        if (res.status === 401 || allowed === refused)
+          wrong.push(`${r.method.toUpperCase()} ${r.path}: ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
       }
       expect(wrong).to.deep.equal([]);
     });

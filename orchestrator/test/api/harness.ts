@@ -53,7 +53,12 @@ export interface Reply {
   headers: Headers;
 }
 
-export async function call(h: Pick<Harness, 'base'>, method: string, path: string, opts: { token?: string; cookie?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+export async function call(
+  h: Pick<Harness, 'base'>,
+  method: string,
+  path: string,
+  opts: { token?: string; cookie?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.cookie) headers.cookie = opts.cookie;
@@ -65,15 +70,29 @@ export async function call(h: Pick<Harness, 'base'>, method: string, path: strin
     payload = JSON.stringify(opts.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${h.base}${path}`, { method, headers, body: payload, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${h.base}${path}`, {
+    method,
+    headers,
+    body: payload,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   let body: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
   return { status: res.status, body, headers: res.headers };
 }
 
-async function addUser(t: TestDb, username: string, role: Role, password: string, agent?: { name: string; endpoint: string }): Promise<Principal> {
-  const [id] = await t.db('users').insert({ username, display_name: username.toUpperCase(), password_hash: await hashPassword(password), role });
+async function addUser(
+  t: TestDb,
+  username: string,
+  role: Role,
+  password: string,
+  agent?: { name: string; endpoint: string },
+): Promise<Principal> {
+  const [id] = await t
+    .db('users')
+    .insert({ username, display_name: username.toUpperCase(), password_hash: await hashPassword(password), role });
   let agentId: number | null = null;
   if (agent) {
     const [aid] = await t.db('agents').insert({ name: agent.name, endpoint: agent.endpoint, user_id: Number(id) });
@@ -83,7 +102,9 @@ async function addUser(t: TestDb, username: string, role: Role, password: string
   return { id: Number(id), username, password, role, agentId, token };
 }
 
-export async function startHarness(options: { dialect?: DbDialect; deps?: Partial<HttpAppDeps> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { dialect?: DbDialect; deps?: Partial<HttpAppDeps> } = {},
+): Promise<Harness> {
   const t = await createTestDb(options.dialect ?? 'sqlite');
   const bus = new EventBus();
   const sw = new FakeSwitch();

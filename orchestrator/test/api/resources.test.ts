@@ -10,7 +10,9 @@ class FakeAgents implements AgentActions {
   constructor(private readonly db: Harness['t']['db']) {}
   async login(id: number, endpoint?: string) {
     this.calls.push(`login ${id} ${endpoint ?? '-'}`);
-    await this.db('agents').where({ id }).update({ state: 'available', bound_endpoint: endpoint ?? null });
+    await this.db('agents')
+      .where({ id })
+      .update({ state: 'available', bound_endpoint: endpoint ?? null });
   }
   async logout(id: number) {
     this.calls.push(`logout ${id}`);
@@ -100,31 +102,52 @@ for (const dialect of DIALECTS) {
     after(async () => h.close());
 
     it('skills, queues (with skills), agents (with skills): create, read, change, delete — all audited', async () => {
-      const s1 = await call(h, 'POST', '/api/skills', { token: admin, body: { name: 'logistics', description: 'parcels' } });
+      const s1 = await call(h, 'POST', '/api/skills', {
+        token: admin,
+        body: { name: 'logistics', description: 'parcels' },
+      });
       expect(s1.status).to.equal(201);
       await call(h, 'POST', '/api/skills', { token: admin, body: { name: 'billing' } });
       const dup = await call(h, 'POST', '/api/skills', { token: admin, body: { name: 'logistics' } });
       expect(dup.status).to.equal(409);
       expect(dup.body.error.code).to.equal('conflict');
 
-      const q = await call(h, 'POST', '/api/queues', { token: admin, body: { name: 'support', displayName: 'Support', serviceLevelS: 30, skills: [{ skill: 'logistics', minLevel: 3 }], overflow: [{ afterSeconds: 60, action: 'widen_skills' }] } });
+      const q = await call(h, 'POST', '/api/queues', {
+        token: admin,
+        body: {
+          name: 'support',
+          displayName: 'Support',
+          serviceLevelS: 30,
+          skills: [{ skill: 'logistics', minLevel: 3 }],
+          overflow: [{ afterSeconds: 60, action: 'widen_skills' }],
+        },
+      });
       expect(q.status).to.equal(201);
       expect(q.body).to.include({ name: 'support', displayName: 'Support', serviceLevelS: 30, recordCalls: true });
       expect(q.body.skills).to.deep.equal([{ skill: 'logistics', minLevel: 3 }]);
       expect(q.body.overflow).to.deep.equal([{ afterSeconds: 60, action: 'widen_skills' }]);
-      const badSkill = await call(h, 'POST', '/api/queues', { token: admin, body: { name: 'x', displayName: 'X', skills: [{ skill: 'nope', minLevel: 1 }] } });
+      const badSkill = await call(h, 'POST', '/api/queues', {
+        token: admin,
+        body: { name: 'x', displayName: 'X', skills: [{ skill: 'nope', minLevel: 1 }] },
+      });
       expect(badSkill.status).to.equal(400);
       expect(badSkill.body.error.message).to.include('unknown skill: nope');
       expect(await h.t.db('queues').where({ name: 'x' }).first()).to.equal(undefined);
 
-      const patched = await call(h, 'PATCH', `/api/queues/${q.body.id}`, { token: admin, body: { wrapUpS: 45, skills: [{ skill: 'billing', minLevel: 2 }] } });
+      const patched = await call(h, 'PATCH', `/api/queues/${q.body.id}`, {
+        token: admin,
+        body: { wrapUpS: 45, skills: [{ skill: 'billing', minLevel: 2 }] },
+      });
       expect(patched.status).to.equal(200);
       expect(patched.body.wrapUpS).to.equal(45);
       expect(patched.body.skills).to.deep.equal([{ skill: 'billing', minLevel: 2 }]);
       const list = await call(h, 'GET', '/api/queues?page=1&pageSize=10', { token: alice });
       expect(list.body).to.deep.include({ page: 1, pageSize: 10, total: 1 });
 
-      const a = await call(h, 'POST', '/api/agents', { token: admin, body: { name: 'Carol', endpoint: 'PJSIP/2003', skills: [{ skill: 'logistics', level: 7 }] } });
+      const a = await call(h, 'POST', '/api/agents', {
+        token: admin,
+        body: { name: 'Carol', endpoint: 'PJSIP/2003', skills: [{ skill: 'logistics', level: 7 }] },
+      });
       expect(a.status).to.equal(201);
       expect(a.body).to.include({ name: 'Carol', endpoint: 'PJSIP/2003', state: 'logged_out' });
       expect(a.body.skills).to.deep.equal([{ skill: 'logistics', level: 7 }]);
@@ -134,7 +157,13 @@ for (const dialect of DIALECTS) {
       expect((await call(h, 'GET', `/api/agents/${a.body.id}`, { token: admin })).status).to.equal(404);
 
       const actions = (await h.t.db('audit_log').where({ actor: 'admin' }).select('action')).map((r) => r.action);
-      expect(actions).to.include.members(['skills.create', 'queues.create', 'queues.update', 'agents.create', 'agents.delete']);
+      expect(actions).to.include.members([
+        'skills.create',
+        'queues.create',
+        'queues.update',
+        'agents.create',
+        'agents.delete',
+      ]);
       const qAudit = await h.t.db('audit_log').where({ action: 'queues.update' }).first();
       expect(qAudit.target_id).to.equal(String(q.body.id));
       expect(JSON.parse(qAudit.details)).to.deep.include({ wrapUpS: 45 });
@@ -142,19 +171,37 @@ for (const dialect of DIALECTS) {
 
     it('routing rules and POST /api/routing-rules/test against a sample call', async () => {
       const q = await h.t.db('queues').where({ name: 'support' }).first('id');
-      const rule = await call(h, 'POST', '/api/routing-rules', { token: admin, body: { name: 'vip', expression: 'tier == "diamond"', queueId: q.id, priority: 10 } });
+      const rule = await call(h, 'POST', '/api/routing-rules', {
+        token: admin,
+        body: { name: 'vip', expression: 'tier == "diamond"', queueId: q.id, priority: 10 },
+      });
       expect(rule.status).to.equal(201);
       expect(rule.body).to.include({ name: 'vip', position: 10, enabled: true, isDefault: false });
-      const typo = await call(h, 'POST', '/api/routing-rules', { token: admin, body: { name: 'bad', expression: 'tier ==', queueId: q.id } });
+      const typo = await call(h, 'POST', '/api/routing-rules', {
+        token: admin,
+        body: { name: 'bad', expression: 'tier ==', queueId: q.id },
+      });
       expect(typo.status).to.equal(400);
       expect(typo.body.error.message).to.match(/^expression: /);
-      const noQueue = await call(h, 'POST', '/api/routing-rules', { token: admin, body: { name: 'bad', expression: 'true', queueId: 999 } });
+      const noQueue = await call(h, 'POST', '/api/routing-rules', {
+        token: admin,
+        body: { name: 'bad', expression: 'true', queueId: 999 },
+      });
       expect(noQueue.status).to.equal(400);
       expect(noQueue.body.error.message).to.equal('unknown queue id 999');
-      const r = await call(h, 'POST', '/api/routing-rules/test', { token: sup, body: { did: '4000', tier: 'diamond', ivr: { menu: '1' } } });
+      const r = await call(h, 'POST', '/api/routing-rules/test', {
+        token: sup,
+        body: { did: '4000', tier: 'diamond', ivr: { menu: '1' } },
+      });
       expect(r.status).to.equal(200);
       expect(r.body.queueName).to.equal('support');
-      expect(tested.at(-1)).to.deep.include({ did: '4000', tier: 'diamond', language: 'en', callerE164: null, ivr: { menu: '1' } });
+      expect(tested.at(-1)).to.deep.include({
+        did: '4000',
+        tier: 'diamond',
+        language: 'en',
+        callerE164: null,
+        ivr: { menu: '1' },
+      });
       const bad = await call(h, 'POST', '/api/routing-rules/test', { token: sup, body: { tier: 'platinum' } });
       expect(bad.status).to.equal(400);
       expect(bad.body.error.details.map((d: { field: string }) => d.field)).to.include.members(['did', 'tier']);
@@ -163,52 +210,89 @@ for (const dialect of DIALECTS) {
     it('business hours with holidays', async () => {
       const r = await call(h, 'POST', '/api/business-hours', {
         token: admin,
-        body: { name: 'office', timezone: 'Asia/Shanghai', weekly: { mon: [['09:00', '18:00']] }, holidays: [{ day: '2026-10-01', name: 'National Day', openSpans: null }] },
+        body: {
+          name: 'office',
+          timezone: 'Asia/Shanghai',
+          weekly: { mon: [['09:00', '18:00']] },
+          holidays: [{ day: '2026-10-01', name: 'National Day', openSpans: null }],
+        },
       });
       expect(r.status).to.equal(201);
       expect(r.body.weekly).to.deep.equal({ mon: [['09:00', '18:00']] });
       expect(r.body.holidays).to.deep.equal([{ day: '2026-10-01', name: 'National Day', openSpans: null }]);
-      const bad = await call(h, 'POST', '/api/business-hours', { token: admin, body: { name: 'x', timezone: 'Mars/Base', weekly: { mon: [['9am', '18:00']] } } });
+      const bad = await call(h, 'POST', '/api/business-hours', {
+        token: admin,
+        body: { name: 'x', timezone: 'Mars/Base', weekly: { mon: [['9am', '18:00']] } },
+      });
       expect(bad.status).to.equal(400);
       const fields = bad.body.error.details.map((d: { field: string }) => d.field);
       expect(fields).to.include.members(['timezone', 'weekly.mon.0.0']);
     });
 
     it('IVR flows: validate, save versions, publish, roll back', async () => {
-      const v = await call(h, 'POST', '/api/ivr-flows/validate', { token: sup, body: { document: { start: 'nowhere', nodes: FLOW.nodes } } });
+      const v = await call(h, 'POST', '/api/ivr-flows/validate', {
+        token: sup,
+        body: { document: { start: 'nowhere', nodes: FLOW.nodes } },
+      });
       expect(v.status).to.equal(200);
       expect(v.body.ok).to.equal(false);
       expect(v.body.issues[0].path).to.be.a('string');
-      const s1 = await call(h, 'POST', '/api/ivr-flows/main/versions', { token: admin, body: { document: FLOW, publish: true } });
+      const s1 = await call(h, 'POST', '/api/ivr-flows/main/versions', {
+        token: admin,
+        body: { document: FLOW, publish: true },
+      });
       expect(s1.status).to.equal(201);
       expect(s1.body).to.include({ version: 1, published: true });
-      const s2 = await call(h, 'POST', '/api/ivr-flows/main/versions', { token: admin, body: { document: { ...FLOW, language: 'zh' } } });
+      const s2 = await call(h, 'POST', '/api/ivr-flows/main/versions', {
+        token: admin,
+        body: { document: { ...FLOW, language: 'zh' } },
+      });
       expect(s2.body).to.include({ version: 2, published: false });
-      const invalid = await call(h, 'POST', '/api/ivr-flows/main/versions', { token: admin, body: { document: { start: 'x', nodes: {} } } });
+      const invalid = await call(h, 'POST', '/api/ivr-flows/main/versions', {
+        token: admin,
+        body: { document: { start: 'x', nodes: {} } },
+      });
       expect(invalid.status).to.equal(400);
       expect(invalid.body.error.code).to.equal('validation_failed');
       expect(invalid.body.error.details).to.be.an('array').that.is.not.empty;
 
-      expect((await call(h, 'POST', '/api/ivr-flows/main/publish', { token: admin, body: { version: 2 } })).body.publishedVersion).to.equal(2);
+      expect(
+        (await call(h, 'POST', '/api/ivr-flows/main/publish', { token: admin, body: { version: 2 } })).body
+          .publishedVersion,
+      ).to.equal(2);
       expect((await call(h, 'GET', '/api/ivr-flows/main', { token: sup })).body.version).to.equal(2);
       const rb = await call(h, 'POST', '/api/ivr-flows/main/rollback', { token: admin });
       expect(rb.body.publishedVersion).to.equal(1);
       const again = await call(h, 'POST', '/api/ivr-flows/main/rollback', { token: admin });
       expect(again.status).to.equal(409);
       const versions = await call(h, 'GET', '/api/ivr-flows/main/versions', { token: sup });
-      expect(versions.body.items.map((x: { version: number; published: boolean }) => [x.version, x.published])).to.deep.equal([[2, false], [1, true]]);
+      expect(
+        versions.body.items.map((x: { version: number; published: boolean }) => [x.version, x.published]),
+      ).to.deep.equal([
+        [2, false],
+        [1, true],
+      ]);
       const list = await call(h, 'GET', '/api/ivr-flows', { token: sup });
       expect(list.body.items[0]).to.include({ name: 'main', publishedVersion: 1, latestVersion: 2 });
       expect((await call(h, 'GET', '/api/ivr-flows/nope/versions', { token: sup })).status).to.equal(404);
-      const did = await call(h, 'PUT', '/api/dids/4000', { token: admin, body: { flow: 'main', description: 'hotline' } });
+      const did = await call(h, 'PUT', '/api/dids/4000', {
+        token: admin,
+        body: { flow: 'main', description: 'hotline' },
+      });
       expect(did.status).to.equal(200);
       expect((await call(h, 'PUT', '/api/dids/4001', { token: admin, body: { flow: 'nope' } })).status).to.equal(404);
-      expect((await call(h, 'PUT', '/api/dids/not-a-number', { token: admin, body: { flow: 'main' } })).status).to.equal(400);
+      expect(
+        (await call(h, 'PUT', '/api/dids/not-a-number', { token: admin, body: { flow: 'main' } })).status,
+      ).to.equal(400);
       const dids = await call(h, 'GET', '/api/dids', { token: sup });
-      expect(dids.body.items).to.deep.equal([{ id: dids.body.items[0].id, number: '4000', description: 'hotline', flow: 'main' }]);
+      expect(dids.body.items).to.deep.equal([
+        { id: dids.body.items[0].id, number: '4000', description: 'hotline', flow: 'main' },
+      ]);
       expect((await call(h, 'DELETE', '/api/dids/4000', { token: admin })).status).to.equal(204);
       expect((await call(h, 'GET', '/api/dids', { token: sup })).body.total).to.equal(0);
-      const audit = (await h.t.db('audit_log').where({ target_type: 'ivr_flow' }).select('action')).map((r) => r.action);
+      const audit = (await h.t.db('audit_log').where({ target_type: 'ivr_flow' }).select('action')).map(
+        (r) => r.action,
+      );
       expect(audit).to.deep.equal(['ivr_flow.save', 'ivr_flow.save', 'ivr_flow.publish', 'ivr_flow.rollback']);
     });
 
@@ -237,16 +321,56 @@ for (const dialect of DIALECTS) {
         const base = { node: 'ast1', owner: 'test', caller_raw: '13812345678', did: '4000', queue_id: q.id };
         const today = new Date();
         await h.t.db('calls').insert([
-          { ...base, id: mine, channel_id: 'c1', state: 'connected', agent_id: h.users.agent.agentId, arrived_at: today, answered_at: today, wait_s: 12, disposition: 'answered' },
-          { ...base, id: theirs, channel_id: 'c2', state: 'abandoned', agent_id: h.users.agent2.agentId, arrived_at: today, disposition: 'abandoned' },
+          {
+            ...base,
+            id: mine,
+            channel_id: 'c1',
+            state: 'connected',
+            agent_id: h.users.agent.agentId,
+            arrived_at: today,
+            answered_at: today,
+            wait_s: 12,
+            disposition: 'answered',
+          },
+          {
+            ...base,
+            id: theirs,
+            channel_id: 'c2',
+            state: 'abandoned',
+            agent_id: h.users.agent2.agentId,
+            arrived_at: today,
+            disposition: 'abandoned',
+          },
         ]);
         await h.t.db('call_events').insert([
           { call_id: mine, seq: 1, at: today, from_state: null, event: 'arrive', to_state: 'arriving' },
-          { call_id: mine, seq: 2, at: today, from_state: 'arriving', event: 'identify', to_state: 'identifying', data: '{"x":1}' },
+          {
+            call_id: mine,
+            seq: 2,
+            at: today,
+            from_state: 'arriving',
+            event: 'identify',
+            to_state: 'identifying',
+            data: '{"x":1}',
+          },
         ]);
         await h.t.db('recordings').insert([
-          { id: 'r-mine', call_id: mine, name: 'rec-mine', agent_id: h.users.agent.agentId, state: 'stored', started_at: today },
-          { id: 'r-theirs', call_id: theirs, name: 'rec-theirs', agent_id: h.users.agent2.agentId, state: 'stored', started_at: today },
+          {
+            id: 'r-mine',
+            call_id: mine,
+            name: 'rec-mine',
+            agent_id: h.users.agent.agentId,
+            state: 'stored',
+            started_at: today,
+          },
+          {
+            id: 'r-theirs',
+            call_id: theirs,
+            name: 'rec-theirs',
+            agent_id: h.users.agent2.agentId,
+            state: 'stored',
+            started_at: today,
+          },
         ]);
         await h.t.db('callbacks').insert([
           { phone: '+8613800000001', state: 'assigned', agent_id: h.users.agent.agentId, requested_at: today },
@@ -260,7 +384,12 @@ for (const dialect of DIALECTS) {
         expect(all.body.total).to.equal(2);
         const abandoned = await call(h, 'GET', '/api/calls?disposition=abandoned', { token: sup });
         expect(abandoned.body.items.map((c: { id: string }) => c.id)).to.deep.equal([theirs]);
-        const future = await call(h, 'GET', `/api/calls?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { token: sup });
+        const future = await call(
+          h,
+          'GET',
+          `/api/calls?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+          { token: sup },
+        );
         expect(future.body.total).to.equal(0);
         const own = await call(h, 'GET', `/api/calls?agentId=${h.users.agent2.agentId}`, { token: alice });
         expect(own.body.items.map((c: { id: string }) => c.id)).to.deep.equal([mine]);
@@ -293,16 +422,25 @@ for (const dialect of DIALECTS) {
         expect(hang.status).to.equal(200);
         expect(calls.calls).to.include(`hangup ${mine}`);
         expect((await call(h, 'POST', `/api/calls/${theirs}/hangup`, { token: alice })).status).to.equal(403);
-        const t = await call(h, 'POST', `/api/calls/${mine}/transfer`, { token: alice, body: { mode: 'attended', target: 'queue:support' } });
+        const t = await call(h, 'POST', `/api/calls/${mine}/transfer`, {
+          token: alice,
+          body: { mode: 'attended', target: 'queue:support' },
+        });
         expect(t.status).to.equal(200);
         expect(calls.calls).to.include(`transfer ${mine} attended queue:support`);
-        const badTarget = await call(h, 'POST', `/api/calls/${mine}/transfer`, { token: alice, body: { target: 'rm -rf /' } });
+        const badTarget = await call(h, 'POST', `/api/calls/${mine}/transfer`, {
+          token: alice,
+          body: { target: 'rm -rf /' },
+        });
         expect(badTarget.status).to.equal(400);
         expect(badTarget.body.error.details[0]).to.include({ in: 'body', field: 'target' });
         for (const p of ['transfer/complete', 'transfer/cancel', 'recording/pause', 'recording/resume']) {
           expect((await call(h, 'POST', `/api/calls/${mine}/${p}`, { token: sup })).status, p).to.equal(200);
         }
-        const disp = await call(h, 'POST', `/api/calls/${mine}/disposition`, { token: alice, body: { disposition: 'resolved' } });
+        const disp = await call(h, 'POST', `/api/calls/${mine}/disposition`, {
+          token: alice,
+          body: { disposition: 'resolved' },
+        });
         expect(disp.status).to.equal(200);
         expect(calls.calls).to.include(`disposition ${mine} resolved`);
         const hold = await call(h, 'POST', `/api/calls/${mine}/hold`, { token: alice });
@@ -314,19 +452,38 @@ for (const dialect of DIALECTS) {
         expect(audit.target_id).to.equal(mine);
       });
 
-      it('tickets: an agent creates their own, cannot read or change another agent\'s', async () => {
-        const t = await call(h, 'POST', '/api/tickets', { token: alice, body: { subject: 'Parcel late', callId: mine, tags: ['late', 'parcel'] } });
+      it("tickets: an agent creates their own, cannot read or change another agent's", async () => {
+        const t = await call(h, 'POST', '/api/tickets', {
+          token: alice,
+          body: { subject: 'Parcel late', callId: mine, tags: ['late', 'parcel'] },
+        });
         expect(t.status).to.equal(201);
         expect(t.body).to.include({ subject: 'Parcel late', agentId: h.users.agent.agentId, status: 'open' });
         expect(t.body.tags).to.deep.equal(['late', 'parcel']);
         const other = await call(h, 'POST', '/api/tickets', { token: bob, body: { subject: 'Bob ticket' } });
         expect((await call(h, 'GET', `/api/tickets/${other.body.id}`, { token: alice })).status).to.equal(403);
-        expect((await call(h, 'PATCH', `/api/tickets/${other.body.id}`, { token: alice, body: { status: 'solved' } })).status).to.equal(403);
-        expect((await call(h, 'POST', '/api/tickets', { token: alice, body: { subject: 'on their call', callId: theirs } })).status).to.equal(403);
-        const upd = await call(h, 'PATCH', `/api/tickets/${t.body.id}`, { token: alice, body: { status: 'solved', tags: ['parcel'] } });
+        expect(
+          (await call(h, 'PATCH', `/api/tickets/${other.body.id}`, { token: alice, body: { status: 'solved' } }))
+            .status,
+        ).to.equal(403);
+        expect(
+          (await call(h, 'POST', '/api/tickets', { token: alice, body: { subject: 'on their call', callId: theirs } }))
+            .status,
+        ).to.equal(403);
+        const upd = await call(h, 'PATCH', `/api/tickets/${t.body.id}`, {
+          token: alice,
+          body: { status: 'solved', tags: ['parcel'] },
+        });
         expect(upd.body).to.include({ status: 'solved' });
         expect(upd.body.tags).to.deep.equal(['parcel']);
-        expect((await call(h, 'PATCH', `/api/tickets/${t.body.id}`, { token: alice, body: { agentId: h.users.agent2.agentId } })).status).to.equal(403);
+        expect(
+          (
+            await call(h, 'PATCH', `/api/tickets/${t.body.id}`, {
+              token: alice,
+              body: { agentId: h.users.agent2.agentId },
+            })
+          ).status,
+        ).to.equal(403);
         const mineList = await call(h, 'GET', '/api/tickets', { token: alice });
         expect(mineList.body.items.map((x: { subject: string }) => x.subject)).to.deep.equal(['Parcel late']);
         expect((await call(h, 'GET', '/api/tickets', { token: sup })).body.total).to.equal(2);
@@ -336,26 +493,53 @@ for (const dialect of DIALECTS) {
         const list = await call(h, 'GET', '/api/callbacks', { token: alice });
         expect(list.body.total).to.equal(1);
         const id = list.body.items[0].id;
-        const done = await call(h, 'POST', `/api/callbacks/${id}/complete`, { token: alice, body: { ok: true, notes: 'called back' } });
+        const done = await call(h, 'POST', `/api/callbacks/${id}/complete`, {
+          token: alice,
+          body: { ok: true, notes: 'called back' },
+        });
         expect(done.body).to.include({ state: 'done', notes: 'called back' });
-        expect((await call(h, 'POST', `/api/callbacks/${id}/complete`, { token: alice, body: { ok: true } })).status).to.equal(409);
+        expect(
+          (await call(h, 'POST', `/api/callbacks/${id}/complete`, { token: alice, body: { ok: true } })).status,
+        ).to.equal(409);
         const bobs = (await call(h, 'GET', '/api/callbacks', { token: bob })).body.items[0].id;
-        expect((await call(h, 'POST', `/api/callbacks/${bobs}/complete`, { token: alice, body: { ok: false } })).status).to.equal(403);
+        expect(
+          (await call(h, 'POST', `/api/callbacks/${bobs}/complete`, { token: alice, body: { ok: false } })).status,
+        ).to.equal(403);
 
-        const created = await call(h, 'POST', '/api/callbacks', { token: sup, body: { phone: '+8613800000009', notes: 'web form' } });
+        const created = await call(h, 'POST', '/api/callbacks', {
+          token: sup,
+          body: { phone: '+8613800000009', notes: 'web form' },
+        });
         expect(created.status).to.equal(201);
         expect(created.body).to.include({ state: 'pending', phone: '+8613800000009' });
-        expect((await call(h, 'POST', '/api/callbacks', { token: sup, body: { phone: '12345' } })).status).to.equal(400);
+        expect((await call(h, 'POST', '/api/callbacks', { token: sup, body: { phone: '12345' } })).status).to.equal(
+          400,
+        );
         const visible = await call(h, 'GET', '/api/callbacks?state=pending', { token: alice });
         expect(visible.body.items.map((c: { id: number }) => c.id)).to.deep.equal([created.body.id]);
         const taken = await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: alice, body: {} });
         expect(taken.body).to.include({ state: 'assigned', agentId: h.users.agent.agentId });
         // Two assignments of one callback: the second loses.
-        expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: sup, body: { agentId: h.users.agent2.agentId } })).status).to.equal(409);
-        expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/unassign`, { token: bob })).status).to.equal(403);
-        expect((await call(h, 'GET', '/api/callbacks', { token: bob })).body.items.map((c: { id: number }) => c.id)).to.not.include(created.body.id);
-        expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/unassign`, { token: alice })).body.state).to.equal('pending');
-        expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: sup, body: {} })).status).to.equal(400);
+        expect(
+          (
+            await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, {
+              token: sup,
+              body: { agentId: h.users.agent2.agentId },
+            })
+          ).status,
+        ).to.equal(409);
+        expect((await call(h, 'POST', `/api/callbacks/${created.body.id}/unassign`, { token: bob })).status).to.equal(
+          403,
+        );
+        expect(
+          (await call(h, 'GET', '/api/callbacks', { token: bob })).body.items.map((c: { id: number }) => c.id),
+        ).to.not.include(created.body.id);
+        expect(
+          (await call(h, 'POST', `/api/callbacks/${created.body.id}/unassign`, { token: alice })).body.state,
+        ).to.equal('pending');
+        expect(
+          (await call(h, 'POST', `/api/callbacks/${created.body.id}/assign`, { token: sup, body: {} })).status,
+        ).to.equal(400);
         expect((await call(h, 'POST', '/api/callbacks/999999/unassign', { token: sup })).status).to.equal(404);
       });
 
@@ -375,9 +559,16 @@ for (const dialect of DIALECTS) {
       expect(login.body).to.include({ id: h.users.agent.agentId, state: 'available', boundEndpoint: 'PJSIP/3001' });
       const pause = await call(h, 'POST', '/api/agent/pause', { token: alice, body: { reason: 'lunch' } });
       expect(pause.body).to.include({ state: 'paused', pauseReason: 'lunch' });
-      for (const p of ['unpause', 'wrap-up/end', 'logout']) expect((await call(h, 'POST', `/api/agent/${p}`, { token: alice })).status, p).to.equal(200);
+      for (const p of ['unpause', 'wrap-up/end', 'logout'])
+        expect((await call(h, 'POST', `/api/agent/${p}`, { token: alice })).status, p).to.equal(200);
       const id = h.users.agent.agentId;
-      expect(agents.calls).to.deep.equal([`login ${id} PJSIP/3001`, `pause ${id} lunch`, `unpause ${id}`, `endWrapUp ${id}`, `logout ${id}`]);
+      expect(agents.calls).to.deep.equal([
+        `login ${id} PJSIP/3001`,
+        `pause ${id} lunch`,
+        `unpause ${id}`,
+        `endWrapUp ${id}`,
+        `logout ${id}`,
+      ]);
       const noReason = await call(h, 'POST', '/api/agent/pause', { token: alice, body: {} });
       expect(noReason.status).to.equal(400);
       expect(noReason.body.error.details).to.deep.equal([{ in: 'body', field: 'reason', reason: 'required' }]);
@@ -405,7 +596,16 @@ for (const dialect of DIALECTS) {
     });
 
     it('jobs: dead letters listed and retried; Asterisk reload via the switch, audited', async () => {
-      const [id] = await h.t.db('jobs').insert({ type: 'upload', payload: '{"r":1}', state: 'dead', attempts: 10, run_at: new Date(), last_error: 'S3 down' });
+      const [id] = await h.t
+        .db('jobs')
+        .insert({
+          type: 'upload',
+          payload: '{"r":1}',
+          state: 'dead',
+          attempts: 10,
+          run_at: new Date(),
+          last_error: 'S3 down',
+        });
       await h.t.db('jobs').insert({ type: 'upload', payload: '{}', state: 'done', run_at: new Date() });
       const dead = await call(h, 'GET', '/api/jobs?state=dead', { token: admin });
       expect(dead.body.total).to.equal(1);
@@ -419,7 +619,9 @@ for (const dialect of DIALECTS) {
       const rel = await call(h, 'POST', '/api/asterisk/reload', { token: admin, body: { what: 'pjsip' } });
       expect(rel.status).to.equal(200);
       expect(h.sw.reloads).to.deep.equal(['pjsip']);
-      expect((await call(h, 'POST', '/api/asterisk/reload', { token: admin, body: { what: 'everything' } })).status).to.equal(400);
+      expect(
+        (await call(h, 'POST', '/api/asterisk/reload', { token: admin, body: { what: 'everything' } })).status,
+      ).to.equal(400);
       h.sw.failReload = new SwitchError('unavailable', 'AMI not connected');
       const down = await call(h, 'POST', '/api/asterisk/reload', { token: admin, body: { what: 'dialplan' } });
       expect(down.status).to.equal(502);
@@ -430,19 +632,34 @@ for (const dialect of DIALECTS) {
     });
 
     it('users: admin creates, changes and lists; cannot demote themselves', async () => {
-      const u = await call(h, 'POST', '/api/users', { token: admin, body: { username: 'dave', displayName: 'Dave', password: 'dave-pass-1', role: 'agent' } });
+      const u = await call(h, 'POST', '/api/users', {
+        token: admin,
+        body: { username: 'dave', displayName: 'Dave', password: 'dave-pass-1', role: 'agent' },
+      });
       expect(u.status).to.equal(201);
       expect(u.body).to.not.have.property('passwordHash');
       const p = await call(h, 'PATCH', `/api/users/${u.body.id}`, { token: admin, body: { role: 'supervisor' } });
       expect(p.body.role).to.equal('supervisor');
-      const short = await call(h, 'POST', '/api/users', { token: admin, body: { username: 'eve', displayName: 'Eve', password: 'short', role: 'agent' } });
-      expect(short.body.error.details).to.deep.equal([{ in: 'body', field: 'password', reason: 'at least 8 characters' }]);
-      expect((await call(h, 'PATCH', `/api/users/${h.users.admin.id}`, { token: admin, body: { role: 'agent' } })).status).to.equal(409);
+      const short = await call(h, 'POST', '/api/users', {
+        token: admin,
+        body: { username: 'eve', displayName: 'Eve', password: 'short', role: 'agent' },
+      });
+      expect(short.body.error.details).to.deep.equal([
+        { in: 'body', field: 'password', reason: 'at least 8 characters' },
+      ]);
+      expect(
+        (await call(h, 'PATCH', `/api/users/${h.users.admin.id}`, { token: admin, body: { role: 'agent' } })).status,
+      ).to.equal(409);
       const list = await call(h, 'GET', '/api/users?role=supervisor', { token: admin });
       expect(list.body.items.map((x: { username: string }) => x.username)).to.include.members(['sup', 'dave']);
-      expect((await call(h, 'PATCH', `/api/users/${u.body.id}`, { token: admin, body: { password: 'dave-pass-2' } })).status).to.equal(200);
+      expect(
+        (await call(h, 'PATCH', `/api/users/${u.body.id}`, { token: admin, body: { password: 'dave-pass-2' } })).status,
+      ).to.equal(200);
       const created = await call(h, 'GET', '/api/audit?action=user.create', { token: admin });
-      expect(created.body.items[0]).to.deep.include({ targetId: String(u.body.id), details: { username: 'dave', role: 'agent' } });
+      expect(created.body.items[0]).to.deep.include({
+        targetId: String(u.body.id),
+        details: { username: 'dave', role: 'agent' },
+      });
       const changed = await call(h, 'GET', '/api/audit?action=user.update', { token: admin });
       expect(changed.body.items[0].details).to.deep.equal({ password: '[redacted]' });
     });
@@ -460,7 +677,9 @@ describe('API with no domain services wired', () => {
     const agent = await call(h, 'POST', '/api/agent/pause', { token: h.users.agent.token, body: { reason: 'x' } });
     expect(agent.status).to.equal(503);
     expect(agent.body.error.code).to.equal('unavailable');
-    expect((await call(h, 'POST', '/api/routing-rules/test', { token: h.users.admin.token, body: { did: '1' } })).status).to.equal(503);
+    expect(
+      (await call(h, 'POST', '/api/routing-rules/test', { token: h.users.admin.token, body: { did: '1' } })).status,
+    ).to.equal(503);
     expect((await call(h, 'GET', '/api/queues', { token: h.users.admin.token })).status).to.equal(200);
   });
 });

@@ -12,11 +12,16 @@ describe('validation and pagination', () => {
   after(async () => h.close());
 
   it('a bad body is 400 naming each field and the reason', async () => {
-    const r = await call(h, 'POST', '/api/queues', { token: admin, body: { name: 'has space', ringTimeoutS: 'twenty', strategy: 'random' } });
+    const r = await call(h, 'POST', '/api/queues', {
+      token: admin,
+      body: { name: 'has space', ringTimeoutS: 'twenty', strategy: 'random' },
+    });
     expect(r.status).to.equal(400);
     expect(r.body.error.code).to.equal('validation_failed');
     expect(r.body.error.message).to.match(/^body\.\w+: /);
-    const byField = Object.fromEntries(r.body.error.details.map((d: { field: string; reason: string }) => [d.field, d.reason]));
+    const byField = Object.fromEntries(
+      r.body.error.details.map((d: { field: string; reason: string }) => [d.field, d.reason]),
+    );
     expect(byField.name).to.equal('1-64 letters, digits, _ . or -');
     expect(byField.displayName).to.equal('required');
     expect(byField.ringTimeoutS).to.match(/expected number/);

@@ -10,17 +10,42 @@ describe('wallboard', () => {
   let now = new Date('2026-11-23T10:00:00');
   before(async () => {
     t = await createTestDb('sqlite');
-    const [id] = await t.db('queues').insert({ name: 'sales', display_name: 'Sales', service_level_s: 20, overflow: '[]' });
+    const [id] = await t
+      .db('queues')
+      .insert({ name: 'sales', display_name: 'Sales', service_level_s: 20, overflow: '[]' });
     qid = Number(id);
     await t.db('agents').insert({ name: 'Ann', endpoint: 'PJSIP/1', state: 'available' });
     const base = { node: 'n', owner: 'o', caller_raw: '1', did: '1', queue_id: qid };
     await t.db('calls').insert([
       // Waiting since before start-up: must show with its real wait.
-      { ...base, id: 'wait-1', channel_id: 'a', state: 'queued', arrived_at: new Date(now.getTime() - 70_000), queued_at: new Date(now.getTime() - 60_000) },
-      { ...base, id: 'done-1', channel_id: 'b', state: 'ended', arrived_at: new Date(now.getTime() - 3_600_000), answered_at: new Date(now.getTime() - 3_590_000), wait_s: 10 },
+      {
+        ...base,
+        id: 'wait-1',
+        channel_id: 'a',
+        state: 'queued',
+        arrived_at: new Date(now.getTime() - 70_000),
+        queued_at: new Date(now.getTime() - 60_000),
+      },
+      {
+        ...base,
+        id: 'done-1',
+        channel_id: 'b',
+        state: 'ended',
+        arrived_at: new Date(now.getTime() - 3_600_000),
+        answered_at: new Date(now.getTime() - 3_590_000),
+        wait_s: 10,
+      },
       { ...base, id: 'gone-1', channel_id: 'c', state: 'abandoned', arrived_at: new Date(now.getTime() - 1_800_000) },
       // Yesterday: not counted.
-      { ...base, id: 'old-1', channel_id: 'd', state: 'ended', arrived_at: new Date(now.getTime() - 86_400_000), answered_at: new Date(now.getTime() - 86_390_000), wait_s: 5 },
+      {
+        ...base,
+        id: 'old-1',
+        channel_id: 'd',
+        state: 'ended',
+        arrived_at: new Date(now.getTime() - 86_400_000),
+        answered_at: new Date(now.getTime() - 86_390_000),
+        wait_s: 5,
+      },
     ]);
   });
   after(async () => t.drop());
@@ -30,15 +55,44 @@ describe('wallboard', () => {
     const wb = new Wallboard(t.db, bus, () => now, logger);
     await wb.start();
     let q = wb.snapshot().queues[0]!;
-    expect(q).to.deep.include({ name: 'sales', displayName: 'Sales', waiting: 1, longestWaitS: 60, answeredToday: 1, abandonedToday: 1, serviceLevelPct: 50 });
+    expect(q).to.deep.include({
+      name: 'sales',
+      displayName: 'Sales',
+      waiting: 1,
+      longestWaitS: 60,
+      answeredToday: 1,
+      abandonedToday: 1,
+      serviceLevelPct: 50,
+    });
     expect(wb.snapshot().agents.byState).to.deep.equal({ available: 1 });
 
     // wait-1 is answered after 60 s: beyond the 20 s service level.
-    bus.publish('call.state', { callId: 'wait-1', from: 'offering', to: 'connected', queueId: qid, agentId: 1, at: now });
+    bus.publish('call.state', {
+      callId: 'wait-1',
+      from: 'offering',
+      to: 'connected',
+      queueId: qid,
+      agentId: 1,
+      at: now,
+    });
     // A new call waits 5 s and is answered inside the service level; another abandons.
     bus.publish('call.state', { callId: 'n-1', from: 'in_ivr', to: 'queued', queueId: qid, agentId: null, at: now });
-    bus.publish('call.state', { callId: 'n-1', from: 'queued', to: 'offering', queueId: qid, agentId: 1, at: new Date(now.getTime() + 1000) });
-    bus.publish('call.state', { callId: 'n-1', from: 'offering', to: 'queued', queueId: qid, agentId: null, at: new Date(now.getTime() + 3000) });
+    bus.publish('call.state', {
+      callId: 'n-1',
+      from: 'queued',
+      to: 'offering',
+      queueId: qid,
+      agentId: 1,
+      at: new Date(now.getTime() + 1000),
+    });
+    bus.publish('call.state', {
+      callId: 'n-1',
+      from: 'offering',
+      to: 'queued',
+      queueId: qid,
+      agentId: null,
+      at: new Date(now.getTime() + 3000),
+    });
     now = new Date(now.getTime() + 5000);
     q = wb.snapshot().queues[0]!;
     expect(q).to.deep.include({ waiting: 1, longestWaitS: 5 });
@@ -46,7 +100,14 @@ describe('wallboard', () => {
     bus.publish('call.state', { callId: 'n-2', from: 'in_ivr', to: 'queued', queueId: qid, agentId: null, at: now });
     bus.publish('call.state', { callId: 'n-2', from: 'queued', to: 'abandoned', queueId: qid, agentId: null, at: now });
     // A call that never queued does not count.
-    bus.publish('call.state', { callId: 'ivr-only', from: 'in_ivr', to: 'abandoned', queueId: null, agentId: null, at: now });
+    bus.publish('call.state', {
+      callId: 'ivr-only',
+      from: 'in_ivr',
+      to: 'abandoned',
+      queueId: null,
+      agentId: null,
+      at: now,
+    });
     q = wb.snapshot().queues[0]!;
     expect(q).to.deep.include({ waiting: 0, answeredToday: 3, abandonedToday: 2, serviceLevelPct: 40 });
 

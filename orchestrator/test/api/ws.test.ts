@@ -17,10 +17,11 @@ function open(h: Harness, query = '', headers: Record<string, string> = {}): Pro
   ws.on('message', (data) => {
     const m = JSON.parse(data.toString()) as Record<string, any>;
     messages.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
   });
   const conn: Conn = {
     ws,
@@ -29,7 +30,10 @@ function open(h: Harness, query = '', headers: Record<string, string> = {}): Pro
       const seen = messages.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching message within ${ms} ms; got ${JSON.stringify(messages).slice(0, 400)}`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching message within ${ms} ms; got ${JSON.stringify(messages).slice(0, 400)}`)),
+          ms,
+        );
         waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       });
     },
@@ -97,7 +101,14 @@ describe('WebSocket push', () => {
       openOrders: [{ orderNo: 'A1001', status: 'shipped' }],
       recentContacts: [{ channel: 'phone', category: 'logistics', outcome: 'resolved' }],
     };
-    h.bus.publish('call.offered', { callId: 'c-1', agentId: h.users.agent.agentId!, queueId: 1, caller: '+8613812345678', customer: card, ivr: { menu: '1' } });
+    h.bus.publish('call.offered', {
+      callId: 'c-1',
+      agentId: h.users.agent.agentId!,
+      queueId: 1,
+      caller: '+8613812345678',
+      customer: card,
+      ivr: { menu: '1' },
+    });
     const pop = await alice.next((m) => m.type === 'call.offered');
     expect(pop).to.deep.equal({
       type: 'call.offered',
@@ -110,17 +121,28 @@ describe('WebSocket push', () => {
       lastContacts: card.recentContacts,
       ivr: { menu: '1' },
     });
-    h.bus.publish('agent.state', { agentId: h.users.agent.agentId!, state: 'reserved', reason: null, since: new Date() });
+    h.bus.publish('agent.state', {
+      agentId: h.users.agent.agentId!,
+      state: 'reserved',
+      reason: null,
+      since: new Date(),
+    });
     await alice.next((m) => m.type === 'agent.state' && m.state === 'reserved');
     // Bob is told nothing about Alice's call or state.
     await new Promise((r) => setTimeout(r, 50));
-    expect(bob.messages.filter((m) => m.type === 'call.offered' || (m.type === 'agent.state' && m.agentId !== h.users.agent2.agentId))).to.deep.equal([]);
+    expect(
+      bob.messages.filter(
+        (m) => m.type === 'call.offered' || (m.type === 'agent.state' && m.agentId !== h.users.agent2.agentId),
+      ),
+    ).to.deep.equal([]);
   });
 
   it('supervisors get the wallboard at once and again on every change', async () => {
     const cookie = await login(h, h.users.supervisor);
     const sup = track(await open(h, '', { cookie }));
-    const first = await sup.next((m) => m.type === 'wallboard' && m.queues.some((q: { name: string }) => q.name === 'support'));
+    const first = await sup.next(
+      (m) => m.type === 'wallboard' && m.queues.some((q: { name: string }) => q.name === 'support'),
+    );
     const support = first.queues.find((q: { name: string }) => q.name === 'support');
     expect(support).to.include({ waiting: 0, answeredToday: 0, abandonedToday: 0, serviceLevelPct: null });
     expect(Object.values(first.agents.byState as Record<string, number>).reduce((a, b) => a + b, 0)).to.equal(3);
@@ -129,18 +151,41 @@ describe('WebSocket push', () => {
     const queueId = support.queueId as number;
     const at = new Date(Date.now() - 5000);
     h.bus.publish('call.state', { callId: 'w-1', from: 'in_ivr', to: 'queued', queueId, agentId: null, at });
-    const waiting = await sup.next((m) => m.type === 'wallboard' && m.queues.some((q: { waiting: number }) => q.waiting === 1));
+    const waiting = await sup.next(
+      (m) => m.type === 'wallboard' && m.queues.some((q: { waiting: number }) => q.waiting === 1),
+    );
     const line = waiting.queues.find((q: { queueId: number }) => q.queueId === queueId);
     expect(line.waitingCalls[0].callId).to.equal('w-1');
     expect(line.longestWaitS).to.be.at.least(5);
 
-    h.bus.publish('call.state', { callId: 'w-1', from: 'offering', to: 'connected', queueId, agentId: 1, at: new Date() });
-    const answered = await sup.next((m) => m.type === 'wallboard' && m.queues.some((q: { answeredToday: number }) => q.answeredToday === 1));
-    expect(answered.queues.find((q: { queueId: number }) => q.queueId === queueId)).to.include({ waiting: 0, serviceLevelPct: 100 });
+    h.bus.publish('call.state', {
+      callId: 'w-1',
+      from: 'offering',
+      to: 'connected',
+      queueId,
+      agentId: 1,
+      at: new Date(),
+    });
+    const answered = await sup.next(
+      (m) => m.type === 'wallboard' && m.queues.some((q: { answeredToday: number }) => q.answeredToday === 1),
+    );
+    expect(answered.queues.find((q: { queueId: number }) => q.queueId === queueId)).to.include({
+      waiting: 0,
+      serviceLevelPct: 100,
+    });
 
-    h.bus.publish('agent.state', { agentId: h.users.agent2.agentId!, state: 'paused', reason: 'lunch', since: new Date() });
+    h.bus.publish('agent.state', {
+      agentId: h.users.agent2.agentId!,
+      state: 'paused',
+      reason: 'lunch',
+      since: new Date(),
+    });
     const paused = await sup.next((m) => m.type === 'wallboard' && m.agents.byState.paused === 1);
-    expect(paused.agents.list.find((a: { agentId: number }) => a.agentId === h.users.agent2.agentId)).to.include({ name: 'Bob', state: 'paused', reason: 'lunch' });
+    expect(paused.agents.list.find((a: { agentId: number }) => a.agentId === h.users.agent2.agentId)).to.include({
+      name: 'Bob',
+      state: 'paused',
+      reason: 'lunch',
+    });
   });
 
   it('answers a JSON ping with pong and a bad message with an error', async () => {
@@ -160,7 +205,12 @@ describe('WebSocket push', () => {
         host: '127.0.0.1',
         port,
         path: `/api/ws?token=${h.users.admin.token}`,
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'Sec-WebSocket-Version': '13',
+        },
       });
       req.on('upgrade', (_res, s) => resolve(s));
       req.on('response', (res) => reject(new Error(`status ${res.statusCode}`)));

@@ -12,7 +12,13 @@ describe('authentication', () => {
   it('signs in with a session cookie (HttpOnly, SameSite=Lax), stored only hashed', async () => {
     const r = await call(h, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'alice-pass-1' } });
     expect(r.status).to.equal(200);
-    expect(r.body.user).to.deep.equal({ id: h.users.agent.id, username: 'alice', displayName: 'ALICE', role: 'agent', agentId: h.users.agent.agentId });
+    expect(r.body.user).to.deep.equal({
+      id: h.users.agent.id,
+      username: 'alice',
+      displayName: 'ALICE',
+      role: 'agent',
+      agentId: h.users.agent.agentId,
+    });
     const cookie = r.headers.get('set-cookie') ?? '';
     expect(cookie).to.match(/^ariadne_session=[A-Za-z0-9_-]{40,};/);
     expect(cookie).to.match(/HttpOnly/i);
@@ -25,7 +31,10 @@ describe('authentication', () => {
   });
 
   it('marks the cookie Secure when the request came over https through a trusted proxy', async () => {
-    const r = await call(h, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'alice-pass-1' }, headers: { 'x-forwarded-proto': 'https' } });
+    const r = await call(h, 'POST', '/api/auth/login', {
+      body: { username: 'alice', password: 'alice-pass-1' },
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(r.status).to.equal(200);
     expect(r.headers.get('set-cookie')).to.match(/Secure/i);
   });
@@ -53,23 +62,39 @@ describe('authentication', () => {
   it('an expired session is refused', async () => {
     const cookie = await login(h, h.users.agent2);
     const id = cookie.split('=')[1]!;
-    await h.t.db('sessions').where({ id_hash: sha256(id) }).update({ expires_at: new Date(Date.now() - 1000) });
+    await h.t
+      .db('sessions')
+      .where({ id_hash: sha256(id) })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     expect((await call(h, 'GET', '/api/auth/me', { cookie })).status).to.equal(401);
   });
 
   it('expired sessions are purged, live ones kept', async () => {
     const live = await login(h, h.users.agent2);
-    await h.t.db('sessions').insert({ id_hash: 'x'.repeat(64), user_id: h.users.agent2.id, expires_at: new Date(Date.now() - 60_000) });
+    await h.t
+      .db('sessions')
+      .insert({ id_hash: 'x'.repeat(64), user_id: h.users.agent2.id, expires_at: new Date(Date.now() - 60_000) });
     expect(await purgeExpiredSessions(h.t.db)).to.be.at.least(1);
-    expect(await h.t.db('sessions').where({ id_hash: 'x'.repeat(64) }).first()).to.equal(undefined);
+    expect(
+      await h.t
+        .db('sessions')
+        .where({ id_hash: 'x'.repeat(64) })
+        .first(),
+    ).to.equal(undefined);
     expect((await call(h, 'GET', '/api/auth/me', { cookie: live })).status).to.equal(200);
   });
 
   it('a deactivated user loses their sessions and tokens at once', async () => {
     const admin = h.users.admin.token;
-    const created = await call(h, 'POST', '/api/users', { token: admin, body: { username: 'temp', displayName: 'Temp', password: 'temp-pass-1', role: 'supervisor' } });
+    const created = await call(h, 'POST', '/api/users', {
+      token: admin,
+      body: { username: 'temp', displayName: 'Temp', password: 'temp-pass-1', role: 'supervisor' },
+    });
     expect(created.status).to.equal(201);
-    const tok = await call(h, 'POST', '/api/tokens', { token: admin, body: { name: 'temp-token', userId: created.body.id } });
+    const tok = await call(h, 'POST', '/api/tokens', {
+      token: admin,
+      body: { name: 'temp-token', userId: created.body.id },
+    });
     const cookie = await login(h, { ...h.users.supervisor, username: 'temp', password: 'temp-pass-1' });
     expect((await call(h, 'GET', '/api/auth/me', { cookie })).status).to.equal(200);
     expect((await call(h, 'DELETE', `/api/users/${created.body.id}`, { token: admin })).status).to.equal(204);
@@ -95,9 +120,15 @@ describe('authentication', () => {
     const limited = await startHarness({ deps: { api: { loginRateLimit: { windowMs: 60_000, limit: 2 } } } });
     try {
       for (let i = 0; i < 3; i += 1) expect((await login(limited, limited.users.agent)).length).to.be.greaterThan(10);
-      expect((await call(limited, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'wrong-1' } })).status).to.equal(401);
-      expect((await call(limited, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'wrong-2' } })).status).to.equal(401);
-      const blocked = await call(limited, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'bob-pass-12' } });
+      expect(
+        (await call(limited, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'wrong-1' } })).status,
+      ).to.equal(401);
+      expect(
+        (await call(limited, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'wrong-2' } })).status,
+      ).to.equal(401);
+      const blocked = await call(limited, 'POST', '/api/auth/login', {
+        body: { username: 'bob', password: 'bob-pass-12' },
+      });
       expect(blocked.status).to.equal(429);
       expect(blocked.body.error.code).to.equal('rate_limited');
     } finally {
@@ -125,7 +156,10 @@ describe('authentication', () => {
     expect((await call(h, 'DELETE', `/api/tokens/${created.body.id}`, { token: admin })).status).to.equal(204);
     expect((await call(h, 'GET', '/api/auth/me', { token })).status).to.equal(401);
     expect((await call(h, 'DELETE', `/api/tokens/${created.body.id}`, { token: admin })).status).to.equal(404);
-    const audit = await h.t.db('audit_log').whereIn('action', ['token.create', 'token.revoke']).select('action', 'details');
+    const audit = await h.t
+      .db('audit_log')
+      .whereIn('action', ['token.create', 'token.revoke'])
+      .select('action', 'details');
     expect(audit.map((a) => a.action)).to.include.members(['token.create', 'token.revoke']);
     expect(JSON.stringify(audit)).to.not.include(token);
   });
@@ -133,6 +167,8 @@ describe('authentication', () => {
   it('a garbage Bearer token is 401, and only admins manage tokens', async () => {
     expect((await call(h, 'GET', '/api/auth/me', { token: 'ari_garbage' })).status).to.equal(401);
     expect((await call(h, 'GET', '/api/tokens', { token: h.users.supervisor.token })).status).to.equal(403);
-    expect((await call(h, 'POST', '/api/tokens', { token: h.users.agent.token, body: { name: 'x' } })).status).to.equal(403);
+    expect((await call(h, 'POST', '/api/tokens', { token: h.users.agent.token, body: { name: 'x' } })).status).to.equal(
+      403,
+    );
   });
 });

@@ -63,7 +63,11 @@ describe('http app', () => {
 
   it('/metrics serves the registry, including counters the domain registers', async () => {
     const { Counter } = await import('prom-client');
-    const c = new Counter({ name: 'ariadne_test_domain_total', help: 'a domain counter', registers: [h.http.metrics.registry] });
+    const c = new Counter({
+      name: 'ariadne_test_domain_total',
+      help: 'a domain counter',
+      registers: [h.http.metrics.registry],
+    });
     c.inc(3);
     await call(h, 'GET', '/healthz');
     const r = await call(h, 'GET', '/metrics');
@@ -82,7 +86,9 @@ describe('http app', () => {
   it('keeps CORS closed except for configured origins', async () => {
     let r = await call(h, 'GET', '/api/auth/me', { headers: { origin: 'https://evil.example.test' } });
     expect(r.headers.get('access-control-allow-origin')).to.equal(null);
-    r = await call(h, 'OPTIONS', '/api/auth/me', { headers: { origin: 'https://ops.example.test', 'access-control-request-method': 'GET' } });
+    r = await call(h, 'OPTIONS', '/api/auth/me', {
+      headers: { origin: 'https://ops.example.test', 'access-control-request-method': 'GET' },
+    });
     expect(r.status).to.equal(204);
     expect(r.headers.get('access-control-allow-origin')).to.equal('https://ops.example.test');
   });
@@ -100,7 +106,10 @@ describe('http app', () => {
     let r = await call(h, 'POST', '/api/skills', { token: h.users.admin.token, raw: '{"name": ' });
     expect(r.status).to.equal(400);
     expect(r.body.error.code).to.equal('invalid_json');
-    r = await call(h, 'POST', '/api/skills', { token: h.users.admin.token, body: { name: 'x', description: 'y'.repeat(300_000) } });
+    r = await call(h, 'POST', '/api/skills', {
+      token: h.users.admin.token,
+      body: { name: 'x', description: 'y'.repeat(300_000) },
+    });
     expect(r.status).to.equal(413);
     expect(r.body.error.code).to.equal('payload_too_large');
   });

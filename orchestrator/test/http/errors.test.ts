@@ -39,7 +39,9 @@ describe('domain errors → HTTP', () => {
     const r = z.object({ name: z.string() }).safeParse({});
     const mapped = fromDomainError(r.error);
     expect(mapped?.status).to.equal(400);
-    expect(mapped?.details).to.deep.equal([{ in: 'body', field: 'name', reason: 'Invalid input: expected string, received undefined' }]);
+    expect(mapped?.details).to.deep.equal([
+      { in: 'body', field: 'name', reason: 'Invalid input: expected string, received undefined' },
+    ]);
   });
 
   it('leaves everything else alone (a 500 that hides details)', () => {

@@ -26,7 +26,13 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
     return agent;
   };
 
-  const action = (path: string, summary: string, auditAction: string, body: z.ZodType | undefined, run: (a: AgentActions, id: number, body: never) => Promise<unknown>): ReturnType<typeof route> =>
+  const action = (
+    path: string,
+    summary: string,
+    auditAction: string,
+    body: z.ZodType | undefined,
+    run: (a: AgentActions, id: number, body: never) => Promise<unknown>,
+  ): ReturnType<typeof route> =>
     route({
       method: 'post',
       path: `/agent/${path}`,
@@ -44,7 +50,13 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       },
     });
 
-  const supervise = (path: string, summary: string, auditAction: string, body: z.ZodType | undefined, run: (a: AgentActions, id: number, body: never) => Promise<unknown>): ReturnType<typeof route> =>
+  const supervise = (
+    path: string,
+    summary: string,
+    auditAction: string,
+    body: z.ZodType | undefined,
+    run: (a: AgentActions, id: number, body: never) => Promise<unknown>,
+  ): ReturnType<typeof route> =>
     route({
       method: 'post',
       path: `/agents/:id/${path}`,
@@ -64,13 +76,25 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     supervise(
       'pause',
-      "Pause an agent on their behalf (supervisor)",
+      'Pause an agent on their behalf (supervisor)',
       'agent.pause_by_supervisor',
       z.object({ reason: z.string().trim().min(1, 'required').max(64) }).strict(),
       (a, id, b: { reason: string }) => a.pause(id, b.reason),
     ),
-    supervise('unpause', 'Make a paused agent available (supervisor)', 'agent.unpause_by_supervisor', undefined, (a, id) => a.unpause(id)),
-    supervise('logout', 'Log an agent out (supervisor), e.g. one who left without logging out', 'agent.logout_by_supervisor', undefined, (a, id) => a.logout(id)),
+    supervise(
+      'unpause',
+      'Make a paused agent available (supervisor)',
+      'agent.unpause_by_supervisor',
+      undefined,
+      (a, id) => a.unpause(id),
+    ),
+    supervise(
+      'logout',
+      'Log an agent out (supervisor), e.g. one who left without logging out',
+      'agent.logout_by_supervisor',
+      undefined,
+      (a, id) => a.logout(id),
+    ),
     route({
       method: 'get',
       path: '/agent/me',
@@ -83,9 +107,16 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     action(
       'login',
-      'Log in to take calls, binding a SIP endpoint (default: the agent\'s own)',
+      "Log in to take calls, binding a SIP endpoint (default: the agent's own)",
       'agent.login',
-      z.object({ endpoint: z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/, 'a dial string such as PJSIP/2001').optional() }).strict(),
+      z
+        .object({
+          endpoint: z
+            .string()
+            .regex(/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/, 'a dial string such as PJSIP/2001')
+            .optional(),
+        })
+        .strict(),
       (a, id, b: { endpoint?: string }) => a.login(id, b.endpoint),
     ),
     action('logout', 'Log out (stop taking calls)', 'agent.logout', undefined, (a, id) => a.logout(id)),

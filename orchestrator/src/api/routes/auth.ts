@@ -46,7 +46,12 @@ const tokenSchema = z.object({
 });
 
 function tokenOut(t: ApiTokenRecord) {
-  return { ...t, createdAt: t.createdAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null };
+  return {
+    ...t,
+    createdAt: t.createdAt?.toISOString() ?? null,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  };
 }
 
 export function authRoutes(deps: ApiDeps): ApiRoute[] {
@@ -64,7 +69,13 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ req, res, body, auditTarget }) {
         const user = await checkCredentials(db, body.username, body.password);
         if (!user) {
-          await writeAudit(db, { user: null, actor: body.username, action: 'auth.login_failed', targetType: 'user', ip: req.ip ?? null });
+          await writeAudit(db, {
+            user: null,
+            actor: body.username,
+            action: 'auth.login_failed',
+            targetType: 'user',
+            ip: req.ip ?? null,
+          });
           throw new HttpError(401, 'unauthenticated', 'wrong username or password');
         }
         const session = await createSession(db, user.id, SESSION_TTL_MS);
@@ -123,14 +134,19 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
       tag: 'tokens',
       summary: 'Create an API token for a user (default: yourself); the secret is shown once',
       roles: ADMIN,
-      body: z.object({ name: z.string().trim().min(1, 'required').max(128), userId: z.number().int().positive().optional() }).strict(),
+      body: z
+        .object({ name: z.string().trim().min(1, 'required').max(128), userId: z.number().int().positive().optional() })
+        .strict(),
       response: tokenSchema.extend({ token: z.string() }),
       status: 201,
       audit: { action: 'token.create', targetType: 'api_token' },
       async handler({ body, user, auditTarget }) {
         const ownerId = body.userId ?? user.id;
         const owner = await findUserById(db, ownerId);
-        if (!owner) throw new HttpError(400, 'validation_failed', `body.userId: no user ${ownerId}`, [{ in: 'body', field: 'userId', reason: 'no such user' }]);
+        if (!owner)
+          throw new HttpError(400, 'validation_failed', `body.userId: no user ${ownerId}`, [
+            { in: 'body', field: 'userId', reason: 'no such user' },
+          ]);
         const { token, record } = await createApiToken(db, ownerId, body.name);
         auditTarget(record.id, { name: body.name, userId: ownerId });
         return { ...tokenOut(record), token };

@@ -37,20 +37,53 @@ const CONTROLS: readonly Control[] = [
     body: z
       .object({
         mode: z.enum(['blind', 'attended']).default('blind'),
-        target: z.string().trim().regex(/^(queue:[A-Za-z0-9_.-]{1,64}|[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}|\+?[0-9]{2,20})$/, 'an endpoint (PJSIP/2001), a number, or queue:<name>'),
+        target: z
+          .string()
+          .trim()
+          .regex(
+            /^(queue:[A-Za-z0-9_.-]{1,64}|[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}|\+?[0-9]{2,20})$/,
+            'an endpoint (PJSIP/2001), a number, or queue:<name>',
+          ),
       })
       .strict(),
     run: (c, id, body: { mode: 'blind' | 'attended'; target: string }) => c.transfer(id, body),
   },
-  { path: 'transfer/complete', summary: 'Complete an attended transfer', action: 'call.transfer_complete', run: (c, id) => c.completeTransfer(id) },
-  { path: 'transfer/cancel', summary: 'Cancel an attended transfer and return to the caller', action: 'call.transfer_cancel', run: (c, id) => c.cancelTransfer(id) },
-  { path: 'recording/pause', summary: 'Pause the recording (e.g. while a card number is read)', action: 'call.recording_pause', run: (c, id) => c.pauseRecording(id) },
-  { path: 'recording/resume', summary: 'Resume the recording', action: 'call.recording_resume', run: (c, id) => c.resumeRecording(id) },
+  {
+    path: 'transfer/complete',
+    summary: 'Complete an attended transfer',
+    action: 'call.transfer_complete',
+    run: (c, id) => c.completeTransfer(id),
+  },
+  {
+    path: 'transfer/cancel',
+    summary: 'Cancel an attended transfer and return to the caller',
+    action: 'call.transfer_cancel',
+    run: (c, id) => c.cancelTransfer(id),
+  },
+  {
+    path: 'recording/pause',
+    summary: 'Pause the recording (e.g. while a card number is read)',
+    action: 'call.recording_pause',
+    run: (c, id) => c.pauseRecording(id),
+  },
+  {
+    path: 'recording/resume',
+    summary: 'Resume the recording',
+    action: 'call.recording_resume',
+    run: (c, id) => c.resumeRecording(id),
+  },
   {
     path: 'disposition',
     summary: "Set the agent's disposition (outcome code); notes belong in a ticket",
     action: 'call.disposition',
-    body: z.object({ disposition: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -') }).strict(),
+    body: z
+      .object({
+        disposition: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -'),
+      })
+      .strict(),
     run: (c, id, body: { disposition: string }) => c.setDisposition(id, body.disposition),
   },
 ];
@@ -89,7 +122,13 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         const live = deps.services.liveCalls;
         if (!live) throw unavailable('live calls');
         const scope = agentScope(user);
-        const items = live.list().filter((c) => (scope === undefined || c.agentId === scope) && (query.queueId === undefined || c.queueId === query.queueId));
+        const items = live
+          .list()
+          .filter(
+            (c) =>
+              (scope === undefined || c.agentId === scope) &&
+              (query.queueId === undefined || c.queueId === query.queueId),
+          );
         return { items, total: items.length };
       },
     }),
@@ -104,7 +143,10 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         const call = await repo.getCall(db, params.id);
         if (!call) throw notFound(`call ${params.id}`);
         assertOwn(user, call.agentId, 'call');
-        const [timeline, recordings] = await Promise.all([repo.callTimeline(db, params.id), repo.listRecordings(db, { callId: params.id }, { offset: 0, limit: 20 })]);
+        const [timeline, recordings] = await Promise.all([
+          repo.callTimeline(db, params.id),
+          repo.listRecordings(db, { callId: params.id }, { offset: 0, limit: 20 }),
+        ]);
         return { ...call, timeline, recordings: recordings.items };
       },
     }),
@@ -114,7 +156,12 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       tag: 'calls',
       summary: 'Call state transitions across calls, newest first',
       roles: STAFF,
-      query: pageQuery.extend({ from: isoTime.optional(), to: isoTime.optional(), event: z.string().max(32).optional(), agentId: z.coerce.number().int().positive().optional() }),
+      query: pageQuery.extend({
+        from: isoTime.optional(),
+        to: isoTime.optional(),
+        event: z.string().max(32).optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+      }),
       async handler({ query }) {
         return pageOf(query, await repo.listCallEvents(db, query, offsetOf(query)));
       },

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { unavailable } from '../../http/errors.js';
-import { agentCreateInput, agentInput, createAgent, deleteAgent, getAgentView, listAgentViews, updateAgent } from '../../agents/repository.js';
+import {
+  agentCreateInput,
+  agentInput,
+  createAgent,
+  deleteAgent,
+  getAgentView,
+  listAgentViews,
+  updateAgent,
+} from '../../agents/repository.js';
 import { validateExpression } from '../../routing/expressions.js';
 import * as routingRepo from '../../routing/repository.js';
 import * as repo from '../owners-pending.js';
@@ -10,7 +18,10 @@ import { isoTime } from '../validation.js';
 import { crud } from './crud.js';
 import { EVERYONE, STAFF } from './common.js';
 
-const name = z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
+const name = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
 const anyObject = z.record(z.string(), z.unknown());
 const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'a time such as 09:00');
 const span = z.tuple([hhmm, hhmm]);
@@ -28,7 +39,15 @@ const hoursFields = {
   }, 'an IANA time zone such as Asia/Shanghai'),
   weekly: z.partialRecord(day, z.array(span).max(8)),
   holidays: z
-    .array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'), name: z.string().min(1).max(128), openSpans: z.array(span).max(8).nullable() }).strict())
+    .array(
+      z
+        .object({
+          day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
+          name: z.string().min(1).max(128),
+          openSpans: z.array(span).max(8).nullable(),
+        })
+        .strict(),
+    )
     .max(400),
 };
 const hoursCreate = z.object(hoursFields).partial().required({ name: true, weekly: true }).strict();
@@ -104,13 +123,22 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       noun: 'agent',
       readRoles: STAFF,
       item: anyObject,
-      filters: z.object({ state: z.string().max(16).optional(), site: z.string().max(64).optional(), q: z.string().max(64).optional() }),
+      filters: z.object({
+        state: z.string().max(16).optional(),
+        site: z.string().max(64).optional(),
+        q: z.string().max(64).optional(),
+      }),
       createBody: agentCreateInput,
       updateBody: agentInput,
       list: async (f, s) => {
         const needle = f.q?.toLowerCase();
         const all = await listAgentViews(db, { state: f.state, site: f.site });
-        return slice(needle ? all.filter((a) => a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle)) : all, s);
+        return slice(
+          needle
+            ? all.filter((a) => a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle))
+            : all,
+          s,
+        );
       },
       get: (id) => getAgentView(db, id),
       create: (b) => createAgent(db, b),
@@ -136,7 +164,7 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'post',
       path: '/routing-rules/test',
       tag: 'routing-rules',
-      summary: 'Run the router on a sample call: the decision, and each rule\'s verdict',
+      summary: "Run the router on a sample call: the decision, and each rule's verdict",
       roles: STAFF,
       body: routingSample,
       audit: null,

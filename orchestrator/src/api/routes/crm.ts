@@ -15,9 +15,16 @@ export function crmRoutes(deps: ApiDeps): ApiRoute[] {
       tag: 'customers',
       summary: 'Search customers by phone (any format; normalised to E.164) or name',
       roles: EVERYONE,
-      query: pageQuery.extend({ phone: z.string().trim().min(3).max(40).optional(), name: z.string().trim().min(1).max(128).optional() }),
+      query: pageQuery.extend({
+        phone: z.string().trim().min(3).max(40).optional(),
+        name: z.string().trim().min(1).max(128).optional(),
+      }),
       async handler({ query }) {
-        const found = await repo.searchCustomers(db, { phone: query.phone, name: query.name, defaultCountry: deps.config.telephony.defaultCountry }, offsetOf(query));
+        const found = await repo.searchCustomers(
+          db,
+          { phone: query.phone, name: query.name, defaultCountry: deps.config.telephony.defaultCountry },
+          offsetOf(query),
+        );
         return pageOf(query, found);
       },
     }),

@@ -18,7 +18,10 @@ export interface CrudSpec<C extends z.ZodType, U extends z.ZodType, F extends An
   readonly filters?: F;
   readonly createBody: C;
   readonly updateBody: U;
-  list(filter: z.output<F> & PageQuery, slice: { offset: number; limit: number }): Promise<{ items: readonly T[]; total: number }>;
+  list(
+    filter: z.output<F> & PageQuery,
+    slice: { offset: number; limit: number },
+  ): Promise<{ items: readonly T[]; total: number }>;
   get(id: number): Promise<T | null>;
   create(body: z.output<C>): Promise<T>;
   update(id: number, body: z.output<U>): Promise<T | null>;
@@ -28,7 +31,9 @@ export interface CrudSpec<C extends z.ZodType, U extends z.ZodType, F extends An
 }
 
 /** The five routes of a configuration resource: list, get, create, update (PATCH), delete. Writes are audited. */
-export function crud<C extends z.ZodType, U extends z.ZodType, F extends AnyObject, T extends object = ApiObject>(s: CrudSpec<C, U, F, T>): ApiRoute[] {
+export function crud<C extends z.ZodType, U extends z.ZodType, F extends AnyObject, T extends object = ApiObject>(
+  s: CrudSpec<C, U, F, T>,
+): ApiRoute[] {
   const write = s.writeRoles ?? ADMIN;
   const filters = (s.filters ? pageQuery.extend(s.filters.shape) : pageQuery) as unknown as z.ZodObject<z.ZodRawShape>;
   return [

@@ -9,7 +9,9 @@ import { offsetOf, pageOf, pageQuery } from '../validation.js';
 import { ADMIN, STAFF } from './common.js';
 
 const flowName = z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -') });
-const didParam = z.object({ number: z.string().regex(/^\+?[0-9*#]{1,32}$/, 'the number as the trunk delivers it: digits, optional +') });
+const didParam = z.object({
+  number: z.string().regex(/^\+?[0-9*#]{1,32}$/, 'the number as the trunk delivers it: digits, optional +'),
+});
 const versionParams = flowName.extend({ version: z.coerce.number().int().positive() });
 
 export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
@@ -17,7 +19,9 @@ export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
   // The call path keeps its own repository (with its DID cache); this one serves the admin screens.
   const flows = deps.services.flows ?? new FlowRepository(db);
   // DID mapping clears the DID cache of the repository that did it: the call path's, when it is wired.
-  const mapper: Pick<FlowRepository, 'mapDid'> = flows.mapDid ? { mapDid: flows.mapDid.bind(flows) } : new FlowRepository(db);
+  const mapper: Pick<FlowRepository, 'mapDid'> = flows.mapDid
+    ? { mapDid: flows.mapDid.bind(flows) }
+    : new FlowRepository(db);
   return [
     route({
       method: 'get',
@@ -88,7 +92,13 @@ export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'Save a new version (validated; not yet live). Creates the flow on first save',
       roles: ADMIN,
       params: flowName,
-      body: z.object({ document: z.unknown(), description: z.string().max(255).optional(), publish: z.boolean().default(false) }).strict(),
+      body: z
+        .object({
+          document: z.unknown(),
+          description: z.string().max(255).optional(),
+          publish: z.boolean().default(false),
+        })
+        .strict(),
       status: 201,
       audit: { action: 'ivr_flow.save', targetType: 'ivr_flow' },
       async handler({ params, body, user, auditTarget }) {

@@ -57,7 +57,10 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
-        return pageOf(query, await repo.listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+        return pageOf(
+          query,
+          await repo.listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)),
+        );
       },
     }),
 
@@ -83,7 +86,10 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       tag: 'jobs',
       summary: 'Outbox jobs, newest first; state=dead lists the dead letters',
       roles: ADMIN,
-      query: pageQuery.extend({ state: z.enum(['pending', 'running', 'done', 'dead']).optional(), type: z.string().max(64).optional() }),
+      query: pageQuery.extend({
+        state: z.enum(['pending', 'running', 'done', 'dead']).optional(),
+        type: z.string().max(64).optional(),
+      }),
       async handler({ query }) {
         return pageOf(query, await listJobs(db, { state: query.state, type: query.type, ...offsetOf(query) }));
       },

@@ -63,7 +63,10 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       roles: ADMIN,
       body: z
         .object({
-          username: z.string().trim().regex(/^[A-Za-z0-9._@-]{2,64}$/, '2-64 letters, digits, . _ @ or -'),
+          username: z
+            .string()
+            .trim()
+            .regex(/^[A-Za-z0-9._@-]{2,64}$/, '2-64 letters, digits, . _ @ or -'),
           displayName: z.string().trim().min(1, 'required').max(128),
           password,
           role,
@@ -86,7 +89,14 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'Change a user (display name, role, password, active)',
       roles: ADMIN,
       params: idParam,
-      body: z.object({ displayName: z.string().trim().min(1).max(128).optional(), role: role.optional(), password: password.optional(), active: z.boolean().optional() }).strict(),
+      body: z
+        .object({
+          displayName: z.string().trim().min(1).max(128).optional(),
+          role: role.optional(),
+          password: password.optional(),
+          active: z.boolean().optional(),
+        })
+        .strict(),
       response: userSchema,
       audit: { action: 'user.update', targetType: 'user' },
       async handler({ params, body, user }) {
@@ -128,7 +138,10 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query }) {
         const found = await listAudit(db, { ...query, ...offsetOf(query) });
-        return pageOf(query, { items: found.items.map((a) => ({ ...a, at: a.at?.toISOString() ?? null })), total: found.total });
+        return pageOf(query, {
+          items: found.items.map((a) => ({ ...a, at: a.at?.toISOString() ?? null })),
+          total: found.total,
+        });
       },
     }),
   ];

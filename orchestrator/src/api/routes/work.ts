@@ -9,7 +9,14 @@ import { idParam, isoTime, offsetOf, pageOf, pageQuery } from '../validation.js'
 import { agentScope, assertOwn, EVERYONE, STAFF } from './common.js';
 
 const ticketStatus = z.enum(['open', 'pending', 'solved', 'closed']);
-const tags = z.array(z.string().trim().regex(/^[A-Za-z0-9 _.-]{1,64}$/, 'a tag: 1-64 letters, digits, space, _ . or -')).max(20);
+const tags = z
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9 _.-]{1,64}$/, 'a tag: 1-64 letters, digits, space, _ . or -'),
+  )
+  .max(20);
 const ticketFields = {
   subject: z.string().trim().min(1, 'required').max(255),
   body: z.string().max(20_000).nullable(),
@@ -83,8 +90,12 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, body, user }) {
         const scope = agentScope(user);
         const agentId = scope ?? body.agentId;
-        if (agentId === undefined) throw new HttpError(400, 'validation_failed', 'body.agentId: required', [{ in: 'body', field: 'agentId', reason: 'required' }]);
-        if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope) assertOwn(user, body.agentId, 'callback');
+        if (agentId === undefined)
+          throw new HttpError(400, 'validation_failed', 'body.agentId: required', [
+            { in: 'body', field: 'agentId', reason: 'required' },
+          ]);
+        if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope)
+          assertOwn(user, body.agentId, 'callback');
         return callbacks.assignCallback(db, params.id, agentId);
       },
     }),
@@ -132,7 +143,10 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
-        return pageOf(query, await repo.listTickets(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+        return pageOf(
+          query,
+          await repo.listTickets(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)),
+        );
       },
     }),
     route({
@@ -153,7 +167,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'post',
       path: '/tickets',
       tag: 'tickets',
-      summary: 'Create a ticket (an agent\'s ticket is theirs)',
+      summary: "Create a ticket (an agent's ticket is theirs)",
       roles: EVERYONE,
       body: z
         .object({ ...ticketFields, agentId: z.number().int().positive().nullable() })
@@ -164,12 +178,17 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       audit: { action: 'ticket.create', targetType: 'ticket' },
       async handler({ body, user, auditTarget }) {
         const scope = agentScope(user);
-        if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope) assertOwn(user, body.agentId, 'ticket');
+        if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope)
+          assertOwn(user, body.agentId, 'ticket');
         if (scope !== undefined && body.callId) {
           const owner = await repo.callOwner(db, body.callId);
           if (owner) assertOwn(user, owner.agentId, 'call');
         }
-        const t = await repo.createTicket(db, { ...body, agentId: scope ?? body.agentId ?? null, status: body.status ?? 'open' });
+        const t = await repo.createTicket(db, {
+          ...body,
+          agentId: scope ?? body.agentId ?? null,
+          status: body.status ?? 'open',
+        });
         auditTarget(Number(t.id), { subject: body.subject });
         return t;
       },
