@@ -15,7 +15,16 @@ const MISSING_PAGE = `<!doctype html>
 export function staticUi(distDir: string): Router {
   const dir = resolve(distDir);
   const router = Router();
-  const serve = express.static(dir, { index: 'index.html', fallthrough: true, maxAge: '1h' });
+  const serve = express.static(dir, {
+    index: 'index.html',
+    fallthrough: true,
+    setHeaders(res, file) {
+      // index.html names the current asset bundle: always revalidate it; Vite's hashed assets never change.
+      if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+      else if (/[\\/]assets[\\/]/.test(file)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      else res.setHeader('Cache-Control', 'public, max-age=3600');
+    },
+  });
   router.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (req.path === '/api' || req.path.startsWith('/api/')) return next();

@@ -128,11 +128,14 @@ describe('http app', () => {
     writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
     const ui = await startHarness({ deps: { uiDistDir: dir } });
     try {
-      expect((await call(ui, 'GET', '/')).body).to.include('Ariadne UI');
+      const root = await call(ui, 'GET', '/');
+      expect(root.body).to.include('Ariadne UI');
+      expect(root.headers.get('cache-control')).to.equal('no-cache');
       expect((await call(ui, 'GET', '/wallboard/queues/3')).body).to.include('Ariadne UI');
       const js = await call(ui, 'GET', '/assets/app.js');
       expect(js.status).to.equal(200);
       expect(js.body).to.equal('console.log(1)');
+      expect(js.headers.get('cache-control')).to.include('immutable');
       expect((await call(ui, 'GET', '/assets/missing.js')).status).to.equal(404);
       const api = await call(ui, 'GET', '/api/unknown');
       expect(api.status).to.equal(404);
