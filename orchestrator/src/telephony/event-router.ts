@@ -314,6 +314,11 @@ export class EventRouter {
     const ch = event.channel;
     if (!ch) return;
     const existing = this.channels.get(ch.id);
+    const known = this.registry.get('channel', ch.id);
+    if (known && known !== node) {
+      // Asterisk uniqueids are only unique per node unless each node sets its own `systemname`.
+      this.log.error({ channelId: ch.id, node, otherNode: known }, 'the same channel id is live on two nodes; give every Asterisk node a distinct systemname');
+    }
     this.registry.set('channel', ch.id, node);
     if (existing?.owned) {
       existing.inStasis = true;

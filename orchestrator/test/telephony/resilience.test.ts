@@ -1,0 +1,182 @@
+/**
+ * Connection supervision and the contained ari-client defects, against the simulator.
+ */
+import { expect } from 'chai';
+import { startSimulator } from '../../src/simulator/index.js';
+import { createSwitch } from '../../src/telephony/index.js';
+import type { NodeConnectionState } from '../../src/telephony/port.js';
+import { capturingLogger, inboundCall, recorder, rig, silent, until, type Rig } from './helpers.js';
+
+describe('telephony: connection supervision', function () {
+  this.timeout(15_000);
+  let r: Rig | undefined;
+  afterEach(async () => {
+    await r?.stop();
+    r = undefined;
+  });
+
+  it('reconnects after the socket drops, re-registers the app, and keeps routing', async () => {
+    r = await rig();
+    const states: NodeConnectionState[] = [];
+    r.sw.onConnectionState((s) => states.push(s));
+    expect(r.sim.control.dropWebSockets()).to.equal(1);
+    await until(() => states.some((s) => !s.connected), 2000, 'down state');
+    await until(() => states.some((s) => s.connected && s.resynced), 3000, 'resynced state');
+    expect(r.sw.connectionStates()[0]!.connected).to.equal(true);
+    expect(r.sim.control.stats().apps).to.include('ariadne');
+    // ari-client's own reconnect never ran: exactly one socket per attempt of ours.
+    expect(r.sim.control.stats().webSockets).to.equal(1);
+    expect(r.sw.connection('n1')!.stats.socketsOpened).to.equal(2);
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+  });
+
+  it('resync after a reconnect reports the channel that vanished during the gap (its watcher gets hangup)', async () => {
+    r = await rig({}, { backoffMinMs: 100, backoffMaxMs: 200 });
+    const gone = await inboundCall(r);
+    const kept = await inboundCall(r, '+8613900000000');
+    const goneEvents = recorder(r, gone.channelId).events;
+    const keptEvents = recorder(r, kept.channelId).events;
+    const playback = await r.sw.play({ channelId: kept.channelId }, 'tone:ring');
+    const states: NodeConnectionState[] = [];
+    r.sw.onConnectionState((s) => states.push(s));
+    r.sim.control.dropWebSockets();
+    // The caller hangs up while nobody listens: the simulator drops these events, as Asterisk would.
+    r.sim.control.hangup(gone.channelId);
+    const resynced = await until(() => states.find((s) => s.resynced)?.resynced, 3000, 'resync');
+    expect(resynced.vanished).to.deep.equal([gone.channelId]);
+    expect(resynced.channels.map((c) => c.channelId)).to.include(kept.channelId);
+    expect(goneEvents).to.have.length(1);
+    expect(goneEvents[0]).to.include({ type: 'hangup' });
+    expect(keptEvents.some((e) => e.type === 'hangup')).to.equal(false);
+    await r.sw.stopPlayback(playback.playbackId);
+    expect(await playback.finished).to.equal('stopped');
+  });
+
+  it('keeps retrying past ari-client\'s 10 attempts while Asterisk is away, then reconnects and resyncs', async () => {
+    r = await rig({}, { backoffMinMs: 10, backoffMaxMs: 30 });
+    const port = r.sim.port;
+    const call = await inboundCall(r);
+    const events = recorder(r, call.channelId).events;
+    await r.sim.stop();
+    const conn = r.sw.connection('n1')!;
+    const before = conn.stats.attempts;
+    await until(() => conn.stats.attempts - before >= 12, 5000, '12 failed attempts');
+    expect(r.sw.connectionStates()[0]!.connected).to.equal(false);
+    expect(r.sw.connectionStates()[0]!.lastError).to.match(/unreachable|ECONNREFUSED/);
+    const sim2 = await startSimulator({ port, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20, amiPort: null });
+    r.sim = sim2;
+    await until(() => r!.sw.connectionStates()[0]!.connected, 3000, 'reconnected');
+    // The new Asterisk does not have the old call: its watcher hears the hang-up.
+    await until(() => events.some((e) => e.type === 'hangup'), 3000, 'vanished hangup');
+    const again = await inboundCall(r);
+    expect(again.node).to.equal('n1');
+  });
+
+  it('survives an event type missing from the served events.json and keeps routing', async () => {
+    r = await rig();
+    const call = await inboundCall(r);
+    const events = recorder(r, call.channelId).events;
+    r.sim.engine.sink('ariadne', JSON.stringify({ type: 'ChannelFutureThing', application: 'ariadne', channel: { id: call.channelId } }), {});
+    r.sim.engine.sink('ariadne', '{"type":"ChannelFutureThing","application":"ariadne"}', {});
+    await until(() => r!.sw.connection('n1')!.stats.unknownEvents === 2, 2000, 'unknown events seen');
+    r.sim.control.sendDtmf(call.channelId, '7');
+    await until(() => events.some((e) => e.type === 'dtmf'), 2000, 'dtmf after the unknown event');
+    expect(r.sw.connectionStates()[0]!.connected).to.equal(true);
+  });
+
+  it('a wrong password is a clear error, is retried, and the password reaches no log line or error', async () => {
+    const sim = await startSimulator({ port: 0, user: 'ariadne', password: 'right-pw-1', app: 'ariadne', amiPort: null });
+    const { logger, lines } = capturingLogger();
+    const sw = createSwitch({
+      nodes: [{ name: 'n1', ariUrl: sim.ariUrl, user: 'ariadne', password: 'Wr0ng-s3cret', app: 'ariadne' }],
+      backoffMinMs: 10,
+      backoffMaxMs: 20,
+      requestTimeoutMs: 1000,
+      logger,
+    });
+    try {
+      await sw.start();
+      const state = sw.connectionStates()[0]!;
+      expect(state.connected).to.equal(false);
+      expect(state.lastError).to.equal(`ARI at ${sim.url}/ari refused user ariadne (401); check the ARI user and password`);
+      const conn = sw.connection('n1')!;
+      await until(() => conn.stats.attempts >= 3, 2000, 'retries');
+      const err = await sw.answer('x').catch((e: Error) => e);
+      expect((err as Error).message).to.match(/not connected/);
+      expect((err as Error).message).to.not.include('Wr0ng-s3cret');
+      expect(lines.length).to.be.greaterThan(0);
+      for (const line of lines) expect(line).to.not.include('Wr0ng-s3cret');
+    } finally {
+      await sw.stop();
+      await sim.stop();
+    }
+  });
+
+  it('a password that changes while connected: the reconnect fails clearly and succeeds once it is right again', async () => {
+    r = await rig({}, { backoffMinMs: 10, backoffMaxMs: 30 });
+    const port = r.sim.port;
+    await r.sim.stop();
+    const wrong = await startSimulator({ port, user: 'ariadne', password: 'changed', app: 'ariadne', amiPort: null });
+    // (The user name is shown as [redacted] here: it equals the password, and the password is never shown.)
+    await until(() => /refused user \[redacted\] \(401\)/.test(r!.sw.connectionStates()[0]!.lastError ?? ''), 3000, 'auth error');
+    await wrong.stop();
+    r.sim = await startSimulator({ port, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20, amiPort: null });
+    await until(() => r!.sw.connectionStates()[0]!.connected, 3000, 'reconnected');
+  });
+
+  it('nodes with different credentials in one process each use their own (swagger-client keeps them global)', async () => {
+    const a = await startSimulator({ port: 0, user: 'alice', password: 'pw-a', app: 'ariadne', amiPort: null });
+    const b = await startSimulator({ port: 0, user: 'bob', password: 'pw-b', app: 'ariadne', amiPort: null });
+    const sw = createSwitch({
+      nodes: [
+        { name: 'a', ariUrl: a.ariUrl, user: 'alice', password: 'pw-a', app: 'ariadne' },
+        { name: 'b', ariUrl: b.ariUrl, user: 'bob', password: 'pw-b', app: 'ariadne' },
+      ],
+      backoffMinMs: 10,
+      backoffMaxMs: 50,
+      logger: silent,
+    });
+    const inbound: string[] = [];
+    sw.onInbound((c) => inbound.push(`${c.node}:${c.channelId}`));
+    try {
+      await sw.start();
+      expect(sw.connectionStates().map((s) => s.connected)).to.deep.equal([true, true]);
+      // Distinct ids, as Asterisk nodes with distinct `systemname`s give (see docs/telephony.md).
+      const ca = a.control.placeCall({ from: '1', to: '2', channelId: 'node-a-1' }).channelId;
+      const cb = b.control.placeCall({ from: '1', to: '2', channelId: 'node-b-1' }).channelId;
+      await until(() => inbound.length === 2, 2000, 'both inbound');
+      expect(inbound).to.have.members([`a:${ca}`, `b:${cb}`]);
+      // REST on each node with its own credentials (a shared swagger-client would send bob's to a: 401).
+      await sw.answer(ca);
+      await sw.answer(cb);
+      const list = await sw.listChannels();
+      expect(list.map((c) => `${c.node}:${c.channelId}`)).to.have.members([`a:${ca}`, `b:${cb}`]);
+      // A request about a channel goes to its node.
+      expect(a.control.channel(ca).state).to.equal('Up');
+      expect(b.control.channel(cb).state).to.equal('Up');
+    } finally {
+      await sw.stop();
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('reload and contacts without an AMI URL fail as unavailable', async () => {
+    r = await rig({ amiPort: null });
+    for (const p of [r.sw.reload('dialplan'), r.sw.endpointContacts()]) {
+      const err = await p.catch((e: Error & { code?: string }) => e);
+      expect((err as { code?: string }).code).to.equal('unavailable');
+    }
+  });
+
+  it('a request that gets no reply times out as a typed error', async () => {
+    r = await rig({ playbackMs: 20 }, { requestTimeoutMs: 100 });
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    // The simulator (like Asterisk) answers `answer` only once a channel playback has ended.
+    await r.sw.play({ channelId: call.channelId }, 'tone:ring');
+    const err = await r.sw.answer(call.channelId).catch((e: Error & { code?: string }) => e);
+    expect((err as { code?: string }).code).to.equal('timeout');
+  });
+});
