@@ -167,7 +167,9 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       try {
         source = await deps.source.fetchStoredRecording(rec.name, rec.node ?? undefined);
       } catch (err) {
-        if (isSwitchError(err, 'not_found')) {
+        // Only Asterisk's own 404 means the file is gone; a not_found from the adapter without an HTTP status (the
+        // node of the recording is not known yet, e.g. just after a restart) is retried like any other failure.
+        if (isSwitchError(err, 'not_found') && err.status === 404) {
           // Not there and never will be: report it once instead of retrying for hours.
           const message = `Asterisk has no stored recording named ${rec.name}${rec.node ? ` on ${rec.node}` : ''}`;
           await ctx.fenced(async (trx) => {

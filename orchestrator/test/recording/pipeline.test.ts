@@ -197,13 +197,13 @@ for (const setup of setups) {
       expect(source.deleted).to.deep.equal([r.name]);
     });
 
-    it('drill: truncated, padded and reset downloads fail their attempt and are retried; nothing partial is stored', async () => {
+    it('drill: truncated, padded, reset and unreachable downloads fail their attempt and are retried; nothing partial is stored', async () => {
       const wav = makeWav(25_000);
       const r = await newCallRecording(wav);
-      source.faults.push('truncate', 'pad', 'error-mid', 'unavailable');
+      source.faults.push('truncate', 'pad', 'error-mid', 'unavailable', 'unknown-node');
       await pipeline.onRecordingStored(r.id);
       const errors: string[] = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 5; i++) {
         await pipeline.runner.drain(1);
         const j = await uploadJob(r.id);
         errors.push(String(j?.lastError));
@@ -214,12 +214,13 @@ for (const setup of setups) {
       expect(errors[1]).to.match(/corrupt/);
       expect(errors[2]).to.match(/socket hang up/);
       expect(errors[3]).to.match(/SwitchError \[unavailable\]/);
+      expect(errors[4]).to.match(/not known on any node/); // not Asterisk's 404: retried, not "missing"
       await settle();
       const rec = await getRecording(t.db, r.id);
       expect(rec?.state).to.equal('uploaded');
       expect(rec?.sha256).to.equal(sha256(wav));
-      expect((await uploadJob(r.id))?.attempts).to.equal(5);
-      expect(source.fetches).to.equal(5);
+      expect((await uploadJob(r.id))?.attempts).to.equal(6);
+      expect(source.fetches).to.equal(6);
     });
 
     it('drill: a file Asterisk does not have is marked missing and audited, not retried', async () => {

@@ -30,7 +30,7 @@ export function makeWav(samples: number): Buffer {
 
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-export type SourceFault = 'unavailable' | 'truncate' | 'pad' | 'error-mid' | 'stall';
+export type SourceFault = 'unavailable' | 'unknown-node' | 'truncate' | 'pad' | 'error-mid' | 'stall';
 
 /** Only what the recording pipeline asks of the switch port, with faults to inject per fetch. */
 export class FakeSource implements RecordingSource {
@@ -60,6 +60,8 @@ export class FakeSource implements RecordingSource {
     const file = this.files.get(name);
     const fault = this.faults.shift();
     if (fault === 'unavailable') throw new SwitchError('unavailable', 'node asterisk-1 is not connected');
+    // The adapter's answer when it cannot tell which node holds the file (no HTTP request was made).
+    if (fault === 'unknown-node') throw new SwitchError('not_found', `recording ${name} is not known on any node`);
     if (!file) throw new SwitchError('not_found', `Recording not found`, 404);
     const parts: Buffer[] = [];
     for (let i = 0; i < file.length; i += 7000) parts.push(file.subarray(i, i + 7000));
