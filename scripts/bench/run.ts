@@ -1,0 +1,121 @@
+/**
+ * `npm run bench [-- --quick] [--json] [--only <scenario>[,<scenario>]] [--profile]`
+ *
+ * Runs the benchmarks of DESIGN.md "Targets" against the simulator and a local MariaDB, each component in its own
+ * process, and prints a table for people; with --json the LAST line of stdout is one JSON object with the
+ * headline keys (lib/report.ts RESULT_KEYS). Progress goes to stderr. Exit code: 0 when every scenario that ran
+ * finished (targets missed are reported, not fatal), 1 when a scenario failed, 2 on bad arguments.
+ */
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BenchContext } from './lib/context.js';
+import { serverVersion } from './lib/db.js';
+import { REPO_ROOT, stopAll } from './lib/procs.js';
+import { buildReport, formatTable, isScenarioName, SCENARIOS, type Machine, type ScenarioName, type ScenarioOutcome } from './lib/report.js';
+import { runAriBaseline } from './scenarios/ari_baseline.js';
+import { runConcurrency } from './scenarios/concurrency.js';
+import { runFull } from './scenarios/full.js';
+import { runIdentify } from './scenarios/identify.js';
+import { runOfferLatency } from './scenarios/offer_latency.js';
+import { runReport } from './scenarios/report.js';
+
+const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.join('|')}[,...]] [--profile]
+  --quick     reduced counts, every scenario, under a minute (the JSON says what was reduced)
+  --json      print one JSON object as the last line of stdout
+  --only      run only these scenarios (comma-separated or repeated)
+  --profile   write CPU profiles of the orchestrator's measured windows (full, concurrency) to the run directory`;
+
+/** Order matters: full's ratio needs ari_baseline of the same run; concurrency uses full's rate as its ramp. */
+const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioOutcome>> = {
+  ari_baseline: runAriBaseline,
+  full: runFull,
+  offer_latency: runOfferLatency,
+  concurrency: runConcurrency,
+  identify: runIdentify,
+  report: runReport,
+};
+
+function machine(mariadb: string | null): Machine {
+  const list = cpus();
+  return {
+    nproc: list.length,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    ramGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    mariadb,
+  };
+}
+
+async function main(): Promise<number> {
+  let values: { quick?: boolean; json?: boolean; only?: string[]; profile?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        profile: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const unknown = only.filter((s) => !isScenarioName(s));
+  if (unknown.length) {
+    process.stderr.write(`unknown scenario: ${unknown.join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const selected = SCENARIOS.filter((s) => only.length === 0 || only.includes(s));
+
+  const date = new Date();
+  const runDir = join(REPO_ROOT, 'data', 'bench', date.toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(runDir, { recursive: true });
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const ctx: BenchContext = { quick: values.quick ?? false, runDir, profile: values.profile ?? false, log, hints: {} };
+  log(`bench: ${selected.join(', ')}${ctx.quick ? ' (quick)' : ''}; logs in ${runDir}`);
+
+  const stop = (): void => {
+    void stopAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  const outcomes: ScenarioOutcome[] = [];
+  for (const name of selected) {
+    const t0 = Date.now();
+    try {
+      outcomes.push(await RUNNERS[name](ctx));
+    } catch (err) {
+      log(`${name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      outcomes.push({ scenario: name, status: 'failed', note: err instanceof Error ? err.message.split('\n')[0] : String(err), seconds: (Date.now() - t0) / 1000, figures: {}, details: {} });
+      await stopAll();
+    }
+  }
+
+  const report = buildReport(outcomes, { quick: ctx.quick, date, machine: machine(await serverVersion()) });
+  process.stdout.write(`${formatTable(report)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,126 @@
+/**
+ * ari_baseline: the calls per second a no-op Stasis app (answer, hang up; scripts/bench/baseline-app.ts, plain
+ * ari-client 2.2.0, its own process) sustains against the simulator (its own process). The ARI pipeline's own
+ * limit on this machine: `full` is judged as a ratio to it.
+ *
+ * Latency per call: from the harness placing the call to the app's hang-up being acknowledged (same clock).
+ */
+import { waitForMessage, type BenchContext } from '../lib/context.js';
+import { CpuMeter, databasePid, placeAtRate } from '../lib/load.js';
+import { sleep, startChild } from '../lib/procs.js';
+import type { ScenarioOutcome } from '../lib/report.js';
+import { findSustainedRate, type StepOutcome } from '../lib/search.js';
+import { startSimProcess } from '../lib/sim.js';
+import { round, summarize } from '../lib/stats.js';
+
+const APP = 'bench-noop';
+
+export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome> {
+  const started = Date.now();
+  const stepMs = ctx.quick ? 1000 : 4000;
+  const sim = await startSimProcess({ logDir: ctx.runDir, app: APP, playbackMs: 20, name: 'simulator-baseline' });
+  const app = startChild({ name: 'baseline-app', script: 'scripts/bench/baseline-app.ts', env: { BENCH_ARI_URL: sim.ariUrl, BENCH_ARI_APP: APP }, logDir: ctx.runDir, ipc: true });
+  try {
+    await waitForMessage(app, 'ready', 30_000);
+    const done = new Map<string, { at: number; ok: boolean }>();
+    app.proc.on('message', (m: unknown) => {
+      const msg = m as { type?: string; calls?: Array<[string, number, boolean]> };
+      if (msg?.type === 'done' && Array.isArray(msg.calls)) for (const [id, at, ok] of msg.calls) done.set(id, { at, ok });
+    });
+    const meter = new CpuMeter({ simulator: sim.child.pid, app: app.pid, harness: process.pid, database: databasePid() });
+    let stepNo = 0;
+
+    const runStep = async (rate: number): Promise<StepOutcome> => {
+      const step = ++stepNo;
+      const ids = new Map<number, string>();
+      meter.begin();
+      const placement = await placeAtRate({
+        rate,
+        durationMs: stepMs,
+        place: async (i) => {
+          const channelId = `nb${step}-${i}`;
+          ids.set(i, channelId);
+          const r = await sim.client.placeCall({ from: `+86138${String(i).padStart(8, '0')}`, to: '4007180000', channelId, app: APP });
+          if (!r.inStasis) throw new Error('call did not enter the app');
+        },
+      });
+      // Wait for the last calls to finish (bounded: a saturated app is a result, not a hang).
+      const deadline = Date.now() + Math.max(2000, stepMs);
+      const want = placement.placed.map((p) => ids.get(p.index) as string);
+      while (Date.now() < deadline && want.some((id) => !done.has(id))) await sleep(50);
+      const cpu = meter.end();
+      await app.request({ type: 'flush' }, 5000).catch(() => undefined);
+      const latencies: number[] = [];
+      let completed = 0;
+      let failed = placement.placeErrors;
+      for (const p of placement.placed) {
+        const d = done.get(ids.get(p.index) as string);
+        if (!d) continue;
+        if (!d.ok) {
+          failed++;
+          continue;
+        }
+        completed++;
+        latencies.push(d.at - p.at);
+      }
+      for (const id of want) done.delete(id);
+      // Let the simulator finish tearing down before the next step starts.
+      const settle = Date.now() + 5000;
+      while (Date.now() < settle && (await sim.client.stats()).channelsLive > 0) await sleep(50);
+      return {
+        rate,
+        durationMs: stepMs,
+        offered: placement.placed.length + placement.placeErrors,
+        completed,
+        failed,
+        achievedCps: completed / (stepMs / 1000),
+        latency: summarize(latencies),
+        extra: { cpuCores: cpu, generatorMaxLagMs: round(placement.maxLagMs, 1), ...(placement.firstError ? { placeError: placement.firstError } : {}) },
+      };
+    };
+
+    ctx.log(`ari_baseline: no-op Stasis app on ari-client, ${stepMs / 1000} s steps`);
+    const result = await findSustainedRate({
+      runStep,
+      warmupRate: 50,
+      referenceRate: 50,
+      startRate: 100,
+      factor: ctx.quick ? 2 : 1.5,
+      maxRate: 5000,
+      bisections: ctx.quick ? 1 : 2,
+      maxSteps: ctx.quick ? 6 : 14,
+      budgetMs: ctx.quick ? 9000 : 120_000,
+      log: ctx.log,
+    });
+    const cps = result.sustainedCps;
+    if (cps !== null) ctx.hints.ariBaselineCps = cps;
+    return {
+      scenario: 'ari_baseline',
+      status: cps === null ? 'failed' : 'ok',
+      ...(cps === null ? { note: 'even the reference rate was not sustained' } : { note: `${round(cps, 1)} calls/s sustained` }),
+      seconds: (Date.now() - started) / 1000,
+      figures: { ari_baseline_cps: round(cps, 1) },
+      details: {
+        stepSeconds: stepMs / 1000,
+        referenceP50Ms: round(result.referenceP50, 2),
+        steps: result.steps.map((s) => ({
+          phase: s.phase,
+          rate: s.rate,
+          offered: s.offered,
+          completed: s.completed,
+          failed: s.failed,
+          cps: round(s.achievedCps, 1),
+          p50Ms: round(s.latency.p50, 2),
+          p99Ms: round(s.latency.p99, 2),
+          held: s.sustained,
+          why: s.why,
+          ...s.extra,
+        })),
+      },
+      ...(ctx.quick ? { reduced: '1 s steps (4 s in a full run), ×2 rate steps and one bisection (×1.5 and two)' } : {}),
+    };
+  } finally {
+    await app.stop();
+    await sim.stop();
+  }
+}

@@ -1,0 +1,6 @@
+import type { BenchContext } from '../lib/context.js';
+import type { ScenarioOutcome } from '../lib/report.js';
+
+export async function runConcurrency(_ctx: BenchContext): Promise<ScenarioOutcome> {
+  return { scenario: 'concurrency', status: 'skipped', note: 'not written yet', seconds: 0, figures: {}, details: {} };
+}
