@@ -180,6 +180,15 @@ export class AgentService {
     return ids;
   }
 
+  /**
+   * The switch's EndpointState event (ARI tech/resource/state). 'unknown' counts as online: an originate to a
+   * phone that is really gone fails as unreachable, which is better than never offering a working one.
+   */
+  endpointStateChanged(event: { readonly tech: string; readonly resource: string; readonly state: string }): void {
+    const endpoint = `${event.tech}/${event.resource}`;
+    this.setEndpointOnline(endpoint, event.state !== 'offline').catch((err: unknown) => this.log.warn({ err, endpoint }, 'cannot record endpoint state'));
+  }
+
   // --- ACD-facing actions -----------------------------------------------------------------------------------
 
   /**

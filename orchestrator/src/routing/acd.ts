@@ -221,7 +221,11 @@ export class AcdEngine implements Acd {
     const w: Waiting = { call, seq: ++this.seq, stepsFired: 0, widen: 0, addedSites: new Set(), tried: new Set(), maxWaitFired: false, noAgentsFired: false };
     this.insert(w);
     const q = this.queues.get(call.queueId);
-    if (!q) this.log.warn({ callId: call.callId, queueId: call.queueId }, 'call queued to a queue the ACD does not know; waiting for a reload');
+    if (!q) {
+      // A queue created since the last reload: read the queues now; matching follows the reload.
+      this.log.info({ callId: call.callId, queueId: call.queueId }, 'call queued to a queue the ACD does not know yet; reloading queues');
+      this.reloadQueues().catch((err: unknown) => this.log.warn({ err }, 'queue reload failed'));
+    }
     else if (!q.joinWhenEmpty && !this.staffed(q, w)) {
       w.noAgentsFired = true;
       this.fireSoon({ type: 'no_agents', callId: call.callId, action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction });

@@ -2,6 +2,7 @@ import { AgentService, type AgentServiceOptions } from '../agents/service.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { SwitchPort } from '../telephony/port.js';
 import { AcdEngine, type AcdOptions } from './acd.js';
 import { RuleRouter, type RouterOptions } from './router.js';
 
@@ -19,6 +20,8 @@ export interface RoutingOptions {
   readonly router?: Partial<Omit<RouterOptions, 'db' | 'logger'>>;
   readonly acd?: Partial<Omit<AcdOptions, 'db' | 'agents' | 'bus' | 'logger' | 'now'>>;
   readonly agents?: Partial<Omit<AgentServiceOptions, 'db' | 'bus' | 'logger' | 'now'>>;
+  /** When given, the switch's endpoint state events keep agents' reachability current. */
+  readonly switchPort?: Pick<SwitchPort, 'onEndpointState'>;
 }
 
 export interface Routing {
@@ -34,6 +37,7 @@ export function createRouting(o: RoutingOptions): Routing {
   const agents = new AgentService({ db: o.db, bus: o.bus, logger: o.logger?.child({ module: 'agents' }), now: o.now, ...o.agents });
   const router = new RuleRouter({ db: o.db, logger: o.logger?.child({ module: 'router' }), ...o.router });
   const acd = new AcdEngine({ db: o.db, agents, bus: o.bus, logger: o.logger?.child({ module: 'acd' }), now: o.now, ...o.acd });
+  o.switchPort?.onEndpointState((event) => agents.endpointStateChanged(event));
   return {
     router,
     acd,

@@ -155,6 +155,14 @@ for (const dialect of DIALECTS) {
       expect((await loadAgent(t.db, id))?.endpointOnline).to.equal(true);
     });
 
+    it('endpointStateChanged takes the switch event shape; unknown counts as online', async () => {
+      await svc.login(id, 'PJSIP/desk-88');
+      svc.endpointStateChanged({ tech: 'PJSIP', resource: 'desk-88', state: 'offline' });
+      await until(async () => (await loadAgent(t.db, id))?.endpointOnline === false, 'offline');
+      svc.endpointStateChanged({ tech: 'PJSIP', resource: 'desk-88', state: 'unknown' });
+      await until(async () => (await loadAgent(t.db, id))?.endpointOnline === true, 'online again');
+    });
+
     it('a reservation with a stale version changes nothing', async () => {
       await svc.login(id);
       const seen = (await loadAgent(t.db, id))!;
