@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { resolveUser } from '../auth/middleware.js';
+import { SESSION_COOKIE } from '../auth/sessions.js';
 import { apiNotFound, errorBody } from '../http/errors.js';
 import { buildOpenApi } from './openapi.js';
 import { mountRoutes, type ApiRoute } from './registry.js';
@@ -23,6 +24,8 @@ export interface ApiOptions {
   readonly bodyLimit?: string;
   readonly wallboard?: () => unknown;
   readonly version?: string;
+  /** Origins allowed to send cookie-authenticated writes besides the server's own (the CORS allow-list). */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** Every route of the API, in one list: mounted on the router and described in /api/openapi.json. */
@@ -38,6 +41,27 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...workRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];
+}
+
+/**
+ * Defence in depth beside SameSite=Lax: a cookie-carrying write whose Origin is another site is refused, so no
+ * page elsewhere can make a signed-in browser act. Bearer-token requests carry no ambient credential and pass.
+ */
+function sameOriginWrites(allowed: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    if (req.headers.authorization || !req.headers.cookie?.includes(SESSION_COOKIE)) return next();
+    const origin = req.headers.origin;
+    if (!origin || allowed.includes(origin)) return next();
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    if (host !== null && host === req.headers.host) return next();
+    res.status(403).json(errorBody('forbidden', `a signed-in write from ${origin} is not allowed`));
+  };
 }
 
 /** Resolves the principal when there is one; each route then decides (401/403) from its declared roles. */
@@ -79,6 +103,7 @@ export function createApiRouter(deps: ApiDeps, options: ApiOptions = {}): { rout
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  router.use(sameOriginWrites(options.allowedOrigins ?? []));
   router.use(identify(deps));
   mountRoutes(router, routes, deps.db);
   if (deps.services.recordingsRouter) router.use('/recordings', deps.services.recordingsRouter);

@@ -120,7 +120,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
   const { router, routes } = createApiRouter(
     { db: deps.db, config: deps.config, bus: deps.bus, switchPort: deps.switchPort, services, now },
-    { ...deps.api, wallboard: () => wallboard.snapshot() },
+    { ...deps.api, allowedOrigins: deps.corsOrigins, wallboard: () => wallboard.snapshot() },
   );
   app.use('/api', router);
   app.use(staticUi(deps.uiDistDir ?? DEFAULT_UI_DIST));

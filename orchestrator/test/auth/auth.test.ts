@@ -164,6 +164,34 @@ describe('authentication', () => {
     expect(JSON.stringify(audit)).to.not.include(token);
   });
 
+  it('refuses a cookie-authenticated write from another site, allows it from our own origin', async () => {
+    const cookie = await login(h, h.users.admin);
+    const foreign = await call(h, 'POST', '/api/skills', {
+      cookie,
+      body: { name: 'csrf' },
+      headers: { origin: 'https://evil.example.test' },
+    });
+    expect(foreign.status).to.equal(403);
+    expect(foreign.body.error.code).to.equal('forbidden');
+    expect(await h.t.db('skills').where({ name: 'csrf' }).first()).to.equal(undefined);
+    const own = await call(h, 'POST', '/api/skills', {
+      cookie,
+      body: { name: 'same-origin' },
+      headers: { origin: h.base },
+    });
+    expect(own.status).to.equal(201);
+    // Reads and token-authenticated writes are not affected.
+    expect(
+      (await call(h, 'GET', '/api/auth/me', { cookie, headers: { origin: 'https://evil.example.test' } })).status,
+    ).to.equal(200);
+    const api = await call(h, 'POST', '/api/skills', {
+      token: h.users.admin.token,
+      body: { name: 'integration' },
+      headers: { origin: 'https://evil.example.test' },
+    });
+    expect(api.status).to.equal(201);
+  });
+
   it('a garbage Bearer token is 401, and only admins manage tokens', async () => {
     expect((await call(h, 'GET', '/api/auth/me', { token: 'ari_garbage' })).status).to.equal(401);
     expect((await call(h, 'GET', '/api/tokens', { token: h.users.supervisor.token })).status).to.equal(403);
