@@ -59,7 +59,8 @@ function sameOriginWrites(allowed: readonly string[]): RequestHandler {
     } catch {
       host = null;
     }
-    if (host !== null && host === req.headers.host) return next();
+    // req.host honours X-Forwarded-Host from a trusted proxy (which may rewrite Host).
+    if (host !== null && (host === req.headers.host || host === req.host)) return next();
     res.status(403).json(errorBody('forbidden', `a signed-in write from ${origin} is not allowed`));
   };
 }
@@ -103,7 +104,8 @@ export function createApiRouter(deps: ApiDeps, options: ApiOptions = {}): { rout
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  router.use(sameOriginWrites(options.allowedOrigins ?? []));
+  const publicOrigin = deps.config.http.publicUrl ? new URL(deps.config.http.publicUrl).origin : null;
+  router.use(sameOriginWrites([...(options.allowedOrigins ?? []), ...(publicOrigin ? [publicOrigin] : [])]));
   router.use(identify(deps));
   mountRoutes(router, routes, deps.db);
   if (deps.services.recordingsRouter) router.use('/recordings', deps.services.recordingsRouter);

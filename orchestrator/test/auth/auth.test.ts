@@ -180,6 +180,13 @@ describe('authentication', () => {
       headers: { origin: h.base },
     });
     expect(own.status).to.equal(201);
+    // Behind a proxy that rewrites Host but says X-Forwarded-Host (trusted: loopback).
+    const proxied = await call(h, 'POST', '/api/skills', {
+      cookie,
+      body: { name: 'proxied' },
+      headers: { origin: 'https://cc.example.test', 'x-forwarded-host': 'cc.example.test' },
+    });
+    expect(proxied.status).to.equal(201);
     // Reads and token-authenticated writes are not affected.
     expect(
       (await call(h, 'GET', '/api/auth/me', { cookie, headers: { origin: 'https://evil.example.test' } })).status,
