@@ -163,7 +163,9 @@ export class AcdEngine implements Acd {
       const seen = new Set<number>();
       for (const a of all) {
         seen.add(a.id);
-        this.index(a, true);
+        const known = this.agents.get(a.id);
+        // A read that started before a reservation we made must not undo it; its skills are still news.
+        this.index(known && a.version < known.version ? { ...known, skills: a.skills } : a, true);
       }
       for (const id of [...this.agents.keys()]) if (!seen.has(id)) this.unindex(id);
     } else {
@@ -174,6 +176,8 @@ export class AcdEngine implements Acd {
         if (!known) {
           const a = await loadAgent(this.o.db, p.id);
           if (a) this.index(a, true);
+        } else if (p.version < known.version) {
+          continue;
         } else if (
           known.version !== p.version ||
           known.state !== p.state ||
@@ -310,6 +314,13 @@ export class AcdEngine implements Acd {
   /** Overflow, max wait and leave-when-empty checks for every waiting call (runs every tickMs). */
   tick(): void {
     const now = this.now().getTime();
+    const staffedCache = new Map<string, boolean>();
+    const staffed = (q: QueueConfig, w: Waiting): boolean => {
+      const key = `${q.id}/${requirementKey(effectiveSkills(w), new Set())}`;
+      let v = staffedCache.get(key);
+      if (v === undefined) staffedCache.set(key, (v = this.staffed(q, w)));
+      return v;
+    };
     for (const [queueId, list] of this.waiting) {
       const q = this.queues.get(queueId);
       if (!q) continue;
@@ -344,7 +355,7 @@ export class AcdEngine implements Acd {
           this.fire({ type: 'max_wait', callId: w.call.callId, action: q.maxWaitAction, ...(q.maxWaitTarget ? { target: q.maxWaitTarget } : {}) });
           continue;
         }
-        if (q.leaveWhenEmpty && !w.noAgentsFired && !this.staffed(q, w)) {
+        if (q.leaveWhenEmpty && !w.noAgentsFired && !staffed(q, w)) {
           w.noAgentsFired = true;
           this.fire({ type: 'no_agents', callId: w.call.callId, action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction });
         }
@@ -580,8 +591,8 @@ export class AcdEngine implements Acd {
         continue;
       }
       this.index(reserved, false);
-      if (!this.byCall.has(w.call.callId)) {
-        // The caller left while we were reserving: give the agent back.
+      if (this.byCall.get(w.call.callId) !== w) {
+        // The caller left (or was moved to another queue) while we were reserving: give the agent back.
         await this.o.agents.releaseOffer(reserved.id, w.call.callId, false, 0).then(
           (a) => a && this.index(a, false),
           (err: unknown) => this.log.error({ err, agentId: reserved.id }, 'cannot release a reservation'),
