@@ -92,6 +92,8 @@ export class Call {
   // --- live resources (not persisted unless mirrored in row) -----------------------------------------------
   customer: CustomerCard | null = null;
   ivrVars: Record<string, string> = {};
+  /** IVR nodes visited, filled in place while the flow runs (so a hang-up mid-flow still records them). */
+  readonly ivrPath: string[] = [];
   route: RouteDecision | null = null;
   agent: AgentLeg | null = null;
   /** The last agent that answered (for wrap-up and disposition after the leg is gone). */
@@ -161,17 +163,15 @@ export class Call {
     const initial = call.rowForDb({ ...row });
     call.enqueueWrite(async () => {
       await deps.db('calls').insert(initial);
-      await deps
-        .db('call_events')
-        .insert({
-          call_id: row.id,
-          seq: 1,
-          at,
-          from_state: null,
-          event: 'arrive',
-          to_state: initial.state,
-          data: JSON.stringify({ reason }),
-        });
+      await deps.db('call_events').insert({
+        call_id: row.id,
+        seq: 1,
+        at,
+        from_state: null,
+        event: 'arrive',
+        to_state: initial.state,
+        data: JSON.stringify({ reason }),
+      });
     });
     deps.bus.publish('call.state', { callId: row.id, from: null, to: row.state, queueId: null, agentId: null, at });
     return call;
@@ -205,14 +205,20 @@ export class Call {
     const patch = { ...options.patch };
     Object.assign(this.row, patch, { state: to });
     const data = JSON.stringify({ reason, ...options.data });
+    let inserted = false;
     this.enqueueWrite(async () => {
+      // The event first: whoever sees the new state in calls also finds the event that led there. A retry after
+      // a failed update must not insert the event twice.
+      if (!inserted) {
+        await this.deps
+          .db('call_events')
+          .insert({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
+        inserted = true;
+      }
       await this.deps
         .db('calls')
         .where({ id: this.id })
         .update({ ...this.rowForDb(patch), state: to });
-      await this.deps
-        .db('call_events')
-        .insert({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
     });
     this.log.debug({ from, event, to, reason }, 'call transition');
     this.deps.bus.publish('call.state', {

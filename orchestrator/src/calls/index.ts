@@ -44,6 +44,8 @@ export interface CallCenterOptions {
   readonly now?: () => Date;
   readonly timings?: Partial<CallTimings>;
   readonly defaultQueueName?: string;
+  /** Language of unknown callers before any IVR choice (default: zh for CN, else en). */
+  readonly defaultLanguage?: string;
   readonly dialString?: (number: string) => string;
 }
 
@@ -95,6 +97,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     now,
     timings: options.timings,
     defaultQueueName: options.defaultQueueName ?? 'general',
+    defaultLanguage: options.defaultLanguage ?? (options.config.telephony.defaultCountry === 'CN' ? 'zh' : 'en'),
     dialString: options.dialString,
     onRecordingStored: options.onRecordingStored,
   });

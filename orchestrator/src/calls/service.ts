@@ -33,6 +33,11 @@ import type { CallState } from './states.js';
 /** What the call flow needs from the agent service: wrap-up starts when the agent leg ends. */
 export interface AgentCallHooks {
   callEnded(agentId: number, callId: string, wrapUpSeconds: number): Promise<unknown>;
+  /**
+   * The switch refused to ring this endpoint (unknown or not registered): mark it offline so the ACD stops
+   * offering calls to it until the phone registers again (AgentService.setEndpointOnline).
+   */
+  setEndpointOnline?(endpoint: string, online: boolean): Promise<unknown>;
 }
 
 export interface CallTimings {
@@ -75,6 +80,8 @@ export interface CallServiceOptions {
   readonly instanceId: string;
   readonly now?: () => Date;
   readonly timings?: Partial<CallTimings>;
+  /** Language of a caller nobody knows and no IVR asked (routing sees it as `language`). */
+  readonly defaultLanguage?: string;
   /** Queue for a caller whose flow broke and whom the router cannot place either. */
   readonly defaultQueueName?: string;
   /** Dial string for a number: a plain number goes out through this (default `PJSIP/{number}`). */
@@ -308,7 +315,7 @@ export class CallService {
   private async runIvr(call: Call, flow: PublishedFlow): Promise<void> {
     const io = this.ios.get(call.id);
     if (!io) return;
-    const path: string[] = [];
+    const path = call.ivrPath;
     const run = await runFlow(
       flow.document,
       io,
@@ -398,7 +405,7 @@ export class CallService {
       callerE164: call.row.caller_e164,
       customerId: call.row.customer_id,
       tier: call.customer?.tier ?? null,
-      language: call.row.language ?? call.customer?.language ?? 'en',
+      language: call.row.language ?? call.customer?.language ?? this.o.defaultLanguage ?? 'en',
       ivr: { ...call.ivrVars },
       recentCategories: call.customer?.recentCategories ?? [],
       now: this.now(),
@@ -843,6 +850,11 @@ export class CallService {
 
   private async offerFailed(call: Call, leg: AgentLeg, reason: OfferFailure, detail: string): Promise<void> {
     if (call.agent !== leg) return;
+    if (reason === 'unreachable' && this.o.agents.setEndpointOnline) {
+      await this.o.agents
+        .setEndpointOnline(leg.endpoint, false)
+        .catch((err: unknown) => call.log.warn({ err }, 'cannot mark the endpoint offline'));
+    }
     leg.unwatch();
     call.agent = null;
     if (call.state === 'offering' && !call.callerGone) {
@@ -1133,6 +1145,7 @@ export class CallService {
         wait_s: wait,
         abandoned_in: from,
         agent_id: call.lastAgentId,
+        ...this.ivrPatch(call),
       },
       data: { waitSeconds: wait, cause },
     });
@@ -1159,9 +1172,18 @@ export class CallService {
     call.clearTimers();
     this.o.acd.remove(call.id);
     const talk = this.closeTalk(call, now);
-    call.transition(event, reason, { patch: { ended_at: now, talk_s: talk, ...patch } });
+    call.transition(event, reason, { patch: { ended_at: now, talk_s: talk, ...this.ivrPatch(call), ...patch } });
     this.published(call);
     this.release(call);
+  }
+
+  /** The IVR's trace for the CDR: path so far and the language the caller chose. */
+  private ivrPatch(call: Call): CallPatch {
+    if (call.ivrPath.length === 0) return {};
+    return {
+      ivr_path: JSON.stringify(call.ivrPath).slice(0, 60_000),
+      ...(call.ivrVars.language ? { language: call.ivrVars.language } : {}),
+    };
   }
 
   private closeTalk(call: Call, now: Date): number | null {
