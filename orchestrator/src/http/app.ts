@@ -164,7 +164,11 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
         log,
         heartbeatMs: deps.ws?.heartbeatMs,
         snapshotMs: deps.ws?.snapshotMs,
-        allowedOrigins: deps.corsOrigins,
+        // Behind a proxy that rewrites Host, the public URL is the page's origin.
+        allowedOrigins: [
+          ...(deps.corsOrigins ?? []),
+          ...(deps.config.http.publicUrl ? [new URL(deps.config.http.publicUrl).origin] : []),
+        ],
       });
       hub.attach(server);
       await wallboard.start();
