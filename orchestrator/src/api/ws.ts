@@ -20,6 +20,8 @@ export interface HubOptions {
   readonly heartbeatMs?: number;
   /** The wallboard is pushed at least this often (and on every change). */
   readonly snapshotMs?: number;
+  /** ... but changes are pushed no more often than this (default 200 ms). */
+  readonly minPushMs?: number;
   /** Origins (scheme://host[:port]) allowed besides the server's own, for cookie-authenticated sockets. */
   readonly allowedOrigins?: readonly string[];
 }
@@ -63,7 +65,9 @@ export class WsHub {
   private readonly staff = new Set<Client>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly timers: NodeJS.Timeout[] = [];
-  private pushScheduled = false;
+  private pushTimer: NodeJS.Timeout | null = null;
+  private lastPush = 0;
+  private readonly minPushMs: number;
   private readonly servers = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
 
   constructor(private readonly o: HubOptions) {
@@ -93,6 +97,7 @@ export class WsHub {
     }));
     this.unsubscribe.push(this.o.wallboard.onChange(() => this.schedulePush()));
     const heartbeat = setInterval(() => this.heartbeat(), o.heartbeatMs ?? 30_000);
+    this.minPushMs = o.minPushMs ?? 200;
     const snapshots = setInterval(() => this.pushWallboard(), o.snapshotMs ?? 1_000);
     heartbeat.unref();
     snapshots.unref();
@@ -240,18 +245,24 @@ export class WsHub {
     });
   }
 
-  /** Coalesces a burst of changes into one push on the next turn of the event loop. */
+  /**
+   * A change is pushed at once unless a snapshot went out less than minPushMs ago; then one trailing push follows
+   * at the end of that interval. A busy center (dozens of events a second) costs at most 1000/minPushMs snapshots
+   * a second, each serialised once for every supervisor.
+   */
   private schedulePush(): void {
-    if (this.pushScheduled || this.staff.size === 0) return;
-    this.pushScheduled = true;
-    setImmediate(() => {
-      this.pushScheduled = false;
+    if (this.pushTimer || this.staff.size === 0) return;
+    const wait = Math.max(0, this.lastPush + this.minPushMs - Date.now());
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
       this.pushWallboard();
-    });
+    }, wait);
+    this.pushTimer.unref();
   }
 
   private pushWallboard(): void {
     if (this.staff.size === 0) return;
+    this.lastPush = Date.now();
     const text = JSON.stringify(this.o.wallboard.snapshot());
     for (const c of this.staff) this.send(c, text, true);
   }
@@ -274,6 +285,8 @@ export class WsHub {
 
   async close(): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = null;
     for (const u of this.unsubscribe.splice(0)) u();
     for (const [server, handler] of this.servers) server.off('upgrade', handler);
     this.servers.clear();

@@ -188,6 +188,48 @@ describe('WebSocket push', () => {
     });
   });
 
+  it('coalesces a burst of changes into few pushes that carry all of them', async () => {
+    const sup = track(await open(h, `?token=${h.users.supervisor.token}`));
+    const first = await sup.next(
+      (m) => m.type === 'wallboard' && m.queues.some((q: { name: string }) => q.name === 'support'),
+    );
+    const queueId = first.queues.find((q: { name: string }) => q.name === 'support').queueId as number;
+    const before = sup.messages.length;
+    for (let i = 0; i < 100; i += 1)
+      h.bus.publish('call.state', {
+        callId: `burst-${i}`,
+        from: 'in_ivr',
+        to: 'queued',
+        queueId,
+        agentId: null,
+        at: new Date(),
+      });
+    await sup.next(
+      (m) =>
+        m.type === 'wallboard' &&
+        m.queues.some((q: { queueId: number; waiting: number }) => q.queueId === queueId && q.waiting === 100),
+    );
+    const pushes = sup.messages.slice(before).filter((m) => m.type === 'wallboard');
+    expect(pushes.length).to.be.at.most(2);
+    for (let i = 0; i < 100; i += 1)
+      h.bus.publish('call.state', {
+        callId: `burst-${i}`,
+        from: 'queued',
+        to: 'abandoned',
+        queueId,
+        agentId: null,
+        at: new Date(),
+      });
+    const after = await sup.next(
+      (m) =>
+        m.type === 'wallboard' &&
+        m.queues.some(
+          (q: { queueId: number; abandonedToday: number }) => q.queueId === queueId && q.abandonedToday === 100,
+        ),
+    );
+    expect(after.queues.find((q: { queueId: number }) => q.queueId === queueId).waiting).to.equal(0);
+  });
+
   it('answers a JSON ping with pong and a bad message with an error', async () => {
     const c = track(await open(h, `?token=${h.users.admin.token}`));
     c.ws.send(JSON.stringify({ type: 'ping' }));
