@@ -39,11 +39,14 @@ export function asteriskMessage(body: unknown): string {
 /** Maps an HTTP status + Asterisk message to the code the call flow acts on. */
 export function codeFor(status: number, message: string): SwitchErrorCode {
   if (status === 404) return 'not_found';
-  if (status === 409 && /not in stasis/i.test(message)) return 'not_in_stasis';
+  // 409 on channel verbs, 422 on addChannel/removeChannel (errors_rest_and_ws): the same fact for the call flow.
+  if ((status === 409 || status === 422) && /not in stasis/i.test(message)) return 'not_in_stasis';
   if (status === 409 || status === 412 || status === 422) return 'conflict';
   if (status === 400) return 'bad_request';
   if (status === 401 || status === 403) return 'auth';
   if (status === 500 && /allocation failed/i.test(message)) return 'unreachable';
+  // Asterisk answers an unknown bridge type with 500 "Unable to create bridge": our request was wrong.
+  if (status === 500 && /unable to create bridge/i.test(message)) return 'bad_request';
   if (status >= 500) return 'unavailable';
   return 'bad_request';
 }

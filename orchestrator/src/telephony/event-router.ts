@@ -250,7 +250,12 @@ export class EventRouter {
       case 'ChannelHangupRequest':
         if (event.channel) {
           const route = this.channels.get(event.channel.id);
-          if (route) this.hangup(event.channel.id, route, event.cause ?? route.lastCause ?? CAUSE.normal, event.cause_txt);
+          if (!route) return;
+          if (typeof event.cause === 'number') route.lastCause = event.cause;
+          // An unanswered leg's real cause (19 no answer, 17 busy) comes with ChannelDestroyed; a (soft) hang-up
+          // request before it carries a generic one (c5: 32, then 19).
+          if (route.leg) return;
+          this.hangup(event.channel.id, route, event.cause ?? CAUSE.normal, event.cause_txt);
         }
         return;
       case 'ChannelDestroyed':
@@ -323,13 +328,9 @@ export class EventRouter {
     if (existing?.owned) {
       existing.inStasis = true;
       existing.leavingApp = false;
-      // An originated leg enters the app only once answered; from here it can be bridged.
-      if (!existing.answered) {
-        existing.answered = true;
-        existing.leg?.settle({ result: 'answered' });
-        existing.leg = undefined;
-        this.emitTo(existing, { type: 'answered' });
-      }
+      // An originated leg enters the app once answered (state Up): from here it can be bridged. A channel made
+      // with channels/create enters at Down and is answered by its ChannelStateChange(Up) later.
+      if (ch.state === 'Up') this.answered(existing);
       return;
     }
     const route = existing ?? this.route(ch.id);
@@ -363,6 +364,7 @@ export class EventRouter {
       this.targetGone(`c:${ch.id}`);
       return;
     }
+    if (route.leg) return; // see ChannelHangupRequest: wait for ChannelDestroyed
     this.hangup(ch.id, route, route.lastCause ?? CAUSE.normal, undefined);
   }
 
@@ -372,12 +374,20 @@ export class EventRouter {
     const route = this.channels.get(ch.id);
     if (!route) return;
     if (ch.state === 'Ringing') this.emitTo(route, { type: 'ringing' });
-    else if (ch.state === 'Up' && !route.answered && (route.inStasis || !route.leg)) {
-      // An originated leg is reported answered when it enters the app (StasisStart): bridging it before
-      // that answers 422 "Channel not in Stasis application".
-      route.answered = true;
-      this.emitTo(route, { type: 'answered' });
+    else if (ch.state === 'Up' && (route.inStasis || !route.leg)) {
+      // An originated leg is reported answered when it is in the app (StasisStart): bridging it before that
+      // answers 422 "Channel not in Stasis application".
+      this.answered(route);
     }
+  }
+
+  private answered(route: ChannelRoute): void {
+    if (route.answered) return;
+    route.answered = true;
+    const leg = route.leg;
+    route.leg = undefined;
+    leg?.settle({ result: 'answered' });
+    this.emitTo(route, { type: 'answered' });
   }
 
   private hangup(channelId: ChannelId, route: ChannelRoute, cause: number, causeText: string | undefined): void {
