@@ -602,35 +602,31 @@ describe('calls/service (fakes)', function () {
   it('recovery: a persisted live call whose channel is gone is ended with its CDR', async () => {
     ctx = await setup();
     const at = new Date(Date.now() - 60_000);
-    await ctx.t
-      .db('calls')
-      .insert({
-        id: 'c-old',
-        node: 'fake',
-        channel_id: 'gone-chan',
-        owner: 'test-1',
-        state: 'queued',
-        caller_raw: '1',
-        did: '4000',
-        arrived_at: at,
-        queued_at: at,
-        queue_id: ctx.queues.general,
-      });
+    await ctx.t.db('calls').insert({
+      id: 'c-old',
+      node: 'fake',
+      channel_id: 'gone-chan',
+      owner: 'test-1',
+      state: 'queued',
+      caller_raw: '1',
+      did: '4000',
+      arrived_at: at,
+      queued_at: at,
+      queue_id: ctx.queues.general,
+    });
     await ctx.t
       .db('call_events')
       .insert({ call_id: 'c-old', seq: 1, at, from_state: null, event: 'arrive', to_state: 'arriving' });
-    await ctx.t
-      .db('calls')
-      .insert({
-        id: 'c-other',
-        node: 'fake',
-        channel_id: 'x',
-        owner: 'someone-else',
-        state: 'queued',
-        caller_raw: '1',
-        did: '4000',
-        arrived_at: at,
-      });
+    await ctx.t.db('calls').insert({
+      id: 'c-other',
+      node: 'fake',
+      channel_id: 'x',
+      owner: 'someone-else',
+      state: 'queued',
+      caller_raw: '1',
+      did: '4000',
+      arrived_at: at,
+    });
     const report = await ctx.cc.start();
     expect(report).to.deep.include({ examined: 1, ended: 1 });
     const row = await ctx.t.db('calls').where({ id: 'c-old' }).first();

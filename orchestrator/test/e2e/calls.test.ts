@@ -33,8 +33,11 @@ async function agentLegAnswered(s: Stack, callId: string): Promise<string> {
 describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
   this.timeout(30_000);
   let s: Stack;
-  afterEach(async () => {
-    if (s) await s.stop();
+  afterEach(async function () {
+    if (!s) return;
+    // Every call of every test: a complete CDR and a consistent event log (only if the test itself passed).
+    if (this.currentTest?.state === 'passed') expect(await s.expectConsistentCalls()).to.be.greaterThan(0);
+    await s.stop();
   });
 
   it('an identified gold customer jumps the queue', async () => {

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { AgentService } from '../../src/agents/service.js';
-import { createCallCenter, type CallCenter } from '../../src/calls/index.js';
+import { createCallCenter, nextState, type CallCenter, type CallState } from '../../src/calls/index.js';
 import type { Db } from '../../src/db/knex.js';
 import { seedDemo, type SeedDemoResult } from '../../src/db/seed/index.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
@@ -155,6 +155,44 @@ export class Stack {
       .where({ id: this.agentId(n) })
       .first('state');
     return String(row?.state);
+  }
+
+  /**
+   * Every CDR and event log in the database is consistent: terminal state, times in order, the log starts with
+   * `arrive`, chains from_state → to_state without gaps, uses only transitions of the table, and ends in the
+   * state the row has.
+   */
+  async expectConsistentCalls(): Promise<number> {
+    const rows = (await this.db('calls').select()) as Array<Record<string, unknown>>;
+    for (const row of rows) {
+      const id = String(row.id);
+      expect(['ended', 'abandoned'], `call ${id} state`).to.include(row.state);
+      expect(row.disposition, `call ${id} disposition`).to.be.a('string');
+      const t = (k: string): number | null => (row[k] == null ? null : new Date(row[k] as string).getTime());
+      const order = ['arrived_at', 'queued_at', 'offered_at', 'answered_at', 'ended_at']
+        .map(t)
+        .filter((v): v is number => v !== null);
+      expect(t('ended_at'), `call ${id} ended_at`).to.not.equal(null);
+      expect(t('arrived_at'), `call ${id} arrived_at`).to.not.equal(null);
+      if (row.answered_at !== null)
+        expect(t('answered_at') as number).to.be.at.least(t('queued_at') ?? t('arrived_at') ?? 0);
+      expect(t('ended_at') as number, `call ${id} ends after it arrives`).to.be.at.least(order[0] as number);
+      if (row.state === 'abandoned') expect(row.disposition).to.equal('abandoned');
+      if (row.disposition === 'answered') expect(row.answered_at, `call ${id} answered_at`).to.not.equal(null);
+      const events = await this.events(id);
+      expect(events[0]?.event, `call ${id} first event`).to.equal('arrive');
+      for (let i = 1; i < events.length; i++) {
+        const prev = events[i - 1] as EventRow;
+        const e = events[i] as EventRow;
+        expect(e.from_state, `call ${id} event ${e.seq} chains`).to.equal(prev.to_state);
+        expect(nextState(e.from_state as CallState, e.event), `call ${id}: ${e.from_state} -> ${e.event}`).to.equal(
+          e.to_state,
+        );
+        expect(JSON.parse(e.data ?? '{}')).to.have.property('reason');
+      }
+      expect(events.at(-1)?.to_state, `call ${id} log ends in the row's state`).to.equal(row.state);
+    }
+    return rows.length;
   }
 
   /** Nothing may be left on the switch once every call is over: no channel, no bridge (holding bridges!). */
