@@ -88,7 +88,10 @@ export function rowToAgent(row: Row, skills: ReadonlyMap<string, number> = new M
   };
 }
 
-export async function loadSkillLevels(db: Db | Knex.Transaction, agentIds?: readonly number[]): Promise<Map<number, Map<string, number>>> {
+export async function loadSkillLevels(
+  db: Db | Knex.Transaction,
+  agentIds?: readonly number[],
+): Promise<Map<number, Map<string, number>>> {
   const q = db('agent_skills as x').join('skills as s', 's.id', 'x.skill_id').select('x.agent_id', 's.name', 'x.level');
   if (agentIds) {
     if (agentIds.length === 0) return new Map();
@@ -106,7 +109,10 @@ export async function loadSkillLevels(db: Db | Knex.Transaction, agentIds?: read
 
 /** Every agent with skills: the ACD's index is built from this. */
 export async function loadAgents(db: Db): Promise<AgentRecord[]> {
-  const [rows, skills] = await Promise.all([db('agents').select(PRESENCE_COLUMNS) as Promise<Row[]>, loadSkillLevels(db)]);
+  const [rows, skills] = await Promise.all([
+    db('agents').select(PRESENCE_COLUMNS) as Promise<Row[]>,
+    loadSkillLevels(db),
+  ]);
   return rows.map((r) => rowToAgent(r, skills.get(Number(r.id)) ?? new Map()));
 }
 
@@ -161,7 +167,13 @@ function presenceColumns(p: PresencePatch): Record<string, unknown> {
  * Applies a presence change only if the row still has `version`. Returns false when another writer (this or
  * another orchestrator) got there first; the caller re-reads and decides again.
  */
-export async function updatePresence(db: Db, id: number, version: number, patch: PresencePatch, now: Date): Promise<boolean> {
+export async function updatePresence(
+  db: Db,
+  id: number,
+  version: number,
+  patch: PresencePatch,
+  now: Date,
+): Promise<boolean> {
   const n = await db('agents')
     .where({ id, version })
     .update({ ...presenceColumns(patch), version: version + 1, updated_at: now });
@@ -173,7 +185,12 @@ export async function updatePresence(db: Db, id: number, version: number, patch:
  * (same version), free of any other reservation and able to take a call; two orchestrators racing for one
  * agent cannot both succeed.
  */
-export async function reserveAgent(db: Db, agent: Pick<AgentRecord, 'id' | 'version' | 'state'>, callId: string, now: Date): Promise<boolean> {
+export async function reserveAgent(
+  db: Db,
+  agent: Pick<AgentRecord, 'id' | 'version' | 'state'>,
+  callId: string,
+  now: Date,
+): Promise<boolean> {
   const patch: Record<string, unknown> = { reserved_call_id: callId, version: agent.version + 1, updated_at: now };
   if (agent.state === 'available') {
     patch.state = 'reserved';
@@ -191,7 +208,13 @@ export async function reserveAgent(db: Db, agent: Pick<AgentRecord, 'id' | 'vers
 /** Marks every agent dialled on `endpoint` (configured or bound) online or offline. Returns their ids. */
 export async function setEndpointOnline(db: Db, endpoint: string, online: boolean, now: Date): Promise<number[]> {
   const match = (q: Knex.QueryBuilder): Knex.QueryBuilder =>
-    q.where((w) => w.where('bound_endpoint', endpoint).orWhere((x) => x.where('endpoint', endpoint).where((y) => y.whereNull('bound_endpoint').orWhere('bound_endpoint', ''))));
+    q.where((w) =>
+      w
+        .where('bound_endpoint', endpoint)
+        .orWhere((x) =>
+          x.where('endpoint', endpoint).where((y) => y.whereNull('bound_endpoint').orWhere('bound_endpoint', '')),
+        ),
+    );
   const rows = (await match(db('agents').select('id')).whereNot('endpoint_online', online)) as { id: number }[];
   if (rows.length === 0) return [];
   const ids = rows.map((r) => Number(r.id));
@@ -202,19 +225,26 @@ export async function setEndpointOnline(db: Db, endpoint: string, online: boolea
 
 /** Agents whose wrap-up has run out (any orchestrator's): the sweep ends them. */
 export async function expiredWrapUps(db: Db, now: Date): Promise<number[]> {
-  const rows = (await db('agents').where('state', 'wrap_up').where('wrap_up_until', '<=', now).select('id')) as { id: number }[];
+  const rows = (await db('agents').where('state', 'wrap_up').where('wrap_up_until', '<=', now).select('id')) as {
+    id: number;
+  }[];
   return rows.map((r) => Number(r.id));
 }
 
 /** Reservations older than `before`: an orchestrator died mid-offer. */
 export async function staleReservations(db: Db, before: Date): Promise<number[]> {
-  const rows = (await db('agents').where('state', 'reserved').where('state_since', '<', before).select('id')) as { id: number }[];
+  const rows = (await db('agents').where('state', 'reserved').where('state_since', '<', before).select('id')) as {
+    id: number;
+  }[];
   return rows.map((r) => Number(r.id));
 }
 
 // --- CRUD for the API ------------------------------------------------------------------------------------------
 
-const skillName = z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
+const skillName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
 const level = z.number().int().min(1).max(10);
 
 export const agentSkillInput = z.object({ skill: skillName, level }).strict();
@@ -282,9 +312,14 @@ export class UnknownSkillError extends Error {
   }
 }
 
-export async function skillIdsByName(trx: Db | Knex.Transaction, names: readonly string[]): Promise<Map<string, number>> {
+export async function skillIdsByName(
+  trx: Db | Knex.Transaction,
+  names: readonly string[],
+): Promise<Map<string, number>> {
   if (names.length === 0) return new Map();
-  const rows = (await trx('skills').whereIn('name', [...names]).select('id', 'name')) as { id: number; name: string }[];
+  const rows = (await trx('skills')
+    .whereIn('name', [...names])
+    .select('id', 'name')) as { id: number; name: string }[];
   const map = new Map(rows.map((r) => [String(r.name), Number(r.id)]));
   const missing = names.filter((n) => !map.has(n));
   if (missing.length) throw new UnknownSkillError(missing);
@@ -296,13 +331,20 @@ export function insertedId(result: unknown[]): number {
   return typeof first === 'object' && first !== null ? Number(first.id) : Number(first);
 }
 
-export async function setAgentSkills(trx: Db | Knex.Transaction, agentId: number, skills: readonly { skill: string; level: number }[]): Promise<void> {
+export async function setAgentSkills(
+  trx: Db | Knex.Transaction,
+  agentId: number,
+  skills: readonly { skill: string; level: number }[],
+): Promise<void> {
   const ids = await skillIdsByName(
     trx,
     skills.map((s) => s.skill),
   );
   await trx('agent_skills').where({ agent_id: agentId }).delete();
-  if (skills.length) await trx('agent_skills').insert(skills.map((s) => ({ agent_id: agentId, skill_id: ids.get(s.skill), level: s.level })));
+  if (skills.length)
+    await trx('agent_skills').insert(
+      skills.map((s) => ({ agent_id: agentId, skill_id: ids.get(s.skill), level: s.level })),
+    );
 }
 
 export async function listAgentViews(db: Db, filter: { state?: string; site?: string } = {}): Promise<AgentView[]> {
@@ -346,7 +388,10 @@ export async function updateAgent(db: Db, id: number, input: unknown): Promise<A
   if (!exists) return null;
   await db.transaction(async (trx) => {
     const c = agentColumns(v);
-    if (Object.keys(c).length) await trx('agents').where({ id }).update({ ...c, updated_at: new Date() });
+    if (Object.keys(c).length)
+      await trx('agents')
+        .where({ id })
+        .update({ ...c, updated_at: new Date() });
     if (v.skills) {
       await setAgentSkills(trx, id, v.skills);
       // Skills changed: touch the row so periodic refreshes elsewhere notice.

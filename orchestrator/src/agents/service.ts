@@ -109,7 +109,8 @@ export class AgentService {
   /** Logs in and binds the agent to `endpoint` (their own configured endpoint when omitted). */
   async login(agentId: number, endpoint?: string): Promise<AgentRecord> {
     const bound = endpoint?.trim() || null;
-    if (bound !== null && !/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/.test(bound)) throw Object.assign(new Error(`not a dial string: ${bound}`), { code: 'bad_request' });
+    if (bound !== null && !/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/.test(bound))
+      throw Object.assign(new Error(`not a dial string: ${bound}`), { code: 'bad_request' });
     return this.transition(agentId, 'login', (a, now) => ({
       boundEndpoint: bound !== null && bound !== a.endpoint ? bound : null,
       missedInRow: 0,
@@ -139,7 +140,8 @@ export class AgentService {
 
   /** More after-call work time: `seconds` on top of what is left. */
   async extendWrapUp(agentId: number, seconds: number): Promise<AgentRecord> {
-    if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 3600)) throw Object.assign(new Error('extension must be 1..3600 seconds'), { code: 'bad_request' });
+    if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 3600))
+      throw Object.assign(new Error('extension must be 1..3600 seconds'), { code: 'bad_request' });
     const agent = await this.transition(agentId, 'extend_wrap_up', (a, now) => {
       const base = a.wrapUpUntil && a.wrapUpUntil > now ? a.wrapUpUntil : now;
       return { wrapUpUntil: new Date(base.getTime() + seconds * 1000) };
@@ -157,10 +159,13 @@ export class AgentService {
     let current = await this.require(agentId);
     // An answer that was never recorded (e.g. a lost offerAnswered): count it now so the agent is not stuck.
     if (current.state === 'reserved' && current.reservedCallId === callId) current = await this.answer(agentId, callId);
-    const agent = await this.transition(agentId, current.activeCalls > 1 ? 'call_ended' : 'last_call_ended', (a, now) =>
-      a.activeCalls > 1
-        ? { activeCalls: a.activeCalls - 1, lastCallEndedAt: now }
-        : { activeCalls: 0, lastCallEndedAt: now, wrapUpUntil: new Date(now.getTime() + seconds * 1000) },
+    const agent = await this.transition(
+      agentId,
+      current.activeCalls > 1 ? 'call_ended' : 'last_call_ended',
+      (a, now) =>
+        a.activeCalls > 1
+          ? { activeCalls: a.activeCalls - 1, lastCallEndedAt: now }
+          : { activeCalls: 0, lastCallEndedAt: now, wrapUpUntil: new Date(now.getTime() + seconds * 1000) },
     );
     if (agent.state !== 'wrap_up') return agent;
     if (seconds === 0) return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }));
@@ -186,7 +191,9 @@ export class AgentService {
    */
   endpointStateChanged(event: { readonly tech: string; readonly resource: string; readonly state: string }): void {
     const endpoint = `${event.tech}/${event.resource}`;
-    this.setEndpointOnline(endpoint, event.state !== 'offline').catch((err: unknown) => this.log.warn({ err, endpoint }, 'cannot record endpoint state'));
+    this.setEndpointOnline(endpoint, event.state !== 'offline').catch((err: unknown) =>
+      this.log.warn({ err, endpoint }, 'cannot record endpoint state'),
+    );
   }
 
   // --- ACD-facing actions -----------------------------------------------------------------------------------
@@ -198,10 +205,17 @@ export class AgentService {
   async tryReserve(agent: AgentRecord, callId: string): Promise<AgentRecord | null> {
     const from = agent.state;
     const to = nextAgentState(from, 'reserve');
-    if (!to || !agent.endpointOnline || agent.reservedCallId !== null || agent.activeCalls >= agent.capacity) return null;
+    if (!to || !agent.endpointOnline || agent.reservedCallId !== null || agent.activeCalls >= agent.capacity)
+      return null;
     const now = this.now();
     if (!(await reserveAgent(this.db, agent, callId, now))) return null;
-    const reserved: AgentRecord = { ...agent, state: to, stateSince: from === to ? agent.stateSince : now, reservedCallId: callId, version: agent.version + 1 };
+    const reserved: AgentRecord = {
+      ...agent,
+      state: to,
+      stateSince: from === to ? agent.stateSince : now,
+      reservedCallId: callId,
+      version: agent.version + 1,
+    };
     this.emit({ agent: reserved, event: 'reserve', from });
     return reserved;
   }
@@ -209,7 +223,8 @@ export class AgentService {
   /** The agent answered the call they were reserved for. */
   async answer(agentId: number, callId: string): Promise<AgentRecord> {
     return this.transition(agentId, 'answer', (a, now) => {
-      if (a.reservedCallId !== callId) throw new Error(`agent ${agentId} is reserved for ${a.reservedCallId ?? 'nothing'}, not ${callId}`);
+      if (a.reservedCallId !== callId)
+        throw new Error(`agent ${agentId} is reserved for ${a.reservedCallId ?? 'nothing'}, not ${callId}`);
       return {
         reservedCallId: null,
         activeCalls: a.activeCalls + 1,
@@ -225,7 +240,12 @@ export class AgentService {
    * `autoPauseAfterMisses` misses in a row (0 = never) the agent is paused with reason 'no answer'.
    * Returns null when the agent was not (or no longer) reserved for this call.
    */
-  async releaseOffer(agentId: number, callId: string, missed: boolean, autoPauseAfterMisses: number): Promise<AgentRecord | null> {
+  async releaseOffer(
+    agentId: number,
+    callId: string,
+    missed: boolean,
+    autoPauseAfterMisses: number,
+  ): Promise<AgentRecord | null> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.require(agentId);
       if (a.reservedCallId !== callId) return null;
@@ -235,7 +255,12 @@ export class AgentService {
       const to = nextAgentState(a.state, event);
       if (!to) throw this.invalid(a, event);
       const now = this.now();
-      const patch: PresencePatch = { reservedCallId: null, missedInRow: misses, ...(to !== a.state ? { state: to, stateSince: now } : {}), ...(pauseNow ? { pauseReason: 'no answer' } : {}) };
+      const patch: PresencePatch = {
+        reservedCallId: null,
+        missedInRow: misses,
+        ...(to !== a.state ? { state: to, stateSince: now } : {}),
+        ...(pauseNow ? { pauseReason: 'no answer' } : {}),
+      };
       if (await updatePresence(this.db, a.id, a.version, patch, now)) {
         const agent = this.applied(a, patch);
         this.emit({ agent, event, from: a.state });
@@ -281,7 +306,10 @@ export class AgentService {
 
   private invalid(a: AgentRecord, event: AgentEvent): AgentTransitionError {
     const err = new AgentTransitionError(a.id, a.state, event);
-    this.log.error({ agentId: a.id, from: a.state, event }, `${a.state} -> ${event} -> (undefined): transition not defined`);
+    this.log.error(
+      { agentId: a.id, from: a.state, event },
+      `${a.state} -> ${event} -> (undefined): transition not defined`,
+    );
     return err;
   }
 
@@ -306,7 +334,11 @@ export class AgentService {
    * Read, check the table, write conditionally; on a lost race read again. `patch` may throw to refuse a
    * transition the table allows but the row does not (e.g. answering someone else's call).
    */
-  private async transition(agentId: number, event: AgentEvent, patch: (a: AgentRecord, now: Date) => PresencePatch): Promise<AgentRecord> {
+  private async transition(
+    agentId: number,
+    event: AgentEvent,
+    patch: (a: AgentRecord, now: Date) => PresencePatch,
+  ): Promise<AgentRecord> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.require(agentId);
       const to = nextAgentState(a.state, event);
@@ -350,10 +382,12 @@ export class AgentService {
       this.wrapTimers.delete(agent.id);
       this.transition(agent.id, 'wrap_up_done', (a) => {
         // Extended meanwhile (perhaps by another orchestrator): the sweep or the new timer ends it.
-        if (a.wrapUpUntil && agent.wrapUpUntil && a.wrapUpUntil.getTime() > agent.wrapUpUntil.getTime()) throw new Error('wrap-up was extended');
+        if (a.wrapUpUntil && agent.wrapUpUntil && a.wrapUpUntil.getTime() > agent.wrapUpUntil.getTime())
+          throw new Error('wrap-up was extended');
         return { wrapUpUntil: null };
       }).catch((err: unknown) => {
-        if (!(err instanceof AgentTransitionError)) this.log.debug({ err, agentId: agent.id }, 'wrap-up timer: nothing to end');
+        if (!(err instanceof AgentTransitionError))
+          this.log.debug({ err, agentId: agent.id }, 'wrap-up timer: nothing to end');
       });
     }, delay);
     timer.unref();

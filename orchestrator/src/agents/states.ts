@@ -30,7 +30,14 @@ export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<Agent
   // An offer in progress: the ACD holds the agent for one call.
   reserved: { answer: 'on_call', release: 'available', miss_pause: 'paused' },
   // With capacity > 1 the agent may be offered, answer and end further calls without leaving on_call.
-  on_call: { reserve: 'on_call', answer: 'on_call', release: 'on_call', miss_pause: 'on_call', call_ended: 'on_call', last_call_ended: 'wrap_up' },
+  on_call: {
+    reserve: 'on_call',
+    answer: 'on_call',
+    release: 'on_call',
+    miss_pause: 'on_call',
+    call_ended: 'on_call',
+    last_call_ended: 'wrap_up',
+  },
   wrap_up: { wrap_up_done: 'available', extend_wrap_up: 'wrap_up', pause: 'paused', logout: 'logged_out' },
   paused: { unpause: 'available', pause: 'paused', logout: 'logged_out', login: 'paused' },
 };

@@ -5,7 +5,15 @@ import type { EventBus } from '../events/bus.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import { loadQueues, type QueueConfig } from './repository.js';
 import { pickBest, type RankContext } from './strategies.js';
-import type { Acd, AgentOffer, OfferFailure, QueuePosition, QueueTimerEvent, SkillRequirement, WaitingCall } from './types.js';
+import type {
+  Acd,
+  AgentOffer,
+  OfferFailure,
+  QueuePosition,
+  QueueTimerEvent,
+  SkillRequirement,
+  WaitingCall,
+} from './types.js';
 
 export interface AcdOptions {
   readonly db: Db;
@@ -203,7 +211,8 @@ export class AcdEngine implements Acd {
     for (const q of list) {
       seen.add(q.id);
       const before = this.queues.get(q.id);
-      if (q.problems.length && JSON.stringify(before?.problems) !== JSON.stringify(q.problems)) this.log.warn({ queue: q.name, problems: q.problems }, 'queue settings have problems');
+      if (q.problems.length && JSON.stringify(before?.problems) !== JSON.stringify(q.problems))
+        this.log.warn({ queue: q.name, problems: q.problems }, 'queue settings have problems');
       this.queues.set(q.id, q);
     }
     for (const id of [...this.queues.keys()]) if (!seen.has(id)) this.queues.delete(id);
@@ -222,17 +231,32 @@ export class AcdEngine implements Acd {
 
   enqueue(call: WaitingCall): void {
     this.drop(call.callId);
-    const w: Waiting = { call, seq: ++this.seq, stepsFired: 0, widen: 0, addedSites: new Set(), tried: new Set(), maxWaitFired: false, noAgentsFired: false };
+    const w: Waiting = {
+      call,
+      seq: ++this.seq,
+      stepsFired: 0,
+      widen: 0,
+      addedSites: new Set(),
+      tried: new Set(),
+      maxWaitFired: false,
+      noAgentsFired: false,
+    };
     this.insert(w);
     const q = this.queues.get(call.queueId);
     if (!q) {
       // A queue created since the last reload: read the queues now; matching follows the reload.
-      this.log.info({ callId: call.callId, queueId: call.queueId }, 'call queued to a queue the ACD does not know yet; reloading queues');
+      this.log.info(
+        { callId: call.callId, queueId: call.queueId },
+        'call queued to a queue the ACD does not know yet; reloading queues',
+      );
       this.reloadQueues().catch((err: unknown) => this.log.warn({ err }, 'queue reload failed'));
-    }
-    else if (!q.joinWhenEmpty && !this.staffed(q, w)) {
+    } else if (!q.joinWhenEmpty && !this.staffed(q, w)) {
       w.noAgentsFired = true;
-      this.fireSoon({ type: 'no_agents', callId: call.callId, action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction });
+      this.fireSoon({
+        type: 'no_agents',
+        callId: call.callId,
+        action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction,
+      });
     }
     this.markDirty(call.queueId);
   }
@@ -337,27 +361,52 @@ export class AcdEngine implements Acd {
               this.log.warn({ queue: q.name, target: step.queue }, 'overflow to an unknown queue skipped');
               continue;
             }
-            this.fire({ type: 'overflow', callId: w.call.callId, step: w.stepsFired, description: `move to queue ${target.name}`, newQueueId: target.id });
+            this.fire({
+              type: 'overflow',
+              callId: w.call.callId,
+              step: w.stepsFired,
+              description: `move to queue ${target.name}`,
+              newQueueId: target.id,
+            });
             break;
           }
           if (step.action === 'widen_skills') {
             w.widen = Math.min(2, w.widen + 1);
-            this.fire({ type: 'overflow', callId: w.call.callId, step: w.stepsFired, description: w.widen === 1 ? 'skill levels lowered to 1' : 'skill requirement dropped' });
+            this.fire({
+              type: 'overflow',
+              callId: w.call.callId,
+              step: w.stepsFired,
+              description: w.widen === 1 ? 'skill levels lowered to 1' : 'skill requirement dropped',
+            });
           } else {
             w.addedSites.add(step.site);
-            this.fire({ type: 'overflow', callId: w.call.callId, step: w.stepsFired, description: `agents of site ${step.site} added` });
+            this.fire({
+              type: 'overflow',
+              callId: w.call.callId,
+              step: w.stepsFired,
+              description: `agents of site ${step.site} added`,
+            });
           }
           changed = true;
         }
         if (!this.byCall.has(w.call.callId)) continue;
         if (!w.maxWaitFired && q.maxWaitSeconds > 0 && waited >= q.maxWaitSeconds) {
           w.maxWaitFired = true;
-          this.fire({ type: 'max_wait', callId: w.call.callId, action: q.maxWaitAction, ...(q.maxWaitTarget ? { target: q.maxWaitTarget } : {}) });
+          this.fire({
+            type: 'max_wait',
+            callId: w.call.callId,
+            action: q.maxWaitAction,
+            ...(q.maxWaitTarget ? { target: q.maxWaitTarget } : {}),
+          });
           continue;
         }
         if (q.leaveWhenEmpty && !w.noAgentsFired && !staffed(q, w)) {
           w.noAgentsFired = true;
-          this.fire({ type: 'no_agents', callId: w.call.callId, action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction });
+          this.fire({
+            type: 'no_agents',
+            callId: w.call.callId,
+            action: q.maxWaitAction === 'queue' ? 'voicemail' : q.maxWaitAction,
+          });
         }
         if (changed) this.markDirty(queueId);
       }
@@ -504,7 +553,12 @@ export class AcdEngine implements Acd {
         yield a;
       }
     }
-    const ctx: RankContext = { strategy: q?.strategy ?? 'longest_idle', required: skills, tried: w.tried, lastAgentId: this.lastOffered.get(w.call.queueId) ?? 0 };
+    const ctx: RankContext = {
+      strategy: q?.strategy ?? 'longest_idle',
+      required: skills,
+      tried: w.tried,
+      lastAgentId: this.lastOffered.get(w.call.queueId) ?? 0,
+    };
     return pickBest(eligible(), ctx);
   }
 

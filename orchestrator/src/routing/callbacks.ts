@@ -50,7 +50,9 @@ export type CallbackRequest = z.infer<typeof callbackRequest>;
 type Row = Record<string, unknown>;
 
 function rowToCallback(r: Row): Callback {
-  const state = (CALLBACK_STATES as readonly string[]).includes(String(r.state)) ? (r.state as CallbackState) : 'pending';
+  const state = (CALLBACK_STATES as readonly string[]).includes(String(r.state))
+    ? (r.state as CallbackState)
+    : 'pending';
   return {
     id: Number(r.id),
     callId: r.call_id == null ? null : String(r.call_id),
@@ -73,7 +75,11 @@ export async function getCallback(db: Db, id: number): Promise<Callback | null> 
 /** Stores a callback request (validated). */
 export async function requestCallback(db: Db, input: unknown, now: Date = new Date()): Promise<Callback> {
   const parsed = callbackRequest.safeParse(input);
-  if (!parsed.success) throw new CallbackError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new CallbackError(
+      'bad_request',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '),
+    );
   const v = parsed.data;
   const id = insertedId(
     await db('callbacks').insert({
@@ -123,7 +129,8 @@ async function move(db: Db, id: number, from: readonly CallbackState[], patch: R
 
 /** Gives a pending callback to an agent; atomic, so two supervisors cannot assign one callback twice. */
 export async function assignCallback(db: Db, id: number, agentId: number): Promise<Callback> {
-  if (!(await db('agents').where({ id: agentId }).first('id'))) throw new CallbackError('bad_request', `agent ${agentId} not found`);
+  if (!(await db('agents').where({ id: agentId }).first('id')))
+    throw new CallbackError('bad_request', `agent ${agentId} not found`);
   return move(db, id, ['pending'], { state: 'assigned', agent_id: agentId }, 'assign it');
 }
 

@@ -71,12 +71,14 @@ function toMinutes(hhmm: unknown): number {
   const m = typeof hhmm === 'string' ? /^(\d{1,2}):(\d{2})$/.exec(hhmm) : null;
   if (!m) throw new TypeError(`"${String(hhmm)}" is not a time such as "09:30"`);
   const v = Number(m[1]) * 60 + Number(m[2]);
-  if (Number(m[1]) > 24 || Number(m[2]) > 59 || v > 24 * 60) throw new TypeError(`"${String(hhmm)}" is not a time such as "09:30"`);
+  if (Number(m[1]) > 24 || Number(m[2]) > 59 || v > 24 * 60)
+    throw new TypeError(`"${String(hhmm)}" is not a time such as "09:30"`);
   return v;
 }
 
 function count(n: unknown): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1000) throw new TypeError(`the count must be a whole number from 1, got ${JSON.stringify(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1000)
+    throw new TypeError(`the count must be a whole number from 1, got ${JSON.stringify(n)}`);
   return n;
 }
 
@@ -194,13 +196,17 @@ export function compileRule(expression: string): Evaluator {
       },
     });
   } catch (err) {
-    throw new Error(readable(err));
+    throw new Error(readable(err), { cause: err });
   }
   return (s: Scope) => fn(s);
 }
 
 /** Runs a compiled rule; `value` is what it gave, `error` why it could not be evaluated. */
-export function evaluate(rule: Evaluator, s: Scope, hours: ReadonlyMap<string, BusinessHours> = new Map()): { value: unknown; error: string | null } {
+export function evaluate(
+  rule: Evaluator,
+  s: Scope,
+  hours: ReadonlyMap<string, BusinessHours> = new Map(),
+): { value: unknown; error: string | null } {
   current = s;
   currentHours = hours;
   try {
@@ -239,8 +245,26 @@ export function readable(err: unknown): string {
 /** Sample calls the validator runs an expression on (every branch of a typical rule gets exercised). */
 function samples(hours: ReadonlyMap<string, BusinessHours>): Scope[] {
   const at = new Date('2026-03-02T10:30:00Z');
-  const base: CallAttributes = { did: '4008001000', callerE164: '+8613800000000', customerId: 1, tier: 'gold', language: 'zh', ivr: { menu: '1' }, recentCategories: ['logistics', 'billing'], now: at };
-  const empty: CallAttributes = { did: '', callerE164: null, customerId: null, tier: null, language: 'en', ivr: {}, recentCategories: [], now: new Date('2026-03-07T23:10:00Z') };
+  const base: CallAttributes = {
+    did: '4008001000',
+    callerE164: '+8613800000000',
+    customerId: 1,
+    tier: 'gold',
+    language: 'zh',
+    ivr: { menu: '1' },
+    recentCategories: ['logistics', 'billing'],
+    now: at,
+  };
+  const empty: CallAttributes = {
+    did: '',
+    callerE164: null,
+    customerId: null,
+    tier: null,
+    language: 'en',
+    ivr: {},
+    recentCategories: [],
+    now: new Date('2026-03-07T23:10:00Z'),
+  };
   void hours;
   return [buildScope(base, { timeZone: 'UTC' }), buildScope(empty, { timeZone: 'UTC' })];
 }
@@ -249,8 +273,12 @@ function samples(hours: ReadonlyMap<string, BusinessHours>): Scope[] {
  * Checks an expression for the admin: it must parse, use only known names and functions with the right kinds
  * of values, and yield true or false. Returns a clear message, or null when it is fine.
  */
-export function validateExpression(expression: string, hours: ReadonlyMap<string, BusinessHours> = new Map()): string | null {
-  if (typeof expression !== 'string' || expression.trim() === '') return 'the expression is empty (use true for a catch-all)';
+export function validateExpression(
+  expression: string,
+  hours: ReadonlyMap<string, BusinessHours> = new Map(),
+): string | null {
+  if (typeof expression !== 'string' || expression.trim() === '')
+    return 'the expression is empty (use true for a catch-all)';
   if (expression.length > 4000) return 'the expression is longer than 4000 characters';
   let rule: Evaluator;
   try {

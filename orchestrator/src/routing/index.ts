@@ -34,9 +34,22 @@ export interface Routing {
 
 /** The wiring entry for main.ts: router, ACD and agent presence sharing one database and bus. */
 export function createRouting(o: RoutingOptions): Routing {
-  const agents = new AgentService({ db: o.db, bus: o.bus, logger: o.logger?.child({ module: 'agents' }), now: o.now, ...o.agents });
+  const agents = new AgentService({
+    db: o.db,
+    bus: o.bus,
+    logger: o.logger?.child({ module: 'agents' }),
+    now: o.now,
+    ...o.agents,
+  });
   const router = new RuleRouter({ db: o.db, logger: o.logger?.child({ module: 'router' }), ...o.router });
-  const acd = new AcdEngine({ db: o.db, agents, bus: o.bus, logger: o.logger?.child({ module: 'acd' }), now: o.now, ...o.acd });
+  const acd = new AcdEngine({
+    db: o.db,
+    agents,
+    bus: o.bus,
+    logger: o.logger?.child({ module: 'acd' }),
+    now: o.now,
+    ...o.acd,
+  });
   o.switchPort?.onEndpointState((event) => agents.endpointStateChanged(event));
   return {
     router,

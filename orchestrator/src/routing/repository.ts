@@ -15,7 +15,10 @@ export type Strategy = (typeof STRATEGIES)[number];
 export const MAX_WAIT_ACTIONS = ['voicemail', 'callback', 'hangup', 'queue'] as const;
 export type MaxWaitAction = (typeof MAX_WAIT_ACTIONS)[number];
 
-const skillName = z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
+const skillName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . or -');
 const level = z.number().int().min(1).max(10);
 export const skillRequirement = z.object({ skill: skillName, minLevel: level }).strict();
 
@@ -27,9 +30,30 @@ export const skillRequirement = z.object({ skill: skillName, minLevel: level }).
  * - move_queue: the call moves to `queue` (by name) and starts over there.
  */
 export const overflowStep = z.discriminatedUnion('action', [
-  z.object({ afterSeconds: z.number().int().min(1).max(86_400), action: z.literal('widen_skills'), site: z.string().max(64).optional(), queue: z.string().max(64).optional() }).strict(),
-  z.object({ afterSeconds: z.number().int().min(1).max(86_400), action: z.literal('add_site'), site: z.string().trim().min(1).max(64), queue: z.string().max(64).optional() }).strict(),
-  z.object({ afterSeconds: z.number().int().min(1).max(86_400), action: z.literal('move_queue'), queue: z.string().trim().min(1).max(64), site: z.string().max(64).optional() }).strict(),
+  z
+    .object({
+      afterSeconds: z.number().int().min(1).max(86_400),
+      action: z.literal('widen_skills'),
+      site: z.string().max(64).optional(),
+      queue: z.string().max(64).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      afterSeconds: z.number().int().min(1).max(86_400),
+      action: z.literal('add_site'),
+      site: z.string().trim().min(1).max(64),
+      queue: z.string().max(64).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      afterSeconds: z.number().int().min(1).max(86_400),
+      action: z.literal('move_queue'),
+      queue: z.string().trim().min(1).max(64),
+      site: z.string().max(64).optional(),
+    })
+    .strict(),
 ]);
 export type OverflowStep = z.infer<typeof overflowStep>;
 export const overflowSteps = z.array(overflowStep).max(10);
@@ -60,14 +84,21 @@ const bool = (v: unknown): boolean => Boolean(Number(v));
 
 function parseOverflow(text: unknown): { steps: OverflowStep[]; problems: string[] } {
   const raw = parseJson<unknown>(text, null);
-  if (raw === null) return { steps: [], problems: typeof text === 'string' && text.trim() !== '' && text.trim() !== '[]' ? ['overflow is not JSON'] : [] };
+  if (raw === null)
+    return {
+      steps: [],
+      problems: typeof text === 'string' && text.trim() !== '' && text.trim() !== '[]' ? ['overflow is not JSON'] : [],
+    };
   if (!Array.isArray(raw)) return { steps: [], problems: ['overflow is not a JSON array'] };
   const steps: OverflowStep[] = [];
   const problems: string[] = [];
   raw.forEach((item, i) => {
     const parsed = overflowStep.safeParse(item);
     if (parsed.success) steps.push(parsed.data);
-    else problems.push(`overflow step ${i + 1} ignored: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'step'}: ${x.message}`).join('; ')}`);
+    else
+      problems.push(
+        `overflow step ${i + 1} ignored: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'step'}: ${x.message}`).join('; ')}`,
+      );
   });
   steps.sort((a, b) => a.afterSeconds - b.afterSeconds);
   return { steps, problems };
@@ -75,8 +106,12 @@ function parseOverflow(text: unknown): { steps: OverflowStep[]; problems: string
 
 export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): QueueConfig {
   const { steps, problems } = parseOverflow(row.overflow);
-  const strategy = (STRATEGIES as readonly string[]).includes(String(row.strategy)) ? (row.strategy as Strategy) : 'longest_idle';
-  const action = (MAX_WAIT_ACTIONS as readonly string[]).includes(String(row.max_wait_action)) ? (row.max_wait_action as MaxWaitAction) : 'voicemail';
+  const strategy = (STRATEGIES as readonly string[]).includes(String(row.strategy))
+    ? (row.strategy as Strategy)
+    : 'longest_idle';
+  const action = (MAX_WAIT_ACTIONS as readonly string[]).includes(String(row.max_wait_action))
+    ? (row.max_wait_action as MaxWaitAction)
+    : 'voicemail';
   return {
     id: Number(row.id),
     name: String(row.name),
@@ -96,8 +131,14 @@ export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): Queue
   };
 }
 
-async function queueSkillMap(db: Db | Knex.Transaction, ids?: readonly number[]): Promise<Map<number, SkillRequirement[]>> {
-  const q = db('queue_skills as q').join('skills as s', 's.id', 'q.skill_id').select('q.queue_id', 's.name', 'q.min_level').orderBy('s.name');
+async function queueSkillMap(
+  db: Db | Knex.Transaction,
+  ids?: readonly number[],
+): Promise<Map<number, SkillRequirement[]>> {
+  const q = db('queue_skills as q')
+    .join('skills as s', 's.id', 'q.skill_id')
+    .select('q.queue_id', 's.name', 'q.min_level')
+    .orderBy('s.name');
   if (ids) {
     if (ids.length === 0) return new Map();
     q.whereIn('q.queue_id', ids as number[]);
@@ -153,7 +194,9 @@ export function rowToRule(r: Row): RuleRecord {
 
 /** Every rule in evaluation order (position, then id). */
 export async function loadRules(db: Db): Promise<RuleRecord[]> {
-  const rows = (await db('routing_rules').select('*').orderBy([{ column: 'position' }, { column: 'id' }])) as Row[];
+  const rows = (await db('routing_rules')
+    .select('*')
+    .orderBy([{ column: 'position' }, { column: 'id' }])) as Row[];
   return rows.map(rowToRule);
 }
 
@@ -180,13 +223,20 @@ export class NotFoundError extends Error {
 
 // skills
 
-export const skillInput = z.object({ name: skillName, description: z.string().max(255).nullable() }).partial().strict();
+export const skillInput = z
+  .object({ name: skillName, description: z.string().max(255).nullable() })
+  .partial()
+  .strict();
 export interface SkillView {
   id: number;
   name: string;
   description: string | null;
 }
-const skillView = (r: Row): SkillView => ({ id: Number(r.id), name: String(r.name), description: r.description == null ? null : String(r.description) });
+const skillView = (r: Row): SkillView => ({
+  id: Number(r.id),
+  name: String(r.name),
+  description: r.description == null ? null : String(r.description),
+});
 
 export async function listSkills(db: Db): Promise<SkillView[]> {
   return ((await db('skills').select('id', 'name', 'description').orderBy('name')) as Row[]).map(skillView);
@@ -227,7 +277,10 @@ export const queueInput = z
     maxWaitTarget: z.string().max(64).nullable(),
     announceIntervalS: z.number().int().min(0).max(3600),
     mohClass: z.string().min(1).max(64),
-    callbackDigit: z.string().regex(/^[0-9*#]$/, 'one DTMF key').nullable(),
+    callbackDigit: z
+      .string()
+      .regex(/^[0-9*#]$/, 'one DTMF key')
+      .nullable(),
     joinWhenEmpty: z.boolean(),
     leaveWhenEmpty: z.boolean(),
     recordCalls: z.boolean(),
@@ -266,7 +319,8 @@ const QUEUE_COLUMNS: Record<Exclude<keyof QueueInput, 'skills' | 'overflow'>, st
 
 function queueColumns(v: QueueInput): Row {
   const out: Row = {};
-  for (const [k, col] of Object.entries(QUEUE_COLUMNS) as [keyof typeof QUEUE_COLUMNS, string][]) if (v[k] !== undefined) out[col] = v[k];
+  for (const [k, col] of Object.entries(QUEUE_COLUMNS) as [keyof typeof QUEUE_COLUMNS, string][])
+    if (v[k] !== undefined) out[col] = v[k];
   if (v.overflow !== undefined) out.overflow = JSON.stringify(v.overflow);
   return out;
 }
@@ -276,20 +330,30 @@ async function checkQueueTargets(db: Db | Knex.Transaction, selfName: string | n
   const names = new Set<string>();
   for (const s of v.overflow ?? []) if (s.action === 'move_queue') names.add(s.queue);
   if (v.maxWaitAction === 'queue' && v.maxWaitTarget) names.add(v.maxWaitTarget);
-  if (selfName && names.has(selfName)) throw Object.assign(new Error(`a queue cannot overflow to itself (${selfName})`), { code: 'bad_request' });
+  if (selfName && names.has(selfName))
+    throw Object.assign(new Error(`a queue cannot overflow to itself (${selfName})`), { code: 'bad_request' });
   if (names.size === 0) return;
-  const rows = (await db('queues').whereIn('name', [...names]).select('name')) as { name: string }[];
+  const rows = (await db('queues')
+    .whereIn('name', [...names])
+    .select('name')) as { name: string }[];
   const missing = [...names].filter((n) => !rows.some((r) => r.name === n));
   if (missing.length) throw Object.assign(new Error(`unknown queue: ${missing.join(', ')}`), { code: 'bad_request' });
 }
 
-async function setQueueSkills(trx: Knex.Transaction, queueId: number, skills: readonly SkillRequirement[]): Promise<void> {
+async function setQueueSkills(
+  trx: Knex.Transaction,
+  queueId: number,
+  skills: readonly SkillRequirement[],
+): Promise<void> {
   const ids = await skillIdsByName(
     trx,
     skills.map((s) => s.skill),
   );
   await trx('queue_skills').where({ queue_id: queueId }).delete();
-  if (skills.length) await trx('queue_skills').insert(skills.map((s) => ({ queue_id: queueId, skill_id: ids.get(s.skill), min_level: s.minLevel })));
+  if (skills.length)
+    await trx('queue_skills').insert(
+      skills.map((s) => ({ queue_id: queueId, skill_id: ids.get(s.skill), min_level: s.minLevel })),
+    );
 }
 
 export async function listQueueConfigs(db: Db): Promise<QueueConfig[]> {
@@ -301,7 +365,9 @@ export async function createQueue(db: Db, input: unknown): Promise<QueueConfig> 
   await checkQueueTargets(db, v.name, v);
   const id = await db.transaction(async (trx) => {
     // MySQL gives TEXT columns no default: the empty overflow list is written explicitly.
-    const qid = insertedId(await trx('queues').insert({ ...queueColumns(v), overflow: JSON.stringify(v.overflow ?? []) }));
+    const qid = insertedId(
+      await trx('queues').insert({ ...queueColumns(v), overflow: JSON.stringify(v.overflow ?? []) }),
+    );
     if (v.skills) await setQueueSkills(trx, qid, v.skills);
     return qid;
   });
@@ -314,7 +380,9 @@ export async function updateQueue(db: Db, id: number, input: unknown): Promise<Q
   if (!current) return null;
   await checkQueueTargets(db, v.name ?? current.name, v);
   await db.transaction(async (trx) => {
-    await trx('queues').where({ id }).update({ ...queueColumns(v), updated_at: new Date() });
+    await trx('queues')
+      .where({ id })
+      .update({ ...queueColumns(v), updated_at: new Date() });
     if (v.skills) await setQueueSkills(trx, id, v.skills);
   });
   return loadQueue(db, id);
@@ -327,7 +395,10 @@ export async function deleteQueue(db: Db, id: number): Promise<boolean> {
 // agent skills (one agent's list; the whole agent is in agents/repository.ts)
 
 export async function setSkillsOfAgent(db: Db, agentId: number, input: unknown): Promise<void> {
-  const skills = z.array(z.object({ skill: skillName, level }).strict()).max(50).parse(input);
+  const skills = z
+    .array(z.object({ skill: skillName, level }).strict())
+    .max(50)
+    .parse(input);
   const exists = await db('agents').where({ id: agentId }).first('id');
   if (!exists) throw new NotFoundError(`agent ${agentId}`);
   await db.transaction(async (trx) => {
@@ -336,7 +407,10 @@ export async function setSkillsOfAgent(db: Db, agentId: number, input: unknown):
       skills.map((s) => s.skill),
     );
     await trx('agent_skills').where({ agent_id: agentId }).delete();
-    if (skills.length) await trx('agent_skills').insert(skills.map((s) => ({ agent_id: agentId, skill_id: ids.get(s.skill), level: s.level })));
+    if (skills.length)
+      await trx('agent_skills').insert(
+        skills.map((s) => ({ agent_id: agentId, skill_id: ids.get(s.skill), level: s.level })),
+      );
     await trx('agents').where({ id: agentId }).update({ updated_at: new Date() });
   });
 }
@@ -369,7 +443,11 @@ async function checkRule(db: Db, v: RuleInput, check: ExpressionCheck): Promise<
   if (v.queueId !== undefined && !(await db('queues').where({ id: v.queueId }).first('id'))) {
     throw Object.assign(new Error(`unknown queue id ${v.queueId}`), { code: 'bad_request' });
   }
-  if (v.requiredSkills?.length) await skillIdsByName(db, v.requiredSkills.map((s) => s.skill));
+  if (v.requiredSkills?.length)
+    await skillIdsByName(
+      db,
+      v.requiredSkills.map((s) => s.skill),
+    );
 }
 
 function ruleColumns(v: RuleInput): Row {
@@ -401,14 +479,27 @@ export async function createRule(db: Db, input: unknown, check: ExpressionCheck)
     const last = (await db('routing_rules').max({ p: 'position' }).first()) as Row | undefined;
     position = Number(last?.p ?? 0) + 10;
   }
-  const id = insertedId(await db('routing_rules').insert({ ...ruleColumns(v), position, required_skills: JSON.stringify(v.requiredSkills ?? []) }));
+  const id = insertedId(
+    await db('routing_rules').insert({
+      ...ruleColumns(v),
+      position,
+      required_skills: JSON.stringify(v.requiredSkills ?? []),
+    }),
+  );
   return (await getRule(db, id)) as RuleRecord;
 }
-export async function updateRule(db: Db, id: number, input: unknown, check: ExpressionCheck): Promise<RuleRecord | null> {
+export async function updateRule(
+  db: Db,
+  id: number,
+  input: unknown,
+  check: ExpressionCheck,
+): Promise<RuleRecord | null> {
   const v = ruleInput.parse(input);
   if (!(await db('routing_rules').where({ id }).first('id'))) return null;
   await checkRule(db, v, check);
-  await db('routing_rules').where({ id }).update({ ...ruleColumns(v), updated_at: new Date() });
+  await db('routing_rules')
+    .where({ id })
+    .update({ ...ruleColumns(v), updated_at: new Date() });
   return getRule(db, id);
 }
 export async function deleteRule(db: Db, id: number): Promise<boolean> {

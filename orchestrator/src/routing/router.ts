@@ -147,7 +147,11 @@ export class RuleRouter implements Router {
   }
 
   private async load(): Promise<Loaded> {
-    const [rules, queues, fingerprint] = await Promise.all([loadRules(this.o.db), loadQueues(this.o.db), routingFingerprint(this.o.db)]);
+    const [rules, queues, fingerprint] = await Promise.all([
+      loadRules(this.o.db),
+      loadQueues(this.o.db),
+      routingFingerprint(this.o.db),
+    ]);
     const hours = await this.loadHours();
     const compiled: CompiledRule[] = [];
     let defaultRule: CompiledRule | null = null;
@@ -159,9 +163,14 @@ export class RuleRouter implements Router {
         evaluator = compileRule(rule.expression);
       } catch (err) {
         compileError = (err as Error).message;
-        if (rule.enabled) this.log.error({ ruleId: rule.id, rule: rule.name, error: compileError }, 'routing rule does not compile; it never matches');
+        if (rule.enabled)
+          this.log.error(
+            { ruleId: rule.id, rule: rule.name, error: compileError },
+            'routing rule does not compile; it never matches',
+          );
       }
-      if (!queueMap.has(rule.queueId)) this.log.error({ ruleId: rule.id, queueId: rule.queueId }, 'routing rule names a missing queue');
+      if (!queueMap.has(rule.queueId))
+        this.log.error({ ruleId: rule.id, queueId: rule.queueId }, 'routing rule names a missing queue');
       const c = { rule, evaluator, compileError };
       if (rule.isDefault && rule.enabled && !defaultRule) defaultRule = c;
       else compiled.push(c);
@@ -185,16 +194,36 @@ export class RuleRouter implements Router {
   private decision(rule: RuleRecord, queue: QueueConfig): RouteDecision {
     // A rule without skills takes the queue's own requirement.
     const skills: readonly SkillRequirement[] = rule.requiredSkills.length > 0 ? rule.requiredSkills : queue.skills;
-    return { queueId: queue.id, queueName: queue.name, priority: rule.priority, requiredSkills: skills, ruleId: rule.id, ruleName: rule.name };
+    return {
+      queueId: queue.id,
+      queueName: queue.name,
+      priority: rule.priority,
+      requiredSkills: skills,
+      ruleId: rule.id,
+      ruleName: rule.name,
+    };
   }
 
   private decide(loaded: Loaded, attributes: CallAttributes, trace: true): RouteTestResult;
   private decide(loaded: Loaded, attributes: CallAttributes, trace: false): { decision: RouteDecision };
-  private decide(loaded: Loaded, attributes: CallAttributes, trace: boolean): RouteTestResult | { decision: RouteDecision } {
+  private decide(
+    loaded: Loaded,
+    attributes: CallAttributes,
+    trace: boolean,
+  ): RouteTestResult | { decision: RouteDecision } {
     const scope: Scope = buildScope(attributes, { timeZone: this.timeZone, hours: loaded.hours });
     const traces: RuleTrace[] = [];
     const note = (c: CompiledRule, outcome: RuleOutcome, detail: string): void => {
-      if (trace) traces.push({ ruleId: c.rule.id, name: c.rule.name, position: c.rule.position, expression: c.rule.expression, isDefault: c.rule.isDefault, outcome, detail });
+      if (trace)
+        traces.push({
+          ruleId: c.rule.id,
+          name: c.rule.name,
+          position: c.rule.position,
+          expression: c.rule.expression,
+          isDefault: c.rule.isDefault,
+          outcome,
+          detail,
+        });
     };
     let chosen: { rule: RuleRecord; queue: QueueConfig; reason: string } | null = null;
     for (const c of loaded.rules) {
@@ -251,11 +280,28 @@ export class RuleRouter implements Router {
       if (!queue) throw new NoRouteError('no routing rule matched and no queue exists');
       fallback = true;
       reason = `no rule matched and no default rule: fallback queue ${queue.name}`;
-      this.log.warn({ did: attributes.did, queue: queue.name }, 'no routing rule matched and no default rule; using the fallback queue');
-      decision = { queueId: queue.id, queueName: queue.name, priority: 0, requiredSkills: queue.skills, ruleId: 0, ruleName: 'fallback' };
+      this.log.warn(
+        { did: attributes.did, queue: queue.name },
+        'no routing rule matched and no default rule; using the fallback queue',
+      );
+      decision = {
+        queueId: queue.id,
+        queueName: queue.name,
+        priority: 0,
+        requiredSkills: queue.skills,
+        ruleId: 0,
+        ruleName: 'fallback',
+      };
     }
     if (!trace) return { decision };
     const { ivr: _ivr, ...vars } = scope.vars;
-    return { decision, matchedRuleId: fallback ? null : decision.ruleId, reason, fallback, rules: traces, variables: { ...vars, ivr: scope.ivr } };
+    return {
+      decision,
+      matchedRuleId: fallback ? null : decision.ruleId,
+      reason,
+      fallback,
+      rules: traces,
+      variables: { ...vars, ivr: scope.ivr },
+    };
   }
 }

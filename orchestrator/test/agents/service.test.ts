@@ -178,7 +178,9 @@ for (const dialect of DIALECTS) {
       await createAgent(t.db, { name: 'x', endpoint: 'nope' }).catch((e: unknown) => (err = e));
       expect(String(err)).to.match(/dial string/);
       err = undefined;
-      await createAgent(t.db, { name: 'x', endpoint: 'PJSIP/4999', skills: [{ skill: 'juggling', level: 3 }] }).catch((e: unknown) => (err = e));
+      await createAgent(t.db, { name: 'x', endpoint: 'PJSIP/4999', skills: [{ skill: 'juggling', level: 3 }] }).catch(
+        (e: unknown) => (err = e),
+      );
       expect(err).to.be.instanceOf(UnknownSkillError);
       expect(await t.db('agents').where({ endpoint: 'PJSIP/4999' }).first()).to.equal(undefined);
       const v = await updateAgent(t.db, id, { skills: [{ skill: 'billing', level: 9 }] });

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { AGENT_EVENTS, AGENT_STATES, AGENT_TRANSITIONS, AgentTransitionError, nextAgentState } from '../../src/agents/states.js';
+import {
+  AGENT_EVENTS,
+  AGENT_STATES,
+  AGENT_TRANSITIONS,
+  AgentTransitionError,
+  nextAgentState,
+} from '../../src/agents/states.js';
 
 describe('agents/states transition table', () => {
   it('names only known states and events', () => {

@@ -42,7 +42,13 @@ for (const dialect of DIALECTS) {
       await login(a);
       h.acd.enqueue(h.call('c1', qid));
       const [offer] = await h.offersAtLeast(1);
-      expect(offer).to.deep.include({ callId: 'c1', queueId: qid, agentId: a, agentName: 'Ann', ringTimeoutSeconds: 20 });
+      expect(offer).to.deep.include({
+        callId: 'c1',
+        queueId: qid,
+        agentId: a,
+        agentName: 'Ann',
+        ringTimeoutSeconds: 20,
+      });
       expect(offer?.endpoint).to.match(/^PJSIP\//);
       const row = await loadAgent(t.db, a);
       expect(row?.state).to.equal('reserved');
@@ -168,7 +174,12 @@ for (const dialect of DIALECTS) {
       const qid = await setup();
       const a = await agent(t.db, 'K1', { skills: [{ skill: 'orders', level: 9 }] });
       const b = await agent(t.db, 'K2', { skills: [{ skill: 'billing', level: 3 }] });
-      const c = await agent(t.db, 'K3', { skills: [{ skill: 'billing', level: 6 }, { skill: 'orders', level: 2 }] });
+      const c = await agent(t.db, 'K3', {
+        skills: [
+          { skill: 'billing', level: 6 },
+          { skill: 'orders', level: 2 },
+        ],
+      });
       await login(a, b, c);
       h.acd.enqueue(h.call('sk1', qid, { skills: [{ skill: 'billing', minLevel: 5 }] }));
       expect((await h.offersAtLeast(1))[0]?.agentId).to.equal(c);
@@ -183,12 +194,24 @@ for (const dialect of DIALECTS) {
     });
 
     it('overflow widen_skills: after its time the levels drop to 1, then the requirement goes', async () => {
-      const qid = await setup({ overflow: [{ afterSeconds: 10, action: 'widen_skills' }, { afterSeconds: 20, action: 'widen_skills' }] });
+      const qid = await setup({
+        overflow: [
+          { afterSeconds: 10, action: 'widen_skills' },
+          { afterSeconds: 20, action: 'widen_skills' },
+        ],
+      });
       const a = await agent(t.db, 'W1', { skills: [{ skill: 'orders', level: 4 }] });
       const b = await agent(t.db, 'W2', { skills: [{ skill: 'general', level: 4 }] });
       await login(a, b);
       h.acd.enqueue(h.call('w1', qid, { skills: [{ skill: 'orders', minLevel: 8 }] }));
-      h.acd.enqueue(h.call('w2', qid, { skills: [{ skill: 'orders', minLevel: 8 }, { skill: 'billing', minLevel: 2 }] }));
+      h.acd.enqueue(
+        h.call('w2', qid, {
+          skills: [
+            { skill: 'orders', minLevel: 8 },
+            { skill: 'billing', minLevel: 2 },
+          ],
+        }),
+      );
       await settle();
       h.clock.advance(9);
       h.acd.tick();
@@ -199,12 +222,16 @@ for (const dialect of DIALECTS) {
       h.acd.tick();
       const offers = await h.offersAtLeast(1);
       expect(offers[0]).to.deep.include({ callId: 'w1', agentId: a });
-      expect(h.timers.filter((e) => e.callId === 'w1')).to.deep.equal([{ type: 'overflow', callId: 'w1', step: 1, description: 'skill levels lowered to 1' }]);
+      expect(h.timers.filter((e) => e.callId === 'w1')).to.deep.equal([
+        { type: 'overflow', callId: 'w1', step: 1, description: 'skill levels lowered to 1' },
+      ]);
       h.clock.advance(10);
       h.acd.tick();
       // w2 needs billing nobody has: only the second widening lets b take it.
       expect((await h.offersAtLeast(2))[1]).to.deep.include({ callId: 'w2', agentId: b });
-      expect(h.timers.filter((e) => e.callId === 'w2').map((e) => e.type === 'overflow' && e.step)).to.deep.equal([1, 2]);
+      expect(h.timers.filter((e) => e.callId === 'w2').map((e) => e.type === 'overflow' && e.step)).to.deep.equal([
+        1, 2,
+      ]);
     });
 
     it('overflow add_site: a backup site joins the pool only after its time', async () => {
@@ -231,7 +258,9 @@ for (const dialect of DIALECTS) {
       expect(h.timers).to.have.length(0);
       h.clock.advance(1);
       h.acd.tick();
-      expect(h.timers).to.deep.equal([{ type: 'overflow', callId: 'mq', step: 1, description: `move to queue ${other}`, newQueueId: otherId }]);
+      expect(h.timers).to.deep.equal([
+        { type: 'overflow', callId: 'mq', step: 1, description: `move to queue ${other}`, newQueueId: otherId },
+      ]);
       h.acd.tick();
       expect(h.timers).to.have.length(1);
     });

@@ -27,14 +27,26 @@ try {
   for (let i = 0; i < SKILLS; i++) await db('skills').insert({ name: `s${i}` });
   const queues: number[] = [];
   for (let i = 0; i < 100; i++) {
-    const [id] = await db('queues').insert({ name: `q${i}`, display_name: `q${i}`, overflow: '[]', strategy: STRATEGIES[i % STRATEGIES.length] });
+    const [id] = await db('queues').insert({
+      name: `q${i}`,
+      display_name: `q${i}`,
+      overflow: '[]',
+      strategy: STRATEGIES[i % STRATEGIES.length],
+    });
     queues.push(Number(id));
   }
-  const rows = Array.from({ length: 1000 }, (_, i) => ({ name: `a${i}`, endpoint: `PJSIP/${10000 + i}`, state: 'available', site: 'main' }));
+  const rows = Array.from({ length: 1000 }, (_, i) => ({
+    name: `a${i}`,
+    endpoint: `PJSIP/${10000 + i}`,
+    state: 'available',
+    site: 'main',
+  }));
   for (let i = 0; i < rows.length; i += 200) await db('agents').insert(rows.slice(i, i + 200));
   const agentIds = ((await db('agents').select('id')) as { id: number }[]).map((r) => Number(r.id));
   const links = new Map<string, { agent_id: number; skill_id: number; level: number }>();
-  for (const id of agentIds) for (let k = 0; k < 3; k++) links.set(`${id}-${k}`, { agent_id: id, skill_id: 1 + ((id * 7 + k * 5) % SKILLS), level: 1 + ((id + k) % 10) });
+  for (const id of agentIds)
+    for (let k = 0; k < 3; k++)
+      links.set(`${id}-${k}`, { agent_id: id, skill_id: 1 + ((id * 7 + k * 5) % SKILLS), level: 1 + ((id + k) % 10) });
   const uniq = new Map([...links.values()].map((x) => [`${x.agent_id}-${x.skill_id}`, x]));
   const list = [...uniq.values()];
   for (let i = 0; i < list.length; i += 500) await db('agent_skills').insert(list.slice(i, i + 500));
@@ -49,7 +61,14 @@ try {
   for (let i = 0; i < CALLS; i++) {
     const callId = `c${i}`;
     started.set(callId, performance.now());
-    acd.enqueue({ callId, queueId: queues[i % 100] as number, priority: i % 10 === 0 ? 50 : 0, requiredSkills: [{ skill: `s${i % SKILLS}`, minLevel: 1 + (i % 3) }], enqueuedAt: new Date(), node: 'n' });
+    acd.enqueue({
+      callId,
+      queueId: queues[i % 100] as number,
+      priority: i % 10 === 0 ? 50 : 0,
+      requiredSkills: [{ skill: `s${i % SKILLS}`, minLevel: 1 + (i % 3) }],
+      enqueuedAt: new Date(),
+      node: 'n',
+    });
     await acd.idle();
     const agentId = acd.offeredAgent(callId);
     if (agentId !== null) {
@@ -64,7 +83,9 @@ try {
     await db('agents').where({ id: agentIds[i] }).update({ calls_today: i });
     update.push(performance.now() - s0);
   }
-  console.log(`${dialect}: ${latency.length}/${CALLS} offered; enter-queue → offer p50 ${pct(measured, 0.5)} ms, p99 ${pct(measured, 0.99)} ms (after ${WARMUP} warm-up calls)`);
+  console.log(
+    `${dialect}: ${latency.length}/${CALLS} offered; enter-queue → offer p50 ${pct(measured, 0.5)} ms, p99 ${pct(measured, 0.99)} ms (after ${WARMUP} warm-up calls)`,
+  );
   console.log(`${dialect}: plain one-row UPDATE p50 ${pct(update, 0.5)} ms, p99 ${pct(update, 0.99)} ms`);
   await acd.stop();
 } finally {

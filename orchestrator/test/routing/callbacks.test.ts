@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { assignCallback, CallbackError, completeCallback, listCallbacks, requestCallback, unassignCallback } from '../../src/routing/callbacks.js';
+import {
+  assignCallback,
+  CallbackError,
+  completeCallback,
+  listCallbacks,
+  requestCallback,
+  unassignCallback,
+} from '../../src/routing/callbacks.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 import { agent, queue } from './fixtures.js';
 
@@ -16,12 +23,25 @@ for (const dialect of DIALECTS) {
     after(async () => t.drop());
 
     it('stores, lists oldest first, assigns once, completes', async () => {
-      const first = await requestCallback(t.db, { phone: '+8613800138000', queueId: qid, notes: 'max wait' }, new Date('2026-11-23T01:00:00Z'));
-      const second = await requestCallback(t.db, { phone: '+8613900139000', queueId: qid, dueAt: new Date('2026-11-23T09:00:00Z') }, new Date('2026-11-23T02:00:00Z'));
+      const first = await requestCallback(
+        t.db,
+        { phone: '+8613800138000', queueId: qid, notes: 'max wait' },
+        new Date('2026-11-23T01:00:00Z'),
+      );
+      const second = await requestCallback(
+        t.db,
+        { phone: '+8613900139000', queueId: qid, dueAt: new Date('2026-11-23T09:00:00Z') },
+        new Date('2026-11-23T02:00:00Z'),
+      );
       expect(first).to.deep.include({ phone: '+8613800138000', state: 'pending', queueId: qid, agentId: null });
       expect(first.requestedAt.toISOString()).to.equal('2026-11-23T01:00:00.000Z');
-      expect((await listCallbacks(t.db, { state: 'pending', queueId: qid })).map((c) => c.id)).to.deep.equal([first.id, second.id]);
-      expect((await listCallbacks(t.db, { state: 'pending', dueBy: new Date('2026-11-23T05:00:00Z') })).map((c) => c.id)).to.deep.equal([first.id]);
+      expect((await listCallbacks(t.db, { state: 'pending', queueId: qid })).map((c) => c.id)).to.deep.equal([
+        first.id,
+        second.id,
+      ]);
+      expect(
+        (await listCallbacks(t.db, { state: 'pending', dueBy: new Date('2026-11-23T05:00:00Z') })).map((c) => c.id),
+      ).to.deep.equal([first.id]);
 
       const assigned = await assignCallback(t.db, first.id, a);
       expect(assigned).to.deep.include({ state: 'assigned', agentId: a });

@@ -23,18 +23,46 @@ describe('routing with the call flow (sqlite, fake switch)', function () {
   beforeEach(async () => {
     t = await createTestDb('sqlite');
     await skills(t.db, 'general', 'vip');
-    const general = await queue(t.db, 'general', { ringTimeoutS: 5, wrapUpS: 1, announceIntervalS: 0, recordCalls: false, autoPauseAfterMisses: 1, skills: [{ skill: 'general', minLevel: 1 }] });
+    const general = await queue(t.db, 'general', {
+      ringTimeoutS: 5,
+      wrapUpS: 1,
+      announceIntervalS: 0,
+      recordCalls: false,
+      autoPauseAfterMisses: 1,
+      skills: [{ skill: 'general', minLevel: 1 }],
+    });
     const vip = await queue(t.db, 'vip', { ringTimeoutS: 5, wrapUpS: 1, announceIntervalS: 0, recordCalls: false });
     const a1 = await agent(t.db, 'Ann', { skills: [{ skill: 'general', level: 5 }] });
-    const a2 = await agent(t.db, 'Bo', { skills: [{ skill: 'general', level: 5 }, { skill: 'vip', level: 5 }] });
-    await createRule(t.db, { name: 'VIP by DID', expression: 'did == "4009"', queueId: vip, priority: 80, requiredSkills: [{ skill: 'vip', minLevel: 1 }] }, () => null);
+    const a2 = await agent(t.db, 'Bo', {
+      skills: [
+        { skill: 'general', level: 5 },
+        { skill: 'vip', level: 5 },
+      ],
+    });
+    await createRule(
+      t.db,
+      {
+        name: 'VIP by DID',
+        expression: 'did == "4009"',
+        queueId: vip,
+        priority: 80,
+        requiredSkills: [{ skill: 'vip', minLevel: 1 }],
+      },
+      () => null,
+    );
     await createRule(t.db, { name: 'Default', expression: 'true', queueId: general, isDefault: true }, () => null);
     ids = { general, vip, a1, a2 };
     // Below the API's 5 s minimum, to keep the no-answer test short.
     await t.db('queues').update({ ring_timeout_s: 1 });
     sw = new FakeSwitch(5);
     const bus = new EventBus();
-    routing = createRouting({ db: t.db, bus, logger: pino({ level: 'silent' }), router: { watchIntervalMs: 0, timeZone: 'UTC' }, acd: { tickMs: 200, refreshMs: 0 } });
+    routing = createRouting({
+      db: t.db,
+      bus,
+      logger: pino({ level: 'silent' }),
+      router: { watchIntervalMs: 0, timeZone: 'UTC' },
+      acd: { tickMs: 200, refreshMs: 0 },
+    });
     await routing.start();
     cc = createCallCenter({
       db: t.db,

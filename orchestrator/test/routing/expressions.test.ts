@@ -66,7 +66,7 @@ describe('routing/expressions vocabulary', () => {
     expect(validateExpression('tierr == "gold"')).to.match(/unknown name "tierr"/);
     expect(validateExpression('tier == gold')).to.match(/unknown name "gold".*double quotes/);
     expect(validateExpression('tier ==')).to.match(/cannot parse/);
-    expect(validateExpression('tier = "gold"')).to.match(/cannot parse near "= \"gold\"".*==/);
+    expect(validateExpression('tier = "gold"')).to.match(/cannot parse near "= "gold"".*==/);
     expect(validateExpression("tier == 'gold'")).to.match(/unknown name "gold"/);
     expect(validateExpression('hour + 1')).to.match(/must be true or false/);
     expect(validateExpression('last("x", "logistics")')).to.match(/whole number/);

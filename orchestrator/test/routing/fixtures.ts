@@ -26,8 +26,18 @@ export async function queue(db: Db, name: string, extra: QueueInput = {}): Promi
 
 let endpointSeq = 3000;
 
-export async function agent(db: Db, name: string, opts: { skills?: { skill: string; level: number }[]; site?: string; capacity?: number } = {}): Promise<number> {
-  const a = await createAgent(db, { name, endpoint: `PJSIP/${++endpointSeq}`, site: opts.site ?? 'main', capacity: opts.capacity ?? 1, skills: opts.skills ?? [] });
+export async function agent(
+  db: Db,
+  name: string,
+  opts: { skills?: { skill: string; level: number }[]; site?: string; capacity?: number } = {},
+): Promise<number> {
+  const a = await createAgent(db, {
+    name,
+    endpoint: `PJSIP/${++endpointSeq}`,
+    site: opts.site ?? 'main',
+    capacity: opts.capacity ?? 1,
+    skills: opts.skills ?? [],
+  });
   return a.id;
 }
 
@@ -61,7 +71,14 @@ export async function harness(db: Db, o: { clock?: TestClock } = {}): Promise<Ha
     clock,
     offers,
     timers,
-    call: (id, queueId, c = {}) => ({ callId: id, queueId, priority: c.priority ?? 0, requiredSkills: c.skills ?? [], enqueuedAt: c.at ?? clock.now(), node: 'ast1' }),
+    call: (id, queueId, c = {}) => ({
+      callId: id,
+      queueId,
+      priority: c.priority ?? 0,
+      requiredSkills: c.skills ?? [],
+      enqueuedAt: c.at ?? clock.now(),
+      node: 'ast1',
+    }),
     async offersAtLeast(n) {
       const until = Date.now() + 3000;
       for (;;) {

@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { createQueue, createSkill, deleteQueue, listQueueConfigs, loadQueue, setSkillsOfAgent, updateQueue } from '../../src/routing/repository.js';
+import {
+  createQueue,
+  createSkill,
+  deleteQueue,
+  listQueueConfigs,
+  loadQueue,
+  setSkillsOfAgent,
+  updateQueue,
+} from '../../src/routing/repository.js';
 import { loadAgent } from '../../src/agents/repository.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 import { agent } from './fixtures.js';
@@ -26,7 +34,13 @@ for (const dialect of DIALECTS) {
         ],
         joinWhenEmpty: false,
       });
-      expect(q).to.deep.include({ name: 'orders', strategy: 'skill_score', joinWhenEmpty: false, leaveWhenEmpty: false, ringTimeoutSeconds: 20 });
+      expect(q).to.deep.include({
+        name: 'orders',
+        strategy: 'skill_score',
+        joinWhenEmpty: false,
+        leaveWhenEmpty: false,
+        ringTimeoutSeconds: 20,
+      });
       expect(q.skills).to.deep.equal([{ skill: 'orders', minLevel: 3 }]);
       expect(q.overflow.map((s) => s.action)).to.deep.equal(['widen_skills', 'move_queue']);
       expect((await listQueueConfigs(t.db)).map((x) => x.name)).to.deep.equal(['general', 'orders']);
@@ -54,7 +68,10 @@ for (const dialect of DIALECTS) {
 
     it('a hand-edited bad overflow row is read with the bad step dropped and reported', async () => {
       const q = (await listQueueConfigs(t.db)).find((x) => x.name === 'orders')!;
-      await t.db('queues').where({ id: q.id }).update({ overflow: '[{"afterSeconds":5,"action":"widen_skills"},{"afterSeconds":"x"}]' });
+      await t
+        .db('queues')
+        .where({ id: q.id })
+        .update({ overflow: '[{"afterSeconds":5,"action":"widen_skills"},{"afterSeconds":"x"}]' });
       const read = await loadQueue(t.db, q.id);
       expect(read?.overflow).to.have.length(1);
       expect(read?.problems[0]).to.match(/overflow step 2 ignored/);

@@ -35,9 +35,19 @@ for (const dialect of DIALECTS) {
         billing: await queue(t.db, 'billing'),
         night: await queue(t.db, 'night'),
       };
-      const r = (name: string, expression: string, queueId: number, priority: number, extra: Record<string, unknown> = {}) => createRule(t.db, { name, expression, queueId, priority, ...extra }, ok);
+      const r = (
+        name: string,
+        expression: string,
+        queueId: number,
+        priority: number,
+        extra: Record<string, unknown> = {},
+      ) => createRule(t.db, { name, expression, queueId, priority, ...extra }, ok);
       ids = {
-        diamond: (await r('Diamond to VIP', 'tier == "diamond"', q.vip as number, 90, { requiredSkills: [{ skill: 'vip', minLevel: 1 }] })).id,
+        diamond: (
+          await r('Diamond to VIP', 'tier == "diamond"', q.vip as number, 90, {
+            requiredSkills: [{ skill: 'vip', minLevel: 1 }],
+          })
+        ).id,
         history: (await r('Repeat logistics', 'last(3, "logistics")', q.logistics as number, 20)).id,
         menu2: (await r('Menu 2', 'ivr.menu == "2"', q.billing as number, 0)).id,
         night: (await r('Night', 'not between("08:00", "20:00")', q.night as number, 0, { enabled: false })).id,
@@ -52,8 +62,16 @@ for (const dialect of DIALECTS) {
     });
 
     it('first match wins, in position order, with the rule priority and skills', async () => {
-      const d = await router.route(call({ tier: 'diamond', recentCategories: ['logistics', 'logistics', 'logistics'] }));
-      expect(d).to.deep.include({ queueId: q.vip, queueName: 'vip', priority: 90, ruleId: ids.diamond, ruleName: 'Diamond to VIP' });
+      const d = await router.route(
+        call({ tier: 'diamond', recentCategories: ['logistics', 'logistics', 'logistics'] }),
+      );
+      expect(d).to.deep.include({
+        queueId: q.vip,
+        queueName: 'vip',
+        priority: 90,
+        ruleId: ids.diamond,
+        ruleName: 'Diamond to VIP',
+      });
       expect(d.requiredSkills).to.deep.equal([{ skill: 'vip', minLevel: 1 }]);
     });
 
@@ -78,7 +96,13 @@ for (const dialect of DIALECTS) {
       expect(r.matchedRuleId).to.equal(ids.menu2);
       expect(r.fallback).to.equal(false);
       const outcome = Object.fromEntries(r.rules.map((x) => [x.name, x.outcome]));
-      expect(outcome).to.deep.equal({ 'Diamond to VIP': 'no_match', 'Repeat logistics': 'no_match', 'Menu 2': 'matched', Night: 'not_reached', Default: 'not_reached' });
+      expect(outcome).to.deep.equal({
+        'Diamond to VIP': 'no_match',
+        'Repeat logistics': 'no_match',
+        'Menu 2': 'matched',
+        Night: 'not_reached',
+        Default: 'not_reached',
+      });
       const none = await router.test(call({ ivr: { menu: '7' }, now: new Date('2026-11-23T15:00:00Z') }));
       expect(none.rules.find((x) => x.name === 'Night')?.outcome).to.equal('disabled');
       expect(none.rules.find((x) => x.name === 'Default')?.outcome).to.equal('default');
@@ -98,8 +122,23 @@ for (const dialect of DIALECTS) {
     });
 
     it('a rule that fails at run time or does not compile never matches and is reported', async () => {
-      const broken = await t.db('routing_rules').insert({ position: 0, name: 'Broken', expression: 'tier ==', queue_id: q.night, priority: 0, required_skills: '[]', enabled: true, is_default: false });
-      const typo = await createRule(t.db, { name: 'Typo', expression: 'tierr == "gold"', queueId: q.night as number, position: 0 }, ok);
+      const broken = await t
+        .db('routing_rules')
+        .insert({
+          position: 0,
+          name: 'Broken',
+          expression: 'tier ==',
+          queue_id: q.night,
+          priority: 0,
+          required_skills: '[]',
+          enabled: true,
+          is_default: false,
+        });
+      const typo = await createRule(
+        t.db,
+        { name: 'Typo', expression: 'tierr == "gold"', queueId: q.night as number, position: 0 },
+        ok,
+      );
       await router.reload();
       const r = await router.test(call());
       expect(r.decision.queueName).to.equal('general');
@@ -108,7 +147,10 @@ for (const dialect of DIALECTS) {
       expect(byName.Broken?.detail).to.match(/cannot parse/);
       expect(byName.Typo?.outcome).to.equal('error');
       expect(byName.Typo?.detail).to.match(/unknown name "tierr"/);
-      await t.db('routing_rules').whereIn('id', [Number(broken[0]), typo.id]).delete();
+      await t
+        .db('routing_rules')
+        .whereIn('id', [Number(broken[0]), typo.id])
+        .delete();
       await router.reload();
     });
 
@@ -126,13 +168,19 @@ for (const dialect of DIALECTS) {
     it('rule CRUD validates the expression, the queue and the skills', async () => {
       const check = (e: string) => router.validate(e);
       let err: unknown;
-      await createRule(t.db, { name: 'x', expression: 'tier = "gold"', queueId: q.vip }, check).catch((e: unknown) => (err = e));
+      await createRule(t.db, { name: 'x', expression: 'tier = "gold"', queueId: q.vip }, check).catch(
+        (e: unknown) => (err = e),
+      );
       expect(String(err)).to.match(/expression: cannot parse/);
       err = undefined;
       await createRule(t.db, { name: 'x', expression: 'true', queueId: 99999 }, check).catch((e: unknown) => (err = e));
       expect(String(err)).to.match(/unknown queue id 99999/);
       err = undefined;
-      await createRule(t.db, { name: 'x', expression: 'true', queueId: q.vip, requiredSkills: [{ skill: 'nope', minLevel: 1 }] }, check).catch((e: unknown) => (err = e));
+      await createRule(
+        t.db,
+        { name: 'x', expression: 'true', queueId: q.vip, requiredSkills: [{ skill: 'nope', minLevel: 1 }] },
+        check,
+      ).catch((e: unknown) => (err = e));
       expect(String(err)).to.match(/unknown skill: nope/);
       const made = await createRule(t.db, { name: 'ok', expression: 'language == "en"', queueId: q.vip }, check);
       expect(made.position).to.be.greaterThan(0);
