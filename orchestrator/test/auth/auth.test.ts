@@ -5,7 +5,7 @@ import { call, login, startHarness, type Harness } from '../api/harness.js';
 describe('authentication', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ deps: { api: { loginRateLimit: { windowMs: 60_000, limit: 3 } } } });
+    h = await startHarness({ deps: { api: { loginRateLimit: { windowMs: 60_000, limit: 20 } } } });
   });
   after(async () => h.close());
 
@@ -197,6 +197,41 @@ describe('authentication', () => {
       headers: { origin: 'https://evil.example.test' },
     });
     expect(api.status).to.equal(201);
+  });
+
+  it('a user changes their own password: the old one stops working, other sessions end, this one is renewed', async () => {
+    const other = await login(h, h.users.agent2);
+    const cookie = await login(h, h.users.agent2);
+    const wrong = await call(h, 'POST', '/api/auth/password', {
+      cookie,
+      body: { currentPassword: 'nope', newPassword: 'bob-new-pass-1' },
+    });
+    expect(wrong.status).to.equal(400);
+    expect(wrong.body.error.details).to.deep.equal([
+      { in: 'body', field: 'currentPassword', reason: 'wrong password' },
+    ]);
+    const short = await call(h, 'POST', '/api/auth/password', {
+      cookie,
+      body: { currentPassword: 'bob-pass-12', newPassword: 'x' },
+    });
+    expect(short.status).to.equal(400);
+    const ok = await call(h, 'POST', '/api/auth/password', {
+      cookie,
+      body: { currentPassword: 'bob-pass-12', newPassword: 'bob-new-pass-1' },
+    });
+    expect(ok.status).to.equal(204);
+    const renewed = (ok.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(renewed).to.match(/^ariadne_session=/);
+    expect((await call(h, 'GET', '/api/auth/me', { cookie: renewed })).status).to.equal(200);
+    expect((await call(h, 'GET', '/api/auth/me', { cookie: other })).status).to.equal(401);
+    expect(
+      (await call(h, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'bob-pass-12' } })).status,
+    ).to.equal(401);
+    expect(
+      (await call(h, 'POST', '/api/auth/login', { body: { username: 'bob', password: 'bob-new-pass-1' } })).status,
+    ).to.equal(200);
+    const audit = await h.t.db('audit_log').where({ action: 'auth.password_change' }).first();
+    expect(audit.details).to.equal('{}');
   });
 
   it('a garbage Bearer token is 401, and only admins manage tokens', async () => {

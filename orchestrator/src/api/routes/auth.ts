@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { writeAudit } from '../../auth/audit.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../auth/sessions.js';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRecord } from '../../auth/tokens.js';
-import { checkCredentials, findUserById } from '../../auth/users.js';
-import { readCookie } from '../../auth/middleware.js';
+import { checkCredentials, findUserById, updateUser } from '../../auth/users.js';
+import { bearerToken, readCookie } from '../../auth/middleware.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
@@ -110,6 +110,37 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
       response: z.object({ user: authUserSchema }),
       async handler({ user }) {
         return { user };
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/auth/password',
+      tag: 'auth',
+      summary: 'Change your own password; every session ends and this one is renewed',
+      roles: 'any',
+      body: z
+        .object({
+          currentPassword: z.string().min(1, 'required').max(1024),
+          newPassword: z.string().min(8, 'at least 8 characters').max(1024),
+        })
+        .strict(),
+      status: 204,
+      audit: { action: 'auth.password_change', targetType: 'user' },
+      async handler({ req, res, body, user, auditTarget }) {
+        const ok = await checkCredentials(db, user.username, body.currentPassword);
+        if (!ok) {
+          throw new HttpError(400, 'validation_failed', 'body.currentPassword: wrong password', [
+            { in: 'body', field: 'currentPassword', reason: 'wrong password' },
+          ]);
+        }
+        await updateUser(db, user.id, { password: body.newPassword });
+        if (!bearerToken(req.headers.authorization)) {
+          const session = await createSession(db, user.id, SESSION_TTL_MS);
+          setSessionCookie(req, res, deps, session.id, session.expiresAt);
+        }
+        auditTarget(user.id, {});
+        return undefined;
       },
     }),
 
