@@ -21,7 +21,13 @@ interface ManagerLike {
   isConnected(): boolean;
 }
 
-type ManagerCtor = new (port: number | undefined, host: string, user: string, secret: string, events: boolean) => ManagerLike;
+type ManagerCtor = new (
+  port: number | undefined,
+  host: string,
+  user: string,
+  secret: string,
+  events: boolean,
+) => ManagerLike;
 
 const require = createRequire(import.meta.url);
 
@@ -52,7 +58,10 @@ export class AmiConnection {
   private failures = 0;
   private retryTimer?: NodeJS.Timeout;
   private seq = 0;
-  private readonly lists = new Map<string, { items: AmiMessage[]; complete: string; done(items: AmiMessage[]): void; fail(err: SwitchError): void }>();
+  private readonly lists = new Map<
+    string,
+    { items: AmiMessage[]; complete: string; done(items: AmiMessage[]): void; fail(err: SwitchError): void }
+  >();
   readonly redact: Redactor;
   private readonly target: AmiTarget;
   lastError?: string;
@@ -119,22 +128,29 @@ export class AmiConnection {
         const wasConnected = this.connectedNow;
         this.lastError = this.redact(why);
         this.dispose();
-        if (!settled || wasConnected) this.log.warn({ node: this.node, err: this.lastError }, 'AMI session failed; retrying');
+        if (!settled || wasConnected)
+          this.log.warn({ node: this.node, err: this.lastError }, 'AMI session failed; retrying');
         this.scheduleRetry();
         if (!settled) {
           settled = true;
           resolve();
         }
       };
-      const timer = setTimeout(() => fail(`no AMI login within ${this.tuning.actionTimeoutMs} ms`), this.tuning.actionTimeoutMs);
-      m.on('error', (err) => fail(`AMI at ${this.target.host}:${this.target.port}: ${(err as Error)?.message ?? String(err)}`));
+      const timer = setTimeout(
+        () => fail(`no AMI login within ${this.tuning.actionTimeoutMs} ms`),
+        this.tuning.actionTimeoutMs,
+      );
+      m.on('error', (err) =>
+        fail(`AMI at ${this.target.host}:${this.target.port}: ${(err as Error)?.message ?? String(err)}`),
+      );
       m.on('close', () => fail(`AMI at ${this.target.host}:${this.target.port} closed the session`));
       m.on('managerevent', (ev) => this.onEvent(ev as AmiMessage));
       m.connect(this.target.port, this.target.host, () => {
         m.login((err) => {
           clearTimeout(timer);
           if (err) {
-            const msg = typeof (err as AmiMessage).message === 'string' ? String((err as AmiMessage).message) : 'login refused';
+            const msg =
+              typeof (err as AmiMessage).message === 'string' ? String((err as AmiMessage).message) : 'login refused';
             fail(`AMI at ${this.target.host}:${this.target.port} refused user ${this.target.user}: ${msg}`);
             return;
           }
@@ -177,18 +193,36 @@ export class AmiConnection {
     const m = this.manager;
     const name = action.action ?? '?';
     if (!m || !this.connectedNow) {
-      return Promise.reject(new SwitchError('unavailable', `AMI on node ${this.node} is not connected${this.lastError ? ` (${this.lastError})` : ''}`));
+      return Promise.reject(
+        new SwitchError(
+          'unavailable',
+          `AMI on node ${this.node} is not connected${this.lastError ? ` (${this.lastError})` : ''}`,
+        ),
+      );
     }
     return new Promise<AmiMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         m.removeAllListeners(actionid);
-        reject(new SwitchError('timeout', `AMI ${name} on node ${this.node}: no reply within ${this.tuning.actionTimeoutMs} ms`));
+        reject(
+          new SwitchError(
+            'timeout',
+            `AMI ${name} on node ${this.node}: no reply within ${this.tuning.actionTimeoutMs} ms`,
+          ),
+        );
       }, this.tuning.actionTimeoutMs);
       m.action({ ...action, actionid }, (err, res) => {
         clearTimeout(timer);
         if (err) {
-          const message = [err.message, err.output].flat().filter((x) => typeof x === 'string').join(': ');
-          reject(new SwitchError('bad_request', this.redact(`AMI ${name} on node ${this.node} failed: ${message || 'error'}`)));
+          const message = [err.message, err.output]
+            .flat()
+            .filter((x) => typeof x === 'string')
+            .join(': ');
+          reject(
+            new SwitchError(
+              'bad_request',
+              this.redact(`AMI ${name} on node ${this.node} failed: ${message || 'error'}`),
+            ),
+          );
         } else resolve(res);
       });
     });
@@ -204,7 +238,12 @@ export class AmiConnection {
       this.lists.set(actionid, { items: [], complete: completeEvent.toLowerCase(), done: resolve, fail: reject });
       timer = setTimeout(() => {
         this.lists.delete(actionid);
-        reject(new SwitchError('timeout', `AMI ${action.action} on node ${this.node}: list not complete within ${this.tuning.actionTimeoutMs} ms`));
+        reject(
+          new SwitchError(
+            'timeout',
+            `AMI ${action.action} on node ${this.node}: list not complete within ${this.tuning.actionTimeoutMs} ms`,
+          ),
+        );
       }, this.tuning.actionTimeoutMs);
     });
     items.catch(() => undefined);

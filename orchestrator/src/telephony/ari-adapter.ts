@@ -85,7 +85,8 @@ export class AriAdapter implements SwitchPort {
   private stopped = false;
 
   constructor(options: AriAdapterOptions) {
-    if (options.nodes.length === 0) throw new SwitchError('bad_request', 'the ARI adapter needs at least one Asterisk node');
+    if (options.nodes.length === 0)
+      throw new SwitchError('bad_request', 'the ARI adapter needs at least one Asterisk node');
     this.log = (options.logger ?? rootLogger).child({ module: 'telephony' });
     this.o = {
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
@@ -100,8 +101,10 @@ export class AriAdapter implements SwitchPort {
     };
     this.router = new EventRouter(this.registry, this.log);
     for (const config of options.nodes) {
-      if (this.nodes.has(config.name)) throw new SwitchError('bad_request', `two Asterisk nodes are named ${config.name}`);
-      if (!/^https?:\/\/[^\s]+$/.test(config.ariUrl)) throw new SwitchError('bad_request', `node ${config.name}: ARI URL must be http(s)://host:port/ari`);
+      if (this.nodes.has(config.name))
+        throw new SwitchError('bad_request', `two Asterisk nodes are named ${config.name}`);
+      if (!/^https?:\/\/[^\s]+$/.test(config.ariUrl))
+        throw new SwitchError('bad_request', `node ${config.name}: ARI URL must be http(s)://host:port/ari`);
       const tuning = {
         requestTimeoutMs: this.o.requestTimeoutMs,
         connectTimeoutMs: this.o.connectTimeoutMs,
@@ -117,12 +120,24 @@ export class AriAdapter implements SwitchPort {
           tuning,
           {
             onEvent: (event) => this.router.dispatch(config.name, event),
-            onState: (connected, reconnected, lastError) => this.onNodeState(config.name, connected, reconnected, lastError),
+            onState: (connected, reconnected, lastError) =>
+              this.onNodeState(config.name, connected, reconnected, lastError),
           },
           this.log,
         ),
         ...(config.amiUrl
-          ? { ami: new AmiConnection(config.name, config.amiUrl, { actionTimeoutMs: this.o.requestTimeoutMs, backoffMinMs: this.o.backoffMinMs, backoffMaxMs: this.o.backoffMaxMs }, this.log) }
+          ? {
+              ami: new AmiConnection(
+                config.name,
+                config.amiUrl,
+                {
+                  actionTimeoutMs: this.o.requestTimeoutMs,
+                  backoffMinMs: this.o.backoffMinMs,
+                  backoffMaxMs: this.o.backoffMaxMs,
+                },
+                this.log,
+              ),
+            }
           : {}),
       };
       this.nodes.set(config.name, slot);
@@ -140,6 +155,7 @@ export class AriAdapter implements SwitchPort {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.router.shutdown();
     await Promise.all([...this.nodes.values()].flatMap((n) => [n.ari.stop(), ...(n.ami ? [n.ami.stop()] : [])]));
   }
 
@@ -184,7 +200,12 @@ export class AriAdapter implements SwitchPort {
     if (!slot) return;
     const changed = slot.state.connected !== connected || slot.state.lastError !== lastError;
     if (changed) {
-      slot.state = { node, connected, since: slot.state.connected !== connected ? new Date() : slot.state.since, ...(lastError ? { lastError } : {}) };
+      slot.state = {
+        node,
+        connected,
+        since: slot.state.connected !== connected ? new Date() : slot.state.since,
+        ...(lastError ? { lastError } : {}),
+      };
       this.emitState(slot.state);
     }
     if (connected && reconnected) void this.resync(slot);
@@ -213,11 +234,17 @@ export class AriAdapter implements SwitchPort {
       for (const id of vanished) this.router.vanished(id, 'Gone while the ARI connection was down');
       const settled = await this.resyncMedia(slot);
       const resynced: ResyncReport = { channels, bridges, vanished, ...settled };
-      this.log.info({ node, channels: channels.length, bridges: bridges.length, vanished: vanished.length }, 'node re-synchronised after reconnect');
+      this.log.info(
+        { node, channels: channels.length, bridges: bridges.length, vanished: vanished.length },
+        'node re-synchronised after reconnect',
+      );
       slot.state = { ...slot.state, resynced };
       this.emitState(slot.state);
     } catch (err) {
-      this.log.warn({ node, err: (err as Error).message }, 'resync after reconnect failed; dropping the socket to try again');
+      this.log.warn(
+        { node, err: (err as Error).message },
+        'resync after reconnect failed; dropping the socket to try again',
+      );
       slot.ari.dropSocket();
     }
   }
@@ -249,7 +276,12 @@ export class AriAdapter implements SwitchPort {
           () => true,
           () => false,
         );
-        this.router.endRecording(name, stored ? { status: 'done' } : { status: 'failed', cause: 'ended while the ARI connection was down; no stored file' });
+        this.router.endRecording(
+          name,
+          stored
+            ? { status: 'done' }
+            : { status: 'failed', cause: 'ended while the ARI connection was down; no stored file' },
+        );
         recordingsEnded.push(name);
       }
     }
@@ -282,7 +314,11 @@ export class AriAdapter implements SwitchPort {
     return 'channelId' in target ? this.nodeOf('channel', target.channelId) : this.nodeOf('bridge', target.bridgeId);
   }
 
-  private async onChannel(channelId: ChannelId, operation: string, params: Record<string, unknown> = {}): Promise<void> {
+  private async onChannel(
+    channelId: ChannelId,
+    operation: string,
+    params: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.nodeOf('channel', channelId).ari.request('channels', operation, { channelId, ...params });
   }
 
@@ -307,7 +343,10 @@ export class AriAdapter implements SwitchPort {
     return this.onChannel(channelId, 'answer');
   }
 
-  async hangup(channelId: ChannelId, reason: 'normal' | 'busy' | 'congestion' | 'no_answer' | 'answered_elsewhere' = 'normal'): Promise<void> {
+  async hangup(
+    channelId: ChannelId,
+    reason: 'normal' | 'busy' | 'congestion' | 'no_answer' | 'answered_elsewhere' = 'normal',
+  ): Promise<void> {
     this.router.markHangupByUs(channelId);
     await this.onChannel(channelId, 'hangup', { reason });
   }
@@ -336,12 +375,18 @@ export class AriAdapter implements SwitchPort {
       };
     });
     // Every wait has an end: if neither StasisStart nor ChannelDestroyed arrives, give the leg up.
-    const guard = this.timer(() => {
-      if (!this.router.isLive(channelId)) return;
-      this.log.warn({ channelId, node: slot.config.name }, 'originated leg neither answered nor ended in time; hanging it up');
-      this.router.vanished(channelId, 'No answer (orchestrator guard)');
-      slot.ari.request('channels', 'hangup', { channelId, reason: 'no_answer' }).catch(() => undefined);
-    }, options.timeoutSeconds * 1000 + this.o.originateGuardMs);
+    const guard = this.timer(
+      () => {
+        if (!this.router.isLive(channelId)) return;
+        this.log.warn(
+          { channelId, node: slot.config.name },
+          'originated leg neither answered nor ended in time; hanging it up',
+        );
+        this.router.vanished(channelId, 'No answer (orchestrator guard)');
+        slot.ari.request('channels', 'hangup', { channelId, reason: 'no_answer' }).catch(() => undefined);
+      },
+      options.timeoutSeconds * 1000 + this.o.originateGuardMs,
+    );
     this.router.own(channelId, { settle: (o) => settle(o) });
     this.registry.set('channel', channelId, slot.config.name);
     try {
@@ -361,7 +406,12 @@ export class AriAdapter implements SwitchPort {
         this.router.disown(channelId);
         this.clearTimer(guard);
       }
-      if (e.code === 'unreachable') throw new SwitchError('unreachable', `${options.endpoint} is not reachable (unknown or not registered): ${e.message}`, e.status);
+      if (e.code === 'unreachable')
+        throw new SwitchError(
+          'unreachable',
+          `${options.endpoint} is not reachable (unknown or not registered): ${e.message}`,
+          e.status,
+        );
       throw e;
     }
     return { channelId, outcome };
@@ -373,7 +423,10 @@ export class AriAdapter implements SwitchPort {
 
   async getVariable(channelId: ChannelId, name: string): Promise<string | undefined> {
     try {
-      const res = await this.nodeOf('channel', channelId).ari.request<{ value?: string }>('channels', 'getChannelVar', { channelId, variable: name });
+      const res = await this.nodeOf('channel', channelId).ari.request<{ value?: string }>('channels', 'getChannelVar', {
+        channelId,
+        variable: name,
+      });
       return res?.value;
     } catch (err) {
       // 404 "Provided variable was not found" (the channel itself exists).
@@ -382,10 +435,17 @@ export class AriAdapter implements SwitchPort {
     }
   }
 
-  async continueInDialplan(channelId: ChannelId, target?: { context?: string; extension?: string; priority?: number }): Promise<void> {
+  async continueInDialplan(
+    channelId: ChannelId,
+    target?: { context?: string; extension?: string; priority?: number },
+  ): Promise<void> {
     this.router.markLeavingApp(channelId, true);
     try {
-      await this.onChannel(channelId, 'continueInDialplan', { context: target?.context, extension: target?.extension, priority: target?.priority });
+      await this.onChannel(channelId, 'continueInDialplan', {
+        context: target?.context,
+        extension: target?.extension,
+        priority: target?.priority,
+      });
     } catch (err) {
       this.router.markLeavingApp(channelId, false);
       throw err;
@@ -441,14 +501,23 @@ export class AriAdapter implements SwitchPort {
 
   // --- media ----------------------------------------------------------------------------------------------------
 
-  async play(target: MediaTarget, media: string | readonly string[], options: PlayOptions = {}): Promise<PlaybackHandle> {
+  async play(
+    target: MediaTarget,
+    media: string | readonly string[],
+    options: PlayOptions = {},
+  ): Promise<PlaybackHandle> {
     const playbackId = options.playbackId ?? randomUUID();
-    if (this.router.hasPlayback(playbackId)) throw new SwitchError('conflict', `playback id ${playbackId} is already playing`);
+    if (this.router.hasPlayback(playbackId))
+      throw new SwitchError('conflict', `playback id ${playbackId} is already playing`);
     const list = typeof media === 'string' ? [media] : [...media];
-    if (list.length === 0 || list.some((m) => !/^[a-z]+:./.test(m))) throw new SwitchError('bad_request', `media must be scheme:value (sound:x, digits:1, ...), got ${JSON.stringify(media)}`);
+    if (list.length === 0 || list.some((m) => !/^[a-z]+:./.test(m)))
+      throw new SwitchError(
+        'bad_request',
+        `media must be scheme:value (sound:x, digits:1, ...), got ${JSON.stringify(media)}`,
+      );
     const slot = this.nodeOfTarget(target);
     const timeoutMs = options.timeoutMs ?? this.o.playbackTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined = undefined;
     const finished = new Promise<PlaybackOutcome>((resolve) => {
       this.router.addPlayback(playbackId, {
         targetKey: targetKey(target),
@@ -469,9 +538,19 @@ export class AriAdapter implements SwitchPort {
     }, timeoutMs);
     try {
       if ('channelId' in target) {
-        await slot.ari.request('channels', 'play', { channelId: target.channelId, media: list, lang: options.lang, playbackId });
+        await slot.ari.request('channels', 'play', {
+          channelId: target.channelId,
+          media: list,
+          lang: options.lang,
+          playbackId,
+        });
       } else {
-        await slot.ari.request('bridges', 'play', { bridgeId: target.bridgeId, media: list, lang: options.lang, playbackId });
+        await slot.ari.request('bridges', 'play', {
+          bridgeId: target.bridgeId,
+          media: list,
+          lang: options.lang,
+          playbackId,
+        });
       }
     } catch (err) {
       if (!isSwitchError(err, 'timeout')) this.router.endPlayback(playbackId, 'failed');
@@ -519,7 +598,11 @@ export class AriAdapter implements SwitchPort {
     const slot = this.nodeOf('bridge', bridgeId);
     for (const id of ids) {
       const n = this.registry.get('channel', id);
-      if (n && n !== slot.config.name) throw new SwitchError('bad_request', `channel ${id} is on node ${n} but bridge ${bridgeId} is on ${slot.config.name}`);
+      if (n && n !== slot.config.name)
+        throw new SwitchError(
+          'bad_request',
+          `channel ${id} is on node ${n} but bridge ${bridgeId} is on ${slot.config.name}`,
+        );
     }
     await slot.ari.request('bridges', 'addChannel', { bridgeId, channel: ids });
   }
@@ -540,11 +623,14 @@ export class AriAdapter implements SwitchPort {
 
   async record(target: MediaTarget, options: RecordOptions): Promise<RecordingHandle> {
     const name = options.name;
-    if (!name || /[/\\]|\.\./.test(name)) throw new SwitchError('bad_request', `invalid recording name ${JSON.stringify(name)}`);
+    if (!name || /[/\\]|\.\./.test(name))
+      throw new SwitchError('bad_request', `invalid recording name ${JSON.stringify(name)}`);
     if (this.router.hasRecording(name)) throw new SwitchError('conflict', `recording ${name} is already running`);
     const slot = this.nodeOfTarget(target);
-    const timeoutMs = options.maxDurationSeconds ? options.maxDurationSeconds * 1000 + 30_000 : this.o.recordingTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = options.maxDurationSeconds
+      ? options.maxDurationSeconds * 1000 + 30_000
+      : this.o.recordingTimeoutMs;
+    let timer: NodeJS.Timeout | undefined = undefined;
     let grace: NodeJS.Timeout | undefined;
     const finished = new Promise<RecordingResult>((resolve) => {
       this.router.addRecording(name, {
@@ -574,10 +660,12 @@ export class AriAdapter implements SwitchPort {
       beep: options.beep,
     };
     try {
-      if ('channelId' in target) await slot.ari.request('channels', 'record', { channelId: target.channelId, ...params });
+      if ('channelId' in target)
+        await slot.ari.request('channels', 'record', { channelId: target.channelId, ...params });
       else await slot.ari.request('bridges', 'record', { bridgeId: target.bridgeId, ...params });
     } catch (err) {
-      if (!isSwitchError(err, 'timeout')) this.router.endRecording(name, { status: 'failed', cause: (err as Error).message });
+      if (!isSwitchError(err, 'timeout'))
+        this.router.endRecording(name, { status: 'failed', cause: (err as Error).message });
       throw err;
     }
     return { name, finished };
@@ -636,13 +724,24 @@ export class AriAdapter implements SwitchPort {
     return list.map((c) => {
       // Requests about it after a restart must reach this node.
       this.registry.set('channel', c.id, node);
-      return { channelId: c.id, node, name: c.name ?? '', state: channelState(c.state), callerNumber: c.caller?.number ?? '' };
+      return {
+        channelId: c.id,
+        node,
+        name: c.name ?? '',
+        state: channelState(c.state),
+        callerNumber: c.caller?.number ?? '',
+      };
     });
   }
 
   private async bridgesOn(slot: NodeSlot): Promise<LiveBridge[]> {
     const node = slot.config.name;
-    const list = (await slot.ari.request<Array<{ id: string; bridge_type?: string; channels?: string[] }>>('bridges', 'list', {})) ?? [];
+    const list =
+      (await slot.ari.request<Array<{ id: string; bridge_type?: string; channels?: string[] }>>(
+        'bridges',
+        'list',
+        {},
+      )) ?? [];
     return list.map((b) => {
       this.registry.set('bridge', b.id, node);
       return { bridgeId: b.id, node, type: b.bridge_type ?? '', channelIds: b.channels ?? [] };
@@ -664,16 +763,26 @@ export class AriAdapter implements SwitchPort {
   }
 
   async endpointContacts(): Promise<readonly EndpointContact[]> {
-    const lists = await Promise.all(this.amiSlots('endpoint contacts').map((a) => a.list({ action: 'PJSIPShowContacts' }, 'ContactListComplete')));
+    const lists = await Promise.all(
+      this.amiSlots('endpoint contacts').map((a) => a.list({ action: 'PJSIPShowContacts' }, 'ContactListComplete')),
+    );
     return lists.flat().map(toContact);
   }
 
   /** AMI CoreShowChannels of every node (reconciliation aid; ARI lists only what Stasis sees too, but this sees all). */
-  async coreShowChannels(): Promise<Array<{ node: string; channel: string; uniqueid: string; application: string; state: string }>> {
+  async coreShowChannels(): Promise<
+    Array<{ node: string; channel: string; uniqueid: string; application: string; state: string }>
+  > {
     const out: Array<{ node: string; channel: string; uniqueid: string; application: string; state: string }> = [];
     for (const a of this.amiSlots('core show channels')) {
       for (const m of await a.list({ action: 'CoreShowChannels' }, 'CoreShowChannelsComplete')) {
-        out.push({ node: a.node, channel: str(m.channel), uniqueid: str(m.uniqueid), application: str(m.application), state: str(m.channelstatedesc) });
+        out.push({
+          node: a.node,
+          channel: str(m.channel),
+          uniqueid: str(m.uniqueid),
+          application: str(m.application),
+          state: str(m.channelstatedesc),
+        });
       }
     }
     return out;
@@ -710,6 +819,8 @@ function toContact(m: AmiMessage): EndpointContact {
     endpoint: str(m.endpoint) || str(m.aor),
     uri: str(m.uri),
     status: str(m.status) || 'Unknown',
-    ...(Number.isFinite(rtt) && str(m.roundtripusec) !== '' && str(m.roundtripusec) !== 'N/A' ? { roundtripUsec: rtt } : {}),
+    ...(Number.isFinite(rtt) && str(m.roundtripusec) !== '' && str(m.roundtripusec) !== 'N/A'
+      ? { roundtripUsec: rtt }
+      : {}),
   };
 }

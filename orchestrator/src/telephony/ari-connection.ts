@@ -159,15 +159,39 @@ export class AriConnection {
     const shown = `${this.origin}/ari`;
     return new Promise<void>((resolve, reject) => {
       const lib = url.startsWith('https:') ? https : http;
-      const req = lib.get(url, { headers: { authorization: this.basicAuth() }, timeout: this.tuning.connectTimeoutMs }, (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        if (status === 200) resolve();
-        else if (status === 401 || status === 403) reject(new SwitchError('auth', `ARI at ${shown} refused user ${this.config.user} (${status}); check the ARI user and password`, status));
-        else reject(new SwitchError('unavailable', `ARI at ${shown} answered ${status} to ${'/ari/api-docs/resources.json'}`, status));
-      });
+      const req = lib.get(
+        url,
+        { headers: { authorization: this.basicAuth() }, timeout: this.tuning.connectTimeoutMs },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          if (status === 200) resolve();
+          else if (status === 401 || status === 403)
+            reject(
+              new SwitchError(
+                'auth',
+                `ARI at ${shown} refused user ${this.config.user} (${status}); check the ARI user and password`,
+                status,
+              ),
+            );
+          else
+            reject(
+              new SwitchError(
+                'unavailable',
+                `ARI at ${shown} answered ${status} to ${'/ari/api-docs/resources.json'}`,
+                status,
+              ),
+            );
+        },
+      );
       req.on('timeout', () => req.destroy(timeoutError(`ARI at ${shown}`, this.tuning.connectTimeoutMs)));
-      req.on('error', (err) => reject(err instanceof SwitchError ? err : new SwitchError('unavailable', `ARI at ${shown} unreachable: ${err.message}`)));
+      req.on('error', (err) =>
+        reject(
+          err instanceof SwitchError
+            ? err
+            : new SwitchError('unavailable', `ARI at ${shown} unreachable: ${err.message}`),
+        ),
+      );
     });
   }
 
@@ -175,16 +199,29 @@ export class AriConnection {
     const pending = Promise.resolve(this.ari.connect(this.origin, this.config.user, this.config.password));
     let client: AriClientLike;
     try {
-      client = await withTimeout(pending, this.tuning.connectTimeoutMs, `ARI at ${this.origin}/ari: loading the API description`);
+      client = await withTimeout(
+        pending,
+        this.tuning.connectTimeoutMs,
+        `ARI at ${this.origin}/ari: loading the API description`,
+      );
     } catch (err) {
       // A late client is simply dropped: it has no socket yet.
-      pending.then(() => undefined, () => undefined);
+      pending.then(
+        () => undefined,
+        () => undefined,
+      );
       if (err instanceof SwitchError) throw err;
-      throw new SwitchError('unavailable', this.redact(`ARI at ${this.origin}/ari: ${err instanceof Error ? err.message : String(err)}`));
+      throw new SwitchError(
+        'unavailable',
+        this.redact(`ARI at ${this.origin}/ari: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }
     const models = client._swagger?.apis?.events?.models;
     if (!models || !client._swagger.apis.channels) {
-      throw new SwitchError('unavailable', 'ari-client did not expose its API description (_swagger); only ari-client 2.2.0 is supported');
+      throw new SwitchError(
+        'unavailable',
+        'ari-client did not expose its API description (_swagger); only ari-client 2.2.0 is supported',
+      );
     }
     this.models = new Set(Object.keys(models));
     // Once per event type, never per channel (ari-client scans per-instance listeners on every event).
@@ -241,7 +278,12 @@ export class AriConnection {
           } catch {
             // ari-client's handlers only bookkeep
           }
-          this.onSocketDown(ws, event === 'error' ? this.redact(String((args[0] as Error)?.message ?? args[0])) : `closed (${String(args[0])})`);
+          this.onSocketDown(
+            ws,
+            event === 'error'
+              ? this.redact(String((args[0] as Error)?.message ?? args[0]))
+              : `closed (${String(args[0])})`,
+          );
         });
       }
       if (event === 'open') {
@@ -272,12 +314,18 @@ export class AriConnection {
       this.stats.unknownEvents++;
       if (!this.unknownTypes.has(event.type)) {
         this.unknownTypes.add(event.type);
-        this.log.warn({ node: this.config.name, type: event.type }, 'ARI event type not in the served events.json (ari-client would crash); routed raw');
+        this.log.warn(
+          { node: this.config.name, type: event.type },
+          'ARI event type not in the served events.json (ari-client would crash); routed raw',
+        );
       }
       this.deliver(event);
       return;
     }
-    this.log.error({ node: this.config.name, err, type: event?.type }, 'ari-client failed to process an event; ignored');
+    this.log.error(
+      { node: this.config.name, err, type: event?.type },
+      'ari-client failed to process an event; ignored',
+    );
   }
 
   private openSocket(client: AriClientLike): Promise<void> {
@@ -301,7 +349,12 @@ export class AriConnection {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          reject(new SwitchError(/401/.test(why) ? 'auth' : 'unavailable', `ARI events socket at ${this.origin}/ari: ${why}`));
+          reject(
+            new SwitchError(
+              /401/.test(why) ? 'auth' : 'unavailable',
+              `ARI events socket at ${this.origin}/ari: ${why}`,
+            ),
+          );
         },
       };
       client._wsClosed = false;
@@ -379,10 +432,21 @@ export class AriConnection {
   // --- REST -----------------------------------------------------------------------------------------------------
 
   /** Calls one ARI operation through ari-client's swagger API, with the status kept and a timeout. */
-  request<T = unknown>(resource: string, operation: string, params: Record<string, unknown>, timeoutMs = this.tuning.requestTimeoutMs): Promise<T> {
+  request<T = unknown>(
+    resource: string,
+    operation: string,
+    params: Record<string, unknown>,
+    timeoutMs = this.tuning.requestTimeoutMs,
+  ): Promise<T> {
     const op = `${this.config.name} ${resource}.${operation}`;
     const client = this.client;
-    if (!client) return Promise.reject(new SwitchError('unavailable', `${op}: node ${this.config.name} is not connected${this.lastError ? ` (${this.lastError})` : ''}`));
+    if (!client)
+      return Promise.reject(
+        new SwitchError(
+          'unavailable',
+          `${op}: node ${this.config.name} is not connected${this.lastError ? ` (${this.lastError})` : ''}`,
+        ),
+      );
     const fn = client._swagger.apis[resource]?.[operation];
     if (typeof fn !== 'function') return Promise.reject(new SwitchError('bad_request', `${op}: no such ARI operation`));
     const args: Record<string, unknown> = {};
@@ -395,7 +459,8 @@ export class AriConnection {
       const ok = (res: SwaggerResponse): void => resolve(parseBody(res.data) as T);
       const fail = (res: unknown): void => {
         const r = res as SwaggerResponse | undefined;
-        if (r && typeof r === 'object' && typeof r.status === 'number') reject(httpError(op, r.status, bodyText(r.data), this.redact));
+        if (r && typeof r === 'object' && typeof r.status === 'number')
+          reject(httpError(op, r.status, bodyText(r.data), this.redact));
         else reject(thrownError(op, res, this.redact));
       };
       try {

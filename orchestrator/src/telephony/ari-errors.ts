@@ -8,10 +8,15 @@ import { SwitchError, type SwitchErrorCode } from './port.js';
 export type Redactor = (text: string) => string;
 
 export function makeRedactor(secrets: readonly string[]): Redactor {
-  const literal = secrets.filter((s) => s.length >= 1).map((s) => [s, encodeURIComponent(s)]).flat();
+  const literal = secrets
+    .filter((s) => s.length >= 1)
+    .map((s) => [s, encodeURIComponent(s)])
+    .flat();
   const unique = [...new Set(literal)].sort((a, b) => b.length - a.length);
   return (text: string): string => {
-    let out = text.replace(/api_key=[^&\s"']*/gi, 'api_key=[redacted]').replace(/(\/\/[^/:@\s]+:)[^@\s/]*@/g, '$1[redacted]@');
+    let out = text
+      .replace(/api_key=[^&\s"']*/gi, 'api_key=[redacted]')
+      .replace(/(\/\/[^/:@\s]+:)[^@\s/]*@/g, '$1[redacted]@');
     out = out.replace(/(authorization["']?\s*[:=]\s*["']?basic\s+)[A-Za-z0-9+/=]+/gi, '$1[redacted]');
     // A bare password could be a common word; only replace it where it stands as a token, never inside others.
     for (const s of unique) if (s.length >= 3) out = out.split(s).join('[redacted]');
@@ -59,9 +64,20 @@ export function httpError(op: string, status: number, body: unknown, redact: Red
 /** Anything thrown synchronously by swagger-client (strings, arrays of strings) or by the network. */
 export function thrownError(op: string, err: unknown, redact: Redactor): SwitchError {
   if (err instanceof SwitchError) return err;
-  const text = typeof err === 'string' ? err : Array.isArray(err) ? err.map(String).join('; ') : err instanceof Error ? err.message : String(err);
+  const text =
+    typeof err === 'string'
+      ? err
+      : Array.isArray(err)
+        ? err.map(String).join('; ')
+        : err instanceof Error
+          ? err.message
+          : String(err);
   const netCodes = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|EPIPE|socket hang up/i;
-  const code: SwitchErrorCode = netCodes.test(text) ? 'unavailable' : typeof err === 'string' || Array.isArray(err) ? 'bad_request' : 'unavailable';
+  const code: SwitchErrorCode = netCodes.test(text)
+    ? 'unavailable'
+    : typeof err === 'string' || Array.isArray(err)
+      ? 'bad_request'
+      : 'unavailable';
   return new SwitchError(code, redact(`${op}: ${text}`));
 }
 

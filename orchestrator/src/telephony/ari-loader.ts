@@ -19,11 +19,19 @@ export interface SwaggerResponse {
   headers?: Record<string, string>;
 }
 
-export type SwaggerOperation = (params: Record<string, unknown>, ok: (r: SwaggerResponse) => void, fail: (r: SwaggerResponse | unknown) => void) => void;
+export type SwaggerOperation = (
+  params: Record<string, unknown>,
+  ok: (r: SwaggerResponse) => void,
+  fail: (r: SwaggerResponse | unknown) => void,
+) => void;
 
 export interface AriClientLike extends EventEmitter {
   _swagger: {
-    apis: Record<string, (Record<string, SwaggerOperation> & { operations?: Record<string, unknown>; models?: Record<string, unknown> }) | undefined>;
+    apis: Record<
+      string,
+      | (Record<string, SwaggerOperation> & { operations?: Record<string, unknown>; models?: Record<string, unknown> })
+      | undefined
+    >;
   };
   _ws?: unknown;
   _wsClosed?: boolean;

@@ -22,14 +22,18 @@ export interface CollectedDigits {
   readonly end: CollectEnd;
 }
 
-export function collectDigits(port: Pick<SwitchPort, 'watchChannel'>, channelId: ChannelId, options: CollectDigitsOptions): Promise<CollectedDigits> {
+export function collectDigits(
+  port: Pick<SwitchPort, 'watchChannel'>,
+  channelId: ChannelId,
+  options: CollectDigitsOptions,
+): Promise<CollectedDigits> {
   const terminator = options.terminator ?? '#';
   const max = Math.max(1, Math.floor(options.maxDigits));
   return new Promise<CollectedDigits>((resolve) => {
     let digits = '';
     let done = false;
     let timer: NodeJS.Timeout | undefined;
-    let unwatch: (() => void) | undefined;
+    let unwatch: (() => void) | undefined = undefined;
     const finish = (end: CollectEnd): void => {
       if (done) return;
       done = true;

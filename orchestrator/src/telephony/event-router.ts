@@ -31,7 +31,13 @@ export interface AriEvent {
   readonly channel?: AriChannelJson;
   readonly bridge?: { readonly id: string; readonly bridge_type?: string; readonly channels?: readonly string[] };
   readonly playback?: { readonly id: string; readonly state?: string; readonly target_uri?: string };
-  readonly recording?: { readonly name: string; readonly state?: string; readonly target_uri?: string; readonly duration?: number; readonly cause?: string };
+  readonly recording?: {
+    readonly name: string;
+    readonly state?: string;
+    readonly target_uri?: string;
+    readonly duration?: number;
+    readonly cause?: string;
+  };
   readonly endpoint?: { readonly technology: string; readonly resource: string; readonly state?: string };
   readonly args?: readonly string[];
   readonly digit?: string;
@@ -46,7 +52,12 @@ export interface AriChannelJson {
   readonly name?: string;
   readonly state?: string;
   readonly caller?: { readonly name?: string; readonly number?: string };
-  readonly dialplan?: { readonly context?: string; readonly exten?: string; readonly priority?: number; readonly app_name?: string };
+  readonly dialplan?: {
+    readonly context?: string;
+    readonly exten?: string;
+    readonly priority?: number;
+    readonly app_name?: string;
+  };
   readonly creationtime?: string;
 }
 
@@ -87,7 +98,17 @@ interface PendingRecording extends TargetWaiter {
   settle(result: RecordingResult): void;
 }
 
-const CHANNEL_STATES = new Set<ChannelState>(['Down', 'Rsrvd', 'OffHook', 'Dialing', 'Ring', 'Ringing', 'Up', 'Busy', 'Unknown']);
+const CHANNEL_STATES = new Set<ChannelState>([
+  'Down',
+  'Rsrvd',
+  'OffHook',
+  'Dialing',
+  'Ring',
+  'Ringing',
+  'Up',
+  'Busy',
+  'Unknown',
+]);
 
 export function channelState(state: string | undefined): ChannelState {
   return state && CHANNEL_STATES.has(state as ChannelState) ? (state as ChannelState) : 'Unknown';
@@ -210,7 +231,12 @@ export class EventRouter {
 
   /** Live routes, for tests and metrics: proves nothing is left behind. */
   sizes(): { channels: number; playbacks: number; recordings: number; targets: number } {
-    return { channels: this.channels.size, playbacks: this.playbacks.size, recordings: this.recordings.size, targets: this.targets.size };
+    return {
+      channels: this.channels.size,
+      playbacks: this.playbacks.size,
+      recordings: this.recordings.size,
+      targets: this.targets.size,
+    };
   }
 
   /** Channel ids we hold a route for on a node (reconciliation after a gap). */
@@ -242,10 +268,12 @@ export class EventRouter {
         }
         return;
       case 'ChannelEnteredBridge':
-        if (event.channel && event.bridge) this.emit(event.channel.id, { type: 'entered_bridge', bridgeId: event.bridge.id });
+        if (event.channel && event.bridge)
+          this.emit(event.channel.id, { type: 'entered_bridge', bridgeId: event.bridge.id });
         return;
       case 'ChannelLeftBridge':
-        if (event.channel && event.bridge) this.emit(event.channel.id, { type: 'left_bridge', bridgeId: event.bridge.id });
+        if (event.channel && event.bridge)
+          this.emit(event.channel.id, { type: 'left_bridge', bridgeId: event.bridge.id });
         return;
       case 'ChannelHangupRequest':
         if (event.channel) {
@@ -267,18 +295,28 @@ export class EventRouter {
       case 'PlaybackFinished':
         if (event.playback) {
           const p = this.playbacks.get(event.playback.id);
-          if (p) this.endPlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : p.stopped ? 'stopped' : 'done');
+          if (p)
+            this.endPlayback(
+              event.playback.id,
+              event.playback.state === 'failed' ? 'failed' : p.stopped ? 'stopped' : 'done',
+            );
         }
         return;
       case 'RecordingFinished':
         if (event.recording) {
           const duration = event.recording.duration;
-          this.endRecording(event.recording.name, { status: 'done', ...(typeof duration === 'number' ? { durationSeconds: duration } : {}) });
+          this.endRecording(event.recording.name, {
+            status: 'done',
+            ...(typeof duration === 'number' ? { durationSeconds: duration } : {}),
+          });
         }
         return;
       case 'RecordingFailed':
         if (event.recording) {
-          this.endRecording(event.recording.name, { status: 'failed', ...(event.recording.cause ? { cause: event.recording.cause } : {}) });
+          this.endRecording(event.recording.name, {
+            status: 'failed',
+            ...(event.recording.cause ? { cause: event.recording.cause } : {}),
+          });
         }
         return;
       case 'BridgeDestroyed':
@@ -289,13 +327,35 @@ export class EventRouter {
         return;
       case 'EndpointStateChange':
         if (event.endpoint) {
-          const ev: EndpointStateEvent = { tech: event.endpoint.technology, resource: event.endpoint.resource, state: endpointStatus(event.endpoint.state) };
+          const ev: EndpointStateEvent = {
+            tech: event.endpoint.technology,
+            resource: event.endpoint.resource,
+            state: endpointStatus(event.endpoint.state),
+          };
           for (const h of this.endpointHandlers) this.safe(() => h(ev), 'endpoint state handler');
         }
         return;
       default:
         this.ignored.set(event.type, (this.ignored.get(event.type) ?? 0) + 1);
     }
+  }
+
+  /**
+   * The adapter stops: every wait settles (playbacks 'stopped', recordings 'cancelled', unanswered legs
+   * 'cancelled') so nobody waits on a switch we no longer listen to. Watchers are dropped without an event:
+   * the channels themselves live on in Asterisk.
+   */
+  shutdown(): void {
+    for (const id of [...this.playbacks.keys()]) this.endPlayback(id, 'stopped');
+    for (const name of [...this.recordings.keys()])
+      this.endRecording(name, { status: 'cancelled', cause: 'switch adapter stopped' });
+    for (const route of this.channels.values()) {
+      const leg = route.leg;
+      route.leg = undefined;
+      leg?.settle({ result: 'cancelled', cause: 0 });
+    }
+    this.channels.clear();
+    this.targets.clear();
   }
 
   /** A channel we route for is gone without us hearing it (it vanished while the socket was down). */
@@ -309,7 +369,14 @@ export class EventRouter {
   private route(channelId: ChannelId): ChannelRoute {
     let route = this.channels.get(channelId);
     if (!route) {
-      route = { listeners: new Set(), owned: false, inStasis: false, answered: false, leavingApp: false, hangupByUs: false };
+      route = {
+        listeners: new Set(),
+        owned: false,
+        inStasis: false,
+        answered: false,
+        leavingApp: false,
+        hangupByUs: false,
+      };
       this.channels.set(channelId, route);
     }
     return route;
@@ -322,7 +389,10 @@ export class EventRouter {
     const known = this.registry.get('channel', ch.id);
     if (known && known !== node) {
       // Asterisk uniqueids are only unique per node unless each node sets its own `systemname`.
-      this.log.error({ channelId: ch.id, node, otherNode: known }, 'the same channel id is live on two nodes; give every Asterisk node a distinct systemname');
+      this.log.error(
+        { channelId: ch.id, node, otherNode: known },
+        'the same channel id is live on two nodes; give every Asterisk node a distinct systemname',
+      );
     }
     this.registry.set('channel', ch.id, node);
     if (existing?.owned) {

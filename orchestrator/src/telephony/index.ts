@@ -13,7 +13,11 @@ export type { CollectDigitsOptions, CollectedDigits, CollectEnd } from './digits
 export * from './port.js';
 
 /** A node as given to createSwitch: `url` is accepted for `ariUrl`, and `app` may come from the options. */
-export type AriNodeInput = Omit<AriNodeConfig, 'ariUrl' | 'app'> & { readonly ariUrl?: string; readonly url?: string; readonly app?: string };
+export type AriNodeInput = Omit<AriNodeConfig, 'ariUrl' | 'app'> & {
+  readonly ariUrl?: string;
+  readonly url?: string;
+  readonly app?: string;
+};
 
 export type SwitchConfig = Omit<AriAdapterOptions, 'nodes'> & {
   readonly nodes: readonly AriNodeInput[];
@@ -29,7 +33,14 @@ export function createSwitch(config: SwitchConfig): SwitchPort & AriAdapter {
     const nodeApp = n.app ?? app;
     if (!ariUrl) throw new SwitchError('bad_request', `node ${n.name}: no ARI URL (ariUrl)`);
     if (!nodeApp) throw new SwitchError('bad_request', `node ${n.name}: no Stasis app name`);
-    return { name: n.name, ariUrl, user: n.user, password: n.password, app: nodeApp, ...(n.amiUrl ? { amiUrl: n.amiUrl } : {}) };
+    return {
+      name: n.name,
+      ariUrl,
+      user: n.user,
+      password: n.password,
+      app: nodeApp,
+      ...(n.amiUrl ? { amiUrl: n.amiUrl } : {}),
+    };
   });
   return new AriAdapter({ ...rest, nodes: normalised });
 }
@@ -38,7 +49,10 @@ export function createSwitch(config: SwitchConfig): SwitchPort & AriAdapter {
  * Maps the flat configuration (`ari.urls` + one user/password/app, `ami.urls` in the same order) to nodes
  * named node1, node2, ... For the lead's wiring in main.ts.
  */
-export function nodesFromConfig(ari: { urls: readonly string[]; user: string; password: string; app: string }, ami: { urls: readonly string[] }): AriAdapterOptions['nodes'] {
+export function nodesFromConfig(
+  ari: { urls: readonly string[]; user: string; password: string; app: string },
+  ami: { urls: readonly string[] },
+): AriAdapterOptions['nodes'] {
   return ari.urls.map((ariUrl, i) => ({
     name: `node${i + 1}`,
     ariUrl,

@@ -89,10 +89,19 @@ describe('telephony: ARI adapter against the simulator', function () {
     const call = await inboundCall(r);
     await r.sw.answer(call.channelId);
     const rec = recorder(r, call.channelId);
-    let p = collectDigits(r.sw, call.channelId, { maxDigits: 10, firstDigitTimeoutMs: 2000, interDigitTimeoutMs: 1000 });
+    let p = collectDigits(r.sw, call.channelId, {
+      maxDigits: 10,
+      firstDigitTimeoutMs: 2000,
+      interDigitTimeoutMs: 1000,
+    });
     r.sim.control.sendDtmf(call.channelId, '123#', 10);
     expect(await p).to.deep.equal({ digits: '123', end: 'terminator' });
-    expect(rec.events.filter((e) => e.type === 'dtmf').map((e) => (e.type === 'dtmf' ? e.digit : ''))).to.deep.equal(['1', '2', '3', '#']);
+    expect(rec.events.filter((e) => e.type === 'dtmf').map((e) => (e.type === 'dtmf' ? e.digit : ''))).to.deep.equal([
+      '1',
+      '2',
+      '3',
+      '#',
+    ]);
     p = collectDigits(r.sw, call.channelId, { maxDigits: 2, firstDigitTimeoutMs: 2000, interDigitTimeoutMs: 1000 });
     r.sim.control.sendDtmf(call.channelId, '45', 10);
     expect(await p).to.deep.equal({ digits: '45', end: 'max_digits' });
@@ -106,7 +115,10 @@ describe('telephony: ARI adapter against the simulator', function () {
   it('originates: answered (StasisStart), no answer (cause 19), busy (17), unreachable (500 Allocation failed)', async () => {
     const answered = await r.sw.originate({ endpoint: 'PJSIP/2001', timeoutSeconds: 5, appArgs: ['agent', 'x'] });
     expect(await answered.outcome).to.deep.equal({ result: 'answered' });
-    expect(r.inbound.find((c) => c.channelId === answered.channelId), 'an originated leg is not inbound').to.equal(undefined);
+    expect(
+      r.inbound.find((c) => c.channelId === answered.channelId),
+      'an originated leg is not inbound',
+    ).to.equal(undefined);
 
     const noAnswer = await r.sw.originate({ endpoint: 'PJSIP/2002', timeoutSeconds: 2 });
     expect(await noAnswer.outcome).to.deep.equal({ result: 'no_answer', cause: 19 });

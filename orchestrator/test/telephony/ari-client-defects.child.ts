@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   if (mode === 'max-retries') {
     // Compress time a thousandfold so ari-client's ~43 s of retries take a few ms.
     const real = globalThis.setTimeout;
-    globalThis.setTimeout = ((fn: () => void, ms?: number) => real(fn, Math.ceil((ms ?? 0) / 1000))) as typeof setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms?: number) =>
+      real(fn, Math.ceil((ms ?? 0) / 1000))) as typeof setTimeout;
   }
   const ari = require('ari-client') as AriClientModule;
   const sim = await startSimulator({ port: 0, user: 'ariadne', password: 'ariadne', app: 'ariadne', amiPort: null });
@@ -44,9 +45,15 @@ async function main(): Promise<void> {
   } else if (mode === 'shared-credentials') {
     const other = await startSimulator({ port: 0, user: 'bob', password: 'pw-b', app: 'ariadne', amiPort: null });
     const a = await ari.connect(sim.url, 'ariadne', 'ariadne');
-    const before = await a.channels.list().then(() => 'ok', (e: Error) => e.message);
+    const before = await a.channels.list().then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
     await ari.connect(other.url, 'bob', 'pw-b');
-    const after = await a.channels.list().then(() => 'ok', (e: Error) => e.message);
+    const after = await a.channels.list().then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
     result({ before, after });
   } else if (mode === 'max-retries') {
     const client = await ari.connect(sim.url, 'ariadne', 'ariadne');

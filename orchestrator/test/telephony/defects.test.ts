@@ -8,9 +8,14 @@ import { expect } from 'chai';
 
 const child = fileURLToPath(new URL('./ari-client-defects.child.ts', import.meta.url));
 
-function run(mode: string): Promise<{ code: number | null; stdout: string; stderr: string; result?: Record<string, unknown> }> {
+function run(
+  mode: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; result?: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, mode], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' } });
+    const p = spawn(process.execPath, ['--import', 'tsx', child, mode], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'test' },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -22,7 +27,12 @@ function run(mode: string): Promise<{ code: number | null; stdout: string; stder
     p.on('exit', (code) => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ code, stdout, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as Record<string, unknown> } : {}) });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        ...(line ? { result: JSON.parse(line.slice(7)) as Record<string, unknown> } : {}),
+      });
     });
   });
 }

@@ -5,7 +5,11 @@ import { expect } from 'chai';
 import { collectDigits } from '../../src/telephony/digits.js';
 import type { ChannelEvent, ChannelListener } from '../../src/telephony/port.js';
 
-function fakePort(): { port: { watchChannel(id: string, l: ChannelListener): () => void }; send(e: ChannelEvent): void; watchers(): number } {
+function fakePort(): {
+  port: { watchChannel(id: string, l: ChannelListener): () => void };
+  send(e: ChannelEvent): void;
+  watchers(): number;
+} {
   const listeners = new Set<ChannelListener>();
   return {
     port: {
@@ -32,7 +36,12 @@ describe('telephony: collectDigits', () => {
 
   it('an empty terminator makes # an ordinary digit', async () => {
     const f = fakePort();
-    const p = collectDigits(f.port, 'c', { maxDigits: 2, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 1000, terminator: '' });
+    const p = collectDigits(f.port, 'c', {
+      maxDigits: 2,
+      firstDigitTimeoutMs: 1000,
+      interDigitTimeoutMs: 1000,
+      terminator: '',
+    });
     f.send(dtmf('#'));
     f.send(dtmf('1'));
     expect(await p).to.deep.equal({ digits: '#1', end: 'max_digits' });
@@ -58,12 +67,26 @@ describe('telephony: collectDigits', () => {
     f.send({ type: 'left_app' });
     expect((await q).end).to.equal('cancelled');
     const ac = new AbortController();
-    const r = collectDigits(f.port, 'c', { maxDigits: 6, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 1000, signal: ac.signal });
+    const r = collectDigits(f.port, 'c', {
+      maxDigits: 6,
+      firstDigitTimeoutMs: 1000,
+      interDigitTimeoutMs: 1000,
+      signal: ac.signal,
+    });
     ac.abort();
     expect((await r).end).to.equal('cancelled');
     const pre = new AbortController();
     pre.abort();
-    expect((await collectDigits(f.port, 'c', { maxDigits: 6, firstDigitTimeoutMs: 1000, interDigitTimeoutMs: 1000, signal: pre.signal })).end).to.equal('cancelled');
+    expect(
+      (
+        await collectDigits(f.port, 'c', {
+          maxDigits: 6,
+          firstDigitTimeoutMs: 1000,
+          interDigitTimeoutMs: 1000,
+          signal: pre.signal,
+        })
+      ).end,
+    ).to.equal('cancelled');
     expect(f.watchers()).to.equal(0);
   });
 });

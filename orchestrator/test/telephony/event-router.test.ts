@@ -11,7 +11,8 @@ import { EventRouter, type AriEvent } from '../../src/telephony/event-router.js'
 import { NodeRegistry } from '../../src/telephony/node-registry.js';
 import type { ChannelEvent, InboundChannel, OriginateOutcome, PlaybackOutcome } from '../../src/telephony/port.js';
 
-type Entry = { dir: 'event'; event: AriEvent } | { dir: 'response'; method: string; path: string; status: number; body: unknown };
+type Entry =
+  { dir: 'event'; event: AriEvent } | { dir: 'response'; method: string; path: string; status: number; body: unknown };
 
 function fixture<T = Entry[]>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/telephony/${name}.json`, import.meta.url), 'utf8')) as T;
@@ -27,7 +28,11 @@ function setup(): { router: EventRouter; registry: NodeRegistry; inbound: Inboun
   return { router, registry, inbound };
 }
 
-function replay(router: EventRouter, entries: Entry[], onResponse?: (e: Extract<Entry, { dir: 'response' }>) => void): void {
+function replay(
+  router: EventRouter,
+  entries: Entry[],
+  onResponse?: (e: Extract<Entry, { dir: 'response' }>) => void,
+): void {
   for (const e of entries) {
     if (e.dir === 'event') router.dispatch('n1', e.event);
     else onResponse?.(e);
@@ -42,7 +47,14 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     router.onInbound((c) => router.watch(c.channelId, (e) => events.push(e)));
     replay(router, trace);
     expect(inbound).to.have.length(1);
-    expect(inbound[0]).to.deep.include({ args: [], callerNumber: '1000', callerName: 'Caller 1000', dialedExten: '5000', state: 'Ring', node: 'n1' });
+    expect(inbound[0]).to.deep.include({
+      args: [],
+      callerNumber: '1000',
+      callerName: 'Caller 1000',
+      dialedExten: '5000',
+      state: 'Ring',
+      node: 'n1',
+    });
     expect(inbound[0]!.createdAt.getTime()).to.not.be.NaN;
     expect(events.filter((e) => e.type === 'answered')).to.have.length(1);
     expect(events).to.deep.include({ type: 'dtmf', digit: '5', durationMs: 180 });
@@ -55,11 +67,18 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
   it('a: playbacks routed before the request settle from PlaybackFinished, whenever the 201 comes', () => {
     const { router } = setup();
     const trace = fixture('a_inbound_playback_dtmf_caller_hangup');
-    const ids = trace.flatMap((e) => (e.dir === 'event' && e.event.type === 'PlaybackStarted' && e.event.playback ? [e.event.playback.id] : []));
+    const ids = trace.flatMap((e) =>
+      e.dir === 'event' && e.event.type === 'PlaybackStarted' && e.event.playback ? [e.event.playback.id] : [],
+    );
     expect(ids).to.have.length(2);
     const outcomes: PlaybackOutcome[] = [];
     for (const id of ids) {
-      router.addPlayback(id, { targetKey: 'c:x', stopped: false, settle: (o) => outcomes.push(o), targetGone: () => router.endPlayback(id, 'hangup') });
+      router.addPlayback(id, {
+        targetKey: 'c:x',
+        stopped: false,
+        settle: (o) => outcomes.push(o),
+        targetGone: () => router.endPlayback(id, 'hangup'),
+      });
     }
     // Deliver the PlaybackFinished events before any reply (events overtaking replies).
     for (const e of trace) if (e.dir === 'event' && e.event.type === 'PlaybackFinished') router.dispatch('n1', e.event);
@@ -80,7 +99,11 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     for (const e of trace) {
       if (e.dir !== 'event') continue;
       router.dispatch('n1', e.event);
-      if (e.event.type === 'ChannelStateChange' && e.event.channel?.id === 'agent-c1-2001' && e.event.channel.state === 'Up') {
+      if (
+        e.event.type === 'ChannelStateChange' &&
+        e.event.channel?.id === 'agent-c1-2001' &&
+        e.event.channel.state === 'Up'
+      ) {
         answeredBeforeStasis = outcomes['agent-c1-2001'] !== undefined;
       }
     }
@@ -89,7 +112,10 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     expect(answeredBeforeStasis, 'not answered before it is in Stasis').to.equal(false);
     expect(outcomes['agent-c1-2001']).to.deep.equal({ result: 'answered' });
     expect(seen['agent-c1-2001']).to.deep.equal(['ringing', 'answered', 'entered_bridge', 'hangup:32']);
-    expect(inbound.map((c) => c.channelId), 'originated legs are not inbound').to.deep.equal(['1795465619.80']);
+    expect(
+      inbound.map((c) => c.channelId),
+      'originated legs are not inbound',
+    ).to.deep.equal(['1795465619.80']);
     expect(router.sizes().channels).to.equal(0);
   });
 
@@ -104,7 +130,9 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     router.own(id, { settle: (o) => (outcome = o) });
     replay(router, trace);
     expect(outcome).to.deep.equal({ result: 'no_answer', cause: 19 });
-    expect(seen.filter((e) => e.type === 'hangup')).to.deep.equal([{ type: 'hangup', cause: 19, causeText: 'User alerting, no answer' }]);
+    expect(seen.filter((e) => e.type === 'hangup')).to.deep.equal([
+      { type: 'hangup', cause: 19, causeText: 'User alerting, no answer' },
+    ]);
     expect(seen.some((e) => e.type === 'answered')).to.equal(false);
   });
 
@@ -162,7 +190,12 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
       const id = `ch-${i}`;
       router.dispatch('n1', { type: 'StasisStart', args: ['4007188668', 'carrier-a'], channel: { id, state: 'Ring' } });
       const un = router.watch(id, () => undefined);
-      router.addPlayback(`pb-${i}`, { targetKey: `c:${id}`, stopped: false, settle: () => undefined, targetGone: () => router.endPlayback(`pb-${i}`, 'hangup') });
+      router.addPlayback(`pb-${i}`, {
+        targetKey: `c:${id}`,
+        stopped: false,
+        settle: () => undefined,
+        targetGone: () => router.endPlayback(`pb-${i}`, 'hangup'),
+      });
       router.dispatch('n1', { type: 'ChannelStateChange', channel: { id, state: 'Up' } });
       router.dispatch('n1', { type: 'ChannelHangupRequest', cause: 16, channel: { id } });
       router.dispatch('n1', { type: 'StasisEnd', channel: { id } });
@@ -196,7 +229,11 @@ describe('telephony: error mapping on every error reply of a real Asterisk', () 
       return 'bad_request';
     };
     expect(errors.length).to.be.greaterThan(40);
-    for (const e of errors) expect(codeFor(e.status, asteriskMessage(e.body)), `${e.status} ${e.method} ${e.path} ${JSON.stringify(e.body)}`).to.equal(expected(e));
+    for (const e of errors)
+      expect(
+        codeFor(e.status, asteriskMessage(e.body)),
+        `${e.status} ${e.method} ${e.path} ${JSON.stringify(e.body)}`,
+      ).to.equal(expected(e));
     // Spot checks of what matters most.
     expect(codeFor(409, 'Channel not in Stasis application')).to.equal('not_in_stasis');
     expect(codeFor(422, 'Channel not in Stasis application')).to.equal('not_in_stasis');
@@ -207,7 +244,9 @@ describe('telephony: error mapping on every error reply of a real Asterisk', () 
 
   it('the redactor removes passwords, api_key and URL credentials', () => {
     const r = makeRedactor(['s3cret!', 'ari:s3cret!']);
-    expect(r('ws://h/ari/events?app=a&api_key=ari:s3cret%21&x=1')).to.equal('ws://h/ari/events?app=a&api_key=[redacted]&x=1');
+    expect(r('ws://h/ari/events?app=a&api_key=ari:s3cret%21&x=1')).to.equal(
+      'ws://h/ari/events?app=a&api_key=[redacted]&x=1',
+    );
     expect(r('tcp://ami:s3cret!@127.0.0.1:5038')).to.equal('tcp://ami:[redacted]@127.0.0.1:5038');
     expect(r('login with s3cret! failed')).to.equal('login with [redacted] failed');
     expect(r('Authorization: Basic YXJpOmFyaQ==')).to.equal('Authorization: Basic [redacted]');

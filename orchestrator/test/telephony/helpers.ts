@@ -21,7 +21,14 @@ export interface Rig {
 }
 
 export async function rig(simOptions: SimulatorOptions = {}, switchOptions: Partial<SwitchConfig> = {}): Promise<Rig> {
-  const sim = await startSimulator({ port: 0, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20, ...simOptions });
+  const sim = await startSimulator({
+    port: 0,
+    user: 'ariadne',
+    password: 'ariadne',
+    app: 'ariadne',
+    playbackMs: 20,
+    ...simOptions,
+  });
   const sw = createSwitch({
     nodes: [
       {

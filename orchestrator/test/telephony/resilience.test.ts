@@ -53,7 +53,7 @@ describe('telephony: connection supervision', function () {
     expect(await playback.finished).to.equal('stopped');
   });
 
-  it('keeps retrying past ari-client\'s 10 attempts while Asterisk is away, then reconnects and resyncs', async () => {
+  it("keeps retrying past ari-client's 10 attempts while Asterisk is away, then reconnects and resyncs", async () => {
     r = await rig({}, { backoffMinMs: 10, backoffMaxMs: 30 });
     const port = r.sim.port;
     const call = await inboundCall(r);
@@ -64,7 +64,14 @@ describe('telephony: connection supervision', function () {
     await until(() => conn.stats.attempts - before >= 12, 5000, '12 failed attempts');
     expect(r.sw.connectionStates()[0]!.connected).to.equal(false);
     expect(r.sw.connectionStates()[0]!.lastError).to.match(/unreachable|ECONNREFUSED/);
-    const sim2 = await startSimulator({ port, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20, amiPort: null });
+    const sim2 = await startSimulator({
+      port,
+      user: 'ariadne',
+      password: 'ariadne',
+      app: 'ariadne',
+      playbackMs: 20,
+      amiPort: null,
+    });
     r.sim = sim2;
     await until(() => r!.sw.connectionStates()[0]!.connected, 3000, 'reconnected');
     // The new Asterisk does not have the old call: its watcher hears the hang-up.
@@ -77,7 +84,11 @@ describe('telephony: connection supervision', function () {
     r = await rig();
     const call = await inboundCall(r);
     const events = recorder(r, call.channelId).events;
-    r.sim.engine.sink('ariadne', JSON.stringify({ type: 'ChannelFutureThing', application: 'ariadne', channel: { id: call.channelId } }), {});
+    r.sim.engine.sink(
+      'ariadne',
+      JSON.stringify({ type: 'ChannelFutureThing', application: 'ariadne', channel: { id: call.channelId } }),
+      {},
+    );
     r.sim.engine.sink('ariadne', '{"type":"ChannelFutureThing","application":"ariadne"}', {});
     await until(() => r!.sw.connection('n1')!.stats.unknownEvents === 2, 2000, 'unknown events seen');
     r.sim.control.sendDtmf(call.channelId, '7');
@@ -86,7 +97,13 @@ describe('telephony: connection supervision', function () {
   });
 
   it('a wrong password is a clear error, is retried, and the password reaches no log line or error', async () => {
-    const sim = await startSimulator({ port: 0, user: 'ariadne', password: 'right-pw-1', app: 'ariadne', amiPort: null });
+    const sim = await startSimulator({
+      port: 0,
+      user: 'ariadne',
+      password: 'right-pw-1',
+      app: 'ariadne',
+      amiPort: null,
+    });
     const { logger, lines } = capturingLogger();
     const sw = createSwitch({
       nodes: [{ name: 'n1', ariUrl: sim.ariUrl, user: 'ariadne', password: 'Wr0ng-s3cret', app: 'ariadne' }],
@@ -99,7 +116,9 @@ describe('telephony: connection supervision', function () {
       await sw.start();
       const state = sw.connectionStates()[0]!;
       expect(state.connected).to.equal(false);
-      expect(state.lastError).to.equal(`ARI at ${sim.url}/ari refused user ariadne (401); check the ARI user and password`);
+      expect(state.lastError).to.equal(
+        `ARI at ${sim.url}/ari refused user ariadne (401); check the ARI user and password`,
+      );
       const conn = sw.connection('n1')!;
       await until(() => conn.stats.attempts >= 3, 2000, 'retries');
       const err = await sw.answer('x').catch((e: Error) => e);
@@ -119,9 +138,20 @@ describe('telephony: connection supervision', function () {
     await r.sim.stop();
     const wrong = await startSimulator({ port, user: 'ariadne', password: 'changed', app: 'ariadne', amiPort: null });
     // (The user name is shown as [redacted] here: it equals the password, and the password is never shown.)
-    await until(() => /refused user \[redacted\] \(401\)/.test(r!.sw.connectionStates()[0]!.lastError ?? ''), 3000, 'auth error');
+    await until(
+      () => /refused user \[redacted\] \(401\)/.test(r!.sw.connectionStates()[0]!.lastError ?? ''),
+      3000,
+      'auth error',
+    );
     await wrong.stop();
-    r.sim = await startSimulator({ port, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20, amiPort: null });
+    r.sim = await startSimulator({
+      port,
+      user: 'ariadne',
+      password: 'ariadne',
+      app: 'ariadne',
+      playbackMs: 20,
+      amiPort: null,
+    });
     await until(() => r!.sw.connectionStates()[0]!.connected, 3000, 'reconnected');
   });
 
@@ -160,6 +190,55 @@ describe('telephony: connection supervision', function () {
       await a.stop();
       await b.stop();
     }
+  });
+
+  it('AMI reconnects with backoff after the session drops; a wrong secret is a clear error', async () => {
+    r = await rig({}, { backoffMinMs: 10, backoffMaxMs: 40 });
+    const { port, amiPort } = r.sim;
+    await r.sw.reload('dialplan');
+    await r.sim.stop();
+    const ami = r.sw.amiConnection('n1')!;
+    await until(() => !ami.connected, 2000, 'AMI down');
+    const err = await r.sw.reload('dialplan').catch((e: { code?: string }) => e);
+    expect((err as { code?: string }).code).to.equal('unavailable');
+    // Back with the AMI secret changed: refused, clearly, and the secret is not in the message.
+    const wrong = await startSimulator({ port, amiPort, user: 'ariadne', password: 'ariadne', amiSecret: 'other', app: 'ariadne' });
+    await until(() => /refused user .*Authentication failed/.test(ami.lastError ?? ''), 3000, 'AMI auth error');
+    expect(ami.lastError).to.not.include('other');
+    await wrong.stop();
+    r.sim = await startSimulator({ port, amiPort, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20 });
+    await until(() => ami.connected, 3000, 'AMI back');
+    await r.sw.reload('pjsip');
+    expect(await r.sw.amiPing()).to.deep.equal([]);
+  });
+
+  it('the caller hangs up while answer is in flight: one hangup, a typed rejection or success, nothing unhandled', async () => {
+    r = await rig({ playbackMs: 200 });
+    const call = await inboundCall(r);
+    const events = recorder(r, call.channelId).events;
+    const pb = await r.sw.play({ channelId: call.channelId }, 'sound:hello-world');
+    const answering = r.sw.answer(call.channelId).then(
+      () => 'ok',
+      (e: { code?: string }) => e.code,
+    );
+    r.sim.control.hangup(call.channelId);
+    expect(['ok', 'not_found', 'not_in_stasis']).to.include(await answering);
+    expect(await pb.finished).to.equal('hangup');
+    expect(events.filter((e) => e.type === 'hangup')).to.have.length(1);
+    expect(r.sw.routeSizes()).to.deep.equal({ channels: 0, playbacks: 0, recordings: 0, targets: 0 });
+  });
+
+  it('stop() settles every pending wait', async () => {
+    r = await rig({ endpoints: { 'PJSIP/2002': { behaviour: 'no-answer' } } });
+    const call = await inboundCall(r);
+    const pb = await r.sw.play({ channelId: call.channelId }, 'tone:ring');
+    const rec = await r.sw.record({ channelId: call.channelId }, { name: 'stop-rec-1' });
+    const leg = await r.sw.originate({ endpoint: 'PJSIP/2002', timeoutSeconds: 30 });
+    await r.sw.stop();
+    expect(await pb.finished).to.equal('stopped');
+    expect((await rec.finished).status).to.equal('cancelled');
+    expect(await leg.outcome).to.deep.equal({ result: 'cancelled', cause: 0 });
+    expect(r.sw.connectionStates()[0]!.connected).to.equal(false);
   });
 
   it('reload and contacts without an AMI URL fail as unavailable', async () => {
