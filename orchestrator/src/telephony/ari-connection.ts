@@ -131,6 +131,8 @@ export class AriConnection {
     this.stats.attempts++;
     try {
       await this.preflight();
+      // After a failed attempt Asterisk may have restarted (or been upgraded): load its API description again.
+      if (this.client && this.failures > 0) this.dropClient();
       if (!this.client) this.client = await this.loadClient();
       await this.openSocket(this.client);
       this.failures = 0;
@@ -193,6 +195,14 @@ export class AriConnection {
         ),
       );
     });
+  }
+
+  private dropClient(): void {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners();
+    client._wsClosed = true;
   }
 
   private async loadClient(): Promise<AriClientLike> {
@@ -258,6 +268,7 @@ export class AriConnection {
   }
 
   private guardSocket(client: AriClientLike, ws: WsLike): void {
+    if (client === this.client && this.opening) this.pendingWs = ws;
     const originalOn = ws.on.bind(ws);
     ws.on = (event: string, listener: (...args: unknown[]) => void) => {
       if (event === 'message') {
@@ -335,7 +346,9 @@ export class AriConnection {
         if (settled) return;
         settled = true;
         this.opening = undefined;
-        this.ws?.terminate();
+        const stale = this.pendingWs;
+        this.pendingWs = undefined;
+        stale?.terminate();
         reject(timeoutError(`ARI events socket at ${this.origin}/ari`, this.tuning.connectTimeoutMs));
       }, this.tuning.connectTimeoutMs);
       this.opening = {
@@ -368,12 +381,15 @@ export class AriConnection {
   }
 
   private opening?: { opened(): void; failed(why: string): void };
+  /** The socket the current opening waits for (a stale socket's late events must not decide it). */
+  private pendingWs?: WsLike;
 
   private onSocketOpen(ws: WsLike): void {
-    if (this.stopping) {
+    if (this.stopping || ws !== this.pendingWs) {
       ws.terminate();
       return;
     }
+    this.pendingWs = undefined;
     this.ws = ws;
     this.stats.socketsOpened++;
     const reconnected = this.everConnected;
@@ -388,9 +404,10 @@ export class AriConnection {
   }
 
   private onSocketDown(ws: WsLike, why: string): void {
-    if (this.opening) {
+    if (this.opening && ws === this.pendingWs) {
       const o = this.opening;
       this.opening = undefined;
+      this.pendingWs = undefined;
       o.failed(why);
       return;
     }

@@ -202,11 +202,25 @@ describe('telephony: connection supervision', function () {
     const err = await r.sw.reload('dialplan').catch((e: { code?: string }) => e);
     expect((err as { code?: string }).code).to.equal('unavailable');
     // Back with the AMI secret changed: refused, clearly, and the secret is not in the message.
-    const wrong = await startSimulator({ port, amiPort, user: 'ariadne', password: 'ariadne', amiSecret: 'other', app: 'ariadne' });
+    const wrong = await startSimulator({
+      port,
+      amiPort,
+      user: 'ariadne',
+      password: 'ariadne',
+      amiSecret: 'other',
+      app: 'ariadne',
+    });
     await until(() => /refused user .*Authentication failed/.test(ami.lastError ?? ''), 3000, 'AMI auth error');
     expect(ami.lastError).to.not.include('other');
     await wrong.stop();
-    r.sim = await startSimulator({ port, amiPort, user: 'ariadne', password: 'ariadne', app: 'ariadne', playbackMs: 20 });
+    r.sim = await startSimulator({
+      port,
+      amiPort,
+      user: 'ariadne',
+      password: 'ariadne',
+      app: 'ariadne',
+      playbackMs: 20,
+    });
     await until(() => ami.connected, 3000, 'AMI back');
     await r.sw.reload('pjsip');
     expect(await r.sw.amiPing()).to.deep.equal([]);
