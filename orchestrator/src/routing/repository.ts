@@ -200,6 +200,11 @@ export async function loadRules(db: Db): Promise<RuleRecord[]> {
   return rows.map(rowToRule);
 }
 
+/** Names of the business hours sets (ivr/ owns the table; in_hours() in rule expressions reads them). */
+export async function businessHoursNames(db: Db): Promise<string[]> {
+  return ((await db('business_hours').select('name').orderBy('name')) as { name: string }[]).map((r) => String(r.name));
+}
+
 /** A cheap fingerprint of the rules, queues and hours: when it changes, the router reloads. */
 export async function routingFingerprint(db: Db): Promise<string> {
   const parts = await Promise.all(

@@ -2,7 +2,14 @@ import type { Db } from '../db/knex.js';
 import { BusinessHoursStore, type BusinessHours } from '../ivr/hours.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import { buildScope, compileRule, evaluate, validateExpression, type Evaluator, type Scope } from './expressions.js';
-import { loadQueues, loadRules, routingFingerprint, type QueueConfig, type RuleRecord } from './repository.js';
+import {
+  businessHoursNames,
+  loadQueues,
+  loadRules,
+  routingFingerprint,
+  type QueueConfig,
+  type RuleRecord,
+} from './repository.js';
 import type { CallAttributes, RouteDecision, Router, SkillRequirement } from './types.js';
 
 export interface RouterOptions {
@@ -181,10 +188,9 @@ export class RuleRouter implements Router {
   }
 
   private async loadHours(): Promise<Map<string, BusinessHours>> {
-    const names = (await this.o.db('business_hours').select('name')) as { name: string }[];
     const store = new BusinessHoursStore(this.o.db, 0);
     const out = new Map<string, BusinessHours>();
-    for (const { name } of names) {
+    for (const name of await businessHoursNames(this.o.db)) {
       const h = await store.get(String(name));
       if (h) out.set(h.name, h);
     }

@@ -359,8 +359,50 @@ for (const dialect of DIALECTS) {
       expect((await loadAgent(t.db, a))?.state).to.equal('available');
       expect(h.acd.position('gone')).to.equal(null);
       expect(h.offers).to.have.length(1);
-      h.acd.enqueue(h.call('w', qid));
-      expect(h.acd.remove('w') || h.offers.length === 2).to.equal(true);
+      h.acd.enqueue(h.call('next', qid));
+      expect((await h.offersAtLeast(2))[1]).to.deep.include({ callId: 'next', agentId: a });
+    });
+
+    it('remove() of a waiting call: true, and it is never offered', async () => {
+      const qid = await setup();
+      const a = await agent(t.db, 'Remover');
+      h.acd.enqueue(h.call('r1', qid));
+      h.acd.enqueue(h.call('r2', qid));
+      expect(h.acd.remove('r1')).to.equal(true);
+      expect(h.acd.remove('r1')).to.equal(false);
+      expect(h.acd.position('r2')).to.deep.include({ position: 1, waiting: 1 });
+      await login(a);
+      await h.offersAtLeast(1);
+      await settle();
+      expect(h.offers.map((o) => o.callId)).to.deep.equal(['r2']);
+    });
+
+    it('across queues, a freed agent takes the highest priority, then the longest waiting call', async () => {
+      const q1 = await setup();
+      const q2 = await queue(t.db, uniq('q'));
+      const a = await agent(t.db, 'Shared');
+      h.acd.enqueue(h.call('old-std', q1, { priority: 0 }));
+      h.clock.advance(5);
+      h.acd.enqueue(h.call('new-gold', q2, { priority: 50 }));
+      h.clock.advance(5);
+      h.acd.enqueue(h.call('newer-gold', q1, { priority: 50 }));
+      await login(a);
+      expect((await h.offersAtLeast(1))[0]?.callId).to.equal('new-gold');
+    });
+
+    it('sees changes made by another orchestrator after a refresh', async () => {
+      const qid = await setup();
+      const a = await agent(t.db, 'Elsewhere');
+      await login(a);
+      // Another orchestrator (its own agent service on the same database) pauses the agent.
+      const { AgentService } = await import('../../src/agents/service.js');
+      await new AgentService({ db: t.db }).pause(a, 'meeting');
+      await h.acd.refresh();
+      h.acd.enqueue(h.call('el', qid));
+      await settle();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(0);
+      expect(h.acd.agentView(a)?.state).to.equal('paused');
     });
 
     it('respects wrap-up: the next call waits until the agent is available again', async () => {

@@ -122,18 +122,16 @@ for (const dialect of DIALECTS) {
     });
 
     it('a rule that fails at run time or does not compile never matches and is reported', async () => {
-      const broken = await t
-        .db('routing_rules')
-        .insert({
-          position: 0,
-          name: 'Broken',
-          expression: 'tier ==',
-          queue_id: q.night,
-          priority: 0,
-          required_skills: '[]',
-          enabled: true,
-          is_default: false,
-        });
+      const broken = await t.db('routing_rules').insert({
+        position: 0,
+        name: 'Broken',
+        expression: 'tier ==',
+        queue_id: q.night,
+        priority: 0,
+        required_skills: '[]',
+        enabled: true,
+        is_default: false,
+      });
       const typo = await createRule(
         t.db,
         { name: 'Typo', expression: 'tierr == "gold"', queueId: q.night as number, position: 0 },
@@ -162,6 +160,34 @@ for (const dialect of DIALECTS) {
       expect(r.matchedRuleId).to.equal(null);
       expect(r.decision).to.deep.include({ queueName: 'general', ruleId: 0, ruleName: 'fallback' });
       await updateRule(t.db, ids.def as number, { isDefault: true }, ok);
+      await router.reload();
+    });
+
+    it('in_hours() uses the business hours tables, holidays included', async () => {
+      const [hid] = await t
+        .db('business_hours')
+        .insert({
+          name: 'support',
+          timezone: 'Asia/Shanghai',
+          weekly: JSON.stringify({ mon: [['09:00', '18:00']], tue: [['09:00', '18:00']] }),
+        });
+      await t
+        .db('holidays')
+        .insert({ business_hours_id: hid, day: '2026-11-24', name: 'Closed day', open_spans: null });
+      const rule = await createRule(
+        t.db,
+        { name: 'After hours', expression: 'not in_hours("support")', queueId: q.night as number, position: 0 },
+        (e) => router.validate(e),
+      );
+      await router.reload();
+      expect(router.validate('in_hours("nope")')).to.match(/unknown business hours "nope"/);
+      // Monday 11:00 Shanghai: open.
+      expect((await router.route(call({ now: new Date('2026-11-23T03:00:00Z') }))).queueName).to.equal('general');
+      // Monday 20:00 Shanghai: closed.
+      expect((await router.route(call({ now: new Date('2026-11-23T12:00:00Z') }))).queueName).to.equal('night');
+      // Tuesday 11:00 Shanghai, a holiday: closed.
+      expect((await router.route(call({ now: new Date('2026-11-24T03:00:00Z') }))).queueName).to.equal('night');
+      await deleteRule(t.db, rule.id);
       await router.reload();
     });
 
