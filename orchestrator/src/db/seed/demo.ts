@@ -276,6 +276,11 @@ export interface SeedDemoOptions {
   readonly now?: Date;
   /** Re-seed even if queues already exist (tests on an empty database never need it). */
   readonly force?: boolean;
+  /**
+   * Business hours `main` open around the clock with no holidays, so a demo watched from another time zone
+   * reaches agents instead of the after-hours branch (the real Shanghai hours and holidays live on as `shanghai`).
+   */
+  readonly alwaysOpen?: boolean;
 }
 
 export interface SeedDemoResult {
@@ -325,11 +330,20 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     sat: [['10:00', '18:00']],
     sun: [['10:00', '18:00']],
   };
+  const allDay = Object.fromEntries(Object.keys(weekly).map((d) => [d, [['00:00', '24:00']]]));
   const hoursId = await insertId(db, 'business_hours', {
     name: 'main',
     timezone: 'Asia/Shanghai',
-    weekly: JSON.stringify(weekly),
+    weekly: JSON.stringify(options.alwaysOpen ? allDay : weekly),
   });
+  // With alwaysOpen the real hours and holidays live on as `shanghai`.
+  const shanghaiId = options.alwaysOpen
+    ? await insertId(db, 'business_hours', {
+        name: 'shanghai',
+        timezone: 'Asia/Shanghai',
+        weekly: JSON.stringify(weekly),
+      })
+    : hoursId;
   await insertId(db, 'business_hours', {
     name: 'always',
     timezone: 'Asia/Shanghai',
@@ -352,7 +366,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
   ];
   await db('holidays').insert(
     holidays.map(([day, name, spans]) => ({
-      business_hours_id: hoursId,
+      business_hours_id: shanghaiId,
       day,
       name,
       open_spans: spans ? JSON.stringify(spans) : null,

@@ -1,0 +1,167 @@
+import { expect } from 'chai';
+import { verifyPassword } from '../../src/auth/passwords.js';
+import { CustomerIdentifier } from '../../src/crm/identify.js';
+import { normaliseCallerId } from '../../src/crm/phone.js';
+import { BusinessHoursStore } from '../../src/ivr/hours.js';
+import { FlowRepository } from '../../src/ivr/flows.js';
+import {
+  DEMO_CUSTOMERS,
+  DEMO_DID,
+  DEMO_DIRECT_DID,
+  DEMO_ORDER_STATUS_DID,
+  DEMO_USERS,
+  demoMobile,
+  seedCustomers,
+  seedDemo,
+} from '../../src/db/seed/index.js';
+import { RuleRouter } from '../../src/routing/router.js';
+import { validateExpression } from '../../src/routing/expressions.js';
+import { createTestDb, DIALECTS } from '../support/db.js';
+
+const count = async (q: Promise<Array<Record<string, unknown>>> | unknown): Promise<number> =>
+  Number(((await q) as Array<{ n: unknown }>)[0]?.n ?? 0);
+
+for (const dialect of DIALECTS) {
+  describe(`db/seed seedDemo (${dialect})`, function () {
+    this.timeout(60_000);
+
+    it('seeds a working contact center, once', async () => {
+      const t = await createTestDb(dialect);
+      try {
+        const r = await seedDemo(t.db, { customers: 300 });
+        expect(r).to.deep.include({ skipped: false, agents: 50, queues: 8 });
+        expect(Object.keys(r.queueIds).sort()).to.deep.equal([
+          'backup',
+          'billing',
+          'general',
+          'logistics',
+          'orders',
+          'sales',
+          'technical',
+          'vip',
+        ]);
+        expect(Object.keys(r.agentIds)).to.include.members(['PJSIP/2001', 'PJSIP/2050']);
+        expect((await t.db('agents').distinct('site')).map((x: { site: string }) => x.site).sort()).to.deep.equal([
+          'chengdu',
+          'shanghai',
+        ]);
+        // Every queue can be served by someone with its skills.
+        for (const [name, id] of Object.entries(r.queueIds)) {
+          const reqs = await t.db('queue_skills').where({ queue_id: id });
+          for (const req of reqs as Array<{ skill_id: number; min_level: number }>) {
+            const n = await count(
+              t
+                .db('agent_skills')
+                .where({ skill_id: req.skill_id })
+                .where('level', '>=', req.min_level)
+                .count({ n: '*' }),
+            );
+            expect(n, `agents for queue ${name}`).to.be.greaterThan(0);
+          }
+        }
+        // Rules compile in the router's language; the router routes the demo customers as documented.
+        const rules = (await t.db('routing_rules').orderBy('position')) as Array<{
+          expression: string;
+          is_default: unknown;
+        }>;
+        for (const rule of rules) expect(validateExpression(rule.expression), rule.expression).to.equal(null);
+        expect(rules.filter((x) => Boolean(Number(x.is_default)))).to.have.length(1);
+        const router = new RuleRouter({ db: t.db, timeZone: 'Asia/Shanghai', watchIntervalMs: 0 });
+        await router.start();
+        const identify = new CustomerIdentifier({ db: t.db, defaultCountry: 'CN' });
+        const routeFor = async (phone: string, ivr: Record<string, string> = {}) => {
+          const id = await identify.identify(phone);
+          return router.route({
+            did: DEMO_DIRECT_DID,
+            callerE164: id.caller.e164,
+            customerId: id.customer?.customerId ?? null,
+            tier: id.customer?.tier ?? null,
+            language: id.customer?.language ?? 'zh',
+            ivr,
+            recentCategories: id.customer?.recentCategories ?? [],
+            now: new Date(),
+          });
+        };
+        const phone = (k: string): string => DEMO_CUSTOMERS.find((c) => c.key === k)?.phone as string;
+        expect((await routeFor(phone('gold'))).queueName).to.equal('general');
+        expect((await routeFor(phone('gold'))).priority).to.equal(50);
+        expect((await routeFor(phone('diamond'))).queueName).to.equal('vip');
+        expect((await routeFor(phone('logistics'))).queueName).to.equal('logistics');
+        expect((await routeFor(phone('standard2'), { menu: '2' })).queueName).to.equal('billing');
+        expect((await routeFor(phone('standard2'))).queueName).to.equal('general');
+        router.stop();
+
+        // Flows and DIDs.
+        const flows = new FlowRepository(t.db, 0);
+        expect((await flows.forDid(DEMO_DID))?.name).to.equal('main');
+        expect((await flows.forDid(DEMO_ORDER_STATUS_DID))?.name).to.equal('order-status');
+        expect(await flows.forDid(DEMO_DIRECT_DID)).to.equal(null);
+        // Hours: Monday 10:00 Shanghai open, 22:00 closed, National Day a holiday.
+        const hours = new BusinessHoursStore(t.db);
+        expect(await hours.state('main', new Date('2026-11-23T02:00:00Z'))).to.equal('open');
+        expect(await hours.state('main', new Date('2026-11-23T14:00:00Z'))).to.equal('closed');
+        expect(await hours.state('main', new Date('2026-10-01T03:00:00Z'))).to.equal('holiday');
+
+        // Users can log in with the documented passwords.
+        for (const u of DEMO_USERS) {
+          const row = await t.db('users').where({ username: u.username }).first();
+          expect(row.role).to.equal(u.role);
+          expect(await verifyPassword(u.password, row.password_hash)).to.equal(true);
+          expect(row.password_hash).to.match(/^scrypt\$\d+\$\d+\$\d+\$/);
+        }
+        expect((await t.db('agents').where({ endpoint: 'PJSIP/2001' }).first()).user_id).to.be.a('number');
+
+        // Customers: valid, unique Chinese mobiles; orders with shipping data.
+        expect(await count(t.db('customers').count({ n: '*' }))).to.equal(300 + DEMO_CUSTOMERS.length);
+        const phones = (await t.db('customer_phones').select('e164')).map((p: { e164: string }) => p.e164);
+        expect(new Set(phones).size).to.equal(phones.length);
+        for (const p of phones) expect(normaliseCallerId(p, 'CN').e164, p).to.equal(p);
+        expect(phones.filter((p) => /^\+8613\d{9}$/.test(p))).to.have.length(300);
+        const shipped = await t.db('orders').where({ status: 'in_transit' }).first();
+        expect(shipped.carrier).to.be.a('string');
+        expect(String(shipped.order_no)).to.match(/^\d{8}$/);
+        expect(await count(t.db('contacts').count({ n: '*' }))).to.be.greaterThan(100);
+
+        expect((await seedDemo(t.db)).skipped).to.equal(true);
+        expect(await count(t.db('queues').count({ n: '*' }))).to.equal(8);
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('alwaysOpen keeps the main hours open at any time', async () => {
+      const t = await createTestDb(dialect);
+      try {
+        await seedDemo(t.db, { customers: 0, alwaysOpen: true });
+        const hours = new BusinessHoursStore(t.db);
+        expect(await hours.state('main', new Date('2026-11-23T14:00:00Z'))).to.equal('open');
+        expect(await hours.state('main', new Date('2026-10-01T03:00:00Z'))).to.equal('open');
+        expect(await hours.state('shanghai', new Date('2026-10-01T03:00:00Z'))).to.equal('holiday');
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('seedCustomers appends without colliding (ids, phones, order numbers)', async () => {
+      const t = await createTestDb(dialect);
+      try {
+        const a = await seedCustomers(t.db, 120, { batchSize: 50 });
+        const b = await seedCustomers(t.db, 80, { batchSize: 50, seed: 7 });
+        expect(b.firstCustomerId).to.equal(a.firstCustomerId + 120);
+        expect(await count(t.db('customers').count({ n: '*' }))).to.equal(200);
+        expect(await count(t.db('customer_phones').countDistinct({ n: 'e164' }))).to.equal(200);
+        expect(await count(t.db('orders').countDistinct({ n: 'order_no' }))).to.equal(a.orders + b.orders);
+        const p = await t
+          .db('customer_phones')
+          .where({ e164: demoMobile(b.phoneOffset + 5) })
+          .first();
+        expect(p.customer_id).to.equal(b.firstCustomerId + 5);
+        expect((await seedCustomers(t.db, 0)).customers).to.equal(0);
+        const err = await seedCustomers(t.db, -1).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(Error);
+      } finally {
+        await t.drop();
+      }
+    });
+  });
+}
