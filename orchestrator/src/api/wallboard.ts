@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex.js';
+import { toDate } from '../db/time.js';
 import type { BusEvents, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { wallboardSeed } from './owners-pending.js';
@@ -66,6 +67,7 @@ export class Wallboard {
   private readonly unsubscribe: Array<() => void> = [];
   private readonly listeners = new Set<() => void>();
   private reloadTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
   private started = false;
 
   constructor(
@@ -73,6 +75,8 @@ export class Wallboard {
     private readonly bus: EventBus,
     private readonly now: () => Date,
     private readonly log: Logger,
+    /** Presence is re-read this often (0 = never), so agents changed by another orchestrator show too. */
+    private readonly resyncMs = 5_000,
   ) {}
 
   /** Subscribes first, then loads, so no event is lost between the query and the subscription. */
@@ -97,10 +101,58 @@ export class Wallboard {
       loading = false;
       for (const apply of buffered) apply();
     }
+    if (this.resyncMs > 0) {
+      this.resyncTimer = setInterval(() => void this.resyncAgents(), this.resyncMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /**
+   * Presence from the database: the bus only carries this process's changes, and several orchestrators share
+   * one agent pool. A row older than what the bus already told is ignored (the bus is fresher).
+   */
+  async resyncAgents(): Promise<void> {
+    try {
+      const rows = (await this.db('agents').select('id', 'name', 'state', 'state_since', 'pause_reason')) as Record<
+        string,
+        unknown
+      >[];
+      let changed = false;
+      const seen = new Set<number>();
+      for (const r of rows) {
+        const id = Number(r.id);
+        seen.add(id);
+        const since = toDate(r.state_since) ?? new Date(0);
+        const known = this.agents.get(id);
+        const state = String(r.state);
+        const reason = (r.pause_reason as string | null) ?? null;
+        if (!known) {
+          this.agents.set(id, { name: String(r.name), state, since, reason });
+          changed = true;
+        } else if (
+          since.getTime() >= known.since.getTime() &&
+          (known.state !== state || known.reason !== reason || known.name !== String(r.name))
+        ) {
+          Object.assign(known, { name: String(r.name), state, since, reason });
+          changed = true;
+        }
+      }
+      for (const id of [...this.agents.keys()]) {
+        if (!seen.has(id)) {
+          this.agents.delete(id);
+          changed = true;
+        }
+      }
+      if (changed) this.changed();
+    } catch (err) {
+      this.log.warn({ err }, 'wallboard: re-reading agent presence failed');
+    }
   }
 
   stop(): void {
     for (const u of this.unsubscribe.splice(0)) u();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = null;
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = null;
     this.listeners.clear();

@@ -52,7 +52,7 @@ describe('wallboard', () => {
 
   it('starts from the database, then counts from bus events; service level and day rollover', async () => {
     const bus = new EventBus();
-    const wb = new Wallboard(t.db, bus, () => now, logger);
+    const wb = new Wallboard(t.db, bus, () => now, logger, 0);
     await wb.start();
     let q = wb.snapshot().queues[0]!;
     expect(q).to.deep.include({
@@ -116,6 +116,28 @@ describe('wallboard', () => {
     bus.publish('agent.state', { agentId: 1, state: 'on_call', reason: null, since: now });
     expect(changes).to.equal(1);
     expect(wb.snapshot().agents.byState).to.deep.equal({ on_call: 1 });
+
+    // Another orchestrator paused the agent later (database only); an older row never overrides the bus.
+    await t
+      .db('agents')
+      .where({ name: 'Ann' })
+      .update({ state: 'paused', pause_reason: 'break', state_since: new Date(now.getTime() + 60_000) });
+    await wb.resyncAgents();
+    expect(wb.snapshot().agents.list[0]).to.include({ state: 'paused', reason: 'break' });
+    expect(changes).to.equal(2);
+    bus.publish('agent.state', {
+      agentId: 1,
+      state: 'available',
+      reason: null,
+      since: new Date(now.getTime() + 120_000),
+    });
+    await t
+      .db('agents')
+      .where({ name: 'Ann' })
+      .update({ state: 'paused', state_since: new Date(now.getTime() + 90_000) });
+    await wb.resyncAgents();
+    expect(wb.snapshot().agents.list[0]).to.include({ state: 'available' });
+    changes = 1;
 
     now = new Date('2026-11-24T00:00:01');
     q = wb.snapshot().queues[0]!;
