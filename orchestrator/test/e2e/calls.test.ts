@@ -221,6 +221,36 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
+  it('IVR menu: the key pressed reaches the router (billing), the agent hears the queue name first', async () => {
+    s = await startStack({
+      clockAt: OPEN,
+      prepare: async (db) => {
+        await db('queues').where({ name: 'billing' }).update({ whisper_queue_name: true });
+      },
+    });
+    await s.login(2011); // billing 7
+    const c = await s.call(STANDARD, DEMO_DID);
+    await s.waitState(c.callId, 'in_ivr');
+    s.sim.control.sendDtmf(c.channelId, '12', 30); // language zh, menu 2 = billing
+    await s.waitState(c.callId, 'connected');
+    const leg = await agentLegAnswered(s, c.callId);
+    expect(s.offers[0]?.ivr).to.deep.include({ menu: '2', language: 'zh' });
+    const toAgent = s.plays.filter((p) => 'channelId' in p.target && p.target.channelId === leg).map((p) => p.media);
+    expect(toAgent).to.deep.equal([['sound:ariadne/queue-billing']]);
+    s.sim.control.hangup(leg);
+    const row = await s.finalRow(c.callId, 'ended');
+    expect(row).to.deep.include({
+      queue_id: s.queueId('billing'),
+      agent_id: s.agentId(2011),
+      hangup_side: 'agent',
+      ivr_flow: 'main',
+    });
+    const enqueue = (await s.events(c.callId)).find((e) => e.event === 'enqueue');
+    expect(JSON.parse(enqueue?.data as string)).to.deep.include({ queue: 'billing', rule: 'Menu 2: billing' });
+    expect(JSON.parse(row.attributes as string)).to.deep.include({ ivr: { menu: '2', language: 'zh', hours: 'open' } });
+    await s.expectSwitchClean();
+  });
+
   it('an agent who does not answer, one who is unreachable, then a second agent answers', async () => {
     s = await startStack({
       prepare: async (db) => {
@@ -462,6 +492,10 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     const holding = (await s.row(c.callId)).holding_bridge_id as string;
     expect(s.sim.control.channel(c.channelId).bridgeId).to.equal(holding);
     await waitFor(() => (s.center.calls.get(c.callId)?.announcements ?? 0) >= 1, 'an announcement', 4000);
+    // Alone in the queue with nobody logged in: "you are next", then the estimate, played to the call's own bridge.
+    const announced = s.plays.find((p) => 'bridgeId' in p.target && p.target.bridgeId === holding);
+    expect(announced?.media[0]).to.equal('sound:queue-youarenext');
+    expect(announced?.media.slice(1, 2)).to.deep.equal(['sound:queue-holdtime']);
     s.sim.control.sendDtmf(c.channelId, '*');
     const row = await s.finalRow(c.callId, 'ended');
     expect(row).to.deep.include({ disposition: 'callback', hangup_side: 'system' });

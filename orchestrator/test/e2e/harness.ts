@@ -13,7 +13,7 @@ import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import { AcdEngine } from '../../src/routing/acd.js';
 import { RuleRouter } from '../../src/routing/router.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import type { SwitchPort } from '../../src/telephony/port.js';
+import type { MediaTarget, SwitchPort } from '../../src/telephony/port.js';
 import { createSwitch } from '../../src/telephony/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
@@ -44,6 +44,7 @@ export class Stack {
   offers: Array<BusEvents['call.offered']> = [];
   ended: Array<BusEvents['call.ended']> = [];
   stored: string[] = [];
+  plays: Array<{ target: MediaTarget; media: string[] }> = [];
 
   constructor(
     readonly sim: Simulator,
@@ -256,6 +257,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger: log,
   });
   await sw.start();
+  // Every play request is noted (target and media), so tests can tell who heard what.
+  const plays: Stack['plays'] = [];
+  const play = sw.play.bind(sw);
+  sw.play = (target, media, opts) => {
+    plays.push({ target, media: typeof media === 'string' ? [media] : [...media] });
+    return play(target, media, opts);
+  };
   const bus = new EventBus();
   let offset = 0;
   const now = (): Date => new Date(Date.now() + offset);
@@ -282,6 +290,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   });
   stack.center = center;
+  stack.plays = plays;
   bus.subscribe('call.offered', (e) => stack.offers.push(e));
   bus.subscribe('call.ended', (e) => stack.ended.push(e));
   await acd.start();
