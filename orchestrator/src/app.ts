@@ -1,0 +1,212 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AgentService } from './agents/service.js';
+import { callControlsFrom } from './api/adapters.js';
+import { createCallCenter, type CallCenter } from './calls/index.js';
+import type { Config } from './config/schema.js';
+import { connectDb } from './db/connect.js';
+import { migrateLatest, type Db } from './db/knex.js';
+import { seedDemo } from './db/seed/index.js';
+import { DemoTraffic } from './demo/traffic.js';
+import { EventBus } from './events/bus.js';
+import { createHttpApp, type HttpApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { logger as rootLogger, type Logger } from './logger.js';
+import { createRecordingPipeline, type RecordingPipeline } from './recording/index.js';
+import { AcdEngine } from './routing/acd.js';
+import { RuleRouter } from './routing/router.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
+import { createSwitch } from './telephony/index.js';
+import type { SwitchPort } from './telephony/port.js';
+
+/**
+ * Wiring only: builds every module from the configuration, starts them in dependency order, and stops them in
+ * reverse. Nothing imports this file but main.ts, the browser tests and the benchmarks.
+ */
+
+export interface StartOptions {
+  readonly log?: Logger;
+  /** Demo mode (no ARIADNE_ARI_URL): options for the in-process simulator. */
+  readonly simulator?: SimulatorOptions;
+  /** Override config.demo.callsPerMinute (tests switch demo traffic off). */
+  readonly demoCallsPerMinute?: number;
+  /** Demo agents logged in and available at start (demo mode only). */
+  readonly demoAgentsAvailable?: number;
+  /** Where the demo recording key is kept when no master key is configured (default ./data/recording-master.key). */
+  readonly recordingKeyPath?: string;
+}
+
+export interface RunningAriadne {
+  readonly url: string;
+  readonly config: Config;
+  readonly db: Db;
+  readonly simulator: Simulator | null;
+  readonly switchPort: SwitchPort;
+  readonly agents: AgentService;
+  readonly acd: AcdEngine;
+  readonly router: RuleRouter;
+  readonly callCenter: CallCenter;
+  readonly recordings: RecordingPipeline;
+  readonly bus: EventBus;
+  readonly http: HttpApp;
+  stop(): Promise<void>;
+}
+
+type Closer = () => Promise<void> | void;
+
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}
+
+export async function startAriadne(config: Config, options: StartOptions = {}): Promise<RunningAriadne> {
+  const log = options.log ?? rootLogger;
+  const closers: Closer[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log.warn({ err }, 'error while stopping');
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const db = await connectDb(config.db.url);
+    closers.push(() => db.destroy());
+    await migrateLatest(db);
+
+    let simulator: Simulator | null = null;
+    let nodes = config.ari.urls.map((ariUrl, i) => ({
+      name: config.ari.urls.length === 1 ? 'asterisk' : `asterisk${i + 1}`,
+      ariUrl,
+      user: config.ari.user,
+      password: config.ari.password,
+      app: config.ari.app,
+      amiUrl: config.ami.urls[i],
+    }));
+    if (nodes.length === 0) {
+      simulator = await startSimulator({ user: config.ari.user, password: config.ari.password, app: config.ari.app, ...options.simulator });
+      const sim = simulator;
+      closers.push(() => sim.stop());
+      nodes = [
+        {
+          name: 'simulator',
+          ariUrl: sim.url,
+          user: config.ari.user,
+          password: config.ari.password,
+          app: config.ari.app,
+          amiUrl: sim.amiPort ? `tcp://${config.ari.user}:${config.ari.password}@127.0.0.1:${sim.amiPort}` : undefined,
+        },
+      ];
+      log.info({ ari: sim.url }, 'demo mode: no ARIADNE_ARI_URL, started the built-in Asterisk simulator');
+    }
+    if (simulator && config.demo.seed) {
+      const seeded = await seedDemo(db);
+      if (!seeded.skipped) log.info({ agents: seeded.agents, queues: seeded.queues }, 'seeded demo data');
+    }
+
+    const bus = new EventBus();
+    const metrics = createMetrics();
+    const switchPort = createSwitch({ nodes, logger: log.child({ module: 'telephony' }) });
+    closers.push(() => switchPort.stop());
+
+    const agents = new AgentService({ db, bus, logger: log.child({ module: 'agents' }) });
+    closers.push(() => agents.stop());
+    switchPort.onEndpointState((e) => {
+      void agents.setEndpointOnline(`${e.tech}/${e.resource}`, e.state !== 'offline').catch((err: unknown) =>
+        log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'),
+      );
+    });
+    const router = new RuleRouter({ db, logger: log.child({ module: 'routing' }) });
+    closers.push(() => router.stop());
+    const acd = new AcdEngine({ db, agents, bus, logger: log.child({ module: 'acd' }) });
+    closers.push(() => acd.stop());
+
+    const recordings = createRecordingPipeline({
+      db,
+      switchPort,
+      config,
+      logger: log,
+      metrics: metrics.registry,
+      localKeyPath: options.recordingKeyPath,
+    });
+    closers.push(() => recordings.stop());
+
+    const callCenter = createCallCenter({
+      db,
+      switchPort,
+      router,
+      acd,
+      agents,
+      bus,
+      config,
+      logger: log.child({ module: 'calls' }),
+      onRecordingStored: (recordingId) => recordings.onRecordingStored(recordingId),
+    });
+    closers.push(() => callCenter.stop());
+
+    const http = createHttpApp({
+      db,
+      config,
+      bus,
+      switchPort,
+      metrics,
+      log,
+      services: {
+        agents,
+        calls: callControlsFrom(callCenter.calls),
+        liveCalls: callCenter.calls,
+        routing: router,
+        flows: callCenter.flows,
+        recordingsRouter: recordings.routes,
+      },
+    });
+    const server = createServer(http.app);
+    const address = await listen(server, config.http.port, config.http.host);
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    await http.attachWebSocket(server);
+    closers.push(() => http.close());
+
+    await switchPort.start();
+    await router.start();
+    agents.start();
+    await acd.start();
+    await callCenter.start();
+    recordings.start();
+
+    if (simulator) {
+      const traffic = new DemoTraffic({
+        db,
+        simulator,
+        agents,
+        logger: log.child({ module: 'demo' }),
+        callsPerMinute: options.demoCallsPerMinute ?? config.demo.callsPerMinute,
+        agentsAvailable: options.demoAgentsAvailable ?? 12,
+      });
+      await traffic.start();
+      closers.push(() => traffic.stop());
+    }
+
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+    const url = `http://${host}:${address.port}`;
+    return { url, config, db, simulator, switchPort, agents, acd, router, callCenter, recordings, bus, http, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,95 @@
+import type { AgentService } from '../agents/service.js';
+import type { Db } from '../db/knex.js';
+import { DEMO_DID, DEMO_DIRECT_DID } from '../db/seed/index.js';
+import type { Logger } from '../logger.js';
+import type { Simulator } from '../simulator/index.js';
+import type { CallScriptStep } from '../simulator/control.js';
+
+/**
+ * Demo mode's living contact center: every agent's phone exists on the simulator and answers after a moment,
+ * some agents are logged in, and callers (known customers, strangers, the odd withheld number) ring the demo
+ * DID, pick menu options and hang up after a while. Only ever runs against the in-process simulator.
+ */
+export interface DemoTrafficOptions {
+  readonly db: Db;
+  readonly simulator: Simulator;
+  readonly agents: AgentService;
+  readonly logger: Logger;
+  readonly callsPerMinute: number;
+  readonly agentsAvailable: number;
+  readonly random?: () => number;
+}
+
+const MENU_CHOICES = ['1', '2', '3', '0'];
+
+export class DemoTraffic {
+  private timer: NodeJS.Timeout | undefined;
+  private callers: string[] = [];
+  private readonly random: () => number;
+
+  constructor(private readonly o: DemoTrafficOptions) {
+    this.random = o.random ?? Math.random;
+  }
+
+  private between(min: number, max: number): number {
+    return Math.round(min + this.random() * (max - min));
+  }
+
+  async start(): Promise<void> {
+    const agents = await this.o.db('agents').select('id', 'endpoint', 'user_id').orderBy('id');
+    for (const agent of agents as { id: number; endpoint: string; user_id: number | null }[]) {
+      const slash = agent.endpoint.indexOf('/');
+      if (slash < 0) continue;
+      this.o.simulator.control.setEndpoint(agent.endpoint.slice(0, slash), agent.endpoint.slice(slash + 1), {
+        behaviour: 'answer',
+        afterMs: this.between(800, 3000),
+        // The phone of an agent driven by a person in the browser never hangs up on its own.
+        talkMs: agent.user_id ? 0 : this.between(15_000, 45_000),
+      });
+    }
+    // Leave agents bound to demo users for the person at the keyboard; log in a handful of the others.
+    const unattended = (agents as { id: number; user_id: number | null }[]).filter((a) => !a.user_id);
+    for (const agent of unattended.slice(0, this.o.agentsAvailable)) {
+      try {
+        const state = (await this.o.agents.get(agent.id))?.state;
+        if (state === 'logged_out') await this.o.agents.login(agent.id);
+      } catch (err) {
+        this.o.logger.warn({ err, agentId: agent.id }, 'demo agent not logged in');
+      }
+    }
+    const phones = await this.o.db('customer_phones').select('e164').orderBy('id').limit(500);
+    this.callers = (phones as { e164: string }[]).map((p) => p.e164);
+    if (this.o.callsPerMinute > 0) {
+      this.timer = setInterval(() => this.placeOne(), 60_000 / this.o.callsPerMinute);
+      this.timer.unref();
+    }
+    this.o.logger.info({ callsPerMinute: this.o.callsPerMinute, agents: Math.min(unattended.length, this.o.agentsAvailable) }, 'demo traffic started');
+  }
+
+  private pickCaller(): string {
+    const roll = this.random();
+    if (roll < 0.05) return 'anonymous';
+    if (roll < 0.2 || this.callers.length === 0) return `+86139${String(this.between(0, 99_999_999)).padStart(8, '0')}`;
+    return this.callers[this.between(0, this.callers.length - 1)] ?? 'anonymous';
+  }
+
+  placeOne(): void {
+    const script: CallScriptStep[] = [
+      { atMs: 1500, dtmf: '1' }, // language
+      { atMs: 3200, dtmf: MENU_CHOICES[this.between(0, MENU_CHOICES.length - 1)] ?? '0' },
+    ];
+    try {
+      // Half the callers ring the main IVR number (after hours they leave voicemail, as in real life); the other
+      // half ring the direct line, which the router sends straight to a queue, so agents are busy at any hour.
+      const to = this.random() < 0.5 ? DEMO_DID : DEMO_DIRECT_DID;
+      this.o.simulator.control.placeCall({ from: this.pickCaller(), to, script, hangupAfterMs: this.between(60_000, 180_000) });
+    } catch (err) {
+      this.o.logger.warn({ err }, 'demo call not placed');
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAriadne, type RunningAriadne } from '../../src/app.js';
+import { testConfig } from '../../src/config/load.js';
+import { DEMO_DIRECT_DID } from '../../src/db/seed/index.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+
+const MAIN = join(process.cwd(), 'orchestrator/src/main.ts');
+const TSX = join(process.cwd(), 'node_modules/tsx/dist/cli.mjs');
+
+function runMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TSX, MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('start-up (app.ts, main.ts)', function () {
+  this.timeout(60_000);
+
+  describe('demo mode on MariaDB with the built-in simulator', () => {
+    let t: TestDb;
+    let app: RunningAriadne;
+    let dir: string;
+
+    before(async () => {
+      t = await createTestDb('mysql', { migrate: false });
+      dir = mkdtempSync(join(tmpdir(), 'ariadne-app-'));
+      const config = testConfig({ ARIADNE_DB_URL: t.url, ARIADNE_HTTP_PORT: '0', ARIADNE_HTTP_HOST: '127.0.0.1', ARIADNE_STORAGE_URL: `file:${dir}/rec` });
+      app = await startAriadne(
+        { ...config, demo: { ...config.demo, callsPerMinute: 0 } },
+        { simulator: { playbackMs: 20 }, demoAgentsAvailable: 3, recordingKeyPath: join(dir, 'key') },
+      );
+    });
+
+    after(async () => {
+      await app?.stop();
+      await t?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('migrates, seeds the demo and is healthy and ready', async () => {
+      expect((await fetch(`${app.url}/healthz`)).status).to.equal(200);
+      const ready = await fetch(`${app.url}/readyz`);
+      expect(ready.status).to.equal(200);
+      const queues = await t.db('queues').count({ n: '*' }).first();
+      expect(Number(queues?.n)).to.equal(8);
+    });
+
+    it('takes a call on the direct line from arrival to a CDR, with the recording uploaded', async () => {
+      const sim = app.simulator;
+      expect(sim, 'demo mode starts the simulator').to.not.equal(null);
+      const { channelId } = sim!.control.placeCall({ from: '+8613800138000', to: DEMO_DIRECT_DID });
+      const call = await waitFor('the call to connect', async () => {
+        const row = await t.db('calls').where({ channel_id: channelId }).first();
+        return row?.state === 'connected' ? row : undefined;
+      });
+      sim!.control.hangup(channelId);
+      const ended = await waitFor('the CDR', async () => {
+        const row = await t.db('calls').where({ id: call.id }).first();
+        return row?.disposition ? row : undefined;
+      });
+      expect(ended.disposition).to.equal('answered');
+      expect(ended.hangup_side).to.equal('caller');
+      expect(ended.agent_id).to.be.a('number');
+      const uploaded = await waitFor('the recording upload', async () => {
+        const rec = await t.db('recordings').where({ call_id: call.id }).first();
+        return rec?.state === 'uploaded' ? rec : undefined;
+      });
+      expect(uploaded.sha256).to.match(/^[0-9a-f]{64}$/);
+    });
+  });
+
+  describe('main.ts refuses bad configuration with one line and a non-zero exit', () => {
+    it('an unreachable database names ARIADNE_DB_URL', async () => {
+      const { code, stderr } = await runMain({ ARIADNE_DB_URL: 'mysql://root:pw@127.0.0.1:1/ariadne', ARIADNE_LOG_LEVEL: 'silent' });
+      expect(code).to.equal(1);
+      const lines = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn'));
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^ARIADNE_DB_URL: cannot connect to mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/ariadne/);
+    });
+
+    it('a malformed value names its variable', async () => {
+      const { code, stderr } = await runMain({ ARIADNE_DB_URL: 'oracle://x', ARIADNE_HTTP_PORT: 'http', ARIADNE_LOG_LEVEL: 'silent' });
+      expect(code).to.equal(1);
+      expect(stderr).to.include('config: ARIADNE_DB_URL: must be mysql://');
+      expect(stderr).to.include('config: ARIADNE_HTTP_PORT:');
+      expect(stderr).to.not.match(/\n\s+at /);
+    });
+  });
+});
