@@ -223,6 +223,26 @@ export async function setEndpointOnline(db: Db, endpoint: string, online: boolea
   return ids;
 }
 
+/** Another logged-in agent dialled on `endpoint` (configured and not re-bound, or bound at login), if any. */
+export async function endpointHolder(
+  db: Db,
+  endpoint: string,
+  exceptAgentId: number,
+): Promise<{ id: number; name: string } | null> {
+  const row = (await db('agents')
+    .whereNot('id', exceptAgentId)
+    .whereNot('state', 'logged_out')
+    .where((w) =>
+      w
+        .where('bound_endpoint', endpoint)
+        .orWhere((x) =>
+          x.where('endpoint', endpoint).where((y) => y.whereNull('bound_endpoint').orWhere('bound_endpoint', '')),
+        ),
+    )
+    .first('id', 'name')) as { id: number; name: string } | undefined;
+  return row ? { id: Number(row.id), name: String(row.name) } : null;
+}
+
 /** Agents whose wrap-up has run out (any orchestrator's): the sweep ends them. */
 export async function expiredWrapUps(db: Db, now: Date): Promise<number[]> {
   const rows = (await db('agents').where('state', 'wrap_up').where('wrap_up_until', '<=', now).select('id')) as {

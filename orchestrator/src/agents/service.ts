@@ -2,6 +2,7 @@ import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import {
+  endpointHolder,
   expiredWrapUps,
   loadAgent,
   loadAgents,
@@ -111,6 +112,13 @@ export class AgentService {
     const bound = endpoint?.trim() || null;
     if (bound !== null && !/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/.test(bound))
       throw Object.assign(new Error(`not a dial string: ${bound}`), { code: 'bad_request' });
+    const me = await this.require(agentId);
+    const holder = await endpointHolder(this.db, bound ?? me.endpoint, agentId);
+    // One phone, one agent: two agents on one endpoint would both be offered calls that ring the same phone.
+    if (holder)
+      throw Object.assign(new Error(`${bound ?? me.endpoint} is in use by ${holder.name} (agent ${holder.id})`), {
+        code: 'conflict',
+      });
     return this.transition(agentId, 'login', (a, now) => ({
       boundEndpoint: bound !== null && bound !== a.endpoint ? bound : null,
       missedInRow: 0,

@@ -115,6 +115,7 @@ export class AcdEngine implements Acd {
   private tickTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshCount = 0;
+  private refreshing = false;
   private unsubscribe: (() => void)[] = [];
   private started = false;
 
@@ -146,8 +147,15 @@ export class AcdEngine implements Acd {
     const every = this.o.refreshMs ?? 2000;
     if (every > 0) {
       this.refreshTimer = setInterval(() => {
+        // A slow database must not pile refreshes up: skip a beat while one is still running.
+        if (this.refreshing) return;
         const full = ++this.refreshCount % (this.o.fullRefreshEvery ?? 15) === 0;
-        this.refresh(full).catch((err: unknown) => this.log.warn({ err }, 'agent refresh failed'));
+        this.refreshing = true;
+        this.refresh(full)
+          .catch((err: unknown) => this.log.warn({ err }, 'agent refresh failed'))
+          .finally(() => {
+            this.refreshing = false;
+          });
       }, every);
       this.refreshTimer.unref();
     }

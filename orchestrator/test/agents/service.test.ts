@@ -49,6 +49,18 @@ for (const dialect of DIALECTS) {
       expect((await loadAgent(t.db, id))?.boundEndpoint).to.equal(null);
     });
 
+    it('refuses an endpoint another logged-in agent is using', async () => {
+      const other = await agent(t.db, `b${Math.random()}`);
+      await svc.login(other, 'PJSIP/shared-1');
+      let err: unknown;
+      await svc.login(id, 'PJSIP/shared-1').catch((e: unknown) => (err = e));
+      expect((err as Error).message).to.match(/PJSIP\/shared-1 is in use by/);
+      expect((err as { code: string }).code).to.equal('conflict');
+      await svc.logout(other);
+      expect((await svc.login(id, 'PJSIP/shared-1')).state).to.equal('available');
+      await svc.logout(id);
+    });
+
     it('refuses a bad endpoint at login', async () => {
       let err: unknown;
       await svc.login(id, 'not a dial string').catch((e: unknown) => (err = e));
