@@ -17,7 +17,7 @@ export interface RoutingOptions {
   readonly bus: EventBus;
   readonly logger?: Logger;
   readonly now?: () => Date;
-  readonly router?: Partial<Omit<RouterOptions, 'db' | 'logger'>>;
+  readonly router?: Partial<Omit<RouterOptions, 'db' | 'logger' | 'bus'>>;
   readonly acd?: Partial<Omit<AcdOptions, 'db' | 'agents' | 'bus' | 'logger' | 'now'>>;
   readonly agents?: Partial<Omit<AgentServiceOptions, 'db' | 'bus' | 'logger' | 'now'>>;
   /** When given, the switch's endpoint state events keep agents' reachability current. */
@@ -41,7 +41,7 @@ export function createRouting(o: RoutingOptions): Routing {
     now: o.now,
     ...o.agents,
   });
-  const router = new RuleRouter({ db: o.db, logger: o.logger?.child({ module: 'router' }), ...o.router });
+  const router = new RuleRouter({ db: o.db, bus: o.bus, logger: o.logger?.child({ module: 'router' }), ...o.router });
   const acd = new AcdEngine({
     db: o.db,
     agents,

@@ -74,6 +74,15 @@ export interface QueueConfig {
   readonly skills: readonly SkillRequirement[];
   /** Sorted by afterSeconds. */
   readonly overflow: readonly OverflowStep[];
+  // The rest of the row (the ACD does not use these; the API shows them).
+  readonly serviceLevelSeconds: number;
+  readonly announceIntervalSeconds: number;
+  readonly mohClass: string;
+  readonly callbackDigit: string | null;
+  readonly recordCalls: boolean;
+  readonly retentionDays: number;
+  readonly whisperQueueName: boolean;
+  readonly businessHoursId: number | null;
   /** Problems found reading this row (bad overflow JSON): logged by the loader's caller. */
   readonly problems: readonly string[];
 }
@@ -127,6 +136,14 @@ export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): Queue
     autoPauseAfterMisses: Math.max(0, Number(row.auto_pause_after_misses ?? 0)),
     skills,
     overflow: steps,
+    serviceLevelSeconds: Number(row.service_level_s ?? 20),
+    announceIntervalSeconds: Number(row.announce_interval_s ?? 0),
+    mohClass: String(row.moh_class || 'default'),
+    callbackDigit: row.callback_digit == null || row.callback_digit === '' ? null : String(row.callback_digit),
+    recordCalls: row.record_calls == null ? true : bool(row.record_calls),
+    retentionDays: Number(row.retention_days ?? 90),
+    whisperQueueName: bool(row.whisper_queue_name),
+    businessHoursId: row.business_hours_id == null ? null : Number(row.business_hours_id),
     problems,
   };
 }
@@ -360,6 +377,9 @@ async function setQueueSkills(
       skills.map((s) => ({ queue_id: queueId, skill_id: ids.get(s.skill), min_level: s.minLevel })),
     );
 }
+
+/** One queue with its skills and overflow (null when it does not exist). */
+export const getQueue = loadQueue;
 
 export async function listQueueConfigs(db: Db): Promise<QueueConfig[]> {
   return (await loadQueues(db)).sort((a, b) => a.name.localeCompare(b.name));

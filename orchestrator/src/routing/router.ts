@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex.js';
+import type { EventBus } from '../events/bus.js';
 import { BusinessHoursStore, type BusinessHours } from '../ivr/hours.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import { buildScope, compileRule, evaluate, validateExpression, type Evaluator, type Scope } from './expressions.js';
@@ -21,6 +22,8 @@ export interface RouterOptions {
   readonly fallbackQueueName?: string;
   /** Poll the tables for changes made elsewhere (the API, another orchestrator); 0 = only reload() (default 10 s). */
   readonly watchIntervalMs?: number;
+  /** When given, a 'queue.changed' event (the API edited a queue) reloads the rules and queues at once. */
+  readonly bus?: EventBus;
 }
 
 interface CompiledRule {
@@ -84,6 +87,7 @@ export class RuleRouter implements Router {
   private loaded: Loaded | null = null;
   private loading: Promise<Loaded> | null = null;
   private watchTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly log: Logger;
   private readonly timeZone: string;
 
@@ -94,6 +98,11 @@ export class RuleRouter implements Router {
 
   async start(): Promise<void> {
     await this.reload();
+    if (this.o.bus && !this.unsubscribe) {
+      this.unsubscribe = this.o.bus.subscribe('queue.changed', () => {
+        this.reload().catch((err: unknown) => this.log.warn({ err }, 'routing reload after a queue change failed'));
+      });
+    }
     const every = this.o.watchIntervalMs ?? 10_000;
     if (every > 0 && !this.watchTimer) {
       this.watchTimer = setInterval(() => {
@@ -106,6 +115,8 @@ export class RuleRouter implements Router {
   stop(): void {
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   /** Reads and compiles the rules again. A rule that does not compile is logged and never matches. */

@@ -33,6 +33,15 @@ for (const dialect of DIALECTS) {
           { afterSeconds: 60, action: 'widen_skills' },
         ],
         joinWhenEmpty: false,
+        recordCalls: false,
+        callbackDigit: '#',
+      });
+      expect(q).to.deep.include({
+        recordCalls: false,
+        callbackDigit: '#',
+        mohClass: 'default',
+        serviceLevelSeconds: 20,
+        businessHoursId: null,
       });
       expect(q).to.deep.include({
         name: 'orders',

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createRule, updateRule, deleteRule } from '../../src/routing/repository.js';
+import { EventBus } from '../../src/events/bus.js';
 import { RuleRouter } from '../../src/routing/router.js';
 import type { CallAttributes } from '../../src/routing/types.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
@@ -121,6 +122,27 @@ for (const dialect of DIALECTS) {
       expect(await router.reloadIfChanged()).to.equal(false);
     });
 
+    it('reloads on queue.changed when given the bus', async () => {
+      const bus = new EventBus();
+      const r2 = new RuleRouter({ db: t.db, bus, timeZone: 'Asia/Shanghai', watchIntervalMs: 0 });
+      await r2.start();
+      try {
+        const late = call({ now: new Date('2026-11-23T15:00:00Z') });
+        expect((await r2.route(late)).queueName).to.equal('general');
+        await updateRule(t.db, ids.night as number, { enabled: true }, ok);
+        bus.publish('queue.changed', { queueId: q.night as number });
+        const until = Date.now() + 2000;
+        while ((await r2.route(late)).queueName !== 'night') {
+          if (Date.now() > until) throw new Error('no reload after queue.changed');
+          await new Promise((res) => setTimeout(res, 10));
+        }
+      } finally {
+        r2.stop();
+        await updateRule(t.db, ids.night as number, { enabled: false }, ok);
+        await router.reload();
+      }
+    });
+
     it('a rule that fails at run time or does not compile never matches and is reported', async () => {
       const broken = await t.db('routing_rules').insert({
         position: 0,
@@ -164,13 +186,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('in_hours() uses the business hours tables, holidays included', async () => {
-      const [hid] = await t
-        .db('business_hours')
-        .insert({
-          name: 'support',
-          timezone: 'Asia/Shanghai',
-          weekly: JSON.stringify({ mon: [['09:00', '18:00']], tue: [['09:00', '18:00']] }),
-        });
+      const [hid] = await t.db('business_hours').insert({
+        name: 'support',
+        timezone: 'Asia/Shanghai',
+        weekly: JSON.stringify({ mon: [['09:00', '18:00']], tue: [['09:00', '18:00']] }),
+      });
       await t
         .db('holidays')
         .insert({ business_hours_id: hid, day: '2026-11-24', name: 'Closed day', open_spans: null });
