@@ -181,7 +181,10 @@ export class AcdEngine implements Acd {
         seen.add(a.id);
         const known = this.agents.get(a.id);
         // A read that started before a reservation we made must not undo it; its skills are still news.
-        this.index(known && a.version < known.version ? { ...known, skills: a.skills } : a, true);
+        const stale = known !== undefined && a.version < known.version;
+        this.index(stale ? { ...known, skills: a.skills } : a, true);
+        if (known && !stale && (known.state !== a.state || known.pauseReason !== a.pauseReason))
+          this.heardFromElsewhere(a);
       }
       for (const id of [...this.agents.keys()]) if (!seen.has(id)) this.unindex(id);
     } else {
@@ -206,6 +209,7 @@ export class AcdEngine implements Acd {
           known.site !== p.site
         ) {
           this.index({ ...p, skills: known.skills }, true);
+          if (known.state !== p.state || known.pauseReason !== p.pauseReason) this.heardFromElsewhere(p);
         }
       }
       for (const id of [...this.agents.keys()]) if (!seen.has(id)) this.unindex(id);
@@ -472,6 +476,11 @@ export class AcdEngine implements Acd {
 
   private onAgentChange(change: AgentChange): void {
     this.index(change.agent, false);
+  }
+
+  /** A presence change made by another orchestrator: this one's wallboard and agents hear it here. */
+  private heardFromElsewhere(a: AgentRecord): void {
+    this.o.bus?.publish('agent.state', { agentId: a.id, state: a.state, reason: a.pauseReason, since: a.stateSince });
   }
 
   private onCallEnded(callId: string): void {

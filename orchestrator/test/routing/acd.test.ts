@@ -397,7 +397,11 @@ for (const dialect of DIALECTS) {
       // Another orchestrator (its own agent service on the same database) pauses the agent.
       const { AgentService } = await import('../../src/agents/service.js');
       await new AgentService({ db: t.db }).pause(a, 'meeting');
+      const heard: string[] = [];
+      h.bus.subscribe('agent.state', (e) => heard.push(`${e.agentId}:${e.state}:${e.reason}`));
       await h.acd.refresh();
+      // This orchestrator's wallboard hears about it too.
+      expect(heard).to.deep.equal([`${a}:paused:meeting`]);
       h.acd.enqueue(h.call('el', qid));
       await settle();
       await h.acd.idle();
