@@ -44,7 +44,9 @@ export interface FeatureCodeOptions {
   readonly promptTimeoutMs?: number;
 }
 
-export type FeatureOutcome = { readonly ok: true; readonly agentId: number; readonly action: string } | { readonly ok: false; readonly reason: string };
+export type FeatureOutcome =
+  | { readonly ok: true; readonly agentId: number; readonly action: string }
+  | { readonly ok: false; readonly reason: string };
 
 export class FeatureCodes {
   constructor(private readonly o: FeatureCodeOptions) {}
@@ -58,7 +60,10 @@ export class FeatureCodes {
   }
 
   async handle(channel: InboundChannel): Promise<FeatureOutcome> {
-    const outcome = await this.apply(channel).catch((err: unknown): FeatureOutcome => ({ ok: false, reason: (err as Error).message }));
+    const outcome = await this.apply(channel).catch((err: unknown): FeatureOutcome => ({
+      ok: false,
+      reason: (err as Error).message,
+    }));
     const log = this.o.logger.child({ channelId: channel.channelId, feature: channel.args[1] });
     if (outcome.ok) log.info({ agentId: outcome.agentId }, 'agent feature code applied');
     else log.warn({ reason: outcome.reason, channel: channel.channelName }, 'agent feature code refused');
@@ -71,7 +76,8 @@ export class FeatureCodes {
     if (!(action in CONFIRMATIONS)) return { ok: false, reason: `unknown feature "${action}"` };
     const endpoint = endpointOfChannel(channel.channelName);
     if (!endpoint) return { ok: false, reason: `no endpoint in channel name ${channel.channelName}` };
-    const agent = (await this.o.db('agents').where({ endpoint }).orWhere({ bound_endpoint: endpoint }).first('id')) as { id: number } | undefined;
+    const agent = (await this.o.db('agents').where({ endpoint }).orWhere({ bound_endpoint: endpoint }).first('id')) as
+      { id: number } | undefined;
     if (!agent) return { ok: false, reason: `no agent has endpoint ${endpoint}` };
     const code = channel.args[2] ?? '';
     switch (action) {
@@ -95,7 +101,9 @@ export class FeatureCodes {
     const prompt = outcome.ok ? (CONFIRMATIONS[outcome.action] ?? 'sound:beep') : 'sound:an-error-has-occurred';
     try {
       await this.o.switchPort.answer(channel.channelId);
-      const playback = await this.o.switchPort.play({ channelId: channel.channelId }, prompt, { timeoutMs: this.o.promptTimeoutMs ?? 5000 });
+      const playback = await this.o.switchPort.play({ channelId: channel.channelId }, prompt, {
+        timeoutMs: this.o.promptTimeoutMs ?? 5000,
+      });
       await playback.finished;
     } catch {
       // The agent hung up already: the state change stands, there is nobody left to tell.

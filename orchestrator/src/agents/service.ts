@@ -164,12 +164,12 @@ export class AgentService {
    */
   async callEnded(agentId: number, callId: string, wrapUpSeconds: number): Promise<AgentRecord> {
     const seconds = Number.isFinite(wrapUpSeconds) && wrapUpSeconds > 0 ? wrapUpSeconds : 0;
-    let current = await this.require(agentId);
+    const current = await this.require(agentId);
     // An answer that was never recorded (e.g. a lost offerAnswered): count it now so the agent is not stuck.
-    if (current.state === 'reserved' && current.reservedCallId === callId) current = await this.answer(agentId, callId);
+    if (current.state === 'reserved' && current.reservedCallId === callId) await this.answer(agentId, callId);
     const agent = await this.transition(
       agentId,
-      current.activeCalls > 1 ? 'call_ended' : 'last_call_ended',
+      (a) => (a.activeCalls > 1 ? 'call_ended' : 'last_call_ended'),
       (a, now) =>
         a.activeCalls > 1
           ? { activeCalls: a.activeCalls - 1, lastCallEndedAt: now }
@@ -344,13 +344,15 @@ export class AgentService {
    */
   private async transition(
     agentId: number,
-    event: AgentEvent,
+    event: AgentEvent | ((a: AgentRecord) => AgentEvent),
     patch: (a: AgentRecord, now: Date) => PresencePatch,
   ): Promise<AgentRecord> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.require(agentId);
-      const to = nextAgentState(a.state, event);
-      if (!to) throw this.invalid(a, event);
+      // The event may depend on the row (e.g. the last of several calls ending): decided on each fresh read.
+      const ev = typeof event === 'function' ? event(a) : event;
+      const to = nextAgentState(a.state, ev);
+      if (!to) throw this.invalid(a, ev);
       const now = this.now();
       const p: PresencePatch = { ...patch(a, now) };
       if (to !== a.state) {
@@ -359,8 +361,8 @@ export class AgentService {
       }
       if (await updatePresence(this.db, a.id, a.version, p, now)) {
         const agent = this.applied(a, p);
-        this.log.debug({ agentId, from: a.state, event, to }, 'agent transition');
-        this.emit({ agent, event, from: a.state });
+        this.log.debug({ agentId, from: a.state, event: ev, to }, 'agent transition');
+        this.emit({ agent, event: ev, from: a.state });
         return agent;
       }
     }

@@ -21,7 +21,9 @@ describe('agents/feature-codes (desk phone *11 / *12 / *13 / *14)', function () 
     t = await createTestDb('sqlite');
     [agentId] = (await t.db('agents').insert({ name: 'Agent 2001', endpoint: 'PJSIP/2001' })).map(Number) as [number];
     sim = await startSimulator({ playbackMs: 10, amiPort: null });
-    port = createSwitch({ nodes: [{ name: 'sim', url: sim.url, user: 'ariadne', password: 'ariadne', app: 'ariadne' }] });
+    port = createSwitch({
+      nodes: [{ name: 'sim', url: sim.url, user: 'ariadne', password: 'ariadne', app: 'ariadne' }],
+    });
     agents = new AgentService({ db: t.db, logger });
     features = new FeatureCodes({ db: t.db, switchPort: port, agents, logger });
     // The test drives handle() itself so it can await each outcome.
@@ -39,7 +41,13 @@ describe('agents/feature-codes (desk phone *11 / *12 / *13 / *14)', function () 
 
   async function dial(action: string, code = ''): Promise<FeatureOutcome> {
     const before = outcomes.length;
-    sim.control.placeCall({ from: '2001', to: 's', endpoint: 'PJSIP/2001', context: 'agent-feature', args: ['feature', action, code] });
+    sim.control.placeCall({
+      from: '2001',
+      to: 's',
+      endpoint: 'PJSIP/2001',
+      context: 'agent-feature',
+      args: ['feature', action, code],
+    });
     const deadline = Date.now() + 5000;
     while (outcomes.length === before) {
       if (Date.now() > deadline) throw new Error(`no outcome for ${action}`);
@@ -75,7 +83,13 @@ describe('agents/feature-codes (desk phone *11 / *12 / *13 / *14)', function () 
     const unknown = await dial('teleport');
     expect(unknown.ok).to.equal(false);
     const before = outcomes.length;
-    sim.control.placeCall({ from: '2999', to: 's', endpoint: 'PJSIP/2999', context: 'agent-feature', args: ['feature', 'login', ''] });
+    sim.control.placeCall({
+      from: '2999',
+      to: 's',
+      endpoint: 'PJSIP/2999',
+      context: 'agent-feature',
+      args: ['feature', 'login', ''],
+    });
     while (outcomes.length === before) await new Promise((r) => setTimeout(r, 20));
     const stranger = outcomes[outcomes.length - 1]!;
     expect(stranger.ok).to.equal(false);

@@ -125,6 +125,23 @@ for (const dialect of DIALECTS) {
       expect((await svc.callEnded(id, 'call-3', 0)).state).to.equal('available');
     });
 
+    it('callEnded for a reservation whose answer was never recorded counts the call and wraps up', async () => {
+      await svc.login(id);
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'lost-answer');
+      const a = await svc.callEnded(id, 'lost-answer', 30);
+      expect(a).to.deep.include({ state: 'wrap_up', activeCalls: 0, reservedCallId: null, callsToday: 1 });
+      await svc.endWrapUp(id);
+    });
+
+    it('callEnded in a state without a call is refused and logged, not silently applied', async () => {
+      await svc.login(id);
+      let err: unknown;
+      await svc.callEnded(id, 'nothing', 5).catch((e: unknown) => (err = e));
+      expect(err).to.be.instanceOf(AgentTransitionError);
+      expect((err as Error).message).to.contain('available -> last_call_ended -> (undefined)');
+      expect((await loadAgent(t.db, id))?.state).to.equal('available');
+    });
+
     it('the sweep ends wrap-ups that ran out (after a restart, or another orchestrator)', async () => {
       const clock = new TestClock();
       const s2 = new AgentService({ db: t.db, bus, now: clock.now });
