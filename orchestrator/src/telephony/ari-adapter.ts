@@ -254,8 +254,8 @@ export class AriAdapter implements SwitchPort {
     const node = slot.config.name;
     const playbacksEnded: string[] = [];
     const recordingsEnded: string[] = [];
-    for (const id of this.router.playbackIds()) {
-      if ((this.registry.get('playback', id) ?? node) !== node) continue;
+    const playbacks = this.router.playbackIds().filter((id) => (this.registry.get('playback', id) ?? node) === node);
+    await inBatches(playbacks, 32, async (id) => {
       try {
         await slot.ari.request('playbacks', 'get', { playbackId: id });
       } catch (err) {
@@ -265,13 +265,15 @@ export class AriAdapter implements SwitchPort {
           playbacksEnded.push(id);
         }
       }
-    }
-    for (const name of this.router.recordingNames()) {
-      if ((this.registry.get('recording', name) ?? node) !== node) continue;
+    });
+    const recordings = this.router
+      .recordingNames()
+      .filter((name) => (this.registry.get('recording', name) ?? node) === node);
+    await inBatches(recordings, 32, async (name) => {
       try {
         await slot.ari.request('recordings', 'getLive', { recordingName: name });
       } catch (err) {
-        if (!isSwitchError(err, 'not_found')) continue;
+        if (!isSwitchError(err, 'not_found')) return;
         const stored = await slot.ari.request('recordings', 'getStored', { recordingName: name }).then(
           () => true,
           () => false,
@@ -284,7 +286,7 @@ export class AriAdapter implements SwitchPort {
         );
         recordingsEnded.push(name);
       }
-    }
+    });
     return { playbacksEnded, recordingsEnded };
   }
 
@@ -807,6 +809,11 @@ export class AriAdapter implements SwitchPort {
   get isStopped(): boolean {
     return this.stopped;
   }
+}
+
+/** Runs fn over items with at most `width` in flight (a resync of thousands of waits must not be serial). */
+async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
 }
 
 function str(v: AmiMessage[string]): string {

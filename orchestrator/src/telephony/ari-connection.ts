@@ -149,7 +149,7 @@ export class AriConnection {
     if (this.stopping) return;
     clearTimeout(this.retryTimer);
     const { backoffMinMs, backoffMaxMs } = this.tuning;
-    const base = Math.min(backoffMaxMs, backoffMinMs * 2 ** Math.min(this.failures, 20));
+    const base = this.replaced ? backoffMaxMs : Math.min(backoffMaxMs, backoffMinMs * 2 ** Math.min(this.failures, 20));
     this.failures++;
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.retryTimer = setTimeout(() => void this.attempt(), Math.min(delay, backoffMaxMs));
@@ -243,6 +243,10 @@ export class AriConnection {
   }
 
   private deliver(event: AriEvent): void {
+    if (event.type === 'ApplicationReplaced') {
+      this.onReplaced();
+      return;
+    }
     try {
       this.hooks.onEvent(event);
     } catch (err) {
@@ -312,6 +316,22 @@ export class AriConnection {
       this.awaitingPong = false;
     });
   }
+
+  /**
+   * Another connection registered our app on this node: Asterisk now sends it our events and leaves this socket
+   * open but silent. Mark the node down (readyz shows it) and retry slowly; two orchestrators configured with the
+   * same app on one node take it from each other at most once per backoffMaxMs.
+   */
+  private onReplaced(): void {
+    this.replaced = true;
+    this.log.error(
+      { node: this.config.name, app: this.config.app },
+      'another connection took over the Stasis app on this node (two orchestrators with the same app?); marking the node down',
+    );
+    this.ws?.terminate();
+  }
+
+  private replaced = false;
 
   private onMessageError(raw: unknown, err: unknown): void {
     let event: AriEvent | undefined;
@@ -390,6 +410,7 @@ export class AriConnection {
       return;
     }
     this.pendingWs = undefined;
+    this.replaced = false;
     this.ws = ws;
     this.stats.socketsOpened++;
     const reconnected = this.everConnected;
@@ -417,7 +438,9 @@ export class AriConnection {
     if (this.stopping) return;
     const wasConnected = this.connectedNow;
     this.connectedNow = false;
-    this.lastError = `events socket ${why}`;
+    this.lastError = this.replaced
+      ? `Stasis app ${this.config.app} was taken over by another connection to this node`
+      : `events socket ${why}`;
     if (wasConnected) {
       this.log.warn({ node: this.config.name, why }, 'ARI events socket lost; reconnecting');
       this.hooks.onState(false, false, this.lastError);

@@ -255,6 +255,43 @@ describe('telephony: connection supervision', function () {
     expect(r.sw.connectionStates()[0]!.connected).to.equal(false);
   });
 
+  it('another connection taking over the app marks the node down with a clear reason', async () => {
+    r = await rig({}, { backoffMinMs: 10, backoffMaxMs: 5000 });
+    const other = createSwitch({
+      nodes: [{ name: 'x', ariUrl: r.sim.ariUrl, user: 'ariadne', password: 'ariadne', app: 'ariadne' }],
+      logger: silent,
+    });
+    try {
+      await other.start();
+      await until(() => !r!.sw.connectionStates()[0]!.connected, 2000, 'replaced');
+      expect(r.sw.connectionStates()[0]!.lastError).to.equal(
+        'Stasis app ariadne was taken over by another connection to this node',
+      );
+      // The app's calls now reach the other connection, not us.
+      const got: string[] = [];
+      other.onInbound((c) => got.push(c.channelId));
+      const { channelId } = r.sim.control.placeCall({ from: '1', to: '2' });
+      await until(() => got.includes(channelId), 2000, 'inbound on the other');
+      expect(r.inbound).to.have.length(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('resync settles a playback whose PlaybackFinished was lost in the gap', async () => {
+    r = await rig({ playbackMs: 30 }, { backoffMinMs: 150, backoffMaxMs: 200 });
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const pb = await r.sw.play({ channelId: call.channelId }, 'sound:hello-world');
+    const states: NodeConnectionState[] = [];
+    r.sw.onConnectionState((s) => states.push(s));
+    r.sim.control.dropWebSockets(); // the 30 ms playback ends while nobody listens
+    const resynced = await until(() => states.find((s) => s.resynced)?.resynced, 3000, 'resync');
+    expect(resynced.playbacksEnded).to.deep.equal([pb.playbackId]);
+    expect(await pb.finished).to.equal('done');
+    expect(resynced.vanished).to.deep.equal([]);
+  });
+
   it('reload and contacts without an AMI URL fail as unavailable', async () => {
     r = await rig({ amiPort: null });
     for (const p of [r.sw.reload('dialplan'), r.sw.endpointContacts()]) {
