@@ -96,6 +96,8 @@ export class AcdEngine implements Acd {
   private readonly answeredAt = new Map<string, { queueId: number; at: number }>();
   private readonly aht = new Map<number, number>();
   private readonly lastOffered = new Map<number, number>();
+  /** Queues being read because a call entered one the ACD did not know: their calls wait for the settings. */
+  private readonly loadingQueues = new Set<number>();
 
   private readonly agents = new Map<number, AgentRecord>();
   /** Offerable agents, and the same by skill name. */
@@ -261,7 +263,19 @@ export class AcdEngine implements Acd {
         { callId: call.callId, queueId: call.queueId },
         'call queued to a queue the ACD does not know yet; reloading queues',
       );
-      this.reloadQueues().catch((err: unknown) => this.log.warn({ err }, 'queue reload failed'));
+      this.loadingQueues.add(call.queueId);
+      this.reloadQueues()
+        .catch((err: unknown) => this.log.warn({ err }, 'queue reload failed'))
+        .finally(() => {
+          // Found or not, match now (an unknown queue gets default settings rather than a call stuck forever).
+          this.loadingQueues.delete(call.queueId);
+          if (!this.queues.has(call.queueId))
+            this.log.error(
+              { queueId: call.queueId },
+              'calls wait in a queue that does not exist; default settings apply',
+            );
+          this.markDirty(call.queueId);
+        });
     } else if (!q.joinWhenEmpty && !this.staffed(q, w)) {
       w.noAgentsFired = true;
       this.fireSoon({
@@ -630,7 +644,7 @@ export class AcdEngine implements Acd {
     const hopeless = new Set<string>();
     for (const w of calls) {
       if (this.free.size === 0) break;
-      if (!this.byCall.has(w.call.callId)) continue;
+      if (!this.byCall.has(w.call.callId) || this.loadingQueues.has(w.call.queueId)) continue;
       const q = this.queues.get(w.call.queueId);
       const key = `${w.call.queueId}/${requirementKey(effectiveSkills(w), this.excludedSites(q, w))}`;
       if (w.tried.size === 0 && hopeless.has(key)) continue;

@@ -390,6 +390,35 @@ for (const dialect of DIALECTS) {
       expect((await h.offersAtLeast(1))[0]?.callId).to.equal('new-gold');
     });
 
+    it('a call to a queue created after start: the ACD reads the queues and offers', async () => {
+      h = await harness(t.db);
+      const a = await agent(t.db, 'Newq', { skills: [{ skill: 'orders', level: 2 }] });
+      await login(a);
+      const qid = await queue(t.db, uniq('late'), { ringTimeoutS: 33 });
+      h.acd.enqueue(h.call('late', qid));
+      expect((await h.offersAtLeast(1))[0]).to.deep.include({ callId: 'late', agentId: a, ringTimeoutSeconds: 33 });
+    });
+
+    it('the sweep releases a reservation left by an orchestrator that died mid-offer', async () => {
+      const qid = await setup();
+      const a = await agent(t.db, 'Orphaned');
+      await login(a);
+      // Another orchestrator reserved the agent and died: nobody will call offerFailed.
+      const { AgentService } = await import('../../src/agents/service.js');
+      const dead = new AgentService({ db: t.db, now: h.clock.now });
+      expect(await dead.tryReserve((await loadAgent(t.db, a))!, 'lost-call')).to.not.equal(null);
+      await h.acd.refresh();
+      h.acd.enqueue(h.call('waiting', qid));
+      await settle();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(0);
+      h.clock.advance(299);
+      expect(await h.agents.sweep()).to.equal(0);
+      h.clock.advance(2);
+      expect(await h.agents.sweep()).to.equal(1);
+      expect((await h.offersAtLeast(1))[0]).to.deep.include({ callId: 'waiting', agentId: a });
+    });
+
     it('sees changes made by another orchestrator after a refresh', async () => {
       const qid = await setup();
       const a = await agent(t.db, 'Elsewhere');
