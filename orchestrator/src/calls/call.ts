@@ -115,8 +115,15 @@ export class Call {
   recordingName: string | null = null;
   recordingPaused = false;
   recordingCount = 0;
+  /** A recording started before a restart: no handle watches it, so the call closes its row itself. */
+  adoptedRecording: { readonly id: string; readonly name: string; readonly startedAt: Date } | null = null;
   /** Something that must finish the call itself when the caller hangs up (voicemail recording, callback notice). */
   activity: 'voicemail' | 'callback' | 'closing' | null = null;
+  /**
+   * Set when this orchestrator shuts down: waits settled by the departing switch adapter must not move the
+   * call or write its row; recovery on the next start takes over from what is persisted.
+   */
+  frozen = false;
   /** Who asked for the hang-up we are about to see (agent/system), so the CDR names the right side. */
   hangupRequestedBy: 'agent' | 'system' | null = null;
   timers = new Set<NodeJS.Timeout>();
@@ -193,6 +200,10 @@ export class Call {
     reason: string,
     options: { patch?: CallPatch; data?: Record<string, unknown> } = {},
   ): boolean {
+    if (this.frozen) {
+      this.log.debug({ from: this.state, event }, 'transition ignored: this instance is shutting down');
+      return false;
+    }
     const from = this.state;
     const to = nextState(from, event);
     if (!to) {
@@ -234,6 +245,7 @@ export class Call {
 
   /** Updates CDR columns without a state change. */
   update(patch: CallPatch): void {
+    if (this.frozen) return;
     Object.assign(this.row, patch);
     this.enqueueWrite(async () => {
       await this.deps.db('calls').where({ id: this.id }).update(this.rowForDb(patch));

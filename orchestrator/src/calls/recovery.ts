@@ -125,8 +125,23 @@ export async function recoverCalls(options: {
       ended++;
       continue;
     }
+    if (row.state === 'connected') {
+      const rec = (await db('recordings')
+        .where({ call_id: row.id, state: 'recording' })
+        .orderBy('started_at', 'desc')
+        .first('id', 'name', 'started_at')) as { id: string; name: string; started_at: unknown } | undefined;
+      service.adoptConversation(
+        call,
+        live,
+        rec ? { id: rec.id, name: rec.name, startedAt: toDate(rec.started_at) ?? deps.now() } : null,
+      );
+      adopted++;
+      continue;
+    }
     service.adoptRecovered(call);
-    if (row.state === 'connected' || row.state === 'wrap_up') {
+    if (row.state === 'wrap_up') {
+      // The conversation was over already; the wrap-up timer did not survive the restart.
+      service.endWrapUp(call.id);
       adopted++;
       continue;
     }

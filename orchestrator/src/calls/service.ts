@@ -152,8 +152,9 @@ export class CallService {
   private readonly ios = new Map<string, ChannelIo>();
   private readonly unwatchCaller = new Map<string, () => void>();
   private readonly announceCounts = new Map<string, number>();
-  private readonly recordingTasks = new Set<Promise<void>>();
   private accepting = false;
+  /** Shutting down: waits the switch adapter settles on its way out say nothing about the calls. */
+  private stopping = false;
 
   constructor(private readonly o: CallServiceOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...o.timings };
@@ -185,14 +186,18 @@ export class CallService {
   /** Stops taking new calls and releases timers and watchers; live channels stay in Stasis for recovery. */
   async detach(): Promise<void> {
     this.accepting = false;
+    this.stopping = true;
     for (const call of this.registry.list()) {
+      call.frozen = true;
       call.clearTimers();
       this.unwatchCaller.get(call.id)?.();
       call.agent?.unwatch();
       call.party?.unwatch();
       call.consult?.unwatch();
     }
-    await Promise.allSettled([...this.registry.list().map((c) => c.flushed()), ...this.recordingTasks]);
+    // Writes already issued land; live recordings are not waited for (they run until their call ends, and
+    // recovery hands them on after a restart).
+    await Promise.allSettled(this.registry.list().map((c) => c.flushed()));
   }
 
   // ============================================================================================================
@@ -688,6 +693,7 @@ export class CallService {
         result = { status: 'failed', cause: (err as Error).message };
       }
     }
+    if (call.frozen) return; // shutting down mid-message: recovery ends the call from what is persisted
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
@@ -963,11 +969,9 @@ export class CallService {
       call.recordingName = name;
       call.recordingPaused = false;
       if (!call.row.recording_id) call.update({ recording_id: recordingId });
-      const task = handle.finished
+      void handle.finished
         .then((result) => this.recordingFinished(call, recordingId, name, startedAt, result))
         .catch((err: unknown) => call.log.error({ err }, 'recording bookkeeping failed'));
-      this.recordingTasks.add(task);
-      void task.finally(() => this.recordingTasks.delete(task));
     } catch (err) {
       call.log.error({ err }, 'recording did not start');
       await this.o
@@ -985,6 +989,8 @@ export class CallService {
     startedAt: Date,
     result: RecordingResult,
   ): Promise<void> {
+    // Settled because this instance is stopping: the recording goes on on the switch; recovery takes it over.
+    if (this.stopping) return;
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
@@ -1014,6 +1020,21 @@ export class CallService {
   private async stopRecording(call: Call): Promise<void> {
     const name = call.recordingName;
     if (!name) return;
+    const adopted = call.adoptedRecording?.name === name ? call.adoptedRecording : null;
+    if (adopted) {
+      call.adoptedRecording = null;
+      call.recordingName = null;
+      await this.o.switchPort.stopRecording(name).catch(() => undefined);
+      const endedAt = this.now();
+      const duration = seconds(adopted.startedAt, endedAt) ?? 0;
+      await this.o
+        .db('recordings')
+        .where({ id: adopted.id, state: 'recording' })
+        .update({ state: 'stored', ended_at: endedAt, duration_s: Math.round(duration * 1000) / 1000 })
+        .catch((err: unknown) => call.log.error({ err }, 'cannot close the recording row'));
+      this.recordingStored(adopted.id);
+      return;
+    }
     // Cleared now, not when Asterisk confirms: a later conversation of this call must be able to record.
     call.recordingName = null;
     call.recordingPaused = false;
@@ -1730,6 +1751,47 @@ export class CallService {
   /** Takes back a call found alive after a restart (see recovery.ts). */
   adoptRecovered(call: Call): void {
     this.adopt(call);
+  }
+
+  /**
+   * Takes back a conversation that outlived a restart: the caller and, if still there, the agent leg are watched
+   * again, so whoever hangs up first ends the call the normal way (wrap-up, CDR). Talk time before the restart
+   * counts from answered_at. An agent leg that vanished meanwhile ends the conversation now.
+   */
+  adoptConversation(
+    call: Call,
+    liveChannels: ReadonlySet<string>,
+    openRecording: { readonly id: string; readonly name: string; readonly startedAt: Date } | null = null,
+  ): void {
+    this.adopt(call);
+    if (openRecording) {
+      call.adoptedRecording = openRecording;
+      call.recordingName = openRecording.name;
+      call.recordingCount = 1;
+    }
+    const now = this.now();
+    call.inBridge = call.row.mixing_bridge_id ? 'mixing' : null;
+    call.lastAgentId = call.row.agent_id;
+    call.talkMs = call.row.answered_at ? Math.max(0, now.getTime() - call.row.answered_at.getTime()) : 0;
+    call.talkStartedAt = now;
+    const legId = call.row.agent_channel_id;
+    const agentId = call.row.agent_id;
+    if (!legId || agentId === null) return;
+    const leg: AgentLeg = {
+      agentId,
+      agentName: `agent ${agentId}`,
+      endpoint: '',
+      channelId: legId,
+      queueId: call.row.queue_id ?? 0,
+      answered: true,
+      unwatch: () => undefined,
+    };
+    call.agent = leg;
+    if (liveChannels.has(legId)) {
+      leg.unwatch = this.o.switchPort.watchChannel(legId, (event) => this.onAgentEvent(call, leg, event));
+    } else {
+      void this.endConversation(call, 'agent', 16, 'agent leg gone during a restart');
+    }
   }
 
   requeueRecovered(call: Call, reason: string): Promise<void> {

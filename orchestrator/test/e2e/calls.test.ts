@@ -531,19 +531,50 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
-  it('recovery after a restart: a call whose channel is gone is ended; a live caller is queued again', async () => {
+  it('recovery after a restart: a gone caller is ended, a waiting caller queued again, a conversation watched again', async () => {
     s = await startStack();
+    await s.login(2002);
+    const talking = await s.call(GOLD, DEMO_DIRECT_DID);
+    await s.waitState(talking.callId, 'connected');
+    const agentLeg = await agentLegAnswered(s, talking.callId);
     const gone = await s.call(STANDARD, DEMO_DIRECT_DID);
     const alive = await s.call(UNKNOWN, DEMO_DIRECT_DID);
     await s.waitState(gone.callId, 'queued');
     await s.waitState(alive.callId, 'queued');
+    await s.center.calls.flushed();
     const { sim, t } = s;
-    await s.stop(true); // the orchestrator dies; the switch keeps its channels
+    await s.stop(true); // the orchestrator dies; the switch keeps its channels and bridges
     sim.control.hangup(gone.channelId);
     s = await startStack({ testDb: t, sim });
     const r1 = await s.finalRow(gone.callId, 'ended');
     expect(r1).to.deep.include({ disposition: 'abandoned', hangup_side: 'system', abandoned_in: 'queued' });
     expect((await s.eventNames(gone.callId)).at(-1)).to.equal('queued>recovered>ended');
+
+    // The conversation goes on; the agent hangs up after the restart: wrap-up and a complete CDR.
+    expect(s.state(talking.callId)).to.equal('connected');
+    await sleep(50);
+    sim.control.hangup(agentLeg);
+    const r0 = await s.finalRow(talking.callId, 'ended');
+    expect(r0).to.deep.include({
+      agent_id: s.agentId(2002),
+      disposition: 'answered',
+      hangup_side: 'agent',
+    });
+    expect(num(r0.talk_s)).to.be.greaterThan(0.05);
+    expect((await s.eventNames(talking.callId)).slice(-2)).to.deep.equal([
+      'connected>agent_hangup>wrap_up',
+      'wrap_up>wrap_up_done>ended',
+    ]);
+    // Its recording, started before the restart, is closed and handed to the upload hook by the new instance.
+    expect(r0.recording_id).to.be.a('string');
+    const rec = await waitFor(async () => {
+      const r = await s.db('recordings').where({ id: r0.recording_id }).first();
+      return r?.state === 'stored' ? (r as Record<string, unknown>) : null;
+    }, 'the recording stored');
+    expect(rec.name).to.equal(talking.callId);
+    expect(s.stored).to.include(r0.recording_id);
+
+    // The waiting caller is queued again and reaches the agent once free.
     await s.login(2001);
     await waitFor(
       async () => (await s.row(alive.callId)).state === 'connected',
@@ -552,7 +583,8 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     );
     sim.control.hangup(alive.channelId);
     const r2 = await s.finalRow(alive.callId, 'ended');
-    expect(r2).to.deep.include({ agent_id: s.agentId(2001), disposition: 'answered' });
+    expect(r2).to.deep.include({ disposition: 'answered' });
+    expect([s.agentId(2001), s.agentId(2002)]).to.include(r2.agent_id);
     await s.expectSwitchClean();
   });
 });
