@@ -531,6 +531,25 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
+  it('an ARI socket drop: a caller who hangs up during the gap is found gone on resync and ends abandoned', async () => {
+    s = await startStack();
+    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'queued');
+    const other = await s.call(UNKNOWN, DEMO_DIRECT_DID);
+    await s.waitState(other.callId, 'queued');
+    expect(s.sim.control.dropWebSockets()).to.be.greaterThan(0);
+    s.sim.control.hangup(c.channelId); // its StasisEnd is lost with the socket
+    const row = await s.finalRow(c.callId, 'abandoned', 15_000);
+    expect(row).to.deep.include({ abandoned_in: 'queued', disposition: 'abandoned' });
+    // The other caller survived the gap and is still served.
+    expect(s.state(other.callId)).to.equal('queued');
+    await s.login(2001);
+    await s.waitState(other.callId, 'connected');
+    s.sim.control.hangup(other.channelId);
+    await s.finalRow(other.callId, 'ended');
+    await s.expectSwitchClean();
+  });
+
   it('recovery after a restart: a gone caller is ended, a waiting caller queued again, a conversation watched again', async () => {
     s = await startStack();
     await s.login(2002);
