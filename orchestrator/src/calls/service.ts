@@ -354,7 +354,7 @@ export class CallService {
         return;
       }
       case 'transfer':
-        await this.transferToParty(call, outcome.number, 'ivr');
+        await this.transferToParty(call, outcome.number, 'ivr', flow);
         return;
       case 'voicemail': {
         const queue = outcome.queue ? await this.o.queues.byName(outcome.queue).catch(() => null) : null;
@@ -1451,7 +1451,12 @@ export class CallService {
    * Rings a number for the caller (IVR transfer node or an agent's blind transfer). On answer the two are
    * bridged; on failure the caller goes back to a queue rather than being dropped.
    */
-  private async transferToParty(call: Call, number: string, from: 'ivr' | 'agent'): Promise<void> {
+  private async transferToParty(
+    call: Call,
+    number: string,
+    from: 'ivr' | 'agent',
+    flow: PublishedFlow | null = null,
+  ): Promise<void> {
     const dial = this.dial(number);
     if (from === 'ivr') {
       try {
@@ -1467,7 +1472,7 @@ export class CallService {
       return;
     }
     if (!leg) {
-      if (from === 'ivr') await this.fallbackToDefaultQueue(call, null, `transfer to ${number} failed`);
+      if (from === 'ivr') await this.fallbackToDefaultQueue(call, flow, `transfer to ${number} failed`);
       else await this.routeBack(call, `transfer to ${number} failed`);
       return;
     }

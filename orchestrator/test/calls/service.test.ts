@@ -569,6 +569,45 @@ describe('calls/service (fakes)', function () {
     ]);
   });
 
+  it('IVR transfer node: bridged to the number when it answers, to the default queue when it does not', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/13812345678', { behaviour: 'answer', afterMs: 5 });
+    await ctx.cc.flows.saveAndPublish('xfer', {
+      start: 't',
+      nodes: { t: { type: 'transfer', number: '13812345678' } },
+    });
+    await ctx.cc.flows.saveAndPublish('xfer-bad', {
+      start: 't',
+      defaultQueue: 'backup',
+      nodes: { t: { type: 'transfer', number: '13999999999' } },
+    });
+    await ctx.cc.flows.mapDid('4010', 'xfer');
+    await ctx.cc.flows.mapDid('4011', 'xfer-bad');
+    const ch = ctx.sw.placeCall('19900000004', '4010');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'transferred');
+    const party = ctx.sw.originates.find((o) => o.endpoint === 'PJSIP/13812345678');
+    expect(party?.callerId).to.equal(STANDARD);
+    expect(ctx.sw.bridgeOf(party?.channelId as string)).to.equal(ctx.sw.bridgeOf(ch));
+    ctx.sw.farHangup(party?.channelId as string);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'transferred', agent_id: null, hangup_side: 'system' });
+    expect(row.answered_at).to.not.equal(null);
+    expect((await eventsOf(ctx, callId)).slice(-2)).to.deep.equal([
+      'in_ivr>transfer>connected',
+      'connected>party_hangup>ended',
+    ]);
+    expect(ctx.sw.channels.has(ch)).to.equal(false);
+
+    const ch2 = ctx.sw.placeCall('19900000004', '4011'); // unknown endpoint: originate refused
+    const call2 = await callIdOf(ctx, ch2);
+    await waitFor(() => stateOf(ctx, call2) === 'queued', 'queued after the failed transfer');
+    expect(ctx.cc.calls.get(call2)?.queueId).to.equal(ctx.queues.backup);
+    ctx.sw.farHangup(ch2);
+    await finalRow(ctx, call2, 'abandoned');
+    expect(ctx.sw.bridges.size).to.equal(0);
+  });
+
   it('queue timers: overflow to a backup queue, then max wait to voicemail', async () => {
     ctx = await setup();
     const ch = ctx.sw.placeCall('19900000004', '4000');
