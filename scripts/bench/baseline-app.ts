@@ -15,7 +15,10 @@ interface ChannelLike {
   readonly id: string;
 }
 interface AriClient {
-  on(event: 'StasisStart', handler: (event: { channel: ChannelLike; args: string[] }, channel: ChannelLike) => void): void;
+  on(
+    event: 'StasisStart',
+    handler: (event: { channel: ChannelLike; args: string[] }, channel: ChannelLike) => void,
+  ): void;
   on(event: string, handler: (...args: unknown[]) => void): void;
   channels: {
     answer(p: { channelId: string }): Promise<void>;
@@ -42,7 +45,11 @@ const flush = (): void => {
 setInterval(flush, 100).unref();
 
 async function main(): Promise<void> {
-  const client = (await (ari as { connect(u: string, user: string, pass: string): Promise<AriClient> }).connect(url as string, 'ariadne', 'ariadne')) as AriClient;
+  const client = (await (ari as { connect(u: string, user: string, pass: string): Promise<AriClient> }).connect(
+    url as string,
+    'ariadne',
+    'ariadne',
+  )) as AriClient;
   client.on('StasisStart', (_event, channel) => {
     const channelId = channel.id;
     client.channels

@@ -33,7 +33,9 @@ if (process.send && process.env.ARIADNE_BENCH_PROBE === '1') {
   const ms = (ns: number): number => Math.max(0, ns / 1e6 - RESOLUTION_MS);
 
   const post = <T>(s: Session, method: string, params?: object): Promise<T> =>
-    new Promise((resolve, reject) => s.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
+    new Promise((resolve, reject) =>
+      s.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
+    );
 
   process.on('message', (raw: unknown) => {
     const m = raw as Request;
@@ -60,7 +62,16 @@ if (process.send && process.env.ARIADNE_BENCH_PROBE === '1') {
           externalBytes: mem.external,
           cpuMs: (cpu.user + cpu.system) / 1000,
           wallMs,
-          loop: n > 0 ? { samples: n, p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), mean: ms(eld.mean) } : null,
+          loop:
+            n > 0
+              ? {
+                  samples: n,
+                  p50: ms(eld.percentile(50)),
+                  p99: ms(eld.percentile(99)),
+                  max: ms(eld.max),
+                  mean: ms(eld.mean),
+                }
+              : null,
         });
         eld.reset();
         return;
@@ -80,12 +91,11 @@ if (process.send && process.env.ARIADNE_BENCH_PROBE === '1') {
         const s = session;
         if (!s) return reply({ error: 'no profile running' });
         session = null;
-        post<{ profile: unknown }>(s, 'Profiler.stop')
-          .then((res) => {
-            if (m.file) writeFileSync(m.file, JSON.stringify(res.profile));
-            s.disconnect();
-            reply({ type: 'profile-stopped', file: m.file ?? null });
-          }, fail);
+        post<{ profile: unknown }>(s, 'Profiler.stop').then((res) => {
+          if (m.file) writeFileSync(m.file, JSON.stringify(res.profile));
+          s.disconnect();
+          reply({ type: 'profile-stopped', file: m.file ?? null });
+        }, fail);
         return;
       }
       default:

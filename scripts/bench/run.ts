@@ -13,7 +13,15 @@ import { parseArgs } from 'node:util';
 import type { BenchContext } from './lib/context.js';
 import { serverVersion } from './lib/db.js';
 import { REPO_ROOT, stopAll } from './lib/procs.js';
-import { buildReport, formatTable, isScenarioName, SCENARIOS, type Machine, type ScenarioName, type ScenarioOutcome } from './lib/report.js';
+import {
+  buildReport,
+  formatTable,
+  isScenarioName,
+  SCENARIOS,
+  type Machine,
+  type ScenarioName,
+  type ScenarioOutcome,
+} from './lib/report.js';
 import { runAriBaseline } from './scenarios/ari_baseline.js';
 import { runConcurrency } from './scenarios/concurrency.js';
 import { runFull } from './scenarios/full.js';
@@ -70,7 +78,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const only = (values.only ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only.filter((s) => !isScenarioName(s));
   if (unknown.length) {
     process.stderr.write(`unknown scenario: ${unknown.join(', ')}\n${USAGE}\n`);
@@ -100,7 +111,14 @@ async function main(): Promise<number> {
       outcomes.push(await RUNNERS[name](ctx));
     } catch (err) {
       log(`${name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      outcomes.push({ scenario: name, status: 'failed', note: err instanceof Error ? err.message.split('\n')[0] : String(err), seconds: (Date.now() - t0) / 1000, figures: {}, details: {} });
+      outcomes.push({
+        scenario: name,
+        status: 'failed',
+        note: err instanceof Error ? err.message.split('\n')[0] : String(err),
+        seconds: (Date.now() - t0) / 1000,
+        figures: {},
+        details: {},
+      });
       await stopAll();
     }
   }

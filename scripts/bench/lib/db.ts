@@ -43,6 +43,11 @@ export async function createBenchDb(label: string, pool = { min: 0, max: 10 }): 
     if (dropped) return;
     dropped = true;
     await db.destroy().catch(() => undefined);
+    // For looking into a run afterwards (call_events of a slow call, ...): ARIADNE_BENCH_KEEP_DB=1.
+    if (process.env.ARIADNE_BENCH_KEEP_DB === '1') {
+      process.stderr.write(`bench: kept database ${name}\n`);
+      return;
+    }
     const cleaner = createDb(`${BENCH_MYSQL_SERVER}/mysql`, { pool: { min: 0, max: 1 } });
     try {
       await cleaner.raw(`DROP DATABASE IF EXISTS \`${name}\``);

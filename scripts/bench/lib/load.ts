@@ -69,7 +69,8 @@ export async function placeAtRate(o: {
   }
   await Promise.all(pending);
   placed.sort((a, b) => a.at - b.at);
-  const spanMs = placed.length > 1 ? (placed[placed.length - 1] as { at: number }).at - (placed[0] as { at: number }).at : 0;
+  const spanMs =
+    placed.length > 1 ? (placed[placed.length - 1] as { at: number }).at - (placed[0] as { at: number }).at : 0;
   return { placed, placeErrors, firstError, spanMs, maxLagMs };
 }
 

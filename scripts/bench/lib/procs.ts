@@ -68,8 +68,13 @@ export function startChild(o: StartOptions): Child {
   closeSync(fd);
   if (proc.pid === undefined) throw new Error(`${o.name}: could not start`);
   const pid = proc.pid;
-  const exited = new Promise<number | string>((res) => proc.once('exit', (code, signal) => res(code ?? signal ?? 'unknown')));
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const exited = new Promise<number | string>((res) =>
+    proc.once('exit', (code, signal) => res(code ?? signal ?? 'unknown')),
+  );
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   proc.on('message', (m: unknown) => {
     const msg = m as { replyTo?: number; error?: string };
     if (typeof msg?.replyTo !== 'number') return;
@@ -124,7 +129,12 @@ export function startChild(o: StartOptions): Child {
 }
 
 /** Polls `probe` until it resolves true, the child dies, or the time is up. */
-export async function waitReady(child: Child, probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitReady(
+  child: Child,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let died: number | string | null = null;
   void child.exited.then((c) => (died = c));

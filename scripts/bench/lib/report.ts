@@ -57,7 +57,10 @@ export interface BenchReport extends Headline {
   readonly quick: false | Record<string, string>;
   readonly date: string;
   readonly machine: Machine;
-  readonly scenarios: Record<string, { status: string; note?: string; seconds: number; details: Record<string, unknown> }>;
+  readonly scenarios: Record<
+    string,
+    { status: string; note?: string; seconds: number; details: Record<string, unknown> }
+  >;
   readonly targets: TargetVerdict[];
 }
 
@@ -66,7 +69,10 @@ export function emptyHeadline(): Headline {
 }
 
 /** Merges the scenarios' outcomes into the one JSON object printed last. */
-export function buildReport(outcomes: readonly ScenarioOutcome[], meta: { quick: boolean; date: Date; machine: Machine }): BenchReport {
+export function buildReport(
+  outcomes: readonly ScenarioOutcome[],
+  meta: { quick: boolean; date: Date; machine: Machine },
+): BenchReport {
   const headline = emptyHeadline();
   for (const o of outcomes) {
     for (const [k, v] of Object.entries(o.figures)) {
@@ -79,10 +85,25 @@ export function buildReport(outcomes: readonly ScenarioOutcome[], meta: { quick:
   } else {
     headline.full_vs_baseline = null;
   }
-  const quick: false | Record<string, string> = meta.quick ? Object.fromEntries(outcomes.filter((o) => o.reduced).map((o) => [o.scenario, o.reduced as string])) : false;
+  const quick: false | Record<string, string> = meta.quick
+    ? Object.fromEntries(outcomes.filter((o) => o.reduced).map((o) => [o.scenario, o.reduced as string]))
+    : false;
   const scenarios: BenchReport['scenarios'] = {};
-  for (const o of outcomes) scenarios[o.scenario] = { status: o.status, ...(o.note ? { note: o.note } : {}), seconds: Math.round(o.seconds * 10) / 10, details: o.details };
-  return { ...headline, quick, date: meta.date.toISOString(), machine: meta.machine, scenarios, targets: verdicts(headline) };
+  for (const o of outcomes)
+    scenarios[o.scenario] = {
+      status: o.status,
+      ...(o.note ? { note: o.note } : {}),
+      seconds: Math.round(o.seconds * 10) / 10,
+      details: o.details,
+    };
+  return {
+    ...headline,
+    quick,
+    date: meta.date.toISOString(),
+    machine: meta.machine,
+    scenarios,
+    targets: verdicts(headline),
+  };
 }
 
 export interface TargetVerdict {
@@ -137,7 +158,9 @@ function pad(s: string, n: number): string {
 export function formatTable(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(`Ariadne benchmarks — ${r.date}${r.quick ? ' (QUICK: reduced counts, see below)' : ''}`);
-  lines.push(`machine: ${r.machine.nproc} CPU (${r.machine.cpu}), ${r.machine.ramGiB} GiB RAM, node ${r.machine.node}, ${r.machine.mariadb ?? 'MariaDB ?'}`);
+  lines.push(
+    `machine: ${r.machine.nproc} CPU (${r.machine.cpu}), ${r.machine.ramGiB} GiB RAM, node ${r.machine.node}, ${r.machine.mariadb ?? 'MariaDB ?'}`,
+  );
   lines.push('');
   const w = Math.max(...Object.values(LABELS).map(([l]) => l.length)) + 2;
   for (const k of RESULT_KEYS) {

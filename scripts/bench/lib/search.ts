@@ -63,7 +63,16 @@ export async function findSustainedRate(o: SearchOptions): Promise<SearchResult>
 
   const judge = (s: StepOutcome, phase: JudgedStep['phase']): JudgedStep => {
     if (s.broken) return { ...s, phase, sustained: false, why: s.broken };
-    const v = stepSustained({ offered: s.offered, completed: s.completed, failed: s.failed, latencyP50: s.latency.p50, referenceP50: referenceP50 ?? s.latency.p50 }, rules);
+    const v = stepSustained(
+      {
+        offered: s.offered,
+        completed: s.completed,
+        failed: s.failed,
+        latencyP50: s.latency.p50,
+        referenceP50: referenceP50 ?? s.latency.p50,
+      },
+      rules,
+    );
     return { ...s, phase, sustained: v.ok, why: v.why };
   };
   const run = async (rate: number, phase: JudgedStep['phase']): Promise<JudgedStep> => {
@@ -94,7 +103,11 @@ export async function findSustainedRate(o: SearchOptions): Promise<SearchResult>
 
   let lastHeld = o.referenceRate;
   let firstLost: number | null = null;
-  for (let rate = Math.round(o.startRate ?? o.referenceRate * o.factor); rate <= o.maxRate; rate = Math.max(rate + 1, Math.round(rate * o.factor))) {
+  for (
+    let rate = Math.round(o.startRate ?? o.referenceRate * o.factor);
+    rate <= o.maxRate;
+    rate = Math.max(rate + 1, Math.round(rate * o.factor))
+  ) {
     if (steps.length >= o.maxSteps || Date.now() - began > o.budgetMs) break;
     if (await runConfirmed(rate, 'rising')) lastHeld = rate;
     else {

@@ -40,7 +40,12 @@ export class SimClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
   constructor(readonly baseUrl: string) {}
 
-  async call<T>(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: T }> {
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = 10_000,
+  ): Promise<{ status: number; body: T }> {
     const url = new URL(path, this.baseUrl);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
@@ -84,8 +89,44 @@ export class SimClient {
     return this.ok('POST', '/_sim/calls', c);
   }
 
-  setEndpoint(resource: string, spec: { behaviour: 'answer' | 'no-answer'; afterMs?: number; talkMs?: number }): Promise<unknown> {
+  setEndpoint(
+    resource: string,
+    spec: { behaviour: 'answer' | 'no-answer'; afterMs?: number; talkMs?: number },
+  ): Promise<unknown> {
     return this.ok('PUT', `/_sim/endpoints/PJSIP/${encodeURIComponent(resource)}`, spec);
+  }
+
+  /** Live channels (id and kind only are used here). */
+  channels(): Promise<Array<{ id: string; kind: string; state: string }>> {
+    return this.ok('GET', '/_sim/channels');
+  }
+
+  /** The far end of a channel hangs up. A channel already gone is not an error. */
+  async hangup(channelId: string): Promise<void> {
+    const r = await this.call('DELETE', `/_sim/channels/${encodeURIComponent(channelId)}`);
+    if (r.status >= 300 && r.status !== 404)
+      throw new Error(`simulator hangup ${channelId}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  /**
+   * Ends whatever is still live (calls a saturated step left behind), so the next step starts from nothing.
+   * Returns how many channels had to be hung up, or throws if they will not go.
+   */
+  async drain(timeoutMs = 5000): Promise<number> {
+    const live = await this.channels();
+    const queue = live.map((c) => c.id);
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let id = queue.pop(); id !== undefined; id = queue.pop()) await this.hangup(id);
+      }),
+    );
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.stats()).channelsLive > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`simulator: channels still live ${timeoutMs} ms after hanging them up`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return live.length;
   }
 
   stats(): Promise<SimStats> {
@@ -105,18 +146,40 @@ export interface RunningSim {
   stop(): Promise<void>;
 }
 
-export async function startSimProcess(o: { logDir: string; app: string; playbackMs: number; name?: string }): Promise<RunningSim> {
+export async function startSimProcess(o: {
+  logDir: string;
+  app: string;
+  playbackMs: number;
+  name?: string;
+}): Promise<RunningSim> {
   const port = await freePort();
   const child = startChild({
     name: o.name ?? 'simulator',
     script: 'orchestrator/src/simulator/cli.ts',
-    args: ['--port', String(port), '--user', 'ariadne', '--password', 'ariadne', '--app', o.app, '--no-ami', '--playback-ms', String(o.playbackMs)],
+    args: [
+      '--port',
+      String(port),
+      '--user',
+      'ariadne',
+      '--password',
+      'ariadne',
+      '--app',
+      o.app,
+      '--no-ami',
+      '--playback-ms',
+      String(o.playbackMs),
+    ],
     // The simulator logs nothing per call; warnings only keep its log small under load.
     env: { ARIADNE_LOG_LEVEL: 'warn', LOG_LEVEL: 'warn' },
     logDir: o.logDir,
   });
   const client = new SimClient(`http://127.0.0.1:${port}`);
-  await waitReady(child, async () => (await client.call('GET', '/_sim/stats', undefined, 1000)).status === 200, 30_000, 'control API');
+  await waitReady(
+    child,
+    async () => (await client.call('GET', '/_sim/stats', undefined, 1000)).status === 200,
+    30_000,
+    'control API',
+  );
   return {
     child,
     port,

@@ -67,7 +67,15 @@ export function round(value: number | null | undefined, digits = 2): number | nu
 
 /** A summary rounded for the JSON output. */
 export function roundSummary(s: Summary, digits = 3): Record<keyof Summary, number | null> {
-  return { n: s.n, min: round(s.min, digits), p50: round(s.p50, digits), p90: round(s.p90, digits), p99: round(s.p99, digits), max: round(s.max, digits), mean: round(s.mean, digits) };
+  return {
+    n: s.n,
+    min: round(s.min, digits),
+    p50: round(s.p50, digits),
+    p90: round(s.p90, digits),
+    p99: round(s.p99, digits),
+    max: round(s.max, digits),
+    mean: round(s.mean, digits),
+  };
 }
 
 /**
@@ -75,7 +83,8 @@ export function roundSummary(s: Summary, digits = 3): Record<keyof Summary, numb
  * and strictly increasing.
  */
 export function risingRates(start: number, factor: number, max: number): number[] {
-  if (!(start > 0) || !(factor > 1) || !(max >= start)) throw new RangeError('risingRates: need start > 0, factor > 1, max >= start');
+  if (!(start > 0) || !(factor > 1) || !(max >= start))
+    throw new RangeError('risingRates: need start > 0, factor > 1, max >= start');
   const out: number[] = [];
   for (let r = start; r <= max * 1.0001; r *= factor) {
     const v = Math.round(r);
@@ -111,10 +120,14 @@ export const DEFAULT_STEP_RULES: StepVerdictRules = { minCompletedShare: 0.99, m
  * median leaves the band within a step; the median is used rather than p99 because on a shared, noisy machine a
  * single stall of a neighbour moves p99 of a short step but not its median.
  */
-export function stepSustained(s: StepVerdictInput, rules: StepVerdictRules = DEFAULT_STEP_RULES): { ok: boolean; why: string } {
+export function stepSustained(
+  s: StepVerdictInput,
+  rules: StepVerdictRules = DEFAULT_STEP_RULES,
+): { ok: boolean; why: string } {
   if (s.offered <= 0) return { ok: false, why: 'no calls offered' };
   const share = s.completed / s.offered;
-  if (share < rules.minCompletedShare) return { ok: false, why: `${s.completed}/${s.offered} completed in time (${s.failed} failed)` };
+  if (share < rules.minCompletedShare)
+    return { ok: false, why: `${s.completed}/${s.offered} completed in time (${s.failed} failed)` };
   const limit = Math.max(s.referenceP50 * rules.maxP50Factor, s.referenceP50 + rules.maxP50SlackMs);
   if (!(s.latencyP50 <= limit)) return { ok: false, why: `p50 ${s.latencyP50.toFixed(1)} ms > ${limit.toFixed(1)} ms` };
   return { ok: true, why: 'ok' };

@@ -19,15 +19,27 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
   const started = Date.now();
   const stepMs = ctx.quick ? 1000 : 4000;
   const sim = await startSimProcess({ logDir: ctx.runDir, app: APP, playbackMs: 20, name: 'simulator-baseline' });
-  const app = startChild({ name: 'baseline-app', script: 'scripts/bench/baseline-app.ts', env: { BENCH_ARI_URL: sim.ariUrl, BENCH_ARI_APP: APP }, logDir: ctx.runDir, ipc: true });
+  const app = startChild({
+    name: 'baseline-app',
+    script: 'scripts/bench/baseline-app.ts',
+    env: { BENCH_ARI_URL: sim.ariUrl, BENCH_ARI_APP: APP },
+    logDir: ctx.runDir,
+    ipc: true,
+  });
   try {
     await waitForMessage(app, 'ready', 30_000);
     const done = new Map<string, { at: number; ok: boolean }>();
     app.proc.on('message', (m: unknown) => {
       const msg = m as { type?: string; calls?: Array<[string, number, boolean]> };
-      if (msg?.type === 'done' && Array.isArray(msg.calls)) for (const [id, at, ok] of msg.calls) done.set(id, { at, ok });
+      if (msg?.type === 'done' && Array.isArray(msg.calls))
+        for (const [id, at, ok] of msg.calls) done.set(id, { at, ok });
     });
-    const meter = new CpuMeter({ simulator: sim.child.pid, app: app.pid, harness: process.pid, database: databasePid() });
+    const meter = new CpuMeter({
+      simulator: sim.child.pid,
+      app: app.pid,
+      harness: process.pid,
+      database: databasePid(),
+    });
     let stepNo = 0;
 
     const runStep = async (rate: number): Promise<StepOutcome> => {
@@ -40,7 +52,12 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
         place: async (i) => {
           const channelId = `nb${step}-${i}`;
           ids.set(i, channelId);
-          const r = await sim.client.placeCall({ from: `+86138${String(i).padStart(8, '0')}`, to: '4007180000', channelId, app: APP });
+          const r = await sim.client.placeCall({
+            from: `+86138${String(i).padStart(8, '0')}`,
+            to: '4007180000',
+            channelId,
+            app: APP,
+          });
           if (!r.inStasis) throw new Error('call did not enter the app');
         },
       });
@@ -75,7 +92,11 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
         failed,
         achievedCps: completed / (stepMs / 1000),
         latency: summarize(latencies),
-        extra: { cpuCores: cpu, generatorMaxLagMs: round(placement.maxLagMs, 1), ...(placement.firstError ? { placeError: placement.firstError } : {}) },
+        extra: {
+          cpuCores: cpu,
+          generatorMaxLagMs: round(placement.maxLagMs, 1),
+          ...(placement.firstError ? { placeError: placement.firstError } : {}),
+        },
       };
     };
 
@@ -97,7 +118,9 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
     return {
       scenario: 'ari_baseline',
       status: cps === null ? 'failed' : 'ok',
-      ...(cps === null ? { note: 'even the reference rate was not sustained' } : { note: `${round(cps, 1)} calls/s sustained` }),
+      ...(cps === null
+        ? { note: 'even the reference rate was not sustained' }
+        : { note: `${round(cps, 1)} calls/s sustained` }),
       seconds: (Date.now() - started) / 1000,
       figures: { ari_baseline_cps: round(cps, 1) },
       details: {
@@ -117,7 +140,9 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
           ...s.extra,
         })),
       },
-      ...(ctx.quick ? { reduced: '1 s steps (4 s in a full run), ×2 rate steps and one bisection (×1.5 and two)' } : {}),
+      ...(ctx.quick
+        ? { reduced: '1 s steps (4 s in a full run), ×2 rate steps and one bisection (×1.5 and two)' }
+        : {}),
     };
   } finally {
     await app.stop();

@@ -1,6 +1,264 @@
+/**
+ * full: the orchestrator (`orchestrator/src/main.ts`, its own process) doing all it does in production for every
+ * call, against the simulator (its own process) and a fresh MariaDB database: identify the caller among 100,000
+ * customers, a short IVR (one prompt, one DTMF choice), route by rules, queue in a holding bridge, offer to an
+ * agent whose phone rings 20 ms, bridge, record the bridge, the agent hangs up after 1 s of talk, CDR and
+ * call_events written, the recording's upload job queued (and run) through the outbox.
+ *
+ * Rising offered rates until calls start waiting on the orchestrator (lib/search.ts). Per call the harness knows
+ * when it placed the call; the CDR says when the call entered the app (arrived_at) and when caller and agent were
+ * bridged (answered_at). Set-up latency = answered_at − arrived_at; the verdict uses placed → answered_at, which
+ * also catches a backlog before the app sees the call.
+ */
+import { join } from 'node:path';
 import type { BenchContext } from '../lib/context.js';
+import { BENCH_APP, BENCH_DID, registerAgentPhones, seedCenter } from '../lib/center.js';
+import { createBenchDb } from '../lib/db.js';
+import { CpuMeter, databasePid, placeAtRate } from '../lib/load.js';
+import { startOrchestrator, type RunningOrchestrator } from '../lib/orchestrator.js';
+import { sleep } from '../lib/procs.js';
+import { summariseProfile } from '../lib/profile.js';
 import type { ScenarioOutcome } from '../lib/report.js';
+import { findSustainedRate, type JudgedStep, type StepOutcome } from '../lib/search.js';
+import { startSimProcess, type RunningSim } from '../lib/sim.js';
+import { round, roundSummary, summarize } from '../lib/stats.js';
+import { demoMobile } from '../../../orchestrator/src/db/seed/customers.js';
+import type { Db } from '../../../orchestrator/src/db/knex.js';
 
-export async function runFull(_ctx: BenchContext): Promise<ScenarioOutcome> {
-  return { scenario: 'full', status: 'skipped', note: 'not written yet', seconds: 0, figures: {}, details: {} };
+export const PLAYBACK_MS = 20;
+export const RING_MS = 20;
+/** Agents talk this long, then hang up (their phone, on the simulator); the call then ends with no wrap-up. */
+const TALK_MS_FULL = 1000;
+const TALK_MS_QUICK = 500;
+/** The caller presses 1 this long after entering the app (while or just after the 20 ms prompt plays). */
+const DTMF_AT_MS = 40;
+/** A caller still there after this long hangs up (never happens in a healthy run; bounds a broken one). */
+const CALLER_PATIENCE_MS = 30_000;
+
+interface CdrRow {
+  channel_id: string;
+  state: string;
+  disposition: string | null;
+  arrived_at: Date | null;
+  answered_at: Date | null;
+}
+
+export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
+  const started = Date.now();
+  const stepMs = ctx.quick ? 1500 : 4000;
+  const customers = ctx.quick ? 10_000 : 100_000;
+  // Enough agents that calls never wait for one: at R calls/s about R × (talk + ring + set-up) are busy.
+  const agents = ctx.quick ? 300 : 400;
+  const talkMs = ctx.quick ? TALK_MS_QUICK : TALK_MS_FULL;
+  const bench = await createBenchDb('full');
+  let sim: RunningSim | null = null;
+  let orch: RunningOrchestrator | null = null;
+  try {
+    ctx.log(`full: seeding ${agents} agents and ${customers.toLocaleString('en')} customers…`);
+    const center = await seedCenter(bench.db, { agents, endpointPrefix: 'ag', customers });
+    sim = await startSimProcess({
+      logDir: ctx.runDir,
+      app: BENCH_APP,
+      playbackMs: PLAYBACK_MS,
+      name: 'simulator-full',
+    });
+    await registerAgentPhones(sim.client, center.agentEndpoints, RING_MS, talkMs);
+    orch = await startOrchestrator({
+      name: 'orchestrator-full',
+      runDir: ctx.runDir,
+      ariUrl: sim.ariUrl,
+      app: BENCH_APP,
+      dbUrl: bench.url,
+    });
+    const settled = await orch.settle(30_000);
+    ctx.log(`full: orchestrator up, start-up work over after ${settled.toFixed(0)} s`);
+    const s = sim;
+    const o = orch;
+    const meter = new CpuMeter({
+      orchestrator: o.child.pid,
+      simulator: s.child.pid,
+      harness: process.pid,
+      database: databasePid(),
+    });
+    let stepNo = 0;
+    let callNo = 0;
+
+    const runStep = async (rate: number, phase: JudgedStep['phase'] | 'profile'): Promise<StepOutcome> => {
+      const step = ++stepNo;
+      const prefix = `fc${step}-`;
+      const placedAt = new Map<string, number>();
+      const durationMs = phase === 'warmup' ? Math.max(1000, stepMs / 2) : stepMs;
+      await o.probe(); // resets the loop-delay window to this step
+      meter.begin();
+      const placement = await placeAtRate({
+        rate,
+        durationMs,
+        place: async (i) => {
+          const channelId = `${prefix}${i}`;
+          const e164 = demoMobile(center.customers.phoneOffset + (callNo++ % customers));
+          placedAt.set(channelId, Date.now());
+          const r = await s.client.placeCall({
+            from: callNo % 2 ? e164 : e164.slice(3),
+            to: BENCH_DID,
+            channelId,
+            script: [{ atMs: DTMF_AT_MS, dtmf: '1' }],
+            hangupAfterMs: CALLER_PATIENCE_MS,
+          });
+          if (!r.inStasis) throw new Error('call did not enter the app (orchestrator not connected?)');
+        },
+      });
+      const placed = placement.placed.map((p) => `${prefix}${p.index}`);
+      // A call lasts set-up + talk; a loaded system gets 3 s more before the step's calls count as lost.
+      const deadline = Date.now() + talkMs + 3000;
+      let rows: CdrRow[];
+      for (;;) {
+        rows = await cdrs(bench.db, prefix);
+        const done = rows.filter((r) => r.state === 'ended' || r.state === 'abandoned').length;
+        if (done >= placed.length || Date.now() > deadline) break;
+        await sleep(200);
+      }
+      const cpu = meter.end();
+      const probe = await o.probe();
+      const byId = new Map(rows.map((r) => [r.channel_id, r]));
+      const e2e: number[] = [];
+      const setup: number[] = [];
+      let completed = 0;
+      let failed = placement.placeErrors;
+      for (const id of placed) {
+        const r = byId.get(id);
+        if (!r || (r.state !== 'ended' && r.state !== 'abandoned')) continue;
+        if (r.disposition !== 'answered' || !r.answered_at || !r.arrived_at) {
+          failed++;
+          continue;
+        }
+        completed++;
+        e2e.push(r.answered_at.getTime() - (placedAt.get(id) as number));
+        setup.push(r.answered_at.getTime() - r.arrived_at.getTime());
+      }
+      // The next step starts from nothing: whatever this one left behind is hung up.
+      let leftOver = 0;
+      let broken: string | undefined;
+      try {
+        leftOver = await s.client.drain();
+      } catch (err) {
+        broken = (err as Error).message;
+      }
+      const setupSummary = summarize(setup);
+      return {
+        rate,
+        durationMs,
+        offered: placement.placed.length + placement.placeErrors,
+        completed,
+        failed,
+        achievedCps: completed / (durationMs / 1000),
+        latency: summarize(e2e),
+        extra: {
+          phase,
+          setup: setupSummary,
+          cpuCores: cpu,
+          orchestratorRssMiB: Math.round(probe.rssBytes / 2 ** 20),
+          loopDelayP99Ms: round(probe.loop?.p99, 1),
+          generatorMaxLagMs: round(placement.maxLagMs, 1),
+          channelsLeftOver: leftOver,
+          ...(placement.firstError ? { placeError: placement.firstError } : {}),
+        },
+        ...(broken ? { broken } : {}),
+      };
+    };
+
+    const baseline = ctx.hints.ariBaselineCps;
+    ctx.log(
+      `full: ${stepMs / 1000} s steps${baseline ? ` (no-op baseline ${baseline.toFixed(0)} calls/s)` : ''}`,
+    );
+    const result = await findSustainedRate({
+      runStep,
+      warmupRate: 20,
+      referenceRate: 20,
+      factor: ctx.quick ? 1.8 : 1.35,
+      maxRate: 3000,
+      bisections: ctx.quick ? 1 : 2,
+      maxSteps: ctx.quick ? 6 : 16,
+      budgetMs: ctx.quick ? 12_000 : 240_000,
+      log: ctx.log,
+    });
+    const best = result.best;
+    if (best) ctx.hints.fullCps = best.achievedCps;
+    const setup = (best?.extra?.setup as ReturnType<typeof summarize> | undefined) ?? null;
+
+    let profile: Record<string, unknown> | null = null;
+    if (ctx.profile && best) {
+      // Profile where it hurts: just past the sustained rate, where the orchestrator's own cost decides.
+      const lost = result.steps
+        .filter((st) => !st.sustained && st.phase !== 'warmup' && st.rate > best.rate)
+        .map((st) => st.rate);
+      const rate = lost.length ? Math.min(...lost) : Math.round(best.rate * 1.5);
+      const file = join(ctx.runDir, 'orchestrator-full.cpuprofile');
+      ctx.log(`full: profiling one more step at ${rate}/s → ${file}`);
+      await o.profileStart();
+      const st = await runStep(rate, 'profile');
+      await o.profileStop(file);
+      profile = { file, rate, cpuCores: st.extra?.cpuCores, top: summariseProfile(file, 25) };
+    }
+
+    return {
+      scenario: 'full',
+      status: best ? 'ok' : 'failed',
+      note: best
+        ? `${best.achievedCps.toFixed(1)} calls/s sustained; set-up p50 ${setup?.p50.toFixed(0)} ms, p99 ${setup?.p99.toFixed(0)} ms`
+        : 'even the reference rate was not sustained',
+      seconds: (Date.now() - started) / 1000,
+      figures: {
+        full_cps: round(best?.achievedCps, 1),
+        setup_p50_ms: round(setup?.p50, 1),
+        setup_p99_ms: round(setup?.p99, 1),
+      },
+      details: {
+        agents,
+        customers,
+        startupSettleSeconds: round(settled, 1),
+        stepSeconds: stepMs / 1000,
+        simulated: {
+          promptMs: PLAYBACK_MS,
+          dtmfAtMs: DTMF_AT_MS,
+          agentRingMs: RING_MS,
+          talkMs,
+          note: 'set-up latency includes the caller pressing 1 at 40 ms and the agent phone ringing 20 ms',
+        },
+        referenceP50Ms: round(result.referenceP50, 1),
+        steps: result.steps.map((st) => ({
+          phase: st.phase,
+          rate: st.rate,
+          offered: st.offered,
+          completed: st.completed,
+          failed: st.failed,
+          cps: round(st.achievedCps, 1),
+          placedToBridgedMs: { p50: round(st.latency.p50, 1), p99: round(st.latency.p99, 1) },
+          setupMs: st.extra?.setup ? roundSummary(st.extra.setup as ReturnType<typeof summarize>, 1) : null,
+          held: st.sustained,
+          why: st.why,
+          cpuCores: st.extra?.cpuCores,
+          orchestratorRssMiB: st.extra?.orchestratorRssMiB,
+          loopDelayP99Ms: st.extra?.loopDelayP99Ms,
+          generatorMaxLagMs: st.extra?.generatorMaxLagMs,
+          channelsLeftOver: st.extra?.channelsLeftOver,
+        })),
+        ...(profile ? { profile } : {}),
+      },
+      ...(ctx.quick
+        ? {
+            reduced: `${customers.toLocaleString('en')} customers, ${agents} agents talking ${talkMs} ms, 1.5 s steps, ×1.8 rate steps, one bisection (100,000, 400, 1000 ms, 4 s, ×1.35, two)`,
+          }
+        : {}),
+    };
+  } finally {
+    await orch?.stop();
+    await sim?.stop();
+    await bench.drop();
+  }
+}
+
+async function cdrs(db: Db, prefix: string): Promise<CdrRow[]> {
+  return (await db('calls')
+    .where('channel_id', 'like', `${prefix}%`)
+    .select('channel_id', 'state', 'disposition', 'arrived_at', 'answered_at')) as CdrRow[];
 }

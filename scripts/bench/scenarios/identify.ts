@@ -38,7 +38,9 @@ export async function runIdentify(ctx: BenchContext): Promise<ScenarioOutcome> {
     });
     const seedSeconds = (Date.now() - t0) / 1000;
     await bench.db.raw('ANALYZE TABLE customers, customer_phones, orders, contacts');
-    ctx.log(`identify: seeded in ${seedSeconds.toFixed(1)} s; ${warmup} warm-up and ${lookups.toLocaleString('en')} measured lookups`);
+    ctx.log(
+      `identify: seeded in ${seedSeconds.toFixed(1)} s; ${warmup} warm-up and ${lookups.toLocaleString('en')} measured lookups`,
+    );
 
     const identifier = new CustomerIdentifier({ db: bench.db, defaultCountry: 'CN' });
     conn = await mysql.createConnection({ uri: bench.url });
@@ -83,7 +85,9 @@ export async function runIdentify(ctx: BenchContext): Promise<ScenarioOutcome> {
     const id = summarize(idMs);
     const rq = summarize(rawMs);
     if (found !== lookups) throw new Error(`identification found ${found} of ${lookups} seeded customers`);
-    ctx.log(`identify: p50 ${id.p50.toFixed(2)} ms, p99 ${id.p99.toFixed(2)} ms; raw query p50 ${rq.p50.toFixed(2)} ms, p99 ${rq.p99.toFixed(2)} ms`);
+    ctx.log(
+      `identify: p50 ${id.p50.toFixed(2)} ms, p99 ${id.p99.toFixed(2)} ms; raw query p50 ${rq.p50.toFixed(2)} ms, p99 ${rq.p99.toFixed(2)} ms`,
+    );
     return {
       scenario: 'identify',
       status: 'ok',
@@ -101,7 +105,11 @@ export async function runIdentify(ctx: BenchContext): Promise<ScenarioOutcome> {
         ratioP50: round(ratio(id.p50, rq.p50), 2),
         ratioP99: round(ratio(id.p99, rq.p99), 2),
       },
-      ...(ctx.quick ? { reduced: `${customers.toLocaleString('en')} customers and ${lookups.toLocaleString('en')} lookups (1,000,000 and 20,000)` } : {}),
+      ...(ctx.quick
+        ? {
+            reduced: `${customers.toLocaleString('en')} customers and ${lookups.toLocaleString('en')} lookups (1,000,000 and 20,000)`,
+          }
+        : {}),
     };
   } finally {
     await conn?.end().catch(() => undefined);

@@ -15,6 +15,7 @@
  */
 import { pino } from 'pino';
 import { AgentService } from '../../../orchestrator/src/agents/service.js';
+import { AgentTransitionError } from '../../../orchestrator/src/agents/states.js';
 import { EventBus } from '../../../orchestrator/src/events/bus.js';
 import { AcdEngine } from '../../../orchestrator/src/routing/acd.js';
 import type { AgentOffer } from '../../../orchestrator/src/routing/types.js';
@@ -59,7 +60,9 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
     await db('queues').insert(queueRows);
     // q1..q90 need one of s1..s20 at level 1..4; q91..q100 need one of s21..s25 at level 1.
     const queueSkill = queueRows.map((q) =>
-      q.id <= WAITING_QUEUES ? { queue_id: q.id, skill_id: 1 + (q.id % 20), min_level: 1 + (q.id % 4) } : { queue_id: q.id, skill_id: 21 + (q.id % 5), min_level: 1 },
+      q.id <= WAITING_QUEUES
+        ? { queue_id: q.id, skill_id: 1 + (q.id % 20), min_level: 1 + (q.id % 4) }
+        : { queue_id: q.id, skill_id: 21 + (q.id % 5), min_level: 1 },
     );
     await db('queue_skills').insert(queueSkill);
     const now = new Date();
@@ -104,17 +107,38 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
       if (c.agent.state === 'available') availableAt.set(c.agent.id, performance.now());
     });
 
-    const requirement = new Map(queueSkill.map((q) => [q.queue_id, [{ skill: `s${q.skill_id}`, minLevel: q.min_level }]]));
+    const requirement = new Map(
+      queueSkill.map((q) => [q.queue_id, [{ skill: `s${q.skill_id}`, minLevel: q.min_level }]]),
+    );
     let callSeq = 0;
     const enqueue = (queueId: number): string => {
       const callId = `c${++callSeq}`;
-      a.enqueue({ callId, queueId, priority: rand() < 0.1 ? 50 : 0, requiredSkills: requirement.get(queueId) ?? [], enqueuedAt: new Date(), node: 'bench' });
+      a.enqueue({
+        callId,
+        queueId,
+        priority: rand() < 0.1 ? 50 : 0,
+        requiredSkills: requirement.get(queueId) ?? [],
+        enqueuedAt: new Date(),
+        node: 'bench',
+      });
       return callId;
     };
     for (let i = 0; i < waitingN; i++) enqueue(1 + (i % WAITING_QUEUES));
     await a.idle();
-    if (offers.length) throw new Error(`setup: ${offers.length} waiting callers were offered an agent; the 500 must wait`);
+    if (offers.length)
+      throw new Error(`setup: ${offers.length} waiting callers were offered an agent; the 500 must wait`);
 
+    // AgentService's periodic sweep may end a zero-second wrap-up first; callEnded then refuses the second
+    // wrap_up_done (a race in agents/service.ts, see docs/benchmarks.md). The agent is available either way.
+    let sweepRaces = 0;
+    const callEnded = async (agentId: number, callId: string): Promise<void> => {
+      try {
+        await svc.callEnded(agentId, callId, 0);
+      } catch (err) {
+        if (!(err instanceof AgentTransitionError && err.from === 'available')) throw err;
+        sweepRaces++;
+      }
+    };
     const busy = new Set(agentRows.filter((r) => r.id <= BUSY_AGENTS).map((r) => r.id));
     const enqueueToOffer: number[] = [];
     const availableToOffer: number[] = [];
@@ -142,7 +166,7 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
         busy.delete(agentId);
         availableAt.delete(agentId);
         const t0 = performance.now();
-        await svc.callEnded(agentId, `done-${k}`, 0);
+        await callEnded(agentId, `done-${k}`);
         await a.idle();
         const mine = offers.find((o) => o.offer.agentId === agentId);
         const tAvail = availableAt.get(agentId);
@@ -167,7 +191,7 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
         for (const offer of await answerAll()) {
           if (offer.agentId > BUSY_AGENTS) {
             // Their call ends at once (not measured): the 200 stay free for the next callers.
-            await svc.callEnded(offer.agentId, offer.callId, 0);
+            await callEnded(offer.agentId, offer.callId);
             busy.delete(offer.agentId);
           }
         }
@@ -200,11 +224,14 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
         actions,
         offers: offersSeen,
         actionsWithoutOffer: noOffer,
+        callEndedLostToSweep: sweepRaces,
         enqueueToOfferMs: roundSummary(enq),
         agentAvailableToOfferMs: roundSummary(avail),
         callEndedToOfferMs: roundSummary(ended),
       },
-      ...(ctx.quick ? { reduced: `${actions} measured actions (4,000); same 1,000 agents, 100 queues, 500 waiting` } : {}),
+      ...(ctx.quick
+        ? { reduced: `${actions} measured actions (4,000); same 1,000 agents, 100 queues, 500 waiting` }
+        : {}),
     };
   } finally {
     await acd?.stop().catch(() => undefined);
