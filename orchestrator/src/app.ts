@@ -126,7 +126,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'),
       );
     });
-    const router = new RuleRouter({ db, logger: log.child({ module: 'routing' }) });
+    const router = new RuleRouter({ db, bus, timeZone: config.telephony.timeZone, logger: log.child({ module: 'routing' }) });
     closers.push(() => router.stop());
     const acd = new AcdEngine({ db, agents, bus, logger: log.child({ module: 'acd' }) });
     closers.push(() => acd.stop());

@@ -21,6 +21,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_CRM_URL: ['crm', 'url'],
   ARIADNE_CRM_TIMEOUT_MS: ['crm', 'timeoutMs'],
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
+  ARIADNE_TIME_ZONE: ['telephony', 'timeZone'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
   ARIADNE_DEMO_SEED: ['demo', 'seed'],
   ARIADNE_LOG_LEVEL: ['log', 'level'],

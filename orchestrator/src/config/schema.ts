@@ -56,6 +56,18 @@ export const configSchema = z.object({
   }),
   telephony: z.object({
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as CN or US').default('CN'),
+    /** IANA zone of `hour`, `weekday` and `time` in routing rules (default: the process's zone). */
+    timeZone: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an IANA time zone such as Asia/Shanghai')
+      .optional(),
   }),
   demo: z.object({
     /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */

@@ -90,3 +90,12 @@ describe('database connection errors', () => {
     expect(redactUrl('sqlite:./x.sqlite')).to.equal('sqlite:./x.sqlite');
   });
 });
+
+describe('configuration: time zone', () => {
+  it('accepts an IANA zone and refuses a made-up one', () => {
+    const ok = loadConfig({ ARIADNE_TIME_ZONE: 'Asia/Shanghai' });
+    expect(ok.ok && ok.config.telephony.timeZone).to.equal('Asia/Shanghai');
+    const bad = loadConfig({ ARIADNE_TIME_ZONE: 'Mars/Olympus' });
+    expect(!bad.ok && bad.problems[0]).to.match(/^ARIADNE_TIME_ZONE: an IANA time zone/);
+  });
+});
