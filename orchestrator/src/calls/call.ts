@@ -75,7 +75,35 @@ export interface CallDeps {
   readonly now: () => Date;
 }
 
-const WRITE_RETRIES = 5;
+/** A database that is away (restart, failover) gets this long before a call's write is given up. */
+const WRITE_PATIENCE_MS = 120_000;
+
+/** Errors worth retrying: the database is unreachable, overloaded or chose us as a deadlock victim. */
+export function isTransientDbError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; fatal?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'EHOSTUNREACH',
+      'PROTOCOL_CONNECTION_LOST',
+      'ER_LOCK_DEADLOCK',
+      'ER_LOCK_WAIT_TIMEOUT',
+      'ER_CON_COUNT_ERROR',
+      'SQLITE_BUSY',
+      'SQLITE_LOCKED',
+    ].includes(code)
+  )
+    return true;
+  if (e?.name === 'KnexTimeoutError' || e?.fatal === true) return true;
+  return (
+    typeof e?.message === 'string' &&
+    /connect|Connection lost|acquiring a connection|server has gone away/i.test(e.message)
+  );
+}
 
 /**
  * One inbound call: its state, its CDR row and the live resources it holds. Every state change goes through
@@ -168,8 +196,12 @@ export class Call {
     const at = row.arrived_at;
     // The row object changes as the call moves on; the insert must carry the state at arrival.
     const initial = call.rowForDb({ ...row });
+    let rowInserted = false; // a retry after the event insert failed must not insert the row twice
     call.enqueueWrite(async () => {
-      await deps.db('calls').insert(initial);
+      if (!rowInserted) {
+        await deps.db('calls').insert(initial);
+        rowInserted = true;
+      }
       await deps.db('call_events').insert({
         call_id: row.id,
         seq: 1,
@@ -283,16 +315,19 @@ export class Call {
 
   private enqueueWrite(write: () => Promise<void>): void {
     this.writes = this.writes.then(async () => {
+      const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         try {
           await write();
           return;
         } catch (err) {
-          if (attempt >= WRITE_RETRIES) {
-            this.log.error({ err }, 'call write failed for good');
+          // A bad row never gets better; a database that is away usually comes back: keep the order, wait for it.
+          if (!isTransientDbError(err) || Date.now() - started > WRITE_PATIENCE_MS) {
+            this.log.error({ err, attempts: attempt }, 'call write failed for good');
             return;
           }
-          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+          if (attempt === 1) this.log.warn({ err }, 'call write failed; retrying while the database is away');
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
         }
       }
     });
