@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FeatureCodes } from './agents/feature-codes.js';
 import { AgentService } from './agents/service.js';
 import { callControlsFrom } from './api/adapters.js';
 import { createCallCenter, type CallCenter } from './calls/index.js';
@@ -126,7 +127,9 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'),
       );
     });
-    const router = new RuleRouter({ db, bus, timeZone: config.telephony.timeZone, logger: log.child({ module: 'routing' }) });
+    // The demo's rules and hours are written for Shanghai; a real deployment uses its configured (or local) zone.
+    const timeZone = config.telephony.timeZone ?? (simulator ? 'Asia/Shanghai' : undefined);
+    const router = new RuleRouter({ db, bus, timeZone, logger: log.child({ module: 'routing' }) });
     closers.push(() => router.stop());
     const acd = new AcdEngine({ db, agents, bus, logger: log.child({ module: 'acd' }) });
     closers.push(() => acd.stop());
@@ -153,6 +156,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       onRecordingStored: (recordingId) => recordings.onRecordingStored(recordingId),
     });
     closers.push(() => callCenter.stop());
+    new FeatureCodes({ db, switchPort, agents, logger: log.child({ module: 'feature-codes' }) }).attach();
 
     const http = createHttpApp({
       db,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isFeatureCall } from '../agents/feature-codes.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -166,7 +167,8 @@ export class CallService {
   attach(): void {
     this.accepting = true;
     this.o.switchPort.onInbound((channel) => {
-      if (!this.accepting) return;
+      // Agent feature codes (*11 login ...) enter the same app but are not calls; agents/feature-codes.ts takes them.
+      if (!this.accepting || isFeatureCall(channel)) return;
       this.onInbound(channel).catch((err: unknown) =>
         this.o.logger.error({ err, channelId: channel.channelId }, 'inbound call setup failed'),
       );

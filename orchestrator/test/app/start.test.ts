@@ -84,6 +84,17 @@ describe('start-up (app.ts, main.ts)', function () {
       });
       expect(uploaded.sha256).to.match(/^[0-9a-f]{64}$/);
     });
+    it('takes a desk-phone feature code as an agent action, not as a call', async () => {
+      const agent = await t.db('agents').where({ endpoint: 'PJSIP/2010' }).first();
+      expect(agent.state).to.equal('logged_out');
+      const callsBefore = Number((await t.db('calls').count({ n: '*' }).first())?.n);
+      app.simulator!.control.placeCall({ from: '2010', to: 's', endpoint: 'PJSIP/2010', context: 'agent-feature', args: ['feature', 'login', ''] });
+      await waitFor('the agent to be logged in', async () => {
+        const row = await t.db('agents').where({ id: agent.id }).first();
+        return row.state === 'available' ? row : undefined;
+      });
+      expect(Number((await t.db('calls').count({ n: '*' }).first())?.n)).to.equal(callsBefore);
+    });
   });
 
   describe('main.ts refuses bad configuration with one line and a non-zero exit', () => {
