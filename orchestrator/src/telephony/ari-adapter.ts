@@ -208,7 +208,20 @@ export class AriAdapter implements SwitchPort {
       };
       this.emitState(slot.state);
     }
+    if (connected && changed) void this.subscribeEndpoints(slot);
     if (connected && reconnected) void this.resync(slot);
+  }
+
+  /**
+   * Asterisk sends EndpointStateChange only to apps subscribed to the endpoint: subscribe to every PJSIP endpoint
+   * (`endpoint:PJSIP`) on each connect, so agent phones registering or dropping reach the ACD.
+   */
+  private async subscribeEndpoints(slot: NodeSlot): Promise<void> {
+    try {
+      await slot.ari.request('applications', 'subscribe', { applicationName: slot.config.app, eventSource: 'endpoint:PJSIP' });
+    } catch (err) {
+      this.log.warn({ err, node: slot.config.name }, 'could not subscribe to PJSIP endpoint states');
+    }
   }
 
   private emitState(state: NodeConnectionState): void {

@@ -234,4 +234,16 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(channels.map((c) => c.uniqueid)).to.include(call.channelId);
     expect(await r.sw.amiPing()).to.deep.equal([]);
   });
+
+  it('subscribes to PJSIP endpoint states on connect, so a phone going offline and back is reported', async () => {
+    const seen: string[] = [];
+    r.sw.onEndpointState((e) => seen.push(`${e.tech}/${e.resource}:${e.state}`));
+    await until(() => r.sim.control.stats().apps.length > 0);
+    // The subscription is sent right after the socket opens; give it a moment to land.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    r.sim.control.setEndpoint('PJSIP', '2001', { behaviour: 'unreachable' });
+    r.sim.control.setEndpoint('PJSIP', '2001', { behaviour: 'answer' });
+    await until(() => seen.length >= 2);
+    expect(seen).to.deep.equal(['PJSIP/2001:offline', 'PJSIP/2001:online']);
+  });
 });
