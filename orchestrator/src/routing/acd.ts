@@ -29,6 +29,11 @@ export interface AcdOptions {
   readonly fullRefreshEvery?: number;
   /** Handle time assumed before a queue has answered calls (seconds, default 180). */
   readonly defaultHandleSeconds?: number;
+  /**
+   * After an offer fails (no answer, busy, unreachable), the agent is not offered again for this long, like
+   * app_queue's `retry` (default 5000 ms). Without it a busy phone and one waiting caller would spin.
+   */
+  readonly retryMs?: number;
 }
 
 /** A call in a waiting list, with what overflow has done to it so far. */
@@ -120,6 +125,9 @@ export class AcdEngine implements Acd {
   private refreshing = false;
   private unsubscribe: (() => void)[] = [];
   private started = false;
+
+  /** Agent id → epoch ms before which the agent is not offered again (see AcdOptions.retryMs). */
+  private readonly coolingUntil = new Map<number, number>();
 
   constructor(private readonly o: AcdOptions) {
     this.log = o.logger ?? rootLogger.child({ module: 'acd' });
@@ -317,8 +325,25 @@ export class AcdEngine implements Acd {
       this.insert(mine.w);
       this.markDirty(mine.w.call.queueId);
     }
+    if (reason !== 'caller_gone') this.coolDown(agentId);
     const agent = await this.o.agents.releaseOffer(agentId, callId, missed, q?.autoPauseAfterMisses ?? 0);
     if (agent) this.index(agent, false);
+  }
+
+  private coolDown(agentId: number): void {
+    const retryMs = this.o.retryMs ?? 5000;
+    if (retryMs > 0) this.coolingUntil.set(agentId, this.now().getTime() + retryMs);
+  }
+
+  /** Agents whose retry time has passed become offerable again (called from tick()). */
+  private expireCoolDowns(now: number): void {
+    let expired = false;
+    for (const [agentId, until] of this.coolingUntil) {
+      if (until > now) continue;
+      this.coolingUntil.delete(agentId);
+      expired = true;
+    }
+    if (expired) this.markAllDirty();
   }
 
   position(callId: string): QueuePosition | null {
@@ -364,6 +389,7 @@ export class AcdEngine implements Acd {
   /** Overflow, max wait and leave-when-empty checks for every waiting call (runs every tickMs). */
   tick(): void {
     const now = this.now().getTime();
+    this.expireCoolDowns(now);
     const staffedCache = new Map<string, boolean>();
     const staffed = (q: QueueConfig, w: Waiting): boolean => {
       const key = `${q.id}/${requirementKey(effectiveSkills(w), new Set())}`;
@@ -576,9 +602,10 @@ export class AcdEngine implements Acd {
     }
     const agents = this.agents;
     const pending = this.pending;
+    const cooling = this.coolingUntil;
     function* eligible(): Generator<AgentRecord> {
       for (const id of pool) {
-        if (pending.has(id) || skip?.has(id)) continue;
+        if (pending.has(id) || skip?.has(id) || cooling.has(id)) continue;
         const a = agents.get(id);
         if (!a || !offerable(a) || excluded.has(a.site) || !covers(a, skills)) continue;
         yield a;

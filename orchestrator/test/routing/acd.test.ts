@@ -166,6 +166,11 @@ for (const dialect of DIALECTS) {
       offers = await h.offersAtLeast(2);
       expect(offers[1]?.agentId).to.equal(b);
       await h.acd.offerFailed('ra', b, 'no_answer');
+      // Both rang in vain: like app_queue's `retry`, nobody is rung again before the retry time.
+      await h.acd.idle();
+      expect(h.offers).to.have.length(2);
+      h.clock.advance(5);
+      h.acd.tick();
       offers = await h.offersAtLeast(3);
       expect(offers[2]?.agentId).to.equal(a);
     });
@@ -321,6 +326,10 @@ for (const dialect of DIALECTS) {
       let offers = await h.offersAtLeast(1);
       expect(offers[0]?.callId).to.equal('first');
       await h.acd.offerFailed('first', a, 'no_answer');
+      await h.acd.idle();
+      expect(h.offers, 'not rung again before the retry time').to.have.length(1);
+      h.clock.advance(5);
+      h.acd.tick();
       offers = await h.offersAtLeast(2);
       expect(offers[1]?.callId).to.equal('first');
       expect((await loadAgent(t.db, a))?.missedInRow).to.equal(1);
@@ -342,9 +351,20 @@ for (const dialect of DIALECTS) {
       h.acd.enqueue(h.call('bz', qid));
       await h.offersAtLeast(1);
       await h.acd.offerFailed('bz', a, 'busy');
+      await h.acd.idle();
       const row = await loadAgent(t.db, a);
       expect(row?.missedInRow).to.equal(0);
-      expect(['available', 'reserved']).to.include(row?.state);
+      // A busy phone is not rung again at once (no spin with one caller and one agent) ...
+      expect(row?.state).to.equal('available');
+      expect(h.offers).to.have.length(1);
+      h.clock.advance(4.999);
+      h.acd.tick();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(1);
+      // ... but after the retry time it is.
+      h.clock.advance(0.001);
+      h.acd.tick();
+      expect((await h.offersAtLeast(2))[1]?.agentId).to.equal(a);
     });
 
     it('a caller leaving mid-offer: remove() then offerFailed(caller_gone) frees the agent and forgets the call', async () => {
