@@ -53,7 +53,7 @@ function sameOriginWrites(allowed: readonly string[]): RequestHandler {
     if (req.headers.authorization || !req.headers.cookie?.includes(SESSION_COOKIE)) return next();
     const origin = req.headers.origin;
     if (!origin || allowed.includes(origin)) return next();
-    let host: string | null = null;
+    let host: string | null;
     try {
       host = new URL(origin).host;
     } catch {

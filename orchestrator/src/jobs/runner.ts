@@ -231,7 +231,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         record('done');
         jlog.debug('job done');
       }
-    } catch (err) {
+    } catch (thrown) {
+      let err: unknown = thrown;
       clearInterval(heartbeat);
       clearTimeout(deadline);
       if (lost || err instanceof LeaseLostError) {

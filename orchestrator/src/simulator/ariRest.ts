@@ -33,11 +33,6 @@ const created = (body: unknown, location: string): Reply => ({ status: 201, stat
 
 const INFO = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'asterisk-info.json'), 'utf8')) as Record<string, unknown>;
 
-function need(v: string | undefined, name: string): string {
-  if (v === undefined || v === '') throw badRequest(`Missing parameter ${name}`);
-  return v;
-}
-
 const handlers: Record<string, Handler> = {
   // ---- asterisk
   'GET /asterisk/info': ({ engine, q }) => {
