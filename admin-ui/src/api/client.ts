@@ -1,0 +1,204 @@
+// Every HTTP call the UI makes lives here, so a renamed route or field is one edit.
+import type {
+  Agent,
+  AgentInput,
+  ApiErrorBody,
+  BusinessHours,
+  CallDetail,
+  CallFilters,
+  CallRow,
+  Callback,
+  FlowDocument,
+  FlowValidation,
+  IvrFlowSummary,
+  IvrFlowVersion,
+  Page,
+  Queue,
+  QueueInput,
+  Recording,
+  Role,
+  RoutingRule,
+  RoutingRuleInput,
+  RoutingSample,
+  RoutingTestResult,
+  Skill,
+  Ticket,
+  TicketInput,
+  User,
+  WallboardMessage,
+} from './types.js';
+
+/** An API error with the server's code and details (validation issues name their field). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** field → reason, from a validation_failed answer (`details: [{ field, reason }]`). */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (Array.isArray(this.details)) {
+      for (const d of this.details as { field?: unknown; reason?: unknown }[]) {
+        if (typeof d.field === 'string' && typeof d.reason === 'string') out[d.field] = d.reason;
+      }
+    }
+    return out;
+  }
+}
+
+/** Called when any request answers 401, so the app can show the login page. */
+let onUnauthenticated: () => void = () => undefined;
+export function setUnauthenticatedHandler(fn: () => void): void {
+  onUnauthenticated = fn;
+}
+
+const TIMEOUT_MS = 15_000;
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
+  let res: Response;
+  try {
+    res = await fetch(withQuery(`/api${path}`, query), {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: ctrl.signal,
+    });
+  } catch (err) {
+    const aborted = err instanceof DOMException && err.name === 'AbortError';
+    throw new ApiError(0, aborted ? 'timeout' : 'network', aborted ? 'The server did not answer in time' : 'Cannot reach the server');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let parsed: unknown = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!res.ok) {
+    const e = (parsed as { error?: ApiErrorBody } | null)?.error;
+    if (res.status === 401 && path !== '/auth/login') onUnauthenticated();
+    throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? res.statusText, e?.details);
+  }
+  return parsed as T;
+}
+
+const get = <T>(path: string, query?: Query) => request<T>('GET', path, undefined, query);
+const post = <T>(path: string, body: unknown = {}) => request<T>('POST', path, body);
+const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
+const del = (path: string) => request<void>('DELETE', path);
+
+/** The list routes take ?page&pageSize (≤ 500); config lists are small, so the admin screens read one big page. */
+const ALL = { page: 1, pageSize: 500 };
+
+function crud<T, I>(base: string) {
+  return {
+    list: (query?: Query) => get<Page<T>>(base, { ...ALL, ...query }),
+    get: (id: number) => get<T>(`${base}/${id}`),
+    create: (input: I) => post<T>(base, input),
+    update: (id: number, input: I) => patch<T>(`${base}/${id}`, input),
+    remove: (id: number) => del(`${base}/${id}`),
+  };
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  auth: {
+    login: (username: string, password: string) => post<{ user: User }>('/auth/login', { username, password }),
+    me: () => get<{ user: User }>('/auth/me'),
+    logout: () => post<void>('/auth/logout'),
+  },
+  skills: crud<Skill, Partial<Omit<Skill, 'id'>>>('/skills'),
+  queues: crud<Queue, QueueInput>('/queues'),
+  agents: {
+    ...crud<Agent, AgentInput>('/agents'),
+    pause: (id: number, reason: string) => post<Agent>(`/agents/${id}/pause`, { reason }),
+    unpause: (id: number) => post<Agent>(`/agents/${id}/unpause`),
+    logout: (id: number) => post<Agent>(`/agents/${id}/logout`),
+  },
+  routingRules: {
+    ...crud<RoutingRule, RoutingRuleInput>('/routing-rules'),
+    test: (sample: RoutingSample) => post<RoutingTestResult>('/routing-rules/test', sample),
+  },
+  businessHours: crud<BusinessHours, Partial<Omit<BusinessHours, 'id'>>>('/business-hours'),
+  users: crud<User, { username?: string; displayName?: string; password?: string; role?: Role; active?: boolean }>('/users'),
+  ivr: {
+    list: () => get<Page<IvrFlowSummary>>('/ivr-flows', ALL),
+    published: (name: string) => get<{ name: string; version: number; document: FlowDocument }>(`/ivr-flows/${enc(name)}`),
+    versions: (name: string) => get<{ items: IvrFlowVersion[] }>(`/ivr-flows/${enc(name)}/versions`),
+    version: (name: string, version: number) => get<{ name: string; version: number; document: FlowDocument }>(`/ivr-flows/${enc(name)}/versions/${version}`),
+    validate: (document: unknown) => post<FlowValidation>('/ivr-flows/validate', { document }),
+    save: (name: string, document: unknown, description?: string) =>
+      post<IvrFlowVersion & { name: string }>(`/ivr-flows/${enc(name)}/versions`, { document, description, publish: false }),
+    publish: (name: string, version: number) => post<{ name: string; publishedVersion: number }>(`/ivr-flows/${enc(name)}/publish`, { version }),
+    rollback: (name: string) => post<{ name: string; publishedVersion: number }>(`/ivr-flows/${enc(name)}/rollback`),
+  },
+  calls: {
+    search: (f: CallFilters) => get<Page<CallRow>>('/calls', { ...f }),
+    get: (id: string) => get<CallDetail>(`/calls/${enc(id)}`),
+    hangup: (id: string) => post<unknown>(`/calls/${enc(id)}/hangup`),
+    hold: (id: string) => post<unknown>(`/calls/${enc(id)}/hold`),
+    unhold: (id: string) => post<unknown>(`/calls/${enc(id)}/unhold`),
+    transfer: (id: string, target: string, mode: 'blind' | 'attended' = 'blind') => post<unknown>(`/calls/${enc(id)}/transfer`, { target, mode }),
+    pauseRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/pause`),
+    resumeRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/resume`),
+    disposition: (id: string, disposition: string) => post<unknown>(`/calls/${enc(id)}/disposition`, { disposition }),
+  },
+  recordings: {
+    search: (f: { callId?: string; agentId?: number; queueId?: number; from?: string; to?: string; page?: number; pageSize?: number }) =>
+      get<Page<Recording>>('/recordings', { ...f }),
+    link: (id: string) => post<{ url: string; expiresAt: string }>(`/recordings/${enc(id)}/link`),
+  },
+  callbacks: {
+    list: (query?: { state?: string }) => get<Page<Callback>>('/callbacks', { ...ALL, ...query }),
+    assign: (id: number, agentId?: number) => post<Callback>(`/callbacks/${id}/assign`, agentId === undefined ? {} : { agentId }),
+    complete: (id: number, ok: boolean, notes?: string) => post<Callback>(`/callbacks/${id}/complete`, notes ? { ok, notes } : { ok }),
+  },
+  tickets: {
+    create: (t: TicketInput) => post<Ticket>('/tickets', t),
+  },
+  agent: {
+    me: () => get<Agent>('/agent/me'),
+    login: (endpoint?: string) => post<Agent>('/agent/login', endpoint ? { endpoint } : {}),
+    logout: () => post<Agent>('/agent/logout'),
+    pause: (reason: string) => post<Agent>('/agent/pause', { reason }),
+    unpause: () => post<Agent>('/agent/unpause'),
+    endWrapUp: () => post<Agent>('/agent/wrap-up/end'),
+  },
+  wallboard: () => get<WallboardMessage>('/wallboard'),
+  asterisk: {
+    reload: (what: 'dialplan' | 'pjsip') => post<unknown>('/asterisk/reload', { what }),
+  },
+};
+
+/** A readable one-liner for any thrown value. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    const issues = Object.entries(err.fieldErrors());
+    return issues.length ? `${err.message} (${issues.map(([f, r]) => `${f}: ${r}`).join('; ')})` : err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,353 @@
+// Shapes of what the orchestrator's API returns (docs/api.md, /api/openapi.json). Only the fields the UI reads
+// are listed; the server may send more.
+
+export type Role = 'admin' | 'supervisor' | 'agent';
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  role: Role;
+  active?: boolean;
+  agentId: number | null;
+  createdAt?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export interface FieldIssue {
+  in?: string;
+  field: string;
+  reason: string;
+}
+
+export interface Skill {
+  id: number;
+  name: string;
+  description: string | null;
+}
+
+export interface SkillLevel {
+  skill: string;
+  level: number;
+}
+export interface SkillRequirement {
+  skill: string;
+  minLevel: number;
+}
+
+export type AgentState = 'logged_out' | 'available' | 'reserved' | 'on_call' | 'wrap_up' | 'paused';
+export const AGENT_STATES: readonly AgentState[] = ['available', 'reserved', 'on_call', 'wrap_up', 'paused', 'logged_out'];
+
+export interface Agent {
+  id: number;
+  userId: number | null;
+  name: string;
+  endpoint: string;
+  boundEndpoint: string | null;
+  site: string;
+  capacity: number;
+  state: AgentState;
+  stateSince: string;
+  pauseReason: string | null;
+  wrapUpUntil: string | null;
+  callsToday: number;
+  activeCalls: number;
+  endpointOnline: boolean;
+  skills: SkillLevel[];
+}
+export type AgentInput = Partial<Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'userId' | 'skills'>>;
+
+export const STRATEGIES = ['longest_idle', 'fewest_calls', 'skill_score', 'round_robin', 'ring_all'] as const;
+export const MAX_WAIT_ACTIONS = ['voicemail', 'callback', 'hangup', 'queue'] as const;
+
+export type OverflowStep =
+  | { afterSeconds: number; action: 'widen_skills' }
+  | { afterSeconds: number; action: 'add_site'; site: string }
+  | { afterSeconds: number; action: 'move_queue'; queue: string };
+
+export interface Queue {
+  id: number;
+  name: string;
+  displayName: string;
+  strategy: (typeof STRATEGIES)[number];
+  ringTimeoutS: number;
+  wrapUpS: number;
+  serviceLevelS: number;
+  maxWaitS: number;
+  maxWaitAction: (typeof MAX_WAIT_ACTIONS)[number];
+  maxWaitTarget: string | null;
+  announceIntervalS: number;
+  mohClass: string;
+  callbackDigit: string | null;
+  recordCalls: boolean;
+  retentionDays: number;
+  autoPauseAfterMisses: number;
+  businessHoursId: number | null;
+  overflow: OverflowStep[];
+  skills: SkillRequirement[];
+}
+export type QueueInput = Partial<Omit<Queue, 'id'>>;
+
+export interface RoutingRule {
+  id: number;
+  position: number;
+  name: string;
+  expression: string;
+  queueId: number;
+  priority: number;
+  requiredSkills: SkillRequirement[];
+  enabled: boolean;
+  isDefault: boolean;
+}
+export type RoutingRuleInput = Partial<Omit<RoutingRule, 'id'>>;
+
+export interface RoutingSample {
+  did: string;
+  callerE164?: string | null;
+  tier?: 'standard' | 'gold' | 'diamond' | null;
+  language?: string;
+  ivr?: Record<string, string>;
+  recentCategories?: string[];
+  now?: string;
+}
+export interface RuleTrace {
+  ruleId: number;
+  name: string;
+  position: number;
+  expression: string;
+  isDefault: boolean;
+  outcome: 'matched' | 'no_match' | 'error' | 'disabled' | 'not_reached' | 'default';
+  detail: string;
+}
+export interface RoutingTestResult {
+  decision: { queueId: number; queueName: string; priority: number; requiredSkills: SkillRequirement[]; ruleId: number; ruleName: string };
+  matchedRuleId: number | null;
+  reason: string;
+  fallback: boolean;
+  rules: RuleTrace[];
+  variables: Record<string, unknown>;
+}
+
+export interface BusinessHours {
+  id: number;
+  name: string;
+  timezone: string;
+  weekly: Partial<Record<Weekday, [string, string][]>>;
+  holidays?: { day: string; name: string; openSpans: [string, string][] | null }[];
+}
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+export interface IvrFlowSummary {
+  id: number;
+  name: string;
+  description: string | null;
+  publishedVersion: number | null;
+  latestVersion: number | null;
+}
+export interface IvrFlowVersion {
+  version: number;
+  published: boolean;
+  createdBy: string | null;
+  createdAt: string | null;
+}
+export interface FlowIssue {
+  path: string;
+  message: string;
+}
+export interface FlowValidation {
+  ok: boolean;
+  issues: FlowIssue[];
+}
+export type FlowNode = { type: string } & Record<string, unknown>;
+export interface FlowDocument {
+  format?: 1;
+  start: string;
+  language?: string;
+  defaultQueue?: string;
+  nodes: Record<string, FlowNode>;
+}
+
+export interface CallRow {
+  id: string;
+  state: string;
+  callerE164: string | null;
+  callerRaw: string | null;
+  callerName: string | null;
+  did: string | null;
+  customerId: number | null;
+  tier: string | null;
+  queueId: number | null;
+  agentId: number | null;
+  arrivedAt: string | null;
+  answeredAt: string | null;
+  endedAt: string | null;
+  waitS: number | string | null;
+  talkS: number | string | null;
+  disposition: string | null;
+  hangupSide: string | null;
+}
+export interface CallEvent {
+  seq: number;
+  at: string;
+  fromState: string | null;
+  event: string;
+  toState: string;
+  data: unknown;
+}
+export interface Recording {
+  id: string;
+  callId: string;
+  state: string;
+  startedAt: string | null;
+  durationS: number | string | null;
+  agentId: number | null;
+  queueId: number | null;
+}
+export interface CallDetail extends CallRow {
+  timeline: CallEvent[];
+  recordings: Recording[];
+}
+export interface CallFilters {
+  from?: string;
+  to?: string;
+  queueId?: number;
+  agentId?: number;
+  disposition?: string;
+  state?: string;
+  caller?: string;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface Callback {
+  id: number;
+  callId: string | null;
+  customerId: number | null;
+  phone: string;
+  queueId: number | null;
+  state: 'pending' | 'assigned' | 'done' | 'failed';
+  agentId: number | null;
+  requestedAt: string | null;
+  dueAt: string | null;
+  notes: string | null;
+}
+
+export interface TicketInput {
+  subject: string;
+  body?: string | null;
+  callId?: string | null;
+  customerId?: number | null;
+  category?: string | null;
+  disposition?: string | null;
+  status?: 'open' | 'pending' | 'solved' | 'closed';
+  tags?: string[];
+}
+export interface Ticket extends TicketInput {
+  id: number;
+}
+
+export interface OrderSummary {
+  orderNo: string;
+  status: string;
+  carrier: string | null;
+  trackingNo: string | null;
+  eta: string | null;
+  totalCents: number;
+  currency: string;
+}
+export interface ContactSummary {
+  channel: string;
+  category: string;
+  outcome: string;
+  startedAt: string;
+}
+export interface CustomerCard {
+  customerId: number | null;
+  name: string;
+  tier: string;
+  language: string;
+  company: string | null;
+  email: string | null;
+}
+
+export interface QueueBoard {
+  queueId: number;
+  name: string;
+  displayName: string;
+  waiting: number;
+  longestWaitS: number;
+  waitingCalls: { callId: string; waitS: number }[];
+  answeredToday: number;
+  abandonedToday: number;
+  serviceLevelPct: number | null;
+}
+export interface AgentBoard {
+  agentId: number;
+  name: string;
+  state: AgentState;
+  since: string;
+  reason: string | null;
+}
+
+// --- WebSocket messages (server → client): flat objects with a `type` -------------------------------------------
+
+export interface WallboardMessage {
+  type: 'wallboard';
+  at: string;
+  queues: QueueBoard[];
+  agents: { byState: Partial<Record<AgentState, number>>; list: AgentBoard[] };
+}
+export interface AgentStateMessage {
+  type: 'agent.state';
+  agentId: number;
+  state: AgentState;
+  reason: string | null;
+  since: string;
+  agent?: Agent;
+}
+export interface CallOfferedMessage {
+  type: 'call.offered';
+  callId: string;
+  queueId: number;
+  caller: string;
+  customer: CustomerCard | null;
+  tier: string | null;
+  openOrders: OrderSummary[];
+  lastContacts: ContactSummary[];
+  ivr: Record<string, string>;
+}
+export interface CallConnectedMessage {
+  type: 'call.connected';
+  callId: string;
+  agentId: number;
+  queueId: number;
+}
+export interface CallEndedMessage {
+  type: 'call.ended';
+  callId: string;
+  agentId: number | null;
+  queueId: number | null;
+  disposition: string;
+}
+export type ServerMessage =
+  | { type: 'hello'; user: User }
+  | { type: 'pong' }
+  | { type: 'error'; error: ApiErrorBody }
+  | WallboardMessage
+  | AgentStateMessage
+  | CallOfferedMessage
+  | CallConnectedMessage
+  | CallEndedMessage;

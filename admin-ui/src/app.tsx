@@ -1,0 +1,170 @@
+// The shell: who is signed in, the role-aware navigation, and which page the hash points at.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, setUnauthenticatedHandler } from './api/client.js';
+import { setLive, useLiveStatus } from './api/live.js';
+import type { Role, User } from './api/types.js';
+import { navigate, usePath, match } from './router.js';
+import { LoginPage } from './pages/login.js';
+import { WallboardPage } from './pages/wallboard.js';
+import { WorkspacePage } from './pages/workspace.js';
+import { CallsPage, CallDetailPage } from './pages/calls.js';
+import { RecordingsPage } from './pages/recordings.js';
+import { ReportsPage } from './pages/reports.js';
+import { AgentsPage } from './pages/agents.js';
+import { SkillsPage } from './pages/skills.js';
+import { QueuesPage } from './pages/queues.js';
+import { RoutingPage } from './pages/routing.js';
+import { IvrListPage, IvrEditorPage } from './pages/ivr.js';
+import { HoursPage } from './pages/hours.js';
+import { UsersPage } from './pages/users.js';
+import { SystemPage } from './pages/system.js';
+
+interface NavItem {
+  path: string;
+  label: string;
+  roles: readonly Role[];
+  /** Shown only to users bound to an agent. */
+  needsAgent?: boolean;
+}
+
+const STAFF: readonly Role[] = ['admin', 'supervisor'];
+const ALL: readonly Role[] = ['admin', 'supervisor', 'agent'];
+
+const NAV: readonly NavItem[] = [
+  { path: '/workspace', label: 'Workspace', roles: ALL, needsAgent: true },
+  { path: '/wallboard', label: 'Wallboard', roles: STAFF },
+  { path: '/calls', label: 'Calls', roles: ALL },
+  { path: '/recordings', label: 'Recordings', roles: ALL },
+  { path: '/reports', label: 'Reports', roles: STAFF },
+  { path: '/admin/agents', label: 'Agents', roles: STAFF },
+  { path: '/admin/queues', label: 'Queues', roles: STAFF },
+  { path: '/admin/skills', label: 'Skills', roles: ['admin'] },
+  { path: '/admin/routing', label: 'Routing', roles: STAFF },
+  { path: '/admin/ivr', label: 'IVR flows', roles: STAFF },
+  { path: '/admin/hours', label: 'Hours', roles: STAFF },
+  { path: '/admin/users', label: 'Users', roles: ['admin'] },
+  { path: '/admin/system', label: 'System', roles: ['admin'] },
+];
+
+function allowed(user: User, item: NavItem): boolean {
+  return item.roles.includes(user.role) && (!item.needsAgent || user.agentId !== null);
+}
+
+function homeFor(user: User): string {
+  if (user.role === 'agent' || (user.agentId !== null && user.role !== 'admin')) return '/workspace';
+  return '/wallboard';
+}
+
+export function App() {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const path = usePath();
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => setUser(null));
+    api.auth.me().then(
+      (r) => setUser(r.user),
+      () => setUser(null),
+    );
+  }, []);
+
+  useEffect(() => {
+    setLive(!!user);
+  }, [user]);
+
+  if (user === undefined) return <p class="muted boot">Loading…</p>;
+  if (user === null) {
+    return (
+      <LoginPage
+        onLogin={(u) => {
+          setUser(u);
+          if (currentIsHome(path)) navigate(homeFor(u));
+        }}
+      />
+    );
+  }
+
+  const wall = path.startsWith('/wallboard') && path.includes('large');
+  return (
+    <div class={wall ? 'shell wall' : 'shell'}>
+      {wall ? null : <NavBar user={user} path={path} onLogout={() => void api.auth.logout().finally(() => setUser(null))} />}
+      <main>
+        <Page user={user} path={path} />
+      </main>
+    </div>
+  );
+}
+
+function currentIsHome(path: string): boolean {
+  return path === '/' || path === '';
+}
+
+function NavBar({ user, path, onLogout }: { user: User; path: string; onLogout: () => void }) {
+  const live = useLiveStatus();
+  return (
+    <header class="topbar">
+      <a class="brand" href="#/">
+        Ariadne
+      </a>
+      <nav>
+        {NAV.filter((n) => allowed(user, n)).map((n) => (
+          <a key={n.path} href={`#${n.path}`} class={path === n.path || path.startsWith(n.path + '/') ? 'active' : ''}>
+            {n.label}
+          </a>
+        ))}
+      </nav>
+      <div class="who">
+        <span class={`live-dot ${live}`} title={`live updates: ${live}`} />
+        <span data-testid="whoami">
+          {user.displayName} <span class="muted">({user.role})</span>
+        </span>
+        <button class="link" onClick={onLogout}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to), [to]);
+  return null;
+}
+
+function Forbidden() {
+  return <p class="error">Your role cannot open this page.</p>;
+}
+
+function Guard({ user, roles, children }: { user: User; roles: readonly Role[]; children: ComponentChildren }) {
+  return roles.includes(user.role) ? <>{children}</> : <Forbidden />;
+}
+
+function Page({ user, path }: { user: User; path: string }) {
+  const isAdmin = user.role === 'admin';
+  if (path === '/' || path === '') return <Redirect to={homeFor(user)} />;
+  if (path.startsWith('/wallboard')) {
+    return (
+      <Guard user={user} roles={STAFF}>
+        <WallboardPage large={path.includes('large')} />
+      </Guard>
+    );
+  }
+  if (path === '/workspace') return user.agentId !== null ? <WorkspacePage user={user} /> : <p class="error">Your user is not bound to an agent.</p>;
+  if (path.startsWith('/calls')) {
+    const m = match('/calls/:id', path);
+    return m ? <CallDetailPage id={m.id!} /> : <CallsPage user={user} />;
+  }
+  if (path === '/recordings') return <RecordingsPage />;
+  if (path === '/reports') return <Guard user={user} roles={STAFF}>{<ReportsPage />}</Guard>;
+  if (path === '/admin/agents') return <Guard user={user} roles={STAFF}>{<AgentsPage canEdit={isAdmin} />}</Guard>;
+  if (path === '/admin/queues') return <Guard user={user} roles={STAFF}>{<QueuesPage canEdit={isAdmin} />}</Guard>;
+  if (path === '/admin/skills') return <Guard user={user} roles={['admin']}>{<SkillsPage />}</Guard>;
+  if (path === '/admin/routing') return <Guard user={user} roles={STAFF}>{<RoutingPage canEdit={isAdmin} />}</Guard>;
+  if (path === '/admin/ivr') return <Guard user={user} roles={STAFF}>{<IvrListPage canEdit={isAdmin} />}</Guard>;
+  const ivr = match('/admin/ivr/:name', path);
+  if (ivr) return <Guard user={user} roles={STAFF}>{<IvrEditorPage name={ivr.name!} canEdit={isAdmin} />}</Guard>;
+  if (path === '/admin/hours') return <Guard user={user} roles={STAFF}>{<HoursPage canEdit={isAdmin} />}</Guard>;
+  if (path === '/admin/users') return <Guard user={user} roles={['admin']}>{<UsersPage />}</Guard>;
+  if (path === '/admin/system') return <Guard user={user} roles={['admin']}>{<SystemPage />}</Guard>;
+  return <p class="error">No page at {path}.</p>;
+}

@@ -1,0 +1,144 @@
+// Small building blocks shared by every page: data loading, errors, labelled fields, badges.
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, errorText } from '../api/client.js';
+import { stateLabel } from '../format.js';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs an async loader on mount and whenever deps change; a late answer for old deps is dropped. */
+export function useLoad<T>(loader: () => Promise<T>, deps: unknown[] = []): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    loader().then(
+      (d) => {
+        if (!current) return;
+        setData(d);
+        setError(null);
+        setLoading(false);
+      },
+      (e: unknown) => {
+        if (!current) return;
+        setError(e);
+        setLoading(false);
+      },
+    );
+    return () => {
+      current = false;
+    };
+    // The loader closes over deps; re-run only when they (or reload) change.
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** The current time, re-rendering every `ms` (for ticking waits and timers). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+/** Wraps an action: tracks busy state and the last error, so buttons can disable and forms can show it. */
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: <T>(fn: () => Promise<T>) => Promise<T | undefined>;
+  clear: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await fn();
+    } catch (e) {
+      if (mounted.current) setError(e);
+      return undefined;
+    } finally {
+      if (mounted.current) setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, clear: () => setError(null) };
+}
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <div class="error" role="alert">
+      {errorText(error)}
+    </div>
+  );
+}
+
+export function fieldErrorsOf(error: unknown): Record<string, string> {
+  return error instanceof ApiError ? error.fieldErrors() : {};
+}
+
+export function Field(props: { label: string; error?: string | undefined; children: ComponentChildren; hint?: string }) {
+  return (
+    <label class={props.error ? 'field invalid' : 'field'}>
+      <span class="label">{props.label}</span>
+      {props.children}
+      {props.hint && !props.error ? <span class="hint">{props.hint}</span> : null}
+      {props.error ? <span class="field-error">{props.error}</span> : null}
+    </label>
+  );
+}
+
+export function StateBadge({ state }: { state: string }) {
+  return <span class={`badge state-${state}`}>{stateLabel(state)}</span>;
+}
+
+export function TierBadge({ tier }: { tier: string | null | undefined }) {
+  if (!tier) return null;
+  return <span class={`badge tier-${tier}`}>{tier}</span>;
+}
+
+export function Loading({ when }: { when: boolean }) {
+  return when ? <p class="muted">Loading…</p> : null;
+}
+
+export function PageHeader(props: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="page-header">
+      <h1>{props.title}</h1>
+      <div class="actions">{props.children}</div>
+    </div>
+  );
+}
+
+/** Parses an input's number; empty → undefined. */
+export function num(value: string): number | undefined {
+  if (value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function inputValue(e: Event): string {
+  return (e.currentTarget as HTMLInputElement).value;
+}
+export function checked(e: Event): boolean {
+  return (e.currentTarget as HTMLInputElement).checked;
+}

@@ -1,0 +1,154 @@
+// Agents: admins create and edit (endpoint, site, capacity, user, skills); supervisors see live state and may
+// pause, make available or log out an agent on their behalf.
+import { useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import type { Agent, AgentInput } from '../api/types.js';
+import { SkillRows } from '../components/editors.js';
+import { ErrorBox, Field, Loading, PageHeader, StateBadge, fieldErrorsOf, inputValue, num, useAction, useLoad } from '../components/ui.js';
+
+type Draft = { id?: number; name: string; endpoint: string; site: string; capacity: string; userId: string; skills: { skill: string; level: number }[] };
+
+const blank: Draft = { name: '', endpoint: 'PJSIP/', site: 'default', capacity: '1', userId: '', skills: [] };
+
+export function AgentsPage({ canEdit }: { canEdit: boolean }) {
+  const [filter, setFilter] = useState('');
+  const list = useLoad(() => api.agents.list(), []);
+  const skills = useLoad(() => api.skills.list(), []);
+  const users = useLoad(() => (canEdit ? api.users.list() : Promise.resolve(null)), [canEdit]);
+  const [edit, setEdit] = useState<Draft | null>(null);
+  const action = useAction();
+  const errs = fieldErrorsOf(action.error);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!edit) return;
+    const body: AgentInput = {
+      name: edit.name.trim(),
+      endpoint: edit.endpoint.trim(),
+      site: edit.site.trim(),
+      capacity: num(edit.capacity) ?? 1,
+      userId: num(edit.userId) ?? null,
+      skills: edit.skills,
+    };
+    const r = await action.run(() => (edit.id ? api.agents.update(edit.id, body) : api.agents.create(body)));
+    if (r) {
+      setEdit(null);
+      list.reload();
+    }
+  };
+  const supervise = (fn: () => Promise<Agent>) => void action.run(fn).then(() => list.reload());
+  const remove = async (a: Agent) => {
+    if (!confirm(`Delete agent ${a.name}?`)) return;
+    await action.run(() => api.agents.remove(a.id));
+    list.reload();
+  };
+  const needle = filter.trim().toLowerCase();
+  const shown = (list.data?.items ?? []).filter((a) => !needle || a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle) || a.state.includes(needle));
+
+  return (
+    <div>
+      <PageHeader title="Agents">
+        <input class="search" placeholder="Filter by name, endpoint, state" value={filter} onInput={(e) => setFilter(inputValue(e))} />
+        {canEdit ? (
+          <button class="primary" onClick={() => (action.clear(), setEdit({ ...blank }))}>
+            New agent
+          </button>
+        ) : null}
+      </PageHeader>
+      <ErrorBox error={list.error ?? (edit ? null : action.error)} />
+      {edit ? (
+        <form class="card editor" onSubmit={save} data-testid="agent-editor">
+          <h2>{edit.id ? `Edit ${edit.name}` : 'New agent'}</h2>
+          <div class="grid">
+            <Field label="Name" error={errs.name}>
+              <input name="name" value={edit.name} onInput={(e) => setEdit({ ...edit, name: inputValue(e) })} required />
+            </Field>
+            <Field label="Endpoint" error={errs.endpoint} hint="dial string such as PJSIP/2001">
+              <input name="endpoint" value={edit.endpoint} onInput={(e) => setEdit({ ...edit, endpoint: inputValue(e) })} required />
+            </Field>
+            <Field label="Site" error={errs.site}>
+              <input name="site" value={edit.site} onInput={(e) => setEdit({ ...edit, site: inputValue(e) })} />
+            </Field>
+            <Field label="Capacity" error={errs.capacity} hint="simultaneous calls">
+              <input name="capacity" type="number" min={1} max={10} value={edit.capacity} onInput={(e) => setEdit({ ...edit, capacity: inputValue(e) })} />
+            </Field>
+            <Field label="User" error={errs.userId}>
+              <select value={edit.userId} onChange={(e) => setEdit({ ...edit, userId: inputValue(e) })}>
+                <option value="">none</option>
+                {users.data?.items.map((u) => (
+                  <option key={u.id} value={String(u.id)}>
+                    {u.username} ({u.displayName})
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <Field label="Skills" error={Object.entries(errs).find(([k]) => k.startsWith('skills'))?.[1]}>
+            <SkillRows levelKey="level" value={edit.skills} skills={skills.data?.items ?? []} onChange={(s) => setEdit({ ...edit, skills: s })} />
+          </Field>
+          <ErrorBox error={action.error} />
+          <div class="row">
+            <button class="primary" type="submit" disabled={action.busy}>
+              Save
+            </button>
+            <button type="button" onClick={() => setEdit(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <Loading when={list.loading && !list.data} />
+      <table class="list" data-testid="agents">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Endpoint</th>
+            <th>Site</th>
+            <th>State</th>
+            <th>Calls today</th>
+            <th>Skills</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((a) => (
+            <tr key={a.id}>
+              <td>{a.name}</td>
+              <td>
+                {a.boundEndpoint ?? a.endpoint} <span class={a.endpointOnline ? 'ok' : 'muted'}>{a.endpointOnline ? '●' : '○'}</span>
+              </td>
+              <td>{a.site}</td>
+              <td>
+                <StateBadge state={a.state} /> {a.pauseReason ? <span class="muted">{a.pauseReason}</span> : null}
+              </td>
+              <td>{a.callsToday}</td>
+              <td class="small">{a.skills.map((s) => `${s.skill}:${s.level}`).join(' ')}</td>
+              <td class="actions">
+                {a.state === 'available' ? <button onClick={() => supervise(() => api.agents.pause(a.id, 'supervisor'))}>Pause</button> : null}
+                {a.state === 'paused' ? <button onClick={() => supervise(() => api.agents.unpause(a.id))}>Unpause</button> : null}
+                {a.state !== 'logged_out' && a.state !== 'on_call' && a.state !== 'reserved' ? (
+                  <button onClick={() => supervise(() => api.agents.logout(a.id))}>Log out</button>
+                ) : null}
+                {canEdit ? (
+                  <>
+                    <button
+                      onClick={() => (
+                        action.clear(),
+                        setEdit({ id: a.id, name: a.name, endpoint: a.endpoint, site: a.site, capacity: String(a.capacity), userId: a.userId ? String(a.userId) : '', skills: a.skills })
+                      )}
+                    >
+                      Edit
+                    </button>
+                    <button class="danger" onClick={() => void remove(a)}>
+                      Delete
+                    </button>
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

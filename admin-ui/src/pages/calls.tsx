@@ -1,0 +1,217 @@
+// Call search with filters, and one call's timeline (its call_events) with its recordings.
+import { useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import type { CallFilters, User } from '../api/types.js';
+import { ErrorBox, Field, Loading, PageHeader, StateBadge, TierBadge, inputValue, num, useLoad } from '../components/ui.js';
+import { fmtDuration, fmtTime } from '../format.js';
+import { RecordingPlayer } from './recordings.js';
+
+const STATES = ['', 'arriving', 'identifying', 'in_ivr', 'queued', 'offering', 'connected', 'wrap_up', 'ended', 'abandoned'];
+
+/** datetime-local value → ISO (UTC), or undefined. */
+function isoOf(local: string): string | undefined {
+  if (!local) return undefined;
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export function CallsPage({ user }: { user: User }) {
+  const [draft, setDraft] = useState({ from: '', to: '', caller: '', queueId: '', agentId: '', state: '', disposition: '' });
+  const [filters, setFilters] = useState<CallFilters>({ page: 1, pageSize: 50 });
+  const queues = useLoad(() => api.queues.list(), []);
+  const calls = useLoad(() => api.calls.search(filters), [JSON.stringify(filters)]);
+  const queueName = (id: number | null) => (id === null ? '—' : (queues.data?.items.find((q) => q.id === id)?.displayName ?? `#${id}`));
+  const set = (k: keyof typeof draft) => (e: Event) => setDraft({ ...draft, [k]: inputValue(e) });
+  const search = (e: Event) => {
+    e.preventDefault();
+    setFilters({
+      page: 1,
+      pageSize: 50,
+      from: isoOf(draft.from),
+      to: isoOf(draft.to),
+      caller: draft.caller.trim() || undefined,
+      queueId: num(draft.queueId),
+      agentId: user.role === 'agent' ? undefined : num(draft.agentId),
+      state: draft.state || undefined,
+      disposition: draft.disposition.trim() || undefined,
+    });
+  };
+  const page = calls.data;
+  const pages = page ? Math.max(1, Math.ceil(page.total / page.pageSize)) : 1;
+  return (
+    <div>
+      <PageHeader title="Calls" />
+      <form class="filters" onSubmit={search}>
+        <Field label="From">
+          <input type="datetime-local" value={draft.from} onInput={set('from')} />
+        </Field>
+        <Field label="To">
+          <input type="datetime-local" value={draft.to} onInput={set('to')} />
+        </Field>
+        <Field label="Caller">
+          <input name="caller" value={draft.caller} onInput={set('caller')} placeholder="+86…" />
+        </Field>
+        <Field label="Queue">
+          <select value={draft.queueId} onChange={set('queueId')}>
+            <option value="">any</option>
+            {queues.data?.items.map((q) => (
+              <option key={q.id} value={String(q.id)}>
+                {q.displayName}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {user.role !== 'agent' ? (
+          <Field label="Agent id">
+            <input value={draft.agentId} onInput={set('agentId')} inputMode="numeric" size={6} />
+          </Field>
+        ) : null}
+        <Field label="State">
+          <select value={draft.state} onChange={set('state')}>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s || 'any'}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Disposition">
+          <input value={draft.disposition} onInput={set('disposition')} size={10} />
+        </Field>
+        <button type="submit" class="primary">
+          Search
+        </button>
+      </form>
+      <ErrorBox error={calls.error} />
+      <Loading when={calls.loading && !page} />
+      {page ? (
+        <>
+          <table class="list" data-testid="calls">
+            <thead>
+              <tr>
+                <th>Arrived</th>
+                <th>Caller</th>
+                <th>Tier</th>
+                <th>Queue</th>
+                <th>Agent</th>
+                <th>State</th>
+                <th>Wait</th>
+                <th>Talk</th>
+                <th>Disposition</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((c) => (
+                <tr key={c.id} class="clickable" onClick={() => (location.hash = `/calls/${encodeURIComponent(c.id)}`)}>
+                  <td>{fmtTime(c.arrivedAt)}</td>
+                  <td>
+                    <a href={`#/calls/${encodeURIComponent(c.id)}`}>{c.callerE164 ?? c.callerRaw ?? 'anonymous'}</a>
+                  </td>
+                  <td>
+                    <TierBadge tier={c.tier} />
+                  </td>
+                  <td>{queueName(c.queueId)}</td>
+                  <td>{c.agentId ?? '—'}</td>
+                  <td>
+                    <StateBadge state={c.state} />
+                  </td>
+                  <td>{fmtDuration(c.waitS)}</td>
+                  <td>{fmtDuration(c.talkS)}</td>
+                  <td>{c.disposition ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {page.items.length === 0 ? <p class="muted">No calls match.</p> : null}
+          <div class="pager">
+            <button disabled={page.page <= 1} onClick={() => setFilters({ ...filters, page: page.page - 1 })}>
+              ‹ Previous
+            </button>
+            <span>
+              Page {page.page} of {pages} · {page.total} calls
+            </span>
+            <button disabled={page.page >= pages} onClick={() => setFilters({ ...filters, page: page.page + 1 })}>
+              Next ›
+            </button>
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function CallDetailPage({ id }: { id: string }) {
+  const call = useLoad(() => api.calls.get(id), [id]);
+  const c = call.data;
+  return (
+    <div>
+      <PageHeader title="Call">
+        <a class="button" href="#/calls">
+          ‹ All calls
+        </a>
+      </PageHeader>
+      <ErrorBox error={call.error} />
+      <Loading when={call.loading && !c} />
+      {c ? (
+        <div class="two-col">
+          <section class="card">
+            <dl class="facts">
+              <dt>Id</dt>
+              <dd>
+                <code>{c.id}</code>
+              </dd>
+              <dt>Caller</dt>
+              <dd>
+                {c.callerE164 ?? c.callerRaw ?? 'anonymous'} {c.callerName ? `(${c.callerName})` : ''} <TierBadge tier={c.tier} />
+              </dd>
+              <dt>DID</dt>
+              <dd>{c.did ?? '—'}</dd>
+              <dt>State</dt>
+              <dd>
+                <StateBadge state={c.state} />
+              </dd>
+              <dt>Queue / agent</dt>
+              <dd>
+                {c.queueId ?? '—'} / {c.agentId ?? '—'}
+              </dd>
+              <dt>Arrived</dt>
+              <dd>{fmtTime(c.arrivedAt)}</dd>
+              <dt>Answered</dt>
+              <dd>{fmtTime(c.answeredAt)}</dd>
+              <dt>Ended</dt>
+              <dd>{fmtTime(c.endedAt)}</dd>
+              <dt>Wait / talk</dt>
+              <dd>
+                {fmtDuration(c.waitS)} / {fmtDuration(c.talkS)}
+              </dd>
+              <dt>Disposition</dt>
+              <dd>{c.disposition ?? '—'}</dd>
+              <dt>Hung up by</dt>
+              <dd>{c.hangupSide ?? '—'}</dd>
+            </dl>
+            <h2>Recordings</h2>
+            {c.recordings.length === 0 ? <p class="muted">No recording.</p> : null}
+            {c.recordings.map((r) => (
+              <RecordingPlayer key={r.id} recording={r} />
+            ))}
+          </section>
+          <section class="card">
+            <h2>Timeline</h2>
+            <ol class="timeline" data-testid="timeline">
+              {c.timeline.map((e) => (
+                <li key={e.seq}>
+                  <span class="when">{new Date(e.at).toLocaleTimeString()}</span>
+                  <span class="event">{e.event}</span>
+                  <span class="muted">
+                    {e.fromState ?? '∅'} → {e.toState}
+                  </span>
+                  {e.data && typeof e.data === 'object' && Object.keys(e.data).length > 0 ? <code class="data">{JSON.stringify(e.data)}</code> : null}
+                </li>
+              ))}
+            </ol>
+          </section>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,103 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import type { Role, User } from '../api/types.js';
+import { ErrorBox, Field, PageHeader, checked, fieldErrorsOf, inputValue, useAction, useLoad } from '../components/ui.js';
+import { fmtTime } from '../format.js';
+
+const ROLES: Role[] = ['admin', 'supervisor', 'agent'];
+type Draft = { id?: number; username: string; displayName: string; role: Role; password: string; active: boolean };
+
+export function UsersPage() {
+  const list = useLoad(() => api.users.list(), []);
+  const [edit, setEdit] = useState<Draft | null>(null);
+  const action = useAction();
+  const errs = fieldErrorsOf(action.error);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!edit) return;
+    const r = await action.run(() =>
+      edit.id
+        ? api.users.update(edit.id, { displayName: edit.displayName, role: edit.role, active: edit.active, ...(edit.password ? { password: edit.password } : {}) })
+        : api.users.create({ username: edit.username.trim(), displayName: edit.displayName, role: edit.role, password: edit.password, active: edit.active }),
+    );
+    if (r) {
+      setEdit(null);
+      list.reload();
+    }
+  };
+  const open = (u?: User) =>
+    setEdit(u ? { id: u.id, username: u.username, displayName: u.displayName, role: u.role, password: '', active: u.active !== false } : { username: '', displayName: '', role: 'agent', password: '', active: true });
+  return (
+    <div>
+      <PageHeader title="Users">
+        <button class="primary" onClick={() => (action.clear(), open())}>
+          New user
+        </button>
+      </PageHeader>
+      <ErrorBox error={list.error} />
+      {edit ? (
+        <form class="card editor" onSubmit={save}>
+          <h2>{edit.id ? `Edit ${edit.username}` : 'New user'}</h2>
+          <div class="grid">
+            <Field label="Username" error={errs.username}>
+              <input value={edit.username} disabled={!!edit.id} onInput={(e) => setEdit({ ...edit, username: inputValue(e) })} required />
+            </Field>
+            <Field label="Display name" error={errs.displayName}>
+              <input value={edit.displayName} onInput={(e) => setEdit({ ...edit, displayName: inputValue(e) })} required />
+            </Field>
+            <Field label="Role" error={errs.role}>
+              <select value={edit.role} onChange={(e) => setEdit({ ...edit, role: inputValue(e) as Role })}>
+                {ROLES.map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            </Field>
+            <Field label={edit.id ? 'New password (blank: unchanged)' : 'Password'} error={errs.password}>
+              <input type="password" autocomplete="new-password" value={edit.password} onInput={(e) => setEdit({ ...edit, password: inputValue(e) })} required={!edit.id} minLength={8} />
+            </Field>
+          </div>
+          <label class="check">
+            <input type="checkbox" checked={edit.active} onChange={(e) => setEdit({ ...edit, active: checked(e) })} /> Active
+          </label>
+          <ErrorBox error={action.error} />
+          <div class="row">
+            <button class="primary" type="submit" disabled={action.busy}>
+              Save
+            </button>
+            <button type="button" onClick={() => setEdit(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <table class="list">
+        <thead>
+          <tr>
+            <th>Username</th>
+            <th>Name</th>
+            <th>Role</th>
+            <th>Agent</th>
+            <th>Active</th>
+            <th>Created</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.items.map((u) => (
+            <tr key={u.id} class={u.active === false ? 'inactive' : ''}>
+              <td>{u.username}</td>
+              <td>{u.displayName}</td>
+              <td>{u.role}</td>
+              <td>{u.agentId ?? '—'}</td>
+              <td>{u.active === false ? 'no' : 'yes'}</td>
+              <td>{fmtTime(u.createdAt)}</td>
+              <td class="actions">
+                <button onClick={() => (action.clear(), open(u))}>Edit</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

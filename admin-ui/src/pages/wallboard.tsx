@@ -1,0 +1,110 @@
+// Live per-queue and per-agent view for supervisors and wall screens. First paint from GET /api/wallboard, then
+// every 'wallboard' message over the WebSocket replaces it; waits tick locally between messages.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import { sendLive, useLive, useLiveStatus } from '../api/live.js';
+import { AGENT_STATES, type WallboardMessage } from '../api/types.js';
+import { ErrorBox, StateBadge, useNow } from '../components/ui.js';
+import { fmtDuration, secondsSince, stateLabel } from '../format.js';
+
+interface Board {
+  msg: WallboardMessage;
+  receivedAt: number;
+}
+
+export function WallboardPage({ large }: { large: boolean }) {
+  const [board, setBoard] = useState<Board | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const live = useLiveStatus();
+  const now = useNow(1000);
+
+  useEffect(() => {
+    api.wallboard().then(
+      (msg) => setBoard((b) => b ?? { msg, receivedAt: Date.now() }),
+      (e: unknown) => setError(e),
+    );
+  }, []);
+  useEffect(() => {
+    if (live === 'open') sendLive({ type: 'wallboard' });
+  }, [live]);
+  useLive((m) => {
+    if (m.type === 'wallboard') setBoard({ msg: m, receivedAt: Date.now() });
+  });
+
+  const drift = board ? Math.max(0, (now - board.receivedAt) / 1000) : 0;
+  const queues = board?.msg.queues ?? [];
+  const agents = board?.msg.agents;
+  return (
+    <div class={large ? 'wallboard large' : 'wallboard'} data-testid="wallboard">
+      <div class="page-header">
+        <h1>Wallboard</h1>
+        <div class="actions">
+          <span class={`live-dot ${live}`} /> <span class="muted">{live === 'open' ? 'live' : live}</span>
+          {large ? (
+            <a class="button" href="#/wallboard">
+              Normal view
+            </a>
+          ) : (
+            <a class="button" href="#/wallboard/large">
+              Wall screen
+            </a>
+          )}
+        </div>
+      </div>
+      <ErrorBox error={error} />
+      <section class="queue-tiles">
+        {queues.map((q) => {
+          const longest = q.waiting > 0 ? q.longestWaitS + drift : 0;
+          const sl = q.serviceLevelPct;
+          return (
+            <div class={`tile ${q.waiting > 0 ? 'busy' : ''}`} key={q.queueId} data-testid={`queue-${q.name}`}>
+              <div class="tile-title">{q.displayName}</div>
+              <div class="tile-grid">
+                <Metric label="Waiting" value={String(q.waiting)} testid="waiting" warn={q.waiting > 0} />
+                <Metric label="Longest wait" value={fmtDuration(longest)} testid="longest" warn={longest > 60} />
+                <Metric label="Service level" value={sl === null ? '—' : `${sl}%`} testid="sl" warn={sl !== null && sl < 80} />
+                <Metric label="Answered" value={String(q.answeredToday)} testid="answered" />
+                <Metric label="Abandoned" value={String(q.abandonedToday)} testid="abandoned" warn={q.abandonedToday > 0} />
+              </div>
+            </div>
+          );
+        })}
+        {board && queues.length === 0 ? <p class="muted">No queues.</p> : null}
+      </section>
+      <section class="agent-states">
+        <h2>Agents</h2>
+        <div class="state-counts">
+          {AGENT_STATES.map((s) => (
+            <div class={`count state-${s}`} key={s} data-testid={`agents-${s}`}>
+              <span class="n">{agents?.byState[s] ?? 0}</span>
+              <span class="l">{stateLabel(s)}</span>
+            </div>
+          ))}
+        </div>
+        {agents && agents.list.length > 0 ? (
+          <div class="agent-grid">
+            {agents.list
+              .filter((a) => a.state !== 'logged_out')
+              .map((a) => (
+                <div class={`agent-chip state-${a.state}`} key={a.agentId}>
+                  <span class="name">{a.name}</span>
+                  <StateBadge state={a.state} />
+                  <span class="since">{fmtDuration(secondsSince(a.since, now))}</span>
+                  {a.reason ? <span class="muted"> {a.reason}</span> : null}
+                </div>
+              ))}
+          </div>
+        ) : null}
+      </section>
+    </div>
+  );
+}
+
+function Metric(props: { label: string; value: string; testid: string; warn?: boolean }) {
+  return (
+    <div class={props.warn ? 'metric warn' : 'metric'} data-testid={props.testid}>
+      <div class="value">{props.value}</div>
+      <div class="label">{props.label}</div>
+    </div>
+  );
+}

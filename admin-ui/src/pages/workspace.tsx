@@ -1,0 +1,355 @@
+// The agent's workspace: presence controls, the screen pop, call controls, wrap-up (disposition + ticket) and the
+// callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes.
+import { Fragment } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import { useLive } from '../api/live.js';
+import type { Agent, CallOfferedMessage, User } from '../api/types.js';
+import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad, useNow } from '../components/ui.js';
+import { fmtDuration, fmtTime, money, secondsSince } from '../format.js';
+
+const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'after-call work'];
+const DISPOSITIONS = ['resolved', 'follow_up', 'escalated', 'order_issue', 'shipping_question', 'refund', 'wrong_number', 'other'];
+const CATEGORIES = ['orders', 'logistics', 'billing', 'technical', 'sales', 'other'];
+
+type Phase = 'offered' | 'connected' | 'ended';
+interface ActiveCall {
+  offer: CallOfferedMessage;
+  phase: Phase;
+  since: number;
+  held: boolean;
+}
+
+export function WorkspacePage({ user }: { user: User }) {
+  const [agent, setAgent] = useState<Agent | null>(null);
+  const [call, setCall] = useState<ActiveCall | null>(null);
+  const [notes, setNotes] = useState('');
+  const presence = useAction();
+  const controls = useAction();
+  const now = useNow(1000);
+  const me = useLoad(() => api.agent.me(), []);
+  const callbacks = useLoad(() => api.callbacks.list(), []);
+
+  useEffect(() => {
+    if (me.data) setAgent(me.data);
+  }, [me.data]);
+
+  useLive(
+    (m) => {
+      if (m.type === 'agent.state' && m.agentId === user.agentId) {
+        setAgent((a) => (m.agent ? m.agent : a ? { ...a, state: m.state, stateSince: m.since, pauseReason: m.reason } : a));
+      } else if (m.type === 'call.offered') {
+        setNotes('');
+        setCall({ offer: m, phase: 'offered', since: Date.now(), held: false });
+      } else if (m.type === 'call.connected') {
+        setCall((c) => (c && c.offer.callId === m.callId ? { ...c, phase: 'connected', since: Date.now() } : c));
+      } else if (m.type === 'call.ended') {
+        setCall((c) => {
+          if (!c || c.offer.callId !== m.callId) return c;
+          // An offer that was never answered leaves nothing to wrap up.
+          if (c.phase === 'offered') return null;
+          return { ...c, phase: 'ended', since: Date.now(), held: false };
+        });
+        callbacks.reload();
+      }
+    },
+    [user.agentId],
+  );
+
+  const act = (fn: () => Promise<Agent>) => void presence.run(fn).then((a) => a && setAgent(a));
+  const state = agent?.state ?? 'logged_out';
+
+  return (
+    <div class="workspace">
+      <section class="card presence" data-testid="presence">
+        <div class="presence-state">
+          <StateBadge state={state} />
+          <span class="muted">
+            {agent ? `for ${fmtDuration(secondsSince(agent.stateSince, now))}` : ''}
+            {agent?.pauseReason ? ` · ${agent.pauseReason}` : ''}
+          </span>
+          <span class="muted">{agent ? ` · ${agent.name} · ${agent.boundEndpoint ?? agent.endpoint}` : ''}</span>
+        </div>
+        <div class="presence-actions">
+          {state === 'logged_out' ? (
+            <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.login())}>
+              Log in
+            </button>
+          ) : null}
+          {state === 'paused' ? (
+            <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.unpause())}>
+              Available
+            </button>
+          ) : null}
+          {state === 'wrap_up' && !call ? (
+            <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.endWrapUp())}>
+              End wrap-up
+            </button>
+          ) : null}
+          {state === 'available' || state === 'wrap_up' || state === 'paused' ? (
+            <span class="pause-buttons">
+              {PAUSE_REASONS.map((r) => (
+                <button key={r} disabled={presence.busy || (state === 'paused' && agent?.pauseReason === r)} onClick={() => act(() => api.agent.pause(r))}>
+                  Pause: {r}
+                </button>
+              ))}
+            </span>
+          ) : null}
+          {state === 'available' || state === 'paused' || state === 'wrap_up' ? (
+            <button class="danger" disabled={presence.busy} onClick={() => act(() => api.agent.logout())}>
+              Log out
+            </button>
+          ) : null}
+        </div>
+        <ErrorBox error={presence.error ?? me.error} />
+      </section>
+
+      {call ? (
+        <div class="call-area">
+          <ScreenPop call={call} now={now} />
+          <section class="card">
+            {call.phase === 'ended' ? (
+              <WrapUp
+                call={call}
+                notes={notes}
+                agentState={state}
+                onDone={() => {
+                  setCall(null);
+                  setNotes('');
+                  void api.agent.me().then(setAgent, () => undefined);
+                }}
+              />
+            ) : (
+              <>
+                <h2>Call</h2>
+                <CallControls call={call} action={controls} onHeld={(held) => setCall((c) => (c ? { ...c, held } : c))} />
+                <Field label="Notes">
+                  <textarea name="notes" rows={5} value={notes} onInput={(e) => setNotes(inputValue(e))} placeholder="What the caller needs…" />
+                </Field>
+              </>
+            )}
+          </section>
+        </div>
+      ) : (
+        <section class="card idle muted" data-testid="no-call">
+          {state === 'available' ? 'Waiting for a call…' : 'No call.'}
+        </section>
+      )}
+
+      <section class="card">
+        <h2>My callbacks</h2>
+        <ErrorBox error={callbacks.error} />
+        {callbacks.data && callbacks.data.items.length === 0 ? <p class="muted">No callbacks assigned to you.</p> : null}
+        {callbacks.data && callbacks.data.items.length > 0 ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Phone</th>
+                <th>State</th>
+                <th>Due</th>
+                <th>Notes</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {callbacks.data.items.map((cb) => (
+                <tr key={cb.id}>
+                  <td>{cb.phone}</td>
+                  <td>{cb.state}</td>
+                  <td>{fmtTime(cb.dueAt ?? cb.requestedAt)}</td>
+                  <td>{cb.notes ?? ''}</td>
+                  <td>
+                    {cb.state === 'assigned' ? (
+                      <>
+                        <button onClick={() => void controls.run(() => api.callbacks.complete(cb.id, true)).then(callbacks.reload)}>Done</button>
+                        <button onClick={() => void controls.run(() => api.callbacks.complete(cb.id, false)).then(callbacks.reload)}>Give up</button>
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+    </div>
+  );
+}
+
+function ScreenPop({ call, now }: { call: ActiveCall; now: number }) {
+  const o = call.offer;
+  const c = o.customer;
+  const ivr = Object.entries(o.ivr);
+  return (
+    <section class={`card screen-pop phase-${call.phase}`} data-testid="screen-pop">
+      <div class="pop-head">
+        <span class="phase">{call.phase === 'offered' ? 'Incoming call' : call.phase === 'connected' ? 'On call' : 'Call ended'}</span>
+        <span class="timer">{fmtDuration((now - call.since) / 1000)}</span>
+        {call.held ? <span class="badge state-paused">on hold</span> : null}
+      </div>
+      <div class="customer" data-testid="customer">
+        <div class="customer-name">{c ? c.name : 'Unknown caller'}</div>
+        <TierBadge tier={o.tier ?? c?.tier} />
+        <div class="muted">
+          {o.caller}
+          {c?.company ? ` · ${c.company}` : ''}
+          {c?.language ? ` · ${c.language}` : ''}
+        </div>
+      </div>
+      <h3>Open orders</h3>
+      {o.openOrders.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <table data-testid="orders">
+          <thead>
+            <tr>
+              <th>Order</th>
+              <th>Status</th>
+              <th>Carrier</th>
+              <th>ETA</th>
+              <th>Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.openOrders.map((ord) => (
+              <tr key={ord.orderNo}>
+                <td>{ord.orderNo}</td>
+                <td>
+                  <span class={`badge ship-${ord.status}`}>{ord.status.replace(/_/g, ' ')}</span>
+                </td>
+                <td>
+                  {ord.carrier ?? '—'} {ord.trackingNo ? <span class="muted">{ord.trackingNo}</span> : null}
+                </td>
+                <td>{ord.eta ? fmtTime(ord.eta) : '—'}</td>
+                <td>{money(ord.totalCents, ord.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Last contacts</h3>
+      {o.lastContacts.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <ul class="contacts">
+          {o.lastContacts.slice(0, 5).map((k, i) => (
+            <li key={i}>
+              {fmtTime(k.startedAt)} · {k.channel} · {k.category} · <span class="muted">{k.outcome}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>IVR</h3>
+      {ivr.length === 0 ? (
+        <p class="muted">No choices.</p>
+      ) : (
+        <dl class="ivr" data-testid="ivr">
+          {ivr.map(([k, v]) => (
+            <Fragment key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function CallControls({ call, action, onHeld }: { call: ActiveCall; action: ReturnType<typeof useAction>; onHeld: (held: boolean) => void }) {
+  const [target, setTarget] = useState('');
+  const id = call.offer.callId;
+  const connected = call.phase === 'connected';
+  return (
+    <div class="controls">
+      <div class="row">
+        <button class="danger" data-testid="hangup" disabled={action.busy} onClick={() => void action.run(() => api.calls.hangup(id))}>
+          Hang up
+        </button>
+        {call.held ? (
+          <button disabled={action.busy || !connected} onClick={() => void action.run(() => api.calls.unhold(id)).then((r) => r !== undefined && onHeld(false))}>
+            Resume
+          </button>
+        ) : (
+          <button disabled={action.busy || !connected} onClick={() => void action.run(() => api.calls.hold(id)).then((r) => r !== undefined && onHeld(true))}>
+            Hold
+          </button>
+        )}
+      </div>
+      <div class="row">
+        <input name="transfer" placeholder="queue:billing, PJSIP/2002 or a number" value={target} onInput={(e) => setTarget(inputValue(e))} />
+        <button disabled={action.busy || !connected || !target.trim()} onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}>
+          Transfer
+        </button>
+      </div>
+      <ErrorBox error={action.error} />
+    </div>
+  );
+}
+
+function WrapUp({ call, notes, agentState, onDone }: { call: ActiveCall; notes: string; agentState: string; onDone: () => void }) {
+  const o = call.offer;
+  const [disposition, setDisposition] = useState('resolved');
+  const [subject, setSubject] = useState(`Call from ${o.customer?.name ?? o.caller}`);
+  const [body, setBody] = useState(notes);
+  const [category, setCategory] = useState(o.ivr.menu === '2' ? 'billing' : o.ivr.menu === '3' ? 'technical' : 'orders');
+  const [ticket, setTicket] = useState(true);
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const ok = await action.run(async () => {
+      await api.calls.disposition(o.callId, disposition);
+      if (ticket) {
+        await api.tickets.create({
+          subject: subject.trim(),
+          body: body.trim() || null,
+          callId: o.callId,
+          customerId: o.customer?.customerId ?? null,
+          category,
+          disposition,
+        });
+      }
+      if (agentState === 'wrap_up') await api.agent.endWrapUp();
+      return true;
+    });
+    if (ok) onDone();
+  };
+  return (
+    <form class="wrap-up" data-testid="wrap-up" onSubmit={submit}>
+      <h2>Wrap-up</h2>
+      <Field label="Disposition">
+        <select name="disposition" value={disposition} onChange={(e) => setDisposition(inputValue(e))}>
+          {DISPOSITIONS.map((d) => (
+            <option key={d} value={d}>
+              {d.replace(/_/g, ' ')}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <label class="check">
+        <input type="checkbox" checked={ticket} onChange={(e) => setTicket((e.currentTarget as HTMLInputElement).checked)} /> Create a ticket
+      </label>
+      {ticket ? (
+        <>
+          <Field label="Subject">
+            <input name="subject" value={subject} onInput={(e) => setSubject(inputValue(e))} required maxLength={255} />
+          </Field>
+          <Field label="Category">
+            <select name="category" value={category} onChange={(e) => setCategory(inputValue(e))}>
+              {CATEGORIES.map((c) => (
+                <option key={c}>{c}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Details">
+            <textarea name="body" rows={4} value={body} onInput={(e) => setBody(inputValue(e))} />
+          </Field>
+        </>
+      ) : null}
+      <ErrorBox error={action.error} />
+      <button type="submit" class="primary" disabled={action.busy}>
+        Finish wrap-up
+      </button>
+    </form>
+  );
+}
