@@ -132,7 +132,12 @@ export async function runConcurrency(ctx: BenchContext): Promise<ScenarioOutcome
       for (let round = 0; round < 3 && reached < level; round++) {
         stuck += level - reached;
         const extra = level - reached;
-        await placeAtRate({ rate: rampCps, durationMs: (extra / rampCps) * 1000, place: () => place(), maxInFlight: 32 });
+        await placeAtRate({
+          rate: rampCps,
+          durationMs: (extra / rampCps) * 1000,
+          place: () => place(),
+          maxInFlight: 32,
+        });
         reached = await waitConnected(level, 15_000);
       }
       const secondsToReach = (Date.now() - t0) / 1000;

@@ -167,9 +167,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
     };
 
     const baseline = ctx.hints.ariBaselineCps;
-    ctx.log(
-      `full: ${stepMs / 1000} s steps${baseline ? ` (no-op baseline ${baseline.toFixed(0)} calls/s)` : ''}`,
-    );
+    ctx.log(`full: ${stepMs / 1000} s steps${baseline ? ` (no-op baseline ${baseline.toFixed(0)} calls/s)` : ''}`);
     const result = await findSustainedRate({
       runStep,
       warmupRate: 20,
@@ -178,7 +176,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       maxRate: 3000,
       bisections: ctx.quick ? 1 : 2,
       maxSteps: ctx.quick ? 6 : 16,
-      budgetMs: ctx.quick ? 12_000 : 240_000,
+      budgetMs: ctx.quick ? 8_000 : 240_000,
       log: ctx.log,
     });
     const best = result.best;
