@@ -184,12 +184,6 @@ export function IvrEditorPage({ name, canEdit }: { name: string; canEdit: boolea
     if (newest) void load(newest.version);
     else setDoc(structuredClone(EMPTY_FLOW));
   }, [versions.data]);
-  useEffect(() => {
-    if (view === 'json' && doc) {
-      setJson(JSON.stringify(doc, null, 2));
-      setJsonError(null);
-    }
-  }, [view]);
 
   /** The document being edited; from the JSON view it must parse first. */
   const current = (): FlowDocument | null => {
@@ -252,7 +246,15 @@ export function IvrEditorPage({ name, canEdit }: { name: string; canEdit: boolea
         <button class={view === 'nodes' ? 'active' : ''} onClick={() => current() && setView('nodes')}>
           Nodes
         </button>
-        <button class={view === 'json' ? 'active' : ''} onClick={() => setView('json')}>
+        <button
+          class={view === 'json' ? 'active' : ''}
+          onClick={() => {
+            if (view === 'json' || !doc) return;
+            setJson(JSON.stringify(doc, null, 2));
+            setJsonError(null);
+            setView('json');
+          }}
+        >
           JSON
         </button>
         <button onClick={() => void validate()} disabled={action.busy || !doc}>

@@ -1,0 +1,105 @@
+// Shared set-up for the browser tests: build the UI when its sources are newer than admin-ui/dist, boot the whole
+// orchestrator in demo mode (SQLite, built-in simulator, no background traffic) and drive Debian's chromium.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startAriadne, type RunningAriadne } from '../../src/app.js';
+import { testConfig } from '../../src/config/load.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+
+const ROOT = process.cwd();
+const UI = join(ROOT, 'admin-ui');
+const DIST_INDEX = join(UI, 'dist', 'index.html');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+export const CHROMIUM = process.env.ARIADNE_CHROMIUM ?? '/usr/bin/chromium';
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** Runs `vite build admin-ui` when dist is missing or older than any source file (the tests need the real UI). */
+export function ensureUiBuilt(): void {
+  const sources = Math.max(newestMtime(join(UI, 'src')), newestMtime(join(UI, 'index.html')), newestMtime(join(UI, 'vite.config.ts')));
+  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'admin-ui', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
+}
+
+export interface Stack {
+  app: RunningAriadne;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const t: TestDb = await createTestDb('sqlite', { migrate: false });
+  const dir = mkdtempSync(join(tmpdir(), 'ariadne-browser-'));
+  const config = testConfig({ ARIADNE_DB_URL: t.url, ARIADNE_HTTP_PORT: '0', ARIADNE_HTTP_HOST: '127.0.0.1', ARIADNE_STORAGE_URL: `file:${dir}/rec` });
+  const app = await startAriadne(
+    { ...config, demo: { ...config.demo, callsPerMinute: 0 } },
+    // No unattended demo agents: the agent in the browser is the only one who can take a call.
+    { simulator: { playbackMs: 20 }, demoAgentsAvailable: 0, recordingKeyPath: join(dir, 'key') },
+  );
+  // The demo IVR checks business hours; open them round the clock so the tests do not depend on the wall clock.
+  const always = JSON.stringify(Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]])));
+  await app.db('business_hours').update({ weekly: always });
+  await app.db('holidays').delete();
+  return {
+    app,
+    async stop() {
+      await app.stop();
+      await t.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set ARIADNE_CHROMIUM)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 30_000,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Signs in through the login form and waits for the shell. */
+export async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=whoami]', { timeout: 10_000 });
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Collects uncaught page errors and console errors, so a test can assert the UI ran cleanly. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}

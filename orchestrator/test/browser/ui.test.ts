@@ -1,0 +1,243 @@
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
+import { ensureUiBuilt, launchBrowser, shot, signIn, startStack, watchErrors, type Stack } from './harness.js';
+
+const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
+// Chinese, then 0 (an agent) in the main menu.
+const CALLER_SCRIPT = [
+  { atMs: 300, dtmf: '1' },
+  { atMs: 900, dtmf: '0' },
+];
+const gold = DEMO_CUSTOMERS.find((c) => c.key === 'gold')!;
+
+/** Errors a healthy page may still log: the signed-out probe of /api/auth/me answers 401 by design. */
+const real = (errors: string[]) => errors.filter((e) => !/status of 401/.test(e));
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.textContent(selector, { timeout: 10_000 })) ?? '';
+}
+
+describe('admin UI in a browser (whole orchestrator on the simulator)', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  const newPage = async (): Promise<Page> => {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    contexts.push(ctx);
+    return ctx.newPage();
+  };
+
+  before(async function () {
+    this.timeout(180_000);
+    ensureUiBuilt();
+    stack = await startStack();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('refuses a wrong password and shows why', async () => {
+    const page = await newPage();
+    await page.goto(stack.app.url);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('button[type=submit]');
+    const alert = await text(page, '[role=alert]');
+    expect(alert.toLowerCase()).to.match(/invalid|password|credentials/);
+    expect(await page.$('[data-testid=whoami]')).to.equal(null);
+  });
+
+  it('admin signs in, sees the admin navigation and creates a queue (field errors shown in place)', async () => {
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    const nav = await text(page, 'header nav');
+    for (const item of ['Wallboard', 'Agents', 'Queues', 'Routing', 'IVR flows', 'Users', 'System']) expect(nav).to.contain(item);
+    expect(nav).not.to.contain('Workspace');
+
+    await page.click('header nav >> text=Queues');
+    await page.waitForSelector('[data-testid=queues] tbody tr');
+    await page.click('button:has-text("New queue")');
+    const editor = '[data-testid=queue-editor]';
+    await page.fill(`${editor} input[name=name]`, 'bad name!');
+    await page.fill(`${editor} input[name=displayName]`, 'Returns desk');
+    await page.click(`${editor} button[type=submit]`);
+    // The server's validation error lands next to the name field.
+    const fieldError = await text(page, `${editor} .field.invalid .field-error`);
+    expect(fieldError).to.contain('letters');
+
+    await page.fill(`${editor} input[name=name]`, 'returns');
+    await page.selectOption(`${editor} select[name=strategy]`, 'fewest_calls');
+    await page.fill(`${editor} input[name=serviceLevelS]`, '30');
+    await page.click(`${editor} button:has-text("+ add step")`);
+    await shot(page, 'admin-queue-editor');
+    await page.click(`${editor} button[type=submit]`);
+    await page.waitForSelector(editor, { state: 'detached', timeout: 10_000 });
+    await page.waitForSelector('[data-testid=queues] td:text-is("returns")');
+
+    const row = await stack.app.db('queues').where({ name: 'returns' }).first();
+    expect(row).to.not.equal(undefined);
+    expect(row.display_name).to.equal('Returns desk');
+    expect(row.strategy).to.equal('fewest_calls');
+    expect(Number(row.service_level_s)).to.equal(30);
+    const overflow = typeof row.overflow === 'string' ? JSON.parse(row.overflow) : row.overflow;
+    expect(overflow).to.deep.equal([{ afterSeconds: 60, action: 'widen_skills' }]);
+    await shot(page, 'admin-queues');
+    // The one refused save above is the only failed request.
+    expect(real(errors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
+    expect(real(errors).filter((e) => /status of 400/.test(e))).to.have.length(1);
+  });
+
+  it('admin tests a routing rule with a sample call and sees which rule matched', async () => {
+    const page = await newPage();
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.goto(`${stack.app.url}/#/admin/routing`);
+    await page.waitForSelector('[data-testid=rules] tbody tr');
+    await page.selectOption('[data-testid=rule-tester] select >> nth=0', 'gold');
+    await page.click('[data-testid=rule-tester] button[type=submit]');
+    const decision = await text(page, '[data-testid=test-result] .decision');
+    expect(decision).to.contain('Gold customers jump the line');
+    expect(decision).to.contain('general');
+    await shot(page, 'admin-routing-tester');
+  });
+
+  it('shows IVR validation errors next to the node and field', async () => {
+    const page = await newPage();
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.goto(`${stack.app.url}/#/admin/ivr`);
+    await page.waitForSelector('table.list tbody tr a');
+    await page.click('table.list tbody tr a >> nth=0');
+    await page.waitForSelector('section.node');
+    await page.click('button:has-text("Validate")');
+    await page.waitForSelector('[data-testid=flow-valid]');
+    // Break the flow in the JSON view: a menu choice pointing nowhere.
+    await page.click('button:has-text("JSON")');
+    const json = await page.inputValue('textarea.json');
+    const doc = JSON.parse(json) as { nodes: Record<string, { type: string; choices?: Record<string, string> }> };
+    const [menuId, menu] = Object.entries(doc.nodes).find(([, n]) => n.type === 'menu')!;
+    const key = Object.keys(menu.choices!)[0]!;
+    menu.choices![key] = 'nowhere';
+    await page.fill('textarea.json', JSON.stringify(doc, null, 2));
+    await page.click('button:has-text("Nodes")');
+    await page.click('button:has-text("Validate")');
+    await page.waitForSelector('[data-testid=flow-issues]');
+    const nodeCard = `[data-testid=node-${menuId}]`;
+    expect(await page.getAttribute(nodeCard, 'class')).to.contain('invalid');
+    const msg = await text(page, `${nodeCard} .field.invalid .field-error`);
+    expect(msg).to.contain('nowhere');
+    await shot(page, 'admin-ivr-invalid');
+  });
+
+  it('agent goes available, gets the screen pop, hangs up and wraps up; the wallboard follows live', async () => {
+    const { app } = stack;
+    const sim = app.simulator!;
+    const agentRow = await app.db('agents').join('users', 'users.id', 'agents.user_id').where('users.username', 'agent').first('agents.id', 'agents.endpoint');
+    expect(agentRow, 'the demo agent user is bound to an agent').to.not.equal(undefined);
+
+    const wall = await newPage();
+    const wallErrors = watchErrors(wall);
+    await signIn(wall, app.url, 'supervisor', user('supervisor').password);
+    await wall.goto(`${app.url}/#/wallboard`);
+    await wall.waitForSelector('[data-testid=queue-general]');
+    const availableCount = () => text(wall, '[data-testid=agents-available] .n');
+    expect(await availableCount()).to.equal('0');
+
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'agent', user('agent').password);
+    await page.waitForSelector('[data-testid=presence]');
+    expect(page.url()).to.contain('#/workspace');
+    await page.click('[data-testid=presence] button:has-text("Log in")');
+    await page.waitForSelector('[data-testid=presence] .badge.state-available');
+    await wall.waitForFunction(() => document.querySelector('[data-testid=agents-available] .n')?.textContent === '1', null, { timeout: 10_000 });
+
+    // A known gold customer calls the demo DID and asks for an agent.
+    sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
+    const pop = '[data-testid=screen-pop]';
+    await page.waitForSelector(pop, { timeout: 20_000 });
+    expect(await text(page, `${pop} [data-testid=customer]`)).to.contain(gold.name);
+    expect(await text(page, `${pop} .badge.tier-gold`)).to.equal('gold');
+    const orders = await text(page, `${pop} [data-testid=orders]`);
+    expect(orders).to.contain(gold.orders[0][0]);
+    expect(orders).to.contain('in transit');
+    expect(await text(page, `${pop} [data-testid=ivr]`)).to.contain('menu');
+    await page.waitForSelector(`${pop}.phase-connected`, { timeout: 15_000 });
+    await page.fill('textarea[name=notes]', 'Asked where order 20000001 is; gave the tracking number.');
+    await shot(page, 'agent-screen-pop');
+
+    // The wallboard: one agent on a call, one answered in the general queue.
+    await wall.waitForFunction(() => document.querySelector('[data-testid=agents-on_call] .n')?.textContent === '1', null, { timeout: 10_000 });
+    await wall.waitForFunction(() => document.querySelector('[data-testid=queue-general] [data-testid=answered] .value')?.textContent === '1', null, { timeout: 10_000 });
+    // A second caller finds nobody free and waits: the wallboard shows it and its wait ticks.
+    sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
+    await wall.waitForFunction(() => document.querySelector('[data-testid=queue-general] [data-testid=waiting] .value')?.textContent === '1', null, { timeout: 15_000 });
+    const longest1 = await text(wall, '[data-testid=queue-general] [data-testid=longest] .value');
+    await wall.waitForFunction(
+      (before) => {
+        const now = document.querySelector('[data-testid=queue-general] [data-testid=longest] .value')?.textContent;
+        return now !== before && now !== '0:00';
+      },
+      longest1,
+      { timeout: 5_000 },
+    );
+    await shot(wall, 'wallboard');
+
+    // Hang up; the wrap-up form takes a disposition and a ticket.
+    await page.click('[data-testid=hangup]');
+    await page.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
+    const callId = await app.db('calls').where({ caller_e164: gold.phone }).whereNotNull('answered_at').orderBy('arrived_at').first('id');
+    await page.selectOption('[data-testid=wrap-up] select[name=disposition]', 'shipping_question');
+    await page.fill('[data-testid=wrap-up] input[name=subject]', 'Where is my order 20000001');
+    await page.selectOption('[data-testid=wrap-up] select[name=category]', 'logistics');
+    expect(await page.inputValue('[data-testid=wrap-up] textarea[name=body]')).to.contain('tracking number');
+    await shot(page, 'agent-wrap-up');
+    await page.click('[data-testid=wrap-up] button[type=submit]');
+    await page.waitForSelector('[data-testid=wrap-up]', { state: 'detached', timeout: 10_000 });
+
+    const ticket = await app.db('tickets').where({ call_id: callId.id }).first();
+    expect(ticket, 'a ticket for the call').to.not.equal(undefined);
+    expect(ticket.subject).to.equal('Where is my order 20000001');
+    expect(ticket.category).to.equal('logistics');
+    expect(ticket.disposition).to.equal('shipping_question');
+    expect(ticket.body).to.contain('tracking number');
+    const call = await app.db('calls').where({ id: callId.id }).first();
+    expect(call.agent_disposition ?? call.disposition).to.equal('shipping_question');
+
+    // Wrap-up over: the agent is no longer in after-call work.
+    await page.waitForSelector('[data-testid=presence] .badge:not(.state-wrap_up)', { timeout: 10_000 });
+    const after = await app.db('agents').where({ id: agentRow.id }).first('state');
+    expect(after.state).to.not.equal('wrap_up');
+    await shot(page, 'agent-after-wrap-up');
+    expect(real(errors)).to.deep.equal([]);
+    expect(real(wallErrors)).to.deep.equal([]);
+  });
+
+  it('lists calls and opens a call timeline', async () => {
+    const page = await newPage();
+    await signIn(page, stack.app.url, 'supervisor', user('supervisor').password);
+    await page.goto(`${stack.app.url}/#/calls`);
+    await page.waitForSelector('[data-testid=calls] tbody tr');
+    expect(await text(page, '[data-testid=calls]')).to.contain(gold.phone);
+    await page.click('[data-testid=calls] tbody tr >> nth=-1');
+    await page.waitForSelector('[data-testid=timeline] li');
+    const timeline = await text(page, '[data-testid=timeline]');
+    expect(timeline).to.contain('connected');
+    await shot(page, 'call-timeline');
+  });
+
+  it('shows the large-type wall screen without navigation', async () => {
+    const page = await newPage();
+    await signIn(page, stack.app.url, 'supervisor', user('supervisor').password);
+    await page.goto(`${stack.app.url}/#/wallboard/large`);
+    await page.waitForSelector('.wallboard.large [data-testid=queue-general]');
+    expect(await page.$('header.topbar')).to.equal(null);
+    await shot(page, 'wallboard-large');
+  });
+});
