@@ -197,8 +197,9 @@ export const api = {
 /** A readable one-liner for any thrown value. */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
-    const issues = Object.entries(err.fieldErrors());
-    return issues.length ? `${err.message} (${issues.map(([f, r]) => `${f}: ${r}`).join('; ')})` : err.message;
+    // The message already names the first invalid field; say how many more there are.
+    const more = Object.keys(err.fieldErrors()).length - 1;
+    return more > 0 ? `${err.message} (and ${more} more)` : err.message;
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -18,6 +18,18 @@ async function text(page: Page, selector: string): Promise<string> {
   return (await page.textContent(selector, { timeout: 10_000 })) ?? '';
 }
 
+/** Polls an element's text until `ok` accepts it (the page updates from WebSocket pushes). */
+async function waitText(page: Page, selector: string, ok: (t: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await page.textContent(selector, { timeout: timeoutMs }).catch(() => null)) ?? '';
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting on ${selector} (last text: "${last}")`);
+}
+
 describe('admin UI in a browser (whole orchestrator on the simulator)', function () {
   this.timeout(120_000);
   let stack: Stack;
@@ -156,7 +168,7 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     expect(page.url()).to.contain('#/workspace');
     await page.click('[data-testid=presence] button:has-text("Log in")');
     await page.waitForSelector('[data-testid=presence] .badge.state-available');
-    await wall.waitForFunction(() => document.querySelector('[data-testid=agents-available] .n')?.textContent === '1', null, { timeout: 10_000 });
+    await waitText(wall, '[data-testid=agents-available] .n', (t) => t === '1', 10_000);
 
     // A known gold customer calls the demo DID and asks for an agent.
     sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
@@ -173,20 +185,13 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await shot(page, 'agent-screen-pop');
 
     // The wallboard: one agent on a call, one answered in the general queue.
-    await wall.waitForFunction(() => document.querySelector('[data-testid=agents-on_call] .n')?.textContent === '1', null, { timeout: 10_000 });
-    await wall.waitForFunction(() => document.querySelector('[data-testid=queue-general] [data-testid=answered] .value')?.textContent === '1', null, { timeout: 10_000 });
+    await waitText(wall, '[data-testid=agents-on_call] .n', (t) => t === '1', 10_000);
+    await waitText(wall, '[data-testid=queue-general] [data-testid=answered] .value', (t) => t === '1', 10_000);
     // A second caller finds nobody free and waits: the wallboard shows it and its wait ticks.
     sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
-    await wall.waitForFunction(() => document.querySelector('[data-testid=queue-general] [data-testid=waiting] .value')?.textContent === '1', null, { timeout: 15_000 });
+    await waitText(wall, '[data-testid=queue-general] [data-testid=waiting] .value', (t) => t === '1', 15_000);
     const longest1 = await text(wall, '[data-testid=queue-general] [data-testid=longest] .value');
-    await wall.waitForFunction(
-      (before) => {
-        const now = document.querySelector('[data-testid=queue-general] [data-testid=longest] .value')?.textContent;
-        return now !== before && now !== '0:00';
-      },
-      longest1,
-      { timeout: 5_000 },
-    );
+    await waitText(wall, '[data-testid=queue-general] [data-testid=longest] .value', (t) => t !== longest1 && t !== '0:00', 5_000);
     await shot(wall, 'wallboard');
 
     // Hang up; the wrap-up form takes a disposition and a ticket.
