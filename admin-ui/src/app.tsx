@@ -87,7 +87,9 @@ export function App() {
   const wall = path.startsWith('/wallboard') && path.includes('large');
   return (
     <div class={wall ? 'shell wall' : 'shell'}>
-      {wall ? null : <NavBar user={user} path={path} onLogout={() => void api.auth.logout().finally(() => setUser(null))} />}
+      {wall ? null : (
+        <NavBar user={user} path={path} onLogout={() => void api.auth.logout().finally(() => setUser(null))} />
+      )}
       <main>
         <Page user={user} path={path} />
       </main>
@@ -149,22 +151,77 @@ function Page({ user, path }: { user: User; path: string }) {
       </Guard>
     );
   }
-  if (path === '/workspace') return user.agentId !== null ? <WorkspacePage user={user} /> : <p class="error">Your user is not bound to an agent.</p>;
+  if (path === '/workspace')
+    return user.agentId !== null ? (
+      <WorkspacePage user={user} />
+    ) : (
+      <p class="error">Your user is not bound to an agent.</p>
+    );
   if (path.startsWith('/calls')) {
     const m = match('/calls/:id', path);
     return m ? <CallDetailPage id={m.id!} /> : <CallsPage user={user} />;
   }
   if (path === '/recordings') return <RecordingsPage />;
-  if (path === '/reports') return <Guard user={user} roles={STAFF}>{<ReportsPage />}</Guard>;
-  if (path === '/admin/agents') return <Guard user={user} roles={STAFF}>{<AgentsPage canEdit={isAdmin} />}</Guard>;
-  if (path === '/admin/queues') return <Guard user={user} roles={STAFF}>{<QueuesPage canEdit={isAdmin} />}</Guard>;
-  if (path === '/admin/skills') return <Guard user={user} roles={['admin']}>{<SkillsPage />}</Guard>;
-  if (path === '/admin/routing') return <Guard user={user} roles={STAFF}>{<RoutingPage canEdit={isAdmin} />}</Guard>;
-  if (path === '/admin/ivr') return <Guard user={user} roles={STAFF}>{<IvrListPage canEdit={isAdmin} />}</Guard>;
+  if (path === '/reports')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<ReportsPage />}
+      </Guard>
+    );
+  if (path === '/admin/agents')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<AgentsPage canEdit={isAdmin} />}
+      </Guard>
+    );
+  if (path === '/admin/queues')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<QueuesPage canEdit={isAdmin} />}
+      </Guard>
+    );
+  if (path === '/admin/skills')
+    return (
+      <Guard user={user} roles={['admin']}>
+        {<SkillsPage />}
+      </Guard>
+    );
+  if (path === '/admin/routing')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<RoutingPage canEdit={isAdmin} />}
+      </Guard>
+    );
+  if (path === '/admin/ivr')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<IvrListPage canEdit={isAdmin} />}
+      </Guard>
+    );
   const ivr = match('/admin/ivr/:name', path);
-  if (ivr) return <Guard user={user} roles={STAFF}>{<IvrEditorPage name={ivr.name!} canEdit={isAdmin} />}</Guard>;
-  if (path === '/admin/hours') return <Guard user={user} roles={STAFF}>{<HoursPage canEdit={isAdmin} />}</Guard>;
-  if (path === '/admin/users') return <Guard user={user} roles={['admin']}>{<UsersPage />}</Guard>;
-  if (path === '/admin/system') return <Guard user={user} roles={['admin']}>{<SystemPage />}</Guard>;
+  if (ivr)
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<IvrEditorPage name={ivr.name!} canEdit={isAdmin} />}
+      </Guard>
+    );
+  if (path === '/admin/hours')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<HoursPage canEdit={isAdmin} />}
+      </Guard>
+    );
+  if (path === '/admin/users')
+    return (
+      <Guard user={user} roles={['admin']}>
+        {<UsersPage />}
+      </Guard>
+    );
+  if (path === '/admin/system')
+    return (
+      <Guard user={user} roles={['admin']}>
+        {<SystemPage />}
+      </Guard>
+    );
   return <p class="error">No page at {path}.</p>;
 }

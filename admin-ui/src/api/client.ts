@@ -77,13 +77,20 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
     res = await fetch(withQuery(`/api${path}`, query), {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { 'content-type': 'application/json', accept: 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: ctrl.signal,
     });
   } catch (err) {
     const aborted = err instanceof DOMException && err.name === 'AbortError';
-    throw new ApiError(0, aborted ? 'timeout' : 'network', aborted ? 'The server did not answer in time' : 'Cannot reach the server');
+    throw new ApiError(
+      0,
+      aborted ? 'timeout' : 'network',
+      aborted ? 'The server did not answer in time' : 'Cannot reach the server',
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -144,16 +151,25 @@ export const api = {
     test: (sample: RoutingSample) => post<RoutingTestResult>('/routing-rules/test', sample),
   },
   businessHours: crud<BusinessHours, Partial<Omit<BusinessHours, 'id'>>>('/business-hours'),
-  users: crud<User, { username?: string; displayName?: string; password?: string; role?: Role; active?: boolean }>('/users'),
+  users: crud<User, { username?: string; displayName?: string; password?: string; role?: Role; active?: boolean }>(
+    '/users',
+  ),
   ivr: {
     list: () => get<Page<IvrFlowSummary>>('/ivr-flows', ALL),
-    published: (name: string) => get<{ name: string; version: number; document: FlowDocument }>(`/ivr-flows/${enc(name)}`),
+    published: (name: string) =>
+      get<{ name: string; version: number; document: FlowDocument }>(`/ivr-flows/${enc(name)}`),
     versions: (name: string) => get<{ items: IvrFlowVersion[] }>(`/ivr-flows/${enc(name)}/versions`),
-    version: (name: string, version: number) => get<{ name: string; version: number; document: FlowDocument }>(`/ivr-flows/${enc(name)}/versions/${version}`),
+    version: (name: string, version: number) =>
+      get<{ name: string; version: number; document: FlowDocument }>(`/ivr-flows/${enc(name)}/versions/${version}`),
     validate: (document: unknown) => post<FlowValidation>('/ivr-flows/validate', { document }),
     save: (name: string, document: unknown, description?: string) =>
-      post<IvrFlowVersion & { name: string }>(`/ivr-flows/${enc(name)}/versions`, { document, description, publish: false }),
-    publish: (name: string, version: number) => post<{ name: string; publishedVersion: number }>(`/ivr-flows/${enc(name)}/publish`, { version }),
+      post<IvrFlowVersion & { name: string }>(`/ivr-flows/${enc(name)}/versions`, {
+        document,
+        description,
+        publish: false,
+      }),
+    publish: (name: string, version: number) =>
+      post<{ name: string; publishedVersion: number }>(`/ivr-flows/${enc(name)}/publish`, { version }),
     rollback: (name: string) => post<{ name: string; publishedVersion: number }>(`/ivr-flows/${enc(name)}/rollback`),
   },
   calls: {
@@ -162,20 +178,30 @@ export const api = {
     hangup: (id: string) => post<unknown>(`/calls/${enc(id)}/hangup`),
     hold: (id: string) => post<unknown>(`/calls/${enc(id)}/hold`),
     unhold: (id: string) => post<unknown>(`/calls/${enc(id)}/unhold`),
-    transfer: (id: string, target: string, mode: 'blind' | 'attended' = 'blind') => post<unknown>(`/calls/${enc(id)}/transfer`, { target, mode }),
+    transfer: (id: string, target: string, mode: 'blind' | 'attended' = 'blind') =>
+      post<unknown>(`/calls/${enc(id)}/transfer`, { target, mode }),
     pauseRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/pause`),
     resumeRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/resume`),
     disposition: (id: string, disposition: string) => post<unknown>(`/calls/${enc(id)}/disposition`, { disposition }),
   },
   recordings: {
-    search: (f: { callId?: string; agentId?: number; queueId?: number; from?: string; to?: string; page?: number; pageSize?: number }) =>
-      get<Page<Recording>>('/recordings', { ...f }),
+    search: (f: {
+      callId?: string;
+      agentId?: number;
+      queueId?: number;
+      from?: string;
+      to?: string;
+      page?: number;
+      pageSize?: number;
+    }) => get<Page<Recording>>('/recordings', { ...f }),
     link: (id: string) => post<{ url: string; expiresAt: string }>(`/recordings/${enc(id)}/link`),
   },
   callbacks: {
     list: (query?: { state?: string }) => get<Page<Callback>>('/callbacks', { ...ALL, ...query }),
-    assign: (id: number, agentId?: number) => post<Callback>(`/callbacks/${id}/assign`, agentId === undefined ? {} : { agentId }),
-    complete: (id: number, ok: boolean, notes?: string) => post<Callback>(`/callbacks/${id}/complete`, notes ? { ok, notes } : { ok }),
+    assign: (id: number, agentId?: number) =>
+      post<Callback>(`/callbacks/${id}/assign`, agentId === undefined ? {} : { agentId }),
+    complete: (id: number, ok: boolean, notes?: string) =>
+      post<Callback>(`/callbacks/${id}/complete`, notes ? { ok, notes } : { ok }),
   },
   tickets: {
     create: (t: TicketInput) => post<Ticket>('/tickets', t),

@@ -48,7 +48,14 @@ export interface SkillRequirement {
 }
 
 export type AgentState = 'logged_out' | 'available' | 'reserved' | 'on_call' | 'wrap_up' | 'paused';
-export const AGENT_STATES: readonly AgentState[] = ['available', 'reserved', 'on_call', 'wrap_up', 'paused', 'logged_out'];
+export const AGENT_STATES: readonly AgentState[] = [
+  'available',
+  'reserved',
+  'on_call',
+  'wrap_up',
+  'paused',
+  'logged_out',
+];
 
 export interface Agent {
   id: number;
@@ -132,7 +139,14 @@ export interface RuleTrace {
   detail: string;
 }
 export interface RoutingTestResult {
-  decision: { queueId: number; queueName: string; priority: number; requiredSkills: SkillRequirement[]; ruleId: number; ruleName: string };
+  decision: {
+    queueId: number;
+    queueName: string;
+    priority: number;
+    requiredSkills: SkillRequirement[];
+    ruleId: number;
+    ruleName: string;
+  };
   matchedRuleId: number | null;
   reason: string;
   fallback: boolean;

@@ -16,7 +16,10 @@ export function SkillRows<K extends 'level' | 'minLevel'>(props: {
   onChange: (v: ({ skill: string } & Record<K, number>)[]) => void;
 }) {
   const rows: Row[] = props.value.map((r) => ({ skill: r.skill, value: r[props.levelKey] }));
-  const emit = (next: Row[]) => props.onChange(next.map((r) => ({ skill: r.skill, [props.levelKey]: r.value }) as { skill: string } & Record<K, number>));
+  const emit = (next: Row[]) =>
+    props.onChange(
+      next.map((r) => ({ skill: r.skill, [props.levelKey]: r.value }) as { skill: string } & Record<K, number>),
+    );
   const unused = props.skills.filter((s) => !rows.some((r) => r.skill === s.name));
   return (
     <div class="skill-rows">

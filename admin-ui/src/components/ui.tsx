@@ -96,7 +96,12 @@ export function fieldErrorsOf(error: unknown): Record<string, string> {
   return error instanceof ApiError ? error.fieldErrors() : {};
 }
 
-export function Field(props: { label: string; error?: string | undefined; children: ComponentChildren; hint?: string }) {
+export function Field(props: {
+  label: string;
+  error?: string | undefined;
+  children: ComponentChildren;
+  hint?: string;
+}) {
   return (
     <label class={props.error ? 'field invalid' : 'field'}>
       <span class="label">{props.label}</span>

@@ -4,9 +4,28 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Agent, AgentInput } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
-import { ErrorBox, Field, Loading, PageHeader, StateBadge, fieldErrorsOf, inputValue, num, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  StateBadge,
+  fieldErrorsOf,
+  inputValue,
+  num,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 
-type Draft = { id?: number; name: string; endpoint: string; site: string; capacity: string; userId: string; skills: { skill: string; level: number }[] };
+type Draft = {
+  id?: number;
+  name: string;
+  endpoint: string;
+  site: string;
+  capacity: string;
+  userId: string;
+  skills: { skill: string; level: number }[];
+};
 
 const blank: Draft = { name: '', endpoint: 'PJSIP/', site: 'default', capacity: '1', userId: '', skills: [] };
 
@@ -43,12 +62,23 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
     list.reload();
   };
   const needle = filter.trim().toLowerCase();
-  const shown = (list.data?.items ?? []).filter((a) => !needle || a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle) || a.state.includes(needle));
+  const shown = (list.data?.items ?? []).filter(
+    (a) =>
+      !needle ||
+      a.name.toLowerCase().includes(needle) ||
+      a.endpoint.toLowerCase().includes(needle) ||
+      a.state.includes(needle),
+  );
 
   return (
     <div>
       <PageHeader title="Agents">
-        <input class="search" placeholder="Filter by name, endpoint, state" value={filter} onInput={(e) => setFilter(inputValue(e))} />
+        <input
+          class="search"
+          placeholder="Filter by name, endpoint, state"
+          value={filter}
+          onInput={(e) => setFilter(inputValue(e))}
+        />
         {canEdit ? (
           <button class="primary" onClick={() => (action.clear(), setEdit({ ...blank }))}>
             New agent
@@ -61,16 +91,33 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
           <h2>{edit.id ? `Edit ${edit.name}` : 'New agent'}</h2>
           <div class="grid">
             <Field label="Name" error={errs.name}>
-              <input name="name" value={edit.name} onInput={(e) => setEdit({ ...edit, name: inputValue(e) })} required />
+              <input
+                name="name"
+                value={edit.name}
+                onInput={(e) => setEdit({ ...edit, name: inputValue(e) })}
+                required
+              />
             </Field>
             <Field label="Endpoint" error={errs.endpoint} hint="dial string such as PJSIP/2001">
-              <input name="endpoint" value={edit.endpoint} onInput={(e) => setEdit({ ...edit, endpoint: inputValue(e) })} required />
+              <input
+                name="endpoint"
+                value={edit.endpoint}
+                onInput={(e) => setEdit({ ...edit, endpoint: inputValue(e) })}
+                required
+              />
             </Field>
             <Field label="Site" error={errs.site}>
               <input name="site" value={edit.site} onInput={(e) => setEdit({ ...edit, site: inputValue(e) })} />
             </Field>
             <Field label="Capacity" error={errs.capacity} hint="simultaneous calls">
-              <input name="capacity" type="number" min={1} max={10} value={edit.capacity} onInput={(e) => setEdit({ ...edit, capacity: inputValue(e) })} />
+              <input
+                name="capacity"
+                type="number"
+                min={1}
+                max={10}
+                value={edit.capacity}
+                onInput={(e) => setEdit({ ...edit, capacity: inputValue(e) })}
+              />
             </Field>
             <Field label="User" error={errs.userId}>
               <select value={edit.userId} onChange={(e) => setEdit({ ...edit, userId: inputValue(e) })}>
@@ -84,7 +131,12 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
             </Field>
           </div>
           <Field label="Skills" error={Object.entries(errs).find(([k]) => k.startsWith('skills'))?.[1]}>
-            <SkillRows levelKey="level" value={edit.skills} skills={skills.data?.items ?? []} onChange={(s) => setEdit({ ...edit, skills: s })} />
+            <SkillRows
+              levelKey="level"
+              value={edit.skills}
+              skills={skills.data?.items ?? []}
+              onChange={(s) => setEdit({ ...edit, skills: s })}
+            />
           </Field>
           <ErrorBox error={action.error} />
           <div class="row">
@@ -115,7 +167,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
             <tr key={a.id}>
               <td>{a.name}</td>
               <td>
-                {a.boundEndpoint ?? a.endpoint} <span class={a.endpointOnline ? 'ok' : 'muted'}>{a.endpointOnline ? '●' : '○'}</span>
+                {a.boundEndpoint ?? a.endpoint}{' '}
+                <span class={a.endpointOnline ? 'ok' : 'muted'}>{a.endpointOnline ? '●' : '○'}</span>
               </td>
               <td>{a.site}</td>
               <td>
@@ -124,8 +177,12 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
               <td>{a.callsToday}</td>
               <td class="small">{a.skills.map((s) => `${s.skill}:${s.level}`).join(' ')}</td>
               <td class="actions">
-                {a.state === 'available' ? <button onClick={() => supervise(() => api.agents.pause(a.id, 'supervisor'))}>Pause</button> : null}
-                {a.state === 'paused' ? <button onClick={() => supervise(() => api.agents.unpause(a.id))}>Unpause</button> : null}
+                {a.state === 'available' ? (
+                  <button onClick={() => supervise(() => api.agents.pause(a.id, 'supervisor'))}>Pause</button>
+                ) : null}
+                {a.state === 'paused' ? (
+                  <button onClick={() => supervise(() => api.agents.unpause(a.id))}>Unpause</button>
+                ) : null}
                 {a.state !== 'logged_out' && a.state !== 'on_call' && a.state !== 'reserved' ? (
                   <button onClick={() => supervise(() => api.agents.logout(a.id))}>Log out</button>
                 ) : null}
@@ -134,7 +191,15 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                     <button
                       onClick={() => (
                         action.clear(),
-                        setEdit({ id: a.id, name: a.name, endpoint: a.endpoint, site: a.site, capacity: String(a.capacity), userId: a.userId ? String(a.userId) : '', skills: a.skills })
+                        setEdit({
+                          id: a.id,
+                          name: a.name,
+                          endpoint: a.endpoint,
+                          site: a.site,
+                          capacity: String(a.capacity),
+                          userId: a.userId ? String(a.userId) : '',
+                          skills: a.skills,
+                        })
                       )}
                     >
                       Edit

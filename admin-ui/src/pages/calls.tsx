@@ -2,11 +2,32 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { CallFilters, User } from '../api/types.js';
-import { ErrorBox, Field, Loading, PageHeader, StateBadge, TierBadge, inputValue, num, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  StateBadge,
+  TierBadge,
+  inputValue,
+  num,
+  useLoad,
+} from '../components/ui.js';
 import { fmtDuration, fmtTime } from '../format.js';
 import { RecordingPlayer } from './recordings.js';
 
-const STATES = ['', 'arriving', 'identifying', 'in_ivr', 'queued', 'offering', 'connected', 'wrap_up', 'ended', 'abandoned'];
+const STATES = [
+  '',
+  'arriving',
+  'identifying',
+  'in_ivr',
+  'queued',
+  'offering',
+  'connected',
+  'wrap_up',
+  'ended',
+  'abandoned',
+];
 
 /** datetime-local value → ISO (UTC), or undefined. */
 function isoOf(local: string): string | undefined {
@@ -16,11 +37,20 @@ function isoOf(local: string): string | undefined {
 }
 
 export function CallsPage({ user }: { user: User }) {
-  const [draft, setDraft] = useState({ from: '', to: '', caller: '', queueId: '', agentId: '', state: '', disposition: '' });
+  const [draft, setDraft] = useState({
+    from: '',
+    to: '',
+    caller: '',
+    queueId: '',
+    agentId: '',
+    state: '',
+    disposition: '',
+  });
   const [filters, setFilters] = useState<CallFilters>({ page: 1, pageSize: 50 });
   const queues = useLoad(() => api.queues.list(), []);
   const calls = useLoad(() => api.calls.search(filters), [JSON.stringify(filters)]);
-  const queueName = (id: number | null) => (id === null ? '—' : (queues.data?.items.find((q) => q.id === id)?.displayName ?? `#${id}`));
+  const queueName = (id: number | null) =>
+    id === null ? '—' : (queues.data?.items.find((q) => q.id === id)?.displayName ?? `#${id}`);
   const set = (k: keyof typeof draft) => (e: Event) => setDraft({ ...draft, [k]: inputValue(e) });
   const search = (e: Event) => {
     e.preventDefault();
@@ -162,7 +192,8 @@ export function CallDetailPage({ id }: { id: string }) {
               </dd>
               <dt>Caller</dt>
               <dd>
-                {c.callerE164 ?? c.callerRaw ?? 'anonymous'} {c.callerName ? `(${c.callerName})` : ''} <TierBadge tier={c.tier} />
+                {c.callerE164 ?? c.callerRaw ?? 'anonymous'} {c.callerName ? `(${c.callerName})` : ''}{' '}
+                <TierBadge tier={c.tier} />
               </dd>
               <dt>DID</dt>
               <dd>{c.did ?? '—'}</dd>
@@ -205,7 +236,9 @@ export function CallDetailPage({ id }: { id: string }) {
                   <span class="muted">
                     {e.fromState ?? '∅'} → {e.toState}
                   </span>
-                  {e.data && typeof e.data === 'object' && Object.keys(e.data).length > 0 ? <code class="data">{JSON.stringify(e.data)}</code> : null}
+                  {e.data && typeof e.data === 'object' && Object.keys(e.data).length > 0 ? (
+                    <code class="data">{JSON.stringify(e.data)}</code>
+                  ) : null}
                 </li>
               ))}
             </ol>

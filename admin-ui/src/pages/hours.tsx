@@ -2,7 +2,16 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { WEEKDAYS, type BusinessHours, type Weekday } from '../api/types.js';
-import { ErrorBox, Field, Loading, PageHeader, fieldErrorsOf, inputValue, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  fieldErrorsOf,
+  inputValue,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 
 type Span = [string, string];
 interface Draft {
@@ -33,7 +42,9 @@ function parseSpans(text: string): Span[] {
 function draftOf(h: BusinessHours): Draft {
   const weekly = {} as Record<Weekday, string>;
   for (const d of WEEKDAYS) weekly[d] = spansText(h.weekly[d]);
-  const holidays = (h.holidays ?? []).map((x) => `${x.day} ${x.name}${x.openSpans ? ' ' + spansText(x.openSpans) : ''}`).join('\n');
+  const holidays = (h.holidays ?? [])
+    .map((x) => `${x.day} ${x.name}${x.openSpans ? ' ' + spansText(x.openSpans) : ''}`)
+    .join('\n');
   return { id: h.id, name: h.name, timezone: h.timezone, weekly, holidays };
 }
 
@@ -62,7 +73,8 @@ export function HoursPage({ canEdit }: { canEdit: boolean }) {
   const [edit, setEdit] = useState<Draft | null>(null);
   const action = useAction();
   const errs = fieldErrorsOf(action.error);
-  const errFor = (prefix: string) => Object.entries(errs).find(([k]) => k === prefix || k.startsWith(prefix + '.'))?.[1];
+  const errFor = (prefix: string) =>
+    Object.entries(errs).find(([k]) => k === prefix || k.startsWith(prefix + '.'))?.[1];
 
   const open = async (h: BusinessHours) => {
     action.clear();
@@ -78,8 +90,15 @@ export function HoursPage({ canEdit }: { canEdit: boolean }) {
       const spans = parseSpans(edit.weekly[d]);
       if (spans.length) weekly[d] = spans;
     }
-    const body = { name: edit.name.trim(), timezone: edit.timezone.trim(), weekly, holidays: parseHolidays(edit.holidays) };
-    const r = await action.run(() => (edit.id ? api.businessHours.update(edit.id, body) : api.businessHours.create(body)));
+    const body = {
+      name: edit.name.trim(),
+      timezone: edit.timezone.trim(),
+      weekly,
+      holidays: parseHolidays(edit.holidays),
+    };
+    const r = await action.run(() =>
+      edit.id ? api.businessHours.update(edit.id, body) : api.businessHours.create(body),
+    );
     if (r) {
       setEdit(null);
       list.reload();
@@ -114,21 +133,45 @@ export function HoursPage({ canEdit }: { canEdit: boolean }) {
           <h2>{edit.id ? `Edit ${edit.name}` : 'New business hours'}</h2>
           <div class="grid">
             <Field label="Name" error={errs.name}>
-              <input value={edit.name} onInput={(e) => setEdit({ ...edit, name: inputValue(e) })} required disabled={!canEdit} />
+              <input
+                value={edit.name}
+                onInput={(e) => setEdit({ ...edit, name: inputValue(e) })}
+                required
+                disabled={!canEdit}
+              />
             </Field>
             <Field label="Time zone" error={errs.timezone}>
-              <input value={edit.timezone} onInput={(e) => setEdit({ ...edit, timezone: inputValue(e) })} required disabled={!canEdit} />
+              <input
+                value={edit.timezone}
+                onInput={(e) => setEdit({ ...edit, timezone: inputValue(e) })}
+                required
+                disabled={!canEdit}
+              />
             </Field>
           </div>
           <div class="grid">
             {WEEKDAYS.map((d) => (
               <Field key={d} label={d} error={errFor(`weekly.${d}`)} hint="09:00-12:00, 13:00-18:00 (blank: closed)">
-                <input value={edit.weekly[d]} disabled={!canEdit} onInput={(e) => setEdit({ ...edit, weekly: { ...edit.weekly, [d]: inputValue(e) } })} />
+                <input
+                  value={edit.weekly[d]}
+                  disabled={!canEdit}
+                  onInput={(e) => setEdit({ ...edit, weekly: { ...edit.weekly, [d]: inputValue(e) } })}
+                />
               </Field>
             ))}
           </div>
-          <Field label="Holidays" error={errFor('holidays')} hint="one per line: 2026-10-01 National Day   (add 10:00-16:00 for special opening hours)">
-            <textarea rows={6} class="code" value={edit.holidays} disabled={!canEdit} onInput={(e) => setEdit({ ...edit, holidays: inputValue(e) })} />
+          <Field
+            label="Holidays"
+            error={errFor('holidays')}
+            hint="one per line: 2026-10-01 National Day   (add 10:00-16:00 for special opening hours)"
+          >
+            <textarea
+              rows={6}
+              class="code"
+              value={edit.holidays}
+              disabled={!canEdit}
+              onInput={(e) => setEdit({ ...edit, holidays: inputValue(e) })}
+            />
           </Field>
           <ErrorBox error={action.error} />
           <div class="row">

@@ -21,7 +21,12 @@ export function IvrListPage({ canEdit }: { canEdit: boolean }) {
               if (/^[A-Za-z0-9_.-]{1,64}$/.test(name.trim())) navigate(`/admin/ivr/${encodeURIComponent(name.trim())}`);
             }}
           >
-            <input placeholder="new flow name" value={name} onInput={(e) => setName(inputValue(e))} pattern="[A-Za-z0-9_.\-]{1,64}" />
+            <input
+              placeholder="new flow name"
+              value={name}
+              onInput={(e) => setName(inputValue(e))}
+              pattern="[A-Za-z0-9_.\-]{1,64}"
+            />
             <button class="primary" type="submit">
               New flow
             </button>
@@ -109,7 +114,12 @@ const SPECS: Record<string, Spec[]> = {
     { key: 'closed', kind: 'node' },
     { key: 'holiday', kind: 'node', optional: true },
   ],
-  language: [P, { key: 'choices', kind: 'keys-text', hint: 'key → language code' }, { key: 'timeoutMs', kind: 'number', optional: true }, { key: 'next', kind: 'node' }],
+  language: [
+    P,
+    { key: 'choices', kind: 'keys-text', hint: 'key → language code' },
+    { key: 'timeoutMs', kind: 'number', optional: true },
+    { key: 'next', kind: 'node' },
+  ],
   queue: [
     { key: 'queue', kind: 'text', optional: true, hint: 'blank: the router decides' },
     { key: 'priority', kind: 'number', optional: true },
@@ -135,7 +145,14 @@ function newNode(type: string, fallback: string): FlowNode {
     case 'menu':
       return { type, prompt: ['sound:press-1'], choices: { '1': fallback }, onFailure: fallback };
     case 'collect':
-      return { type, prompt: ['sound:enter-number'], variable: 'digits', maxDigits: 8, next: fallback, onFailure: fallback };
+      return {
+        type,
+        prompt: ['sound:enter-number'],
+        variable: 'digits',
+        maxDigits: 8,
+        next: fallback,
+        onFailure: fallback,
+      };
     case 'lookup':
       return { type, kind: 'order_status', input: 'order', found: fallback, notFound: fallback };
     case 'set':
@@ -151,7 +168,12 @@ function newNode(type: string, fallback: string): FlowNode {
   }
 }
 
-const EMPTY_FLOW: FlowDocument = { format: 1, start: 'welcome', language: 'en', nodes: { welcome: { type: 'play', prompt: ['sound:welcome'], next: 'bye' }, bye: { type: 'hangup' } } };
+const EMPTY_FLOW: FlowDocument = {
+  format: 1,
+  start: 'welcome',
+  language: 'en',
+  nodes: { welcome: { type: 'play', prompt: ['sound:welcome'], next: 'bye' }, bye: { type: 'hangup' } },
+};
 
 function issuesAt(issues: FlowIssue[], prefix: string): FlowIssue[] {
   return issues.filter((i) => i.path === prefix || i.path.startsWith(prefix + '.'));
@@ -235,7 +257,9 @@ export function IvrEditorPage({ name, canEdit }: { name: string; canEdit: boolea
   const updateNode = (id: string, node: FlowNode) => doc && setDoc({ ...doc, nodes: { ...doc.nodes, [id]: node } });
   const all = issues ?? [];
   const nodeIds = doc ? Object.keys(doc.nodes) : [];
-  const orphanIssues = all.filter((i) => !nodeIds.some((id) => i.path === `nodes.${id}` || i.path.startsWith(`nodes.${id}.`)));
+  const orphanIssues = all.filter(
+    (i) => !nodeIds.some((id) => i.path === `nodes.${id}` || i.path.startsWith(`nodes.${id}.`)),
+  );
 
   return (
     <div class="ivr-editor">
@@ -297,7 +321,13 @@ export function IvrEditorPage({ name, canEdit }: { name: string; canEdit: boolea
           {!doc ? <Loading when={true} /> : null}
           {doc && view === 'json' ? (
             <div class="card">
-              <textarea class="code json" rows={30} value={json} onInput={(e) => setJson(inputValue(e))} spellcheck={false} />
+              <textarea
+                class="code json"
+                rows={30}
+                value={json}
+                onInput={(e) => setJson(inputValue(e))}
+                spellcheck={false}
+              />
               {jsonError ? <p class="field-error">{jsonError}</p> : null}
             </div>
           ) : null}
@@ -315,8 +345,15 @@ export function IvrEditorPage({ name, canEdit }: { name: string; canEdit: boolea
                   <Field label="Language" error={issuesAt(all, 'language')[0]?.message}>
                     <input value={doc.language ?? 'en'} onInput={(e) => setDoc({ ...doc, language: inputValue(e) })} />
                   </Field>
-                  <Field label="Default queue" error={issuesAt(all, 'defaultQueue')[0]?.message} hint="when the flow breaks at run time">
-                    <input value={doc.defaultQueue ?? ''} onInput={(e) => setDoc({ ...doc, defaultQueue: inputValue(e) || undefined })} />
+                  <Field
+                    label="Default queue"
+                    error={issuesAt(all, 'defaultQueue')[0]?.message}
+                    hint="when the flow breaks at run time"
+                  >
+                    <input
+                      value={doc.defaultQueue ?? ''}
+                      onInput={(e) => setDoc({ ...doc, defaultQueue: inputValue(e) || undefined })}
+                    />
                   </Field>
                 </div>
               </section>
@@ -345,7 +382,11 @@ export function IvrEditorPage({ name, canEdit }: { name: string; canEdit: boolea
         </div>
         <section class="card versions">
           <h2>Versions</h2>
-          {loadedVersion ? <p class="muted">Editing from version {loadedVersion}.</p> : <p class="muted">New flow: nothing saved yet.</p>}
+          {loadedVersion ? (
+            <p class="muted">Editing from version {loadedVersion}.</p>
+          ) : (
+            <p class="muted">New flow: nothing saved yet.</p>
+          )}
           {canEdit && live !== null ? (
             <button onClick={() => void rollback()} disabled={action.busy}>
               Roll back live version
@@ -397,22 +438,43 @@ function AddNode({ existing, onAdd }: { existing: string[]; onAdd: (id: string, 
         >
           + Add node
         </button>
-        {bad ? <span class="field-error">{existing.includes(id) ? 'that id exists' : 'a letter, then letters, digits, _ or -'}</span> : null}
+        {bad ? (
+          <span class="field-error">
+            {existing.includes(id) ? 'that id exists' : 'a letter, then letters, digits, _ or -'}
+          </span>
+        ) : null}
       </div>
     </section>
   );
 }
 
-function NodeCard(props: { id: string; node: FlowNode; nodeIds: string[]; isStart: boolean; issues: FlowIssue[]; onChange: (n: FlowNode) => void; onRemove: () => void }) {
+function NodeCard(props: {
+  id: string;
+  node: FlowNode;
+  nodeIds: string[];
+  isStart: boolean;
+  issues: FlowIssue[];
+  onChange: (n: FlowNode) => void;
+  onRemove: () => void;
+}) {
   const { id, node, issues } = props;
   const specs = SPECS[node.type] ?? [];
   const known = new Set(['type', ...specs.map((s) => s.key)]);
   const extra = Object.keys(node).filter((k) => !known.has(k));
-  const nodeLevel = issues.filter((i) => i.path === `nodes.${id}` || i.path === `nodes.${id}.type` || !specs.some((s) => i.path.startsWith(`nodes.${id}.${s.key}`)));
+  const nodeLevel = issues.filter(
+    (i) =>
+      i.path === `nodes.${id}` ||
+      i.path === `nodes.${id}.type` ||
+      !specs.some((s) => i.path.startsWith(`nodes.${id}.${s.key}`)),
+  );
   const fieldIssue = (key: string) =>
     issues
       .filter((i) => i.path === `nodes.${id}.${key}` || i.path.startsWith(`nodes.${id}.${key}.`))
-      .map((i) => (i.path.length > `nodes.${id}.${key}`.length ? `${i.path.slice(`nodes.${id}.${key}.`.length)}: ${i.message}` : i.message))
+      .map((i) =>
+        i.path.length > `nodes.${id}.${key}`.length
+          ? `${i.path.slice(`nodes.${id}.${key}.`.length)}: ${i.message}`
+          : i.message,
+      )
       .join('; ') || undefined;
   const set = (key: string, value: unknown) => {
     const next: FlowNode = { ...node };
@@ -423,7 +485,8 @@ function NodeCard(props: { id: string; node: FlowNode; nodeIds: string[]; isStar
   return (
     <section class={issues.length ? 'card node invalid' : 'card node'} data-testid={`node-${id}`}>
       <div class="node-head">
-        <strong>{id}</strong> <span class="badge">{node.type}</span> {props.isStart ? <span class="badge state-available">start</span> : null}
+        <strong>{id}</strong> <span class="badge">{node.type}</span>{' '}
+        {props.isStart ? <span class="badge state-available">start</span> : null}
         <button class="link" onClick={props.onRemove}>
           remove
         </button>
@@ -445,7 +508,17 @@ function NodeCard(props: { id: string; node: FlowNode; nodeIds: string[]; isStar
   );
 }
 
-function FieldInput({ spec, value, nodeIds, onChange }: { spec: Spec; value: unknown; nodeIds: string[]; onChange: (v: unknown) => void }) {
+function FieldInput({
+  spec,
+  value,
+  nodeIds,
+  onChange,
+}: {
+  spec: Spec;
+  value: unknown;
+  nodeIds: string[];
+  onChange: (v: unknown) => void;
+}) {
   switch (spec.kind) {
     case 'prompt':
       return (
@@ -465,25 +538,58 @@ function FieldInput({ spec, value, nodeIds, onChange }: { spec: Spec; value: unk
       return (
         <select value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(inputValue(e) || undefined)}>
           {spec.optional || typeof value !== 'string' ? <option value="">—</option> : null}
-          {typeof value === 'string' && !nodeIds.includes(value) ? <option value={value}>{value} (missing)</option> : null}
+          {typeof value === 'string' && !nodeIds.includes(value) ? (
+            <option value={value}>{value} (missing)</option>
+          ) : null}
           {nodeIds.map((n) => (
             <option key={n}>{n}</option>
           ))}
         </select>
       );
     case 'number':
-      return <input type="number" value={typeof value === 'number' ? value : ''} onInput={(e) => onChange(inputValue(e) === '' ? undefined : Number(inputValue(e)))} />;
+      return (
+        <input
+          type="number"
+          value={typeof value === 'number' ? value : ''}
+          onInput={(e) => onChange(inputValue(e) === '' ? undefined : Number(inputValue(e)))}
+        />
+      );
     case 'bool':
-      return <input type="checkbox" checked={value === true} onChange={(e) => onChange((e.currentTarget as HTMLInputElement).checked)} />;
+      return (
+        <input
+          type="checkbox"
+          checked={value === true}
+          onChange={(e) => onChange((e.currentTarget as HTMLInputElement).checked)}
+        />
+      );
     case 'keys-node':
     case 'keys-text':
-      return <KeyMap value={(value && typeof value === 'object' ? value : {}) as Record<string, string>} nodeIds={spec.kind === 'keys-node' ? nodeIds : null} onChange={onChange} />;
+      return (
+        <KeyMap
+          value={(value && typeof value === 'object' ? value : {}) as Record<string, string>}
+          nodeIds={spec.kind === 'keys-node' ? nodeIds : null}
+          onChange={onChange}
+        />
+      );
     default:
-      return <input value={typeof value === 'string' ? value : ''} onInput={(e) => onChange(inputValue(e) === '' && spec.optional ? undefined : inputValue(e))} />;
+      return (
+        <input
+          value={typeof value === 'string' ? value : ''}
+          onInput={(e) => onChange(inputValue(e) === '' && spec.optional ? undefined : inputValue(e))}
+        />
+      );
   }
 }
 
-function KeyMap({ value, nodeIds, onChange }: { value: Record<string, string>; nodeIds: string[] | null; onChange: (v: Record<string, string>) => void }) {
+function KeyMap({
+  value,
+  nodeIds,
+  onChange,
+}: {
+  value: Record<string, string>;
+  nodeIds: string[] | null;
+  onChange: (v: Record<string, string>) => void;
+}) {
   const entries = Object.entries(value);
   const [key, setKey] = useState('');
   return (

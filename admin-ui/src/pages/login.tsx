@@ -19,11 +19,25 @@ export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
         <p class="muted">Contact center sign-in</p>
         <label class="field">
           <span class="label">Username</span>
-          <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername(inputValue(e))} required autofocus />
+          <input
+            name="username"
+            autocomplete="username"
+            value={username}
+            onInput={(e) => setUsername(inputValue(e))}
+            required
+            autofocus
+          />
         </label>
         <label class="field">
           <span class="label">Password</span>
-          <input name="password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(inputValue(e))} required />
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password}
+            onInput={(e) => setPassword(inputValue(e))}
+            required
+          />
         </label>
         <ErrorBox error={action.error} />
         <button type="submit" class="primary" disabled={action.busy}>

@@ -3,7 +3,18 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { MAX_WAIT_ACTIONS, STRATEGIES, type OverflowStep, type Queue, type QueueInput } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
-import { ErrorBox, Field, Loading, PageHeader, checked, fieldErrorsOf, inputValue, num, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  checked,
+  fieldErrorsOf,
+  inputValue,
+  num,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 
 type Draft = QueueInput & { id?: number };
 
@@ -21,7 +32,17 @@ const NEW_QUEUE: Draft = {
   overflow: [],
 };
 
-const NUMBER_FIELDS: { key: 'ringTimeoutS' | 'wrapUpS' | 'serviceLevelS' | 'maxWaitS' | 'announceIntervalS' | 'retentionDays' | 'autoPauseAfterMisses'; label: string }[] = [
+const NUMBER_FIELDS: {
+  key:
+    | 'ringTimeoutS'
+    | 'wrapUpS'
+    | 'serviceLevelS'
+    | 'maxWaitS'
+    | 'announceIntervalS'
+    | 'retentionDays'
+    | 'autoPauseAfterMisses';
+  label: string;
+}[] = [
   { key: 'ringTimeoutS', label: 'Ring timeout (s)' },
   { key: 'wrapUpS', label: 'Wrap-up (s)' },
   { key: 'serviceLevelS', label: 'Service level target (s)' },
@@ -98,10 +119,19 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
               <input name="name" value={edit.name ?? ''} onInput={(e) => set({ name: inputValue(e) })} required />
             </Field>
             <Field label="Display name" error={errs.displayName}>
-              <input name="displayName" value={edit.displayName ?? ''} onInput={(e) => set({ displayName: inputValue(e) })} required />
+              <input
+                name="displayName"
+                value={edit.displayName ?? ''}
+                onInput={(e) => set({ displayName: inputValue(e) })}
+                required
+              />
             </Field>
             <Field label="Strategy" error={errs.strategy}>
-              <select name="strategy" value={edit.strategy} onChange={(e) => set({ strategy: inputValue(e) as Queue['strategy'] })}>
+              <select
+                name="strategy"
+                value={edit.strategy}
+                onChange={(e) => set({ strategy: inputValue(e) as Queue['strategy'] })}
+              >
                 {STRATEGIES.map((s) => (
                   <option key={s} value={s}>
                     {s.replace(/_/g, ' ')}
@@ -111,24 +141,45 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
             </Field>
             {NUMBER_FIELDS.map((f) => (
               <Field key={f.key} label={f.label} error={errs[f.key]}>
-                <input name={f.key} type="number" value={edit[f.key] ?? ''} onInput={(e) => set({ [f.key]: num(inputValue(e)) })} />
+                <input
+                  name={f.key}
+                  type="number"
+                  value={edit[f.key] ?? ''}
+                  onInput={(e) => set({ [f.key]: num(inputValue(e)) })}
+                />
               </Field>
             ))}
             <Field label="At max wait" error={errs.maxWaitAction}>
-              <select name="maxWaitAction" value={edit.maxWaitAction} onChange={(e) => set({ maxWaitAction: inputValue(e) as Queue['maxWaitAction'] })}>
+              <select
+                name="maxWaitAction"
+                value={edit.maxWaitAction}
+                onChange={(e) => set({ maxWaitAction: inputValue(e) as Queue['maxWaitAction'] })}
+              >
                 {MAX_WAIT_ACTIONS.map((a) => (
                   <option key={a}>{a}</option>
                 ))}
               </select>
             </Field>
             <Field label="Max wait target" error={errs.maxWaitTarget} hint="queue name when the action is queue">
-              <input name="maxWaitTarget" value={edit.maxWaitTarget ?? ''} onInput={(e) => set({ maxWaitTarget: inputValue(e) || null })} />
+              <input
+                name="maxWaitTarget"
+                value={edit.maxWaitTarget ?? ''}
+                onInput={(e) => set({ maxWaitTarget: inputValue(e) || null })}
+              />
             </Field>
             <Field label="Callback key" error={errs.callbackDigit} hint="DTMF key offering a callback">
-              <input name="callbackDigit" value={edit.callbackDigit ?? ''} maxLength={1} onInput={(e) => set({ callbackDigit: inputValue(e) || null })} />
+              <input
+                name="callbackDigit"
+                value={edit.callbackDigit ?? ''}
+                maxLength={1}
+                onInput={(e) => set({ callbackDigit: inputValue(e) || null })}
+              />
             </Field>
             <Field label="Business hours" error={errs.businessHoursId}>
-              <select value={edit.businessHoursId ? String(edit.businessHoursId) : ''} onChange={(e) => set({ businessHoursId: num(inputValue(e)) ?? null })}>
+              <select
+                value={edit.businessHoursId ? String(edit.businessHoursId) : ''}
+                onChange={(e) => set({ businessHoursId: num(inputValue(e)) ?? null })}
+              >
                 <option value="">always open</option>
                 {hours.data?.items.map((h) => (
                   <option key={h.id} value={String(h.id)}>
@@ -139,13 +190,27 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
             </Field>
           </div>
           <label class="check">
-            <input type="checkbox" checked={edit.recordCalls ?? false} onChange={(e) => set({ recordCalls: checked(e) })} /> Record calls
+            <input
+              type="checkbox"
+              checked={edit.recordCalls ?? false}
+              onChange={(e) => set({ recordCalls: checked(e) })}
+            />{' '}
+            Record calls
           </label>
           <Field label="Required skills" error={Object.entries(errs).find(([k]) => k.startsWith('skills'))?.[1]}>
-            <SkillRows levelKey="minLevel" value={edit.skills ?? []} skills={skills.data?.items ?? []} onChange={(s) => set({ skills: s })} />
+            <SkillRows
+              levelKey="minLevel"
+              value={edit.skills ?? []}
+              skills={skills.data?.items ?? []}
+              onChange={(s) => set({ skills: s })}
+            />
           </Field>
           <Field label="Overflow steps" error={Object.entries(errs).find(([k]) => k.startsWith('overflow'))?.[1]}>
-            <OverflowEditor value={edit.overflow ?? []} queues={(list.data?.items ?? []).map((q) => q.name)} onChange={(o) => set({ overflow: o })} />
+            <OverflowEditor
+              value={edit.overflow ?? []}
+              queues={(list.data?.items ?? []).map((q) => q.name)}
+              onChange={(o) => set({ overflow: o })}
+            />
           </Field>
           <ErrorBox error={action.error} />
           <div class="row">
@@ -206,14 +271,28 @@ function describeStep(s: OverflowStep): string {
   return `${s.afterSeconds}s → ${s.queue}`;
 }
 
-function OverflowEditor({ value, queues, onChange }: { value: OverflowStep[]; queues: string[]; onChange: (v: OverflowStep[]) => void }) {
+function OverflowEditor({
+  value,
+  queues,
+  onChange,
+}: {
+  value: OverflowStep[];
+  queues: string[];
+  onChange: (v: OverflowStep[]) => void;
+}) {
   const update = (i: number, step: OverflowStep) => onChange(value.map((s, j) => (j === i ? step : s)));
   return (
     <div class="overflow">
       {value.map((s, i) => (
         <div class="row" key={i}>
           <span>after</span>
-          <input type="number" min={1} value={s.afterSeconds} aria-label="after seconds" onInput={(e) => update(i, { ...s, afterSeconds: Number(inputValue(e)) })} />
+          <input
+            type="number"
+            min={1}
+            value={s.afterSeconds}
+            aria-label="after seconds"
+            onInput={(e) => update(i, { ...s, afterSeconds: Number(inputValue(e)) })}
+          />
           <span>s</span>
           <select
             value={s.action}
@@ -229,7 +308,9 @@ function OverflowEditor({ value, queues, onChange }: { value: OverflowStep[]; qu
             <option value="add_site">add site</option>
             <option value="move_queue">move to queue</option>
           </select>
-          {s.action === 'add_site' ? <input placeholder="site" value={s.site} onInput={(e) => update(i, { ...s, site: inputValue(e) })} /> : null}
+          {s.action === 'add_site' ? (
+            <input placeholder="site" value={s.site} onInput={(e) => update(i, { ...s, site: inputValue(e) })} />
+          ) : null}
           {s.action === 'move_queue' ? (
             <select value={s.queue} onChange={(e) => update(i, { ...s, queue: inputValue(e) })}>
               {queues.map((q) => (
@@ -242,7 +323,15 @@ function OverflowEditor({ value, queues, onChange }: { value: OverflowStep[]; qu
           </button>
         </div>
       ))}
-      <button type="button" onClick={() => onChange([...value, { afterSeconds: (value[value.length - 1]?.afterSeconds ?? 0) + 60, action: 'widen_skills' }])}>
+      <button
+        type="button"
+        onClick={() =>
+          onChange([
+            ...value,
+            { afterSeconds: (value[value.length - 1]?.afterSeconds ?? 0) + 60, action: 'widen_skills' },
+          ])
+        }
+      >
         + add step
       </button>
     </div>

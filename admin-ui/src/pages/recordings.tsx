@@ -8,11 +8,16 @@ import { fmtDuration, fmtTime } from '../format.js';
 export function RecordingPlayer({ recording }: { recording: Recording }) {
   const [src, setSrc] = useState<string | null>(null);
   const action = useAction();
-  const playable = recording.state === 'stored' || recording.state === 'uploaded' || recording.state === 'ready' || recording.state === 'replicated';
+  const playable =
+    recording.state === 'stored' ||
+    recording.state === 'uploaded' ||
+    recording.state === 'ready' ||
+    recording.state === 'replicated';
   return (
     <div class="recording">
       <span>
-        {fmtTime(recording.startedAt)} · {fmtDuration(recording.durationS)} · <span class="muted">{recording.state}</span>
+        {fmtTime(recording.startedAt)} · {fmtDuration(recording.durationS)} ·{' '}
+        <span class="muted">{recording.state}</span>
       </span>
       {src ? (
         <audio controls autoplay src={src} preload="none" />

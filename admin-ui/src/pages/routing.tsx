@@ -3,7 +3,18 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { RoutingRule, RoutingRuleInput, RoutingTestResult } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
-import { ErrorBox, Field, Loading, PageHeader, checked, fieldErrorsOf, inputValue, num, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  checked,
+  fieldErrorsOf,
+  inputValue,
+  num,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 
 type Draft = RoutingRuleInput & { id?: number };
 
@@ -56,7 +67,16 @@ export function RoutingPage({ canEdit }: { canEdit: boolean }) {
             class="primary"
             onClick={() => (
               action.clear(),
-              setEdit({ name: '', expression: '', queueId: queues.data?.items[0]?.id, priority: 0, position: (sorted[sorted.length - 1]?.position ?? 0) + 10, requiredSkills: [], enabled: true, isDefault: false })
+              setEdit({
+                name: '',
+                expression: '',
+                queueId: queues.data?.items[0]?.id,
+                priority: 0,
+                position: (sorted[sorted.length - 1]?.position ?? 0) + 10,
+                requiredSkills: [],
+                enabled: true,
+                isDefault: false,
+              })
             )}
           >
             New rule
@@ -84,20 +104,46 @@ export function RoutingPage({ canEdit }: { canEdit: boolean }) {
               </select>
             </Field>
             <Field label="Priority" error={errs.priority} hint="0-100, higher jumps the line">
-              <input type="number" min={0} max={100} value={edit.priority ?? 0} onInput={(e) => set({ priority: num(inputValue(e)) })} />
+              <input
+                type="number"
+                min={0}
+                max={100}
+                value={edit.priority ?? 0}
+                onInput={(e) => set({ priority: num(inputValue(e)) })}
+              />
             </Field>
           </div>
-          <Field label="Expression" error={errs.expression} hint='e.g. tier == "gold" or ivr.menu == "2" or recentCount("logistics") >= 2'>
-            <textarea class="code" rows={2} value={edit.expression ?? ''} onInput={(e) => set({ expression: inputValue(e) })} required />
+          <Field
+            label="Expression"
+            error={errs.expression}
+            hint='e.g. tier == "gold" or ivr.menu == "2" or recentCount("logistics") >= 2'
+          >
+            <textarea
+              class="code"
+              rows={2}
+              value={edit.expression ?? ''}
+              onInput={(e) => set({ expression: inputValue(e) })}
+              required
+            />
           </Field>
-          <Field label="Required skills" error={Object.entries(errs).find(([k]) => k.startsWith('requiredSkills'))?.[1]}>
-            <SkillRows levelKey="minLevel" value={edit.requiredSkills ?? []} skills={skills.data?.items ?? []} onChange={(s) => set({ requiredSkills: s })} />
+          <Field
+            label="Required skills"
+            error={Object.entries(errs).find(([k]) => k.startsWith('requiredSkills'))?.[1]}
+          >
+            <SkillRows
+              levelKey="minLevel"
+              value={edit.requiredSkills ?? []}
+              skills={skills.data?.items ?? []}
+              onChange={(s) => set({ requiredSkills: s })}
+            />
           </Field>
           <label class="check">
-            <input type="checkbox" checked={edit.enabled ?? true} onChange={(e) => set({ enabled: checked(e) })} /> Enabled
+            <input type="checkbox" checked={edit.enabled ?? true} onChange={(e) => set({ enabled: checked(e) })} />{' '}
+            Enabled
           </label>
           <label class="check">
-            <input type="checkbox" checked={edit.isDefault ?? false} onChange={(e) => set({ isDefault: checked(e) })} /> Default (used when nothing else matches)
+            <input type="checkbox" checked={edit.isDefault ?? false} onChange={(e) => set({ isDefault: checked(e) })} />{' '}
+            Default (used when nothing else matches)
           </label>
           <ErrorBox error={action.error} />
           <div class="row">
@@ -156,7 +202,14 @@ export function RoutingPage({ canEdit }: { canEdit: boolean }) {
 }
 
 function RuleTester() {
-  const [sample, setSample] = useState({ did: '4007188668', caller: '', tier: '', language: 'zh', ivr: 'menu=1', recent: '' });
+  const [sample, setSample] = useState({
+    did: '4007188668',
+    caller: '',
+    tier: '',
+    language: 'zh',
+    ivr: 'menu=1',
+    recent: '',
+  });
   const [result, setResult] = useState<RoutingTestResult | null>(null);
   const action = useAction();
   const set = (k: keyof typeof sample) => (e: Event) => setSample({ ...sample, [k]: inputValue(e) });
@@ -215,8 +268,11 @@ function RuleTester() {
         <div class="test-result" data-testid="test-result">
           <p class="decision">
             {result.fallback ? 'Fallback: ' : 'Matched '}
-            <strong>{result.decision.ruleName}</strong> → queue <strong>{result.decision.queueName}</strong>, priority {result.decision.priority}
-            {result.decision.requiredSkills.length ? `, skills ${result.decision.requiredSkills.map((s) => `${s.skill}≥${s.minLevel}`).join(' ')}` : ''}
+            <strong>{result.decision.ruleName}</strong> → queue <strong>{result.decision.queueName}</strong>, priority{' '}
+            {result.decision.priority}
+            {result.decision.requiredSkills.length
+              ? `, skills ${result.decision.requiredSkills.map((s) => `${s.skill}≥${s.minLevel}`).join(' ')}`
+              : ''}
           </p>
           <p class="muted">{result.reason}</p>
           <table class="list">

@@ -35,10 +35,19 @@ export function SkillsPage() {
         <form class="card editor" onSubmit={save}>
           <h2>{edit.id ? `Edit ${edit.name}` : 'New skill'}</h2>
           <Field label="Name" error={errs.name}>
-            <input name="name" value={edit.name ?? ''} onInput={(e) => setEdit({ ...edit, name: inputValue(e) })} required />
+            <input
+              name="name"
+              value={edit.name ?? ''}
+              onInput={(e) => setEdit({ ...edit, name: inputValue(e) })}
+              required
+            />
           </Field>
           <Field label="Description" error={errs.description}>
-            <input name="description" value={edit.description ?? ''} onInput={(e) => setEdit({ ...edit, description: inputValue(e) })} />
+            <input
+              name="description"
+              value={edit.description ?? ''}
+              onInput={(e) => setEdit({ ...edit, description: inputValue(e) })}
+            />
           </Field>
           <ErrorBox error={action.error} />
           <div class="row">

@@ -8,14 +8,18 @@ export function SystemPage() {
   const [done, setDone] = useState<string | null>(null);
   const reload = (what: 'dialplan' | 'pjsip') => {
     setDone(null);
-    void action.run(() => api.asterisk.reload(what)).then((r) => r !== undefined && setDone(`${what} reloaded at ${new Date().toLocaleTimeString()}`));
+    void action
+      .run(() => api.asterisk.reload(what))
+      .then((r) => r !== undefined && setDone(`${what} reloaded at ${new Date().toLocaleTimeString()}`));
   };
   return (
     <div>
       <PageHeader title="System" />
       <section class="card">
         <h2>Asterisk</h2>
-        <p class="muted">Reload configuration on every Asterisk node after editing files under asterisk-conf/ or dialplans/.</p>
+        <p class="muted">
+          Reload configuration on every Asterisk node after editing files under asterisk-conf/ or dialplans/.
+        </p>
         <div class="row">
           <button disabled={action.busy} onClick={() => reload('dialplan')}>
             Reload dialplan
@@ -24,7 +28,11 @@ export function SystemPage() {
             Reload PJSIP
           </button>
         </div>
-        {done ? <p class="ok" role="status">{done}</p> : null}
+        {done ? (
+          <p class="ok" role="status">
+            {done}
+          </p>
+        ) : null}
         <ErrorBox error={action.error} />
       </section>
     </div>

@@ -1,7 +1,16 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Role, User } from '../api/types.js';
-import { ErrorBox, Field, PageHeader, checked, fieldErrorsOf, inputValue, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  PageHeader,
+  checked,
+  fieldErrorsOf,
+  inputValue,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 import { fmtTime } from '../format.js';
 
 const ROLES: Role[] = ['admin', 'supervisor', 'agent'];
@@ -17,8 +26,19 @@ export function UsersPage() {
     if (!edit) return;
     const r = await action.run(() =>
       edit.id
-        ? api.users.update(edit.id, { displayName: edit.displayName, role: edit.role, active: edit.active, ...(edit.password ? { password: edit.password } : {}) })
-        : api.users.create({ username: edit.username.trim(), displayName: edit.displayName, role: edit.role, password: edit.password, active: edit.active }),
+        ? api.users.update(edit.id, {
+            displayName: edit.displayName,
+            role: edit.role,
+            active: edit.active,
+            ...(edit.password ? { password: edit.password } : {}),
+          })
+        : api.users.create({
+            username: edit.username.trim(),
+            displayName: edit.displayName,
+            role: edit.role,
+            password: edit.password,
+            active: edit.active,
+          }),
     );
     if (r) {
       setEdit(null);
@@ -26,7 +46,18 @@ export function UsersPage() {
     }
   };
   const open = (u?: User) =>
-    setEdit(u ? { id: u.id, username: u.username, displayName: u.displayName, role: u.role, password: '', active: u.active !== false } : { username: '', displayName: '', role: 'agent', password: '', active: true });
+    setEdit(
+      u
+        ? {
+            id: u.id,
+            username: u.username,
+            displayName: u.displayName,
+            role: u.role,
+            password: '',
+            active: u.active !== false,
+          }
+        : { username: '', displayName: '', role: 'agent', password: '', active: true },
+    );
   return (
     <div>
       <PageHeader title="Users">
@@ -40,10 +71,19 @@ export function UsersPage() {
           <h2>{edit.id ? `Edit ${edit.username}` : 'New user'}</h2>
           <div class="grid">
             <Field label="Username" error={errs.username}>
-              <input value={edit.username} disabled={!!edit.id} onInput={(e) => setEdit({ ...edit, username: inputValue(e) })} required />
+              <input
+                value={edit.username}
+                disabled={!!edit.id}
+                onInput={(e) => setEdit({ ...edit, username: inputValue(e) })}
+                required
+              />
             </Field>
             <Field label="Display name" error={errs.displayName}>
-              <input value={edit.displayName} onInput={(e) => setEdit({ ...edit, displayName: inputValue(e) })} required />
+              <input
+                value={edit.displayName}
+                onInput={(e) => setEdit({ ...edit, displayName: inputValue(e) })}
+                required
+              />
             </Field>
             <Field label="Role" error={errs.role}>
               <select value={edit.role} onChange={(e) => setEdit({ ...edit, role: inputValue(e) as Role })}>
@@ -53,11 +93,19 @@ export function UsersPage() {
               </select>
             </Field>
             <Field label={edit.id ? 'New password (blank: unchanged)' : 'Password'} error={errs.password}>
-              <input type="password" autocomplete="new-password" value={edit.password} onInput={(e) => setEdit({ ...edit, password: inputValue(e) })} required={!edit.id} minLength={8} />
+              <input
+                type="password"
+                autocomplete="new-password"
+                value={edit.password}
+                onInput={(e) => setEdit({ ...edit, password: inputValue(e) })}
+                required={!edit.id}
+                minLength={8}
+              />
             </Field>
           </div>
           <label class="check">
-            <input type="checkbox" checked={edit.active} onChange={(e) => setEdit({ ...edit, active: checked(e) })} /> Active
+            <input type="checkbox" checked={edit.active} onChange={(e) => setEdit({ ...edit, active: checked(e) })} />{' '}
+            Active
           </label>
           <ErrorBox error={action.error} />
           <div class="row">

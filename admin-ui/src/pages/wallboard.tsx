@@ -62,9 +62,19 @@ export function WallboardPage({ large }: { large: boolean }) {
               <div class="tile-grid">
                 <Metric label="Waiting" value={String(q.waiting)} testid="waiting" warn={q.waiting > 0} />
                 <Metric label="Longest wait" value={fmtDuration(longest)} testid="longest" warn={longest > 60} />
-                <Metric label="Service level" value={sl === null ? '—' : `${sl}%`} testid="sl" warn={sl !== null && sl < 80} />
+                <Metric
+                  label="Service level"
+                  value={sl === null ? '—' : `${sl}%`}
+                  testid="sl"
+                  warn={sl !== null && sl < 80}
+                />
                 <Metric label="Answered" value={String(q.answeredToday)} testid="answered" />
-                <Metric label="Abandoned" value={String(q.abandonedToday)} testid="abandoned" warn={q.abandonedToday > 0} />
+                <Metric
+                  label="Abandoned"
+                  value={String(q.abandonedToday)}
+                  testid="abandoned"
+                  warn={q.abandonedToday > 0}
+                />
               </div>
             </div>
           );

@@ -9,7 +9,16 @@ import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad,
 import { fmtDuration, fmtTime, money, secondsSince } from '../format.js';
 
 const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'after-call work'];
-const DISPOSITIONS = ['resolved', 'follow_up', 'escalated', 'order_issue', 'shipping_question', 'refund', 'wrong_number', 'other'];
+const DISPOSITIONS = [
+  'resolved',
+  'follow_up',
+  'escalated',
+  'order_issue',
+  'shipping_question',
+  'refund',
+  'wrong_number',
+  'other',
+];
 const CATEGORIES = ['orders', 'logistics', 'billing', 'technical', 'sales', 'other'];
 
 type Phase = 'offered' | 'connected' | 'ended';
@@ -37,7 +46,9 @@ export function WorkspacePage({ user }: { user: User }) {
   useLive(
     (m) => {
       if (m.type === 'agent.state' && m.agentId === user.agentId) {
-        setAgent((a) => (m.agent ? m.agent : a ? { ...a, state: m.state, stateSince: m.since, pauseReason: m.reason } : a));
+        setAgent((a) =>
+          m.agent ? m.agent : a ? { ...a, state: m.state, stateSince: m.since, pauseReason: m.reason } : a,
+        );
       } else if (m.type === 'call.offered') {
         setNotes('');
         setCall({ offer: m, phase: 'offered', since: Date.now(), held: false });
@@ -89,7 +100,11 @@ export function WorkspacePage({ user }: { user: User }) {
           {state === 'available' || state === 'wrap_up' || state === 'paused' ? (
             <span class="pause-buttons">
               {PAUSE_REASONS.map((r) => (
-                <button key={r} disabled={presence.busy || (state === 'paused' && agent?.pauseReason === r)} onClick={() => act(() => api.agent.pause(r))}>
+                <button
+                  key={r}
+                  disabled={presence.busy || (state === 'paused' && agent?.pauseReason === r)}
+                  onClick={() => act(() => api.agent.pause(r))}
+                >
                   Pause: {r}
                 </button>
               ))}
@@ -122,9 +137,19 @@ export function WorkspacePage({ user }: { user: User }) {
             ) : (
               <>
                 <h2>Call</h2>
-                <CallControls call={call} action={controls} onHeld={(held) => setCall((c) => (c ? { ...c, held } : c))} />
+                <CallControls
+                  call={call}
+                  action={controls}
+                  onHeld={(held) => setCall((c) => (c ? { ...c, held } : c))}
+                />
                 <Field label="Notes">
-                  <textarea name="notes" rows={5} value={notes} onInput={(e) => setNotes(inputValue(e))} placeholder="What the caller needs…" />
+                  <textarea
+                    name="notes"
+                    rows={5}
+                    value={notes}
+                    onInput={(e) => setNotes(inputValue(e))}
+                    placeholder="What the caller needs…"
+                  />
                 </Field>
               </>
             )}
@@ -139,7 +164,9 @@ export function WorkspacePage({ user }: { user: User }) {
       <section class="card">
         <h2>My callbacks</h2>
         <ErrorBox error={callbacks.error} />
-        {callbacks.data && callbacks.data.items.length === 0 ? <p class="muted">No callbacks assigned to you.</p> : null}
+        {callbacks.data && callbacks.data.items.length === 0 ? (
+          <p class="muted">No callbacks assigned to you.</p>
+        ) : null}
         {callbacks.data && callbacks.data.items.length > 0 ? (
           <table>
             <thead>
@@ -161,8 +188,20 @@ export function WorkspacePage({ user }: { user: User }) {
                   <td>
                     {cb.state === 'assigned' ? (
                       <>
-                        <button onClick={() => void controls.run(() => api.callbacks.complete(cb.id, true)).then(callbacks.reload)}>Done</button>
-                        <button onClick={() => void controls.run(() => api.callbacks.complete(cb.id, false)).then(callbacks.reload)}>Give up</button>
+                        <button
+                          onClick={() =>
+                            void controls.run(() => api.callbacks.complete(cb.id, true)).then(callbacks.reload)
+                          }
+                        >
+                          Done
+                        </button>
+                        <button
+                          onClick={() =>
+                            void controls.run(() => api.callbacks.complete(cb.id, false)).then(callbacks.reload)
+                          }
+                        >
+                          Give up
+                        </button>
                       </>
                     ) : null}
                   </td>
@@ -183,7 +222,9 @@ function ScreenPop({ call, now }: { call: ActiveCall; now: number }) {
   return (
     <section class={`card screen-pop phase-${call.phase}`} data-testid="screen-pop">
       <div class="pop-head">
-        <span class="phase">{call.phase === 'offered' ? 'Incoming call' : call.phase === 'connected' ? 'On call' : 'Call ended'}</span>
+        <span class="phase">
+          {call.phase === 'offered' ? 'Incoming call' : call.phase === 'connected' ? 'On call' : 'Call ended'}
+        </span>
         <span class="timer">{fmtDuration((now - call.since) / 1000)}</span>
         {call.held ? <span class="badge state-paused">on hold</span> : null}
       </div>
@@ -256,29 +297,56 @@ function ScreenPop({ call, now }: { call: ActiveCall; now: number }) {
   );
 }
 
-function CallControls({ call, action, onHeld }: { call: ActiveCall; action: ReturnType<typeof useAction>; onHeld: (held: boolean) => void }) {
+function CallControls({
+  call,
+  action,
+  onHeld,
+}: {
+  call: ActiveCall;
+  action: ReturnType<typeof useAction>;
+  onHeld: (held: boolean) => void;
+}) {
   const [target, setTarget] = useState('');
   const id = call.offer.callId;
   const connected = call.phase === 'connected';
   return (
     <div class="controls">
       <div class="row">
-        <button class="danger" data-testid="hangup" disabled={action.busy} onClick={() => void action.run(() => api.calls.hangup(id))}>
+        <button
+          class="danger"
+          data-testid="hangup"
+          disabled={action.busy}
+          onClick={() => void action.run(() => api.calls.hangup(id))}
+        >
           Hang up
         </button>
         {call.held ? (
-          <button disabled={action.busy || !connected} onClick={() => void action.run(() => api.calls.unhold(id)).then((r) => r !== undefined && onHeld(false))}>
+          <button
+            disabled={action.busy || !connected}
+            onClick={() => void action.run(() => api.calls.unhold(id)).then((r) => r !== undefined && onHeld(false))}
+          >
             Resume
           </button>
         ) : (
-          <button disabled={action.busy || !connected} onClick={() => void action.run(() => api.calls.hold(id)).then((r) => r !== undefined && onHeld(true))}>
+          <button
+            disabled={action.busy || !connected}
+            onClick={() => void action.run(() => api.calls.hold(id)).then((r) => r !== undefined && onHeld(true))}
+          >
             Hold
           </button>
         )}
       </div>
       <div class="row">
-        <input name="transfer" placeholder="queue:billing, PJSIP/2002 or a number" value={target} onInput={(e) => setTarget(inputValue(e))} />
-        <button disabled={action.busy || !connected || !target.trim()} onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}>
+        <input
+          name="transfer"
+          placeholder="queue:billing, PJSIP/2002 or a number"
+          value={target}
+          onInput={(e) => setTarget(inputValue(e))}
+        />
+        <button
+          disabled={action.busy || !connected || !target.trim()}
+          onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}
+        >
           Transfer
         </button>
       </div>
@@ -287,12 +355,24 @@ function CallControls({ call, action, onHeld }: { call: ActiveCall; action: Retu
   );
 }
 
-function WrapUp({ call, notes, agentState, onDone }: { call: ActiveCall; notes: string; agentState: string; onDone: () => void }) {
+function WrapUp({
+  call,
+  notes,
+  agentState,
+  onDone,
+}: {
+  call: ActiveCall;
+  notes: string;
+  agentState: string;
+  onDone: () => void;
+}) {
   const o = call.offer;
   const [disposition, setDisposition] = useState('resolved');
   const [subject, setSubject] = useState(`Call from ${o.customer?.name ?? o.caller}`);
   const [body, setBody] = useState(notes);
-  const [category, setCategory] = useState(o.ivr.menu === '2' ? 'billing' : o.ivr.menu === '3' ? 'technical' : 'orders');
+  const [category, setCategory] = useState(
+    o.ivr.menu === '2' ? 'billing' : o.ivr.menu === '3' ? 'technical' : 'orders',
+  );
   const [ticket, setTicket] = useState(true);
   const action = useAction();
   const submit = async (e: Event) => {
@@ -327,7 +407,12 @@ function WrapUp({ call, notes, agentState, onDone }: { call: ActiveCall; notes: 
         </select>
       </Field>
       <label class="check">
-        <input type="checkbox" checked={ticket} onChange={(e) => setTicket((e.currentTarget as HTMLInputElement).checked)} /> Create a ticket
+        <input
+          type="checkbox"
+          checked={ticket}
+          onChange={(e) => setTicket((e.currentTarget as HTMLInputElement).checked)}
+        />{' '}
+        Create a ticket
       </label>
       {ticket ? (
         <>

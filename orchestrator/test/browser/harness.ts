@@ -25,13 +25,21 @@ function newestMtime(path: string): number {
 
 /** Runs `vite build admin-ui` when dist is missing or older than any source file (the tests need the real UI). */
 export function ensureUiBuilt(): void {
-  const sources = Math.max(newestMtime(join(UI, 'src')), newestMtime(join(UI, 'index.html')), newestMtime(join(UI, 'vite.config.ts')));
+  const sources = Math.max(
+    newestMtime(join(UI, 'src')),
+    newestMtime(join(UI, 'index.html')),
+    newestMtime(join(UI, 'vite.config.ts')),
+  );
   if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'admin-ui', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 120_000,
-  });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'admin-ui', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 120_000,
+    },
+  );
 }
 
 export interface Stack {
@@ -42,14 +50,21 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const t: TestDb = await createTestDb('sqlite', { migrate: false });
   const dir = mkdtempSync(join(tmpdir(), 'ariadne-browser-'));
-  const config = testConfig({ ARIADNE_DB_URL: t.url, ARIADNE_HTTP_PORT: '0', ARIADNE_HTTP_HOST: '127.0.0.1', ARIADNE_STORAGE_URL: `file:${dir}/rec` });
+  const config = testConfig({
+    ARIADNE_DB_URL: t.url,
+    ARIADNE_HTTP_PORT: '0',
+    ARIADNE_HTTP_HOST: '127.0.0.1',
+    ARIADNE_STORAGE_URL: `file:${dir}/rec`,
+  });
   const app = await startAriadne(
     { ...config, demo: { ...config.demo, callsPerMinute: 0 } },
     // No unattended demo agents: the agent in the browser is the only one who can take a call.
     { simulator: { playbackMs: 20 }, demoAgentsAvailable: 0, recordingKeyPath: join(dir, 'key') },
   );
   // The demo IVR checks business hours; open them round the clock so the tests do not depend on the wall clock.
-  const always = JSON.stringify(Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]])));
+  const always = JSON.stringify(
+    Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]])),
+  );
   await app.db('business_hours').update({ weekly: always });
   await app.db('holidays').delete();
   return {
@@ -63,7 +78,8 @@ export async function startStack(): Promise<Stack> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set ARIADNE_CHROMIUM)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set ARIADNE_CHROMIUM)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     timeout: 30_000,

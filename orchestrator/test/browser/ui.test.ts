@@ -71,7 +71,8 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     const errors = watchErrors(page);
     await signIn(page, stack.app.url, 'admin', user('admin').password);
     const nav = await text(page, 'header nav');
-    for (const item of ['Wallboard', 'Agents', 'Queues', 'Routing', 'IVR flows', 'Users', 'System']) expect(nav).to.contain(item);
+    for (const item of ['Wallboard', 'Agents', 'Queues', 'Routing', 'IVR flows', 'Users', 'System'])
+      expect(nav).to.contain(item);
     expect(nav).not.to.contain('Workspace');
 
     await page.click('header nav >> text=Queues');
@@ -150,7 +151,11 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
   it('agent goes available, gets the screen pop, hangs up and wraps up; the wallboard follows live', async () => {
     const { app } = stack;
     const sim = app.simulator!;
-    const agentRow = await app.db('agents').join('users', 'users.id', 'agents.user_id').where('users.username', 'agent').first('agents.id', 'agents.endpoint');
+    const agentRow = await app
+      .db('agents')
+      .join('users', 'users.id', 'agents.user_id')
+      .where('users.username', 'agent')
+      .first('agents.id', 'agents.endpoint');
     expect(agentRow, 'the demo agent user is bound to an agent').to.not.equal(undefined);
 
     const wall = await newPage();
@@ -191,13 +196,23 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
     await waitText(wall, '[data-testid=queue-general] [data-testid=waiting] .value', (t) => t === '1', 15_000);
     const longest1 = await text(wall, '[data-testid=queue-general] [data-testid=longest] .value');
-    await waitText(wall, '[data-testid=queue-general] [data-testid=longest] .value', (t) => t !== longest1 && t !== '0:00', 5_000);
+    await waitText(
+      wall,
+      '[data-testid=queue-general] [data-testid=longest] .value',
+      (t) => t !== longest1 && t !== '0:00',
+      5_000,
+    );
     await shot(wall, 'wallboard');
 
     // Hang up; the wrap-up form takes a disposition and a ticket.
     await page.click('[data-testid=hangup]');
     await page.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
-    const callId = await app.db('calls').where({ caller_e164: gold.phone }).whereNotNull('answered_at').orderBy('arrived_at').first('id');
+    const callId = await app
+      .db('calls')
+      .where({ caller_e164: gold.phone })
+      .whereNotNull('answered_at')
+      .orderBy('arrived_at')
+      .first('id');
     await page.selectOption('[data-testid=wrap-up] select[name=disposition]', 'shipping_question');
     await page.fill('[data-testid=wrap-up] input[name=subject]', 'Where is my order 20000001');
     await page.selectOption('[data-testid=wrap-up] select[name=category]', 'logistics');
