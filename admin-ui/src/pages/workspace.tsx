@@ -129,7 +129,9 @@ export function WorkspacePage({ user }: { user: User }) {
                 notes={notes}
                 agentState={state}
                 onDone={() => {
-                  setCall(null);
+                  // Ending wrap-up may bring the next offer before this answer does: keep a newer call.
+                  const ended = call.offer.callId;
+                  setCall((c) => (c && c.offer.callId === ended ? null : c));
                   setNotes('');
                   void api.agent.me().then(setAgent, () => undefined);
                 }}
