@@ -211,6 +211,8 @@ export interface CallRow {
   waitS: number | string | null;
   talkS: number | string | null;
   disposition: string | null;
+  /** What the agent chose at wrap-up (disposition is the system's outcome). */
+  agentDisposition?: string | null;
   hangupSide: string | null;
 }
 export interface CallEvent {

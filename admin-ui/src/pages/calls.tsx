@@ -170,8 +170,17 @@ export function CallsPage({ user }: { user: User }) {
   );
 }
 
+/** A call event's data: its reason as words, anything else as compact JSON. */
+function eventDetail(data: unknown): string | null {
+  if (!data || typeof data !== 'object') return null;
+  const { reason, ...rest } = data as Record<string, unknown>;
+  const extra = Object.keys(rest).length ? JSON.stringify(rest) : '';
+  return [typeof reason === 'string' ? reason : '', extra].filter(Boolean).join(' · ') || null;
+}
+
 export function CallDetailPage({ id }: { id: string }) {
   const call = useLoad(() => api.calls.get(id), [id]);
+  const queues = useLoad(() => api.queues.list(), []);
   const c = call.data;
   return (
     <div>
@@ -203,7 +212,10 @@ export function CallDetailPage({ id }: { id: string }) {
               </dd>
               <dt>Queue / agent</dt>
               <dd>
-                {c.queueId ?? '—'} / {c.agentId ?? '—'}
+                {c.queueId === null
+                  ? '—'
+                  : (queues.data?.items.find((q) => q.id === c.queueId)?.displayName ?? `#${c.queueId}`)}{' '}
+                / {c.agentId ?? '—'}
               </dd>
               <dt>Arrived</dt>
               <dd>{fmtTime(c.arrivedAt)}</dd>
@@ -216,7 +228,10 @@ export function CallDetailPage({ id }: { id: string }) {
                 {fmtDuration(c.waitS)} / {fmtDuration(c.talkS)}
               </dd>
               <dt>Disposition</dt>
-              <dd>{c.disposition ?? '—'}</dd>
+              <dd>
+                {c.disposition ?? '—'}
+                {c.agentDisposition ? ` · agent: ${c.agentDisposition}` : ''}
+              </dd>
               <dt>Hung up by</dt>
               <dd>{c.hangupSide ?? '—'}</dd>
             </dl>
@@ -236,9 +251,7 @@ export function CallDetailPage({ id }: { id: string }) {
                   <span class="muted">
                     {e.fromState ?? '∅'} → {e.toState}
                   </span>
-                  {e.data && typeof e.data === 'object' && Object.keys(e.data).length > 0 ? (
-                    <code class="data">{JSON.stringify(e.data)}</code>
-                  ) : null}
+                  {eventDetail(e.data) ? <span class="data">{eventDetail(e.data)}</span> : null}
                 </li>
               ))}
             </ol>

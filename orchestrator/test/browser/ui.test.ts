@@ -248,6 +248,14 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await page.waitForSelector('[data-testid=timeline] li');
     const timeline = await text(page, '[data-testid=timeline]');
     expect(timeline).to.contain('connected');
+    expect(timeline).to.contain('disposition shipping_question');
+    // Playback: the signed link lands in an <audio> element and the server streams the audio for it.
+    await page.click('button:has-text("Play")');
+    await page.waitForSelector('audio[src]');
+    const status = await page.evaluate(
+      `fetch(document.querySelector('audio').src, { headers: { range: 'bytes=0-99' } }).then((r) => r.status)`,
+    );
+    expect([200, 206]).to.include(status);
     await shot(page, 'call-timeline');
   });
 
