@@ -95,7 +95,8 @@ export async function findSustainedRate(o: SearchOptions): Promise<SearchResult>
   };
 
   await run(o.warmupRate, 'warmup');
-  const ref = await run(o.referenceRate, 'reference');
+  let ref = await run(o.referenceRate, 'reference');
+  if (!ref.sustained && !ref.broken) ref = await run(o.referenceRate, 'confirm');
   if (ref.broken || ref.completed / Math.max(1, ref.offered) < rules.minCompletedShare) {
     return { sustainedCps: null, best: null, steps, referenceP50: null };
   }
