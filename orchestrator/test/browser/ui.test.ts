@@ -259,6 +259,16 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await shot(page, 'call-timeline');
   });
 
+  it('keeps an agent to the agent pages (navigation and a typed-in admin address)', async () => {
+    const page = await newPage();
+    await signIn(page, stack.app.url, 'agent', user('agent').password);
+    const nav = await text(page, 'header nav');
+    expect(nav).to.contain('Workspace');
+    for (const item of ['Wallboard', 'Agents', 'Queues', 'Users', 'System']) expect(nav).not.to.contain(item);
+    await page.goto(`${stack.app.url}/#/admin/users`);
+    expect(await text(page, 'main .error')).to.contain('cannot open this page');
+  });
+
   it('shows the large-type wall screen without navigation', async () => {
     const page = await newPage();
     await signIn(page, stack.app.url, 'supervisor', user('supervisor').password);
