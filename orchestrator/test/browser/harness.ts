@@ -1,7 +1,6 @@
 // Shared set-up for the browser tests: build the UI when its sources are newer than admin-ui/dist, boot the whole
 // orchestrator in demo mode (SQLite, built-in simulator, no background traffic) and drive Debian's chromium.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,37 +9,10 @@ import { testConfig } from '../../src/config/load.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
 const ROOT = process.cwd();
-const UI = join(ROOT, 'admin-ui');
-const DIST_INDEX = join(UI, 'dist', 'index.html');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.ARIADNE_CHROMIUM ?? '/usr/bin/chromium';
 
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
-  return newest;
-}
-
-/** Runs `vite build admin-ui` when dist is missing or older than any source file (the tests need the real UI). */
-export function ensureUiBuilt(): void {
-  const sources = Math.max(
-    newestMtime(join(UI, 'src')),
-    newestMtime(join(UI, 'index.html')),
-    newestMtime(join(UI, 'vite.config.ts')),
-  );
-  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= sources) return;
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'admin-ui', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      timeout: 120_000,
-    },
-  );
-}
+export { ensureUiBuilt } from '../../../scripts/ensure-ui.js';
 
 export interface Stack {
   app: RunningAriadne;
