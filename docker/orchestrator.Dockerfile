@@ -24,6 +24,8 @@ COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node admin-ui ./admin-ui
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
+# The admin UI is served from admin-ui/dist by the orchestrator.
+RUN node --import tsx scripts/ensure-ui.ts
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=6 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.ARIADNE_HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FeatureCodes } from './agents/feature-codes.js';
 import { AgentService } from './agents/service.js';
+import { ensureBootstrapAdmin } from './auth/bootstrap.js';
 import { callControlsFrom } from './api/adapters.js';
 import { createCallCenter, type CallCenter } from './calls/index.js';
 import type { Config } from './config/schema.js';
@@ -114,6 +115,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       const seeded = await seedDemo(db);
       if (!seeded.skipped) log.info({ agents: seeded.agents, queues: seeded.queues }, 'seeded demo data');
     }
+    await ensureBootstrapAdmin(db, config.adminPassword, log);
 
     const bus = new EventBus();
     const metrics = createMetrics();

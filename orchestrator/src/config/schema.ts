@@ -77,6 +77,8 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }),
+  /** Creates user `admin` with this password when the database has no active admin (first start). */
+  adminPassword: z.string().min(12, 'at least 12 characters').optional(),
   instanceId: z.string().min(1).optional(),
 });
 
