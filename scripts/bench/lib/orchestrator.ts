@@ -4,7 +4,7 @@
  * (scripts/bench/probe.ts: memory, event-loop delay and CPU profiles over IPC). Logging stays at `info`, as in
  * production, into the run directory.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startChild, waitReady, type Child } from './procs.js';
 
@@ -101,6 +101,10 @@ export async function startOrchestrator(o: {
       }
       return (Date.now() - t0) / 1000;
     },
-    stop: (graceMs = 20_000) => child.stop(graceMs),
+    stop: async (graceMs = 20_000) => {
+      await child.stop(graceMs);
+      // Thousands of encrypted recordings are the run's by-product, not its result (logs and profiles stay).
+      if (process.env.ARIADNE_BENCH_KEEP_RECORDINGS !== '1') rmSync(storage, { recursive: true, force: true });
+    },
   };
 }
