@@ -42,6 +42,9 @@ import { NodeRegistry } from './node-registry.js';
 
 export type { AriNodeConfig } from './ari-connection.js';
 
+/** How long a stopped playback may take to report PlaybackFinished before it is settled as stopped anyway. */
+const STOP_EVENT_GRACE_MS = 1000;
+
 export interface AriAdapterOptions {
   readonly nodes: readonly AriNodeConfig[];
   /** Budget of every ARI REST request and AMI action. Default 5000 ms. */
@@ -578,6 +581,9 @@ export class AriAdapter implements SwitchPort {
     this.router.markPlaybackStopped(playbackId);
     try {
       await this.nodeOf('playback', playbackId).ari.request('playbacks', 'stop', { playbackId });
+      // A playback stopped while still queued behind another one ends without any PlaybackFinished: settle it
+      // ourselves if the event has not come by then (endPlayback is a no-op once it has).
+      setTimeout(() => this.router.endPlayback(playbackId, 'stopped'), STOP_EVENT_GRACE_MS).unref();
     } catch (err) {
       // Stopping a playback that already ended is not an error: the wanted state holds.
       if (isSwitchError(err, 'not_found')) {

@@ -246,4 +246,17 @@ describe('telephony: ARI adapter against the simulator', function () {
     await until(() => seen.length >= 2);
     expect(seen).to.deep.equal(['PJSIP/2001:offline', 'PJSIP/2001:online']);
   });
+
+  it('a playback stopped while still queued behind another settles as stopped (Asterisk sends no event for it)', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const first = await r.sw.play({ channelId: call.channelId }, 'tone:ring');
+    const queued = await r.sw.play({ channelId: call.channelId }, 'tone:ring');
+    await r.sw.stopPlayback(queued.playbackId);
+    expect(await queued.finished).to.equal('stopped');
+    await r.sw.stopPlayback(first.playbackId);
+    expect(await first.finished).to.equal('stopped');
+    expect(r.sw.routeSizes().playbacks).to.equal(0);
+  });
 });
+
