@@ -51,6 +51,11 @@ export interface AgentServiceOptions {
 
 const MAX_ATTEMPTS = 5;
 
+/** The call flow's answer of `callId` was written while we were about to write it ourselves. */
+function answeredMeanwhile(a: AgentRecord, callId: string): boolean {
+  return a.state === 'on_call' && a.reservedCallId !== callId;
+}
+
 function sameDay(a: Date | null, b: Date): boolean {
   return a !== null && a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
 }
@@ -165,8 +170,11 @@ export class AgentService {
   async callEnded(agentId: number, callId: string, wrapUpSeconds: number): Promise<AgentRecord> {
     const seconds = Number.isFinite(wrapUpSeconds) && wrapUpSeconds > 0 ? wrapUpSeconds : 0;
     const current = await this.require(agentId);
-    // An answer that was never recorded (e.g. a lost offerAnswered): count it now so the agent is not stuck.
-    if (current.state === 'reserved' && current.reservedCallId === callId) await this.answer(agentId, callId);
+    // An answer that was never recorded (e.g. a lost offerAnswered): count it now so the agent is not stuck. The
+    // call flow's own answer may commit meanwhile (the agent hung up while it was being written): then the
+    // agent is already on_call and no longer reserved for the call, which is what this step wants.
+    if (current.reservedCallId === callId && (current.state === 'reserved' || current.state === 'on_call'))
+      await this.step(agentId, 'answer', this.answerPatch(agentId, callId), (a) => answeredMeanwhile(a, callId));
     const agent = await this.transition(
       agentId,
       (a) => (a.activeCalls > 1 ? 'call_ended' : 'last_call_ended'),
@@ -176,7 +184,8 @@ export class AgentService {
           : { activeCalls: 0, lastCallEndedAt: now, wrapUpUntil: new Date(now.getTime() + seconds * 1000) },
     );
     if (agent.state !== 'wrap_up') return agent;
-    if (seconds === 0) return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }));
+    // The sweep (this or another orchestrator's) may end a zero-second wrap-up first: then it is done already.
+    if (seconds === 0) return (await this.endWrapUpIfStill(agentId, () => true)).agent;
     this.scheduleWrapUp(agent);
     return agent;
   }
@@ -230,7 +239,11 @@ export class AgentService {
 
   /** The agent answered the call they were reserved for. */
   async answer(agentId: number, callId: string): Promise<AgentRecord> {
-    return this.transition(agentId, 'answer', (a, now) => {
+    return this.transition(agentId, 'answer', this.answerPatch(agentId, callId));
+  }
+
+  private answerPatch(agentId: number, callId: string): (a: AgentRecord, now: Date) => PresencePatch {
+    return (a, now) => {
       if (a.reservedCallId !== callId)
         throw new Error(`agent ${agentId} is reserved for ${a.reservedCallId ?? 'nothing'}, not ${callId}`);
       return {
@@ -240,7 +253,7 @@ export class AgentService {
         callsToday: sameDay(a.lastCallEndedAt ?? a.stateSince, now) ? a.callsToday + 1 : 1,
         ...(a.state === 'reserved' ? { stateSince: now } : {}),
       };
-    });
+    };
   }
 
   /**
@@ -284,12 +297,13 @@ export class AgentService {
     const now = this.now();
     let freed = 0;
     for (const id of await expiredWrapUps(this.db, now)) {
-      const ok = await this.transition(id, 'wrap_up_done', (a) => {
-        if (!a.wrapUpUntil || a.wrapUpUntil > now) throw new Error('wrap-up was extended');
-        return { wrapUpUntil: null };
-      }).then(
-        () => true,
-        () => false,
+      // Ended meanwhile (callEnded with no wrap-up time, the timer, the agent) or extended: nothing to do.
+      const ok = await this.endWrapUpIfStill(id, (a) => a.wrapUpUntil !== null && a.wrapUpUntil <= now).then(
+        (r) => r.applied,
+        (err: unknown) => {
+          this.log.warn({ err, agentId: id }, 'sweep: cannot end wrap-up');
+          return false;
+        },
       );
       if (ok) freed++;
     }
@@ -347,8 +361,26 @@ export class AgentService {
     event: AgentEvent | ((a: AgentRecord) => AgentEvent),
     patch: (a: AgentRecord, now: Date) => PresencePatch,
   ): Promise<AgentRecord> {
+    return (await this.step(agentId, event, patch)).agent;
+  }
+
+  /**
+   * A transition that may find its work done by someone else (another step of this process, the sweep of
+   * another orchestrator): when `done` holds for a fresh read, nothing is written and the row is returned as
+   * read (`applied` false), instead of refusing a transition from a state that is already the wanted one.
+   */
+  private async step(
+    agentId: number,
+    event: AgentEvent | ((a: AgentRecord) => AgentEvent),
+    patch: (a: AgentRecord, now: Date) => PresencePatch,
+    done?: (a: AgentRecord) => boolean,
+  ): Promise<{ agent: AgentRecord; applied: boolean }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.require(agentId);
+      if (done?.(a)) {
+        this.log.debug({ agentId, state: a.state, event }, 'agent transition already done');
+        return { agent: a, applied: false };
+      }
       // The event may depend on the row (e.g. the last of several calls ending): decided on each fresh read.
       const ev = typeof event === 'function' ? event(a) : event;
       const to = nextAgentState(a.state, ev);
@@ -363,10 +395,26 @@ export class AgentService {
         const agent = this.applied(a, p);
         this.log.debug({ agentId, from: a.state, event: ev, to }, 'agent transition');
         this.emit({ agent, event: ev, from: a.state });
-        return agent;
+        return { agent, applied: true };
       }
     }
     throw new AgentBusyError(agentId);
+  }
+
+  /**
+   * Ends a wrap-up if the agent still is in it and `due` holds (not extended meanwhile). An agent no longer in
+   * wrap-up was freed by another step (sweep, timer, the agent, callEnded with no wrap-up time): done.
+   */
+  private endWrapUpIfStill(
+    agentId: number,
+    due: (a: AgentRecord) => boolean,
+  ): Promise<{ agent: AgentRecord; applied: boolean }> {
+    return this.step(
+      agentId,
+      'wrap_up_done',
+      () => ({ wrapUpUntil: null }),
+      (a) => a.state !== 'wrap_up' || !due(a),
+    );
   }
 
   private emit(change: AgentChange): void {
@@ -390,15 +438,12 @@ export class AgentService {
     const delay = Math.max(0, agent.wrapUpUntil.getTime() - this.now().getTime());
     const timer = setTimeout(() => {
       this.wrapTimers.delete(agent.id);
-      this.transition(agent.id, 'wrap_up_done', (a) => {
-        // Extended meanwhile (perhaps by another orchestrator): the sweep or the new timer ends it.
-        if (a.wrapUpUntil && agent.wrapUpUntil && a.wrapUpUntil.getTime() > agent.wrapUpUntil.getTime())
-          throw new Error('wrap-up was extended');
-        return { wrapUpUntil: null };
-      }).catch((err: unknown) => {
-        if (!(err instanceof AgentTransitionError))
-          this.log.debug({ err, agentId: agent.id }, 'wrap-up timer: nothing to end');
-      });
+      // Extended meanwhile (perhaps by another orchestrator): the sweep or the new timer ends it. Already over
+      // (the sweep of another orchestrator, the agent): nothing to do.
+      this.endWrapUpIfStill(
+        agent.id,
+        (a) => !(a.wrapUpUntil && agent.wrapUpUntil && a.wrapUpUntil.getTime() > agent.wrapUpUntil.getTime()),
+      ).catch((err: unknown) => this.log.warn({ err, agentId: agent.id }, 'wrap-up timer: cannot end wrap-up'));
     }, delay);
     timer.unref();
     this.wrapTimers.set(agent.id, timer);

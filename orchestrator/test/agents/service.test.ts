@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { pino, type Logger } from 'pino';
+import type { Db } from '../../src/db/knex.js';
 import { agentView, createAgent, loadAgent, updateAgent, UnknownSkillError } from '../../src/agents/repository.js';
 import { AgentService } from '../../src/agents/service.js';
 import { AgentTransitionError } from '../../src/agents/states.js';
@@ -12,6 +14,34 @@ async function until(fn: () => Promise<boolean>, what: string, ms = 3000): Promi
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The same database, but `before(sql)` runs (and is awaited) just before each statement goes out: a test uses it
+ * to let another writer commit at an exact point of an interleaving.
+ */
+function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
+  return new Proxy(db, {
+    apply(target, thisArg, args: unknown[]) {
+      const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
+      const then = qb.then.bind(qb);
+      qb.then = (ok, bad) => {
+        const sql = [qb.toSQL()]
+          .flat()
+          .map((q) => (q as { sql: string }).sql)
+          .join(';');
+        return before(sql).then(() => then(ok, bad));
+      };
+      return qb;
+    },
+  });
+}
+
+/** A logger whose error-level lines the test can read. */
+function capturing(): { logger: Logger; lines: string[]; errors: () => string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+  return { logger, lines, errors: () => lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50) };
 }
 
 for (const dialect of DIALECTS) {
@@ -140,6 +170,100 @@ for (const dialect of DIALECTS) {
       expect(err).to.be.instanceOf(AgentTransitionError);
       expect((err as Error).message).to.contain('available -> last_call_ended -> (undefined)');
       expect((await loadAgent(t.db, id))?.state).to.equal('available');
+    });
+
+    it('an agent who hangs up while their answer is being written goes back to available (not stuck on_call)', async () => {
+      await svc.login(id);
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'answer-race');
+      // callEnded reads the agent still reserved; the call flow's answer commits just before callEnded's own.
+      let answered = false;
+      const log = capturing();
+      const hangingUp = new AgentService({
+        db: intercepted(t.db, async (sql) => {
+          if (answered || !/^update/i.test(sql)) return;
+          answered = true;
+          await svc.answer(id, 'answer-race');
+        }),
+        logger: log.logger,
+      });
+      const a = await hangingUp.callEnded(id, 'answer-race', 0);
+      expect(answered).to.equal(true);
+      expect(a.state).to.equal('available');
+      expect(await loadAgent(t.db, id)).to.deep.include({
+        state: 'available',
+        activeCalls: 0,
+        reservedCallId: null,
+        callsToday: 1,
+      });
+      expect(log.errors()).to.deep.equal([]);
+      hangingUp.stop();
+    });
+
+    it('callEnded with no wrap-up time that loses to the sweep resolves, available, nothing logged as error', async () => {
+      await svc.login(id);
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'sweep-race');
+      await svc.answer(id, 'sweep-race');
+      const sweeper = new AgentService({ db: t.db, now: () => new Date(Date.now() + 2000) });
+      let updates = 0;
+      let swept = -1;
+      const log = capturing();
+      const ending = new AgentService({
+        db: intercepted(t.db, async (sql) => {
+          // After last_call_ended is written, the sweep ends the (zero-second) wrap-up before wrap_up_done.
+          if (/^update/i.test(sql) && ++updates === 2) swept = await sweeper.sweep();
+        }),
+        logger: log.logger,
+      });
+      const a = await ending.callEnded(id, 'sweep-race', 0);
+      expect(swept).to.equal(1);
+      expect(a.state).to.equal('available');
+      expect((await loadAgent(t.db, id))?.state).to.equal('available');
+      expect(log.errors()).to.deep.equal([]);
+      ending.stop();
+    });
+
+    it('a sweep that finds the wrap-up already ended does nothing and logs no error', async () => {
+      await svc.login(id);
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'sweep-late');
+      await svc.answer(id, 'sweep-late');
+      await svc.callEnded(id, 'sweep-late', 60);
+      svc.stop();
+      let ended = false;
+      const log = capturing();
+      const sweeper = new AgentService({
+        db: intercepted(t.db, async (sql) => {
+          // The sweep listed the agent; the wrap-up ends (callEnded, the agent) before the sweep reads them.
+          if (!ended && /where [`"]id[`"] = \?/i.test(sql)) {
+            ended = true;
+            await svc.endWrapUp(id);
+          }
+        }),
+        logger: log.logger,
+        now: () => new Date(Date.now() + 120_000),
+      });
+      expect(await sweeper.sweep()).to.equal(0);
+      expect(ended).to.equal(true);
+      expect((await loadAgent(t.db, id))?.state).to.equal('available');
+      expect(log.errors()).to.deep.equal([]);
+    });
+
+    it("the wrap-up timer finds the wrap-up ended by another orchestrator's sweep: no error", async () => {
+      const log = capturing();
+      const timed = new AgentService({ db: t.db, logger: log.logger });
+      await timed.login(id);
+      await timed.tryReserve((await loadAgent(t.db, id))!, 'timer-late');
+      await timed.answer(id, 'timer-late');
+      await timed.callEnded(id, 'timer-late', 0.1);
+      const other = new AgentService({ db: t.db, now: () => new Date(Date.now() + 1000) });
+      expect(await other.sweep()).to.equal(1);
+      // The timer (0.1 s) fires and decides: either 'already done' (debug) or the refusal (error).
+      await until(
+        async () => log.lines.some((l) => /already done|wrap_up_done/.test(l) && !/"to":"wrap_up"/.test(l)),
+        'the wrap-up timer to fire',
+      );
+      expect(log.errors()).to.deep.equal([]);
+      expect((await loadAgent(t.db, id))?.state).to.equal('available');
+      timed.stop();
     });
 
     it('the sweep ends wrap-ups that ran out (after a restart, or another orchestrator)', async () => {
