@@ -207,6 +207,10 @@ export class CallService {
   // ============================================================================================================
 
   private async onInbound(ch: InboundChannel): Promise<void> {
+    // Subscribe before creating: a digit (or hang-up) in the same WebSocket read as StasisStart is dispatched
+    // before Call.create resolves; it is kept here and replayed once the call is adopted.
+    const early: ChannelEvent[] = [];
+    const unwatch = this.o.switchPort.watchChannel(ch.channelId, (event) => void early.push(event));
     const now = this.now();
     const row: CallRow = {
       id: randomUUID(),
@@ -248,8 +252,17 @@ export class CallService {
       ivr_flow: null,
       ivr_flow_version: null,
     };
-    const call = await Call.create(this.deps, row, 'StasisStart');
+    let call: Call;
+    try {
+      call = await Call.create(this.deps, row, 'StasisStart');
+    } catch (err) {
+      unwatch();
+      throw err;
+    }
     this.adopt(call);
+    // adopt() watches the channel for the call from here on; the early watch only bridged the gap.
+    unwatch();
+    for (const event of early.splice(0)) this.onCallerEvent(call, event);
     await this.runInbound(call);
   }
 

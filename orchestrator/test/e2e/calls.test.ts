@@ -251,6 +251,24 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
+  it('IVR menu: digits pressed 0 and 5 ms after entering the app are not lost (subscribe before creating)', async () => {
+    s = await startStack({ clockAt: OPEN });
+    await s.login(2011); // billing 7
+    // Pressed at 0 ms (sent in the same tick as StasisStart, so both arrive in one WebSocket read, as they do on
+    // a busy orchestrator) and at 5 ms by the caller's script.
+    const { channelId } = s.sim.control.placeCall({ from: STANDARD, to: DEMO_DID, script: [{ atMs: 5, dtmf: '2' }] });
+    s.sim.control.sendDtmf(channelId, '1');
+    const callId = await waitFor(
+      () => s.center.calls.list().find((c) => c.channelId === channelId)?.callId,
+      'the call of the scripted caller',
+    );
+    await s.waitState(callId, 'connected');
+    expect(s.offers[0]?.ivr).to.deep.include({ menu: '2', language: 'zh' });
+    s.sim.control.hangup(channelId);
+    expect(await s.finalRow(callId, 'ended')).to.deep.include({ queue_id: s.queueId('billing') });
+    await s.expectSwitchClean();
+  });
+
   it('an agent who does not answer, one who is unreachable, then a second agent answers', async () => {
     s = await startStack({
       prepare: async (db) => {
