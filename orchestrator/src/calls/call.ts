@@ -284,6 +284,15 @@ export class Call {
     });
   }
 
+  /**
+   * Queues a write of another table that references this call (a recording row) behind the call's own writes,
+   * with the same retries; resolves when it landed (or failed for good).
+   */
+  afterWrites(write: () => Promise<void>): Promise<void> {
+    this.enqueueWrite(write);
+    return this.writes;
+  }
+
   /** Resolves when every write issued so far has landed (or failed for good). */
   flushed(): Promise<void> {
     return this.writes;

@@ -22,6 +22,7 @@ import {
   type InboundChannel,
   type MediaTarget,
   type OriginateOutcome,
+  type RecordingHandle,
   type RecordingResult,
   type SwitchPort,
 } from '../telephony/port.js';
@@ -944,11 +945,13 @@ export class CallService {
       },
       data: { agentId: leg.agentId },
     });
+    // The recording does not wait for the agent's answer to be written either.
+    const recording = settings?.recordCalls ? this.startRecording(call, leg) : undefined;
     await this.o.acd
       .offerAnswered(call.id, leg.agentId)
       .catch((err: unknown) => call.log.error({ err }, 'acd.offerAnswered failed'));
     this.o.bus.publish('call.connected', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId });
-    if (settings?.recordCalls) await this.startRecording(call, leg);
+    await recording;
   }
 
   // ============================================================================================================
@@ -962,39 +965,44 @@ export class CallService {
     const name = call.recordingCount === 1 ? call.id : `${call.id}-${call.recordingCount}`;
     const recordingId = randomUUID();
     const startedAt = this.now();
+    // Claimed now: a second start while Asterisk answers must not record twice.
+    call.recordingName = name;
+    call.recordingPaused = false;
+    const row = {
+      id: recordingId,
+      call_id: call.id,
+      name,
+      node: call.node,
+      queue_id: call.row.queue_id,
+      agent_id: leg?.agentId ?? null,
+      state: 'recording',
+      started_at: startedAt,
+      format: 'wav',
+    };
+    // Asterisk first (the name is the call id, so nothing waits for our row): the conversation is recorded from
+    // its start however slow the database is. The row references the calls row, so it goes through the call's
+    // write chain, behind the insert of the call.
+    let handle: RecordingHandle;
     try {
-      await call.flushed(); // the calls row must exist before a row that references it
-      await this.o.db('recordings').insert({
-        id: recordingId,
-        call_id: call.id,
-        name,
-        node: call.node,
-        queue_id: call.row.queue_id,
-        agent_id: leg?.agentId ?? null,
-        state: 'recording',
-        started_at: startedAt,
-        format: 'wav',
-      });
+      handle = await this.o.switchPort.record({ bridgeId }, { name, format: 'wav', ifExists: 'fail' });
     } catch (err) {
-      call.log.error({ err }, 'cannot insert the recording row; not recording');
+      if (call.recordingName === name) call.recordingName = null;
+      call.log.error({ err }, 'recording did not start');
+      void call.afterWrites(async () => {
+        await this.o.db('recordings').insert({ ...row, state: 'failed', ended_at: this.now() });
+      });
       return;
     }
-    try {
-      const handle = await this.o.switchPort.record({ bridgeId }, { name, format: 'wav', ifExists: 'fail' });
-      call.recordingName = name;
-      call.recordingPaused = false;
-      if (!call.row.recording_id) call.update({ recording_id: recordingId });
-      void handle.finished
-        .then((result) => this.recordingFinished(call, recordingId, name, startedAt, result))
-        .catch((err: unknown) => call.log.error({ err }, 'recording bookkeeping failed'));
-    } catch (err) {
-      call.log.error({ err }, 'recording did not start');
-      await this.o
-        .db('recordings')
-        .where({ id: recordingId })
-        .update({ state: 'failed', ended_at: this.now() })
-        .catch(() => undefined);
-    }
+    const inserted = call.afterWrites(async () => {
+      await this.o.db('recordings').insert(row);
+    });
+    if (!call.row.recording_id) call.update({ recording_id: recordingId });
+    void handle.finished
+      .then(async (result) => {
+        await inserted; // the row this closes must exist
+        await this.recordingFinished(call, recordingId, name, startedAt, result);
+      })
+      .catch((err: unknown) => call.log.error({ err }, 'recording bookkeeping failed'));
   }
 
   private async recordingFinished(

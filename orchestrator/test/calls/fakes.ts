@@ -1,3 +1,4 @@
+import type { Db } from '../../src/db/knex.js';
 /**
  * In-memory stand-ins for unit tests of the call flow: a switch that keeps channel/bridge/playback state and
  * follows the port's contract (one hangup event per channel, outcomes settle once, events routed by id), a
@@ -494,4 +495,25 @@ export async function waitFor<T>(
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The same database, but `before(sql)` runs (and is awaited) just before each statement goes out: a test holds
+ * some statements back to play a slow database at an exact point.
+ */
+export function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
+  return new Proxy(db, {
+    apply(target, thisArg, args: unknown[]) {
+      const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
+      const then = qb.then.bind(qb);
+      qb.then = (ok, bad) => {
+        const sql = [qb.toSQL()]
+          .flat()
+          .map((q) => (q as { sql: string }).sql)
+          .join(';');
+        return before(sql).then(() => then(ok, bad));
+      };
+      return qb;
+    },
+  });
 }

@@ -4,7 +4,7 @@ import { createCallCenter, type CallCenter } from '../../src/calls/index.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import type { RouteDecision } from '../../src/routing/types.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { AgentHooks, FakeSwitch, SimpleAcd, TableRouter, waitFor } from './fakes.js';
+import { AgentHooks, FakeSwitch, intercepted, SimpleAcd, TableRouter, waitFor } from './fakes.js';
 
 /**
  * The call flow against in-memory fakes (switch, ACD, router): every path of the state machine, quickly.
@@ -27,7 +27,15 @@ interface Ctx {
 const GOLD = '+8619900000001';
 const STANDARD = '+8619900000004';
 
-async function setup(options: { now?: () => Date; wrapUp?: number; announce?: number } = {}): Promise<Ctx> {
+async function setup(
+  options: {
+    now?: () => Date;
+    wrapUp?: number;
+    announce?: number;
+    /** Runs before each statement of the call center (not of the test) goes out. */
+    gate?: (sql: string) => Promise<void>;
+  } = {},
+): Promise<Ctx> {
   const t = await createTestDb('sqlite');
   const queues: Record<string, number> = {};
   for (const name of ['general', 'vip', 'backup', 'billing']) {
@@ -91,7 +99,7 @@ async function setup(options: { now?: () => Date; wrapUp?: number; announce?: nu
   }
   const stored: string[] = [];
   const cc = createCallCenter({
-    db: t.db,
+    db: options.gate ? intercepted(t.db, options.gate) : t.db,
     switchPort: sw,
     router,
     acd,
@@ -146,6 +154,43 @@ describe('calls/service (fakes)', function () {
   afterEach(async () => {
     await ctx.cc.stop();
     await ctx.t.drop();
+  });
+
+  it("recording starts when the agent answers, not after the call's writes have landed (slow database)", async () => {
+    // Once the call is offered, its call_events/calls writes are held back until the test lets them go.
+    let holding = false;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    ctx = await setup({
+      gate: async (sql) => {
+        if (holding && /call_events|[`"]calls[`"]/.test(sql)) await released;
+      },
+    });
+    ctx.bus.subscribe('call.state', (e) => {
+      if (e.to === 'offering') holding = true;
+    });
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 20 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000001', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    try {
+      await waitFor(() => ctx.sw.recordings.has(callId), 'the recording to start while the writes are held');
+    } finally {
+      holding = false;
+      release();
+    }
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    const rec = await waitFor(
+      async () =>
+        (await ctx.t.db('recordings').where({ call_id: callId, state: 'stored' }).first()) as
+          Record<string, unknown> | undefined,
+      'the stored recording row',
+    );
+    expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
+    expect(row.recording_id).to.equal(rec.id);
+    expect(ctx.stored).to.deep.equal([rec.id]);
   });
 
   it('gold caller, no IVR: identified, routed with priority, offered, connected, recorded, wrap-up, ended', async () => {
