@@ -34,6 +34,19 @@ export interface AcdOptions {
    * app_queue's `retry` (default 5000 ms). Without it a busy phone and one waiting caller would spin.
    */
   readonly retryMs?: number;
+  /**
+   * Reservations of different calls in flight at once (default 16). Each is a database commit; one at a time
+   * caps the whole orchestrator at one offer per commit time. `pending` keeps two of them off one agent.
+   */
+  readonly maxConcurrentOffers?: number;
+}
+
+/** What one matching pass learnt beyond its offers. */
+interface MatchPass {
+  /** Queues of calls that found no agent while other reservations of this pass held the candidates. */
+  readonly starved: Set<number>;
+  /** A reservation was refused but the agent is still free (their row changed otherwise): worth another look. */
+  freedAgain: boolean;
 }
 
 /** A call in a waiting list, with what overflow has done to it so far. */
@@ -664,28 +677,52 @@ export class AcdEngine implements Acd {
   }
 
   private async matchQueues(queueIds: readonly number[]): Promise<void> {
-    // Across queues too: highest priority first, then longest waiting.
+    // Across queues too: highest priority first, then longest waiting. Calls pick their agent in this order
+    // (synchronously, before their reservation's commit), so a later call never takes an earlier one's best agent;
+    // only the commits overlap.
     const calls: Waiting[] = [];
     for (const id of queueIds) for (const w of this.waiting.get(id) ?? []) calls.push(w);
     if (queueIds.length > 1) calls.sort(WAIT_ORDER);
+    const limit = Math.max(1, this.o.maxConcurrentOffers ?? 16);
     const hopeless = new Set<string>();
+    const pass: MatchPass = { starved: new Set(), freedAgain: false };
+    const inFlight = new Set<Promise<void>>();
     for (const w of calls) {
+      while (inFlight.size >= limit) await Promise.race(inFlight);
       if (this.free.size === 0) break;
       if (!this.byCall.has(w.call.callId) || this.loadingQueues.has(w.call.queueId)) continue;
       const q = this.queues.get(w.call.queueId);
       const key = `${w.call.queueId}/${requirementKey(effectiveSkills(w), this.excludedSites(q, w))}`;
       if (w.tried.size === 0 && hopeless.has(key)) continue;
-      const offered = await this.offerOne(w, q);
-      if (!offered && w.tried.size === 0) hopeless.add(key);
+      const fresh = w.tried.size === 0;
+      const attempt: Promise<void> = this.offerOne(w, q, pass)
+        .then(
+          (offered) => {
+            // Per completed attempt: the same requirements found no agent, so later calls like it need not look.
+            if (!offered && fresh) hopeless.add(key);
+          },
+          (err: unknown) => this.log.error({ err, callId: w.call.callId }, 'offer attempt failed'),
+        )
+        .finally(() => inFlight.delete(attempt));
+      inFlight.add(attempt);
     }
+    await Promise.all(inFlight);
+    // A call that found every fitting agent held by this pass's reservations, one of which came back unused: look
+    // again (a refused reservation of an agent who stayed free does not make them newly offerable in the index).
+    if (pass.freedAgain) for (const queueId of pass.starved) this.markDirty(queueId);
   }
 
   /** Tries the best agents for one call until a reservation sticks or none is left. */
-  private async offerOne(w: Waiting, q: QueueConfig | undefined): Promise<boolean> {
+  private async offerOne(w: Waiting, q: QueueConfig | undefined, pass?: MatchPass): Promise<boolean> {
     const refused = new Set<number>();
     for (let attempt = 0; attempt < 8; attempt++) {
+      // The caller may have left while an earlier attempt of this call was being refused.
+      if (attempt > 0 && this.byCall.get(w.call.callId) !== w) return false;
       const agent = this.candidate(w, q, refused);
-      if (!agent) return false;
+      if (!agent) {
+        if (this.pending.size > 0) pass?.starved.add(w.call.queueId);
+        return false;
+      }
       this.pending.add(agent.id);
       let reserved: AgentRecord | null = null;
       try {
@@ -700,6 +737,7 @@ export class AcdEngine implements Acd {
         // Someone else changed this agent: learn how they are now (one read, only after a lost race).
         const fresh = await loadAgent(this.o.db, agent.id).catch(() => null);
         if (fresh) this.index(fresh, true);
+        if (pass && this.free.has(agent.id)) pass.freedAgain = true;
         continue;
       }
       this.index(reserved, false);

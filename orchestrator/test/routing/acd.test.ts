@@ -410,6 +410,32 @@ for (const dialect of DIALECTS) {
       expect((await h.offersAtLeast(1))[0]?.callId).to.equal('new-gold');
     });
 
+    it('reserves agents for different calls concurrently (up to 16 commits in flight), each agent once', async () => {
+      const qid = await setup();
+      const ids: number[] = [];
+      for (let i = 0; i < 20; i++) ids.push(await agent(t.db, uniq('Par')));
+      await login(...ids);
+      // Every reservation takes a while (a commit on a busy database); count how many overlap.
+      let inFlight = 0;
+      let most = 0;
+      const reserve = h.agents.tryReserve.bind(h.agents);
+      h.agents.tryReserve = async (a, callId) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 20));
+          return await reserve(a, callId);
+        } finally {
+          inFlight--;
+        }
+      };
+      for (let i = 0; i < 20; i++) h.acd.enqueue(h.call(`par${i}`, qid, { priority: i % 2 ? 50 : 0 }));
+      const offers = await h.offersAtLeast(20);
+      expect(most).to.equal(16);
+      expect(new Set(offers.map((o) => o.callId)).size).to.equal(20);
+      expect(new Set(offers.map((o) => o.agentId)).size).to.equal(20);
+      for (const o of offers) expect((await loadAgent(t.db, o.agentId))?.reservedCallId).to.equal(o.callId);
+    });
+
     it('a call to a queue created after start: the ACD reads the queues and offers', async () => {
       h = await harness(t.db);
       const a = await agent(t.db, 'Newq', { skills: [{ skill: 'orders', level: 2 }] });
