@@ -175,17 +175,23 @@ export class AgentService {
     // agent is already on_call and no longer reserved for the call, which is what this step wants.
     if (current.reservedCallId === callId && (current.state === 'reserved' || current.state === 'on_call'))
       await this.step(agentId, 'answer', this.answerPatch(agentId, callId), (a) => answeredMeanwhile(a, callId));
+    // With no wrap-up time the last call's end goes straight on to available: one conditional update
+    // (last_call_ended then wrap_up_done, both checked against the table), and no zero-second wrap-up for the
+    // sweep to race.
     const agent = await this.transition(
       agentId,
       (a) => (a.activeCalls > 1 ? 'call_ended' : 'last_call_ended'),
       (a, now) =>
         a.activeCalls > 1
           ? { activeCalls: a.activeCalls - 1, lastCallEndedAt: now }
-          : { activeCalls: 0, lastCallEndedAt: now, wrapUpUntil: new Date(now.getTime() + seconds * 1000) },
+          : {
+              activeCalls: 0,
+              lastCallEndedAt: now,
+              wrapUpUntil: seconds === 0 ? null : new Date(now.getTime() + seconds * 1000),
+            },
+      seconds === 0 ? 'wrap_up_done' : undefined,
     );
     if (agent.state !== 'wrap_up') return agent;
-    // The sweep (this or another orchestrator's) may end a zero-second wrap-up first: then it is done already.
-    if (seconds === 0) return (await this.endWrapUpIfStill(agentId, () => true)).agent;
     this.scheduleWrapUp(agent);
     return agent;
   }
@@ -360,8 +366,9 @@ export class AgentService {
     agentId: number,
     event: AgentEvent | ((a: AgentRecord) => AgentEvent),
     patch: (a: AgentRecord, now: Date) => PresencePatch,
+    thenIfWrapUp?: AgentEvent,
   ): Promise<AgentRecord> {
-    return (await this.step(agentId, event, patch)).agent;
+    return (await this.step(agentId, event, patch, undefined, thenIfWrapUp)).agent;
   }
 
   /**
@@ -374,6 +381,8 @@ export class AgentService {
     event: AgentEvent | ((a: AgentRecord) => AgentEvent),
     patch: (a: AgentRecord, now: Date) => PresencePatch,
     done?: (a: AgentRecord) => boolean,
+    /** A second event applied in the same write when the first one leads to wrap_up (see callEnded). */
+    thenIfWrapUp?: AgentEvent,
   ): Promise<{ agent: AgentRecord; applied: boolean }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const a = await this.require(agentId);
@@ -383,8 +392,10 @@ export class AgentService {
       }
       // The event may depend on the row (e.g. the last of several calls ending): decided on each fresh read.
       const ev = typeof event === 'function' ? event(a) : event;
-      const to = nextAgentState(a.state, ev);
-      if (!to) throw this.invalid(a, ev);
+      const first = nextAgentState(a.state, ev);
+      if (!first) throw this.invalid(a, ev);
+      const to = first === 'wrap_up' && thenIfWrapUp ? nextAgentState(first, thenIfWrapUp) : first;
+      if (!to) throw this.invalid({ ...a, state: first }, thenIfWrapUp as AgentEvent);
       const now = this.now();
       const p: PresencePatch = { ...patch(a, now) };
       if (to !== a.state) {

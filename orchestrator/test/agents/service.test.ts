@@ -199,25 +199,31 @@ for (const dialect of DIALECTS) {
       hangingUp.stop();
     });
 
-    it('callEnded with no wrap-up time that loses to the sweep resolves, available, nothing logged as error', async () => {
+    it('callEnded with no wrap-up time: one conditional update, on_call -> available, no wrap_up to race the sweep', async () => {
       await svc.login(id);
       await svc.tryReserve((await loadAgent(t.db, id))!, 'sweep-race');
       await svc.answer(id, 'sweep-race');
+      events.length = 0;
       const sweeper = new AgentService({ db: t.db, now: () => new Date(Date.now() + 2000) });
-      let updates = 0;
+      const writes: string[] = [];
       let swept = -1;
       const log = capturing();
       const ending = new AgentService({
         db: intercepted(t.db, async (sql) => {
-          // After last_call_ended is written, the sweep ends the (zero-second) wrap-up before wrap_up_done.
-          if (/^update/i.test(sql) && ++updates === 2) swept = await sweeper.sweep();
+          if (!/^update/i.test(sql)) return;
+          writes.push(sql);
+          // Right before callEnded writes, another orchestrator's sweep runs: it has no wrap-up to end.
+          if (writes.length === 1) swept = await sweeper.sweep();
         }),
+        bus,
         logger: log.logger,
       });
       const a = await ending.callEnded(id, 'sweep-race', 0);
-      expect(swept).to.equal(1);
-      expect(a.state).to.equal('available');
+      expect(swept).to.equal(0);
+      expect(writes).to.have.length(1);
+      expect(a).to.deep.include({ state: 'available', activeCalls: 0, wrapUpUntil: null });
       expect((await loadAgent(t.db, id))?.state).to.equal('available');
+      expect(events.map((e) => e.state)).to.deep.equal(['available']);
       expect(log.errors()).to.deep.equal([]);
       ending.stop();
     });
