@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { parseJson, toDate } from '../db/time.js';
 
 /**
@@ -37,4 +38,46 @@ export function day(value: unknown): string | null {
   if (typeof value === 'string') return value.slice(0, 10);
   const d = toDate(value);
   return d ? d.toISOString().slice(0, 10) : null;
+}
+
+export interface Slice {
+  readonly offset: number;
+  readonly limit: number;
+}
+export interface Found<T = ApiObject> {
+  items: T[];
+  total: number;
+}
+
+/** One page of `q` plus the total it would have without offset/limit (counted on `countCol`). */
+export async function pageQuery(
+  q: Knex.QueryBuilder,
+  s: Slice,
+  order: [string, 'asc' | 'desc'][],
+  map: (r: Record<string, unknown>) => ApiObject,
+  countCol = 'id',
+): Promise<Found> {
+  const countQ = q.clone().clearSelect().clearOrder().count({ n: countCol });
+  const [{ n }] = (await countQ) as [{ n: number | string }];
+  for (const [c, d] of order) q.orderBy(c, d);
+  const rows = (await q.offset(s.offset).limit(s.limit)) as Record<string, unknown>[];
+  return { items: rows.map(map), total: Number(n) };
+}
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** camelCase patch → column values; JSON columns are stringified; undefined keys are left out. */
+export function columns(
+  patch: Record<string, unknown>,
+  json: readonly string[] = [],
+  skip: readonly string[] = [],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined || skip.includes(k)) continue;
+    out[snake(k)] = json.includes(k) && v !== null ? JSON.stringify(v) : v;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
+import { mapRow, pageQuery, type Found, type Slice } from '../api/rows.js';
 
 /**
  * Callback requests (table callbacks): a caller asked to be called back instead of waiting. The life of one:
@@ -144,4 +145,24 @@ export async function completeCallback(db: Db, id: number, ok: boolean, notes?: 
   const patch: Row = { state: ok ? 'done' : 'failed' };
   if (notes !== undefined) patch.notes = notes.slice(0, 2000);
   return move(db, id, ['pending', 'assigned'], patch, ok ? 'complete it' : 'fail it');
+}
+
+/**
+ * A page of callbacks for the API, newest first, with the total. `forAgent`: that agent's callbacks plus the
+ * unassigned pending ones they may take.
+ */
+export async function listCallbacksPage(
+  db: Db,
+  f: { state?: string; queueId?: number; agentId?: number; forAgent?: number },
+  s: Slice,
+): Promise<Found> {
+  const q = db('callbacks').select('*');
+  if (f.state) q.where('state', f.state);
+  if (f.queueId) q.where('queue_id', f.queueId);
+  if (f.agentId) q.where('agent_id', f.agentId);
+  if (f.forAgent)
+    q.where((w) =>
+      w.where('agent_id', f.forAgent as number).orWhere((p) => p.where('state', 'pending').whereNull('agent_id')),
+    );
+  return pageQuery(q, s, [['requested_at', 'desc']], (r) => mapRow(r));
 }

@@ -1,0 +1,24 @@
+import type { Db } from '../db/knex.js';
+import { pageQuery, type ApiObject, type Found, type Slice } from '../api/rows.js';
+import { rowToRecording, type Recording } from './repository.js';
+
+/** What the API shows of a recording: no storage key, target or key id (those are the store's business). */
+export function publicRecording(r: Recording): ApiObject {
+  const { storageKey: _k, storageTarget: _t, keyId: _i, encryption: _e, ...rest } = r;
+  return { ...rest };
+}
+
+export async function listRecordings(
+  db: Db,
+  f: { callId?: string; agentId?: number; queueId?: number; from?: Date; to?: Date; state?: string },
+  s: Slice,
+): Promise<Found> {
+  const q = db('recordings').select('*');
+  if (f.callId) q.where('call_id', f.callId);
+  if (f.agentId) q.where('agent_id', f.agentId);
+  if (f.queueId) q.where('queue_id', f.queueId);
+  if (f.state) q.where('state', f.state);
+  if (f.from) q.where('started_at', '>=', f.from);
+  if (f.to) q.where('started_at', '<', f.to);
+  return pageQuery(q, s, [['started_at', 'desc']], (r) => publicRecording(rowToRecording(r)));
+}

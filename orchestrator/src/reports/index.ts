@@ -1,0 +1,1 @@
+export { todayPerQueue } from './repository.js';

@@ -1,0 +1,1 @@
+export { listSurveyResponses } from './repository.js';

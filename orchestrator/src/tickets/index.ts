@@ -1,0 +1,1 @@
+export { createTicket, getTicket, listTickets, updateTicket, type TicketInput } from './repository.js';

@@ -1,0 +1,86 @@
+import type { Knex } from 'knex';
+import { insertedId } from '../agents/repository.js';
+import type { Db } from '../db/knex.js';
+import { columns, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../api/rows.js';
+
+/** Post-call tickets (table tickets) and their tags (tags, ticket_tags); tags are created on first use. */
+export interface TicketInput {
+  subject?: string;
+  body?: string | null;
+  callId?: string | null;
+  customerId?: number | null;
+  agentId?: number | null;
+  category?: string | null;
+  disposition?: string | null;
+  status?: string;
+  tags?: string[];
+}
+
+async function ticketTags(db: Db, ids: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (ids.length === 0) return out;
+  const rows = await db('ticket_tags as x')
+    .join('tags as t', 't.id', 'x.tag_id')
+    .whereIn('x.ticket_id', ids)
+    .orderBy('t.name')
+    .select('x.ticket_id', 't.name');
+  for (const r of rows as { ticket_id: number; name: string }[])
+    out.set(Number(r.ticket_id), [...(out.get(Number(r.ticket_id)) ?? []), r.name]);
+  return out;
+}
+
+export async function listTickets(
+  db: Db,
+  f: { status?: string; agentId?: number; customerId?: number; callId?: string; q?: string },
+  s: Slice,
+): Promise<Found> {
+  const q = db('tickets').select('*');
+  if (f.status) q.where('status', f.status);
+  if (f.agentId) q.where('agent_id', f.agentId);
+  if (f.customerId) q.where('customer_id', f.customerId);
+  if (f.callId) q.where('call_id', f.callId);
+  if (f.q) q.where('subject', 'like', `%${f.q}%`);
+  const found = await pageQuery(q, s, [['id', 'desc']], (r) => mapRow(r));
+  const tags = await ticketTags(
+    db,
+    found.items.map((t) => Number(t.id)),
+  );
+  for (const t of found.items) t.tags = tags.get(Number(t.id)) ?? [];
+  return found;
+}
+export async function getTicket(db: Db, id: number): Promise<ApiObject | null> {
+  const r = await db('tickets').where({ id }).first();
+  if (!r) return null;
+  const t = mapRow(r);
+  t.tags = (await ticketTags(db, [id])).get(id) ?? [];
+  return t;
+}
+async function setTicketTags(trx: Knex.Transaction, id: number, tags: string[]): Promise<void> {
+  await trx('ticket_tags').where({ ticket_id: id }).delete();
+  for (const name of [...new Set(tags)]) {
+    let tag = await trx('tags').where({ name }).first('id');
+    if (!tag) tag = { id: insertedId(await trx('tags').insert({ name })) };
+    await trx('ticket_tags').insert({ ticket_id: id, tag_id: tag.id });
+  }
+}
+export async function createTicket(db: Db, v: TicketInput): Promise<ApiObject> {
+  const id = await db.transaction(async (trx) => {
+    const tid = insertedId(await trx('tickets').insert(columns({ ...v }, [], ['tags'])));
+    if (v.tags) await setTicketTags(trx, tid, v.tags);
+    return tid;
+  });
+  return (await getTicket(db, id)) as ApiObject;
+}
+export async function updateTicket(db: Db, id: number, v: TicketInput): Promise<ApiObject | null> {
+  const exists = await db('tickets').where({ id }).first('id');
+  if (!exists) return null;
+  await db.transaction(async (trx) => {
+    const c = columns({ ...v }, [], ['tags']);
+    if (Object.keys(c).length)
+      await trx('tickets')
+        .where({ id })
+        .update({ ...c, updated_at: new Date() });
+    if (v.tags) await setTicketTags(trx, id, v.tags);
+  });
+  return getTicket(db, id);
+}
