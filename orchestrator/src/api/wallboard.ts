@@ -2,8 +2,64 @@ import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import type { BusEvents, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import { wallboardSeed } from './owners-pending.js';
 import { startOfToday } from './routes/common.js';
+
+// The start-up read model of the wallboard: it spans queues, calls and agents and serves only this push, so it
+// lives with it rather than with any one table's owner.
+export interface WallboardSeed {
+  queues: { id: number; name: string; displayName: string; serviceLevelS: number }[];
+  waiting: { callId: string; queueId: number; since: Date }[];
+  today: { queueId: number; answered: number; abandoned: number; answeredInSl: number }[];
+  agents: { id: number; name: string; state: string; since: Date; reason: string | null }[];
+}
+
+export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed> {
+  const toD = (v: unknown): Date => toDate(v) ?? new Date();
+  const [queues, waiting, today, agents] = await Promise.all([
+    db('queues').select('id', 'name', 'display_name', 'service_level_s'),
+    db('calls')
+      .whereIn('state', ['queued', 'offering'])
+      .whereNotNull('queue_id')
+      .select('id', 'queue_id', 'queued_at', 'arrived_at'),
+    db('calls as c')
+      .join('queues as q', 'q.id', 'c.queue_id')
+      .where('c.arrived_at', '>=', since)
+      .groupBy('c.queue_id')
+      .select('c.queue_id')
+      .select(
+        db.raw('sum(case when c.answered_at is not null then 1 else 0 end) as answered'),
+        db.raw("sum(case when c.state = 'abandoned' then 1 else 0 end) as abandoned"),
+        db.raw('sum(case when c.answered_at is not null and c.wait_s <= q.service_level_s then 1 else 0 end) as in_sl'),
+      ),
+    db('agents').select('id', 'name', 'state', 'state_since', 'pause_reason'),
+  ]);
+  return {
+    queues: queues.map((q: Record<string, unknown>) => ({
+      id: Number(q.id),
+      name: String(q.name),
+      displayName: String(q.display_name),
+      serviceLevelS: Number(q.service_level_s),
+    })),
+    waiting: waiting.map((c: Record<string, unknown>) => ({
+      callId: String(c.id),
+      queueId: Number(c.queue_id),
+      since: toD(c.queued_at ?? c.arrived_at),
+    })),
+    today: today.map((t: Record<string, unknown>) => ({
+      queueId: Number(t.queue_id),
+      answered: Number(t.answered ?? 0),
+      abandoned: Number(t.abandoned ?? 0),
+      answeredInSl: Number(t.in_sl ?? 0),
+    })),
+    agents: agents.map((a: Record<string, unknown>) => ({
+      id: Number(a.id),
+      name: String(a.name),
+      state: String(a.state),
+      since: toD(a.state_since),
+      reason: (a.pause_reason as string | null) ?? null,
+    })),
+  };
+}
 
 export interface WaitingCallView {
   readonly callId: string;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { notFound, unavailable } from '../../http/errors.js';
+import { listRecordings } from '../../recording/index.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps, CallControls } from '../services.js';
@@ -145,7 +146,7 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         assertOwn(user, call.agentId, 'call');
         const [timeline, recordings] = await Promise.all([
           repo.callTimeline(db, params.id),
-          repo.listRecordings(db, { callId: params.id }, { offset: 0, limit: 20 }),
+          listRecordings(db, { callId: params.id }, { offset: 0, limit: 20 }),
         ]);
         return { ...call, timeline, recordings: recordings.items };
       },

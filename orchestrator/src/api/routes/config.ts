@@ -10,6 +10,7 @@ import {
   updateAgent,
 } from '../../agents/repository.js';
 import { validateExpression } from '../../routing/expressions.js';
+import { getQueueView, listQueueViews } from '../../routing/queue-views.js';
 import * as routingRepo from '../../routing/repository.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -102,15 +103,15 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       createBody: routingRepo.queueInput.required({ name: true, displayName: true }),
       updateBody: routingRepo.queueInput,
       // Reads show every editable column (routing's QueueConfig carries only what the ACD needs).
-      list: (_f, s) => repo.listQueues(db, s),
-      get: (id) => repo.getQueue(db, id),
+      list: (_f, s) => listQueueViews(db, s),
+      get: (id) => getQueueView(db, id),
       create: async (b) => {
         const created = await routingRepo.createQueue(db, b);
-        const view = await repo.getQueue(db, created.id);
+        const view = await getQueueView(db, created.id);
         if (!view) throw new Error(`queue ${created.id} vanished after insert`);
         return { ...view, id: created.id };
       },
-      update: async (id, b) => ((await routingRepo.updateQueue(db, id, b)) ? repo.getQueue(db, id) : null),
+      update: async (id, b) => ((await routingRepo.updateQueue(db, id, b)) ? getQueueView(db, id) : null),
       remove: (id) => routingRepo.deleteQueue(db, id),
       changed: (queueId) => {
         bus.publish('queue.changed', { queueId });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { HttpError, notFound } from '../../http/errors.js';
 import { countJobsByState, getJob, listJobs, retryDeadJob } from '../../jobs/index.js';
-import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { getRecording } from '../../recording/repository.js';
+import { getRecording, listRecordings, publicRecording } from '../../recording/index.js';
+import { todayPerQueue } from '../../reports/index.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
 import { ADMIN, agentScope, assertOwn, EVERYONE, STAFF, startOfToday } from './common.js';
 
@@ -25,7 +25,7 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       async handler() {
         const now = deps.now();
         const since = startOfToday(now);
-        return { from: since.toISOString(), to: now.toISOString(), queues: await repo.todayPerQueue(db, since) };
+        return { from: since.toISOString(), to: now.toISOString(), queues: await todayPerQueue(db, since) };
       },
     }),
     route({
@@ -57,10 +57,7 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
-        return pageOf(
-          query,
-          await repo.listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)),
-        );
+        return pageOf(query, await listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
       },
     }),
 
@@ -75,7 +72,7 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
         const rec = await getRecording(db, params.id);
         if (!rec) throw notFound(`recording ${params.id}`);
         assertOwn(user, rec.agentId, 'recording');
-        return repo.publicRecording(rec);
+        return publicRecording(rec);
       },
     }),
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
+import { listSurveyResponses } from '../../surveys/index.js';
+import * as tickets from '../../tickets/index.js';
 import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
@@ -51,7 +53,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ query, user }) {
         const scope = agentScope(user);
         const filter = scope === undefined ? query : { state: query.state, queueId: query.queueId, forAgent: scope };
-        return pageOf(query, await repo.listCallbacks(db, filter, offsetOf(query)));
+        return pageOf(query, await callbacks.listCallbacksPage(db, filter, offsetOf(query)));
       },
     }),
     route({
@@ -145,7 +147,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         const scope = agentScope(user);
         return pageOf(
           query,
-          await repo.listTickets(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)),
+          await tickets.listTickets(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)),
         );
       },
     }),
@@ -157,7 +159,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       roles: EVERYONE,
       params: idParam,
       async handler({ params, user }) {
-        const t = await repo.getTicket(db, params.id);
+        const t = await tickets.getTicket(db, params.id);
         if (!t) throw notFound(`ticket ${params.id}`);
         assertOwn(user, t.agentId, 'ticket');
         return t;
@@ -184,7 +186,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
           const owner = await repo.callOwner(db, body.callId);
           if (owner) assertOwn(user, owner.agentId, 'call');
         }
-        const t = await repo.createTicket(db, {
+        const t = await tickets.createTicket(db, {
           ...body,
           agentId: scope ?? body.agentId ?? null,
           status: body.status ?? 'open',
@@ -206,11 +208,11 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         .strict(),
       audit: { action: 'ticket.update', targetType: 'ticket' },
       async handler({ params, body, user }) {
-        const t = await repo.getTicket(db, params.id);
+        const t = await tickets.getTicket(db, params.id);
         if (!t) throw notFound(`ticket ${params.id}`);
         assertOwn(user, t.agentId, 'ticket');
         if (agentScope(user) !== undefined && body.agentId !== undefined) assertOwn(user, body.agentId, 'ticket');
-        return repo.updateTicket(db, params.id, body);
+        return tickets.updateTicket(db, params.id, body);
       },
     }),
 
@@ -229,7 +231,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         agentId: z.coerce.number().int().positive().optional(),
       }),
       async handler({ query }) {
-        return pageOf(query, await repo.listSurveyResponses(db, query, offsetOf(query)));
+        return pageOf(query, await listSurveyResponses(db, query, offsetOf(query)));
       },
     }),
   ];
