@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -110,11 +111,24 @@ export function isTransientDbError(err: unknown): boolean {
  * `transition`, which checks the table, appends a call_events row and updates the calls row, in order, through a
  * per-call write chain (so rows land in the order things happened, even when the database is slow).
  */
+/** Writes of one call waiting for their turn in its write chain (see Call.batch). */
+interface WriteBatch {
+  /** The calls row itself (only the first batch). */
+  insertRow: Record<string, unknown> | null;
+  events: Record<string, unknown>[];
+  patch: Record<string, unknown>;
+  /** A write of another table that must follow (a recording row); it seals the batch. */
+  after: (() => Promise<void>) | null;
+  committed: boolean;
+}
+
 export class Call {
   state: CallState = 'arriving';
   readonly row: CallRow;
   private seq = 0;
   private writes: Promise<void> = Promise.resolve();
+  /** The writes not yet started: further writes join it, so one commit carries them (see batch()). */
+  private open: WriteBatch | null = null;
   private readonly ended = new AbortController();
 
   // --- live resources (not persisted unless mirrored in row) -----------------------------------------------
@@ -196,21 +210,16 @@ export class Call {
     const at = row.arrived_at;
     // The row object changes as the call moves on; the insert must carry the state at arrival.
     const initial = call.rowForDb({ ...row });
-    let rowInserted = false; // a retry after the event insert failed must not insert the row twice
-    call.enqueueWrite(async () => {
-      if (!rowInserted) {
-        await deps.db('calls').insert(initial);
-        rowInserted = true;
-      }
-      await deps.db('call_events').insert({
-        call_id: row.id,
-        seq: 1,
-        at,
-        from_state: null,
-        event: 'arrive',
-        to_state: initial.state,
-        data: JSON.stringify({ reason }),
-      });
+    const batch = call.batch();
+    batch.insertRow = initial;
+    batch.events.push({
+      call_id: row.id,
+      seq: 1,
+      at,
+      from_state: null,
+      event: 'arrive',
+      to_state: initial.state,
+      data: JSON.stringify({ reason }),
     });
     deps.bus.publish('call.state', { callId: row.id, from: null, to: row.state, queueId: null, agentId: null, at });
     return call;
@@ -248,21 +257,10 @@ export class Call {
     const patch = { ...options.patch };
     Object.assign(this.row, patch, { state: to });
     const data = JSON.stringify({ reason, ...options.data });
-    let inserted = false;
-    this.enqueueWrite(async () => {
-      // The event first: whoever sees the new state in calls also finds the event that led there. A retry after
-      // a failed update must not insert the event twice.
-      if (!inserted) {
-        await this.deps
-          .db('call_events')
-          .insert({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
-        inserted = true;
-      }
-      await this.deps
-        .db('calls')
-        .where({ id: this.id })
-        .update({ ...this.rowForDb(patch), state: to });
-    });
+    // The event and the row change land in one commit (with whatever else is queued behind the call's last write).
+    const batch = this.batch();
+    batch.events.push({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
+    this.merge(batch, { ...this.rowForDb(patch), state: to });
     this.log.debug({ from, event, to, reason }, 'call transition');
     this.deps.bus.publish('call.state', {
       callId: this.id,
@@ -279,9 +277,7 @@ export class Call {
   update(patch: CallPatch): void {
     if (this.frozen) return;
     Object.assign(this.row, patch);
-    this.enqueueWrite(async () => {
-      await this.deps.db('calls').where({ id: this.id }).update(this.rowForDb(patch));
-    });
+    this.merge(this.batch(), this.rowForDb(patch));
   }
 
   /**
@@ -289,7 +285,9 @@ export class Call {
    * with the same retries; resolves when it landed (or failed for good).
    */
   afterWrites(write: () => Promise<void>): Promise<void> {
-    this.enqueueWrite(write);
+    const batch = this.batch();
+    batch.after = write;
+    this.open = null; // sealed: what comes next is written after it
     return this.writes;
   }
 
@@ -320,6 +318,53 @@ export class Call {
       out[k] = (k === 'wait_s' || k === 'talk_s') && typeof v === 'number' ? Math.round(v * 1000) / 1000 : v;
     }
     return out;
+  }
+
+  /**
+   * The batch that the next write joins: the one queued behind the write in progress, or a new one. It closes
+   * when its turn comes, so everything that happened while the previous commit was on its way lands in one
+   * transaction: the events inserted in one statement, the row changes merged into one update (or into the
+   * insert of the row itself).
+   */
+  private batch(): WriteBatch {
+    if (this.open) return this.open;
+    const b: WriteBatch = { insertRow: null, events: [], patch: {}, after: null, committed: false };
+    this.open = b;
+    this.enqueueWrite(async () => {
+      if (this.open === b) this.open = null;
+      await this.runBatch(b);
+    });
+    return b;
+  }
+
+  private merge(b: WriteBatch, columns: Record<string, unknown>): void {
+    Object.assign(b.insertRow ?? b.patch, columns);
+  }
+
+  private async runBatch(b: WriteBatch): Promise<void> {
+    if (!b.committed) {
+      const steps: ((q: Db | Knex.Transaction) => Promise<unknown>)[] = [];
+      const insertRow = b.insertRow;
+      if (insertRow) steps.push(async (q) => q('calls').insert(insertRow));
+      if (b.events.length)
+        steps.push(async (q) => q('call_events').insert(b.events.length === 1 ? b.events[0] : b.events));
+      if (Object.keys(b.patch).length) steps.push(async (q) => q('calls').where({ id: this.id }).update(b.patch));
+      try {
+        if (steps.length > 1) {
+          await this.deps.db.transaction(async (trx) => {
+            for (const step of steps) await step(trx);
+          });
+        } else if (steps.length === 1) await steps[0]!(this.deps.db);
+      } catch (err) {
+        if (isTransientDbError(err) || steps.length < 2) throw err;
+        // A statement that can never succeed must not take the others with it: one by one, each alone.
+        this.log.error({ err }, 'call write batch failed; writing its statements one by one');
+        for (const step of steps)
+          await step(this.deps.db).catch((e: unknown) => this.log.error({ err: e }, 'call write failed for good'));
+      }
+      b.committed = true;
+    }
+    if (b.after) await b.after();
   }
 
   private enqueueWrite(write: () => Promise<void>): void {

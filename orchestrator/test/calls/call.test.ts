@@ -4,26 +4,52 @@ import { Call, isTransientDbError, type CallRow } from '../../src/calls/call.js'
 import type { Db } from '../../src/db/knex.js';
 import { EventBus } from '../../src/events/bus.js';
 
-/** A knex stand-in that records writes and fails the first `failures` of them with the given error. */
-function flakyDb(failures: number, error: Error & { code?: string }): { db: Db; writes: string[] } {
+/**
+ * A knex stand-in that records writes (one entry per row inserted), with transactions that roll back what they
+ * wrote when they fail. `fail(what)` decides whether a statement throws (and with which error).
+ */
+function fakeDb(fail: (what: string[], rows: Record<string, unknown>[]) => Error | null): { db: Db; writes: string[] } {
   const writes: string[] = [];
-  let left = failures;
-  const attempt = async (what: string): Promise<void> => {
-    if (left > 0) {
-      left--;
-      throw error;
-    }
-    writes.push(what);
+  const attempt = async (what: string[], payload: Record<string, unknown>[]): Promise<void> => {
+    const err = fail(what, payload);
+    if (err) throw err;
+    writes.push(...what);
   };
-  const db = ((table: string) => ({
-    insert: (row: Record<string, unknown>) => attempt(`${table}:insert:${String(row.event ?? row.state)}`),
-    where: () => ({
-      update: (row: Record<string, unknown>) =>
-        attempt(`${table}:update:${String(row.state ?? Object.keys(row).join(','))}`),
+  const rows = (r: unknown): Record<string, unknown>[] => [r].flat() as Record<string, unknown>[];
+  const db = Object.assign(
+    (table: string) => ({
+      insert: (r: unknown) =>
+        attempt(
+          rows(r).map((x) => `${table}:insert:${String(x.event ?? x.state)}`),
+          rows(r),
+        ),
+      where: () => ({
+        update: (x: Record<string, unknown>) =>
+          attempt([`${table}:update:${String(x.state ?? Object.keys(x).join(','))}`], [x]),
+      }),
     }),
-  })) as unknown as Db;
+    {
+      transaction: async (fn: (trx: unknown) => Promise<unknown>) => {
+        const mark = writes.length;
+        try {
+          return await fn(db);
+        } catch (err) {
+          writes.length = mark;
+          throw err;
+        }
+      },
+    },
+  ) as unknown as Db;
   return { db, writes };
 }
+
+/** Fails the first `failures` statements with the given error. */
+function flakyDb(failures: number, error: Error & { code?: string }): { db: Db; writes: string[] } {
+  let left = failures;
+  return fakeDb(() => (left-- > 0 ? error : null));
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function row(): CallRow {
   return {
@@ -76,6 +102,7 @@ describe('calls/call write chain', () => {
     const { db, writes } = flakyDb(3, refused);
     const call = await Call.create({ db, bus: new EventBus(), logger, now: () => new Date() }, row(), 'test');
     expect(call.transition('identify', 'answered')).to.equal(true);
+    await tick(); // the first batch is on its way (failing, retried); what follows waits behind it
     call.update({ language: 'zh' });
     expect(call.transition('enqueue', 'routed')).to.equal(true);
     await call.flushed();
@@ -83,26 +110,50 @@ describe('calls/call write chain', () => {
       'calls:insert:arriving',
       'call_events:insert:arrive',
       'call_events:insert:identify',
-      'calls:update:identifying',
-      'calls:update:language',
       'call_events:insert:enqueue',
       'calls:update:queued',
     ]);
   });
 
-  it('a retry never inserts the same row twice (row landed, event failed)', async () => {
-    const writes: string[] = [];
-    let eventFailures = 2;
-    const db = ((table: string) => ({
-      insert: async (r: Record<string, unknown>) => {
-        if (table === 'call_events' && eventFailures-- > 0)
-          throw Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
-        writes.push(`${table}:insert:${String(r.event ?? r.state)}`);
+  it('one transaction per batch: a transition queued behind a slow write lands with what joined it', async () => {
+    const statements: string[][] = [];
+    const { db, writes } = fakeDb((what) => {
+      statements.push(what);
+      return null;
+    });
+    let transactions = 0;
+    const transaction = db.transaction.bind(db);
+    Object.assign(db, {
+      transaction: (fn: never) => {
+        transactions++;
+        return transaction(fn);
       },
-      where: () => ({
-        update: async (r: Record<string, unknown>) => writes.push(`${table}:update:${String(r.state)}`),
-      }),
-    })) as unknown as Db;
+    });
+    const call = await Call.create({ db, bus: new EventBus(), logger, now: () => new Date() }, row(), 'test');
+    await tick();
+    call.transition('identify', 'answered');
+    call.update({ caller_e164: '+8613800000000', language: 'zh' });
+    call.transition('enqueue', 'routed', { patch: { queue_id: 3 } });
+    call.update({ priority: 50 });
+    await call.flushed();
+    // Two batches, two commits: (row + arrive), then (three events in one insert + one update of the row).
+    expect(transactions).to.equal(2);
+    expect(statements).to.deep.equal([
+      ['calls:insert:arriving'],
+      ['call_events:insert:arrive'],
+      ['call_events:insert:identify', 'call_events:insert:enqueue'],
+      ['calls:update:queued'],
+    ]);
+    expect(writes).to.have.length(5);
+  });
+
+  it('a retried batch never inserts the same row twice (its transaction rolled back)', async () => {
+    let eventFailures = 2;
+    const { db, writes } = fakeDb((what) =>
+      what[0]?.startsWith('call_events') && eventFailures-- > 0
+        ? Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST' })
+        : null,
+    );
     const call = await Call.create({ db, bus: new EventBus(), logger, now: () => new Date() }, row(), 'test');
     call.transition('identify', 'answered');
     await call.flushed();
@@ -114,15 +165,27 @@ describe('calls/call write chain', () => {
     ]);
   });
 
-  it('gives up a write that can never succeed at once, and goes on with the next', async () => {
-    const bad = Object.assign(new Error('Cannot add or update a child row: a foreign key constraint fails'), {
-      code: 'ER_NO_REFERENCED_ROW_2',
-    });
-    const { db, writes } = flakyDb(1, bad);
+  it('gives up a write that can never succeed at once, keeps what was batched with it, and goes on', async () => {
+    const bad = Object.assign(new Error('Data too long for column'), { code: 'ER_DATA_TOO_LONG' });
+    const { db, writes } = fakeDb((_what, payload) =>
+      payload.some((r) => typeof r.disposition === 'string') ? bad : null,
+    );
     const call = await Call.create({ db, bus: new EventBus(), logger, now: () => new Date() }, row(), 'test');
+    await call.flushed();
+    call.update({ disposition: 'x'.repeat(999) });
+    await call.flushed(); // alone: given up at once
     call.transition('identify', 'answered');
     await call.flushed();
-    expect(writes).to.deep.equal(['call_events:insert:identify', 'calls:update:identifying']);
+    call.transition('enqueue', 'routed');
+    call.update({ disposition: 'y'.repeat(999) });
+    await call.flushed(); // batched with a good event: the event lands, the bad update is given up
+    expect(writes).to.deep.equal([
+      'calls:insert:arriving',
+      'call_events:insert:arrive',
+      'call_events:insert:identify',
+      'calls:update:identifying',
+      'call_events:insert:enqueue',
+    ]);
   });
 
   it('refuses an undefined transition and changes nothing', async () => {
