@@ -164,9 +164,19 @@ export class CallService {
     this.deps = { db: o.db, bus: o.bus, logger: o.logger, now: this.now };
   }
 
+  /** Calls in wrap_up by their agent, so the agent leaving wrap-up early ends the call's wrap-up too. */
+  private readonly wrapUpByAgent = new Map<number, Call>();
+  private unsubscribeAgentState: (() => void) | undefined;
+
   /** Registers the handlers. Called once by createCallCenter().start(). */
   attach(): void {
     this.accepting = true;
+    // The agent may end after-call work early (workspace button, API): the call's wrap-up ends with it.
+    this.unsubscribeAgentState = this.o.bus.subscribe('agent.state', (e) => {
+      if (e.state === 'wrap_up') return;
+      const call = this.wrapUpByAgent.get(e.agentId);
+      if (call) this.finishWrapUp(call, 'agent ended wrap-up');
+    });
     this.o.switchPort.onInbound((channel) => {
       // Agent feature codes (*11 login ...) enter the same app but are not calls; agents/feature-codes.ts takes them.
       if (!this.accepting || isFeatureCall(channel)) return;
@@ -190,6 +200,7 @@ export class CallService {
   async detach(): Promise<void> {
     this.accepting = false;
     this.stopping = true;
+    this.unsubscribeAgentState?.();
     for (const call of this.registry.list()) {
       call.frozen = true;
       call.clearTimers();
@@ -1296,6 +1307,7 @@ export class CallService {
         .callEnded(agent.agentId, call.id, wrapUp)
         .catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
       call.setTimer(() => this.finishWrapUp(call, 'wrap-up time over'), wrapUp * 1000);
+      this.wrapUpByAgent.set(agent.agentId, call);
     } else {
       this.finish(call, 'party_hangup', `${side} hung up (${causeText})`, {
         disposition: call.row.disposition ?? 'transferred',
@@ -1306,6 +1318,8 @@ export class CallService {
   }
 
   private finishWrapUp(call: Call, reason: string): void {
+    const agentId = call.row.agent_id;
+    if (agentId !== null && this.wrapUpByAgent.get(agentId) === call) this.wrapUpByAgent.delete(agentId);
     if (call.state !== 'wrap_up') return;
     call.transition('wrap_up_done', reason);
     this.release(call);

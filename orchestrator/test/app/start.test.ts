@@ -83,6 +83,16 @@ describe('start-up (app.ts, main.ts)', function () {
         return rec?.state === 'uploaded' ? rec : undefined;
       });
       expect(uploaded.sha256).to.match(/^[0-9a-f]{64}$/);
+
+      // The agent ends after-call work early (workspace button): the call's wrap-up ends with it.
+      expect((await t.db('calls').where({ id: call.id }).first()).state).to.equal('wrap_up');
+      await app.agents.endWrapUp(ended.agent_id);
+      const done = await waitFor('the call to end', async () => {
+        const row = await t.db('calls').where({ id: call.id }).first();
+        return row?.state === 'ended' ? row : undefined;
+      });
+      const last = await t.db('call_events').where({ call_id: done.id }).orderBy('seq', 'desc').first();
+      expect(last.event).to.equal('wrap_up_done');
     });
     it('takes a desk-phone feature code as an agent action, not as a call', async () => {
       const agent = await t.db('agents').where({ endpoint: 'PJSIP/2010' }).first();
