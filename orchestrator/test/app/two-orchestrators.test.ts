@@ -53,15 +53,12 @@ describe('two orchestrators on one database', function () {
     }
     // Let both ACDs see the agent and race for it, and the winner's offer be answered.
     const deadline = Date.now() + 15_000;
-    let engaged: { agent_id: number; owner: string }[] = [];
-    while (Date.now() < deadline) {
-      engaged = await t.db('calls').whereIn('state', ['offering', 'connected']).select('agent_id', 'owner');
-      if (engaged.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const engagedNow = (): Promise<{ agent_id: number; owner: string }[]> =>
+      t.db('calls').whereIn('state', ['offering', 'connected']).select('agent_id', 'owner');
+    while (Date.now() < deadline && (await engagedNow()).length === 0) await new Promise((r) => setTimeout(r, 100));
     // Watch for a while: at no sampled moment does the agent have two calls.
     for (let i = 0; i < 20; i++) {
-      engaged = await t.db('calls').whereIn('state', ['offering', 'connected']).select('agent_id', 'owner');
+      const engaged = await engagedNow();
       expect(engaged.length, JSON.stringify(engaged)).to.be.at.most(1);
       await new Promise((r) => setTimeout(r, 100));
     }
