@@ -83,6 +83,23 @@ export function useAction(): {
   return { busy, error, run, clear: () => setError(null) };
 }
 
+/** The foot of every edit form: the server's error (if any), then Save and Cancel. */
+export function FormActions({ error, busy, onCancel }: { error: unknown; busy: boolean; onCancel: () => void }) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div class="row">
+        <button class="primary" type="submit" disabled={busy}>
+          Save
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}
+
 export function ErrorBox({ error }: { error: unknown }) {
   if (!error) return null;
   return (

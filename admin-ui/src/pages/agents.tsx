@@ -7,12 +7,13 @@ import { SkillRows } from '../components/editors.js';
 import {
   ErrorBox,
   Field,
+  fieldErrorsOf,
+  FormActions,
+  inputValue,
   Loading,
+  num,
   PageHeader,
   StateBadge,
-  fieldErrorsOf,
-  inputValue,
-  num,
   useAction,
   useLoad,
 } from '../components/ui.js';
@@ -138,15 +139,7 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
               onChange={(s) => setEdit({ ...edit, skills: s })}
             />
           </Field>
-          <ErrorBox error={action.error} />
-          <div class="row">
-            <button class="primary" type="submit" disabled={action.busy}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEdit(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
         </form>
       ) : null}
       <Loading when={list.loading && !list.data} />

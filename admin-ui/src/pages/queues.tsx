@@ -4,14 +4,15 @@ import { api } from '../api/client.js';
 import { MAX_WAIT_ACTIONS, STRATEGIES, type OverflowStep, type Queue, type QueueInput } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
 import {
+  checked,
   ErrorBox,
   Field,
-  Loading,
-  PageHeader,
-  checked,
   fieldErrorsOf,
+  FormActions,
   inputValue,
+  Loading,
   num,
+  PageHeader,
   useAction,
   useLoad,
 } from '../components/ui.js';
@@ -212,15 +213,7 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
               onChange={(o) => set({ overflow: o })}
             />
           </Field>
-          <ErrorBox error={action.error} />
-          <div class="row">
-            <button class="primary" type="submit" disabled={action.busy}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEdit(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
         </form>
       ) : null}
       <Loading when={list.loading && !list.data} />

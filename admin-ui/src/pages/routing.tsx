@@ -4,14 +4,15 @@ import { api } from '../api/client.js';
 import type { RoutingRule, RoutingRuleInput, RoutingTestResult } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
 import {
+  checked,
   ErrorBox,
   Field,
-  Loading,
-  PageHeader,
-  checked,
   fieldErrorsOf,
+  FormActions,
   inputValue,
+  Loading,
   num,
+  PageHeader,
   useAction,
   useLoad,
 } from '../components/ui.js';
@@ -145,15 +146,7 @@ export function RoutingPage({ canEdit }: { canEdit: boolean }) {
             <input type="checkbox" checked={edit.isDefault ?? false} onChange={(e) => set({ isDefault: checked(e) })} />{' '}
             Default (used when nothing else matches)
           </label>
-          <ErrorBox error={action.error} />
-          <div class="row">
-            <button class="primary" type="submit" disabled={action.busy}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEdit(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
         </form>
       ) : null}
       <Loading when={rules.loading && !rules.data} />

@@ -1,7 +1,16 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Skill } from '../api/types.js';
-import { ErrorBox, Field, PageHeader, fieldErrorsOf, inputValue, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  fieldErrorsOf,
+  FormActions,
+  inputValue,
+  PageHeader,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 
 export function SkillsPage() {
   const list = useLoad(() => api.skills.list(), []);
@@ -49,15 +58,7 @@ export function SkillsPage() {
               onInput={(e) => setEdit({ ...edit, description: inputValue(e) })}
             />
           </Field>
-          <ErrorBox error={action.error} />
-          <div class="row">
-            <button class="primary" type="submit" disabled={action.busy}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEdit(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
         </form>
       ) : null}
       <table class="list">

@@ -2,12 +2,13 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Role, User } from '../api/types.js';
 import {
+  checked,
   ErrorBox,
   Field,
-  PageHeader,
-  checked,
   fieldErrorsOf,
+  FormActions,
   inputValue,
+  PageHeader,
   useAction,
   useLoad,
 } from '../components/ui.js';
@@ -107,15 +108,7 @@ export function UsersPage() {
             <input type="checkbox" checked={edit.active} onChange={(e) => setEdit({ ...edit, active: checked(e) })} />{' '}
             Active
           </label>
-          <ErrorBox error={action.error} />
-          <div class="row">
-            <button class="primary" type="submit" disabled={action.busy}>
-              Save
-            </button>
-            <button type="button" onClick={() => setEdit(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
         </form>
       ) : null}
       <table class="list">
