@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { insertedId } from '../agents/repository.js';
 import { normaliseCallerId } from '../crm/phone.js';
 import type { Db } from '../db/knex.js';
-import { columns, day, mapRow, pageQuery, type ApiObject, type Found, type Slice } from './rows.js';
+import { columns, day, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
 
 // --- business hours (owner: ivr/) ----------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import { pageQuery, type ApiObject, type Found, type Slice } from '../api/rows.js';
+import { pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
 import { rowToRecording, type Recording } from './repository.js';
 
 /** What the API shows of a recording: no storage key, target or key id (those are the store's business). */

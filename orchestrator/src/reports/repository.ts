@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import type { ApiObject } from '../api/rows.js';
+import type { ApiObject } from '../db/rows.js';
 
 /** Today's totals per queue, straight from calls (a placeholder until reports/ serves interval tables). */
 export async function todayPerQueue(db: Db, since: Date): Promise<ApiObject[]> {

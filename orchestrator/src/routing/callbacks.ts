@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
-import { mapRow, pageQuery, type Found, type Slice } from '../api/rows.js';
+import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 
 /**
  * Callback requests (table callbacks): a caller asked to be called back instead of waiting. The life of one:

@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import { mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../api/rows.js';
+import { mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
 
 /**
  * Queue reads for the admin screens: every column the admin edits (display name, recording, whisper, overflow),

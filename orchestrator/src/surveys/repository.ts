@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import { mapRow, pageQuery, type Found, type Slice } from '../api/rows.js';
+import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 
 /** Survey responses (table survey_responses) with the queue and agent of the call they rate. */
 export async function listSurveyResponses(

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
-import { columns, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../api/rows.js';
+import { columns, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
 
 /** Post-call tickets (table tickets) and their tags (tags, ticket_tags); tags are created on first use. */
 export interface TicketInput {

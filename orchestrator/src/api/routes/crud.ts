@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Role } from '../../auth/types.js';
 import { notFound } from '../../http/errors.js';
-import type { ApiObject } from '../rows.js';
+import type { ApiObject } from '../../db/rows.js';
 import { route, type ApiRoute } from '../registry.js';
 import { idParam, offsetOf, pageOf, pageQuery, paged, type PageQuery } from '../validation.js';
 import { ADMIN } from './common.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { parseJson, toDate } from '../db/time.js';
+import { parseJson, toDate } from './time.js';
 
 /**
  * Row → API object: snake_case keys become camelCase, time columns become ISO strings (whatever the driver gave),
