@@ -50,6 +50,48 @@ export interface CallRow {
 
 export type CallPatch = Partial<Omit<CallRow, 'id' | 'state'>>;
 
+/** What is known of a call when its channel arrives; everything else starts empty. */
+export type ArrivalFacts = Pick<
+  CallRow,
+  'id' | 'node' | 'channel_id' | 'owner' | 'caller_raw' | 'caller_name' | 'did' | 'trunk' | 'arrived_at'
+>;
+
+/** A new CDR row in state `arriving`. */
+export function arrivingCallRow(facts: ArrivalFacts): CallRow {
+  return {
+    ...facts,
+    state: 'arriving',
+    caller_e164: null,
+    customer_id: null,
+    tier: null,
+    language: null,
+    queue_id: null,
+    priority: 0,
+    required_skills: null,
+    agent_id: null,
+    queued_at: null,
+    offered_at: null,
+    answered_at: null,
+    ended_at: null,
+    wait_s: null,
+    talk_s: null,
+    disposition: null,
+    hangup_side: null,
+    hangup_cause: null,
+    recording_id: null,
+    ivr_path: null,
+    attributes: null,
+    agent_disposition: null,
+    agent_channel_id: null,
+    holding_bridge_id: null,
+    mixing_bridge_id: null,
+    abandoned_in: null,
+    offer_count: 0,
+    ivr_flow: null,
+    ivr_flow_version: null,
+  };
+}
+
 /** The agent leg being rung or talked to. */
 export interface AgentLeg {
   readonly agentId: number;

@@ -26,7 +26,7 @@ import {
   type RecordingResult,
   type SwitchPort,
 } from '../telephony/port.js';
-import { Call, seconds, type AgentLeg, type CallDeps, type CallPatch, type CallRow, type PartyLeg } from './call.js';
+import { arrivingCallRow, Call, seconds, type AgentLeg, type CallDeps, type CallPatch, type PartyLeg } from './call.js';
 import { ChannelIo, playAndWait } from './media.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
 import { CallRegistry } from './registry.js';
@@ -224,46 +224,17 @@ export class CallService {
     const early: ChannelEvent[] = [];
     const unwatch = this.o.switchPort.watchChannel(ch.channelId, (event) => void early.push(event));
     const now = this.now();
-    const row: CallRow = {
+    const row = arrivingCallRow({
       id: randomUUID(),
       node: ch.node,
       channel_id: ch.channelId,
       owner: this.o.instanceId,
-      state: 'arriving',
       caller_raw: (ch.callerNumber ?? '').slice(0, 64),
-      caller_e164: null,
       caller_name: ch.callerName ? ch.callerName.slice(0, 128) : null,
       did: (ch.args[0] || ch.dialedExten || '').slice(0, 32),
       trunk: ch.args[1] ? ch.args[1].slice(0, 64) : null,
-      customer_id: null,
-      tier: null,
-      language: null,
-      queue_id: null,
-      priority: 0,
-      required_skills: null,
-      agent_id: null,
       arrived_at: now,
-      queued_at: null,
-      offered_at: null,
-      answered_at: null,
-      ended_at: null,
-      wait_s: null,
-      talk_s: null,
-      disposition: null,
-      hangup_side: null,
-      hangup_cause: null,
-      recording_id: null,
-      ivr_path: null,
-      attributes: null,
-      agent_disposition: null,
-      agent_channel_id: null,
-      holding_bridge_id: null,
-      mixing_bridge_id: null,
-      abandoned_in: null,
-      offer_count: 0,
-      ivr_flow: null,
-      ivr_flow_version: null,
-    };
+    });
     let call: Call;
     try {
       call = await Call.create(this.deps, row, 'StasisStart');

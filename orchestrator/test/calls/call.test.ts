@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { Call, isTransientDbError, type CallRow } from '../../src/calls/call.js';
+import { arrivingCallRow, Call, isTransientDbError, type CallRow } from '../../src/calls/call.js';
 import type { Db } from '../../src/db/knex.js';
 import { EventBus } from '../../src/events/bus.js';
 
@@ -52,46 +52,17 @@ function flakyDb(failures: number, error: Error & { code?: string }): { db: Db; 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function row(): CallRow {
-  return {
+  return arrivingCallRow({
     id: 'c1',
     node: 'n',
     channel_id: 'ch',
     owner: 'o',
-    state: 'arriving',
     caller_raw: '1',
-    caller_e164: null,
     caller_name: null,
     did: '1',
     trunk: null,
-    customer_id: null,
-    tier: null,
-    language: null,
-    queue_id: null,
-    priority: 0,
-    required_skills: null,
-    agent_id: null,
     arrived_at: new Date(),
-    queued_at: null,
-    offered_at: null,
-    answered_at: null,
-    ended_at: null,
-    wait_s: null,
-    talk_s: null,
-    disposition: null,
-    hangup_side: null,
-    hangup_cause: null,
-    recording_id: null,
-    ivr_path: null,
-    attributes: null,
-    agent_disposition: null,
-    agent_channel_id: null,
-    holding_bridge_id: null,
-    mixing_bridge_id: null,
-    abandoned_in: null,
-    offer_count: 0,
-    ivr_flow: null,
-    ivr_flow_version: null,
-  };
+  });
 }
 
 describe('calls/call write chain', () => {
