@@ -1,10 +1,12 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { CustomerCard } from '../crm/types.js';
 import type { RouteDecision } from '../routing/types.js';
 import { nextState, TERMINAL_STATES, type CallEvent, type CallState } from './states.js';
+import { callWriterFor, type CallWrite } from './writer.js';
+
+export { isTransientDbError } from './writer.js';
 
 /** The calls row (CDR) as written; columns the flow does not touch are left out. */
 export interface CallRow {
@@ -118,59 +120,18 @@ export interface CallDeps {
   readonly now: () => Date;
 }
 
-/** A database that is away (restart, failover) gets this long before a call's write is given up. */
-const WRITE_PATIENCE_MS = 120_000;
-
-/** Errors worth retrying: the database is unreachable, overloaded or chose us as a deadlock victim. */
-export function isTransientDbError(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: unknown; message?: unknown; fatal?: unknown } | null;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (
-    [
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'EPIPE',
-      'EHOSTUNREACH',
-      'PROTOCOL_CONNECTION_LOST',
-      'ER_LOCK_DEADLOCK',
-      'ER_LOCK_WAIT_TIMEOUT',
-      'ER_CON_COUNT_ERROR',
-      'SQLITE_BUSY',
-      'SQLITE_LOCKED',
-    ].includes(code)
-  )
-    return true;
-  if (e?.name === 'KnexTimeoutError' || e?.fatal === true) return true;
-  return (
-    typeof e?.message === 'string' &&
-    /connect|Connection lost|acquiring a connection|server has gone away/i.test(e.message)
-  );
-}
-
 /**
  * One inbound call: its state, its CDR row and the live resources it holds. Every state change goes through
  * `transition`, which checks the table, appends a call_events row and updates the calls row, in order, through a
  * per-call write chain (so rows land in the order things happened, even when the database is slow).
  */
-/** Writes of one call waiting for their turn in its write chain (see Call.batch). */
-interface WriteBatch {
-  /** The calls row itself (only the first batch). */
-  insertRow: Record<string, unknown> | null;
-  events: Record<string, unknown>[];
-  patch: Record<string, unknown>;
-  /** A write of another table that must follow (a recording row); it seals the batch. */
-  after: (() => Promise<void>) | null;
-  committed: boolean;
-}
-
 export class Call {
   state: CallState = 'arriving';
   readonly row: CallRow;
   private seq = 0;
   private writes: Promise<void> = Promise.resolve();
-  /** The writes not yet started: further writes join it, so one commit carries them (see batch()). */
-  private open: WriteBatch | null = null;
+  /** The writes not yet taken by the writer: further writes join it, so one commit carries them (see batch()). */
+  private open: CallWrite | null = null;
   private readonly ended = new AbortController();
 
   // --- live resources (not persisted unless mirrored in row) -----------------------------------------------
@@ -363,70 +324,31 @@ export class Call {
   }
 
   /**
-   * The batch that the next write joins: the one queued behind the write in progress, or a new one. It closes
-   * when its turn comes, so everything that happened while the previous commit was on its way lands in one
-   * transaction: the events inserted in one statement, the row changes merged into one update (or into the
-   * insert of the row itself).
+   * The batch that the next write joins: the open one, or a new one handed to the database's call writer. It
+   * closes when the writer takes it, so everything that happened while the previous commit was on its way
+   * lands in one transaction (with other calls' batches): the events in one insert, the row changes merged
+   * into one update (or into the insert of the row itself).
    */
-  private batch(): WriteBatch {
+  private batch(): CallWrite {
     if (this.open) return this.open;
-    const b: WriteBatch = { insertRow: null, events: [], patch: {}, after: null, committed: false };
+    const b: CallWrite = {
+      callId: this.id,
+      log: this.log,
+      insertRow: null,
+      events: [],
+      patch: {},
+      after: null,
+      taken: () => {
+        if (this.open === b) this.open = null;
+      },
+    };
     this.open = b;
-    this.enqueueWrite(async () => {
-      if (this.open === b) this.open = null;
-      await this.runBatch(b);
-    });
+    this.writes = callWriterFor(this.deps.db).submit(b);
     return b;
   }
 
-  private merge(b: WriteBatch, columns: Record<string, unknown>): void {
+  private merge(b: CallWrite, columns: Record<string, unknown>): void {
     Object.assign(b.insertRow ?? b.patch, columns);
-  }
-
-  private async runBatch(b: WriteBatch): Promise<void> {
-    if (!b.committed) {
-      const steps: ((q: Db | Knex.Transaction) => Promise<unknown>)[] = [];
-      const insertRow = b.insertRow;
-      if (insertRow) steps.push(async (q) => q('calls').insert(insertRow));
-      if (b.events.length)
-        steps.push(async (q) => q('call_events').insert(b.events.length === 1 ? b.events[0] : b.events));
-      if (Object.keys(b.patch).length) steps.push(async (q) => q('calls').where({ id: this.id }).update(b.patch));
-      try {
-        if (steps.length > 1) {
-          await this.deps.db.transaction(async (trx) => {
-            for (const step of steps) await step(trx);
-          });
-        } else if (steps.length === 1) await steps[0]!(this.deps.db);
-      } catch (err) {
-        if (isTransientDbError(err) || steps.length < 2) throw err;
-        // A statement that can never succeed must not take the others with it: one by one, each alone.
-        this.log.error({ err }, 'call write batch failed; writing its statements one by one');
-        for (const step of steps)
-          await step(this.deps.db).catch((e: unknown) => this.log.error({ err: e }, 'call write failed for good'));
-      }
-      b.committed = true;
-    }
-    if (b.after) await b.after();
-  }
-
-  private enqueueWrite(write: () => Promise<void>): void {
-    this.writes = this.writes.then(async () => {
-      const started = Date.now();
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await write();
-          return;
-        } catch (err) {
-          // A bad row never gets better; a database that is away usually comes back: keep the order, wait for it.
-          if (!isTransientDbError(err) || Date.now() - started > WRITE_PATIENCE_MS) {
-            this.log.error({ err, attempts: attempt }, 'call write failed for good');
-            return;
-          }
-          if (attempt === 1) this.log.warn({ err }, 'call write failed; retrying while the database is away');
-          await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
-        }
-      }
-    });
   }
 }
 

@@ -77,8 +77,9 @@ describe('calls/call write chain', () => {
     call.update({ language: 'zh' });
     expect(call.transition('enqueue', 'routed')).to.equal(true);
     await call.flushed();
+    // The transition made in the same turn as the arrival joined the row's insert.
     expect(writes).to.deep.equal([
-      'calls:insert:arriving',
+      'calls:insert:identifying',
       'call_events:insert:arrive',
       'call_events:insert:identify',
       'call_events:insert:enqueue',
@@ -118,6 +119,59 @@ describe('calls/call write chain', () => {
     expect(writes).to.have.length(5);
   });
 
+  it('group commit: the batches of several calls land in one transaction, their events in one insert', async () => {
+    const statements: string[][] = [];
+    const { db } = fakeDb((what) => {
+      statements.push(what);
+      return null;
+    });
+    let transactions = 0;
+    const transaction = db.transaction.bind(db);
+    Object.assign(db, {
+      transaction: (fn: never) => {
+        transactions++;
+        return transaction(fn);
+      },
+    });
+    const deps = { db, bus: new EventBus(), logger, now: () => new Date() };
+    const [a, b] = await Promise.all([
+      Call.create(deps, { ...row(), id: 'a' }, 'test'),
+      Call.create(deps, { ...row(), id: 'b' }, 'test'),
+    ]);
+    await Promise.all([a.flushed(), b.flushed()]);
+    a.transition('identify', 'answered');
+    b.transition('identify', 'answered');
+    await Promise.all([a.flushed(), b.flushed()]);
+    expect(transactions).to.equal(2);
+    expect(statements).to.deep.equal([
+      ['calls:insert:arriving', 'calls:insert:arriving'],
+      ['call_events:insert:arrive', 'call_events:insert:arrive'],
+      ['call_events:insert:identify', 'call_events:insert:identify'],
+      ['calls:update:identifying'],
+      ['calls:update:identifying'],
+    ]);
+  });
+
+  it("group commit: one call's bad statement does not lose another call's writes", async () => {
+    const bad = Object.assign(new Error('Data too long for column'), { code: 'ER_DATA_TOO_LONG' });
+    const { db, writes } = fakeDb((_what, payload) =>
+      payload.some((r) => typeof r.disposition === 'string') ? bad : null,
+    );
+    const deps = { db, bus: new EventBus(), logger, now: () => new Date() };
+    const a = await Call.create(deps, { ...row(), id: 'a' }, 'test');
+    const b = await Call.create(deps, { ...row(), id: 'b' }, 'test');
+    await Promise.all([a.flushed(), b.flushed()]);
+    writes.length = 0;
+    a.transition('identify', 'answered', { patch: { disposition: 'x'.repeat(999) } });
+    b.transition('identify', 'answered');
+    await Promise.all([a.flushed(), b.flushed()]);
+    expect(writes).to.deep.equal([
+      'call_events:insert:identify', // a's event, written alone after its batch failed
+      'call_events:insert:identify', // b's batch, in its own commit
+      'calls:update:identifying',
+    ]);
+  });
+
   it('a retried batch never inserts the same row twice (its transaction rolled back)', async () => {
     let eventFailures = 2;
     const { db, writes } = fakeDb((what) =>
@@ -129,10 +183,9 @@ describe('calls/call write chain', () => {
     call.transition('identify', 'answered');
     await call.flushed();
     expect(writes).to.deep.equal([
-      'calls:insert:arriving',
+      'calls:insert:identifying',
       'call_events:insert:arrive',
       'call_events:insert:identify',
-      'calls:update:identifying',
     ]);
   });
 
