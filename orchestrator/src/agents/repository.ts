@@ -408,10 +408,11 @@ export async function updateAgent(db: Db, id: number, input: unknown): Promise<A
   if (!exists) return null;
   await db.transaction(async (trx) => {
     const c = agentColumns(v);
+    // A new version: a presence change prepared from the old row (endpoint, capacity) is refused and re-read.
     if (Object.keys(c).length)
       await trx('agents')
         .where({ id })
-        .update({ ...c, updated_at: new Date() });
+        .update({ ...c, version: trx.raw('version + 1'), updated_at: new Date() });
     if (v.skills) {
       await setAgentSkills(trx, id, v.skills);
       // Skills changed: touch the row so periodic refreshes elsewhere notice.

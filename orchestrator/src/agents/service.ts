@@ -51,6 +51,17 @@ export interface AgentServiceOptions {
 
 const MAX_ATTEMPTS = 5;
 
+const NO_SKILLS: ReadonlyMap<string, number> = new Map();
+
+interface StepOptions {
+  /** The work is already done when this holds for a fresh read (nothing is written). */
+  readonly done?: (a: AgentRecord) => boolean;
+  /** A second event applied in the same write when the first one leads to wrap_up (see callEnded). */
+  readonly thenIfWrapUp?: AgentEvent;
+  /** Start from the row as this process last knew it (see step). */
+  readonly cached?: boolean;
+}
+
 /** The call flow's answer of `callId` was written while we were about to write it ourselves. */
 function answeredMeanwhile(a: AgentRecord, callId: string): boolean {
   return a.state === 'on_call' && a.reservedCallId !== callId;
@@ -73,6 +84,8 @@ export class AgentService {
   private readonly now: () => Date;
   private readonly listeners = new Set<(change: AgentChange) => void>();
   private readonly wrapTimers = new Map<number, NodeJS.Timeout>();
+  /** Each agent's row as this process last wrote or read it (without skills): see step's `cached`. */
+  private readonly lastKnown = new Map<number, AgentRecord>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: AgentServiceOptions) {
@@ -169,12 +182,15 @@ export class AgentService {
    */
   async callEnded(agentId: number, callId: string, wrapUpSeconds: number): Promise<AgentRecord> {
     const seconds = Number.isFinite(wrapUpSeconds) && wrapUpSeconds > 0 ? wrapUpSeconds : 0;
-    const current = await this.require(agentId);
+    const current = this.lastKnown.get(agentId) ?? (await this.require(agentId));
     // An answer that was never recorded (e.g. a lost offerAnswered): count it now so the agent is not stuck. The
     // call flow's own answer may commit meanwhile (the agent hung up while it was being written): then the
     // agent is already on_call and no longer reserved for the call, which is what this step wants.
     if (current.reservedCallId === callId && (current.state === 'reserved' || current.state === 'on_call'))
-      await this.step(agentId, 'answer', this.answerPatch(agentId, callId), (a) => answeredMeanwhile(a, callId));
+      await this.step(agentId, 'answer', this.answerPatch(agentId, callId), {
+        done: (a) => answeredMeanwhile(a, callId),
+        cached: true,
+      });
     // With no wrap-up time the last call's end goes straight on to available: one conditional update
     // (last_call_ended then wrap_up_done, both checked against the table), and no zero-second wrap-up for the
     // sweep to race.
@@ -189,7 +205,7 @@ export class AgentService {
               lastCallEndedAt: now,
               wrapUpUntil: seconds === 0 ? null : new Date(now.getTime() + seconds * 1000),
             },
-      seconds === 0 ? 'wrap_up_done' : undefined,
+      { thenIfWrapUp: seconds === 0 ? 'wrap_up_done' : undefined, cached: true },
     );
     if (agent.state !== 'wrap_up') return agent;
     this.scheduleWrapUp(agent);
@@ -245,7 +261,7 @@ export class AgentService {
 
   /** The agent answered the call they were reserved for. */
   async answer(agentId: number, callId: string): Promise<AgentRecord> {
-    return this.transition(agentId, 'answer', this.answerPatch(agentId, callId));
+    return this.transition(agentId, 'answer', this.answerPatch(agentId, callId), { cached: true });
   }
 
   private answerPatch(agentId: number, callId: string): (a: AgentRecord, now: Date) => PresencePatch {
@@ -329,6 +345,7 @@ export class AgentService {
   private async require(agentId: number): Promise<AgentRecord> {
     const a = await loadAgent(this.db, agentId);
     if (!a) throw new AgentNotFoundError(agentId);
+    this.remember(a);
     return a;
   }
 
@@ -366,38 +383,53 @@ export class AgentService {
     agentId: number,
     event: AgentEvent | ((a: AgentRecord) => AgentEvent),
     patch: (a: AgentRecord, now: Date) => PresencePatch,
-    thenIfWrapUp?: AgentEvent,
+    options: StepOptions = {},
   ): Promise<AgentRecord> {
-    return (await this.step(agentId, event, patch, undefined, thenIfWrapUp)).agent;
+    return (await this.step(agentId, event, patch, options)).agent;
   }
 
   /**
    * A transition that may find its work done by someone else (another step of this process, the sweep of
    * another orchestrator): when `done` holds for a fresh read, nothing is written and the row is returned as
    * read (`applied` false), instead of refusing a transition from a state that is already the wanted one.
+   *
+   * With `cached`, the first attempt starts from the row as this process last wrote or read it instead of a
+   * read: the write is conditional on its version, so a row changed elsewhere only costs the read it would
+   * have cost anyway. Skipping or refusing is always decided on a fresh read.
    */
   private async step(
     agentId: number,
     event: AgentEvent | ((a: AgentRecord) => AgentEvent),
     patch: (a: AgentRecord, now: Date) => PresencePatch,
-    done?: (a: AgentRecord) => boolean,
-    /** A second event applied in the same write when the first one leads to wrap_up (see callEnded). */
-    thenIfWrapUp?: AgentEvent,
+    options: StepOptions = {},
   ): Promise<{ agent: AgentRecord; applied: boolean }> {
+    let cached = options.cached ? this.lastKnown.get(agentId) : undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const a = await this.require(agentId);
-      if (done?.(a)) {
+      const fromCache = cached !== undefined;
+      const a = cached ?? (await this.require(agentId));
+      cached = undefined;
+      if (options.done?.(a)) {
+        if (fromCache) continue;
         this.log.debug({ agentId, state: a.state, event }, 'agent transition already done');
         return { agent: a, applied: false };
       }
       // The event may depend on the row (e.g. the last of several calls ending): decided on each fresh read.
       const ev = typeof event === 'function' ? event(a) : event;
       const first = nextAgentState(a.state, ev);
-      if (!first) throw this.invalid(a, ev);
-      const to = first === 'wrap_up' && thenIfWrapUp ? nextAgentState(first, thenIfWrapUp) : first;
-      if (!to) throw this.invalid({ ...a, state: first }, thenIfWrapUp as AgentEvent);
+      const then = options.thenIfWrapUp;
+      const to = first === 'wrap_up' && then ? nextAgentState(first, then) : first;
+      if (!first || !to) {
+        if (fromCache) continue;
+        throw first ? this.invalid({ ...a, state: first }, then as AgentEvent) : this.invalid(a, ev);
+      }
       const now = this.now();
-      const p: PresencePatch = { ...patch(a, now) };
+      let p: PresencePatch;
+      try {
+        p = { ...patch(a, now) };
+      } catch (err) {
+        if (fromCache) continue;
+        throw err;
+      }
       if (to !== a.state) {
         p.state = to;
         p.stateSince ??= now;
@@ -420,16 +452,23 @@ export class AgentService {
     agentId: number,
     due: (a: AgentRecord) => boolean,
   ): Promise<{ agent: AgentRecord; applied: boolean }> {
-    return this.step(
-      agentId,
-      'wrap_up_done',
-      () => ({ wrapUpUntil: null }),
-      (a) => a.state !== 'wrap_up' || !due(a),
-    );
+    return this.step(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }), {
+      done: (a) => a.state !== 'wrap_up' || !due(a),
+      cached: true,
+    });
+  }
+
+  /**
+   * Kept without skills: a record emitted from it then carries none, and the ACD keeps the skills it knows
+   * (an admin may have changed them since; they are not presence and are not versioned).
+   */
+  private remember(a: AgentRecord): void {
+    this.lastKnown.set(a.id, a.skills.size === 0 ? a : { ...a, skills: NO_SKILLS });
   }
 
   private emit(change: AgentChange): void {
     const a = change.agent;
+    this.remember(a);
     if (a.state !== 'wrap_up') this.clearWrapTimer(a.id);
     if (change.from !== a.state || change.event === 'pause' || change.event === 'login') {
       this.o.bus?.publish('agent.state', { agentId: a.id, state: a.state, reason: a.pauseReason, since: a.stateSince });

@@ -228,6 +228,45 @@ for (const dialect of DIALECTS) {
       ending.stop();
     });
 
+    it('answer and callEnded of an offer made here start from the row this process knows: no read, one update each', async () => {
+      await svc.login(id);
+      const statements: string[] = [];
+      const counted = new AgentService({
+        db: intercepted(t.db, async (sql) => void statements.push(sql.split(' ')[0]!.toLowerCase())),
+        bus,
+      });
+      const reserved = await counted.tryReserve((await loadAgent(t.db, id))!, 'known-row');
+      expect(reserved?.state).to.equal('reserved');
+      await counted.answer(id, 'known-row');
+      const a = await counted.callEnded(id, 'known-row', 0);
+      expect(statements).to.deep.equal(['update', 'update', 'update']);
+      expect(a).to.deep.include({ state: 'available', activeCalls: 0, callsToday: 1 });
+      expect((await loadAgent(t.db, id))?.state).to.equal('available');
+      counted.stop();
+    });
+
+    it('a row changed by another orchestrator since this one knew it is re-read, never overwritten', async () => {
+      await svc.login(id);
+      const reserved = await svc.tryReserve((await loadAgent(t.db, id))!, 'stale-known');
+      expect(reserved?.state).to.equal('reserved');
+      // Another orchestrator releases the reservation meanwhile (its version moves on).
+      const other = new AgentService({ db: t.db });
+      expect(await other.releaseOffer(id, 'stale-known', false, 0)).to.not.equal(null);
+      const refused = await svc.answer(id, 'stale-known').then(
+        () => null,
+        (err: Error) => err.message,
+      );
+      expect(refused).to.match(/available -> answer/);
+      expect(await loadAgent(t.db, id)).to.deep.include({ state: 'available', reservedCallId: null, activeCalls: 0 });
+      // An admin edit moves the version too: the next cached transition re-reads and still applies.
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'after-edit');
+      await updateAgent(t.db, id, { capacity: 2 });
+      const answered = await svc.answer(id, 'after-edit');
+      expect(answered).to.deep.include({ state: 'on_call', capacity: 2, activeCalls: 1 });
+      expect(await loadAgent(t.db, id)).to.deep.include({ state: 'on_call', capacity: 2, activeCalls: 1 });
+      other.stop();
+    });
+
     it('a sweep that finds the wrap-up already ended does nothing and logs no error', async () => {
       await svc.login(id);
       await svc.tryReserve((await loadAgent(t.db, id))!, 'sweep-late');
