@@ -23,6 +23,7 @@ import {
   type ScenarioOutcome,
 } from './lib/report.js';
 import { runAriBaseline } from './scenarios/ari_baseline.js';
+import { runAriScript } from './scenarios/ari_script.js';
 import { runConcurrency } from './scenarios/concurrency.js';
 import { runFull } from './scenarios/full.js';
 import { runIdentify } from './scenarios/identify.js';
@@ -38,6 +39,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.jo
 /** Order matters: full's ratio needs ari_baseline of the same run; concurrency uses full's rate as its ramp. */
 const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioOutcome>> = {
   ari_baseline: runAriBaseline,
+  ari_script: runAriScript,
   full: runFull,
   offer_latency: runOfferLatency,
   concurrency: runConcurrency,

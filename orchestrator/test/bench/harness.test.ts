@@ -247,6 +247,19 @@ describe('bench harness', () => {
       expect(r.quick).to.deep.equal({ full: '1 s steps' });
     });
 
+    it('splits the gap to the no-op app: scripted ARI over no-op, full over scripted ARI', () => {
+      const r = buildReport(
+        [
+          outcome({ scenario: 'ari_baseline', figures: { ari_baseline_cps: 1000 } }),
+          outcome({ scenario: 'ari_script', figures: { ari_script_cps: 200 } }),
+          outcome({ scenario: 'full', figures: { full_cps: 100 } }),
+        ],
+        { quick: false, date: new Date(), machine },
+      );
+      expect(r).to.include({ script_vs_baseline: 0.2, full_vs_script: 0.5, full_vs_baseline: 0.1 });
+      expect(formatTable(r)).to.contain("a full call's ARI requests, no logic").and.contain('200 calls/s');
+    });
+
     it('judges the targets of DESIGN.md', () => {
       const h = {
         ...emptyHeadline(),
@@ -266,7 +279,15 @@ describe('bench harness', () => {
     });
 
     it('knows every scenario, report included', () => {
-      expect(SCENARIOS).to.deep.equal(['ari_baseline', 'full', 'offer_latency', 'concurrency', 'identify', 'report']);
+      expect(SCENARIOS).to.deep.equal([
+        'ari_baseline',
+        'ari_script',
+        'full',
+        'offer_latency',
+        'concurrency',
+        'identify',
+        'report',
+      ]);
     });
   });
 

@@ -16,11 +16,22 @@ export const RESULT_KEYS = [
   'loop_delay_p99_ms_at_10k',
   'identify_p99_ms',
   'identify_vs_raw',
+  'ari_script_cps',
+  'full_vs_script',
+  'script_vs_baseline',
 ] as const;
 
 export type ResultKey = (typeof RESULT_KEYS)[number];
 
-export const SCENARIOS = ['ari_baseline', 'full', 'offer_latency', 'concurrency', 'identify', 'report'] as const;
+export const SCENARIOS = [
+  'ari_baseline',
+  'ari_script',
+  'full',
+  'offer_latency',
+  'concurrency',
+  'identify',
+  'report',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export function isScenarioName(v: string): v is ScenarioName {
@@ -79,12 +90,10 @@ export function buildReport(
       if ((RESULT_KEYS as readonly string[]).includes(k)) headline[k as ResultKey] = v ?? null;
     }
   }
-  // The ratio is only meaningful when both sides ran in this very run (the whole point of ratios).
-  if (headline.full_cps != null && headline.ari_baseline_cps != null && headline.ari_baseline_cps > 0) {
-    headline.full_vs_baseline = Math.round((headline.full_cps / headline.ari_baseline_cps) * 1000) / 1000;
-  } else {
-    headline.full_vs_baseline = null;
-  }
+  // A ratio is only meaningful when both sides ran in this very run (the whole point of ratios).
+  headline.full_vs_baseline = ratio(headline.full_cps, headline.ari_baseline_cps);
+  headline.full_vs_script = ratio(headline.full_cps, headline.ari_script_cps);
+  headline.script_vs_baseline = ratio(headline.ari_script_cps, headline.ari_baseline_cps);
   const quick: false | Record<string, string> = meta.quick
     ? Object.fromEntries(outcomes.filter((o) => o.reduced).map((o) => [o.scenario, o.reduced as string]))
     : false;
@@ -104,6 +113,10 @@ export function buildReport(
     scenarios,
     targets: verdicts(headline),
   };
+}
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a != null && b != null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 }
 
 export interface TargetVerdict {
@@ -148,6 +161,9 @@ const LABELS: Record<ResultKey, [string, string]> = {
   loop_delay_p99_ms_at_10k: ['event-loop delay p99 at top concurrency', 'ms'],
   identify_p99_ms: ['caller identification p99', 'ms'],
   identify_vs_raw: ['identification / raw indexed query (p50)', ''],
+  ari_script_cps: ["a full call's ARI requests, no logic", 'calls/s'],
+  full_vs_script: ['full / scripted ARI', ''],
+  script_vs_baseline: ['scripted ARI / no-op (ceiling of full / no-op)', ''],
 };
 
 function pad(s: string, n: number): string {

@@ -28,10 +28,11 @@ import type { Db } from '../../../orchestrator/src/db/knex.js';
 export const PLAYBACK_MS = 20;
 export const RING_MS = 20;
 /** Agents talk this long, then hang up (their phone, on the simulator); the call then ends with no wrap-up. */
-const TALK_MS_FULL = 1000;
-const TALK_MS_QUICK = 500;
+export function talkMs(quick: boolean): number {
+  return quick ? 500 : 1000;
+}
 /** The caller presses 1 this long after entering the app (while or just after the 20 ms prompt plays). */
-const DTMF_AT_MS = 40;
+export const DTMF_AT_MS = 40;
 /** A caller still there after this long hangs up (never happens in a healthy run; bounds a broken one). */
 const CALLER_PATIENCE_MS = 30_000;
 
@@ -49,7 +50,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
   const customers = ctx.quick ? 10_000 : 100_000;
   // Enough agents that calls never wait for one: at R calls/s about R × (talk + ring + set-up) are busy.
   const agents = ctx.quick ? 300 : 400;
-  const talkMs = ctx.quick ? TALK_MS_QUICK : TALK_MS_FULL;
+  const talk = talkMs(ctx.quick);
   const bench = await createBenchDb('full');
   let sim: RunningSim | null = null;
   let orch: RunningOrchestrator | null = null;
@@ -62,7 +63,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       playbackMs: PLAYBACK_MS,
       name: 'simulator-full',
     });
-    await registerAgentPhones(sim.client, center.agentEndpoints, RING_MS, talkMs);
+    await registerAgentPhones(sim.client, center.agentEndpoints, RING_MS, talk);
     orch = await startOrchestrator({
       name: 'orchestrator-full',
       runDir: ctx.runDir,
@@ -109,7 +110,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       });
       const placed = placement.placed.map((p) => `${prefix}${p.index}`);
       // A call lasts set-up + talk; a loaded system gets 3 s more before the step's calls count as lost.
-      const deadline = Date.now() + talkMs + 3000;
+      const deadline = Date.now() + talk + 3000;
       let rows: CdrRow[];
       for (;;) {
         rows = await cdrs(bench.db, prefix);
@@ -219,7 +220,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
           promptMs: PLAYBACK_MS,
           dtmfAtMs: DTMF_AT_MS,
           agentRingMs: RING_MS,
-          talkMs,
+          talkMs: talk,
           note: 'set-up latency includes the caller pressing 1 at 40 ms and the agent phone ringing 20 ms',
         },
         referenceP50Ms: round(result.referenceP50, 1),
@@ -244,7 +245,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       },
       ...(ctx.quick
         ? {
-            reduced: `${customers.toLocaleString('en')} customers, ${agents} agents talking ${talkMs} ms, 1.5 s steps, ×1.8 rate steps, one bisection (100,000, 400, 1000 ms, 4 s, ×1.35, two)`,
+            reduced: `${customers.toLocaleString('en')} customers, ${agents} agents talking ${talk} ms, 1.5 s steps, ×1.8 rate steps, one bisection (100,000, 400, 1000 ms, 4 s, ×1.35, two)`,
           }
         : {}),
     };

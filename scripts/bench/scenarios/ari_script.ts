@@ -1,0 +1,171 @@
+/**
+ * ari_script: the calls per second the ARI pipeline sustains for the call shape `full` handles, with no
+ * orchestrator: a scripted Stasis app (scripts/bench/script-app.ts, plain ari-client 2.2.0, its own process)
+ * makes the same ARI requests and waits for the same events as one `full` call (answer, prompt, DTMF, holding
+ * bridge with music, originate, mixing bridge, recording, hang-up) against the simulator (its own process), with
+ * the same simulated caller (presses 1 at 40 ms), agent phones (ring 20 ms) and talk time.
+ *
+ * `ari_baseline` answers and hangs up: two requests and a handful of events per call. A `full` call is about
+ * fifteen requests and several dozen events, for Asterisk (here the simulator) as much as for the orchestrator,
+ * so `full_vs_baseline` has a ceiling well below 1 that no orchestrator could lift; `ari_script_cps` measures it,
+ * and `full_vs_script` is the share of it the orchestrator keeps while doing its real work.
+ *
+ * Latency per call: from the harness placing the call to caller and agent being bridged.
+ */
+import { waitForMessage, type BenchContext } from '../lib/context.js';
+import { registerAgentPhones } from '../lib/center.js';
+import { CpuMeter, databasePid, placeAtRate } from '../lib/load.js';
+import { sleep, startChild } from '../lib/procs.js';
+import type { ScenarioOutcome } from '../lib/report.js';
+import { findSustainedRate, type StepOutcome } from '../lib/search.js';
+import { startSimProcess } from '../lib/sim.js';
+import { round, summarize } from '../lib/stats.js';
+import { DTMF_AT_MS, PLAYBACK_MS, RING_MS, talkMs } from './full.js';
+
+const APP = 'bench-script';
+
+export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> {
+  const started = Date.now();
+  const stepMs = ctx.quick ? 1500 : 4000;
+  const agents = ctx.quick ? 300 : 400;
+  const talk = talkMs(ctx.quick);
+  const sim = await startSimProcess({
+    logDir: ctx.runDir,
+    app: APP,
+    playbackMs: PLAYBACK_MS,
+    name: 'simulator-script',
+  });
+  const endpoints = Array.from({ length: agents }, (_, i) => `PJSIP/sc${i}`);
+  await registerAgentPhones(sim.client, endpoints, RING_MS, talk);
+  const app = startChild({
+    name: 'script-app',
+    script: 'scripts/bench/script-app.ts',
+    env: { BENCH_ARI_URL: sim.ariUrl, BENCH_ARI_APP: APP, BENCH_AGENT_ENDPOINTS: endpoints.join(',') },
+    logDir: ctx.runDir,
+    ipc: true,
+  });
+  try {
+    await waitForMessage(app, 'ready', 30_000);
+    const done = new Map<string, { at: number; ok: boolean }>();
+    app.proc.on('message', (m: unknown) => {
+      const msg = m as { type?: string; calls?: Array<[string, number, boolean]> };
+      if (msg?.type === 'done' && Array.isArray(msg.calls))
+        for (const [id, at, ok] of msg.calls) done.set(id, { at, ok });
+    });
+    const meter = new CpuMeter({
+      simulator: sim.child.pid,
+      app: app.pid,
+      harness: process.pid,
+      database: databasePid(),
+    });
+    let stepNo = 0;
+
+    const runStep = async (rate: number): Promise<StepOutcome> => {
+      const step = ++stepNo;
+      const ids = new Map<number, string>();
+      meter.begin();
+      const placement = await placeAtRate({
+        rate,
+        durationMs: stepMs,
+        place: async (i) => {
+          const channelId = `sc${step}-${i}`;
+          ids.set(i, channelId);
+          const r = await sim.client.placeCall({
+            from: `+86138${String(i).padStart(8, '0')}`,
+            to: '4007180000',
+            channelId,
+            app: APP,
+            script: [{ atMs: DTMF_AT_MS, dtmf: '1' }],
+            hangupAfterMs: 30_000,
+          });
+          if (!r.inStasis) throw new Error('call did not enter the app');
+        },
+      });
+      // As in `full`: a call gets talk + 3 s to be bridged before it counts as lost.
+      const deadline = Date.now() + talk + 3000;
+      const want = placement.placed.map((p) => ids.get(p.index) as string);
+      while (Date.now() < deadline && want.some((id) => !done.has(id))) await sleep(50);
+      const cpu = meter.end();
+      await app.request({ type: 'flush' }, 5000).catch(() => undefined);
+      const latencies: number[] = [];
+      let completed = 0;
+      let failed = placement.placeErrors;
+      for (const p of placement.placed) {
+        const d = done.get(ids.get(p.index) as string);
+        if (!d) continue;
+        if (!d.ok) {
+          failed++;
+          continue;
+        }
+        completed++;
+        latencies.push(d.at - p.at);
+      }
+      for (const id of want) done.delete(id);
+      const leftOver = await sim.client.drain();
+      return {
+        rate,
+        durationMs: stepMs,
+        offered: placement.placed.length + placement.placeErrors,
+        completed,
+        failed,
+        achievedCps: completed / (stepMs / 1000),
+        latency: summarize(latencies),
+        extra: {
+          cpuCores: cpu,
+          generatorMaxLagMs: round(placement.maxLagMs, 1),
+          channelsLeftOver: leftOver,
+          ...(placement.firstError ? { placeError: placement.firstError } : {}),
+        },
+      };
+    };
+
+    ctx.log(`ari_script: the ARI requests of a full call on plain ari-client, ${stepMs / 1000} s steps`);
+    const result = await findSustainedRate({
+      runStep,
+      warmupRate: 20,
+      referenceRate: 20,
+      startRate: 40,
+      factor: ctx.quick ? 2 : 1.5,
+      maxRate: 3000,
+      bisections: ctx.quick ? 1 : 2,
+      maxSteps: ctx.quick ? 5 : 14,
+      budgetMs: ctx.quick ? 9000 : 150_000,
+      log: ctx.log,
+    });
+    const cps = result.sustainedCps;
+    return {
+      scenario: 'ari_script',
+      status: cps === null ? 'failed' : 'ok',
+      note: cps === null ? 'even the reference rate was not sustained' : `${round(cps, 1)} calls/s sustained`,
+      seconds: (Date.now() - started) / 1000,
+      figures: { ari_script_cps: round(cps, 1) },
+      details: {
+        agents,
+        stepSeconds: stepMs / 1000,
+        simulated: { promptMs: PLAYBACK_MS, dtmfAtMs: DTMF_AT_MS, agentRingMs: RING_MS, talkMs: talk },
+        referenceP50Ms: round(result.referenceP50, 2),
+        steps: result.steps.map((s) => ({
+          phase: s.phase,
+          rate: s.rate,
+          offered: s.offered,
+          completed: s.completed,
+          failed: s.failed,
+          cps: round(s.achievedCps, 1),
+          p50Ms: round(s.latency.p50, 2),
+          p99Ms: round(s.latency.p99, 2),
+          held: s.sustained,
+          why: s.why,
+          ...s.extra,
+        })),
+      },
+      ...(ctx.quick
+        ? {
+            reduced: `${agents} agents talking ${talk} ms, 1.5 s steps, ×2 rate steps, one bisection (400, 1000 ms, 4 s, ×1.5, two)`,
+          }
+        : {}),
+    };
+  } finally {
+    await app.stop();
+    await sim.stop();
+  }
+}
