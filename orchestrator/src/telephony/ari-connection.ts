@@ -20,8 +20,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import { SwitchError } from './port.js';
-import { ariModuleFor, type AriClientLike, type AriModule, type SwaggerResponse } from './ari-loader.js';
+import { ariModuleFor, type AriClientLike, type AriModule } from './ari-loader.js';
 import { httpError, makeRedactor, thrownError, timeoutError, withTimeout, type Redactor } from './ari-errors.js';
+import { AriRest, restOperation } from './ari-rest.js';
 import type { AriEvent } from './event-router.js';
 
 export interface AriNodeConfig {
@@ -61,6 +62,7 @@ export class AriConnection {
   readonly redact: Redactor;
   private readonly origin: string;
   private readonly ari: AriModule;
+  private readonly rest: AriRest;
   private client?: AriClientLike;
   private models = new Set<string>();
   private ws?: WsLike;
@@ -86,6 +88,7 @@ export class AriConnection {
     const u = new URL(config.ariUrl);
     this.origin = `${u.protocol}//${u.host}`;
     this.ari = ariModuleFor(config.user, config.password);
+    this.rest = new AriRest(this.origin, config.user, config.password, this.redact);
   }
 
   get connected(): boolean {
@@ -115,6 +118,7 @@ export class AriConnection {
       }
     }
     this.ws = undefined;
+    this.rest.close();
     if (this.connectedNow) {
       this.connectedNow = false;
       this.hooks.onState(false, false, 'stopped');
@@ -471,7 +475,10 @@ export class AriConnection {
 
   // --- REST -----------------------------------------------------------------------------------------------------
 
-  /** Calls one ARI operation through ari-client's swagger API, with the status kept and a timeout. */
+  /**
+   * Calls one ARI operation as ari-client's loaded API description defines it (see ari-rest.ts for why the
+   * request does not go through swagger-client), with the status kept and a timeout.
+   */
   request<T = unknown>(
     resource: string,
     operation: string,
@@ -487,29 +494,9 @@ export class AriConnection {
           `${op}: node ${this.config.name} is not connected${this.lastError ? ` (${this.lastError})` : ''}`,
         ),
       );
-    const fn = client._swagger.apis[resource]?.[operation];
-    if (typeof fn !== 'function') return Promise.reject(new SwitchError('bad_request', `${op}: no such ARI operation`));
-    const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(params)) {
-      if (v === undefined) continue;
-      if (k === 'variables') args.body = JSON.stringify({ variables: v });
-      else args[k] = Array.isArray(v) ? v.join(',') : v;
-    }
-    const call = new Promise<T>((resolve, reject) => {
-      const ok = (res: SwaggerResponse): void => resolve(parseBody(res.data) as T);
-      const fail = (res: unknown): void => {
-        const r = res as SwaggerResponse | undefined;
-        if (r && typeof r === 'object' && typeof r.status === 'number')
-          reject(httpError(op, r.status, bodyText(r.data), this.redact));
-        else reject(thrownError(op, res, this.redact));
-      };
-      try {
-        fn.call(null, args, ok, fail);
-      } catch (err) {
-        reject(thrownError(op, err, this.redact));
-      }
-    });
-    return withTimeout(call, timeoutMs, op);
+    const spec = restOperation(client._swagger.apis[resource]?.operations?.[operation]);
+    if (!spec) return Promise.reject(new SwitchError('bad_request', `${op}: no such ARI operation`));
+    return this.rest.send<T>(op, spec, params, timeoutMs);
   }
 
   /** GET a binary resource as a stream (ari-client would buffer it whole). */
@@ -537,20 +524,5 @@ export class AriConnection {
 
   private basicAuth(): string {
     return `Basic ${Buffer.from(`${this.config.user}:${this.config.password}`).toString('base64')}`;
-  }
-}
-
-function bodyText(data: unknown): string {
-  if (data === undefined || data === null) return '';
-  return Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
-}
-
-function parseBody(data: unknown): unknown {
-  const text = bodyText(data);
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
   }
 }

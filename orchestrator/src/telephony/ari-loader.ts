@@ -13,25 +13,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { EventEmitter } from 'node:events';
 
-export interface SwaggerResponse {
-  status?: number;
-  data?: Buffer | string;
-  headers?: Record<string, string>;
-}
-
-export type SwaggerOperation = (
-  params: Record<string, unknown>,
-  ok: (r: SwaggerResponse) => void,
-  fail: (r: SwaggerResponse | unknown) => void,
-) => void;
-
 export interface AriClientLike extends EventEmitter {
   _swagger: {
-    apis: Record<
-      string,
-      | (Record<string, SwaggerOperation> & { operations?: Record<string, unknown>; models?: Record<string, unknown> })
-      | undefined
-    >;
+    /** Per resource: its operations (method, path, parameters; see ari-rest.ts) and the event models. */
+    apis: Record<string, { operations?: Record<string, unknown>; models?: Record<string, unknown> } | undefined>;
   };
   _ws?: unknown;
   _wsClosed?: boolean;
