@@ -122,14 +122,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       .orderBy('run_at')
       .orderBy('id')
       .limit(max * 2)
-      .pluck('id')) as number[];
+      .select('*')) as Record<string, unknown>[];
     const out: Claim[] = [];
-    for (const rawId of [...expired, ...due]) {
+    for (const candidate of [...expired.map((id) => ({ id })), ...due]) {
       if (out.length >= max || stopping) break;
-      const id = Number(rawId);
+      const id = Number(candidate.id);
       // Our own job whose lease lapsed (the database was away for the renewals): it is still running here.
       if (active.has(id)) continue;
       const token = `${instance}:${randomUUID()}`;
+      const lockedUntil = leaseEnd();
+      // A due job read whole is claimed only if its attempts did not move since: then the row as claimed is the
+      // row as read plus this update, with no read after it.
+      const known = 'state' in candidate ? candidate : null;
       const won = await db('jobs')
         .where('id', id)
         .where((w) =>
@@ -137,9 +141,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
             .where((p) => p.where('state', 'pending').where('run_at', '<=', now))
             .orWhere((r) => r.where('state', 'running').where('locked_until', '<', now)),
         )
-        .update({ state: 'running', locked_by: token, locked_until: leaseEnd(), attempts: db.raw('attempts + 1'), updated_at: new Date() });
+        .where((w) => (known ? w.where('attempts', Number(known.attempts)) : w))
+        .update({ state: 'running', locked_by: token, locked_until: lockedUntil, attempts: db.raw('attempts + 1'), updated_at: new Date() });
       if (won !== 1) continue;
-      const row = (await db('jobs').where({ id, locked_by: token }).first()) as Record<string, unknown> | undefined;
+      const row = known
+        ? { ...known, state: 'running', locked_by: token, locked_until: lockedUntil, attempts: Number(known.attempts) + 1 }
+        : ((await db('jobs').where({ id, locked_by: token }).first()) as Record<string, unknown> | undefined);
       if (row) out.push({ job: rowToJob(row), token });
     }
     return out;
