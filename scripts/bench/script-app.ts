@@ -1,7 +1,8 @@
 /**
- * The scripted Stasis app of `ari_script`, in its own process: written directly on ari-client 2.2.0, it makes the
- * ARI requests of one `full` call and waits for the same events, with nothing else (no database, no state
- * machine, no routing, no upload, no logging per call):
+ * The scripted Stasis app of `ari_script`, in its own process: it connects and takes events with ari-client 2.2.0
+ * and sends its requests the way the orchestrator does (telephony/ari-rest.ts: keep-alive HTTP from ari-client's
+ * loaded operation table), making the ARI requests of one `full` call and waiting for the same events, with
+ * nothing else (no database, no state machine, no routing, no upload, no logging per call):
  *
  *   answer → play the prompt → wait for the caller's DTMF → holding bridge + caller + music on hold →
  *   originate to the next agent phone → on its StasisStart: music off, mixing bridge, caller out of the holding
@@ -16,6 +17,8 @@
  */
 // @ts-expect-error ari-client ships no types
 import ari from 'ari-client';
+import { makeRedactor } from '../../orchestrator/src/telephony/ari-errors.js';
+import { AriRest, restOperation } from '../../orchestrator/src/telephony/ari-rest.js';
 
 interface ChannelLike {
   readonly id: string;
@@ -27,28 +30,7 @@ interface AriClient {
   on(event: 'StasisStart', handler: (event: StasisStartEvent, channel: ChannelLike) => void): void;
   on(event: 'StasisEnd', handler: (event: unknown, channel: ChannelLike) => void): void;
   on(event: 'ChannelDtmfReceived', handler: (event: { digit: string }, channel: ChannelLike) => void): void;
-  channels: {
-    answer(p: { channelId: string }): Promise<void>;
-    hangup(p: { channelId: string }): Promise<void>;
-    play(p: { channelId: string; media: string; playbackId: string }): Promise<void>;
-    originate(p: {
-      endpoint: string;
-      app: string;
-      appArgs: string;
-      callerId: string;
-      channelId: string;
-      timeout: number;
-    }): Promise<void>;
-  };
-  bridges: {
-    create(p: { type: string; bridgeId: string; name: string }): Promise<void>;
-    destroy(p: { bridgeId: string }): Promise<void>;
-    addChannel(p: { bridgeId: string; channel: string | string[] }): Promise<void>;
-    removeChannel(p: { bridgeId: string; channel: string }): Promise<void>;
-    startMoh(p: { bridgeId: string; mohClass: string }): Promise<void>;
-    stopMoh(p: { bridgeId: string }): Promise<void>;
-    record(p: { bridgeId: string; name: string; format: string; ifExists: string }): Promise<void>;
-  };
+  _swagger: { apis: Record<string, { operations?: Record<string, unknown> } | undefined> };
   start(app: string): Promise<void>;
   stop(): void;
 }
@@ -84,6 +66,27 @@ async function main(): Promise<void> {
     'ariadne',
     'ariadne',
   )) as AriClient;
+  const rest = new AriRest(new URL(url as string).origin, 'ariadne', 'ariadne', makeRedactor(['ariadne']));
+  const ask = (resource: string, operation: string, params: Record<string, unknown>): Promise<unknown> => {
+    const op = restOperation(client._swagger.apis[resource]?.operations?.[operation]);
+    if (!op) return Promise.reject(new Error(`no ARI operation ${resource}.${operation}`));
+    return rest.send(`${resource}.${operation}`, op, params, 10_000);
+  };
+  const channels = {
+    answer: (p: { channelId: string }) => ask('channels', 'answer', p),
+    hangup: (p: { channelId: string }) => ask('channels', 'hangup', p),
+    play: (p: { channelId: string; media: string; playbackId: string }) => ask('channels', 'play', p),
+    originate: (p: Record<string, unknown>) => ask('channels', 'originate', p),
+  };
+  const bridges = {
+    create: (p: { type: string; bridgeId: string; name: string }) => ask('bridges', 'create', p),
+    destroy: (p: { bridgeId: string }) => ask('bridges', 'destroy', p),
+    addChannel: (p: { bridgeId: string; channel: string | string[] }) => ask('bridges', 'addChannel', p),
+    removeChannel: (p: { bridgeId: string; channel: string }) => ask('bridges', 'removeChannel', p),
+    startMoh: (p: { bridgeId: string; mohClass: string }) => ask('bridges', 'startMoh', p),
+    stopMoh: (p: { bridgeId: string }) => ask('bridges', 'stopMoh', p),
+    record: (p: { bridgeId: string; name: string; format: string; ifExists: string }) => ask('bridges', 'record', p),
+  };
   const byCaller = new Map<string, ScriptedCall>();
   const byAgent = new Map<string, ScriptedCall>();
   let nextAgent = 0;
@@ -91,16 +94,16 @@ async function main(): Promise<void> {
     batch.push([call.caller, Date.now(), false]);
     byCaller.delete(call.caller);
     byAgent.delete(call.agent);
-    client.channels.hangup({ channelId: call.caller }).catch(() => undefined);
+    channels.hangup({ channelId: call.caller }).catch(() => undefined);
   };
 
   const onDigit = async (call: ScriptedCall): Promise<void> => {
-    await client.bridges.create({ type: 'holding', bridgeId: call.holding, name: `hold-${call.caller}` });
-    await client.bridges.addChannel({ bridgeId: call.holding, channel: call.caller });
-    await client.bridges.startMoh({ bridgeId: call.holding, mohClass: 'default' });
+    await bridges.create({ type: 'holding', bridgeId: call.holding, name: `hold-${call.caller}` });
+    await bridges.addChannel({ bridgeId: call.holding, channel: call.caller });
+    await bridges.startMoh({ bridgeId: call.holding, mohClass: 'default' });
     const endpoint = agents[nextAgent++ % agents.length] as string;
     byAgent.set(call.agent, call);
-    await client.channels.originate({
+    await channels.originate({
       endpoint,
       app,
       appArgs: `agent,${call.caller}`,
@@ -111,13 +114,13 @@ async function main(): Promise<void> {
   };
 
   const onAgentAnswered = async (call: ScriptedCall): Promise<void> => {
-    await client.bridges.stopMoh({ bridgeId: call.holding });
-    await client.bridges.create({ type: 'mixing', bridgeId: call.mixing, name: `call-${call.caller}` });
-    await client.bridges.removeChannel({ bridgeId: call.holding, channel: call.caller });
-    await client.bridges.addChannel({ bridgeId: call.mixing, channel: [call.caller, call.agent] });
+    await bridges.stopMoh({ bridgeId: call.holding });
+    await bridges.create({ type: 'mixing', bridgeId: call.mixing, name: `call-${call.caller}` });
+    await bridges.removeChannel({ bridgeId: call.holding, channel: call.caller });
+    await bridges.addChannel({ bridgeId: call.mixing, channel: [call.caller, call.agent] });
     batch.push([call.caller, Date.now(), true]);
-    await client.bridges.record({ bridgeId: call.mixing, name: call.caller, format: 'wav', ifExists: 'fail' });
-    await client.bridges.destroy({ bridgeId: call.holding });
+    await bridges.record({ bridgeId: call.mixing, name: call.caller, format: 'wav', ifExists: 'fail' });
+    await bridges.destroy({ bridgeId: call.holding });
   };
 
   client.on('StasisStart', (event, channel) => {
@@ -135,11 +138,9 @@ async function main(): Promise<void> {
       pressed: false,
     };
     byCaller.set(caller, call);
-    client.channels
+    channels
       .answer({ channelId: caller })
-      .then(() =>
-        client.channels.play({ channelId: caller, media: 'sound:ariadne/main-menu', playbackId: `p-${caller}` }),
-      )
+      .then(() => channels.play({ channelId: caller, media: 'sound:ariadne/main-menu', playbackId: `p-${caller}` }))
       .catch(() => failed(call));
   });
   client.on('ChannelDtmfReceived', (event, channel) => {
@@ -153,8 +154,8 @@ async function main(): Promise<void> {
     if (call) {
       byAgent.delete(channel.id);
       byCaller.delete(call.caller);
-      client.channels.hangup({ channelId: call.caller }).catch(() => undefined);
-      client.bridges.destroy({ bridgeId: call.mixing }).catch(() => undefined);
+      channels.hangup({ channelId: call.caller }).catch(() => undefined);
+      bridges.destroy({ bridgeId: call.mixing }).catch(() => undefined);
       return;
     }
     byCaller.delete(channel.id);

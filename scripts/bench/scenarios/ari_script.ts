@@ -1,7 +1,7 @@
 /**
  * ari_script: the calls per second the ARI pipeline sustains for the call shape `full` handles, with no
- * orchestrator: a scripted Stasis app (scripts/bench/script-app.ts, plain ari-client 2.2.0, its own process)
- * makes the same ARI requests and waits for the same events as one `full` call (answer, prompt, DTMF, holding
+ * orchestrator: a scripted Stasis app (scripts/bench/script-app.ts, its own process; ari-client 2.2.0 for the
+ * connection and events, requests sent as the orchestrator sends them) makes the same ARI requests and waits for the same events as one `full` call (answer, prompt, DTMF, holding
  * bridge with music, originate, mixing bridge, recording, hang-up) against the simulator (its own process), with
  * the same simulated caller (presses 1 at 40 ms), agent phones (ring 20 ms) and talk time.
  *
@@ -119,7 +119,7 @@ export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> 
       };
     };
 
-    ctx.log(`ari_script: the ARI requests of a full call on plain ari-client, ${stepMs / 1000} s steps`);
+    ctx.log(`ari_script: the ARI requests of a full call with no logic, ${stepMs / 1000} s steps`);
     const result = await findSustainedRate({
       runStep,
       warmupRate: 20,
