@@ -1,8 +1,8 @@
 /**
- * The scripted Stasis app of `ari_script`, in its own process: it connects and takes events with ari-client 2.2.0
- * and sends its requests the way the orchestrator does (telephony/ari-rest.ts: keep-alive HTTP from ari-client's
- * loaded operation table), making the ARI requests of one `full` call and waiting for the same events, with
- * nothing else (no database, no state machine, no routing, no upload, no logging per call):
+ * The scripted Stasis app of `ari_script`, in its own process, on the orchestrator's own ARI connection
+ * (telephony/ari-connection.ts: ari-client 2.2.0 connects and loads the API description, events are parsed and
+ * requests sent as the orchestrator does): it makes the ARI requests of one `full` call and waits for the same
+ * events, with nothing else (no database, no state machine, no routing, no upload, no logging per call):
  *
  *   answer → play the prompt → wait for the caller's DTMF → holding bridge + caller + music on hold →
  *   originate to the next agent phone → on its StasisStart: music off, mixing bridge, caller out of the holding
@@ -15,25 +15,9 @@
  * IPC as baseline-app.ts: `{ type: 'ready' }`, then batches of `{ type: 'done', calls: [[callerChannelId,
  * bridgedAtEpochMs, ok], ...] }`. Env: BENCH_ARI_URL, BENCH_ARI_APP, BENCH_AGENT_ENDPOINTS (comma-separated).
  */
-// @ts-expect-error ari-client ships no types
-import ari from 'ari-client';
-import { makeRedactor } from '../../orchestrator/src/telephony/ari-errors.js';
-import { AriRest, restOperation } from '../../orchestrator/src/telephony/ari-rest.js';
-
-interface ChannelLike {
-  readonly id: string;
-}
-interface StasisStartEvent {
-  readonly args: string[];
-}
-interface AriClient {
-  on(event: 'StasisStart', handler: (event: StasisStartEvent, channel: ChannelLike) => void): void;
-  on(event: 'StasisEnd', handler: (event: unknown, channel: ChannelLike) => void): void;
-  on(event: 'ChannelDtmfReceived', handler: (event: { digit: string }, channel: ChannelLike) => void): void;
-  _swagger: { apis: Record<string, { operations?: Record<string, unknown> } | undefined> };
-  start(app: string): Promise<void>;
-  stop(): void;
-}
+import { pino } from 'pino';
+import { AriConnection } from '../../orchestrator/src/telephony/ari-connection.js';
+import type { AriEvent } from '../../orchestrator/src/telephony/event-router.js';
 
 const url = process.env.BENCH_ARI_URL;
 const app = process.env.BENCH_ARI_APP ?? 'bench-script';
@@ -61,17 +45,23 @@ interface ScriptedCall {
 }
 
 async function main(): Promise<void> {
-  const client = (await (ari as { connect(u: string, user: string, pass: string): Promise<AriClient> }).connect(
-    url as string,
-    'ariadne',
-    'ariadne',
-  )) as AriClient;
-  const rest = new AriRest(new URL(url as string).origin, 'ariadne', 'ariadne', makeRedactor(['ariadne']));
-  const ask = (resource: string, operation: string, params: Record<string, unknown>): Promise<unknown> => {
-    const op = restOperation(client._swagger.apis[resource]?.operations?.[operation]);
-    if (!op) return Promise.reject(new Error(`no ARI operation ${resource}.${operation}`));
-    return rest.send(`${resource}.${operation}`, op, params, 10_000);
-  };
+  let onEvent: (event: AriEvent) => void = () => undefined;
+  let up: () => void = () => undefined;
+  const connected = new Promise<void>((r) => (up = r));
+  const connection = new AriConnection(
+    { name: 'bench', ariUrl: url as string, user: 'ariadne', password: 'ariadne', app },
+    {
+      requestTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      backoffMinMs: 200,
+      backoffMaxMs: 2000,
+      pingIntervalMs: 30_000,
+    },
+    { onEvent: (event) => onEvent(event), onState: (ok) => ok && up() },
+    pino({ level: 'warn' }),
+  );
+  const ask = (resource: string, operation: string, params: Record<string, unknown>): Promise<unknown> =>
+    connection.request(resource, operation, params);
   const channels = {
     answer: (p: { channelId: string }) => ask('channels', 'answer', p),
     hangup: (p: { channelId: string }) => ask('channels', 'hangup', p),
@@ -123,13 +113,13 @@ async function main(): Promise<void> {
     await bridges.destroy({ bridgeId: call.holding });
   };
 
-  client.on('StasisStart', (event, channel) => {
-    if (event.args[0] === 'agent') {
-      const call = byAgent.get(channel.id);
+  const onStasisStart = (event: AriEvent, channelId: string): void => {
+    if (event.args?.[0] === 'agent') {
+      const call = byAgent.get(channelId);
       if (call) onAgentAnswered(call).catch(() => failed(call));
       return;
     }
-    const caller = channel.id;
+    const caller = channelId;
     const call: ScriptedCall = {
       caller,
       holding: `h-${caller}`,
@@ -142,25 +132,33 @@ async function main(): Promise<void> {
       .answer({ channelId: caller })
       .then(() => channels.play({ channelId: caller, media: 'sound:ariadne/main-menu', playbackId: `p-${caller}` }))
       .catch(() => failed(call));
-  });
-  client.on('ChannelDtmfReceived', (event, channel) => {
-    const call = byCaller.get(channel.id);
-    if (!call || call.pressed || event.digit !== '1') return;
+  };
+  const onDtmf = (digit: string | undefined, channelId: string): void => {
+    const call = byCaller.get(channelId);
+    if (!call || call.pressed || digit !== '1') return;
     call.pressed = true;
     onDigit(call).catch(() => failed(call));
-  });
-  client.on('StasisEnd', (_event, channel) => {
-    const call = byAgent.get(channel.id);
+  };
+  const onStasisEnd = (channelId: string): void => {
+    const call = byAgent.get(channelId);
     if (call) {
-      byAgent.delete(channel.id);
+      byAgent.delete(channelId);
       byCaller.delete(call.caller);
       channels.hangup({ channelId: call.caller }).catch(() => undefined);
       bridges.destroy({ bridgeId: call.mixing }).catch(() => undefined);
       return;
     }
-    byCaller.delete(channel.id);
-  });
-  await client.start(app);
+    byCaller.delete(channelId);
+  };
+  onEvent = (event) => {
+    const channelId = event.channel?.id;
+    if (!channelId) return;
+    if (event.type === 'StasisStart') onStasisStart(event, channelId);
+    else if (event.type === 'ChannelDtmfReceived') onDtmf(event.digit, channelId);
+    else if (event.type === 'StasisEnd') onStasisEnd(channelId);
+  };
+  await connection.start();
+  await connected;
   send({ type: 'ready' });
   process.on('message', (m: { type?: string; id?: number }) => {
     if (m?.type === 'flush') {
@@ -170,8 +168,7 @@ async function main(): Promise<void> {
   });
   const stop = (): void => {
     flush();
-    client.stop();
-    process.exit(0);
+    void connection.stop().finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

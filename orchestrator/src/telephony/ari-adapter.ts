@@ -221,7 +221,10 @@ export class AriAdapter implements SwitchPort {
    */
   private async subscribeEndpoints(slot: NodeSlot): Promise<void> {
     try {
-      await slot.ari.request('applications', 'subscribe', { applicationName: slot.config.app, eventSource: 'endpoint:PJSIP' });
+      await slot.ari.request('applications', 'subscribe', {
+        applicationName: slot.config.app,
+        eventSource: 'endpoint:PJSIP',
+      });
     } catch (err) {
       this.log.warn({ err, node: slot.config.name }, 'could not subscribe to PJSIP endpoint states');
     }

@@ -1,9 +1,10 @@
 /**
  * ari_script: the calls per second the ARI pipeline sustains for the call shape `full` handles, with no
- * orchestrator: a scripted Stasis app (scripts/bench/script-app.ts, its own process; ari-client 2.2.0 for the
- * connection and events, requests sent as the orchestrator sends them) makes the same ARI requests and waits for the same events as one `full` call (answer, prompt, DTMF, holding
- * bridge with music, originate, mixing bridge, recording, hang-up) against the simulator (its own process), with
- * the same simulated caller (presses 1 at 40 ms), agent phones (ring 20 ms) and talk time.
+ * orchestrator: a scripted Stasis app (scripts/bench/script-app.ts, its own process, on the orchestrator's own ARI
+ * connection: ari-client 2.2.0 connects, events and requests are handled as the orchestrator handles them) makes
+ * the same ARI requests and waits for the same events as one `full` call (answer, prompt, DTMF, holding bridge
+ * with music, originate, mixing bridge, recording, hang-up) against the simulator (its own process), with the
+ * same simulated caller (presses 1 at 40 ms), agent phones (ring 20 ms) and talk time.
  *
  * `ari_baseline` answers and hangs up: two requests and a handful of events per call. A `full` call is about
  * fifteen requests and several dozen events, for Asterisk (here the simulator) as much as for the orchestrator,
