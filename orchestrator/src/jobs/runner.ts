@@ -103,18 +103,26 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     });
 
   const leaseEnd = (): Date => new Date(Date.now() + leaseMs);
+  const lapsedCheckMs = Math.min(1000, leaseMs / 4);
+  let lapsedCheckedAt = 0;
 
   async function claim(max: number): Promise<Claim[]> {
     const types = [...defs.keys()];
     if (types.length === 0 || max <= 0) return [];
     const now = new Date();
-    const expired = (await db('jobs')
-      .where('state', 'running')
-      .where('locked_until', '<', now)
-      .whereIn('type', types)
-      .orderBy('locked_until')
-      .limit(max)
-      .pluck('id')) as number[];
+    // A lapsed lease means a worker died at least leaseMs ago: looking for one on every wake-up (each enqueue
+    // under load) costs a statement per job for nothing; once per interval finds it just as well.
+    const lookForLapsed = now.getTime() - lapsedCheckedAt >= lapsedCheckMs;
+    if (lookForLapsed) lapsedCheckedAt = now.getTime();
+    const expired = lookForLapsed
+      ? ((await db('jobs')
+          .where('state', 'running')
+          .where('locked_until', '<', now)
+          .whereIn('type', types)
+          .orderBy('locked_until')
+          .limit(max)
+          .pluck('id')) as number[])
+      : [];
     const due = (await db('jobs')
       .where('state', 'pending')
       .where('run_at', '<=', now)

@@ -184,6 +184,25 @@ for (const dialect of DIALECTS) {
       expect(jb?.lastError).to.match(/invalid payload/);
     });
 
+    it('looks for lapsed leases once per interval, not on every claim', async () => {
+      const r = newRunner({ leaseMs: 60_000 });
+      r.register(defineJob({ type: 'test.lapsed', schema: z.object({ n: z.number() }), handler: async () => undefined }));
+      const lapsedLookups: string[] = [];
+      const onQuery = (q: { sql: string }): void => {
+        if (/`locked_until` < \?/.test(q.sql) && !/update/i.test(q.sql)) lapsedLookups.push(q.sql);
+      };
+      t.db.on('query', onQuery);
+      try {
+        for (let n = 0; n < 4; n++) {
+          await enqueue(t.db, 'test.lapsed', { n });
+          expect(await r.drain(1)).to.equal(1);
+        }
+      } finally {
+        t.db.removeListener('query', onQuery);
+      }
+      expect(lapsedLookups).to.have.length(1);
+    });
+
     it('reclaims a job whose worker died (expired lease); a job used up by crashes goes dead', async () => {
       const past = new Date(Date.now() - 60_000);
       const a = await enqueue(t.db, 'test.crash', { n: 1 });
