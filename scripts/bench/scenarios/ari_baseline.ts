@@ -110,7 +110,7 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
       maxRate: 5000,
       bisections: ctx.quick ? 1 : 2,
       maxSteps: ctx.quick ? 6 : 14,
-      budgetMs: ctx.quick ? 9000 : 120_000,
+      budgetMs: ctx.quick ? 4000 : 120_000,
       log: ctx.log,
     });
     const cps = result.sustainedCps;
@@ -141,7 +141,7 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
         })),
       },
       ...(ctx.quick
-        ? { reduced: '1 s steps (4 s in a full run), ×2 rate steps and one bisection (×1.5 and two)' }
+        ? { reduced: '1 s steps (4 s in a full run), ×2 rate steps and one bisection, 4 s budget (×1.5, two, 120 s)' }
         : {}),
     };
   } finally {

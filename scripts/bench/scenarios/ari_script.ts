@@ -27,7 +27,7 @@ const APP = 'bench-script';
 
 export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> {
   const started = Date.now();
-  const stepMs = ctx.quick ? 1500 : 4000;
+  const stepMs = ctx.quick ? 1000 : 4000;
   const agents = ctx.quick ? 300 : 400;
   const talk = talkMs(ctx.quick);
   const sim = await startSimProcess({
@@ -126,11 +126,11 @@ export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> 
       warmupRate: 20,
       referenceRate: 20,
       startRate: 40,
-      factor: ctx.quick ? 2 : 1.5,
+      factor: ctx.quick ? 3 : 1.5,
       maxRate: 3000,
-      bisections: ctx.quick ? 1 : 2,
-      maxSteps: ctx.quick ? 5 : 14,
-      budgetMs: ctx.quick ? 9000 : 150_000,
+      bisections: ctx.quick ? 0 : 2,
+      maxSteps: ctx.quick ? 4 : 14,
+      budgetMs: ctx.quick ? 5000 : 150_000,
       log: ctx.log,
     });
     const cps = result.sustainedCps;
@@ -161,7 +161,7 @@ export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> 
       },
       ...(ctx.quick
         ? {
-            reduced: `${agents} agents talking ${talk} ms, 1.5 s steps, ×2 rate steps, one bisection (400, 1000 ms, 4 s, ×1.5, two)`,
+            reduced: `${agents} agents talking ${talk} ms, 1 s steps, ×3 rate steps, no bisection, 5 s budget (400, 1000 ms, 4 s, ×1.5, two, 150 s)`,
           }
         : {}),
     };

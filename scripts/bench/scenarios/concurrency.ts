@@ -36,11 +36,11 @@ interface Level {
 
 export async function runConcurrency(ctx: BenchContext): Promise<ScenarioOutcome> {
   const started = Date.now();
-  const levels = ctx.quick ? [100, 200, 300] : [1000, 5000, 10_000];
+  const levels = ctx.quick ? [100, 300] : [1000, 5000, 10_000];
   const top = levels[levels.length - 1] as number;
   const agents = top + 200;
-  const customers = ctx.quick ? 5_000 : 100_000;
-  const windowMs = ctx.quick ? 1500 : 5000;
+  const customers = ctx.quick ? 2_000 : 100_000;
+  const windowMs = ctx.quick ? 1000 : 5000;
   // Arrivals inside what `full` sustained, so the ramp measures size, not overload.
   // (Quick runs hold only 300 calls: a faster ramp queues a little but keeps the run short.)
   const rampCps = Math.round(Math.min(300, Math.max(ctx.quick ? 60 : 20, (ctx.hints.fullCps ?? 40) * 0.8)));
@@ -219,7 +219,7 @@ export async function runConcurrency(ctx: BenchContext): Promise<ScenarioOutcome
       },
       ...(ctx.quick
         ? {
-            reduced: `levels ${levels.join('/')} instead of 1,000/5,000/10,000 (the *_at_10k keys hold the ${top} figures), ${windowMs / 1000} s windows`,
+            reduced: `levels ${levels.join('/')} instead of 1,000/5,000/10,000 (the *_at_10k keys hold the ${top} figures), ${windowMs / 1000} s windows, ${customers.toLocaleString('en')} customers`,
           }
         : {}),
     };

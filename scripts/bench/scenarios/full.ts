@@ -176,8 +176,8 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       factor: ctx.quick ? 1.8 : 1.35,
       maxRate: 3000,
       bisections: ctx.quick ? 1 : 2,
-      maxSteps: ctx.quick ? 6 : 16,
-      budgetMs: ctx.quick ? 8_000 : 240_000,
+      maxSteps: ctx.quick ? 4 : 16,
+      budgetMs: ctx.quick ? 5_000 : 240_000,
       log: ctx.log,
     });
     const best = result.best;
@@ -245,7 +245,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       },
       ...(ctx.quick
         ? {
-            reduced: `${customers.toLocaleString('en')} customers, ${agents} agents talking ${talk} ms, 1.5 s steps, ×1.8 rate steps, one bisection (100,000, 400, 1000 ms, 4 s, ×1.35, two)`,
+            reduced: `${customers.toLocaleString('en')} customers, ${agents} agents talking ${talk} ms, 1.5 s steps, ×1.8 rate steps, one bisection, 5 s budget (100,000, 400, 1000 ms, 4 s, ×1.35, two, 240 s)`,
           }
         : {}),
     };

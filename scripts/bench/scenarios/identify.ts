@@ -19,7 +19,7 @@ import { ratio, round, roundSummary, summarize } from '../lib/stats.js';
 
 export async function runIdentify(ctx: BenchContext): Promise<ScenarioOutcome> {
   const started = Date.now();
-  const customers = ctx.quick ? 20_000 : 1_000_000;
+  const customers = ctx.quick ? 10_000 : 1_000_000;
   const lookups = ctx.quick ? 2_000 : 20_000;
   const warmup = ctx.quick ? 200 : 1_000;
   const bench = await createBenchDb('identify');
