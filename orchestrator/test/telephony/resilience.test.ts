@@ -2,10 +2,53 @@
  * Connection supervision and the contained ari-client defects, against the simulator.
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { startSimulator } from '../../src/simulator/index.js';
 import { createSwitch } from '../../src/telephony/index.js';
 import type { NodeConnectionState } from '../../src/telephony/port.js';
 import { capturingLogger, inboundCall, recorder, rig, silent, until, type Rig } from './helpers.js';
+
+/**
+ * A TCP relay that can turn into a black hole: frozen, it keeps every connection open but passes nothing either
+ * way (a NAT entry or firewall that silently dropped the flow). Thawed, old connections are cut, new ones work.
+ */
+async function blackHoleRelay(
+  targetPort: number,
+): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  let frozen = false;
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      open.add(from);
+      from.on('data', (chunk: Buffer) => {
+        if (!frozen) to.write(chunk);
+      });
+      from.on('close', () => {
+        open.delete(from);
+        to.destroy();
+      });
+      from.on('error', () => to.destroy());
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze: () => void (frozen = true),
+    thaw: () => {
+      frozen = false;
+      for (const s of open) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
 
 describe('telephony: connection supervision', function () {
   this.timeout(15_000);
@@ -308,5 +351,46 @@ describe('telephony: connection supervision', function () {
     await r.sw.play({ channelId: call.channelId }, 'tone:ring');
     const err = await r.sw.answer(call.channelId).catch((e: Error & { code?: string }) => e);
     expect((err as { code?: string }).code).to.equal('timeout');
+  });
+
+  it('closes an events socket that stops answering pings (a silent network) and reconnects when it is back', async () => {
+    const sim = await startSimulator({ port: 0, user: 'ariadne', password: 'ariadne', app: 'ariadne', amiPort: null });
+    const relay = await blackHoleRelay(sim.port);
+    const sw = createSwitch({
+      nodes: [
+        {
+          name: 'n1',
+          ariUrl: `http://127.0.0.1:${relay.port}/ari`,
+          user: 'ariadne',
+          password: 'ariadne',
+          app: 'ariadne',
+        },
+      ],
+      pingIntervalMs: 100,
+      requestTimeoutMs: 500,
+      connectTimeoutMs: 500,
+      backoffMinMs: 50,
+      backoffMaxMs: 100,
+      logger: silent,
+    });
+    const inbound: string[] = [];
+    sw.onInbound((c) => inbound.push(c.channelId));
+    try {
+      await sw.start();
+      const states: NodeConnectionState[] = [];
+      sw.onConnectionState((s) => states.push(s));
+      relay.freeze();
+      // Nothing closes the socket: only the missed pong tells the adapter it is talking to nobody.
+      await until(() => states.some((s) => !s.connected), 2000, 'the silent socket marked down');
+      expect(sw.connectionStates()[0]!.connected).to.equal(false);
+      relay.thaw();
+      await until(() => sw.connectionStates()[0]!.connected, 5000, 'reconnected through the relay');
+      const placed = sim.control.placeCall({ from: '+8613800138000', to: '4007188668' });
+      await until(() => inbound.includes(placed.channelId), 2000, 'a call seen after the reconnect');
+    } finally {
+      await sw.stop();
+      await relay.close();
+      await sim.stop();
+    }
   });
 });
