@@ -10,6 +10,7 @@
  */
 // @ts-expect-error ari-client ships no types
 import ari from 'ari-client';
+import { doneReporter, fatal } from './lib/app-ipc.js';
 
 interface ChannelLike {
   readonly id: string;
@@ -30,19 +31,7 @@ interface AriClient {
 
 const url = process.env.BENCH_ARI_URL;
 const app = process.env.BENCH_ARI_APP ?? 'bench-noop';
-if (!url || !process.send) {
-  process.stderr.write('baseline-app: run by scripts/bench (needs BENCH_ARI_URL and an IPC channel)\n');
-  process.exit(2);
-}
-const send = process.send.bind(process);
-
-let batch: Array<[string, number, boolean]> = [];
-const flush = (): void => {
-  if (batch.length === 0) return;
-  send({ type: 'done', calls: batch });
-  batch = [];
-};
-setInterval(flush, 100).unref();
+const report = doneReporter('baseline-app', { BENCH_ARI_URL: url });
 
 async function main(): Promise<void> {
   const client = (await (ari as { connect(u: string, user: string, pass: string): Promise<AriClient> }).connect(
@@ -56,28 +45,12 @@ async function main(): Promise<void> {
       .answer({ channelId })
       .then(() => client.channels.hangup({ channelId }))
       .then(
-        () => batch.push([channelId, Date.now(), true]),
-        () => batch.push([channelId, Date.now(), false]),
+        () => report.done(channelId, true),
+        () => report.done(channelId, false),
       );
   });
   await client.start(app);
-  send({ type: 'ready' });
-  process.on('message', (m: { type?: string; id?: number }) => {
-    if (m?.type === 'flush') {
-      flush();
-      send({ replyTo: m.id, type: 'flushed' });
-    }
-  });
-  const stop = (): void => {
-    flush();
-    client.stop();
-    process.exit(0);
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  report.ready(() => client.stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`baseline-app: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().catch(fatal('baseline-app'));

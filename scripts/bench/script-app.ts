@@ -16,25 +16,14 @@
  * bridgedAtEpochMs, ok], ...] }`. Env: BENCH_ARI_URL, BENCH_ARI_APP, BENCH_AGENT_ENDPOINTS (comma-separated).
  */
 import { pino } from 'pino';
+import { doneReporter, fatal } from './lib/app-ipc.js';
 import { AriConnection } from '../../orchestrator/src/telephony/ari-connection.js';
 import type { AriEvent } from '../../orchestrator/src/telephony/event-router.js';
 
 const url = process.env.BENCH_ARI_URL;
 const app = process.env.BENCH_ARI_APP ?? 'bench-script';
 const agents = (process.env.BENCH_AGENT_ENDPOINTS ?? '').split(',').filter(Boolean);
-if (!url || !process.send || agents.length === 0) {
-  process.stderr.write('script-app: run by scripts/bench (needs BENCH_ARI_URL, BENCH_AGENT_ENDPOINTS, IPC)\n');
-  process.exit(2);
-}
-const send = process.send.bind(process);
-
-let batch: Array<[string, number, boolean]> = [];
-const flush = (): void => {
-  if (batch.length === 0) return;
-  send({ type: 'done', calls: batch });
-  batch = [];
-};
-setInterval(flush, 100).unref();
+const report = doneReporter('script-app', { BENCH_ARI_URL: url, BENCH_AGENT_ENDPOINTS: agents.join(',') });
 
 interface ScriptedCall {
   readonly caller: string;
@@ -81,7 +70,7 @@ async function main(): Promise<void> {
   const byAgent = new Map<string, ScriptedCall>();
   let nextAgent = 0;
   const failed = (call: ScriptedCall): void => {
-    batch.push([call.caller, Date.now(), false]);
+    report.done(call.caller, false);
     byCaller.delete(call.caller);
     byAgent.delete(call.agent);
     channels.hangup({ channelId: call.caller }).catch(() => undefined);
@@ -108,7 +97,7 @@ async function main(): Promise<void> {
     await bridges.create({ type: 'mixing', bridgeId: call.mixing, name: `call-${call.caller}` });
     await bridges.removeChannel({ bridgeId: call.holding, channel: call.caller });
     await bridges.addChannel({ bridgeId: call.mixing, channel: [call.caller, call.agent] });
-    batch.push([call.caller, Date.now(), true]);
+    report.done(call.caller, true);
     await bridges.record({ bridgeId: call.mixing, name: call.caller, format: 'wav', ifExists: 'fail' });
     await bridges.destroy({ bridgeId: call.holding });
   };
@@ -159,22 +148,7 @@ async function main(): Promise<void> {
   };
   await connection.start();
   await connected;
-  send({ type: 'ready' });
-  process.on('message', (m: { type?: string; id?: number }) => {
-    if (m?.type === 'flush') {
-      flush();
-      send({ replyTo: m.id, type: 'flushed' });
-    }
-  });
-  const stop = (): void => {
-    flush();
-    void connection.stop().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  report.ready(() => connection.stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`script-app: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().catch(fatal('script-app'));

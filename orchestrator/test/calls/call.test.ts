@@ -51,6 +51,19 @@ function flakyDb(failures: number, error: Error & { code?: string }): { db: Db; 
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Counts the transactions `db` opens from now on. */
+function countTransactions(db: Db): { count: number } {
+  const counter = { count: 0 };
+  const transaction = db.transaction.bind(db);
+  Object.assign(db, {
+    transaction: (fn: never) => {
+      counter.count++;
+      return transaction(fn);
+    },
+  });
+  return counter;
+}
+
 function row(): CallRow {
   return arrivingCallRow({
     id: 'c1',
@@ -93,14 +106,7 @@ describe('calls/call write chain', () => {
       statements.push(what);
       return null;
     });
-    let transactions = 0;
-    const transaction = db.transaction.bind(db);
-    Object.assign(db, {
-      transaction: (fn: never) => {
-        transactions++;
-        return transaction(fn);
-      },
-    });
+    const transactions = countTransactions(db);
     const call = await Call.create({ db, bus: new EventBus(), logger, now: () => new Date() }, row(), 'test');
     await tick();
     call.transition('identify', 'answered');
@@ -109,7 +115,7 @@ describe('calls/call write chain', () => {
     call.update({ priority: 50 });
     await call.flushed();
     // Two batches, two commits: (row + arrive), then (three events in one insert + one update of the row).
-    expect(transactions).to.equal(2);
+    expect(transactions.count).to.equal(2);
     expect(statements).to.deep.equal([
       ['calls:insert:arriving'],
       ['call_events:insert:arrive'],
@@ -125,14 +131,7 @@ describe('calls/call write chain', () => {
       statements.push(what);
       return null;
     });
-    let transactions = 0;
-    const transaction = db.transaction.bind(db);
-    Object.assign(db, {
-      transaction: (fn: never) => {
-        transactions++;
-        return transaction(fn);
-      },
-    });
+    const transactions = countTransactions(db);
     const deps = { db, bus: new EventBus(), logger, now: () => new Date() };
     const [a, b] = await Promise.all([
       Call.create(deps, { ...row(), id: 'a' }, 'test'),
@@ -142,7 +141,7 @@ describe('calls/call write chain', () => {
     a.transition('identify', 'answered');
     b.transition('identify', 'answered');
     await Promise.all([a.flushed(), b.flushed()]);
-    expect(transactions).to.equal(2);
+    expect(transactions.count).to.equal(2);
     expect(statements).to.deep.equal([
       ['calls:insert:arriving', 'calls:insert:arriving'],
       ['call_events:insert:arrive', 'call_events:insert:arrive'],

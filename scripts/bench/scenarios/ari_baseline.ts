@@ -5,13 +5,13 @@
  *
  * Latency per call: from the harness placing the call to the app's hang-up being acknowledged (same clock).
  */
+import { appSteps } from '../lib/app-steps.js';
 import { waitForMessage, type BenchContext } from '../lib/context.js';
-import { CpuMeter, databasePid, placeAtRate } from '../lib/load.js';
-import { sleep, startChild } from '../lib/procs.js';
+import { startChild } from '../lib/procs.js';
 import type { ScenarioOutcome } from '../lib/report.js';
-import { findSustainedRate, type StepOutcome } from '../lib/search.js';
+import { findSustainedRate } from '../lib/search.js';
 import { startSimProcess } from '../lib/sim.js';
-import { round, summarize } from '../lib/stats.js';
+import { round } from '../lib/stats.js';
 
 const APP = 'bench-noop';
 
@@ -28,77 +28,22 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
   });
   try {
     await waitForMessage(app, 'ready', 30_000);
-    const done = new Map<string, { at: number; ok: boolean }>();
-    app.proc.on('message', (m: unknown) => {
-      const msg = m as { type?: string; calls?: Array<[string, number, boolean]> };
-      if (msg?.type === 'done' && Array.isArray(msg.calls))
-        for (const [id, at, ok] of msg.calls) done.set(id, { at, ok });
+    const runStep = appSteps({
+      sim,
+      app,
+      stepMs,
+      graceMs: Math.max(2000, stepMs),
+      prefix: 'nb',
+      place: async (channelId, i) => {
+        const r = await sim.client.placeCall({
+          from: `+86138${String(i).padStart(8, '0')}`,
+          to: '4007180000',
+          channelId,
+          app: APP,
+        });
+        if (!r.inStasis) throw new Error('call did not enter the app');
+      },
     });
-    const meter = new CpuMeter({
-      simulator: sim.child.pid,
-      app: app.pid,
-      harness: process.pid,
-      database: databasePid(),
-    });
-    let stepNo = 0;
-
-    const runStep = async (rate: number): Promise<StepOutcome> => {
-      const step = ++stepNo;
-      const ids = new Map<number, string>();
-      meter.begin();
-      const placement = await placeAtRate({
-        rate,
-        durationMs: stepMs,
-        place: async (i) => {
-          const channelId = `nb${step}-${i}`;
-          ids.set(i, channelId);
-          const r = await sim.client.placeCall({
-            from: `+86138${String(i).padStart(8, '0')}`,
-            to: '4007180000',
-            channelId,
-            app: APP,
-          });
-          if (!r.inStasis) throw new Error('call did not enter the app');
-        },
-      });
-      // Wait for the last calls to finish (bounded: a saturated app is a result, not a hang).
-      const deadline = Date.now() + Math.max(2000, stepMs);
-      const want = placement.placed.map((p) => ids.get(p.index) as string);
-      while (Date.now() < deadline && want.some((id) => !done.has(id))) await sleep(50);
-      const cpu = meter.end();
-      await app.request({ type: 'flush' }, 5000).catch(() => undefined);
-      const latencies: number[] = [];
-      let completed = 0;
-      let failed = placement.placeErrors;
-      for (const p of placement.placed) {
-        const d = done.get(ids.get(p.index) as string);
-        if (!d) continue;
-        if (!d.ok) {
-          failed++;
-          continue;
-        }
-        completed++;
-        latencies.push(d.at - p.at);
-      }
-      for (const id of want) done.delete(id);
-      // Let the simulator finish tearing down before the next step starts.
-      const settle = Date.now() + 5000;
-      while (Date.now() < settle && (await sim.client.stats()).channelsLive > 0) await sleep(50);
-      return {
-        rate,
-        durationMs: stepMs,
-        offered: placement.placed.length + placement.placeErrors,
-        completed,
-        failed,
-        achievedCps: completed / (stepMs / 1000),
-        latency: summarize(latencies),
-        extra: {
-          cpuCores: cpu,
-          generatorMaxLagMs: round(placement.maxLagMs, 1),
-          ...(placement.firstError ? { placeError: placement.firstError } : {}),
-        },
-      };
-    };
 
     ctx.log(`ari_baseline: no-op Stasis app on ari-client, ${stepMs / 1000} s steps`);
     const result = await findSustainedRate({

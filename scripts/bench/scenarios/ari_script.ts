@@ -13,14 +13,14 @@
  *
  * Latency per call: from the harness placing the call to caller and agent being bridged.
  */
-import { waitForMessage, type BenchContext } from '../lib/context.js';
+import { appSteps } from '../lib/app-steps.js';
 import { registerAgentPhones } from '../lib/center.js';
-import { CpuMeter, databasePid, placeAtRate } from '../lib/load.js';
-import { sleep, startChild } from '../lib/procs.js';
+import { waitForMessage, type BenchContext } from '../lib/context.js';
+import { startChild } from '../lib/procs.js';
 import type { ScenarioOutcome } from '../lib/report.js';
-import { findSustainedRate, type StepOutcome } from '../lib/search.js';
+import { findSustainedRate } from '../lib/search.js';
 import { startSimProcess } from '../lib/sim.js';
-import { round, summarize } from '../lib/stats.js';
+import { round } from '../lib/stats.js';
 import { DTMF_AT_MS, PLAYBACK_MS, RING_MS, talkMs } from './full.js';
 
 const APP = 'bench-script';
@@ -47,78 +47,25 @@ export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> 
   });
   try {
     await waitForMessage(app, 'ready', 30_000);
-    const done = new Map<string, { at: number; ok: boolean }>();
-    app.proc.on('message', (m: unknown) => {
-      const msg = m as { type?: string; calls?: Array<[string, number, boolean]> };
-      if (msg?.type === 'done' && Array.isArray(msg.calls))
-        for (const [id, at, ok] of msg.calls) done.set(id, { at, ok });
-    });
-    const meter = new CpuMeter({
-      simulator: sim.child.pid,
-      app: app.pid,
-      harness: process.pid,
-      database: databasePid(),
-    });
-    let stepNo = 0;
-
-    const runStep = async (rate: number): Promise<StepOutcome> => {
-      const step = ++stepNo;
-      const ids = new Map<number, string>();
-      meter.begin();
-      const placement = await placeAtRate({
-        rate,
-        durationMs: stepMs,
-        place: async (i) => {
-          const channelId = `sc${step}-${i}`;
-          ids.set(i, channelId);
-          const r = await sim.client.placeCall({
-            from: `+86138${String(i).padStart(8, '0')}`,
-            to: '4007180000',
-            channelId,
-            app: APP,
-            script: [{ atMs: DTMF_AT_MS, dtmf: '1' }],
-            hangupAfterMs: 30_000,
-          });
-          if (!r.inStasis) throw new Error('call did not enter the app');
-        },
-      });
+    const runStep = appSteps({
+      sim,
+      app,
+      stepMs,
       // As in `full`: a call gets talk + 3 s to be bridged before it counts as lost.
-      const deadline = Date.now() + talk + 3000;
-      const want = placement.placed.map((p) => ids.get(p.index) as string);
-      while (Date.now() < deadline && want.some((id) => !done.has(id))) await sleep(50);
-      const cpu = meter.end();
-      await app.request({ type: 'flush' }, 5000).catch(() => undefined);
-      const latencies: number[] = [];
-      let completed = 0;
-      let failed = placement.placeErrors;
-      for (const p of placement.placed) {
-        const d = done.get(ids.get(p.index) as string);
-        if (!d) continue;
-        if (!d.ok) {
-          failed++;
-          continue;
-        }
-        completed++;
-        latencies.push(d.at - p.at);
-      }
-      for (const id of want) done.delete(id);
-      const leftOver = await sim.client.drain();
-      return {
-        rate,
-        durationMs: stepMs,
-        offered: placement.placed.length + placement.placeErrors,
-        completed,
-        failed,
-        achievedCps: completed / (stepMs / 1000),
-        latency: summarize(latencies),
-        extra: {
-          cpuCores: cpu,
-          generatorMaxLagMs: round(placement.maxLagMs, 1),
-          channelsLeftOver: leftOver,
-          ...(placement.firstError ? { placeError: placement.firstError } : {}),
-        },
-      };
-    };
+      graceMs: talk + 3000,
+      prefix: 'sc',
+      place: async (channelId, i) => {
+        const r = await sim.client.placeCall({
+          from: `+86138${String(i).padStart(8, '0')}`,
+          to: '4007180000',
+          channelId,
+          app: APP,
+          script: [{ atMs: DTMF_AT_MS, dtmf: '1' }],
+          hangupAfterMs: 30_000,
+        });
+        if (!r.inStasis) throw new Error('call did not enter the app');
+      },
+    });
 
     ctx.log(`ari_script: the ARI requests of a full call with no logic, ${stepMs / 1000} s steps`);
     const result = await findSustainedRate({
