@@ -6,7 +6,7 @@
 import type { Child } from './procs.js';
 import { CpuMeter, databasePid, placeAtRate } from './load.js';
 import { sleep } from './procs.js';
-import type { StepOutcome } from './search.js';
+import type { JudgedStep, StepOutcome } from './search.js';
 import type { RunningSim } from './sim.js';
 import { round, summarize } from './stats.js';
 
@@ -88,4 +88,21 @@ export function appSteps(o: AppSteps): (rate: number) => Promise<StepOutcome> {
       },
     };
   };
+}
+
+/** The steps of a search as the JSON details list them. */
+export function stepRows(steps: readonly JudgedStep[]): Record<string, unknown>[] {
+  return steps.map((s) => ({
+    phase: s.phase,
+    rate: s.rate,
+    offered: s.offered,
+    completed: s.completed,
+    failed: s.failed,
+    cps: round(s.achievedCps, 1),
+    p50Ms: round(s.latency.p50, 2),
+    p99Ms: round(s.latency.p99, 2),
+    held: s.sustained,
+    why: s.why,
+    ...s.extra,
+  }));
 }

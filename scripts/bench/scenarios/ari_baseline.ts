@@ -5,7 +5,7 @@
  *
  * Latency per call: from the harness placing the call to the app's hang-up being acknowledged (same clock).
  */
-import { appSteps } from '../lib/app-steps.js';
+import { appSteps, stepRows } from '../lib/app-steps.js';
 import { waitForMessage, type BenchContext } from '../lib/context.js';
 import { startChild } from '../lib/procs.js';
 import type { ScenarioOutcome } from '../lib/report.js';
@@ -71,19 +71,7 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
       details: {
         stepSeconds: stepMs / 1000,
         referenceP50Ms: round(result.referenceP50, 2),
-        steps: result.steps.map((s) => ({
-          phase: s.phase,
-          rate: s.rate,
-          offered: s.offered,
-          completed: s.completed,
-          failed: s.failed,
-          cps: round(s.achievedCps, 1),
-          p50Ms: round(s.latency.p50, 2),
-          p99Ms: round(s.latency.p99, 2),
-          held: s.sustained,
-          why: s.why,
-          ...s.extra,
-        })),
+        steps: stepRows(result.steps),
       },
       ...(ctx.quick
         ? { reduced: '1 s steps (4 s in a full run), ×2 rate steps and one bisection, 4 s budget (×1.5, two, 120 s)' }

@@ -13,7 +13,7 @@
  *
  * Latency per call: from the harness placing the call to caller and agent being bridged.
  */
-import { appSteps } from '../lib/app-steps.js';
+import { appSteps, stepRows } from '../lib/app-steps.js';
 import { registerAgentPhones } from '../lib/center.js';
 import { waitForMessage, type BenchContext } from '../lib/context.js';
 import { startChild } from '../lib/procs.js';
@@ -92,19 +92,7 @@ export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> 
         stepSeconds: stepMs / 1000,
         simulated: { promptMs: PLAYBACK_MS, dtmfAtMs: DTMF_AT_MS, agentRingMs: RING_MS, talkMs: talk },
         referenceP50Ms: round(result.referenceP50, 2),
-        steps: result.steps.map((s) => ({
-          phase: s.phase,
-          rate: s.rate,
-          offered: s.offered,
-          completed: s.completed,
-          failed: s.failed,
-          cps: round(s.achievedCps, 1),
-          p50Ms: round(s.latency.p50, 2),
-          p99Ms: round(s.latency.p99, 2),
-          held: s.sustained,
-          why: s.why,
-          ...s.extra,
-        })),
+        steps: stepRows(result.steps),
       },
       ...(ctx.quick
         ? {
