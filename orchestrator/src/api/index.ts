@@ -1,3 +1,4 @@
+import type { WallboardSnapshot } from './wallboard.js';
 import express, { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { resolveUser } from '../auth/middleware.js';
@@ -22,7 +23,7 @@ export interface ApiOptions {
   /** Failed logins allowed per client IP per window (successful ones are not counted). */
   readonly loginRateLimit?: { readonly windowMs: number; readonly limit: number };
   readonly bodyLimit?: string;
-  readonly wallboard?: () => unknown;
+  readonly wallboard?: () => WallboardSnapshot;
   readonly version?: string;
   /** Origins allowed to send cookie-authenticated writes besides the server's own (the CORS allow-list). */
   readonly allowedOrigins?: readonly string[];

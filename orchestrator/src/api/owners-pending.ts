@@ -192,6 +192,8 @@ export interface CallFilter {
   state?: string;
   caller?: string;
   customerId?: number;
+  /** A supervisor's queues: only calls of these (none when empty). */
+  queueIds?: readonly number[];
 }
 
 export async function searchCalls(db: Db, f: CallFilter, s: Slice): Promise<Found> {
@@ -203,6 +205,7 @@ export async function searchCalls(db: Db, f: CallFilter, s: Slice): Promise<Foun
   if (f.disposition) q.where('disposition', f.disposition);
   if (f.state) q.where('state', f.state);
   if (f.customerId) q.where('customer_id', f.customerId);
+  if (f.queueIds) q.whereIn('queue_id', [...f.queueIds]);
   if (f.caller)
     q.where((w) => w.where('caller_e164', 'like', `%${f.caller}%`).orWhere('caller_raw', 'like', `%${f.caller}%`));
   return pageQuery(q, s, [['arrived_at', 'desc']], (r) => mapRow(r, CALL_SHAPE));
@@ -213,9 +216,17 @@ export async function getCall(db: Db, id: string): Promise<ApiObject | null> {
   return r ? mapRow(r, CALL_SHAPE) : null;
 }
 
-export async function callOwner(db: Db, id: string): Promise<{ agentId: number | null } | null> {
-  const r = await db('calls').where({ id }).first('agent_id');
-  return r ? { agentId: r.agent_id == null ? null : Number(r.agent_id) } : null;
+export async function callOwner(
+  db: Db,
+  id: string,
+): Promise<{ agentId: number | null; queueId: number | null } | null> {
+  const r = await db('calls').where({ id }).first('agent_id', 'queue_id');
+  return r
+    ? {
+        agentId: r.agent_id == null ? null : Number(r.agent_id),
+        queueId: r.queue_id == null ? null : Number(r.queue_id),
+      }
+    : null;
 }
 
 export async function callTimeline(db: Db, id: string): Promise<ApiObject[]> {
@@ -228,7 +239,7 @@ export async function callTimeline(db: Db, id: string): Promise<ApiObject[]> {
 
 export async function listCallEvents(
   db: Db,
-  f: { from?: Date; to?: Date; event?: string; agentId?: number },
+  f: { from?: Date; to?: Date; event?: string; agentId?: number; queueIds?: readonly number[] },
   s: Slice,
 ): Promise<Found> {
   const q = db('call_events as e').select(
@@ -244,7 +255,9 @@ export async function listCallEvents(
   if (f.from) q.where('e.at', '>=', f.from);
   if (f.to) q.where('e.at', '<', f.to);
   if (f.event) q.where('e.event', f.event);
-  if (f.agentId) q.join('calls as c', 'c.id', 'e.call_id').where('c.agent_id', f.agentId);
+  if (f.agentId || f.queueIds) q.join('calls as c', 'c.id', 'e.call_id');
+  if (f.agentId) q.where('c.agent_id', f.agentId);
+  if (f.queueIds) q.whereIn('c.queue_id', [...f.queueIds]);
   return pageQuery(
     q,
     s,

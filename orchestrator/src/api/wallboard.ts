@@ -95,6 +95,15 @@ export interface WallboardSnapshot {
   readonly agents: { readonly byState: Record<string, number>; readonly list: readonly AgentBoard[] };
 }
 
+/**
+ * The snapshot as a supervisor of `queueIds` sees it (undefined: everything). The agents stay: with skills-based
+ * routing they are one pool that serves every queue, and a supervisor needs to see who is free.
+ */
+export function boardFor(board: WallboardSnapshot, queueIds: readonly number[] | undefined): WallboardSnapshot {
+  if (!queueIds) return board;
+  return { ...board, queues: board.queues.filter((q) => queueIds.includes(q.queueId)) };
+}
+
 interface QueueMeta {
   name: string;
   displayName: string;

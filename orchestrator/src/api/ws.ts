@@ -7,7 +7,8 @@ import type { Db } from '../db/knex.js';
 import type { BusEvents, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { getAgentView as getAgent } from '../agents/repository.js';
-import type { Wallboard } from './wallboard.js';
+import { queueScope } from './routes/common.js';
+import { boardFor, type Wallboard } from './wallboard.js';
 
 export const WS_PATH = '/api/ws';
 
@@ -177,7 +178,7 @@ export class WsHub {
     ws.on('error', () => this.drop(client));
 
     this.send(client, JSON.stringify({ type: 'hello', user }));
-    if (isStaff) this.send(client, JSON.stringify(this.o.wallboard.snapshot()));
+    if (isStaff) this.send(client, JSON.stringify(boardFor(this.o.wallboard.snapshot(), queueScope(user))));
     if (user.agentId != null) void this.sendAgentState(client, user.agentId);
   }
 
@@ -263,8 +264,16 @@ export class WsHub {
   private pushWallboard(): void {
     if (this.staff.size === 0) return;
     this.lastPush = Date.now();
-    const text = JSON.stringify(this.o.wallboard.snapshot());
-    for (const c of this.staff) this.send(c, text, true);
+    const board = this.o.wallboard.snapshot();
+    // Serialised once per distinct set of queues (admins: all; each supervisor: theirs), not once per socket.
+    const texts = new Map<string, string>();
+    for (const c of this.staff) {
+      const scope = queueScope(c.user);
+      const key = scope ? scope.join(',') : '*';
+      let text = texts.get(key);
+      if (text === undefined) texts.set(key, (text = JSON.stringify(boardFor(board, scope))));
+      this.send(c, text, true);
+    }
   }
 
   private heartbeat(): void {

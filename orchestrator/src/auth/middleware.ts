@@ -4,6 +4,7 @@ import type { Db } from '../db/knex.js';
 import { HttpError } from '../http/errors.js';
 import { SESSION_COOKIE, userForSession } from './sessions.js';
 import { userForToken } from './tokens.js';
+import { supervisedQueues } from './supervision.js';
 import type { AuthUser, Role } from './types.js';
 
 /** Reads one cookie from a raw Cookie header (the WebSocket upgrade has no cookie-parser). */
@@ -41,10 +42,16 @@ export async function resolveUser(
   queryToken?: string | null,
 ): Promise<AuthUser | null> {
   const bearer = bearerToken(req.headers.authorization);
-  if (bearer) return userForToken(db, bearer);
-  if (queryToken) return userForToken(db, queryToken);
-  const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-  return session ? userForSession(db, session) : null;
+  const session = bearer || queryToken ? null : readCookie(req.headers.cookie, SESSION_COOKIE);
+  const user = bearer
+    ? await userForToken(db, bearer)
+    : queryToken
+      ? await userForToken(db, queryToken)
+      : session
+        ? await userForSession(db, session)
+        : null;
+  if (user?.role !== 'supervisor') return user;
+  return { ...user, queueIds: (await supervisedQueues(db, [user.id])).get(user.id) ?? [] };
 }
 
 /** Puts the AuthUser on res.locals.user, or answers 401. */

@@ -8,4 +8,6 @@ export interface AuthUser {
   readonly role: Role;
   /** The agents row bound to this user, if any (agents see only their own calls, tickets and recordings). */
   readonly agentId: number | null;
+  /** Set for supervisors by the auth middleware: the queues whose calls, recordings and figures they see. */
+  readonly queueIds?: readonly number[];
 }

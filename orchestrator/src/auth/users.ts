@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { setSupervisedQueues, supervisedQueues } from './supervision.js';
 import type { AuthUser, Role } from './types.js';
 
 export const ROLES: readonly Role[] = ['admin', 'supervisor', 'agent'];
@@ -12,6 +13,8 @@ export interface UserRecord {
   readonly role: Role;
   readonly active: boolean;
   readonly agentId: number | null;
+  /** The queues a supervisor supervises ([] for other roles). */
+  readonly queueIds: readonly number[];
   readonly createdAt: Date | null;
   readonly updatedAt: Date | null;
 }
@@ -27,7 +30,7 @@ const USER_COLUMNS = [
   'a.id as agent_id',
 ];
 
-function toRecord(row: Record<string, unknown>): UserRecord {
+function toRecord(row: Record<string, unknown>, queues: ReadonlyMap<number, number[]>): UserRecord {
   return {
     id: Number(row.id),
     username: String(row.username),
@@ -35,6 +38,7 @@ function toRecord(row: Record<string, unknown>): UserRecord {
     role: row.role as Role,
     active: Boolean(row.active),
     agentId: row.agent_id == null ? null : Number(row.agent_id),
+    queueIds: queues.get(Number(row.id)) ?? [],
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -50,7 +54,7 @@ function baseQuery(db: Db) {
 
 export async function findUserById(db: Db, id: number): Promise<UserRecord | null> {
   const row = await baseQuery(db).where('u.id', id).first(USER_COLUMNS);
-  return row ? toRecord(row) : null;
+  return row ? toRecord(row, await supervisedQueues(db, [id])) : null;
 }
 
 // A fixed hash to verify against when the username is unknown, so the answer time does not reveal which
@@ -69,7 +73,7 @@ export async function checkCredentials(db: Db, username: string, password: strin
   }
   const ok = await verifyPassword(password, String(row.password_hash));
   if (!ok || !row.active) return null;
-  return toAuthUser(toRecord(row));
+  return toAuthUser(toRecord(row, new Map()));
 }
 
 export interface UserListFilter {
@@ -84,8 +88,15 @@ export async function listUsers(db: Db, f: UserListFilter): Promise<{ items: Use
   if (f.role) q.where('u.role', f.role);
   if (f.q) q.where((w) => w.where('u.username', 'like', `%${f.q}%`).orWhere('u.display_name', 'like', `%${f.q}%`));
   const [{ n }] = (await q.clone().count({ n: 'u.id' })) as [{ n: number | string }];
-  const rows = await q.orderBy('u.id').offset(f.offset).limit(f.limit).select(USER_COLUMNS);
-  return { items: rows.map(toRecord), total: Number(n) };
+  const rows = (await q.orderBy('u.id').offset(f.offset).limit(f.limit).select(USER_COLUMNS)) as Record<
+    string,
+    unknown
+  >[];
+  const queues = await supervisedQueues(
+    db,
+    rows.map((r) => Number(r.id)),
+  );
+  return { items: rows.map((r) => toRecord(r, queues)), total: Number(n) };
 }
 
 export interface NewUser {
@@ -94,16 +105,22 @@ export interface NewUser {
   readonly password: string;
   readonly role: Role;
   readonly active?: boolean;
+  /** Supervisors only: the queues they supervise. */
+  readonly queueIds?: readonly number[];
 }
 
 export async function createUser(db: Db, u: NewUser): Promise<UserRecord> {
   const passwordHash = await hashPassword(u.password);
-  const [id] = await db('users').insert({
-    username: u.username,
-    display_name: u.displayName,
-    password_hash: passwordHash,
-    role: u.role,
-    active: u.active ?? true,
+  const id = await db.transaction(async (trx) => {
+    const [newId] = await trx('users').insert({
+      username: u.username,
+      display_name: u.displayName,
+      password_hash: passwordHash,
+      role: u.role,
+      active: u.active ?? true,
+    });
+    if (u.queueIds?.length) await setSupervisedQueues(trx, Number(newId), u.queueIds);
+    return newId;
   });
   const created = await findUserById(db, Number(id));
   if (!created) throw new Error(`user ${String(id)} vanished after insert`);
@@ -115,6 +132,8 @@ export interface UserPatch {
   readonly password?: string;
   readonly role?: Role;
   readonly active?: boolean;
+  /** Replaces the supervised queues; a role other than supervisor clears them. */
+  readonly queueIds?: readonly number[];
 }
 
 export async function updateUser(db: Db, id: number, patch: UserPatch): Promise<UserRecord | null> {
@@ -128,6 +147,8 @@ export async function updateUser(db: Db, id: number, patch: UserPatch): Promise<
     const n = await db('users').where({ id }).update(changes);
     if (n === 0) return null;
   }
+  if (patch.queueIds !== undefined) await setSupervisedQueues(db, id, patch.queueIds);
+  else if (patch.role !== undefined && patch.role !== 'supervisor') await setSupervisedQueues(db, id, []);
   const user = await findUserById(db, id);
   // A deactivated user or a changed password ends every open session at once.
   if (user && (patch.active === false || patch.password !== undefined))

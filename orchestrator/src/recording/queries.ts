@@ -10,13 +10,23 @@ export function publicRecording(r: Recording): ApiObject {
 
 export async function listRecordings(
   db: Db,
-  f: { callId?: string; agentId?: number; queueId?: number; from?: Date; to?: Date; state?: string },
+  f: {
+    callId?: string;
+    agentId?: number;
+    queueId?: number;
+    from?: Date;
+    to?: Date;
+    state?: string;
+    /** A supervisor's queues: only recordings of these. */
+    queueIds?: readonly number[];
+  },
   s: Slice,
 ): Promise<Found> {
   const q = db('recordings').select('*');
   if (f.callId) q.where('call_id', f.callId);
   if (f.agentId) q.where('agent_id', f.agentId);
   if (f.queueId) q.where('queue_id', f.queueId);
+  if (f.queueIds) q.whereIn('queue_id', [...f.queueIds]);
   if (f.state) q.where('state', f.state);
   if (f.from) q.where('started_at', '>=', f.from);
   if (f.to) q.where('started_at', '<', f.to);

@@ -25,15 +25,21 @@ export interface RecordingRoutesOptions {
 
 const ID = /^[A-Za-z0-9-]{1,36}$/;
 
-const CONTENT_TYPES: Record<string, string> = { wav: 'audio/wav', gsm: 'audio/x-gsm', ulaw: 'audio/basic', sln16: 'application/octet-stream' };
+const CONTENT_TYPES: Record<string, string> = {
+  wav: 'audio/wav',
+  gsm: 'audio/x-gsm',
+  ulaw: 'audio/basic',
+  sln16: 'application/octet-stream',
+};
 
 function fail(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
 
-/** Admins and supervisors hear every recording; an agent only those of calls they took. */
-export function mayPlay(user: AuthUser, rec: Pick<Recording, 'agentId'>): boolean {
-  if (user.role === 'admin' || user.role === 'supervisor') return true;
+/** Admins hear every recording, supervisors those of their queues, an agent only those of calls they took. */
+export function mayPlay(user: AuthUser, rec: Pick<Recording, 'agentId' | 'queueId'>): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role === 'supervisor') return rec.queueId !== null && (user.queueIds ?? []).includes(rec.queueId);
   return user.role === 'agent' && user.agentId !== null && rec.agentId !== null && user.agentId === rec.agentId;
 }
 
@@ -62,14 +68,21 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     let user: AuthUser | null = null;
     if (signed) {
       const check = verifyLink(secrets, id, req.query.exp, req.query.sig, now());
-      if (check !== 'valid') return fail(res, 401, 'unauthenticated', check === 'expired' ? 'this playback link has expired' : 'this playback link is not valid');
+      if (check !== 'valid')
+        return fail(
+          res,
+          401,
+          'unauthenticated',
+          check === 'expired' ? 'this playback link has expired' : 'this playback link is not valid',
+        );
     } else {
       user = currentUser(res);
       if (!user) return fail(res, 401, 'unauthenticated', 'sign in or use a signed playback link');
     }
     const rec = await getRecording(db, id);
     if (!rec) return fail(res, 404, 'not_found', 'recording not found');
-    if (user && !mayPlay(user, rec)) return fail(res, 403, 'forbidden', 'you may only play recordings of your own calls');
+    if (user && !mayPlay(user, rec))
+      return fail(res, 403, 'forbidden', 'you may only play recordings of your own calls or queues');
     if (rec.state === 'deleted') return fail(res, 410, 'gone', 'this recording was deleted under the retention policy');
     if (rec.state !== 'uploaded' || rec.bytes === null || !rec.storageKey || !rec.storageTarget) {
       return fail(res, 409, 'conflict', `this recording is not available for playback (state ${rec.state})`);
@@ -79,7 +92,10 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     const etag = rec.sha256 ? `"${rec.sha256}"` : null;
     // If-Range: a range is only valid against the same file; otherwise the whole (new) file is sent.
     const ifRange = req.headers['if-range'];
-    const rangeHeader = typeof req.headers.range === 'string' && (ifRange === undefined || (etag !== null && ifRange === etag)) ? req.headers.range : undefined;
+    const rangeHeader =
+      typeof req.headers.range === 'string' && (ifRange === undefined || (etag !== null && ifRange === etag))
+        ? req.headers.range
+        : undefined;
     const range = parseRange(rangeHeader, size);
     res.setHeader('Accept-Ranges', 'bytes');
     if (etag) res.setHeader('ETag', etag);
@@ -105,20 +121,34 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     let body: Readable | null = null;
     if (size > 0 && req.method !== 'HEAD') {
       // The primary copy first, then each stored replica: playback survives the loss of one site.
-      const replicas = (await db('recording_replicas').where({ recording_id: rec.id, state: 'stored' }).select('target', 'storage_key')) as {
+      const replicas = (await db('recording_replicas')
+        .where({ recording_id: rec.id, state: 'stored' })
+        .select('target', 'storage_key')) as {
         target: string;
         storage_key: string | null;
       }[];
-      const copies = [{ target: rec.storageTarget, key: rec.storageKey }, ...replicas.map((r) => ({ target: r.target, key: r.storage_key ?? rec.storageKey }))];
+      const copies = [
+        { target: rec.storageTarget, key: rec.storageKey },
+        ...replicas.map((r) => ({ target: r.target, key: r.storage_key ?? rec.storageKey })),
+      ];
       for (const copy of copies) {
         try {
           body = await openPlaintextRange(options.storeFor(copy.target), copy.key as string, keyring, size, start, end);
           break;
         } catch (err) {
-          options.logger.error({ err, recordingId: rec.id, target: copy.target }, 'recording playback: this copy could not be opened');
+          options.logger.error(
+            { err, recordingId: rec.id, target: copy.target },
+            'recording playback: this copy could not be opened',
+          );
         }
       }
-      if (!body) return fail(res, 503, 'unavailable', 'no copy of the recording could be opened (store unreachable, object damaged, or its key missing)');
+      if (!body)
+        return fail(
+          res,
+          503,
+          'unavailable',
+          'no copy of the recording could be opened (store unreachable, object damaged, or its key missing)',
+        );
     }
     res.status(range.kind === 'partial' ? 206 : 200);
     res.setHeader('Content-Type', CONTENT_TYPES[rec.format] ?? 'application/octet-stream');
@@ -144,16 +174,35 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     const ttlRaw = (req.body as { ttlSeconds?: unknown } | undefined)?.ttlSeconds;
     const ttl = ttlRaw === undefined ? (options.defaultLinkTtlSeconds ?? 300) : Number(ttlRaw);
     if (!Number.isInteger(ttl) || ttl < 10 || ttl > MAX_LINK_TTL_SECONDS) {
-      return fail(res, 400, 'validation_failed', `ttlSeconds must be a whole number from 10 to ${MAX_LINK_TTL_SECONDS}`);
+      return fail(
+        res,
+        400,
+        'validation_failed',
+        `ttlSeconds must be a whole number from 10 to ${MAX_LINK_TTL_SECONDS}`,
+      );
     }
     const rec = await getRecording(db, id);
     if (!rec) return fail(res, 404, 'not_found', 'recording not found');
-    if (!mayPlay(user, rec)) return fail(res, 403, 'forbidden', 'you may only share recordings of your own calls');
-    if (rec.state !== 'uploaded') return fail(res, 409, 'conflict', `this recording is not available for playback (state ${rec.state})`);
+    if (!mayPlay(user, rec))
+      return fail(res, 403, 'forbidden', 'you may only share recordings of your own calls or queues');
+    if (rec.state !== 'uploaded')
+      return fail(res, 409, 'conflict', `this recording is not available for playback (state ${rec.state})`);
     const exp = Math.floor(now() / 1000) + ttl;
     const path = `${mount}/${encodeURIComponent(id)}/audio?exp=${exp}&sig=${signLink(secrets, id, exp)}`;
-    await writeRecordingAudit(db, { action: 'recording.link', recordingId: id, userId: user.id, actor: user.username, details: { ttlSeconds: ttl }, ip: req.ip ?? null });
-    res.status(201).json({ url: options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}${path}` : path, expiresAt: new Date(exp * 1000).toISOString() });
+    await writeRecordingAudit(db, {
+      action: 'recording.link',
+      recordingId: id,
+      userId: user.id,
+      actor: user.username,
+      details: { ttlSeconds: ttl },
+      ip: req.ip ?? null,
+    });
+    res
+      .status(201)
+      .json({
+        url: options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}${path}` : path,
+        expiresAt: new Date(exp * 1000).toISOString(),
+      });
   });
 
   return router;

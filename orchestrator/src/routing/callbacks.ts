@@ -153,11 +153,12 @@ export async function completeCallback(db: Db, id: number, ok: boolean, notes?: 
  */
 export async function listCallbacksPage(
   db: Db,
-  f: { state?: string; queueId?: number; agentId?: number; forAgent?: number },
+  f: { state?: string; queueId?: number; agentId?: number; forAgent?: number; queueIds?: readonly number[] },
   s: Slice,
 ): Promise<Found> {
   const q = db('callbacks').select('*');
   if (f.state) q.where('state', f.state);
+  if (f.queueIds) q.whereIn('queue_id', [...f.queueIds]);
   if (f.queueId) q.where('queue_id', f.queueId);
   if (f.agentId) q.where('agent_id', f.agentId);
   if (f.forAgent)

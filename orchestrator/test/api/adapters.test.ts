@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { callControlsFrom } from '../../src/api/adapters.js';
 import { CallControlError } from '../../src/calls/service.js';
-import { call, startHarness, type Harness } from './harness.js';
+import { call, startHarness, superviseAllQueues, type Harness } from './harness.js';
 
 describe('CallService adapter', () => {
   const seen: string[] = [];
@@ -29,19 +29,19 @@ describe('CallService adapter', () => {
   const id = '33333333-3333-4333-8333-333333333333';
   before(async () => {
     h = await startHarness({ deps: { services: { calls: callControlsFrom(fake) } } });
-    await h.t
-      .db('calls')
-      .insert({
-        id,
-        node: 'n',
-        channel_id: 'c',
-        owner: 'o',
-        state: 'connected',
-        caller_raw: '1',
-        did: '1',
-        arrived_at: new Date(),
-        agent_id: h.users.agent.agentId,
-      });
+    await h.t.db('calls').insert({
+      id,
+      node: 'n',
+      channel_id: 'c',
+      owner: 'o',
+      state: 'connected',
+      caller_raw: '1',
+      did: '1',
+      arrived_at: new Date(),
+      agent_id: h.users.agent.agentId,
+      queue_id: Number((await h.t.db('queues').insert({ name: 'adapters', display_name: 'Adapters' }))[0]),
+    });
+    await superviseAllQueues(h);
   });
   after(async () => h.close());
 

@@ -102,6 +102,14 @@ async function addUser(
   return { id: Number(id), username, password, role, agentId, token };
 }
 
+/** Makes the harness's supervisor supervise every queue that exists now (supervisors see only their queues). */
+export async function superviseAllQueues(h: Pick<Harness, 't' | 'users'>): Promise<void> {
+  const ids = (await h.t.db('queues').pluck('id')) as number[];
+  await h.t.db('supervisor_queues').where({ user_id: h.users.supervisor.id }).delete();
+  if (ids.length)
+    await h.t.db('supervisor_queues').insert(ids.map((queue_id) => ({ user_id: h.users.supervisor.id, queue_id })));
+}
+
 export async function startHarness(
   options: { dialect?: DbDialect; deps?: Partial<HttpAppDeps> } = {},
 ): Promise<Harness> {

@@ -3,7 +3,7 @@ import { InvalidTransition } from '../../src/calls/states.js';
 import { SwitchError } from '../../src/telephony/port.js';
 import type { AgentActions, CallControls, RoutingTester } from '../../src/api/services.js';
 import { DIALECTS } from '../support/db.js';
-import { call, startHarness, type Harness } from './harness.js';
+import { call, startHarness, superviseAllQueues, type Harness } from './harness.js';
 
 class FakeAgents implements AgentActions {
   calls: string[] = [];
@@ -317,6 +317,7 @@ for (const dialect of DIALECTS) {
       const mine = '11111111-1111-4111-8111-111111111111';
       const theirs = '22222222-2222-4222-8222-222222222222';
       before(async () => {
+        await superviseAllQueues(h);
         const q = await h.t.db('queues').where({ name: 'support' }).first('id');
         const base = { node: 'ast1', owner: 'test', caller_raw: '13812345678', did: '4000', queue_id: q.id };
         const today = new Date();
@@ -360,6 +361,7 @@ for (const dialect of DIALECTS) {
             call_id: mine,
             name: 'rec-mine',
             agent_id: h.users.agent.agentId,
+            queue_id: q.id,
             state: 'stored',
             started_at: today,
           },
@@ -368,6 +370,7 @@ for (const dialect of DIALECTS) {
             call_id: theirs,
             name: 'rec-theirs',
             agent_id: h.users.agent2.agentId,
+            queue_id: q.id,
             state: 'stored',
             started_at: today,
           },
@@ -506,9 +509,13 @@ for (const dialect of DIALECTS) {
           (await call(h, 'POST', `/api/callbacks/${bobs}/complete`, { token: alice, body: { ok: false } })).status,
         ).to.equal(403);
 
+        const support = (await h.t.db('queues').where({ name: 'support' }).first('id')).id as number;
+        // A supervisor records callbacks for a queue of theirs (it would be invisible to them otherwise).
+        const noQueue = await call(h, 'POST', '/api/callbacks', { token: sup, body: { phone: '+8613800000009' } });
+        expect([noQueue.status, noQueue.body.error.details?.[0]?.field]).to.deep.equal([400, 'queueId']);
         const created = await call(h, 'POST', '/api/callbacks', {
           token: sup,
-          body: { phone: '+8613800000009', notes: 'web form' },
+          body: { phone: '+8613800000009', notes: 'web form', queueId: support },
         });
         expect(created.status).to.equal(201);
         expect(created.body).to.include({ state: 'pending', phone: '+8613800000009' });
@@ -591,21 +598,26 @@ for (const dialect of DIALECTS) {
 
       const mine = await call(h, 'GET', '/api/calls/live', { token: alice });
       expect(mine.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-1']);
-      const q2 = await call(h, 'GET', '/api/calls/live?queueId=2', { token: sup });
+      const q2 = await call(h, 'GET', '/api/calls/live?queueId=2', { token: admin });
       expect(q2.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-2', 'l-3']);
+      // A supervisor sees the live calls of the queues they supervise, and no others.
+      expect(((await h.t.db('queues').pluck('id')) as number[]).map(Number)).to.include(1);
+      await h.t.db('supervisor_queues').where({ user_id: h.users.supervisor.id }).delete();
+      await h.t.db('supervisor_queues').insert({ user_id: h.users.supervisor.id, queue_id: 1 });
+      const supLive = await call(h, 'GET', '/api/calls/live', { token: sup });
+      expect(supLive.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-1']);
+      await superviseAllQueues(h);
     });
 
     it('jobs: dead letters listed and retried; Asterisk reload via the switch, audited', async () => {
-      const [id] = await h.t
-        .db('jobs')
-        .insert({
-          type: 'upload',
-          payload: '{"r":1}',
-          state: 'dead',
-          attempts: 10,
-          run_at: new Date(),
-          last_error: 'S3 down',
-        });
+      const [id] = await h.t.db('jobs').insert({
+        type: 'upload',
+        payload: '{"r":1}',
+        state: 'dead',
+        attempts: 10,
+        run_at: new Date(),
+        last_error: 'S3 down',
+      });
       await h.t.db('jobs').insert({ type: 'upload', payload: '{}', state: 'done', run_at: new Date() });
       const dead = await call(h, 'GET', '/api/jobs?state=dead', { token: admin });
       expect(dead.body.total).to.equal(1);

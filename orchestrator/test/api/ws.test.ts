@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
-import { login, startHarness, type Harness } from './harness.js';
+import { login, startHarness, superviseAllQueues, type Harness } from './harness.js';
 
 interface Conn {
   ws: WebSocket;
@@ -58,6 +58,7 @@ describe('WebSocket push', () => {
       body: JSON.stringify({ name: 'support', displayName: 'Support', serviceLevelS: 20 }),
     });
     expect(q.status).to.equal(201);
+    await superviseAllQueues(h);
   });
   afterEach(() => {
     for (const ws of opened.splice(0)) ws.terminate();

@@ -345,7 +345,8 @@ for (const setup of setups) {
 
       beforeEach(async () => {
         users.admin = { id: userIds.admin, username: 'admin', displayName: 'Admin', role: 'admin', agentId: null };
-        users.supervisor = { id: userIds.supervisor, username: 'sup', displayName: 'Sup', role: 'supervisor', agentId: null };
+        users.supervisor = { id: userIds.supervisor, username: 'sup', displayName: 'Sup', role: 'supervisor', agentId: null, queueIds: [queueId] };
+        users.otherSupervisor = { ...users.supervisor, queueIds: [] };
         users.agent = { id: userIds.agent, username: 'agent1', displayName: 'Agent 1', role: 'agent', agentId: agentIds[0] as number };
         wav = makeWav(50_000); // 100,044 bytes: many 4 KiB chunks
         own = (await newCallRecording(wav, { agent: agentIds[0] })).id;
@@ -421,6 +422,8 @@ for (const setup of setups) {
 
       it('authorisation: supervisor yes, agent own yes, agent other no, nobody 401; every play audited', async () => {
         expect((await get(own, 'supervisor')).status).to.equal(200);
+        // A supervisor of other queues does not hear this queue's calls.
+        expect((await get(own, 'otherSupervisor')).status).to.equal(403);
         expect((await get(own, 'agent')).status).to.equal(200);
         expect((await get(other, 'agent')).status).to.equal(403);
         expect((await get(own)).status).to.equal(401);

@@ -6,7 +6,7 @@ import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps, CallControls } from '../services.js';
 import { isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
-import { agentScope, assertOwn, EVERYONE, STAFF } from './common.js';
+import { agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF } from './common.js';
 
 const callFilters = pageQuery.extend({
   from: isoTime.optional(),
@@ -95,6 +95,7 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
   async function ownCall(user: AuthUser, id: string): Promise<void> {
     const owner = await repo.callOwner(db, id);
     if (!owner) throw notFound(`call ${id}`);
+    assertQueue(user, owner.queueId, `call ${id}`);
     assertOwn(user, owner.agentId, 'call');
   }
 
@@ -108,7 +109,11 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       query: callFilters,
       async handler({ query, user }) {
         const scope = agentScope(user);
-        const found = await repo.searchCalls(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query));
+        const found = await repo.searchCalls(
+          db,
+          { ...query, agentId: scope ?? query.agentId, queueIds: queueScope(user) },
+          offsetOf(query),
+        );
         return pageOf(query, found);
       },
     }),
@@ -123,11 +128,13 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         const live = deps.services.liveCalls;
         if (!live) throw unavailable('live calls');
         const scope = agentScope(user);
+        const queues = queueScope(user);
         const items = live
           .list()
           .filter(
             (c) =>
               (scope === undefined || c.agentId === scope) &&
+              (queues === undefined || (c.queueId != null && queues.includes(c.queueId))) &&
               (query.queueId === undefined || c.queueId === query.queueId),
           );
         return { items, total: items.length };
@@ -143,6 +150,7 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, user }) {
         const call = await repo.getCall(db, params.id);
         if (!call) throw notFound(`call ${params.id}`);
+        assertQueue(user, call.queueId, `call ${params.id}`);
         assertOwn(user, call.agentId, 'call');
         const [timeline, recordings] = await Promise.all([
           repo.callTimeline(db, params.id),
@@ -163,8 +171,8 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         event: z.string().max(32).optional(),
         agentId: z.coerce.number().int().positive().optional(),
       }),
-      async handler({ query }) {
-        return pageOf(query, await repo.listCallEvents(db, query, offsetOf(query)));
+      async handler({ query, user }) {
+        return pageOf(query, await repo.listCallEvents(db, { ...query, queueIds: queueScope(user) }, offsetOf(query)));
       },
     }),
     ...CONTROLS.map((c) =>
@@ -178,9 +186,10 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         body: c.body as z.ZodType | undefined as z.ZodUndefined,
         audit: { action: c.action, targetType: 'call' },
         async handler({ params, body, user }) {
+          // Whose call it is first: a call the user may not see is not found, whatever else is wired.
+          await ownCall(user, params.id);
           const calls = deps.services.calls;
           if (!calls) throw unavailable('call control');
-          await ownCall(user, params.id);
           await c.run(calls, params.id, body as never);
           return { ok: true, callId: params.id };
         },

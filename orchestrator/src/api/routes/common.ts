@@ -1,5 +1,5 @@
 import type { AuthUser, Role } from '../../auth/types.js';
-import { forbidden } from '../../http/errors.js';
+import { forbidden, notFound } from '../../http/errors.js';
 
 export const ADMIN: readonly Role[] = ['admin'];
 export const STAFF: readonly Role[] = ['admin', 'supervisor'];
@@ -20,6 +20,25 @@ export function assertOwn(user: AuthUser, ownerAgentId: unknown, what: string): 
   const scope = agentScope(user);
   if (scope === undefined) return;
   if (ownerAgentId == null || Number(ownerAgentId) !== scope) throw forbidden(`this ${what} belongs to another agent`);
+}
+
+/**
+ * The queues a supervisor is restricted to (possibly none); undefined for admins (everything) and agents (whose
+ * limit is agentScope).
+ */
+export function queueScope(user: AuthUser): readonly number[] | undefined {
+  if (user.role !== 'supervisor') return undefined;
+  return user.queueIds ?? [];
+}
+
+/**
+ * Refuses a supervisor a record of a queue they do not supervise (a call not queued yet has none) as not found,
+ * so record ids of other queues do not leak.
+ */
+export function assertQueue(user: AuthUser, queueId: unknown, what: string): void {
+  const scope = queueScope(user);
+  if (scope === undefined) return;
+  if (queueId == null || !scope.includes(Number(queueId))) throw notFound(what);
 }
 
 /** Start of the current day in the process's time zone: "today" on the wallboard and in the summary report. */

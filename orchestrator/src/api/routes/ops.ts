@@ -6,11 +6,12 @@ import type { ApiDeps } from '../services.js';
 import { getRecording, listRecordings, publicRecording } from '../../recording/index.js';
 import { todayPerQueue } from '../../reports/index.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
-import { ADMIN, agentScope, assertOwn, EVERYONE, STAFF, startOfToday } from './common.js';
+import { boardFor, type WallboardSnapshot } from '../wallboard.js';
+import { ADMIN, agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF, startOfToday } from './common.js';
 
 export interface OpsOptions {
   /** The live wallboard snapshot (from the WebSocket hub), for a first paint before the socket opens. */
-  readonly wallboard?: () => unknown;
+  readonly wallboard?: () => WallboardSnapshot;
 }
 
 export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
@@ -22,10 +23,12 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       tag: 'reports',
       summary: "Today's totals per queue (offered, answered, abandoned, service level, waits), from calls",
       roles: STAFF,
-      async handler() {
+      async handler({ user }) {
         const now = deps.now();
         const since = startOfToday(now);
-        return { from: since.toISOString(), to: now.toISOString(), queues: await todayPerQueue(db, since) };
+        const scope = queueScope(user);
+        const queues = (await todayPerQueue(db, since)).filter((q) => !scope || scope.includes(Number(q.queueId)));
+        return { from: since.toISOString(), to: now.toISOString(), queues };
       },
     }),
     route({
@@ -34,9 +37,9 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       tag: 'reports',
       summary: 'The live wallboard snapshot (the same message the WebSocket pushes)',
       roles: STAFF,
-      async handler() {
+      async handler({ user }) {
         if (!options.wallboard) throw new HttpError(503, 'unavailable', 'the wallboard starts with the WebSocket hub');
-        return options.wallboard();
+        return boardFor(options.wallboard(), queueScope(user));
       },
     }),
 
@@ -57,7 +60,8 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
-        return pageOf(query, await listRecordings(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)));
+        const filter = { ...query, agentId: scope ?? query.agentId, queueIds: queueScope(user) };
+        return pageOf(query, await listRecordings(db, filter, offsetOf(query)));
       },
     }),
 
@@ -71,6 +75,7 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       async handler({ params, user }) {
         const rec = await getRecording(db, params.id);
         if (!rec) throw notFound(`recording ${params.id}`);
+        assertQueue(user, rec.queueId, `recording ${params.id}`);
         assertOwn(user, rec.agentId, 'recording');
         return publicRecording(rec);
       },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { listAudit } from '../../auth/audit.js';
+import { unknownQueueIds } from '../../auth/supervision.js';
 import { createUser, deactivateUser, findUserById, listUsers, updateUser, type UserRecord } from '../../auth/users.js';
+import type { Db } from '../../db/knex.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
@@ -17,12 +19,30 @@ const userSchema = z.object({
   role,
   active: z.boolean(),
   agentId: z.number().int().nullable(),
+  queueIds: z.array(z.number().int()),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
 
+const queueIds = z.array(z.number().int().positive('a queue id is a positive integer')).max(1000);
+
+/** Refuses queues for a user who is not a supervisor, and ids that name no queue: 400 on `queueIds`. */
+async function checkQueueIds(db: Db, role: string, ids: readonly number[] | undefined): Promise<void> {
+  if (ids === undefined) return;
+  const invalid = (reason: string): HttpError =>
+    new HttpError(400, 'validation_failed', `body.queueIds: ${reason}`, [{ in: 'body', field: 'queueIds', reason }]);
+  if (role !== 'supervisor' && ids.length > 0) throw invalid('only a supervisor supervises queues');
+  const unknown = await unknownQueueIds(db, ids);
+  if (unknown.length) throw invalid(`no queue ${unknown.join(', ')}`);
+}
+
 function userOut(u: UserRecord): z.output<typeof userSchema> {
-  return { ...u, createdAt: u.createdAt?.toISOString() ?? null, updatedAt: u.updatedAt?.toISOString() ?? null };
+  return {
+    ...u,
+    queueIds: [...u.queueIds],
+    createdAt: u.createdAt?.toISOString() ?? null,
+    updatedAt: u.updatedAt?.toISOString() ?? null,
+  };
 }
 
 export function userRoutes(deps: ApiDeps): ApiRoute[] {
@@ -71,12 +91,14 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
           password,
           role,
           active: z.boolean().optional(),
+          queueIds: queueIds.optional(),
         })
         .strict(),
       response: userSchema,
       status: 201,
       audit: { action: 'user.create', targetType: 'user' },
       async handler({ body, auditTarget }) {
+        await checkQueueIds(db, body.role, body.queueIds);
         const u = await createUser(db, body);
         auditTarget(u.id, { username: u.username, role: u.role });
         return userOut(u);
@@ -86,7 +108,7 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'patch',
       path: '/users/:id',
       tag: 'users',
-      summary: 'Change a user (display name, role, password, active)',
+      summary: 'Change a user (display name, role, password, active, supervised queues)',
       roles: ADMIN,
       params: idParam,
       body: z
@@ -95,6 +117,7 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
           role: role.optional(),
           password: password.optional(),
           active: z.boolean().optional(),
+          queueIds: queueIds.optional(),
         })
         .strict(),
       response: userSchema,
@@ -102,6 +125,11 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, body, user }) {
         if (params.id === user.id && (body.active === false || (body.role && body.role !== 'admin'))) {
           throw new HttpError(409, 'conflict', 'you cannot deactivate or demote yourself');
+        }
+        if (body.queueIds !== undefined) {
+          const current = await findUserById(db, params.id);
+          if (!current) throw notFound(`user ${params.id}`);
+          await checkQueueIds(db, body.role ?? current.role, body.queueIds);
         }
         const u = await updateUser(db, params.id, body);
         if (!u) throw notFound(`user ${params.id}`);

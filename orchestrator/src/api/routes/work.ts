@@ -8,7 +8,7 @@ import * as repo from '../owners-pending.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery } from '../validation.js';
-import { agentScope, assertOwn, EVERYONE, STAFF } from './common.js';
+import { agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF } from './common.js';
 
 const ticketStatus = z.enum(['open', 'pending', 'solved', 'closed']);
 const tags = z
@@ -35,6 +35,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
   const ownCallback = async (user: AuthUser, id: number): Promise<void> => {
     const cb = await callbacks.getCallback(db, id);
     if (!cb) throw notFound(`callback ${id}`);
+    assertQueue(user, cb.queueId, `callback ${id}`);
     assertOwn(user, cb.agentId, 'callback');
   };
   return [
@@ -52,7 +53,10 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
-        const filter = scope === undefined ? query : { state: query.state, queueId: query.queueId, forAgent: scope };
+        const filter =
+          scope === undefined
+            ? { ...query, queueIds: queueScope(user) }
+            : { state: query.state, queueId: query.queueId, forAgent: scope };
         return pageOf(query, await callbacks.listCallbacksPage(db, filter, offsetOf(query)));
       },
     }),
@@ -74,7 +78,14 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         .strict(),
       status: 201,
       audit: { action: 'callback.create', targetType: 'callback' },
-      async handler({ body, auditTarget }) {
+      async handler({ body, auditTarget, user }) {
+        const scope = queueScope(user);
+        if (scope && (body.queueId == null || !scope.includes(body.queueId))) {
+          const reason = 'a supervisor records callbacks for one of their queues';
+          throw new HttpError(400, 'validation_failed', `body.queueId: ${reason}`, [
+            { in: 'body', field: 'queueId', reason },
+          ]);
+        }
         const cb = await callbacks.requestCallback(db, body, deps.now());
         auditTarget(cb.id, body);
         return cb;
@@ -98,6 +109,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
           ]);
         if (scope !== undefined && body.agentId !== undefined && body.agentId !== scope)
           assertOwn(user, body.agentId, 'callback');
+        if (queueScope(user)) await ownCallback(user, params.id);
         return callbacks.assignCallback(db, params.id, agentId);
       },
     }),

@@ -3,6 +3,7 @@ import * as m0001 from './0001_core.js';
 import * as m0003 from './0003_calls.js';
 import * as m0004 from './0004_recording.js';
 import * as m0002 from './0002_routing.js';
+import * as m0005 from './0005_supervision.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -13,6 +14,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0003_calls', m0003],
   ['0004_recording', m0004],
   ['0002_routing', m0002],
+  ['0005_supervision', m0005],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

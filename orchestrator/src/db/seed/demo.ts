@@ -393,6 +393,10 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       overflow: JSON.stringify(q.overflow),
     });
   }
+  // The demo supervisor supervises every demo queue (a new queue is assigned in Users).
+  await db('supervisor_queues').insert(
+    Object.values(queueIds).map((queue_id) => ({ user_id: userIds.supervisor, queue_id })),
+  );
   for (const q of QUEUES) {
     await db('queue_skills').insert(
       q.skills.map(([skill, min]) => ({ queue_id: queueIds[q.name], skill_id: skillIds[skill], min_level: min })),
