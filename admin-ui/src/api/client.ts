@@ -151,9 +151,17 @@ export const api = {
     test: (sample: RoutingSample) => post<RoutingTestResult>('/routing-rules/test', sample),
   },
   businessHours: crud<BusinessHours, Partial<Omit<BusinessHours, 'id'>>>('/business-hours'),
-  users: crud<User, { username?: string; displayName?: string; password?: string; role?: Role; active?: boolean }>(
-    '/users',
-  ),
+  users: crud<
+    User,
+    {
+      username?: string;
+      displayName?: string;
+      password?: string;
+      role?: Role;
+      active?: boolean;
+      queueIds?: number[];
+    }
+  >('/users'),
   ivr: {
     list: () => get<Page<IvrFlowSummary>>('/ivr-flows', ALL),
     published: (name: string) =>

@@ -10,6 +10,8 @@ export interface User {
   role: Role;
   active?: boolean;
   agentId: number | null;
+  /** The queues a supervisor supervises. */
+  queueIds?: number[];
   createdAt?: string | null;
 }
 

@@ -15,10 +15,20 @@ import {
 import { fmtTime } from '../format.js';
 
 const ROLES: Role[] = ['admin', 'supervisor', 'agent'];
-type Draft = { id?: number; username: string; displayName: string; role: Role; password: string; active: boolean };
+type Draft = {
+  id?: number;
+  username: string;
+  displayName: string;
+  role: Role;
+  password: string;
+  active: boolean;
+  queueIds: number[];
+};
 
 export function UsersPage() {
   const list = useLoad(() => api.users.list(), []);
+  const queues = useLoad(() => api.queues.list(), []);
+  const queueName = new Map((queues.data?.items ?? []).map((q) => [q.id, q.displayName || q.name]));
   const [edit, setEdit] = useState<Draft | null>(null);
   const action = useAction();
   const errs = fieldErrorsOf(action.error);
@@ -31,6 +41,7 @@ export function UsersPage() {
             displayName: edit.displayName,
             role: edit.role,
             active: edit.active,
+            ...(edit.role === 'supervisor' ? { queueIds: edit.queueIds } : {}),
             ...(edit.password ? { password: edit.password } : {}),
           })
         : api.users.create({
@@ -39,6 +50,7 @@ export function UsersPage() {
             role: edit.role,
             password: edit.password,
             active: edit.active,
+            ...(edit.role === 'supervisor' ? { queueIds: edit.queueIds } : {}),
           }),
     );
     if (r) {
@@ -56,8 +68,9 @@ export function UsersPage() {
             role: u.role,
             password: '',
             active: u.active !== false,
+            queueIds: u.queueIds ?? [],
           }
-        : { username: '', displayName: '', role: 'agent', password: '', active: true },
+        : { username: '', displayName: '', role: 'agent', password: '', active: true, queueIds: [] },
     );
   return (
     <div>
@@ -108,6 +121,30 @@ export function UsersPage() {
             <input type="checkbox" checked={edit.active} onChange={(e) => setEdit({ ...edit, active: checked(e) })} />{' '}
             Active
           </label>
+          {edit.role === 'supervisor' ? (
+            <Field
+              label="Supervises (sees the calls, recordings and figures of these queues only)"
+              error={errs.queueIds}
+            >
+              <div class="checks" data-testid="supervised-queues">
+                {(queues.data?.items ?? []).map((q) => (
+                  <label class="check" key={q.id}>
+                    <input
+                      type="checkbox"
+                      checked={edit.queueIds.includes(q.id)}
+                      onChange={(e) =>
+                        setEdit({
+                          ...edit,
+                          queueIds: checked(e) ? [...edit.queueIds, q.id] : edit.queueIds.filter((id) => id !== q.id),
+                        })
+                      }
+                    />{' '}
+                    {q.displayName || q.name}
+                  </label>
+                ))}
+              </div>
+            </Field>
+          ) : null}
           <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
         </form>
       ) : null}
@@ -118,6 +155,7 @@ export function UsersPage() {
             <th>Name</th>
             <th>Role</th>
             <th>Agent</th>
+            <th>Queues</th>
             <th>Active</th>
             <th>Created</th>
             <th />
@@ -130,6 +168,11 @@ export function UsersPage() {
               <td>{u.displayName}</td>
               <td>{u.role}</td>
               <td>{u.agentId ?? '—'}</td>
+              <td>
+                {u.role === 'supervisor'
+                  ? (u.queueIds ?? []).map((id) => queueName.get(id) ?? `#${id}`).join(', ') || 'none'
+                  : '—'}
+              </td>
               <td>{u.active === false ? 'no' : 'yes'}</td>
               <td>{fmtTime(u.createdAt)}</td>
               <td class="actions">

@@ -108,6 +108,29 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     expect(real(errors).filter((e) => /status of 400/.test(e))).to.have.length(1);
   });
 
+  it('admin chooses the queues a supervisor supervises', async () => {
+    const page = await newPage();
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.click('header nav >> text=Users');
+    const row = 'table.list tr:has(td:text-is("supervisor"))';
+    await page.waitForSelector(row);
+    await page.click(`${row} button:has-text("Edit")`);
+    const boxes = '[data-testid=supervised-queues]';
+    await page.waitForSelector(`${boxes} label`);
+    const supervisor = await stack.app.db('users').where({ username: 'supervisor' }).first('id');
+    const before = (await stack.app.db('supervisor_queues').where({ user_id: supervisor.id }).pluck('queue_id')).length;
+    // The demo supervisor has every demo queue; take one away.
+    const first = (await page.textContent(`${boxes} label >> nth=0`))!.trim();
+    await page.click(`${boxes} label >> nth=0 >> input`);
+    await shot(page, 'admin-user-supervised-queues');
+    await page.click('form.editor button[type=submit]');
+    await page.waitForSelector('form.editor', { state: 'detached', timeout: 10_000 });
+    const after = await stack.app.db('supervisor_queues').where({ user_id: supervisor.id }).pluck('queue_id');
+    expect(after).to.have.length(before - 1);
+    const listed = await text(page, row);
+    expect(listed).not.to.contain(first);
+  });
+
   it('admin tests a routing rule with a sample call and sees which rule matched', async () => {
     const page = await newPage();
     await signIn(page, stack.app.url, 'admin', user('admin').password);
