@@ -188,6 +188,8 @@ export const api = {
     unhold: (id: string) => post<unknown>(`/calls/${enc(id)}/unhold`),
     transfer: (id: string, target: string, mode: 'blind' | 'attended' = 'blind') =>
       post<unknown>(`/calls/${enc(id)}/transfer`, { target, mode }),
+    completeTransfer: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/complete`),
+    cancelTransfer: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/cancel`),
     pauseRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/pause`),
     resumeRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/resume`),
     disposition: (id: string, disposition: string) => post<unknown>(`/calls/${enc(id)}/disposition`, { disposition }),

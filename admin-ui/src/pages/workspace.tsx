@@ -309,8 +309,13 @@ function CallControls({
   onHeld: (held: boolean) => void;
 }) {
   const [target, setTarget] = useState('');
+  /** The party being consulted (attended transfer), until the transfer is completed or cancelled. */
+  const [consulting, setConsulting] = useState<string | null>(null);
+  const [recordingPaused, setRecordingPaused] = useState(false);
   const id = call.offer.callId;
   const connected = call.phase === 'connected';
+  const run = (what: () => Promise<unknown>, then: () => void): void =>
+    void action.run(what).then((r) => r !== undefined && then());
   return (
     <div class="controls">
       <div class="row">
@@ -325,33 +330,112 @@ function CallControls({
         {call.held ? (
           <button
             disabled={action.busy || !connected}
-            onClick={() => void action.run(() => api.calls.unhold(id)).then((r) => r !== undefined && onHeld(false))}
+            onClick={() =>
+              run(
+                () => api.calls.unhold(id),
+                () => onHeld(false),
+              )
+            }
           >
             Resume
           </button>
         ) : (
           <button
             disabled={action.busy || !connected}
-            onClick={() => void action.run(() => api.calls.hold(id)).then((r) => r !== undefined && onHeld(true))}
+            onClick={() =>
+              run(
+                () => api.calls.hold(id),
+                () => onHeld(true),
+              )
+            }
           >
             Hold
           </button>
         )}
-      </div>
-      <div class="row">
-        <input
-          name="transfer"
-          placeholder="queue:billing, PJSIP/2002 or a number"
-          value={target}
-          onInput={(e) => setTarget(inputValue(e))}
-        />
         <button
-          disabled={action.busy || !connected || !target.trim()}
-          onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}
+          data-testid="recording-toggle"
+          disabled={action.busy || !connected}
+          title="Pause while the caller reads out a card number"
+          onClick={() =>
+            recordingPaused
+              ? run(
+                  () => api.calls.resumeRecording(id),
+                  () => setRecordingPaused(false),
+                )
+              : run(
+                  () => api.calls.pauseRecording(id),
+                  () => setRecordingPaused(true),
+                )
+          }
         >
-          Transfer
+          {recordingPaused ? 'Resume recording' : 'Pause recording'}
         </button>
+        {recordingPaused ? (
+          <span class="badge state-paused" data-testid="recording-paused">
+            recording paused
+          </span>
+        ) : null}
       </div>
+      {consulting ? (
+        <div class="row" data-testid="consult">
+          <span>
+            Consulting <strong>{consulting}</strong> (the caller is on hold)
+          </span>
+          <button
+            class="primary"
+            disabled={action.busy}
+            onClick={() =>
+              run(
+                () => api.calls.completeTransfer(id),
+                () => setConsulting(null),
+              )
+            }
+          >
+            Complete transfer
+          </button>
+          <button
+            disabled={action.busy}
+            onClick={() =>
+              run(
+                () => api.calls.cancelTransfer(id),
+                () => setConsulting(null),
+              )
+            }
+          >
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <div class="row">
+          <input
+            name="transfer"
+            placeholder="queue:billing, PJSIP/2002 or a number"
+            value={target}
+            onInput={(e) => setTarget(inputValue(e))}
+          />
+          <button
+            disabled={action.busy || !connected || !target.trim()}
+            title="Hand the caller over now"
+            onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}
+          >
+            Transfer
+          </button>
+          <button
+            data-testid="consult-start"
+            disabled={action.busy || !connected || !target.trim() || target.trim().startsWith('queue:')}
+            title="Talk to a person first (the caller waits on hold), then complete or cancel"
+            onClick={() => {
+              const who = target.trim();
+              run(
+                () => api.calls.transfer(id, who, 'attended'),
+                () => setConsulting(who),
+              );
+            }}
+          >
+            Consult
+          </button>
+        </div>
+      )}
       <ErrorBox error={action.error} />
     </div>
   );

@@ -227,6 +227,34 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     );
     await shot(wall, 'wallboard');
 
+    // The caller reads out a card number: the agent pauses the recording, then resumes it.
+    await page.click('[data-testid=recording-toggle]');
+    await page.waitForSelector('[data-testid=recording-paused]');
+    expect(await text(page, '[data-testid=recording-toggle]')).to.equal('Resume recording');
+    await shot(page, 'agent-recording-paused');
+    await page.click('[data-testid=recording-toggle]');
+    await page.waitForSelector('[data-testid=recording-paused]', { state: 'detached' });
+    const answered = await app.db('calls').where({ caller_e164: gold.phone }).whereNotNull('answered_at').first('id');
+    // Both are on the call's timeline (written behind the call's other writes).
+    const deadline = Date.now() + 5000;
+    let events: string[] = [];
+    while (Date.now() < deadline && !events.includes('recording_resumed')) {
+      events = (await app.db('call_events').where({ call_id: answered.id }).pluck('event')) as string[];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(events).to.include.members(['recording_paused', 'recording_resumed']);
+
+    // Attended transfer: the agent consults a colleague (the caller waits), then thinks better of it.
+    sim.control.setEndpoint('PJSIP', '2099', { behaviour: 'answer', afterMs: 200 });
+    await page.fill('input[name=transfer]', 'PJSIP/2099');
+    await page.click('[data-testid=consult-start]');
+    await page.waitForSelector('[data-testid=consult]', { timeout: 10_000 });
+    expect(await text(page, '[data-testid=consult]')).to.contain('PJSIP/2099');
+    await shot(page, 'agent-consulting');
+    await page.click('[data-testid=consult] button:has-text("Cancel")');
+    await page.waitForSelector('[data-testid=consult]', { state: 'detached', timeout: 10_000 });
+    expect(await page.isVisible('[data-testid=hangup]')).to.equal(true);
+
     // Hang up; the wrap-up form takes a disposition and a ticket.
     await page.click('[data-testid=hangup]');
     await page.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
