@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { notFound, unavailable } from '../../http/errors.js';
 import { listRecordings } from '../../recording/index.js';
-import * as repo from '../owners-pending.js';
+import * as repo from '../../calls/queries.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps, CallControls } from '../services.js';
 import { isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';

@@ -12,7 +12,7 @@ import {
 import { validateExpression } from '../../routing/expressions.js';
 import { getQueueView, listQueueViews } from '../../routing/queue-views.js';
 import * as routingRepo from '../../routing/repository.js';
-import * as repo from '../owners-pending.js';
+import * as repo from '../../ivr/admin-queries.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { isoTime } from '../validation.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notFound } from '../../http/errors.js';
-import * as repo from '../owners-pending.js';
+import * as repo from '../../crm/records.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam, offsetOf, pageOf, pageQuery } from '../validation.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FlowRepository } from '../../ivr/flows.js';
 import { validateFlow } from '../../ivr/schema.js';
 import { notFound } from '../../http/errors.js';
-import { deleteDid, listDids, listFlows } from '../owners-pending.js';
+import { deleteDid, listDids, listFlows } from '../../ivr/admin-queries.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { offsetOf, pageOf, pageQuery } from '../validation.js';

@@ -4,7 +4,7 @@ import { HttpError, notFound } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
 import { listSurveyResponses } from '../../surveys/index.js';
 import * as tickets from '../../tickets/index.js';
-import * as repo from '../owners-pending.js';
+import * as repo from '../../calls/queries.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery } from '../validation.js';
