@@ -7,7 +7,7 @@ import type { Child } from './procs.js';
 import { CpuMeter, databasePid, placeAtRate } from './load.js';
 import { sleep } from './procs.js';
 import type { JudgedStep, StepOutcome } from './search.js';
-import type { RunningSim } from './sim.js';
+import type { PlaceCall, RunningSim } from './sim.js';
 import { round, summarize } from './stats.js';
 
 export interface AppSteps {
@@ -18,8 +18,10 @@ export interface AppSteps {
   readonly graceMs: number;
   /** Channel ids of step n start with this and n. */
   readonly prefix: string;
-  /** Places one call on the simulator with this channel id; throws when it did not enter the app. */
-  readonly place: (channelId: string, i: number) => Promise<void>;
+  /** The Stasis app the calls enter. */
+  readonly stasisApp: string;
+  /** What the simulated caller does (e.g. press 1 at 40 ms) and when they give up. */
+  readonly caller?: Pick<PlaceCall, 'script' | 'hangupAfterMs'>;
 }
 
 /** Returns the step function for lib/search.ts. */
@@ -47,7 +49,14 @@ export function appSteps(o: AppSteps): (rate: number) => Promise<StepOutcome> {
       place: async (i) => {
         const channelId = `${o.prefix}${step}-${i}`;
         ids.set(i, channelId);
-        await o.place(channelId, i);
+        const r = await o.sim.client.placeCall({
+          from: `+86138${String(i).padStart(8, '0')}`,
+          to: '4007180000',
+          channelId,
+          app: o.stasisApp,
+          ...o.caller,
+        });
+        if (!r.inStasis) throw new Error('call did not enter the app');
       },
     });
     // A saturated app is a result, not a hang: the wait is bounded.

@@ -34,15 +34,7 @@ export async function runAriBaseline(ctx: BenchContext): Promise<ScenarioOutcome
       stepMs,
       graceMs: Math.max(2000, stepMs),
       prefix: 'nb',
-      place: async (channelId, i) => {
-        const r = await sim.client.placeCall({
-          from: `+86138${String(i).padStart(8, '0')}`,
-          to: '4007180000',
-          channelId,
-          app: APP,
-        });
-        if (!r.inStasis) throw new Error('call did not enter the app');
-      },
+      stasisApp: APP,
     });
 
     ctx.log(`ari_baseline: no-op Stasis app on ari-client, ${stepMs / 1000} s steps`);

@@ -54,17 +54,8 @@ export async function runAriScript(ctx: BenchContext): Promise<ScenarioOutcome> 
       // As in `full`: a call gets talk + 3 s to be bridged before it counts as lost.
       graceMs: talk + 3000,
       prefix: 'sc',
-      place: async (channelId, i) => {
-        const r = await sim.client.placeCall({
-          from: `+86138${String(i).padStart(8, '0')}`,
-          to: '4007180000',
-          channelId,
-          app: APP,
-          script: [{ atMs: DTMF_AT_MS, dtmf: '1' }],
-          hangupAfterMs: 30_000,
-        });
-        if (!r.inStasis) throw new Error('call did not enter the app');
-      },
+      stasisApp: APP,
+      caller: { script: [{ atMs: DTMF_AT_MS, dtmf: '1' }], hangupAfterMs: 30_000 },
     });
 
     ctx.log(`ari_script: the ARI requests of a full call with no logic, ${stepMs / 1000} s steps`);
