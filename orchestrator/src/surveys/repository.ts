@@ -4,7 +4,7 @@ import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 /** Survey responses (table survey_responses) with the queue and agent of the call they rate. */
 export async function listSurveyResponses(
   db: Db,
-  f: { from?: Date; to?: Date; channel?: string; queueId?: number; agentId?: number },
+  f: { from?: Date; to?: Date; channel?: string; queueId?: number; agentId?: number; queueIds?: readonly number[] },
   s: Slice,
 ): Promise<Found> {
   const q = db('survey_responses as r')
@@ -24,6 +24,7 @@ export async function listSurveyResponses(
   if (f.to) q.where('r.created_at', '<', f.to);
   if (f.channel) q.where('r.channel', f.channel);
   if (f.queueId) q.where('c.queue_id', f.queueId);
+  if (f.queueIds) q.whereIn('c.queue_id', [...f.queueIds]);
   if (f.agentId) q.where('c.agent_id', f.agentId);
   return pageQuery(
     q,

@@ -31,10 +31,28 @@ async function ticketTags(db: Db, ids: number[]): Promise<Map<number, string[]>>
 
 export async function listTickets(
   db: Db,
-  f: { status?: string; agentId?: number; customerId?: number; callId?: string; q?: string },
+  f: {
+    status?: string;
+    agentId?: number;
+    customerId?: number;
+    callId?: string;
+    q?: string;
+    /** A supervisor's queues: tickets of their calls, and tickets of no call (a shared backlog). */
+    queueIds?: readonly number[];
+  },
   s: Slice,
 ): Promise<Found> {
   const q = db('tickets').select('*');
+  const queueIds = f.queueIds;
+  if (queueIds)
+    q.where((w) =>
+      w.whereNull('call_id').orWhereIn(
+        'call_id',
+        db('calls')
+          .select('id')
+          .whereIn('queue_id', [...queueIds]),
+      ),
+    );
   if (f.status) q.where('status', f.status);
   if (f.agentId) q.where('agent_id', f.agentId);
   if (f.customerId) q.where('customer_id', f.customerId);

@@ -148,6 +148,34 @@ describe('API: supervisors see their queues', () => {
     expect(assign.status).to.equal(404);
   });
 
+  it("tickets and survey results: those of the supervisor's calls, and tickets of no call", async () => {
+    const [onSales] = await h.t.db('tickets').insert({ call_id: ids.sales, subject: 'sales ticket', status: 'open' });
+    const [onBilling] = await h.t
+      .db('tickets')
+      .insert({ call_id: ids.billing, subject: 'billing ticket', status: 'open' });
+    const [loose] = await h.t.db('tickets').insert({ call_id: null, subject: 'no call', status: 'open' });
+    const list = await call(h, 'GET', '/api/tickets', { token: sup });
+    expect(list.body.items.map((t: { subject: string }) => t.subject).sort()).to.deep.equal([
+      'no call',
+      'sales ticket',
+    ]);
+    expect((await call(h, 'GET', `/api/tickets/${onSales}`, { token: sup })).status).to.equal(200);
+    expect((await call(h, 'GET', `/api/tickets/${loose}`, { token: sup })).status).to.equal(200);
+    expect((await call(h, 'GET', `/api/tickets/${onBilling}`, { token: sup })).status).to.equal(404);
+    const patch = await call(h, 'PATCH', `/api/tickets/${onBilling}`, { token: sup, body: { status: 'closed' } });
+    expect(patch.status).to.equal(404);
+    const create = await call(h, 'POST', '/api/tickets', { token: sup, body: { subject: 'x', callId: ids.billing } });
+    expect(create.status).to.equal(404);
+    expect((await call(h, 'GET', '/api/tickets', { token: admin })).body.total).to.equal(3);
+
+    await h.t.db('survey_responses').insert([
+      { call_id: ids.sales, channel: 'ivr', score: 5 },
+      { call_id: ids.billing, channel: 'ivr', score: 1 },
+    ]);
+    const surveys = await call(h, 'GET', '/api/survey-results', { token: sup });
+    expect(surveys.body.items.map((r: { score: number }) => r.score)).to.deep.equal([5]);
+  });
+
   it('the wallboard a supervisor receives carries their queues only; an admin sees all', async () => {
     const board = await firstWallboard(h, sup);
     expect(board.queues.map((q) => q.name)).to.deep.equal(['sales']);

@@ -38,6 +38,12 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
     assertQueue(user, cb.queueId, `callback ${id}`);
     assertOwn(user, cb.agentId, 'callback');
   };
+  /** A supervisor reaches a ticket of a call only if the call is in their queues (a ticket of no call: always). */
+  const ticketInScope = async (user: AuthUser, callId: unknown, what: string): Promise<void> => {
+    if (!queueScope(user) || callId == null || callId === '') return;
+    const owner = await repo.callOwner(db, String(callId));
+    assertQueue(user, owner?.queueId, what);
+  };
   return [
     // --- callbacks --------------------------------------------------------------------------------------------
     route({
@@ -159,7 +165,11 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         const scope = agentScope(user);
         return pageOf(
           query,
-          await tickets.listTickets(db, { ...query, agentId: scope ?? query.agentId }, offsetOf(query)),
+          await tickets.listTickets(
+            db,
+            { ...query, agentId: scope ?? query.agentId, queueIds: queueScope(user) },
+            offsetOf(query),
+          ),
         );
       },
     }),
@@ -173,6 +183,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, user }) {
         const t = await tickets.getTicket(db, params.id);
         if (!t) throw notFound(`ticket ${params.id}`);
+        await ticketInScope(user, t.callId, `ticket ${params.id}`);
         assertOwn(user, t.agentId, 'ticket');
         return t;
       },
@@ -198,6 +209,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
           const owner = await repo.callOwner(db, body.callId);
           if (owner) assertOwn(user, owner.agentId, 'call');
         }
+        await ticketInScope(user, body.callId, `call ${body.callId ?? ''}`);
         const t = await tickets.createTicket(db, {
           ...body,
           agentId: scope ?? body.agentId ?? null,
@@ -222,6 +234,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, body, user }) {
         const t = await tickets.getTicket(db, params.id);
         if (!t) throw notFound(`ticket ${params.id}`);
+        await ticketInScope(user, t.callId, `ticket ${params.id}`);
         assertOwn(user, t.agentId, 'ticket');
         if (agentScope(user) !== undefined && body.agentId !== undefined) assertOwn(user, body.agentId, 'ticket');
         return tickets.updateTicket(db, params.id, body);
@@ -242,8 +255,8 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         queueId: z.coerce.number().int().positive().optional(),
         agentId: z.coerce.number().int().positive().optional(),
       }),
-      async handler({ query }) {
-        return pageOf(query, await listSurveyResponses(db, query, offsetOf(query)));
+      async handler({ query, user }) {
+        return pageOf(query, await listSurveyResponses(db, { ...query, queueIds: queueScope(user) }, offsetOf(query)));
       },
     }),
   ];
