@@ -2,14 +2,18 @@ import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { call, startHarness, type Harness } from './harness.js';
 
-/** The first wallboard frame a socket with this token receives. */
-function firstWallboard(h: Harness, token: string): Promise<{ queues: Array<{ name: string }> }> {
+/** The first wallboard frame a socket with this token receives that satisfies `ok`. */
+function wallboardFrame(
+  h: Harness,
+  token: string,
+  ok: (queues: string[]) => boolean = () => true,
+): Promise<{ queues: Array<{ name: string }> }> {
   const ws = new WebSocket(`${h.base.replace('http', 'ws')}/api/ws?token=${token}`);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no wallboard frame')), 3000);
+    const timer = setTimeout(() => (ws.terminate(), reject(new Error('no matching wallboard frame'))), 5000);
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { type: string; queues: Array<{ name: string }> };
-      if (m.type !== 'wallboard') return;
+      if (m.type !== 'wallboard' || !ok(m.queues.map((q) => q.name))) return;
       clearTimeout(timer);
       ws.terminate();
       resolve(m);
@@ -177,9 +181,10 @@ describe('API: supervisors see their queues', () => {
   });
 
   it('the wallboard a supervisor receives carries their queues only; an admin sees all', async () => {
-    const board = await firstWallboard(h, sup);
-    expect(board.queues.map((q) => q.name)).to.deep.equal(['sales']);
-    const full = await firstWallboard(h, admin);
+    // The wallboard learns of queues created through the API from queue.changed: wait until it has both.
+    const full = await wallboardFrame(h, admin, (names) => names.includes('sales') && names.includes('billing'));
     expect(full.queues.map((q) => q.name).sort()).to.deep.equal(['billing', 'sales']);
+    const board = await wallboardFrame(h, sup);
+    expect(board.queues.map((q) => q.name)).to.deep.equal(['sales']);
   });
 });
