@@ -122,8 +122,9 @@ export interface CallDeps {
 
 /**
  * One inbound call: its state, its CDR row and the live resources it holds. Every state change goes through
- * `transition`, which checks the table, appends a call_events row and updates the calls row, in order, through a
- * per-call write chain (so rows land in the order things happened, even when the database is slow).
+ * `transition`, which checks the table, appends a call_events row and updates the calls row, in order, through the
+ * call's batches and the database's CallWriter (so rows land in the order things happened, even when the database
+ * is slow).
  */
 export class Call {
   state: CallState = 'arriving';
