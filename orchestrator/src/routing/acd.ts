@@ -4,10 +4,11 @@ import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import { loadQueues, type QueueConfig } from './repository.js';
-import { pickBest, type RankContext } from './strategies.js';
+import { pickBest, pickTop, type RankContext } from './strategies.js';
 import type {
   Acd,
   AgentOffer,
+  OfferedAgent,
   OfferFailure,
   QueuePosition,
   QueueTimerEvent,
@@ -39,7 +40,14 @@ export interface AcdOptions {
    * caps the whole orchestrator at one offer per commit time. `pending` keeps two of them off one agent.
    */
   readonly maxConcurrentOffers?: number;
+  /**
+   * ring_all: at most this many agents are rung at once for one call (default 20). app_queue rings every member;
+   * a cap keeps one caller from holding a whole floor of phones (and as many originates) at once.
+   */
+  readonly ringAllMax?: number;
 }
+
+export const DEFAULT_RING_ALL_MAX = 20;
 
 /** What one matching pass learnt beyond its offers. */
 interface MatchPass {
@@ -63,9 +71,16 @@ interface Waiting {
   noAgentsFired: boolean;
 }
 
+/** A call being offered: the agents reserved for it (one, or a ring_all group) whose offer is not settled yet. */
 interface Offering {
   readonly w: Waiting;
-  readonly agentId: number;
+  readonly agents: Set<number>;
+  /** The first agent reserved (the offer's agentId). */
+  readonly first: number;
+  /** Some agent answered: the others' failures (cancelled legs) never requeue the call. */
+  answered: boolean;
+  /** Some agent's offer failed in a way that sends the call back to the queue once the group is settled. */
+  failed: boolean;
 }
 
 const WAIT_ORDER = (a: Waiting, b: Waiting): number =>
@@ -317,8 +332,12 @@ export class AcdEngine implements Acd {
 
   async offerAnswered(callId: string, agentId: number): Promise<void> {
     const offer = this.offering.get(callId);
-    if (offer && offer.agentId === agentId) this.offering.delete(callId);
-    const queueId = offer?.w.call.queueId;
+    const mine = offer?.agents.has(agentId) ? offer : undefined;
+    if (mine) {
+      mine.answered = true;
+      this.settle(callId, mine, agentId);
+    }
+    const queueId = mine?.w.call.queueId;
     const agent = await this.o.agents.answer(agentId, callId);
     this.index(agent, false);
     if (queueId !== undefined) this.answeredAt.set(callId, { queueId, at: this.now().getTime() });
@@ -326,21 +345,37 @@ export class AcdEngine implements Acd {
 
   async offerFailed(callId: string, agentId: number, reason: OfferFailure): Promise<void> {
     const offer = this.offering.get(callId);
-    const mine = offer && offer.agentId === agentId ? offer : null;
-    if (mine) this.offering.delete(callId);
+    const mine = offer?.agents.has(agentId) ? offer : null;
     const queueId = mine?.w.call.queueId;
     const q = queueId !== undefined ? this.queues.get(queueId) : undefined;
     const missed = reason === 'no_answer';
-    if (mine && reason !== 'caller_gone' && !this.byCall.has(callId)) {
-      // Back to the head before the agent is freed, so the freed agent cannot skip it: the call keeps its place
-      // (priority and first arrival) and this agent goes to the back of its candidates.
-      mine.w.tried.add(agentId);
-      this.insert(mine.w);
-      this.markDirty(mine.w.call.queueId);
+    // A leg cancelled because another agent answered, or a caller who left, is nobody's fault.
+    const refused = reason !== 'caller_gone' && reason !== 'cancelled';
+    if (mine) {
+      if (refused) {
+        mine.failed = true;
+        // This agent goes to the back of the call's candidates.
+        mine.w.tried.add(agentId);
+      }
+      const settled = this.settle(callId, mine, agentId);
+      if (settled && mine.failed && !mine.answered && !this.byCall.has(callId)) {
+        // Back to the head before the agent is freed, so the freed agent cannot skip it: the call keeps its place
+        // (priority and first arrival).
+        this.insert(mine.w);
+        this.markDirty(mine.w.call.queueId);
+      }
     }
-    if (reason !== 'caller_gone') this.coolDown(agentId);
+    if (refused) this.coolDown(agentId);
     const agent = await this.o.agents.releaseOffer(agentId, callId, missed, q?.autoPauseAfterMisses ?? 0);
     if (agent) this.index(agent, false);
+  }
+
+  /** One agent's offer of a call is over; true when it was the last one of the offer. */
+  private settle(callId: string, offer: Offering, agentId: number): boolean {
+    offer.agents.delete(agentId);
+    if (offer.agents.size > 0) return false;
+    if (this.offering.get(callId) === offer) this.offering.delete(callId);
+    return true;
   }
 
   private coolDown(agentId: number): void {
@@ -382,9 +417,16 @@ export class AcdEngine implements Acd {
     return (this.waiting.get(queueId) ?? []).map((w) => w.call);
   }
 
-  /** The agent the ACD holds for a call being offered. */
+  /** The agent the ACD holds for a call being offered (the first of a ring_all group). */
   offeredAgent(callId: string): number | null {
-    return this.offering.get(callId)?.agentId ?? null;
+    const o = this.offering.get(callId);
+    if (!o) return null;
+    return o.agents.has(o.first) ? o.first : (o.agents.values().next().value ?? null);
+  }
+
+  /** Every agent the ACD still holds for a call being offered (several for ring_all). */
+  offeredAgents(callId: string): number[] {
+    return [...(this.offering.get(callId)?.agents ?? [])];
   }
 
   /** The ACD's view of an agent (index), for tests and diagnostics. */
@@ -604,6 +646,22 @@ export class AcdEngine implements Acd {
 
   /** The best free agent for this call, or null. `skip` holds agents already refused in this attempt. */
   private candidate(w: Waiting, q: QueueConfig | undefined, skip?: ReadonlySet<number>): AgentRecord | null {
+    const found = this.eligible(w, q, skip);
+    return found ? pickBest(found.agents, found.ctx) : null;
+  }
+
+  /** ring_all: every free agent for this call, best first, up to the cap. */
+  private candidates(w: Waiting, q: QueueConfig | undefined, skip?: ReadonlySet<number>): AgentRecord[] {
+    const found = this.eligible(w, q, skip);
+    return found ? pickTop(found.agents, found.ctx, this.o.ringAllMax ?? DEFAULT_RING_ALL_MAX) : [];
+  }
+
+  /** The free agents who may take this call (lazily), and how the queue's strategy ranks them. */
+  private eligible(
+    w: Waiting,
+    q: QueueConfig | undefined,
+    skip?: ReadonlySet<number>,
+  ): { agents: Iterable<AgentRecord>; ctx: RankContext } | null {
     if (this.free.size === 0) return null;
     const skills = effectiveSkills(w);
     const excluded = this.excludedSites(q, w);
@@ -630,7 +688,7 @@ export class AcdEngine implements Acd {
       tried: w.tried,
       lastAgentId: this.lastOffered.get(w.call.queueId) ?? 0,
     };
-    return pickBest(eligible(), ctx);
+    return { agents: eligible(), ctx };
   }
 
   // --- internals: matching ---------------------------------------------------------------------------------------
@@ -712,53 +770,73 @@ export class AcdEngine implements Acd {
     if (pass.freedAgain) for (const queueId of pass.starved) this.markDirty(queueId);
   }
 
-  /** Tries the best agents for one call until a reservation sticks or none is left. */
+  /**
+   * Tries the best agents for one call until a reservation sticks or none is left. ring_all reserves every free
+   * agent for the call at once (up to its cap), each by the same conditional UPDATE, and offers those it got.
+   */
   private async offerOne(w: Waiting, q: QueueConfig | undefined, pass?: MatchPass): Promise<boolean> {
     const refused = new Set<number>();
+    const ringAll = q?.strategy === 'ring_all';
     for (let attempt = 0; attempt < 8; attempt++) {
       // The caller may have left while an earlier attempt of this call was being refused.
       if (attempt > 0 && this.byCall.get(w.call.callId) !== w) return false;
-      const agent = this.candidate(w, q, refused);
-      if (!agent) {
+      const picked = ringAll
+        ? this.candidates(w, q, refused)
+        : [this.candidate(w, q, refused)].filter((a) => a !== null);
+      if (picked.length === 0) {
         if (this.pending.size > 0) pass?.starved.add(w.call.queueId);
         return false;
       }
-      this.pending.add(agent.id);
-      let reserved: AgentRecord | null = null;
-      try {
-        reserved = await this.o.agents.tryReserve(agent, w.call.callId);
-      } catch (err) {
-        this.log.error({ err, agentId: agent.id, callId: w.call.callId }, 'reservation failed');
-      } finally {
-        this.pending.delete(agent.id);
-      }
-      if (!reserved) {
+      // Claimed before the first await, so no other call of this pass picks them meanwhile.
+      for (const a of picked) this.pending.add(a.id);
+      const results = await Promise.all(picked.map((a) => this.reserve(a, w.call.callId)));
+      const reserved: AgentRecord[] = [];
+      for (const [i, r] of results.entries()) {
+        const agent = picked[i] as AgentRecord;
+        if (r) {
+          reserved.push(r);
+          continue;
+        }
         refused.add(agent.id);
         // Someone else changed this agent: learn how they are now (one read, only after a lost race).
         const fresh = await loadAgent(this.o.db, agent.id).catch(() => null);
         if (fresh) this.index(fresh, true);
         if (pass && this.free.has(agent.id)) pass.freedAgain = true;
-        continue;
       }
-      this.index(reserved, false);
+      if (reserved.length === 0) continue;
       if (this.byCall.get(w.call.callId) !== w) {
-        // The caller left (or was moved to another queue) while we were reserving: give the agent back.
-        await this.o.agents.releaseOffer(reserved.id, w.call.callId, false, 0).then(
-          (a) => a && this.index(a, false),
-          (err: unknown) => this.log.error({ err, agentId: reserved.id }, 'cannot release a reservation'),
+        // The caller left (or was moved to another queue) while we were reserving: give the agents back.
+        await Promise.all(
+          reserved.map((r) =>
+            this.o.agents.releaseOffer(r.id, w.call.callId, false, 0).then(
+              (a) => a && this.index(a, false),
+              (err: unknown) => this.log.error({ err, agentId: r.id }, 'cannot release a reservation'),
+            ),
+          ),
         );
         return false;
       }
+      const first = reserved[0] as AgentRecord;
       this.drop(w.call.callId);
-      this.offering.set(w.call.callId, { w, agentId: reserved.id });
-      this.lastOffered.set(w.call.queueId, reserved.id);
+      this.offering.set(w.call.callId, {
+        w,
+        agents: new Set(reserved.map((r) => r.id)),
+        first: first.id,
+        answered: false,
+        failed: false,
+      });
+      this.lastOffered.set(w.call.queueId, first.id);
+      const offered = (r: AgentRecord): OfferedAgent => ({
+        agentId: r.id,
+        agentName: r.name,
+        endpoint: dialEndpoint(r),
+      });
       const offer: AgentOffer = {
+        ...offered(first),
         callId: w.call.callId,
         queueId: w.call.queueId,
-        agentId: reserved.id,
-        agentName: reserved.name,
-        endpoint: dialEndpoint(reserved),
         ringTimeoutSeconds: q?.ringTimeoutSeconds ?? 20,
+        ...(ringAll ? { group: reserved.map(offered) } : {}),
       };
       for (const h of this.offerHandlers) {
         try {
@@ -770,5 +848,19 @@ export class AcdEngine implements Acd {
       return true;
     }
     return false;
+  }
+
+  /** One reservation (the conditional UPDATE); null when the agent changed meanwhile or the write failed. */
+  private async reserve(agent: AgentRecord, callId: string): Promise<AgentRecord | null> {
+    let reserved: AgentRecord | null = null;
+    try {
+      reserved = await this.o.agents.tryReserve(agent, callId);
+    } catch (err) {
+      this.log.error({ err, agentId: agent.id, callId }, 'reservation failed');
+    } finally {
+      this.pending.delete(agent.id);
+    }
+    if (reserved) this.index(reserved, false);
+    return reserved;
   }
 }

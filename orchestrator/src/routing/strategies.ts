@@ -6,8 +6,8 @@ import type { SkillRequirement } from './types.js';
  * Agent ordering per queue strategy: the best candidate comes first. Agents who already missed this call come
  * after everyone else in every strategy, so a caller is not rung back to the same phone while others are free.
  *
- * ring_all is simplified to a sequential hunt (the contract rings one agent per offer): longest idle first,
- * everyone once before anyone twice.
+ * ring_all rings every eligible agent at once (see pickTop); the order only decides who is left out when there
+ * are more than the ring-all cap: agents who missed the call last, then the longest idle first.
  */
 export interface RankContext {
   readonly strategy: Strategy;
@@ -58,4 +58,10 @@ export function pickBest(candidates: Iterable<AgentRecord>, ctx: RankContext): A
   let best: AgentRecord | null = null;
   for (const c of candidates) if (best === null || cmp(c, best) < 0) best = c;
   return best;
+}
+
+/** The best `n` of `candidates`, best first (ring_all: everyone it rings at once, up to its cap). */
+export function pickTop(candidates: Iterable<AgentRecord>, ctx: RankContext, n: number): AgentRecord[] {
+  if (n <= 0) return [];
+  return [...candidates].sort(compareFor(ctx)).slice(0, n);
 }

@@ -48,17 +48,31 @@ export interface WaitingCall {
   readonly node: string;
 }
 
-/** The ACD reserved this agent for this call (agents.state = 'reserved'); the call flow must now ring them. */
-export interface AgentOffer {
-  readonly callId: string;
-  readonly queueId: number;
+/** One agent the ACD reserved for a call. */
+export interface OfferedAgent {
   readonly agentId: number;
   readonly agentName: string;
   readonly endpoint: string;
-  readonly ringTimeoutSeconds: number;
 }
 
-export type OfferFailure = 'no_answer' | 'busy' | 'unreachable' | 'caller_gone' | 'error';
+/**
+ * The ACD reserved this agent for this call (agents.state = 'reserved'); the call flow must now ring them.
+ * A ring_all offer reserves several agents at once: `group` lists them all (the first is the one in
+ * `agentId`/`agentName`/`endpoint`), the call flow rings every one, the first to answer takes the call and the
+ * others are released with `offerFailed(…, 'cancelled')`. Every other strategy offers one agent (no `group`).
+ */
+export interface AgentOffer extends OfferedAgent {
+  readonly callId: string;
+  readonly queueId: number;
+  readonly ringTimeoutSeconds: number;
+  readonly group?: readonly OfferedAgent[];
+}
+
+/**
+ * Why an offer to one agent ended without a conversation. `cancelled`: another agent of the same ring_all offer
+ * answered first; like `caller_gone` it is not a miss and does not cool the agent down.
+ */
+export type OfferFailure = 'no_answer' | 'busy' | 'unreachable' | 'caller_gone' | 'cancelled' | 'error';
 
 export interface QueuePosition {
   readonly position: number; // 1 = next to be offered
@@ -68,8 +82,19 @@ export interface QueuePosition {
 
 /** Queue-timing outcomes the ACD decides and the call flow carries out. */
 export type QueueTimerEvent =
-  | { readonly type: 'overflow'; readonly callId: string; readonly step: number; readonly description: string; readonly newQueueId?: number }
-  | { readonly type: 'max_wait'; readonly callId: string; readonly action: 'voicemail' | 'callback' | 'hangup' | 'queue'; readonly target?: string }
+  | {
+      readonly type: 'overflow';
+      readonly callId: string;
+      readonly step: number;
+      readonly description: string;
+      readonly newQueueId?: number;
+    }
+  | {
+      readonly type: 'max_wait';
+      readonly callId: string;
+      readonly action: 'voicemail' | 'callback' | 'hangup' | 'queue';
+      readonly target?: string;
+    }
   | { readonly type: 'no_agents'; readonly callId: string; readonly action: 'voicemail' | 'callback' | 'hangup' };
 
 export interface Acd {
@@ -81,7 +106,10 @@ export interface Acd {
   remove(callId: string): boolean;
   /** The agent answered: agent goes on_call. */
   offerAnswered(callId: string, agentId: number): Promise<void>;
-  /** The offer failed: the agent is released (and counted as a miss for no_answer), the call returns to the head. */
+  /**
+   * The offer failed: the agent is released (and counted as a miss for no_answer). The call returns to the head
+   * once no agent of the offer is left ringing and none answered (not for caller_gone or cancelled).
+   */
   offerFailed(callId: string, agentId: number, reason: OfferFailure): Promise<void>;
   position(callId: string): QueuePosition | null;
   onOffer(handler: (offer: AgentOffer) => void): void;

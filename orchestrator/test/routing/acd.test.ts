@@ -155,24 +155,133 @@ for (const dialect of DIALECTS) {
       expect((await loadAgent(t.db, ids[0] as number))?.missedInRow).to.equal(0);
     });
 
-    it('ring_all (sequential hunt): a missed call goes to the next agent, everyone once before anyone twice', async () => {
-      const qid = await setup({ strategy: 'ring_all', autoPauseAfterMisses: 0 });
-      const [a, b] = [await agent(t.db, 'RA1'), await agent(t.db, 'RA2')];
-      await login(a, b);
-      h.acd.enqueue(h.call('ra', qid));
-      let offers = await h.offersAtLeast(1);
-      expect(offers[0]?.agentId).to.equal(a);
-      await h.acd.offerFailed('ra', a, 'no_answer');
-      offers = await h.offersAtLeast(2);
-      expect(offers[1]?.agentId).to.equal(b);
-      await h.acd.offerFailed('ra', b, 'no_answer');
-      // Both rang in vain: like app_queue's `retry`, nobody is rung again before the retry time.
+    it('ring_all: one offer reserves every free eligible agent at once, longest idle first', async () => {
+      const qid = await setup({ strategy: 'ring_all' });
+      const orders = [{ skill: 'orders', level: 5 }];
+      const [a, b, c] = [
+        await agent(t.db, 'RA1', { skills: orders }),
+        await agent(t.db, 'RA2', { skills: orders }),
+        await agent(t.db, 'RA3', { skills: orders }),
+      ];
+      const unskilled = await agent(t.db, 'RA4', { skills: [{ skill: 'billing', level: 9 }] });
+      const paused = await agent(t.db, 'RA5', { skills: orders });
+      await login(b, c, a, unskilled, paused);
+      await h.agents.pause(paused, 'lunch');
+      h.acd.enqueue(h.call('ra', qid, { skills: [{ skill: 'orders', minLevel: 1 }] }));
+      const [offer] = await h.offersAtLeast(1);
+      await settle();
       await h.acd.idle();
-      expect(h.offers).to.have.length(2);
+      expect(h.offers).to.have.length(1);
+      expect(offer?.group?.map((g) => g.agentId)).to.deep.equal([b, c, a]);
+      expect(offer).to.deep.include({ callId: 'ra', agentId: b, agentName: 'RA2' });
+      for (const g of offer?.group ?? []) expect(g.endpoint).to.match(/^PJSIP\//);
+      for (const id of [a, b, c]) {
+        const row = await loadAgent(t.db, id);
+        expect(row, `agent ${id}`).to.deep.include({ state: 'reserved', reservedCallId: 'ra' });
+      }
+      expect((await loadAgent(t.db, unskilled))?.state).to.equal('available');
+      expect(h.acd.offeredAgents('ra').sort()).to.deep.equal([a, b, c].sort());
+      expect(h.acd.position('ra')).to.equal(null);
+    });
+
+    it('ring_all: the first to answer takes the call; the others go back to available, no miss, no retry wait', async () => {
+      const qid = await setup({ strategy: 'ring_all', autoPauseAfterMisses: 1 });
+      const [a, b, c] = [await agent(t.db, 'RB1'), await agent(t.db, 'RB2'), await agent(t.db, 'RB3')];
+      await login(a, b, c);
+      h.acd.enqueue(h.call('rb', qid));
+      const [offer] = await h.offersAtLeast(1);
+      expect(offer?.group).to.have.length(3);
+      await h.acd.offerAnswered('rb', b);
+      await h.acd.offerFailed('rb', a, 'cancelled');
+      await h.acd.offerFailed('rb', c, 'cancelled');
+      expect((await loadAgent(t.db, b))?.state).to.equal('on_call');
+      for (const id of [a, c]) {
+        const row = await loadAgent(t.db, id);
+        expect(row, `agent ${id}`).to.deep.include({ state: 'available', reservedCallId: null, missedInRow: 0 });
+      }
+      // Not back in the queue, and the released agents are offered the next call at once (no retry wait).
+      expect(h.acd.position('rb')).to.equal(null);
+      expect(h.acd.offeredAgents('rb')).to.deep.equal([]);
+      h.acd.enqueue(h.call('rb2', qid));
+      const offers = await h.offersAtLeast(2);
+      expect(new Set(offers[1]?.group?.map((g) => g.agentId))).to.deep.equal(new Set([a, c]));
+    });
+
+    it('ring_all: nobody answers: every agent gets a miss, the call is back at the head once the last leg ended', async () => {
+      const qid = await setup({ strategy: 'ring_all', autoPauseAfterMisses: 0 });
+      const [a, b, c] = [await agent(t.db, 'RC1'), await agent(t.db, 'RC2'), await agent(t.db, 'RC3')];
+      await login(a, b, c);
+      h.acd.enqueue(h.call('rc', qid));
+      await h.offersAtLeast(1);
+      h.clock.advance(1);
+      h.acd.enqueue(h.call('rc-later', qid));
+      await h.acd.offerFailed('rc', a, 'no_answer');
+      await h.acd.offerFailed('rc', b, 'no_answer');
+      // One leg still rings: the call is still being offered.
+      expect(h.acd.position('rc')).to.equal(null);
+      await h.acd.offerFailed('rc', c, 'no_answer');
+      expect(h.acd.position('rc')).to.deep.include({ position: 1, waiting: 2 });
+      for (const id of [a, b, c]) {
+        const row = await loadAgent(t.db, id);
+        expect(row, `agent ${id}`).to.deep.include({ state: 'available', missedInRow: 1 });
+      }
+      // Like app_queue's `retry`, nobody is rung again before the retry time; then everyone is rung again.
+      await settle();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(1);
       h.clock.advance(5);
       h.acd.tick();
-      offers = await h.offersAtLeast(3);
-      expect(offers[2]?.agentId).to.equal(a);
+      const offers = await h.offersAtLeast(2);
+      expect(offers[1]?.callId).to.equal('rc');
+      expect(offers[1]?.group).to.have.length(3);
+    });
+
+    it('ring_all: the caller leaves while all ring: every agent released, no miss, the call gone', async () => {
+      const qid = await setup({ strategy: 'ring_all' });
+      const [a, b] = [await agent(t.db, 'RD1'), await agent(t.db, 'RD2')];
+      await login(a, b);
+      h.acd.enqueue(h.call('rd', qid));
+      await h.offersAtLeast(1);
+      expect(h.acd.remove('rd')).to.equal(false);
+      await h.acd.offerFailed('rd', a, 'caller_gone');
+      await h.acd.offerFailed('rd', b, 'caller_gone');
+      for (const id of [a, b]) {
+        const row = await loadAgent(t.db, id);
+        expect(row, `agent ${id}`).to.deep.include({ state: 'available', reservedCallId: null, missedInRow: 0 });
+      }
+      expect(h.acd.position('rd')).to.equal(null);
+      await settle();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(1);
+    });
+
+    it('ring_all: an unreachable leg alone does not requeue while others ring; busy is no miss', async () => {
+      const qid = await setup({ strategy: 'ring_all', autoPauseAfterMisses: 0 });
+      const [a, b] = [await agent(t.db, 'RE1'), await agent(t.db, 'RE2')];
+      await login(a, b);
+      h.acd.enqueue(h.call('re', qid));
+      await h.offersAtLeast(1);
+      await h.acd.offerFailed('re', a, 'unreachable');
+      expect(h.acd.position('re')).to.equal(null);
+      expect(h.acd.offeredAgents('re')).to.deep.equal([b]);
+      await h.acd.offerFailed('re', b, 'busy');
+      expect(h.acd.position('re')?.position).to.equal(1);
+      expect((await loadAgent(t.db, b))?.missedInRow).to.equal(0);
+    });
+
+    it('ring_all: at most the cap of agents ring for one call; the next call rings the rest', async () => {
+      const id = await queue(t.db, uniq('q'), { strategy: 'ring_all' });
+      h = await harness(t.db, { acd: { ringAllMax: 2 } });
+      const [a, b, c] = [await agent(t.db, 'RF1'), await agent(t.db, 'RF2'), await agent(t.db, 'RF3')];
+      await login(c, a, b);
+      h.acd.enqueue(h.call('rf1', id));
+      h.clock.advance(1);
+      h.acd.enqueue(h.call('rf2', id));
+      const offers = await h.offersAtLeast(2);
+      const byCall = new Map(offers.map((o) => [o.callId, o.group?.map((g) => g.agentId)]));
+      // Longest idle first: c and a ring for the first caller, b for the second.
+      expect(byCall.get('rf1')).to.deep.equal([c, a]);
+      expect(byCall.get('rf2')).to.deep.equal([b]);
     });
 
     it('offers only agents whose skills cover the requirement', async () => {

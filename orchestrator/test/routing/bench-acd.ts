@@ -70,10 +70,11 @@ try {
       node: 'n',
     });
     await acd.idle();
-    const agentId = acd.offeredAgent(callId);
-    if (agentId !== null) {
+    // ring_all queues reserve several agents per call: release them all.
+    const offered = acd.offeredAgents(callId);
+    if (offered.length > 0) {
       acd.remove(callId);
-      await acd.offerFailed(callId, agentId, 'caller_gone');
+      for (const agentId of offered) await acd.offerFailed(callId, agentId, 'caller_gone');
     }
   }
   const measured = latency.slice(WARMUP);

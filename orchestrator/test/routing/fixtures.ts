@@ -2,7 +2,7 @@ import { createAgent } from '../../src/agents/repository.js';
 import { AgentService } from '../../src/agents/service.js';
 import type { Db } from '../../src/db/knex.js';
 import { EventBus } from '../../src/events/bus.js';
-import { AcdEngine } from '../../src/routing/acd.js';
+import { AcdEngine, type AcdOptions } from '../../src/routing/acd.js';
 import { createQueue, createSkill, type QueueInput } from '../../src/routing/repository.js';
 import type { AgentOffer, QueueTimerEvent, SkillRequirement, WaitingCall } from '../../src/routing/types.js';
 
@@ -54,11 +54,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function harness(db: Db, o: { clock?: TestClock } = {}): Promise<Harness> {
+export async function harness(
+  db: Db,
+  o: { clock?: TestClock; acd?: Partial<Pick<AcdOptions, 'ringAllMax' | 'retryMs'>> } = {},
+): Promise<Harness> {
   const clock = o.clock ?? new TestClock();
   const bus = new EventBus();
   const agents = new AgentService({ db, bus, now: clock.now });
-  const acd = new AcdEngine({ db, agents, bus, now: clock.now, tickMs: 0, refreshMs: 0 });
+  const acd = new AcdEngine({ db, agents, bus, now: clock.now, tickMs: 0, refreshMs: 0, ...o.acd });
   const offers: AgentOffer[] = [];
   const timers: QueueTimerEvent[] = [];
   acd.onOffer((x) => offers.push(x));

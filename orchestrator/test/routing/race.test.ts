@@ -78,4 +78,38 @@ describe('routing/acd reservation race between two orchestrators (mysql)', funct
     expect(new Set(made.map((o) => o.agentId))).to.deep.equal(new Set(ids));
     for (const o of made) expect((await loadAgent(t.db, o.agentId))?.reservedCallId).to.equal(o.callId);
   });
+
+  it('ring_all: two ACDs ringing everyone for their calls at once never reserve one agent for both', async () => {
+    // The calls of the test before leave.
+    for (let i = 0; i < 5; i++) for (const id of [`m1-${i}`, `m2-${i}`]) [one, two].forEach((h) => h.acd.remove(id));
+    await t.db('agents').update({ state: 'logged_out', reserved_call_id: null });
+    const ra = await queue(t.db, 'race-ring-all', { strategy: 'ring_all' });
+    await one.acd.reloadQueues();
+    await two.acd.reloadQueues();
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await agent(t.db, `G${i}`));
+    for (let round = 0; round < 10; round++) {
+      await t.db('agents').update({ state: 'logged_out', reserved_call_id: null });
+      for (const id of ids) await one.agents.login(id);
+      await one.acd.refresh(true);
+      await two.acd.refresh(true);
+      const before = [one.offers.length, two.offers.length] as const;
+      one.acd.enqueue(one.call(`g1-${round}`, ra));
+      two.acd.enqueue(two.call(`g2-${round}`, ra));
+      await Promise.all([one.acd.idle(), two.acd.idle()]);
+      const made = [...one.offers.slice(before[0]), ...two.offers.slice(before[1])];
+      expect(made.length, `round ${round}`).to.be.within(1, 2);
+      const rung = made.flatMap((o) => (o.group ?? []).map((g) => ({ agentId: g.agentId, callId: o.callId })));
+      // Every agent rings for exactly one call, and the database says so.
+      expect(new Set(rung.map((r) => r.agentId)).size, `round ${round}`).to.equal(rung.length);
+      expect(new Set(rung.map((r) => r.agentId))).to.deep.equal(new Set(ids));
+      for (const r of rung) expect((await loadAgent(t.db, r.agentId))?.reservedCallId).to.equal(r.callId);
+      for (const o of made) {
+        const h = o.callId.startsWith('g1-') ? one : two;
+        h.acd.remove(o.callId);
+        for (const g of o.group ?? []) await h.acd.offerFailed(o.callId, g.agentId, 'caller_gone');
+      }
+      for (const o of [one, two]) for (const id of [`g1-${round}`, `g2-${round}`]) o.acd.remove(id);
+    }
+  });
 });
