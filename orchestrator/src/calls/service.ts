@@ -11,6 +11,7 @@ import type {
   Acd,
   AgentOffer,
   CallAttributes,
+  OfferedAgent,
   OfferFailure,
   QueueTimerEvent,
   RouteDecision,
@@ -138,6 +139,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 const GONE_CODES = new Set(['not_found', 'not_in_stasis']);
 
 /**
+ * The agent legs of one offer, ringing at once: one leg, or every agent of a ring_all offer. The first leg to
+ * answer wins (claimed synchronously, so two answers in the same instant still give one winner).
+ */
+interface Ring {
+  /** Legs still ringing whose offer is not settled (neither failed, cancelled nor won). */
+  readonly legs: Set<AgentLeg>;
+  /** How each leg that ended without an answer ended, in order. */
+  readonly failures: Array<{ readonly agentId: number; readonly reason: OfferFailure }>;
+  /** A ring_all offer (several agents). */
+  readonly group: boolean;
+  winner: AgentLeg | null;
+}
+
+/**
  * The inbound call, end to end: one `Call` per inbound channel, driven from arrival through identification,
  * IVR, queue, offer and conversation to wrap-up, with the agent-side controls the API calls.
  *
@@ -154,6 +169,8 @@ export class CallService {
   private readonly ios = new Map<string, ChannelIo>();
   private readonly unwatchCaller = new Map<string, () => void>();
   private readonly announceCounts = new Map<string, number>();
+  /** Offers ringing, by call id. */
+  private readonly rings = new Map<string, Ring>();
   private accepting = false;
   /** Shutting down: waits the switch adapter settles on its way out say nothing about the calls. */
   private stopping = false;
@@ -208,6 +225,7 @@ export class CallService {
       call.agent?.unwatch();
       call.party?.unwatch();
       call.consult?.unwatch();
+      for (const leg of this.rings.get(call.id)?.legs ?? []) leg.unwatch();
     }
     // Writes already issued land; live recordings are not waited for (they run until their call ends, and
     // recovery hands them on after a restart).
@@ -767,77 +785,115 @@ export class CallService {
   // ============================================================================================================
 
   private async onOffer(offer: AgentOffer): Promise<void> {
+    const targets: readonly OfferedAgent[] = offer.group ?? [offer];
+    const refuse = async (): Promise<void> => {
+      for (const t of targets)
+        await this.o.acd.offerFailed(offer.callId, t.agentId, 'caller_gone').catch(() => undefined);
+    };
     const call = this.registry.get(offer.callId);
     if (!call || call.state !== 'queued' || call.callerGone || call.activity) {
-      await this.o.acd.offerFailed(offer.callId, offer.agentId, 'caller_gone').catch(() => undefined);
+      await refuse();
       return;
     }
     const settings = await this.o.queues.get(offer.queueId).catch(() => null);
     if (call.state !== 'queued' || call.callerGone) {
-      await this.o.acd.offerFailed(offer.callId, offer.agentId, 'caller_gone').catch(() => undefined);
+      await refuse();
       return;
     }
-    const channelId = randomUUID();
-    const leg: AgentLeg = {
-      agentId: offer.agentId,
-      agentName: offer.agentName,
-      endpoint: offer.endpoint,
-      channelId,
-      queueId: offer.queueId,
-      answered: false,
-      unwatch: () => undefined,
-    };
-    leg.unwatch = this.o.switchPort.watchChannel(channelId, (event) => this.onAgentEvent(call, leg, event));
-    call.agent = leg;
+    const ring: Ring = { legs: new Set(), failures: [], group: offer.group !== undefined, winner: null };
+    for (const t of targets) {
+      const leg: AgentLeg = {
+        agentId: t.agentId,
+        agentName: t.agentName,
+        endpoint: t.endpoint,
+        channelId: randomUUID(),
+        queueId: offer.queueId,
+        answered: false,
+        unwatch: () => undefined,
+      };
+      leg.unwatch = this.o.switchPort.watchChannel(leg.channelId, (event) => this.onAgentEvent(call, leg, event));
+      ring.legs.add(leg);
+    }
+    this.rings.set(call.id, ring);
+    const legs = [...ring.legs];
     const now = this.now();
-    call.transition('offer', `offered to ${offer.agentName}`, {
-      patch: {
-        agent_id: offer.agentId,
-        offered_at: now,
-        agent_channel_id: channelId,
-        offer_count: call.row.offer_count + 1,
-      },
-      data: { agentId: offer.agentId, endpoint: offer.endpoint, ringTimeoutSeconds: offer.ringTimeoutSeconds },
-    });
-    this.o.bus.publish('call.offered', {
-      callId: call.id,
-      agentId: offer.agentId,
-      queueId: offer.queueId,
-      caller: call.row.caller_e164 ?? call.row.caller_raw,
-      customer: call.customer,
-      ivr: { ...call.ivrVars },
-    });
+    if (!ring.group) {
+      const leg = legs[0] as AgentLeg;
+      call.agent = leg;
+      call.transition('offer', `offered to ${offer.agentName}`, {
+        patch: {
+          agent_id: offer.agentId,
+          offered_at: now,
+          agent_channel_id: leg.channelId,
+          offer_count: call.row.offer_count + 1,
+        },
+        data: { agentId: offer.agentId, endpoint: offer.endpoint, ringTimeoutSeconds: offer.ringTimeoutSeconds },
+      });
+    } else {
+      // Nobody is the call's agent until one answers.
+      call.transition('offer', `ringing ${legs.length} agents at once (${legs.map((l) => l.agentName).join(', ')})`, {
+        patch: { agent_id: null, offered_at: now, agent_channel_id: null, offer_count: call.row.offer_count + 1 },
+        data: {
+          ringAll: true,
+          agents: legs.map((l) => ({ agentId: l.agentId, endpoint: l.endpoint })),
+          ringTimeoutSeconds: offer.ringTimeoutSeconds,
+        },
+      });
+    }
+    for (const leg of legs) {
+      this.o.bus.publish('call.offered', {
+        callId: call.id,
+        agentId: leg.agentId,
+        queueId: offer.queueId,
+        caller: call.row.caller_e164 ?? call.row.caller_raw,
+        customer: call.customer,
+        ivr: { ...call.ivrVars },
+      });
+    }
+    await Promise.all(legs.map((leg) => this.ringLeg(call, ring, leg, offer.ringTimeoutSeconds, settings)));
+  }
 
+  /** Rings one agent of an offer; its answer takes the call unless another leg of the offer answered first. */
+  private async ringLeg(
+    call: Call,
+    ring: Ring,
+    leg: AgentLeg,
+    ringTimeoutSeconds: number,
+    settings: QueueSettings | null,
+  ): Promise<void> {
     let outcome: OriginateOutcome;
     try {
       const originated = await withTimeout(
         this.o.switchPort.originate({
-          endpoint: offer.endpoint,
-          channelId,
+          endpoint: leg.endpoint,
+          channelId: leg.channelId,
           node: call.node,
           callerId: call.row.caller_e164 ?? call.row.caller_raw,
-          timeoutSeconds: offer.ringTimeoutSeconds,
+          timeoutSeconds: ringTimeoutSeconds,
           variables: { ARIADNE_CALL_ID: call.id },
           appArgs: ['agent', call.id],
         }),
         this.timings.switchTimeoutMs,
         'originate',
       );
-      outcome = await withTimeout(originated.outcome, (offer.ringTimeoutSeconds + 5) * 1000, 'agent ring').catch(
+      outcome = await withTimeout(originated.outcome, (ringTimeoutSeconds + 5) * 1000, 'agent ring').catch(
         (): OriginateOutcome => {
-          this.o.switchPort.hangup(channelId).catch(() => undefined);
+          this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
           return { result: 'no_answer', cause: 19 };
         },
       );
     } catch (err) {
       // Asterisk answers an originate to an unknown or unregistered endpoint with 500 and sends no event.
       const reason: OfferFailure = isSwitchError(err, 'unreachable') ? 'unreachable' : 'error';
-      call.log.warn({ err, agentId: offer.agentId, endpoint: offer.endpoint }, 'originate to agent failed');
-      await this.offerFailed(call, leg, reason, err instanceof Error ? err.message : String(err));
+      if (ring.legs.has(leg))
+        call.log.warn({ err, agentId: leg.agentId, endpoint: leg.endpoint }, 'originate to agent failed');
+      await this.legFailed(call, ring, leg, reason, err instanceof Error ? err.message : String(err));
       return;
     }
-    if (call.agent !== leg) return; // the caller hung up meanwhile; the hang-up handler released the agent
+    // Settled meanwhile: the caller hung up, or another agent answered first (this leg was hung up and released).
+    if (!ring.legs.has(leg)) return;
     if (outcome.result === 'answered') {
+      this.claim(call, ring, leg);
       await this.connect(call, leg, settings);
       return;
     }
@@ -849,7 +905,83 @@ export class CallService {
           : outcome.result === 'cancelled'
             ? 'error'
             : 'no_answer';
-    await this.offerFailed(call, leg, reason, `cause ${outcome.cause}`);
+    await this.legFailed(call, ring, leg, reason, `cause ${outcome.cause}`);
+  }
+
+  /**
+   * This leg answered first: it becomes the call's agent leg, and every other leg of the offer is hung up at once
+   * and its agent released without a miss (a cancelled ring_all leg is not a no-answer).
+   */
+  private claim(call: Call, ring: Ring, leg: AgentLeg): void {
+    ring.winner = leg;
+    ring.legs.delete(leg);
+    if (this.rings.get(call.id) === ring) this.rings.delete(call.id);
+    call.agent = leg;
+    for (const other of ring.legs) {
+      other.unwatch();
+      this.o.switchPort.hangup(other.channelId).catch(() => undefined);
+      this.o.acd
+        .offerFailed(call.id, other.agentId, 'cancelled')
+        .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+    }
+    if (ring.group) call.log.info({ agentId: leg.agentId, cancelled: ring.legs.size }, 'ring_all: first to answer');
+    ring.legs.clear();
+  }
+
+  /**
+   * One leg ended without an answer. The call goes back to its queue when it was the last leg ringing and
+   * nobody answered; the ACD is told of every leg (a miss for no_answer).
+   */
+  private async legFailed(call: Call, ring: Ring, leg: AgentLeg, reason: OfferFailure, detail: string): Promise<void> {
+    if (!ring.legs.has(leg)) return;
+    ring.legs.delete(leg);
+    ring.failures.push({ agentId: leg.agentId, reason });
+    leg.unwatch();
+    if (call.agent === leg) call.agent = null;
+    const last = ring.legs.size === 0 && ring.winner === null;
+    if (last) {
+      if (this.rings.get(call.id) === ring) this.rings.delete(call.id);
+      if (call.state === 'offering' && !call.callerGone) {
+        // Back to queued first (synchronously, before any leg's offerFailed below): the ACD may offer the next
+        // agent from inside offerFailed.
+        if (!ring.group) {
+          call.transition('offer_failed', `${reason}: ${detail}`, {
+            patch: { agent_id: null, agent_channel_id: null },
+            data: { agentId: leg.agentId, reason },
+          });
+        } else {
+          const summary = ring.failures.some((f) => f.reason === 'no_answer') ? 'no_answer' : reason;
+          call.transition('offer_failed', `none of ${ring.failures.length} agents answered (${summary})`, {
+            patch: { agent_id: null, agent_channel_id: null },
+            data: { reason: summary, ringAll: true, agents: ring.failures },
+          });
+        }
+      }
+    }
+    if (reason === 'unreachable' && this.o.agents.setEndpointOnline) {
+      await this.o.agents
+        .setEndpointOnline(leg.endpoint, false)
+        .catch((err: unknown) => call.log.warn({ err }, 'cannot mark the endpoint offline'));
+    }
+    await this.o.acd
+      .offerFailed(call.id, leg.agentId, call.callerGone ? 'caller_gone' : reason)
+      .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+  }
+
+  /** Every leg still ringing for the call is hung up and its agent released without a miss (the caller left). */
+  private dropRing(call: Call): void {
+    const ring = this.rings.get(call.id);
+    if (!ring) return;
+    this.rings.delete(call.id);
+    for (const leg of ring.legs) {
+      if (call.agent === leg) call.agent = null;
+      leg.unwatch();
+      this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      this.o.acd
+        .offerFailed(call.id, leg.agentId, 'caller_gone')
+        .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+    }
+    ring.legs.clear();
   }
 
   private async offerFailed(call: Call, leg: AgentLeg, reason: OfferFailure, detail: string): Promise<void> {
@@ -922,6 +1054,7 @@ export class CallService {
     call.transition('answer', `${leg.agentName} answered`, {
       patch: {
         agent_id: leg.agentId,
+        agent_channel_id: leg.channelId,
         answered_at: call.row.answered_at ?? now,
         wait_s: firstAnswer ? seconds(call.row.queued_at, now) : call.row.wait_s,
       },
@@ -1118,7 +1251,9 @@ export class CallService {
       case 'queued':
       case 'offering':
         this.o.acd.remove(call.id);
+        this.dropRing(call);
         if (state === 'offering' && call.agent) {
+          // The leg that answered and is being bridged.
           const leg = call.agent;
           call.agent = null;
           leg.unwatch();
@@ -1315,6 +1450,7 @@ export class CallService {
   /** Everything a finished call held goes: timers, watchers, legs, bridges, registry entry. */
   private release(call: Call): void {
     call.clearTimers();
+    this.dropRing(call);
     call.agent?.unwatch();
     call.party?.unwatch();
     call.consult?.unwatch();
