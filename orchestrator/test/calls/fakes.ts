@@ -391,6 +391,8 @@ export class SimpleAcd implements Acd {
   private offerHandler: ((o: AgentOffer) => void) | null = null;
   private timerHandler: ((e: QueueTimerEvent) => void) | null = null;
   ringTimeoutSeconds = 1;
+  /** Offer every available agent of the queue at once (AgentOffer.group), as the ACD does for ring_all. */
+  ringAll = false;
 
   addAgent(id: number, endpoint: string, queues: number[], state: FakeAgent['state'] = 'available'): void {
     this.agents.push({ id, name: `Agent ${id}`, endpoint, state, queues });
@@ -425,10 +427,15 @@ export class SimpleAcd implements Acd {
   async offerFailed(callId: string, agentId: number, reason: OfferFailure): Promise<void> {
     this.failures.push({ callId, agentId, reason });
     const a = this.agents.find((x) => x.id === agentId);
-    if (a) a.state = reason === 'caller_gone' ? 'available' : 'paused';
+    const blameless = reason === 'caller_gone' || reason === 'cancelled';
+    if (a) a.state = blameless ? 'available' : 'paused';
     const offered = this.offered.get(callId);
+    const ringing = this.ringing.get(callId);
+    ringing?.delete(agentId);
+    if (ringing && ringing.size > 0) return;
+    this.ringing.delete(callId);
     this.offered.delete(callId);
-    if (reason !== 'caller_gone' && offered) this.waiting.unshift(offered);
+    if (!blameless && offered) this.waiting.unshift(offered);
     this.match();
   }
   position(callId: string): QueuePosition | null {
@@ -444,16 +451,21 @@ export class SimpleAcd implements Acd {
   }
 
   private readonly offered = new Map<string, WaitingCall>();
+  /** Agents of an offer still ringing, by call. */
+  private readonly ringing = new Map<string, Set<number>>();
   private sorted(): WaitingCall[] {
     return [...this.waiting].sort((a, b) => b.priority - a.priority || a.enqueuedAt.getTime() - b.enqueuedAt.getTime());
   }
   private match(): void {
     for (const call of this.sorted()) {
-      const agent = this.agents.find((a) => a.state === 'available' && a.queues.includes(call.queueId));
+      const free = this.agents.filter((a) => a.state === 'available' && a.queues.includes(call.queueId));
+      const picked = this.ringAll ? free : free.slice(0, 1);
+      const agent = picked[0];
       if (!agent) continue;
-      agent.state = 'reserved';
+      for (const a of picked) a.state = 'reserved';
       this.remove(call.callId);
       this.offered.set(call.callId, call);
+      this.ringing.set(call.callId, new Set(picked.map((a) => a.id)));
       const offer: AgentOffer = {
         callId: call.callId,
         queueId: call.queueId,
@@ -461,6 +473,9 @@ export class SimpleAcd implements Acd {
         agentName: agent.name,
         endpoint: agent.endpoint,
         ringTimeoutSeconds: this.ringTimeoutSeconds,
+        ...(this.ringAll
+          ? { group: picked.map((a) => ({ agentId: a.id, agentName: a.name, endpoint: a.endpoint })) }
+          : {}),
       };
       setImmediate(() => this.offerHandler?.(offer));
     }

@@ -287,6 +287,34 @@ describe('calls/service (fakes)', function () {
     expect(ev.filter((e) => e === 'queued>offer>offering')).to.have.length(3);
   });
 
+  it('ring_all: every agent rings at once; an unreachable leg drops, the first answer wins, the rest are cancelled', async () => {
+    ctx = await setup();
+    ctx.acd.ringAll = true;
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'no-answer', afterMs: 0 });
+    ctx.sw.endpoints.set('PJSIP/2003', { behaviour: 'answer', afterMs: 30 });
+    ctx.sw.endpoints.set('PJSIP/2004', { behaviour: 'no-answer', afterMs: 0 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number]); // not registered: originate answers 500
+    ctx.acd.addAgent(3, 'PJSIP/2003', [ctx.queues.general as number]);
+    ctx.acd.addAgent(4, 'PJSIP/2004', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected', 6000);
+    await waitFor(() => ctx.acd.failures.length === 3, 'every other leg settled');
+    expect(ctx.acd.failures.map((f) => [f.agentId, f.reason])).to.deep.equal([
+      [2, 'unreachable'],
+      [1, 'cancelled'],
+      [4, 'cancelled'],
+    ]);
+    expect(ctx.acd.answered).to.deep.equal([{ callId, agentId: 3 }]);
+    expect(ctx.acd.agents.filter((a) => a.state === 'available').map((a) => a.id)).to.deep.equal([1, 4]);
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ agent_id: 3, offer_count: 1, disposition: 'answered' });
+    const ev = await eventsOf(ctx, callId);
+    expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(0);
+  });
+
   it('caller abandons in queue: abandoned with the wait time, nothing left', async () => {
     ctx = await setup();
     const ch = ctx.sw.placeCall('anonymous', '4000');
