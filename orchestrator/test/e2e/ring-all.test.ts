@@ -36,13 +36,19 @@ async function agentRow(s: Stack, n: number): Promise<{ state: string; missed: n
   return { state: row.state, missed: Number(row.missed_in_row), reserved: row.reserved_call_id };
 }
 
-/** The channel ids of every phone's leg, once each of them rings. */
+/** The channel ids of every phone's leg, once all of them ring at the same time. */
 async function allRinging(s: Stack, phones: readonly number[]): Promise<Map<number, string>> {
   return waitFor(
     () => {
       const legs = new Map<number, string>();
+      const ringing = new Set(
+        s.sim.control
+          .channels()
+          .filter((c) => c.state === 'Ringing')
+          .map((c) => c.id),
+      );
       for (const n of phones) {
-        const [leg] = s.legsOf(n);
+        const leg = s.legsOf(n).find((id) => ringing.has(id));
         if (!leg) return null;
         legs.set(n, leg);
       }
