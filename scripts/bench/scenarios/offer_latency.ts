@@ -12,7 +12,13 @@
  * - a new caller enters one of q91..q100: measured from Acd.enqueue to onOffer; that agent's call then ends
  *   (not measured), so the 200 stay free.
  * An offered agent answers at once (Acd.offerAnswered).
+ *
+ * The floor: an offer waits for one commit (the reservation's conditional UPDATE, durable before any phone rings,
+ * since that is what keeps two orchestrators off one agent). After each measured action one bare autocommit UPDATE
+ * of an uninvolved agent row by primary key, sent through its own mysql2 connection, is timed the same way:
+ * `offer_commit_p99_ms` is what the database alone takes, so the rest of `offer_p99_ms` is the ACD's.
  */
+import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { AgentService } from '../../../orchestrator/src/agents/service.js';
 import { AgentTransitionError } from '../../../orchestrator/src/agents/states.js';
@@ -42,6 +48,7 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
   const rand = prngFor(11);
   let acd: AcdEngine | null = null;
   let agents: AgentService | null = null;
+  let conn: mysql.Connection | null = null;
   try {
     // --- data: skills, queues (each needs one skill at a level), agents (3-5 skills each) ------------------
     const db = bench.db;
@@ -81,6 +88,16 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
       };
     });
     for (let i = 0; i < agentRows.length; i += 500) await db('agents').insert(agentRows.slice(i, i + 500));
+    // Logged out and without skills: never offered, only the commit floor writes it.
+    const floorAgentId = agentsN + 1;
+    await db('agents').insert({
+      ...agentRows[0],
+      id: floorAgentId,
+      name: 'Floor probe',
+      endpoint: 'PJSIP/floor',
+      state: 'logged_out',
+      active_calls: 0,
+    });
     const skillRows: Array<{ agent_id: number; skill_id: number; level: number }> = [];
     for (const a of agentRows) {
       const [lo, span] = a.id <= BUSY_AGENTS ? [1, 20] : [21, 5];
@@ -143,6 +160,14 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
     const enqueueToOffer: number[] = [];
     const availableToOffer: number[] = [];
     const callEndedToOffer: number[] = [];
+    const commitMs: number[] = [];
+    conn = await mysql.createConnection({ uri: bench.url });
+    const floor = conn;
+    const timeCommit = async (): Promise<void> => {
+      const t0 = performance.now();
+      await floor.query('UPDATE agents SET updated_at = ? WHERE id = ?', [new Date(), floorAgentId]);
+      commitMs.push(performance.now() - t0);
+    };
     let offersSeen = 0;
     let noOffer = 0;
     const answerAll = async (): Promise<AgentOffer[]> => {
@@ -179,6 +204,7 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
         for (let i = 0; i < answered.length; i++) enqueue(1 + Math.floor(rand() * WAITING_QUEUES));
         await a.idle();
         await answerAll();
+        if (measuring) await timeCommit();
       } else {
         // A caller enters one of q91..q100, where a free agent can take them.
         const queueId = WAITING_QUEUES + 1 + Math.floor(rand() * (queuesN - WAITING_QUEUES));
@@ -197,6 +223,7 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
         }
         await a.idle();
         await answerAll();
+        if (measuring) await timeCommit();
       }
     }
     const waitingNow = queueRows.reduce((n, q) => n + a.waitingCalls(q.id).length, 0);
@@ -204,9 +231,11 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
     const enq = summarize(enqueueToOffer);
     const avail = summarize(availableToOffer);
     const ended = summarize(callEndedToOffer);
+    const commit = summarize(commitMs);
     ctx.log(
       `offer_latency: p50 ${all.p50.toFixed(2)} ms, p99 ${all.p99.toFixed(2)} ms (enqueue→offer n=${enq.n} p99 ${enq.p99.toFixed(2)}; ` +
-        `agent free→offer n=${avail.n} p99 ${avail.p99.toFixed(2)}); ${waitingNow} waiting at the end`,
+        `agent free→offer n=${avail.n} p99 ${avail.p99.toFixed(2)}); bare commit p50 ${commit.p50.toFixed(2)} ms, ` +
+        `p99 ${commit.p99.toFixed(2)} ms; ${waitingNow} waiting at the end`,
     );
     if (all.n === 0) throw new Error('no offer was made');
     return {
@@ -214,7 +243,11 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
       status: 'ok',
       note: `p99 ${all.p99.toFixed(2)} ms over ${all.n} offers, ${waitingNow} callers waiting at the end`,
       seconds: (Date.now() - started) / 1000,
-      figures: { offer_p50_ms: round(all.p50, 3), offer_p99_ms: round(all.p99, 3) },
+      figures: {
+        offer_p50_ms: round(all.p50, 3),
+        offer_p99_ms: round(all.p99, 3),
+        offer_commit_p99_ms: round(commit.p99, 3),
+      },
       details: {
         agents: agentsN,
         queues: queuesN,
@@ -228,12 +261,14 @@ export async function runOfferLatency(ctx: BenchContext): Promise<ScenarioOutcom
         enqueueToOfferMs: roundSummary(enq),
         agentAvailableToOfferMs: roundSummary(avail),
         callEndedToOfferMs: roundSummary(ended),
+        bareCommitMs: roundSummary(commit),
       },
       ...(ctx.quick
         ? { reduced: `${actions} measured actions (4,000); same 1,000 agents, 100 queues, 500 waiting` }
         : {}),
     };
   } finally {
+    await conn?.end().catch(() => undefined);
     await acd?.stop().catch(() => undefined);
     agents?.stop();
     await bench.drop();
