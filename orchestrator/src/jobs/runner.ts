@@ -105,6 +105,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const leaseEnd = (): Date => new Date(Date.now() + leaseMs);
   const lapsedCheckMs = Math.min(1000, leaseMs / 4);
   let lapsedCheckedAt = 0;
+  /**
+   * The last claim left due jobs unclaimed (it ran out of room, or its read hit the limit). Only then is a freed
+   * slot worth a read at once; otherwise the next enqueue or poll finds new work, and a finished job costs no
+   * read for nothing (it was about one read per job under load).
+   */
+  let moreDue = false;
 
   async function claim(max: number): Promise<Claim[]> {
     const types = [...defs.keys()];
@@ -132,8 +138,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       .limit(max * 2)
       .select('*')) as Record<string, unknown>[];
     const out: Claim[] = [];
+    moreDue = expired.length >= max || due.length >= max * 2;
     for (const candidate of [...expired.map((id) => ({ id })), ...due]) {
-      if (out.length >= max || stopping) break;
+      if (out.length >= max || stopping) {
+        moreDue = true;
+        break;
+      }
       const id = Number(candidate.id);
       // Our own job whose lease lapsed (the database was away for the renewals): it is still running here.
       if (active.has(id)) continue;
@@ -282,7 +292,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       .catch((err: unknown) => log.error({ err, jobId: c.job.id }, 'job runner bug'))
       .finally(() => {
         active.delete(c.job.id);
-        wake();
+        if (moreDue) wake();
       });
     active.set(c.job.id, { promise, abort, token: c.token });
     return promise;
@@ -307,8 +317,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         }
       }
       if (stopping) break;
-      // Claimed something and still have room: look again at once (there may be more due).
-      if (claimed > 0 && active.size < concurrency) continue;
+      // Room left and more due than the last claim took: look again at once.
+      if (claimed > 0 && moreDue && active.size < concurrency) continue;
       await sleep(pollMs);
     }
   }

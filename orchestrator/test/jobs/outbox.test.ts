@@ -203,6 +203,41 @@ for (const dialect of DIALECTS) {
       expect(lapsedLookups).to.have.length(1);
     });
 
+    it('a finished job costs no read of the queue when nothing more was due; jobs left over run at once', async () => {
+      // A poll far away: whatever runs here was found by an enqueue or a freed slot, never by the timer.
+      const r = newRunner({ pollMs: 60_000, concurrency: 1 });
+      const seen: number[] = [];
+      r.register(
+        defineJob({
+          type: 'test.reads',
+          schema: z.object({ n: z.number() }),
+          handler: async (p) => void seen.push(p.n),
+        }),
+      );
+      const dueReads: string[] = [];
+      const onQuery = (q: { sql: string }): void => {
+        if (/from `jobs` where `state` = \?/i.test(q.sql) && /`run_at` <= \?/.test(q.sql)) dueReads.push(q.sql);
+      };
+      t.db.on('query', onQuery);
+      try {
+        r.start();
+        await until('the runner is idle', () => dueReads.length === 1);
+        await enqueue(t.db, 'test.reads', { n: 1 });
+        await until('the job ran', async () => (await countJobsByState(t.db)).done === 1);
+        await new Promise((res) => setTimeout(res, 100));
+        // One read at start, one for the enqueue; finishing the job read nothing.
+        expect(dueReads).to.have.length(2);
+        // Three at once with one slot: the claim leaves two due, so each freed slot reads again at once.
+        await t.db.transaction(async (trx) => {
+          for (const n of [2, 3, 4]) await enqueue(trx, 'test.reads', { n });
+        });
+        await until('all four ran', () => seen.length === 4, 3000);
+        expect(seen).to.deep.equal([1, 2, 3, 4]);
+      } finally {
+        t.db.removeListener('query', onQuery);
+      }
+    });
+
     it('reclaims a job whose worker died (expired lease); a job used up by crashes goes dead', async () => {
       const past = new Date(Date.now() - 60_000);
       const a = await enqueue(t.db, 'test.crash', { n: 1 });
