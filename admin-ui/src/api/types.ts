@@ -353,6 +353,14 @@ export interface CallConnectedMessage {
   agentId: number;
   queueId: number;
 }
+/** The agent's offer ended without them taking the call (no answer, another agent answered first, caller left). */
+export interface CallOfferEndedMessage {
+  type: 'call.offer_ended';
+  callId: string;
+  agentId: number;
+  queueId: number;
+  reason: string;
+}
 export interface CallEndedMessage {
   type: 'call.ended';
   callId: string;
@@ -367,5 +375,6 @@ export type ServerMessage =
   | WallboardMessage
   | AgentStateMessage
   | CallOfferedMessage
+  | CallOfferEndedMessage
   | CallConnectedMessage
   | CallEndedMessage;

@@ -52,6 +52,9 @@ export function WorkspacePage({ user }: { user: User }) {
       } else if (m.type === 'call.offered') {
         setNotes('');
         setCall({ offer: m, phase: 'offered', since: Date.now(), held: false });
+      } else if (m.type === 'call.offer_ended') {
+        // Someone else took it, or it rang out: the pop goes, nothing to wrap up.
+        setCall((c) => (c && c.offer.callId === m.callId && c.phase === 'offered' ? null : c));
       } else if (m.type === 'call.connected') {
         setCall((c) => (c && c.offer.callId === m.callId ? { ...c, phase: 'connected', since: Date.now() } : c));
       } else if (m.type === 'call.ended') {

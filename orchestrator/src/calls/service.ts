@@ -920,9 +920,7 @@ export class CallService {
     for (const other of ring.legs) {
       other.unwatch();
       this.o.switchPort.hangup(other.channelId).catch(() => undefined);
-      this.o.acd
-        .offerFailed(call.id, other.agentId, 'cancelled')
-        .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+      void this.releaseLeg(call, other, 'cancelled');
     }
     if (ring.group) call.log.info({ agentId: leg.agentId, cancelled: ring.legs.size }, 'ring_all: first to answer');
     ring.legs.clear();
@@ -963,9 +961,7 @@ export class CallService {
         .setEndpointOnline(leg.endpoint, false)
         .catch((err: unknown) => call.log.warn({ err }, 'cannot mark the endpoint offline'));
     }
-    await this.o.acd
-      .offerFailed(call.id, leg.agentId, call.callerGone ? 'caller_gone' : reason)
-      .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+    await this.releaseLeg(call, leg, call.callerGone ? 'caller_gone' : reason);
   }
 
   /** Every leg still ringing for the call is hung up and its agent released without a miss (the caller left). */
@@ -977,11 +973,20 @@ export class CallService {
       if (call.agent === leg) call.agent = null;
       leg.unwatch();
       this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
-      this.o.acd
-        .offerFailed(call.id, leg.agentId, 'caller_gone')
-        .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+      void this.releaseLeg(call, leg, 'caller_gone');
     }
     ring.legs.clear();
+  }
+
+  /**
+   * The agent's offer of this call is over without a conversation: their screen drops the pop (the call may go
+   * to someone else, so `call.ended` would not reach them) and the ACD releases them.
+   */
+  private releaseLeg(call: Call, leg: AgentLeg, reason: OfferFailure): Promise<void> {
+    this.o.bus.publish('call.offer_ended', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId, reason });
+    return this.o.acd
+      .offerFailed(call.id, leg.agentId, reason)
+      .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
   }
 
   private async offerFailed(call: Call, leg: AgentLeg, reason: OfferFailure, detail: string): Promise<void> {
@@ -1000,9 +1005,7 @@ export class CallService {
         data: { agentId: leg.agentId, reason },
       });
     }
-    await this.o.acd
-      .offerFailed(call.id, leg.agentId, call.callerGone ? 'caller_gone' : reason)
-      .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+    await this.releaseLeg(call, leg, call.callerGone ? 'caller_gone' : reason);
   }
 
   private async connect(call: Call, leg: AgentLeg, settings: QueueSettings | null): Promise<void> {
@@ -1259,9 +1262,7 @@ export class CallService {
           leg.unwatch();
           // Cancel the agent's ringing and release the reservation.
           this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
-          this.o.acd
-            .offerFailed(call.id, leg.agentId, 'caller_gone')
-            .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
+          void this.releaseLeg(call, leg, 'caller_gone');
         }
         this.abandon(call, now, cause, causeText, side);
         return;

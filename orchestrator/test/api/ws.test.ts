@@ -129,11 +129,28 @@ describe('WebSocket push', () => {
       since: new Date(),
     });
     await alice.next((m) => m.type === 'agent.state' && m.state === 'reserved');
+    // Another agent took the call: Alice's pop is withdrawn.
+    h.bus.publish('call.offer_ended', {
+      callId: 'c-1',
+      agentId: h.users.agent.agentId!,
+      queueId: 1,
+      reason: 'cancelled',
+    });
+    expect(await alice.next((m) => m.type === 'call.offer_ended')).to.deep.equal({
+      type: 'call.offer_ended',
+      callId: 'c-1',
+      agentId: h.users.agent.agentId!,
+      queueId: 1,
+      reason: 'cancelled',
+    });
     // Bob is told nothing about Alice's call or state.
     await new Promise((r) => setTimeout(r, 50));
     expect(
       bob.messages.filter(
-        (m) => m.type === 'call.offered' || (m.type === 'agent.state' && m.agentId !== h.users.agent2.agentId),
+        (m) =>
+          m.type === 'call.offered' ||
+          m.type === 'call.offer_ended' ||
+          (m.type === 'agent.state' && m.agentId !== h.users.agent2.agentId),
       ),
     ).to.deep.equal([]);
   });

@@ -297,10 +297,18 @@ describe('calls/service (fakes)', function () {
     ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number]); // not registered: originate answers 500
     ctx.acd.addAgent(3, 'PJSIP/2003', [ctx.queues.general as number]);
     ctx.acd.addAgent(4, 'PJSIP/2004', [ctx.queues.general as number]);
+    const popsGone: Array<[number, string]> = [];
+    ctx.bus.subscribe('call.offer_ended', (e) => popsGone.push([e.agentId, e.reason]));
     const ch = ctx.sw.placeCall('19900000004', '4000');
     const callId = await callIdOf(ctx, ch);
     await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected', 6000);
     await waitFor(() => ctx.acd.failures.length === 3, 'every other leg settled');
+    // Every agent who rang and did not take the call is told, so their screen drops the pop.
+    expect(popsGone).to.deep.equal([
+      [2, 'unreachable'],
+      [1, 'cancelled'],
+      [4, 'cancelled'],
+    ]);
     expect(ctx.acd.failures.map((f) => [f.agentId, f.reason])).to.deep.equal([
       [2, 'unreachable'],
       [1, 'cancelled'],
