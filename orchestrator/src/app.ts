@@ -133,7 +133,13 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     const timeZone = config.telephony.timeZone ?? (simulator ? 'Asia/Shanghai' : undefined);
     const router = new RuleRouter({ db, bus, timeZone, logger: log.child({ module: 'routing' }) });
     closers.push(() => router.stop());
-    const acd = new AcdEngine({ db, agents, bus, logger: log.child({ module: 'acd' }) });
+    const acd = new AcdEngine({
+      db,
+      agents,
+      bus,
+      logger: log.child({ module: 'acd' }),
+      ringAllMax: config.routing.ringAllMax,
+    });
     closers.push(() => acd.stop());
 
     const recordings = createRecordingPipeline({

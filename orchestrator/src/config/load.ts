@@ -22,6 +22,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_CRM_TIMEOUT_MS: ['crm', 'timeoutMs'],
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
   ARIADNE_TIME_ZONE: ['telephony', 'timeZone'],
+  ARIADNE_RING_ALL_MAX: ['routing', 'ringAllMax'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
   ARIADNE_DEMO_SEED: ['demo', 'seed'],
   ARIADNE_LOG_LEVEL: ['log', 'level'],
@@ -56,7 +57,18 @@ function envNameFor(path: readonly PropertyKey[]): string {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   const problems: string[] = [];
-  let tree: Tree = { http: {}, db: {}, ari: {}, ami: {}, storage: {}, crm: {}, telephony: {}, demo: {}, log: {} };
+  let tree: Tree = {
+    http: {},
+    db: {},
+    ari: {},
+    ami: {},
+    storage: {},
+    crm: {},
+    telephony: {},
+    routing: {},
+    demo: {},
+    log: {},
+  };
 
   const file = env.ARIADNE_CONFIG;
   if (file) {

@@ -69,6 +69,10 @@ export const configSchema = z.object({
       }, 'an IANA time zone such as Asia/Shanghai')
       .optional(),
   }),
+  routing: z.object({
+    /** A ring_all queue rings at most this many free agents at once for one call (app_queue rings them all). */
+    ringAllMax: z.coerce.number().int().min(1).max(500).default(20),
+  }),
   demo: z.object({
     /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */
     callsPerMinute: z.coerce.number().min(0).max(6000).default(6),

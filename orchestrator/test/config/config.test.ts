@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, testConfig } from '../../src/config/load.js';
 import { connectDb, redactUrl } from '../../src/db/connect.js';
 
 describe('configuration', () => {
@@ -97,5 +97,16 @@ describe('configuration: time zone', () => {
     expect(ok.ok && ok.config.telephony.timeZone).to.equal('Asia/Shanghai');
     const bad = loadConfig({ ARIADNE_TIME_ZONE: 'Mars/Olympus' });
     expect(!bad.ok && bad.problems[0]).to.match(/^ARIADNE_TIME_ZONE: an IANA time zone/);
+  });
+});
+
+describe('configuration: ring_all cap', () => {
+  it('defaults to 20 agents, takes a number in range and refuses anything else', () => {
+    expect(testConfig().routing.ringAllMax).to.equal(20);
+    expect(testConfig({ ARIADNE_RING_ALL_MAX: '50' }).routing.ringAllMax).to.equal(50);
+    for (const value of ['0', '501', 'all']) {
+      const bad = loadConfig({ ARIADNE_RING_ALL_MAX: value });
+      expect(!bad.ok && bad.problems[0], value).to.match(/^ARIADNE_RING_ALL_MAX: /);
+    }
   });
 });
