@@ -989,23 +989,18 @@ export class CallService {
       .catch((err: unknown) => call.log.error({ err }, 'acd.offerFailed failed'));
   }
 
-  private async offerFailed(call: Call, leg: AgentLeg, reason: OfferFailure, detail: string): Promise<void> {
-    if (call.agent !== leg) return;
-    if (reason === 'unreachable' && this.o.agents.setEndpointOnline) {
-      await this.o.agents
-        .setEndpointOnline(leg.endpoint, false)
-        .catch((err: unknown) => call.log.warn({ err }, 'cannot mark the endpoint offline'));
-    }
+  /** The leg that answered could not be bridged: it is dropped and the call goes back to its queue. */
+  private async bridgeFailed(call: Call, leg: AgentLeg): Promise<void> {
     leg.unwatch();
     call.agent = null;
     if (call.state === 'offering' && !call.callerGone) {
       // Back to queued first: the ACD may offer the next agent from inside offerFailed.
-      call.transition('offer_failed', `${reason}: ${detail}`, {
+      call.transition('offer_failed', 'error: bridge failed', {
         patch: { agent_id: null, agent_channel_id: null },
-        data: { agentId: leg.agentId, reason },
+        data: { agentId: leg.agentId, reason: 'error' },
       });
     }
-    await this.releaseLeg(call, leg, call.callerGone ? 'caller_gone' : reason);
+    await this.releaseLeg(call, leg, call.callerGone ? 'caller_gone' : 'error');
   }
 
   private async connect(call: Call, leg: AgentLeg, settings: QueueSettings | null): Promise<void> {
@@ -1040,7 +1035,7 @@ export class CallService {
       if (call.agent !== leg || call.callerGone) return;
       call.log.error({ err }, 'cannot bridge caller and agent');
       this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
-      await this.offerFailed(call, leg, 'error', 'bridge failed');
+      await this.bridgeFailed(call, leg);
       if (call.state === 'queued' && call.row.holding_bridge_id) {
         await this.parkCaller(call, settings?.mohClass ?? 'default').catch(() => undefined);
       }
