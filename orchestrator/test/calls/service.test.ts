@@ -5,6 +5,7 @@ import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import type { RouteDecision } from '../../src/routing/types.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { AgentHooks, FakeSwitch, intercepted, SimpleAcd, TableRouter, waitFor } from './fakes.js';
+import { SwitchError } from '../../src/telephony/port.js';
 
 /**
  * The call flow against in-memory fakes (switch, ACD, router): every path of the state machine, quickly.
@@ -285,6 +286,37 @@ describe('calls/service (fakes)', function () {
     const ev = await eventsOf(ctx, callId);
     expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(2);
     expect(ev.filter((e) => e === 'queued>offer>offering')).to.have.length(3);
+  });
+
+  it('an answered agent who cannot be bridged is dropped and the call goes to the next agent', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 10 });
+    ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 10 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const sw = ctx.sw;
+    const addToBridge = sw.addToBridge.bind(sw);
+    let refused = 0;
+    // The first attempt to bridge caller and agent fails (the switch refuses it); later ones work.
+    sw.addToBridge = async (bridgeId, channelIds) => {
+      if (typeof channelIds !== 'string' && channelIds.length === 2 && refused++ === 0)
+        throw new SwitchError('conflict', 'Channel not in Stasis application', 422);
+      return addToBridge(bridgeId, channelIds);
+    };
+    const popsGone: Array<[number, string]> = [];
+    ctx.bus.subscribe('call.offer_ended', (e) => popsGone.push([e.agentId, e.reason]));
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => ctx.acd.failures.length === 1, 'the failed bridge released agent 1');
+    expect(ctx.acd.failures.map((f) => [f.agentId, f.reason])).to.deep.equal([[1, 'error']]);
+    expect(popsGone).to.deep.equal([[1, 'error']]);
+    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number], 'paused');
+    ctx.acd.setAvailable(2);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected to agent 2', 6000);
+    ctx.sw.farHangup(ch);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ agent_id: 2, offer_count: 2, disposition: 'answered' });
+    const ev = await eventsOf(ctx, callId);
+    expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(1);
   });
 
   it('ring_all: every agent rings at once; an unreachable leg drops, the first answer wins, the rest are cancelled', async () => {
