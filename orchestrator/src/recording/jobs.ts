@@ -149,6 +149,21 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     },
   });
 
+  /**
+   * Deletes the node's file once the recording is safe in storage. Done inside the upload job (it was a job of its
+   * own: three more statements and a job run per call); a failure hands it to recording.delete_source, which retries
+   * on its own, and a crash before it re-runs the upload job, which finds the row uploaded and finishes here.
+   */
+  const removeSource = async (rec: Recording, log: Logger): Promise<void> => {
+    try {
+      await deps.source.deleteStoredRecording(rec.name, rec.node ?? undefined);
+    } catch (err) {
+      if (isSwitchError(err, 'not_found')) return;
+      log.warn({ err, name: rec.name, node: rec.node }, 'cannot delete the recording on Asterisk yet; retrying it as its own job');
+      await enqueueJob(deps.db, deleteSource, { recordingId: rec.id }, { idempotencyKey: `recording.delete_source:${rec.id}` });
+    }
+  };
+
   const upload = defineJob({
     type: 'recording.upload',
     schema: uploadPayload,
@@ -159,9 +174,13 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     handler: async (p, ctx) => {
       const rec = await getRecording(deps.db, p.recordingId);
       if (!rec) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);
-      if (DONE_STATES.has(rec.state)) return;
-      const key = storageKeyFor(rec);
       const log = ctx.logger.child({ recordingId: rec.id, callId: rec.callId ?? undefined });
+      if (DONE_STATES.has(rec.state)) {
+        // Stored by an earlier run that stopped before deleting the node's file.
+        if (rec.state !== 'missing') await removeSource(rec, log);
+        return;
+      }
+      const key = storageKeyFor(rec);
 
       let source: NodeJS.ReadableStream;
       try {
@@ -235,9 +254,9 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
           if (!existing) await trx('recording_replicas').insert({ recording_id: rec.id, target: replica.target, state: 'pending', storage_key: key, updated_at: new Date() });
           await enqueueJob(trx, replicate, { recordingId: rec.id, target: replica.target }, { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` });
         }
-        await enqueueJob(trx, deleteSource, { recordingId: rec.id }, { idempotencyKey: `recording.delete_source:${rec.id}` });
       });
       log.info({ key, bytes: inspect.bytes, target: deps.primary.target }, 'recording uploaded');
+      await removeSource(rec, log);
     },
   });
 

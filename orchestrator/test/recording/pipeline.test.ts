@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import type { AuthUser } from '../../src/auth/types.js';
-import { countJobsByState, createJobRunner, enqueueJob, getJob, listDeadJobs, retryDeadJob } from '../../src/jobs/index.js';
+import { countJobsByState, createJobRunner, enqueue, enqueueJob, getJob, listDeadJobs, retryDeadJob } from '../../src/jobs/index.js';
 import { encryptedSize } from '../../src/recording/crypto.js';
 import { readAll } from '../../src/recording/jobs.js';
 import { signLink } from '../../src/recording/links.js';
@@ -154,13 +154,33 @@ for (const setup of setups) {
       const rows = await t.db('recording_replicas').where('recording_id', r.id).select('target', 'state', 'storage_key');
       expect(rows).to.deep.equal([{ target: replica.target, state: 'stored', storage_key: key }]);
 
+      // The upload job deletes the node's file itself: upload and replica, no third job.
       expect(source.deleted).to.deep.equal([r.name]);
-      expect(await countJobsByState(t.db)).to.deep.equal({ pending: 0, running: 0, done: 3, dead: 0 });
+      expect(await countJobsByState(t.db)).to.deep.equal({ pending: 0, running: 0, done: 2, dead: 0 });
 
       // A second "stored" notice changes nothing: no new job, no second download.
       await pipeline.onRecordingStored(r.id);
       await settle();
       expect(source.fetches).to.equal(1);
+    });
+
+    it('a node that refuses the deletion keeps its file until recording.delete_source gets it; a re-run upload finishes it too', async () => {
+      const wav = makeWav(5_000);
+      const r = await newCallRecording(wav);
+      source.failDeletes = 2; // the upload job's own try, then the first try of the job it hands over to
+      await pipeline.onRecordingStored(r.id);
+      await settle();
+      expect((await getRecording(t.db, r.id))?.state).to.equal('uploaded');
+      expect(source.deleted).to.deep.equal([r.name]);
+      const handedOver = (await t.db('jobs').where('type', 'recording.delete_source').select('state', 'attempts')) as { state: string; attempts: number }[];
+      expect(handedOver.map((j) => [j.state, Number(j.attempts)])).to.deep.equal([['done', 2]]);
+
+      // An upload job run again on an uploaded row (its worker died after storing, before deleting) deletes the file.
+      source.files.set(r.name, wav);
+      await enqueue(t.db, 'recording.upload', { recordingId: r.id }, { idempotencyKey: `rerun:${r.id}` });
+      await settle();
+      expect(source.deleted).to.deep.equal([r.name, r.name]);
+      expect(source.fetches, 'nothing downloaded again').to.equal(1);
     });
 
     it('a recording without a queue is kept for the configured default', async () => {
@@ -276,7 +296,8 @@ for (const setup of setups) {
       expect(await list(pipeline.primary)).to.deep.equal([rec?.storageKey]);
       const job = await uploadJob(r.id);
       expect([job?.state, job?.attempts]).to.deep.equal(['done', 2]);
-      expect(await t.db('jobs').where('type', 'recording.delete_source').count({ n: 'id' })).to.deep.equal([{ n: 1 }]);
+      expect(source.deleted).to.deep.equal([r.name]);
+      expect(await t.db('jobs').where('type', 'recording.delete_source').count({ n: 'id' })).to.deep.equal([{ n: 0 }]);
       // Whichever put landed last, the object decrypts to the original audio.
       const app = express();
       app.use((_req, res, next) => {

@@ -37,6 +37,8 @@ export class FakeSource implements RecordingSource {
   readonly files = new Map<string, Buffer>();
   readonly deleted: string[] = [];
   readonly faults: SourceFault[] = [];
+  /** Deletions the node refuses, one per entry (the node is away). */
+  failDeletes = 0;
   fetches = 0;
   private releaseStall: (() => void) | null = null;
   private readonly streams: NodeJS.ReadableStream[] = [];
@@ -91,6 +93,10 @@ export class FakeSource implements RecordingSource {
   }
 
   async deleteStoredRecording(name: string): Promise<void> {
+    if (this.failDeletes > 0) {
+      this.failDeletes--;
+      throw new SwitchError('unavailable', 'node asterisk-1 is not connected');
+    }
     if (!this.files.delete(name)) throw new SwitchError('not_found', 'Recording not found', 404);
     this.deleted.push(name);
   }
