@@ -150,9 +150,9 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
   });
 
   /**
-   * Deletes the node's file once the recording is safe in storage. Done inside the upload job (it was a job of its
-   * own: three more statements and a job run per call); a failure hands it to recording.delete_source, which retries
-   * on its own, and a crash before it re-runs the upload job, which finds the row uploaded and finishes here.
+   * Deletes the node's file once the recording is safe in storage. Done inside the upload job (as a job of its own it
+   * cost an insert, a claim, a read and a settle per call); a failure hands it to recording.delete_source, which
+   * retries on its own, and a crash before it re-runs the upload job, which finds the row uploaded and finishes here.
    */
   const removeSource = async (rec: Recording, log: Logger): Promise<void> => {
     try {
