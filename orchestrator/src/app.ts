@@ -5,6 +5,7 @@ import { AgentService } from './agents/service.js';
 import { ensureBootstrapAdmin } from './auth/bootstrap.js';
 import { callControlsFrom } from './api/adapters.js';
 import { createCallCenter, type CallCenter } from './calls/index.js';
+import { closeCallWriter } from './calls/writer.js';
 import type { Config } from './config/schema.js';
 import { connectDb } from './db/connect.js';
 import { migrateLatest, type Db } from './db/knex.js';
@@ -84,6 +85,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
   try {
     const db = await connectDb(config.db.url);
     closers.push(() => db.destroy());
+    closers.push(() => closeCallWriter(db));
     await migrateLatest(db);
 
     let simulator: Simulator | null = null;

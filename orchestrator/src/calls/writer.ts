@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { PacketCommitter } from './packet-commit.js';
 
 /** A database that is away (restart, failover) gets this long before a call's write is given up. */
 export const WRITE_PATIENCE_MS = 120_000;
@@ -28,7 +29,7 @@ interface Pending {
   committed: boolean;
 }
 
-type Step = (q: Db | Knex.Transaction) => Promise<unknown>;
+type Step = (q: Db | Knex.Transaction) => Knex.QueryBuilder;
 
 /**
  * Group commit of call writes for one database. Every call appends its state changes to its own open batch; the
@@ -45,7 +46,13 @@ export class CallWriter {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
+    private readonly packets: PacketCommitter | null = PacketCommitter.forDb(db),
   ) {}
+
+  /** Closes the writer's own connection (MySQL); writes submitted later open it again. */
+  close(): Promise<void> {
+    return this.packets?.close() ?? Promise.resolve();
+  }
 
   /** Queues a batch; resolves when it and its `after` landed (or failed for good, which is logged). */
   submit(write: CallWrite): Promise<void> {
@@ -150,6 +157,10 @@ export class CallWriter {
       return;
     }
     if (steps.length === 0) return;
+    if (this.packets) {
+      await this.packets.commit(steps.map((step) => step(this.db).toSQL().toNative()));
+      return;
+    }
     await this.db.transaction(async (trx) => {
       for (const step of steps) await step(trx);
     });
@@ -182,6 +193,11 @@ export function callWriterFor(db: Db): CallWriter {
   let w = writers.get(db);
   if (!w) writers.set(db, (w = new CallWriter(db)));
   return w;
+}
+
+/** Closes the writer of a database handle, if it has one (before the handle itself is destroyed). */
+export async function closeCallWriter(db: Db): Promise<void> {
+  await writers.get(db)?.close();
 }
 
 function sleep(ms: number): Promise<void> {
