@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { arrivingCallRow, Call, isTransientDbError, type CallRow } from '../../src/calls/call.js';
+import { Call, isTransientDbError, type CallRow } from '../../src/calls/call.js';
+import { arrivingTestRow } from './fakes.js';
 import type { Db } from '../../src/db/knex.js';
 import { EventBus } from '../../src/events/bus.js';
 
@@ -64,19 +65,7 @@ function countTransactions(db: Db): { count: number } {
   return counter;
 }
 
-function row(): CallRow {
-  return arrivingCallRow({
-    id: 'c1',
-    node: 'n',
-    channel_id: 'ch',
-    owner: 'o',
-    caller_raw: '1',
-    caller_name: null,
-    did: '1',
-    trunk: null,
-    arrived_at: new Date(),
-  });
-}
+const row = (): CallRow => arrivingTestRow();
 
 describe('calls/call write chain', () => {
   const logger = pino({ level: 'silent' });

@@ -1,3 +1,4 @@
+import { arrivingCallRow, type CallRow } from '../../src/calls/call.js';
 import type { Db } from '../../src/db/knex.js';
 /**
  * In-memory stand-ins for unit tests of the call flow: a switch that keeps channel/bridge/playback state and
@@ -530,5 +531,20 @@ export function intercepted(db: Db, before: (sql: string) => Promise<void>): Db 
       };
       return qb;
     },
+  });
+}
+
+/** A call row as it is on arrival, for tests that drive `Call` directly. */
+export function arrivingTestRow(id = 'c1'): CallRow {
+  return arrivingCallRow({
+    id,
+    node: 'n',
+    channel_id: `ch-${id}`,
+    owner: 'o',
+    caller_raw: '1',
+    caller_name: null,
+    did: '1',
+    trunk: null,
+    arrived_at: new Date(),
   });
 }

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { arrivingCallRow, Call, type CallRow } from '../../src/calls/call.js';
+import { Call } from '../../src/calls/call.js';
 import { closeCallWriter } from '../../src/calls/writer.js';
 import { EventBus } from '../../src/events/bus.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { arrivingTestRow } from './fakes.js';
 
 /** The call writer's group commit on MariaDB: one multi-statement packet per commit on its own connection. */
 describe('calls/writer group commit as one packet (mysql)', function () {
@@ -21,20 +22,8 @@ describe('calls/writer group commit as one packet (mysql)', function () {
     },
   );
 
-  const row = (id: string): CallRow =>
-    arrivingCallRow({
-      id,
-      node: 'n',
-      channel_id: `ch-${id}`,
-      owner: 'o',
-      caller_raw: '1',
-      caller_name: null,
-      did: '1',
-      trunk: null,
-      arrived_at: new Date(),
-    });
   const newCall = (id: string): Promise<Call> =>
-    Call.create({ db: t.db, bus: new EventBus(), logger, now: () => new Date() }, row(id), 'test');
+    Call.create({ db: t.db, bus: new EventBus(), logger, now: () => new Date() }, arrivingTestRow(id), 'test');
   const eventsOf = async (id: string): Promise<string[]> =>
     (await t.db('call_events').where('call_id', id).orderBy('seq').pluck('event')) as string[];
 
