@@ -1721,7 +1721,8 @@ export class Engine {
     r.state = 'recording';
     r.startedMs = Date.now();
     this.recordingEvent('RecordingStarted', r);
-    if (r.maxDurationMs > 0) this.after(r, r.maxDurationMs, () => this.finishRecording(r, 'done'));
+    // A timer may fire a millisecond before the wall clock says it is due; the recording still lasted its maximum.
+    if (r.maxDurationMs > 0) this.after(r, r.maxDurationMs, () => this.finishRecording(r, 'done', r.maxDurationMs));
     return json;
   }
 
@@ -1736,9 +1737,9 @@ export class Engine {
     return r.accumulatedMs + running;
   }
 
-  private finishRecording(r: LiveRecording, state: 'done' | 'canceled' | 'failed'): void {
+  private finishRecording(r: LiveRecording, state: 'done' | 'canceled' | 'failed', atLeastMs = 0): void {
     if (r.state === 'done' || r.state === 'canceled' || r.state === 'failed') return;
-    const elapsed = this.recordingElapsedMs(r);
+    const elapsed = Math.max(atLeastMs, this.recordingElapsedMs(r));
     r.accumulatedMs = elapsed;
     r.state = state;
     this.clearTimers(r);
