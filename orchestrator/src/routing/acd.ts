@@ -75,8 +75,6 @@ interface Waiting {
 interface Offering {
   readonly w: Waiting;
   readonly agents: Set<number>;
-  /** The first agent reserved (the offer's agentId). */
-  readonly first: number;
   /** Some agent answered: the others' failures (cancelled legs) never requeue the call. */
   answered: boolean;
   /** Some agent's offer failed in a way that sends the call back to the queue once the group is settled. */
@@ -415,13 +413,6 @@ export class AcdEngine implements Acd {
   /** Calls waiting in a queue, in offer order. */
   waitingCalls(queueId: number): WaitingCall[] {
     return (this.waiting.get(queueId) ?? []).map((w) => w.call);
-  }
-
-  /** The agent the ACD holds for a call being offered (the first of a ring_all group). */
-  offeredAgent(callId: string): number | null {
-    const o = this.offering.get(callId);
-    if (!o) return null;
-    return o.agents.has(o.first) ? o.first : (o.agents.values().next().value ?? null);
   }
 
   /** Every agent the ACD still holds for a call being offered (several for ring_all). */
@@ -821,7 +812,6 @@ export class AcdEngine implements Acd {
       this.offering.set(w.call.callId, {
         w,
         agents: new Set(reserved.map((r) => r.id)),
-        first: first.id,
         answered: false,
         failed: false,
       });
