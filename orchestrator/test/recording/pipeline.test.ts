@@ -96,7 +96,7 @@ for (const setup of setups) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    async function newCallRecording(wav: Buffer | null, opts: { agent?: number; queue?: boolean } = {}): Promise<{ id: string; callId: string; name: string }> {
+    async function newCallRecording(wav: Buffer | null, opts: { agent?: number; queue?: boolean; startedAt?: Date } = {}): Promise<{ id: string; callId: string; name: string }> {
       const callId = randomUUID();
       await t.db('calls').insert({ id: callId, node: 'asterisk-1', channel_id: `ch-${callId}`, owner: 'test', state: 'ended', caller_raw: '1001', did: '100', arrived_at: new Date() });
       const id = await insertRecording(t.db, {
@@ -105,7 +105,7 @@ for (const setup of setups) {
         node: 'asterisk-1',
         queueId: opts.queue === false ? null : queueId,
         agentId: opts.agent ?? agentIds[0],
-        startedAt: new Date('2026-11-23T10:00:00Z'),
+        startedAt: opts.startedAt ?? new Date('2026-11-23T10:00:00Z'),
       });
       if (wav) source.files.set(callId, wav);
       return { id, callId, name: callId };
@@ -320,7 +320,8 @@ for (const setup of setups) {
       await pipeline.onRecordingStored(r.id);
       await settle();
       const key = (await getRecording(t.db, r.id))?.storageKey as string;
-      const keep = await newCallRecording(makeWav(100));
+      // Recorded now, so its retention (7 days) is still ahead whatever day the test runs.
+      const keep = await newCallRecording(makeWav(100), { startedAt: new Date() });
       await pipeline.onRecordingStored(keep.id);
       await settle();
       await t.db('recordings').where('id', r.id).update({ retain_until: new Date(Date.now() - 60_000) });
