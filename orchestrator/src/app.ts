@@ -163,7 +163,10 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       bus,
       config,
       logger: log.child({ module: 'calls' }),
-      onRecordingStored: (recordingId) => recordings.onRecordingStored(recordingId),
+      recordingUploads: {
+        queueWith: (recordingId) => recordings.queueUploadWith(recordingId),
+        queue: (recordingId) => recordings.onRecordingStored(recordingId),
+      },
     });
     closers.push(() => callCenter.stop());
     new FeatureCodes({ db, switchPort, agents, logger: log.child({ module: 'feature-codes' }) }).attach();

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { CustomerCard } from '../crm/types.js';
 import type { RouteDecision } from '../routing/types.js';
 import { nextState, TERMINAL_STATES, type CallEvent, type CallState } from './states.js';
-import { callWriterFor, type CallWrite } from './writer.js';
+import { callWriterFor, type CallStatement, type CallWrite } from './writer.js';
 
 export { isTransientDbError } from './writer.js';
 
@@ -285,13 +285,11 @@ export class Call {
   }
 
   /**
-   * Queues a write of another table that references this call (a recording row) behind the call's own writes,
-   * with the same retries; resolves when it landed (or failed for good).
+   * Writes of other tables that reference this call (its recording's row, the upload job) in the call's next
+   * commit, after its own writes; resolves when they landed (or failed for good).
    */
-  afterWrites(write: () => Promise<void>): Promise<void> {
-    const batch = this.batch();
-    batch.after = write;
-    this.open = null; // sealed: what comes next is written after it
+  writeAlong(...statements: CallStatement[]): Promise<void> {
+    this.batch().statements.push(...statements);
     return this.writes;
   }
 
@@ -338,7 +336,7 @@ export class Call {
       insertRow: null,
       events: [],
       patch: {},
-      after: null,
+      statements: [],
       taken: () => {
         if (this.open === b) this.open = null;
       },

@@ -13,7 +13,7 @@ import type { Acd, Router } from '../routing/types.js';
 import type { SwitchPort } from '../telephony/port.js';
 import { QueueSettingsStore } from './queues.js';
 import { recoverCalls, type RecoveryReport } from './recovery.js';
-import { CallService, type AgentCallHooks, type CallTimings } from './service.js';
+import { CallService, type AgentCallHooks, type CallTimings, type RecordingUploads } from './service.js';
 
 export {
   CallService,
@@ -23,6 +23,7 @@ export {
   type TransferTarget,
   type AgentCallHooks,
   type CallTimings,
+  type RecordingUploads,
 } from './service.js';
 export { TRANSITIONS, CALL_STATES, nextState, type CallState, type CallEvent } from './states.js';
 export type { RecoveryReport } from './recovery.js';
@@ -36,8 +37,8 @@ export interface CallCenterOptions {
   readonly bus: EventBus;
   readonly config: Pick<Config, 'telephony' | 'crm'> & { readonly instanceId?: string };
   readonly logger?: Logger;
-  /** Called with the recordings.id of each recording once Asterisk has stored it (main.ts → upload job). */
-  readonly onRecordingStored?: (recordingId: string) => void | Promise<void>;
+  /** Queues the upload of each recording once Asterisk has stored it (app.ts → the recording pipeline). */
+  readonly recordingUploads?: RecordingUploads;
   readonly recogniser?: SpeechRecogniser;
   /** Overrides the HTTP CRM built from config.crm.url (null = none). */
   readonly externalCrm?: ExternalCrm | null;
@@ -99,7 +100,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     defaultQueueName: options.defaultQueueName ?? 'general',
     defaultLanguage: options.defaultLanguage ?? (options.config.telephony.defaultCountry === 'CN' ? 'zh' : 'en'),
     dialString: options.dialString,
-    onRecordingStored: options.onRecordingStored,
+    recordingUploads: options.recordingUploads,
   });
   let started = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -121,7 +122,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
           deps: { db: options.db, bus: options.bus, logger, now },
           instanceId,
           logger,
-          onRecordingStored: options.onRecordingStored,
+          recordingUploads: options.recordingUploads,
         });
       try {
         return await recover();

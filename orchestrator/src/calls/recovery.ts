@@ -3,7 +3,7 @@ import { toDate } from '../db/time.js';
 import type { Logger } from '../logger.js';
 import type { SwitchPort } from '../telephony/port.js';
 import { Call, seconds, type CallDeps, type CallRow } from './call.js';
-import type { AgentCallHooks, CallService } from './service.js';
+import type { AgentCallHooks, CallService, RecordingUploads } from './service.js';
 import type { CallState } from './states.js';
 import { parseSkills } from './queues.js';
 
@@ -73,7 +73,7 @@ export async function recoverCalls(options: {
   deps: CallDeps;
   instanceId: string;
   logger: Logger;
-  onRecordingStored?: (recordingId: string) => void | Promise<void>;
+  recordingUploads?: Pick<RecordingUploads, 'queue'>;
 }): Promise<RecoveryReport> {
   const { db, switchPort, service, deps, instanceId, logger } = options;
   const rows = (await db('calls')
@@ -119,7 +119,7 @@ export async function recoverCalls(options: {
       }[];
       for (const rec of open) {
         await db('recordings').where({ id: rec.id }).update({ state: 'stored', ended_at: now });
-        if (options.onRecordingStored) await Promise.resolve(options.onRecordingStored(rec.id)).catch(() => undefined);
+        await options.recordingUploads?.queue(rec.id).catch(() => undefined);
       }
       await call.flushed();
       ended++;

@@ -28,6 +28,7 @@ import {
   type SwitchPort,
 } from '../telephony/port.js';
 import { arrivingCallRow, Call, seconds, type AgentLeg, type CallDeps, type CallPatch, type PartyLeg } from './call.js';
+import type { CallStatement } from './writer.js';
 import { ChannelIo, playAndWait } from './media.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
 import { CallRegistry } from './registry.js';
@@ -89,7 +90,15 @@ export interface CallServiceOptions {
   readonly defaultQueueName?: string;
   /** Dial string for a number: a plain number goes out through this (default `PJSIP/{number}`). */
   readonly dialString?: (number: string) => string;
-  readonly onRecordingStored?: (recordingId: string) => void | Promise<void>;
+  readonly recordingUploads?: RecordingUploads;
+}
+
+/** How a stored recording's upload gets queued (the recording pipeline's outbox). */
+export interface RecordingUploads {
+  /** Statements that queue the upload in someone else's commit; `committed` is called once they landed. */
+  queueWith(recordingId: string): { readonly statements: CallStatement[]; committed(): void };
+  /** Marks the recording stored and queues its upload in a commit of its own (recovery, outside a live call). */
+  queue(recordingId: string): Promise<void>;
 }
 
 export type TransferTarget = { readonly queue: string | number } | { readonly number: string };
@@ -713,33 +722,35 @@ export class CallService {
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
-    try {
-      await call.flushed();
-      await this.o.db('recordings').insert({
-        id: recordingId,
-        call_id: call.id,
-        name,
-        node: call.node,
-        queue_id: queueId,
-        state: stored ? 'stored' : 'failed',
-        started_at: startedAt,
-        ended_at: endedAt,
-        duration_s: Math.round(duration * 1000) / 1000,
-        format: 'wav',
-      });
-      await this.o.db('voicemails').insert({
-        call_id: call.id,
-        queue_id: queueId,
-        recording_name: name,
-        state: stored ? 'new' : 'failed',
-        caller: call.row.caller_e164 ?? call.row.caller_raw.slice(0, 32),
-        customer_id: call.row.customer_id,
-        duration_s: Math.round(duration * 1000) / 1000,
-        created_at: endedAt,
-      });
-    } catch (err) {
-      call.log.error({ err }, 'cannot store the voicemail rows');
-    }
+    const upload = stored ? this.o.recordingUploads?.queueWith(recordingId) : undefined;
+    const recording = {
+      id: recordingId,
+      call_id: call.id,
+      name,
+      node: call.node,
+      queue_id: queueId,
+      state: stored ? 'stored' : 'failed',
+      started_at: startedAt,
+      ended_at: endedAt,
+      duration_s: Math.round(duration * 1000) / 1000,
+      format: 'wav',
+    };
+    const voicemail = {
+      call_id: call.id,
+      queue_id: queueId,
+      recording_name: name,
+      state: stored ? 'new' : 'failed',
+      caller: call.row.caller_e164 ?? call.row.caller_raw.slice(0, 32),
+      customer_id: call.row.customer_id,
+      duration_s: Math.round(duration * 1000) / 1000,
+      created_at: endedAt,
+    };
+    // The rows and the upload job ride the call's commit; a failed statement is logged by the call writer.
+    const written = call.writeAlong(
+      (q) => q('recordings').insert(recording),
+      (q) => q('voicemails').insert(voicemail),
+      ...(upload?.statements ?? []),
+    );
     const waited = call.row.queued_at ? seconds(call.row.queued_at, endedAt) : null;
     this.finish(call, 'voicemail_done', reason, {
       disposition: 'voicemail',
@@ -748,7 +759,8 @@ export class CallService {
       recording_id: recordingId,
       wait_s: waited,
     });
-    if (stored) this.recordingStored(recordingId);
+    await written;
+    upload?.committed();
   }
 
   /** Plays a last message, ends the call with the given event, hangs up. */
@@ -1101,14 +1113,11 @@ export class CallService {
     } catch (err) {
       if (call.recordingName === name) call.recordingName = null;
       call.log.error({ err }, 'recording did not start');
-      void call.afterWrites(async () => {
-        await this.o.db('recordings').insert({ ...row, state: 'failed', ended_at: this.now() });
-      });
+      const failed = { ...row, state: 'failed', ended_at: this.now() };
+      void call.writeAlong((q) => q('recordings').insert(failed));
       return;
     }
-    const inserted = call.afterWrites(async () => {
-      await this.o.db('recordings').insert(row);
-    });
+    const inserted = call.writeAlong((q) => q('recordings').insert(row));
     if (!call.row.recording_id) call.update({ recording_id: recordingId });
     void handle.finished
       .then(async (result) => {
@@ -1130,27 +1139,32 @@ export class CallService {
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
-    await this.o
-      .db('recordings')
-      .where({ id: recordingId })
-      .update({
-        state: stored ? 'stored' : 'failed',
-        ended_at: endedAt,
-        duration_s: Math.round(duration * 1000) / 1000,
-      });
+    await this.closeRecording(call, recordingId, stored, endedAt, duration);
     if (call.recordingName === name) {
       call.recordingName = null;
       call.recordingPaused = false;
     }
-    if (stored) this.recordingStored(recordingId);
   }
 
-  private recordingStored(recordingId: string): void {
-    const hook = this.o.onRecordingStored;
-    if (!hook) return;
-    Promise.resolve()
-      .then(() => hook(recordingId))
-      .catch((err: unknown) => this.o.logger.error({ err, recordingId }, 'onRecordingStored hook failed'));
+  /** The row's close and (when stored) its upload job ride the call's next commit; an ended call still has one. */
+  private async closeRecording(
+    call: Call,
+    recordingId: string,
+    stored: boolean,
+    endedAt: Date,
+    durationS: number,
+  ): Promise<void> {
+    const closed = {
+      state: stored ? 'stored' : 'failed',
+      ended_at: endedAt,
+      duration_s: Math.round(durationS * 1000) / 1000,
+    };
+    const upload = stored ? this.o.recordingUploads?.queueWith(recordingId) : undefined;
+    await call.writeAlong(
+      (q) => q('recordings').where({ id: recordingId, state: 'recording' }).update(closed),
+      ...(upload?.statements ?? []),
+    );
+    upload?.committed();
   }
 
   private async stopRecording(call: Call): Promise<void> {
@@ -1162,13 +1176,7 @@ export class CallService {
       call.recordingName = null;
       await this.o.switchPort.stopRecording(name).catch(() => undefined);
       const endedAt = this.now();
-      const duration = seconds(adopted.startedAt, endedAt) ?? 0;
-      await this.o
-        .db('recordings')
-        .where({ id: adopted.id, state: 'recording' })
-        .update({ state: 'stored', ended_at: endedAt, duration_s: Math.round(duration * 1000) / 1000 })
-        .catch((err: unknown) => call.log.error({ err }, 'cannot close the recording row'));
-      this.recordingStored(adopted.id);
+      await this.closeRecording(call, adopted.id, true, endedAt, seconds(adopted.startedAt, endedAt) ?? 0);
       return;
     }
     // Cleared now, not when Asterisk confirms: a later conversation of this call must be able to record.

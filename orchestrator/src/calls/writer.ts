@@ -17,8 +17,8 @@ export interface CallWrite {
   insertRow: Record<string, unknown> | null;
   events: Record<string, unknown>[];
   patch: Record<string, unknown>;
-  /** A write of another table that must follow (a recording row); it seals the batch. */
-  after: (() => Promise<void>) | null;
+  /** Writes of other tables that reference the call (its recording's row, the upload job), after its own. */
+  statements: CallStatement[];
   /** The writer took the batch: later writes of the call go into a new one. */
   readonly taken: () => void;
 }
@@ -29,7 +29,8 @@ interface Pending {
   committed: boolean;
 }
 
-type Step = (q: Db | Knex.Transaction) => Knex.QueryBuilder;
+/** One statement of a group commit (also how a write of another table rides a call's commit). */
+export type CallStatement = (q: Db | Knex.Transaction) => Knex.QueryBuilder;
 
 /**
  * Group commit of call writes for one database. Every call appends its state changes to its own open batch; the
@@ -54,7 +55,7 @@ export class CallWriter {
     return this.packets?.close() ?? Promise.resolve();
   }
 
-  /** Queues a batch; resolves when it and its `after` landed (or failed for good, which is logged). */
+  /** Queues a batch; resolves when it landed (or failed for good, which is logged). */
   submit(write: CallWrite): Promise<void> {
     return new Promise<void>((done) => {
       this.queue.push({ write, done, committed: false });
@@ -70,7 +71,6 @@ export class CallWriter {
     while (this.queue.length > 0) {
       const group = this.takeGroup();
       await this.commit(group);
-      await Promise.all(group.map((p) => this.runAfter(p)));
       for (const p of group) p.done();
     }
     this.running = false;
@@ -132,8 +132,8 @@ export class CallWriter {
     p.committed = true;
   }
 
-  private steps(writes: CallWrite[]): Step[] {
-    const steps: Step[] = [];
+  private steps(writes: CallWrite[]): CallStatement[] {
+    const steps: CallStatement[] = [];
     // A calls row must exist before its events reference it. Rows with the same columns go in one statement.
     const inserts = new Map<string, Record<string, unknown>[]>();
     for (const w of writes) {
@@ -148,10 +148,11 @@ export class CallWriter {
       const patch = w.patch;
       if (Object.keys(patch).length) steps.push((q) => q('calls').where({ id: w.callId }).update(patch));
     }
+    for (const w of writes) steps.push(...w.statements);
     return steps;
   }
 
-  private async runSteps(steps: Step[]): Promise<void> {
+  private async runSteps(steps: CallStatement[]): Promise<void> {
     if (steps.length === 1) {
       await steps[0]!(this.db);
       return;
@@ -164,25 +165,6 @@ export class CallWriter {
     await this.db.transaction(async (trx) => {
       for (const step of steps) await step(trx);
     });
-  }
-
-  /** The batch's follow-up write, with the same patience for a database that is away. */
-  private async runAfter(p: Pending): Promise<void> {
-    const after = p.write.after;
-    if (!after) return;
-    const started = this.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await after();
-        return;
-      } catch (err) {
-        if (!isTransientDbError(err) || this.now() - started > WRITE_PATIENCE_MS) {
-          p.write.log.error({ err, attempts: attempt }, 'call write failed for good');
-          return;
-        }
-        await sleep(Math.min(5_000, 100 * 2 ** attempt));
-      }
-    }
   }
 }
 

@@ -3,6 +3,7 @@ export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export {
   enqueue,
   enqueueJob,
+  enqueueJobStatement,
   getJob,
   listJobs,
   listDeadJobs,
@@ -13,5 +14,6 @@ export {
   type EnqueueResult,
   type JobListQuery,
 } from './outbox.js';
+export { signalEnqueued } from './signal.js';
 export { createJobRunner, type JobRunner, type JobRunnerOptions } from './runner.js';
 export { createJobMetrics, type JobMetrics } from './metrics.js';

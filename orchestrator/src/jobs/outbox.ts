@@ -26,11 +26,8 @@ function isDuplicateKey(err: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-/**
- * Persists a job. Pass the caller's transaction to make the job part of the same commit as the change that
- * caused it (the outbox pattern): either both are stored or neither. Local workers are woken once it commits.
- */
-export async function enqueue(conn: Conn, type: string, payload: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+/** The jobs row of a new job, checked: a bad type, payload or option is an error before anything is written. */
+function jobRow(type: string, payload: unknown, options: EnqueueOptions): Record<string, unknown> {
   if (!/^[a-z0-9_.:-]{1,64}$/i.test(type)) throw new Error(`job type ${JSON.stringify(type)} is not a valid name`);
   const text = JSON.stringify(payload ?? null);
   if (text.length > MAX_PAYLOAD) throw new Error(`job ${type}: payload of ${text.length} characters exceeds ${MAX_PAYLOAD}`);
@@ -40,7 +37,7 @@ export async function enqueue(conn: Conn, type: string, payload: unknown, option
   const maxAttempts = options.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`job ${type}: maxAttempts must be a positive integer`);
   const now = new Date();
-  const row = {
+  return {
     type,
     payload: text,
     state: 'pending',
@@ -51,6 +48,14 @@ export async function enqueue(conn: Conn, type: string, payload: unknown, option
     created_at: now,
     updated_at: now,
   };
+}
+
+/**
+ * Persists a job. Pass the caller's transaction to make the job part of the same commit as the change that
+ * caused it (the outbox pattern): either both are stored or neither. Local workers are woken once it commits.
+ */
+export async function enqueue(conn: Conn, type: string, payload: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  const row = jobRow(type, payload, options);
   let result: EnqueueResult;
   try {
     const [id] = await conn('jobs').insert(row);
@@ -66,11 +71,29 @@ export async function enqueue(conn: Conn, type: string, payload: unknown, option
   return result;
 }
 
-/** Typed enqueue: the payload is checked against the definition's schema before it is stored. */
-export async function enqueueJob<P>(conn: Conn, def: JobDefinition<P>, payload: P, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+function parsedPayload<P>(def: JobDefinition<P>, payload: P): P {
   const parsed = def.schema.safeParse(payload);
   if (!parsed.success) throw new Error(`job ${def.type}: invalid payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  return enqueue(conn, def.type, parsed.data, { maxAttempts: def.maxAttempts, ...options });
+  return parsed.data;
+}
+
+/** Typed enqueue: the payload is checked against the definition's schema before it is stored. */
+export async function enqueueJob<P>(conn: Conn, def: JobDefinition<P>, payload: P, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  return enqueue(conn, def.type, parsedPayload(def, payload), { maxAttempts: def.maxAttempts, ...options });
+}
+
+/**
+ * The insert of a keyed job as a statement for someone else's commit (a call's group commit, which sends its
+ * statements in one packet and so cannot branch on a duplicate key): a job whose key already exists is left as
+ * it is. Whoever commits it calls `signalEnqueued` afterwards to wake local workers.
+ */
+export function enqueueJobStatement<P>(
+  def: JobDefinition<P>,
+  payload: P,
+  options: EnqueueOptions & { readonly idempotencyKey: string },
+): (conn: Conn) => Knex.QueryBuilder {
+  const row = jobRow(def.type, parsedPayload(def, payload), { maxAttempts: def.maxAttempts, ...options });
+  return (conn) => conn('jobs').insert(row).onConflict('idempotency_key').ignore();
 }
 
 function wakeAfterCommit(conn: Conn): void {

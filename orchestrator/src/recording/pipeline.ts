@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { createJobRunner, enqueueJob, type Backoff, type JobRunner } from '../jobs/index.js';
+import { createJobRunner, enqueueJob, enqueueJobStatement, signalEnqueued, type Backoff, type JobRunner } from '../jobs/index.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
 import { createRecordingJobs, type RecordingJobs, type RecordingSource } from './jobs.js';
@@ -43,6 +43,12 @@ export interface RecordingPipeline {
    * make both part of the caller's commit.
    */
   onRecordingStored(recordingId: string, trx?: Knex.Transaction, facts?: { endedAt?: Date; durationS?: number }): Promise<void>;
+  /**
+   * The upload job's insert as a statement for the caller's own commit (the call flow's group commit, where the
+   * recording row is marked stored in the same packet); `committed` wakes the runner once it landed. A job that
+   * already exists for the recording is left as it is.
+   */
+  queueUploadWith(recordingId: string): { statements: ((q: Knex | Knex.Transaction) => Knex.QueryBuilder)[]; committed(): void };
   /** Router for /api/recordings/:id/audio and /:id/link (mount after the auth middleware). */
   readonly routes: Router;
   readonly runner: JobRunner;
@@ -143,10 +149,14 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
           if (!row) throw new Error(`recording ${recordingId} does not exist`);
           return; // already uploaded, missing or deleted: nothing to do
         }
-        await enqueueJob(t, jobs.upload, { recordingId }, { idempotencyKey: `recording.upload:${recordingId}` });
+        await enqueueJob(t, jobs.upload, { recordingId }, { idempotencyKey: uploadKey(recordingId) });
       };
       if (trx) await work(trx);
       else await options.db.transaction(work);
+    },
+    queueUploadWith(recordingId) {
+      const statement = enqueueJobStatement(jobs.upload, { recordingId }, { idempotencyKey: uploadKey(recordingId) });
+      return { statements: [statement], committed: signalEnqueued };
     },
     routes,
     runner,
@@ -157,4 +167,9 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     storeFor,
     sweepRetention: sweep,
   };
+}
+
+/** One upload job per recording, however many times its storing is reported. */
+function uploadKey(recordingId: string): string {
+  return `recording.upload:${recordingId}`;
 }

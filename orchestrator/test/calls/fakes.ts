@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import { arrivingCallRow, type CallRow } from '../../src/calls/call.js';
+import type { RecordingUploads } from '../../src/calls/index.js';
+import { defineJob, enqueueJobStatement, enqueueJob } from '../../src/jobs/index.js';
 import type { Db } from '../../src/db/knex.js';
 /**
  * In-memory stand-ins for unit tests of the call flow: a switch that keeps channel/bridge/playback state and
@@ -547,4 +550,29 @@ export function arrivingTestRow(id = 'c1'): CallRow {
     trunk: null,
     arrived_at: new Date(),
   });
+}
+
+/** The upload job as the recording pipeline defines it, without a handler (nothing runs it in these tests). */
+const uploadJob = defineJob({
+  type: 'recording.upload',
+  schema: z.object({ recordingId: z.string() }),
+  handler: () => Promise.resolve(),
+});
+
+/**
+ * The recording pipeline's side of `RecordingUploads`, on the real outbox: the job row is written by the call's
+ * own commit (or a commit of its own), and `stored` lists each recording once its job landed.
+ */
+export function recordingUploadsInto(db: Db, stored: string[]): RecordingUploads {
+  const key = (id: string) => ({ idempotencyKey: `recording.upload:${id}` });
+  return {
+    queueWith: (id) => ({
+      statements: [enqueueJobStatement(uploadJob, { recordingId: id }, key(id))],
+      committed: () => stored.push(id),
+    }),
+    queue: async (id) => {
+      await enqueueJob(db, uploadJob, { recordingId: id }, key(id));
+      stored.push(id);
+    },
+  };
 }

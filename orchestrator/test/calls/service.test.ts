@@ -4,7 +4,7 @@ import { createCallCenter, type CallCenter } from '../../src/calls/index.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import type { RouteDecision } from '../../src/routing/types.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { AgentHooks, FakeSwitch, intercepted, SimpleAcd, TableRouter, waitFor } from './fakes.js';
+import { AgentHooks, FakeSwitch, intercepted, recordingUploadsInto, SimpleAcd, TableRouter, waitFor } from './fakes.js';
 import { SwitchError } from '../../src/telephony/port.js';
 
 /**
@@ -108,9 +108,7 @@ async function setup(
     bus,
     config: { telephony: { defaultCountry: 'CN' }, crm: { timeoutMs: 100 }, instanceId: 'test-1' },
     logger: pino({ level: process.env.CALLS_DEBUG ? 'debug' : 'silent' }),
-    onRecordingStored: (id) => {
-      stored.push(id);
-    },
+    recordingUploads: recordingUploadsInto(t.db, stored),
     now: options.now,
     timings: { playbackTimeoutMs: 2000, transferRingSeconds: 1 },
   });
@@ -192,6 +190,11 @@ describe('calls/service (fakes)', function () {
     expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
     expect(row.recording_id).to.equal(rec.id);
     expect(ctx.stored).to.deep.equal([rec.id]);
+    // The upload job rode the call's commit with the row's close.
+    const job = (await ctx.t.db('jobs').where({ idempotency_key: `recording.upload:${rec.id}` }).first()) as
+      | Record<string, unknown>
+      | undefined;
+    expect(job).to.deep.include({ type: 'recording.upload', state: 'pending' });
   });
 
   it('gold caller, no IVR: identified, routed with priority, offered, connected, recorded, wrap-up, ended', async () => {

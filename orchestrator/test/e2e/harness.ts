@@ -16,6 +16,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { MediaTarget, SwitchPort } from '../../src/telephony/port.js';
 import { createSwitch } from '../../src/telephony/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { recordingUploadsInto } from '../calls/fakes.js';
 
 export const INSTANCE = 'e2e-1';
 const debug = Boolean(process.env.E2E_DEBUG);
@@ -285,9 +286,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger: log,
     now,
     timings: { playbackTimeoutMs: 3000, transferRingSeconds: 2 },
-    onRecordingStored: (id) => {
-      stack.stored.push(id);
-    },
+    recordingUploads: recordingUploadsInto(t.db, stack.stored),
   });
   stack.center = center;
   stack.plays = plays;

@@ -7,6 +7,7 @@ import {
   defineJob,
   enqueue,
   enqueueJob,
+  enqueueJobStatement,
   getJob,
   listDeadJobs,
   PermanentJobError,
@@ -93,6 +94,20 @@ for (const dialect of DIALECTS) {
       expect(b).to.deep.equal({ id: a.id, created: false });
       expect((await countJobsByState(t.db)).pending).to.equal(1);
       expect((await getJob(t.db, a.id))?.payload).to.deep.equal({ x: 1 });
+    });
+
+    it('a keyed job as a statement of someone else\'s transaction: stored once, a second insert leaves the first', async () => {
+      const def = defineJob({ type: 'test.keyed', schema: z.object({ n: z.number() }), handler: async () => undefined });
+      // Checked when the statement is made, before anything reaches the commit.
+      expect(() => enqueueJobStatement(def, { n: 1 }, { idempotencyKey: '' })).to.throw(/idempotency key must be 1\.\.191/);
+      await t.db.transaction(async (trx) => {
+        await enqueueJobStatement(def, { n: 1 }, { idempotencyKey: 'k2' })(trx);
+        // The same key again in the same commit (a recording reported stored twice) neither fails nor duplicates.
+        await enqueueJobStatement(def, { n: 2 }, { idempotencyKey: 'k2' })(trx);
+      });
+      const rows = (await t.db('jobs').where({ idempotency_key: 'k2' }).select('payload', 'state')) as { payload: string }[];
+      expect(rows).to.have.length(1);
+      expect(JSON.parse(rows[0]!.payload)).to.deep.equal({ n: 1 });
     });
 
     it('a local enqueue wakes an idle runner well before its poll interval', async () => {
