@@ -10,7 +10,7 @@ import { isSwitchError, type SwitchPort } from '../telephony/port.js';
 import { writeRecordingAudit } from './audit.js';
 import { DecryptStream, ENCRYPTION_NAME, EncryptStream, encryptedSize, MAX_HEADER_BYTES, parseHeader, type Keyring } from './crypto.js';
 import { InspectStream } from './inspect.js';
-import { getRecording, storageKeyFor, type Recording } from './repository.js';
+import { getRecording, rowToRecording, storageKeyFor, type Recording } from './repository.js';
 import type { ObjectStore } from './storage/index.js';
 
 export type RecordingSource = Pick<SwitchPort, 'fetchStoredRecording' | 'deleteStoredRecording'>;
@@ -68,10 +68,15 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function retentionDays(conn: Knex.Transaction, rec: Recording, fallback: number): Promise<number> {
-  if (rec.queueId === null) return fallback;
-  const q = (await conn('queues').where('id', rec.queueId).first('retention_days')) as { retention_days: number } | undefined;
-  return q ? Number(q.retention_days) : fallback;
+/** The recording with its queue's retention (null: no queue, or the queue is gone), in one read. */
+async function recordingToUpload(db: Knex, id: string): Promise<{ rec: Recording; queueRetentionDays: number | null } | null> {
+  const row = (await db('recordings as r')
+    .leftJoin('queues as q', 'q.id', 'r.queue_id')
+    .where('r.id', id)
+    .first('r.*', 'q.retention_days as queue_retention_days')) as Record<string, unknown> | undefined;
+  if (!row) return null;
+  const days = row.queue_retention_days;
+  return { rec: rowToRecording(row), queueRetentionDays: days === null || days === undefined ? null : Number(days) };
 }
 
 export interface RecordingJobs {
@@ -172,8 +177,9 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     maxAttempts: 20,
     timeoutMs: 30 * 60_000,
     handler: async (p, ctx) => {
-      const rec = await getRecording(deps.db, p.recordingId);
-      if (!rec) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);
+      const found = await recordingToUpload(deps.db, p.recordingId);
+      if (!found) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);
+      const { rec } = found;
       const log = ctx.logger.child({ recordingId: rec.id, callId: rec.callId ?? undefined });
       if (DONE_STATES.has(rec.state)) {
         // Stored by an earlier run that stopped before deleting the node's file.
@@ -230,7 +236,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       }
 
       await ctx.fenced(async (trx) => {
-        const days = await retentionDays(trx, rec, deps.defaultRetentionDays);
+        const days = found.queueRetentionDays ?? deps.defaultRetentionDays;
         const from = rec.endedAt ?? rec.startedAt;
         const updated = await trx('recordings')
           .where('id', rec.id)
