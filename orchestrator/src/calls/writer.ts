@@ -144,9 +144,17 @@ export class CallWriter {
     for (const rows of inserts.values()) steps.push((q) => q('calls').insert(rows.length === 1 ? rows[0] : rows));
     const events = writes.flatMap((w) => w.events);
     if (events.length) steps.push((q) => q('call_events').insert(events.length === 1 ? events[0] : events));
+    // Row changes with the same columns go in one statement too (see mergedUpdate).
+    const updates = new Map<string, CallWrite[]>();
     for (const w of writes) {
-      const patch = w.patch;
-      if (Object.keys(patch).length) steps.push((q) => q('calls').where({ id: w.callId }).update(patch));
+      const columns = Object.keys(w.patch).sort().join(',');
+      if (columns) updates.set(columns, [...(updates.get(columns) ?? []), w]);
+    }
+    for (const group of updates.values()) {
+      const only = group.length === 1 ? group[0]! : null;
+      steps.push(
+        only ? (q) => q('calls').where({ id: only.callId }).update(only.patch) : (q) => mergedUpdate(q, group),
+      );
     }
     for (const w of writes) steps.push(...w.statements);
     return steps;
@@ -166,6 +174,27 @@ export class CallWriter {
       for (const step of steps) await step(trx);
     });
   }
+}
+
+/**
+ * One UPDATE for the changes of several calls rows that set the same columns: each column becomes a CASE over the
+ * row ids. The calls of one commit mostly make the same few transitions, so a commit of fifty calls' changes is a
+ * handful of statements instead of fifty, each of which MariaDB parses, plans and executes on its own (the
+ * `full` benchmark counted about sixteen updates per call before).
+ */
+function mergedUpdate(q: Db | Knex.Transaction, group: readonly CallWrite[]): Knex.QueryBuilder {
+  const whens = group.map(() => 'WHEN ? THEN ?').join(' ');
+  const set: Record<string, Knex.Raw> = {};
+  for (const column of Object.keys(group[0]!.patch)) {
+    const bindings = group.flatMap((w) => [w.callId, w.patch[column] as Knex.Value]);
+    set[column] = q.raw(`CASE ?? ${whens} ELSE ?? END`, ['id', ...bindings, column]);
+  }
+  return q('calls')
+    .whereIn(
+      'id',
+      group.map((w) => w.callId),
+    )
+    .update(set);
 }
 
 const writers = new WeakMap<Db, CallWriter>();

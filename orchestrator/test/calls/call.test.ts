@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { Call, isTransientDbError, type CallRow } from '../../src/calls/call.js';
 import { arrivingTestRow } from './fakes.js';
+import { closeCallWriter } from '../../src/calls/writer.js';
+import { toDate } from '../../src/db/time.js';
+import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 import type { Db } from '../../src/db/knex.js';
 import { EventBus } from '../../src/events/bus.js';
 
@@ -17,6 +20,8 @@ function fakeDb(fail: (what: string[], rows: Record<string, unknown>[]) => Error
     writes.push(...what);
   };
   const rows = (r: unknown): Record<string, unknown>[] => [r].flat() as Record<string, unknown>[];
+  const update = (table: string) => (x: Record<string, unknown>) =>
+    attempt([`${table}:update:${String(x.state ?? Object.keys(x).join(','))}`], [x]);
   const db = Object.assign(
     (table: string) => ({
       insert: (r: unknown) =>
@@ -24,12 +29,14 @@ function fakeDb(fail: (what: string[], rows: Record<string, unknown>[]) => Error
           rows(r).map((x) => `${table}:insert:${String(x.event ?? x.state)}`),
           rows(r),
         ),
-      where: () => ({
-        update: (x: Record<string, unknown>) =>
-          attempt([`${table}:update:${String(x.state ?? Object.keys(x).join(','))}`], [x]),
-      }),
+      where: () => ({ update: update(table) }),
+      whereIn: () => ({ update: update(table) }),
     }),
     {
+      // A merged update's CASE reads as the values it sets (what the one-row update's label shows).
+      raw: (_sql: string, bindings: unknown[]) => ({
+        toString: () => [...new Set(bindings.slice(1, -1).filter((_v, i) => i % 2 === 1))].join('|'),
+      }),
       transaction: async (fn: (trx: unknown) => Promise<unknown>) => {
         const mark = writes.length;
         try {
@@ -135,8 +142,7 @@ describe('calls/call write chain', () => {
       ['calls:insert:arriving', 'calls:insert:arriving'],
       ['call_events:insert:arrive', 'call_events:insert:arrive'],
       ['call_events:insert:identify', 'call_events:insert:identify'],
-      ['calls:update:identifying'],
-      ['calls:update:identifying'],
+      ['calls:update:identifying'], // both rows' changes in one statement
     ]);
   });
 
@@ -240,3 +246,41 @@ describe('calls/call write chain', () => {
     expect(isTransientDbError(null)).to.equal(false);
   });
 });
+
+for (const dialect of DIALECTS) {
+  describe(`calls/call group commit on ${dialect}`, function () {
+    this.timeout(20_000);
+    let t: TestDb;
+    beforeEach(async () => {
+      t = await createTestDb(dialect);
+    });
+    afterEach(async () => {
+      await closeCallWriter(t.db);
+      await t.drop();
+    });
+
+    it("one statement for several rows' changes of the same columns: each row gets its own values", async () => {
+      const deps = { db: t.db, bus: new EventBus(), logger: pino({ level: 'silent' }), now: () => new Date() };
+      const calls = await Promise.all(['a', 'b', 'c'].map((id) => Call.create(deps, { ...row(), id }, 'test')));
+      await Promise.all(calls.map((c) => c.flushed()));
+      const queuedAt = [new Date('2026-12-03T10:00:01.250Z'), new Date('2026-12-03T10:00:02.500Z'), null];
+      calls.forEach((c, i) => c.update({ priority: i * 10, queued_at: queuedAt[i], wait_s: i === 1 ? 1.25 : null }));
+      calls[2]!.update({ language: 'en' }); // a different set of columns: a statement of its own
+      await Promise.all(calls.map((c) => c.flushed()));
+      const rows = (await t.db('calls').orderBy('id').select('id', 'priority', 'queued_at', 'wait_s', 'language')) as {
+        id: string;
+        priority: number;
+        queued_at: unknown;
+        wait_s: unknown;
+        language: string | null;
+      }[];
+      expect(rows.map((r) => [r.id, Number(r.priority), toDate(r.queued_at)?.toISOString() ?? null])).to.deep.equal([
+        ['a', 0, '2026-12-03T10:00:01.250Z'],
+        ['b', 10, '2026-12-03T10:00:02.500Z'],
+        ['c', 20, null],
+      ]);
+      expect(rows.map((r) => (r.wait_s === null ? null : Number(r.wait_s)))).to.deep.equal([null, 1.25, null]);
+      expect(rows.map((r) => r.language)).to.deep.equal([null, null, 'en']);
+    });
+  });
+}
