@@ -26,7 +26,6 @@ export interface CallWrite {
 interface Pending {
   readonly write: CallWrite;
   readonly done: () => void;
-  committed: boolean;
 }
 
 /** One statement of a group commit (also how a write of another table rides a call's commit). */
@@ -58,7 +57,7 @@ export class CallWriter {
   /** Queues a batch; resolves when it landed (or failed for good, which is logged). */
   submit(write: CallWrite): Promise<void> {
     return new Promise<void>((done) => {
-      this.queue.push({ write, done, committed: false });
+      this.queue.push({ write, done });
       if (!this.running) {
         this.running = true;
         // Writes made in the same turn of the event loop join the first commit.
@@ -100,7 +99,6 @@ export class CallWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.runSteps(this.steps(group.map((p) => p.write)));
-        for (const p of group) p.committed = true;
         return;
       } catch (err) {
         if (!isTransientDbError(err)) {
@@ -129,7 +127,6 @@ export class CallWriter {
     if (steps.length > 1) p.write.log.error('call write batch failed; writing its statements one by one');
     for (const step of steps)
       await step(this.db).catch((err: unknown) => p.write.log.error({ err }, 'call write failed for good'));
-    p.committed = true;
   }
 
   private steps(writes: CallWrite[]): CallStatement[] {

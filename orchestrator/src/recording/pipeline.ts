@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { createJobRunner, enqueueJob, enqueueJobStatement, signalEnqueued, type Backoff, type JobRunner } from '../jobs/index.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
-import { createRecordingJobs, type RecordingJobs, type RecordingSource } from './jobs.js';
+import { createRecordingJobs, uploadJobKey, type RecordingJobs, type RecordingSource } from './jobs.js';
 import { loadKeyring } from './keys.js';
 import { createRecordingRoutes } from './routes.js';
 import { requeueStoredRecordings, scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
@@ -149,13 +149,13 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
           if (!row) throw new Error(`recording ${recordingId} does not exist`);
           return; // already uploaded, missing or deleted: nothing to do
         }
-        await enqueueJob(t, jobs.upload, { recordingId }, { idempotencyKey: uploadKey(recordingId) });
+        await enqueueJob(t, jobs.upload, { recordingId }, { idempotencyKey: uploadJobKey(recordingId) });
       };
       if (trx) await work(trx);
       else await options.db.transaction(work);
     },
     queueUploadWith(recordingId) {
-      const statement = enqueueJobStatement(jobs.upload, { recordingId }, { idempotencyKey: uploadKey(recordingId) });
+      const statement = enqueueJobStatement(jobs.upload, { recordingId }, { idempotencyKey: uploadJobKey(recordingId) });
       return { statements: [statement], committed: signalEnqueued };
     },
     routes,
@@ -167,9 +167,4 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     storeFor,
     sweepRetention: sweep,
   };
-}
-
-/** One upload job per recording, however many times its storing is reported. */
-function uploadKey(recordingId: string): string {
-  return `recording.upload:${recordingId}`;
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import cron from 'node-cron';
 import { enqueueJob, purgeDoneJobs, type JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
-import type { deletePayload, uploadPayload } from './jobs.js';
+import { uploadJobKey, type deletePayload, type uploadPayload } from './jobs.js';
 import type { z } from 'zod';
 
 /**
@@ -52,7 +52,7 @@ export async function requeueStoredRecordings(
     .pluck('id')) as string[];
   let queued = 0;
   for (const id of ids) {
-    const r = await enqueueJob(db, uploadJob, { recordingId: id }, { idempotencyKey: `recording.upload:${id}` });
+    const r = await enqueueJob(db, uploadJob, { recordingId: id }, { idempotencyKey: uploadJobKey(id) });
     if (r.created) queued++;
   }
   return queued;

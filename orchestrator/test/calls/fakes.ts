@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { arrivingCallRow, type CallRow } from '../../src/calls/call.js';
 import type { RecordingUploads } from '../../src/calls/index.js';
 import { defineJob, enqueueJobStatement, enqueueJob } from '../../src/jobs/index.js';
+import { uploadJobKey } from '../../src/recording/jobs.js';
 import type { Db } from '../../src/db/knex.js';
 /**
  * In-memory stand-ins for unit tests of the call flow: a switch that keeps channel/bridge/playback state and
@@ -564,7 +565,7 @@ const uploadJob = defineJob({
  * own commit (or a commit of its own), and `stored` lists each recording once its job landed.
  */
 export function recordingUploadsInto(db: Db, stored: string[]): RecordingUploads {
-  const key = (id: string) => ({ idempotencyKey: `recording.upload:${id}` });
+  const key = (id: string) => ({ idempotencyKey: uploadJobKey(id) });
   return {
     queueWith: (id) => ({
       statements: [enqueueJobStatement(uploadJob, { recordingId: id }, key(id))],
