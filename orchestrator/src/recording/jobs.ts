@@ -35,14 +35,14 @@ export interface RecordingJobDeps {
 
 const recordingId = z.string().min(1).max(36);
 export const uploadPayload = z.object({ recordingId });
+export const replicatePayload = z.object({ recordingId, target: z.string().min(1).max(255) });
+export const deleteSourcePayload = z.object({ recordingId });
+export const deletePayload = z.object({ recordingId, reason: z.enum(['retention', 'admin']).default('retention') });
 
 /** One upload job per recording, however many times its storing is reported. */
 export function uploadJobKey(recordingId: string): string {
   return `recording.upload:${recordingId}`;
 }
-export const replicatePayload = z.object({ recordingId, target: z.string().min(1).max(255) });
-export const deleteSourcePayload = z.object({ recordingId });
-export const deletePayload = z.object({ recordingId, reason: z.enum(['retention', 'admin']).default('retention') });
 
 const DONE_STATES = new Set(['uploaded', 'deleted', 'missing']);
 

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { arrivingCallRow, type CallRow } from '../../src/calls/call.js';
 import type { RecordingUploads } from '../../src/calls/index.js';
 import { defineJob, enqueueJobStatement, enqueueJob } from '../../src/jobs/index.js';
-import { uploadJobKey } from '../../src/recording/jobs.js';
+import { uploadJobKey, uploadPayload } from '../../src/recording/jobs.js';
 import type { Db } from '../../src/db/knex.js';
 /**
  * In-memory stand-ins for unit tests of the call flow: a switch that keeps channel/bridge/playback state and
@@ -556,7 +555,7 @@ export function arrivingTestRow(id = 'c1'): CallRow {
 /** The upload job as the recording pipeline defines it, without a handler (nothing runs it in these tests). */
 const uploadJob = defineJob({
   type: 'recording.upload',
-  schema: z.object({ recordingId: z.string() }),
+  schema: uploadPayload,
   handler: () => Promise.resolve(),
 });
 
