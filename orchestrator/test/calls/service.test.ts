@@ -189,6 +189,7 @@ describe('calls/service (fakes)', function () {
     );
     expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
     expect(row.recording_id).to.equal(rec.id);
+    await waitFor(() => ctx.stored.length > 0, 'the upload queued');
     expect(ctx.stored).to.deep.equal([rec.id]);
     // The upload job rode the call's commit with the row's close.
     const job = (await ctx.t.db('jobs').where({ idempotency_key: `recording.upload:${rec.id}` }).first()) as
@@ -261,6 +262,7 @@ describe('calls/service (fakes)', function () {
     );
     expect(row.recording_id).to.equal(rec.id);
     expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
+    await waitFor(() => ctx.stored.length > 0, 'the upload queued');
     expect(ctx.stored).to.deep.equal([rec.id]);
     // Nothing left behind: bridges deleted, no watchers, no registry entry.
     expect(ctx.sw.bridges.size).to.equal(0);
@@ -532,7 +534,7 @@ describe('calls/service (fakes)', function () {
       caller: STANDARD,
     });
     expect(row.recording_id).to.be.a('string');
-    expect(ctx.stored).to.include(row.recording_id);
+    await waitFor(() => ctx.stored.includes(row.recording_id as string), 'the upload queued');
     expect((await eventsOf(ctx, callId)).at(-1)).to.equal('in_ivr>voicemail_done>ended');
   });
 

@@ -457,8 +457,9 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
       const r = (await s.db('recordings').where({ call_id: c.callId }).orderBy('started_at')) as Array<
         Record<string, unknown>
       >;
-      return r.length === 2 && r.every((x) => x.state === 'stored') ? r : null;
-    }, 'two stored recordings')) as Array<Record<string, unknown>>;
+      // The upload hook hears of a recording once its commit has resolved, a moment after the rows are visible.
+      return r.length === 2 && r.every((x) => x.state === 'stored') && s.stored.length === 2 ? r : null;
+    }, 'two stored recordings handed to the upload hook')) as Array<Record<string, unknown>>;
     expect(recs.map((r) => r.name)).to.deep.equal([c.callId, `${c.callId}-2`]);
     expect(recs.map((r) => r.agent_id)).to.deep.equal([s.agentId(2001), s.agentId(2012)]);
     expect(row.recording_id).to.equal(recs[0]?.id);
@@ -493,7 +494,7 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     expect(num(vm.duration_s)).to.be.greaterThan(0);
     const rec = await s.db('recordings').where({ id: row.recording_id }).first();
     expect(rec).to.deep.include({ name: `vm-${c.callId}`, state: 'stored' });
-    expect(s.stored).to.include(row.recording_id);
+    await waitFor(() => s.stored.includes(row.recording_id as string), 'the upload queued');
     expect(s.sim.engine.storedRecordings.has(`vm-${c.callId}`)).to.equal(true);
     expect((await s.eventNames(c.callId)).at(-1)).to.equal('in_ivr>voicemail_done>ended');
     await s.expectSwitchClean();
@@ -609,7 +610,7 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
       return r?.state === 'stored' ? (r as Record<string, unknown>) : null;
     }, 'the recording stored');
     expect(rec.name).to.equal(talking.callId);
-    expect(s.stored).to.include(r0.recording_id);
+    await waitFor(() => s.stored.includes(r0.recording_id as string), 'the upload queued');
 
     // The waiting caller is queued again and reaches the agent once free.
     await s.login(2001);
