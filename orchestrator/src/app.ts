@@ -121,7 +121,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
 
     const bus = new EventBus();
     const metrics = createMetrics();
-    const switchPort = createSwitch({ nodes, logger: log });
+    const switchPort = createSwitch({ nodes, restTransport: config.ari.restTransport, logger: log });
     closers.push(() => switchPort.stop());
 
     const agents = new AgentService({ db, bus, logger: log.child({ module: 'agents' }) });

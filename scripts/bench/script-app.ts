@@ -13,7 +13,8 @@
  * `full` and the two-request no-op baseline that no orchestrator could close.
  *
  * IPC as baseline-app.ts: `{ type: 'ready' }`, then batches of `{ type: 'done', calls: [[callerChannelId,
- * bridgedAtEpochMs, ok], ...] }`. Env: BENCH_ARI_URL, BENCH_ARI_APP, BENCH_AGENT_ENDPOINTS (comma-separated).
+ * bridgedAtEpochMs, ok], ...] }`. Env: BENCH_ARI_URL, BENCH_ARI_APP, BENCH_AGENT_ENDPOINTS (comma-separated),
+ * BENCH_REST_TRANSPORT (`websocket`, the orchestrator's default, or `http`).
  */
 import { pino } from 'pino';
 import { doneReporter, fatal } from './lib/app-ipc.js';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       backoffMinMs: 200,
       backoffMaxMs: 2000,
       pingIntervalMs: 30_000,
+      restTransport: process.env.BENCH_REST_TRANSPORT === 'http' ? 'http' : 'websocket',
     },
     { onEvent: (event) => onEvent(event), onState: (ok) => ok && up() },
     pino({ level: 'warn' }),

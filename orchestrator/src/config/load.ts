@@ -12,6 +12,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_ARI_USER: ['ari', 'user'],
   ARIADNE_ARI_PASSWORD: ['ari', 'password'],
   ARIADNE_ARI_APP: ['ari', 'app'],
+  ARIADNE_ARI_REST_TRANSPORT: ['ari', 'restTransport'],
   ARIADNE_AMI_URL: ['ami', 'urls'],
   ARIADNE_STORAGE_URL: ['storage', 'url'],
   ARIADNE_STORAGE_REPLICA_URLS: ['storage', 'replicaUrls'],

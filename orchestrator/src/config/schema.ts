@@ -35,6 +35,8 @@ export const configSchema = z.object({
     user: z.string().min(1).default('ariadne'),
     password: z.string().min(1).default('ariadne'),
     app: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('ariadne'),
+    /** REST requests over the events WebSocket where Asterisk offers it (20.14/21.9/22.4+), or always HTTP. */
+    restTransport: z.enum(['websocket', 'http']).default('websocket'),
   }),
   ami: z.object({
     urls: z.array(amiUrl).default([]),

@@ -69,6 +69,18 @@ export function loadApiDocs(): ApiDocs {
   return cached;
 }
 
+const REST_OVER_WEBSOCKET_MODELS = ['RESTHeader', 'RESTQueryStringParameter', 'RESTRequest', 'RESTResponse'];
+
+/** events.json as an Asterisk before ARI REST over WebSocket (20.14, 21.9, 22.4) serves it: without its models. */
+export function withoutRestOverWebSocket(eventsJson: string): string {
+  const doc = JSON.parse(eventsJson) as { models: Record<string, { subTypes?: string[] }> };
+  for (const name of REST_OVER_WEBSOCKET_MODELS) delete doc.models[name];
+  for (const model of Object.values(doc.models)) {
+    if (model.subTypes) model.subTypes = model.subTypes.filter((t) => !REST_OVER_WEBSOCKET_MODELS.includes(t));
+  }
+  return JSON.stringify(doc);
+}
+
 /** The document with `basePath` rewritten for the host the client used. */
 export function servedDoc(docs: ApiDocs, file: string, host: string): string | null {
   const text = docs.files.get(file);

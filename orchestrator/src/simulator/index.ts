@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startAmi, type AmiServer } from './ami.js';
 import { Control } from './control.js';
 import { Engine, type EngineOptions } from './engine.js';
-import { createSimServer, SocketRegistry } from './server.js';
+import { createSimServer, SocketRegistry, type AriRequestInfo } from './server.js';
 
 export interface SimulatorOptions {
   /** HTTP port for ARI and `/_sim/` (0 = any free port). Default 0. */
@@ -31,7 +31,9 @@ export interface SimulatorOptions {
   /** Endpoints to create at start: `{ 'PJSIP/2001': { behaviour: 'answer', afterMs: 500 } }`. */
   endpoints?: Record<string, Parameters<Control['setEndpoint']>[2]>;
   onError?: (err: unknown) => void;
-  onRequest?: (info: { method: string; path: string; status: number }) => void;
+  onRequest?: (info: AriRequestInfo) => void;
+  /** false: play an Asterisk without ARI REST over WebSocket (before 20.14, 21.9, 22.4). */
+  restOverWebSocket?: boolean;
 }
 
 export interface Simulator {
@@ -70,6 +72,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     password: opts.password ?? 'ariadne',
     onError: opts.onError,
     onRequest: opts.onRequest,
+    restOverWebSocket: opts.restOverWebSocket,
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

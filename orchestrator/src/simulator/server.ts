@@ -5,12 +5,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { loadApiDocs, matchRoute, servedDoc } from './apiDocs.js';
+import { loadApiDocs, matchRoute, servedDoc, withoutRestOverWebSocket } from './apiDocs.js';
 import { findHandler, type Reply } from './ariRest.js';
 import type { Control } from './control.js';
 import { Params, type Engine } from './engine.js';
-import { AriError, badRequest } from './errors.js';
+import { AriError, badRequest, jsonObject } from './errors.js';
 import { asteriskTime } from './model.js';
+import { answerFrame } from './wsRest.js';
 import { routeControl } from './controlHttp.js';
 
 export interface ServerOptions {
@@ -19,7 +20,20 @@ export interface ServerOptions {
   /** Log line for each request failure the simulator itself causes (never for client errors). */
   onError?: (err: unknown) => void;
   /** Called for every ARI request once answered (diagnostics, tests of what a client does). */
-  onRequest?: (info: { method: string; path: string; status: number }) => void;
+  onRequest?: (info: AriRequestInfo) => void;
+  /**
+   * Answer RESTRequest frames on the events socket (default). false plays an Asterisk older than 20.14, 21.9 and
+   * 22.4: events.json does not describe them and text frames from the client are ignored.
+   */
+  restOverWebSocket?: boolean;
+}
+
+/** An answered ARI request; `socket` when it came as a RESTRequest frame on an events socket. */
+export interface AriRequestInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly socket?: boolean;
 }
 
 const MAX_BODY = 1 << 20;
@@ -69,7 +83,11 @@ export class SocketRegistry {
 }
 
 export function createSimServer(engine: Engine, control: Control, sockets: SocketRegistry, opts: ServerOptions): Server {
-  const docs = loadApiDocs();
+  const restOverWebSocket = opts.restOverWebSocket !== false;
+  const captured = loadApiDocs();
+  const docs = restOverWebSocket
+    ? captured
+    : { ...captured, files: new Map([...captured.files, ['events.json', withoutRestOverWebSocket(captured.files.get('events.json')!)]]) };
   const expectedBasic = 'Basic ' + Buffer.from(`${opts.user}:${opts.password}`).toString('base64');
   const expectedKey = `${opts.user}:${opts.password}`;
 
@@ -115,40 +133,45 @@ export function createSimServer(engine: Engine, control: Control, sockets: Socke
     if (!path.startsWith('/ari/')) return sendJson(res, 404, 'Not Found', { message: 'Resource not found' });
     if (!authorized(req, url.searchParams)) return sendUnauthorized(res);
     const sub = path.slice(4); // keep the leading slash
+    const host = req.headers.host ?? `127.0.0.1:${localPort(server)}`;
+    return sendReply(res, await invoke(method, sub, url.searchParams, () => readJsonBody(req), host));
+  }
+
+  /**
+   * One ARI request below /ari, already authorized, from either transport (HTTP, or a RESTRequest frame on the
+   * events socket). Error replies are returned, not thrown, so both transports word them the same way.
+   */
+  async function invoke(
+    method: string,
+    sub: string,
+    query: URLSearchParams,
+    body: () => Promise<Record<string, unknown> | null>,
+    host: string,
+  ): Promise<Reply> {
     if (sub.startsWith('/api-docs/')) {
-      if (method !== 'GET') return sendJson(res, 405, 'Method Not Allowed', { message: 'Invalid method' }, { Allow: 'OPTIONS,GET' });
-      const text = servedDoc(docs, sub.slice('/api-docs/'.length), req.headers.host ?? `127.0.0.1:${localPort(server)}`);
-      if (text === null) return sendJson(res, 404, 'Not Found', { message: 'Resource not found' });
-      return sendText(res, 200, 'OK', text);
+      if (method !== 'GET') return errorReply(405, 'Method Not Allowed', 'Invalid method', { Allow: 'OPTIONS,GET' });
+      const text = servedDoc(docs, sub.slice('/api-docs/'.length), host);
+      if (text === null) return errorReply(404, 'Not Found', 'Resource not found');
+      return { status: 200, statusText: 'OK', raw: { contentType: 'application/json', data: Buffer.from(text, 'utf8') } };
     }
     const m = matchRoute(docs.routes, sub);
-    if (!m) return sendJson(res, 404, 'Not Found', { message: 'Resource not found' });
-    if (method === 'OPTIONS') return sendReply(res, { status: 204, statusText: 'No Content', headers: { Allow: ['OPTIONS', ...m.methods].join(',') } });
+    if (!m) return errorReply(404, 'Not Found', 'Resource not found');
+    if (method === 'OPTIONS') return { status: 204, statusText: 'No Content', headers: { Allow: ['OPTIONS', ...m.methods].join(',') } };
     if (!m.methods.includes(method)) {
-      return sendJson(res, 405, 'Method Not Allowed', { message: 'Invalid method' }, { Allow: ['OPTIONS', ...m.methods].join(',') });
+      return errorReply(405, 'Method Not Allowed', 'Invalid method', { Allow: ['OPTIONS', ...m.methods].join(',') });
     }
-    let bodyObj: Record<string, unknown> | null = null;
-    const raw = await readBody(req);
-    if (raw.length) {
-      try {
-        const parsed: unknown = JSON.parse(raw.toString('utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) bodyObj = parsed as Record<string, unknown>;
-      } catch {
-        return sendJson(res, 400, 'Bad Request', { message: 'Error parsing request body' });
-      }
-    }
-    const handler = findHandler(method, m.template);
-    if (!handler) return sendJson(res, 501, 'Not Implemented', { message: 'Not implemented by the simulator' });
-    let reply: Reply;
     try {
-      reply = await handler({ engine, p: m.params, q: new Params(url.searchParams, bodyObj) });
+      const bodyObj = await body();
+      const handler = findHandler(method, m.template);
+      if (!handler) return errorReply(501, 'Not Implemented', 'Not implemented by the simulator');
+      const reply = await handler({ engine, p: m.params, q: new Params(query, bodyObj) });
+      return reply.statusText ? reply : { ...reply, statusText: defaultText(reply.status) };
     } catch (err) {
-      sockets.flush();
-      if (err instanceof AriError) return sendJson(res, err.status, err.statusText, err.body, err.headers);
+      if (err instanceof AriError) return { status: err.status, statusText: err.statusText, body: err.body, headers: err.headers };
       throw err;
+    } finally {
+      sockets.flush();
     }
-    sockets.flush();
-    sendReply(res, reply);
   }
 
   // ---- events WebSocket
@@ -177,7 +200,24 @@ export function createSimServer(engine: Engine, control: Control, sockets: Socke
         engine.registerApp(app, subscribeAll);
       }
       ws.on('error', () => {});
-      ws.on('message', () => {});
+      // Asterisk reads a socket's frames one at a time: each request is answered before the next is read.
+      let frames = Promise.resolve();
+      const host = req.headers.host ?? `127.0.0.1:${localPort(server)}`;
+      ws.on('message', (data, isBinary) => {
+        if (isBinary || !restOverWebSocket) return; // Asterisk ignores all but text frames
+        const text = data.toString();
+        frames = frames
+          .then(async () => {
+            const answered = await answerFrame(
+              text,
+              (method, sub, query, body) => invoke(method, sub, query, body, host),
+              () => ({ application: apps[0]!, timestamp: asteriskTime(), asteriskId: engine.opts.asteriskId }),
+            );
+            if (ws.readyState === 1) ws.send(answered.frame);
+            opts.onRequest?.({ method: answered.method, path: `/ari/${answered.uri}`, status: answered.status, socket: true });
+          })
+          .catch((err: unknown) => opts.onError?.(err));
+      });
       ws.on('close', () => {
         sockets.all.delete(ws);
         for (const app of apps) {
@@ -214,6 +254,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The request's JSON object body (null when empty or not an object); unparsable JSON is Asterisk's 400. */
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  const raw = await readBody(req);
+  return raw.length ? jsonObject(raw.toString('utf8')) : null;
+}
+
+function errorReply(status: number, statusText: string, message: string, headers?: Record<string, string>): Reply {
+  return { status, statusText, body: { message }, ...(headers ? { headers } : {}) };
 }
 
 function baseHeaders(): [string, string][] {

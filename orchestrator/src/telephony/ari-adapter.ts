@@ -56,6 +56,8 @@ export interface AriAdapterOptions {
   readonly backoffMaxMs?: number;
   /** WebSocket ping interval (a missed pong closes and reconnects). Default 15000 ms. */
   readonly pingIntervalMs?: number;
+  /** REST over the events socket where Asterisk offers it (`websocket`, the default) or always over HTTP. */
+  readonly restTransport?: 'websocket' | 'http';
   /** Upper bound on a playback when the caller gives none. Default 600000 ms. */
   readonly playbackTimeoutMs?: number;
   /** Upper bound on a recording without maxDurationSeconds. Default 4 h. */
@@ -97,6 +99,7 @@ export class AriAdapter implements SwitchPort {
       backoffMinMs: options.backoffMinMs ?? 500,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       pingIntervalMs: options.pingIntervalMs ?? 15_000,
+      restTransport: options.restTransport ?? 'websocket',
       playbackTimeoutMs: options.playbackTimeoutMs ?? 600_000,
       recordingTimeoutMs: options.recordingTimeoutMs ?? 4 * 3600_000,
       recordingGraceMs: options.recordingGraceMs ?? 3000,
@@ -114,6 +117,7 @@ export class AriAdapter implements SwitchPort {
         backoffMinMs: this.o.backoffMinMs,
         backoffMaxMs: this.o.backoffMaxMs,
         pingIntervalMs: this.o.pingIntervalMs,
+        restTransport: this.o.restTransport,
       };
       const slot: NodeSlot = {
         config,

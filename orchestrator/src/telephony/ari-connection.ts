@@ -23,7 +23,8 @@ import type { Logger } from 'pino';
 import { SwitchError } from './port.js';
 import { ariModuleFor, type AriClientLike, type AriModule } from './ari-loader.js';
 import { httpError, makeRedactor, thrownError, timeoutError, withTimeout, type Redactor } from './ari-errors.js';
-import { AriRest, restOperation } from './ari-rest.js';
+import { AriRest, ariRequest, restOperation } from './ari-rest.js';
+import { AriWsRest, blocksSocket, type RestResponseFrame } from './ari-ws-rest.js';
 import type { AriEvent } from './event-router.js';
 
 export interface AriNodeConfig {
@@ -44,6 +45,11 @@ export interface AriConnectionTuning {
   readonly backoffMaxMs: number;
   /** WebSocket ping interval; a socket that misses a pong for this long is closed and reconnected. */
   readonly pingIntervalMs: number;
+  /**
+   * `websocket`: REST requests go over the events socket where Asterisk offers it (its events.json describes
+   * RESTResponse) and the socket is open, otherwise over HTTP. `http`: always HTTP.
+   */
+  readonly restTransport: 'websocket' | 'http';
 }
 
 export interface AriConnectionHooks {
@@ -54,6 +60,7 @@ export interface AriConnectionHooks {
 
 interface WsLike {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  send(data: string, cb?: (err?: Error) => void): void;
   ping(): void;
   terminate(): void;
   readyState: number;
@@ -64,6 +71,9 @@ export class AriConnection {
   private readonly origin: string;
   private readonly ari: AriModule;
   private readonly rest: AriRest;
+  private readonly wsRest: AriWsRest;
+  /** Whether the connected Asterisk takes REST requests on the events socket (and we are configured to). */
+  private restOverSocket = false;
   private client?: AriClientLike;
   private models = new Set<string>();
   private ws?: WsLike;
@@ -76,7 +86,7 @@ export class AriConnection {
   private awaitingPong = false;
   private readonly unknownTypes = new Set<string>();
   /** Counted for tests and metrics. */
-  readonly stats = { attempts: 0, socketsOpened: 0, unknownEvents: 0 };
+  readonly stats = { attempts: 0, socketsOpened: 0, unknownEvents: 0, socketRequests: 0 };
   lastError?: string;
 
   constructor(
@@ -90,6 +100,12 @@ export class AriConnection {
     this.origin = `${u.protocol}//${u.host}`;
     this.ari = ariModuleFor(config.user, config.password);
     this.rest = new AriRest(this.origin, config.user, config.password, this.redact);
+    this.wsRest = new AriWsRest(this.redact);
+  }
+
+  /** The transport REST requests take now: `websocket` while the socket is up and Asterisk offers it. */
+  get restTransport(): 'websocket' | 'http' {
+    return this.restOverSocket && this.ws?.readyState === 1 ? 'websocket' : 'http';
   }
 
   get connected(): boolean {
@@ -119,6 +135,7 @@ export class AriConnection {
       }
     }
     this.ws = undefined;
+    this.wsRest.failAll('closed (stopping)');
     this.rest.close();
     if (this.connectedNow) {
       this.connectedNow = false;
@@ -239,6 +256,7 @@ export class AriConnection {
       );
     }
     this.models = new Set(Object.keys(models));
+    this.restOverSocket = this.tuning.restTransport === 'websocket' && this.models.has('RESTResponse');
     this.installSocketGuard(client);
     return client;
   }
@@ -343,6 +361,15 @@ export class AriConnection {
       this.log.warn({ node: this.config.name }, 'ARI sent an event without a type; ignored');
       return;
     }
+    if (event.type === 'RESTResponse') {
+      const frame = event as unknown as RestResponseFrame;
+      if (!this.wsRest.settle(frame))
+        this.log.warn(
+          { node: this.config.name, status: frame.status_code, reason: frame.reason_phrase },
+          'ARI sent a REST response that answers no request in flight (late, or to a frame it could not read); ignored',
+        );
+      return;
+    }
     if (!this.models.has(event.type)) {
       this.stats.unknownEvents++;
       if (!this.unknownTypes.has(event.type)) {
@@ -432,6 +459,7 @@ export class AriConnection {
     if (ws !== this.ws) return;
     this.ws = undefined;
     clearInterval(this.pingTimer);
+    this.wsRest.failAll(why);
     if (this.stopping) return;
     const wasConnected = this.connectedNow;
     this.connectedNow = false;
@@ -489,7 +517,18 @@ export class AriConnection {
       );
     const spec = restOperation(client._swagger.apis[resource]?.operations?.[operation]);
     if (!spec) return Promise.reject(new SwitchError('bad_request', `${op}: no such ARI operation`));
-    return this.rest.send<T>(op, spec, params, timeoutMs);
+    let request;
+    try {
+      request = ariRequest(op, spec, params);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new SwitchError('bad_request', String(err)));
+    }
+    const ws = this.ws;
+    if (this.restOverSocket && ws?.readyState === 1 && !blocksSocket(resource, operation)) {
+      this.stats.socketRequests++;
+      return this.wsRest.send<T>(ws, op, request, timeoutMs);
+    }
+    return this.rest.send<T>(op, request, timeoutMs);
   }
 
   /** GET a binary resource as a stream (ari-client would buffer it whole). */

@@ -53,6 +53,43 @@ export function restOperation(swaggerOperation: unknown): RestOperation | null {
   return op;
 }
 
+/** One operation with its parameters placed, ready for either transport. */
+export interface AriRequest {
+  readonly method: string;
+  /** Below /ari, with a leading slash and the path parameters filled in. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** The JSON body (`variables`), when the operation has body parameters and any were given. */
+  readonly body?: Record<string, unknown>;
+}
+
+/**
+ * Places the parameters as the description says: path, query (lists comma-separated, as ARI expects), or body
+ * (`variables`: a JSON object). A missing required parameter is a bad_request before anything is sent.
+ */
+export function ariRequest(opName: string, op: RestOperation, params: Record<string, unknown>): AriRequest {
+  let path = op.path;
+  const query = new URLSearchParams();
+  let body: Record<string, unknown> | undefined;
+  const missing: string[] = [];
+  for (const p of op.params) {
+    const v = params[p.name];
+    if (v === undefined || v === null) {
+      if (p.required) missing.push(p.name);
+      continue;
+    }
+    if (p.in === 'body') {
+      (body ??= {})[p.name] = v;
+      continue;
+    }
+    const text = Array.isArray(v) ? v.map(String).join(',') : String(v);
+    if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(text));
+    else query.append(p.name, text);
+  }
+  if (missing.length) throw new SwitchError('bad_request', `${opName}: missing required params: ${missing.join(', ')}`);
+  return body ? { method: op.method, path, query, body } : { method: op.method, path, query };
+}
+
 export class AriRest {
   private readonly agent: http.Agent;
   private readonly lib: typeof http | typeof https;
@@ -72,43 +109,18 @@ export class AriRest {
     this.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   }
 
-  /**
-   * Sends one operation. Parameters are placed as the description says: path, query (lists comma-separated, as
-   * ARI expects), or body (`variables`: a JSON object). Resolves with the parsed JSON reply (undefined for 204).
-   */
-  send<T>(opName: string, op: RestOperation, params: Record<string, unknown>, timeoutMs: number): Promise<T> {
-    let path = op.path;
-    const query = new URLSearchParams();
-    let body: Record<string, unknown> | undefined;
-    const missing: string[] = [];
-    for (const p of op.params) {
-      const v = params[p.name];
-      if (v === undefined || v === null) {
-        if (p.required) missing.push(p.name);
-        continue;
-      }
-      if (p.in === 'body') {
-        (body ??= {})[p.name] = v;
-        continue;
-      }
-      const text = Array.isArray(v) ? v.map(String).join(',') : String(v);
-      if (p.in === 'path') path = path.replace(`{${p.name}}`, encodeURIComponent(text));
-      else query.append(p.name, text);
-    }
-    if (missing.length)
-      return Promise.reject(
-        new SwitchError('bad_request', `${opName}: missing required params: ${missing.join(', ')}`),
-      );
-    const qs = query.toString();
-    const url = `${this.origin}/ari${path}${qs ? `?${qs}` : ''}`;
-    const payload = body ? Buffer.from(JSON.stringify(body)) : undefined;
+  /** Sends one request; resolves with the parsed JSON reply (undefined for 204). */
+  send<T>(opName: string, request: AriRequest, timeoutMs: number): Promise<T> {
+    const qs = request.query.toString();
+    const url = `${this.origin}/ari${request.path}${qs ? `?${qs}` : ''}`;
+    const payload = request.body ? Buffer.from(JSON.stringify(request.body)) : undefined;
     return new Promise<T>((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { authorization: this.authorization };
       if (payload) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = payload.length;
       }
-      const req = this.lib.request(url, { method: op.method, agent: this.agent, headers }, (res) => {
+      const req = this.lib.request(url, { method: request.method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => reject(thrownError(opName, err, this.redact)));
@@ -130,7 +142,7 @@ export class AriRest {
   }
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -139,6 +139,93 @@ describe('telephony: connection supervision', function () {
     expect(r.sw.connectionStates()[0]!.connected).to.equal(true);
   });
 
+  describe('REST transport', () => {
+    type Seen = { method: string; path: string; status: number; socket?: boolean };
+    const over = (seen: Seen[], socket: boolean) =>
+      seen.filter((q) => Boolean(q.socket) === socket && q.path !== '/ari/events').map((q) => `${q.method} ${q.path}`);
+
+    /** One call's worth of requests: answer, a bridge, the caller into it, a prompt to it, the bridge gone. */
+    async function callRequests(rig: Rig): Promise<void> {
+      const call = await inboundCall(rig);
+      await rig.sw.answer(call.channelId);
+      const bridgeId = await rig.sw.createBridge({ type: 'mixing', bridgeId: 'b1' });
+      await rig.sw.addToBridge(bridgeId, call.channelId);
+      await rig.sw.play({ bridgeId }, 'sound:hello-world');
+      await rig.sw.destroyBridge(bridgeId);
+      await rig.sw.hangup(call.channelId);
+    }
+
+    it('goes over the events socket where Asterisk offers it; requests that wait on a channel stay on HTTP', async () => {
+      const seen: Seen[] = [];
+      r = await rig({ onRequest: (q) => seen.push(q) });
+      const conn = r.sw.connection('n1')!;
+      expect(conn.restTransport).to.equal('websocket');
+      await callRequests(r);
+      expect(over(seen, true)).to.deep.equal([
+        'POST /ari/applications/ariadne/subscription',
+        'POST /ari/bridges',
+        'POST /ari/bridges/b1/play',
+        'DELETE /ari/bridges/b1',
+        `DELETE /ari/channels/${r.inbound[0]!.channelId}`,
+      ]);
+      expect(over(seen, false).filter((q) => !q.includes('api-docs'))).to.deep.equal([
+        `POST /ari/channels/${r.inbound[0]!.channelId}/answer`,
+        'POST /ari/bridges/b1/addChannel',
+      ]);
+      expect(conn.stats.socketRequests).to.be.greaterThan(2);
+    });
+
+    it('stays on HTTP when configured so, or when Asterisk does not offer it (before 20.14, 21.9, 22.4)', async () => {
+      for (const [simOptions, switchOptions] of [
+        [{}, { restTransport: 'http' as const }],
+        [{ restOverWebSocket: false }, {}],
+      ] as const) {
+        const seen: Seen[] = [];
+        r = await rig({ ...simOptions, onRequest: (q) => seen.push(q) }, switchOptions);
+        expect(r.sw.connection('n1')!.restTransport).to.equal('http');
+        await callRequests(r);
+        expect(over(seen, true)).to.deep.equal([]);
+        expect(over(seen, false)).to.include('POST /ari/bridges/b1/play');
+        expect(r.sw.connection('n1')!.stats.socketRequests).to.equal(0);
+        await r.stop();
+        r = undefined;
+      }
+    });
+
+    it('a request in flight when the socket drops fails as unavailable at once; the next socket carries requests again', async () => {
+      r = await rig({}, { requestTimeoutMs: 5000 });
+      const call = await inboundCall(r);
+      const conn = r.sw.connection('n1')!;
+      const started = Date.now();
+      const inFlight = r.sw.startMoh(call.channelId).catch((e: Error & { code?: string }) => e);
+      conn.dropSocket();
+      const err = await inFlight;
+      // The frame may have been carried out, but its answer cannot come any more: it fails now, not in 5 s.
+      expect(Date.now() - started).to.be.lessThan(1000);
+      expect(err).to.be.instanceOf(Error);
+      expect((err as { code?: string }).code).to.equal('unavailable');
+      await until(() => conn.connected && conn.restTransport === 'websocket', 3000, 'reconnected');
+      const before = conn.stats.socketRequests;
+      await r.sw.stopMoh(call.channelId);
+      expect(conn.stats.socketRequests).to.equal(before + 1);
+    });
+
+    it('a REST response that answers no request in flight is logged and ignored', async () => {
+      const { logger, lines } = capturingLogger();
+      r = await rig({}, { logger });
+      r.sim.engine.sink(
+        'ariadne',
+        JSON.stringify({ type: 'RESTResponse', request_id: 'nobody', status_code: 200, reason_phrase: 'OK', uri: 'x' }),
+        {},
+      );
+      await until(() => lines.some((l) => l.includes('answers no request in flight')), 2000, 'the warning');
+      expect(r.sw.connectionStates()[0]!.connected).to.equal(true);
+      expect(r.sw.connection('n1')!.stats.unknownEvents).to.equal(0);
+      const call = await inboundCall(r);
+      await r.sw.startMoh(call.channelId);
+    });
+  });
+
   it('a wrong password is a clear error, is retried, and the password reaches no log line or error', async () => {
     const sim = await startSimulator({
       port: 0,
