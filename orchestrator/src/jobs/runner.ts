@@ -240,6 +240,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           }
           return fn(trx);
         }),
+      holdsLease: (where) => {
+        where.whereExists((lease) => lease.select(db.raw('1')).from('jobs').where({ id: job.id, locked_by: c.token }));
+      },
     };
 
     const t0 = process.hrtime.bigint();

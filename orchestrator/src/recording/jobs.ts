@@ -4,7 +4,7 @@ import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { defineJob, enqueueJob, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
+import { defineJob, enqueueJob, LeaseLostError, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
 import { isSwitchError, type SwitchPort } from '../telephony/port.js';
 import { writeRecordingAudit } from './audit.js';
@@ -240,32 +240,39 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         if (back !== inspect.sha256) throw new Error(`stored object ${key} does not decrypt to the downloaded file (sha256 ${back} != ${inspect.sha256})`);
       }
 
-      await ctx.fenced(async (trx) => {
-        const days = found.queueRetentionDays ?? deps.defaultRetentionDays;
-        const from = rec.endedAt ?? rec.startedAt;
-        const updated = await trx('recordings')
-          .where('id', rec.id)
-          .whereNotIn('state', [...DONE_STATES])
-          .update({
-            state: 'uploaded',
-            bytes: inspect.bytes,
-            sha256: inspect.sha256,
-            storage_key: key,
-            storage_target: deps.primary.target,
-            key_id: encrypt.header.keyId,
-            encryption: ENCRYPTION_NAME,
-            duration_s: inspect.durationSeconds ?? rec.durationS,
-            retain_until: new Date(from.getTime() + days * 86_400_000),
-            uploaded_at: new Date(),
-            error: null,
-          });
-        if (updated === 0) return; // someone else finished it meanwhile (same key, same content)
-        for (const replica of deps.replicas) {
-          const existing = await trx('recording_replicas').where({ recording_id: rec.id, target: replica.target }).first('id');
-          if (!existing) await trx('recording_replicas').insert({ recording_id: rec.id, target: replica.target, state: 'pending', storage_key: key, updated_at: new Date() });
-          await enqueueJob(trx, replicate, { recordingId: rec.id, target: replica.target }, { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` });
-        }
-      });
+      const days = found.queueRetentionDays ?? deps.defaultRetentionDays;
+      const from = rec.endedAt ?? rec.startedAt;
+      const uploaded = {
+        state: 'uploaded',
+        bytes: inspect.bytes,
+        sha256: inspect.sha256,
+        storage_key: key,
+        storage_target: deps.primary.target,
+        key_id: encrypt.header.keyId,
+        encryption: ENCRYPTION_NAME,
+        duration_s: inspect.durationSeconds ?? rec.durationS,
+        retain_until: new Date(from.getTime() + days * 86_400_000),
+        uploaded_at: new Date(),
+        error: null,
+      };
+      const unfinished = (db: Knex) => db('recordings').where('id', rec.id).whereNotIn('state', [...DONE_STATES]);
+      if (deps.replicas.length === 0) {
+        // One statement, fenced by a condition instead of a transaction (three round trips fewer per recording).
+        const updated = await unfinished(deps.db).where(ctx.holdsLease).update(uploaded);
+        // Nothing changed: our lease was taken over (the worker holding it decides, and the node's file stays for
+        // it), or another run finished the recording (then the node's file can go).
+        if (updated === 0 && !(await deps.db('jobs').where('id', ctx.job.id).where(ctx.holdsLease).first('id')))
+          throw new LeaseLostError(ctx.job.id);
+      } else {
+        await ctx.fenced(async (trx) => {
+          if ((await unfinished(trx).update(uploaded)) === 0) return; // another run finished it (same key and content)
+          for (const replica of deps.replicas) {
+            const existing = await trx('recording_replicas').where({ recording_id: rec.id, target: replica.target }).first('id');
+            if (!existing) await trx('recording_replicas').insert({ recording_id: rec.id, target: replica.target, state: 'pending', storage_key: key, updated_at: new Date() });
+            await enqueueJob(trx, replicate, { recordingId: rec.id, target: replica.target }, { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` });
+          }
+        });
+      }
       log.info({ key, bytes: inspect.bytes, target: deps.primary.target }, 'recording uploaded');
       await removeSource(rec, log);
     },

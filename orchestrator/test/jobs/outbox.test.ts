@@ -310,6 +310,41 @@ for (const dialect of DIALECTS) {
       expect(await t.db('audit_log').where('action', 'test.commit').count({ n: 'id' })).to.deep.equal([{ n: 1 }]);
     });
 
+    it('a single statement fenced by holdsLease lands only while the worker holds the lease', async () => {
+      await t.db('audit_log').insert({ at: new Date(), actor: 'nobody', action: 'test.lease' });
+      const updates: Array<[string, number]> = [];
+      let releaseSlow: () => void = () => undefined;
+      const slowGate = new Promise<void>((res) => (releaseSlow = res));
+      let firstRun = true;
+      const def = defineJob({
+        type: 'test.lease',
+        schema: z.object({}),
+        handler: async (_p, ctx) => {
+          const me = firstRun ? 'slow' : 'fast';
+          firstRun = false;
+          if (me === 'slow') await slowGate;
+          updates.push([me, await t.db('audit_log').where('action', 'test.lease').where(ctx.holdsLease).update({ actor: me })]);
+        },
+      });
+      const slow = newRunner({ leaseMs: 60_000, instanceId: 'slow' }); // no heartbeat during the test
+      slow.register(def);
+      const { id } = await enqueue(t.db, 'test.lease', {});
+      const slowRun = slow.drain(1);
+      await until('slow to claim', async () => (await getJob(t.db, id))?.state === 'running');
+      await t.db('jobs').where('id', id).update({ locked_until: new Date(Date.now() - 1000) });
+      const fast = newRunner({ instanceId: 'fast' });
+      fast.register(def);
+      expect(await fast.drain(1)).to.equal(1);
+      releaseSlow();
+      await slowRun;
+      expect(updates).to.deep.equal([
+        ['fast', 1],
+        ['slow', 0],
+      ]);
+      expect((await t.db('audit_log').where('action', 'test.lease').first('actor'))?.actor).to.equal('fast');
+      expect((await getJob(t.db, id))?.state).to.equal('done');
+    });
+
     it('graceful stop finishes a short job and releases one that outlives the grace time', async () => {
       let finishedShort = false;
       const r = newRunner({ concurrency: 2 });
