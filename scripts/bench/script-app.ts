@@ -5,8 +5,8 @@
  * events, with nothing else (no database, no state machine, no routing, no upload, no logging per call):
  *
  *   answer → play the prompt → wait for the caller's DTMF → holding bridge + caller + music on hold →
- *   originate to the next agent phone → on its StasisStart: music off, mixing bridge, caller out of the holding
- *   bridge, caller and agent into the mixing bridge, record the bridge, holding bridge destroyed →
+ *   originate to the next agent phone → on its StasisStart: music off, mixing bridge, caller and agent into the
+ *   mixing bridge (which takes the caller out of the holding one), record the bridge, holding bridge destroyed →
  *   when the agent leaves: hang the caller up, destroy the mixing bridge.
  *
  * What it sustains is the ARI pipeline's own limit for the call shape `full` handles: the part of the gap between
@@ -63,7 +63,6 @@ async function main(): Promise<void> {
     create: (p: { type: string; bridgeId: string; name: string }) => ask('bridges', 'create', p),
     destroy: (p: { bridgeId: string }) => ask('bridges', 'destroy', p),
     addChannel: (p: { bridgeId: string; channel: string | string[] }) => ask('bridges', 'addChannel', p),
-    removeChannel: (p: { bridgeId: string; channel: string }) => ask('bridges', 'removeChannel', p),
     startMoh: (p: { bridgeId: string; mohClass: string }) => ask('bridges', 'startMoh', p),
     stopMoh: (p: { bridgeId: string }) => ask('bridges', 'stopMoh', p),
     record: (p: { bridgeId: string; name: string; format: string; ifExists: string }) => ask('bridges', 'record', p),
@@ -97,7 +96,6 @@ async function main(): Promise<void> {
   const onAgentAnswered = async (call: ScriptedCall): Promise<void> => {
     await bridges.stopMoh({ bridgeId: call.holding });
     await bridges.create({ type: 'mixing', bridgeId: call.mixing, name: `call-${call.caller}` });
-    await bridges.removeChannel({ bridgeId: call.holding, channel: call.caller });
     await bridges.addChannel({ bridgeId: call.mixing, channel: [call.caller, call.agent] });
     report.done(call.caller, true);
     await bridges.record({ bridgeId: call.mixing, name: call.caller, format: 'wav', ifExists: 'fail' });

@@ -151,6 +151,8 @@ export class Call {
   held = false;
   /** Which of the call's bridges the caller's channel is in. */
   inBridge: 'holding' | 'mixing' | null = null;
+  /** Bridges this call already asked the switch to destroy. */
+  readonly releasedBridges = new Set<string>();
   announceTimer: NodeJS.Timeout | null = null;
   /** Talk time accumulates over agent segments (a transfer starts a new one). */
   talkStartedAt: Date | null = null;

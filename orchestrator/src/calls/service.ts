@@ -147,6 +147,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 const GONE_CODES = new Set(['not_found', 'not_in_stasis']);
 
+// MOVES_BRIDGE: adding a channel to a bridge takes it out of the Stasis bridge it is in first (Asterisk's
+// control_swap_channel_in_bridge departs the current bridge before imparting; the simulator and the fakes do the
+// same), so moving the caller between its holding and mixing bridges is one addChannel, not removeChannel + addChannel.
+
 /**
  * The agent legs of one offer, ringing at once: one leg, or every agent of a ring_all offer. The first leg to
  * answer wins (claimed synchronously, so two answers in the same instant still give one winner).
@@ -501,9 +505,7 @@ export class CallService {
   private async parkCaller(call: Call, mohClass: string): Promise<void> {
     const holding = await this.ensureHoldingBridge(call, mohClass);
     if (call.inBridge === 'holding') return;
-    if (call.inBridge === 'mixing' && call.row.mixing_bridge_id) {
-      await this.o.switchPort.removeFromBridge(call.row.mixing_bridge_id, call.channelId).catch(() => undefined);
-    }
+    // MOVES_BRIDGE: out of the mixing bridge as it joins the holding one.
     await this.o.switchPort.addToBridge(holding, call.channelId);
     call.inBridge = 'holding';
   }
@@ -1036,15 +1038,13 @@ export class CallService {
         return;
       }
       call.update({ mixing_bridge_id: mixing });
-      if (call.inBridge === 'holding' && call.row.holding_bridge_id) {
-        await this.o.switchPort.removeFromBridge(call.row.holding_bridge_id, call.channelId).catch(() => undefined);
-        call.inBridge = null;
-      }
       if (call.agent !== leg || call.callerGone) return;
+      // MOVES_BRIDGE: the caller leaves the holding bridge as it joins this one.
       await this.o.switchPort.addToBridge(mixing, [call.channelId, leg.channelId]);
       call.inBridge = 'mixing';
     } catch (err) {
       if (call.agent !== leg || call.callerGone) return;
+      call.inBridge = null; // which bridge holds the caller now is unknown: parking below puts it back in holding
       call.log.error({ err }, 'cannot bridge caller and agent');
       this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
       await this.bridgeFailed(call, leg);
@@ -1440,8 +1440,12 @@ export class CallService {
     this.ios.delete(call.id);
     this.unwatchCaller.get(call.id)?.();
     this.unwatchCaller.delete(call.id);
+    // The row keeps the bridge ids for the record; a call released twice (at hang-up, again after wrap-up) must
+    // not ask the switch a second time for bridges that are gone.
     for (const bridgeId of [call.row.mixing_bridge_id, call.row.holding_bridge_id]) {
-      if (bridgeId) this.o.switchPort.destroyBridge(bridgeId).catch(() => undefined);
+      if (!bridgeId || call.releasedBridges.has(bridgeId)) continue;
+      call.releasedBridges.add(bridgeId);
+      this.o.switchPort.destroyBridge(bridgeId).catch(() => undefined);
     }
     call.inBridge = null;
   }
@@ -1535,10 +1539,7 @@ export class CallService {
   private async rejoinMixing(call: Call): Promise<void> {
     const mixing = call.row.mixing_bridge_id;
     if (!mixing) throw new CallControlError('bad_state', 'no conversation bridge');
-    if (call.inBridge === 'holding' && call.row.holding_bridge_id) {
-      await this.o.switchPort.removeFromBridge(call.row.holding_bridge_id, call.channelId).catch(() => undefined);
-    }
-    await this.o.switchPort.addToBridge(mixing, call.channelId);
+    await this.o.switchPort.addToBridge(mixing, call.channelId); // MOVES_BRIDGE: out of the holding bridge
     call.inBridge = 'mixing';
   }
 

@@ -75,6 +75,8 @@ export class FakeSwitch implements SwitchPort {
     { target: MediaTarget; paused: boolean; finish: (r: RecordingResult) => void; startedAt: number }
   >();
   readonly originates: OriginateOptions[] = [];
+  /** Every destroyBridge asked for, in order (a second request for one bridge is a wasted round trip). */
+  readonly bridgeDestroys: BridgeId[] = [];
   readonly endpoints = new Map<string, EndpointBehaviour>();
   readonly destroyedBridges: string[] = [];
   private readonly watchers = new Map<string, Set<ChannelListener>>();
@@ -267,6 +269,7 @@ export class FakeSwitch implements SwitchPort {
     return id;
   }
   async destroyBridge(bridgeId: BridgeId): Promise<void> {
+    this.bridgeDestroys.push(bridgeId);
     const b = this.bridges.get(bridgeId);
     if (!b) throw new SwitchError('not_found', 'Bridge not found', 404);
     for (const c of b.channels) {

@@ -264,8 +264,11 @@ describe('calls/service (fakes)', function () {
     expect(rec).to.deep.include({ name: callId, agent_id: 1, queue_id: ctx.queues.general });
     await waitFor(() => ctx.stored.length > 0, 'the upload queued');
     expect(ctx.stored).to.deep.equal([rec.id]);
-    // Nothing left behind: bridges deleted, no watchers, no registry entry.
+    // Nothing left behind: bridges deleted (each asked once, not again at the end of wrap-up), no watchers, no
+    // registry entry.
     expect(ctx.sw.bridges.size).to.equal(0);
+    expect(ctx.sw.bridgeDestroys).to.have.length(2);
+    expect(new Set(ctx.sw.bridgeDestroys).size).to.equal(2);
     expect(ctx.sw.watcherCount()).to.equal(0);
     expect(ctx.cc.calls.list()).to.deep.equal([]);
     expect(ctx.events.filter((e) => e.name === 'call.ended')).to.have.length(1);

@@ -137,6 +137,22 @@ describe('simulator', function () {
   });
 
   describe('ARI behaviour', () => {
+    it('addChannel moves a channel out of the bridge it is in (no removeChannel needed), as Asterisk does', async () => {
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
+      await ariReq(sim, 'POST', '/bridges', { type: 'holding', bridgeId: 'hold1' });
+      await ariReq(sim, 'POST', '/bridges', { type: 'mixing', bridgeId: 'mix1' });
+      await ariReq(sim, 'POST', '/bridges/hold1/addChannel', { channel: channelId });
+      expect((await ariReq(sim, 'POST', '/bridges/mix1/addChannel', { channel: channelId })).status).to.equal(204);
+      await ws.waitFor(() => ws.events.filter((e) => e.type === 'ChannelEnteredBridge').length >= 2, 2000, 'entered');
+      const moves = ws.events
+        .filter((e) => e.type === 'ChannelEnteredBridge' || e.type === 'ChannelLeftBridge')
+        .map((e) => `${String(e.type)}:${String((e.bridge as Json).id)}`);
+      expect(moves).to.deep.equal(['ChannelEnteredBridge:hold1', 'ChannelLeftBridge:hold1', 'ChannelEnteredBridge:mix1']);
+      expect(((await ariReq(sim, 'GET', '/bridges/hold1')).body as Json).channels).to.deep.equal([]);
+      expect(((await ariReq(sim, 'GET', '/bridges/mix1')).body as Json).channels).to.deep.equal([channelId]);
+    });
+
     it('plays sound:, digits:, recording:; a missing sound fails; DELETE /playbacks stops one', async () => {
       const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
