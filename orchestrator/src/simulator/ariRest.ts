@@ -77,6 +77,8 @@ const handlers: Record<string, Handler> = {
     ok(engine.applicationJson(engine.subscribe(p.applicationName!, need1(q.list('eventSource'), 'eventSource'), true))),
   'DELETE /applications/{applicationName}/subscription': ({ engine, p, q }) =>
     ok(engine.applicationJson(engine.subscribe(p.applicationName!, need1(q.list('eventSource'), 'eventSource'), false))),
+  'PUT /applications/{applicationName}/eventFilter': ({ engine, p, q }) =>
+    ok(engine.applicationJson(engine.setEventFilter(p.applicationName!, q.body))),
 
   // ---- channels
   'GET /channels': ({ engine }) => {

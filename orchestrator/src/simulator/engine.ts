@@ -170,6 +170,12 @@ interface AppState {
   subscribeAll: boolean;
   bridgeIds: Set<string>;
   endpointIds: Set<string>;
+  /** The app's event filter as last set (PUT eventFilter), shown as given in the Application JSON. */
+  eventsAllowed: unknown[] | null;
+  eventsDisallowed: unknown[] | null;
+  /** The same filter as type sets for delivery: null allows every type. */
+  allowedTypes: Set<string> | null;
+  disallowedTypes: Set<string> | null;
 }
 
 /** Durations (ms) of common core sounds (trace a: hello-world finished 1402 ms after starting). */
@@ -205,6 +211,8 @@ export interface EngineStats {
   recordingsStarted: number;
   eventsSent: number;
   eventsDropped: number;
+  /** Events the app's own event filter kept from it. */
+  eventsFiltered: number;
   callsPlaced: number;
   originates: number;
   originatesFailed: number;
@@ -252,6 +260,7 @@ export class Engine {
     recordingsStarted: 0,
     eventsSent: 0,
     eventsDropped: 0,
+    eventsFiltered: 0,
     callsPlaced: 0,
     originates: 0,
     originatesFailed: 0,
@@ -327,6 +336,7 @@ export class Engine {
         this.stats.eventsDropped++;
         return;
       }
+      if (this.filteredOut(app, event.type)) return;
       this.stats.eventsSent++;
       this.sink(app, head + JSON.stringify(app) + '}', event);
     };
@@ -344,9 +354,22 @@ export class Engine {
       this.stats.eventsDropped++;
       return;
     }
+    if (this.filteredOut(app, event.type)) return;
     this.stats.eventsSent++;
     const json = JSON.stringify(event);
     this.sink(app, json.slice(0, -1) + ',"application":' + JSON.stringify(app) + '}', event);
+  }
+
+  /** stasis_app_event_allowed: a disallowed type never goes out; with an allowed list, only its types do. */
+  private filteredOut(app: string, type: unknown): boolean {
+    const a = this.apps.get(app);
+    if (!a || (!a.allowedTypes && !a.disallowedTypes)) return false;
+    const t = String(type);
+    if (a.disallowedTypes?.has(t) || (a.allowedTypes && !a.allowedTypes.has(t))) {
+      this.stats.eventsFiltered++;
+      return true;
+    }
+    return false;
   }
 
   private chanEvent(type: string, ch: Channel, fields: Record<string, unknown> = {}, extraTargets?: Set<string>): void {
@@ -458,8 +481,8 @@ export class Engine {
       bridge_ids: [...a.bridgeIds],
       endpoint_ids: [...a.endpointIds],
       device_names: [],
-      events_allowed: [],
-      events_disallowed: [],
+      events_allowed: a.eventsAllowed ?? [],
+      events_disallowed: a.eventsDisallowed ?? [],
     };
   }
 
@@ -468,7 +491,17 @@ export class Engine {
   registerApp(name: string, subscribeAll: boolean): void {
     let a = this.apps.get(name);
     if (!a) {
-      a = { name, sockets: 0, subscribeAll: false, bridgeIds: new Set(), endpointIds: new Set() };
+      a = {
+        name,
+        sockets: 0,
+        subscribeAll: false,
+        bridgeIds: new Set(),
+        endpointIds: new Set(),
+        eventsAllowed: null,
+        eventsDisallowed: null,
+        allowedTypes: null,
+        disallowedTypes: null,
+      };
       this.apps.set(name, a);
     }
     a.sockets++;
@@ -493,6 +526,35 @@ export class Engine {
   getApp(name: string): AppState {
     const a = this.apps.get(name);
     if (!a) throw notFound('Application not found');
+    return a;
+  }
+
+  /**
+   * PUT /applications/{app}/eventFilter, as res/stasis/app.c reads its body: no body or `{}` clears both lists;
+   * otherwise `disallowed`, then `allowed`, each replaced when present (an array of objects with a non-empty
+   * `type`) and kept when absent. A malformed list is 400 "Invalid format definition"; a good `disallowed`
+   * before a bad `allowed` stays set, as in Asterisk.
+   */
+  setEventFilter(appName: string, body: Record<string, unknown> | null): AppState {
+    const a = this.getApp(appName);
+    const clear = !body || Object.keys(body).length === 0;
+    for (const kind of ['disallowed', 'allowed'] as const) {
+      let list: { type: string }[] | null = null;
+      if (!clear) {
+        const given: unknown = body[kind];
+        if (given === undefined) continue;
+        if (!Array.isArray(given) || !given.every(hasEventType)) throw badRequest('Invalid format definition');
+        list = given;
+      }
+      const types = list && list.length > 0 ? new Set(list.map((o) => o.type)) : null;
+      if (kind === 'allowed') {
+        a.eventsAllowed = list;
+        a.allowedTypes = types;
+      } else {
+        a.eventsDisallowed = list;
+        a.disallowedTypes = types;
+      }
+    }
     return a;
   }
 
@@ -1806,6 +1868,10 @@ export class Engine {
 }
 
 /** Request parameters, from the query string and (overriding, as Asterisk does) a JSON body. */
+function hasEventType(o: unknown): o is { type: string } {
+  return !!o && typeof o === 'object' && typeof (o as { type?: unknown }).type === 'string' && (o as { type: string }).type !== '';
+}
+
 export class Params {
   constructor(
     private readonly query: URLSearchParams,

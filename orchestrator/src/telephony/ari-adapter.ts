@@ -37,7 +37,7 @@ import {
 } from './port.js';
 import { AriConnection, type AriNodeConfig } from './ari-connection.js';
 import { AmiConnection, type AmiMessage } from './ami-adapter.js';
-import { EventRouter, channelState, targetKey, type AriChannelJson } from './event-router.js';
+import { EventRouter, channelState, targetKey, unroutedEventTypes, type AriChannelJson } from './event-router.js';
 import { NodeRegistry } from './node-registry.js';
 
 export type { AriNodeConfig } from './ari-connection.js';
@@ -215,7 +215,10 @@ export class AriAdapter implements SwitchPort {
       };
       this.emitState(slot.state);
     }
-    if (connected && changed) void this.subscribeEndpoints(slot);
+    if (connected && changed) {
+      void this.subscribeEndpoints(slot);
+      void this.filterEvents(slot);
+    }
     if (connected && reconnected) void this.resync(slot);
   }
 
@@ -231,6 +234,26 @@ export class AriAdapter implements SwitchPort {
       });
     } catch (err) {
       this.log.warn({ err, node: slot.config.name }, 'could not subscribe to PJSIP endpoint states');
+    }
+  }
+
+  /**
+   * Asterisk sends the app every event of its channels and bridges, and most of them nothing here reads: a
+   * bridged call alone brings two dozen ChannelVarset. The app's event filter (Asterisk 13.26/16.3+) stops them
+   * before Asterisk serialises them, and we no longer parse them. It belongs to the app, which Asterisk may
+   * drop while we are away, so it is set on every connect; events that arrive before it holds are ignored as
+   * they always were.
+   */
+  private async filterEvents(slot: NodeSlot): Promise<void> {
+    const disallowed = unroutedEventTypes(slot.ari.servedEventTypes);
+    if (disallowed.length === 0) return;
+    try {
+      await slot.ari.request('applications', 'filter', {
+        applicationName: slot.config.app,
+        filter: { disallowed: disallowed.map((type) => ({ type })) },
+      });
+    } catch (err) {
+      this.log.warn({ err, node: slot.config.name }, 'could not set the app event filter; every event still arrives');
     }
   }
 

@@ -76,6 +76,7 @@ export class AriConnection {
   private restOverSocket = false;
   private client?: AriClientLike;
   private models = new Set<string>();
+  private eventTypes: readonly string[] = [];
   private ws?: WsLike;
   private stopping = false;
   private everConnected = false;
@@ -101,6 +102,11 @@ export class AriConnection {
     this.ari = ariModuleFor(config.user, config.password);
     this.rest = new AriRest(this.origin, config.user, config.password, this.redact);
     this.wsRest = new AriWsRest(this.redact);
+  }
+
+  /** The event types the connected Asterisk describes (the subtypes of Event in its events.json). */
+  get servedEventTypes(): readonly string[] {
+    return this.eventTypes;
   }
 
   /** The transport REST requests take now: `websocket` while the socket is up and Asterisk offers it. */
@@ -256,6 +262,8 @@ export class AriConnection {
       );
     }
     this.models = new Set(Object.keys(models));
+    const subTypes = (client._swagger.apis.events?.rawModels?.Event as { subTypes?: unknown } | undefined)?.subTypes;
+    this.eventTypes = Array.isArray(subTypes) ? subTypes.filter((t): t is string => typeof t === 'string') : [];
     this.restOverSocket = this.tuning.restTransport === 'websocket' && this.models.has('RESTResponse');
     this.installSocketGuard(client);
     return client;

@@ -15,8 +15,15 @@ import type { EventEmitter } from 'node:events';
 
 export interface AriClientLike extends EventEmitter {
   _swagger: {
-    /** Per resource: its operations (method, path, parameters; see ari-rest.ts) and the event models. */
-    apis: Record<string, { operations?: Record<string, unknown>; models?: Record<string, unknown> } | undefined>;
+    /**
+     * Per resource: its operations (method, path, parameters; see ari-rest.ts) and the event models, as
+     * swagger-client built them and as served (`rawModels`, which alone keeps Event's `subTypes`).
+     */
+    apis: Record<
+      string,
+      | { operations?: Record<string, unknown>; models?: Record<string, unknown>; rawModels?: Record<string, unknown> }
+      | undefined
+    >;
   };
   _ws?: unknown;
   _wsClosed?: boolean;

@@ -59,9 +59,16 @@ export interface AriRequest {
   /** Below /ari, with a leading slash and the path parameters filled in. */
   readonly path: string;
   readonly query: URLSearchParams;
-  /** The JSON body (`variables`), when the operation has body parameters and any were given. */
+  /** The JSON body (`variables`, an event filter), when the operation has body parameters and any were given. */
   readonly body?: Record<string, unknown>;
 }
+
+/**
+ * Body parameters Asterisk reads as the whole body. The others (`variables`, `fields`) it looks up by their own
+ * name inside the body (`{"variables": {...}}`), but applications/eventFilter hands the body itself to the filter
+ * (res_ari_applications.c: `args.filter = body`), so `{"filter": {...}}` would be accepted and change nothing.
+ */
+const WHOLE_BODY_PARAMS: ReadonlySet<string> = new Set(['filter']);
 
 /**
  * Places the parameters as the description says: path, query (lists comma-separated, as ARI expects), or body
@@ -79,7 +86,9 @@ export function ariRequest(opName: string, op: RestOperation, params: Record<str
       continue;
     }
     if (p.in === 'body') {
-      (body ??= {})[p.name] = v;
+      if (!WHOLE_BODY_PARAMS.has(p.name)) (body ??= {})[p.name] = v;
+      else if (typeof v === 'object' && !Array.isArray(v)) body = { ...body, ...(v as Record<string, unknown>) };
+      else throw new SwitchError('bad_request', `${opName}: ${p.name} must be a JSON object`);
       continue;
     }
     const text = Array.isArray(v) ? v.map(String).join(',') : String(v);

@@ -122,6 +122,31 @@ export function targetKey(target: { channelId: ChannelId } | { bridgeId: BridgeI
   return 'channelId' in target ? `c:${target.channelId}` : `b:${target.bridgeId}`;
 }
 
+/** The event types `dispatch` acts on; it counts any other type in `ignored` and drops it. */
+export const ROUTED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'StasisStart',
+  'StasisEnd',
+  'ChannelStateChange',
+  'ChannelDtmfReceived',
+  'ChannelEnteredBridge',
+  'ChannelLeftBridge',
+  'ChannelHangupRequest',
+  'ChannelDestroyed',
+  'PlaybackFinished',
+  'RecordingFinished',
+  'RecordingFailed',
+  'BridgeDestroyed',
+  'EndpointStateChange',
+]);
+
+/**
+ * The served event types (events.json: the subtypes of Event) the app need not receive: the ones nobody routes.
+ * The connection's own messages (RESTResponse, ApplicationReplaced) and the app's lifecycle notices stay.
+ */
+export function unroutedEventTypes(served: readonly string[]): string[] {
+  return served.filter((t) => !ROUTED_EVENT_TYPES.has(t) && !t.startsWith('Application') && t !== 'RESTResponse');
+}
+
 export class EventRouter {
   private readonly channels = new Map<ChannelId, ChannelRoute>();
   private readonly playbacks = new Map<string, PendingPlayback>();

@@ -137,6 +137,43 @@ describe('simulator', function () {
   });
 
   describe('ARI behaviour', () => {
+    it('eventFilter: a disallowed type never reaches the app, an allowed list lets only its types through', async () => {
+      const filter = (body: unknown) => ariReq(sim, 'PUT', '/applications/ariadne/eventFilter', {}, body);
+      expect((await ariReq(sim, 'PUT', '/applications/nobody/eventFilter', {}, {})).body).to.deep.equal({ message: 'Application not found' });
+      const set = await filter({ disallowed: [{ type: 'ChannelVarset' }, { type: 'ChannelStateChange' }] });
+      expect(set.status).to.equal(200);
+      expect(set.body).to.deep.include({ events_allowed: [], events_disallowed: [{ type: 'ChannelVarset' }, { type: 'ChannelStateChange' }] });
+      const a = sim.control.placeCall({ from: '1', to: '2' });
+      await ariReq(sim, 'POST', `/channels/${a.channelId}/answer`);
+      await ariReq(sim, 'POST', `/channels/${a.channelId}/variable`, { variable: 'X', value: '1' });
+      await ariReq(sim, 'DELETE', `/channels/${a.channelId}`);
+      await ws.waitFor(() => types(ws, a.channelId).includes('StasisEnd'), 2000, 'StasisEnd');
+      expect(types(ws, a.channelId)).to.deep.equal(['StasisStart', 'ChannelHangupRequest', 'StasisEnd']);
+      expect(sim.control.stats().eventsFiltered).to.be.greaterThan(1);
+
+      // Setting only `allowed` keeps the disallowed list; a malformed list is refused and changes nothing.
+      expect((await filter({ allowed: [{ type: 'StasisStart' }, { type: 'ChannelVarset' }] })).body).to.deep.include({
+        events_allowed: [{ type: 'StasisStart' }, { type: 'ChannelVarset' }],
+        events_disallowed: [{ type: 'ChannelVarset' }, { type: 'ChannelStateChange' }],
+      });
+      for (const bad of [{ allowed: 'StasisStart' }, { allowed: [{}] }, { disallowed: [{ type: '' }] }, { disallowed: null }]) {
+        const res = await filter(bad);
+        expect(res.status, JSON.stringify(bad)).to.equal(400);
+        expect(res.body).to.deep.equal({ message: 'Invalid format definition' });
+      }
+      const b = sim.control.placeCall({ from: '1', to: '2' });
+      await ariReq(sim, 'POST', `/channels/${b.channelId}/variable`, { variable: 'X', value: '1' });
+      await ariReq(sim, 'DELETE', `/channels/${b.channelId}`);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(types(ws, b.channelId)).to.deep.equal(['StasisStart']);
+
+      // An empty body clears both lists.
+      expect((await filter({})).body).to.deep.include({ events_allowed: [], events_disallowed: [] });
+      const c = sim.control.placeCall({ from: '1', to: '2' });
+      await ariReq(sim, 'POST', `/channels/${c.channelId}/variable`, { variable: 'X', value: '1' });
+      await ws.waitFor(() => types(ws, c.channelId).includes('ChannelVarset'), 2000, 'varset');
+    });
+
     it('addChannel moves a channel out of the bridge it is in (no removeChannel needed), as Asterisk does', async () => {
       const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);

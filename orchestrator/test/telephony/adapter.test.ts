@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { collectDigits } from '../../src/telephony/digits.js';
 import { isSwitchError, SwitchError } from '../../src/telephony/port.js';
+import { http } from '../simulator/traceReplay.js';
 import { inboundCall, recorder, rig, until, type Rig } from './helpers.js';
 
 async function rejection(p: Promise<unknown>): Promise<SwitchError> {
@@ -165,6 +166,31 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(agent.events.filter((e) => e.type === 'hangup')).to.have.length(1);
     expect(caller.events.filter((e) => e.type === 'hangup')).to.have.length(1);
     expect(r.sw.routeSizes()).to.deep.equal({ channels: 0, playbacks: 0, recordings: 0, targets: 0 });
+  });
+
+  it('sets the app event filter on connect: the types nothing routes stay on Asterisk, a call still works', async () => {
+    const disallowed = async () =>
+      ((await http(r.sim.port, 'GET', '/ari/applications/ariadne', { auth: 'ariadne:ariadne' })).body as {
+        events_disallowed: { type: string }[];
+      }).events_disallowed.map((e) => e.type);
+    for (let i = 0; (await disallowed()).length === 0; i++) {
+      if (i > 200) throw new Error('no event filter set');
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(await disallowed()).to.include.members(['ChannelVarset', 'Dial', 'ChannelDialplan']);
+    expect(await disallowed()).to.not.include.members(['StasisStart', 'ChannelStateChange', 'ChannelDestroyed']);
+    const before = r.sim.control.stats().eventsFiltered;
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const agent = recorder(r, 'agent-leg-f');
+    const leg = await r.sw.originate({ endpoint: 'PJSIP/2001', channelId: 'agent-leg-f', timeoutSeconds: 5 });
+    expect((await leg.outcome).result).to.equal('answered');
+    const bridgeId = await r.sw.createBridge({ type: 'mixing', name: 'call-f' });
+    await r.sw.addToBridge(bridgeId, [call.channelId, 'agent-leg-f']);
+    await until(() => agent.events.some((e) => e.type === 'entered_bridge'), 2000, 'entered_bridge');
+    r.sim.control.hangup('agent-leg-f');
+    await until(() => agent.events.some((e) => e.type === 'hangup'), 2000, 'agent hangup');
+    expect(r.sim.control.stats().eventsFiltered - before).to.be.greaterThan(5);
   });
 
   it('records a bridge: start, pause, unpause, stop → done with a duration; stored file streams', async () => {

@@ -41,6 +41,30 @@ const ADD_CHANNEL = {
   ],
 };
 
+describe('telephony/ari-rest placing parameters', () => {
+  const FILTER = {
+    method: 'put',
+    path: '/applications/{applicationName}/eventFilter',
+    parameters: [
+      { name: 'applicationName', paramType: 'path', required: true },
+      { name: 'filter', paramType: 'body', required: false },
+    ],
+  };
+
+  it('a body parameter goes in under its name, except an event filter, which is the body itself', () => {
+    expect(ariRequest('n channels.originate', restOperation(ORIGINATE)!, { channelId: 'c', endpoint: 'PJSIP/1', variables: { X: '1' } }).body)
+      .to.deep.equal({ variables: { X: '1' } });
+    const filter = { disallowed: [{ type: 'ChannelVarset' }] };
+    expect(ariRequest('n applications.filter', restOperation(FILTER)!, { applicationName: 'a', filter })).to.deep.include({
+      method: 'PUT',
+      path: '/applications/a/eventFilter',
+      body: filter,
+    });
+    expect(() => ariRequest('n applications.filter', restOperation(FILTER)!, { applicationName: 'a', filter: ['x'] }))
+      .to.throw(SwitchError, 'filter must be a JSON object');
+  });
+});
+
 describe('telephony/ari-rest direct ARI requests', () => {
   let server: http.Server;
   let origin: string;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { codeFor, asteriskMessage, makeRedactor } from '../../src/telephony/ari-errors.js';
-import { EventRouter, type AriEvent } from '../../src/telephony/event-router.js';
+import { EventRouter, ROUTED_EVENT_TYPES, unroutedEventTypes, type AriEvent } from '../../src/telephony/event-router.js';
 import { NodeRegistry } from '../../src/telephony/node-registry.js';
 import type { ChannelEvent, InboundChannel, OriginateOutcome, PlaybackOutcome } from '../../src/telephony/port.js';
 
@@ -171,6 +171,24 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     router.dispatch('n1', { type: 'StasisStart', args: [], channel: { id: 'c1', state: 'Ring' } });
     router.dispatch('n1', { type: 'ChannelDtmfReceived', digit: '1', duration_ms: 100, channel: { id: 'c1' } });
     expect(got).to.deep.equal(['dtmf']);
+  });
+
+  it('the event types the app filters out are exactly the served ones dispatch ignores', () => {
+    const served = (
+      JSON.parse(readFileSync(new URL('../../src/simulator/api-docs/events.json', import.meta.url), 'utf8')) as {
+        models: { Event: { subTypes: string[] } };
+      }
+    ).models.Event.subTypes;
+    const unrouted = unroutedEventTypes(served);
+    expect(unrouted).to.include.members(['ChannelVarset', 'Dial', 'ChannelDialplan', 'PlaybackStarted', 'RecordingStarted']);
+    expect(unrouted).to.not.include.members(['RESTResponse', 'ApplicationReplaced', ...ROUTED_EVENT_TYPES]);
+    const { router } = setup();
+    router.watch('c1', () => {
+      throw new Error('a filtered-out type reached a listener');
+    });
+    for (const type of unrouted) router.dispatch('n1', { type, channel: { id: 'c1' }, bridge: { id: 'b1' }, playback: { id: 'p1' } });
+    expect([...router.ignored.keys()]).to.have.members(unrouted);
+    for (const type of ROUTED_EVENT_TYPES) expect(served, type).to.include(type);
   });
 
   it('continue: StasisEnd after continueInDialplan is left_app, once; a second StasisEnd is ignored', () => {

@@ -163,6 +163,7 @@ describe('telephony: connection supervision', function () {
       await callRequests(r);
       expect(over(seen, true)).to.deep.equal([
         'POST /ari/applications/ariadne/subscription',
+        'PUT /ari/applications/ariadne/eventFilter',
         'POST /ari/bridges',
         'POST /ari/bridges/b1/play',
         'DELETE /ari/bridges/b1',
