@@ -2,7 +2,8 @@
  * The scripted Stasis app of `ari_script`, in its own process, on the orchestrator's own ARI connection
  * (telephony/ari-connection.ts: ari-client 2.2.0 connects and loads the API description, events are parsed and
  * requests sent as the orchestrator does): it makes the ARI requests of one `full` call and waits for the same
- * events, with nothing else (no database, no state machine, no routing, no upload, no logging per call):
+ * events (under the orchestrator's event filter), with nothing else (no database, no state machine, no routing,
+ * no upload, no logging per call):
  *
  *   answer → play the prompt → wait for the caller's DTMF → holding bridge + caller + music on hold →
  *   originate to the next agent phone → on its StasisStart: music off, mixing bridge, caller and agent into the
@@ -19,7 +20,7 @@
 import { pino } from 'pino';
 import { doneReporter, fatal } from './lib/app-ipc.js';
 import { AriConnection } from '../../orchestrator/src/telephony/ari-connection.js';
-import type { AriEvent } from '../../orchestrator/src/telephony/event-router.js';
+import { unroutedEventTypes, type AriEvent } from '../../orchestrator/src/telephony/event-router.js';
 
 const url = process.env.BENCH_ARI_URL;
 const app = process.env.BENCH_ARI_APP ?? 'bench-script';
@@ -148,6 +149,11 @@ async function main(): Promise<void> {
   };
   await connection.start();
   await connected;
+  // The orchestrator's own event filter (ari-adapter.ts), so both receive the same events per call.
+  await ask('applications', 'filter', {
+    applicationName: app,
+    filter: { disallowed: unroutedEventTypes(connection.servedEventTypes).map((type) => ({ type })) },
+  });
   report.ready(() => connection.stop());
 }
 
