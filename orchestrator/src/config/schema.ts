@@ -51,6 +51,11 @@ export const configSchema = z.object({
     oldKeys: z.array(z.string()).default([]),
     /** Recordings of calls without a queue are kept this many days (queues set their own retention_days). */
     retentionDays: z.coerce.number().int().min(1).max(36_500).default(90),
+    /**
+     * Recording jobs (uploads, copies, deletions) run at once. An upload mostly waits (the file from Asterisk,
+     * the store's write and fsync), so this bounds how many recordings per second can be stored, not CPU.
+     */
+    uploadConcurrency: z.coerce.number().int().min(1).max(256).default(16),
   }),
   crm: z.object({
     url: httpUrl.optional(),

@@ -108,7 +108,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       logger: log,
       pollMs: options.jobs?.pollMs,
       leaseMs: options.jobs?.leaseMs,
-      concurrency: options.jobs?.concurrency,
+      concurrency: options.jobs?.concurrency ?? options.config.storage.uploadConcurrency,
       metrics: options.metrics,
     });
   jobs.registerOn(runner);

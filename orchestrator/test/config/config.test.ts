@@ -101,6 +101,15 @@ describe('configuration: time zone', () => {
 });
 
 describe('configuration: ring_all cap', () => {
+  it('recording jobs run 16 at once by default; ARIADNE_RECORDING_UPLOAD_CONCURRENCY takes 1–256', () => {
+    expect(testConfig().storage.uploadConcurrency).to.equal(16);
+    expect(testConfig({ ARIADNE_RECORDING_UPLOAD_CONCURRENCY: '64' }).storage.uploadConcurrency).to.equal(64);
+    for (const value of ['0', '257', 'many']) {
+      const bad = loadConfig({ ARIADNE_RECORDING_UPLOAD_CONCURRENCY: value });
+      expect(!bad.ok && bad.problems[0], value).to.match(/^ARIADNE_RECORDING_UPLOAD_CONCURRENCY: /);
+    }
+  });
+
   it('defaults to 20 agents, takes a number in range and refuses anything else', () => {
     expect(testConfig().routing.ringAllMax).to.equal(20);
     expect(testConfig({ ARIADNE_RING_ALL_MAX: '50' }).routing.ringAllMax).to.equal(50);

@@ -46,7 +46,7 @@ describe('recording pipeline with the real ARI adapter against the simulator', f
     const pipeline = createRecordingPipeline({
       db: t.db,
       switchPort: sw,
-      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30 }, http: { port: 0, host: '127.0.0.1' } },
+      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30, uploadConcurrency: 4 }, http: { port: 0, host: '127.0.0.1' } },
       localKeyPath: join(dir, 'demo.key'),
       retentionCron: null,
     });
@@ -76,7 +76,7 @@ describe('recording pipeline with the real ARI adapter against the simulator', f
     const pipeline = createRecordingPipeline({
       db: t.db,
       switchPort: sw,
-      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30 }, http: { port: 0, host: '127.0.0.1' } },
+      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30, uploadConcurrency: 4 }, http: { port: 0, host: '127.0.0.1' } },
       localKeyPath: join(dir, 'demo.key'),
       retentionCron: null,
     });
