@@ -158,6 +158,35 @@ describe('bench harness', () => {
       expect(r.sustainedCps).to.equal(80);
     });
 
+    it('loses a step whose calls held but whose left-over work fell behind, and runs it again', async () => {
+      const seen: number[] = [];
+      const r = await findSustainedRate({
+        runStep: async (rate) => {
+          seen.push(rate);
+          return {
+            rate,
+            durationMs: 1000,
+            offered: rate,
+            completed: rate,
+            failed: 0,
+            achievedCps: rate,
+            latency: summarize([10, 10, 10]),
+            ...(rate > 50 ? { behind: `${rate - 50} recording jobs open` } : {}),
+          };
+        },
+        warmupRate: 10,
+        referenceRate: 10,
+        factor: 2,
+        maxRate: 1000,
+        bisections: 0,
+        maxSteps: 20,
+        budgetMs: 60_000,
+      });
+      expect(seen).to.deep.equal([10, 10, 20, 40, 80, 80]);
+      expect(r.sustainedCps).to.equal(40);
+      expect(r.steps.at(-1)).to.deep.include({ sustained: false, why: '30 recording jobs open' });
+    });
+
     it('reports nothing when even the reference step fails', async () => {
       const r = await findSustainedRate({
         runStep: async (rate) => ({

@@ -21,6 +21,8 @@ export interface StepOutcome {
   readonly extra?: Record<string, unknown>;
   /** Set when the step could not be judged (e.g. the system never drained). */
   readonly broken?: string;
+  /** Set when the calls held but work they left (e.g. recording uploads) fell behind: lost, and run once more. */
+  readonly behind?: string;
 }
 
 export interface JudgedStep extends StepOutcome {
@@ -63,6 +65,7 @@ export async function findSustainedRate(o: SearchOptions): Promise<SearchResult>
 
   const judge = (s: StepOutcome, phase: JudgedStep['phase']): JudgedStep => {
     if (s.broken) return { ...s, phase, sustained: false, why: s.broken };
+    if (s.behind) return { ...s, phase, sustained: false, why: s.behind };
     const v = stepSustained(
       {
         offered: s.offered,

@@ -35,6 +35,13 @@ export function talkMs(quick: boolean): number {
 export const DTMF_AT_MS = 40;
 /** A caller still there after this long hangs up (never happens in a healthy run; bounds a broken one). */
 const CALLER_PATIENCE_MS = 30_000;
+/**
+ * A step's recordings must be stored within this long after its calls ended, or the step did not hold: uploads
+ * that fall further behind pile up on Asterisk's disk in production, and here into the next step.
+ */
+const UPLOAD_GRACE_MS = 2000;
+/** The backlog a step left is waited out before the next one starts, for at most this long. */
+const DRAIN_JOBS_MS = 120_000;
 
 interface CdrRow {
   channel_id: string;
@@ -118,6 +125,12 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
         if (done >= placed.length || Date.now() > deadline) break;
         await sleep(200);
       }
+      const uploadsBy = Date.now() + UPLOAD_GRACE_MS;
+      let uploadsOpen = await openJobs(bench.db);
+      while (uploadsOpen > 0 && Date.now() < uploadsBy) {
+        await sleep(100);
+        uploadsOpen = await openJobs(bench.db);
+      }
       const cpu = meter.end();
       const probe = await o.probe();
       const byId = new Map(rows.map((r) => [r.channel_id, r]));
@@ -144,6 +157,11 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       } catch (err) {
         broken = (err as Error).message;
       }
+      const drainBy = Date.now() + DRAIN_JOBS_MS;
+      while (!broken && (await openJobs(bench.db)) > 0) {
+        if (Date.now() > drainBy) broken = `recording jobs still open ${DRAIN_JOBS_MS / 1000} s after the step`;
+        else await sleep(250);
+      }
       const setupSummary = summarize(setup);
       return {
         rate,
@@ -161,9 +179,13 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
           loopDelayP99Ms: round(probe.loop?.p99, 1),
           generatorMaxLagMs: round(placement.maxLagMs, 1),
           channelsLeftOver: leftOver,
+          uploadsOpenAfterGrace: uploadsOpen,
           ...(placement.firstError ? { placeError: placement.firstError } : {}),
         },
         ...(broken ? { broken } : {}),
+        ...(uploadsOpen > 0
+          ? { behind: `${uploadsOpen} recording jobs open ${UPLOAD_GRACE_MS / 1000} s after the calls ended` }
+          : {}),
       };
     };
 
@@ -240,6 +262,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
           loopDelayP99Ms: st.extra?.loopDelayP99Ms,
           generatorMaxLagMs: st.extra?.generatorMaxLagMs,
           channelsLeftOver: st.extra?.channelsLeftOver,
+          uploadsOpenAfterGrace: st.extra?.uploadsOpenAfterGrace,
         })),
         ...(profile ? { profile } : {}),
       },
@@ -254,6 +277,12 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
     await sim?.stop();
     await bench.drop();
   }
+}
+
+/** Jobs not finished yet (the recordings' uploads, and any deletion of a source Asterisk refused). */
+async function openJobs(db: Db): Promise<number> {
+  const row = (await db('jobs').whereIn('state', ['pending', 'running']).count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n);
 }
 
 async function cdrs(db: Db, prefix: string): Promise<CdrRow[]> {
