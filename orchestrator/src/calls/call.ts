@@ -59,6 +59,12 @@ export type ArrivalFacts = Pick<
 >;
 
 /** A new CDR row in state `arriving`. */
+/**
+ * The reason every call's signal aborts with. A bare abort() builds a DOMException, stack trace included, once
+ * per call; nothing reads the reason beyond "the caller is gone".
+ */
+const CALLER_GONE: Error = Object.freeze(new Error('the caller is gone'));
+
 export function arrivingCallRow(facts: ArrivalFacts): CallRow {
   return {
     ...facts,
@@ -206,7 +212,7 @@ export class Call {
     return this.ended.signal.aborted;
   }
   markCallerGone(): void {
-    if (!this.ended.signal.aborted) this.ended.abort();
+    if (!this.ended.signal.aborted) this.ended.abort(CALLER_GONE);
   }
 
   /** Inserts the row and the first event. */

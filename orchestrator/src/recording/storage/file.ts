@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,15 +10,6 @@ const META = '.meta.json';
 
 function isNotFound(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === 'ENOENT';
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -37,8 +28,8 @@ export function createFileStore(url: string): ObjectStore {
       const metaTmp = `${path}${META}.tmp-${randomUUID()}`;
       try {
         await mkdir(dirname(path), { recursive: true });
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });
-        await fsyncFile(tmp);
+        // flush: the stream fsyncs its own descriptor before closing it, so the pipeline ends with the data durable.
+        await pipeline(body, createWriteStream(tmp, { flags: 'wx', flush: true }), { signal: options.signal });
         await writeFile(metaTmp, JSON.stringify({ contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata ?? {} }));
         await rename(metaTmp, `${path}${META}`);
         await rename(tmp, path);
