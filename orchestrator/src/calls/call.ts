@@ -58,13 +58,13 @@ export type ArrivalFacts = Pick<
   'id' | 'node' | 'channel_id' | 'owner' | 'caller_raw' | 'caller_name' | 'did' | 'trunk' | 'arrived_at'
 >;
 
-/** A new CDR row in state `arriving`. */
 /**
  * The reason every call's signal aborts with. A bare abort() builds a DOMException, stack trace included, once
  * per call; nothing reads the reason beyond "the caller is gone".
  */
 const CALLER_GONE: Error = Object.freeze(new Error('the caller is gone'));
 
+/** A new CDR row in state `arriving`. */
 export function arrivingCallRow(facts: ArrivalFacts): CallRow {
   return {
     ...facts,
