@@ -103,8 +103,11 @@ describe('bench harness', () => {
   });
 
   describe('sustained-rate search', () => {
-    /** A fake system that keeps up to `capacity` calls/s, then queues (latency grows). */
-    const system = (capacity: number, flaky: Set<number> = new Set()) => {
+    /**
+     * A fake system that keeps up to `capacity` calls/s, then queues (latency grows); above `uploadsUpTo` calls/s
+     * its calls still hold but their recordings fall behind.
+     */
+    const system = (capacity: number, flaky: Set<number> = new Set(), uploadsUpTo = Infinity) => {
       const seen: number[] = [];
       const runStep = async (rate: number): Promise<StepOutcome> => {
         seen.push(rate);
@@ -119,6 +122,7 @@ describe('bench harness', () => {
           failed: 0,
           achievedCps: rate,
           latency: summarize([p50, p50, p50]),
+          ...(rate > uploadsUpTo ? { behind: `${rate - uploadsUpTo} recording jobs open` } : {}),
         };
       };
       return { runStep, seen };
@@ -159,21 +163,9 @@ describe('bench harness', () => {
     });
 
     it('loses a step whose calls held but whose left-over work fell behind, and runs it again', async () => {
-      const seen: number[] = [];
+      const sys = system(1000, new Set(), 50);
       const r = await findSustainedRate({
-        runStep: async (rate) => {
-          seen.push(rate);
-          return {
-            rate,
-            durationMs: 1000,
-            offered: rate,
-            completed: rate,
-            failed: 0,
-            achievedCps: rate,
-            latency: summarize([10, 10, 10]),
-            ...(rate > 50 ? { behind: `${rate - 50} recording jobs open` } : {}),
-          };
-        },
+        runStep: sys.runStep,
         warmupRate: 10,
         referenceRate: 10,
         factor: 2,
@@ -182,7 +174,7 @@ describe('bench harness', () => {
         maxSteps: 20,
         budgetMs: 60_000,
       });
-      expect(seen).to.deep.equal([10, 10, 20, 40, 80, 80]);
+      expect(sys.seen).to.deep.equal([10, 10, 20, 40, 80, 80]);
       expect(r.sustainedCps).to.equal(40);
       expect(r.steps.at(-1)).to.deep.include({ sustained: false, why: '30 recording jobs open' });
     });

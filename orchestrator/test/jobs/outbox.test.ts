@@ -13,6 +13,7 @@ import {
   PermanentJobError,
   purgeDoneJobs,
   retryDeadJob,
+  type JobContext,
   type JobRunner,
 } from '../../src/jobs/index.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
@@ -273,27 +274,27 @@ for (const dialect of DIALECTS) {
       expect((await getJob(t.db, c.id))?.state).to.equal('running');
     });
 
-    it('a worker whose lease was taken over cannot commit its result (fenced)', async () => {
-      const commits: string[] = [];
+    /**
+     * A slow worker claims a job and stalls; its lease lapses and a fast worker runs the job to the end; then the
+     * slow one wakes and tries to commit. `act` is the handler's result-writing step, told which worker it is.
+     */
+    async function leaseTakenOver(type: string, act: (me: 'slow' | 'fast', ctx: JobContext) => Promise<void>): Promise<number> {
       let releaseSlow: () => void = () => undefined;
       const slowGate = new Promise<void>((res) => (releaseSlow = res));
       let firstRun = true;
       const def = defineJob({
-        type: 'test.fence',
+        type,
         schema: z.object({}),
         handler: async (_p, ctx) => {
           const me = firstRun ? 'slow' : 'fast';
           firstRun = false;
           if (me === 'slow') await slowGate;
-          await ctx.fenced(async (trx) => {
-            await trx('audit_log').insert({ at: new Date(), actor: me, action: 'test.commit' });
-            commits.push(me);
-          });
+          await act(me, ctx);
         },
       });
       const slow = newRunner({ leaseMs: 60_000, instanceId: 'slow' }); // no heartbeat during the test
       slow.register(def);
-      const { id } = await enqueue(t.db, 'test.fence', {});
+      const { id } = await enqueue(t.db, type, {});
       const slowRun = slow.drain(1);
       await until('slow to claim', async () => (await getJob(t.db, id))?.state === 'running');
       // Expire its lease as if the slow worker had hung past it.
@@ -303,6 +304,17 @@ for (const dialect of DIALECTS) {
       expect(await fast.drain(1)).to.equal(1);
       releaseSlow();
       await slowRun;
+      return id;
+    }
+
+    it('a worker whose lease was taken over cannot commit its result (fenced)', async () => {
+      const commits: string[] = [];
+      const id = await leaseTakenOver('test.fence', (me, ctx) =>
+        ctx.fenced(async (trx) => {
+          await trx('audit_log').insert({ at: new Date(), actor: me, action: 'test.commit' });
+          commits.push(me);
+        }),
+      );
       expect(commits).to.deep.equal(['fast']);
       const job = await getJob(t.db, id);
       expect(job?.state).to.equal('done');
@@ -313,30 +325,9 @@ for (const dialect of DIALECTS) {
     it('a single statement fenced by holdsLease lands only while the worker holds the lease', async () => {
       await t.db('audit_log').insert({ at: new Date(), actor: 'nobody', action: 'test.lease' });
       const updates: Array<[string, number]> = [];
-      let releaseSlow: () => void = () => undefined;
-      const slowGate = new Promise<void>((res) => (releaseSlow = res));
-      let firstRun = true;
-      const def = defineJob({
-        type: 'test.lease',
-        schema: z.object({}),
-        handler: async (_p, ctx) => {
-          const me = firstRun ? 'slow' : 'fast';
-          firstRun = false;
-          if (me === 'slow') await slowGate;
-          updates.push([me, await t.db('audit_log').where('action', 'test.lease').where(ctx.holdsLease).update({ actor: me })]);
-        },
+      const id = await leaseTakenOver('test.lease', async (me, ctx) => {
+        updates.push([me, await t.db('audit_log').where('action', 'test.lease').where(ctx.holdsLease).update({ actor: me })]);
       });
-      const slow = newRunner({ leaseMs: 60_000, instanceId: 'slow' }); // no heartbeat during the test
-      slow.register(def);
-      const { id } = await enqueue(t.db, 'test.lease', {});
-      const slowRun = slow.drain(1);
-      await until('slow to claim', async () => (await getJob(t.db, id))?.state === 'running');
-      await t.db('jobs').where('id', id).update({ locked_until: new Date(Date.now() - 1000) });
-      const fast = newRunner({ instanceId: 'fast' });
-      fast.register(def);
-      expect(await fast.drain(1)).to.equal(1);
-      releaseSlow();
-      await slowRun;
       expect(updates).to.deep.equal([
         ['fast', 1],
         ['slow', 0],
