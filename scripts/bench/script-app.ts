@@ -20,7 +20,7 @@
 import { pino } from 'pino';
 import { doneReporter, fatal } from './lib/app-ipc.js';
 import { AriConnection } from '../../orchestrator/src/telephony/ari-connection.js';
-import { unroutedEventTypes, type AriEvent } from '../../orchestrator/src/telephony/event-router.js';
+import { unroutedEventFilter, type AriEvent } from '../../orchestrator/src/telephony/event-router.js';
 
 const url = process.env.BENCH_ARI_URL;
 const app = process.env.BENCH_ARI_APP ?? 'bench-script';
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   // The orchestrator's own event filter (ari-adapter.ts), so both receive the same events per call.
   await ask('applications', 'filter', {
     applicationName: app,
-    filter: { disallowed: unroutedEventTypes(connection.servedEventTypes).map((type) => ({ type })) },
+    filter: unroutedEventFilter(connection.servedEventTypes),
   });
   report.ready(() => connection.stop());
 }

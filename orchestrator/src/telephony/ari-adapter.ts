@@ -37,7 +37,7 @@ import {
 } from './port.js';
 import { AriConnection, type AriNodeConfig } from './ari-connection.js';
 import { AmiConnection, type AmiMessage } from './ami-adapter.js';
-import { EventRouter, channelState, targetKey, unroutedEventTypes, type AriChannelJson } from './event-router.js';
+import { EventRouter, channelState, targetKey, unroutedEventFilter, type AriChannelJson } from './event-router.js';
 import { NodeRegistry } from './node-registry.js';
 
 export type { AriNodeConfig } from './ari-connection.js';
@@ -245,13 +245,10 @@ export class AriAdapter implements SwitchPort {
    * they always were.
    */
   private async filterEvents(slot: NodeSlot): Promise<void> {
-    const disallowed = unroutedEventTypes(slot.ari.servedEventTypes);
-    if (disallowed.length === 0) return;
+    const filter = unroutedEventFilter(slot.ari.servedEventTypes);
+    if (filter.disallowed.length === 0) return;
     try {
-      await slot.ari.request('applications', 'filter', {
-        applicationName: slot.config.app,
-        filter: { disallowed: disallowed.map((type) => ({ type })) },
-      });
+      await slot.ari.request('applications', 'filter', { applicationName: slot.config.app, filter });
     } catch (err) {
       this.log.warn({ err, node: slot.config.name }, 'could not set the app event filter; every event still arrives');
     }

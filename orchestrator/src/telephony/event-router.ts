@@ -147,6 +147,11 @@ export function unroutedEventTypes(served: readonly string[]): string[] {
   return served.filter((t) => !ROUTED_EVENT_TYPES.has(t) && !t.startsWith('Application') && t !== 'RESTResponse');
 }
 
+/** The body of PUT /applications/{app}/eventFilter that keeps the unrouted types on Asterisk. */
+export function unroutedEventFilter(served: readonly string[]): { disallowed: { type: string }[] } {
+  return { disallowed: unroutedEventTypes(served).map((type) => ({ type })) };
+}
+
 export class EventRouter {
   private readonly channels = new Map<ChannelId, ChannelRoute>();
   private readonly playbacks = new Map<string, PendingPlayback>();

@@ -125,12 +125,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
         if (done >= placed.length || Date.now() > deadline) break;
         await sleep(200);
       }
-      const uploadsBy = Date.now() + UPLOAD_GRACE_MS;
-      let uploadsOpen = await openJobs(bench.db);
-      while (uploadsOpen > 0 && Date.now() < uploadsBy) {
-        await sleep(100);
-        uploadsOpen = await openJobs(bench.db);
-      }
+      const uploadsOpen = await openJobsAfter(bench.db, UPLOAD_GRACE_MS);
       const cpu = meter.end();
       const probe = await o.probe();
       const byId = new Map(rows.map((r) => [r.channel_id, r]));
@@ -157,11 +152,8 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       } catch (err) {
         broken = (err as Error).message;
       }
-      const drainBy = Date.now() + DRAIN_JOBS_MS;
-      while (!broken && (await openJobs(bench.db)) > 0) {
-        if (Date.now() > drainBy) broken = `recording jobs still open ${DRAIN_JOBS_MS / 1000} s after the step`;
-        else await sleep(250);
-      }
+      if (!broken && (await openJobsAfter(bench.db, DRAIN_JOBS_MS)) > 0)
+        broken = `recording jobs still open ${DRAIN_JOBS_MS / 1000} s after the step`;
       const setupSummary = summarize(setup);
       return {
         rate,
@@ -279,10 +271,18 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
   }
 }
 
-/** Jobs not finished yet (the recordings' uploads, and any deletion of a source Asterisk refused). */
-async function openJobs(db: Db): Promise<number> {
-  const row = (await db('jobs').whereIn('state', ['pending', 'running']).count({ n: '*' }).first()) as { n: number | string };
-  return Number(row.n);
+/**
+ * Jobs not finished (the recordings' uploads, and any deletion of a source Asterisk refused), once there are none
+ * or `waitMs` has passed.
+ */
+async function openJobsAfter(db: Db, waitMs: number): Promise<number> {
+  const by = Date.now() + waitMs;
+  for (;;) {
+    const row = (await db('jobs').whereIn('state', ['pending', 'running']).count({ n: '*' }).first()) as { n: number | string };
+    const open = Number(row.n);
+    if (open === 0 || Date.now() >= by) return open;
+    await sleep(100);
+  }
 }
 
 async function cdrs(db: Db, prefix: string): Promise<CdrRow[]> {
