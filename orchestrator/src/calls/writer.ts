@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { PacketCommitter } from './packet-commit.js';
+import { PacketCommitter } from '../db/packet-commit.js';
 
 /** A database that is away (restart, failover) gets this long before a call's write is given up. */
 export const WRITE_PATIENCE_MS = 120_000;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { affectedRows } from '../db/update-batch.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Registry } from 'prom-client';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
@@ -137,22 +138,33 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       .orderBy('id')
       .limit(max * 2)
       .select('*')) as Record<string, unknown>[];
-    const out: Claim[] = [];
     moreDue = expired.length >= max || due.length >= max * 2;
-    for (const candidate of [...expired.map((id) => ({ id })), ...due]) {
-      if (out.length >= max || stopping) {
-        moreDue = true;
-        break;
-      }
-      const id = Number(candidate.id);
-      // Our own job whose lease lapsed (the database was away for the renewals): it is still running here.
-      if (active.has(id)) continue;
-      const token = `${instance}:${randomUUID()}`;
-      const lockedUntil = leaseEnd();
-      // A due job read whole is claimed only if its attempts did not move since: then the row as claimed is the
-      // row as read plus this update, with no read after it.
-      const known = 'state' in candidate ? candidate : null;
-      const won = await db('jobs')
+    // Our own job whose lease lapsed (the database was away for the renewals) is still running here.
+    const candidates = [...expired.map((id) => ({ id })), ...due].filter((c) => !active.has(Number(c.id)));
+    const out: Claim[] = [];
+    // Claimed side by side, so the claims share a packet (db/update-batch.ts); a claim lost to another worker is
+    // made up for from the candidates left.
+    let next = 0;
+    while (out.length < max && next < candidates.length && !stopping) {
+      const round = candidates.slice(next, next + max - out.length);
+      next += round.length;
+      for (const c of await Promise.all(round.map((candidate) => claimOne(candidate, now)))) if (c) out.push(c);
+    }
+    if (next < candidates.length) moreDue = true;
+    return out;
+  }
+
+  /** One candidate claimed by a conditional update; null when another worker won it. */
+  async function claimOne(candidate: Record<string, unknown>, now: Date): Promise<Claim | null> {
+    const id = Number(candidate.id);
+    const token = `${instance}:${randomUUID()}`;
+    const lockedUntil = leaseEnd();
+    // A due job read whole is claimed only if its attempts did not move since: then the row as claimed is the
+    // row as read plus this update, with no read after it.
+    const known = 'state' in candidate ? candidate : null;
+    const won = await affectedRows(
+      db,
+      db('jobs')
         .where('id', id)
         .where((w) =>
           w
@@ -160,23 +172,23 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
             .orWhere((r) => r.where('state', 'running').where('locked_until', '<', now)),
         )
         .where((w) => (known ? w.where('attempts', Number(known.attempts)) : w))
-        .update({ state: 'running', locked_by: token, locked_until: lockedUntil, attempts: db.raw('attempts + 1'), updated_at: new Date() });
-      if (won !== 1) continue;
-      const row = known
-        ? { ...known, state: 'running', locked_by: token, locked_until: lockedUntil, attempts: Number(known.attempts) + 1 }
-        : ((await db('jobs').where({ id, locked_by: token }).first()) as Record<string, unknown> | undefined);
-      if (row) out.push({ job: rowToJob(row), token });
-    }
-    return out;
+        .update({ state: 'running', locked_by: token, locked_until: lockedUntil, attempts: db.raw('attempts + 1'), updated_at: new Date() }),
+    );
+    if (won !== 1) return null;
+    const row = known
+      ? { ...known, state: 'running', locked_by: token, locked_until: lockedUntil, attempts: Number(known.attempts) + 1 }
+      : ((await db('jobs').where({ id, locked_by: token }).first()) as Record<string, unknown> | undefined);
+    return row ? { job: rowToJob(row), token } : null;
   }
 
   async function settle(c: Claim, update: Record<string, unknown>): Promise<boolean> {
     // The outcome must reach the database; a short outage is waited out (the lease covers us meanwhile).
     for (let i = 0; ; i++) {
       try {
-        const n = await db('jobs')
-          .where({ id: c.job.id, locked_by: c.token })
-          .update({ ...update, locked_by: null, locked_until: null, updated_at: new Date() });
+        const n = await affectedRows(
+          db,
+          db('jobs').where({ id: c.job.id, locked_by: c.token }).update({ ...update, locked_by: null, locked_until: null, updated_at: new Date() }),
+        );
         return n === 1;
       } catch (err) {
         if (i >= 4) {

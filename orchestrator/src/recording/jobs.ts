@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
+import { affectedRows } from '../db/update-batch.js';
 import { z } from 'zod';
 import { defineJob, enqueueJob, LeaseLostError, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
@@ -257,8 +258,9 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       };
       const unfinished = (db: Knex) => db('recordings').where('id', rec.id).whereNotIn('state', [...DONE_STATES]);
       if (deps.replicas.length === 0) {
-        // One statement, fenced by a condition instead of a transaction (three round trips fewer per recording).
-        const updated = await unfinished(deps.db).where(ctx.holdsLease).update(uploaded);
+        // One statement, fenced by a condition instead of a transaction (three round trips fewer per recording),
+        // sharing a packet with other independent updates (db/update-batch.ts).
+        const updated = await affectedRows(deps.db, unfinished(deps.db).where(ctx.holdsLease).update(uploaded));
         // Nothing changed: our lease was taken over (the worker holding it decides, and the node's file stays for
         // it), or another run finished the recording (then the node's file can go).
         if (updated === 0 && !(await deps.db('jobs').where('id', ctx.job.id).where(ctx.holdsLease).first('id')))

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { pino, type Logger } from 'pino';
 import type { Db } from '../../src/db/knex.js';
+import { unbatchedUpdates } from '../../src/db/update-batch.js';
 import { agentView, createAgent, loadAgent, updateAgent, UnknownSkillError } from '../../src/agents/repository.js';
 import { AgentService } from '../../src/agents/service.js';
 import { AgentTransitionError } from '../../src/agents/states.js';
@@ -21,7 +22,8 @@ async function until(fn: () => Promise<boolean>, what: string, ms = 3000): Promi
  * to let another writer commit at an exact point of an interleaving.
  */
 function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
-  return new Proxy(db, {
+  // Unbatched: a batched update would go out as SQL text, past the query builder's `then` watched here.
+  return unbatchedUpdates(new Proxy(db, {
     apply(target, thisArg, args: unknown[]) {
       const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
       const then = qb.then.bind(qb);
@@ -34,7 +36,7 @@ function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
       };
       return qb;
     },
-  });
+  }));
 }
 
 /** A logger whose error-level lines the test can read. */

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { Db } from '../db/knex.js';
+import type { Db } from './knex.js';
 
 interface CoreConnection {
   readonly stream?: { unref?: () => void };
@@ -31,14 +31,17 @@ export class PacketCommitter {
     return new PacketCommitter(config.connection as mysql.ConnectionOptions);
   }
 
-  async commit(statements: readonly BuiltStatement[]): Promise<void> {
+  /** Runs the statements in one transaction; resolves with each statement's result (rows, or a ResultSetHeader). */
+  async commit(statements: readonly BuiltStatement[]): Promise<unknown[]> {
     const connecting = this.connection();
     const conn = await connecting;
     const text = ['START TRANSACTION', ...statements.map((s) => conn.format(s.sql, [...s.bindings])), 'COMMIT'].join(
       ';\n',
     );
     try {
-      await conn.query(text);
+      const [results] = await conn.query(text);
+      // One result per statement of the packet: drop those of START TRANSACTION and COMMIT.
+      return (results as unknown[]).slice(1, -1);
     } catch (err) {
       // The statements before the failing one ran inside the open transaction: take them back. A connection that
       // cannot even do that (or broke) is replaced on the next commit.
