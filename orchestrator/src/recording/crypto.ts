@@ -233,25 +233,53 @@ export class EncryptStream extends Transform {
  * emits plaintext bytes [skip, skip+length) of what those chunks hold. Input: the object's bytes from
  * chunkOffset(firstChunk) on. A tag that does not verify fails the stream (no unauthenticated byte is emitted).
  */
+/** The header's length once `buf` holds enough of an object's start to tell (its key id's length), else null. */
+function headerBytesIn(buf: Buffer): number | null {
+  return buf.length < MAGIC.length + 6 ? null : FIXED_HEADER + buf.readUInt8(MAGIC.length + 5);
+}
+
 export class DecryptStream extends Transform {
-  private readonly dataKey: Buffer;
-  private readonly totalChunks: number;
+  private header!: ObjectHeader;
+  private dataKey!: Buffer;
+  private totalChunks = 0;
+  private headerRead: boolean;
   private index: number;
   private buf: Buffer = Buffer.alloc(0);
   private skip: number;
   private remaining: number;
 
+  /**
+   * `header` 'in-stream': the input is the whole object, header first (one read of a stored object instead of
+   * one for its header and one for its chunks).
+   */
   constructor(
-    private readonly header: ObjectHeader,
-    keyring: Keyring,
-    opts: { plainBytes: number; firstChunk?: number; skip?: number; length?: number },
+    header: ObjectHeader | 'in-stream',
+    private readonly keyring: Keyring,
+    private readonly opts: { plainBytes: number; firstChunk?: number; skip?: number; length?: number },
   ) {
     super();
-    this.dataKey = unwrapDataKey(header, keyring);
-    this.totalChunks = Math.max(1, Math.ceil(opts.plainBytes / header.chunkBytes));
     this.index = opts.firstChunk ?? 0;
     this.skip = opts.skip ?? 0;
     this.remaining = opts.length ?? opts.plainBytes;
+    this.headerRead = header !== 'in-stream';
+    if (header !== 'in-stream') this.useHeader(header);
+  }
+
+  private useHeader(header: ObjectHeader): void {
+    this.header = header;
+    this.dataKey = unwrapDataKey(header, this.keyring);
+    this.totalChunks = Math.max(1, Math.ceil(this.opts.plainBytes / header.chunkBytes));
+  }
+
+  /** False while the object's header has not fully arrived; then it is parsed and stripped from the buffer. */
+  private readHeader(): boolean {
+    if (this.headerRead) return true;
+    const need = headerBytesIn(this.buf);
+    if (need === null || this.buf.length < need) return false;
+    this.useHeader(parseHeader(this.buf.subarray(0, need)));
+    this.buf = this.buf.subarray(need);
+    this.headerRead = true;
+    return true;
   }
 
   private open(sealed: Buffer): Buffer {
@@ -278,8 +306,13 @@ export class DecryptStream extends Transform {
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
     try {
-      this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+      if (!this.readHeader()) return cb();
+    } catch (err) {
+      return cb(err as Error);
+    }
+    try {
       const sealedSize = this.header.chunkBytes + TAG_BYTES;
       // Keep a partial chunk (and the final, possibly shorter, chunk) until it is complete or the input ends.
       while (this.buf.length >= sealedSize && this.index < this.totalChunks - 1) {
@@ -294,6 +327,7 @@ export class DecryptStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
+    if (!this.headerRead) return cb(new KeyError('recording object ended before its header'));
     try {
       if (this.remaining > 0) {
         if (this.buf.length < TAG_BYTES) throw new Error('short');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { Writable, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { affectedRows } from '../db/update-batch.js';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { defineJob, enqueueJob, LeaseLostError, PermanentJobError, type Backoff,
 import type { Logger } from '../logger.js';
 import { isSwitchError, type SwitchPort } from '../telephony/port.js';
 import { writeRecordingAudit } from './audit.js';
-import { DecryptStream, ENCRYPTION_NAME, EncryptStream, encryptedSize, MAX_HEADER_BYTES, parseHeader, type Keyring } from './crypto.js';
+import { DecryptStream, ENCRYPTION_NAME, EncryptStream, encryptedSize, type Keyring } from './crypto.js';
 import { InspectStream } from './inspect.js';
 import { getRecording, rowToRecording, storageKeyFor, type Recording } from './repository.js';
 import type { ObjectStore } from './storage/index.js';
@@ -51,13 +51,22 @@ function targetKey(target: string): string {
   return createHash('sha256').update(target).digest('hex').slice(0, 16);
 }
 
-async function sha256OfStored(store: ObjectStore, key: string, keyring: Keyring, plainBytes: number): Promise<string> {
-  const headBuf = await readAll(await store.get(key, { start: 0, end: MAX_HEADER_BYTES - 1 }));
-  const header = parseHeader(headBuf);
+/**
+ * The stored object read back whole, in one request: its size and the SHA-256 of what it decrypts to. Decrypting
+ * authenticates every chunk, so a damaged, short or overlong object fails here.
+ */
+async function readBack(store: ObjectStore, key: string, keyring: Keyring, plainBytes: number): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
+  let bytes = 0;
   await pipelineAsync(
-    await store.get(key, { start: header.bytes.length, end: encryptedSize(plainBytes, header.keyId, header.chunkBytes) - 1 }),
-    new DecryptStream(header, keyring, { plainBytes }),
+    await store.get(key),
+    new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        bytes += chunk.length;
+        cb(null, chunk);
+      },
+    }),
+    new DecryptStream('in-stream', keyring, { plainBytes }),
     new Writable({
       write(chunk: Buffer, _e, cb) {
         hash.update(chunk);
@@ -65,7 +74,7 @@ async function sha256OfStored(store: ObjectStore, key: string, keyring: Keyring,
       },
     }),
   );
-  return hash.digest('hex');
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -232,14 +241,14 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         ctx.signal.removeEventListener('abort', onAbort);
       }
       if (inspect.unfinalized) log.warn({ name: rec.name }, 'WAV header was never finalized by Asterisk (node stopped mid-call?); kept as downloaded');
-      // The put only resolves once the source ended and passed inspection; check what the store now holds.
+      // The put only resolves once the source ended and passed inspection; check what the store now holds: read
+      // back whole (which also gives its size), or only its size when read-back is off.
       const expected = encryptedSize(inspect.bytes, encrypt.header.keyId, encrypt.header.chunkBytes);
-      const info = await deps.primary.head(key);
-      if (!info || info.size !== expected) throw new Error(`stored object ${key} is ${info?.size ?? 'absent'} bytes, expected ${expected}`);
-      if (verify) {
-        const back = await sha256OfStored(deps.primary, key, deps.keyring, inspect.bytes);
-        if (back !== inspect.sha256) throw new Error(`stored object ${key} does not decrypt to the downloaded file (sha256 ${back} != ${inspect.sha256})`);
-      }
+      const back = verify ? await readBack(deps.primary, key, deps.keyring, inspect.bytes) : null;
+      const size = back ? back.bytes : (await deps.primary.head(key))?.size;
+      if (size !== expected) throw new Error(`stored object ${key} is ${size ?? 'absent'} bytes, expected ${expected}`);
+      if (back && back.sha256 !== inspect.sha256)
+        throw new Error(`stored object ${key} does not decrypt to the downloaded file (sha256 ${back.sha256} != ${inspect.sha256})`);
 
       const days = found.queueRetentionDays ?? deps.defaultRetentionDays;
       const from = rec.endedAt ?? rec.startedAt;

@@ -98,6 +98,24 @@ describe('recording encryption (ARDNREC1)', () => {
     }
   });
 
+  it('decrypts a whole object read in one pass, header first, however the reads split it', async () => {
+    const size = 3 * C + 5;
+    const plain = randomBytes(size);
+    const obj = await encrypt(plain, ring);
+    for (const piece of [1, 7, 90, 5000]) {
+      const got = await collect(Readable.from(pieces(obj, piece)), new DecryptStream('in-stream', ring, { plainBytes: size }));
+      expect(got.equals(plain), `read in pieces of ${piece}`).to.equal(true);
+    }
+    const failures: string[] = [];
+    for (const bad of [obj.subarray(0, 20), Buffer.concat([obj, Buffer.from([0])]), Buffer.alloc(0)]) {
+      await collect(Readable.from([bad]), new DecryptStream('in-stream', ring, { plainBytes: size })).catch((err: Error) => failures.push(err.message));
+    }
+    expect(failures).to.have.length(3);
+    expect(failures[0]).to.match(/ended before its header/);
+    expect(failures[1]).to.match(/authentication/);
+    expect(failures[2]).to.match(/ended before its header/);
+  });
+
   it('two encryptions of the same audio differ (fresh data key and nonce per object)', async () => {
     const plain = randomBytes(3000);
     expect((await encrypt(plain, ring)).equals(await encrypt(plain, ring))).to.equal(false);

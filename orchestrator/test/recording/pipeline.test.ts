@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import express from 'express';
 import type { AuthUser } from '../../src/auth/types.js';
 import { countJobsByState, createJobRunner, enqueue, enqueueJob, getJob, listDeadJobs, retryDeadJob } from '../../src/jobs/index.js';
@@ -241,6 +242,38 @@ for (const setup of setups) {
       expect(rec?.sha256).to.equal(sha256(wav));
       expect((await uploadJob(r.id))?.attempts).to.equal(6);
       expect(source.fetches).to.equal(6);
+    });
+
+    it('drill: a store that keeps a damaged or overlong copy fails the read-back; the row waits for a good copy', async () => {
+      const wav = makeWav(25_000);
+      const r = await newCallRecording(wav);
+      const store = pipeline.primary as { put: ObjectStore['put'] };
+      const put = store.put.bind(store);
+      const damage: ((b: Buffer) => Buffer)[] = [
+        (b) => Buffer.concat([b.subarray(0, 500), Buffer.from([b[500]! ^ 1]), b.subarray(501)]),
+        (b) => Buffer.concat([b, Buffer.from([0])]),
+      ];
+      store.put = async (key, body, options) => {
+        const bytes = await readAll(body);
+        const harm = damage.shift();
+        return put(key, Readable.from([harm ? harm(bytes) : bytes]), options);
+      };
+      await pipeline.onRecordingStored(r.id);
+      const errors: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        await pipeline.runner.drain(1);
+        errors.push(String((await uploadJob(r.id))?.lastError));
+        expect((await getRecording(t.db, r.id))?.state, `after damaged copy ${i + 1}`).to.equal('stored');
+        expect(source.deleted).to.deep.equal([]);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      expect(errors[0]).to.match(/failed authentication/);
+      expect(errors[1]).to.match(/failed authentication|bytes, expected/);
+      await settle();
+      const rec = await getRecording(t.db, r.id);
+      expect(rec?.state).to.equal('uploaded');
+      expect(rec?.sha256).to.equal(sha256(wav));
+      expect(source.deleted).to.deep.equal([r.name]);
     });
 
     it('drill: a file Asterisk does not have is marked missing and audited, not retried', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,13 +43,15 @@ export function createFileStore(url: string): ObjectStore {
     },
     async get(key: string, range?: ByteRange): Promise<Readable> {
       const path = pathOf(key);
+      let file;
       try {
-        await stat(path);
+        // Opened here, so that a missing object fails this call; the stream reads from the descriptor and closes it.
+        file = await open(path, 'r');
       } catch (err) {
         if (isNotFound(err)) throw new StorageError('not_found', `object ${key} not found`);
         throw new StorageError('unavailable', `file store: ${(err as Error).message}`, { cause: err });
       }
-      return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+      return file.createReadStream(range ? { start: range.start, end: range.end } : {});
     },
     async head(key: string): Promise<ObjectInfo | null> {
       const path = pathOf(key);
