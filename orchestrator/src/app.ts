@@ -6,7 +6,7 @@ import { ensureBootstrapAdmin } from './auth/bootstrap.js';
 import { callControlsFrom } from './api/adapters.js';
 import { createCallCenter, type CallCenter } from './calls/index.js';
 import { closeCallWriter } from './calls/writer.js';
-import { closeUpdateBatcher } from './db/update-batch.js';
+import { closeStatementBatcher } from './db/statement-batch.js';
 import type { Config } from './config/schema.js';
 import { connectDb } from './db/connect.js';
 import { migrateLatest, type Db } from './db/knex.js';
@@ -87,7 +87,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     const db = await connectDb(config.db.url);
     closers.push(() => db.destroy());
     closers.push(() => closeCallWriter(db));
-    closers.push(() => closeUpdateBatcher(db));
+    closers.push(() => closeStatementBatcher(db));
     await migrateLatest(db);
 
     let simulator: Simulator | null = null;

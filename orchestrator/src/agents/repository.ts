@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
-import { affectedRows } from '../db/update-batch.js';
+import { affectedRows } from '../db/statement-batch.js';
 import { isAgentState, type AgentState } from './states.js';
 
 /**
@@ -175,7 +175,7 @@ export async function updatePresence(
   patch: PresencePatch,
   now: Date,
 ): Promise<boolean> {
-  // Shares a packet with this process's other independent updates (db/update-batch.ts): a call's answer and end
+  // Shares a packet with this process's other independent updates (db/statement-batch.ts): a call's answer and end
   // are two of these.
   const n = await affectedRows(db, db('agents').where({ id, version }).update({ ...presenceColumns(patch), version: version + 1, updated_at: now }));
   return n === 1;

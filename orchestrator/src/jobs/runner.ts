@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { affectedRows } from '../db/update-batch.js';
+import { affectedRows, selectedRows } from '../db/statement-batch.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Registry } from 'prom-client';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
@@ -130,19 +130,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           .limit(max)
           .pluck('id')) as number[])
       : [];
-    const due = (await db('jobs')
-      .where('state', 'pending')
-      .where('run_at', '<=', now)
-      .whereIn('type', types)
-      .orderBy('run_at')
-      .orderBy('id')
-      .limit(max * 2)
-      .select('*')) as Record<string, unknown>[];
+    const due = await selectedRows(
+      db,
+      db('jobs').where('state', 'pending').where('run_at', '<=', now).whereIn('type', types).orderBy('run_at').orderBy('id').limit(max * 2).select('*'),
+    );
     moreDue = expired.length >= max || due.length >= max * 2;
     // Our own job whose lease lapsed (the database was away for the renewals) is still running here.
     const candidates = [...expired.map((id) => ({ id })), ...due].filter((c) => !active.has(Number(c.id)));
     const out: Claim[] = [];
-    // Claimed side by side, so the claims share a packet (db/update-batch.ts); a claim lost to another worker is
+    // Claimed side by side, so the claims share a packet (db/statement-batch.ts); a claim lost to another worker is
     // made up for from the candidates left.
     let next = 0;
     while (out.length < max && next < candidates.length && !stopping) {

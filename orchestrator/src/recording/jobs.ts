@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { affectedRows } from '../db/update-batch.js';
+import { affectedRows, selectedRows } from '../db/statement-batch.js';
 import { z } from 'zod';
 import { defineJob, enqueueJob, LeaseLostError, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
@@ -85,10 +85,10 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 /** The recording with its queue's retention (null: no queue, or the queue is gone), in one read. */
 async function recordingToUpload(db: Knex, id: string): Promise<{ rec: Recording; queueRetentionDays: number | null } | null> {
-  const row = (await db('recordings as r')
-    .leftJoin('queues as q', 'q.id', 'r.queue_id')
-    .where('r.id', id)
-    .first('r.*', 'q.retention_days as queue_retention_days')) as Record<string, unknown> | undefined;
+  const [row] = await selectedRows(
+    db,
+    db('recordings as r').leftJoin('queues as q', 'q.id', 'r.queue_id').where('r.id', id).limit(1).select('r.*', 'q.retention_days as queue_retention_days'),
+  );
   if (!row) return null;
   const days = row.queue_retention_days;
   return { rec: rowToRecording(row), queueRetentionDays: days === null || days === undefined ? null : Number(days) };
@@ -268,7 +268,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       const unfinished = (db: Knex) => db('recordings').where('id', rec.id).whereNotIn('state', [...DONE_STATES]);
       if (deps.replicas.length === 0) {
         // One statement, fenced by a condition instead of a transaction (three round trips fewer per recording),
-        // sharing a packet with other independent updates (db/update-batch.ts).
+        // sharing a packet with other independent updates (db/statement-batch.ts).
         const updated = await affectedRows(deps.db, unfinished(deps.db).where(ctx.holdsLease).update(uploaded));
         // Nothing changed: our lease was taken over (the worker holding it decides, and the node's file stays for
         // it), or another run finished the recording (then the node's file can go).

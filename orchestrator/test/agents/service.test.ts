@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { pino, type Logger } from 'pino';
 import type { Db } from '../../src/db/knex.js';
-import { unbatchedUpdates } from '../../src/db/update-batch.js';
+import { unbatchedStatements } from '../../src/db/statement-batch.js';
 import { agentView, createAgent, loadAgent, updateAgent, UnknownSkillError } from '../../src/agents/repository.js';
 import { AgentService } from '../../src/agents/service.js';
 import { AgentTransitionError } from '../../src/agents/states.js';
@@ -23,7 +23,7 @@ async function until(fn: () => Promise<boolean>, what: string, ms = 3000): Promi
  */
 function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
   // Unbatched: a batched update would go out as SQL text, past the query builder's `then` watched here.
-  return unbatchedUpdates(new Proxy(db, {
+  return unbatchedStatements(new Proxy(db, {
     apply(target, thisArg, args: unknown[]) {
       const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
       const then = qb.then.bind(qb);

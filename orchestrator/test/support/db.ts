@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeCallWriter } from '../../src/calls/writer.js';
 import { createDb, migrateLatest, type Db, type DbDialect } from '../../src/db/knex.js';
-import { closeUpdateBatcher } from '../../src/db/update-batch.js';
+import { closeStatementBatcher } from '../../src/db/statement-batch.js';
 
 /**
  * Test databases: every call makes a fresh database (MariaDB/MySQL: a new schema on the server named by
@@ -55,7 +55,7 @@ export async function createTestDb(dialect: DbDialect, options: { migrate?: bool
     dialect,
     drop: async () => {
       // The writers' own connections first: each handle's would otherwise stay open until the process ends.
-      await closeUpdateBatcher(db);
+      await closeStatementBatcher(db);
       await closeCallWriter(db);
       await db.destroy();
       const cleaner = createDb(`${MYSQL_SERVER_URL}/mysql`, { pool: { min: 0, max: 1 } });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { ConnectionOptions } from 'mysql2';
 import { PacketCommitter, type BuiltStatement } from '../../src/db/packet-commit.js';
-import { affectedRows, UpdateBatcher } from '../../src/db/update-batch.js';
+import { affectedRows, selectedRows, StatementBatcher } from '../../src/db/statement-batch.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
 /** A committer that remembers the size of every packet it sent. */
@@ -20,17 +20,17 @@ async function seedSkills(t: TestDb, names: string[]): Promise<void> {
 const descriptionOf = async (t: TestDb, name: string): Promise<string | null> =>
   ((await t.db('skills').where({ name }).first('description')) as { description: string | null }).description;
 
-describe('db/update-batch UpdateBatcher (mysql)', function () {
+describe('db/statement-batch StatementBatcher (mysql)', function () {
   this.timeout(20_000);
   let t: TestDb;
   let committer: CountingCommitter;
-  let batcher: UpdateBatcher;
+  let batcher: StatementBatcher;
 
   beforeEach(async () => {
     t = await createTestDb('mysql');
     await seedSkills(t, ['a', 'b', 'c', 'd']);
     committer = new CountingCommitter((t.db.client as { config: { connection: ConnectionOptions } }).config.connection);
-    batcher = new UpdateBatcher(committer);
+    batcher = new StatementBatcher(committer);
   });
   afterEach(async () => {
     await batcher.close();
@@ -51,6 +51,30 @@ describe('db/update-batch UpdateBatcher (mysql)', function () {
     t.db.removeAllListeners('query');
     expect(await descriptionOf(t, 'a')).to.equal('A');
     expect(await descriptionOf(t, 'c')).to.equal('BC');
+  });
+
+  it('reads share the packet too: each gets its own rows, and a read after an update sees it', async () => {
+    const [updated, rows, none] = await Promise.all([
+      batcher.affected(t.db('skills').where({ name: 'a' }).update({ description: 'seen' })),
+      batcher.rows<{ name: string; description: string | null }>(t.db('skills').whereIn('name', ['a', 'b']).orderBy('name').select('name', 'description')),
+      batcher.rows(t.db('skills').where({ name: 'nobody' }).select('id')),
+    ]);
+    expect(updated).to.equal(1);
+    expect(rows).to.deep.equal([
+      { name: 'a', description: 'seen' },
+      { name: 'b', description: null },
+    ]);
+    expect(none).to.deep.equal([]);
+    expect(committer.packets).to.deep.equal([3]);
+  });
+
+  it('a failed packet still answers its reads, one by one', async () => {
+    const [bad, rows] = await Promise.allSettled([
+      batcher.affected(t.db('skills').where({ name: 'b' }).update({ description: 'x'.repeat(5000) })),
+      batcher.rows<{ name: string }>(t.db('skills').where({ name: 'c' }).select('name')),
+    ]);
+    expect(bad.status).to.equal('rejected');
+    expect(rows).to.deep.equal({ status: 'fulfilled', value: [{ name: 'c' }] });
   });
 
   it('updates made while a packet is on its way go together in the next one', async () => {
@@ -98,7 +122,7 @@ describe('db/update-batch UpdateBatcher (mysql)', function () {
   });
 });
 
-describe('db/update-batch affectedRows (sqlite)', () => {
+describe('db/statement-batch affectedRows (sqlite)', () => {
   let t: TestDb;
   beforeEach(async () => {
     t = await createTestDb('sqlite');
@@ -113,5 +137,6 @@ describe('db/update-batch affectedRows (sqlite)', () => {
     ]);
     expect(counts).to.deep.equal([1, 0]);
     expect(await descriptionOf(t, 'a')).to.equal('A');
+    expect(await selectedRows(t.db, t.db('skills').where({ name: 'a' }).select('name', 'description'))).to.deep.equal([{ name: 'a', description: 'A' }]);
   });
 });
