@@ -197,13 +197,16 @@ export async function reserveAgent(
     patch.state = 'reserved';
     patch.state_since = now;
   }
-  const n = await db('agents')
-    .where({ id: agent.id, version: agent.version })
-    .whereIn('state', ['available', 'on_call'])
-    .whereNull('reserved_call_id')
-    .where('endpoint_online', true)
-    .update(patch);
-  return Number(n) === 1;
+  const n = await affectedRows(
+    db,
+    db('agents')
+      .where({ id: agent.id, version: agent.version })
+      .whereIn('state', ['available', 'on_call'])
+      .whereNull('reserved_call_id')
+      .where('endpoint_online', true)
+      .update(patch),
+  );
+  return n === 1;
 }
 
 /** Marks every agent dialled on `endpoint` (configured or bound) online or offline. Returns their ids. */

@@ -36,8 +36,9 @@ export interface AcdOptions {
    */
   readonly retryMs?: number;
   /**
-   * Reservations of different calls in flight at once (default 16). Each is a database commit; one at a time
-   * caps the whole orchestrator at one offer per commit time. `pending` keeps two of them off one agent.
+   * Reservations of different calls in flight at once (default 64). Each is a database commit; one at a time
+   * caps the whole orchestrator at one offer per commit time, and 16 capped it near 500 offers/s once the commits
+   * shared packets (db/statement-batch.ts). `pending` keeps two of them off one agent.
    */
   readonly maxConcurrentOffers?: number;
   /**
@@ -732,7 +733,7 @@ export class AcdEngine implements Acd {
     const calls: Waiting[] = [];
     for (const id of queueIds) for (const w of this.waiting.get(id) ?? []) calls.push(w);
     if (queueIds.length > 1) calls.sort(WAIT_ORDER);
-    const limit = Math.max(1, this.o.maxConcurrentOffers ?? 16);
+    const limit = Math.max(1, this.o.maxConcurrentOffers ?? 64);
     const hopeless = new Set<string>();
     const pass: MatchPass = { starved: new Set(), freedAgain: false };
     const inFlight = new Set<Promise<void>>();

@@ -101,8 +101,8 @@ describe('configuration: time zone', () => {
 });
 
 describe('configuration: ring_all cap', () => {
-  it('recording jobs run 16 at once by default; ARIADNE_RECORDING_UPLOAD_CONCURRENCY takes 1–256', () => {
-    expect(testConfig().storage.uploadConcurrency).to.equal(16);
+  it('recording jobs run 32 at once by default; ARIADNE_RECORDING_UPLOAD_CONCURRENCY takes 1–256', () => {
+    expect(testConfig().storage.uploadConcurrency).to.equal(32);
     expect(testConfig({ ARIADNE_RECORDING_UPLOAD_CONCURRENCY: '64' }).storage.uploadConcurrency).to.equal(64);
     for (const value of ['0', '257', 'many']) {
       const bad = loadConfig({ ARIADNE_RECORDING_UPLOAD_CONCURRENCY: value });

@@ -16,7 +16,6 @@ import {
   type JobContext,
   type JobRunner,
 } from '../../src/jobs/index.js';
-import { unbatchedStatements } from '../../src/db/statement-batch.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 
 const FAST = { baseMs: 5, maxMs: 20 };
@@ -221,8 +220,6 @@ for (const dialect of DIALECTS) {
     });
 
     it('a finished job costs no read of the queue when nothing more was due; jobs left over run at once', async () => {
-      // Reads counted through knex's query events, which only see statements run on their own.
-      unbatchedStatements(t.db);
       // A poll far away: whatever runs here was found by an enqueue or a freed slot, never by the timer.
       const r = newRunner({ pollMs: 60_000, concurrency: 1 });
       const seen: number[] = [];

@@ -519,10 +519,10 @@ for (const dialect of DIALECTS) {
       expect((await h.offersAtLeast(1))[0]?.callId).to.equal('new-gold');
     });
 
-    it('reserves agents for different calls concurrently (up to 16 commits in flight), each agent once', async () => {
+    it('reserves agents for different calls concurrently (up to 64 commits in flight), each agent once', async () => {
       const qid = await setup();
       const ids: number[] = [];
-      for (let i = 0; i < 20; i++) ids.push(await agent(t.db, uniq('Par')));
+      for (let i = 0; i < 70; i++) ids.push(await agent(t.db, uniq('Par')));
       await login(...ids);
       // Every reservation takes a while (a commit on a busy database); count how many overlap.
       let inFlight = 0;
@@ -537,11 +537,11 @@ for (const dialect of DIALECTS) {
           inFlight--;
         }
       };
-      for (let i = 0; i < 20; i++) h.acd.enqueue(h.call(`par${i}`, qid, { priority: i % 2 ? 50 : 0 }));
-      const offers = await h.offersAtLeast(20);
-      expect(most).to.equal(16);
-      expect(new Set(offers.map((o) => o.callId)).size).to.equal(20);
-      expect(new Set(offers.map((o) => o.agentId)).size).to.equal(20);
+      for (let i = 0; i < 70; i++) h.acd.enqueue(h.call(`par${i}`, qid, { priority: i % 2 ? 50 : 0 }));
+      const offers = await h.offersAtLeast(70);
+      expect(most).to.equal(64);
+      expect(new Set(offers.map((o) => o.callId)).size).to.equal(70);
+      expect(new Set(offers.map((o) => o.agentId)).size).to.equal(70);
       for (const o of offers) expect((await loadAgent(t.db, o.agentId))?.reservedCallId).to.equal(o.callId);
     });
 
