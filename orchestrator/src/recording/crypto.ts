@@ -228,16 +228,16 @@ export class EncryptStream extends Transform {
   }
 }
 
-/**
- * Decrypts whole chunks starting at chunk `firstChunk` of an object whose plaintext is `plainBytes` long, and
- * emits plaintext bytes [skip, skip+length) of what those chunks hold. Input: the object's bytes from
- * chunkOffset(firstChunk) on. A tag that does not verify fails the stream (no unauthenticated byte is emitted).
- */
 /** The header's length once `buf` holds enough of an object's start to tell (its key id's length), else null. */
 function headerBytesIn(buf: Buffer): number | null {
   return buf.length < MAGIC.length + 6 ? null : FIXED_HEADER + buf.readUInt8(MAGIC.length + 5);
 }
 
+/**
+ * Decrypts whole chunks starting at chunk `firstChunk` of an object whose plaintext is `plainBytes` long, and
+ * emits plaintext bytes [skip, skip+length) of what those chunks hold. Input: the object's bytes from
+ * chunkOffset(firstChunk) on. A tag that does not verify fails the stream (no unauthenticated byte is emitted).
+ */
 export class DecryptStream extends Transform {
   private header!: ObjectHeader;
   private dataKey!: Buffer;
