@@ -27,6 +27,8 @@ interface Queued {
  *
  * Only for statements that may share a transaction with strangers: primary-key reads and single-row updates,
  * whose row locks last the packet's few microseconds, and reads that need nothing newer than the last commit.
+ * Never await one while holding a transaction on another connection: a packet waiting for that transaction's row
+ * lock would wait on its own caller, a cycle the database cannot see (pass the transaction instead; it runs there).
  */
 export class StatementBatcher {
   private queue: Queued[] = [];
