@@ -146,17 +146,14 @@ describe('bench harness', () => {
       expect(r.steps.filter((s) => s.phase === 'confirm').length).to.be.greaterThan(0);
     });
 
+    /** Rates doubling from 10, no bisection, room for every step the two tests below need. */
+    const DOUBLING_NO_BISECTION = { warmupRate: 10, referenceRate: 10, factor: 2, maxRate: 1000, bisections: 0, maxSteps: 20, budgetMs: 60_000 };
+
     it('runs a lost step again before believing it (one spoiled step does not end the search)', async () => {
       const sys = system(100, new Set([40]));
       const r = await findSustainedRate({
         runStep: sys.runStep,
-        warmupRate: 10,
-        referenceRate: 10,
-        factor: 2,
-        maxRate: 1000,
-        bisections: 0,
-        maxSteps: 20,
-        budgetMs: 60_000,
+        ...DOUBLING_NO_BISECTION,
       });
       expect(sys.seen).to.deep.equal([10, 10, 20, 40, 40, 80, 160, 160]);
       expect(r.sustainedCps).to.equal(80);
@@ -166,13 +163,7 @@ describe('bench harness', () => {
       const sys = system(1000, new Set(), 50);
       const r = await findSustainedRate({
         runStep: sys.runStep,
-        warmupRate: 10,
-        referenceRate: 10,
-        factor: 2,
-        maxRate: 1000,
-        bisections: 0,
-        maxSteps: 20,
-        budgetMs: 60_000,
+        ...DOUBLING_NO_BISECTION,
       });
       expect(sys.seen).to.deep.equal([10, 10, 20, 40, 80, 80]);
       expect(r.sustainedCps).to.equal(40);
