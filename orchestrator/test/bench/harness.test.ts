@@ -14,6 +14,7 @@ import {
   type ScenarioOutcome,
 } from '../../../scripts/bench/lib/report.js';
 import { findSustainedRate, type StepOutcome } from '../../../scripts/bench/lib/search.js';
+import { agentLimitedRate } from '../../../scripts/bench/scenarios/full.js';
 import {
   percentile,
   percentileSorted,
@@ -191,6 +192,15 @@ describe('bench harness', () => {
       });
       expect(r.sustainedCps).to.equal(null);
       expect(r.best).to.equal(null);
+    });
+  });
+
+  describe('full: the agent pool', () => {
+    it('offers no more than the agents serve, each busy for ring, talk and 150 ms, with a tenth to spare', () => {
+      expect(agentLimitedRate(1500, 1000)).to.equal(1153);
+      expect(agentLimitedRate(300, 500)).to.equal(402);
+      // The 400 agents used until 2026-12-05: the pool, not the orchestrator, ended the search near 400 calls/s.
+      expect(agentLimitedRate(400, 1000)).to.be.below(400);
     });
   });
 

@@ -288,10 +288,6 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
 }
 
 /**
- * Jobs not finished (the recordings' uploads, and any deletion of a source Asterisk refused), once there are none
- * or `waitMs` has passed.
- */
-/**
  * The highest rate the agent pool serves without calls waiting for an agent (each is busy for its ring, its talk
  * and about 150 ms of set-up and hang-up around them), with a tenth to spare: above it the step measures the pool.
  */
@@ -299,6 +295,10 @@ export function agentLimitedRate(agents: number, talk: number): number {
   return Math.floor((0.9 * agents) / ((RING_MS + talk + 150) / 1000));
 }
 
+/**
+ * Jobs not finished (the recordings' uploads, and any deletion of a source Asterisk refused), once there are none
+ * or `waitMs` has passed.
+ */
 async function openJobsAfter(db: Db, waitMs: number): Promise<number> {
   const by = Date.now() + waitMs;
   for (;;) {
