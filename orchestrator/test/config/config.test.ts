@@ -3,6 +3,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, testConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { connectDb, redactUrl } from '../../src/db/connect.js';
 
 describe('configuration', () => {
@@ -100,22 +101,19 @@ describe('configuration: time zone', () => {
   });
 });
 
-describe('configuration: ring_all cap', () => {
-  it('recording jobs run 32 at once by default; ARIADNE_RECORDING_UPLOAD_CONCURRENCY takes 1–256', () => {
-    expect(testConfig().storage.uploadConcurrency).to.equal(32);
-    expect(testConfig({ ARIADNE_RECORDING_UPLOAD_CONCURRENCY: '64' }).storage.uploadConcurrency).to.equal(64);
-    for (const value of ['0', '257', 'many']) {
-      const bad = loadConfig({ ARIADNE_RECORDING_UPLOAD_CONCURRENCY: value });
-      expect(!bad.ok && bad.problems[0], value).to.match(/^ARIADNE_RECORDING_UPLOAD_CONCURRENCY: /);
-    }
-  });
-
-  it('defaults to 20 agents, takes a number in range and refuses anything else', () => {
-    expect(testConfig().routing.ringAllMax).to.equal(20);
-    expect(testConfig({ ARIADNE_RING_ALL_MAX: '50' }).routing.ringAllMax).to.equal(50);
-    for (const value of ['0', '501', 'all']) {
-      const bad = loadConfig({ ARIADNE_RING_ALL_MAX: value });
-      expect(!bad.ok && bad.problems[0], value).to.match(/^ARIADNE_RING_ALL_MAX: /);
-    }
-  });
+describe('configuration: bounded counts', () => {
+  const counts = [
+    { name: 'ARIADNE_RECORDING_UPLOAD_CONCURRENCY', read: (c: Config) => c.storage.uploadConcurrency, byDefault: 32, good: 64, bad: ['0', '257', 'many'] },
+    { name: 'ARIADNE_RING_ALL_MAX', read: (c: Config) => c.routing.ringAllMax, byDefault: 20, good: 50, bad: ['0', '501', 'all'] },
+  ];
+  for (const k of counts) {
+    it(`${k.name} defaults to ${k.byDefault}, takes a number in range and refuses anything else`, () => {
+      expect(k.read(testConfig())).to.equal(k.byDefault);
+      expect(k.read(testConfig({ [k.name]: String(k.good) }))).to.equal(k.good);
+      for (const value of k.bad) {
+        const bad = loadConfig({ [k.name]: value });
+        expect(!bad.ok && bad.problems[0], value).to.match(new RegExp(`^${k.name}: `));
+      }
+    });
+  }
 });
