@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { insertedId, skillIdsByName } from '../agents/repository.js';
@@ -224,13 +225,14 @@ export async function businessHoursNames(db: Db): Promise<string[]> {
 
 /** A cheap fingerprint of the rules, queues and hours: when it changes, the router reloads. */
 export async function routingFingerprint(db: Db): Promise<string> {
-  const parts = await Promise.all(
-    ['routing_rules', 'queues', 'business_hours'].map(async (t) => {
-      const r = (await db(t).count({ n: '*' }).max({ m: 'updated_at' }).sum({ s: 'id' }).first()) as Row | undefined;
-      return `${t}:${String(r?.n ?? 0)}:${String(toDate(r?.m)?.getTime() ?? 0)}:${String(r?.s ?? 0)}`;
-    }),
-  );
-  return parts.join('|');
+  // A hash of the rows themselves: a count, a sum of ids and the newest updated_at missed a second edit made in
+  // the same millisecond as the one before it. These tables hold tens to hundreds of rows, read every few seconds.
+  const hash = createHash('sha256');
+  for (const t of ['routing_rules', 'queues', 'business_hours']) {
+    const rows = (await db(t).orderBy('id').select('*')) as Row[];
+    hash.update(`${t}:${JSON.stringify(rows)}|`);
+  }
+  return hash.digest('hex');
 }
 
 // --- CRUD for the API ------------------------------------------------------------------------------------------

@@ -120,6 +120,12 @@ for (const dialect of DIALECTS) {
       await updateRule(t.db, ids.night as number, { enabled: false }, ok);
       expect(await router.reloadIfChanged()).to.equal(true);
       expect(await router.reloadIfChanged()).to.equal(false);
+      // An edit in the same millisecond as the one before it leaves updated_at as it was: still seen.
+      const stamp = (await t.db('routing_rules').where({ id: ids.night }).first('updated_at')) as { updated_at: unknown };
+      await t.db('routing_rules').where({ id: ids.night }).update({ enabled: true, updated_at: stamp.updated_at });
+      expect(await router.reloadIfChanged()).to.equal(true);
+      await updateRule(t.db, ids.night as number, { enabled: false }, ok);
+      await router.reload();
     });
 
     it('reloads on queue.changed when given the bus', async () => {
