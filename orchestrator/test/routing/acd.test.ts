@@ -115,6 +115,19 @@ for (const dialect of DIALECTS) {
       expect((await h.offersAtLeast(1))[0]?.agentId).to.equal(b);
     });
 
+    it('longest_idle: the agent free the longest by the recorded time, not by the order they were loaded', async () => {
+      const qid = await setup({ strategy: 'longest_idle' });
+      const [a, b, c] = [await agent(t.db, 'O1'), await agent(t.db, 'O2'), await agent(t.db, 'O3')];
+      await login(a as number, b as number, c as number);
+      const base = Date.now() - 60_000;
+      await t.db('agents').where({ id: a }).update({ state_since: new Date(base + 3000) });
+      await t.db('agents').where({ id: b }).update({ state_since: new Date(base + 2000) });
+      await t.db('agents').where({ id: c }).update({ state_since: new Date(base + 1000) });
+      await h.acd.refresh(true);
+      h.acd.enqueue(h.call('lo1', qid));
+      expect((await h.offersAtLeast(1))[0]?.agentId).to.equal(c);
+    });
+
     it('fewest_calls: the agent with the fewest calls today', async () => {
       const qid = await setup({ strategy: 'fewest_calls' });
       const [a, b, c] = [await agent(t.db, 'F1'), await agent(t.db, 'F2'), await agent(t.db, 'F3')];
