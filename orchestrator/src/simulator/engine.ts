@@ -324,8 +324,8 @@ export class Engine {
 
   private emit(event: Record<string, unknown>, ...targets: (Set<string> | null | undefined)[]): void {
     event.asterisk_id = this.opts.asteriskId;
-    const json = JSON.stringify(event);
-    const head = json.slice(0, -1) + ',"application":';
+    // Serialised on the first app that takes it: most types some app filters out are never serialised at all.
+    let head: string | null = null;
     const seen = targets.length > 1 || this.allApps.size > 0 ? new Set<string>() : null;
     const send = (app: string): void => {
       if (seen) {
@@ -338,6 +338,7 @@ export class Engine {
       }
       if (this.filteredOut(app, event.type)) return;
       this.stats.eventsSent++;
+      head ??= JSON.stringify(event).slice(0, -1) + ',"application":';
       this.sink(app, head + JSON.stringify(app) + '}', event);
     };
     for (const set of targets) if (set) for (const app of set) send(app);

@@ -127,7 +127,14 @@ export const HANGUP_REASONS: Readonly<Record<string, number>> = {
 export const TECH_CAUSE: Readonly<Record<number, number>> = { 19: 480, 17: 486, 21: 603, 34: 503, 1: 404 };
 
 /** Asterisk formats timestamps as `2026-11-23T20:26:47.310+0000`. */
+let lastTimeMs = NaN;
+let lastTime = '';
+
 export function asteriskTime(ms: number = Date.now()): string {
-  const iso = new Date(ms).toISOString();
-  return iso.slice(0, 23) + '+0000';
+  // Events come in bursts within one millisecond: format each millisecond once.
+  if (ms !== lastTimeMs) {
+    lastTimeMs = ms;
+    lastTime = new Date(ms).toISOString().slice(0, 23) + '+0000';
+  }
+  return lastTime;
 }
