@@ -19,10 +19,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { SwitchError } from './port.js';
 import { ariModuleFor, type AriClientLike, type AriModule } from './ari-loader.js';
-import { httpError, makeRedactor, thrownError, timeoutError, withTimeout, type Redactor } from './ari-errors.js';
+import { makeRedactor, timeoutError, withTimeout, type Redactor } from './ari-errors.js';
 import { AriRest, ariRequest, restOperation } from './ari-rest.js';
 import { AriWsRest, blocksSocket, type RestResponseFrame } from './ari-ws-rest.js';
 import type { AriEvent } from './event-router.js';
@@ -540,26 +541,8 @@ export class AriConnection {
   }
 
   /** GET a binary resource as a stream (ari-client would buffer it whole). */
-  stream(path: string, timeoutMs = this.tuning.requestTimeoutMs): Promise<http.IncomingMessage> {
-    const url = `${this.origin}/ari${path}`;
-    const op = `${this.config.name} GET ${path}`;
-    return new Promise((resolve, reject) => {
-      const lib = url.startsWith('https:') ? https : http;
-      const req = lib.get(url, { headers: { authorization: this.basicAuth() }, timeout: timeoutMs }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status === 200) {
-          req.setTimeout(0);
-          resolve(res);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => reject(httpError(op, status, Buffer.concat(chunks).toString('utf8'), this.redact)));
-        res.on('error', (err) => reject(thrownError(op, err, this.redact)));
-      });
-      req.on('timeout', () => req.destroy(timeoutError(op, timeoutMs)));
-      req.on('error', (err) => reject(err instanceof SwitchError ? err : thrownError(op, err, this.redact)));
-    });
+  stream(path: string, timeoutMs = this.tuning.requestTimeoutMs): Promise<Readable> {
+    return this.rest.stream(`${this.config.name} GET ${path}`, path, timeoutMs);
   }
 
   private basicAuth(): string {

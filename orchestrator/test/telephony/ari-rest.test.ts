@@ -151,6 +151,29 @@ describe('telephony/ari-rest direct ARI requests', () => {
     expect(missing.code).to.equal('not_found');
   });
 
+  it('streams a stored recording, maps a refusal with its message, and a stalled body times out', async () => {
+    const wav = Buffer.alloc(20_000, 3);
+    reply = (res) => res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav);
+    const r = rest();
+    const chunks: Buffer[] = [];
+    for await (const c of await r.stream('n GET file', '/recordings/stored/r1/file', 2000)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(wav)).to.equal(true);
+    expect(seen[0]).to.include({ method: 'GET', url: '/ari/recordings/stored/r1/file' });
+    reply = (res) => res.writeHead(404).end('{"message":"Recording not found"}');
+    const missing = (await r.stream('n GET file', '/recordings/stored/r2/file', 2000).catch((e: unknown) => e)) as SwitchError;
+    expect(missing).to.include({ code: 'not_found', message: 'n GET file: 404 Recording not found' });
+    reply = (res) => {
+      res.writeHead(200, { 'content-length': '10' });
+      res.write('12345'); // and never the rest
+    };
+    const body = await r.stream('n GET file', '/recordings/stored/r3/file', 100);
+    const stalled = await (async () => {
+      for await (const _ of body) void _;
+    })().catch((e: unknown) => e);
+    expect(stalled).to.be.instanceOf(Error);
+    r.close();
+  });
+
   it('times out a request Asterisk never answers, and a refused connection is unavailable', async () => {
     reply = () => undefined; // never replies
     const slow = (await send(rest(), 'n bridges.addChannel', ADD_CHANNEL, { bridgeId: 'b', channel: 'c' }, 100).catch(
