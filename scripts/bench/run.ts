@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './lib/context.js';
 import { serverVersion } from './lib/db.js';
+import { parseRates } from './lib/load.js';
 import { REPO_ROOT, stopAll } from './lib/procs.js';
 import {
   buildReport,
@@ -30,11 +31,13 @@ import { runIdentify } from './scenarios/identify.js';
 import { runOfferLatency } from './scenarios/offer_latency.js';
 import { runReport } from './scenarios/report.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.join('|')}[,...]] [--profile]
+const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.join('|')}[,...]] [--profile] [--rate <calls/s>[,...]]
   --quick     reduced counts, every scenario, under a minute (the JSON says what was reduced)
   --json      print one JSON object as the last line of stdout
   --only      run only these scenarios (comma-separated or repeated)
-  --profile   write CPU profiles of the orchestrator's measured windows (full, concurrency) to the run directory`;
+  --profile   write CPU profiles of the orchestrator's measured windows (full, concurrency) to the run directory
+  --rate      full runs one step at each of these rates instead of its search, with the CPU of each process and
+              the database's statements per call (compare two versions of the code back to back)`;
 
 /** Order matters: full's ratio needs ari_baseline of the same run; concurrency uses full's rate as its ramp. */
 const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioOutcome>> = {
@@ -60,7 +63,7 @@ function machine(mariadb: string | null): Machine {
 }
 
 async function main(): Promise<number> {
-  let values: { quick?: boolean; json?: boolean; only?: string[]; profile?: boolean; help?: boolean };
+  let values: { quick?: boolean; json?: boolean; only?: string[]; profile?: boolean; rate?: string[]; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
@@ -68,6 +71,7 @@ async function main(): Promise<number> {
         json: { type: 'boolean', default: false },
         only: { type: 'string', multiple: true },
         profile: { type: 'boolean', default: false },
+        rate: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -90,6 +94,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const selected = SCENARIOS.filter((s) => only.length === 0 || only.includes(s));
+  const fixedRates = parseRates(values.rate ?? []);
+  if (fixedRates === null) {
+    process.stderr.write(`--rate takes whole calls per second from 1 to 5000, comma-separated\n${USAGE}\n`);
+    return 2;
+  }
 
   const date = new Date();
   const runDir = join(REPO_ROOT, 'data', 'bench', date.toISOString().replace(/[:.]/g, '-'));
@@ -97,7 +106,14 @@ async function main(): Promise<number> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
-  const ctx: BenchContext = { quick: values.quick ?? false, runDir, profile: values.profile ?? false, log, hints: {} };
+  const ctx: BenchContext = {
+    quick: values.quick ?? false,
+    runDir,
+    profile: values.profile ?? false,
+    fixedRates,
+    log,
+    hints: {},
+  };
   log(`bench: ${selected.join(', ')}${ctx.quick ? ' (quick)' : ''}; logs in ${runDir}`);
 
   const stop = (): void => {

@@ -13,6 +13,7 @@ import {
   type Machine,
   type ScenarioOutcome,
 } from '../../../scripts/bench/lib/report.js';
+import { parseRates } from '../../../scripts/bench/lib/load.js';
 import { findSustainedRate, type StepOutcome } from '../../../scripts/bench/lib/search.js';
 import { agentLimitedRate } from '../../../scripts/bench/scenarios/full.js';
 import {
@@ -193,6 +194,12 @@ describe('bench harness', () => {
       expect(r.sustainedCps).to.equal(null);
       expect(r.best).to.equal(null);
     });
+  });
+
+  it('--rate takes whole calls per second, comma-separated or repeated, and refuses anything else', () => {
+    expect(parseRates(['300,400', ' 500 '])).to.deep.equal([300, 400, 500]);
+    expect(parseRates([])).to.deep.equal([]);
+    for (const bad of ['0', '12.5', 'fast', '5001', '300,-1']) expect(parseRates([bad]), bad).to.equal(null);
   });
 
   describe('full: the agent pool', () => {

@@ -7,6 +7,11 @@ export interface BenchContext {
   readonly runDir: string;
   /** Write CPU profiles of the orchestrator's measured windows into runDir. */
   readonly profile: boolean;
+  /**
+   * `--rate`: `full` runs one step at each of these rates instead of searching for its limit, to compare the cost
+   * per call of two versions of the code (empty: the search).
+   */
+  readonly fixedRates: readonly number[];
   /** Progress lines (stderr), never mixed into the JSON on stdout. */
   readonly log: (line: string) => void;
   /** Figures earlier scenarios of the same run found, used as hints (e.g. a ramp rate), never as results. */

@@ -64,6 +64,15 @@ export async function createBenchDb(label: string, pool = { min: 0, max: 10 }): 
   return { name, url, db, drop };
 }
 
+/** The database server's counters a step's cost per call is read from: statements, commits, fsyncs so far. */
+export async function serverCounters(db: Db): Promise<{ statements: number; commits: number; fsyncs: number }> {
+  const raw = (await db.raw(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Innodb_data_fsyncs')",
+  )) as [Array<{ Variable_name: string; Value: string }>, unknown];
+  const v = new Map(raw[0].map((r) => [r.Variable_name, Number(r.Value)]));
+  return { statements: v.get('Questions') ?? 0, commits: v.get('Com_commit') ?? 0, fsyncs: v.get('Innodb_data_fsyncs') ?? 0 };
+}
+
 /** The server's version string (for the machine line), or null. */
 export async function serverVersion(): Promise<string | null> {
   const admin = createDb(`${BENCH_MYSQL_SERVER}/mysql`, { pool: { min: 0, max: 1 } });

@@ -142,3 +142,10 @@ export class CpuMeter {
     return out;
   }
 }
+
+/** `--rate 300,400 --rate 500` → [300, 400, 500]; null when any is not a whole number of calls per second in range. */
+export function parseRates(args: readonly string[]): number[] | null {
+  const rates = args.flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+  const out = rates.map(Number);
+  return out.every((r) => Number.isInteger(r) && r >= 1 && r <= 5000) ? out : null;
+}

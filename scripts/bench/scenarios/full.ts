@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import type { BenchContext } from '../lib/context.js';
 import { BENCH_APP, BENCH_DID, registerAgentPhones, seedCenter } from '../lib/center.js';
-import { createBenchDb } from '../lib/db.js';
+import { createBenchDb, serverCounters } from '../lib/db.js';
 import { CpuMeter, databasePid, placeAtRate } from '../lib/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../lib/orchestrator.js';
 import { sleep } from '../lib/procs.js';
@@ -93,12 +93,14 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
     let stepNo = 0;
     let callNo = 0;
 
-    const runStep = async (rate: number, phase: JudgedStep['phase'] | 'profile'): Promise<StepOutcome> => {
+    const runStep = async (rate: number, phase: JudgedStep['phase'] | 'profile' | 'fixed'): Promise<StepOutcome> => {
       const step = ++stepNo;
       const prefix = `fc${step}-`;
       const placedAt = new Map<string, number>();
       const durationMs = phase === 'warmup' ? Math.max(1000, stepMs / 2) : stepMs;
       await o.probe(); // resets the loop-delay window to this step
+      const [dbBefore, simBefore] = await Promise.all([serverCounters(bench.db), s.client.stats()]);
+      const windowStart = performance.now();
       meter.begin();
       const placement = await placeAtRate({
         rate,
@@ -129,6 +131,8 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       }
       const uploadsOpen = await openJobsAfter(bench.db, UPLOAD_GRACE_MS);
       const cpu = meter.end();
+      const windowMs = performance.now() - windowStart;
+      const [dbAfter, simAfter] = await Promise.all([serverCounters(bench.db), s.client.stats()]);
       const probe = await o.probe();
       const byId = new Map(rows.map((r) => [r.channel_id, r]));
       const e2e: number[] = [];
@@ -157,6 +161,17 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
       if (!broken && (await openJobsAfter(bench.db, DRAIN_JOBS_MS)) > 0)
         broken = `recording jobs still open ${DRAIN_JOBS_MS / 1000} s after the step`;
       const setupSummary = summarize(setup);
+      const calls = Math.max(1, placed.length);
+      const perCall = (n: number): number | null => round(n / calls, 2);
+      const costPerCall = {
+        cpuMs: Object.fromEntries(
+          Object.entries(cpu).map(([name, cores]) => [name, cores === null ? null : perCall(cores * windowMs)]),
+        ),
+        dbStatements: perCall(dbAfter.statements - dbBefore.statements),
+        dbCommits: perCall(dbAfter.commits - dbBefore.commits),
+        dbFsyncs: perCall(dbAfter.fsyncs - dbBefore.fsyncs),
+        ariEvents: perCall(simAfter.eventsSent - simBefore.eventsSent),
+      };
       return {
         rate,
         durationMs,
@@ -169,6 +184,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
           phase,
           setup: setupSummary,
           cpuCores: cpu,
+          costPerCall,
           orchestratorRssMiB: Math.round(probe.rssBytes / 2 ** 20),
           loopDelayP99Ms: round(probe.loop?.p99, 1),
           generatorMaxLagMs: round(placement.maxLagMs, 1),
@@ -182,6 +198,9 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
           : {}),
       };
     };
+
+    if (ctx.fixedRates.length > 0)
+      return await fixedRateOutcome(ctx, runStep, started, { agents, customers, talk, stepSeconds: stepMs / 1000 });
 
     const poolLimit = agentLimitedRate(agents, talk);
     const factor = ctx.quick ? 1.8 : 1.35;
@@ -266,6 +285,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
           held: st.sustained,
           why: st.why,
           cpuCores: st.extra?.cpuCores,
+          costPerCall: st.extra?.costPerCall,
           orchestratorRssMiB: st.extra?.orchestratorRssMiB,
           loopDelayP99Ms: st.extra?.loopDelayP99Ms,
           generatorMaxLagMs: st.extra?.generatorMaxLagMs,
@@ -285,6 +305,54 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
     await sim?.stop();
     await bench.drop();
   }
+}
+
+/**
+ * `--rate`: one warm-up, then one step at each rate, with what each call cost every process and the database. No
+ * sustained rate is claimed (the headline figures stay empty); compare two versions of the code at the same rates,
+ * back to back.
+ */
+async function fixedRateOutcome(
+  ctx: BenchContext,
+  runStep: (rate: number, phase: 'warmup' | 'fixed') => Promise<StepOutcome>,
+  started: number,
+  shape: { agents: number; customers: number; talk: number; stepSeconds: number },
+): Promise<ScenarioOutcome> {
+  // Warm up to half the first rate: the code is compiled for the load before a measured step begins.
+  await runStep(20, 'warmup');
+  await runStep(Math.max(20, Math.round(Math.min(...ctx.fixedRates) / 2)), 'warmup');
+  const steps: Record<string, unknown>[] = [];
+  for (const rate of ctx.fixedRates) {
+    const st = await runStep(rate, 'fixed');
+    const setup = st.extra?.setup as ReturnType<typeof summarize> | undefined;
+    const cost = st.extra?.costPerCall as { cpuMs: Record<string, number | null>; dbStatements: number | null };
+    ctx.log(
+      `  fixed     ${String(rate).padStart(5)}/s: ${st.completed}/${st.offered} done, set-up p50 ${setup?.p50.toFixed(0)} ms; ` +
+        `CPU ms per call ${Object.entries(cost.cpuMs)
+          .map(([name, ms]) => `${name} ${ms ?? '?'}`)
+          .join(', ')}; ${cost.dbStatements} statements per call`,
+    );
+    steps.push({
+      rate,
+      offered: st.offered,
+      completed: st.completed,
+      failed: st.failed,
+      setupMs: setup ? roundSummary(setup, 1) : null,
+      costPerCall: st.extra?.costPerCall,
+      cpuCores: st.extra?.cpuCores,
+      loopDelayP99Ms: st.extra?.loopDelayP99Ms,
+      uploadsOpenAfterGrace: st.extra?.uploadsOpenAfterGrace,
+      ...(st.broken ? { broken: st.broken } : {}),
+    });
+  }
+  return {
+    scenario: 'full',
+    status: 'ok',
+    note: `fixed rates ${ctx.fixedRates.join(', ')} calls/s (--rate): cost per call in details.fixed, no sustained rate`,
+    seconds: (Date.now() - started) / 1000,
+    figures: {},
+    details: { ...shape, fixed: steps },
+  };
 }
 
 /**
