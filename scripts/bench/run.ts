@@ -95,8 +95,8 @@ async function main(): Promise<number> {
   }
   const selected = SCENARIOS.filter((s) => only.length === 0 || only.includes(s));
   const fixedRates = parseRates(values.rate ?? []);
-  if (fixedRates === null) {
-    process.stderr.write(`--rate takes whole calls per second from 1 to 5000, comma-separated\n${USAGE}\n`);
+  if (fixedRates === null || (fixedRates.length > 0 && !selected.includes('full'))) {
+    process.stderr.write(`--rate takes whole calls per second from 1 to 5000, comma-separated, and applies to full\n${USAGE}\n`);
     return 2;
   }
 

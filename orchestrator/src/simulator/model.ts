@@ -126,10 +126,10 @@ export const HANGUP_REASONS: Readonly<Record<string, number>> = {
 /** SIP response codes that PJSIP reports as `tech_cause` for a given cause. */
 export const TECH_CAUSE: Readonly<Record<number, number>> = { 19: 480, 17: 486, 21: 603, 34: 503, 1: 404 };
 
-/** Asterisk formats timestamps as `2026-11-23T20:26:47.310+0000`. */
 let lastTimeMs = NaN;
 let lastTime = '';
 
+/** Asterisk formats timestamps as `2026-11-23T20:26:47.310+0000`. */
 export function asteriskTime(ms: number = Date.now()): string {
   // Events come in bursts within one millisecond: format each millisecond once.
   if (ms !== lastTimeMs) {

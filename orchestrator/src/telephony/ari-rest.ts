@@ -144,7 +144,8 @@ export class AriRest {
 
   /**
    * GETs a binary resource (a stored recording's file) as a stream; a reply other than 200 is an error with
-   * Asterisk's message. `timeoutMs` bounds the wait for the reply and each pause in the body.
+   * Asterisk's message. `timeoutMs` bounds the wait for the reply; pauses in the body are the reader's to judge
+   * (the upload's inspection gives a stalled download 30 s and says so), so the body has no timeout here.
    */
   async stream(opName: string, path: string, timeoutMs: number): Promise<Readable> {
     try {
@@ -153,7 +154,7 @@ export class AriRest {
         method: 'GET',
         headers: { authorization: this.authorization },
         headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        bodyTimeout: 0,
       });
       if (res.statusCode === 200) return res.body;
       throw httpError(opName, res.statusCode, await res.body.text(), this.redact);

@@ -308,9 +308,9 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
 }
 
 /**
- * `--rate`: one warm-up, then one step at each rate, with what each call cost every process and the database. No
- * sustained rate is claimed (the headline figures stay empty); compare two versions of the code at the same rates,
- * back to back.
+ * `--rate`: a warm-up (20 calls/s, then half the lowest rate), then one step at each rate, with what each call cost
+ * every process and the database. No sustained rate is claimed (the headline figures stay empty); compare two
+ * versions of the code at the same rates, back to back.
  */
 async function fixedRateOutcome(
   ctx: BenchContext,
@@ -318,7 +318,7 @@ async function fixedRateOutcome(
   started: number,
   shape: { agents: number; customers: number; talk: number; stepSeconds: number },
 ): Promise<ScenarioOutcome> {
-  // Warm up to half the first rate: the code is compiled for the load before a measured step begins.
+  // The code is compiled for the load before a measured step begins.
   await runStep(20, 'warmup');
   await runStep(Math.max(20, Math.round(Math.min(...ctx.fixedRates) / 2)), 'warmup');
   const steps: Record<string, unknown>[] = [];
