@@ -170,10 +170,11 @@ export class AriRest {
 
   /**
    * Keep-alive connections to Asterisk's HTTP server (undici: about half the CPU of node:http per request, and a
-   * call still makes a few over HTTP). Enough that a burst does not queue; made again after close().
+   * call still makes a few over HTTP). Enough that a burst does not queue; made again after close(). An idle one
+   * is closed after 10 s, before Asterisk's own `session_keep_alive` (15 s in http.conf) closes it under a request.
    */
   private connections(): Pool {
-    this.pool ??= new Pool(this.origin, { connections: 64, keepAliveTimeout: 30_000 });
+    this.pool ??= new Pool(this.origin, { connections: 64, keepAliveTimeout: 10_000 });
     return this.pool;
   }
 
