@@ -128,8 +128,6 @@ export const ROUTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'StasisEnd',
   'ChannelStateChange',
   'ChannelDtmfReceived',
-  'ChannelEnteredBridge',
-  'ChannelLeftBridge',
   'ChannelHangupRequest',
   'ChannelDestroyed',
   'PlaybackFinished',
@@ -296,14 +294,6 @@ export class EventRouter {
         if (event.channel && typeof event.digit === 'string') {
           this.emit(event.channel.id, { type: 'dtmf', digit: event.digit, durationMs: event.duration_ms ?? 0 });
         }
-        return;
-      case 'ChannelEnteredBridge':
-        if (event.channel && event.bridge)
-          this.emit(event.channel.id, { type: 'entered_bridge', bridgeId: event.bridge.id });
-        return;
-      case 'ChannelLeftBridge':
-        if (event.channel && event.bridge)
-          this.emit(event.channel.id, { type: 'left_bridge', bridgeId: event.bridge.id });
         return;
       case 'ChannelHangupRequest':
         if (event.channel) {

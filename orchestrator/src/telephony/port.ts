@@ -62,8 +62,6 @@ export type ChannelEvent =
   | { readonly type: 'ringing' }
   | { readonly type: 'answered' } // state Up, or an originated leg entering the app
   | { readonly type: 'dtmf'; readonly digit: string; readonly durationMs: number }
-  | { readonly type: 'entered_bridge'; readonly bridgeId: BridgeId }
-  | { readonly type: 'left_bridge'; readonly bridgeId: BridgeId }
   /** Left the app but lives on in the dialplan (after continueInDialplan/redirect). */
   | { readonly type: 'left_app' }
   /**

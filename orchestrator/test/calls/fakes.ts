@@ -275,7 +275,6 @@ export class FakeSwitch implements SwitchPort {
     for (const c of b.channels) {
       const ch = this.channels.get(c);
       if (ch) ch.bridge = null;
-      this.emit(c, { type: 'left_bridge', bridgeId });
     }
     for (const [name, r] of this.recordings)
       if ('bridgeId' in r.target && r.target.bridgeId === bridgeId) {
@@ -293,7 +292,6 @@ export class FakeSwitch implements SwitchPort {
       if (ch.bridge && ch.bridge !== bridgeId) this.bridges.get(ch.bridge)?.channels.delete(c);
       ch.bridge = bridgeId;
       b.channels.add(c);
-      this.emit(c, { type: 'entered_bridge', bridgeId });
     }
   }
   async removeFromBridge(bridgeId: BridgeId, channelId: ChannelId): Promise<void> {

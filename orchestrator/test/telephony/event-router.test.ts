@@ -111,7 +111,7 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     expect(seen['agent-c1-2002']).to.deep.equal(['ringing', 'hangup:19']);
     expect(answeredBeforeStasis, 'not answered before it is in Stasis').to.equal(false);
     expect(outcomes['agent-c1-2001']).to.deep.equal({ result: 'answered' });
-    expect(seen['agent-c1-2001']).to.deep.equal(['ringing', 'answered', 'entered_bridge', 'hangup:32']);
+    expect(seen['agent-c1-2001']).to.deep.equal(['ringing', 'answered', 'hangup:32']);
     expect(
       inbound.map((c) => c.channelId),
       'originated legs are not inbound',
@@ -154,7 +154,7 @@ describe('telephony: event router on recorded Asterisk payloads', () => {
     expect(rec).to.deep.equal({ status: 'done', durationSeconds: 3 });
     expect(leg).to.deep.equal({ result: 'answered' });
     expect(agent.filter((t) => t === 'hangup')).to.have.length(1);
-    expect(agent).to.include.members(['answered', 'entered_bridge', 'hangup']);
+    expect(agent).to.include.members(['answered', 'hangup']);
     expect(registry.get('bridge', bridgeId)).to.equal(undefined);
     expect(router.sizes()).to.deep.equal({ channels: 0, playbacks: 0, recordings: 0, targets: 0 });
   });
