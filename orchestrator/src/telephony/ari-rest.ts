@@ -182,9 +182,7 @@ export class AriRest {
     if (err instanceof SwitchError) return err;
     if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError)
       return timeoutError(opName, timeoutMs);
-    const cause = (err as { cause?: unknown } | null)?.cause;
-    // undici wraps a socket's failure (ECONNREFUSED, ECONNRESET); its message names the cause the mapping reads.
-    return thrownError(opName, cause instanceof Error && err instanceof errors.UndiciError ? cause : err, this.redact);
+    return thrownError(opName, err, this.redact);
   }
 }
 
