@@ -35,7 +35,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.jo
   --quick     reduced counts, every scenario, under a minute (the JSON says what was reduced)
   --json      print one JSON object as the last line of stdout
   --only      run only these scenarios (comma-separated or repeated)
-  --profile   write CPU profiles of the orchestrator's measured windows (full, concurrency) to the run directory
+  --profile   write CPU profiles of the orchestrator's measured windows (full, each --rate step, concurrency) to the run directory
   --rate      full runs one step at each of these rates instead of its search, with the CPU of each process and
               the database's statements per call (compare two versions of the code back to back)`;
 
@@ -96,7 +96,9 @@ async function main(): Promise<number> {
   const selected = SCENARIOS.filter((s) => only.length === 0 || only.includes(s));
   const fixedRates = parseRates(values.rate ?? []);
   if (fixedRates === null || (fixedRates.length > 0 && !selected.includes('full'))) {
-    process.stderr.write(`--rate takes whole calls per second from 1 to 5000, comma-separated, and applies to full\n${USAGE}\n`);
+    process.stderr.write(
+      `--rate takes whole calls per second from 1 to 5000, comma-separated, and applies to full\n${USAGE}\n`,
+    );
     return 2;
   }
 

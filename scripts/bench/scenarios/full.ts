@@ -200,7 +200,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
     };
 
     if (ctx.fixedRates.length > 0)
-      return await fixedRateOutcome(ctx, runStep, started, { agents, customers, talk, stepSeconds: stepMs / 1000 });
+      return await fixedRateOutcome(ctx, runStep, o, started, { agents, customers, talk, stepSeconds: stepMs / 1000 });
 
     const poolLimit = agentLimitedRate(agents, talk);
     const factor = ctx.quick ? 1.8 : 1.35;
@@ -315,6 +315,7 @@ export async function runFull(ctx: BenchContext): Promise<ScenarioOutcome> {
 async function fixedRateOutcome(
   ctx: BenchContext,
   runStep: (rate: number, phase: 'warmup' | 'fixed') => Promise<StepOutcome>,
+  orchestrator: Pick<RunningOrchestrator, 'profileStart' | 'profileStop'>,
   started: number,
   shape: { agents: number; customers: number; talk: number; stepSeconds: number },
 ): Promise<ScenarioOutcome> {
@@ -323,7 +324,11 @@ async function fixedRateOutcome(
   await runStep(Math.max(20, Math.round(Math.min(...ctx.fixedRates) / 2)), 'warmup');
   const steps: Record<string, unknown>[] = [];
   for (const rate of ctx.fixedRates) {
+    // With --profile each fixed step is profiled itself (its CPU figures then include the profiler's cost).
+    const file = ctx.profile ? join(ctx.runDir, `orchestrator-full-${rate}.cpuprofile`) : null;
+    if (file) await orchestrator.profileStart();
     const st = await runStep(rate, 'fixed');
+    if (file) await orchestrator.profileStop(file);
     const setup = st.extra?.setup as ReturnType<typeof summarize> | undefined;
     const cost = st.extra?.costPerCall as { cpuMs: Record<string, number | null>; dbStatements: number | null };
     ctx.log(
@@ -342,6 +347,7 @@ async function fixedRateOutcome(
       cpuCores: st.extra?.cpuCores,
       loopDelayP99Ms: st.extra?.loopDelayP99Ms,
       uploadsOpenAfterGrace: st.extra?.uploadsOpenAfterGrace,
+      ...(file ? { profile: { file, top: summariseProfile(file, 25) } } : {}),
       ...(st.broken ? { broken: st.broken } : {}),
     });
   }
@@ -370,7 +376,9 @@ export function agentLimitedRate(agents: number, talk: number): number {
 async function openJobsAfter(db: Db, waitMs: number): Promise<number> {
   const by = Date.now() + waitMs;
   for (;;) {
-    const row = (await db('jobs').whereIn('state', ['pending', 'running']).count({ n: '*' }).first()) as { n: number | string };
+    const row = (await db('jobs').whereIn('state', ['pending', 'running']).count({ n: '*' }).first()) as {
+      n: number | string;
+    };
     const open = Number(row.n);
     if (open === 0 || Date.now() >= by) return open;
     await sleep(100);
