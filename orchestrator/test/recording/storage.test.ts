@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { readAll } from '../../src/recording/jobs.js';
 import { createFileStore, createS3Store, parseS3Url, StorageError, type ObjectStore } from '../../src/recording/storage/index.js';
+import { syncDirectory } from '../../src/recording/storage/file.js';
 import { S3_ENV, startLocalS3, type LocalS3 } from './support.js';
 
 function pieces(buf: Buffer, size = 10_000): Readable {
@@ -136,3 +137,59 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('object store: filesystem durability', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ariadne-fs-sync-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("syncs the object's directory, and the parent of every directory the put made, before put resolves", async () => {
+    const synced: string[] = [];
+    const store = createFileStore(`file:${dir}`, {
+      syncDirectory: async (d) => {
+        synced.push(d);
+      },
+    });
+    await store.put('recordings/2026/12/05/c1/r1.wav.enc', pieces(Buffer.from('one')));
+    const day = join(dir, 'recordings', '2026', '12', '05');
+    // Everything below the root was made by this put: the root holds the first new entry.
+    expect(synced.sort()).to.deep.equal(
+      [dir, join(dir, 'recordings'), join(dir, 'recordings', '2026'), join(dir, 'recordings', '2026', '12'), day, join(day, 'c1')].sort(),
+    );
+    synced.length = 0;
+    await store.put('recordings/2026/12/05/c2/r2.wav.enc', pieces(Buffer.from('two')));
+    expect(synced.sort()).to.deep.equal([day, join(day, 'c2')]);
+    synced.length = 0;
+    await store.put('recordings/2026/12/05/c2/r3.wav.enc', pieces(Buffer.from('three')));
+    expect(synced).to.deep.equal([join(day, 'c2')]);
+  });
+
+  it('a directory that cannot be synced fails the put, so the upload is retried instead of trusted', async () => {
+    const store = createFileStore(`file:${dir}`, {
+      syncDirectory: async () => {
+        throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      },
+    });
+    let err: unknown;
+    try {
+      await store.put('recordings/s/x.enc', pieces(Buffer.from('x')));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(StorageError);
+    expect((err as StorageError).message).to.match(/EIO/);
+  });
+
+  it('syncDirectory syncs a real directory and reports a missing one', async () => {
+    await syncDirectory(dir);
+    let code = '';
+    try {
+      await syncDirectory(join(dir, 'absent'));
+    } catch (e) {
+      code = (e as { code?: string }).code ?? '';
+    }
+    expect(code).to.equal('ENOENT');
+  });
+});

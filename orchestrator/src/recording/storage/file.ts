@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,12 +12,39 @@ function isNotFound(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === 'ENOENT';
 }
 
+/** Errors of a platform or file system that cannot sync a directory (Windows cannot even open one). */
+const UNSYNCABLE_DIRECTORY = new Set(['EISDIR', 'EINVAL', 'EPERM', 'ENOTSUP']);
+
 /**
- * Objects as files under a root directory. A put streams into a temporary file beside the target, syncs it and
- * renames it over the target, so a reader (or a crash) only ever sees the old object or the whole new one.
+ * Makes a directory's entries durable: a file's fsync covers its bytes, not its name, so a rename into a directory
+ * (or a directory made in it) can be lost to a power cut until the directory itself is synced.
  */
-export function createFileStore(url: string): ObjectStore {
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    if (!UNSYNCABLE_DIRECTORY.has((err as { code?: string } | null)?.code ?? '')) throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+export interface FileStoreOptions {
+  /** How a directory is synced (tests watch it); default syncDirectory. */
+  readonly syncDirectory?: (dir: string) => Promise<void>;
+}
+
+/**
+ * Objects as files under a root directory. A put streams into a temporary file beside the target, syncs it,
+ * renames it over the target and syncs the directories it changed, so a reader (or a crash) only ever sees the old
+ * object or the whole new one, and once put resolves the object survives a power cut (the upload job deletes the
+ * Asterisk copy next).
+ */
+export function createFileStore(url: string, options: FileStoreOptions = {}): ObjectStore {
   const root = resolve(url.replace(/^file:(\/\/)?/, ''));
+  const sync = options.syncDirectory ?? syncDirectory;
   const pathOf = (key: string): string => join(root, ...checkKey(key).split('/'));
 
   return {
@@ -26,13 +53,18 @@ export function createFileStore(url: string): ObjectStore {
       const path = pathOf(key);
       const tmp = `${path}.tmp-${randomUUID()}`;
       const metaTmp = `${path}${META}.tmp-${randomUUID()}`;
+      const dir = dirname(path);
       try {
-        await mkdir(dirname(path), { recursive: true });
+        // The first directory made, if any: its entry and those of the ones below it need syncing too.
+        const made = await mkdir(dir, { recursive: true });
         // flush: the stream fsyncs its own descriptor before closing it, so the pipeline ends with the data durable.
         await pipeline(body, createWriteStream(tmp, { flags: 'wx', flush: true }), { signal: options.signal });
         await writeFile(metaTmp, JSON.stringify({ contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata ?? {} }));
         await rename(metaTmp, `${path}${META}`);
         await rename(tmp, path);
+        const changed = [dir];
+        if (made) for (let d = dir; d !== dirname(made); d = dirname(d)) changed.push(dirname(d));
+        await Promise.all(changed.map(sync));
       } catch (err) {
         body.destroy(); // release the source (e.g. the download from Asterisk) when we failed before reading it
         await rm(tmp, { force: true }).catch(() => undefined);
