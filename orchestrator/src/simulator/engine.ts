@@ -135,7 +135,12 @@ export interface Playback extends Timed {
   index: number;
   targetUri: string;
   language: string;
-  state: PlaybackJson['state'];
+  /**
+   * `canceled`: stopped while still queued (Asterisk's STASIS_PLAYBACK_STATE_CANCELED). It keeps its place in the
+   * queue and, when its turn comes, ends with PlaybackFinished (state `done`) without having started
+   * (res_stasis_playback.c, playback_first_update).
+   */
+  state: PlaybackJson['state'] | 'canceled';
   channel: Channel | null;
   bridge: Bridge | null;
   startedMs: number;
@@ -450,7 +455,8 @@ export class Engine {
       media_uri: p.media[p.index] ?? p.media[0] ?? '',
       target_uri: p.targetUri,
       language: p.language,
-      state: p.state,
+      // Asterisk reports a canceled playback as done (state_to_string).
+      state: p.state === 'canceled' ? 'done' : p.state,
     };
     const next = p.media[p.index + 1];
     if (next !== undefined && p.media.length > 1) {
@@ -1480,6 +1486,10 @@ export class Engine {
   }
 
   private startPlayback(p: Playback): void {
+    if (p.state === 'canceled') {
+      this.finishPlayback(p, 'done', true, true);
+      return;
+    }
     if (p.state !== 'queued') return;
     p.state = 'playing';
     this.stats.playbacksStarted++;
@@ -1534,9 +1544,17 @@ export class Engine {
     if (list.length === 0) this.playbacks.delete(p.id);
   }
 
-  private finishPlayback(p: Playback, state: 'done' | 'failed', startNext: boolean): void {
+  /**
+   * Ends a playback. One that never started ends silently unless `announce` says otherwise: when a channel or
+   * bridge goes, Asterisk drops its queued commands without running them.
+   */
+  private finishPlayback(
+    p: Playback,
+    state: 'done' | 'failed',
+    startNext: boolean,
+    announce = p.state !== 'queued' && p.state !== 'canceled',
+  ): void {
     if (p.state === 'done' || p.state === 'failed') return;
-    const wasQueued = p.state === 'queued';
     p.state = state;
     this.forgetPlayback(p);
     const queue = p.channel ? p.channel.playQueue : p.bridge?.playQueue;
@@ -1544,7 +1562,7 @@ export class Engine {
       const i = queue.indexOf(p);
       if (i >= 0) queue.splice(i, 1);
     }
-    if (!wasQueued) this.playbackEvent('PlaybackFinished', p);
+    if (announce) this.playbackEvent('PlaybackFinished', p);
     this.releaseBarrier(p.channel, p);
     if (startNext && queue && queue.length) {
       const next = queue[0]!;
@@ -1560,6 +1578,13 @@ export class Engine {
 
   stopPlayback(id: string): void {
     const p = this.getPlayback(id);
+    // Still queued: canceled, it reports PlaybackFinished when its turn comes (res_stasis_playback.c: QUEUED + STOP
+    // = playback_cancel, CANCELED + STOP = no-op).
+    if (p.state === 'canceled') return;
+    if (p.state === 'queued') {
+      p.state = 'canceled';
+      return;
+    }
     // errors_rest_and_ws: DELETE /playbacks/{id} → PlaybackFinished(done), then the next queued one starts.
     this.finishPlayback(p, 'done', true);
   }
@@ -1568,7 +1593,9 @@ export class Engine {
     const p = this.getPlayback(id);
     if (!operation) throw badRequest('Missing parameter operation');
     if (!['restart', 'pause', 'unpause', 'reverse', 'forward'].includes(operation)) throw badRequest(`Invalid operation ${operation}`);
-    if (p.state === 'queued') throw conflict('Playback not in a valid state');
+    // res_stasis_playback.c's operations table: a queued playback takes only restart (a no-op) and stop.
+    if (p.state === 'queued' && operation === 'restart') return;
+    if (p.state === 'queued' || p.state === 'canceled') throw conflict('Playback not in a valid state');
     if (operation === 'pause' && p.state === 'playing') {
       p.state = 'paused';
       this.clearTimers(p);

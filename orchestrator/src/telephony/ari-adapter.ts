@@ -608,8 +608,9 @@ export class AriAdapter implements SwitchPort {
     this.router.markPlaybackStopped(playbackId);
     try {
       await this.nodeOf('playback', playbackId).ari.request('playbacks', 'stop', { playbackId });
-      // A playback stopped while still queued behind another one ends without any PlaybackFinished: settle it
-      // ourselves if the event has not come by then (endPlayback is a no-op once it has).
+      // A playback stopped while still queued behind another one reports its PlaybackFinished only when its turn
+      // comes (res_stasis_playback.c, canceled), which may be a whole prompt later: settle it ourselves if the event
+      // has not come by then (endPlayback is a no-op once it has).
       setTimeout(() => this.router.endPlayback(playbackId, 'stopped'), STOP_EVENT_GRACE_MS).unref();
     } catch (err) {
       // Stopping a playback that already ended is not an error: the wanted state holds.

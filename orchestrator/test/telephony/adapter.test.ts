@@ -281,7 +281,7 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(seen).to.deep.equal(['PJSIP/2001:offline', 'PJSIP/2001:online']);
   });
 
-  it('a playback stopped while still queued behind another settles as stopped (Asterisk sends no event for it)', async () => {
+  it('a playback stopped while still queued behind another settles as stopped before its turn comes', async () => {
     const call = await inboundCall(r);
     await r.sw.answer(call.channelId);
     const first = await r.sw.play({ channelId: call.channelId }, 'tone:ring');
