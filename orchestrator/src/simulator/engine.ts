@@ -1578,8 +1578,8 @@ export class Engine {
 
   stopPlayback(id: string): void {
     const p = this.getPlayback(id);
-    // Still queued: canceled, it reports PlaybackFinished when its turn comes (res_stasis_playback.c: QUEUED + STOP
-    // = playback_cancel, CANCELED + STOP = no-op).
+    // Still queued: canceled, it reports PlaybackFinished when its turn comes (f_playback_stopped_while_queued;
+    // res_stasis_playback.c: QUEUED + STOP = playback_cancel, CANCELED + STOP = no-op).
     if (p.state === 'canceled') return;
     if (p.state === 'queued') {
       p.state = 'canceled';
@@ -1593,9 +1593,9 @@ export class Engine {
     const p = this.getPlayback(id);
     if (!operation) throw badRequest('Missing parameter operation');
     if (!['restart', 'pause', 'unpause', 'reverse', 'forward'].includes(operation)) throw badRequest(`Invalid operation ${operation}`);
-    // res_stasis_playback.c's operations table: a queued playback takes only restart (a no-op) and stop.
+    // f_playback_stopped_while_queued: a queued playback takes only restart (a no-op) and stop.
     if (p.state === 'queued' && operation === 'restart') return;
-    if (p.state === 'queued' || p.state === 'canceled') throw conflict('Playback not in a valid state');
+    if (p.state === 'queued' || p.state === 'canceled') throw conflict(`Can only ${operation} while media is playing`);
     if (operation === 'pause' && p.state === 'playing') {
       p.state = 'paused';
       this.clearTimers(p);

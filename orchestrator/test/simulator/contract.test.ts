@@ -82,6 +82,18 @@ describe('simulator contract: replay of real Asterisk 22 captures', function () 
     await run('d_caller_hangup_in_holding_bridge_moh');
   });
 
+  it('f: a playback stopped while queued behind another is canceled: shown as done, PlaybackFinished when its turn comes', async () => {
+    const r = await run('f_playback_stopped_while_queued');
+    const playbackEvents = r.ws1.events
+      .filter((e) => String(e.type).startsWith('Playback'))
+      .map((e) => `${String(e.type)}:${String((e.playback as { id: string }).id)}:${String((e.playback as { state: string }).state)}`);
+    expect(playbackEvents).to.deep.equal([
+      'PlaybackStarted:pq-ahead:playing',
+      'PlaybackFinished:pq-ahead:done',
+      'PlaybackFinished:pq-behind:done',
+    ]);
+  });
+
   it('errors_rest_and_ws: status codes, status texts and bodies of every error, WebSocket refusals', async () => {
     await run('errors_rest_and_ws');
   });
