@@ -226,32 +226,11 @@ describe('simulator', function () {
       expect(types(ws).slice(-2)).to.deep.equal(['PlaybackFinished', 'ChannelStateChange']);
     });
 
-    it('a playback stopped while queued behind another ends with PlaybackFinished (done) when its turn comes, never started', async () => {
-      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
-      await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
-      await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'tone:ring', playbackId: 'ahead' });
-      await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'sound:hello-world', playbackId: 'behind' });
-      expect((await ariReq(sim, 'POST', '/playbacks/behind/control', { operation: 'restart' })).status).to.equal(204);
-      expect((await ariReq(sim, 'DELETE', '/playbacks/behind')).status).to.equal(204);
-      // res_stasis_playback.c: canceled, reported as done, a second stop is a no-op, other operations are refused.
-      expect((await ariReq(sim, 'GET', '/playbacks/behind')).body).to.include({ id: 'behind', state: 'done' });
-      expect((await ariReq(sim, 'DELETE', '/playbacks/behind')).status).to.equal(204);
-      expect((await ariReq(sim, 'POST', '/playbacks/behind/control', { operation: 'pause' })).status).to.equal(409);
-      await new Promise((r) => setTimeout(r, 60));
-      const of = (id: string): string[] =>
-        ws.events.filter((e) => (e.playback as Json | undefined)?.id === id).map((e) => `${String(e.type)}:${String((e.playback as Json).state)}`);
-      expect(of('behind')).to.deep.equal([]);
-      expect((await ariReq(sim, 'DELETE', '/playbacks/ahead')).status).to.equal(204);
-      await ws.waitFor(() => of('behind').length > 0, 2000, 'the canceled playback reported');
-      expect(of('ahead')).to.deep.equal(['PlaybackStarted:playing', 'PlaybackFinished:done']);
-      expect(of('behind')).to.deep.equal(['PlaybackFinished:done']);
-      expect((await ariReq(sim, 'GET', '/playbacks/behind')).status).to.equal(404);
-    });
-
     it('a playback stopped before it started reports PlaybackFinished (done) at once; one dropped by a hang-up reports nothing', async () => {
       const first = sim.control.placeCall({ from: '1', to: '2' }).channelId;
       const second = sim.control.placeCall({ from: '1', to: '3' }).channelId;
-      // Play and stop in one turn of the simulator's loop, as when a caller's key lands before the prompt starts.
+      // Play and stop in one turn of the simulator's loop, as when a caller's key lands before the prompt starts (the
+      // capture f_playback_stopped_while_queued covers a playback canceled behind another).
       const play = (channelId: string, playbackId: string): void => {
         sim.engine.play({ channel: sim.engine.channels.get(channelId)! }, new Params(new URLSearchParams({ media: 'sound:hello-world' }), null), playbackId);
       };
