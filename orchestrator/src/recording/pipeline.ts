@@ -105,7 +105,8 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     createJobRunner({
       db: options.db,
       instanceId: options.config.instanceId ?? `recording-${process.pid}`,
-      logger: log,
+      // The runner names its own module ('jobs'); under the recording logger every line carried `module` twice.
+      logger: options.logger ?? rootLogger,
       pollMs: options.jobs?.pollMs,
       leaseMs: options.jobs?.leaseMs,
       concurrency: options.jobs?.concurrency ?? options.config.storage.uploadConcurrency,

@@ -72,6 +72,32 @@ describe('recording pipeline with the real ARI adapter against the simulator', f
     }
   });
 
+  it('names the module of a recording job\'s log lines once (the runner\'s), with the recording id', async () => {
+    const lines: string[] = [];
+    const pipeline = createRecordingPipeline({
+      db: t.db,
+      switchPort: sw,
+      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30, uploadConcurrency: 4 }, http: { port: 0, host: '127.0.0.1' } },
+      localKeyPath: join(dir, 'demo.key'),
+      retentionCron: null,
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+    });
+    try {
+      const name = randomUUID();
+      sim.engine.storedRecordings.set(name, { name, format: 'wav', durationMs: 500 });
+      const id = await insertRecording(t.db, { name, node: 'ast1' });
+      await pipeline.onRecordingStored(id);
+      await pipeline.runner.drain();
+      const uploaded = lines.find((l) => l.includes('"recording uploaded"'));
+      expect(uploaded, lines.join('')).to.be.a('string');
+      expect(uploaded!.match(/"module":/g)).to.have.length(1);
+      expect(JSON.parse(uploaded!)).to.include({ module: 'jobs', recordingId: id });
+      for (const l of lines) expect(l.match(/"module":/g)?.length ?? 0, l).to.be.at.most(1);
+    } finally {
+      await pipeline.stop();
+    }
+  });
+
   it('a recording on a node the adapter does not know is retried, never marked missing', async () => {
     const pipeline = createRecordingPipeline({
       db: t.db,
