@@ -189,7 +189,12 @@ export class EncryptStream extends Transform {
   private seal(plain: Buffer, final: boolean): void {
     const c = createCipheriv('aes-256-gcm', this.dataKey, chunkNonce(this.header.baseNonce, this.index));
     c.setAAD(chunkAad(this.header.bytes, this.index, final));
-    this.push(Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]));
+    // Pushed as they come (GCM's final() adds no bytes): joining them copied every byte of a recording once more,
+    // a cost that shows with 10,000 calls' recordings ending at 50 a second (docs/benchmarks.md, item 33).
+    this.push(c.update(plain));
+    const rest = c.final();
+    if (rest.length > 0) this.push(rest);
+    this.push(c.getAuthTag());
     this.index++;
   }
 
@@ -207,12 +212,13 @@ export class EncryptStream extends Transform {
     const size = this.header.chunkBytes;
     // Seal a chunk only once more data follows it: the last chunk is sealed in _flush, marked final.
     if (this.pendingBytes > size) {
-      let all = Buffer.concat(this.pending, this.pendingBytes);
+      // A single buffer (a read at least a chunk long) is sealed in place; only pieces are joined first.
+      let all = this.pending.length === 1 ? data : Buffer.concat(this.pending, this.pendingBytes);
       while (all.length > size) {
         this.seal(all.subarray(0, size), false);
         all = all.subarray(size);
       }
-      this.pending = [Buffer.from(all)];
+      this.pending = [all];
       this.pendingBytes = all.length;
     }
     cb();
@@ -245,6 +251,9 @@ export class DecryptStream extends Transform {
   private headerRead: boolean;
   private index: number;
   private buf: Buffer = Buffer.alloc(0);
+  /** Reads not joined into `buf` yet. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
   private skip: number;
   private remaining: number;
 
@@ -287,9 +296,11 @@ export class DecryptStream extends Transform {
     const d = createDecipheriv('aes-256-gcm', this.dataKey, chunkNonce(this.header.baseNonce, this.index));
     d.setAAD(chunkAad(this.header.bytes, this.index, final));
     d.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    const plain = Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG_BYTES)), d.final()]);
+    const plain = d.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+    // final() verifies the tag (and throws) before anything of the chunk is delivered; GCM adds no bytes there.
+    const rest = d.final();
     this.index++;
-    return plain;
+    return rest.length > 0 ? Buffer.concat([plain, rest]) : plain;
   }
 
   private deliver(plain: Buffer): void {
@@ -306,7 +317,13 @@ export class DecryptStream extends Transform {
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+    this.parts.push(data);
+    this.partsBytes += data.length;
+    // Join the reads only once a whole sealed chunk (or the header) can be in them: reads of the chunk's size left
+    // a partial chunk behind every time, and joining on each read copied every byte twice.
+    const wanted = this.headerRead ? this.header.chunkBytes + TAG_BYTES : MAGIC.length + 6;
+    if (this.buf.length + this.partsBytes < wanted) return cb();
+    this.buf = this.joined();
     try {
       if (!this.readHeader()) return cb();
     } catch (err) {
@@ -326,7 +343,18 @@ export class DecryptStream extends Transform {
     }
   }
 
+  /** `buf` with the reads not joined yet (no copy when there is only one). */
+  private joined(): Buffer {
+    if (this.partsBytes === 0) return this.buf;
+    const pieces = this.buf.length > 0 ? [this.buf, ...this.parts] : this.parts;
+    const all = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    this.parts = [];
+    this.partsBytes = 0;
+    return all;
+  }
+
   override _flush(cb: TransformCallback): void {
+    this.buf = this.joined();
     if (!this.headerRead) return cb(new KeyError('recording object ended before its header'));
     try {
       if (this.remaining > 0) {
