@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { countJobsByState } from '../../src/jobs/index.js';
 import { readAll } from '../../src/recording/jobs.js';
-import { createRecordingPipeline, getRecording, insertRecording } from '../../src/recording/index.js';
+import { createRecordingPipeline, getRecording, insertRecording, type RecordingPipeline } from '../../src/recording/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createSwitch, type AriAdapter } from '../../src/telephony/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -42,14 +42,19 @@ describe('recording pipeline with the real ARI adapter against the simulator', f
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('uploads the stored WAV (checksum, duration) and deletes it on the node; a missing one is marked missing', async () => {
-    const pipeline = createRecordingPipeline({
+  /** A pipeline on the real adapter, storing into this test's directory (the runner is drained by hand). */
+  const pipelineOnSimulator = (logger?: Logger): RecordingPipeline =>
+    createRecordingPipeline({
       db: t.db,
       switchPort: sw,
       config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30, uploadConcurrency: 4 }, http: { port: 0, host: '127.0.0.1' } },
       localKeyPath: join(dir, 'demo.key'),
       retentionCron: null,
+      logger,
     });
+
+  it('uploads the stored WAV (checksum, duration) and deletes it on the node; a missing one is marked missing', async () => {
+    const pipeline = pipelineOnSimulator();
     try {
       const name = randomUUID();
       sim.engine.storedRecordings.set(name, { name, format: 'wav', durationMs: 3020 });
@@ -74,14 +79,7 @@ describe('recording pipeline with the real ARI adapter against the simulator', f
 
   it('names the module of a recording job\'s log lines once (the runner\'s), with the recording id', async () => {
     const lines: string[] = [];
-    const pipeline = createRecordingPipeline({
-      db: t.db,
-      switchPort: sw,
-      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30, uploadConcurrency: 4 }, http: { port: 0, host: '127.0.0.1' } },
-      localKeyPath: join(dir, 'demo.key'),
-      retentionCron: null,
-      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
-    });
+    const pipeline = pipelineOnSimulator(pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }));
     try {
       const name = randomUUID();
       sim.engine.storedRecordings.set(name, { name, format: 'wav', durationMs: 500 });
@@ -99,13 +97,7 @@ describe('recording pipeline with the real ARI adapter against the simulator', f
   });
 
   it('a recording on a node the adapter does not know is retried, never marked missing', async () => {
-    const pipeline = createRecordingPipeline({
-      db: t.db,
-      switchPort: sw,
-      config: { storage: { url: `file:${join(dir, 'store')}`, replicaUrls: [], masterKey: undefined, oldKeys: [], retentionDays: 30, uploadConcurrency: 4 }, http: { port: 0, host: '127.0.0.1' } },
-      localKeyPath: join(dir, 'demo.key'),
-      retentionCron: null,
-    });
+    const pipeline = pipelineOnSimulator();
     try {
       const id = await insertRecording(t.db, { name: randomUUID(), node: 'ast9' });
       await pipeline.onRecordingStored(id);
