@@ -91,21 +91,29 @@ for (const driver of drivers) {
       expect(await keys(store, 'recordings/x/')).to.deep.equal(['recordings/x/same.enc']);
     });
 
-    it('a source that fails mid-way leaves no object and no temporary file', async () => {
-      const src = new PassThrough();
-      src.write(randomBytes(100_000));
-      setTimeout(() => src.destroy(new Error('download reset')), 10);
-      let err: unknown;
-      try {
-        await store.put('recordings/fail/broken.enc', src);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(StorageError);
-      expect(await store.head('recordings/fail/broken.enc')).to.equal(null);
-      expect(await keys(store, 'recordings/fail/')).to.deep.equal([]);
-      if (dir) expect(readdirSync(join(dir, 'recordings', 'fail'))).to.deep.equal([]);
-    });
+    // 'at once' fails the source before the store can have started reading it (the file store is still making
+    // directories): that error must become the put's rejection, not an uncaught exception.
+    for (const [when, fail] of [
+      ['mid-way', (f: () => void) => setTimeout(f, 10)],
+      ['at once', (f: () => void) => f()],
+    ] as const) {
+      it(`a source that fails ${when} leaves no object and no temporary file`, async () => {
+        const src = new PassThrough();
+        src.write(randomBytes(100_000));
+        const stored = store.put('recordings/fail/broken.enc', src);
+        fail(() => src.destroy(new Error('download reset')));
+        let err: unknown;
+        try {
+          await stored;
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(StorageError);
+        expect(await store.head('recordings/fail/broken.enc')).to.equal(null);
+        expect(await keys(store, 'recordings/fail/')).to.deep.equal([]);
+        if (dir) expect(readdirSync(join(dir, 'recordings', 'fail'))).to.deep.equal([]);
+      });
+    }
 
     it('lists by prefix; delete is idempotent; get of an absent key is not_found', async () => {
       await store.put('recordings/l/a.enc', pieces(Buffer.from('a')));

@@ -54,6 +54,10 @@ export function createFileStore(url: string, options: FileStoreOptions = {}): Ob
       const tmp = `${path}.tmp-${randomUUID()}`;
       const metaTmp = `${path}${META}.tmp-${randomUUID()}`;
       const dir = dirname(path);
+      // Until pipeline() listens, a source that fails (a download reset during mkdir) would be an uncaught
+      // 'error' and take the process down; with a listener the error stays the stream's state, which
+      // pipeline() then reports. It stays attached: a late error after the outcome is decided changes nothing.
+      body.on('error', () => undefined);
       try {
         // The first directory made, if any: its entry and those of the ones below it need syncing too.
         const made = await mkdir(dir, { recursive: true });
