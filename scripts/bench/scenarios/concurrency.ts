@@ -28,7 +28,13 @@ interface Level {
   readonly loopDelayMs: { p50: number; p99: number; max: number } | null;
   readonly orchestratorCores: number | null;
   readonly churnCps: number;
-  readonly metrics: { rssMiB: number | null; eventLoopLagP99Ms: number | null };
+  readonly metrics: {
+    rssMiB: number | null;
+    eventLoopLagP99Ms: number | null;
+    /** Jobs due or waiting to be retried, and jobs being run, when the window ended. */
+    jobsPending: number | null;
+    jobsRunning: number | null;
+  };
   /** The same window's loop delay p99 of an idle process on this machine: scheduling noise, not our work. */
   readonly noiseFloorLoopP99Ms: number | null;
   readonly secondsToReach: number;
@@ -194,7 +200,7 @@ export async function runConcurrency(ctx: BenchContext): Promise<ScenarioOutcome
       };
       results.push(lvl);
       ctx.log(
-        `  ${level.toLocaleString('en').padStart(6)} connected: RSS ${lvl.rssMiB} MiB, heap ${lvl.heapUsedMiB} MiB, loop delay p99 ${lvl.loopDelayMs?.p99 ?? '?'} ms (max ${lvl.loopDelayMs?.max ?? '?'}), orchestrator ${lvl.orchestratorCores ?? '?'} cores; idle process p99 ${lvl.noiseFloorLoopP99Ms ?? '?'} ms`,
+        `  ${level.toLocaleString('en').padStart(6)} connected: RSS ${lvl.rssMiB} MiB, heap ${lvl.heapUsedMiB} MiB, loop delay p99 ${lvl.loopDelayMs?.p99 ?? '?'} ms (max ${lvl.loopDelayMs?.max ?? '?'}), orchestrator ${lvl.orchestratorCores ?? '?'} cores, jobs pending ${metrics.jobsPending ?? '?'}; idle process p99 ${lvl.noiseFloorLoopP99Ms ?? '?'} ms`,
       );
     }
     const last = results.length === levels.length ? (results[results.length - 1] as Level) : null;
@@ -232,12 +238,15 @@ export async function runConcurrency(ctx: BenchContext): Promise<ScenarioOutcome
   }
 }
 
-/** process_resident_memory_bytes and nodejs_eventloop_lag_p99_seconds from /metrics (null when absent). */
-async function scrapeMetrics(httpUrl: string): Promise<{ rssMiB: number | null; eventLoopLagP99Ms: number | null }> {
+/**
+ * process_resident_memory_bytes, nodejs_eventloop_lag_p99_seconds and the jobs waiting (ariadne_jobs, mostly
+ * recording uploads) from /metrics (null when absent): a loop delay bought by letting uploads pile up shows there.
+ */
+async function scrapeMetrics(httpUrl: string): Promise<Level['metrics']> {
   try {
     const text = await (await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    const get = (name: string): number | null => {
-      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
+    const get = (name: string, labels = '(?:\\{[^}]*\\})?'): number | null => {
+      const m = new RegExp(`^${name}${labels} ([0-9.eE+-]+)$`, 'm').exec(text);
       return m ? Number(m[1]) : null;
     };
     const rss = get('process_resident_memory_bytes');
@@ -245,8 +254,10 @@ async function scrapeMetrics(httpUrl: string): Promise<{ rssMiB: number | null; 
     return {
       rssMiB: rss === null ? null : Math.round(rss / 2 ** 20),
       eventLoopLagP99Ms: lag === null ? null : round(lag * 1000, 1),
+      jobsPending: get('ariadne_jobs', '\\{state="pending"\\}'),
+      jobsRunning: get('ariadne_jobs', '\\{state="running"\\}'),
     };
   } catch {
-    return { rssMiB: null, eventLoopLagP99Ms: null };
+    return { rssMiB: null, eventLoopLagP99Ms: null, jobsPending: null, jobsRunning: null };
   }
 }
