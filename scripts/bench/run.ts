@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './lib/context.js';
 import { serverVersion } from './lib/db.js';
-import { parseRates } from './lib/load.js';
+import { parseFullCpsHint, parseRates } from './lib/load.js';
 import { REPO_ROOT, stopAll } from './lib/procs.js';
 import {
   buildReport,
@@ -31,13 +31,14 @@ import { runIdentify } from './scenarios/identify.js';
 import { runOfferLatency } from './scenarios/offer_latency.js';
 import { runReport } from './scenarios/report.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.join('|')}[,...]] [--profile] [--rate <calls/s>[,...]]
+const USAGE = `usage: npm run bench -- [--quick] [--json] [--only ${SCENARIOS.join('|')}[,...]] [--profile] [--rate <calls/s>[,...]] [--full-cps <calls/s>]
   --quick     reduced counts, every scenario, under a minute (the JSON says what was reduced)
   --json      print one JSON object as the last line of stdout
   --only      run only these scenarios (comma-separated or repeated)
   --profile   write CPU profiles of the orchestrator's measured windows (full, each --rate step, concurrency) to the run directory
   --rate      full runs one step at each of these rates instead of its search, with the CPU of each process and
-              the database's statements per call (compare two versions of the code back to back)`;
+              the database's statements per call (compare two versions of the code back to back)
+  --full-cps  concurrency without full in the same run: ramp as if full had sustained this rate (default 40 calls/s)`;
 
 /** Order matters: full's ratio needs ari_baseline of the same run; concurrency uses full's rate as its ramp. */
 const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioOutcome>> = {
@@ -63,7 +64,7 @@ function machine(mariadb: string | null): Machine {
 }
 
 async function main(): Promise<number> {
-  let values: { quick?: boolean; json?: boolean; only?: string[]; profile?: boolean; rate?: string[]; help?: boolean };
+  let values: { quick?: boolean; json?: boolean; only?: string[]; profile?: boolean; rate?: string[]; 'full-cps'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
         only: { type: 'string', multiple: true },
         profile: { type: 'boolean', default: false },
         rate: { type: 'string', multiple: true },
+        'full-cps': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -102,6 +104,12 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const fullCps = parseFullCpsHint(values['full-cps'], selected);
+  if (fullCps === null) {
+    process.stderr.write(`--full-cps takes one whole rate from 1 to 5000, for concurrency run without full\n${USAGE}\n`);
+    return 2;
+  }
+
   const date = new Date();
   const runDir = join(REPO_ROOT, 'data', 'bench', date.toISOString().replace(/[:.]/g, '-'));
   mkdirSync(runDir, { recursive: true });
@@ -114,7 +122,7 @@ async function main(): Promise<number> {
     profile: values.profile ?? false,
     fixedRates,
     log,
-    hints: {},
+    hints: fullCps ? { fullCps } : {},
   };
   log(`bench: ${selected.join(', ')}${ctx.quick ? ' (quick)' : ''}; logs in ${runDir}`);
 

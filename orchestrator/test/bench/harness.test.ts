@@ -13,7 +13,7 @@ import {
   type Machine,
   type ScenarioOutcome,
 } from '../../../scripts/bench/lib/report.js';
-import { parseRates } from '../../../scripts/bench/lib/load.js';
+import { parseFullCpsHint, parseRates } from '../../../scripts/bench/lib/load.js';
 import { findSustainedRate, type StepOutcome } from '../../../scripts/bench/lib/search.js';
 import { agentLimitedRate } from '../../../scripts/bench/scenarios/full.js';
 import {
@@ -200,6 +200,15 @@ describe('bench harness', () => {
     expect(parseRates(['300,400', ' 500 '])).to.deep.equal([300, 400, 500]);
     expect(parseRates([])).to.deep.equal([]);
     for (const bad of ['0', '12.5', 'fast', '5001', '300,-1']) expect(parseRates([bad]), bad).to.equal(null);
+  });
+
+  it('--full-cps takes one whole rate, only for concurrency run without full', () => {
+    expect(parseFullCpsHint(undefined, ['concurrency'])).to.equal(undefined);
+    expect(parseFullCpsHint('255', ['concurrency', 'identify'])).to.equal(255);
+    for (const bad of ['0', 'x', '200,300', '']) expect(parseFullCpsHint(bad, ['concurrency']), bad).to.equal(null);
+    // full's own result would override it, and without concurrency nothing reads it
+    expect(parseFullCpsHint('255', ['full', 'concurrency'])).to.equal(null);
+    expect(parseFullCpsHint('255', ['identify'])).to.equal(null);
   });
 
   describe('full: the agent pool', () => {

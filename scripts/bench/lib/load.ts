@@ -149,3 +149,14 @@ export function parseRates(args: readonly string[]): number[] | null {
   const out = rates.map(Number);
   return out.every((r) => Number.isInteger(r) && r >= 1 && r <= 5000) ? out : null;
 }
+
+/**
+ * `--full-cps`: the rate concurrency ramps from when full does not run before it (concurrency alone ramps at its
+ * default). Undefined when not given, null when it is not one whole rate or would be ignored.
+ */
+export function parseFullCpsHint(arg: string | undefined, scenarios: readonly string[]): number | undefined | null {
+  if (arg === undefined) return undefined;
+  const rates = parseRates([arg]);
+  if (rates?.length !== 1 || scenarios.includes('full') || !scenarios.includes('concurrency')) return null;
+  return rates[0];
+}
