@@ -128,7 +128,8 @@ export class Wallboard {
   private readonly waiting = new Map<string, { queueId: number; since: number }>();
   private readonly today = new Map<number, Counters>();
   private readonly agents = new Map<number, { name: string; state: string; since: Date; reason: string | null }>();
-  private dayKey = '';
+  /** The local day the counters are for; its bounds let each call event compare numbers instead of dates. */
+  private day = { startMs: Number.NaN, endMs: Number.NaN };
   private readonly unsubscribe: Array<() => void> = [];
   private readonly listeners = new Set<() => void>();
   private reloadTimer: NodeJS.Timeout | null = null;
@@ -243,7 +244,7 @@ export class Wallboard {
   private async load(): Promise<void> {
     const now = this.now();
     const seed = await wallboardSeed(this.db, startOfToday(now));
-    this.dayKey = startOfToday(now).toISOString();
+    this.enterDay(now);
     this.queues.clear();
     for (const q of seed.queues)
       this.queues.set(q.id, { name: q.name, displayName: q.displayName, serviceLevelS: q.serviceLevelS });
@@ -291,11 +292,18 @@ export class Wallboard {
   }
 
   private rollDay(): void {
-    const key = startOfToday(this.now()).toISOString();
-    if (key !== this.dayKey) {
-      this.dayKey = key;
-      this.today.clear();
-    }
+    if (this.enterDay(this.now())) this.today.clear();
+  }
+
+  /** Moves to the local day of `now`, working out its bounds once a day rather than per event; true if it moved. */
+  private enterDay(now: Date): boolean {
+    const t = now.getTime();
+    if (t >= this.day.startMs && t < this.day.endMs) return false;
+    const start = startOfToday(now);
+    // A local day lasts 23 to 25 hours, so 26 hours after its start is always within the next day.
+    const end = startOfToday(new Date(start.getTime() + 26 * 3_600_000));
+    this.day = { startMs: start.getTime(), endMs: end.getTime() };
+    return true;
   }
 
   private counters(queueId: number): Counters {
