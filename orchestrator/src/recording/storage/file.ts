@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BatchedFileWriter } from './file-writer.js';
 import { checkKey, StorageError, type ByteRange, type ObjectInfo, type ObjectStore, type PutOptions } from './types.js';
 
 const META = '.meta.json';
+
+/**
+ * Read size of a get: the upload's read-back of an 800 KB recording is one read instead of thirteen of the default
+ * 64 KiB, each a hand-off to libuv's thread pool (docs/benchmarks.md, item 36).
+ */
+const READ_BYTES = 1024 * 1024;
 
 function isNotFound(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === 'ENOENT';
@@ -61,8 +67,8 @@ export function createFileStore(url: string, options: FileStoreOptions = {}): Ob
       try {
         // The first directory made, if any: its entry and those of the ones below it need syncing too.
         const made = await mkdir(dir, { recursive: true });
-        // flush: the stream fsyncs its own descriptor before closing it, so the pipeline ends with the data durable.
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx', flush: true }), { signal: options.signal });
+        // The writer fsyncs the file before it finishes, so the pipeline ends with the data durable.
+        await pipeline(body, new BatchedFileWriter(tmp), { signal: options.signal });
         await writeFile(metaTmp, JSON.stringify({ contentType: options.contentType ?? 'application/octet-stream', metadata: options.metadata ?? {} }));
         await rename(metaTmp, `${path}${META}`);
         await rename(tmp, path);
@@ -87,7 +93,7 @@ export function createFileStore(url: string, options: FileStoreOptions = {}): Ob
         if (isNotFound(err)) throw new StorageError('not_found', `object ${key} not found`);
         throw new StorageError('unavailable', `file store: ${(err as Error).message}`, { cause: err });
       }
-      return file.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return file.createReadStream({ highWaterMark: READ_BYTES, ...range });
     },
     async head(key: string): Promise<ObjectInfo | null> {
       const path = pathOf(key);
