@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileH
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { coalescedSync } from './coalesced-sync.js';
 import { BatchedFileWriter } from './file-writer.js';
 import { checkKey, StorageError, type ByteRange, type ObjectInfo, type ObjectStore, type PutOptions } from './types.js';
 
@@ -50,7 +51,7 @@ export interface FileStoreOptions {
  */
 export function createFileStore(url: string, options: FileStoreOptions = {}): ObjectStore {
   const root = resolve(url.replace(/^file:(\/\/)?/, ''));
-  const sync = options.syncDirectory ?? syncDirectory;
+  const sync = coalescedSync(options.syncDirectory ?? syncDirectory);
   const pathOf = (key: string): string => join(root, ...checkKey(key).split('/'));
 
   return {
