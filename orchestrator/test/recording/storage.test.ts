@@ -200,4 +200,19 @@ describe('object store: filesystem durability', () => {
     }
     expect(code).to.equal('ENOENT');
   });
+
+  it('reads a recording in one piece, an empty object and a range past the end as nothing', async () => {
+    const store = createFileStore(`file:${dir}`, { syncDirectory: async () => undefined });
+    const body = randomBytes(800_000);
+    await store.put('recordings/r/one.enc', pieces(body, 64 * 1024));
+    const chunks: Buffer[] = [];
+    for await (const c of await store.get('recordings/r/one.enc')) chunks.push(c as Buffer);
+    expect(chunks.map((c) => c.length)).to.deep.equal([800_000]);
+    expect(chunks[0]!.equals(body)).to.equal(true);
+    const tail = await readAll(await store.get('recordings/r/one.enc', { start: 799_990, end: 900_000 }));
+    expect(tail.equals(body.subarray(799_990))).to.equal(true);
+    expect((await readAll(await store.get('recordings/r/one.enc', { start: 800_000, end: 800_100 }))).length).to.equal(0);
+    await store.put('recordings/r/empty.enc', pieces(Buffer.alloc(0)));
+    expect((await readAll(await store.get('recordings/r/empty.enc'))).length).to.equal(0);
+  });
 });
