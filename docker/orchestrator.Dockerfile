@@ -30,4 +30,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=6 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.ARIADNE_HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations first (knex takes a lock, so several orchestrators may start together), then the service.
-CMD ["sh", "-c", "node --import tsx scripts/migrate.ts latest && exec node --max-semi-space-size=64 --import tsx orchestrator/src/main.ts"]
+CMD ["sh", "-c", "node --import tsx scripts/migrate.ts latest && exec node --max-semi-space-size=16 --import tsx orchestrator/src/main.ts"]

@@ -51,7 +51,7 @@ export async function startOrchestrator(o: {
     name: o.name,
     script: 'orchestrator/src/main.ts',
     // As `npm start` and the container run it (the young generation's size: README "Configuration").
-    nodeFlags: ['--max-semi-space-size=64', '--import', 'tsx', '--import', './scripts/bench/probe.ts'],
+    nodeFlags: ['--max-semi-space-size=16', '--import', 'tsx', '--import', './scripts/bench/probe.ts'],
     env: {
       NODE_ENV: 'production',
       ARIADNE_HTTP_HOST: '127.0.0.1',
