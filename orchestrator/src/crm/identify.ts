@@ -1,7 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import type { Tier } from '../routing/types.js';
-import { LruCache } from './lru.js';
 import { normaliseCallerId } from './phone.js';
 import type {
   ContactSummary,
@@ -39,11 +39,12 @@ const TIERS: ReadonlySet<string> = new Set(['standard', 'gold', 'diamond']);
  * customer's history: no N+1. Cards are cached (LRU + TTL).
  */
 export class CustomerIdentifier {
-  private readonly cache: LruCache<string, CustomerCard | null>;
+  // Boxed: lru-cache holds no null, and an unknown number (null card) is cached too.
+  private readonly cache: LRUCache<string, { readonly card: CustomerCard | null }>;
   private readonly negativeTtlMs: number;
 
   constructor(private readonly options: IdentifierOptions) {
-    this.cache = new LruCache(options.cacheSize ?? 20_000, options.cacheTtlMs ?? 30_000);
+    this.cache = new LRUCache({ max: options.cacheSize ?? 20_000, ttl: options.cacheTtlMs ?? 30_000 });
     this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
   }
 
@@ -51,12 +52,12 @@ export class CustomerIdentifier {
     const caller = normaliseCallerId(rawCallerId, this.options.defaultCountry);
     if (!caller.e164) return { caller, customer: null, source: 'none', externalOutcome: 'skipped' };
     const cached = this.cache.get(caller.e164);
-    if (cached !== undefined)
-      return { caller, customer: cached, source: cached ? 'cache' : 'none', externalOutcome: 'skipped' };
+    if (cached)
+      return { caller, customer: cached.card, source: cached.card ? 'cache' : 'none', externalOutcome: 'skipped' };
 
     const [local, external] = await Promise.all([this.lookupLocal(caller.e164), this.lookupExternal(caller.e164)]);
     const customer = merge(local, external);
-    this.cache.set(caller.e164, customer, customer ? undefined : this.negativeTtlMs);
+    this.cache.set(caller.e164, { card: customer }, customer ? undefined : { ttl: this.negativeTtlMs });
     const source = external.outcome === 'ok' ? 'external' : customer ? 'local' : 'none';
     return { caller, customer, source, externalOutcome: this.options.external ? external.outcome : 'disabled' };
   }

@@ -1,5 +1,4 @@
 export { normaliseCallerId, type NormalisedCallerId, type CallerIdKind } from './phone.js';
-export { LruCache } from './lru.js';
 export { CustomerIdentifier, OPEN_ORDER_STATUSES, type IdentifierOptions } from './identify.js';
 export { createHttpCrm, type HttpCrmOptions } from './external.js';
 export type * from './types.js';

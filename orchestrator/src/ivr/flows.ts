@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex.js';
+import { ReadThroughCache } from '../db/read-through-cache.js';
 import { parseJson, toDate } from '../db/time.js';
 import { validateFlow, type FlowDocument, type FlowIssue } from './schema.js';
 
@@ -35,12 +36,14 @@ export interface PublishedFlow {
  * Publishing re-validates, so a document that became invalid (e.g. schema tightened) is never put live.
  */
 export class FlowRepository {
-  private readonly didCache = new Map<string, { value: PublishedFlow | null; at: number }>();
+  private readonly didCache: ReadThroughCache<string, PublishedFlow | null>;
 
   constructor(
     private readonly db: Db,
-    private readonly cacheTtlMs = 5_000,
-  ) {}
+    cacheTtlMs = 5_000,
+  ) {
+    this.didCache = new ReadThroughCache((did) => this.loadForDid(did), { ttlMs: cacheTtlMs });
+  }
 
   /** Validates and stores a new version (creating the flow on first save). Does not publish. */
   async saveVersion(
@@ -151,9 +154,11 @@ export class FlowRepository {
   }
 
   /** The published flow for a DID (the Stasis argument), or null when the DID has none. Cached briefly. */
-  async forDid(did: string): Promise<PublishedFlow | null> {
-    const hit = this.didCache.get(did);
-    if (hit && Date.now() - hit.at < this.cacheTtlMs) return hit.value;
+  forDid(did: string): Promise<PublishedFlow | null> {
+    return this.didCache.get(did);
+  }
+
+  private async loadForDid(did: string): Promise<PublishedFlow | null> {
     const row = await this.db('dids as d')
       .join('ivr_flows as f', 'f.id', 'd.ivr_flow_id')
       .join('ivr_flow_versions as v', function join() {
@@ -161,9 +166,7 @@ export class FlowRepository {
       })
       .where('d.number', did)
       .first('f.id', 'f.name', 'v.version', 'v.document');
-    const value = row ? toPublished(row) : null;
-    this.didCache.set(did, { value, at: Date.now() });
-    return value;
+    return row ? toPublished(row) : null;
   }
 
   async mapDid(number: string, flowName: string, description?: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex.js';
+import { ReadThroughCache } from '../db/read-through-cache.js';
 import { parseJson, toDate } from '../db/time.js';
 
 /** Open spans of a day: [["09:00","18:00"], ...] in the business hours' own time zone. */
@@ -72,31 +73,31 @@ export function hoursState(hours: BusinessHours, at: Date): HoursState {
   return inSpans(hours.weekly[local.weekday] ?? [], local.minutes) ? 'open' : 'closed';
 }
 
-/** Loads business hours by name with a short cache; hours edited in the admin UI apply within ttlMs. */
+/** Loads business hours by name with a short cache; hours edited in the admin UI apply within ttlMs (and one read). */
 export class BusinessHoursStore {
-  private readonly cache = new Map<string, { value: BusinessHours | null; at: number }>();
+  private readonly cache: ReadThroughCache<string, BusinessHours | null>;
 
   constructor(
     private readonly db: Db,
-    private readonly ttlMs = 10_000,
-  ) {}
+    ttlMs = 10_000,
+  ) {
+    this.cache = new ReadThroughCache((name) => this.load(name), { ttlMs });
+  }
 
-  async get(name: string): Promise<BusinessHours | null> {
-    const hit = this.cache.get(name);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+  get(name: string): Promise<BusinessHours | null> {
+    return this.cache.get(name);
+  }
+
+  private async load(name: string): Promise<BusinessHours | null> {
     const row = await this.db('business_hours').where({ name }).first('id', 'name', 'timezone', 'weekly');
-    let value: BusinessHours | null = null;
-    if (row) {
-      const days = await this.db('holidays').where({ business_hours_id: row.id }).select('day', 'open_spans');
-      const holidays = new Map<string, Spans>();
-      for (const d of days) {
-        const key = typeof d.day === 'string' ? d.day.slice(0, 10) : (toDate(d.day)?.toISOString().slice(0, 10) ?? '');
-        holidays.set(key, parseJson<Spans>(d.open_spans, []));
-      }
-      value = { name: row.name, timezone: row.timezone, weekly: parseJson(row.weekly, {}), holidays };
+    if (!row) return null;
+    const days = await this.db('holidays').where({ business_hours_id: row.id }).select('day', 'open_spans');
+    const holidays = new Map<string, Spans>();
+    for (const d of days) {
+      const key = typeof d.day === 'string' ? d.day.slice(0, 10) : (toDate(d.day)?.toISOString().slice(0, 10) ?? '');
+      holidays.set(key, parseJson<Spans>(d.open_spans, []));
     }
-    this.cache.set(name, { value, at: Date.now() });
-    return value;
+    return { name: row.name, timezone: row.timezone, weekly: parseJson(row.weekly, {}), holidays };
   }
 
   async state(name: string, at: Date): Promise<HoursState | null> {
