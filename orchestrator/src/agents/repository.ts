@@ -177,7 +177,11 @@ export async function updatePresence(
 ): Promise<boolean> {
   // Shares a packet with this process's other independent updates (db/statement-batch.ts): a call's answer and end
   // are two of these.
-  const n = await affectedRows(db, db('agents').where({ id, version }).update({ ...presenceColumns(patch), version: version + 1, updated_at: now }));
+  // Set on the new object rather than spread into a literal (slow on Node 20; see calls/call.ts `transition`).
+  const columns = presenceColumns(patch);
+  columns.version = version + 1;
+  columns.updated_at = now;
+  const n = await affectedRows(db, db('agents').where({ id, version }).update(columns));
   return n === 1;
 }
 

@@ -66,8 +66,18 @@ const CALLER_GONE: Error = Object.freeze(new Error('the caller is gone'));
 
 /** A new CDR row in state `arriving`. */
 export function arrivingCallRow(facts: ArrivalFacts): CallRow {
+  // Every field by name, no spread: V8 built `{ ...facts, <30 more> }` by cloning and then adding one property at
+  // a time: tens of µs per row, 0.8 % of the main thread at 300 calls/s. A plain literal is one allocation.
   return {
-    ...facts,
+    id: facts.id,
+    node: facts.node,
+    channel_id: facts.channel_id,
+    owner: facts.owner,
+    caller_raw: facts.caller_raw,
+    caller_name: facts.caller_name,
+    did: facts.did,
+    trunk: facts.trunk,
+    arrived_at: facts.arrived_at,
     state: 'arriving',
     caller_e164: null,
     customer_id: null,
@@ -272,7 +282,11 @@ export class Call {
     // The event and the row change land in one commit (with whatever else is queued behind the call's last write).
     const batch = this.batch();
     batch.events.push({ call_id: this.id, seq, at, from_state: from, event, to_state: to, data });
-    this.merge(batch, { ...this.rowForDb(patch), state: to });
+    // Set on the new object, not `{ ...columns, state }`: on Node 20 a spread followed by more properties costs
+    // microseconds per object, and this runs on every transition.
+    const columns = this.rowForDb(patch);
+    columns.state = to;
+    this.merge(batch, columns);
     this.log.debug({ from, event, to, reason }, 'call transition');
     this.deps.bus.publish('call.state', {
       callId: this.id,

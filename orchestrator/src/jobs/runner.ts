@@ -171,8 +171,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         .update({ state: 'running', locked_by: token, locked_until: lockedUntil, attempts: db.raw('attempts + 1'), updated_at: new Date() }),
     );
     if (won !== 1) return null;
+    // Object.assign, not a spread followed by more properties: that costs microseconds per object on Node 20.
     const row = known
-      ? { ...known, state: 'running', locked_by: token, locked_until: lockedUntil, attempts: Number(known.attempts) + 1 }
+      ? Object.assign({}, known, { state: 'running', locked_by: token, locked_until: lockedUntil, attempts: Number(known.attempts) + 1 })
       : ((await db('jobs').where({ id, locked_by: token }).first()) as Record<string, unknown> | undefined);
     return row ? { job: rowToJob(row), token } : null;
   }
@@ -183,7 +184,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       try {
         const n = await affectedRows(
           db,
-          db('jobs').where({ id: c.job.id, locked_by: c.token }).update({ ...update, locked_by: null, locked_until: null, updated_at: new Date() }),
+          db('jobs').where({ id: c.job.id, locked_by: c.token }).update({ locked_by: null, locked_until: null, updated_at: new Date(), ...update }),
         );
         return n === 1;
       } catch (err) {
