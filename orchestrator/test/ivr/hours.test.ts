@@ -31,6 +31,18 @@ describe('ivr/hours', () => {
     expect(localTime(new Date('2026-11-22T20:00:00Z'), 'Asia/Shanghai').weekday).to.equal('mon');
   });
 
+  it('answers each zone and each minute for itself, across a DST change', () => {
+    // New York springs forward at 2026-03-08 07:00 UTC: 01:59 EST, then 03:00 EDT.
+    const ny = (iso: string): number => localTime(new Date(iso), 'America/New_York').minutes;
+    expect(ny('2026-03-08T06:59:00Z')).to.equal(1 * 60 + 59);
+    expect(ny('2026-03-08T06:59:59Z')).to.equal(1 * 60 + 59);
+    expect(localTime(new Date('2026-03-08T06:59:30Z'), 'Asia/Kathmandu').minutes).to.equal(12 * 60 + 44);
+    expect(ny('2026-03-08T07:00:00Z')).to.equal(3 * 60);
+    expect(localTime(new Date('2026-03-08T07:00:00Z'), 'Asia/Kathmandu').minutes).to.equal(12 * 60 + 45);
+    // Back in time (a test clock, a recovered call's timestamps) is answered too.
+    expect(ny('2026-03-08T06:58:00Z')).to.equal(1 * 60 + 58);
+  });
+
   it('opens and closes at the span edges, with lunch breaks and 24:00', () => {
     expect(hoursState(hours, new Date('2026-11-23T01:00:00Z'))).to.equal('open'); // Mon 09:00
     expect(hoursState(hours, new Date('2026-11-23T00:59:00Z'))).to.equal('closed'); // Mon 08:59
