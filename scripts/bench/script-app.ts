@@ -118,8 +118,9 @@ async function main(): Promise<void> {
       pressed: false,
     };
     byCaller.set(caller, call);
-    channels
-      .answer({ channelId: caller })
+    // As the orchestrator: no answer request for a channel the dialplan answered (dialplans/inbound.conf).
+    const answered = event.channel?.state === 'Up' ? Promise.resolve() : channels.answer({ channelId: caller });
+    answered
       .then(() => channels.play({ channelId: caller, media: 'sound:ariadne/main-menu', playbackId: `p-${caller}` }))
       .catch(() => failed(call));
   };

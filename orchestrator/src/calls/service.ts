@@ -277,7 +277,7 @@ export class CallService {
     // adopt() watches the channel for the call from here on; the early watch only bridged the gap.
     unwatch();
     for (const event of early.splice(0)) this.onCallerEvent(call, event);
-    await this.runInbound(call);
+    await this.runInbound(call, ch.state === 'Up');
   }
 
   /** Registers a call and subscribes to its channel (new calls and calls recovered after a restart). */
@@ -293,18 +293,21 @@ export class CallService {
     );
   }
 
-  private async runInbound(call: Call): Promise<void> {
-    try {
-      await withTimeout(this.o.switchPort.answer(call.channelId), this.timings.switchTimeoutMs, 'answer');
-    } catch (err) {
-      if (call.callerGone || call.finished) return;
-      if (isSwitchError(err) && GONE_CODES.has(err.code)) {
-        this.onCallerGone(call, 16, `gone before answer (${err.code})`);
-        return;
+  /** `answered`: the dialplan answered before Stasis (dialplans/inbound.conf does), so no request is needed. */
+  private async runInbound(call: Call, answered: boolean): Promise<void> {
+    if (!answered) {
+      try {
+        await withTimeout(this.o.switchPort.answer(call.channelId), this.timings.switchTimeoutMs, 'answer');
+      } catch (err) {
+        if (call.callerGone || call.finished) return;
+        if (isSwitchError(err) && GONE_CODES.has(err.code)) {
+          this.onCallerGone(call, 16, `gone before answer (${err.code})`);
+          return;
+        }
+        throw err;
       }
-      throw err;
     }
-    if (call.callerGone || !call.transition('identify', 'answered')) return;
+    if (call.callerGone || !call.transition('identify', answered ? 'answered by the dialplan' : 'answered')) return;
 
     let identification = null;
     try {

@@ -27,6 +27,11 @@ export interface PlaceCallInput {
   context?: string;
   /** Stasis arguments (default `[to, trunk]`). */
   args?: string[];
+  /**
+   * The dialplan answered before Stasis, so the channel enters the app `Up`. Default: true in `ariadne-inbound`
+   * (dialplans/inbound.conf answers), false in any other context.
+   */
+  answered?: boolean;
   /** Caller behaviour: DTMF and hangup at given times. */
   script?: CallScriptStep[];
   /** Shorthand for a final `{ atMs, hangup: true }` step (abandon patience, talk time). */
@@ -89,6 +94,7 @@ export class Control {
       endpoint: input.endpoint,
       context: input.context,
       args: input.args,
+      answered: input.answered,
     });
     if (res.inStasis) {
       const steps = [...(input.script ?? [])];

@@ -20,6 +20,10 @@ function parse(raw: Buffer): Body {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const bool = (name: string, v: unknown): boolean | undefined => {
+  if (v === undefined || typeof v === 'boolean') return v;
+  throw badRequest(`"${name}" must be true or false`);
+};
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !isNaN(Number(v)) ? Number(v) : undefined);
 
 export function routeControl(control: Control, method: string, path: string, query: URLSearchParams, raw: Buffer): Reply {
@@ -51,6 +55,7 @@ function dispatch(control: Control, method: string, seg: string[], query: URLSea
       args: Array.isArray(body.args) ? body.args.filter((x): x is string => typeof x === 'string') : undefined,
       script,
       hangupAfterMs: num(body.hangupAfterMs),
+      answered: bool('answered', body.answered),
     });
     return ok(res, 201);
   }

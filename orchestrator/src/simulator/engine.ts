@@ -815,9 +815,13 @@ export class Engine {
     context?: string;
     /** Stasis arguments (default `[to, trunk]`). */
     args?: string[];
+    /** Answer() ran before Stasis (default: only in `ariadne-inbound`). */
+    answered?: boolean;
   }): { channelId: string; inStasis: boolean } {
-    // Defaults follow dialplans/inbound.conf: [ariadne-inbound] priority 4 is Stasis(ariadne,DID,trunk endpoint).
+    // Defaults follow dialplans/inbound.conf: [ariadne-inbound] priority 4 is Answer(), priority 5
+    // Stasis(ariadne,DID,trunk endpoint).
     const trunk = p.trunk ?? 'carrier-a';
+    const answered = p.answered ?? !p.context;
     const args = p.args ?? [p.to, trunk];
     if (p.channelId && this.channels.has(p.channelId)) throw conflict('Channel with given unique ID already exists');
     const seq = this.chanSeq++;
@@ -830,7 +834,7 @@ export class Engine {
       dialplan: {
         context: p.context ?? 'ariadne-inbound',
         exten: p.to,
-        priority: p.context ? 2 : 4,
+        priority: p.context ? 2 : answered ? 5 : 4,
         app_name: 'Stasis',
         app_data: [p.app, ...args].join(','),
       },
@@ -841,6 +845,8 @@ export class Engine {
       ch.vars.set('ARIADNE_TRUNK', trunk);
     }
     this.stats.callsPlaced++;
+    // Only subscribeAll apps hear this ChannelStateChange: the app subscribes to the channel at StasisStart.
+    if (answered) this.setState(ch, 'Up');
     if (!this.isConnected(p.app)) {
       // Stasis() fails when the app is not registered; the dialplan's fallback then hangs up (or queues).
       ch.vars.set('STASISSTATUS', 'FAILED');

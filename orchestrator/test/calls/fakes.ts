@@ -75,6 +75,8 @@ export class FakeSwitch implements SwitchPort {
     { target: MediaTarget; paused: boolean; finish: (r: RecordingResult) => void; startedAt: number }
   >();
   readonly originates: OriginateOptions[] = [];
+  /** Every channel answered through the port, in order. */
+  readonly answers: ChannelId[] = [];
   /** Every destroyBridge asked for, in order (a second request for one bridge is a wasted round trip). */
   readonly bridgeDestroys: BridgeId[] = [];
   readonly endpoints = new Map<string, EndpointBehaviour>();
@@ -86,9 +88,11 @@ export class FakeSwitch implements SwitchPort {
   constructor(private readonly playbackMs = 5) {}
 
   // --- test control ------------------------------------------------------------------------------------------
-  placeCall(from: string, did: string): string {
+  /** `answeredByDialplan`: the channel enters the app Up, as dialplans/inbound.conf hands it over. */
+  placeCall(from: string, did: string, answeredByDialplan = false): string {
     const id = `in-${++this.seq}`;
-    this.channels.set(id, { id, state: 'Ring', bridge: null, caller: from, gone: false });
+    const state = answeredByDialplan ? 'Up' : 'Ring';
+    this.channels.set(id, { id, state, bridge: null, caller: from, gone: false });
     this.inboundHandler?.({
       channelId: id,
       node: 'fake',
@@ -97,7 +101,7 @@ export class FakeSwitch implements SwitchPort {
       callerName: '',
       dialedExten: did,
       channelName: `PJSIP/trunk-${id}`,
-      state: 'Ring',
+      state,
       createdAt: new Date(),
     });
     return id;
@@ -169,6 +173,7 @@ export class FakeSwitch implements SwitchPort {
   // --- channels ------------------------------------------------------------------------------------------------
   async answer(channelId: ChannelId): Promise<void> {
     const ch = this.need(channelId);
+    this.answers.push(channelId);
     ch.state = 'Up';
   }
   async hangup(channelId: ChannelId): Promise<void> {

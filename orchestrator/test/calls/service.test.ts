@@ -198,6 +198,23 @@ describe('calls/service (fakes)', function () {
     expect(job).to.deep.include({ type: 'recording.upload', state: 'pending' });
   });
 
+  it('answers a ringing caller itself and makes no answer request for one the dialplan answered', async () => {
+    ctx = await setup();
+    const ringing = ctx.sw.placeCall('19900000004', '4000');
+    const up = ctx.sw.placeCall('19900000004', '4000', true);
+    const ids = [await callIdOf(ctx, ringing), await callIdOf(ctx, up)];
+    for (const id of ids) await waitFor(() => stateOf(ctx, id) === 'queued', 'queued');
+    expect(ctx.sw.answers).to.deep.equal([ringing]);
+    // The events are written behind the state change: wait for both rows.
+    const reasons = await waitFor(async () => {
+      const rows = await ctx.t.db('call_events').whereIn('call_id', ids).where({ event: 'identify' }).select('call_id', 'data');
+      return rows.length === 2 ? rows : undefined;
+    }, 'both identify events');
+    const reasonOf = (id: string): string =>
+      (JSON.parse(String(reasons.find((r) => r.call_id === id)?.data)) as { reason: string }).reason;
+    expect([reasonOf(ids[0] as string), reasonOf(ids[1] as string)]).to.deep.equal(['answered', 'answered by the dialplan']);
+  });
+
   it('gold caller, no IVR: identified, routed with priority, offered, connected, recorded, wrap-up, ended', async () => {
     ctx = await setup();
     ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 20 });

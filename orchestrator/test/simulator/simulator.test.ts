@@ -50,23 +50,32 @@ describe('simulator', function () {
       expect(e.args).to.deep.equal(['4007188668', 'carrier-b']);
       const ch = e.channel as Json;
       expect(ch.id).to.equal(channelId);
-      expect(ch.state).to.equal('Ring');
+      // dialplans/inbound.conf answers before Stasis (priority 4), so the channel arrives Up at priority 5.
+      expect(ch.state).to.equal('Up');
+      expect(ch.dialplan).to.include({ context: 'ariadne-inbound', exten: '4007188668', priority: 5, app_name: 'Stasis' });
       expect(ch.caller).to.deep.equal({ name: '', number: '+8613800138000' });
       expect(e.application).to.equal('ariadne');
       const v = await ariReq(sim, 'GET', `/channels/${channelId}/variable`, { variable: 'ARIADNE_DID' });
       expect(v.body).to.deep.equal({ value: '4007188668' });
+      // A dialplan without Answer() hands the app a ringing channel.
+      await simReq(sim, 'POST', '/calls', { from: '1', to: '2', answered: false });
+      await ws.waitFor(() => ws.events.length >= 2, 2000, 'second StasisStart');
+      expect((ws.events[1]!.channel as Json).state).to.equal('Ring');
+      expect(types(ws)).to.deep.equal(['StasisStart', 'StasisStart']);
     });
 
     it('rejects a call without from/to with 400 and a message', async () => {
       const res = await simReq(sim, 'POST', '/calls', { from: '1' });
       expect(res.status).to.equal(400);
+      const answered = await simReq(sim, 'POST', '/calls', { from: '1', to: '2', answered: 'yes' });
+      expect([answered.status, answered.body]).to.deep.equal([400, { message: '"answered" must be true or false' }]);
       expect((res.body as Json).message).to.be.a('string');
       const bad = await http(sim.port, 'POST', '/_sim/calls', { body: '{not json' });
       expect(bad.status).to.equal(400);
     });
 
     it('caller scripts send DTMF and hang up at the given times; DELETE /_sim/channels hangs up', async () => {
-      const res = await simReq(sim, 'POST', '/calls', { from: '100', to: '200', script: [{ atMs: 10, dtmf: '1' }, { atMs: 30, dtmf: '3' }], hangupAfterMs: 60 });
+      const res = await simReq(sim, 'POST', '/calls', { from: '100', to: '200', script: [{ atMs: 10, dtmf: '1' }, { atMs: 30, dtmf: '3' }], hangupAfterMs: 60, answered: false });
       const { channelId } = res.body as { channelId: string };
       await ws.waitFor(() => ws.events.some((e) => e.type === 'StasisEnd'), 2000, 'StasisEnd');
       expect(types(ws)).to.deep.equal(['StasisStart', 'ChannelDtmfReceived', 'ChannelDtmfReceived', 'ChannelHangupRequest', 'StasisEnd']);
@@ -123,7 +132,7 @@ describe('simulator', function () {
     });
 
     it('lists channels with their bridge and playback state, and counts in /_sim/stats', async () => {
-      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2', answered: false });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
       const b = (await ariReq(sim, 'POST', '/bridges', { type: 'mixing', bridgeId: 'br1' })).body as Json;
       expect(b.id).to.equal('br1');
@@ -211,7 +220,7 @@ describe('simulator', function () {
     });
 
     it('a synchronous command waits for the playback in progress (Asterisk runs channel commands in order)', async () => {
-      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2', answered: false });
       await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'tone:ring', playbackId: 'slow1' });
       let replied = false;
       const answered = ariReq(sim, 'POST', `/channels/${channelId}/answer`).then((r) => {
@@ -283,7 +292,7 @@ describe('simulator', function () {
     });
 
     it('hold, moh, mute, variables, snoop, continue', async () => {
-      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2', answered: false });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
       expect((await ariReq(sim, 'POST', `/channels/${channelId}/hold`)).status).to.equal(204);
       expect((await ariReq(sim, 'DELETE', `/channels/${channelId}/hold`)).status).to.equal(204);
@@ -308,10 +317,10 @@ describe('simulator', function () {
     it('multiple apps and sockets: events go to the app of the channel; subscribeAll sees everything', async () => {
       const other = await appSocket(sim, 'other');
       const all = await appSocket(sim, 'watch', '&subscribeAll=true');
-      sim.control.placeCall({ from: '1', to: '2', app: 'other' });
+      sim.control.placeCall({ from: '1', to: '2', app: 'other', answered: false });
       await other.waitFor(() => other.events.length >= 1, 2000, 'other StasisStart');
       await all.waitFor(() => all.events.length >= 1, 2000, 'ChannelCreated');
-      const { channelId } = sim.control.placeCall({ from: '1', to: '3', app: 'other' });
+      const { channelId } = sim.control.placeCall({ from: '1', to: '3', app: 'other', answered: false });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
       await all.waitFor(() => types(all).includes('ChannelStateChange'), 2000, 'ChannelStateChange');
       expect(ws.events).to.deep.equal([]);

@@ -44,6 +44,8 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(call.args).to.deep.equal(['4007188668', 'carrier-a']);
     expect(call.callerNumber).to.equal('+8613800138000');
     expect(call.state).to.equal('Ring');
+    const answeredByDialplan = await inboundCall(r, '+8613800138001', '4007188668', true);
+    expect(answeredByDialplan.state).to.equal('Up');
   });
 
   it('answers (the Up event arrives before the 204 and is reported once)', async () => {

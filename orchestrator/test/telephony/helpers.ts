@@ -72,8 +72,14 @@ export async function until<T>(fn: () => T | undefined | false | null, ms = 3000
 }
 
 /** Places a simulated inbound call and waits until the adapter reported it. */
-export async function inboundCall(r: Rig, from = '+8613800138000', to = '4007188668'): Promise<InboundChannel> {
-  const { channelId } = r.sim.control.placeCall({ from, to });
+/** An inbound call as a dialplan without Answer() hands it over (ringing), unless `answered`. */
+export async function inboundCall(
+  r: Rig,
+  from = '+8613800138000',
+  to = '4007188668',
+  answered = false,
+): Promise<InboundChannel> {
+  const { channelId } = r.sim.control.placeCall({ from, to, answered });
   return until(() => r.inbound.find((c) => c.channelId === channelId), 3000, `StasisStart of ${channelId}`);
 }
 
