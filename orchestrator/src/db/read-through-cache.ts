@@ -13,8 +13,8 @@ export interface ReadThroughCacheOptions {
  * A short cache in front of a read of configuration (queue settings, a DID's flow, business hours). Under load
  * every call reads the same few rows: an expired entry is reloaded once while the callers of that moment get the
  * value it replaces (not one query per caller, as a plain TTL map did), and a failed reload keeps the last value
- * for another ttlMs. Only a key never loaded waits for its read, and sees its error. `delete` and `clear` discard a read in flight,
- * so an admin edit is never overwritten by the row as it was before the edit.
+ * for another ttlMs. Only a key never loaded waits for its read, and sees its error. `delete` and `clear` discard
+ * a read in flight, so an admin edit is never overwritten by the row as it was before the edit.
  */
 export class ReadThroughCache<K extends NonNullable<unknown>, V> {
   // lru-cache holds no undefined or null values; a box lets "no such row" (null) be cached too.
