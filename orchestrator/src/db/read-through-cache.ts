@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 export interface ReadThroughCacheOptions {
   /** How long a loaded value counts as fresh; 0 reads on every get (tools that must see each edit). */
   readonly ttlMs: number;
-  /** Keys kept at most (least recently used go first). Default 1,000. */
+  /** Keys kept at most (least recently used go first). Default 10,000 (a DID per key can be thousands). */
   readonly max?: number;
   /** Milliseconds clock, for tests. */
   readonly now?: () => number;
@@ -26,7 +26,7 @@ export class ReadThroughCache<K extends NonNullable<unknown>, V> {
   ) {
     // lru-cache reads a ttl of 0 as "never expires".
     this.cache = !(options.ttlMs > 0) ? null : new LRUCache<K, { readonly value: V }>({
-      max: options.max ?? 1_000,
+      max: options.max ?? 10_000,
       ttl: options.ttlMs,
       allowStale: true,
       // A failed reload keeps the last value for another ttl (a database that is away is not asked per call);
