@@ -17,6 +17,18 @@ describe('db/read-through-cache ReadThroughCache', () => {
     now = 1_000;
   });
 
+  /** A cache whose key `q1` was loaded as `v1`, now at the end of its time. */
+  async function expiredAfterLoadingV1() {
+    const { load, pending } = controlledLoad<string>();
+    const cache = new ReadThroughCache(load, { ttlMs: 5_000, now: clock });
+    const first = cache.get('q1');
+    await tick();
+    pending[0]!.resolve('v1');
+    await first;
+    now += 5_001;
+    return { cache, pending };
+  }
+
   it('reads a key once for every caller of the moment, and serves it from memory while fresh', async () => {
     const { load, pending } = controlledLoad<string>();
     const cache = new ReadThroughCache(load, { ttlMs: 5_000, now: clock });
@@ -31,13 +43,7 @@ describe('db/read-through-cache ReadThroughCache', () => {
   });
 
   it('after its time, serves the old value while one reload runs, then the new one', async () => {
-    const { load, pending } = controlledLoad<string>();
-    const cache = new ReadThroughCache(load, { ttlMs: 5_000, now: clock });
-    const first = cache.get('q1');
-    await tick();
-    pending[0]!.resolve('v1');
-    await first;
-    now += 5_001;
+    const { cache, pending } = await expiredAfterLoadingV1();
     expect(await Promise.all([cache.get('q1'), cache.get('q1')])).to.deep.equal(['v1', 'v1']);
     expect(pending).to.have.length(2);
     pending[1]!.resolve('v2');
@@ -47,13 +53,7 @@ describe('db/read-through-cache ReadThroughCache', () => {
   });
 
   it('keeps the last value for another while when a reload fails', async () => {
-    const { load, pending } = controlledLoad<string>();
-    const cache = new ReadThroughCache(load, { ttlMs: 5_000, now: clock });
-    const first = cache.get('q1');
-    await tick();
-    pending[0]!.resolve('v1');
-    await first;
-    now += 5_001;
+    const { cache, pending } = await expiredAfterLoadingV1();
     expect(await cache.get('q1')).to.equal('v1');
     pending[1]!.reject(new Error('database away'));
     await tick();
