@@ -748,14 +748,20 @@ export class AcdEngine implements Acd {
     const pass: MatchPass = { starved: new Set(), freedAgain: false };
     const inFlight = new Set<Promise<void>>();
     for (const w of calls) {
-      while (inFlight.size >= limit) await Promise.race(inFlight);
+      // Every free agent is being reserved by an attempt of this pass: no later call can find one until an
+      // attempt ends. Looking anyway cost a scan per waiting call, per agent freed: with a backlog of a thousand
+      // callers the ACD took a quarter of the orchestrator (docs/benchmarks.md, item 44).
+      while (inFlight.size >= limit || (inFlight.size > 0 && this.pending.size >= this.free.size)) await Promise.race(inFlight);
       if (this.free.size === 0) break;
       if (!this.byCall.has(w.call.callId) || this.loadingQueues.has(w.call.queueId)) continue;
       const q = this.queues.get(w.call.queueId);
       const key = `${w.call.queueId}/${requirementKey(effectiveSkills(w), this.excludedSites(q, w))}`;
       if (w.tried.size === 0 && hopeless.has(key)) continue;
       const fresh = w.tried.size === 0;
-      const attempt: Promise<void> = this.offerOne(w, q, pass)
+      // offerOne's first look is synchronous: a fresh call that found nobody makes its requirements hopeless for
+      // the calls right after it, not only once its promise has settled.
+      let foundNobody = false;
+      const attempt: Promise<void> = this.offerOne(w, q, pass, () => (foundNobody = true))
         .then(
           (offered) => {
             // Per completed attempt: the same requirements found no agent, so later calls like it need not look.
@@ -765,6 +771,7 @@ export class AcdEngine implements Acd {
         )
         .finally(() => inFlight.delete(attempt));
       inFlight.add(attempt);
+      if (foundNobody && fresh) hopeless.add(key);
     }
     await Promise.all(inFlight);
     // A call that found every fitting agent held by this pass's reservations, one of which came back unused: look
@@ -776,7 +783,7 @@ export class AcdEngine implements Acd {
    * Tries the best agents for one call until a reservation sticks or none is left. ring_all reserves every free
    * agent for the call at once (up to its cap), each by the same conditional UPDATE, and offers those it got.
    */
-  private async offerOne(w: Waiting, q: QueueConfig | undefined, pass?: MatchPass): Promise<boolean> {
+  private async offerOne(w: Waiting, q: QueueConfig | undefined, pass?: MatchPass, foundNobody?: () => void): Promise<boolean> {
     const refused = new Set<number>();
     const ringAll = q?.strategy === 'ring_all';
     for (let attempt = 0; attempt < 8; attempt++) {
@@ -787,6 +794,7 @@ export class AcdEngine implements Acd {
         : [this.candidate(w, q, refused)].filter((a) => a !== null);
       if (picked.length === 0) {
         if (this.pending.size > 0) pass?.starved.add(w.call.queueId);
+        if (attempt === 0) foundNobody?.();
         return false;
       }
       // Claimed before the first await, so no other call of this pass picks them meanwhile.

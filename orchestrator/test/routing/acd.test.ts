@@ -558,6 +558,46 @@ for (const dialect of DIALECTS) {
       for (const o of offers) expect((await loadAgent(t.db, o.agentId))?.reservedCallId).to.equal(o.callId);
     });
 
+    /** Counts the ACD's looks for free agents (one per call it tries to place), from here on. */
+    function countLooks(): { readonly n: number } {
+      const engine = h.acd as unknown as { eligible: (...args: unknown[]) => unknown };
+      const look = engine.eligible.bind(h.acd);
+      const counter = { n: 0 };
+      engine.eligible = (...args) => {
+        counter.n++;
+        return look(...args);
+      };
+      return counter;
+    }
+
+    it('a backlog of callers: one agent freed costs one look, not one per waiting caller', async () => {
+      const qid = await setup();
+      for (let i = 0; i < 300; i++) h.acd.enqueue(h.call(`backlog${i}`, qid));
+      await settle();
+      const looks = countLooks();
+      const a = await agent(t.db, uniq('Freed'));
+      await login(a);
+      const [offer] = await h.offersAtLeast(1);
+      await h.acd.idle();
+      expect(offer?.callId).to.equal('backlog0');
+      expect(h.offers).to.have.length(1);
+      // The first caller takes the agent; the rest wait for its reservation instead of each looking again.
+      expect(looks.n).to.equal(1);
+    });
+
+    it('a backlog nobody free can take: the first look makes the rest with the same need skip theirs', async () => {
+      const qid = await setup();
+      const a = await agent(t.db, uniq('Junior'), { skills: [{ skill: 'billing', level: 1 }] });
+      await login(a);
+      const need = [{ skill: 'billing', minLevel: 5 }];
+      const looks = countLooks();
+      for (let i = 0; i < 300; i++) h.acd.enqueue(h.call(`senior${i}`, qid, { skills: need }));
+      await settle();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(0);
+      expect(looks.n).to.be.below(10);
+    });
+
     it('a call to a queue created after start: the ACD reads the queues and offers', async () => {
       h = await harness(t.db);
       const a = await agent(t.db, 'Newq', { skills: [{ skill: 'orders', level: 2 }] });
