@@ -154,7 +154,7 @@ export class AcdEngine implements Acd {
   private unsubscribe: (() => void)[] = [];
   private started = false;
 
-  /** Agent id → epoch ms before which the agent is not offered again (see AcdOptions.retryMs). */
+  /** Agent id → epoch ms before which the agent is not offered again (see AcdOptions.retryMs); not in `free` meanwhile. */
   private readonly coolingUntil = new Map<number, number>();
 
   constructor(private readonly o: AcdOptions) {
@@ -378,9 +378,17 @@ export class AcdEngine implements Acd {
     return true;
   }
 
+  /**
+   * An agent who refused or missed a call waits out the retry time outside the free pool. Skipping them inside
+   * it cost every look a step per cooling agent: once offers failed under overload, hundreds of them, and a fifth
+   * of the orchestrator (docs/benchmarks.md, item 44).
+   */
   private coolDown(agentId: number): void {
     const retryMs = this.o.retryMs ?? 5000;
-    if (retryMs > 0) this.coolingUntil.set(agentId, this.now().getTime() + retryMs);
+    if (retryMs <= 0) return;
+    this.coolingUntil.set(agentId, this.now().getTime() + retryMs);
+    const known = this.agents.get(agentId);
+    if (known) this.unfree(known);
   }
 
   /** Agents whose retry time has passed become offerable again (called from tick()). */
@@ -389,6 +397,8 @@ export class AcdEngine implements Acd {
     for (const [agentId, until] of this.coolingUntil) {
       if (until > now) continue;
       this.coolingUntil.delete(agentId);
+      const known = this.agents.get(agentId);
+      if (known) this.index(known, true);
       expired = true;
     }
     if (expired) this.markAllDirty();
@@ -589,7 +599,7 @@ export class AcdEngine implements Acd {
     const record = a.skills.size === 0 && known && known.skills.size > 0 && !force ? { ...a, skills: known.skills } : a;
     if (known) this.unfree(known);
     this.agents.set(a.id, record);
-    if (offerable(record)) {
+    if (offerable(record) && !this.coolingUntil.has(record.id)) {
       this.free.add(record.id);
       for (const skill of record.skills.keys()) {
         let set = this.freeBySkill.get(skill);
@@ -678,7 +688,7 @@ export class AcdEngine implements Acd {
     }
     const eligible: AgentRecord[] = [];
     for (const id of pool) {
-      if (this.pending.has(id) || skip?.has(id) || this.coolingUntil.has(id)) continue;
+      if (this.pending.has(id) || skip?.has(id)) continue;
       const a = this.agents.get(id);
       if (!a || !offerable(a) || excluded.has(a.site) || !covers(a, skills)) continue;
       eligible.push(a);

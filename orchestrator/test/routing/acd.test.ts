@@ -466,6 +466,26 @@ for (const dialect of DIALECTS) {
       expect(h.offers).to.have.length(2);
     });
 
+    it('an agent waiting out the retry time is out of the free pool: callers arriving meanwhile do not look', async () => {
+      const qid = await setup();
+      const a = await agent(t.db, uniq('Cooling'));
+      await login(a);
+      h.acd.enqueue(h.call('missed', qid));
+      await h.offersAtLeast(1);
+      await h.acd.offerFailed('missed', a, 'no_answer');
+      await h.acd.idle();
+      const looks = countLooks();
+      for (let i = 0; i < 20; i++) h.acd.enqueue(h.call(`meanwhile${i}`, qid));
+      await settle();
+      await h.acd.idle();
+      expect(looks.n).to.equal(0);
+      expect(h.offers).to.have.length(1);
+      h.clock.advance(5);
+      h.acd.tick();
+      const offers = await h.offersAtLeast(2);
+      expect(offers[1]).to.deep.include({ callId: 'missed', agentId: a });
+    });
+
     it('busy or unreachable releases the agent without counting a miss', async () => {
       const qid = await setup({ autoPauseAfterMisses: 1 });
       const a = await agent(t.db, 'Busy2');
