@@ -15,6 +15,9 @@ const httpUrl = z.string().refine((v) => /^https?:\/\/[^\s]+$/.test(v), { messag
 const amiUrl = z.string().refine((v) => /^tcp:\/\/[^:@\s]+:[^@\s]*@[^:\s]+:\d+\/?$/.test(v), {
   message: 'must be tcp://user:secret@host:port',
 });
+/** true/false from a config file; true/false, 1/0, yes/no, on/off from the environment (z.coerce.boolean read "false" as true). */
+const flag = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
+
 const storageUrl = z.string().refine((v) => /^file:.+/.test(v) || /^s3:\/\/[^\s]+$/.test(v), {
   message: 'must be file:path or s3://bucket[/prefix]?endpoint=...',
 });
@@ -83,7 +86,7 @@ export const configSchema = z.object({
   demo: z.object({
     /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */
     callsPerMinute: z.coerce.number().min(0).max(6000).default(6),
-    seed: z.coerce.boolean().default(true),
+    seed: flag.default(true),
   }),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -57,6 +57,16 @@ describe('configuration', () => {
     expect(!bad.ok && bad.problems[0]).to.match(/^ARIADNE_CONFIG: cannot read/);
   });
 
+  it('reads a switch such as ARIADNE_DEMO_SEED as true/false, 1/0, yes/no, on/off, and refuses anything else', () => {
+    const seed = (v: string): boolean | string => {
+      const r = loadConfig({ ARIADNE_DEMO_SEED: v });
+      return r.ok ? r.config.demo.seed : (r.problems[0] ?? '');
+    };
+    for (const v of ['false', '0', 'no', 'off']) expect(seed(v), v).to.equal(false);
+    for (const v of ['true', '1', 'yes', 'on']) expect(seed(v), v).to.equal(true);
+    expect(seed('maybe')).to.equal('ARIADNE_DEMO_SEED: must be true or false');
+  });
+
   it('refuses AMI URLs that do not pair with ARI nodes', () => {
     const result = loadConfig({ ARIADNE_ARI_URL: 'http://a1:8088', ARIADNE_AMI_URL: 'tcp://a:b@h:5038,tcp://a:b@h2:5038' });
     expect(result.ok).to.equal(false);
