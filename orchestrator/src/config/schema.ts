@@ -59,6 +59,8 @@ export const configSchema = z.object({
      * the store's write and fsync), so this bounds how many recordings per second can be stored, not CPU.
      */
     uploadConcurrency: z.coerce.number().int().min(1).max(256).default(32),
+    /** Store a recording's bytes in a worker thread (recording/upload-thread.ts), not on the main thread. */
+    uploadThread: flag.default(true),
   }),
   crm: z.object({
     url: httpUrl.optional(),

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream';
-import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { Transform, Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { affectedRows, selectedRows } from '../db/statement-batch.js';
 import { z } from 'zod';
@@ -9,12 +7,13 @@ import { defineJob, enqueueJob, LeaseLostError, PermanentJobError, type Backoff,
 import type { Logger } from '../logger.js';
 import { isSwitchError, type SwitchPort } from '../telephony/port.js';
 import { writeRecordingAudit } from './audit.js';
-import { DecryptStream, ENCRYPTION_NAME, EncryptStream, encryptedSize, type Keyring } from './crypto.js';
-import { InspectStream } from './inspect.js';
+import type { Keyring } from './crypto.js';
 import { getRecording, rowToRecording, storageKeyFor, type Recording } from './repository.js';
 import type { ObjectStore } from './storage/index.js';
+import { storeRecordingBytes, type StoredBytes } from './store-bytes.js';
+import type { UploadThread } from './upload-thread.js';
 
-export type RecordingSource = Pick<SwitchPort, 'fetchStoredRecording' | 'deleteStoredRecording'>;
+export type RecordingSource = Pick<SwitchPort, 'fetchStoredRecording' | 'storedRecordingLocation' | 'deleteStoredRecording'>;
 
 export interface RecordingJobDeps {
   readonly db: Knex;
@@ -32,6 +31,8 @@ export interface RecordingJobDeps {
   /** Read the stored object back, decrypt it and compare the SHA-256 before marking it uploaded. Default true. */
   readonly verifyReadBack?: boolean;
   readonly backoff?: Backoff;
+  /** Where uploads store their bytes, off the main thread; without one (or a switch that cannot say where a file is) they run here. */
+  readonly thread?: UploadThread;
 }
 
 const recordingId = z.string().min(1).max(36);
@@ -49,32 +50,6 @@ const DONE_STATES = new Set(['uploaded', 'deleted', 'missing']);
 
 function targetKey(target: string): string {
   return createHash('sha256').update(target).digest('hex').slice(0, 16);
-}
-
-/**
- * The stored object read back whole, in one request: its size and the SHA-256 of what it decrypts to. Decrypting
- * authenticates every chunk, so a damaged, short or overlong object fails here.
- */
-async function readBack(store: ObjectStore, key: string, keyring: Keyring, plainBytes: number): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  await pipelineAsync(
-    await store.get(key),
-    new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    }),
-    new DecryptStream('in-stream', keyring, { plainBytes }),
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        hash.update(chunk);
-        cb();
-      },
-    }),
-  );
-  return { bytes, sha256: hash.digest('hex') };
 }
 
 export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -104,8 +79,6 @@ export interface RecordingJobs {
 }
 
 export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
-  const chunkBytes = deps.chunkBytes;
-  const verify = deps.verifyReadBack ?? true;
 
   const replicate = defineJob({
     type: 'recording.replicate',
@@ -184,6 +157,25 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     }
   };
 
+  /** The recording's bytes into the primary store: in the upload thread when there is one and the switch says where the file is. */
+  const storeBytes = async (rec: Recording, key: string, signal: AbortSignal): Promise<StoredBytes> => {
+    const location = deps.thread ? deps.source.storedRecordingLocation?.(rec.name, rec.node ?? undefined) : undefined;
+    if (deps.thread && location) return deps.thread.store({ location, recordingId: rec.id, format: rec.format, key }, signal);
+    const source = await deps.source.fetchStoredRecording(rec.name, rec.node ?? undefined);
+    return storeRecordingBytes({
+      source: source as Readable,
+      recordingId: rec.id,
+      format: rec.format,
+      key,
+      store: deps.primary,
+      keyring: deps.keyring,
+      chunkBytes: deps.chunkBytes,
+      fetchIdleMs: deps.fetchIdleMs,
+      verify: deps.verifyReadBack ?? true,
+      signal,
+    });
+  };
+
   const upload = defineJob({
     type: 'recording.upload',
     schema: uploadPayload,
@@ -203,9 +195,9 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       }
       const key = storageKeyFor(rec);
 
-      let source: NodeJS.ReadableStream;
+      let stored: StoredBytes;
       try {
-        source = await deps.source.fetchStoredRecording(rec.name, rec.node ?? undefined);
+        stored = await storeBytes(rec, key, ctx.signal);
       } catch (err) {
         // Only Asterisk's own 404 means the file is gone; a not_found from the adapter without an HTTP status (the
         // node of the recording is not known yet, e.g. just after a restart) is retried like any other failure.
@@ -221,46 +213,19 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         }
         throw err;
       }
-
-      const inspect = new InspectStream(rec.format, deps.fetchIdleMs);
-      const encrypt = new EncryptStream(deps.keyring, chunkBytes);
-      // Errors anywhere (source, inspection, encryption) destroy `encrypt`, which fails the put.
-      pipeline(source as Readable, inspect, encrypt, () => undefined);
-      const body = encrypt;
-      const onAbort = (): void => {
-        encrypt.destroy(new Error('upload aborted'));
-      };
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        await deps.primary.put(key, body, {
-          contentType: 'application/octet-stream',
-          metadata: { 'recording-id': rec.id, 'key-id': encrypt.header.keyId, encryption: ENCRYPTION_NAME, format: rec.format },
-          signal: ctx.signal,
-        });
-      } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-      }
-      if (inspect.unfinalized) log.warn({ name: rec.name }, 'WAV header was never finalized by Asterisk (node stopped mid-call?); kept as downloaded');
-      // The put only resolves once the source ended and passed inspection; check what the store now holds: read
-      // back whole (which also gives its size), or only its size when read-back is off.
-      const expected = encryptedSize(inspect.bytes, encrypt.header.keyId, encrypt.header.chunkBytes);
-      const back = verify ? await readBack(deps.primary, key, deps.keyring, inspect.bytes) : null;
-      const size = back ? back.bytes : (await deps.primary.head(key))?.size;
-      if (size !== expected) throw new Error(`stored object ${key} is ${size ?? 'absent'} bytes, expected ${expected}`);
-      if (back && back.sha256 !== inspect.sha256)
-        throw new Error(`stored object ${key} does not decrypt to the downloaded file (sha256 ${back.sha256} != ${inspect.sha256})`);
+      if (stored.unfinalized) log.warn({ name: rec.name }, 'WAV header was never finalized by Asterisk (node stopped mid-call?); kept as downloaded');
 
       const days = found.queueRetentionDays ?? deps.defaultRetentionDays;
       const from = rec.endedAt ?? rec.startedAt;
       const uploaded = {
         state: 'uploaded',
-        bytes: inspect.bytes,
-        sha256: inspect.sha256,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
         storage_key: key,
         storage_target: deps.primary.target,
-        key_id: encrypt.header.keyId,
-        encryption: ENCRYPTION_NAME,
-        duration_s: inspect.durationSeconds ?? rec.durationS,
+        key_id: stored.keyId,
+        encryption: stored.encryption,
+        duration_s: stored.durationSeconds ?? rec.durationS,
         retain_until: new Date(from.getTime() + days * 86_400_000),
         uploaded_at: new Date(),
         error: null,
@@ -284,7 +249,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
           }
         });
       }
-      log.info({ key, bytes: inspect.bytes, target: deps.primary.target }, 'recording uploaded');
+      log.info({ key, bytes: stored.bytes, target: deps.primary.target }, 'recording uploaded');
       await removeSource(rec, log);
     },
   });

@@ -10,10 +10,11 @@ import { loadKeyring } from './keys.js';
 import { createRecordingRoutes } from './routes.js';
 import { requeueStoredRecordings, scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
 import { openStore, type ObjectStore } from './storage/index.js';
+import { UploadThread } from './upload-thread.js';
 
 export interface RecordingPipelineOptions {
   readonly db: Knex;
-  /** The switch port (only fetchStoredRecording / deleteStoredRecording are used). */
+  /** The switch port (only its stored recordings' fetch, location and deletion are used). */
   readonly switchPort: RecordingSource;
   readonly config: Pick<Config, 'storage' | 'http'> & { instanceId?: string };
   readonly logger?: Logger;
@@ -85,6 +86,17 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
   // Rows name the target they were written to; a target no longer configured is still opened to read/delete.
   const storeFor = (target: string): ObjectStore => stores.get(target) ?? register(openStore(target, env));
 
+  const thread = storage.uploadThread
+    ? new UploadThread({
+        storeUrl: storage.url,
+        env,
+        keyring,
+        chunkBytes: options.chunkBytes,
+        fetchIdleMs: options.fetchIdleMs,
+        verify: options.verifyReadBack ?? true,
+        logger: log,
+      })
+    : undefined;
   const jobs = createRecordingJobs({
     db: options.db,
     source: options.switchPort,
@@ -98,6 +110,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     fetchIdleMs: options.fetchIdleMs,
     verifyReadBack: options.verifyReadBack,
     backoff: options.jobs?.backoff,
+    thread,
   });
   const ownsRunner = !options.runner;
   const runner =
@@ -137,6 +150,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       schedule?.stop();
       schedule = null;
       if (ownsRunner) await runner.stop();
+      await thread?.close();
       for (const s of stores.values()) s.close();
     },
     async onRecordingStored(recordingId, trx, facts = {}) {

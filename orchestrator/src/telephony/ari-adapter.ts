@@ -33,6 +33,7 @@ import {
   type RecordingHandle,
   type RecordingResult,
   type SnoopOptions,
+  type StoredRecordingLocation,
   type SwitchPort,
 } from './port.js';
 import { AriConnection, type AriNodeConfig } from './ari-connection.js';
@@ -41,6 +42,11 @@ import { EventRouter, channelState, targetKey, unroutedEventFilter, type AriChan
 import { NodeRegistry } from './node-registry.js';
 
 export type { AriNodeConfig } from './ari-connection.js';
+
+/** A stored recording's file, below /ari. */
+function storedFilePath(name: string): string {
+  return `/recordings/stored/${encodeURIComponent(name)}/file`;
+}
 
 /** How long a stopped playback may take to report PlaybackFinished before it is settled as stopped anyway. */
 const STOP_EVENT_GRACE_MS = 1000;
@@ -746,7 +752,12 @@ export class AriAdapter implements SwitchPort {
 
   async fetchStoredRecording(name: string, node?: string): Promise<NodeJS.ReadableStream> {
     const slot = node ? this.slot(node) : this.nodeOf('recording', name);
-    return slot.ari.stream(`/recordings/stored/${encodeURIComponent(name)}/file`);
+    return slot.ari.stream(storedFilePath(name));
+  }
+
+  storedRecordingLocation(name: string, node?: string): StoredRecordingLocation {
+    const slot = node ? this.slot(node) : this.nodeOf('recording', name);
+    return slot.ari.locate(storedFilePath(name));
   }
 
   async deleteStoredRecording(name: string, node?: string): Promise<void> {

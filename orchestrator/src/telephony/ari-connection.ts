@@ -21,7 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { SwitchError } from './port.js';
+import { SwitchError, type StoredRecordingLocation } from './port.js';
 import { ariModuleFor, type AriClientLike, type AriModule } from './ari-loader.js';
 import { makeRedactor, timeoutError, withTimeout, type Redactor } from './ari-errors.js';
 import { AriRest, ariRequest, restOperation } from './ari-rest.js';
@@ -543,6 +543,11 @@ export class AriConnection {
   /** GET a binary resource as a stream (ari-client would buffer it whole). */
   stream(path: string, timeoutMs = this.tuning.requestTimeoutMs): Promise<Readable> {
     return this.rest.stream(`${this.config.name} GET ${path}`, path, timeoutMs);
+  }
+
+  /** The resource `stream(path)` would GET, for a client in another thread. */
+  locate(path: string): StoredRecordingLocation {
+    return this.rest.locate(`${this.config.name} GET ${path}`, path);
   }
 
   private basicAuth(): string {

@@ -10,7 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import { errors, Pool, type Dispatcher } from 'undici';
-import { SwitchError } from './port.js';
+import { SwitchError, type StoredRecordingLocation } from './port.js';
 import { httpError, thrownError, timeoutError, type Redactor } from './ari-errors.js';
 
 /** One operation of the API description (swagger 1.2, as Asterisk serves it). */
@@ -161,6 +161,15 @@ export class AriRest {
     } catch (err) {
       throw this.failure(opName, err, timeoutMs);
     }
+  }
+
+  /** `path` (below /ari) for a client of its own: the URL, the credentials, and the error a failed reply means. */
+  locate(opName: string, path: string): StoredRecordingLocation {
+    return {
+      url: `${this.origin}/ari${path}`,
+      authorization: this.authorization,
+      failure: (status, body) => httpError(opName, status, body, this.redact),
+    };
   }
 
   close(): void {

@@ -35,6 +35,13 @@ export class SwitchError extends Error {
   }
 }
 
+/** A stored recording's file as an HTTP resource, and how to read a failed download as the switch's own error. */
+export interface StoredRecordingLocation {
+  readonly url: string;
+  readonly authorization: string;
+  failure(status: number, body: string): SwitchError;
+}
+
 export function isSwitchError(err: unknown, code?: SwitchErrorCode): err is SwitchError {
   return err instanceof SwitchError && (code === undefined || err.code === code);
 }
@@ -249,6 +256,11 @@ export interface SwitchPort {
   unmuteRecording(name: string): Promise<void>;
   /** The stored file as a stream (GET /recordings/stored/{name}/file), never buffered whole. */
   fetchStoredRecording(name: string, node?: string): Promise<NodeJS.ReadableStream>;
+  /**
+   * Where another thread can download the stored file itself (the upload thread). Absent on a switch without an
+   * HTTP interface (test fakes): the file is then fetched as a stream here.
+   */
+  storedRecordingLocation?(name: string, node?: string): StoredRecordingLocation;
   deleteStoredRecording(name: string, node?: string): Promise<void>;
 
   // --- reconciliation and administration ------------------------------------------------------------------------

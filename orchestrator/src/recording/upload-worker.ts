@@ -1,0 +1,61 @@
+/**
+ * The upload thread's entry (started by upload-thread.ts): downloads a stored recording from Asterisk and stores it
+ * (store-bytes.ts), several at once, and answers each request with the stored facts or the failure.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { request } from 'undici';
+import { Keyring, type MasterKey } from './crypto.js';
+import { openStore, type ObjectStore } from './storage/index.js';
+import { storeRecordingBytes } from './store-bytes.js';
+import type { UploadThreadData, UploadThreadReply, UploadThreadRequest, WireKey } from './upload-thread.js';
+
+const port = parentPort;
+if (!port) throw new Error('upload-worker.ts runs as a worker thread (see upload-thread.ts)');
+const data = workerData as UploadThreadData;
+const masterKey = (k: WireKey): MasterKey => ({ id: k.id, key: Buffer.from(k.key) });
+const keyring = new Keyring(masterKey(data.active), data.old.map(masterKey));
+const store: ObjectStore = openStore(data.storeUrl);
+const running = new Map<number, AbortController>();
+
+async function upload(m: UploadThreadRequest): Promise<UploadThreadReply> {
+  const aborter = new AbortController();
+  running.set(m.id, aborter);
+  try {
+    const res = await request(m.url, {
+      method: 'GET',
+      headers: { authorization: m.authorization },
+      headersTimeout: m.headersTimeoutMs,
+      // Pauses in the body are the inspection's to judge (fetchIdleMs), as on the main thread.
+      bodyTimeout: 0,
+      signal: aborter.signal,
+    });
+    if (res.statusCode !== 200) return { id: m.id, ok: false, download: { status: res.statusCode, body: await res.body.text() } };
+    const stored = await storeRecordingBytes({
+      source: res.body,
+      recordingId: m.recordingId,
+      format: m.format,
+      key: m.key,
+      store,
+      keyring,
+      chunkBytes: data.chunkBytes,
+      fetchIdleMs: data.fetchIdleMs,
+      verify: data.verify,
+      signal: aborter.signal,
+    });
+    return { id: m.id, ok: true, stored };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as { code?: unknown }).code;
+    return { id: m.id, ok: false, error: { name: e.name, message: e.message, code: typeof code === 'string' ? code : undefined } };
+  } finally {
+    running.delete(m.id);
+  }
+}
+
+port.on('message', (m: UploadThreadRequest | { type: 'abort'; id: number }) => {
+  if ('type' in m) {
+    running.get(m.id)?.abort();
+    return;
+  }
+  void upload(m).then((reply) => port.postMessage(reply));
+});
