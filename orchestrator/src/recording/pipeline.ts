@@ -139,6 +139,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
   return {
     start() {
       if (ownsRunner) runner.start();
+      if (options.switchPort.storedRecordingLocation) thread?.start();
       const expr = options.retentionCron === undefined ? '17 * * * *' : options.retentionCron;
       if (expr && !schedule) {
         schedule = scheduleRetention(expr, () => sweep(), log);

@@ -2,6 +2,8 @@
  * The upload thread's entry (started by upload-thread.ts): downloads a stored recording from Asterisk and stores it
  * (store-bytes.ts), several at once, and answers each request with the stored facts or the failure.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { request } from 'undici';
 import { Keyring, type MasterKey } from './crypto.js';
@@ -11,6 +13,22 @@ import type { UploadThreadData, UploadThreadReply, UploadThreadRequest, WireKey 
 
 const port = parentPort;
 if (!port) throw new Error('upload-worker.ts runs as a worker thread (see upload-thread.ts)');
+
+/**
+ * On Linux a thread has a nice value of its own: this one's is raised so that on a busy machine the scheduler runs
+ * call control (the main thread, Asterisk, the database) first and uploads take the time left over. At the same
+ * priority the thread took CPU from calls being set up (docs/benchmarks.md, item 45). Elsewhere it stays as it is.
+ */
+function lowerThreadPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the process's priority.
+  }
+}
+// Nice 10: a thread at nice 0 gets about nine times this one's share when both want a CPU.
+lowerThreadPriority(10);
 const data = workerData as UploadThreadData;
 const masterKey = (k: WireKey): MasterKey => ({ id: k.id, key: Buffer.from(k.key) });
 const keyring = new Keyring(masterKey(data.active), data.old.map(masterKey));
