@@ -21,6 +21,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_RECORDING_RETENTION_DAYS: ['storage', 'retentionDays'],
   ARIADNE_RECORDING_UPLOAD_CONCURRENCY: ['storage', 'uploadConcurrency'],
   ARIADNE_RECORDING_UPLOAD_THREAD: ['storage', 'uploadThread'],
+  ARIADNE_RECORDING_UPLOAD_NICE: ['storage', 'uploadThreadNice'],
   ARIADNE_CRM_URL: ['crm', 'url'],
   ARIADNE_CRM_TIMEOUT_MS: ['crm', 'timeoutMs'],
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],

@@ -61,6 +61,11 @@ export const configSchema = z.object({
     uploadConcurrency: z.coerce.number().int().min(1).max(256).default(32),
     /** Store a recording's bytes in a worker thread (recording/upload-thread.ts), not on the main thread. */
     uploadThread: flag.default(true),
+    /**
+     * The upload thread's nice value on Linux (0 = the process's priority, 19 = the lowest). Above 0, call
+     * control, Asterisk and the database run first on a busy machine, and uploads take what is left.
+     */
+    uploadThreadNice: z.coerce.number().int().min(0).max(19).default(10),
   }),
   crm: z.object({
     url: httpUrl.optional(),

@@ -94,6 +94,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
         chunkBytes: options.chunkBytes,
         fetchIdleMs: options.fetchIdleMs,
         verify: options.verifyReadBack ?? true,
+        nice: storage.uploadThreadNice,
         logger: log,
       })
     : undefined;

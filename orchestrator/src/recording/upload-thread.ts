@@ -29,6 +29,8 @@ export interface UploadThreadData {
   readonly chunkBytes?: number;
   readonly fetchIdleMs?: number;
   readonly verify: boolean;
+  /** The thread's nice value (Linux); 0 leaves it at the process's priority. */
+  readonly nice: number;
 }
 
 export interface UploadThreadRequest {
@@ -81,6 +83,8 @@ export interface UploadThreadOptions {
   readonly chunkBytes?: number;
   readonly fetchIdleMs?: number;
   readonly verify: boolean;
+  /** The thread's nice value on Linux. Default 10. */
+  readonly nice?: number;
   /** Bound on the wait for Asterisk's reply headers. Default 10 s. */
   readonly headersTimeoutMs?: number;
   readonly logger: Logger;
@@ -122,6 +126,7 @@ export class UploadThread {
       chunkBytes: o.chunkBytes,
       fetchIdleMs: o.fetchIdleMs,
       verify: o.verify,
+      nice: o.nice ?? 10,
     };
   }
 

@@ -15,11 +15,12 @@ const port = parentPort;
 if (!port) throw new Error('upload-worker.ts runs as a worker thread (see upload-thread.ts)');
 
 /**
- * On Linux a thread has a nice value of its own: this one's is raised so that on a busy machine the scheduler runs
- * call control (the main thread, Asterisk, the database) first and uploads take the time left over. At the same
+ * On Linux a thread has a nice value of its own: raising this one's lets the scheduler run call control (the main
+ * thread, Asterisk, the database) first on a busy machine, uploads taking the time left over. At the same
  * priority the thread took CPU from calls being set up (docs/benchmarks.md, item 45). Elsewhere it stays as it is.
  */
 function lowerThreadPriority(nice: number): void {
+  if (nice <= 0) return;
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
@@ -27,9 +28,8 @@ function lowerThreadPriority(nice: number): void {
     // Not Linux, or not allowed: the thread keeps the process's priority.
   }
 }
-// Nice 10: a thread at nice 0 gets about nine times this one's share when both want a CPU.
-lowerThreadPriority(10);
 const data = workerData as UploadThreadData;
+lowerThreadPriority(data.nice);
 const masterKey = (k: WireKey): MasterKey => ({ id: k.id, key: Buffer.from(k.key) });
 const keyring = new Keyring(masterKey(data.active), data.old.map(masterKey));
 const store: ObjectStore = openStore(data.storeUrl);

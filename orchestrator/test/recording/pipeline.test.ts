@@ -59,7 +59,7 @@ for (const setup of setups) {
         db: t.db,
         switchPort: source,
         config: {
-          storage: { url: primaryUrl, replicaUrls: [replicaUrl], masterKey: opts.masterKey ?? KEY_A, oldKeys: opts.oldKeys ?? [], retentionDays: 30, uploadConcurrency: 4, uploadThread: true },
+          storage: { url: primaryUrl, replicaUrls: [replicaUrl], masterKey: opts.masterKey ?? KEY_A, oldKeys: opts.oldKeys ?? [], retentionDays: 30, uploadConcurrency: 4, uploadThread: true, uploadThreadNice: 10 },
           http: { port: 0, host: '127.0.0.1' },
           instanceId: `test-${randomUUID().slice(0, 8)}`,
         },

@@ -62,6 +62,7 @@ for (const uploadThread of [true, false])
             retentionDays: 30,
             uploadConcurrency: 4,
             uploadThread,
+            uploadThreadNice: 10,
           },
           http: { port: 0, host: '127.0.0.1' },
         },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,6 +94,28 @@ describe('recording/upload-thread UploadThread', function () {
     expect(err).to.be.instanceOf(Error);
     expect(err?.message).to.match(/abort/i);
     expect((await thread.store(job('ok'), new AbortController().signal)).sha256).to.equal(sha256(wav));
+  });
+
+  /** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+  const threadNiceValues = (): number[] =>
+    readdirSync('/proc/self/task').flatMap((tid) => {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+      } catch {
+        return []; // the thread ended while we listed them
+      }
+    });
+
+  it('runs at the nice value it is given, from start() on (Linux)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    await thread.close();
+    thread = new UploadThread({ storeUrl: `file:${dir}`, keyring, verify: true, nice: 7, logger: pino({ level: 'silent' }) });
+    expect(threadNiceValues()).to.not.include(7);
+    thread.start();
+    for (let i = 0; i < 100 && !threadNiceValues().includes(7); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(threadNiceValues()).to.include(7);
+    expect(threadNiceValues().filter((n) => n === 7)).to.have.length(1);
   });
 
   it('closing fails the uploads in the thread (their jobs retry); the next upload starts a new thread', async () => {
