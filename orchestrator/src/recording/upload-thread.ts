@@ -85,8 +85,6 @@ export interface UploadThreadOptions {
   readonly verify: boolean;
   /** The thread's nice value on Linux. Default 10. */
   readonly nice?: number;
-  /** Bound on the wait for Asterisk's reply headers. Default 10 s. */
-  readonly headersTimeoutMs?: number;
   readonly logger: Logger;
 }
 
@@ -166,7 +164,7 @@ export class UploadThread {
         id,
         url: job.location.url,
         authorization: job.location.authorization,
-        headersTimeoutMs: this.o.headersTimeoutMs ?? 10_000,
+        headersTimeoutMs: job.location.timeoutMs,
         recordingId: job.recordingId,
         format: job.format,
         key: job.key,

@@ -546,8 +546,8 @@ export class AriConnection {
   }
 
   /** The resource `stream(path)` would GET, for a client in another thread. */
-  locate(path: string): StoredRecordingLocation {
-    return this.rest.locate(`${this.config.name} GET ${path}`, path);
+  locate(path: string, timeoutMs = this.tuning.requestTimeoutMs): StoredRecordingLocation {
+    return this.rest.locate(`${this.config.name} GET ${path}`, path, timeoutMs);
   }
 
   private basicAuth(): string {

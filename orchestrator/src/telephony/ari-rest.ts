@@ -164,10 +164,11 @@ export class AriRest {
   }
 
   /** `path` (below /ari) for a client of its own: the URL, the credentials, and the error a failed reply means. */
-  locate(opName: string, path: string): StoredRecordingLocation {
+  locate(opName: string, path: string, timeoutMs: number): StoredRecordingLocation {
     return {
       url: `${this.origin}/ari${path}`,
       authorization: this.authorization,
+      timeoutMs,
       failure: (status, body) => httpError(opName, status, body, this.redact),
     };
   }

@@ -39,6 +39,8 @@ export class SwitchError extends Error {
 export interface StoredRecordingLocation {
   readonly url: string;
   readonly authorization: string;
+  /** Bound on the wait for the reply's headers, as for the switch's own requests. */
+  readonly timeoutMs: number;
   failure(status: number, body: string): SwitchError;
 }
 

@@ -57,6 +57,7 @@ describe('recording/upload-thread UploadThread', function () {
   const location = (name: string): StoredRecordingLocation => ({
     url: `${origin}/ari/recordings/stored/${name}/file`,
     authorization: 'Basic dGVzdA==',
+    timeoutMs: 2000,
     failure: (status, body) => httpError(`GET ${name}`, status, body, (s) => s),
   });
   const job = (name: string) => ({ location: location(name), recordingId: `r-${name}`, format: 'wav', key: `recordings/t/${name}.wav.enc` });
