@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summariseProfile } from '../../../scripts/bench/lib/profile.js';
 import {
+  bracketBaseline,
   buildReport,
   formatTable,
   RESULT_KEYS,
@@ -283,6 +284,34 @@ describe('bench harness', () => {
       });
       expect(r.full_vs_baseline).to.equal(null);
       expect(r.quick).to.deep.equal({ full: '1 s steps' });
+    });
+
+    it('takes the mean of the baselines before and after full, and keeps both with their drift', () => {
+      const merged = bracketBaseline(
+        outcome({ scenario: 'ari_baseline', seconds: 50, figures: { ari_baseline_cps: 1500 }, details: { steps: ['a'] } }),
+        outcome({ scenario: 'ari_baseline', seconds: 60, figures: { ari_baseline_cps: 2100 }, details: { steps: ['b'] } }),
+      );
+      expect(merged).to.deep.include({ scenario: 'ari_baseline', status: 'ok', seconds: 110, figures: { ari_baseline_cps: 1800 } });
+      expect(merged.details).to.deep.equal({ beforeCps: 1500, afterCps: 2100, drift: 1.4, before: { steps: ['a'] }, after: { steps: ['b'] } });
+      expect(merged.note).to.contain('1800 calls/s').and.contain('1500 calls/s before').and.contain('2100 calls/s after');
+      const r = buildReport([merged, outcome({ scenario: 'full', figures: { full_cps: 450 } })], { quick: false, date: new Date(), machine });
+      expect(r.full_vs_baseline).to.equal(0.25);
+    });
+
+    it('keeps the baseline that ran when the other failed, and says the merged run failed', () => {
+      const failedAfter = bracketBaseline(
+        outcome({ scenario: 'ari_baseline', figures: { ari_baseline_cps: 1500 } }),
+        outcome({ scenario: 'ari_baseline', status: 'failed', note: 'simulator did not start' }),
+      );
+      expect(failedAfter).to.deep.include({ status: 'failed', figures: { ari_baseline_cps: 1500 } });
+      expect(failedAfter.note).to.contain('after: simulator did not start');
+      expect(failedAfter.details).to.include({ beforeCps: 1500, afterCps: null, drift: null });
+      const failedBefore = bracketBaseline(
+        outcome({ scenario: 'ari_baseline', status: 'failed', note: 'even the reference rate was not sustained' }),
+        outcome({ scenario: 'ari_baseline', figures: { ari_baseline_cps: 2000 } }),
+      );
+      expect(failedBefore).to.deep.include({ status: 'failed', figures: { ari_baseline_cps: 2000 } });
+      expect(failedBefore.note).to.contain('before: even the reference rate');
     });
 
     it('splits the gap to the no-op app: scripted ARI over no-op, full over scripted ARI', () => {

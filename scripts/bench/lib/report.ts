@@ -116,6 +116,39 @@ export function buildReport(
   };
 }
 
+const STATUS_RANK: Record<ScenarioOutcome['status'], number> = { ok: 0, skipped: 1, failed: 2 };
+
+/**
+ * The no-op app measured twice, before `ari_script` and `full` and again after them, as one outcome. On a shared
+ * machine the speed moves by up to a factor of two within minutes, so one baseline taken four minutes before
+ * `full` can put the ratio's two sides at different speeds; the mean of two taken around it is closer to the
+ * speed `full` ran at, and the drift between them says how far to trust the ratio. A run that failed leaves the
+ * other's figure standing and the merged outcome failed.
+ */
+export function bracketBaseline(before: ScenarioOutcome, after: ScenarioOutcome): ScenarioOutcome {
+  const first = before.figures.ari_baseline_cps ?? null;
+  const second = after.figures.ari_baseline_cps ?? null;
+  const cps = first != null && second != null ? Math.round(((first + second) / 2) * 10) / 10 : (first ?? second);
+  const worse = STATUS_RANK[after.status] > STATUS_RANK[before.status] ? after : before;
+  const fmtCps = (v: number | null): string => (v == null ? 'not measured' : `${v} calls/s`);
+  return {
+    scenario: 'ari_baseline',
+    status: worse.status,
+    note:
+      `${fmtCps(cps)} (mean of ${fmtCps(first)} before full, ${fmtCps(second)} after)` +
+      (worse.status === 'ok' ? '' : `; ${worse === after ? 'after' : 'before'}: ${worse.note ?? worse.status}`),
+    seconds: before.seconds + after.seconds,
+    figures: { ari_baseline_cps: cps },
+    details: {
+      beforeCps: first,
+      afterCps: second,
+      drift: ratio(second, first),
+      before: before.details,
+      after: after.details,
+    },
+  };
+}
+
 function ratio(a: number | null, b: number | null): number | null {
   return a != null && b != null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 }
