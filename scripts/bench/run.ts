@@ -155,11 +155,12 @@ async function main(): Promise<number> {
   };
   const outcomes: ScenarioOutcome[] = [];
   for (const name of selected) {
-    outcomes.push(await run(name));
+    const outcome = await run(name);
+    outcomes.push(outcome);
     // full's ratio takes the mean of a baseline before it and one after it (lib/report.ts bracketBaseline); a
-    // quick run keeps to its minute, and --rate has no sustained rate to compare.
+    // quick run keeps to its minute, and a full that found no sustained rate (--rate, a failure) has no ratio.
     const before = outcomes.find((o) => o.scenario === 'ari_baseline');
-    if (name === 'full' && before && !ctx.quick && ctx.fixedRates.length === 0) {
+    if (name === 'full' && before && !ctx.quick && outcome.figures.full_cps != null) {
       log('ari_baseline: once more, after full');
       outcomes.splice(outcomes.indexOf(before), 1, bracketBaseline(before, await run('ari_baseline')));
     }
