@@ -31,6 +31,8 @@ export interface UploadThreadData {
   readonly verify: boolean;
   /** The thread's nice value (Linux); 0 leaves it at the process's priority. */
   readonly nice: number;
+  /** Downloads from one Asterisk at once, whatever the number of uploads in the thread. */
+  readonly downloadConnections: number;
 }
 
 export interface UploadThreadRequest {
@@ -85,6 +87,12 @@ export interface UploadThreadOptions {
   readonly verify: boolean;
   /** The thread's nice value on Linux. Default 10. */
   readonly nice?: number;
+  /**
+   * HTTP connections the thread opens to one Asterisk, each one of its `sessionlimit` (http.conf). An upload holds
+   * one only while it downloads; under load most of its time is spent after that, waiting to be scheduled for the
+   * encryption and the store's writes, so more uploads at once need no more sessions. Default 16.
+   */
+  readonly downloadConnections?: number;
   readonly logger: Logger;
 }
 
@@ -125,6 +133,7 @@ export class UploadThread {
       fetchIdleMs: o.fetchIdleMs,
       verify: o.verify,
       nice: o.nice ?? 10,
+      downloadConnections: o.downloadConnections ?? 16,
     };
   }
 

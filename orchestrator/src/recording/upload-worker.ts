@@ -5,7 +5,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { Keyring, type MasterKey } from './crypto.js';
 import { openStore, type ObjectStore } from './storage/index.js';
 import { storeRecordingBytes } from './store-bytes.js';
@@ -33,6 +33,8 @@ lowerThreadPriority(data.nice);
 const masterKey = (k: WireKey): MasterKey => ({ id: k.id, key: Buffer.from(k.key) });
 const keyring = new Keyring(masterKey(data.active), data.old.map(masterKey));
 const store: ObjectStore = openStore(data.storeUrl);
+// A download past the bound waits for a connection here rather than taking another of Asterisk's HTTP sessions.
+const downloads = new Agent({ connections: data.downloadConnections });
 const running = new Map<number, AbortController>();
 
 async function upload(m: UploadThreadRequest): Promise<UploadThreadReply> {
@@ -41,6 +43,7 @@ async function upload(m: UploadThreadRequest): Promise<UploadThreadReply> {
   try {
     const res = await request(m.url, {
       method: 'GET',
+      dispatcher: downloads,
       headers: { authorization: m.authorization },
       headersTimeout: m.headersTimeoutMs,
       // Pauses in the body are the inspection's to judge (fetchIdleMs), as on the main thread.

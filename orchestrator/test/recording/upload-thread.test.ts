@@ -19,6 +19,8 @@ describe('recording/upload-thread UploadThread', function () {
   const wav = makeWav(16_000);
   const keyring = new Keyring({ id: 'k1', key: randomBytes(32) });
   const hanging: ServerResponse[] = [];
+  /** Downloads of `slow-*` being answered now, and the most there were at once. */
+  const slow = { now: 0, most: 0 };
   let server: Server;
   let origin: string;
   let dir: string;
@@ -28,6 +30,14 @@ describe('recording/upload-thread UploadThread', function () {
     server = createServer((req, res) => {
       if (req.headers.authorization !== 'Basic dGVzdA==') return void res.writeHead(401).end('{"message":"Unauthorized"}');
       if (req.url === '/ari/recordings/stored/ok/file') return void res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav);
+      if (req.url?.startsWith('/ari/recordings/stored/slow-')) {
+        slow.most = Math.max(slow.most, ++slow.now);
+        setTimeout(() => {
+          slow.now--;
+          res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav);
+        }, 100);
+        return;
+      }
       // Headers and half the file, then nothing: a node that stopped answering mid-download.
       if (req.url === '/ari/recordings/stored/stalls/file') {
         res.writeHead(200, { 'content-type': 'audio/wav' });
@@ -117,6 +127,15 @@ describe('recording/upload-thread UploadThread', function () {
     for (let i = 0; i < 100 && !threadNiceValues().includes(7); i++) await new Promise((r) => setTimeout(r, 50));
     expect(threadNiceValues()).to.include(7);
     expect(threadNiceValues().filter((n) => n === 7)).to.have.length(1);
+  });
+
+  it('downloads through a bounded number of connections, however many uploads it is given at once', async () => {
+    await thread.close();
+    thread = new UploadThread({ storeUrl: `file:${dir}`, keyring, verify: true, downloadConnections: 3, logger: pino({ level: 'silent' }) });
+    const names = Array.from({ length: 8 }, (_, i) => `slow-${i}`);
+    const stored = await Promise.all(names.map((n) => thread.store(job(n), new AbortController().signal)));
+    expect(stored.map((s) => s.sha256)).to.deep.equal(names.map(() => sha256(wav)));
+    expect(slow.most).to.equal(3);
   });
 
   it('closing fails the uploads in the thread (their jobs retry); the next upload starts a new thread', async () => {
