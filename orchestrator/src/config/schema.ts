@@ -58,7 +58,7 @@ export const configSchema = z.object({
      * Recording jobs (uploads, copies, deletions) run at once. An upload mostly waits (the file from Asterisk,
      * the store's write and fsync), so this bounds how many recordings per second can be stored, not CPU.
      */
-    uploadConcurrency: z.coerce.number().int().min(1).max(256).default(32),
+    uploadConcurrency: z.coerce.number().int().min(1).max(256).default(64),
     /** Store a recording's bytes in a worker thread (recording/upload-thread.ts), not on the main thread. */
     uploadThread: flag.default(true),
     /**
