@@ -56,7 +56,8 @@ export const configSchema = z.object({
     retentionDays: z.coerce.number().int().min(1).max(36_500).default(90),
     /**
      * Recording jobs (uploads, copies, deletions) run at once. An upload mostly waits (the file from Asterisk,
-     * the store's write and fsync), so this bounds how many recordings per second can be stored, not CPU.
+     * the store's write and fsync, and on a busy machine the upload thread's turn on a core), so this bounds how
+     * many recordings per second can be stored.
      */
     uploadConcurrency: z.coerce.number().int().min(1).max(256).default(64),
     /** Store a recording's bytes in a worker thread (recording/upload-thread.ts), not on the main thread. */
