@@ -1666,7 +1666,8 @@ export class Engine {
     const chans: Channel[] = [];
     for (const cid of channelIds) {
       const ch = this.channels.get(cid);
-      if (!ch) throw notFound('Channel not found');
+      // 400, not 404: bridges' channel lists are parsed as parameters (res/ari/resource_bridges.c find_channel_control).
+      if (!ch) throw badRequest('Channel not found');
       if (!ch.stasisApp) throw unprocessable('Channel not in Stasis application');
       chans.push(ch);
     }
@@ -1713,7 +1714,8 @@ export class Engine {
     const chans: Channel[] = [];
     for (const cid of channelIds) {
       const ch = this.channels.get(cid);
-      if (!ch) throw notFound('Channel not found');
+      // 400, not 404: bridges' channel lists are parsed as parameters (res/ari/resource_bridges.c find_channel_control).
+      if (!ch) throw badRequest('Channel not found');
       if (!ch.stasisApp) throw unprocessable('Channel not in Stasis application');
       if (ch.bridge !== b) throw unprocessable('Channel not in this bridge');
       chans.push(ch);

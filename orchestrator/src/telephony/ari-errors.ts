@@ -44,6 +44,9 @@ export function asteriskMessage(body: unknown): string {
 /** Maps an HTTP status + Asterisk message to the code the call flow acts on. */
 export function codeFor(status: number, message: string): SwitchErrorCode {
   if (status === 404) return 'not_found';
+  // addChannel/removeChannel answer a channel that is gone with 400 (res/ari/resource_bridges.c): a vanished channel,
+  // not a malformed request.
+  if (status === 400 && /^channel not found$/i.test(message)) return 'not_found';
   // 409 on channel verbs, 422 on addChannel/removeChannel (errors_rest_and_ws): the same fact for the call flow.
   if ((status === 409 || status === 422) && /not in stasis/i.test(message)) return 'not_in_stasis';
   if (status === 409 || status === 412 || status === 422) return 'conflict';

@@ -35,6 +35,8 @@ async function setup(
     announce?: number;
     /** Runs before each statement of the call center (not of the test) goes out. */
     gate?: (sql: string) => Promise<void>;
+    /** Receives the call center's log lines (level and message) instead of silence. */
+    logs?: Array<{ level: number; msg: string }>;
   } = {},
 ): Promise<Ctx> {
   const t = await createTestDb('sqlite');
@@ -107,7 +109,9 @@ async function setup(
     agents,
     bus,
     config: { telephony: { defaultCountry: 'CN' }, crm: { timeoutMs: 100 }, instanceId: 'test-1' },
-    logger: pino({ level: process.env.CALLS_DEBUG ? 'debug' : 'silent' }),
+    logger: options.logs
+      ? pino({ level: 'warn' }, { write: (line: string) => void options.logs!.push(JSON.parse(line) as { level: number; msg: string }) })
+      : pino({ level: process.env.CALLS_DEBUG ? 'debug' : 'silent' }),
     recordingUploads: recordingUploadsInto(t.db, stored),
     now: options.now,
     timings: { playbackTimeoutMs: 2000, transferRingSeconds: 1 },
@@ -342,6 +346,32 @@ describe('calls/service (fakes)', function () {
     expect(row).to.deep.include({ agent_id: 2, offer_count: 2, disposition: 'answered' });
     const ev = await eventsOf(ctx, callId);
     expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(1);
+  });
+
+  it('an agent whose phone hung up just as the bridge was made: the caller waits for the next agent, logged as a race, not an error', async () => {
+    const logs: Array<{ level: number; msg: string }> = [];
+    ctx = await setup({ logs });
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 10 });
+    ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 10 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const sw = ctx.sw;
+    const addToBridge = sw.addToBridge.bind(sw);
+    let gone = 0;
+    // What a real Asterisk answers addChannel when one of the channels no longer exists.
+    sw.addToBridge = async (bridgeId, channelIds) => {
+      if (typeof channelIds !== 'string' && channelIds.length === 2 && gone++ === 0) throw new SwitchError('not_found', 'Channel not found', 400);
+      return addToBridge(bridgeId, channelIds);
+    };
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => ctx.acd.failures.length === 1, 'agent 1 released');
+    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number], 'paused');
+    ctx.acd.setAvailable(2);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected to agent 2', 6000);
+    ctx.sw.farHangup(ch);
+    expect(await finalRow(ctx, callId, 'ended')).to.deep.include({ agent_id: 2, disposition: 'answered' });
+    expect(logs.filter((l) => l.level >= 50)).to.deep.equal([]);
+    expect(logs.map((l) => [l.level, l.msg])).to.deep.include([40, 'a party left before caller and agent were bridged']);
   });
 
   it('ring_all: every agent rings at once; an unreachable leg drops, the first answer wins, the rest are cancelled', async () => {

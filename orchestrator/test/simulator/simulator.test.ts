@@ -356,6 +356,11 @@ describe('simulator', function () {
       const m = await ariReq(sim, 'PUT', '/channels');
       expect([m.status, m.headers.allow, m.body]).to.deep.equal([405, 'OPTIONS,GET,POST', { message: 'Invalid method' }]);
       expect(await pick(ariReq(sim, 'GET', '/channels/none'))).to.deep.equal([404, { message: 'Channel not found' }]);
+      // A bridge's channel list answers a gone channel with 400, as res/ari/resource_bridges.c does.
+      await ariReq(sim, 'POST', '/bridges/err1', { type: 'mixing' });
+      expect(await pick(ariReq(sim, 'POST', '/bridges/err1/addChannel', { channel: 'none' }))).to.deep.equal([400, { message: 'Channel not found' }]);
+      expect(await pick(ariReq(sim, 'POST', '/bridges/err1/removeChannel', { channel: 'none' }))).to.deep.equal([400, { message: 'Channel not found' }]);
+      expect(await pick(ariReq(sim, 'POST', '/bridges/none/addChannel', { channel: 'none' }))).to.deep.equal([404, { message: 'Bridge not found' }]);
       const unauth = await http(sim.port, 'GET', '/ari/channels', { auth: 'ariadne:nope' });
       expect([unauth.status, unauth.headers['www-authenticate'], unauth.body]).to.deep.equal([401, 'Basic realm="Asterisk REST Interface"', { message: 'Authentication required' }]);
       const key = await http(sim.port, 'GET', '/ari/channels?api_key=ariadne:ariadne');

@@ -239,7 +239,7 @@ describe('telephony: error mapping on every error reply of a real Asterisk', () 
   it('maps each status and message to the code the call flow acts on', () => {
     const expected = (e: { status: number; body: unknown; path: string }): string => {
       const m = asteriskMessage(e.body);
-      if (e.status === 404) return 'not_found';
+      if (e.status === 404 || m === 'Channel not found') return 'not_found';
       if (/not in Stasis/.test(m)) return 'not_in_stasis';
       if (e.status === 409 || e.status === 422) return 'conflict';
       if (e.status === 401) return 'auth';
@@ -256,6 +256,9 @@ describe('telephony: error mapping on every error reply of a real Asterisk', () 
     expect(codeFor(409, 'Channel not in Stasis application')).to.equal('not_in_stasis');
     expect(codeFor(422, 'Channel not in Stasis application')).to.equal('not_in_stasis');
     expect(codeFor(422, 'Channel not in this bridge')).to.equal('conflict');
+    // A gone channel in a bridge's channel list is a 400 on a real Asterisk; any other 400 is our request's fault.
+    expect(codeFor(400, 'Channel not found')).to.equal('not_found');
+    expect(codeFor(400, 'Missing parameter channel')).to.equal('bad_request');
     expect(codeFor(500, 'Allocation failed')).to.equal('unreachable');
     expect(codeFor(503, '')).to.equal('unavailable');
   });
