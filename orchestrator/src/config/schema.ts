@@ -57,9 +57,10 @@ export const configSchema = z.object({
     /**
      * Recording jobs (uploads, copies, deletions) run at once. An upload mostly waits (the file from Asterisk,
      * the store's write and fsync, and on a busy machine the upload thread's turn on a core), so this bounds how
-     * many recordings per second can be stored.
+     * many recordings per second can be stored. More at once store them sooner but slow call set-up on a
+     * machine the orchestrator shares (docs/benchmarks.md item 49).
      */
-    uploadConcurrency: z.coerce.number().int().min(1).max(256).default(64),
+    uploadConcurrency: z.coerce.number().int().min(1).max(256).default(48),
     /** Store a recording's bytes in a worker thread (recording/upload-thread.ts), not on the main thread. */
     uploadThread: flag.default(true),
     /**
