@@ -7,6 +7,12 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:token|access_token|sig|signature)=)[^&]*/gi, '$1[redacted]');
 }
 
+/**
+ * Health probes answer every few seconds: their 503 is the answer (not ready yet, a node down), and what is down is
+ * logged where it happens, so a probe is never logged above debug.
+ */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 /** One structured line per request, after the response: method, path, status, duration, user. */
 export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
@@ -22,7 +28,8 @@ export function requestLog(log: Logger): RequestHandler {
         ip: req.ip,
         ...(user ? { userId: user.id, role: user.role } : {}),
       };
-      if (res.statusCode >= 500) log.error(line, 'http request');
+      if (PROBES.has(req.path)) log.debug(line, 'http request');
+      else if (res.statusCode >= 500) log.error(line, 'http request');
       else if (res.statusCode >= 400) log.info(line, 'http request');
       else log.debug(line, 'http request');
     });
