@@ -111,7 +111,11 @@ export class CallWriter {
           for (const p of group) p.write.log.error({ err, attempts: attempt }, 'call write failed for good');
           return;
         }
-        if (attempt === 1) group[0]?.write.log.warn({ err }, 'call write failed; retrying while the database is away');
+        if (attempt === 1) {
+          // A deadlock with another writer (e.g. a batch of agent updates) is retried like an outage, and says so.
+          const conflict = LOCK_CONFLICTS.has(String((err as { code?: unknown } | null)?.code));
+          group[0]?.write.log.warn({ err }, conflict ? 'call write lost a lock conflict; retrying' : 'call write failed; retrying while the database is away');
+        }
         await sleep(Math.min(5_000, 100 * 2 ** attempt));
       }
     }
@@ -213,6 +217,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Errors worth retrying: the database is unreachable, overloaded or chose us as a deadlock victim. */
+const LOCK_CONFLICTS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
 export function isTransientDbError(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; fatal?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';

@@ -96,6 +96,18 @@ describe('calls/call write chain', () => {
     ]);
   });
 
+  it('a deadlock is retried like an outage and logged as what it is', async () => {
+    const deadlock = Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { code: 'ER_LOCK_DEADLOCK' });
+    const { db, writes } = flakyDb(1, deadlock);
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as { level: number; msg: string }) });
+    const call = await Call.create({ db, bus: new EventBus(), logger: log, now: () => new Date() }, row(), 'test');
+    call.transition('identify', 'answered');
+    await call.flushed();
+    expect(writes).to.deep.equal(['calls:insert:identifying', 'call_events:insert:arrive', 'call_events:insert:identify']);
+    expect(lines.map((l) => [l.level, l.msg])).to.deep.equal([[40, 'call write lost a lock conflict; retrying']]);
+  });
+
   it('one transaction per batch: a transition queued behind a slow write lands with what joined it', async () => {
     const statements: string[][] = [];
     const { db, writes } = fakeDb((what) => {
