@@ -216,9 +216,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Errors worth retrying: the database is unreachable, overloaded or chose us as a deadlock victim. */
 const LOCK_CONFLICTS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
+/** Errors worth retrying: the database is unreachable, overloaded or chose us as a deadlock victim. */
 export function isTransientDbError(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; fatal?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
