@@ -317,62 +317,44 @@ describe('calls/service (fakes)', function () {
     expect(ev.filter((e) => e === 'queued>offer>offering')).to.have.length(3);
   });
 
-  it('an answered agent who cannot be bridged is dropped and the call goes to the next agent', async () => {
-    ctx = await setup();
-    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 10 });
-    ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 10 });
-    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
-    const sw = ctx.sw;
-    const addToBridge = sw.addToBridge.bind(sw);
-    let refused = 0;
-    // The first attempt to bridge caller and agent fails (the switch refuses it); later ones work.
-    sw.addToBridge = async (bridgeId, channelIds) => {
-      if (typeof channelIds !== 'string' && channelIds.length === 2 && refused++ === 0)
-        throw new SwitchError('conflict', 'Channel not in Stasis application', 422);
-      return addToBridge(bridgeId, channelIds);
-    };
-    const popsGone: Array<[number, string]> = [];
-    ctx.bus.subscribe('call.offer_ended', (e) => popsGone.push([e.agentId, e.reason]));
-    const ch = ctx.sw.placeCall('19900000004', '4000');
-    const callId = await callIdOf(ctx, ch);
-    await waitFor(() => ctx.acd.failures.length === 1, 'the failed bridge released agent 1');
-    expect(ctx.acd.failures.map((f) => [f.agentId, f.reason])).to.deep.equal([[1, 'error']]);
-    expect(popsGone).to.deep.equal([[1, 'error']]);
-    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number], 'paused');
-    ctx.acd.setAvailable(2);
-    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected to agent 2', 6000);
-    ctx.sw.farHangup(ch);
-    const row = await finalRow(ctx, callId, 'ended');
-    expect(row).to.deep.include({ agent_id: 2, offer_count: 2, disposition: 'answered' });
-    const ev = await eventsOf(ctx, callId);
-    expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(1);
-  });
-
-  it('an agent whose phone hung up just as the bridge was made: the caller waits for the next agent, logged as a race, not an error', async () => {
-    const logs: Array<{ level: number; msg: string }> = [];
-    ctx = await setup({ logs });
-    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 10 });
-    ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 10 });
-    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
-    const sw = ctx.sw;
-    const addToBridge = sw.addToBridge.bind(sw);
-    let gone = 0;
-    // What a real Asterisk answers addChannel when one of the channels no longer exists.
-    sw.addToBridge = async (bridgeId, channelIds) => {
-      if (typeof channelIds !== 'string' && channelIds.length === 2 && gone++ === 0) throw new SwitchError('not_found', 'Channel not found', 400);
-      return addToBridge(bridgeId, channelIds);
-    };
-    const ch = ctx.sw.placeCall('19900000004', '4000');
-    const callId = await callIdOf(ctx, ch);
-    await waitFor(() => ctx.acd.failures.length === 1, 'agent 1 released');
-    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number], 'paused');
-    ctx.acd.setAvailable(2);
-    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected to agent 2', 6000);
-    ctx.sw.farHangup(ch);
-    expect(await finalRow(ctx, callId, 'ended')).to.deep.include({ agent_id: 2, disposition: 'answered' });
-    expect(logs.filter((l) => l.level >= 50)).to.deep.equal([]);
-    expect(logs.map((l) => [l.level, l.msg])).to.deep.include([40, 'a party left before caller and agent were bridged']);
-  });
+  const bridgeFailures: Array<[string, SwitchError, number, string]> = [
+    ['the switch refuses it', new SwitchError('conflict', 'Channel not in Stasis application', 422), 50, 'cannot bridge caller and agent'],
+    // What a real Asterisk answers addChannel when one of the channels no longer exists: a race, not a fault.
+    ['the agent hung up as it was made', new SwitchError('not_found', 'Channel not found', 400), 40, 'a party left before caller and agent were bridged'],
+  ];
+  for (const [what, failure, level, message] of bridgeFailures) {
+    it(`an answered agent who cannot be bridged (${what}) is dropped and the call goes to the next agent`, async () => {
+      const logs: Array<{ level: number; msg: string }> = [];
+      ctx = await setup({ logs });
+      ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 10 });
+      ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 10 });
+      ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+      const sw = ctx.sw;
+      const addToBridge = sw.addToBridge.bind(sw);
+      let attempts = 0;
+      // The first attempt to bridge caller and agent fails; later ones work.
+      sw.addToBridge = async (bridgeId, channelIds) => {
+        if (typeof channelIds !== 'string' && channelIds.length === 2 && attempts++ === 0) throw failure;
+        return addToBridge(bridgeId, channelIds);
+      };
+      const popsGone: Array<[number, string]> = [];
+      ctx.bus.subscribe('call.offer_ended', (e) => popsGone.push([e.agentId, e.reason]));
+      const ch = ctx.sw.placeCall('19900000004', '4000');
+      const callId = await callIdOf(ctx, ch);
+      await waitFor(() => ctx.acd.failures.length === 1, 'the failed bridge released agent 1');
+      expect(ctx.acd.failures.map((f) => [f.agentId, f.reason])).to.deep.equal([[1, 'error']]);
+      expect(popsGone).to.deep.equal([[1, 'error']]);
+      ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number], 'paused');
+      ctx.acd.setAvailable(2);
+      await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected to agent 2', 6000);
+      ctx.sw.farHangup(ch);
+      const row = await finalRow(ctx, callId, 'ended');
+      expect(row).to.deep.include({ agent_id: 2, offer_count: 2, disposition: 'answered' });
+      const ev = await eventsOf(ctx, callId);
+      expect(ev.filter((e) => e === 'offering>offer_failed>queued')).to.have.length(1);
+      expect(logs.filter((l) => l.level >= 40).map((l) => [l.level, l.msg])).to.deep.equal([[level, message]]);
+    });
+  }
 
   it('ring_all: every agent rings at once; an unreachable leg drops, the first answer wins, the rest are cancelled', async () => {
     ctx = await setup();
