@@ -223,19 +223,8 @@ export function isTransientDbError(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; fatal?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (
-    [
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'EPIPE',
-      'EHOSTUNREACH',
-      'PROTOCOL_CONNECTION_LOST',
-      'ER_LOCK_DEADLOCK',
-      'ER_LOCK_WAIT_TIMEOUT',
-      'ER_CON_COUNT_ERROR',
-      'SQLITE_BUSY',
-      'SQLITE_LOCKED',
-    ].includes(code)
+    LOCK_CONFLICTS.has(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)
   )
     return true;
   if (e?.name === 'KnexTimeoutError' || e?.fatal === true) return true;
