@@ -60,7 +60,14 @@ interface StepOptions {
   readonly thenIfWrapUp?: AgentEvent;
   /** Start from the row as this process last knew it (see step). */
   readonly cached?: boolean;
+  /**
+   * Asked for by a person (the agent, a supervisor): a refusal is their 409, not a fault of ours, so it is logged
+   * at info. A refused step of the call flow or the sweep means our state went wrong and is logged as an error.
+   */
+  readonly requested?: boolean;
 }
+
+const REQUESTED: StepOptions = { requested: true };
 
 /** The call flow's answer of `callId` was written while we were about to write it ourselves. */
 function answeredMeanwhile(a: AgentRecord, callId: string): boolean {
@@ -137,41 +144,56 @@ export class AgentService {
       throw Object.assign(new Error(`${bound ?? me.endpoint} is in use by ${holder.name} (agent ${holder.id})`), {
         code: 'conflict',
       });
-    return this.transition(agentId, 'login', (a, now) => ({
-      boundEndpoint: bound !== null && bound !== a.endpoint ? bound : null,
-      missedInRow: 0,
-      ...(a.state === 'logged_out' ? { stateSince: now, pauseReason: null } : {}),
-    }));
+    return this.transition(
+      agentId,
+      'login',
+      (a, now) => ({
+        boundEndpoint: bound !== null && bound !== a.endpoint ? bound : null,
+        missedInRow: 0,
+        ...(a.state === 'logged_out' ? { stateSince: now, pauseReason: null } : {}),
+      }),
+      REQUESTED,
+    );
   }
 
   async logout(agentId: number): Promise<AgentRecord> {
     this.clearWrapTimer(agentId);
-    return this.transition(agentId, 'logout', () => ({ boundEndpoint: null, pauseReason: null, wrapUpUntil: null }));
+    return this.transition(
+      agentId,
+      'logout',
+      () => ({ boundEndpoint: null, pauseReason: null, wrapUpUntil: null }),
+      REQUESTED,
+    );
   }
 
   async pause(agentId: number, reason: string): Promise<AgentRecord> {
     const why = (reason ?? '').trim().slice(0, 64) || 'break';
     this.clearWrapTimer(agentId);
-    return this.transition(agentId, 'pause', () => ({ pauseReason: why, wrapUpUntil: null }));
+    return this.transition(agentId, 'pause', () => ({ pauseReason: why, wrapUpUntil: null }), REQUESTED);
   }
 
   async unpause(agentId: number): Promise<AgentRecord> {
-    return this.transition(agentId, 'unpause', () => ({ pauseReason: null, missedInRow: 0 }));
+    return this.transition(agentId, 'unpause', () => ({ pauseReason: null, missedInRow: 0 }), REQUESTED);
   }
 
   async endWrapUp(agentId: number): Promise<AgentRecord> {
     this.clearWrapTimer(agentId);
-    return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }));
+    return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }), REQUESTED);
   }
 
   /** More after-call work time: `seconds` on top of what is left. */
   async extendWrapUp(agentId: number, seconds: number): Promise<AgentRecord> {
     if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 3600))
       throw Object.assign(new Error('extension must be 1..3600 seconds'), { code: 'bad_request' });
-    const agent = await this.transition(agentId, 'extend_wrap_up', (a, now) => {
-      const base = a.wrapUpUntil && a.wrapUpUntil > now ? a.wrapUpUntil : now;
-      return { wrapUpUntil: new Date(base.getTime() + seconds * 1000) };
-    });
+    const agent = await this.transition(
+      agentId,
+      'extend_wrap_up',
+      (a, now) => {
+        const base = a.wrapUpUntil && a.wrapUpUntil > now ? a.wrapUpUntil : now;
+        return { wrapUpUntil: new Date(base.getTime() + seconds * 1000) };
+      },
+      REQUESTED,
+    );
     this.scheduleWrapUp(agent);
     return agent;
   }
@@ -349,9 +371,9 @@ export class AgentService {
     return a;
   }
 
-  private invalid(a: AgentRecord, event: AgentEvent): AgentTransitionError {
+  private invalid(a: AgentRecord, event: AgentEvent, requested = false): AgentTransitionError {
     const err = new AgentTransitionError(a.id, a.state, event);
-    this.log.error(
+    this.log[requested ? 'info' : 'error'](
       { agentId: a.id, from: a.state, event },
       `${a.state} -> ${event} -> (undefined): transition not defined`,
     );
@@ -420,7 +442,9 @@ export class AgentService {
       const to = first === 'wrap_up' && then ? nextAgentState(first, then) : first;
       if (!first || !to) {
         if (fromCache) continue;
-        throw first ? this.invalid({ ...a, state: first }, then as AgentEvent) : this.invalid(a, ev);
+        throw first
+          ? this.invalid({ ...a, state: first }, then as AgentEvent, options.requested)
+          : this.invalid(a, ev, options.requested);
       }
       const now = this.now();
       let p: PresencePatch;

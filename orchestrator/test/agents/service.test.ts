@@ -23,20 +23,22 @@ async function until(fn: () => Promise<boolean>, what: string, ms = 3000): Promi
  */
 function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
   // Unbatched: a batched update would go out as SQL text, past the query builder's `then` watched here.
-  return unbatchedStatements(new Proxy(db, {
-    apply(target, thisArg, args: unknown[]) {
-      const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
-      const then = qb.then.bind(qb);
-      qb.then = (ok, bad) => {
-        const sql = [qb.toSQL()]
-          .flat()
-          .map((q) => (q as { sql: string }).sql)
-          .join(';');
-        return before(sql).then(() => then(ok, bad));
-      };
-      return qb;
-    },
-  }));
+  return unbatchedStatements(
+    new Proxy(db, {
+      apply(target, thisArg, args: unknown[]) {
+        const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
+        const then = qb.then.bind(qb);
+        qb.then = (ok, bad) => {
+          const sql = [qb.toSQL()]
+            .flat()
+            .map((q) => (q as { sql: string }).sql)
+            .join(';');
+          return before(sql).then(() => then(ok, bad));
+        };
+        return qb;
+      },
+    }),
+  );
 }
 
 /** A logger whose error-level lines the test can read. */
@@ -121,6 +123,27 @@ for (const dialect of DIALECTS) {
       expect(after?.state).to.equal('logged_out');
       expect(after?.version).to.equal(before?.version);
       expect(events).to.have.length(0);
+    });
+
+    it("a person's refused request is logged at info; a refused step of the call flow is an error", async () => {
+      const log = capturing();
+      const logged = new AgentService({ db: t.db, logger: log.logger });
+      const refusals = (level: number) =>
+        log.lines
+          .map((l) => JSON.parse(l) as { level: number; msg: string })
+          .filter((l) => l.level === level && l.msg.endsWith('transition not defined'))
+          .map((l) => l.msg);
+      for (const refused of [() => logged.unpause(id), () => logged.endWrapUp(id), () => logged.logout(id)])
+        expect(await refused().catch((e: unknown) => e)).to.be.instanceOf(AgentTransitionError);
+      expect(refusals(30)).to.deep.equal([
+        'logged_out -> unpause -> (undefined): transition not defined',
+        'logged_out -> wrap_up_done -> (undefined): transition not defined',
+        'logged_out -> logout -> (undefined): transition not defined',
+      ]);
+      expect(log.errors()).to.deep.equal([]);
+      await logged.callEnded(id, 'no-such-call', 5).catch(() => undefined);
+      expect(refusals(50)).to.deep.equal(['logged_out -> last_call_ended -> (undefined): transition not defined']);
+      logged.stop();
     });
 
     it('times wrap-up from callEnded and frees the agent when it runs out', async () => {
