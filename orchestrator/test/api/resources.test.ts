@@ -296,6 +296,75 @@ for (const dialect of DIALECTS) {
       expect(audit).to.deep.equal(['ivr_flow.save', 'ivr_flow.save', 'ivr_flow.publish', 'ivr_flow.rollback']);
     });
 
+    it('a queue or business hours set that a published flow, a rule or a queue names is not deleted or renamed', async () => {
+      const hours = await call(h, 'POST', '/api/business-hours', {
+        token: admin,
+        body: { name: 'desk', timezone: 'Europe/Paris', weekly: { tue: [['08:00', '17:00']] } },
+      });
+      const queue = await call(h, 'POST', '/api/queues', {
+        token: admin,
+        body: { name: 'desk-q', displayName: 'Desk' },
+      });
+      const backup = await call(h, 'POST', '/api/queues', {
+        token: admin,
+        body: {
+          name: 'desk-backup',
+          displayName: 'Desk backup',
+          overflow: [{ afterSeconds: 30, action: 'move_queue', queue: 'desk-q' }],
+        },
+      });
+      expect([hours.status, queue.status, backup.status]).to.deep.equal([201, 201, 201]);
+      const flow = {
+        start: 'open',
+        nodes: {
+          open: { type: 'hours', businessHours: 'desk', open: 'q', closed: 'vm' },
+          q: { type: 'queue', queue: 'desk-q' },
+          vm: { type: 'voicemail', queue: 'desk-q' },
+        },
+      };
+      await call(h, 'POST', '/api/ivr-flows/desk/versions', { token: admin, body: { document: flow, publish: true } });
+      const rule = await call(h, 'POST', '/api/routing-rules', {
+        token: admin,
+        body: { name: 'desk-open', expression: 'in_hours("desk")', queueId: queue.body.id },
+      });
+      expect(rule.status).to.equal(201);
+
+      const delHours = await call(h, 'DELETE', `/api/business-hours/${hours.body.id}`, { token: admin });
+      expect(delHours.status).to.equal(409);
+      expect(delHours.body.error.message).to.equal(
+        'business hours "desk" cannot be deleted while in use by IVR flow "desk" (published version 1), routing rule "desk-open"',
+      );
+      const renameQueue = await call(h, 'PATCH', `/api/queues/${queue.body.id}`, {
+        token: admin,
+        body: { name: 'front-desk' },
+      });
+      expect(renameQueue.status).to.equal(409);
+      expect(renameQueue.body.error.details.usedBy).to.deep.equal([
+        'IVR flow "desk" (published version 1)',
+        'queue "desk-backup"',
+      ]);
+      // A change that keeps the name goes through.
+      const same = await call(h, 'PATCH', `/api/queues/${queue.body.id}`, {
+        token: admin,
+        body: { name: 'desk-q', displayName: 'Front desk' },
+      });
+      expect(same.status).to.equal(200);
+      expect(await h.t.db('business_hours').where({ name: 'desk' }).first('id')).to.not.equal(undefined);
+
+      // Once the published flow, the rule and the other queue no longer name them, they go.
+      await call(h, 'POST', '/api/ivr-flows/desk/versions', {
+        token: admin,
+        body: { document: { start: 'bye', nodes: { bye: { type: 'hangup' } } }, publish: true },
+      });
+      expect((await call(h, 'DELETE', `/api/routing-rules/${rule.body.id}`, { token: admin })).status).to.equal(204);
+      expect((await call(h, 'DELETE', `/api/business-hours/${hours.body.id}`, { token: admin })).status).to.equal(204);
+      expect(
+        (await call(h, 'PATCH', `/api/queues/${backup.body.id}`, { token: admin, body: { overflow: [] } })).status,
+      ).to.equal(200);
+      expect((await call(h, 'DELETE', `/api/queues/${queue.body.id}`, { token: admin })).status).to.equal(204);
+      expect((await call(h, 'DELETE', `/api/queues/${backup.body.id}`, { token: admin })).status).to.equal(204);
+    });
+
     it('customers: search by phone in any format or by name; orders by customer', async () => {
       const [cid] = await h.t.db('customers').insert({ name: 'Wang Fang', tier: 'gold' });
       await h.t.db('customer_phones').insert({ customer_id: cid, e164: '+8613812345678' });

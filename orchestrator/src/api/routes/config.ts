@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { unavailable } from '../../http/errors.js';
+import { HttpError, unavailable } from '../../http/errors.js';
 import {
   agentCreateInput,
   agentInput,
@@ -13,6 +13,7 @@ import { validateExpression } from '../../routing/expressions.js';
 import { getQueueView, listQueueViews } from '../../routing/queue-views.js';
 import * as routingRepo from '../../routing/repository.js';
 import * as repo from '../../ivr/admin-queries.js';
+import { usersOfName, type NamedThing } from '../../ivr/references.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { isoTime } from '../validation.js';
@@ -69,6 +70,22 @@ const routingSample = z
 
 export function configRoutes(deps: ApiDeps): ApiRoute[] {
   const { db, bus } = deps;
+  /** A queue or business hours set that flows, rules or queues name cannot lose that name (ivr/references.ts). */
+  const keepWhileNamed = async (kind: NamedThing, id: number, newName?: string): Promise<void> => {
+    const row = (await db(kind === 'queue' ? 'queues' : 'business_hours')
+      .where({ id })
+      .first('name')) as { name: string } | undefined;
+    if (!row || (newName !== undefined && newName === row.name)) return;
+    const users = await usersOfName(db, kind, row.name);
+    if (users.length === 0) return;
+    const what = kind === 'queue' ? `queue "${row.name}"` : `business hours "${row.name}"`;
+    throw new HttpError(
+      409,
+      'conflict',
+      `${what} cannot be ${newName === undefined ? 'deleted' : 'renamed'} while in use by ${users.join(', ')}`,
+      { usedBy: users },
+    );
+  };
   const routing = () => deps.services.routing;
   // The running router knows the business hours its expressions may name; without it, the syntax and vocabulary.
   const checkExpression = (expr: string): string | null => routing()?.validate?.(expr) ?? validateExpression(expr);
@@ -111,8 +128,14 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
         if (!view) throw new Error(`queue ${created.id} vanished after insert`);
         return { ...view, id: created.id };
       },
-      update: async (id, b) => ((await routingRepo.updateQueue(db, id, b)) ? getQueueView(db, id) : null),
-      remove: (id) => routingRepo.deleteQueue(db, id),
+      update: async (id, b) => {
+        if (b.name !== undefined) await keepWhileNamed('queue', id, b.name);
+        return (await routingRepo.updateQueue(db, id, b)) ? getQueueView(db, id) : null;
+      },
+      remove: async (id) => {
+        await keepWhileNamed('queue', id);
+        return routingRepo.deleteQueue(db, id);
+      },
       changed: (queueId) => {
         bus.publish('queue.changed', { queueId });
         rulesChanged();
@@ -186,8 +209,14 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       list: (_f, s) => repo.listHours(db, s),
       get: (id) => repo.getHours(db, id),
       create: (b) => repo.createHours(db, b),
-      update: (id, b) => repo.updateHours(db, id, b),
-      remove: (id) => repo.deleteHours(db, id),
+      update: async (id, b) => {
+        if (b.name !== undefined) await keepWhileNamed('business_hours', id, b.name);
+        return repo.updateHours(db, id, b);
+      },
+      remove: async (id) => {
+        await keepWhileNamed('business_hours', id);
+        return repo.deleteHours(db, id);
+      },
       changed: rulesChanged,
     }),
   ];
