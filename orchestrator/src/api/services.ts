@@ -72,7 +72,7 @@ export interface ApiServices {
   /** The call path's repository, so a publish or DID change clears the cache the calls read through. */
   readonly flows?: Pick<
     FlowRepository,
-    'saveVersion' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'
+    'saveVersion' | 'requireKnownNames' | 'publish' | 'rollback' | 'versions' | 'getVersion' | 'getPublished'
   > &
     Partial<Pick<FlowRepository, 'mapDid'>>;
   /**

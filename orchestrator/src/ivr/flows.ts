@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { ReadThroughCache } from '../db/read-through-cache.js';
 import { parseJson, toDate } from '../db/time.js';
+import { unknownNamesIn } from './references.js';
 import { validateFlow, type FlowDocument, type FlowIssue } from './schema.js';
 
 /** A flow problem the API can show as-is: a code plus, for invalid documents, every issue with its path. */
@@ -22,6 +23,14 @@ export interface FlowVersionInfo {
   readonly published: boolean;
   readonly createdBy: string | null;
   readonly createdAt: Date | null;
+}
+
+export interface PublishOptions {
+  /**
+   * Refuse a version that names business hours or queues that do not exist (what an admin publishes). The call
+   * flow still survives such a flow, by its fallback; tests of that fallback publish one on purpose.
+   */
+  readonly namesMustExist?: boolean;
 }
 
 export interface PublishedFlow {
@@ -80,13 +89,14 @@ export class FlowRepository {
     });
   }
 
-  async publish(name: string, version: number): Promise<void> {
+  async publish(name: string, version: number, options: PublishOptions = {}): Promise<void> {
     const flow = await this.db('ivr_flows').where({ name }).first('id');
     if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
     const row = await this.db('ivr_flow_versions').where({ flow_id: flow.id, version }).first('document');
     if (!row) throw new FlowError('not_found', `flow "${name}" has no version ${version}`);
     const result = validateFlow(parseJson<unknown>(row.document, null));
     if (!result.ok) throw new FlowError('invalid', `flow "${name}" version ${version} is invalid`, result.issues);
+    if (options.namesMustExist) await this.requireKnownNames(`flow "${name}" version ${version}`, result.flow);
     await this.db('ivr_flows').where({ id: flow.id }).update({ published_version: version, updated_at: new Date() });
     this.didCache.clear();
   }
@@ -103,8 +113,19 @@ export class FlowRepository {
     return { ...saved, published: true };
   }
 
+  /** Refuses (as invalid) a flow that names business hours or queues that do not exist. */
+  async requireKnownNames(what: string, flow: FlowDocument): Promise<void> {
+    const issues = await unknownNamesIn(this.db, flow);
+    if (issues.length > 0)
+      throw new FlowError(
+        'invalid',
+        `${what} names what does not exist: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        issues,
+      );
+  }
+
   /** Publishes the newest version older than the published one. */
-  async rollback(name: string): Promise<number> {
+  async rollback(name: string, options: PublishOptions = {}): Promise<number> {
     const flow = await this.db('ivr_flows').where({ name }).first('id', 'published_version');
     if (!flow) throw new FlowError('not_found', `no flow named "${name}"`);
     const current = flow.published_version == null ? Number.MAX_SAFE_INTEGER : Number(flow.published_version);
@@ -114,7 +135,7 @@ export class FlowRepository {
       .max({ v: 'version' })
       .first();
     if (prev?.v == null) throw new FlowError('no_previous_version', `flow "${name}" has no version before ${current}`);
-    await this.publish(name, Number(prev.v));
+    await this.publish(name, Number(prev.v), options);
     return Number(prev.v);
   }
 

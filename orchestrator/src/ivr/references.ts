@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { parseJson } from '../db/time.js';
+import type { FlowDocument, FlowIssue } from './schema.js';
 
 /** What IVR flows and routing rules name by name rather than by a foreign key. */
 export type NamedThing = 'business_hours' | 'queue';
@@ -63,6 +64,35 @@ export async function usersOfName(db: Db, kind: NamedThing, name: string): Promi
     }
   }
   return users;
+}
+
+const TABLES: Record<NamedThing, string> = { business_hours: 'business_hours', queue: 'queues' };
+const LABELS: Record<NamedThing, string> = { business_hours: 'business hours', queue: 'queue' };
+
+/** The business hours and queues a flow names that do not exist: what publishing it would break for its callers. */
+export async function unknownNamesIn(db: Db, flow: FlowDocument): Promise<FlowIssue[]> {
+  const issues: FlowIssue[] = [];
+  for (const kind of Object.keys(NODE_FIELDS) as NamedThing[]) {
+    const wanted: { path: string; name: string }[] = [];
+    for (const [id, node] of Object.entries(flow.nodes) as [string, Record<string, unknown>][])
+      for (const [type, field] of NODE_FIELDS[kind])
+        if (node.type === type && typeof node[field] === 'string')
+          wanted.push({ path: `nodes.${id}.${field}`, name: node[field] });
+    if (wanted.length === 0) continue;
+    const known = new Set(
+      (
+        (await db(TABLES[kind])
+          .whereIn(
+            'name',
+            wanted.map((w) => w.name),
+          )
+          .pluck('name')) as string[]
+      ).map(String),
+    );
+    for (const w of wanted)
+      if (!known.has(w.name)) issues.push({ path: w.path, message: `no ${LABELS[kind]} named "${w.name}"` });
+  }
+  return issues;
 }
 
 function escapeRegExp(text: string): string {

@@ -296,7 +296,7 @@ for (const dialect of DIALECTS) {
       expect(audit).to.deep.equal(['ivr_flow.save', 'ivr_flow.save', 'ivr_flow.publish', 'ivr_flow.rollback']);
     });
 
-    it('a queue or business hours set that a published flow, a rule or a queue names is not deleted or renamed', async () => {
+    it('flows publish only names that exist; a queue or business hours set in use is not deleted or renamed', async () => {
       const hours = await call(h, 'POST', '/api/business-hours', {
         token: admin,
         body: { name: 'desk', timezone: 'Europe/Paris', weekly: { tue: [['08:00', '17:00']] } },
@@ -322,6 +322,18 @@ for (const dialect of DIALECTS) {
           vm: { type: 'voicemail', queue: 'desk-q' },
         },
       };
+      const early = await call(h, 'POST', '/api/ivr-flows/desk/versions', {
+        token: admin,
+        body: {
+          document: { ...flow, nodes: { ...flow.nodes, q: { type: 'queue', queue: 'desk-typo' } } },
+          publish: true,
+        },
+      });
+      expect(early.status).to.equal(400);
+      expect(early.body.error.details).to.deep.equal([
+        { path: 'nodes.q.queue', message: 'no queue named "desk-typo"' },
+      ]);
+      expect((await call(h, 'GET', '/api/ivr-flows/desk/versions', { token: admin })).status).to.equal(404);
       await call(h, 'POST', '/api/ivr-flows/desk/versions', { token: admin, body: { document: flow, publish: true } });
       const rule = await call(h, 'POST', '/api/routing-rules', {
         token: admin,
@@ -363,6 +375,15 @@ for (const dialect of DIALECTS) {
       ).to.equal(200);
       expect((await call(h, 'DELETE', `/api/queues/${queue.body.id}`, { token: admin })).status).to.equal(204);
       expect((await call(h, 'DELETE', `/api/queues/${backup.body.id}`, { token: admin })).status).to.equal(204);
+      // Version 1 named them: it cannot be put live again.
+      const rollback = await call(h, 'POST', '/api/ivr-flows/desk/rollback', { token: admin });
+      expect(rollback.status).to.equal(400);
+      expect(rollback.body.error.details.map((i: { path: string }) => i.path)).to.deep.equal([
+        'nodes.open.businessHours',
+        'nodes.q.queue',
+        'nodes.vm.queue',
+      ]);
+      expect((await call(h, 'GET', '/api/ivr-flows/desk', { token: admin })).body.version).to.equal(2);
     });
 
     it('customers: search by phone in any format or by name; orders by customer', async () => {

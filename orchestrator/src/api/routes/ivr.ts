@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FlowRepository } from '../../ivr/flows.js';
+import { FlowRepository, type PublishOptions } from '../../ivr/flows.js';
 import { validateFlow } from '../../ivr/schema.js';
 import { notFound } from '../../http/errors.js';
 import { deleteDid, listDids, listFlows } from '../../ivr/admin-queries.js';
@@ -12,6 +12,8 @@ const flowName = z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-
 const didParam = z.object({
   number: z.string().regex(/^\+?[0-9*#]{1,32}$/, 'the number as the trunk delivers it: digits, optional +'),
 });
+/** What an admin puts live must not name business hours or queues that do not exist. */
+const NAMES_MUST_EXIST: PublishOptions = { namesMustExist: true };
 const versionParams = flowName.extend({ version: z.coerce.number().int().positive() });
 
 export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
@@ -102,8 +104,11 @@ export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
       status: 201,
       audit: { action: 'ivr_flow.save', targetType: 'ivr_flow' },
       async handler({ params, body, user, auditTarget }) {
+        // Checked before the save, so a refused publish leaves no new version behind.
+        const checked = body.publish ? validateFlow(body.document) : null;
+        if (checked?.ok) await flows.requireKnownNames(`flow "${params.name}"`, checked.flow);
         const saved = await flows.saveVersion(params.name, body.document, user.username, body.description);
-        if (body.publish) await flows.publish(params.name, saved.version);
+        if (body.publish) await flows.publish(params.name, saved.version, NAMES_MUST_EXIST);
         auditTarget(params.name, { version: saved.version, published: body.publish });
         return { ...saved, published: body.publish, createdAt: saved.createdAt?.toISOString() ?? null };
       },
@@ -118,7 +123,7 @@ export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
       body: z.object({ version: z.number().int().positive() }).strict(),
       audit: { action: 'ivr_flow.publish', targetType: 'ivr_flow' },
       async handler({ params, body, auditTarget }) {
-        await flows.publish(params.name, body.version);
+        await flows.publish(params.name, body.version, NAMES_MUST_EXIST);
         auditTarget(params.name, { version: body.version });
         return { name: params.name, publishedVersion: body.version };
       },
@@ -132,7 +137,7 @@ export function ivrRoutes(deps: ApiDeps): ApiRoute[] {
       params: flowName,
       audit: { action: 'ivr_flow.rollback', targetType: 'ivr_flow' },
       async handler({ params, auditTarget }) {
-        const version = await flows.rollback(params.name);
+        const version = await flows.rollback(params.name, NAMES_MUST_EXIST);
         auditTarget(params.name, { version });
         return { name: params.name, publishedVersion: version };
       },
