@@ -62,6 +62,7 @@ export interface ApiRoute {
 }
 
 const EMPTY = z.object({});
+const NO_BODY = z.object({}).strict();
 
 /** A route with validated params/query/body, a role check and, for writes, an audit record. */
 export function route<
@@ -97,6 +98,8 @@ export function route<
       const query = parseOrThrow(spec.query ?? EMPTY, req.query ?? {}, 'query');
       let body: unknown = undefined;
       if (spec.body) body = parseOrThrow(spec.body, req.body ?? {}, 'body');
+      // A route that takes no body still refuses one with fields: they would be dropped without a word.
+      else parseOrThrow(NO_BODY, req.body ?? {}, 'body');
       let target: { id: string | number | null; details?: unknown } | null = null;
       const result = await spec.handler({
         req,

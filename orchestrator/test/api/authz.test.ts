@@ -1,16 +1,6 @@
 import { expect } from 'chai';
 import type { ApiRoute } from '../../src/api/registry.js';
-import { call, startHarness, type Harness, type Principal } from './harness.js';
-
-/** A concrete URL for a route pattern, naming records that do not exist so no write can succeed by accident. */
-function concrete(r: ApiRoute): string {
-  return `/api${r.path}`
-    .replace(/\/calls\/:id/, '/calls/no-such-call')
-    .replace(':id', '999999')
-    .replace(':name', 'no-such-flow')
-    .replace(':version', '1')
-    .replace(':number', '4000999');
-}
+import { call, concrete, startHarness, type Harness, type Principal } from './harness.js';
 
 function expectedAllowed(r: ApiRoute, who: Principal): boolean {
   if (r.roles === 'public' || r.roles === 'any') return true;

@@ -11,6 +11,7 @@ import type { NodeConnectionState } from '../../src/telephony/port.js';
 import type { WsHub } from '../../src/api/ws.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import type { DbDialect } from '../../src/db/knex.js';
+import type { ApiRoute } from '../../src/api/registry.js';
 
 /** A fake switch: connection states the test sets, reloads it records. */
 export class FakeSwitch {
@@ -152,6 +153,16 @@ export async function startHarness(
       await t.drop();
     },
   };
+}
+
+/** A concrete URL for a route pattern, naming records that do not exist so no write can succeed by accident. */
+export function concrete(r: ApiRoute): string {
+  return `/api${r.path}`
+    .replace(/\/calls\/:id/, '/calls/no-such-call')
+    .replace(':id', '999999')
+    .replace(':name', 'no-such-flow')
+    .replace(':version', '1')
+    .replace(':number', '4000999');
 }
 
 /** Signs in through the API and returns the Cookie header value. */
