@@ -100,7 +100,12 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       amiUrl: config.ami.urls[i],
     }));
     if (nodes.length === 0) {
-      simulator = await startSimulator({ user: config.ari.user, password: config.ari.password, app: config.ari.app, ...options.simulator });
+      simulator = await startSimulator({
+        user: config.ari.user,
+        password: config.ari.password,
+        app: config.ari.app,
+        ...options.simulator,
+      });
       const sim = simulator;
       closers.push(() => sim.stop());
       nodes = [
@@ -129,9 +134,9 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     const agents = new AgentService({ db, bus, logger: log.child({ module: 'agents' }) });
     closers.push(() => agents.stop());
     switchPort.onEndpointState((e) => {
-      void agents.setEndpointOnline(`${e.tech}/${e.resource}`, e.state !== 'offline').catch((err: unknown) =>
-        log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'),
-      );
+      void agents
+        .setEndpointOnline(`${e.tech}/${e.resource}`, e.state !== 'offline')
+        .catch((err: unknown) => log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'));
     });
     // The demo's rules and hours are written for Shanghai; a real deployment uses its configured (or local) zone.
     const timeZone = config.telephony.timeZone ?? (simulator ? 'Asia/Shanghai' : undefined);
@@ -223,7 +228,21 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
 
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
     const url = `http://${host}:${address.port}`;
-    return { url, config, db, simulator, switchPort, agents, acd, router, callCenter, recordings, bus, http, stop: stopAll };
+    return {
+      url,
+      config,
+      db,
+      simulator,
+      switchPort,
+      agents,
+      acd,
+      router,
+      callCenter,
+      recordings,
+      bus,
+      http,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

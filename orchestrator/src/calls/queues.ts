@@ -27,10 +27,13 @@ export class QueueSettingsStore {
     ttlMs = 5_000,
   ) {
     this.byId = new ReadThroughCache((id) => this.load(id), { ttlMs });
-    this.idByName = new ReadThroughCache(async (name) => {
-      const row = await this.db('queues').where({ name }).first('id');
-      return row ? Number(row.id) : null;
-    }, { ttlMs });
+    this.idByName = new ReadThroughCache(
+      async (name) => {
+        const row = await this.db('queues').where({ name }).first('id');
+        return row ? Number(row.id) : null;
+      },
+      { ttlMs },
+    );
   }
 
   get(id: number): Promise<QueueSettings | null> {

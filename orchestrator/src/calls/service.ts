@@ -1049,7 +1049,8 @@ export class CallService {
       if (call.agent !== leg || call.callerGone) return;
       call.inBridge = null; // which bridge holds the caller now is unknown: parking below puts it back in holding
       // A leg that hung up while the bridge was being made is a race every busy contact center sees, not a fault.
-      if (isSwitchError(err) && GONE_CODES.has(err.code)) call.log.warn({ err }, 'a party left before caller and agent were bridged');
+      if (isSwitchError(err) && GONE_CODES.has(err.code))
+        call.log.warn({ err }, 'a party left before caller and agent were bridged');
       else call.log.error({ err }, 'cannot bridge caller and agent');
       this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
       await this.bridgeFailed(call, leg);

@@ -3,7 +3,14 @@ import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { affectedRows, selectedRows } from '../db/statement-batch.js';
 import { z } from 'zod';
-import { defineJob, enqueueJob, LeaseLostError, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
+import {
+  defineJob,
+  enqueueJob,
+  LeaseLostError,
+  PermanentJobError,
+  type Backoff,
+  type JobDefinition,
+} from '../jobs/index.js';
 import type { Logger } from '../logger.js';
 import { isSwitchError, type SwitchPort } from '../telephony/port.js';
 import { writeRecordingAudit } from './audit.js';
@@ -13,7 +20,10 @@ import type { ObjectStore } from './storage/index.js';
 import { storeRecordingBytes, type StoredBytes } from './store-bytes.js';
 import type { UploadThread } from './upload-thread.js';
 
-export type RecordingSource = Pick<SwitchPort, 'fetchStoredRecording' | 'storedRecordingLocation' | 'deleteStoredRecording'>;
+export type RecordingSource = Pick<
+  SwitchPort,
+  'fetchStoredRecording' | 'storedRecordingLocation' | 'deleteStoredRecording'
+>;
 
 export interface RecordingJobDeps {
   readonly db: Knex;
@@ -59,10 +69,17 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** The recording with its queue's retention (null: no queue, or the queue is gone), in one read. */
-async function recordingToUpload(db: Knex, id: string): Promise<{ rec: Recording; queueRetentionDays: number | null } | null> {
+async function recordingToUpload(
+  db: Knex,
+  id: string,
+): Promise<{ rec: Recording; queueRetentionDays: number | null } | null> {
   const [row] = await selectedRows(
     db,
-    db('recordings as r').leftJoin('queues as q', 'q.id', 'r.queue_id').where('r.id', id).limit(1).select('r.*', 'q.retention_days as queue_retention_days'),
+    db('recordings as r')
+      .leftJoin('queues as q', 'q.id', 'r.queue_id')
+      .where('r.id', id)
+      .limit(1)
+      .select('r.*', 'q.retention_days as queue_retention_days'),
   );
   if (!row) return null;
   const days = row.queue_retention_days;
@@ -79,7 +96,6 @@ export interface RecordingJobs {
 }
 
 export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
-
   const replicate = defineJob({
     type: 'recording.replicate',
     schema: replicatePayload,
@@ -89,7 +105,10 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       const rec = await getRecording(deps.db, p.recordingId);
       if (!rec) throw new PermanentJobError(`recording ${p.recordingId} does not exist`);
       if (rec.state === 'deleted') {
-        await deps.db('recording_replicas').where({ recording_id: rec.id, target: p.target }).update({ state: 'deleted', updated_at: new Date() });
+        await deps
+          .db('recording_replicas')
+          .where({ recording_id: rec.id, target: p.target })
+          .update({ state: 'deleted', updated_at: new Date() });
         return;
       }
       if (rec.state !== 'uploaded' || !rec.storageKey || !rec.storageTarget || rec.bytes === null || !rec.keyId) {
@@ -102,11 +121,19 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       if (!info) throw new Error(`primary object ${key} is missing on ${from.target}`);
       try {
         // The encrypted object is copied as it is: replicas need the same key ring, never the plaintext.
-        await to.put(key, await from.get(key), { contentType: 'application/octet-stream', metadata: { ...info.metadata }, signal: ctx.signal });
+        await to.put(key, await from.get(key), {
+          contentType: 'application/octet-stream',
+          metadata: { ...info.metadata },
+          signal: ctx.signal,
+        });
         const copy = await to.head(key);
-        if (!copy || copy.size !== info.size) throw new Error(`replica object ${key} on ${to.target} is ${copy?.size ?? 'absent'} bytes, expected ${info.size}`);
+        if (!copy || copy.size !== info.size)
+          throw new Error(
+            `replica object ${key} on ${to.target} is ${copy?.size ?? 'absent'} bytes, expected ${info.size}`,
+          );
       } catch (err) {
-        await deps.db('recording_replicas')
+        await deps
+          .db('recording_replicas')
           .where({ recording_id: rec.id, target: p.target })
           .update({ error: String((err as Error).message).slice(0, 2000), updated_at: new Date() })
           .catch(() => undefined);
@@ -133,7 +160,8 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     handler: async (p) => {
       const rec = await getRecording(deps.db, p.recordingId);
       if (!rec) return;
-      if (rec.state !== 'uploaded' && rec.state !== 'deleted') throw new PermanentJobError(`recording ${rec.id} is ${rec.state}: the Asterisk file is kept`);
+      if (rec.state !== 'uploaded' && rec.state !== 'deleted')
+        throw new PermanentJobError(`recording ${rec.id} is ${rec.state}: the Asterisk file is kept`);
       try {
         await deps.source.deleteStoredRecording(rec.name, rec.node ?? undefined);
       } catch (err) {
@@ -152,15 +180,24 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       await deps.source.deleteStoredRecording(rec.name, rec.node ?? undefined);
     } catch (err) {
       if (isSwitchError(err, 'not_found')) return;
-      log.warn({ err, name: rec.name, node: rec.node }, 'cannot delete the recording on Asterisk yet; retrying it as its own job');
-      await enqueueJob(deps.db, deleteSource, { recordingId: rec.id }, { idempotencyKey: `recording.delete_source:${rec.id}` });
+      log.warn(
+        { err, name: rec.name, node: rec.node },
+        'cannot delete the recording on Asterisk yet; retrying it as its own job',
+      );
+      await enqueueJob(
+        deps.db,
+        deleteSource,
+        { recordingId: rec.id },
+        { idempotencyKey: `recording.delete_source:${rec.id}` },
+      );
     }
   };
 
   /** The recording's bytes into the primary store: in the upload thread when there is one and the switch says where the file is. */
   const storeBytes = async (rec: Recording, key: string, signal: AbortSignal): Promise<StoredBytes> => {
     const location = deps.thread ? deps.source.storedRecordingLocation?.(rec.name, rec.node ?? undefined) : undefined;
-    if (deps.thread && location) return deps.thread.store({ location, recordingId: rec.id, format: rec.format, key }, signal);
+    if (deps.thread && location)
+      return deps.thread.store({ location, recordingId: rec.id, format: rec.format, key }, signal);
     const source = await deps.source.fetchStoredRecording(rec.name, rec.node ?? undefined);
     return storeRecordingBytes({
       source: source as Readable,
@@ -205,15 +242,27 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
           // Not there and never will be: report it once instead of retrying for hours.
           const message = `Asterisk has no stored recording named ${rec.name}${rec.node ? ` on ${rec.node}` : ''}`;
           await ctx.fenced(async (trx) => {
-            await trx('recordings').where('id', rec.id).whereNotIn('state', [...DONE_STATES]).update({ state: 'missing', error: message });
-            await writeRecordingAudit(trx, { action: 'recording.missing', recordingId: rec.id, actor: 'system', details: { name: rec.name, node: rec.node, callId: rec.callId } });
+            await trx('recordings')
+              .where('id', rec.id)
+              .whereNotIn('state', [...DONE_STATES])
+              .update({ state: 'missing', error: message });
+            await writeRecordingAudit(trx, {
+              action: 'recording.missing',
+              recordingId: rec.id,
+              actor: 'system',
+              details: { name: rec.name, node: rec.node, callId: rec.callId },
+            });
           });
           log.error({ name: rec.name, node: rec.node }, 'recording file is missing on Asterisk; marked missing');
           return;
         }
         throw err;
       }
-      if (stored.unfinalized) log.warn({ name: rec.name }, 'WAV header was never finalized by Asterisk (node stopped mid-call?); kept as downloaded');
+      if (stored.unfinalized)
+        log.warn(
+          { name: rec.name },
+          'WAV header was never finalized by Asterisk (node stopped mid-call?); kept as downloaded',
+        );
 
       const days = found.queueRetentionDays ?? deps.defaultRetentionDays;
       const from = rec.endedAt ?? rec.startedAt;
@@ -230,7 +279,10 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         uploaded_at: new Date(),
         error: null,
       };
-      const unfinished = (db: Knex) => db('recordings').where('id', rec.id).whereNotIn('state', [...DONE_STATES]);
+      const unfinished = (db: Knex) =>
+        db('recordings')
+          .where('id', rec.id)
+          .whereNotIn('state', [...DONE_STATES]);
       if (deps.replicas.length === 0) {
         // One statement, fenced by a condition instead of a transaction (three round trips fewer per recording),
         // sharing a packet with other independent updates (db/statement-batch.ts).
@@ -243,9 +295,23 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         await ctx.fenced(async (trx) => {
           if ((await unfinished(trx).update(uploaded)) === 0) return; // another run finished it (same key and content)
           for (const replica of deps.replicas) {
-            const existing = await trx('recording_replicas').where({ recording_id: rec.id, target: replica.target }).first('id');
-            if (!existing) await trx('recording_replicas').insert({ recording_id: rec.id, target: replica.target, state: 'pending', storage_key: key, updated_at: new Date() });
-            await enqueueJob(trx, replicate, { recordingId: rec.id, target: replica.target }, { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` });
+            const existing = await trx('recording_replicas')
+              .where({ recording_id: rec.id, target: replica.target })
+              .first('id');
+            if (!existing)
+              await trx('recording_replicas').insert({
+                recording_id: rec.id,
+                target: replica.target,
+                state: 'pending',
+                storage_key: key,
+                updated_at: new Date(),
+              });
+            await enqueueJob(
+              trx,
+              replicate,
+              { recordingId: rec.id, target: replica.target },
+              { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` },
+            );
           }
         });
       }
@@ -262,7 +328,11 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     handler: async (p, ctx) => {
       const rec = await getRecording(deps.db, p.recordingId);
       if (!rec || rec.state === 'deleted') return;
-      const replicas = (await deps.db('recording_replicas').where('recording_id', rec.id).whereNot('state', 'deleted').select('id', 'target', 'storage_key')) as {
+      const replicas = (await deps
+        .db('recording_replicas')
+        .where('recording_id', rec.id)
+        .whereNot('state', 'deleted')
+        .select('id', 'target', 'storage_key')) as {
         id: number;
         target: string;
         storage_key: string | null;
@@ -280,7 +350,12 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
           action: 'recording.deleted',
           recordingId: rec.id,
           actor: 'system',
-          details: { reason: p.reason, retainUntil: rec.retainUntil?.toISOString() ?? null, key, targets: [rec.storageTarget, ...replicas.map((r) => r.target)].filter(Boolean) },
+          details: {
+            reason: p.reason,
+            retainUntil: rec.retainUntil?.toISOString() ?? null,
+            key,
+            targets: [rec.storageTarget, ...replicas.map((r) => r.target)].filter(Boolean),
+          },
         });
       });
       ctx.logger.info({ recordingId: rec.id, reason: p.reason }, 'recording deleted');

@@ -2,7 +2,14 @@ import type { Knex } from 'knex';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { createJobRunner, enqueueJob, enqueueJobStatement, signalEnqueued, type Backoff, type JobRunner } from '../jobs/index.js';
+import {
+  createJobRunner,
+  enqueueJob,
+  enqueueJobStatement,
+  signalEnqueued,
+  type Backoff,
+  type JobRunner,
+} from '../jobs/index.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
 import { createRecordingJobs, uploadJobKey, type RecordingJobs, type RecordingSource } from './jobs.js';
@@ -43,13 +50,20 @@ export interface RecordingPipeline {
    * Asterisk finished the file: marks the row stored and queues its upload. Pass the caller's transaction to
    * make both part of the caller's commit.
    */
-  onRecordingStored(recordingId: string, trx?: Knex.Transaction, facts?: { endedAt?: Date; durationS?: number }): Promise<void>;
+  onRecordingStored(
+    recordingId: string,
+    trx?: Knex.Transaction,
+    facts?: { endedAt?: Date; durationS?: number },
+  ): Promise<void>;
   /**
    * The upload job's insert as a statement for the caller's own commit (the call flow's group commit, where the
    * recording row is marked stored in the same packet); `committed` wakes the runner once it landed. A job that
    * already exists for the recording is left as it is.
    */
-  queueUploadWith(recordingId: string): { statements: ((q: Knex | Knex.Transaction) => Knex.QueryBuilder)[]; committed(): void };
+  queueUploadWith(recordingId: string): {
+    statements: ((q: Knex | Knex.Transaction) => Knex.QueryBuilder)[];
+    committed(): void;
+  };
   /** Router for /api/recordings/:id/audio and /:id/link (mount after the auth middleware). */
   readonly routes: Router;
   readonly runner: JobRunner;
@@ -69,7 +83,12 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
   const log = (options.logger ?? rootLogger).child({ module: 'recording' });
   const env = options.env ?? process.env;
   const storage = options.config.storage;
-  const keyring = loadKeyring({ masterKey: storage.masterKey, oldKeys: storage.oldKeys, localKeyPath: options.localKeyPath, logger: log });
+  const keyring = loadKeyring({
+    masterKey: storage.masterKey,
+    oldKeys: storage.oldKeys,
+    localKeyPath: options.localKeyPath,
+    logger: log,
+  });
 
   const stores = new Map<string, ObjectStore>();
   const register = (s: ObjectStore): ObjectStore => {
@@ -128,10 +147,18 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     });
   jobs.registerOn(runner);
 
-  const routes = createRecordingRoutes({ db: options.db, keyring, storeFor, logger: log, publicUrl: options.config.http.publicUrl });
+  const routes = createRecordingRoutes({
+    db: options.db,
+    keyring,
+    storeFor,
+    logger: log,
+    publicUrl: options.config.http.publicUrl,
+  });
   const sweep = async (now?: Date) => {
     const retention = await sweepRetention(options.db, jobs.delete, { now });
-    const requeuedUploads = await requeueStoredRecordings(options.db, jobs.upload, { olderThan: new Date((now ?? new Date()).getTime() - 60_000) });
+    const requeuedUploads = await requeueStoredRecordings(options.db, jobs.upload, {
+      olderThan: new Date((now ?? new Date()).getTime() - 60_000),
+    });
     if (requeuedUploads > 0) log.warn({ requeuedUploads }, 'queued uploads of stored recordings that had none');
     return { ...retention, requeuedUploads };
   };
@@ -145,7 +172,9 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       if (expr && !schedule) {
         schedule = scheduleRetention(expr, () => sweep(), log);
         // Catch up at once on what a crash may have left, rather than at the next scheduled pass.
-        void requeueStoredRecordings(options.db, jobs.upload).catch((err: unknown) => log.warn({ err }, 'start-up upload catch-up failed'));
+        void requeueStoredRecordings(options.db, jobs.upload).catch((err: unknown) =>
+          log.warn({ err }, 'start-up upload catch-up failed'),
+        );
       }
     },
     async stop() {
@@ -160,7 +189,10 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
         const update: Record<string, unknown> = { state: 'stored' };
         if (facts.endedAt) update.ended_at = facts.endedAt;
         if (facts.durationS !== undefined) update.duration_s = facts.durationS;
-        const n = await t('recordings').where('id', recordingId).whereIn('state', ['recording', 'stored', 'failed']).update(update);
+        const n = await t('recordings')
+          .where('id', recordingId)
+          .whereIn('state', ['recording', 'stored', 'failed'])
+          .update(update);
         if (n === 0) {
           const row = (await t('recordings').where('id', recordingId).first('state')) as { state: string } | undefined;
           if (!row) throw new Error(`recording ${recordingId} does not exist`);
@@ -172,7 +204,11 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       else await options.db.transaction(work);
     },
     queueUploadWith(recordingId) {
-      const statement = enqueueJobStatement(jobs.upload, { recordingId }, { idempotencyKey: uploadJobKey(recordingId) });
+      const statement = enqueueJobStatement(
+        jobs.upload,
+        { recordingId },
+        { idempotencyKey: uploadJobKey(recordingId) },
+      );
       return { statements: [statement], committed: signalEnqueued };
     },
     routes,

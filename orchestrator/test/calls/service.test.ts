@@ -110,7 +110,10 @@ async function setup(
     bus,
     config: { telephony: { defaultCountry: 'CN' }, crm: { timeoutMs: 100 }, instanceId: 'test-1' },
     logger: options.logs
-      ? pino({ level: 'warn' }, { write: (line: string) => void options.logs!.push(JSON.parse(line) as { level: number; msg: string }) })
+      ? pino(
+          { level: 'warn' },
+          { write: (line: string) => void options.logs!.push(JSON.parse(line) as { level: number; msg: string }) },
+        )
       : pino({ level: process.env.CALLS_DEBUG ? 'debug' : 'silent' }),
     recordingUploads: recordingUploadsInto(t.db, stored),
     now: options.now,
@@ -196,9 +199,10 @@ describe('calls/service (fakes)', function () {
     await waitFor(() => ctx.stored.length > 0, 'the upload queued');
     expect(ctx.stored).to.deep.equal([rec.id]);
     // The upload job rode the call's commit with the row's close.
-    const job = (await ctx.t.db('jobs').where({ idempotency_key: `recording.upload:${rec.id}` }).first()) as
-      | Record<string, unknown>
-      | undefined;
+    const job = (await ctx.t
+      .db('jobs')
+      .where({ idempotency_key: `recording.upload:${rec.id}` })
+      .first()) as Record<string, unknown> | undefined;
     expect(job).to.deep.include({ type: 'recording.upload', state: 'pending' });
   });
 
@@ -211,12 +215,19 @@ describe('calls/service (fakes)', function () {
     expect(ctx.sw.answers).to.deep.equal([ringing]);
     // The events are written behind the state change: wait for both rows.
     const reasons = await waitFor(async () => {
-      const rows = await ctx.t.db('call_events').whereIn('call_id', ids).where({ event: 'identify' }).select('call_id', 'data');
+      const rows = await ctx.t
+        .db('call_events')
+        .whereIn('call_id', ids)
+        .where({ event: 'identify' })
+        .select('call_id', 'data');
       return rows.length === 2 ? rows : undefined;
     }, 'both identify events');
     const reasonOf = (id: string): string =>
       (JSON.parse(String(reasons.find((r) => r.call_id === id)?.data)) as { reason: string }).reason;
-    expect([reasonOf(ids[0] as string), reasonOf(ids[1] as string)]).to.deep.equal(['answered', 'answered by the dialplan']);
+    expect([reasonOf(ids[0] as string), reasonOf(ids[1] as string)]).to.deep.equal([
+      'answered',
+      'answered by the dialplan',
+    ]);
   });
 
   it('gold caller, no IVR: identified, routed with priority, offered, connected, recorded, wrap-up, ended', async () => {
@@ -318,9 +329,19 @@ describe('calls/service (fakes)', function () {
   });
 
   const bridgeFailures: Array<[string, SwitchError, number, string]> = [
-    ['the switch refuses it', new SwitchError('conflict', 'Channel not in Stasis application', 422), 50, 'cannot bridge caller and agent'],
+    [
+      'the switch refuses it',
+      new SwitchError('conflict', 'Channel not in Stasis application', 422),
+      50,
+      'cannot bridge caller and agent',
+    ],
     // What a real Asterisk answers addChannel when one of the channels no longer exists: a race, not a fault.
-    ['the agent hung up as it was made', new SwitchError('not_found', 'Channel not found', 400), 40, 'a party left before caller and agent were bridged'],
+    [
+      'the agent hung up as it was made',
+      new SwitchError('not_found', 'Channel not found', 400),
+      40,
+      'a party left before caller and agent were bridged',
+    ],
   ];
   for (const [what, failure, level, message] of bridgeFailures) {
     it(`an answered agent who cannot be bridged (${what}) is dropped and the call goes to the next agent`, async () => {

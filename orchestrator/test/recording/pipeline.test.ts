@@ -8,11 +8,24 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import express from 'express';
 import type { AuthUser } from '../../src/auth/types.js';
-import { countJobsByState, createJobRunner, enqueue, enqueueJob, getJob, listDeadJobs, retryDeadJob } from '../../src/jobs/index.js';
+import {
+  countJobsByState,
+  createJobRunner,
+  enqueue,
+  enqueueJob,
+  getJob,
+  listDeadJobs,
+  retryDeadJob,
+} from '../../src/jobs/index.js';
 import { encryptedSize } from '../../src/recording/crypto.js';
 import { readAll } from '../../src/recording/jobs.js';
 import { signLink } from '../../src/recording/links.js';
-import { createRecordingPipeline, getRecording, insertRecording, type RecordingPipeline } from '../../src/recording/index.js';
+import {
+  createRecordingPipeline,
+  getRecording,
+  insertRecording,
+  type RecordingPipeline,
+} from '../../src/recording/index.js';
 import type { ObjectStore } from '../../src/recording/storage/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { FakeSource, makeWav, S3_ENV, sha256, startLocalS3, type LocalS3 } from './support.js';
@@ -59,7 +72,16 @@ for (const setup of setups) {
         db: t.db,
         switchPort: source,
         config: {
-          storage: { url: primaryUrl, replicaUrls: [replicaUrl], masterKey: opts.masterKey ?? KEY_A, oldKeys: opts.oldKeys ?? [], retentionDays: 30, uploadConcurrency: 4, uploadThread: true, uploadThreadNice: 10 },
+          storage: {
+            url: primaryUrl,
+            replicaUrls: [replicaUrl],
+            masterKey: opts.masterKey ?? KEY_A,
+            oldKeys: opts.oldKeys ?? [],
+            retentionDays: 30,
+            uploadConcurrency: 4,
+            uploadThread: true,
+            uploadThreadNice: 10,
+          },
           http: { port: 0, host: '127.0.0.1' },
           instanceId: `test-${randomUUID().slice(0, 8)}`,
         },
@@ -76,12 +98,16 @@ for (const setup of setups) {
       primaryUrl = s3 ? s3.url('primary', run) : `file:${join(dir, 'primary')}`;
       replicaUrl = s3 ? s3.url('replica', run) : `file:${join(dir, 'replica')}`;
       source = new FakeSource();
-      const [q] = await t.db('queues').insert({ name: 'support', display_name: 'Support', retention_days: 7, overflow: '[]' });
+      const [q] = await t
+        .db('queues')
+        .insert({ name: 'support', display_name: 'Support', retention_days: 7, overflow: '[]' });
       queueId = Number(q);
       agentIds = [];
       userIds = { admin: 0, supervisor: 0, agent: 0 };
       for (const role of ['admin', 'supervisor', 'agent'] as const) {
-        const [u] = await t.db('users').insert({ username: `${role}-user`, display_name: role, password_hash: 'x', role });
+        const [u] = await t
+          .db('users')
+          .insert({ username: `${role}-user`, display_name: role, password_hash: 'x', role });
         userIds[role] = Number(u);
       }
       for (const n of [1, 2]) {
@@ -97,9 +123,23 @@ for (const setup of setups) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    async function newCallRecording(wav: Buffer | null, opts: { agent?: number; queue?: boolean; startedAt?: Date } = {}): Promise<{ id: string; callId: string; name: string }> {
+    async function newCallRecording(
+      wav: Buffer | null,
+      opts: { agent?: number; queue?: boolean; startedAt?: Date } = {},
+    ): Promise<{ id: string; callId: string; name: string }> {
       const callId = randomUUID();
-      await t.db('calls').insert({ id: callId, node: 'asterisk-1', channel_id: `ch-${callId}`, owner: 'test', state: 'ended', caller_raw: '1001', did: '100', arrived_at: new Date() });
+      await t
+        .db('calls')
+        .insert({
+          id: callId,
+          node: 'asterisk-1',
+          channel_id: `ch-${callId}`,
+          owner: 'test',
+          state: 'ended',
+          caller_raw: '1001',
+          did: '100',
+          arrived_at: new Date(),
+        });
       const id = await insertRecording(t.db, {
         callId,
         name: callId,
@@ -124,7 +164,11 @@ for (const setup of setups) {
     }
 
     async function uploadJob(recordingId: string) {
-      const row = (await t.db('jobs').where('type', 'recording.upload').where('idempotency_key', `recording.upload:${recordingId}`).first('id')) as { id: number };
+      const row = (await t
+        .db('jobs')
+        .where('type', 'recording.upload')
+        .where('idempotency_key', `recording.upload:${recordingId}`)
+        .first('id')) as { id: number };
       return getJob(t.db, Number(row.id));
     }
 
@@ -152,7 +196,10 @@ for (const setup of setups) {
 
       const replica = pipeline.replicas[0] as ObjectStore;
       expect((await readAll(await replica.get(key))).equals(stored)).to.equal(true);
-      const rows = await t.db('recording_replicas').where('recording_id', r.id).select('target', 'state', 'storage_key');
+      const rows = await t
+        .db('recording_replicas')
+        .where('recording_id', r.id)
+        .select('target', 'state', 'storage_key');
       expect(rows).to.deep.equal([{ target: replica.target, state: 'stored', storage_key: key }]);
 
       // The upload job deletes the node's file itself: upload and replica, no third job.
@@ -173,7 +220,10 @@ for (const setup of setups) {
       await settle();
       expect((await getRecording(t.db, r.id))?.state).to.equal('uploaded');
       expect(source.deleted).to.deep.equal([r.name]);
-      const handedOver = (await t.db('jobs').where('type', 'recording.delete_source').select('state', 'attempts')) as { state: string; attempts: number }[];
+      const handedOver = (await t.db('jobs').where('type', 'recording.delete_source').select('state', 'attempts')) as {
+        state: string;
+        attempts: number;
+      }[];
       expect(handedOver.map((j) => [j.state, Number(j.attempts)])).to.deep.equal([['done', 2]]);
 
       // An upload job run again on an uploaded row (its worker died after storing, before deleting) deletes the file.
@@ -318,7 +368,10 @@ for (const setup of setups) {
       while (source.fetches < 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
       expect(source.fetches).to.equal(1);
       // A "dies": its lease runs out. Worker B (the pipeline's runner) takes the job over and finishes it.
-      await t.db('jobs').where('type', 'recording.upload').update({ locked_until: new Date(Date.now() - 1000) });
+      await t
+        .db('jobs')
+        .where('type', 'recording.upload')
+        .update({ locked_until: new Date(Date.now() - 1000) });
       await settle();
       const rec = await getRecording(t.db, r.id);
       expect(rec?.state).to.equal('uploaded');
@@ -334,14 +387,22 @@ for (const setup of setups) {
       // Whichever put landed last, the object decrypts to the original audio.
       const app = express();
       app.use((_req, res, next) => {
-        res.locals.user = { id: userIds.admin, username: 'admin', displayName: 'A', role: 'admin', agentId: null } satisfies AuthUser;
+        res.locals.user = {
+          id: userIds.admin,
+          username: 'admin',
+          displayName: 'A',
+          role: 'admin',
+          agentId: null,
+        } satisfies AuthUser;
         next();
       });
       app.use('/api/recordings', pipeline.routes);
       const server = app.listen(0, '127.0.0.1');
       await new Promise((res) => server.once('listening', res));
       try {
-        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/recordings/${r.id}/audio`);
+        const res = await fetch(
+          `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/recordings/${r.id}/audio`,
+        );
         expect(sha256(Buffer.from(await res.arrayBuffer()))).to.equal(sha256(wav));
       } finally {
         server.close();
@@ -357,7 +418,10 @@ for (const setup of setups) {
       const keep = await newCallRecording(makeWav(100), { startedAt: new Date() });
       await pipeline.onRecordingStored(keep.id);
       await settle();
-      await t.db('recordings').where('id', r.id).update({ retain_until: new Date(Date.now() - 60_000) });
+      await t
+        .db('recordings')
+        .where('id', r.id)
+        .update({ retain_until: new Date(Date.now() - 60_000) });
 
       expect((await pipeline.sweepRetention()).queued).to.equal(1);
       expect((await pipeline.sweepRetention()).queued).to.equal(0); // a second orchestrator's sweep adds nothing
@@ -368,7 +432,10 @@ for (const setup of setups) {
       expect(await pipeline.primary.head(key)).to.equal(null);
       expect(await (pipeline.replicas[0] as ObjectStore).head(key)).to.equal(null);
       expect(await t.db('recording_replicas').where('recording_id', r.id).pluck('state')).to.deep.equal(['deleted']);
-      const audit = (await t.db('audit_log').where({ action: 'recording.deleted', target_id: r.id }).select('details')) as { details: string }[];
+      const audit = (await t
+        .db('audit_log')
+        .where({ action: 'recording.deleted', target_id: r.id })
+        .select('details')) as { details: string }[];
       expect(audit.length).to.equal(1);
       expect(JSON.parse(audit[0]?.details ?? '{}').reason).to.equal('retention');
       expect((await getRecording(t.db, keep.id))?.state).to.equal('uploaded');
@@ -379,7 +446,10 @@ for (const setup of setups) {
       const wav = makeWav(2000);
       const r = await newCallRecording(wav);
       const fresh = await newCallRecording(makeWav(100));
-      await t.db('recordings').where('id', r.id).update({ state: 'stored', ended_at: new Date(Date.now() - 5 * 60_000) });
+      await t
+        .db('recordings')
+        .where('id', r.id)
+        .update({ state: 'stored', ended_at: new Date(Date.now() - 5 * 60_000) });
       await t.db('recordings').where('id', fresh.id).update({ state: 'stored', ended_at: new Date() }); // its notice is still on the way
       const first = await pipeline.sweepRetention();
       expect(first.requeuedUploads).to.equal(1);
@@ -400,9 +470,22 @@ for (const setup of setups) {
 
       beforeEach(async () => {
         users.admin = { id: userIds.admin, username: 'admin', displayName: 'Admin', role: 'admin', agentId: null };
-        users.supervisor = { id: userIds.supervisor, username: 'sup', displayName: 'Sup', role: 'supervisor', agentId: null, queueIds: [queueId] };
+        users.supervisor = {
+          id: userIds.supervisor,
+          username: 'sup',
+          displayName: 'Sup',
+          role: 'supervisor',
+          agentId: null,
+          queueIds: [queueId],
+        };
         users.otherSupervisor = { ...users.supervisor, queueIds: [] };
-        users.agent = { id: userIds.agent, username: 'agent1', displayName: 'Agent 1', role: 'agent', agentId: agentIds[0] as number };
+        users.agent = {
+          id: userIds.agent,
+          username: 'agent1',
+          displayName: 'Agent 1',
+          role: 'agent',
+          agentId: agentIds[0] as number,
+        };
         wav = makeWav(50_000); // 100,044 bytes: many 4 KiB chunks
         own = (await newCallRecording(wav, { agent: agentIds[0] })).id;
         other = (await newCallRecording(makeWav(1000), { agent: agentIds[1] })).id;
@@ -428,7 +511,9 @@ for (const setup of setups) {
       });
 
       const get = (id: string, user?: string, range?: string) =>
-        fetch(`${base}/${id}/audio`, { headers: { ...(user ? { 'x-test-user': user } : {}), ...(range ? { range } : {}) } });
+        fetch(`${base}/${id}/audio`, {
+          headers: { ...(user ? { 'x-test-user': user } : {}), ...(range ? { range } : {}) },
+        });
 
       it('streams the whole file to an admin, and ranges: first bytes, middle, suffix, 416', async () => {
         const full = await get(own, 'admin');
@@ -449,14 +534,20 @@ for (const setup of setups) {
 
         const suffix = await get(own, 'admin', 'bytes=-500');
         expect(suffix.status).to.equal(206);
-        expect(suffix.headers.get('content-range')).to.equal(`bytes ${wav.length - 500}-${wav.length - 1}/${wav.length}`);
+        expect(suffix.headers.get('content-range')).to.equal(
+          `bytes ${wav.length - 500}-${wav.length - 1}/${wav.length}`,
+        );
         expect(Buffer.from(await suffix.arrayBuffer()).equals(wav.subarray(wav.length - 500))).to.equal(true);
 
         expect(first.headers.get('etag')).to.equal(`"${sha256(wav)}"`);
-        const sameFile = await fetch(`${base}/${own}/audio`, { headers: { 'x-test-user': 'admin', range: 'bytes=0-9', 'if-range': `"${sha256(wav)}"` } });
+        const sameFile = await fetch(`${base}/${own}/audio`, {
+          headers: { 'x-test-user': 'admin', range: 'bytes=0-9', 'if-range': `"${sha256(wav)}"` },
+        });
         expect(sameFile.status).to.equal(206);
         await sameFile.arrayBuffer();
-        const otherFile = await fetch(`${base}/${own}/audio`, { headers: { 'x-test-user': 'admin', range: 'bytes=0-9', 'if-range': '"something-else"' } });
+        const otherFile = await fetch(`${base}/${own}/audio`, {
+          headers: { 'x-test-user': 'admin', range: 'bytes=0-9', 'if-range': '"something-else"' },
+        });
         expect(otherFile.status).to.equal(200);
         expect((await otherFile.arrayBuffer()).byteLength).to.equal(wav.length);
 
@@ -483,7 +574,11 @@ for (const setup of setups) {
         expect((await get(other, 'agent')).status).to.equal(403);
         expect((await get(own)).status).to.equal(401);
         expect((await get('no-such-recording', 'admin')).status).to.equal(404);
-        const plays = (await t.db('audit_log').where('action', 'recording.play').orderBy('id').select('actor', 'target_id')) as { actor: string; target_id: string }[];
+        const plays = (await t
+          .db('audit_log')
+          .where('action', 'recording.play')
+          .orderBy('id')
+          .select('actor', 'target_id')) as { actor: string; target_id: string }[];
         expect(plays).to.deep.equal([
           { actor: 'sup', target_id: own },
           { actor: 'agent1', target_id: own },
@@ -494,10 +589,18 @@ for (const setup of setups) {
         const denied = await fetch(`${base}/${other}/link`, { method: 'POST', headers: { 'x-test-user': 'agent' } });
         expect(denied.status).to.equal(403);
         expect((await fetch(`${base}/${own}/link`, { method: 'POST' })).status).to.equal(401);
-        const badTtl = await fetch(`${base}/${own}/link`, { method: 'POST', headers: { 'x-test-user': 'agent', 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 999_999 }) });
+        const badTtl = await fetch(`${base}/${own}/link`, {
+          method: 'POST',
+          headers: { 'x-test-user': 'agent', 'content-type': 'application/json' },
+          body: JSON.stringify({ ttlSeconds: 999_999 }),
+        });
         expect(badTtl.status).to.equal(400);
 
-        const made = await fetch(`${base}/${own}/link`, { method: 'POST', headers: { 'x-test-user': 'agent', 'content-type': 'application/json' }, body: JSON.stringify({ ttlSeconds: 60 }) });
+        const made = await fetch(`${base}/${own}/link`, {
+          method: 'POST',
+          headers: { 'x-test-user': 'agent', 'content-type': 'application/json' },
+          body: JSON.stringify({ ttlSeconds: 60 }),
+        });
         expect(made.status).to.equal(201);
         const { url, expiresAt } = (await made.json()) as { url: string; expiresAt: string };
         expect(url).to.match(new RegExp(`^/api/recordings/${own}/audio\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
@@ -510,18 +613,25 @@ for (const setup of setups) {
         const u = new URL(`${origin}${url}`);
         const sig = u.searchParams.get('sig') as string;
         const exp = Number(u.searchParams.get('exp'));
-        const tamperedSig = await fetch(`${base}/${own}/audio?exp=${exp}&sig=${(sig[0] === 'A' ? 'B' : 'A') + sig.slice(1)}`);
+        const tamperedSig = await fetch(
+          `${base}/${own}/audio?exp=${exp}&sig=${(sig[0] === 'A' ? 'B' : 'A') + sig.slice(1)}`,
+        );
         expect(tamperedSig.status).to.equal(401);
         const tamperedExp = await fetch(`${base}/${own}/audio?exp=${exp + 3600}&sig=${sig}`);
         expect(tamperedExp.status).to.equal(401);
         const otherId = await fetch(`${base}/${other}/audio?exp=${exp}&sig=${sig}`);
         expect(otherId.status).to.equal(401);
         const pastExp = Math.floor(Date.now() / 1000) - 5;
-        const expired = await fetch(`${base}/${own}/audio?exp=${pastExp}&sig=${signLink(pipeline.keyring.derive('recording-links'), own, pastExp)}`);
+        const expired = await fetch(
+          `${base}/${own}/audio?exp=${pastExp}&sig=${signLink(pipeline.keyring.derive('recording-links'), own, pastExp)}`,
+        );
         expect(expired.status).to.equal(401);
         expect(((await expired.json()) as { error: { message: string } }).error.message).to.match(/expired/);
 
-        const linkPlays = await t.db('audit_log').where({ action: 'recording.play', actor: 'signed-link' }).count({ n: 'id' });
+        const linkPlays = await t
+          .db('audit_log')
+          .where({ action: 'recording.play', actor: 'signed-link' })
+          .count({ n: 'id' });
         expect(Number((linkPlays[0] as { n: number }).n)).to.equal(1);
       });
 
@@ -561,7 +671,9 @@ for (const setup of setups) {
         const s3srv = app3.listen(0, '127.0.0.1');
         await new Promise((res) => s3srv.once('listening', res));
         try {
-          const res = await fetch(`http://127.0.0.1:${(s3srv.address() as AddressInfo).port}/api/recordings/${own}/audio`);
+          const res = await fetch(
+            `http://127.0.0.1:${(s3srv.address() as AddressInfo).port}/api/recordings/${own}/audio`,
+          );
           expect(res.status).to.equal(503);
         } finally {
           s3srv.close();
