@@ -171,7 +171,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       config,
       logger: log.child({ module: 'calls' }),
       recordingUploads: {
-        queueWith: (recordingId) => recordings.queueUploadWith(recordingId),
+        queueWith: (recordingId, closed) => recordings.queueUploadWith(recordingId, closed),
         queue: (recordingId) => recordings.onRecordingStored(recordingId),
       },
     });

@@ -15,6 +15,8 @@ export interface QueueSettings {
   readonly callbackDigit: string | null;
   readonly recordCalls: boolean;
   readonly whisperQueueName: boolean;
+  /** Days its recordings are kept (the upload sets their retain_until from it). */
+  readonly retentionDays: number;
   readonly skills: readonly SkillRequirement[];
 }
 
@@ -63,6 +65,7 @@ export class QueueSettingsStore {
       callbackDigit: row.callback_digit ? String(row.callback_digit) : null,
       recordCalls: Boolean(row.record_calls),
       whisperQueueName: Boolean(row.whisper_queue_name),
+      retentionDays: Number(row.retention_days),
       skills: skills.map((s: { name: string; min_level: number }) => ({
         skill: s.name,
         minLevel: Number(s.min_level),

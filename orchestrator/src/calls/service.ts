@@ -93,10 +93,31 @@ export interface CallServiceOptions {
   readonly recordingUploads?: RecordingUploads;
 }
 
+/** A recording the call flow has just closed, as its row now stands: its upload's first attempt need not read it. */
+export interface ClosedRecording {
+  readonly callId: string;
+  readonly name: string;
+  readonly node: string | null;
+  readonly format: string;
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+  readonly durationS: number;
+  /** The retention of the recording's queue; null when it has none (storage's default applies). */
+  readonly retentionDays: number | null;
+}
+
+/** A recording this process started, as its row was inserted. */
+interface StartedRecording {
+  readonly name: string;
+  readonly startedAt: Date;
+  readonly queueId: number | null;
+  readonly format: string;
+}
+
 /** How a stored recording's upload gets queued (the recording pipeline's outbox). */
 export interface RecordingUploads {
   /** Statements that queue the upload in someone else's commit; `committed` is called once they landed. */
-  queueWith(recordingId: string): { readonly statements: CallStatement[]; committed(): void };
+  queueWith(recordingId: string, closed?: ClosedRecording): { readonly statements: CallStatement[]; committed(): void };
   /** Marks the recording stored and queues its upload in a commit of its own (recovery, outside a live call). */
   queue(recordingId: string): Promise<void>;
 }
@@ -727,7 +748,11 @@ export class CallService {
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
     const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
-    const upload = stored ? this.o.recordingUploads?.queueWith(recordingId) : undefined;
+    const durationS = Math.round(duration * 1000) / 1000;
+    const facts = stored
+      ? await this.closedRecording(call, { name, startedAt, queueId, format: 'wav' }, endedAt, durationS)
+      : undefined;
+    const upload = stored ? this.o.recordingUploads?.queueWith(recordingId, facts) : undefined;
     const recording = {
       id: recordingId,
       call_id: call.id,
@@ -737,7 +762,7 @@ export class CallService {
       state: stored ? 'stored' : 'failed',
       started_at: startedAt,
       ended_at: endedAt,
-      duration_s: Math.round(duration * 1000) / 1000,
+      duration_s: durationS,
       format: 'wav',
     };
     const voicemail = {
@@ -747,7 +772,7 @@ export class CallService {
       state: stored ? 'new' : 'failed',
       caller: call.row.caller_e164 ?? call.row.caller_raw.slice(0, 32),
       customer_id: call.row.customer_id,
-      duration_s: Math.round(duration * 1000) / 1000,
+      duration_s: durationS,
       created_at: endedAt,
     };
     // The rows and the upload job ride the call's commit; a failed statement is logged by the call writer.
@@ -1128,7 +1153,12 @@ export class CallService {
     void handle.finished
       .then(async (result) => {
         await inserted; // the row this closes must exist
-        await this.recordingFinished(call, recordingId, name, startedAt, result);
+        await this.recordingFinished(
+          call,
+          recordingId,
+          { name, startedAt, queueId: row.queue_id, format: row.format },
+          result,
+        );
       })
       .catch((err: unknown) => call.log.error({ err }, 'recording bookkeeping failed'));
   }
@@ -1136,41 +1166,69 @@ export class CallService {
   private async recordingFinished(
     call: Call,
     recordingId: string,
-    name: string,
-    startedAt: Date,
+    started: StartedRecording,
     result: RecordingResult,
   ): Promise<void> {
     // Settled because this instance is stopping: the recording goes on on the switch; recovery takes it over.
     if (this.stopping) return;
     const endedAt = this.now();
     const stored = result.status === 'done' || result.status === 'hangup';
-    const duration = result.durationSeconds ?? seconds(startedAt, endedAt) ?? 0;
-    await this.closeRecording(call, recordingId, stored, endedAt, duration);
-    if (call.recordingName === name) {
+    const duration = result.durationSeconds ?? seconds(started.startedAt, endedAt) ?? 0;
+    await this.closeRecording(call, recordingId, stored, endedAt, duration, started);
+    if (call.recordingName === started.name) {
       call.recordingName = null;
       call.recordingPaused = false;
     }
   }
 
-  /** The row's close and (when stored) its upload job ride the call's next commit; an ended call still has one. */
+  /**
+   * The row's close and (when stored) its upload job ride the call's next commit; an ended call still has one.
+   * With `started` (a recording this process started), the job carries the row as closed.
+   */
   private async closeRecording(
     call: Call,
     recordingId: string,
     stored: boolean,
     endedAt: Date,
     durationS: number,
+    started?: StartedRecording,
   ): Promise<void> {
     const closed = {
       state: stored ? 'stored' : 'failed',
       ended_at: endedAt,
       duration_s: Math.round(durationS * 1000) / 1000,
     };
-    const upload = stored ? this.o.recordingUploads?.queueWith(recordingId) : undefined;
+    const facts = stored && started ? await this.closedRecording(call, started, endedAt, closed.duration_s) : undefined;
+    const upload = stored ? this.o.recordingUploads?.queueWith(recordingId, facts) : undefined;
     await call.writeAlong(
       (q) => q('recordings').where({ id: recordingId, state: 'recording' }).update(closed),
       ...(upload?.statements ?? []),
     );
     upload?.committed();
+  }
+
+  /**
+   * The recording as its row stands once closed, for its upload's first attempt (which then reads nothing). None
+   * when its queue's settings cannot be had: the upload reads the row instead.
+   */
+  private async closedRecording(
+    call: Call,
+    started: StartedRecording,
+    endedAt: Date,
+    durationS: number,
+  ): Promise<ClosedRecording | undefined> {
+    const queue = started.queueId === null ? null : await this.o.queues.get(started.queueId).catch(() => null);
+    if (started.queueId !== null && !queue) return undefined;
+    return {
+      callId: call.id,
+      name: started.name,
+      node: call.node,
+      format: started.format,
+      startedAt: started.startedAt,
+      endedAt,
+      durationS,
+      retentionDays: queue?.retentionDays ?? null,
+    };
   }
 
   private async stopRecording(call: Call): Promise<void> {

@@ -12,7 +12,13 @@ import {
 } from '../jobs/index.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
-import { createRecordingJobs, uploadJobKey, type RecordingJobs, type RecordingSource } from './jobs.js';
+import {
+  createRecordingJobs,
+  uploadJobKey,
+  type ClosedRecording,
+  type RecordingJobs,
+  type RecordingSource,
+} from './jobs.js';
 import { loadKeyring } from './keys.js';
 import { createRecordingRoutes } from './routes.js';
 import { requeueStoredRecordings, scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
@@ -60,10 +66,10 @@ export interface RecordingPipeline {
    * recording row is marked stored in the same packet); `committed` wakes the runner once it landed. A job that
    * already exists for the recording is left as it is.
    */
-  queueUploadWith(recordingId: string): {
-    statements: ((q: Knex | Knex.Transaction) => Knex.QueryBuilder)[];
-    committed(): void;
-  };
+  queueUploadWith(
+    recordingId: string,
+    closed?: ClosedRecording,
+  ): { statements: ((q: Knex | Knex.Transaction) => Knex.QueryBuilder)[]; committed(): void };
   /** Router for /api/recordings/:id/audio and /:id/link (mount after the auth middleware). */
   readonly routes: Router;
   readonly runner: JobRunner;
@@ -203,12 +209,9 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       if (trx) await work(trx);
       else await options.db.transaction(work);
     },
-    queueUploadWith(recordingId) {
-      const statement = enqueueJobStatement(
-        jobs.upload,
-        { recordingId },
-        { idempotencyKey: uploadJobKey(recordingId) },
-      );
+    queueUploadWith(recordingId, closed) {
+      const payload = closed ? { recordingId, closed } : { recordingId };
+      const statement = enqueueJobStatement(jobs.upload, payload, { idempotencyKey: uploadJobKey(recordingId) });
       return { statements: [statement], committed: signalEnqueued };
     },
     routes,

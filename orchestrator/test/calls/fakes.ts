@@ -572,8 +572,8 @@ const uploadJob = defineJob({
 export function recordingUploadsInto(db: Db, stored: string[]): RecordingUploads {
   const key = (id: string) => ({ idempotencyKey: uploadJobKey(id) });
   return {
-    queueWith: (id) => ({
-      statements: [enqueueJobStatement(uploadJob, { recordingId: id }, key(id))],
+    queueWith: (id, closed) => ({
+      statements: [enqueueJobStatement(uploadJob, closed ? { recordingId: id, closed } : { recordingId: id }, key(id))],
       committed: () => stored.push(id),
     }),
     queue: async (id) => {

@@ -204,6 +204,24 @@ describe('calls/service (fakes)', function () {
       .where({ idempotency_key: `recording.upload:${rec.id}` })
       .first()) as Record<string, unknown> | undefined;
     expect(job).to.deep.include({ type: 'recording.upload', state: 'pending' });
+    // It carries the row as closed, so the upload's first attempt reads nothing back.
+    const queue = (await ctx.t.db('queues').where({ id: ctx.queues.general }).first('retention_days')) as {
+      retention_days: number;
+    };
+    const closed = (await ctx.t.db('recordings').where({ id: rec.id }).first()) as Record<string, unknown>;
+    expect(JSON.parse(String(job?.payload))).to.deep.equal({
+      recordingId: rec.id,
+      closed: {
+        callId,
+        name: callId,
+        node: closed.node,
+        format: 'wav',
+        startedAt: new Date(closed.started_at as string | Date).toISOString(),
+        endedAt: new Date(closed.ended_at as string | Date).toISOString(),
+        durationS: Number(closed.duration_s),
+        retentionDays: Number(queue.retention_days),
+      },
+    });
   });
 
   it('answers a ringing caller itself and makes no answer request for one the dialplan answered', async () => {

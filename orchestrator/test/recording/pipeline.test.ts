@@ -241,6 +241,47 @@ for (const setup of setups) {
       expect((await getRecording(t.db, r.id))?.retainUntil?.toISOString()).to.equal('2026-12-23T10:00:00.000Z');
     });
 
+    it('an upload queued with the recording as the call flow closed it reads nothing back on its first attempt; a retry reads the row', async () => {
+      const endedAt = new Date('2026-11-23T10:05:00Z');
+      // The payload says 3 days, the row's queue 7: which one the upload used shows whether it read the row.
+      const queueClosed = async (r: { id: string; callId: string; name: string }): Promise<void> => {
+        await t.db('recordings').where('id', r.id).update({ state: 'stored', ended_at: endedAt, duration_s: 300 });
+        const closed = {
+          callId: r.callId,
+          name: r.name,
+          node: 'asterisk-1',
+          format: 'wav',
+          startedAt: new Date('2026-11-23T10:00:00Z'),
+          endedAt,
+          durationS: 300,
+          retentionDays: 3,
+        };
+        const upload = pipeline.queueUploadWith(r.id, closed);
+        await t.db.transaction(async (trx) => {
+          for (const statement of upload.statements) await statement(trx);
+        });
+        upload.committed();
+      };
+      const first = await newCallRecording(makeWav(5_000));
+      await queueClosed(first);
+      await settle();
+      expect(await getRecording(t.db, first.id)).to.deep.include({
+        state: 'uploaded',
+        retainUntil: new Date('2026-11-26T10:05:00Z'),
+      });
+      expect(source.deleted).to.deep.equal([first.name]);
+
+      const retried = await newCallRecording(makeWav(5_000));
+      source.faults.push('unavailable');
+      await queueClosed(retried);
+      await settle();
+      expect(await getRecording(t.db, retried.id)).to.deep.include({
+        state: 'uploaded',
+        retainUntil: new Date('2026-11-30T10:05:00Z'),
+      });
+      expect((await uploadJob(retried.id))?.attempts).to.equal(2);
+    });
+
     it('drill: storage down during upload → retried, then stored once; the Asterisk file is kept meanwhile', async () => {
       const wav = makeWav(200_000); // larger than the stream buffers, so an unreleased download would show
       const r = await newCallRecording(wav);
