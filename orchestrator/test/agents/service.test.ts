@@ -8,6 +8,7 @@ import { AgentTransitionError } from '../../src/agents/states.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 import { agent, skills, TestClock } from '../routing/fixtures.js';
+import { intercepted } from '../calls/fakes.js';
 
 async function until(fn: () => Promise<boolean>, what: string, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -19,26 +20,11 @@ async function until(fn: () => Promise<boolean>, what: string, ms = 3000): Promi
 
 /**
  * The same database, but `before(sql)` runs (and is awaited) just before each statement goes out: a test uses it
- * to let another writer commit at an exact point of an interleaving.
+ * to let another writer commit at an exact point of an interleaving. Unbatched: a batched update would go out as
+ * SQL text, past the query builder's `then` watched there.
  */
-function intercepted(db: Db, before: (sql: string) => Promise<void>): Db {
-  // Unbatched: a batched update would go out as SQL text, past the query builder's `then` watched here.
-  return unbatchedStatements(
-    new Proxy(db, {
-      apply(target, thisArg, args: unknown[]) {
-        const qb = Reflect.apply(target, thisArg, args) as { then: PromiseLike<unknown>['then']; toSQL(): unknown };
-        const then = qb.then.bind(qb);
-        qb.then = (ok, bad) => {
-          const sql = [qb.toSQL()]
-            .flat()
-            .map((q) => (q as { sql: string }).sql)
-            .join(';');
-          return before(sql).then(() => then(ok, bad));
-        };
-        return qb;
-      },
-    }),
-  );
+function interceptedUnbatched(db: Db, before: (sql: string) => Promise<void>): Db {
+  return unbatchedStatements(intercepted(db, before));
 }
 
 /** A logger whose error-level lines the test can read. */
@@ -204,7 +190,7 @@ for (const dialect of DIALECTS) {
       let answered = false;
       const log = capturing();
       const hangingUp = new AgentService({
-        db: intercepted(t.db, async (sql) => {
+        db: interceptedUnbatched(t.db, async (sql) => {
           if (answered || !/^update/i.test(sql)) return;
           answered = true;
           await svc.answer(id, 'answer-race');
@@ -234,7 +220,7 @@ for (const dialect of DIALECTS) {
       let swept = -1;
       const log = capturing();
       const ending = new AgentService({
-        db: intercepted(t.db, async (sql) => {
+        db: interceptedUnbatched(t.db, async (sql) => {
           if (!/^update/i.test(sql)) return;
           writes.push(sql);
           // Right before callEnded writes, another orchestrator's sweep runs: it has no wrap-up to end.
@@ -257,7 +243,7 @@ for (const dialect of DIALECTS) {
       await svc.login(id);
       const statements: string[] = [];
       const counted = new AgentService({
-        db: intercepted(t.db, async (sql) => void statements.push(sql.split(' ')[0]!.toLowerCase())),
+        db: interceptedUnbatched(t.db, async (sql) => void statements.push(sql.split(' ')[0]!.toLowerCase())),
         bus,
       });
       const reserved = await counted.tryReserve((await loadAgent(t.db, id))!, 'known-row');
@@ -301,7 +287,7 @@ for (const dialect of DIALECTS) {
       let ended = false;
       const log = capturing();
       const sweeper = new AgentService({
-        db: intercepted(t.db, async (sql) => {
+        db: interceptedUnbatched(t.db, async (sql) => {
           // The sweep listed the agent; the wrap-up ends (callEnded, the agent) before the sweep reads them.
           if (!ended && /where [`"]id[`"] = \?/i.test(sql)) {
             ended = true;
