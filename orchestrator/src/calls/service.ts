@@ -752,6 +752,7 @@ export class CallService {
     const facts = stored
       ? await this.closedRecording(call, { name, startedAt, queueId, format: 'wav' }, endedAt, durationS)
       : undefined;
+    if (call.frozen) return; // the same as above, should the instance have begun stopping during that read
     const upload = stored ? this.o.recordingUploads?.queueWith(recordingId, facts) : undefined;
     const recording = {
       id: recordingId,
@@ -1217,6 +1218,7 @@ export class CallService {
     endedAt: Date,
     durationS: number,
   ): Promise<ClosedRecording | undefined> {
+    if (!this.o.recordingUploads) return undefined; // nothing will upload it
     const queue = started.queueId === null ? null : await this.o.queues.get(started.queueId).catch(() => null);
     if (started.queueId !== null && !queue) return undefined;
     return {
