@@ -46,6 +46,15 @@ export function nextAgentState(from: AgentState, event: AgentEvent): AgentState 
   return AGENT_TRANSITIONS[from][event];
 }
 
+/** The states an agent can go to from wrap-up (ended, paused or logged out): its after-call work is over. */
+const AFTER_WRAP_UP: ReadonlySet<string> = new Set(
+  Object.values(AGENT_TRANSITIONS.wrap_up).filter((to) => to !== 'wrap_up'),
+);
+
+export function endsWrapUp(state: string): boolean {
+  return AFTER_WRAP_UP.has(state);
+}
+
 export function isAgentState(value: unknown): value is AgentState {
   return typeof value === 'string' && (AGENT_STATES as readonly string[]).includes(value);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isFeatureCall } from '../agents/feature-codes.js';
+import { endsWrapUp } from '../agents/states.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -222,9 +223,11 @@ export class CallService {
   /** Registers the handlers. Called once by createCallCenter().start(). */
   attach(): void {
     this.accepting = true;
-    // The agent may end after-call work early (workspace button, API): the call's wrap-up ends with it.
+    // The agent may end after-call work early (workspace button, API): the call's wrap-up ends with it. Only a
+    // state that leaves wrap-up counts: the agent's answer may be heard after the caller hung up (its write was
+    // slow, or another instance's news), and that on_call must not end the wrap-up the caller just started.
     this.unsubscribeAgentState = this.o.bus.subscribe('agent.state', (e) => {
-      if (e.state === 'wrap_up') return;
+      if (!endsWrapUp(e.state)) return;
       const call = this.wrapUpByAgent.get(e.agentId);
       if (call) this.finishWrapUp(call, 'agent ended wrap-up');
     });

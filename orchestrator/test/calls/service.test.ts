@@ -324,6 +324,26 @@ describe('calls/service (fakes)', function () {
     expect(ctx.events.filter((e) => e.name === 'call.ended')).to.have.length(1);
   });
 
+  it("ends the call's wrap-up when the agent leaves wrap-up, not on a late event from before it", async () => {
+    ctx = await setup({ wrapUp: 30 });
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000001', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    ctx.sw.farHangup(ch);
+    await waitFor(() => stateOf(ctx, callId) === 'wrap_up', 'wrap-up');
+    // The agent's answer, published after the caller hung up (a slow presence write, another instance's news).
+    const since = new Date();
+    ctx.bus.publish('agent.state', { agentId: 1, state: 'on_call', reason: null, since });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stateOf(ctx, callId)).to.equal('wrap_up');
+    ctx.bus.publish('agent.state', { agentId: 1, state: 'available', reason: null, since });
+    await finalRow(ctx, callId, 'ended');
+    const last = await ctx.t.db('call_events').where({ call_id: callId }).orderBy('seq', 'desc').first();
+    expect(JSON.parse(String(last.data))).to.deep.include({ reason: 'agent ended wrap-up' });
+  });
+
   it('agent does not answer, an unreachable one fails at once, the third answers', async () => {
     ctx = await setup();
     ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'no-answer', afterMs: 0 });
