@@ -34,6 +34,8 @@ export interface CallRow {
   ended_at: Date | null;
   wait_s: number | null;
   talk_s: number | null;
+  /** After-call work: from the hang-up that began wrap-up to its end. */
+  wrap_s: number | null;
   disposition: string | null;
   hangup_side: 'caller' | 'agent' | 'system' | null;
   hangup_cause: number | null;
@@ -93,6 +95,7 @@ export function arrivingCallRow(facts: ArrivalFacts): CallRow {
     ended_at: null,
     wait_s: null,
     talk_s: null,
+    wrap_s: null,
     disposition: null,
     hangup_side: null,
     hangup_cause: null,
@@ -344,7 +347,7 @@ export class Call {
     for (const [k, v] of Object.entries(patch)) {
       if (v === undefined) continue;
       // DECIMAL columns: keep millisecond precision, never a float artefact.
-      out[k] = (k === 'wait_s' || k === 'talk_s') && typeof v === 'number' ? Math.round(v * 1000) / 1000 : v;
+      out[k] = (k === 'wait_s' || k === 'talk_s' || k === 'wrap_s') && typeof v === 'number' ? Math.round(v * 1000) / 1000 : v;
     }
     return out;
   }

@@ -2,7 +2,7 @@
 import type { Db } from '../db/knex.js';
 import { mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
 
-const CALL_SHAPE = { json: ['required_skills', 'ivr_path', 'attributes'], numbers: ['wait_s', 'talk_s'] };
+const CALL_SHAPE = { json: ['required_skills', 'ivr_path', 'attributes'], numbers: ['wait_s', 'talk_s', 'wrap_s'] };
 
 export interface CallFilter {
   from?: Date;

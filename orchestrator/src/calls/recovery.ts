@@ -42,6 +42,7 @@ function rowFromDb(r: Record<string, unknown>): CallRow {
     ended_at: toDate(r.ended_at),
     wait_s: num(r.wait_s),
     talk_s: num(r.talk_s),
+    wrap_s: num(r.wrap_s),
     disposition: str(r.disposition),
     hangup_side: str(r.hangup_side) as CallRow['hangup_side'],
     hangup_cause: num(r.hangup_cause),
@@ -99,6 +100,8 @@ export async function recoverCalls(options: {
           hangup_side: row.hangup_side ?? 'system',
           wait_s: row.wait_s ?? (row.queued_at ? seconds(row.queued_at, row.answered_at ?? now) : null),
           talk_s: row.talk_s ?? (answered ? seconds(row.answered_at, now) : null),
+          // A restart cut the wrap-up short: what was worked until now is still the agent's after-call work.
+          wrap_s: row.state === 'wrap_up' ? seconds(row.ended_at, now) : row.wrap_s,
           abandoned_in: answered ? row.abandoned_in : (row.abandoned_in ?? row.state),
         },
         data: { previousState: row.state },

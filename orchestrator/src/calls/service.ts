@@ -1500,7 +1500,7 @@ export class CallService {
     const agentId = call.row.agent_id;
     if (agentId !== null && this.wrapUpByAgent.get(agentId) === call) this.wrapUpByAgent.delete(agentId);
     if (call.state !== 'wrap_up') return;
-    call.transition('wrap_up_done', reason);
+    call.transition('wrap_up_done', reason, { patch: { wrap_s: seconds(call.row.ended_at, this.now()) } });
     this.release(call);
   }
 

@@ -292,6 +292,8 @@ describe('calls/service (fakes)', function () {
       expect(row[col], col).to.not.equal(null);
     expect(Number(row.talk_s)).to.be.greaterThan(0);
     expect(Number(row.wait_s)).to.be.at.least(0);
+    // The queue's 1 s of after-call work ran out: wrap_s is that second, from the hang-up to the timer.
+    expect(Number(row.wrap_s)).to.be.within(0.9, 5);
     expect(await eventsOf(ctx, callId)).to.deep.equal([
       '->arrive>arriving',
       'arriving>identify>identifying',

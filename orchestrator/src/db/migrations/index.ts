@@ -4,6 +4,7 @@ import * as m0003 from './0003_calls.js';
 import * as m0004 from './0004_recording.js';
 import * as m0002 from './0002_routing.js';
 import * as m0005 from './0005_supervision.js';
+import * as m0006 from './0006_reports.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -15,6 +16,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0004_recording', m0004],
   ['0002_routing', m0002],
   ['0005_supervision', m0005],
+  ['0006_reports', m0006],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
