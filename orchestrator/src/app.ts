@@ -7,7 +7,8 @@ import { callControlsFrom } from './api/adapters.js';
 import { createCallCenter, type CallCenter } from './calls/index.js';
 import { closeCallWriter } from './calls/writer.js';
 import { closeStatementBatcher } from './db/statement-batch.js';
-import type { Config } from './config/schema.js';
+import { contactCenterTimeZone, type Config } from './config/schema.js';
+import { createReportSchedule } from './reports/index.js';
 import { connectDb } from './db/connect.js';
 import { migrateLatest, type Db } from './db/knex.js';
 import { seedDemo } from './db/seed/index.js';
@@ -138,8 +139,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         .setEndpointOnline(`${e.tech}/${e.resource}`, e.state !== 'offline')
         .catch((err: unknown) => log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'));
     });
-    // The demo's rules and hours are written for Shanghai; a real deployment uses its configured (or local) zone.
-    const timeZone = config.telephony.timeZone ?? (simulator ? 'Asia/Shanghai' : undefined);
+    const timeZone = contactCenterTimeZone(config);
     const router = new RuleRouter({ db, bus, timeZone, logger: log.child({ module: 'routing' }) });
     closers.push(() => router.stop());
     const acd = new AcdEngine({
@@ -212,6 +212,9 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     await acd.start();
     await callCenter.start();
     recordings.start();
+    const reports = createReportSchedule({ db, timeZone, logger: log, cron: config.reports.cron === 'off' ? null : config.reports.cron });
+    closers.push(() => reports.stop());
+    reports.start();
 
     if (simulator) {
       const traffic = new DemoTraffic({

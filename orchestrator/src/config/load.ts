@@ -27,6 +27,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
   ARIADNE_TIME_ZONE: ['telephony', 'timeZone'],
   ARIADNE_RING_ALL_MAX: ['routing', 'ringAllMax'],
+  ARIADNE_REPORT_CRON: ['reports', 'cron'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
   ARIADNE_DEMO_SEED: ['demo', 'seed'],
   ARIADNE_LOG_LEVEL: ['log', 'level'],
@@ -70,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     crm: {},
     telephony: {},
     routing: {},
+    reports: {},
     demo: {},
     log: {},
   };

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -92,6 +93,16 @@ export const configSchema = z.object({
     /** A ring_all queue rings at most this many free agents at once for one call (app_queue rings them all). */
     ringAllMax: z.coerce.number().int().min(1).max(500).default(20),
   }),
+  reports: z.object({
+    /**
+     * When today's report tables are rebuilt (cron, in the contact center's zone); `off` turns the schedule off
+     * (other orchestrators build them, or only POST /api/reports/rebuild does).
+     */
+    cron: z
+      .string()
+      .refine((v) => v === 'off' || cron.validate(v), 'a cron expression such as */15 * * * *, or off')
+      .default('*/15 * * * *'),
+  }),
   demo: z.object({
     /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */
     callsPerMinute: z.coerce.number().min(0).max(6000).default(6),
@@ -106,3 +117,13 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The zone of the contact center's clock: routing rules' `hour` and `weekday`, and report days. Demo mode (no
+ * Asterisk configured) uses Shanghai, the zone its seeded rules and hours are written for; otherwise the
+ * configured zone or the process's own.
+ */
+export function contactCenterTimeZone(config: Config): string {
+  if (config.telephony.timeZone) return config.telephony.timeZone;
+  return config.ari.urls.length === 0 ? 'Asia/Shanghai' : Intl.DateTimeFormat().resolvedOptions().timeZone;
+}

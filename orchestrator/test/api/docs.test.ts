@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { apiRoutes } from '../../src/api/index.js';
 import { routeRows } from '../../src/api/route-table.js';
 import type { ApiDeps } from '../../src/api/services.js';
+import { testConfig } from '../../src/config/load.js';
 
 /** Table rows of a markdown block, cells trimmed (prettier pads them; the content is what matters). */
 function tableRows(markdown: string): string[][] {
@@ -25,7 +26,7 @@ describe('docs/api.md', () => {
     expect(start, 'routes:start marker').to.be.greaterThan(0);
     const deps = {
       db: {},
-      config: {},
+      config: testConfig(),
       bus: { publish() {} },
       switchPort: {},
       services: {},

@@ -111,6 +111,16 @@ describe('configuration: time zone', () => {
   });
 });
 
+describe('configuration: report schedule', () => {
+  it('defaults to every quarter hour, takes a cron expression or off, and refuses anything else', () => {
+    expect(testConfig().reports.cron).to.equal('*/15 * * * *');
+    expect(testConfig({ ARIADNE_REPORT_CRON: '5 * * * *' }).reports.cron).to.equal('5 * * * *');
+    expect(testConfig({ ARIADNE_REPORT_CRON: 'off' }).reports.cron).to.equal('off');
+    const bad = loadConfig({ ARIADNE_REPORT_CRON: 'every hour' });
+    expect(!bad.ok && bad.problems[0]).to.match(/^ARIADNE_REPORT_CRON: a cron expression/);
+  });
+});
+
 describe('configuration: bounded counts', () => {
   const counts = [
     { name: 'ARIADNE_RECORDING_UPLOAD_CONCURRENCY', read: (c: Config) => c.storage.uploadConcurrency, byDefault: 48, good: 32, bad: ['0', '257', 'many'] },

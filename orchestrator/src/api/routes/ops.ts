@@ -4,10 +4,9 @@ import { countJobsByState, getJob, listJobs, retryDeadJob } from '../../jobs/ind
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { getRecording, listRecordings, publicRecording } from '../../recording/index.js';
-import { todayPerQueue } from '../../reports/index.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
 import { boardFor, type WallboardSnapshot } from '../wallboard.js';
-import { ADMIN, agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF, startOfToday } from './common.js';
+import { ADMIN, agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF } from './common.js';
 
 export interface OpsOptions {
   /** The live wallboard snapshot (from the WebSocket hub), for a first paint before the socket opens. */
@@ -17,20 +16,6 @@ export interface OpsOptions {
 export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
   const { db } = deps;
   return [
-    route({
-      method: 'get',
-      path: '/reports/summary',
-      tag: 'reports',
-      summary: "Today's totals per queue (offered, answered, abandoned, service level, waits), from calls",
-      roles: STAFF,
-      async handler({ user }) {
-        const now = deps.now();
-        const since = startOfToday(now);
-        const scope = queueScope(user);
-        const queues = (await todayPerQueue(db, since)).filter((q) => !scope || scope.includes(Number(q.queueId)));
-        return { from: since.toISOString(), to: now.toISOString(), queues };
-      },
-    }),
     route({
       method: 'get',
       path: '/wallboard',

@@ -1,0 +1,143 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { contactCenterTimeZone } from '../../config/schema.js';
+import { HttpError } from '../../http/errors.js';
+import {
+  agentReport,
+  buildDailyReport,
+  checkRange,
+  parseDay,
+  queueReport,
+  toCsv,
+  todayPerQueue,
+  type AgentReportRow,
+  type QueueReportRow,
+} from '../../reports/index.js';
+import { route, type ApiRoute } from '../registry.js';
+import type { ApiDeps } from '../services.js';
+import { ADMIN, queueScope, STAFF, startOfToday } from './common.js';
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+const format = z.enum(['json', 'csv']).default('json');
+
+const QUEUE_COLUMNS: readonly (keyof QueueReportRow)[] = [
+  'period',
+  'start',
+  'queueId',
+  'queue',
+  'displayName',
+  'offered',
+  'answered',
+  'abandoned',
+  'answeredInSl',
+  'serviceLevelPct',
+  'abandonedPct',
+  'avgWaitS',
+  'maxWaitS',
+  'avgTalkS',
+];
+const AGENT_COLUMNS: readonly (keyof AgentReportRow)[] = [
+  'agentId',
+  'name',
+  'calls',
+  'missed',
+  'talkS',
+  'wrapS',
+  'avgHandleS',
+];
+
+function sendCsv(res: Response, filename: string, body: string): void {
+  res.status(200).type('text/csv; charset=utf-8').attachment(filename).send(body);
+}
+
+export function reportRoutes(deps: ApiDeps): ApiRoute[] {
+  const { db } = deps;
+  const timeZone = contactCenterTimeZone(deps.config);
+  const rangeOf = (asked: { from?: string; to?: string; by?: string }): { from: string; to: string } => {
+    const checked = checkRange(asked, deps.now(), timeZone);
+    if (!checked.ok) throw new HttpError(400, 'bad_request', checked.message);
+    return checked;
+  };
+  return [
+    route({
+      method: 'get',
+      path: '/reports/summary',
+      tag: 'reports',
+      summary: "Today's totals per queue (offered, answered, abandoned, service level, waits), from calls",
+      roles: STAFF,
+      async handler({ user }) {
+        const now = deps.now();
+        const since = startOfToday(now);
+        const scope = queueScope(user);
+        const queues = (await todayPerQueue(db, since)).filter((q) => !scope || scope.includes(Number(q.queueId)));
+        return { from: since.toISOString(), to: now.toISOString(), queues };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/queues',
+      tag: 'reports',
+      summary:
+        'Queue report over whole days (in the contact center time zone): per 15-minute interval, per day or in total, per queue; format=csv exports it',
+      roles: STAFF,
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        by: z.enum(['total', 'day', 'interval']).default('day'),
+        queueId: z.coerce.number().int().positive().optional(),
+        format,
+      }),
+      async handler({ query, user, res }) {
+        const { from, to } = rangeOf(query);
+        const scope = queueScope(user);
+        const asked = query.queueId === undefined ? undefined : [query.queueId];
+        // A supervisor asking for another queue gets an empty report, as for a queue without calls.
+        const queueIds = scope ? (asked ?? scope).filter((id) => scope.includes(id)) : asked;
+        const report = await queueReport(db, { from, to, timeZone, by: query.by, queueIds });
+        if (query.format === 'csv')
+          return sendCsv(res, `queues-${from}-${to}-${query.by}.csv`, toCsv(report.rows, QUEUE_COLUMNS));
+        return { from, to, by: query.by, timeZone, ...report };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/agents',
+      tag: 'reports',
+      summary:
+        'Agent report over whole days: calls answered, offers missed, talk, after-call work, handle time; format=csv exports it',
+      roles: STAFF,
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+        format,
+      }),
+      async handler({ query, res }) {
+        const { from, to } = rangeOf(query);
+        const report = await agentReport(db, {
+          from,
+          to,
+          timeZone,
+          agentIds: query.agentId === undefined ? undefined : [query.agentId],
+        });
+        if (query.format === 'csv') return sendCsv(res, `agents-${from}-${to}.csv`, toCsv(report.rows, AGENT_COLUMNS));
+        return { from, to, timeZone, ...report };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/reports/rebuild',
+      tag: 'reports',
+      summary:
+        'Build one day of the report tables again now (they are rebuilt every 15 minutes for today on their own)',
+      roles: ADMIN,
+      body: z.object({ day }).strict(),
+      audit: { action: 'report.rebuild', targetType: 'report_day' },
+      async handler({ body, auditTarget }) {
+        if (!parseDay(body.day)) throw new HttpError(400, 'bad_request', `day: "${body.day}" is not a calendar date`);
+        auditTarget(body.day);
+        return buildDailyReport(db, body.day, timeZone);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import { call, startHarness, type Harness } from './harness.js';
+
+/** testConfig() has no Asterisk configured: the contact center's zone is the demo's, Asia/Shanghai. */
+const sh = (local: string): Date => new Date(`${local}+08:00`);
+
+describe('api: reports', function () {
+  this.timeout(20_000);
+  let h: Harness;
+  let sales: number;
+  let support: number;
+
+  before(async () => {
+    h = await startHarness({ deps: { now: () => sh('2026-12-06T12:00:00') } });
+    const q = async (name: string) =>
+      Number((await h.t.db('queues').insert({ name, display_name: name, service_level_s: 20, overflow: '[]' }))[0]);
+    sales = await q('sales');
+    support = await q('support');
+    const agentId = h.users.agent.agentId;
+    const base = {
+      node: 'n',
+      owner: 'o',
+      caller_raw: '1',
+      did: '1',
+      state: 'ended',
+      disposition: 'answered',
+      agent_id: agentId,
+    };
+    await h.t.db('calls').insert([
+      {
+        ...base,
+        id: 'a',
+        channel_id: 'a',
+        queue_id: sales,
+        arrived_at: sh('2026-12-06T09:00:00'),
+        queued_at: sh('2026-12-06T09:00:01'),
+        answered_at: sh('2026-12-06T09:00:05'),
+        wait_s: 4,
+        talk_s: 60,
+        wrap_s: 10,
+      },
+      {
+        ...base,
+        id: 'b',
+        channel_id: 'b',
+        queue_id: support,
+        arrived_at: sh('2026-12-06T10:00:00'),
+        queued_at: sh('2026-12-06T10:00:01'),
+        answered_at: sh('2026-12-06T10:00:31'),
+        wait_s: 30,
+        talk_s: 90,
+        wrap_s: 0,
+      },
+    ]);
+    await h.t.db('supervisor_queues').insert({ user_id: h.users.supervisor.id, queue_id: sales });
+  });
+  after(() => h.close());
+
+  it('builds a day on request (admins only, audited) and reads it per queue', async () => {
+    const refused = await call(h, 'POST', '/api/reports/rebuild', {
+      token: h.users.supervisor.token,
+      body: { day: '2026-12-06' },
+    });
+    expect(refused.status).to.equal(403);
+    const built = await call(h, 'POST', '/api/reports/rebuild', {
+      token: h.users.admin.token,
+      body: { day: '2026-12-06' },
+    });
+    expect(built.status).to.equal(200);
+    expect(built.body).to.deep.include({ day: '2026-12-06', calls: 2, intervals: 2, agents: 1 });
+    const audit = await h.t.db('audit_log').where({ action: 'report.rebuild' }).first();
+    expect(audit).to.deep.include({ target_type: 'report_day', target_id: '2026-12-06' });
+
+    const report = await call(h, 'GET', '/api/reports/queues?by=total', { token: h.users.admin.token });
+    expect(report.status).to.equal(200);
+    expect(report.body).to.deep.include({
+      from: '2026-12-06',
+      to: '2026-12-06',
+      by: 'total',
+      timeZone: 'Asia/Shanghai',
+    });
+    expect(
+      report.body.rows.map((r: { queue: string; answeredInSl: number }) => [r.queue, r.answeredInSl]),
+    ).to.deep.equal([
+      ['sales', 1],
+      ['support', 0],
+    ]);
+    expect(report.body.totals).to.deep.include({ offered: 2, answered: 2, serviceLevelPct: 50, avgWaitS: 17 });
+  });
+
+  it('shows a supervisor only the queues they supervise, even when they name another', async () => {
+    const mine = await call(h, 'GET', '/api/reports/queues?by=total', { token: h.users.supervisor.token });
+    expect(mine.body.rows.map((r: { queue: string }) => r.queue)).to.deep.equal(['sales']);
+    const other = await call(h, 'GET', `/api/reports/queues?by=total&queueId=${support}`, {
+      token: h.users.supervisor.token,
+    });
+    expect(other.status).to.equal(200);
+    expect(other.body.rows).to.deep.equal([]);
+    const agentRole = await call(h, 'GET', '/api/reports/queues', { token: h.users.agent.token });
+    expect(agentRole.status).to.equal(403);
+  });
+
+  it('exports both reports as CSV with a header of the JSON names', async () => {
+    const queues = await call(h, 'GET', '/api/reports/queues?from=2026-12-06&to=2026-12-06&by=interval&format=csv', {
+      token: h.users.admin.token,
+    });
+    expect(queues.status).to.equal(200);
+    expect(queues.headers.get('content-type')).to.match(/^text\/csv/);
+    expect(queues.headers.get('content-disposition')).to.contain('queues-2026-12-06-2026-12-06-interval.csv');
+    const lines = String(queues.body).trim().split('\n');
+    expect(lines[0]).to.equal(
+      'period,start,queueId,queue,displayName,offered,answered,abandoned,answeredInSl,serviceLevelPct,abandonedPct,avgWaitS,maxWaitS,avgTalkS',
+    );
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).to.deep.equal([
+      `09:00,2026-12-06T01:00:00.000Z,${sales},sales`,
+      `10:00,2026-12-06T02:00:00.000Z,${support},support`,
+    ]);
+
+    const agents = await call(h, 'GET', '/api/reports/agents?format=csv', { token: h.users.supervisor.token });
+    expect(agents.status).to.equal(200);
+    expect(String(agents.body).trim().split('\n')).to.deep.equal([
+      'agentId,name,calls,missed,talkS,wrapS,avgHandleS',
+      `${h.users.agent.agentId},Alice,2,0,150,10,80`,
+    ]);
+  });
+
+  it('answers a bad range with a 400 that says what is wrong, and builds nothing for a bad day', async () => {
+    const cases: [string, RegExp][] = [
+      ['/api/reports/queues?from=2026-12-06&to=2026-12-01', /to \(2026-12-01\) is before from \(2026-12-06\)/],
+      ['/api/reports/queues?from=2026-02-30', /not a calendar date/],
+      ['/api/reports/queues?from=6.12.2026', /query\.from: a date as YYYY-MM-DD/],
+      ['/api/reports/queues?from=2026-12-01&to=2026-12-06&by=interval', /intervals are for one day/],
+      ['/api/reports/queues?by=week', /query\.by/],
+      ['/api/reports/agents?from=2020-01-01&to=2026-12-06', /at most 366 days/],
+    ];
+    for (const [path, message] of cases) {
+      const r = await call(h, 'GET', path, { token: h.users.admin.token });
+      expect(r.status, path).to.equal(400);
+      expect(r.body.error.message, path).to.match(message);
+    }
+    const bad = await call(h, 'POST', '/api/reports/rebuild', {
+      token: h.users.admin.token,
+      body: { day: '2026-13-01' },
+    });
+    expect(bad.status).to.equal(400);
+    const extra = await call(h, 'POST', '/api/reports/rebuild', {
+      token: h.users.admin.token,
+      body: { day: '2026-12-06', x: 1 },
+    });
+    expect(extra.status).to.equal(400);
+  });
+});
