@@ -4,7 +4,7 @@ import type { Db } from '../db/knex.js';
 import { HttpError } from '../http/errors.js';
 import { SESSION_COOKIE, userForSession } from './sessions.js';
 import { userForToken } from './tokens.js';
-import { supervisedQueues } from './supervision.js';
+import { withQueueScope } from './supervision.js';
 import type { AuthUser, Role } from './types.js';
 
 /** Reads one cookie from a raw Cookie header (the WebSocket upgrade has no cookie-parser). */
@@ -50,8 +50,7 @@ export async function resolveUser(
       : session
         ? await userForSession(db, session)
         : null;
-  if (user?.role !== 'supervisor') return user;
-  return { ...user, queueIds: (await supervisedQueues(db, [user.id])).get(user.id) ?? [] };
+  return user && withQueueScope(db, user);
 }
 
 /** Puts the AuthUser on res.locals.user, or answers 401. */

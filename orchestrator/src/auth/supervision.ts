@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
+import type { AuthUser } from './types.js';
 
 /** Queue ids per user, for the users given (one statement). */
 export async function supervisedQueues(db: Db, userIds: readonly number[]): Promise<Map<number, number[]>> {
@@ -19,6 +20,12 @@ export async function supervisedQueues(db: Db, userIds: readonly number[]): Prom
     out.set(Number(r.user_id), list);
   }
   return out;
+}
+
+/** A supervisor's AuthUser carries the queues they supervise, however they signed in; other roles pass unchanged. */
+export async function withQueueScope(db: Db, user: AuthUser): Promise<AuthUser> {
+  if (user.role !== 'supervisor') return user;
+  return { ...user, queueIds: (await supervisedQueues(db, [user.id])).get(user.id) ?? [] };
 }
 
 /** Replaces a user's supervised queues. */

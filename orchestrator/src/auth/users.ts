@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { setSupervisedQueues, supervisedQueues } from './supervision.js';
+import { setSupervisedQueues, supervisedQueues, withQueueScope } from './supervision.js';
 import type { AuthUser, Role } from './types.js';
 
 export const ROLES: readonly Role[] = ['admin', 'supervisor', 'agent'];
@@ -73,7 +73,8 @@ export async function checkCredentials(db: Db, username: string, password: strin
   }
   const ok = await verifyPassword(password, String(row.password_hash));
   if (!ok || !row.active) return null;
-  return toAuthUser(toRecord(row, new Map()));
+  // Signing in answers with the same user /auth/me gives, a supervisor's queues included.
+  return withQueueScope(db, toAuthUser(toRecord(row, new Map())));
 }
 
 export interface UserListFilter {

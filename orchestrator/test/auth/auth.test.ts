@@ -39,6 +39,20 @@ describe('authentication', () => {
     expect(r.headers.get('set-cookie')).to.match(/Secure/i);
   });
 
+  it("answers a supervisor's sign-in with their queues, as /api/auth/me does", async () => {
+    const [queueId] = await h.t.db('queues').insert({ name: 'scoped', display_name: 'Scoped', overflow: '[]' });
+    await h.t.db('supervisor_queues').insert({ user_id: h.users.supervisor.id, queue_id: Number(queueId) });
+    try {
+      const r = await call(h, 'POST', '/api/auth/login', { body: { username: 'sup', password: 'sup-pass-12' } });
+      expect(r.status).to.equal(200);
+      expect(r.body.user).to.deep.include({ role: 'supervisor', queueIds: [Number(queueId)] });
+      const me = await call(h, 'GET', '/api/auth/me', { cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] });
+      expect(me.body.user).to.deep.equal(r.body.user);
+    } finally {
+      await h.t.db('queues').where({ id: Number(queueId) }).delete();
+    }
+  });
+
   it('GET /api/auth/me answers the user for the cookie, 401 without one', async () => {
     const cookie = await login(h, h.users.supervisor);
     const me = await call(h, 'GET', '/api/auth/me', { cookie });
