@@ -165,7 +165,7 @@ function Page({ user, path }: { user: User; path: string }) {
   if (path === '/reports')
     return (
       <Guard user={user} roles={STAFF}>
-        {<ReportsPage />}
+        <ReportsPage user={user} />
       </Guard>
     );
   if (path === '/admin/agents')

@@ -2,6 +2,8 @@
 import type {
   Agent,
   AgentInput,
+  AgentReport,
+  AgentReportQuery,
   ApiErrorBody,
   BusinessHours,
   CallDetail,
@@ -15,6 +17,9 @@ import type {
   Page,
   Queue,
   QueueInput,
+  QueueReport,
+  QueueReportQuery,
+  RebuildResult,
   Recording,
   Role,
   RoutingRule,
@@ -225,6 +230,14 @@ export const api = {
     endWrapUp: () => post<Agent>('/agent/wrap-up/end'),
   },
   wallboard: () => get<WallboardMessage>('/wallboard'),
+  reports: {
+    queues: (q: QueueReportQuery) => get<QueueReport>('/reports/queues', { ...q }),
+    agents: (q: AgentReportQuery) => get<AgentReport>('/reports/agents', { ...q }),
+    // Plain links, not fetches: the browser downloads the attachment and the session cookie authenticates it.
+    queuesCsvUrl: (q: QueueReportQuery) => withQuery('/api/reports/queues', { ...q, format: 'csv' }),
+    agentsCsvUrl: (q: AgentReportQuery) => withQuery('/api/reports/agents', { ...q, format: 'csv' }),
+    rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
+  },
   asterisk: {
     reload: (what: 'dialplan' | 'pjsip') => post<unknown>('/asterisk/reload', { what }),
   },

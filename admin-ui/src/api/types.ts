@@ -320,6 +320,79 @@ export interface AgentBoard {
   reason: string | null;
 }
 
+// --- reports (GET /api/reports/queues, /api/reports/agents; days are YYYY-MM-DD in the report's time zone) ---------
+
+export type ReportBy = 'total' | 'day' | 'interval';
+
+export interface QueueMetrics {
+  offered: number;
+  answered: number;
+  abandoned: number;
+  answeredInSl: number;
+  /** Percent (0–100) of answered + abandoned calls answered within the queue's service level; null with no calls. */
+  serviceLevelPct: number | null;
+  abandonedPct: number | null;
+  avgWaitS: number | null;
+  maxWaitS: number | null;
+  avgTalkS: number | null;
+}
+export interface QueueReportRow extends QueueMetrics {
+  /** 'YYYY-MM-DD' by day, local 'HH:MM' by interval, null for the total. */
+  period: string | null;
+  /** The period's start instant (ISO); null for the total. */
+  start: string | null;
+  queueId: number;
+  queue: string;
+  displayName: string;
+}
+export interface QueueReport {
+  from: string;
+  to: string;
+  by: ReportBy;
+  timeZone: string;
+  rows: QueueReportRow[];
+  totals: QueueMetrics;
+}
+export interface QueueReportQuery {
+  from?: string;
+  to?: string;
+  by?: ReportBy;
+  queueId?: number;
+}
+
+export interface AgentMetrics {
+  calls: number;
+  missed: number;
+  talkS: number;
+  wrapS: number;
+  /** (talk + wrap) / calls; null with no calls. */
+  avgHandleS: number | null;
+}
+export interface AgentReportRow extends AgentMetrics {
+  agentId: number;
+  name: string;
+}
+export interface AgentReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: AgentReportRow[];
+  totals: AgentMetrics;
+}
+export interface AgentReportQuery {
+  from?: string;
+  to?: string;
+  agentId?: number;
+}
+
+export interface RebuildResult {
+  day: string;
+  calls: number;
+  intervals: number;
+  agents: number;
+  ms: number;
+}
+
 // --- WebSocket messages (server → client): flat objects with a `type` -------------------------------------------
 
 export interface WallboardMessage {

@@ -1,20 +1,497 @@
-import { PageHeader } from '../components/ui.js';
+// Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
+// chart of offered vs answered calls, CSV exports, and for admins a rebuild of one day.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { api, errorText } from '../api/client.js';
+import type { AgentReport, QueueReport, QueueReportQuery, RebuildResult, ReportBy, User } from '../api/types.js';
+import { ErrorBox, Field, Loading, PageHeader, inputValue, num, useAction, useLoad } from '../components/ui.js';
+import { fmtDuration } from '../format.js';
 
-/** Placeholder until the reports module lands its metrics and exports; the wallboard has today's live numbers. */
-export function ReportsPage() {
+const BY_LABELS: Record<ReportBy, string> = {
+  total: 'Total',
+  day: 'Day',
+  interval: '15-minute interval (one day)',
+};
+
+/** How a heading names the grouping of the rows under it. */
+const BY_HEADINGS: Record<ReportBy, string> = {
+  total: 'total',
+  day: 'per day',
+  interval: 'per 15 minutes',
+};
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** 'YYYY-MM-DD' plus n calendar days; computed in UTC so no local zone or DST shift can move the date. */
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+function browserToday(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/** Every day from..to; empty for a reversed or absurd range (the server refuses those anyway). */
+function daysOf(from: string, to: string): string[] {
+  if (!DAY_RE.test(from) || !DAY_RE.test(to) || to < from) return [];
+  const out: string[] = [];
+  for (let d = from; d <= to && out.length <= 400; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+function pct(v: number | null): string {
+  return v === null ? '—' : `${Math.round(v * 10) / 10}%`;
+}
+
+/** The same service-level target the wallboard warns under. */
+const SL_TARGET = 80;
+
+interface Draft {
+  from: string;
+  to: string;
+  by: ReportBy;
+  queueId: string;
+}
+
+interface Applied extends QueueReportQuery {
+  /** Bumped by every Apply, so applying an unchanged form still reloads (the tables change as the day goes on). */
+  seq: number;
+}
+
+export function ReportsPage({ user }: { user: User }) {
+  const queues = useLoad(() => api.queues.list(), []);
+  const [draft, setDraft] = useState<Draft>({ from: '', to: '', by: 'day', queueId: '' });
+  const [applied, setApplied] = useState<Applied | null>(null);
+
+  // "Today" is the report zone's, which the browser may not share: a default request (from = to = today) tells it.
+  useEffect(() => {
+    let current = true;
+    api.reports
+      .queues({ by: 'total' })
+      .then(
+        (r) => r.to,
+        () => browserToday(),
+      )
+      .then((today) => {
+        if (!current) return;
+        const from = addDays(today, -6);
+        setDraft({ from, to: today, by: 'day', queueId: '' });
+        setApplied({ from, to: today, by: 'day', seq: 0 });
+      });
+    return () => {
+      current = false;
+    };
+  }, []);
+
+  // The queue filter travels with its answer, so the heading never names a queue the rows are not about.
+  const queueReport = useLoad<{ report: QueueReport; queueId: number | undefined } | undefined>(
+    async () =>
+      applied ? { report: await api.reports.queues(queryOf(applied)), queueId: applied.queueId } : undefined,
+    [JSON.stringify(applied)],
+  );
+  const agentReport = useLoad<AgentReport | undefined>(
+    () => (applied ? api.reports.agents({ from: applied.from, to: applied.to }) : Promise.resolve(undefined)),
+    // The agent report has no queue or grouping: only the days (or another Apply) call for a new one.
+    [applied?.from, applied?.to, applied?.seq],
+  );
+
+  const setBy = (by: ReportBy) =>
+    // Interval buckets are one day's: pin the range to its first day rather than let the server refuse it.
+    setDraft({ ...draft, by, to: by === 'interval' ? draft.from : draft.to });
+  const setFrom = (from: string) => setDraft({ ...draft, from, to: draft.by === 'interval' ? from : draft.to });
+  const apply = (e: Event) => {
+    e.preventDefault();
+    setApplied({
+      from: draft.from || undefined,
+      to: (draft.by === 'interval' ? draft.from : draft.to) || undefined,
+      by: draft.by,
+      queueId: num(draft.queueId),
+      seq: (applied?.seq ?? 0) + 1,
+    });
+  };
+
+  const supervised = user.role === 'supervisor' ? new Set(user.queueIds ?? []) : null;
+  const queueOptions = (queues.data?.items ?? []).filter((q) => !supervised || supervised.has(q.id));
+  const qr = queueReport.data?.report;
+  const shownQueueId = queueReport.data?.queueId;
+  const allQueues = supervised ? 'all my queues' : 'all queues';
+  const shownQueue =
+    shownQueueId === undefined
+      ? allQueues
+      : (queues.data?.items.find((q) => q.id === shownQueueId)?.displayName ?? `queue #${shownQueueId}`);
+  const ar = agentReport.data;
+  // A bad range fails both reports with the same message; say it once.
+  const agentErrorShown =
+    agentReport.error && (!queueReport.error || errorText(agentReport.error) !== errorText(queueReport.error));
+
   return (
-    <div>
+    <div class="reports">
       <PageHeader title="Reports" />
-      <section class="card">
-        <p>
-          Interval and daily reports (service level, handle times, abandonment, agent occupancy) with charts will appear
-          here.
-        </p>
-        <p class="muted">
-          Until then, today's live numbers per queue are on the <a href="#/wallboard">wallboard</a>, and every call is
-          searchable under <a href="#/calls">Calls</a>.
-        </p>
-      </section>
+      <form class="filters" onSubmit={apply} data-testid="report-form">
+        <Field label="From">
+          <input type="date" name="from" value={draft.from} onInput={(e) => setFrom(inputValue(e))} />
+        </Field>
+        <Field label="To" hint={draft.by === 'interval' ? 'one day: same as From' : undefined}>
+          <input
+            type="date"
+            name="to"
+            value={draft.by === 'interval' ? draft.from : draft.to}
+            disabled={draft.by === 'interval'}
+            onInput={(e) => setDraft({ ...draft, to: inputValue(e) })}
+          />
+        </Field>
+        <Field label="By">
+          <select name="by" value={draft.by} onChange={(e) => setBy(inputValue(e) as ReportBy)}>
+            {(Object.keys(BY_LABELS) as ReportBy[]).map((b) => (
+              <option key={b} value={b}>
+                {BY_LABELS[b]}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Queue">
+          <select name="queueId" value={draft.queueId} onChange={(e) => setDraft({ ...draft, queueId: inputValue(e) })}>
+            <option value="">{allQueues}</option>
+            {queueOptions.map((q) => (
+              <option key={q.id} value={String(q.id)}>
+                {q.displayName}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button type="submit" class="primary" disabled={!applied}>
+          Apply
+        </button>
+      </form>
+      <ErrorBox error={queueReport.error} />
+      {agentErrorShown ? <ErrorBox error={agentReport.error} /> : null}
+      <Loading when={!applied || (queueReport.loading && !qr)} />
+
+      {qr && !queueReport.error ? (
+        <section class="card" data-testid="queue-section">
+          <div class="section-head">
+            <h2>Queues</h2>
+            <span class="muted" data-testid="queue-range">
+              {qr.from === qr.to ? qr.from : `${qr.from} – ${qr.to}`} · {BY_HEADINGS[qr.by]} · {shownQueue} · days in{' '}
+              {qr.timeZone}
+            </span>
+            <a
+              class="button"
+              href={api.reports.queuesCsvUrl({ from: qr.from, to: qr.to, by: qr.by, queueId: shownQueueId })}
+              download
+              data-testid="queues-csv"
+            >
+              Download CSV
+            </a>
+          </div>
+          {qr.by !== 'total' && qr.rows.length > 0 ? <OfferedChart report={qr} /> : null}
+          <QueueTable report={qr} />
+        </section>
+      ) : null}
+
+      {ar && !agentReport.error ? (
+        <section class="card" data-testid="agent-section">
+          <div class="section-head">
+            <h2>Agents</h2>
+            <span class="muted" data-testid="agent-range">
+              calls answered in all queues, {ar.from === ar.to ? ar.from : `${ar.from} – ${ar.to}`}
+            </span>
+            <a
+              class="button"
+              href={api.reports.agentsCsvUrl({ from: ar.from, to: ar.to })}
+              download
+              data-testid="agents-csv"
+            >
+              Download CSV
+            </a>
+          </div>
+          <AgentTable report={ar} />
+        </section>
+      ) : null}
+
+      {user.role === 'admin' ? (
+        <RebuildDay
+          defaultDay={applied?.to ?? ''}
+          onRebuilt={() => {
+            queueReport.reload();
+            agentReport.reload();
+          }}
+        />
+      ) : null}
     </div>
+  );
+}
+
+function queryOf(a: Applied): QueueReportQuery {
+  return { from: a.from, to: a.to, by: a.by, queueId: a.queueId };
+}
+
+function periodLabel(report: QueueReport, period: string | null): string {
+  if (period !== null) return period;
+  return report.from === report.to ? report.from : `${report.from} – ${report.to}`;
+}
+
+function QueueTable({ report }: { report: QueueReport }) {
+  const t = report.totals;
+  if (report.rows.length === 0)
+    return (
+      <p class="muted empty" data-testid="queue-empty">
+        No queued calls in this period.
+      </p>
+    );
+  return (
+    <table class="list report" data-testid="queue-report">
+      <thead>
+        <tr>
+          <th>{report.by === 'interval' ? 'Interval' : report.by === 'day' ? 'Day' : 'Period'}</th>
+          <th>Queue</th>
+          <th class="num">Offered</th>
+          <th class="num">Answered</th>
+          <th class="num">Abandoned</th>
+          <th class="num">Service level</th>
+          <th class="num">Abandoned %</th>
+          <th class="num">Avg wait</th>
+          <th class="num">Max wait</th>
+          <th class="num">Avg talk</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.rows.map((r) => (
+          <tr key={`${r.start ?? ''}-${r.queueId}`} data-queue={r.queue}>
+            <td class="period">{periodLabel(report, r.period)}</td>
+            <td>{r.displayName}</td>
+            <td class="num">{r.offered}</td>
+            <td class="num">{r.answered}</td>
+            <td class="num">{r.abandoned}</td>
+            <td class={slClass(r.serviceLevelPct)}>{pct(r.serviceLevelPct)}</td>
+            <td class="num">{pct(r.abandonedPct)}</td>
+            <td class="num">{fmtDuration(r.avgWaitS)}</td>
+            <td class="num">{fmtDuration(r.maxWaitS)}</td>
+            <td class="num">{fmtDuration(r.avgTalkS)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr data-testid="queue-totals">
+          <th colSpan={2}>Total</th>
+          <th class="num">{t.offered}</th>
+          <th class="num">{t.answered}</th>
+          <th class="num">{t.abandoned}</th>
+          <th class={slClass(t.serviceLevelPct)}>{pct(t.serviceLevelPct)}</th>
+          <th class="num">{pct(t.abandonedPct)}</th>
+          <th class="num">{fmtDuration(t.avgWaitS)}</th>
+          <th class="num">{fmtDuration(t.maxWaitS)}</th>
+          <th class="num">{fmtDuration(t.avgTalkS)}</th>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+function slClass(v: number | null): string {
+  return v !== null && v < SL_TARGET ? 'num warn' : 'num';
+}
+
+function AgentTable({ report }: { report: AgentReport }) {
+  const t = report.totals;
+  if (report.rows.length === 0)
+    return (
+      <p class="muted empty" data-testid="agent-empty">
+        No agent answered or missed a call in this period.
+      </p>
+    );
+  return (
+    <table class="list report" data-testid="agent-report">
+      <thead>
+        <tr>
+          <th>Agent</th>
+          <th class="num">Calls</th>
+          <th class="num">Missed</th>
+          <th class="num">Talk</th>
+          <th class="num">Wrap-up</th>
+          <th class="num">Avg handle time</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.rows.map((r) => (
+          <tr key={r.agentId} data-agent={r.agentId}>
+            <td>{r.name}</td>
+            <td class="num">{r.calls}</td>
+            <td class={r.missed > 0 ? 'num warn' : 'num'}>{r.missed}</td>
+            <td class="num">{fmtDuration(r.talkS)}</td>
+            <td class="num">{fmtDuration(r.wrapS)}</td>
+            <td class="num">{fmtDuration(r.avgHandleS)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr data-testid="agent-totals">
+          <th>Total</th>
+          <th class="num">{t.calls}</th>
+          <th class="num">{t.missed}</th>
+          <th class="num">{fmtDuration(t.talkS)}</th>
+          <th class="num">{fmtDuration(t.wrapS)}</th>
+          <th class="num">{fmtDuration(t.avgHandleS)}</th>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+interface ChartData {
+  /** Full period names (for the legend), short ones (for the axis), and the sums per period. */
+  keys: string[];
+  labels: string[];
+  offered: number[];
+  answered: number[];
+}
+
+const QUARTERS = Array.from({ length: 96 }, (_, i) => `${pad2(Math.floor(i / 4))}:${pad2((i % 4) * 15)}`);
+
+/**
+ * One slot per day of the range (by day) or per quarter hour (by interval), also where nothing happened, so the
+ * axis keeps quiet periods in their place instead of closing them up. Queues are summed.
+ */
+function chartData(report: QueueReport): ChartData {
+  const slots = report.by === 'day' ? daysOf(report.from, report.to) : QUARTERS;
+  // A period the slots do not know (a daylight-saving day's extra hour) still counts rather than vanishing.
+  const periods = report.rows.flatMap((r) => (r.period === null ? [] : [r.period]));
+  const keys = [...new Set([...slots, ...periods])].sort();
+  const index = new Map(keys.map((k, i) => [k, i]));
+  const offered = keys.map(() => 0);
+  const answered = keys.map(() => 0);
+  for (const r of report.rows) {
+    const i = r.period === null ? undefined : index.get(r.period);
+    if (i === undefined) continue;
+    offered[i] = (offered[i] ?? 0) + r.offered;
+    answered[i] = (answered[i] ?? 0) + r.answered;
+  }
+  // A day without its year keeps the axis short; the legend names the full date.
+  const labels = report.by === 'day' ? keys.map((k) => k.slice(5)) : keys;
+  return { keys, labels, offered, answered };
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+const CHART_HEIGHT = 220;
+
+/** A slot without calls holds null (no bar); its legend value is still a count. */
+const count = (_u: uPlot, v: number | null, _series: number, idx: number | null): string =>
+  idx === null ? '--' : String(v ?? 0);
+
+function OfferedChart({ report }: { report: QueueReport }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const { keys, labels, offered, answered } = chartData(report);
+    const n = keys.length;
+    const opts: uPlot.Options = {
+      width: Math.max(300, el.clientWidth),
+      height: CHART_HEIGHT,
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        x: { time: false, range: [-0.5, n - 0.5] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+      },
+      series: [
+        {
+          label: report.by === 'day' ? 'Day' : 'Interval',
+          value: (_u, i) => (i === null ? '--' : (keys[i] ?? '')),
+        },
+        {
+          label: 'Offered',
+          stroke: '#7aa7ef',
+          fill: 'rgba(31, 111, 235, 0.22)',
+          width: 1,
+          paths: uPlot.paths.bars?.({ size: [0.8, 48] }),
+          points: { show: false },
+          value: count,
+        },
+        {
+          label: 'Answered',
+          stroke: '#2e7d32',
+          fill: 'rgba(46, 125, 50, 0.75)',
+          width: 1,
+          paths: uPlot.paths.bars?.({ size: [0.45, 26] }),
+          points: { show: false },
+          value: count,
+        },
+      ],
+      axes: [
+        {
+          // Whole slots only: 4 quarter hours = 1 hour, 7 days = 1 week.
+          incrs: report.by === 'day' ? [1, 2, 7, 14, 28, 56, 91, 182] : [1, 2, 4, 8, 12, 16, 24, 48],
+          space: report.by === 'day' ? 48 : 44,
+          values: (_u, splits) => splits.map((i) => labels[i] ?? ''),
+          grid: { show: false },
+        },
+        {
+          incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000],
+          values: (_u, splits) => splits.map((v) => String(v)),
+          size: 48,
+        },
+      ],
+    };
+    // A zero is drawn as no bar at all: a zero-height bar's outline would dash the baseline of a quiet day.
+    const bars = (v: number[]) => v.map((n) => (n === 0 ? null : n));
+    const chart = new uPlot(opts, [labels.map((_, i) => i), bars(offered), bars(answered)], el);
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(300, el.clientWidth), height: CHART_HEIGHT }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+    };
+  }, [report]);
+  return <div class="report-chart" ref={box} data-testid="report-chart" />;
+}
+
+function RebuildDay({ defaultDay, onRebuilt }: { defaultDay: string; onRebuilt: () => void }) {
+  const [day, setDay] = useState('');
+  const [result, setResult] = useState<RebuildResult | null>(null);
+  const action = useAction();
+  const value = day || defaultDay;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setResult(null);
+    void action
+      .run(() => api.reports.rebuild(value))
+      .then((r) => {
+        if (!r) return;
+        setResult(r);
+        onRebuilt();
+      });
+  };
+  return (
+    <section class="card" data-testid="rebuild">
+      <h2>Rebuild a day</h2>
+      <p class="muted small">
+        Today's report is rebuilt every 15 minutes and yesterday's after midnight. Rebuild a day by hand after its calls
+        were corrected or arrived late.
+      </p>
+      <form class="filters" onSubmit={submit}>
+        <Field label="Day">
+          <input type="date" name="day" value={value} onInput={(e) => setDay(inputValue(e))} />
+        </Field>
+        <button type="submit" disabled={action.busy || !value}>
+          {action.busy ? 'Rebuilding…' : 'Rebuild day'}
+        </button>
+      </form>
+      <ErrorBox error={action.error} />
+      {result ? (
+        <p class="ok" data-testid="rebuild-result">
+          Rebuilt {result.day}: {result.calls} calls, {result.intervals} intervals, {result.agents} agents in{' '}
+          {result.ms} ms.
+        </p>
+      ) : null}
+    </section>
   );
 }
