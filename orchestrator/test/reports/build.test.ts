@@ -52,6 +52,7 @@ for (const dialect of DIALECTS) {
       call({
         queue_id: queue,
         state: 'abandoned',
+        disposition: 'abandoned',
         arrived_at: new Date(sh(queued).getTime() - 5000),
         queued_at: sh(queued),
         ended_at: new Date(sh(queued).getTime() + wait * 1000),
