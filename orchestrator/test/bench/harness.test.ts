@@ -17,6 +17,8 @@ import {
 import { parseFullCpsHint, parseRates } from '../../../scripts/bench/lib/load.js';
 import { findSustainedRate, type StepOutcome } from '../../../scripts/bench/lib/search.js';
 import { agentLimitedRate } from '../../../scripts/bench/scenarios/full.js';
+import { generateCallsDay, newExpected } from '../../../scripts/bench/lib/calls-day.js';
+import { nextState, type CallState } from '../../src/calls/states.js';
 import {
   percentile,
   percentileSorted,
@@ -260,6 +262,7 @@ describe('bench harness', () => {
         'loop_delay_p99_ms_at_10k',
         'identify_p99_ms',
         'identify_vs_raw',
+        'report_daily_s',
       ]);
       expect(r.quick).to.equal(false);
       expect(r.full_vs_baseline).to.equal(0.625);
@@ -334,6 +337,7 @@ describe('bench harness', () => {
         offer_p99_ms: 4.9,
         identify_p99_ms: 5,
         rss_mb_at_10k: 900,
+        report_daily_s: 9.99,
       };
       const v = Object.fromEntries(verdicts(h).map((t) => [t.key, t.met]));
       expect(v).to.deep.equal({
@@ -342,7 +346,9 @@ describe('bench harness', () => {
         identify_p99_ms: false,
         rss_mb_at_10k: true,
         loop_delay_p99_ms_at_10k: null,
+        report_daily_s: true,
       });
+      expect(verdicts({ ...h, report_daily_s: 10 }).find((t) => t.key === 'report_daily_s')?.met).to.equal(false);
     });
 
     it('knows every scenario, report included', () => {
@@ -355,6 +361,65 @@ describe('bench harness', () => {
         'identify',
         'report',
       ]);
+    });
+  });
+
+  describe("the report scenario's day of calls", () => {
+    it('writes only the transitions of the call state machine, and counts what the report must say', () => {
+      const expected = newExpected('2026-11-20', 'Asia/Shanghai');
+      const kinds = new Map<string, number>();
+      let events = 0;
+      let failed = 0;
+      const last = new Map<string, { seq: number; to: string; at: string }>();
+      const tuple = /^\('([0-9a-f-]{36})',(\d+),'([^']+)',(NULL|'(\w+)'),'(\w+)','(\w+)','(\{[^']*\})'\)$/;
+      for (const batch of generateCallsDay(
+        { day: '2026-11-20', timeZone: 'Asia/Shanghai', calls: 3_000, queues: 4, agents: 20 },
+        expected,
+        500,
+      )) {
+        for (const e of batch.events) {
+          const m = tuple.exec(e);
+          if (!m) throw new Error(`not an event tuple: ${e}`);
+          const [id = '', seq = '', at = '', , from, event = '', to = '', data = ''] = m.slice(1);
+          const prev = last.get(id);
+          expect(Number(seq)).to.equal((prev?.seq ?? 0) + 1);
+          expect(from ?? null).to.equal(prev?.to ?? null);
+          if (prev) {
+            expect(nextState(prev.to as CallState, event), `${prev.to} -> ${event}`).to.equal(to);
+            expect(at >= prev.at, `${id} goes back in time`).to.equal(true);
+          } else expect(event).to.equal('arrive');
+          const parsed: unknown = JSON.parse(data);
+          if (event === 'offer_failed') {
+            failed++;
+            expect(parsed).to.deep.include({ reason: 'no_answer' }).and.to.have.keys('agentId', 'reason');
+          }
+          last.set(id, { seq: Number(seq), to, at });
+          events++;
+        }
+        for (const c of batch.calls) {
+          const state = /^\('[^']+','[^']+','[^']+','[^']+','(\w+)'/.exec(c)?.[1] as string;
+          kinds.set(state, (kinds.get(state) ?? 0) + 1);
+        }
+      }
+      expect(last.size).to.equal(expected.seededCalls);
+      expect(events).to.equal(expected.seededEvents);
+      expect([...last.values()].every((c) => c.to === 'ended' || c.to === 'abandoned')).to.equal(true);
+      expect(expected.dayCalls).to.equal(3_000);
+      expect(expected.seededCalls).to.be.above(3_000);
+      expect(expected.answered + expected.abandoned + expected.selfService).to.equal(3_000);
+      expect(expected.abandoned / 3_000).to.be.closeTo(0.1, 0.02);
+      expect(expected.selfService / 3_000).to.be.closeTo(0.05, 0.015);
+      expect(failed / expected.seededCalls).to.be.closeTo(0.03, 0.01);
+      expect(kinds.get('abandoned')).to.be.at.least(expected.abandoned);
+      expect(events / expected.seededCalls).to.be.within(6, 7);
+      let missed = 0;
+      for (const d of expected.agentDays.values()) missed += d.missed;
+      expect(missed).to.equal(expected.offerFailed);
+      for (const key of expected.buckets.keys()) {
+        const start = Number(key.split('|')[1]);
+        expect(start).to.be.at.least(expected.dayStartMs).and.below(expected.dayEndMs);
+        expect((start - expected.dayStartMs) % 900_000).to.equal(0);
+      }
     });
   });
 

@@ -20,6 +20,7 @@ export const RESULT_KEYS = [
   'ari_script_cps',
   'full_vs_script',
   'script_vs_baseline',
+  'report_daily_s',
 ] as const;
 
 export type ResultKey = (typeof RESULT_KEYS)[number];
@@ -174,6 +175,7 @@ export function verdicts(h: Headline): TargetVerdict[] {
     check('caller identification p99 (1M customers)', 'identify_p99_ms', '< 5 ms', (v) => v < 5),
     check('resident memory at 10k connected calls', 'rss_mb_at_10k', '< 1024 MiB', (v) => v < 1024),
     check('event-loop delay p99 at 10k connected calls', 'loop_delay_p99_ms_at_10k', '< 50 ms', (v) => v < 50),
+    check('daily report over 1M calls', 'report_daily_s', '< 10 s', (v) => v < 10),
   ];
 }
 
@@ -199,6 +201,7 @@ const LABELS: Record<ResultKey, [string, string]> = {
   ari_script_cps: ["a full call's ARI requests, no logic", 'calls/s'],
   full_vs_script: ['full / scripted ARI', ''],
   script_vs_baseline: ['scripted ARI / no-op (ceiling of full / no-op)', ''],
+  report_daily_s: ['daily report build over 1M calls', 's'],
 };
 
 function pad(s: string, n: number): string {
