@@ -8,7 +8,7 @@ import { createCallCenter, type CallCenter } from './calls/index.js';
 import { closeCallWriter } from './calls/writer.js';
 import { closeStatementBatcher } from './db/statement-batch.js';
 import { contactCenterTimeZone, type Config } from './config/schema.js';
-import { createReportSchedule } from './reports/index.js';
+import { buildDailyReport, createReportSchedule, daysBefore } from './reports/index.js';
 import { connectDb } from './db/connect.js';
 import { migrateLatest, type Db } from './db/knex.js';
 import { seedDemo } from './db/seed/index.js';
@@ -121,9 +121,15 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       ];
       log.info({ ari: sim.url }, 'demo mode: no ARIADNE_ARI_URL, started the built-in Asterisk simulator');
     }
+    const timeZone = contactCenterTimeZone(config);
     if (simulator && config.demo.seed) {
-      const seeded = await seedDemo(db);
-      if (!seeded.skipped) log.info({ agents: seeded.agents, queues: seeded.queues }, 'seeded demo data');
+      // A past week of calls, with its reports built, so Reports and Calls show something from the first minute.
+      const historyDays = daysBefore(new Date(), config.demo.historyDays, timeZone);
+      const seeded = await seedDemo(db, { historyDays });
+      if (!seeded.skipped) {
+        for (const { day } of historyDays) await buildDailyReport(db, day, timeZone);
+        log.info({ agents: seeded.agents, queues: seeded.queues, history: seeded.history }, 'seeded demo data');
+      }
     }
     await ensureBootstrapAdmin(db, config.adminPassword, log);
 
@@ -139,7 +145,6 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         .setEndpointOnline(`${e.tech}/${e.resource}`, e.state !== 'offline')
         .catch((err: unknown) => log.warn({ err, endpoint: `${e.tech}/${e.resource}` }, 'endpoint state not recorded'));
     });
-    const timeZone = contactCenterTimeZone(config);
     const router = new RuleRouter({ db, bus, timeZone, logger: log.child({ module: 'routing' }) });
     closers.push(() => router.stop());
     const acd = new AcdEngine({
@@ -212,7 +217,12 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     await acd.start();
     await callCenter.start();
     recordings.start();
-    const reports = createReportSchedule({ db, timeZone, logger: log, cron: config.reports.cron === 'off' ? null : config.reports.cron });
+    const reports = createReportSchedule({
+      db,
+      timeZone,
+      logger: log,
+      cron: config.reports.cron === 'off' ? null : config.reports.cron,
+    });
     closers.push(() => reports.stop());
     reports.start();
 

@@ -30,6 +30,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_REPORT_CRON: ['reports', 'cron'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
   ARIADNE_DEMO_SEED: ['demo', 'seed'],
+  ARIADNE_DEMO_HISTORY_DAYS: ['demo', 'historyDays'],
   ARIADNE_LOG_LEVEL: ['log', 'level'],
   ARIADNE_ADMIN_PASSWORD: ['adminPassword'],
   ARIADNE_INSTANCE_ID: ['instanceId'],

@@ -107,6 +107,8 @@ export const configSchema = z.object({
     /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */
     callsPerMinute: z.coerce.number().min(0).max(6000).default(6),
     seed: flag.default(true),
+    /** Past days of calls (with their reports) the first start seeds, so Reports and Calls are not empty. */
+    historyDays: z.coerce.number().int().min(0).max(90).default(7),
   }),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

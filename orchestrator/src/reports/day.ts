@@ -126,3 +126,9 @@ export function wallTime(at: Date, timeZone: string): string {
   const w = wallClock(at, timeZone);
   return `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
 }
+
+/** The `n` whole days before the one `now` falls in, oldest first. */
+export function daysBefore(now: Date, n: number, timeZone: string): ReportDay[] {
+  const today = dayOf(now, timeZone);
+  return Array.from({ length: n }, (_, i) => reportDay(addDays(today, i - n), timeZone));
+}

@@ -60,6 +60,11 @@ describe('start-up (app.ts, main.ts)', function () {
       expect(ready.status).to.equal(200);
       const queues = await t.db('queues').count({ n: '*' }).first();
       expect(Number(queues?.n)).to.equal(8);
+      // A past week of calls, each of its days built into the report tables before the app reports ready.
+      const history = (await t.db('calls').where({ owner: 'demo-history' }).count({ n: '*' }).first()) as { n: unknown };
+      expect(Number(history.n)).to.be.greaterThan(7 * 400);
+      const days = (await t.db('report_agent_days').distinct('day')) as { day: unknown }[];
+      expect(days).to.have.length(7);
     });
 
     it('takes a call on the direct line from arrival to a CDR, with the recording uploaded', async () => {

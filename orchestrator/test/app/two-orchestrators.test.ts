@@ -31,7 +31,7 @@ describe('two orchestrators on one database', function () {
       });
       apps.push(
         await startAriadne(
-          { ...config, demo: { ...config.demo, callsPerMinute: 0 } },
+          { ...config, demo: { ...config.demo, callsPerMinute: 0, historyDays: 0 } },
           { simulator: { playbackMs: 20 }, demoAgentsAvailable: available, recordingKeyPath: join(dir, 'key') },
         ),
       );

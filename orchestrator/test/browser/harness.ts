@@ -29,7 +29,7 @@ export async function startStack(): Promise<Stack> {
     ARIADNE_STORAGE_URL: `file:${dir}/rec`,
   });
   const app = await startAriadne(
-    { ...config, demo: { ...config.demo, callsPerMinute: 0 } },
+    { ...config, demo: { ...config.demo, callsPerMinute: 0, historyDays: 0 } },
     // No unattended demo agents: the agent in the browser is the only one who can take a call.
     { simulator: { playbackMs: 20 }, demoAgentsAvailable: 0, recordingKeyPath: join(dir, 'key') },
   );

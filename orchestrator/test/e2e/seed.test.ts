@@ -17,6 +17,9 @@ import {
 import { RuleRouter } from '../../src/routing/router.js';
 import { validateExpression } from '../../src/routing/expressions.js';
 import { createTestDb, DIALECTS } from '../support/db.js';
+import { nextState, type CallState } from '../../src/calls/states.js';
+import { toDate } from '../../src/db/time.js';
+import { buildDailyReport, daysBefore } from '../../src/reports/index.js';
 
 const count = async (q: Promise<Array<Record<string, unknown>>> | unknown): Promise<number> =>
   Number(((await q) as Array<{ n: unknown }>)[0]?.n ?? 0);
@@ -124,6 +127,52 @@ for (const dialect of DIALECTS) {
 
         expect((await seedDemo(t.db)).skipped).to.equal(true);
         expect(await count(t.db('queues').count({ n: '*' }))).to.equal(8);
+      } finally {
+        await t.drop();
+      }
+    });
+
+    it('fills past days with calls whose events follow the call state machine, and whose reports add up', async () => {
+      const t = await createTestDb(dialect);
+      try {
+        const days = daysBefore(new Date('2026-12-06T12:00:00+08:00'), 2, 'Asia/Shanghai');
+        const r = await seedDemo(t.db, { customers: 100, historyDays: days });
+        expect(r.history?.calls).to.be.within(2 * 400, 2 * 800);
+        const calls = (await t
+          .db('calls')
+          .select('id', 'arrived_at', 'queue_id', 'answered_at', 'disposition')) as Record<string, unknown>[];
+        expect(calls).to.have.length(r.history?.calls ?? -1);
+        for (const c of calls) {
+          const at = toDate(c.arrived_at)?.getTime() ?? 0;
+          expect(at).to.be.at.least(days[0]!.start.getTime()).and.below(days[1]!.end.getTime());
+        }
+        const events = (await t
+          .db('call_events')
+          .orderBy(['call_id', 'seq'])
+          .select('call_id', 'seq', 'from_state', 'event', 'to_state')) as {
+          call_id: string;
+          seq: number;
+          from_state: string | null;
+          event: string;
+          to_state: string;
+        }[];
+        expect(events).to.have.length(r.history?.events ?? -1);
+        let previous: (typeof events)[number] | undefined;
+        for (const e of events) {
+          const first = previous?.call_id !== e.call_id;
+          if (first) expect([e.seq, e.event, e.from_state]).to.deep.equal([1, 'arrive', null]);
+          else
+            expect(nextState(previous!.to_state as CallState, e.event), `${previous!.to_state} -> ${e.event}`).to.equal(
+              e.to_state,
+            );
+          previous = e;
+        }
+        const queued = calls.filter((c) => c.queue_id !== null).length;
+        let offered = 0;
+        for (const { day } of days) offered += (await buildDailyReport(t.db, day, 'Asia/Shanghai')).calls;
+        expect(offered).to.equal(queued);
+        expect(calls.filter((c) => c.disposition === 'self_service').length).to.be.greaterThan(0);
+        expect(calls.filter((c) => c.disposition === 'abandoned').length).to.be.greaterThan(0);
       } finally {
         await t.drop();
       }

@@ -3,6 +3,7 @@ import { FlowRepository } from '../../ivr/flows.js';
 import type { Db } from '../knex.js';
 import { seedCustomers, type SeedCustomersResult } from './customers.js';
 import { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
+import { seedCallHistory, type CallHistoryOptions } from './history.js';
 
 /**
  * Demo data for `npm start` and `scripts/seed.ts`: a contact center in Shanghai and Chengdu selling online, with
@@ -281,6 +282,8 @@ export interface SeedDemoOptions {
    * reaches agents instead of the after-hours branch (the real Shanghai hours and holidays live on as `shanghai`).
    */
   readonly alwaysOpen?: boolean;
+  /** Past days to fill with calls (`history.ts`), each with its local midnight; none by default. */
+  readonly historyDays?: CallHistoryOptions['days'];
 }
 
 export interface SeedDemoResult {
@@ -290,6 +293,7 @@ export interface SeedDemoResult {
   readonly customers: SeedCustomersResult | null;
   readonly queueIds: Readonly<Record<string, number>>;
   readonly agentIds: Readonly<Record<string, number>>;
+  readonly history: { readonly calls: number; readonly events: number } | null;
 }
 
 async function insertId(db: Db, table: string, row: Record<string, unknown>): Promise<number> {
@@ -301,7 +305,7 @@ async function insertId(db: Db, table: string, row: Record<string, unknown>): Pr
 export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const existing = await db('queues').count({ n: '*' }).first();
   if (Number(existing?.n ?? 0) > 0 && !options.force) {
-    return { skipped: true, agents: 0, queues: 0, customers: null, queueIds: {}, agentIds: {} };
+    return { skipped: true, agents: 0, queues: 0, customers: null, queueIds: {}, agentIds: {}, history: null };
   }
   const now = options.now ?? new Date();
 
@@ -490,5 +494,28 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
   await flows.mapDid(DEMO_ORDER_STATUS_DID, 'order-status', 'Order status line');
   await db('dids').insert({ number: DEMO_DIRECT_DID, ivr_flow_id: null, description: 'Direct line: router only' });
 
-  return { skipped: false, agents: Object.keys(agentIds).length, queues: QUEUES.length, customers, queueIds, agentIds };
+  let history: SeedDemoResult['history'] = null;
+  if (options.historyDays?.length) {
+    const phones = (await db('customer_phones').orderBy('customer_id').limit(2000).select('e164', 'customer_id')) as {
+      e164: string;
+      customer_id: number;
+    }[];
+    history = await seedCallHistory(db, {
+      days: options.historyDays,
+      queueIds,
+      agentIds: Object.values(agentIds),
+      callers: phones.map((p) => ({ e164: p.e164, customerId: Number(p.customer_id) })),
+      dids: { ivr: DEMO_DID, direct: DEMO_DIRECT_DID },
+    });
+  }
+
+  return {
+    skipped: false,
+    agents: Object.keys(agentIds).length,
+    queues: QUEUES.length,
+    customers,
+    queueIds,
+    agentIds,
+    history,
+  };
 }
