@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startAriadne, type RunningAriadne } from '../../src/app.js';
 import { testConfig } from '../../src/config/load.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -12,14 +12,14 @@ const ROOT = process.cwd();
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.ARIADNE_CHROMIUM ?? '/usr/bin/chromium';
 
-export { ensureUiBuilt } from '../../../scripts/ensure-ui.js';
+import { ensureUiBuilt } from '../../../scripts/ensure-ui.js';
 
 export interface Stack {
   app: RunningAriadne;
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+async function startStack(): Promise<Stack> {
   const t: TestDb = await createTestDb('sqlite', { migrate: false });
   const dir = mkdtempSync(join(tmpdir(), 'ariadne-browser-'));
   const config = testConfig({
@@ -49,7 +49,7 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set ARIADNE_CHROMIUM)`);
   return chromium.launch({
@@ -90,4 +90,44 @@ export function watchErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+export interface BrowserSuite {
+  /** The running stack (from the suite's first before hook on). */
+  readonly stack: () => Stack;
+  /** A page in a browser context of its own (its own session cookie), closed when the suite ends. */
+  newPage(): Promise<Page>;
+}
+
+/**
+ * Registers a browser suite's fixtures in the calling describe: the UI built, the whole stack and Chromium started
+ * before its tests, and every context, the browser and the stack closed after them.
+ */
+export function browserSuite(): BrowserSuite {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  before(async function () {
+    this.timeout(180_000);
+    ensureUiBuilt();
+    stack = await startStack();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await stack?.stop();
+  });
+  return {
+    stack: () => {
+      if (!stack) throw new Error('the browser suite has not started');
+      return stack;
+    },
+    async newPage() {
+      if (!browser) throw new Error('the browser suite has not started');
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      contexts.push(context);
+      return context.newPage();
+    },
+  };
 }

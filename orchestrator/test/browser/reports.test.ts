@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { ensureUiBuilt, launchBrowser, shot, signIn, startStack, watchErrors, type Stack } from './harness.js';
+import { browserSuite, shot, signIn, watchErrors, type Stack } from './harness.js';
 
 const user = (name: 'admin' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
 
@@ -64,24 +64,14 @@ async function applyRange(
 
 describe('reports page in a browser (whole orchestrator, seeded calls)', function () {
   this.timeout(120_000);
+  const { newPage, ...suite } = browserSuite();
   let stack: Stack;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
   const q = { general: { id: 0, label: '' }, billing: { id: 0, label: '' } };
   const agentA = { id: 0, name: '' };
   const agentB = { id: 0, name: '' };
 
-  const newPage = async (): Promise<Page> => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    contexts.push(ctx);
-    return ctx.newPage();
-  };
-
   before(async function () {
-    this.timeout(180_000);
-    ensureUiBuilt();
-    stack = await startStack();
-    browser = await launchBrowser();
+    stack = suite.stack();
     const db = stack.app.db;
 
     for (const name of ['general', 'billing'] as const) {
@@ -168,8 +158,7 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     ]);
 
     // Build both days through the API as an admin would (the schedule only builds today and yesterday).
-    const ctx = await browser.newContext();
-    contexts.push(ctx);
+    const ctx = (await newPage()).context();
     const login = await ctx.request.post(`${stack.app.url}/api/auth/login`, {
       data: { username: 'admin', password: user('admin').password },
     });
@@ -178,12 +167,6 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
       const res = await ctx.request.post(`${stack.app.url}/api/reports/rebuild`, { data: { day } });
       expect(res.status(), await res.text()).to.equal(200);
     }
-  });
-
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.stop();
   });
 
   it('admin: defaults to the last 7 days, shows per-queue and per-agent numbers, totals and a chart', async () => {

@@ -1,32 +1,16 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { DEMO_CUSTOMERS, DEMO_DIRECT_DID, DEMO_USERS } from '../../src/db/seed/index.js';
-import { ensureUiBuilt, launchBrowser, shot, signIn, startStack, watchErrors, type Stack } from './harness.js';
+import { browserSuite, shot, signIn, watchErrors } from './harness.js';
 
 const agentUser = DEMO_USERS.find((u) => u.username === 'agent')!;
 const caller = DEMO_CUSTOMERS.find((c) => c.key === 'standard2')!;
 
 describe('agent workspace with a ring_all queue in a browser', function () {
   this.timeout(120_000);
-  let stack: Stack;
-  let browser: Browser;
-  let context: BrowserContext | null = null;
-
-  before(async function () {
-    this.timeout(180_000);
-    ensureUiBuilt();
-    stack = await startStack();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.stop();
-  });
+  const { newPage, ...suite } = browserSuite();
 
   it('an agent beaten to the answer sees the screen pop go, and is free again', async () => {
-    const { app } = stack;
+    const { app } = suite.stack();
     const sim = app.simulator!;
     await app.db('queues').where({ name: 'general' }).update({ strategy: 'ring_all', ring_timeout_s: 15 });
     await app.acd.reloadQueues();
@@ -42,8 +26,7 @@ describe('agent workspace with a ring_all queue in a browser', function () {
     sim.control.setEndpoint(tech, resource, { behaviour: 'no-answer', afterMs: 0 });
     sim.control.setEndpoint('PJSIP', '2002', { behaviour: 'answer', afterMs: 1500 });
 
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
+    const page = await newPage();
     const errors = watchErrors(page);
     await signIn(page, app.url, 'agent', agentUser.password);
     await page.click('[data-testid=presence] button:has-text("Log in")');

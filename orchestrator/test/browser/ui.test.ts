@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
-import { ensureUiBuilt, launchBrowser, shot, signIn, startStack, watchErrors, type Stack } from './harness.js';
+import { browserSuite, shot, signIn, watchErrors, type Stack } from './harness.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
 // Chinese, then 0 (an agent) in the main menu.
@@ -32,27 +32,10 @@ async function waitText(page: Page, selector: string, ok: (t: string) => boolean
 
 describe('admin UI in a browser (whole orchestrator on the simulator)', function () {
   this.timeout(120_000);
+  const { newPage, ...suite } = browserSuite();
   let stack: Stack;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  const newPage = async (): Promise<Page> => {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    contexts.push(ctx);
-    return ctx.newPage();
-  };
-
-  before(async function () {
-    this.timeout(180_000);
-    ensureUiBuilt();
-    stack = await startStack();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.stop();
+  before(() => {
+    stack = suite.stack();
   });
 
   it('refuses a wrong password and shows why', async () => {
