@@ -66,6 +66,9 @@ export type ArrivalFacts = Pick<
  */
 const CALLER_GONE: Error = Object.freeze(new Error('the caller is gone'));
 
+/** The CDR's DECIMAL(10,3) durations. */
+const DECIMAL_SECONDS: ReadonlySet<string> = new Set(['wait_s', 'talk_s', 'wrap_s']);
+
 /** A new CDR row in state `arriving`. */
 export function arrivingCallRow(facts: ArrivalFacts): CallRow {
   // Every field by name, no spread: V8 built `{ ...facts, <30 more> }` by cloning and then adding one property at
@@ -347,7 +350,7 @@ export class Call {
     for (const [k, v] of Object.entries(patch)) {
       if (v === undefined) continue;
       // DECIMAL columns: keep millisecond precision, never a float artefact.
-      out[k] = (k === 'wait_s' || k === 'talk_s' || k === 'wrap_s') && typeof v === 'number' ? Math.round(v * 1000) / 1000 : v;
+      out[k] = DECIMAL_SECONDS.has(k) && typeof v === 'number' ? Math.round(v * 1000) / 1000 : v;
     }
     return out;
   }
