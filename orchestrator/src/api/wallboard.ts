@@ -2,7 +2,7 @@ import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import type { BusEvents, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import { startOfToday } from './routes/common.js';
+import { today } from './routes/common.js';
 
 // The start-up read model of the wallboard: it spans queues, calls and agents and serves only this push, so it
 // lives with it rather than with any one table's owner.
@@ -128,7 +128,7 @@ export class Wallboard {
   private readonly waiting = new Map<string, { queueId: number; since: number }>();
   private readonly today = new Map<number, Counters>();
   private readonly agents = new Map<number, { name: string; state: string; since: Date; reason: string | null }>();
-  /** The local day the counters are for; its bounds let each call event compare numbers instead of dates. */
+  /** The day the counters are for; its bounds let each call event compare numbers instead of dates. */
   private day = { startMs: Number.NaN, endMs: Number.NaN };
   private readonly unsubscribe: Array<() => void> = [];
   private readonly listeners = new Set<() => void>();
@@ -141,6 +141,8 @@ export class Wallboard {
     private readonly bus: EventBus,
     private readonly now: () => Date,
     private readonly log: Logger,
+    /** The contact center's zone: "today" is its calendar day. */
+    private readonly timeZone: string,
     /** Presence is re-read this often (0 = never), so agents changed by another orchestrator show too. */
     private readonly resyncMs = 5_000,
   ) {}
@@ -243,7 +245,7 @@ export class Wallboard {
 
   private async load(): Promise<void> {
     const now = this.now();
-    const seed = await wallboardSeed(this.db, startOfToday(now));
+    const seed = await wallboardSeed(this.db, today(now, this.timeZone).start);
     this.enterDay(now);
     this.queues.clear();
     for (const q of seed.queues)
@@ -295,13 +297,11 @@ export class Wallboard {
     if (this.enterDay(this.now())) this.today.clear();
   }
 
-  /** Moves to the local day of `now`, working out its bounds once a day rather than per event; true if it moved. */
+  /** Moves to the day of `now`, working out its bounds once a day rather than per event; true if it moved. */
   private enterDay(now: Date): boolean {
     const t = now.getTime();
     if (t >= this.day.startMs && t < this.day.endMs) return false;
-    const start = startOfToday(now);
-    // A local day lasts 23 to 25 hours, so 26 hours after its start is always within the next day.
-    const end = startOfToday(new Date(start.getTime() + 26 * 3_600_000));
+    const { start, end } = today(now, this.timeZone);
     this.day = { startMs: start.getTime(), endMs: end.getTime() };
     return true;
   }

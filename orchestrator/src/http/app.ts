@@ -9,7 +9,7 @@ import type { ApiServices } from '../api/services.js';
 import { purgeExpiredSessions } from '../auth/sessions.js';
 import { Wallboard } from '../api/wallboard.js';
 import { WsHub } from '../api/ws.js';
-import type { Config } from '../config/schema.js';
+import { contactCenterTimeZone, type Config } from '../config/schema.js';
 import { pingDb, type Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
@@ -87,7 +87,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics ?? createMetrics();
   const services = deps.services ?? {};
-  const wallboard = new Wallboard(deps.db, deps.bus, now, log);
+  const wallboard = new Wallboard(deps.db, deps.bus, now, log, contactCenterTimeZone(deps.config));
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback, linklocal, uniquelocal');

@@ -4,6 +4,9 @@ import { EventBus } from '../../src/events/bus.js';
 import { logger } from '../../src/logger.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
+/** The test's times are wall times of the machine it runs on. */
+const PROCESS_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 describe('wallboard', () => {
   let t: TestDb;
   let qid: number;
@@ -52,7 +55,7 @@ describe('wallboard', () => {
 
   it('starts from the database, then counts from bus events; service level and day rollover', async () => {
     const bus = new EventBus();
-    const wb = new Wallboard(t.db, bus, () => now, logger, 0);
+    const wb = new Wallboard(t.db, bus, () => now, logger, PROCESS_ZONE, 0);
     await wb.start();
     let q = wb.snapshot().queues[0]!;
     expect(q).to.deep.include({
@@ -147,25 +150,19 @@ describe('wallboard', () => {
     expect(changes).to.equal(1);
   });
 
-  it('a 25-hour local day (summer time ends) is one day, and the next starts at local midnight', async () => {
-    const zone = process.env.TZ;
-    process.env.TZ = 'Europe/Berlin'; // 2027-10-31 has 25 hours there (after every call in the database)
-    try {
-      let at = new Date('2027-10-31T00:30:00+02:00');
-      const bus = new EventBus();
-      const wb = new Wallboard(t.db, bus, () => at, logger, 0);
-      await wb.start();
-      bus.publish('call.state', { callId: 'dst-1', from: 'in_ivr', to: 'queued', queueId: qid, agentId: null, at });
-      bus.publish('call.state', { callId: 'dst-1', from: 'offering', to: 'connected', queueId: qid, agentId: 1, at });
-      expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 1 });
-      at = new Date('2027-10-31T23:59:00+01:00'); // 24 h 59 min after the day began
-      expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 1 });
-      at = new Date('2027-11-01T00:00:01+01:00');
-      expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 0 });
-      wb.stop();
-    } finally {
-      if (zone === undefined) delete process.env.TZ;
-      else process.env.TZ = zone;
-    }
+  it('a 25-hour day (summer time ends) is one day, and the next starts at midnight in the zone', async () => {
+    // 2027-10-31 has 25 hours in Berlin (after every call in the database).
+    let at = new Date('2027-10-31T00:30:00+02:00');
+    const bus = new EventBus();
+    const wb = new Wallboard(t.db, bus, () => at, logger, 'Europe/Berlin', 0);
+    await wb.start();
+    bus.publish('call.state', { callId: 'dst-1', from: 'in_ivr', to: 'queued', queueId: qid, agentId: null, at });
+    bus.publish('call.state', { callId: 'dst-1', from: 'offering', to: 'connected', queueId: qid, agentId: 1, at });
+    expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 1 });
+    at = new Date('2027-10-31T23:59:00+01:00'); // 24 h 59 min after the day began
+    expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 1 });
+    at = new Date('2027-11-01T00:00:01+01:00');
+    expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 0 });
+    wb.stop();
   });
 });

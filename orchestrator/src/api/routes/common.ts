@@ -1,5 +1,6 @@
 import type { AuthUser, Role } from '../../auth/types.js';
 import { forbidden, notFound } from '../../http/errors.js';
+import { dayOf, reportDay, type ReportDay } from '../../reports/day.js';
 
 export const ADMIN: readonly Role[] = ['admin'];
 export const STAFF: readonly Role[] = ['admin', 'supervisor'];
@@ -41,9 +42,10 @@ export function assertQueue(user: AuthUser, queueId: unknown, what: string): voi
   if (queueId == null || !scope.includes(Number(queueId))) throw notFound(what);
 }
 
-/** Start of the current day in the process's time zone: "today" on the wallboard and in the summary report. */
-export function startOfToday(now: Date): Date {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d;
+/**
+ * The contact center's current day (its zone's calendar day, as in the reports): "today" on the wallboard and in
+ * the summary report, so both count the same calls as the day's report.
+ */
+export function today(now: Date, timeZone: string): ReportDay {
+  return reportDay(dayOf(now, timeZone), timeZone);
 }

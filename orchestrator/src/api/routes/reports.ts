@@ -15,7 +15,7 @@ import {
 } from '../../reports/index.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { ADMIN, queueScope, STAFF, startOfToday } from './common.js';
+import { ADMIN, queueScope, STAFF, today } from './common.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 const format = z.enum(['json', 'csv']).default('json');
@@ -67,7 +67,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       roles: STAFF,
       async handler({ user }) {
         const now = deps.now();
-        const since = startOfToday(now);
+        const since = today(now, timeZone).start;
         const scope = queueScope(user);
         const queues = (await todayPerQueue(db, since)).filter((q) => !scope || scope.includes(Number(q.queueId)));
         return { from: since.toISOString(), to: now.toISOString(), queues };
