@@ -92,6 +92,28 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** Errors a healthy page may still log: the signed-out probe of /api/auth/me answers 401 by design. */
+export function realErrors(errors: readonly string[]): string[] {
+  return errors.filter((e) => !/status of 401/.test(e));
+}
+
+/** Polls an element's text until `ok` accepts it (pages update from WebSocket pushes and fetches). */
+export async function waitText(
+  page: Page,
+  selector: string,
+  ok: (t: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await page.textContent(selector, { timeout: timeoutMs }).catch(() => null)) ?? '';
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting on ${selector} (last text: "${last}")`);
+}
+
 export interface BrowserSuite {
   /** The running stack (from the suite's first before hook on). */
   readonly stack: () => Stack;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, shot, signIn, watchErrors, type Stack } from './harness.js';
+import { browserSuite, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
 
 const user = (name: 'admin' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
 
@@ -14,10 +14,8 @@ const NEXT = '2025-03-11';
 const at = (day: string, hhmmss: string) => new Date(`${day}T${hhmmss}+08:00`);
 const plus = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
-/** Errors a healthy page may still log: the signed-out probe of /api/auth/me answers 401 by design. */
-const real = (errors: string[]) => errors.filter((e) => !/status of 401/.test(e));
-/** The same without the refused requests a test provokes on purpose (each test counts those itself). */
-const unexpected = (errors: string[]) => real(errors).filter((e) => !/status of 400/.test(e));
+/** Errors without the 401 probe and without the refused requests a test provokes on purpose (each test counts those itself). */
+const unexpected = (errors: string[]) => realErrors(errors).filter((e) => !/status of 400/.test(e));
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
@@ -27,17 +25,6 @@ async function rows(page: Page, table: string, part: 'tbody' | 'tfoot'): Promise
   return (await page.evaluate(
     `[...document.querySelectorAll('[data-testid=${table}] ${part} tr')].map((r) => [...r.cells].map((c) => c.textContent.trim()))`,
   )) as string[][];
-}
-
-async function waitText(page: Page, selector: string, ok: (t: string) => boolean, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (await page.textContent(selector, { timeout: timeoutMs }).catch(() => null)) ?? '';
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting on ${selector} (last text: "${last}")`);
 }
 
 /** Fills the report form and applies it, then waits until both tables show that range. */
@@ -265,7 +252,7 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect(await page.$('[data-testid=queue-report]')).to.equal(null);
     expect(await page.$('[data-testid=agent-report]')).to.equal(null);
     expect(await page.$('[data-testid=report-chart]')).to.equal(null);
-    expect(real(errors)).to.deep.equal([]);
+    expect(realErrors(errors)).to.deep.equal([]);
   });
 
   it('admin: CSV links download the same report as text/csv', async () => {
@@ -301,7 +288,7 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     for (const key of ['name', 'calls', 'missed', 'talkS', 'wrapS', 'avgHandleS'])
       expect(agentLines[0]).to.contain(key);
     expect(agentLines).to.have.length(3);
-    expect(real(errors)).to.deep.equal([]);
+    expect(realErrors(errors)).to.deep.equal([]);
   });
 
   it("admin: a reversed range shows the API's error, not a blank page", async () => {
@@ -391,6 +378,6 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect((await rows(page, 'queue-report', 'tfoot'))[0]!.slice(0, 4)).to.deep.equal(['Total', '3', '2', '1']);
     expect(await page.$('[data-testid=rebuild]')).to.equal(null);
     await shot(page, 'reports-supervisor');
-    expect(real(errors)).to.deep.equal([]);
+    expect(realErrors(errors)).to.deep.equal([]);
   });
 });

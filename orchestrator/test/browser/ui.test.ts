@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, shot, signIn, watchErrors, type Stack } from './harness.js';
+import { browserSuite, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
 // Chinese, then 0 (an agent) in the main menu.
@@ -11,23 +11,8 @@ const CALLER_SCRIPT = [
 ];
 const gold = DEMO_CUSTOMERS.find((c) => c.key === 'gold')!;
 
-/** Errors a healthy page may still log: the signed-out probe of /api/auth/me answers 401 by design. */
-const real = (errors: string[]) => errors.filter((e) => !/status of 401/.test(e));
-
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.textContent(selector, { timeout: 10_000 })) ?? '';
-}
-
-/** Polls an element's text until `ok` accepts it (the page updates from WebSocket pushes). */
-async function waitText(page: Page, selector: string, ok: (t: string) => boolean, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (await page.textContent(selector, { timeout: timeoutMs }).catch(() => null)) ?? '';
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting on ${selector} (last text: "${last}")`);
 }
 
 describe('admin UI in a browser (whole orchestrator on the simulator)', function () {
@@ -87,8 +72,8 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     expect(overflow).to.deep.equal([{ afterSeconds: 60, action: 'widen_skills' }]);
     await shot(page, 'admin-queues');
     // The one refused save above is the only failed request.
-    expect(real(errors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
-    expect(real(errors).filter((e) => /status of 400/.test(e))).to.have.length(1);
+    expect(realErrors(errors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
+    expect(realErrors(errors).filter((e) => /status of 400/.test(e))).to.have.length(1);
   });
 
   it('admin chooses the queues a supervisor supervises', async () => {
@@ -268,8 +253,8 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await page.waitForSelector(`${pop}.phase-offered, ${pop}.phase-connected`, { timeout: 20_000 });
     expect(await text(page, `${pop} [data-testid=customer]`)).to.contain(gold.name);
     await shot(page, 'agent-second-call');
-    expect(real(errors)).to.deep.equal([]);
-    expect(real(wallErrors)).to.deep.equal([]);
+    expect(realErrors(errors)).to.deep.equal([]);
+    expect(realErrors(wallErrors)).to.deep.equal([]);
   });
 
   it('lists calls and opens a call timeline', async () => {
