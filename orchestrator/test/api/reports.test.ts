@@ -143,6 +143,10 @@ describe('api: reports', function () {
       body: { day: '2026-13-01' },
     });
     expect(bad.status).to.equal(400);
+    expect(bad.body.error.message).to.equal('day: "2026-13-01" is not a calendar date');
+    expect(await h.t.db('audit_log').where({ action: 'report.rebuild', target_id: '2026-13-01' }).first()).to.equal(
+      undefined,
+    );
     const extra = await call(h, 'POST', '/api/reports/rebuild', {
       token: h.users.admin.token,
       body: { day: '2026-12-06', x: 1 },
