@@ -8,15 +8,18 @@ export const MAX_REPORT_DAYS = 366;
 
 export type RangeCheck = { ok: true; from: string; to: string } | { ok: false; message: string };
 
-/** from/to default to today; both must be calendar days, to not before from, at most MAX_REPORT_DAYS apart. */
+/**
+ * `to` defaults to today and `from` to `to` (no dates: today; only `from`: from then until today); both must be
+ * calendar days, to not before from, at most MAX_REPORT_DAYS apart.
+ */
 export function checkRange(
   asked: { from?: string; to?: string; by?: string },
   now: Date,
   timeZone: string,
 ): RangeCheck {
   const today = dayOf(now, timeZone);
-  const from = asked.from ?? asked.to ?? today;
-  const to = asked.to ?? asked.from ?? today;
+  const to = asked.to ?? today;
+  const from = asked.from ?? to;
   for (const [name, value] of [
     ['from', from],
     ['to', to],

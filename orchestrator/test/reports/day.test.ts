@@ -41,13 +41,18 @@ describe('reports: days in the contact center zone', () => {
 
   describe('requested ranges', () => {
     const now = new Date('2026-12-06T03:00:00Z');
-    it('defaults to today in the zone, and one given end to a one-day range', () => {
+    it('defaults to today in the zone, from a given day until today, and to one day ending on a given day', () => {
       expect(checkRange({}, now, 'Asia/Shanghai')).to.deep.equal({ ok: true, from: '2026-12-06', to: '2026-12-06' });
       expect(checkRange({}, now, 'America/New_York')).to.deep.equal({ ok: true, from: '2026-12-05', to: '2026-12-05' });
-      expect(checkRange({ from: '2026-12-01' }, now, 'UTC')).to.deep.equal({
+      expect(checkRange({ to: '2026-12-01' }, now, 'UTC')).to.deep.equal({
         ok: true,
         from: '2026-12-01',
         to: '2026-12-01',
+      });
+      expect(checkRange({ from: '2026-12-01' }, now, 'UTC')).to.deep.equal({
+        ok: true,
+        from: '2026-12-01',
+        to: '2026-12-06',
       });
     });
     it('says what is wrong with a bad range', () => {
