@@ -18,6 +18,7 @@ import { createHttpApp, type HttpApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { logger as rootLogger, type Logger } from './logger.js';
 import { createRecordingPipeline, type RecordingPipeline } from './recording/index.js';
+import { createAfterCall } from './aftercall/index.js';
 import { AcdEngine } from './routing/acd.js';
 import { RuleRouter } from './routing/router.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
@@ -165,6 +166,9 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       localKeyPath: options.recordingKeyPath,
     });
     closers.push(() => recordings.stop());
+    // What follows each call: its jobs share the recording pipeline's runner (one outbox, one set of workers).
+    const afterCall = createAfterCall({ db, config });
+    afterCall.registerOn(recordings.runner);
 
     const callCenter = createCallCenter({
       db,
@@ -179,6 +183,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         queueWith: (recordingId, closed) => recordings.queueUploadWith(recordingId, closed),
         queue: (recordingId) => recordings.onRecordingStored(recordingId),
       },
+      followUps: afterCall,
     });
     closers.push(() => callCenter.stop());
     new FeatureCodes({ db, switchPort, agents, logger: log.child({ module: 'feature-codes' }) }).attach();

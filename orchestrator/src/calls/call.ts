@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { CustomerCard } from '../crm/types.js';
 import type { RouteDecision } from '../routing/types.js';
+import type { SurveyChannel } from '../surveys/replies.js';
 import { nextState, TERMINAL_STATES, type CallEvent, type CallState } from './states.js';
 import { callWriterFor, type CallStatement, type CallWrite } from './writer.js';
 
@@ -183,6 +184,10 @@ export class Call {
   talkStartedAt: Date | null = null;
   talkMs = 0;
   endPublished = false;
+  /** Its follow-ups (contact, ticket, survey, CRM) are queued: a second release must not queue them again. */
+  followedUp = false;
+  /** The satisfaction survey of the queue whose agent took the call, known once the conversation ended. */
+  survey: SurveyChannel = 'none';
   /** The conversation is being torn down; a second hang-up event must not start another teardown. */
   closing = false;
   recordingName: string | null = null;

@@ -13,7 +13,13 @@ import type { Acd, Router } from '../routing/types.js';
 import type { SwitchPort } from '../telephony/port.js';
 import { QueueSettingsStore } from './queues.js';
 import { recoverCalls, type RecoveryReport } from './recovery.js';
-import { CallService, type AgentCallHooks, type CallTimings, type RecordingUploads } from './service.js';
+import {
+  CallService,
+  type AgentCallHooks,
+  type CallFollowUps,
+  type CallTimings,
+  type RecordingUploads,
+} from './service.js';
 
 export {
   CallService,
@@ -24,6 +30,8 @@ export {
   type AgentCallHooks,
   type CallTimings,
   type RecordingUploads,
+  type CallFollowUps,
+  type FinishedCall,
 } from './service.js';
 export { TRANSITIONS, CALL_STATES, nextState, type CallState, type CallEvent } from './states.js';
 export type { RecoveryReport } from './recovery.js';
@@ -35,10 +43,16 @@ export interface CallCenterOptions {
   readonly acd: Acd;
   readonly agents: AgentCallHooks;
   readonly bus: EventBus;
-  readonly config: Pick<Config, 'telephony' | 'crm'> & { readonly instanceId?: string };
+  readonly config: {
+    readonly telephony: Config['telephony'];
+    readonly crm: Pick<Config['crm'], 'url' | 'timeoutMs'>;
+    readonly instanceId?: string;
+  };
   readonly logger?: Logger;
   /** Queues the upload of each recording once Asterisk has stored it (app.ts → the recording pipeline). */
   readonly recordingUploads?: RecordingUploads;
+  /** What follows each finished call (app.ts → aftercall/): queued in the call's last commit. */
+  readonly followUps?: CallFollowUps;
   readonly recogniser?: SpeechRecogniser;
   /** Overrides the HTTP CRM built from config.crm.url (null = none). */
   readonly externalCrm?: ExternalCrm | null;
@@ -101,6 +115,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     defaultLanguage: options.defaultLanguage ?? (options.config.telephony.defaultCountry === 'CN' ? 'zh' : 'en'),
     dialString: options.dialString,
     recordingUploads: options.recordingUploads,
+    followUps: options.followUps,
   });
   let started = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -123,6 +138,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
           instanceId,
           logger,
           recordingUploads: options.recordingUploads,
+          followUps: options.followUps,
         });
       try {
         return await recover();

@@ -2,6 +2,7 @@ import type { Db } from '../db/knex.js';
 import { ReadThroughCache } from '../db/read-through-cache.js';
 import { parseJson } from '../db/time.js';
 import type { SkillRequirement } from '../routing/types.js';
+import { SURVEY_CHANNELS, type SurveyChannel } from '../surveys/replies.js';
 
 /** The queue settings the call flow acts on (routing/ owns the table; this is a read-only, briefly cached view). */
 export interface QueueSettings {
@@ -15,6 +16,8 @@ export interface QueueSettings {
   readonly callbackDigit: string | null;
   readonly recordCalls: boolean;
   readonly whisperQueueName: boolean;
+  /** The satisfaction survey its answered callers get. */
+  readonly survey: SurveyChannel;
   /** Days its recordings are kept (the upload sets their retain_until from it). */
   readonly retentionDays: number;
   readonly skills: readonly SkillRequirement[];
@@ -65,6 +68,9 @@ export class QueueSettingsStore {
       callbackDigit: row.callback_digit ? String(row.callback_digit) : null,
       recordCalls: Boolean(row.record_calls),
       whisperQueueName: Boolean(row.whisper_queue_name),
+      survey: (SURVEY_CHANNELS as readonly string[]).includes(String(row.survey))
+        ? (row.survey as SurveyChannel)
+        : 'none',
       retentionDays: Number(row.retention_days),
       skills: skills.map((s: { name: string; min_level: number }) => ({
         skill: s.name,

@@ -3,7 +3,7 @@ import { toDate } from '../db/time.js';
 import type { Logger } from '../logger.js';
 import type { SwitchPort } from '../telephony/port.js';
 import { Call, seconds, type CallDeps, type CallRow } from './call.js';
-import type { AgentCallHooks, CallService, RecordingUploads } from './service.js';
+import type { AgentCallHooks, CallFollowUps, CallService, RecordingUploads } from './service.js';
 import type { CallState } from './states.js';
 import { parseSkills } from './queues.js';
 
@@ -75,6 +75,7 @@ export async function recoverCalls(options: {
   instanceId: string;
   logger: Logger;
   recordingUploads?: Pick<RecordingUploads, 'queue'>;
+  followUps?: CallFollowUps;
 }): Promise<RecoveryReport> {
   const { db, switchPort, service, deps, instanceId, logger } = options;
   const rows = (await db('calls')
@@ -106,6 +107,17 @@ export async function recoverCalls(options: {
         },
         data: { previousState: row.state },
       });
+      // The contact and the ticket are owed for a call a restart ended too (its survey is not: the caller is gone).
+      const followUps = options.followUps?.queueWith({
+        row: call.row,
+        survey: 'none',
+        queueName: null,
+        customerName: null,
+        ivrCategory: null,
+        language: row.language ?? 'en',
+      });
+      if (followUps && followUps.statements.length > 0)
+        void call.writeAlong(...followUps.statements).then(followUps.committed);
       if (row.state === 'connected' && row.agent_id !== null) {
         await options.agents
           .callEnded(row.agent_id, row.id, 0)

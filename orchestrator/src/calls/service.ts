@@ -8,6 +8,8 @@ import type { CustomerIdentifier } from '../crm/identify.js';
 import type { FlowRepository, PublishedFlow } from '../ivr/flows.js';
 import { runFlow, type IvrEnvironment } from '../ivr/interpreter.js';
 import { requestCallback } from '../routing/callbacks.js';
+import { recordIvrResponse, runIvrSurvey } from '../surveys/ivr.js';
+import type { SurveyChannel } from '../surveys/replies.js';
 import type {
   Acd,
   AgentOffer,
@@ -28,7 +30,16 @@ import {
   type RecordingResult,
   type SwitchPort,
 } from '../telephony/port.js';
-import { arrivingCallRow, Call, seconds, type AgentLeg, type CallDeps, type CallPatch, type PartyLeg } from './call.js';
+import {
+  arrivingCallRow,
+  Call,
+  seconds,
+  type AgentLeg,
+  type CallDeps,
+  type CallPatch,
+  type CallRow,
+  type PartyLeg,
+} from './call.js';
 import type { CallStatement } from './writer.js';
 import { ChannelIo, playAndWait } from './media.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
@@ -92,6 +103,25 @@ export interface CallServiceOptions {
   /** Dial string for a number: a plain number goes out through this (default `PJSIP/{number}`). */
   readonly dialString?: (number: string) => string;
   readonly recordingUploads?: RecordingUploads;
+  readonly followUps?: CallFollowUps;
+}
+
+/** What the call flow knows of a finished call that its row does not say. */
+export interface FinishedCall {
+  readonly row: CallRow;
+  /** The survey of the queue whose agent took the call ('none' when no agent did, or after a restart). */
+  readonly survey: SurveyChannel;
+  readonly queueName: string | null;
+  /** The identified customer's name (the trunk's caller name is often empty or a placeholder). */
+  readonly customerName: string | null;
+  /** The `category` variable an IVR menu set, if any. */
+  readonly ivrCategory: string | null;
+  readonly language: string;
+}
+
+/** What follows a finished call (aftercall/): statements that ride its last commit. */
+export interface CallFollowUps {
+  queueWith(call: FinishedCall): { readonly statements: CallStatement[]; committed(): void };
 }
 
 /** A recording the call flow has just closed, as its row now stands: its upload's first attempt need not read it. */
@@ -1462,14 +1492,17 @@ export class CallService {
     call.consult = null;
     this.hangupRinging(call);
     if (agent && side !== 'agent') this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
+    const settings = agent ? await this.o.queues.get(agent.queueId).catch(() => null) : null;
+    call.survey = settings?.survey ?? 'none';
+    // The agent hung up on a caller whose queue asks for the IVR survey: the caller stays for it.
+    const surveyCaller = side === 'agent' && call.survey === 'ivr' && !call.callerGone;
     if (side !== 'caller' && !call.callerGone) {
       call.markCallerGone();
-      this.o.switchPort.hangup(call.channelId).catch(() => undefined);
+      if (!surveyCaller) this.o.switchPort.hangup(call.channelId).catch(() => undefined);
     }
     const talk = this.closeTalk(call, now);
     const hangupSide = side === 'party' ? 'system' : side;
     if (agent) {
-      const settings = await this.o.queues.get(agent.queueId).catch(() => null);
       const wrapUp = settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds;
       call.transition(side === 'caller' ? 'caller_hangup' : 'agent_hangup', `${side} hung up (${causeText})`, {
         patch: {
@@ -1482,6 +1515,7 @@ export class CallService {
       });
       this.published(call);
       this.releaseMedia(call);
+      if (surveyCaller) void this.surveyCaller(call);
       this.o.agents
         .callEnded(agent.agentId, call.id, wrapUp)
         .catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
@@ -1494,6 +1528,40 @@ export class CallService {
         hangup_cause: cause,
       });
     }
+  }
+
+  /** The post-call IVR survey on the caller's channel (which it hangs up); a score is stored as a response. */
+  private async surveyCaller(call: Call): Promise<void> {
+    const score = await runIvrSurvey({
+      switchPort: this.o.switchPort,
+      callId: call.id,
+      channelId: call.channelId,
+      language: call.row.language ?? this.o.defaultLanguage ?? 'en',
+      playbackTimeoutMs: this.timings.playbackTimeoutMs,
+    });
+    call.log.info({ score }, score === null ? 'IVR survey: no answer' : 'IVR survey answered');
+    if (score === null) return;
+    await recordIvrResponse(this.o.db, {
+      callId: call.id,
+      customerId: call.row.customer_id,
+      score,
+      now: this.now(),
+    }).catch((err: unknown) => call.log.error({ err, score }, 'IVR survey response not stored'));
+  }
+
+  /** Hands a finished call to what follows it (contact, ticket, survey, CRM), once, in its last commit. */
+  private followUp(call: Call): void {
+    if (!this.o.followUps || call.followedUp) return;
+    call.followedUp = true;
+    const queued = this.o.followUps.queueWith({
+      row: call.row,
+      survey: call.survey,
+      queueName: call.route?.queueName ?? null,
+      customerName: call.customer?.name ?? null,
+      ivrCategory: call.ivrVars.category ?? null,
+      language: call.row.language ?? this.o.defaultLanguage ?? 'en',
+    });
+    if (queued.statements.length > 0) void call.writeAlong(...queued.statements).then(queued.committed);
   }
 
   private finishWrapUp(call: Call, reason: string): void {
@@ -1545,7 +1613,10 @@ export class CallService {
       this.o.switchPort.hangup(call.channelId).catch(() => undefined);
     }
     this.announceCounts.delete(call.id);
-    if (call.finished) this.registry.remove(call);
+    if (call.finished) {
+      this.followUp(call);
+      this.registry.remove(call);
+    }
   }
 
   // ============================================================================================================

@@ -73,6 +73,20 @@ export const configSchema = z.object({
   crm: z.object({
     url: httpUrl.optional(),
     timeoutMs: z.coerce.number().int().min(10).max(10_000).default(300),
+    /** After each call, POST its interaction to `{url}/interactions` (aftercall/jobs.ts). */
+    writeback: flag.default(true),
+  }),
+  sms: z.object({
+    /** The SMS gateway surveys are sent through: POST {to, text, reference} as JSON. */
+    url: httpUrl.optional(),
+    /** Sent to the gateway as `Authorization: Bearer <token>`. */
+    token: z.string().min(1).optional(),
+    /** The gateway's replies reach POST /api/surveys/sms-replies with this bearer token; unset = replies refused. */
+    inboundToken: z.string().min(16, 'at least 16 characters').optional(),
+  }),
+  surveys: z.object({
+    /** An SMS survey's reply is accepted this long after it was sent. */
+    replyHours: z.coerce.number().int().min(1).max(720).default(24),
   }),
   telephony: z.object({
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as CN or US').default('CN'),

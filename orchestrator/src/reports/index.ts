@@ -1,6 +1,6 @@
 export { checkRange, MAX_REPORT_DAYS, toCsv } from './api.js';
 export { buildDailyReport, type BuildResult } from './build.js';
-export { dayOf, daysBefore, parseDay } from './day.js';
+export { dayOf, daysBefore, parseDay, reportDay } from './day.js';
 export { agentReport, queueReport, type AgentReportRow, type QueueGrouping, type QueueReportRow } from './queries.js';
 export { todayPerQueue } from './repository.js';
 export { createReportSchedule, type ReportSchedule } from './schedule.js';

@@ -5,6 +5,7 @@ import { insertedId, skillIdsByName } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { parseJson, toDate } from '../db/time.js';
 import type { SkillRequirement } from './types.js';
+import { SURVEY_CHANNELS, type SurveyChannel } from '../surveys/replies.js';
 
 /**
  * Reads and writes of queues, skills, queue skills and routing rules (the routing/ tables). The ACD and the
@@ -83,6 +84,7 @@ export interface QueueConfig {
   readonly recordCalls: boolean;
   readonly retentionDays: number;
   readonly whisperQueueName: boolean;
+  readonly survey: SurveyChannel;
   readonly businessHoursId: number | null;
   /** Problems found reading this row (bad overflow JSON): logged by the loader's caller. */
   readonly problems: readonly string[];
@@ -144,6 +146,9 @@ export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): Queue
     recordCalls: row.record_calls == null ? true : bool(row.record_calls),
     retentionDays: Number(row.retention_days ?? 90),
     whisperQueueName: bool(row.whisper_queue_name),
+    survey: (SURVEY_CHANNELS as readonly string[]).includes(String(row.survey))
+      ? (row.survey as SurveyChannel)
+      : 'none',
     businessHoursId: row.business_hours_id == null ? null : Number(row.business_hours_id),
     problems,
   };
@@ -311,6 +316,7 @@ export const queueInput = z
     retentionDays: z.number().int().min(1).max(3650),
     autoPauseAfterMisses: z.number().int().min(0).max(100),
     whisperQueueName: z.boolean(),
+    survey: z.enum(SURVEY_CHANNELS),
     businessHoursId: z.number().int().positive().nullable(),
     overflow: overflowSteps,
     skills: z.array(skillRequirement).max(20),
@@ -338,6 +344,7 @@ const QUEUE_COLUMNS: Record<Exclude<keyof QueueInput, 'skills' | 'overflow'>, st
   retentionDays: 'retention_days',
   autoPauseAfterMisses: 'auto_pause_after_misses',
   whisperQueueName: 'whisper_queue_name',
+  survey: 'survey',
   businessHoursId: 'business_hours_id',
 };
 

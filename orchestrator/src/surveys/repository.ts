@@ -37,3 +37,57 @@ export async function listSurveyResponses(
     'r.id',
   );
 }
+
+/** Satisfaction per queue over a time range: how many answered, the average, and how many gave each score. */
+export interface SurveySummaryRow {
+  readonly queueId: number | null;
+  readonly queue: string | null;
+  readonly responses: number;
+  readonly average: number | null;
+  /** Responses per score, 1 to 5. */
+  readonly scores: readonly [number, number, number, number, number];
+}
+
+export async function surveySummary(
+  db: Db,
+  f: { from: Date; to: Date; queueIds?: readonly number[] },
+): Promise<{ rows: SurveySummaryRow[]; total: SurveySummaryRow }> {
+  const q = db('survey_responses as r')
+    .leftJoin('calls as c', 'c.id', 'r.call_id')
+    .leftJoin('queues as q', 'q.id', 'c.queue_id')
+    .where('r.created_at', '>=', f.from)
+    .where('r.created_at', '<', f.to)
+    .whereNotNull('r.score')
+    .groupBy('c.queue_id', 'q.name', 'r.score')
+    .select('c.queue_id', 'q.name', 'r.score')
+    .count({ n: 'r.id' });
+  if (f.queueIds) q.whereIn('c.queue_id', [...f.queueIds]);
+  const byQueue = new Map<string, { queueId: number | null; queue: string | null; scores: number[] }>();
+  for (const r of (await q) as { queue_id: number | null; name: string | null; score: number; n: number | string }[]) {
+    const key = String(r.queue_id);
+    const row = byQueue.get(key) ?? {
+      queueId: r.queue_id === null ? null : Number(r.queue_id),
+      queue: r.name,
+      scores: [0, 0, 0, 0, 0],
+    };
+    const score = Number(r.score);
+    if (score >= 1 && score <= 5) row.scores[score - 1]! += Number(r.n);
+    byQueue.set(key, row);
+  }
+  const summarise = (queueId: number | null, queue: string | null, scores: number[]): SurveySummaryRow => {
+    const responses = scores.reduce((a, b) => a + b, 0);
+    const sum = scores.reduce((a, n, i) => a + n * (i + 1), 0);
+    return {
+      queueId,
+      queue,
+      responses,
+      average: responses === 0 ? null : Math.round((sum / responses) * 100) / 100,
+      scores: [scores[0]!, scores[1]!, scores[2]!, scores[3]!, scores[4]!],
+    };
+  };
+  const rows = [...byQueue.values()]
+    .map((r) => summarise(r.queueId, r.queue, r.scores))
+    .sort((a, b) => (a.queue ?? '').localeCompare(b.queue ?? ''));
+  const all = [0, 1, 2, 3, 4].map((i) => rows.reduce((a, r) => a + r.scores[i]!, 0));
+  return { rows, total: summarise(null, null, all) };
+}

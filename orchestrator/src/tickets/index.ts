@@ -1,1 +1,2 @@
-export { createTicket, getTicket, listTickets, updateTicket, type TicketInput } from './repository.js';
+export * from './repository.js';
+export { analyseTicket, queueTicketAnalysis, TICKET_ANALYSE_JOB } from './analyse.js';

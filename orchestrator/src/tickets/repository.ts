@@ -2,6 +2,10 @@ import type { Knex } from 'knex';
 import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { columns, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
+import { queueTicketAnalysis } from './analyse.js';
+
+/** A tag: letters of any script, digits, space, _ . or - (keyword tags of Chinese tickets are Chinese words). */
+export const TAG_PATTERN = /^[\p{L}\p{N} _.-]{1,64}$/u;
 
 /** Post-call tickets (table tickets) and their tags (tags, ticket_tags); tags are created on first use. */
 export interface TicketInput {
@@ -37,28 +41,47 @@ export async function listTickets(
     customerId?: number;
     callId?: string;
     q?: string;
+    source?: 'agent' | 'auto';
+    sentiment?: 'negative' | 'neutral' | 'positive';
+    tag?: string;
     /** A supervisor's queues: tickets of their calls, and tickets of no call (a shared backlog). */
     queueIds?: readonly number[];
   },
   s: Slice,
 ): Promise<Found> {
-  const q = db('tickets').select('*');
+  const q = db('tickets')
+    .leftJoin('calls as c', 'c.id', 'tickets.call_id')
+    .select('tickets.*', 'c.recording_id', 'c.queue_id');
   const queueIds = f.queueIds;
   if (queueIds)
     q.where((w) =>
-      w.whereNull('call_id').orWhereIn(
-        'call_id',
+      w.whereNull('tickets.call_id').orWhereIn(
+        'tickets.call_id',
         db('calls')
           .select('id')
           .whereIn('queue_id', [...queueIds]),
       ),
     );
-  if (f.status) q.where('status', f.status);
-  if (f.agentId) q.where('agent_id', f.agentId);
-  if (f.customerId) q.where('customer_id', f.customerId);
-  if (f.callId) q.where('call_id', f.callId);
-  if (f.q) q.where('subject', 'like', `%${f.q}%`);
-  const found = await pageQuery(q, s, [['id', 'desc']], (r) => mapRow(r));
+  if (f.status) q.where('tickets.status', f.status);
+  if (f.agentId) q.where('tickets.agent_id', f.agentId);
+  if (f.customerId) q.where('tickets.customer_id', f.customerId);
+  if (f.callId) q.where('tickets.call_id', f.callId);
+  if (f.q) q.where('tickets.subject', 'like', `%${f.q}%`);
+  if (f.source) q.where('tickets.source', f.source);
+  // The same thresholds as the analysis's labels (VADER's usual ±0.05).
+  if (f.sentiment === 'negative') q.where('tickets.sentiment', '<', -0.05);
+  if (f.sentiment === 'positive') q.where('tickets.sentiment', '>', 0.05);
+  if (f.sentiment === 'neutral') q.whereBetween('tickets.sentiment', [-0.05, 0.05]);
+  if (f.tag)
+    q.whereExists((e) =>
+      e
+        .select(db.raw('1'))
+        .from('ticket_tags as x')
+        .join('tags as g', 'g.id', 'x.tag_id')
+        .whereRaw('x.ticket_id = tickets.id')
+        .where('g.name', f.tag as string),
+    );
+  const found = await pageQuery(q, s, [['tickets.id', 'desc']], (r) => mapRow(r), 'tickets.id');
   const tags = await ticketTags(
     db,
     found.items.map((t) => Number(t.id)),
@@ -67,7 +90,10 @@ export async function listTickets(
   return found;
 }
 export async function getTicket(db: Db, id: number): Promise<ApiObject | null> {
-  const r = await db('tickets').where({ id }).first();
+  const r = await db('tickets')
+    .leftJoin('calls as c', 'c.id', 'tickets.call_id')
+    .where('tickets.id', id)
+    .first('tickets.*', 'c.recording_id', 'c.queue_id');
   if (!r) return null;
   const t = mapRow(r);
   t.tags = (await ticketTags(db, [id])).get(id) ?? [];
@@ -75,16 +101,23 @@ export async function getTicket(db: Db, id: number): Promise<ApiObject | null> {
 }
 async function setTicketTags(trx: Knex.Transaction, id: number, tags: string[]): Promise<void> {
   await trx('ticket_tags').where({ ticket_id: id }).delete();
+  await addTicketTags(trx, id, tags);
+}
+
+/** Adds tags to a ticket (creating tags on first use); a tag it has already is left as it is. */
+export async function addTicketTags(trx: Knex.Transaction, id: number, tags: readonly string[]): Promise<void> {
   for (const name of [...new Set(tags)]) {
     let tag = await trx('tags').where({ name }).first('id');
     if (!tag) tag = { id: insertedId(await trx('tags').insert({ name })) };
-    await trx('ticket_tags').insert({ ticket_id: id, tag_id: tag.id });
+    if (!(await trx('ticket_tags').where({ ticket_id: id, tag_id: tag.id }).first('tag_id')))
+      await trx('ticket_tags').insert({ ticket_id: id, tag_id: tag.id });
   }
 }
 export async function createTicket(db: Db, v: TicketInput): Promise<ApiObject> {
   const id = await db.transaction(async (trx) => {
     const tid = insertedId(await trx('tickets').insert(columns({ ...v }, [], ['tags'])));
     if (v.tags) await setTicketTags(trx, tid, v.tags);
+    await queueTicketAnalysis(trx, [tid]);
     return tid;
   });
   return (await getTicket(db, id)) as ApiObject;
@@ -99,6 +132,8 @@ export async function updateTicket(db: Db, id: number, v: TicketInput): Promise<
         .where({ id })
         .update({ ...c, updated_at: new Date() });
     if (v.tags) await setTicketTags(trx, id, v.tags);
+    // What people wrote changed: analyse it again (a status change alone says nothing new).
+    if (v.subject !== undefined || v.body !== undefined) await queueTicketAnalysis(trx, [id]);
   });
   return getTicket(db, id);
 }

@@ -6,7 +6,13 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { AgentService } from '../../src/agents/service.js';
-import { createCallCenter, nextState, type CallCenter, type CallState } from '../../src/calls/index.js';
+import {
+  createCallCenter,
+  nextState,
+  type CallCenter,
+  type CallFollowUps,
+  type CallState,
+} from '../../src/calls/index.js';
 import type { Db } from '../../src/db/knex.js';
 import { seedDemo, type SeedDemoResult } from '../../src/db/seed/index.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
@@ -39,6 +45,8 @@ export interface StackOptions {
   /** Reuse a database (restart tests). */
   testDb?: TestDb;
   sim?: Simulator;
+  /** What follows each finished call (aftercall/), built on the stack's database. */
+  followUps?: (db: Db) => CallFollowUps;
 }
 
 export class Stack {
@@ -288,6 +296,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     now,
     timings: { playbackTimeoutMs: 3000, transferRingSeconds: 2 },
     recordingUploads: recordingUploadsInto(t.db, stack.stored),
+    followUps: options.followUps?.(t.db),
   });
   stack.center = center;
   stack.plays = plays;

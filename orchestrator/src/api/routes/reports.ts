@@ -8,11 +8,13 @@ import {
   checkRange,
   parseDay,
   queueReport,
+  reportDay,
   toCsv,
   todayPerQueue,
   type AgentReportRow,
   type QueueReportRow,
 } from '../../reports/index.js';
+import { surveySummary } from '../../surveys/index.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { ADMIN, queueScope, STAFF, today } from './common.js';
@@ -122,6 +124,30 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         });
         if (query.format === 'csv') return sendCsv(res, `agents-${from}-${to}.csv`, toCsv(report.rows, AGENT_COLUMNS));
         return { from, to, timeZone, ...report };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/surveys',
+      tag: 'reports',
+      summary: 'Satisfaction surveys over whole days, per queue: responses, average score (1-5), responses per score',
+      roles: STAFF,
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        queueId: z.coerce.number().int().positive().optional(),
+      }),
+      async handler({ query, user }) {
+        const { from, to } = rangeOf(query);
+        const scope = queueScope(user);
+        const asked = query.queueId === undefined ? undefined : [query.queueId];
+        const queueIds = scope ? (asked ?? scope).filter((id) => scope.includes(id)) : asked;
+        const summary = await surveySummary(db, {
+          from: reportDay(from, timeZone).start,
+          to: reportDay(to, timeZone).end,
+          queueIds,
+        });
+        return { from, to, timeZone, ...summary };
       },
     }),
     route({

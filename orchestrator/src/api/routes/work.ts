@@ -1,8 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
-import { listSurveyResponses } from '../../surveys/index.js';
+import { acceptSmsReply, listSurveyResponses } from '../../surveys/index.js';
 import * as tickets from '../../tickets/index.js';
 import * as repo from '../../calls/queries.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -12,12 +13,7 @@ import { agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF } from 
 
 const ticketStatus = z.enum(['open', 'pending', 'solved', 'closed']);
 const tags = z
-  .array(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9 _.-]{1,64}$/, 'a tag: 1-64 letters, digits, space, _ . or -'),
-  )
+  .array(z.string().trim().regex(tickets.TAG_PATTERN, 'a tag: 1-64 letters, digits, space, _ . or -'))
   .max(20);
 const ticketFields = {
   subject: z.string().trim().min(1, 'required').max(255),
@@ -29,6 +25,19 @@ const ticketFields = {
   status: ticketStatus,
   tags,
 };
+
+/** The SMS gateway's bearer token, compared in constant time; no token configured refuses every reply. */
+function checkGatewayToken(header: string | undefined, expected: string | undefined): void {
+  if (!expected) throw new HttpError(404, 'not_found', 'SMS replies are not enabled (set ARIADNE_SMS_INBOUND_TOKEN)');
+  const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const want = Buffer.from(expected);
+  if (given.length !== want.length || !timingSafeEqual(given, want))
+    throw new HttpError(
+      401,
+      'unauthenticated',
+      'the SMS gateway must send Authorization: Bearer <ARIADNE_SMS_INBOUND_TOKEN>',
+    );
+}
 
 export function workRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
@@ -160,6 +169,9 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         customerId: z.coerce.number().int().positive().optional(),
         callId: z.string().max(36).optional(),
         q: z.string().max(128).optional(),
+        source: z.enum(['agent', 'auto']).optional(),
+        sentiment: z.enum(['negative', 'neutral', 'positive']).optional(),
+        tag: z.string().max(64).optional(),
       }),
       async handler({ query, user }) {
         const scope = agentScope(user);
@@ -257,6 +269,33 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user }) {
         return pageOf(query, await listSurveyResponses(db, { ...query, queueIds: queueScope(user) }, offsetOf(query)));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/surveys/sms-replies',
+      tag: 'surveys',
+      summary:
+        "The SMS gateway's webhook for a caller's reply to a survey ({from, text}; Bearer ARIADNE_SMS_INBOUND_TOKEN). 200 with accepted false and the reason when the reply rates nothing",
+      roles: 'public',
+      // Gateways add fields of their own (ids, timestamps): those are ignored, not refused.
+      body: z.object({ from: z.string().trim().min(1).max(32), text: z.string().max(1600) }),
+      audit: { action: 'survey.sms_reply', targetType: 'survey_response' },
+      async handler({ req, body, auditTarget }) {
+        checkGatewayToken(req.get('authorization'), deps.config.sms.inboundToken);
+        const outcome = await acceptSmsReply(db, body, {
+          now: deps.now(),
+          defaultCountry: deps.config.telephony.defaultCountry,
+        });
+        if (outcome.accepted) {
+          auditTarget(outcome.responseId, { from: body.from, score: outcome.score });
+          // A comment is something the caller wrote: the call's tickets are analysed again with it.
+          if (outcome.callId) {
+            const ids = (await db('tickets').where({ call_id: outcome.callId }).pluck('id')) as number[];
+            await tickets.queueTicketAnalysis(db, ids.map(Number));
+          }
+        } else auditTarget(null, { from: body.from, refused: outcome.reason });
+        return outcome;
       },
     }),
   ];

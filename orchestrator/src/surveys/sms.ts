@@ -1,0 +1,77 @@
+import type { Knex } from 'knex';
+import { insertedId } from '../agents/repository.js';
+import { normaliseCallerId } from '../crm/phone.js';
+import type { Db } from '../db/knex.js';
+import { parseSurveyReply } from './replies.js';
+
+/** An SMS reply as the gateway hands it on (POST /api/surveys/sms-replies). */
+export interface SmsReply {
+  readonly from: string;
+  readonly text: string;
+}
+
+export type ReplyOutcome =
+  | { readonly accepted: true; readonly responseId: number; readonly callId: string | null; readonly score: number }
+  | { readonly accepted: false; readonly reason: string };
+
+/** Queues an SMS survey for the call (a row the `survey.sms` job sends); returns its id. */
+export async function createSurveyRequest(
+  trx: Knex.Transaction,
+  r: { callId: string; customerId: number | null; phone: string; language: string; now: Date },
+): Promise<number> {
+  const existing = (await trx('survey_requests').where({ call_id: r.callId }).first('id')) as
+    { id: number } | undefined;
+  if (existing) return Number(existing.id);
+  return insertedId(
+    await trx('survey_requests').insert({
+      call_id: r.callId,
+      customer_id: r.customerId,
+      phone: r.phone,
+      language: r.language,
+      state: 'pending',
+      created_at: r.now,
+    }),
+  );
+}
+
+/**
+ * Matches a reply to the newest survey sent to that number whose reply window is open, and stores the response.
+ * A reply without a score, from a number we sent nothing to, or after the window is refused with the reason
+ * (the gateway gets 200 all the same: a retry would not change the answer).
+ */
+export async function acceptSmsReply(
+  db: Db,
+  reply: SmsReply,
+  options: { now: Date; defaultCountry: string },
+): Promise<ReplyOutcome> {
+  const phone = normaliseCallerId(reply.from, options.defaultCountry);
+  if (phone.kind !== 'valid' || !phone.e164)
+    return { accepted: false, reason: `'${reply.from}' is not a phone number` };
+  const parsed = parseSurveyReply(reply.text);
+  if (!parsed) return { accepted: false, reason: 'no score 1-5 in the reply' };
+  return db.transaction(async (trx) => {
+    const request = (await trx('survey_requests')
+      .where({ phone: phone.e164, state: 'sent' })
+      .where('expires_at', '>', options.now)
+      .orderBy('sent_at', 'desc')
+      .first('id', 'call_id', 'customer_id')) as
+      { id: number; call_id: string | null; customer_id: number | null } | undefined;
+    if (!request) return { accepted: false, reason: `no survey awaiting a reply from ${phone.e164}` };
+    // The state check makes a reply that raced another one for the same request lose cleanly.
+    const claimed = await trx('survey_requests')
+      .where({ id: request.id, state: 'sent' })
+      .update({ state: 'answered', answered_at: options.now });
+    if (claimed === 0) return { accepted: false, reason: 'the survey was answered already' };
+    const responseId = insertedId(
+      await trx('survey_responses').insert({
+        call_id: request.call_id,
+        customer_id: request.customer_id,
+        channel: 'sms',
+        score: parsed.score,
+        comment: parsed.comment,
+        created_at: options.now,
+      }),
+    );
+    return { accepted: true as const, responseId, callId: request.call_id, score: parsed.score };
+  });
+}
