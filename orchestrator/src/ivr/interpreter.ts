@@ -189,7 +189,11 @@ export async function runFlow(
             vars.self_service = 'order_status';
             if (node.readBack)
               await play(
-                ['sound:ariadne/order-number', `digits:${found.orderNo}`, `sound:ariadne/order-status-${found.status}`],
+                [
+                  'sound:ariadne/order-number',
+                  `digits:${found.orderNo}`,
+                  `sound:ariadne/order-status-${found.status.replace(/_/g, '-')}`,
+                ],
                 false,
               );
             current = node.found;

@@ -4,8 +4,8 @@ import type { SwitchPort } from '../telephony/port.js';
 import { MAX_SCORE, MIN_SCORE } from './replies.js';
 
 export const SURVEY_PROMPTS = {
-  ask: 'sound:ariadne/survey-ask',
-  invalid: 'sound:ariadne/invalid-choice',
+  ask: 'sound:ariadne/survey-question',
+  invalid: 'sound:ariadne/invalid-entry',
   thanks: 'sound:ariadne/survey-thanks',
 } as const;
 

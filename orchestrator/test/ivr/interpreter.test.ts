@@ -76,7 +76,7 @@ describe('ivr/interpreter runFlow', () => {
     expect(io.played).to.deep.include([
       'sound:ariadne/order-number',
       'digits:20000001',
-      'sound:ariadne/order-status-in_transit',
+      'sound:ariadne/order-status-in-transit',
     ]);
     expect(run.path.slice(-3)).to.deep.equal(['lookup_order', 'after_status', 'goodbye']);
   });

@@ -1,0 +1,164 @@
+import { expect } from 'chai';
+import { testConfig } from '../../src/config/load.js';
+import type { DbDialect } from '../../src/db/knex.js';
+import { analyseTicket } from '../../src/tickets/index.js';
+import { call, startHarness, superviseAllQueues, type Harness } from './harness.js';
+
+const TOKEN = 'sms-gateway-inbound-secret';
+const sh = (local: string): Date => new Date(`${local}+08:00`);
+const NOW = sh('2026-12-06T12:00:00');
+
+for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
+  describe(`api: after the call (${dialect})`, function () {
+    this.timeout(20_000);
+    let h: Harness;
+    let queueId: number;
+
+    before(async () => {
+      h = await startHarness({
+        dialect,
+        deps: { now: () => NOW, config: testConfig({ ARIADNE_SMS_INBOUND_TOKEN: TOKEN }) },
+      });
+      queueId = Number((await h.t.db('queues').insert({ name: 'sales', display_name: 'Sales', overflow: '[]' }))[0]);
+      await superviseAllQueues(h);
+      const base = {
+        node: 'n',
+        owner: 'o',
+        did: '1',
+        state: 'ended',
+        queue_id: queueId,
+        arrived_at: sh('2026-12-06T09:00:00'),
+      };
+      await h.t.db('calls').insert([
+        { ...base, id: 'c1', channel_id: 'c1', caller_raw: '13800000001', caller_e164: '+8613800000001' },
+        { ...base, id: 'c2', channel_id: 'c2', caller_raw: '13800000002', caller_e164: '+8613800000002' },
+      ]);
+      await h.t.db('survey_requests').insert([
+        // Sent an hour ago, open for a day.
+        {
+          call_id: 'c1',
+          phone: '+8613800000001',
+          state: 'sent',
+          created_at: sh('2026-12-06T11:00:00'),
+          sent_at: sh('2026-12-06T11:00:00'),
+          expires_at: sh('2026-12-07T11:00:00'),
+        },
+        // Its window closed.
+        {
+          call_id: 'c2',
+          phone: '+8613800000002',
+          state: 'sent',
+          created_at: sh('2026-12-04T11:00:00'),
+          sent_at: sh('2026-12-04T11:00:00'),
+          expires_at: sh('2026-12-05T11:00:00'),
+        },
+      ]);
+    });
+    after(() => h.close());
+
+    it('takes an SMS reply only with the gateway token, and only for a survey still open', async () => {
+      const reply = { from: '13800000001', text: '4 服务很好，谢谢', messageId: 'gw-1' };
+      expect((await call(h, 'POST', '/api/surveys/sms-replies', { body: reply })).status).to.equal(401);
+      const wrong = await call(h, 'POST', '/api/surveys/sms-replies', {
+        body: reply,
+        headers: { authorization: 'Bearer nope' },
+      });
+      expect(wrong.status).to.equal(401);
+      const bad = await call(h, 'POST', '/api/surveys/sms-replies', {
+        body: { text: '4' },
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(bad.status).to.equal(400);
+
+      const ok = await call(h, 'POST', '/api/surveys/sms-replies', {
+        body: reply,
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(ok.status).to.equal(200);
+      expect(ok.body).to.include({ accepted: true, callId: 'c1', score: 4 });
+      expect(await h.t.db('survey_responses').where({ call_id: 'c1' }).first()).to.deep.include({
+        channel: 'sms',
+        score: 4,
+        comment: '服务很好，谢谢',
+      });
+      const late = await call(h, 'POST', '/api/surveys/sms-replies', {
+        body: { from: '+8613800000002', text: '1' },
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(late.body).to.deep.equal({ accepted: false, reason: 'no survey awaiting a reply from +8613800000002' });
+      const noScore = await call(h, 'POST', '/api/surveys/sms-replies', {
+        body: { from: '+8613800000001', text: 'who is this?' },
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(noScore.body).to.deep.equal({ accepted: false, reason: 'no score 1-5 in the reply' });
+      expect(await h.t.db('survey_responses')).to.have.length(1);
+    });
+
+    it('reports satisfaction per queue over days, in the scope of a supervisor', async () => {
+      await h.t.db('survey_responses').insert([
+        { call_id: 'c2', channel: 'ivr', score: 2, created_at: sh('2026-12-06T09:30:00') },
+        // The day before, in Shanghai (still 2026-12-05 at 23:30 local).
+        { call_id: 'c2', channel: 'ivr', score: 5, created_at: sh('2026-12-05T23:30:00') },
+      ]);
+      const today = await call(h, 'GET', '/api/reports/surveys?from=2026-12-06&to=2026-12-06', {
+        token: h.users.supervisor.token,
+      });
+      expect(today.status).to.equal(200);
+      expect(today.body.rows).to.deep.equal([
+        { queueId, queue: 'sales', responses: 2, average: 3, scores: [0, 1, 0, 1, 0] },
+      ]);
+      const both = await call(h, 'GET', '/api/reports/surveys?from=2026-12-05&to=2026-12-06', {
+        token: h.users.admin.token,
+      });
+      expect(both.body.total).to.deep.include({ responses: 3, average: 3.67, scores: [0, 1, 0, 1, 1] });
+      const agent = await call(h, 'GET', '/api/reports/surveys', { token: h.users.agent.token });
+      expect(agent.status).to.equal(403);
+      const backwards = await call(h, 'GET', '/api/reports/surveys?from=2026-12-06&to=2026-12-01', {
+        token: h.users.admin.token,
+      });
+      expect(backwards.status).to.equal(400);
+    });
+
+    it('analyses what people wrote: sentiment, summary and keyword tags, keeping the agent’s tags', async () => {
+      const created = await call(h, 'POST', '/api/tickets', {
+        token: h.users.admin.token,
+        body: {
+          subject: 'Parcel lost again',
+          body: 'The customer is furious. The parcel was lost and nobody called back. She wants a refund for the parcel.',
+          callId: 'c1',
+          tags: ['vip'],
+        },
+      });
+      expect(created.status).to.equal(201);
+      const id = Number(created.body.id);
+      const queued = await h.t.db('jobs').where({ type: 'ticket.analyse' }).pluck('payload');
+      expect(queued.map((p: string) => JSON.parse(p))).to.deep.include({ ticketId: id });
+
+      await analyseTicket(h.t.db, id, NOW);
+      const t = (await call(h, 'GET', `/api/tickets/${id}`, { token: h.users.admin.token })).body;
+      expect(t.sentiment).to.be.below(-0.3);
+      expect(t.language).to.equal('en');
+      expect(t.analysedAt).to.be.a('string');
+      expect(t.tags).to.include.members(['vip', 'parcel', 'refund']);
+      expect(t.summary).to.be.a('string').and.not.equal('');
+      expect(t.source).to.equal('agent');
+
+      const negative = await call(h, 'GET', '/api/tickets?sentiment=negative', { token: h.users.admin.token });
+      expect(negative.body.items.map((x: { id: number }) => x.id)).to.deep.equal([id]);
+      expect((await call(h, 'GET', '/api/tickets?tag=refund', { token: h.users.admin.token })).body.total).to.equal(1);
+      expect((await call(h, 'GET', '/api/tickets?source=auto', { token: h.users.admin.token })).body.total).to.equal(0);
+      const chinese = await call(h, 'POST', '/api/tickets', {
+        token: h.users.admin.token,
+        body: { subject: '退款', tags: ['退款 处理'] },
+      });
+      expect(chinese.status, 'a tag may be Chinese').to.equal(201);
+      const status = await call(h, 'PATCH', `/api/tickets/${id}`, {
+        token: h.users.admin.token,
+        body: { status: 'solved' },
+      });
+      expect(status.status).to.equal(200);
+      const analyses = await h.t.db('jobs').where({ type: 'ticket.analyse' });
+      expect(analyses, 'a status change is not analysed again').to.have.length(2);
+    });
+  });
+}
