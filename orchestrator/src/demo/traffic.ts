@@ -4,6 +4,7 @@ import { DEMO_DID, DEMO_DIRECT_DID } from '../db/seed/index.js';
 import type { Logger } from '../logger.js';
 import type { Simulator } from '../simulator/index.js';
 import type { CallScriptStep } from '../simulator/control.js';
+import { SURVEY_PROMPTS } from '../surveys/index.js';
 
 /**
  * Demo mode's living contact center: every agent's phone exists on the simulator and answers after a moment,
@@ -78,6 +79,11 @@ export class DemoTraffic {
       { atMs: 1500, dtmf: '1' }, // language
       { atMs: 3200, dtmf: MENU_CHOICES[this.between(0, MENU_CHOICES.length - 1)] ?? '0' },
     ];
+    // Most callers asked for the survey (queues with `ivr`, after the agent hangs up) key a score, mostly content.
+    if (this.random() < 0.7) {
+      const score = this.random() < 0.8 ? this.between(4, 5) : this.between(1, 3);
+      script.push({ atMs: 2500, afterMedia: SURVEY_PROMPTS.ask, dtmf: String(score) });
+    }
     try {
       // Half the callers ring the main IVR number (after hours they leave voicemail, as in real life); the other
       // half ring the direct line, which the router sends straight to a queue, so agents are busy at any hour.

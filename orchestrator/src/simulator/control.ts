@@ -7,8 +7,10 @@ import { AriError, badRequest, notFound } from './errors.js';
 import type { EndpointJson } from './model.js';
 
 export interface CallScriptStep {
-  /** Milliseconds after the call enters the app. */
+  /** Milliseconds after the call enters the app, or after `afterMedia` starts playing to it. */
   atMs: number;
+  /** The step waits for this media (e.g. `sound:ariadne/survey-question`) to be played to the caller; once. */
+  afterMedia?: string;
   dtmf?: string;
   hangup?: boolean;
 }
@@ -101,10 +103,14 @@ export class Control {
       if (typeof input.hangupAfterMs === 'number') steps.push({ atMs: input.hangupAfterMs, hangup: true });
       for (const step of steps) {
         if (typeof step?.atMs !== 'number' || step.atMs < 0) throw badRequest('script steps need atMs >= 0');
-        this.engine.onChannelAfter(res.channelId, step.atMs, () => {
+        if (step.afterMedia !== undefined && typeof step.afterMedia !== 'string')
+          throw badRequest('afterMedia must be a media URI such as sound:beep');
+        const act = (): void => {
           if (step.dtmf) this.engine.receiveDtmf(res.channelId, step.dtmf);
           if (step.hangup) this.engine.remoteHangup(res.channelId, 16);
-        });
+        };
+        if (step.afterMedia) this.engine.onChannelHears(res.channelId, step.afterMedia, step.atMs, act);
+        else this.engine.onChannelAfter(res.channelId, step.atMs, act);
       }
     }
     return res;

@@ -253,6 +253,8 @@ export class Engine {
   readonly storedRecordings = new Map<string, StoredRecording>();
   readonly endpoints = new Map<string, Endpoint>();
   readonly apps = new Map<string, AppState>();
+  /** Scripted callers waiting to hear a prompt before they act (onChannelHears), by channel id. */
+  private readonly hearing = new Map<string, { media: string; fn: () => void }[]>();
   readonly globals = new Map<string, string>();
   readonly soundTable: Map<string, number>;
   readonly missingSounds = new Set<string>();
@@ -1085,11 +1087,30 @@ export class Engine {
   }
 
   /** Run `fn` after `ms` unless the channel is gone by then (caller scripts). */
+  private heard(ch: Channel, media: string): void {
+    const waiting = this.hearing.get(ch.id);
+    if (!waiting) return;
+    const now = waiting.filter((w) => w.media === media);
+    if (now.length === 0) return;
+    const rest = waiting.filter((w) => w.media !== media);
+    if (rest.length > 0) this.hearing.set(ch.id, rest);
+    else this.hearing.delete(ch.id);
+    for (const w of now) w.fn();
+  }
+
   onChannelAfter(id: string, ms: number, fn: () => void): void {
     const ch = this.getChannel(id);
     this.after(ch, ms, () => {
       if (!ch.destroyed) fn();
     });
+  }
+
+  /** Runs `fn` `ms` after `media` starts playing to the channel (once): a scripted caller answering a prompt. */
+  onChannelHears(id: string, media: string, ms: number, fn: () => void): void {
+    const ch = this.getChannel(id);
+    const waiting = this.hearing.get(ch.id) ?? [];
+    waiting.push({ media, fn: () => this.onChannelAfter(ch.id, ms, fn) });
+    this.hearing.set(ch.id, waiting);
   }
 
   /** The outbound leg gave up: no answer (19), busy (17), rejected (21). */
@@ -1193,6 +1214,7 @@ export class Engine {
   private destroy(ch: Channel, cause: number): void {
     if (ch.destroyed) return;
     ch.destroyed = true;
+    this.hearing.delete(ch.id);
     this.clearTimers(ch);
     if (ch.pending.length) this.failPending(ch);
     if (ch.bridge) this.removeFromBridge(ch, false);
@@ -1526,6 +1548,7 @@ export class Engine {
     }
     p.startedMs = Date.now();
     p.remainingMs = d;
+    if (p.channel && this.hearing.size > 0) this.heard(p.channel, p.media[p.index] ?? '');
     this.after(p, d, () => this.mediaEnded(p));
   }
 

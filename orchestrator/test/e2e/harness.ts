@@ -236,7 +236,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!options.testDb) {
     seed = await seedDemo(t.db, { customers: 50 });
     // Short timers for a fast suite; no announcements unless a test asks.
-    await t.db('queues').update({ ring_timeout_s: 1, wrap_up_s: 1, announce_interval_s: 0, whisper_queue_name: false });
+    // No surveys either: a caller whose agent hangs up is hung up too, unless a test asks for the survey.
+    await t.db('queues').update({
+      ring_timeout_s: 1,
+      wrap_up_s: 1,
+      announce_interval_s: 0,
+      whisper_queue_name: false,
+      survey: 'none',
+    });
     await options.prepare?.(t.db, seed);
   } else {
     const queues = (await t.db('queues').select('id', 'name')) as Array<{ id: number; name: string }>;

@@ -89,6 +89,24 @@ describe('simulator', function () {
       expect((await simReq(sim, 'DELETE', '/channels/nope')).status).to.equal(404);
     });
 
+    it('a scripted caller answers a prompt: a step with afterMedia waits for that media to play to it, once', async () => {
+      const { channelId } = (
+        await simReq(sim, 'POST', '/calls', { from: '100', to: '200', script: [{ atMs: 5, afterMedia: 'sound:ariadne/survey-question', dtmf: '4' }] })
+      ).body as { channelId: string };
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'StasisStart'), 2000, 'StasisStart');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(types(ws), 'nothing before the prompt').to.not.include('ChannelDtmfReceived');
+      expect((await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'sound:beep' })).status).to.equal(201);
+      expect((await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'sound:ariadne/survey-question' })).status).to.equal(201);
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'ChannelDtmfReceived'), 2000, 'the key after the prompt');
+      expect(ws.events.filter((e) => e.type === 'ChannelDtmfReceived').map((e) => e.digit)).to.deep.equal(['4']);
+      await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'sound:ariadne/survey-question' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(ws.events.filter((e) => e.type === 'ChannelDtmfReceived'), 'once').to.have.length(1);
+      expect((await simReq(sim, 'POST', '/calls', { from: '1', to: '2', script: [{ atMs: 1, afterMedia: 7 }] })).status).to.equal(400);
+      expect((await simReq(sim, 'DELETE', `/channels/${channelId}`)).status).to.equal(204);
+    });
+
     it('endpoints: never PUT → Allocation failed; unreachable → offline and Allocation failed; busy → cause 17', async () => {
       const none = await ariReq(sim, 'POST', '/channels', { endpoint: 'PJSIP/ghost', app: 'ariadne' });
       expect([none.status, none.body]).to.deep.equal([500, { error: 'Allocation failed' }]);

@@ -84,6 +84,9 @@ const SKILLS = [
   ['english', 'Speaks English'],
 ] as const;
 
+/** Queues whose callers hear the IVR satisfaction survey when the agent hangs up. */
+const SURVEY_QUEUES = new Set(['orders', 'general']);
+
 /** Queue name → settings. Overflow steps follow routing/'s format (afterSeconds + action). */
 const QUEUES = [
   {
@@ -293,7 +296,7 @@ export interface SeedDemoResult {
   readonly customers: SeedCustomersResult | null;
   readonly queueIds: Readonly<Record<string, number>>;
   readonly agentIds: Readonly<Record<string, number>>;
-  readonly history: { readonly calls: number; readonly events: number } | null;
+  readonly history: { readonly calls: number; readonly events: number; readonly surveys: number } | null;
 }
 
 async function insertId(db: Db, table: string, row: Record<string, unknown>): Promise<number> {
@@ -393,6 +396,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       callback_digit: '*',
       record_calls: true,
       whisper_queue_name: q.name === 'vip',
+      survey: SURVEY_QUEUES.has(q.name) ? 'ivr' : 'none',
       business_hours_id: hoursId,
       overflow: JSON.stringify(q.overflow),
     });
@@ -506,6 +510,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       agentIds: Object.values(agentIds),
       callers: phones.map((p) => ({ e164: p.e164, customerId: Number(p.customer_id) })),
       dids: { ivr: DEMO_DID, direct: DEMO_DIRECT_DID },
+      surveyQueueIds: [...SURVEY_QUEUES].flatMap((name) => (queueIds[name] === undefined ? [] : [queueIds[name]])),
     });
   }
 

@@ -19,7 +19,12 @@ export interface CallHistoryOptions {
   readonly dids: { readonly ivr: string; readonly direct: string };
   readonly callsPerDay?: number;
   readonly seed?: number;
+  /** Queues with the IVR survey: some callers an agent hung up on answered it. */
+  readonly surveyQueueIds?: readonly number[];
 }
+
+/** Scores callers give, 1 to 5: mostly content, as contact centers' surveys usually read. */
+const SCORE_WEIGHTS = [0.05, 0.08, 0.17, 0.35, 0.35];
 
 /** Relative volume per local hour: closed at night (the after-hours branch), peaks mid-morning and mid-afternoon. */
 const HOURLY = [0.1, 0.05, 0, 0, 0, 0, 0.1, 0.4, 2, 6, 8, 7, 4.5, 5, 7, 7.5, 6, 5, 3.5, 3, 2.5, 1.5, 0.5, 0.2];
@@ -45,7 +50,10 @@ interface Event {
   data: string | null;
 }
 
-export async function seedCallHistory(db: Db, o: CallHistoryOptions): Promise<{ calls: number; events: number }> {
+export async function seedCallHistory(
+  db: Db,
+  o: CallHistoryOptions,
+): Promise<{ calls: number; events: number; surveys: number }> {
   const rand = prng(o.seed ?? 7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
   const weighted = Object.entries(QUEUE_WEIGHTS).filter(([name]) => o.queueIds[name] !== undefined);
@@ -57,7 +65,15 @@ export async function seedCallHistory(db: Db, o: CallHistoryOptions): Promise<{ 
   };
   const calls: Record<string, unknown>[] = [];
   const events: Event[] = [];
-  if (o.agentIds.length === 0 || o.callers.length === 0 || weighted.length === 0) return { calls: 0, events: 0 };
+  const surveys: Record<string, unknown>[] = [];
+  const surveyed = new Set(o.surveyQueueIds ?? []);
+  const score = (): number => {
+    let r = rand();
+    for (let i = 0; i < SCORE_WEIGHTS.length; i++) if ((r -= SCORE_WEIGHTS[i] as number) < 0) return i + 1;
+    return 5;
+  };
+  if (o.agentIds.length === 0 || o.callers.length === 0 || weighted.length === 0)
+    return { calls: 0, events: 0, surveys: 0 };
 
   for (const { start } of o.days) {
     const perDay = Math.round((o.callsPerDay ?? 600) * (0.8 + rand() * 0.4));
@@ -179,10 +195,20 @@ export async function seedCallHistory(db: Db, o: CallHistoryOptions): Promise<{ 
         hangup_cause: 16,
         offer_count: ringOut ? 2 : 1,
       });
+      if (agentEnds && surveyed.has(queueId) && rand() < 0.6)
+        surveys.push({
+          call_id: row.id,
+          customer_id: row.customer_id,
+          channel: 'ivr',
+          score: score(),
+          comment: null,
+          created_at: t(answeredS + talk + 10),
+        });
     }
   }
   // SQLite's multi-row insert is a compound SELECT of at most 500 terms.
   await db.batchInsert('calls', calls, 400);
   await db.batchInsert('call_events', events, 400);
-  return { calls: calls.length, events: events.length };
+  await db.batchInsert('survey_responses', surveys, 400);
+  return { calls: calls.length, events: events.length, surveys: surveys.length };
 }
