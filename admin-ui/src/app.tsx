@@ -10,6 +10,7 @@ import { WallboardPage } from './pages/wallboard.js';
 import { WorkspacePage } from './pages/workspace.js';
 import { CallsPage, CallDetailPage } from './pages/calls.js';
 import { RecordingsPage } from './pages/recordings.js';
+import { TicketsPage } from './pages/tickets.js';
 import { ReportsPage } from './pages/reports.js';
 import { AgentsPage } from './pages/agents.js';
 import { SkillsPage } from './pages/skills.js';
@@ -36,6 +37,7 @@ const NAV: readonly NavItem[] = [
   { path: '/wallboard', label: 'Wallboard', roles: STAFF },
   { path: '/calls', label: 'Calls', roles: ALL },
   { path: '/recordings', label: 'Recordings', roles: ALL },
+  { path: '/tickets', label: 'Tickets', roles: ALL },
   { path: '/reports', label: 'Reports', roles: STAFF },
   { path: '/admin/agents', label: 'Agents', roles: STAFF },
   { path: '/admin/queues', label: 'Queues', roles: STAFF },
@@ -162,6 +164,11 @@ function Page({ user, path }: { user: User; path: string }) {
     return m ? <CallDetailPage id={m.id!} /> : <CallsPage user={user} />;
   }
   if (path === '/recordings') return <RecordingsPage />;
+  if (path === '/tickets' || path.startsWith('/tickets/')) {
+    // One page for the list and its detail, so opening a ticket keeps the filters and the page of the list.
+    const m = match('/tickets/:id', path);
+    return <TicketsPage user={user} selected={m ? m.id! : null} />;
+  }
   if (path === '/reports')
     return (
       <Guard user={user} roles={STAFF}>

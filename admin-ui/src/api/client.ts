@@ -27,8 +27,13 @@ import type {
   RoutingSample,
   RoutingTestResult,
   Skill,
+  SurveyReport,
+  SurveyReportQuery,
+  SurveyResult,
   Ticket,
+  TicketFilters,
   TicketInput,
+  TicketPatch,
   User,
   WallboardMessage,
 } from './types.js';
@@ -219,7 +224,21 @@ export const api = {
       post<Callback>(`/callbacks/${id}/complete`, notes ? { ok, notes } : { ok }),
   },
   tickets: {
+    search: (f: TicketFilters) => get<Page<Ticket>>('/tickets', { ...f }),
+    get: (id: number) => get<Ticket>(`/tickets/${id}`),
     create: (t: TicketInput) => post<Ticket>('/tickets', t),
+    update: (id: number, changes: TicketPatch) => patch<Ticket>(`/tickets/${id}`, changes),
+  },
+  surveys: {
+    results: (f: {
+      from?: string;
+      to?: string;
+      channel?: 'ivr' | 'sms';
+      queueId?: number;
+      agentId?: number;
+      page?: number;
+      pageSize?: number;
+    }) => get<Page<SurveyResult>>('/survey-results', { ...f }),
   },
   agent: {
     me: () => get<Agent>('/agent/me'),
@@ -236,6 +255,7 @@ export const api = {
     // Plain links, not fetches: the browser downloads the attachment and the session cookie authenticates it.
     queuesCsvUrl: (q: QueueReportQuery) => withQuery('/api/reports/queues', { ...q, format: 'csv' }),
     agentsCsvUrl: (q: AgentReportQuery) => withQuery('/api/reports/agents', { ...q, format: 'csv' }),
+    surveys: (q: SurveyReportQuery) => get<SurveyReport>('/reports/surveys', { ...q }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
   },
   asterisk: {

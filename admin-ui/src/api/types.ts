@@ -78,6 +78,10 @@ export interface Agent {
 }
 export type AgentInput = Partial<Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'userId' | 'skills'>>;
 
+/** Which satisfaction survey a queue's answered callers get: none, a 1-5 IVR survey after the agent hangs up, an SMS. */
+export const SURVEY_CHANNELS = ['none', 'ivr', 'sms'] as const;
+export type SurveyChannel = (typeof SURVEY_CHANNELS)[number];
+
 export const STRATEGIES = ['longest_idle', 'fewest_calls', 'skill_score', 'round_robin', 'ring_all'] as const;
 export const MAX_WAIT_ACTIONS = ['voicemail', 'callback', 'hangup', 'queue'] as const;
 
@@ -104,6 +108,7 @@ export interface Queue {
   retentionDays: number;
   autoPauseAfterMisses: number;
   businessHoursId: number | null;
+  survey: SurveyChannel;
   overflow: OverflowStep[];
   skills: SkillRequirement[];
 }
@@ -263,6 +268,13 @@ export interface Callback {
   notes: string | null;
 }
 
+export const TICKET_STATUSES = ['open', 'pending', 'solved', 'closed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const SENTIMENTS = ['negative', 'neutral', 'positive'] as const;
+export type SentimentLabel = (typeof SENTIMENTS)[number];
+/** agent: written by the agent; auto: made for a handled call the agent wrote no ticket for. */
+export type TicketSource = 'agent' | 'auto';
+
 export interface TicketInput {
   subject: string;
   body?: string | null;
@@ -270,11 +282,47 @@ export interface TicketInput {
   customerId?: number | null;
   category?: string | null;
   disposition?: string | null;
-  status?: 'open' | 'pending' | 'solved' | 'closed';
+  status?: TicketStatus;
   tags?: string[];
 }
-export interface Ticket extends TicketInput {
+/** PATCH /api/tickets/:id (strict): only these fields. Changing subject or body queues a new analysis. */
+export type TicketPatch = Partial<TicketInput & { agentId: number | null }>;
+export interface Ticket {
   id: number;
+  callId: string | null;
+  customerId: number | null;
+  agentId: number | null;
+  subject: string;
+  body: string | null;
+  category: string | null;
+  disposition: string | null;
+  status: TicketStatus;
+  /** -1 (very negative) … 1 (very positive); null until analysed (or nothing to analyse). */
+  sentiment: number | null;
+  summary: string | null;
+  language: 'en' | 'zh' | null;
+  source: TicketSource;
+  /** When the background analysis (sentiment, summary, keyword tags) last ran; null: not yet. */
+  analysedAt: string | null;
+  /** The recording of the ticket's call, if any. */
+  recordingId: string | null;
+  queueId: number | null;
+  tags: string[];
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+export interface TicketFilters {
+  status?: TicketStatus;
+  agentId?: number;
+  customerId?: number;
+  callId?: string;
+  /** Free text, matched in the subject. */
+  q?: string;
+  source?: TicketSource;
+  sentiment?: SentimentLabel;
+  tag?: string;
+  page?: number;
+  pageSize?: number;
 }
 
 export interface OrderSummary {
@@ -383,6 +431,43 @@ export interface AgentReportQuery {
   from?: string;
   to?: string;
   agentId?: number;
+}
+
+/** GET /api/reports/surveys: one row per queue (queueId/queue null: responses to calls of no queue). */
+export interface SurveySummaryRow {
+  queueId: number | null;
+  /** The queue's name, and the name people see. */
+  queue: string | null;
+  displayName: string | null;
+  responses: number;
+  /** Mean score 1–5, null without responses. */
+  average: number | null;
+  /** Responses per score: [score 1, 2, 3, 4, 5]. */
+  scores: [number, number, number, number, number];
+}
+export interface SurveyReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: SurveySummaryRow[];
+  total: SurveySummaryRow;
+}
+export interface SurveyReportQuery {
+  from?: string;
+  to?: string;
+  queueId?: number;
+}
+/** GET /api/survey-results: one caller's answer. */
+export interface SurveyResult {
+  id: number;
+  callId: string | null;
+  customerId: number | null;
+  channel: 'ivr' | 'sms';
+  score: number | null;
+  comment: string | null;
+  createdAt: string;
+  queueId: number | null;
+  agentId: number | null;
 }
 
 export interface RebuildResult {

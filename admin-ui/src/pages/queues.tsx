@@ -1,7 +1,16 @@
-// Queues: strategy, timeouts, service level, max wait, recording, required skills and overflow steps.
+// Queues: strategy, timeouts, service level, max wait, recording, satisfaction survey, required skills and overflow
+// steps.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import { MAX_WAIT_ACTIONS, STRATEGIES, type OverflowStep, type Queue, type QueueInput } from '../api/types.js';
+import {
+  MAX_WAIT_ACTIONS,
+  STRATEGIES,
+  SURVEY_CHANNELS,
+  type OverflowStep,
+  type Queue,
+  type QueueInput,
+  type SurveyChannel,
+} from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
 import {
   checked,
@@ -29,9 +38,18 @@ const NEW_QUEUE: Draft = {
   maxWaitS: 600,
   maxWaitAction: 'voicemail',
   recordCalls: true,
+  survey: 'none',
   skills: [],
   overflow: [],
 };
+
+/** How the editor names each survey channel, and how the list abbreviates it. */
+const SURVEY_LABELS: Record<SurveyChannel, string> = {
+  none: 'None',
+  ivr: 'IVR after the call',
+  sms: 'SMS after the call',
+};
+const SURVEY_SHORT: Record<SurveyChannel, string> = { none: '—', ivr: 'IVR', sms: 'SMS' };
 
 const NUMBER_FIELDS: {
   key:
@@ -72,6 +90,7 @@ function draftOf(q: Queue): Draft {
     retentionDays: q.retentionDays,
     autoPauseAfterMisses: q.autoPauseAfterMisses,
     businessHoursId: q.businessHoursId,
+    survey: q.survey ?? 'none',
     overflow: q.overflow ?? [],
     skills: q.skills ?? [],
   };
@@ -189,6 +208,29 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
                 ))}
               </select>
             </Field>
+            <Field
+              label="Satisfaction survey"
+              error={errs.survey}
+              hint={
+                edit.survey === 'sms'
+                  ? 'needs an SMS gateway configured'
+                  : edit.survey === 'ivr'
+                    ? 'the caller rates 1-5 after the agent hangs up'
+                    : undefined
+              }
+            >
+              <select
+                name="survey"
+                value={edit.survey ?? 'none'}
+                onChange={(e) => set({ survey: inputValue(e) as SurveyChannel })}
+              >
+                {SURVEY_CHANNELS.map((c) => (
+                  <option key={c} value={c}>
+                    {SURVEY_LABELS[c]}
+                  </option>
+                ))}
+              </select>
+            </Field>
           </div>
           <label class="check">
             <input
@@ -225,6 +267,7 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
             <th>Strategy</th>
             <th>Ring / wrap-up</th>
             <th>SL target</th>
+            <th>Survey</th>
             <th>Skills</th>
             <th>Overflow</th>
             <th />
@@ -240,6 +283,7 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
                 {q.ringTimeoutS}s / {q.wrapUpS}s
               </td>
               <td>{q.serviceLevelS}s</td>
+              <td data-survey={q.survey ?? 'none'}>{SURVEY_SHORT[q.survey ?? 'none']}</td>
               <td class="small">{(q.skills ?? []).map((s) => `${s.skill}≥${s.minLevel}`).join(' ')}</td>
               <td class="small">{(q.overflow ?? []).map(describeStep).join(' → ')}</td>
               <td class="actions">

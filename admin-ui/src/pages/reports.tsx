@@ -1,10 +1,20 @@
 // Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
-// chart of offered vs answered calls, CSV exports, and for admins a rebuild of one day.
+// chart of offered vs answered calls, CSV exports, the satisfaction survey scores, and for admins a rebuild of one day.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, errorText } from '../api/client.js';
-import type { AgentReport, QueueReport, QueueReportQuery, RebuildResult, ReportBy, User } from '../api/types.js';
+import type {
+  AgentReport,
+  Queue,
+  QueueReport,
+  QueueReportQuery,
+  RebuildResult,
+  ReportBy,
+  SurveyReport,
+  SurveySummaryRow,
+  User,
+} from '../api/types.js';
 import { ErrorBox, Field, Loading, PageHeader, inputValue, num, useAction, useLoad } from '../components/ui.js';
 import { fmtDuration } from '../format.js';
 
@@ -99,6 +109,19 @@ export function ReportsPage({ user }: { user: User }) {
     [applied?.from, applied?.to, applied?.seq],
   );
 
+  // Surveys count over the same days and queue. A reversed range is not asked for: the queue report already says
+  // why it is refused, and a third request would only repeat it.
+  const surveyReport = useLoad<{ report: SurveyReport; queueId: number | undefined } | undefined>(
+    async () =>
+      applied && !(applied.from && applied.to && applied.from > applied.to)
+        ? {
+            report: await api.reports.surveys({ from: applied.from, to: applied.to, queueId: applied.queueId }),
+            queueId: applied.queueId,
+          }
+        : undefined,
+    [applied?.from, applied?.to, applied?.queueId, applied?.seq],
+  );
+
   const setBy = (by: ReportBy) =>
     // Interval buckets are one day's: pin the range to its first day rather than let the server refuse it.
     setDraft({ ...draft, by, to: by === 'interval' ? draft.from : draft.to });
@@ -127,6 +150,15 @@ export function ReportsPage({ user }: { user: User }) {
   // A bad range fails both reports with the same message; say it once.
   const agentErrorShown =
     agentReport.error && (!queueReport.error || errorText(agentReport.error) !== errorText(queueReport.error));
+  const surveyErrorShown =
+    surveyReport.error &&
+    [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(surveyReport.error));
+  const sr = surveyReport.data?.report;
+  const surveyQueueId = surveyReport.data?.queueId;
+  const surveyQueue =
+    surveyQueueId === undefined
+      ? allQueues
+      : (queues.data?.items.find((q) => q.id === surveyQueueId)?.displayName ?? `queue #${surveyQueueId}`);
 
   return (
     <div class="reports">
@@ -169,6 +201,7 @@ export function ReportsPage({ user }: { user: User }) {
       </form>
       <ErrorBox error={queueReport.error} />
       {agentErrorShown ? <ErrorBox error={agentReport.error} /> : null}
+      {surveyErrorShown ? <ErrorBox error={surveyReport.error} /> : null}
       <Loading when={!applied || (queueReport.loading && !qr)} />
 
       {qr && !queueReport.error ? (
@@ -210,6 +243,18 @@ export function ReportsPage({ user }: { user: User }) {
             </a>
           </div>
           <AgentTable report={ar} />
+        </section>
+      ) : null}
+
+      {sr && !surveyReport.error ? (
+        <section class="card" data-testid="survey-section">
+          <div class="section-head">
+            <h2>Satisfaction</h2>
+            <span class="muted" data-testid="survey-range">
+              survey responses (score 1–5), {sr.from === sr.to ? sr.from : `${sr.from} – ${sr.to}`} · {surveyQueue}
+            </span>
+          </div>
+          <SurveyTable report={sr} queues={queues.data?.items ?? []} />
         </section>
       ) : null}
 
@@ -336,6 +381,87 @@ function AgentTable({ report }: { report: AgentReport }) {
           <th class="num">{fmtDuration(t.talkS)}</th>
           <th class="num">{fmtDuration(t.wrapS)}</th>
           <th class="num">{fmtDuration(t.avgHandleS)}</th>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+const SCORES = [1, 2, 3, 4, 5] as const;
+
+function average(v: number | null): string {
+  return v === null ? '—' : v.toFixed(2);
+}
+
+/** Responses per score as a bar of five segments, 1 (red) to 5 (green), each as wide as its share. */
+function ScoreBar({ row }: { row: SurveySummaryRow }) {
+  if (row.responses === 0) return null;
+  return (
+    <span class="score-bar" title={row.scores.map((n, i) => `${i + 1}: ${n}`).join(' · ')}>
+      {row.scores.map((n, i) =>
+        n > 0 ? <span key={i} class={`score-${i + 1}`} style={{ width: `${(n / row.responses) * 100}%` }} /> : null,
+      )}
+    </span>
+  );
+}
+
+function SurveyTable({ report, queues }: { report: SurveyReport; queues: readonly Queue[] }) {
+  const t = report.total;
+  if (t.responses === 0)
+    return (
+      <p class="muted empty" data-testid="survey-empty">
+        No survey responses in this period.
+      </p>
+    );
+  const label = (r: SurveySummaryRow) =>
+    r.queueId === null
+      ? 'no queue'
+      : (queues.find((q) => q.id === r.queueId)?.displayName ?? r.queue ?? `queue #${r.queueId}`);
+  return (
+    <table class="list report" data-testid="survey-report">
+      <thead>
+        <tr>
+          <th>Queue</th>
+          <th class="num">Responses</th>
+          <th class="num">Average</th>
+          {SCORES.map((s) => (
+            <th key={s} class="num">
+              {s}
+            </th>
+          ))}
+          <th>Distribution</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.rows.map((r) => (
+          <tr key={r.queueId ?? 'none'} data-queue={r.queue ?? ''}>
+            <td>{label(r)}</td>
+            <td class="num">{r.responses}</td>
+            <td class={r.average !== null && r.average < 3 ? 'num warn' : 'num'}>{average(r.average)}</td>
+            {r.scores.map((n, i) => (
+              <td key={i} class="num">
+                {n}
+              </td>
+            ))}
+            <td class="distribution">
+              <ScoreBar row={r} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr data-testid="survey-totals">
+          <th>Total</th>
+          <th class="num">{t.responses}</th>
+          <th class="num">{average(t.average)}</th>
+          {t.scores.map((n, i) => (
+            <th key={i} class="num">
+              {n}
+            </th>
+          ))}
+          <th class="distribution">
+            <ScoreBar row={t} />
+          </th>
         </tr>
       </tfoot>
     </table>

@@ -42,6 +42,7 @@ export async function listSurveyResponses(
 export interface SurveySummaryRow {
   readonly queueId: number | null;
   readonly queue: string | null;
+  readonly displayName: string | null;
   readonly responses: number;
   readonly average: number | null;
   /** Responses per score, 1 to 5. */
@@ -58,36 +59,48 @@ export async function surveySummary(
     .where('r.created_at', '>=', f.from)
     .where('r.created_at', '<', f.to)
     .whereNotNull('r.score')
-    .groupBy('c.queue_id', 'q.name', 'r.score')
-    .select('c.queue_id', 'q.name', 'r.score')
+    .groupBy('c.queue_id', 'q.name', 'q.display_name', 'r.score')
+    .select('c.queue_id', 'q.name', 'q.display_name', 'r.score')
     .count({ n: 'r.id' });
   if (f.queueIds) q.whereIn('c.queue_id', [...f.queueIds]);
-  const byQueue = new Map<string, { queueId: number | null; queue: string | null; scores: number[] }>();
-  for (const r of (await q) as { queue_id: number | null; name: string | null; score: number; n: number | string }[]) {
+  const byQueue = new Map<
+    string,
+    { queueId: number | null; queue: string | null; displayName: string | null; scores: number[] }
+  >();
+  for (const r of (await q) as {
+    queue_id: number | null;
+    name: string | null;
+    display_name: string | null;
+    score: number;
+    n: number | string;
+  }[]) {
     const key = String(r.queue_id);
     const row = byQueue.get(key) ?? {
       queueId: r.queue_id === null ? null : Number(r.queue_id),
       queue: r.name,
+      displayName: r.display_name,
       scores: [0, 0, 0, 0, 0],
     };
     const score = Number(r.score);
     if (score >= 1 && score <= 5) row.scores[score - 1]! += Number(r.n);
     byQueue.set(key, row);
   }
-  const summarise = (queueId: number | null, queue: string | null, scores: number[]): SurveySummaryRow => {
+  const summarise = (
+    queue: Pick<SurveySummaryRow, 'queueId' | 'queue' | 'displayName'>,
+    scores: number[],
+  ): SurveySummaryRow => {
     const responses = scores.reduce((a, b) => a + b, 0);
     const sum = scores.reduce((a, n, i) => a + n * (i + 1), 0);
     return {
-      queueId,
-      queue,
+      ...queue,
       responses,
       average: responses === 0 ? null : Math.round((sum / responses) * 100) / 100,
       scores: [scores[0]!, scores[1]!, scores[2]!, scores[3]!, scores[4]!],
     };
   };
   const rows = [...byQueue.values()]
-    .map((r) => summarise(r.queueId, r.queue, r.scores))
+    .map((r) => summarise(r, r.scores))
     .sort((a, b) => (a.queue ?? '').localeCompare(b.queue ?? ''));
   const all = [0, 1, 2, 3, 4].map((i) => rows.reduce((a, r) => a + r.scores[i]!, 0));
-  return { rows, total: summarise(null, null, all) };
+  return { rows, total: summarise({ queueId: null, queue: null, displayName: null }, all) };
 }

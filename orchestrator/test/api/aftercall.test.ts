@@ -105,7 +105,7 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       });
       expect(today.status).to.equal(200);
       expect(today.body.rows).to.deep.equal([
-        { queueId, queue: 'sales', responses: 2, average: 3, scores: [0, 1, 0, 1, 0] },
+        { queueId, queue: 'sales', displayName: 'Sales', responses: 2, average: 3, scores: [0, 1, 0, 1, 0] },
       ]);
       const both = await call(h, 'GET', '/api/reports/surveys?from=2026-12-05&to=2026-12-06', {
         token: h.users.admin.token,
