@@ -27,7 +27,9 @@ export async function analyseTicket(db: Db, ticketId: number, now: Date): Promis
         .whereNotNull('comment')
         .pluck('comment')) as string[])
     : [];
-  const written = ticket.source === 'auto' ? [] : [ticket.subject, ticket.body ?? ''];
+  // A subject is a sentence of its own: without a full stop it would run into the notes' first one in the summary.
+  const subject = ticket.subject.trim().replace(/([^.!?。！？])$/u, '$1.');
+  const written = ticket.source === 'auto' ? [] : [subject, ticket.body ?? ''];
   const analysis = analyseText([...written, ...comments].filter((t) => t.trim() !== '').join('\n'));
   await db.transaction(async (trx) => {
     await trx('tickets')
