@@ -1,2 +1,1 @@
 export { createAfterCall, type AfterCall, type AfterCallOptions } from './jobs.js';
-export { loadCallFacts, type CallFacts } from './facts.js';

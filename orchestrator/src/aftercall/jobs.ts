@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CallFollowUps } from '../calls/service.js';
 import type { CallStatement } from '../calls/writer.js';
 import type { Config } from '../config/schema.js';
-import { interactionOf, postJson } from '../crm/writeback.js';
+import { interactionOf } from '../crm/writeback.js';
 import type { Db } from '../db/knex.js';
 import {
   defineJob,
@@ -16,6 +16,7 @@ import { surveyText } from '../surveys/replies.js';
 import { analyseTicket, TICKET_ANALYSE_JOB } from '../tickets/index.js';
 import { loadCallFacts, TERMINAL } from './facts.js';
 import { autoTicketStatement, contactStatement, needsTicket, surveyRequestStatement } from './statements.js';
+import { postJson } from './webhook.js';
 
 /** A webhook gets this long to answer (the CRM's identify budget is for the call path, not for this). */
 const WEBHOOK_TIMEOUT_MS = 10_000;

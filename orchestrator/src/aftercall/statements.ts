@@ -9,7 +9,7 @@ const CATEGORY_LIST = CONTACT_CATEGORIES.map(() => '?').join(', ');
  * The contact category of call `c` as SQL: the first category the agent's tickets gave it, else the IVR's
  * `category` variable, else the queue's name when it is a category itself (the logistics queue), else other.
  */
-function categorySql(ivrCategory: string | null): { sql: string; bindings: unknown[] } {
+function categorySql(ivrCategory: string | null): { sql: string; bindings: Knex.RawBinding[] } {
   const ivr = ivrCategory && (CONTACT_CATEGORIES as readonly string[]).includes(ivrCategory) ? ivrCategory : null;
   return {
     sql:
@@ -40,7 +40,7 @@ export function contactStatement(row: CallRow, ivrCategory: string | null): Call
         '(customer_id, channel, category, outcome, agent_id, call_id, started_at, ended_at, notes) ' +
           `select c.customer_id, 'phone', ${category.sql}, ?, c.agent_id, c.id, c.arrived_at, c.ended_at, c.agent_disposition ` +
           'from calls c where c.id = ? and c.customer_id is not null and not exists (select 1 from contacts x where x.call_id = c.id)',
-        [...category.bindings, contactOutcome(row.disposition), row.id] as Knex.ValueDict[keyof Knex.ValueDict][],
+        [...category.bindings, contactOutcome(row.disposition), row.id],
       ),
     );
 }
@@ -79,15 +79,7 @@ export function autoTicketStatement(
         '(call_id, customer_id, agent_id, subject, body, category, disposition, status, source, created_at, updated_at) ' +
           `select c.id, c.customer_id, c.agent_id, ?, ?, ${category.sql}, coalesce(c.agent_disposition, c.disposition), ?, 'auto', ?, ? ` +
           'from calls c where c.id = ? and not exists (select 1 from tickets t where t.call_id = c.id)',
-        [
-          subject.slice(0, 255),
-          body,
-          ...category.bindings,
-          status,
-          o.now,
-          o.now,
-          row.id,
-        ] as Knex.ValueDict[keyof Knex.ValueDict][],
+        [subject.slice(0, 255), body, ...category.bindings, status, o.now, o.now, row.id],
       ),
     );
 }

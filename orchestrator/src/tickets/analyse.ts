@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import { enqueue } from '../jobs/outbox.js';
 import { analyseText } from './analysis.js';
-import { addTicketTags, TAG_PATTERN } from './repository.js';
+import { addTicketTags, TAG_PATTERN } from './tags.js';
 
 /** The outbox job that analyses a ticket's text (aftercall/jobs.ts runs it). */
 export const TICKET_ANALYSE_JOB = 'ticket.analyse';

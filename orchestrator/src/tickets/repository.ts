@@ -3,9 +3,7 @@ import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { columns, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
 import { queueTicketAnalysis } from './analyse.js';
-
-/** A tag: letters of any script, digits, space, _ . or - (keyword tags of Chinese tickets are Chinese words). */
-export const TAG_PATTERN = /^[\p{L}\p{N} _.-]{1,64}$/u;
+import { addTicketTags } from './tags.js';
 
 /** Post-call tickets (table tickets) and their tags (tags, ticket_tags); tags are created on first use. */
 export interface TicketInput {
@@ -104,15 +102,6 @@ async function setTicketTags(trx: Knex.Transaction, id: number, tags: string[]):
   await addTicketTags(trx, id, tags);
 }
 
-/** Adds tags to a ticket (creating tags on first use); a tag it has already is left as it is. */
-export async function addTicketTags(trx: Knex.Transaction, id: number, tags: readonly string[]): Promise<void> {
-  for (const name of [...new Set(tags)]) {
-    let tag = await trx('tags').where({ name }).first('id');
-    if (!tag) tag = { id: insertedId(await trx('tags').insert({ name })) };
-    if (!(await trx('ticket_tags').where({ ticket_id: id, tag_id: tag.id }).first('tag_id')))
-      await trx('ticket_tags').insert({ ticket_id: id, tag_id: tag.id });
-  }
-}
 export async function createTicket(db: Db, v: TicketInput): Promise<ApiObject> {
   const id = await db.transaction(async (trx) => {
     const tid = insertedId(await trx('tickets').insert(columns({ ...v }, [], ['tags'])));

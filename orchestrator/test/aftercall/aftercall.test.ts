@@ -61,9 +61,10 @@ describe('aftercall: what follows a call', function () {
     await sms.stop();
   });
 
-  async function start(survey: 'none' | 'ivr' | 'sms'): Promise<Stack> {
+  async function start(survey: 'none' | 'ivr' | 'sms', restart?: Pick<Stack, 't' | 'sim'>): Promise<Stack> {
     let afterCall: AfterCall | undefined;
     const stack = await startStack({
+      ...(restart ? { testDb: restart.t, sim: restart.sim } : {}),
       prepare: async (db) => {
         await db('queues').where({ name: 'logistics' }).update({ survey });
       },
@@ -201,6 +202,29 @@ describe('aftercall: what follows a call', function () {
     expect(await s.db('contacts').where({ call_id: c.callId })).to.have.length(0);
     const [ticket] = await s.db('tickets').where({ call_id: c.callId });
     expect(ticket?.subject).to.equal(`Call from ${UNKNOWN}`);
+  });
+
+  it('a call that a restart ended still gets its contact and ticket', async () => {
+    s = await start('none');
+    await s.login(2031);
+    const c = await s.call(LOGISTICS, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'connected');
+    await s.center.calls.flushed();
+    await runner?.stop();
+    const { sim, t } = s;
+    await s.stop(true); // the orchestrator dies mid-conversation
+    sim.control.hangup(c.channelId);
+    s = await start('none', { t, sim });
+    const row = await s.finalRow(c.callId, 'ended');
+    expect((await s.eventNames(c.callId)).at(-1)).to.equal('connected>recovered>ended');
+    expect(await s.db('contacts').where({ call_id: c.callId }).first()).to.deep.include({
+      customer_id: row.customer_id,
+      category: 'logistics',
+      outcome: 'resolved',
+    });
+    const [ticket] = await s.db('tickets').where({ call_id: c.callId });
+    expect(ticket).to.deep.include({ source: 'auto', status: 'solved' });
+    await waitFor(() => crm.requests.some((r) => r.body.callId === c.callId), 'the CRM write-back');
   });
 
   it('a CRM that fails for a while is retried; one that refuses the interaction is given up on, the rest kept', async () => {
