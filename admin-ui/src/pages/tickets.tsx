@@ -122,36 +122,22 @@ export function TicketsPage({ user, selected }: { user: User; selected: string |
         </button>
       </PageHeader>
       <form class="filters" onSubmit={search} data-testid="ticket-filters">
-        <Field label="Status">
-          <select name="status" value={draft.status} onChange={set('status')}>
-            <option value="">any</option>
-            {TICKET_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Sentiment">
-          <select name="sentiment" value={draft.sentiment} onChange={set('sentiment')}>
-            <option value="">any</option>
-            {SENTIMENTS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Source">
-          <select name="source" value={draft.source} onChange={set('source')}>
-            <option value="">any</option>
-            {SOURCES.map((s) => (
-              <option key={s} value={s} title={s === 'auto' ? 'made for a handled call without an agent ticket' : ''}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <AnyOf label="Status" name="status" value={draft.status} options={TICKET_STATUSES} onChange={set('status')} />
+        <AnyOf
+          label="Sentiment"
+          name="sentiment"
+          value={draft.sentiment}
+          options={SENTIMENTS}
+          onChange={set('sentiment')}
+        />
+        <AnyOf
+          label="Source"
+          name="source"
+          value={draft.source}
+          options={SOURCES}
+          onChange={set('source')}
+          titles={{ auto: 'made for a handled call without an agent ticket' }}
+        />
         <Field label="Subject contains">
           <input name="q" class="search" value={draft.q} onInput={set('q')} maxLength={128} />
         </Field>
@@ -456,5 +442,28 @@ function PlayById({ id }: { id: string }) {
       )}
       <ErrorBox error={action.error} />
     </div>
+  );
+}
+
+/** A filter select whose empty choice is "any". */
+function AnyOf(props: {
+  label: string;
+  name: string;
+  value: string;
+  options: readonly string[];
+  onChange: (e: Event) => void;
+  titles?: Readonly<Record<string, string>>;
+}) {
+  return (
+    <Field label={props.label}>
+      <select name={props.name} value={props.value} onChange={props.onChange}>
+        <option value="">any</option>
+        {props.options.map((o) => (
+          <option key={o} value={o} title={props.titles?.[o]}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
