@@ -11,7 +11,13 @@ export interface SmsReply {
 }
 
 export type ReplyOutcome =
-  | { readonly accepted: true; readonly responseId: number; readonly callId: string | null; readonly score: number }
+  | {
+      readonly accepted: true;
+      readonly responseId: number;
+      readonly callId: string | null;
+      readonly score: number;
+      readonly comment: string | null;
+    }
   | { readonly accepted: false; readonly reason: string };
 
 /** Queues an SMS survey for the call (a row the `survey.sms` job sends); returns its id. */
@@ -72,6 +78,12 @@ export async function acceptSmsReply(
         created_at: options.now,
       }),
     );
-    return { accepted: true as const, responseId, callId: request.call_id, score: parsed.score };
+    return {
+      accepted: true as const,
+      responseId,
+      callId: request.call_id,
+      score: parsed.score,
+      comment: parsed.comment,
+    };
   });
 }

@@ -290,7 +290,7 @@ export function workRoutes(deps: ApiDeps): ApiRoute[] {
         if (outcome.accepted) {
           auditTarget(outcome.responseId, { from: body.from, score: outcome.score });
           // A comment is something the caller wrote: the call's tickets are analysed again with it.
-          if (outcome.callId) {
+          if (outcome.callId && outcome.comment) {
             const ids = (await db('tickets').where({ call_id: outcome.callId }).pluck('id')) as number[];
             await tickets.queueTicketAnalysis(db, ids.map(Number));
           }
