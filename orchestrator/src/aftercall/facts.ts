@@ -24,8 +24,6 @@ export interface CallFacts {
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
-export const TERMINAL = new Set(['ended', 'abandoned']);
-
 /** The call's facts, or null when the call row is gone (deleted since). */
 export async function loadCallFacts(db: Db, callId: string): Promise<CallFacts | null> {
   const r = (await db('calls as c')

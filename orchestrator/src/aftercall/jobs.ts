@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CallFollowUps } from '../calls/service.js';
+import { TERMINAL_STATES, type CallState } from '../calls/states.js';
 import type { CallStatement } from '../calls/writer.js';
 import type { Config } from '../config/schema.js';
 import { interactionOf } from '../crm/writeback.js';
@@ -14,7 +15,7 @@ import {
 } from '../jobs/index.js';
 import { surveyText } from '../surveys/replies.js';
 import { analyseTicket, TICKET_ANALYSE_JOB } from '../tickets/index.js';
-import { loadCallFacts, TERMINAL } from './facts.js';
+import { loadCallFacts } from './facts.js';
 import { autoTicketStatement, contactStatement, needsTicket, surveyRequestStatement } from './statements.js';
 import { postJson } from './webhook.js';
 
@@ -56,7 +57,8 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
       if (!crmUrl) throw new PermanentJobError('no CRM configured (ARIADNE_CRM_URL, ARIADNE_CRM_WRITEBACK)');
       const facts = await loadCallFacts(o.db, callId);
       if (!facts) throw new PermanentJobError(`call ${callId} does not exist`);
-      if (!TERMINAL.has(facts.state)) throw new Error(`call ${callId} is ${facts.state}, not finished yet`);
+      if (!TERMINAL_STATES.has(facts.state as CallState))
+        throw new Error(`call ${callId} is ${facts.state}, not finished yet`);
       const tickets = (await o
         .db('tickets')
         .where({ call_id: callId })

@@ -2,7 +2,7 @@ import type { Db } from '../db/knex.js';
 import { ReadThroughCache } from '../db/read-through-cache.js';
 import { parseJson } from '../db/time.js';
 import type { SkillRequirement } from '../routing/types.js';
-import { SURVEY_CHANNELS, type SurveyChannel } from '../surveys/replies.js';
+import { surveyChannelOf, type SurveyChannel } from '../surveys/replies.js';
 
 /** The queue settings the call flow acts on (routing/ owns the table; this is a read-only, briefly cached view). */
 export interface QueueSettings {
@@ -68,9 +68,7 @@ export class QueueSettingsStore {
       callbackDigit: row.callback_digit ? String(row.callback_digit) : null,
       recordCalls: Boolean(row.record_calls),
       whisperQueueName: Boolean(row.whisper_queue_name),
-      survey: (SURVEY_CHANNELS as readonly string[]).includes(String(row.survey))
-        ? (row.survey as SurveyChannel)
-        : 'none',
+      survey: surveyChannelOf(row.survey),
       retentionDays: Number(row.retention_days),
       skills: skills.map((s: { name: string; min_level: number }) => ({
         skill: s.name,

@@ -5,7 +5,7 @@ import { insertedId, skillIdsByName } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { parseJson, toDate } from '../db/time.js';
 import type { SkillRequirement } from './types.js';
-import { SURVEY_CHANNELS, type SurveyChannel } from '../surveys/replies.js';
+import { SURVEY_CHANNELS, surveyChannelOf, type SurveyChannel } from '../surveys/replies.js';
 
 /**
  * Reads and writes of queues, skills, queue skills and routing rules (the routing/ tables). The ACD and the
@@ -146,9 +146,7 @@ export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): Queue
     recordCalls: row.record_calls == null ? true : bool(row.record_calls),
     retentionDays: Number(row.retention_days ?? 90),
     whisperQueueName: bool(row.whisper_queue_name),
-    survey: (SURVEY_CHANNELS as readonly string[]).includes(String(row.survey))
-      ? (row.survey as SurveyChannel)
-      : 'none',
+    survey: surveyChannelOf(row.survey),
     businessHoursId: row.business_hours_id == null ? null : Number(row.business_hours_id),
     problems,
   };

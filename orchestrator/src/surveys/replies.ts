@@ -2,6 +2,11 @@
 export const SURVEY_CHANNELS = ['none', 'ivr', 'sms'] as const;
 export type SurveyChannel = (typeof SURVEY_CHANNELS)[number];
 
+/** A queues.survey value as read from the database; anything unknown means no survey. */
+export function surveyChannelOf(value: unknown): SurveyChannel {
+  return (SURVEY_CHANNELS as readonly unknown[]).includes(value) ? (value as SurveyChannel) : 'none';
+}
+
 /** A satisfaction score, 1 (poor) to 5 (excellent), as the survey asks for it. */
 export const MIN_SCORE = 1;
 export const MAX_SCORE = 5;

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { insertedId } from '../agents/repository.js';
 import { normaliseCallerId } from '../crm/phone.js';
 import type { Db } from '../db/knex.js';
@@ -19,26 +18,6 @@ export type ReplyOutcome =
       readonly comment: string | null;
     }
   | { readonly accepted: false; readonly reason: string };
-
-/** Queues an SMS survey for the call (a row the `survey.sms` job sends); returns its id. */
-export async function createSurveyRequest(
-  trx: Knex.Transaction,
-  r: { callId: string; customerId: number | null; phone: string; language: string; now: Date },
-): Promise<number> {
-  const existing = (await trx('survey_requests').where({ call_id: r.callId }).first('id')) as
-    { id: number } | undefined;
-  if (existing) return Number(existing.id);
-  return insertedId(
-    await trx('survey_requests').insert({
-      call_id: r.callId,
-      customer_id: r.customerId,
-      phone: r.phone,
-      language: r.language,
-      state: 'pending',
-      created_at: r.now,
-    }),
-  );
-}
 
 /**
  * Matches a reply to the newest survey sent to that number whose reply window is open, and stores the response.
