@@ -100,6 +100,26 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       expect(await h.t.db('survey_responses')).to.have.length(1);
     });
 
+    it('refuses the SMS survey for a queue while no SMS gateway is configured, changing nothing', async () => {
+      const refused = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+        token: h.users.admin.token,
+        body: { survey: 'sms', wrapUpS: 5 },
+      });
+      expect(refused.status).to.equal(400);
+      expect(refused.body.error.details).to.deep.equal([
+        { in: 'body', field: 'survey', reason: 'SMS surveys need an SMS gateway (ARIADNE_SMS_URL)' },
+      ]);
+      expect(await h.t.db('queues').where({ id: queueId }).first('survey', 'wrap_up_s')).to.deep.include({
+        survey: 'none',
+      });
+      const ivr = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+        token: h.users.admin.token,
+        body: { survey: 'ivr' },
+      });
+      expect([ivr.status, ivr.body.survey]).to.deep.equal([200, 'ivr']);
+      await h.t.db('queues').where({ id: queueId }).update({ survey: 'none' });
+    });
+
     it('reports satisfaction per queue over days, in the scope of a supervisor', async () => {
       await h.t.db('survey_responses').insert([
         { call_id: 'c2', channel: 'ivr', score: 2, created_at: sh('2026-12-06T09:30:00') },

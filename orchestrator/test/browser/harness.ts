@@ -27,6 +27,8 @@ async function startStack(): Promise<Stack> {
     ARIADNE_HTTP_PORT: '0',
     ARIADNE_HTTP_HOST: '127.0.0.1',
     ARIADNE_STORAGE_URL: `file:${dir}/rec`,
+    // A gateway nobody answers (the discard port): queues may choose the SMS survey; no test sends one.
+    ARIADNE_SMS_URL: 'http://127.0.0.1:9/sms',
   });
   const app = await startAriadne(
     { ...config, demo: { ...config.demo, callsPerMinute: 0, historyDays: 0 } },

@@ -70,6 +70,13 @@ const routingSample = z
 
 export function configRoutes(deps: ApiDeps): ApiRoute[] {
   const { db, bus } = deps;
+  // Without a gateway an SMS survey could never be sent: say so when it is chosen, not by silence after calls.
+  const surveyCanBeSent = (b: { survey?: string }): void => {
+    if (b.survey === 'sms' && !deps.config.sms.url)
+      throw new HttpError(400, 'validation_failed', 'body.survey: SMS surveys need an SMS gateway (ARIADNE_SMS_URL)', [
+        { in: 'body', field: 'survey', reason: 'SMS surveys need an SMS gateway (ARIADNE_SMS_URL)' },
+      ]);
+  };
   /** A queue or business hours set that flows, rules or queues name cannot lose that name (ivr/references.ts). */
   const keepWhileNamed = async (kind: NamedThing, id: number, newName?: string): Promise<void> => {
     const row = (await db(kind === 'queue' ? 'queues' : 'business_hours')
@@ -123,12 +130,14 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       list: (_f, s) => listQueueViews(db, s),
       get: (id) => getQueueView(db, id),
       create: async (b) => {
+        surveyCanBeSent(b);
         const created = await routingRepo.createQueue(db, b);
         const view = await getQueueView(db, created.id);
         if (!view) throw new Error(`queue ${created.id} vanished after insert`);
         return { ...view, id: created.id };
       },
       update: async (id, b) => {
+        surveyCanBeSent(b);
         if (b.name !== undefined) await keepWhileNamed('queue', id, b.name);
         return (await routingRepo.updateQueue(db, id, b)) ? getQueueView(db, id) : null;
       },
