@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import { affectedRows } from '../db/statement-batch.js';
+import { startPresence, type PresenceChange } from './presence.js';
 import { isAgentState, type AgentState } from './states.js';
 
 /**
@@ -174,6 +175,7 @@ export async function updatePresence(
   version: number,
   patch: PresencePatch,
   now: Date,
+  presence?: PresenceChange,
 ): Promise<boolean> {
   // Shares a packet with this process's other independent updates (db/statement-batch.ts): a call's answer and end
   // are two of these.
@@ -181,6 +183,13 @@ export async function updatePresence(
   const columns = presenceColumns(patch);
   columns.version = version + 1;
   columns.updated_at = now;
+  if (presence)
+    // Logging in or out and pausing are rare: they pay for a transaction so the history never disagrees with the row.
+    return db.transaction(async (trx) => {
+      if ((await trx('agents').where({ id, version }).update(columns)) !== 1) return false;
+      await startPresence(trx, id, presence, now);
+      return true;
+    });
   const n = await affectedRows(db, db('agents').where({ id, version }).update(columns));
   return n === 1;
 }

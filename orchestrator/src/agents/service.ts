@@ -13,6 +13,7 @@ import {
   type AgentRecord,
   type PresencePatch,
 } from './repository.js';
+import { presenceChange } from './presence.js';
 import { AgentTransitionError, nextAgentState, type AgentEvent, type AgentState } from './states.js';
 
 export class AgentNotFoundError extends Error {
@@ -326,7 +327,8 @@ export class AgentService {
         ...(to !== a.state ? { state: to, stateSince: now } : {}),
         ...(pauseNow ? { pauseReason: 'no answer' } : {}),
       };
-      if (await updatePresence(this.db, a.id, a.version, patch, now)) {
+      const presence = pauseNow ? presenceChange(a, to, 'no answer') : undefined;
+      if (await updatePresence(this.db, a.id, a.version, patch, now, presence)) {
         const agent = this.applied(a, patch);
         this.emit({ agent, event, from: a.state });
         if (pauseNow) this.log.warn({ agentId, misses }, 'agent auto-paused after missed calls');
@@ -458,7 +460,8 @@ export class AgentService {
         p.state = to;
         p.stateSince ??= now;
       }
-      if (await updatePresence(this.db, a.id, a.version, p, now)) {
+      const presence = presenceChange(a, to, p.pauseReason !== undefined ? p.pauseReason : a.pauseReason);
+      if (await updatePresence(this.db, a.id, a.version, p, now, presence)) {
         const agent = this.applied(a, p);
         this.log.debug({ agentId, from: a.state, event: ev, to }, 'agent transition');
         this.emit({ agent, event: ev, from: a.state });

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { parseJson } from '../db/time.js';
 import { INTERVAL_MS, reportDay } from './day.js';
+import { presenceDays, type PresenceDay } from './presence.js';
 
 export interface BuildResult {
   readonly day: string;
@@ -89,6 +90,16 @@ interface AgentDayRow {
   missed: number;
   talk_s: number;
   wrap_s: number;
+  logged_in_s: number;
+  paused_s: number;
+}
+
+interface AgentPauseRow {
+  agent_id: number;
+  day: string;
+  reason: string;
+  pauses: number;
+  paused_s: number;
 }
 
 /** Agent ids of an `offer_failed` event: one ringed agent, or every agent of a ring-all that nobody answered. */
@@ -102,8 +113,17 @@ export function missedAgentIds(data: unknown): number[] {
     .filter((id): id is number => Number.isInteger(id));
 }
 
-/** Per agent: the calls they answered that day (with talk and after-call work) and the offers they let ring out. */
-async function agentDays(db: Db, day: string, start: Date, end: Date): Promise<AgentDayRow[]> {
+/**
+ * Per agent: the calls they answered that day (with talk and after-call work), the offers they let ring out, and
+ * their logged-in and paused time (`presence`).
+ */
+async function agentDays(
+  db: Db,
+  day: string,
+  start: Date,
+  end: Date,
+  presence: ReadonlyMap<number, PresenceDay>,
+): Promise<AgentDayRow[]> {
   const [handled, failedOffers, agentIds] = await Promise.all([
     db('calls')
       .whereNotNull('agent_id')
@@ -127,7 +147,11 @@ async function agentDays(db: Db, day: string, start: Date, end: Date): Promise<A
   const byAgent = new Map<number, AgentDayRow>();
   const rowFor = (agentId: number): AgentDayRow => {
     let row = byAgent.get(agentId);
-    if (!row) byAgent.set(agentId, (row = { agent_id: agentId, day, calls: 0, missed: 0, talk_s: 0, wrap_s: 0 }));
+    if (!row)
+      byAgent.set(
+        agentId,
+        (row = { agent_id: agentId, day, calls: 0, missed: 0, talk_s: 0, wrap_s: 0, logged_in_s: 0, paused_s: 0 }),
+      );
     return row;
   };
   for (const h of handled) {
@@ -138,28 +162,56 @@ async function agentDays(db: Db, day: string, start: Date, end: Date): Promise<A
   }
   // An agent deleted since keeps their calls (agent_id went NULL with them) but has no row to hang misses on.
   for (const data of failedOffers) for (const id of missedAgentIds(data)) if (known.has(id)) rowFor(id).missed++;
+  for (const p of presence.values()) {
+    if (!known.has(p.agentId)) continue;
+    const row = rowFor(p.agentId);
+    row.logged_in_s = dec(p.loggedInS);
+    row.paused_s = dec(p.pausedS);
+  }
   return [...byAgent.values()].sort((a, b) => a.agent_id - b.agent_id);
 }
 
 const INSERT_CHUNK = 500;
 
 /**
- * Builds one day's report tables from `calls` and `call_events`: every 15-minute interval per queue, and every
- * agent's day. It replaces what the day had in one transaction, so it may run again at any time (today's every
- * quarter hour; a past day's when late calls or a correction arrive) and two orchestrators running it at once
- * leave one complete answer.
+ * Builds one day's report tables from `calls`, `call_events` and `agent_presence`: every 15-minute interval per
+ * queue, every agent's day and their paused time per reason (today's open presence is counted until `now`). It
+ * replaces what the day had in one transaction, so it may run again at any time (today's every quarter hour; a
+ * past day's when late calls or a correction arrive) and two orchestrators running it at once leave one complete
+ * answer.
  */
-export async function buildDailyReport(db: Db, day: string, timeZone: string): Promise<BuildResult> {
+export async function buildDailyReport(
+  db: Db,
+  day: string,
+  timeZone: string,
+  now: Date = new Date(),
+): Promise<BuildResult> {
   const t0 = performance.now();
   const { start, end } = reportDay(day, timeZone);
-  const [intervals, agents] = await Promise.all([queueIntervals(db, start, end), agentDays(db, day, start, end)]);
+  const [intervals, presence] = await Promise.all([queueIntervals(db, start, end), presenceDays(db, start, end, now)]);
+  const agents = await agentDays(db, day, start, end, presence);
+  const known = new Set(agents.map((a) => a.agent_id));
+  const pauses: AgentPauseRow[] = [...presence.values()]
+    .filter((p) => known.has(p.agentId))
+    .flatMap((p) =>
+      [...p.pauses].map(([reason, { count, seconds }]) => ({
+        agent_id: p.agentId,
+        day,
+        reason,
+        pauses: count,
+        paused_s: dec(seconds),
+      })),
+    );
   await db.transaction(async (trx) => {
     await trx('report_queue_intervals').where('interval_start', '>=', start).where('interval_start', '<', end).delete();
     await trx('report_agent_days').where('day', day).delete();
-    for (let i = 0; i < intervals.length; i += INSERT_CHUNK)
-      await trx('report_queue_intervals').insert(intervals.slice(i, i + INSERT_CHUNK));
-    for (let i = 0; i < agents.length; i += INSERT_CHUNK)
-      await trx('report_agent_days').insert(agents.slice(i, i + INSERT_CHUNK));
+    await trx('report_agent_pauses').where('day', day).delete();
+    for (const [table, rows] of [
+      ['report_queue_intervals', intervals],
+      ['report_agent_days', agents],
+      ['report_agent_pauses', pauses],
+    ] as const)
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx(table).insert(rows.slice(i, i + INSERT_CHUNK));
   });
   return {
     day,

@@ -35,6 +35,11 @@ export interface AgentMetrics {
   wrapS: number;
   /** (talk + after-call work) per answered call. */
   avgHandleS: number | null;
+  loggedInS: number;
+  /** Of the logged-in time, paused for any reason. */
+  pausedS: number;
+  /** Talk and after-call work, of the logged-in time not paused. */
+  occupancyPct: number | null;
 }
 
 export interface AgentReportRow extends AgentMetrics {
@@ -164,13 +169,27 @@ export async function queueReport(
   return { rows, totals: queueMetrics(totals) };
 }
 
-function agentMetrics(calls: number, missed: number, talk: number, wrap: number): AgentMetrics {
+/** Sums of the agent-day table that add up across days and agents. */
+interface AgentSums {
+  calls: number;
+  missed: number;
+  talk: number;
+  wrap: number;
+  loggedIn: number;
+  paused: number;
+}
+
+function agentMetrics(s: AgentSums): AgentMetrics {
+  const ready = s.loggedIn - s.paused;
   return {
-    calls,
-    missed,
-    talkS: round1(talk),
-    wrapS: round1(wrap),
-    avgHandleS: calls > 0 ? round1((talk + wrap) / calls) : null,
+    calls: s.calls,
+    missed: s.missed,
+    talkS: round1(s.talk),
+    wrapS: round1(s.wrap),
+    avgHandleS: s.calls > 0 ? round1((s.talk + s.wrap) / s.calls) : null,
+    loggedInS: round1(s.loggedIn),
+    pausedS: round1(s.paused),
+    occupancyPct: ready > 0 ? pct(s.talk + s.wrap, ready) : null,
   };
 }
 
@@ -185,17 +204,28 @@ export async function agentReport(
     .groupBy('r.agent_id', 'a.name')
     .orderBy('a.name')
     .select('r.agent_id', 'a.name')
-    .sum({ calls: 'r.calls', missed: 'r.missed', talk: 'r.talk_s', wrap: 'r.wrap_s' });
+    .sum({
+      calls: 'r.calls',
+      missed: 'r.missed',
+      talk: 'r.talk_s',
+      wrap: 'r.wrap_s',
+      loggedIn: 'r.logged_in_s',
+      paused: 'r.paused_s',
+    });
   if (range.agentIds) q.whereIn('r.agent_id', range.agentIds);
   const raw = (await q) as Record<string, unknown>[];
-  let [calls, missed, talk, wrap] = [0, 0, 0, 0];
+  const totals: AgentSums = { calls: 0, missed: 0, talk: 0, wrap: 0, loggedIn: 0, paused: 0 };
   const rows = raw.map((r) => {
-    const m = agentMetrics(Number(r.calls ?? 0), Number(r.missed ?? 0), Number(r.talk ?? 0), Number(r.wrap ?? 0));
-    calls += m.calls;
-    missed += m.missed;
-    talk += Number(r.talk ?? 0);
-    wrap += Number(r.wrap ?? 0);
-    return { agentId: Number(r.agent_id), name: String(r.name), ...m };
+    const sums: AgentSums = {
+      calls: Number(r.calls ?? 0),
+      missed: Number(r.missed ?? 0),
+      talk: Number(r.talk ?? 0),
+      wrap: Number(r.wrap ?? 0),
+      loggedIn: Number(r.loggedIn ?? 0),
+      paused: Number(r.paused ?? 0),
+    };
+    for (const k of Object.keys(totals) as (keyof AgentSums)[]) totals[k] += sums[k];
+    return { agentId: Number(r.agent_id), name: String(r.name), ...agentMetrics(sums) };
   });
-  return { rows, totals: agentMetrics(calls, missed, talk, wrap) };
+  return { rows, totals: agentMetrics(totals) };
 }

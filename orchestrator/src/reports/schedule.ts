@@ -45,7 +45,7 @@ export function createReportSchedule(o: ReportScheduleOptions): ReportSchedule {
     const results: BuildResult[] = [];
     for (const day of days) {
       try {
-        results.push(await buildDailyReport(o.db, day, o.timeZone));
+        results.push(await buildDailyReport(o.db, day, o.timeZone, at));
       } catch (err) {
         // A database away or a lock conflict with another orchestrator's build: the next pass builds it again.
         log.warn({ err, day }, 'report build failed; the next pass retries');

@@ -53,6 +53,18 @@ describe('api: reports', function () {
       },
     ]);
     await h.t.db('supervisor_queues').insert({ user_id: h.users.supervisor.id, queue_id: sales });
+    // Logged in at 08:00 with half an hour's lunch, still logged in at noon (the harness's now).
+    await h.t.db('agent_presence').insert([
+      { agent_id: agentId, state: 'ready', started_at: sh('2026-12-06T08:00:00'), ended_at: sh('2026-12-06T11:00:00') },
+      {
+        agent_id: agentId,
+        state: 'paused',
+        reason: 'lunch',
+        started_at: sh('2026-12-06T11:00:00'),
+        ended_at: sh('2026-12-06T11:30:00'),
+      },
+      { agent_id: agentId, state: 'ready', started_at: sh('2026-12-06T11:30:00'), ended_at: null },
+    ]);
   });
   after(() => h.close());
 
@@ -119,9 +131,31 @@ describe('api: reports', function () {
     const agents = await call(h, 'GET', '/api/reports/agents?format=csv', { token: h.users.supervisor.token });
     expect(agents.status).to.equal(200);
     expect(String(agents.body).trim().split('\n')).to.deep.equal([
-      'agentId,name,calls,missed,talkS,wrapS,avgHandleS',
-      `${h.users.agent.agentId},Alice,2,0,150,10,80`,
+      'agentId,name,calls,missed,talkS,wrapS,avgHandleS,loggedInS,pausedS,occupancyPct',
+      // 160 s handled of 12,600 s logged in and not paused.
+      `${h.users.agent.agentId},Alice,2,0,150,10,80,14400,1800,1.3`,
     ]);
+    const pauses = await call(h, 'GET', '/api/reports/pauses?format=csv', { token: h.users.supervisor.token });
+    expect(pauses.headers.get('content-disposition')).to.contain('pauses-2026-12-06-2026-12-06.csv');
+    expect(String(pauses.body).trim().split('\n')).to.deep.equal([
+      'agentId,name,reason,pauses,pausedS',
+      `${h.users.agent.agentId},Alice,lunch,1,1800`,
+    ]);
+  });
+
+  it('reads pauses per agent and reason as JSON, for staff only', async () => {
+    const r = await call(h, 'GET', `/api/reports/pauses?agentId=${h.users.agent.agentId}`, {
+      token: h.users.admin.token,
+    });
+    expect(r.status).to.equal(200);
+    expect(r.body).to.deep.equal({
+      from: '2026-12-06',
+      to: '2026-12-06',
+      timeZone: 'Asia/Shanghai',
+      rows: [{ agentId: h.users.agent.agentId, name: 'Alice', reason: 'lunch', pauses: 1, pausedS: 1800 }],
+      totals: { pauses: 1, pausedS: 1800 },
+    });
+    expect((await call(h, 'GET', '/api/reports/pauses', { token: h.users.agent.token })).status).to.equal(403);
   });
 
   it('answers a bad range with a 400 that says what is wrong, and builds nothing for a bad day', async () => {
@@ -132,6 +166,7 @@ describe('api: reports', function () {
       ['/api/reports/queues?from=2026-12-01&to=2026-12-06&by=interval', /intervals are for one day/],
       ['/api/reports/queues?by=week', /query\.by/],
       ['/api/reports/agents?from=2020-01-01&to=2026-12-06', /at most 366 days/],
+      ['/api/reports/pauses?agentId=x', /query\.agentId/],
     ];
     for (const [path, message] of cases) {
       const r = await call(h, 'GET', path, { token: h.users.admin.token });

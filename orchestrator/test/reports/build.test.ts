@@ -243,12 +243,21 @@ for (const dialect of DIALECTS) {
     });
 
     it('reads the agent report summed over the days, with handle time per call', async () => {
+      // No presence history here (reports/presence.test.ts has it): no logged-in time, no occupancy.
+      const noPresence = { loggedInS: 0, pausedS: 0, occupancyPct: null };
       const report = await agentReport(t.db, { from: '2026-12-05', to: '2026-12-06', timeZone: TZ });
       expect(report.rows).to.deep.equal([
-        { agentId: ann, name: 'Ann', calls: 3, missed: 1, talkS: 170, wrapS: 21, avgHandleS: 63.7 },
-        { agentId: bob, name: 'Bob', calls: 2, missed: 3, talkS: 230, wrapS: 15, avgHandleS: 122.5 },
+        { agentId: ann, name: 'Ann', calls: 3, missed: 1, talkS: 170, wrapS: 21, avgHandleS: 63.7, ...noPresence },
+        { agentId: bob, name: 'Bob', calls: 2, missed: 3, talkS: 230, wrapS: 15, avgHandleS: 122.5, ...noPresence },
       ]);
-      expect(report.totals).to.deep.equal({ calls: 5, missed: 4, talkS: 400, wrapS: 36, avgHandleS: 87.2 });
+      expect(report.totals).to.deep.equal({
+        calls: 5,
+        missed: 4,
+        talkS: 400,
+        wrapS: 36,
+        avgHandleS: 87.2,
+        ...noPresence,
+      });
       const bobOnly = await agentReport(t.db, { from: '2026-12-06', to: '2026-12-06', timeZone: TZ, agentIds: [bob] });
       expect(bobOnly.rows.map((r) => r.name)).to.deep.equal(['Bob']);
     });

@@ -7,11 +7,13 @@ import {
   buildDailyReport,
   checkRange,
   parseDay,
+  pauseReport,
   queueReport,
   reportDay,
   toCsv,
   todayPerQueue,
   type AgentReportRow,
+  type PauseReportRow,
   type QueueReportRow,
 } from '../../reports/index.js';
 import { surveySummary } from '../../surveys/index.js';
@@ -46,7 +48,11 @@ const AGENT_COLUMNS: readonly (keyof AgentReportRow)[] = [
   'talkS',
   'wrapS',
   'avgHandleS',
+  'loggedInS',
+  'pausedS',
+  'occupancyPct',
 ];
+const PAUSE_COLUMNS: readonly (keyof PauseReportRow)[] = ['agentId', 'name', 'reason', 'pauses', 'pausedS'];
 
 function sendCsv(res: Response, filename: string, body: string): void {
   res.status(200).type('text/csv; charset=utf-8').attachment(filename).send(body);
@@ -106,7 +112,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/reports/agents',
       tag: 'reports',
       summary:
-        'Agent report over whole days: calls answered, offers missed, talk, after-call work, handle time; format=csv exports it',
+        'Agent report over whole days: calls answered, offers missed, talk, after-call work, handle time, logged-in and paused time, occupancy; format=csv exports it',
       roles: STAFF,
       query: z.object({
         from: day.optional(),
@@ -123,6 +129,30 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
           agentIds: query.agentId === undefined ? undefined : [query.agentId],
         });
         if (query.format === 'csv') return sendCsv(res, `agents-${from}-${to}.csv`, toCsv(report.rows, AGENT_COLUMNS));
+        return { from, to, timeZone, ...report };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/pauses',
+      tag: 'reports',
+      summary: 'Paused time over whole days, per agent and reason: pauses begun and time paused; format=csv exports it',
+      roles: STAFF,
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+        format,
+      }),
+      async handler({ query, res }) {
+        const { from, to } = rangeOf(query);
+        const report = await pauseReport(db, {
+          from,
+          to,
+          timeZone,
+          agentIds: query.agentId === undefined ? undefined : [query.agentId],
+        });
+        if (query.format === 'csv') return sendCsv(res, `pauses-${from}-${to}.csv`, toCsv(report.rows, PAUSE_COLUMNS));
         return { from, to, timeZone, ...report };
       },
     }),
@@ -162,7 +192,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ body, auditTarget }) {
         if (!parseDay(body.day)) throw new HttpError(400, 'bad_request', `day: "${body.day}" is not a calendar date`);
         auditTarget(body.day);
-        return buildDailyReport(db, body.day, timeZone);
+        return buildDailyReport(db, body.day, timeZone, deps.now());
       },
     }),
   ];

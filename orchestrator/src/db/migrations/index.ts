@@ -6,6 +6,7 @@ import * as m0002 from './0002_routing.js';
 import * as m0005 from './0005_supervision.js';
 import * as m0006 from './0006_reports.js';
 import * as m0007 from './0007_aftercall.js';
+import * as m0008 from './0008_presence.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -19,6 +20,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0005_supervision', m0005],
   ['0006_reports', m0006],
   ['0007_aftercall', m0007],
+  ['0008_presence', m0008],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

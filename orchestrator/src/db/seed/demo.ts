@@ -4,6 +4,7 @@ import type { Db } from '../knex.js';
 import { seedCustomers, type SeedCustomersResult } from './customers.js';
 import { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
 import { seedCallHistory, type CallHistoryOptions } from './history.js';
+import { seedPresenceHistory } from './presence.js';
 
 /**
  * Demo data for `npm start` and `scripts/seed.ts`: a contact center in Shanghai and Chengdu selling online, with
@@ -296,7 +297,12 @@ export interface SeedDemoResult {
   readonly customers: SeedCustomersResult | null;
   readonly queueIds: Readonly<Record<string, number>>;
   readonly agentIds: Readonly<Record<string, number>>;
-  readonly history: { readonly calls: number; readonly events: number; readonly surveys: number } | null;
+  readonly history: {
+    readonly calls: number;
+    readonly events: number;
+    readonly surveys: number;
+    readonly presenceSpans: number;
+  } | null;
 }
 
 async function insertId(db: Db, table: string, row: Record<string, unknown>): Promise<number> {
@@ -504,7 +510,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       e164: string;
       customer_id: number;
     }[];
-    history = await seedCallHistory(db, {
+    const calls = await seedCallHistory(db, {
       days: options.historyDays,
       queueIds,
       agentIds: Object.values(agentIds),
@@ -512,6 +518,8 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       dids: { ivr: DEMO_DID, direct: DEMO_DIRECT_DID },
       surveyQueueIds: [...SURVEY_QUEUES].flatMap((name) => (queueIds[name] === undefined ? [] : [queueIds[name]])),
     });
+    const presence = await seedPresenceHistory(db, { days: options.historyDays, agentIds: Object.values(agentIds) });
+    history = { ...calls, presenceSpans: presence.spans };
   }
 
   return {
