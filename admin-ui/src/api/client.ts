@@ -15,6 +15,8 @@ import type {
   IvrFlowSummary,
   IvrFlowVersion,
   Page,
+  PauseReport,
+  PauseReportQuery,
   Queue,
   QueueInput,
   QueueReport,
@@ -255,6 +257,8 @@ export const api = {
     // Plain links, not fetches: the browser downloads the attachment and the session cookie authenticates it.
     queuesCsvUrl: (q: QueueReportQuery) => withQuery('/api/reports/queues', { ...q, format: 'csv' }),
     agentsCsvUrl: (q: AgentReportQuery) => withQuery('/api/reports/agents', { ...q, format: 'csv' }),
+    pauses: (q: PauseReportQuery) => get<PauseReport>('/reports/pauses', { ...q }),
+    pausesCsvUrl: (q: PauseReportQuery) => withQuery('/api/reports/pauses', { ...q, format: 'csv' }),
     surveys: (q: SurveyReportQuery) => get<SurveyReport>('/reports/surveys', { ...q }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
   },

@@ -368,7 +368,7 @@ export interface AgentBoard {
   reason: string | null;
 }
 
-// --- reports (GET /api/reports/queues, /api/reports/agents; days are YYYY-MM-DD in the report's time zone) ---------
+// --- reports (GET /api/reports/queues, /agents, /pauses; days are YYYY-MM-DD in the report's time zone) ------------
 
 export type ReportBy = 'total' | 'day' | 'interval';
 
@@ -415,6 +415,11 @@ export interface AgentMetrics {
   wrapS: number;
   /** (talk + wrap) / calls; null with no calls. */
   avgHandleS: number | null;
+  /** Seconds logged in over the range, and how many of them paused (any reason). */
+  loggedInS: number;
+  pausedS: number;
+  /** Percent of ready time (logged in − paused) spent on calls and wrap-up, one decimal; null without ready time. */
+  occupancyPct: number | null;
 }
 export interface AgentReportRow extends AgentMetrics {
   agentId: number;
@@ -432,6 +437,24 @@ export interface AgentReportQuery {
   to?: string;
   agentId?: number;
 }
+
+/** GET /api/reports/pauses: paused time per agent and reason over whole days, ordered by agent name, then reason. */
+export interface PauseReportRow {
+  agentId: number;
+  name: string;
+  /** Free text: 'lunch', 'break', 'no answer' (the automatic pause after missed offers)… */
+  reason: string;
+  pauses: number;
+  pausedS: number;
+}
+export interface PauseReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: PauseReportRow[];
+  totals: { pauses: number; pausedS: number };
+}
+export type PauseReportQuery = AgentReportQuery;
 
 /** GET /api/reports/surveys: one row per queue (queueId/queue null: responses to calls of no queue). */
 export interface SurveySummaryRow {

@@ -1,11 +1,13 @@
 // Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
-// chart of offered vs answered calls, CSV exports, the satisfaction survey scores, and for admins a rebuild of one day.
+// chart of offered vs answered calls, agents' presence and pause reasons, CSV exports, the satisfaction survey
+// scores, and for admins a rebuild of one day.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, errorText } from '../api/client.js';
 import type {
   AgentReport,
+  PauseReport,
   Queue,
   QueueReport,
   QueueReportQuery,
@@ -109,6 +111,15 @@ export function ReportsPage({ user }: { user: User }) {
     [applied?.from, applied?.to, applied?.seq],
   );
 
+  // Pause reasons cover the agent report's days. A reversed range is not asked for, as with surveys below.
+  const pauseReport = useLoad<PauseReport | undefined>(
+    () =>
+      applied && !(applied.from && applied.to && applied.from > applied.to)
+        ? api.reports.pauses({ from: applied.from, to: applied.to })
+        : Promise.resolve(undefined),
+    [applied?.from, applied?.to, applied?.seq],
+  );
+
   // Surveys count over the same days and queue. A reversed range is not asked for: the queue report already says
   // why it is refused, and a third request would only repeat it.
   const surveyReport = useLoad<{ report: SurveyReport; queueId: number | undefined } | undefined>(
@@ -153,6 +164,10 @@ export function ReportsPage({ user }: { user: User }) {
   const surveyErrorShown =
     surveyReport.error &&
     [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(surveyReport.error));
+  const pauseErrorShown =
+    pauseReport.error &&
+    [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(pauseReport.error));
+  const pr = pauseReport.data;
   const sr = surveyReport.data?.report;
   const surveyQueueId = surveyReport.data?.queueId;
   const surveyQueue =
@@ -201,6 +216,7 @@ export function ReportsPage({ user }: { user: User }) {
       </form>
       <ErrorBox error={queueReport.error} />
       {agentErrorShown ? <ErrorBox error={agentReport.error} /> : null}
+      {pauseErrorShown ? <ErrorBox error={pauseReport.error} /> : null}
       {surveyErrorShown ? <ErrorBox error={surveyReport.error} /> : null}
       <Loading when={!applied || (queueReport.loading && !qr)} />
 
@@ -231,7 +247,7 @@ export function ReportsPage({ user }: { user: User }) {
           <div class="section-head">
             <h2>Agents</h2>
             <span class="muted" data-testid="agent-range">
-              calls answered in all queues, {ar.from === ar.to ? ar.from : `${ar.from} – ${ar.to}`}
+              calls answered in all queues and time logged in, {ar.from === ar.to ? ar.from : `${ar.from} – ${ar.to}`}
             </span>
             <a
               class="button"
@@ -243,6 +259,26 @@ export function ReportsPage({ user }: { user: User }) {
             </a>
           </div>
           <AgentTable report={ar} />
+        </section>
+      ) : null}
+
+      {pr && !pauseReport.error ? (
+        <section class="card" data-testid="pause-section">
+          <div class="section-head">
+            <h2>Pause reasons</h2>
+            <span class="muted" data-testid="pause-range">
+              paused time by agent and reason, {pr.from === pr.to ? pr.from : `${pr.from} – ${pr.to}`}
+            </span>
+            <a
+              class="button"
+              href={api.reports.pausesCsvUrl({ from: pr.from, to: pr.to })}
+              download
+              data-testid="pauses-csv"
+            >
+              Download CSV
+            </a>
+          </div>
+          <PauseTable report={pr} />
         </section>
       ) : null}
 
@@ -264,6 +300,7 @@ export function ReportsPage({ user }: { user: User }) {
           onRebuilt={() => {
             queueReport.reload();
             agentReport.reload();
+            pauseReport.reload();
           }}
         />
       ) : null}
@@ -359,6 +396,9 @@ function AgentTable({ report }: { report: AgentReport }) {
           <th class="num">Talk</th>
           <th class="num">Wrap-up</th>
           <th class="num">Avg handle time</th>
+          <th class="num">Logged in</th>
+          <th class="num">Paused</th>
+          <th class="num">Occupancy</th>
         </tr>
       </thead>
       <tbody>
@@ -370,6 +410,9 @@ function AgentTable({ report }: { report: AgentReport }) {
             <td class="num">{fmtDuration(r.talkS)}</td>
             <td class="num">{fmtDuration(r.wrapS)}</td>
             <td class="num">{fmtDuration(r.avgHandleS)}</td>
+            <td class="num">{fmtDuration(r.loggedInS)}</td>
+            <td class="num">{fmtDuration(r.pausedS)}</td>
+            <td class="num">{pct(r.occupancyPct)}</td>
           </tr>
         ))}
       </tbody>
@@ -381,6 +424,48 @@ function AgentTable({ report }: { report: AgentReport }) {
           <th class="num">{fmtDuration(t.talkS)}</th>
           <th class="num">{fmtDuration(t.wrapS)}</th>
           <th class="num">{fmtDuration(t.avgHandleS)}</th>
+          <th class="num">{fmtDuration(t.loggedInS)}</th>
+          <th class="num">{fmtDuration(t.pausedS)}</th>
+          <th class="num">{pct(t.occupancyPct)}</th>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+function PauseTable({ report }: { report: PauseReport }) {
+  const t = report.totals;
+  if (report.rows.length === 0)
+    return (
+      <p class="muted empty" data-testid="pause-empty">
+        No agent paused in this period.
+      </p>
+    );
+  return (
+    <table class="list report" data-testid="pause-report">
+      <thead>
+        <tr>
+          <th>Agent</th>
+          <th>Reason</th>
+          <th class="num">Pauses</th>
+          <th class="num">Paused time</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.rows.map((r) => (
+          <tr key={`${r.agentId}-${r.reason}`} data-agent={r.agentId}>
+            <td>{r.name}</td>
+            <td>{r.reason}</td>
+            <td class="num">{r.pauses}</td>
+            <td class="num">{fmtDuration(r.pausedS)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr data-testid="pause-totals">
+          <th colSpan={2}>Total</th>
+          <th class="num">{t.pauses}</th>
+          <th class="num">{fmtDuration(t.pausedS)}</th>
         </tr>
       </tfoot>
     </table>

@@ -27,7 +27,7 @@ async function rows(page: Page, table: string, part: 'tbody' | 'tfoot'): Promise
   )) as string[][];
 }
 
-/** Fills the report form and applies it, then waits until both tables show that range. */
+/** Fills the report form and applies it, then waits until the queue, agent and pause tables show that range. */
 async function applyRange(
   page: Page,
   from: string,
@@ -47,6 +47,7 @@ async function applyRange(
   const heading = `${range} · ${byText} · ${queue ? queue.label : allQueues} · days in ${ZONE}`;
   await waitText(page, '[data-testid=queue-range]', (t) => t === heading);
   await waitText(page, '[data-testid=agent-range]', (t) => t.endsWith(range));
+  await waitText(page, '[data-testid=pause-range]', (t) => t.endsWith(range));
 }
 
 describe('reports page in a browser (whole orchestrator, seeded calls)', function () {
@@ -144,6 +145,35 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
       }),
     ]);
 
+    // Their shifts on DAY (none on NEXT): ready stretches with a lunch and breaks between them, as presence records
+    // them. A: 09:00–13:00, 55 min paused; B: 09:00–18:00, 1 h 30 min paused.
+    const shift = (agentId: number, spans: [from: string, to: string, pause: string | null][]) =>
+      spans.map(([from, to, reason]) => ({
+        agent_id: agentId,
+        state: reason === null ? 'ready' : 'paused',
+        reason,
+        started_at: at(DAY, from),
+        ended_at: at(DAY, to),
+      }));
+    await db('agent_presence').insert([
+      ...shift(agentA.id, [
+        ['09:00:00', '11:00:00', null],
+        ['11:00:00', '11:15:00', 'break'],
+        ['11:15:00', '12:00:00', null],
+        ['12:00:00', '12:40:00', 'lunch'],
+        ['12:40:00', '13:00:00', null],
+      ]),
+      ...shift(agentB.id, [
+        ['09:00:00', '10:30:00', null],
+        ['10:30:00', '10:45:00', 'break'],
+        ['10:45:00', '12:30:00', null],
+        ['12:30:00', '13:30:00', 'lunch'],
+        ['13:30:00', '16:00:00', null],
+        ['16:00:00', '16:15:00', 'break'],
+        ['16:15:00', '18:00:00', null],
+      ]),
+    ]);
+
     // Build both days through the API as an admin would (the schedule only builds today and yesterday).
     const ctx = (await newPage()).context();
     const login = await ctx.request.post(`${stack.app.url}/api/auth/login`, {
@@ -185,14 +215,17 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     ]);
     expect(await page.$('[data-testid=report-chart]'), 'no chart for a total').to.equal(null);
 
-    // Agents that day: answered calls with talk and wrap-up, and missed offers (single and ring-all).
+    // Agents that day: answered calls with talk and wrap-up, missed offers (single and ring-all), and presence:
+    // logged in, paused, and occupancy = (talk + wrap-up) ÷ (logged in − paused).
     const [first, second] = [agentA, agentB].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const agentRow = (a: typeof agentA) =>
       a.id === agentA.id
-        ? [agentA.name, '2', '1', '3:00', '0:50', '1:55']
-        : [agentB.name, '1', '2', '3:20', '0:20', '3:40'];
+        ? [agentA.name, '2', '1', '3:00', '0:50', '1:55', '4:00:00', '55:00', '2.1%'] // 230 s of 11100 s ready
+        : [agentB.name, '1', '2', '3:20', '0:20', '3:40', '9:00:00', '1:30:00', '0.8%']; // 220 s of 27000 s
     expect(await rows(page, 'agent-report', 'tbody')).to.deep.equal([agentRow(first!), agentRow(second!)]);
-    expect(await rows(page, 'agent-report', 'tfoot')).to.deep.equal([['Total', '3', '3', '6:20', '1:10', '2:30']]);
+    expect(await rows(page, 'agent-report', 'tfoot')).to.deep.equal([
+      ['Total', '3', '3', '6:20', '1:10', '2:30', '13:00:00', '2:25:00', '1.2%'], // 450 s of 38100 s
+    ]);
 
     // By day over two days: a row per day and queue, and a chart of offered vs answered per day.
     await applyRange(page, DAY, NEXT, 'day');
@@ -249,9 +282,48 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     await applyRange(page, '2025-01-01', '2025-01-02', 'day');
     expect(await text(page, '[data-testid=queue-empty]')).to.contain('No queued calls');
     expect(await text(page, '[data-testid=agent-empty]')).to.contain('No agent');
+    expect(await text(page, '[data-testid=pause-empty]')).to.contain('No agent paused');
     expect(await page.$('[data-testid=queue-report]')).to.equal(null);
     expect(await page.$('[data-testid=agent-report]')).to.equal(null);
+    expect(await page.$('[data-testid=pause-report]')).to.equal(null);
     expect(await page.$('[data-testid=report-chart]')).to.equal(null);
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
+  it('admin: lists pause reasons per agent with totals, and presence without pauses', async () => {
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.goto(`${stack.app.url}/#/reports`);
+    await page.waitForSelector('[data-testid=pause-section]');
+    await applyRange(page, DAY, DAY, 'total');
+
+    // By agent name, then reason: each reason's pauses begun that day and the time they took.
+    const byName = [agentA, agentB].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const pauseRows = (a: typeof agentA) =>
+      a.id === agentA.id
+        ? [
+            [agentA.name, 'break', '1', '15:00'],
+            [agentA.name, 'lunch', '1', '40:00'],
+          ]
+        : [
+            [agentB.name, 'break', '2', '30:00'],
+            [agentB.name, 'lunch', '1', '1:00:00'],
+          ];
+    expect(await rows(page, 'pause-report', 'tbody')).to.deep.equal(byName.flatMap(pauseRows));
+    expect(await rows(page, 'pause-report', 'tfoot')).to.deep.equal([['Total', '5', '2:25:00']]);
+    // The pause table adds up to the agent table's paused time.
+    expect((await rows(page, 'agent-report', 'tfoot'))[0]!.slice(6, 8)).to.deep.equal(['13:00:00', '2:25:00']);
+    await page.screenshot({ path: '/tmp/reports-pauses.png', fullPage: true });
+    await shot(page, 'reports-pauses');
+
+    // The next day A answered a call but was never logged in (no presence recorded): no ready time, no occupancy,
+    // and nobody paused.
+    await applyRange(page, NEXT, NEXT, 'total');
+    expect(await rows(page, 'agent-report', 'tbody')).to.deep.equal([
+      [agentA.name, '1', '0', '0:40', '0:10', '0:50', '0:00', '0:00', '—'],
+    ]);
+    expect(await text(page, '[data-testid=pause-empty]')).to.contain('No agent paused');
     expect(realErrors(errors)).to.deep.equal([]);
   });
 
@@ -285,9 +357,25 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     const agentLines = readFileSync((await agents.path())!, 'utf8')
       .trim()
       .split(/\r?\n/);
-    for (const key of ['name', 'calls', 'missed', 'talkS', 'wrapS', 'avgHandleS'])
-      expect(agentLines[0]).to.contain(key);
+    expect(agentLines[0]).to.contain('name,calls,missed,talkS,wrapS,avgHandleS,loggedInS,pausedS,occupancyPct');
     expect(agentLines).to.have.length(3);
+
+    expect(await page.getAttribute('[data-testid=pauses-csv]', 'href')).to.equal(
+      `/api/reports/pauses?from=${DAY}&to=${DAY}&format=csv`,
+    );
+    const [pauses] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=pauses-csv]')]);
+    expect(pauses.suggestedFilename()).to.equal(`pauses-${DAY}-${DAY}.csv`);
+    const pauseLines = readFileSync((await pauses.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    expect(pauseLines[0]).to.equal('agentId,name,reason,pauses,pausedS');
+    // Two reasons for each of the two agents.
+    expect(pauseLines.slice(1).map((l) => l.split(',').slice(2))).to.have.deep.members([
+      ['break', '1', '900'],
+      ['lunch', '1', '2400'],
+      ['break', '2', '1800'],
+      ['lunch', '1', '3600'],
+    ]);
     expect(realErrors(errors)).to.deep.equal([]);
   });
 
