@@ -19,7 +19,7 @@ import { validateExpression } from '../../src/routing/expressions.js';
 import { createTestDb, DIALECTS } from '../support/db.js';
 import { nextState, type CallState } from '../../src/calls/states.js';
 import { toDate } from '../../src/db/time.js';
-import { buildDailyReport, daysBefore } from '../../src/reports/index.js';
+import { agentReport, buildDailyReport, daysBefore, pauseReport } from '../../src/reports/index.js';
 
 const count = async (q: Promise<Array<Record<string, unknown>>> | unknown): Promise<number> =>
   Number(((await q) as Array<{ n: unknown }>)[0]?.n ?? 0);
@@ -173,6 +173,27 @@ for (const dialect of DIALECTS) {
         expect(offered).to.equal(queued);
         expect(calls.filter((c) => c.disposition === 'self_service').length).to.be.greaterThan(0);
         expect(calls.filter((c) => c.disposition === 'abandoned').length).to.be.greaterThan(0);
+
+        // A rota: 8 agents a day, each with one shift and its pauses; the calls go to the agents on shift then.
+        const spans = (await t.db('agent_presence').select('agent_id', 'state', 'started_at', 'ended_at')) as Record<
+          string,
+          unknown
+        >[];
+        expect(spans).to.have.length(r.history?.presenceSpans ?? -1);
+        expect(new Set(spans.map((p) => p.agent_id)).size).to.equal(16);
+        const working = (at: Date, agentId: unknown): boolean =>
+          spans.some((p) => p.agent_id === agentId && toDate(p.started_at)! <= at && at <= toDate(p.ended_at)!);
+        const answered = (await t.db('calls').whereNotNull('agent_id').select('agent_id', 'queued_at')) as Record<
+          string,
+          unknown
+        >[];
+        const byShift = answered.filter((c) => working(toDate(c.queued_at)!, c.agent_id)).length;
+        expect(byShift / answered.length, 'calls taken by an agent logged in then').to.be.greaterThan(0.85);
+        const report = await agentReport(t.db, { from: days[0]!.day, to: days[1]!.day, timeZone: 'Asia/Shanghai' });
+        expect(report.totals.pausedS).to.be.greaterThan(0);
+        expect(report.totals.occupancyPct).to.be.within(40, 90);
+        const pauses = await pauseReport(t.db, { from: days[0]!.day, to: days[1]!.day, timeZone: 'Asia/Shanghai' });
+        expect(new Set(pauses.rows.map((p) => p.reason))).to.include.members(['break', 'lunch']);
       } finally {
         await t.drop();
       }

@@ -4,7 +4,7 @@ import type { Db } from '../knex.js';
 import { seedCustomers, type SeedCustomersResult } from './customers.js';
 import { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
 import { seedCallHistory, type CallHistoryOptions } from './history.js';
-import { seedPresenceHistory } from './presence.js';
+import { onShift, seedPresenceHistory } from './presence.js';
 
 /**
  * Demo data for `npm start` and `scripts/seed.ts`: a contact center in Shanghai and Chengdu selling online, with
@@ -510,15 +510,16 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       e164: string;
       customer_id: number;
     }[];
+    const presence = await seedPresenceHistory(db, { days: options.historyDays, agentIds: Object.values(agentIds) });
     const calls = await seedCallHistory(db, {
       days: options.historyDays,
       queueIds,
       agentIds: Object.values(agentIds),
+      agentsAt: onShift(presence.shifts),
       callers: phones.map((p) => ({ e164: p.e164, customerId: Number(p.customer_id) })),
       dids: { ivr: DEMO_DID, direct: DEMO_DIRECT_DID },
       surveyQueueIds: [...SURVEY_QUEUES].flatMap((name) => (queueIds[name] === undefined ? [] : [queueIds[name]])),
     });
-    const presence = await seedPresenceHistory(db, { days: options.historyDays, agentIds: Object.values(agentIds) });
     history = { ...calls, presenceSpans: presence.spans };
   }
 

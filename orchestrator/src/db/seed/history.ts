@@ -11,9 +11,11 @@ import { prng } from './customers.js';
 export interface CallHistoryOptions {
   /** The days to fill, YYYY-MM-DD, each with its first instant (local midnight) in the contact center's zone. */
   readonly days: ReadonlyArray<{ readonly day: string; readonly start: Date }>;
-  /** Queue ids by name and the agents who answer (any of them may take any queue's call: a demo, not a rota). */
+  /** Queue ids by name and the agents who answer (any of them may take any queue's call: a demo of skills aside). */
   readonly queueIds: Readonly<Record<string, number>>;
   readonly agentIds: readonly number[];
+  /** The agents on shift at an instant: they take the calls then (all of `agentIds` when none is, or not given). */
+  readonly agentsAt?: (at: Date) => readonly number[];
   /** Callers: E.164 numbers and their customer ids. */
   readonly callers: ReadonlyArray<{ readonly e164: string; readonly customerId: number }>;
   readonly dids: { readonly ivr: string; readonly direct: string };
@@ -160,12 +162,14 @@ export async function seedCallHistory(
         });
         continue;
       }
-      const agentId = pick(o.agentIds);
+      const onShift = o.agentsAt?.(t(queuedAt)) ?? [];
+      const agents = onShift.length > 0 ? onShift : o.agentIds;
+      const agentId = pick(agents);
       let offerAt = queuedAt + wait * 0.5;
       const ringOut = rand() < 0.04;
       if (ringOut) {
         // One agent let it ring out first.
-        const missed = pick(o.agentIds);
+        const missed = pick(agents);
         ev(offerAt, 'offer', 'offering', { agentId: missed });
         ev(offerAt + 20, 'offer_failed', 'queued', { agentId: missed, reason: 'no_answer' });
         offerAt += 20;
