@@ -12,6 +12,8 @@ export interface RecoveryReport {
   readonly ended: number;
   readonly requeued: number;
   readonly adopted: number;
+  /** Channels of calls already over that were still up (a caller taking the IVR survey): hung up. */
+  readonly leftovers: number;
 }
 
 function rowFromDb(r: Record<string, unknown>): CallRow {
@@ -82,8 +84,9 @@ export async function recoverCalls(options: {
     .where({ owner: instanceId })
     .whereNotIn('state', ['ended', 'abandoned'])
     .select()) as Record<string, unknown>[];
-  if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0 };
   const live = new Set((await switchPort.listChannels()).map((c) => c.channelId));
+  const leftovers = await hangUpLeftovers(db, switchPort, instanceId, live, logger);
+  if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0, leftovers };
   let ended = 0;
   let requeued = 0;
   let adopted = 0;
@@ -179,6 +182,40 @@ export async function recoverCalls(options: {
     await service.requeueRecovered(call, 'recovered after a restart');
     requeued++;
   }
-  logger.info({ examined: rows.length, ended, requeued, adopted }, 'call recovery done');
-  return { examined: rows.length, ended, requeued, adopted };
+  logger.info({ examined: rows.length, ended, requeued, adopted, leftovers }, 'call recovery done');
+  return { examined: rows.length, ended, requeued, adopted, leftovers };
+}
+
+const LOOKUP_CHUNK = 500;
+
+/**
+ * A call's record can be over while its caller is still on the line: the IVR survey runs after the agent hung up
+ * and the CDR was written. If this instance died then, nothing else will ever speak to that caller: they would sit
+ * in silence until they gave up. Such channels (of this instance's ended calls, still up) are hung up.
+ */
+async function hangUpLeftovers(
+  db: Db,
+  switchPort: SwitchPort,
+  instanceId: string,
+  live: ReadonlySet<string>,
+  logger: Logger,
+): Promise<number> {
+  const ids = [...live];
+  let hungUp = 0;
+  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+    const chunk = ids.slice(i, i + LOOKUP_CHUNK);
+    const over = (await db('calls')
+      .where({ owner: instanceId })
+      .whereIn('state', ['ended', 'abandoned'])
+      .whereIn('channel_id', chunk)
+      .select('id', 'channel_id')) as { id: string; channel_id: string }[];
+    for (const call of over) {
+      logger.warn({ callId: call.id, channelId: call.channel_id }, 'hanging up the caller of a call already over');
+      await switchPort.hangup(call.channel_id).then(
+        () => hungUp++,
+        (err: unknown) => logger.warn({ err, callId: call.id }, 'cannot hang up the caller of a call already over'),
+      );
+    }
+  }
+  return hungUp;
 }

@@ -189,6 +189,29 @@ describe('aftercall: what follows a call', function () {
     expect(sms.requests, 'an IVR queue sends no SMS').to.have.length(0);
   });
 
+  it('a caller left taking the IVR survey by an orchestrator that died is hung up by the next one', async () => {
+    s = await start('ivr');
+    // No wrap-up: the call is over (its CDR written) while the caller still listens to the survey.
+    await s.db('queues').where({ name: 'logistics' }).update({ wrap_up_s: 0 });
+    const callId = await answeredCall(s);
+    const caller = (await s.row(callId)).channel_id as string;
+    await waitFor(
+      () => s!.plays.some((p) => 'channelId' in p.target && p.target.channelId === caller),
+      'the survey question on the caller',
+    );
+    expect((await s.finalRow(callId, 'ended')).ended_at).to.not.equal(null);
+    await s.center.calls.flushed();
+    await runner?.stop();
+    const { sim, t } = s;
+    await s.stop(true); // the orchestrator dies while the caller listens to the question
+    expect(sim.control.channels().some((c) => c.id === caller)).to.equal(true);
+    s = await start('ivr', { t, sim });
+    await waitFor(() => !sim.control.channels().some((c) => c.id === caller), 'the caller hung up');
+    expect(await s.row(callId)).to.deep.include({ state: 'ended', hangup_side: 'agent', disposition: 'answered' });
+    expect(await s.db('survey_responses').where({ call_id: callId })).to.have.length(0);
+    await s.expectSwitchClean();
+  });
+
   it('a caller who hangs up first gets no IVR survey; an unknown caller gets a ticket but no contact', async () => {
     s = await start('ivr');
     await s.login(2001); // general: where unknown callers go
