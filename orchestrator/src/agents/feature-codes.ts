@@ -1,23 +1,15 @@
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { InboundChannel, SwitchPort } from '../telephony/port.js';
+import { pauseReasonOfCode } from './pause-reasons.js';
 import type { AgentService } from './service.js';
 
 /**
- * Agent feature codes dialled on a desk phone (*11 login, *12 logout, *13[code] pause, *14 unpause; see
- * dialplans/agents.conf). The dialplan enters Stasis with args ['feature', action, code]; the agent is the owner
- * of the calling endpoint. The agent hears a confirmation (or an error prompt) and the channel is hung up.
+ * Agent feature codes dialled on a desk phone (*11 login, *12 logout, *13[code] pause with the reason of that code
+ * (agents/pause-reasons.ts), *14 unpause; see dialplans/agents.conf). The dialplan enters Stasis with args
+ * ['feature', action, code]; the agent is the owner of the calling endpoint. The agent hears a confirmation (or an
+ * error prompt) and the channel is hung up.
  */
-
-export const PAUSE_REASONS: Readonly<Record<string, string>> = {
-  '': 'phone',
-  '1': 'break',
-  '2': 'lunch',
-  '3': 'meeting',
-  '4': 'training',
-  '5': 'after-call work',
-  '6': 'coaching',
-};
 
 const CONFIRMATIONS: Readonly<Record<string, string>> = {
   login: 'sound:agent-loginok',
@@ -87,9 +79,12 @@ export class FeatureCodes {
       case 'logout':
         await this.o.agents.logout(agent.id);
         break;
-      case 'pause':
-        await this.o.agents.pause(agent.id, PAUSE_REASONS[code] ?? `code ${code}`);
+      case 'pause': {
+        const reason = await pauseReasonOfCode(this.o.db, code);
+        if (reason === null) return { ok: false, reason: `no pause reason has code ${code}` };
+        await this.o.agents.pause(agent.id, reason);
         break;
+      }
       case 'unpause':
         await this.o.agents.unpause(agent.id);
         break;

@@ -13,6 +13,7 @@ import {
   type AgentRecord,
   type PresencePatch,
 } from './repository.js';
+import { resolvePauseReason } from './pause-reasons.js';
 import { presenceChange } from './presence.js';
 import { AgentTransitionError, nextAgentState, type AgentEvent, type AgentState } from './states.js';
 
@@ -167,8 +168,9 @@ export class AgentService {
     );
   }
 
-  async pause(agentId: number, reason: string): Promise<AgentRecord> {
-    const why = (reason ?? '').trim().slice(0, 64) || 'break';
+  /** Pauses with a reason of the configured list (pause-reasons.ts); no reason is the list's first. */
+  async pause(agentId: number, reason?: string): Promise<AgentRecord> {
+    const why = await resolvePauseReason(this.db, reason);
     this.clearWrapTimer(agentId);
     return this.transition(agentId, 'pause', () => ({ pauseReason: why, wrapUpUntil: null }), REQUESTED);
   }

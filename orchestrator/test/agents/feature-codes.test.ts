@@ -79,6 +79,19 @@ describe('agents/feature-codes (desk phone *11 / *12 / *13 / *14)', function () 
     expect(sim.control.channels()).to.have.length(0);
   });
 
+  it('pauses with the reason an admin gave a code, the first reason for a plain *13, and refuses a code not in use', async () => {
+    await t.db('pause_reasons').insert({ name: 'quality review', code: '42' });
+    await dial('login');
+    await dial('pause', '42');
+    expect((await agents.get(agentId))?.pauseReason).to.equal('quality review');
+    await dial('pause');
+    expect((await agents.get(agentId))?.pauseReason).to.equal('break');
+    const unused = await dial('pause', '9');
+    expect(unused).to.deep.equal({ ok: false, reason: 'no pause reason has code 9' });
+    expect((await agents.get(agentId))?.pauseReason).to.equal('break');
+    await dial('logout');
+  });
+
   it('refuses an unknown action or a phone that belongs to no agent, without changing anyone', async () => {
     const unknown = await dial('teleport');
     expect(unknown.ok).to.equal(false);

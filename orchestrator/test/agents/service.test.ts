@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
     it('rejects an invalid transition with from -> event -> (undefined) and changes nothing', async () => {
       const before = await loadAgent(t.db, id);
       let err: unknown;
-      await svc.pause(id, 'coffee').catch((e: unknown) => (err = e));
+      await svc.pause(id, 'break').catch((e: unknown) => (err = e));
       expect(err).to.be.instanceOf(AgentTransitionError);
       expect((err as Error).message).to.contain('logged_out -> pause -> (undefined)');
       const after = await loadAgent(t.db, id);

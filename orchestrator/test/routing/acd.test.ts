@@ -96,8 +96,8 @@ for (const dialect of DIALECTS) {
       const a = await agent(t.db, 'Est1');
       const b = await agent(t.db, 'Est2');
       await login(a, b);
-      await h.agents.pause(a, 'x');
-      await h.agents.pause(b, 'x');
+      await h.agents.pause(a, 'break');
+      await h.agents.pause(b, 'break');
       for (const id of ['e1', 'e2', 'e3', 'e4']) h.acd.enqueue(h.call(id, qid));
       // Paused agents are not staff: 4 × 180 s default handle time.
       expect(h.acd.position('e4')).to.deep.equal({ position: 4, waiting: 4, estimatedWaitSeconds: 720 });

@@ -9,6 +9,14 @@ import {
   listAgentViews,
   updateAgent,
 } from '../../agents/repository.js';
+import {
+  createPauseReason,
+  deletePauseReason,
+  getPauseReason,
+  listPauseReasons,
+  pauseReasonInput,
+  updatePauseReason,
+} from '../../agents/pause-reasons.js';
 import { validateExpression } from '../../routing/expressions.js';
 import { getQueueView, listQueueViews } from '../../routing/queue-views.js';
 import * as routingRepo from '../../routing/repository.js';
@@ -177,6 +185,21 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       create: (b) => createAgent(db, b),
       update: (id, b) => updateAgent(db, id, b),
       remove: (id) => deleteAgent(db, id),
+    }),
+    ...crud({
+      base: '/pause-reasons',
+      tag: 'pause-reasons',
+      noun: 'pause reason',
+      // Agents read the list: their workspace's pause buttons.
+      readRoles: EVERYONE,
+      item: z.object({ id: z.number(), name: z.string(), code: z.string().nullable() }),
+      createBody: pauseReasonInput.required({ name: true }),
+      updateBody: pauseReasonInput,
+      list: async (_f, s) => slice(await listPauseReasons(db), s),
+      get: (id) => getPauseReason(db, id),
+      create: (b) => createPauseReason(db, b),
+      update: (id, b) => updatePauseReason(db, id, b),
+      remove: (id) => deletePauseReason(db, id),
     }),
     ...crud({
       base: '/routing-rules',

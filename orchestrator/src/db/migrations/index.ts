@@ -7,6 +7,7 @@ import * as m0005 from './0005_supervision.js';
 import * as m0006 from './0006_reports.js';
 import * as m0007 from './0007_aftercall.js';
 import * as m0008 from './0008_presence.js';
+import * as m0009 from './0009_pause_reasons.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -21,6 +22,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0006_reports', m0006],
   ['0007_aftercall', m0007],
   ['0008_presence', m0008],
+  ['0009_pause_reasons', m0009],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
