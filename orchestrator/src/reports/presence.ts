@@ -1,6 +1,8 @@
-import { presenceBetween } from '../agents/presence.js';
+import { presenceBetween, type PresenceSpan, type PresenceState } from '../agents/presence.js';
 import type { Db } from '../db/knex.js';
 import type { DayRange } from './queries.js';
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** One agent's logged-in and paused time of a day, and the paused time per reason. */
 export interface PresenceDay {
@@ -10,18 +12,36 @@ export interface PresenceDay {
   readonly pauses: Map<string, { count: number; seconds: number }>;
 }
 
+/** A stretch of agent_presence cut to a day: `from` and `to` in epoch milliseconds. */
+interface DaySpan {
+  readonly span: PresenceSpan;
+  readonly from: number;
+  readonly to: number;
+  /** Lasts beyond `until` (still going on now, or into the next day). */
+  readonly cut: boolean;
+}
+
+/** The stretches overlapping [start, end), cut to it and to `now` (today's still open ones have lasted until now). */
+async function daySpans(db: Db, start: Date, end: Date, now: Date, agentIds?: readonly number[]): Promise<DaySpan[]> {
+  const until = Math.min(end.getTime(), now.getTime());
+  if (until <= start.getTime()) return [];
+  const cut: DaySpan[] = [];
+  for (const span of await presenceBetween(db, start, new Date(until), agentIds)) {
+    const from = Math.max(span.startedAt.getTime(), start.getTime());
+    const ends = span.endedAt?.getTime() ?? Infinity;
+    const to = Math.min(ends, until);
+    if (to > from) cut.push({ span, from, to, cut: ends > until });
+  }
+  return cut;
+}
+
 /**
- * Each agent's presence over [start, end), cut at `now` for today (a stretch still open has lasted until now). A
- * pause is counted on the day it began; its time goes to each day it lasted into.
+ * Each agent's presence over [start, end), cut at `now` for today. A pause is counted on the day it began; its
+ * time goes to each day it lasted into.
  */
 export async function presenceDays(db: Db, start: Date, end: Date, now: Date): Promise<Map<number, PresenceDay>> {
-  const until = Math.min(end.getTime(), now.getTime());
   const days = new Map<number, PresenceDay>();
-  if (until <= start.getTime()) return days;
-  for (const span of await presenceBetween(db, start, new Date(until))) {
-    const from = Math.max(span.startedAt.getTime(), start.getTime());
-    const to = Math.min(span.endedAt?.getTime() ?? until, until);
-    if (to <= from) continue;
+  for (const { span, from, to } of await daySpans(db, start, end, now)) {
     const seconds = (to - from) / 1000;
     let day = days.get(span.agentId);
     if (!day) days.set(span.agentId, (day = { agentId: span.agentId, loggedInS: 0, pausedS: 0, pauses: new Map() }));
@@ -37,6 +57,65 @@ export async function presenceDays(db: Db, start: Date, end: Date, now: Date): P
   return days;
 }
 
+export interface TimelineSpan {
+  readonly state: PresenceState;
+  readonly reason: string | null;
+  /** ISO instants, cut to the day (and to now, for one still going on). */
+  readonly start: string;
+  readonly end: string;
+  /** Goes on past `end`: still going on now, or into the next day. */
+  readonly open: boolean;
+}
+
+export interface AgentTimeline {
+  readonly agentId: number;
+  readonly name: string;
+  readonly loggedInS: number;
+  readonly pausedS: number;
+  readonly spans: TimelineSpan[];
+}
+
+/**
+ * Each agent's presence through one day as it happened (straight from agent_presence, so today's is current): the
+ * stretches ready and paused, cut to the day and to now, by agent name. Agents not logged in that day are left out.
+ */
+export async function presenceTimeline(
+  db: Db,
+  start: Date,
+  end: Date,
+  now: Date,
+  agentIds?: readonly number[],
+): Promise<AgentTimeline[]> {
+  const [spans, names] = await Promise.all([
+    daySpans(db, start, end, now, agentIds),
+    db('agents').select('id', 'name') as Promise<{ id: unknown; name: unknown }[]>,
+  ]);
+  const nameOf = new Map(names.map((a) => [Number(a.id), String(a.name)]));
+  const byAgent = new Map<number, { loggedIn: number; paused: number; spans: TimelineSpan[] }>();
+  for (const { span, from, to, cut } of spans) {
+    let agent = byAgent.get(span.agentId);
+    if (!agent) byAgent.set(span.agentId, (agent = { loggedIn: 0, paused: 0, spans: [] }));
+    agent.loggedIn += to - from;
+    if (span.state === 'paused') agent.paused += to - from;
+    agent.spans.push({
+      state: span.state,
+      reason: span.reason,
+      start: new Date(from).toISOString(),
+      end: new Date(to).toISOString(),
+      open: cut,
+    });
+  }
+  return [...byAgent]
+    .map(([agentId, a]) => ({
+      agentId,
+      name: nameOf.get(agentId) ?? `agent ${agentId}`,
+      loggedInS: round1(a.loggedIn / 1000),
+      pausedS: round1(a.paused / 1000),
+      spans: a.spans,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.agentId - b.agentId);
+}
+
 export interface PauseReportRow {
   agentId: number;
   name: string;
@@ -44,8 +123,6 @@ export interface PauseReportRow {
   pauses: number;
   pausedS: number;
 }
-
-const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** Paused time per agent and reason over whole days, from the table the daily build keeps, with totals. */
 export async function pauseReport(

@@ -143,6 +143,54 @@ describe('api: reports', function () {
     ]);
   });
 
+  it("draws today's presence timeline up to now, for staff only", async () => {
+    const r = await call(h, 'GET', '/api/reports/presence', { token: h.users.supervisor.token });
+    expect(r.status).to.equal(200);
+    expect(r.body).to.deep.include({
+      day: '2026-12-06',
+      timeZone: 'Asia/Shanghai',
+      from: '2026-12-05T16:00:00.000Z',
+      to: '2026-12-06T16:00:00.000Z',
+    });
+    expect(r.body.agents).to.deep.equal([
+      {
+        agentId: h.users.agent.agentId,
+        name: 'Alice',
+        loggedInS: 14_400,
+        pausedS: 1_800,
+        spans: [
+          {
+            state: 'ready',
+            reason: null,
+            start: '2026-12-06T00:00:00.000Z',
+            end: '2026-12-06T03:00:00.000Z',
+            open: false,
+          },
+          {
+            state: 'paused',
+            reason: 'lunch',
+            start: '2026-12-06T03:00:00.000Z',
+            end: '2026-12-06T03:30:00.000Z',
+            open: false,
+          },
+          {
+            state: 'ready',
+            reason: null,
+            start: '2026-12-06T03:30:00.000Z',
+            end: '2026-12-06T04:00:00.000Z',
+            open: true,
+          },
+        ],
+      },
+    ]);
+    const otherDay = await call(h, 'GET', '/api/reports/presence?day=2026-12-05', { token: h.users.admin.token });
+    expect(otherDay.body.agents).to.deep.equal([]);
+    expect((await call(h, 'GET', '/api/reports/presence?day=6.12', { token: h.users.admin.token })).status).to.equal(
+      400,
+    );
+    expect((await call(h, 'GET', '/api/reports/presence', { token: h.users.agent.token })).status).to.equal(403);
+  });
+
   it('reads pauses per agent and reason as JSON, for staff only', async () => {
     const r = await call(h, 'GET', `/api/reports/pauses?agentId=${h.users.agent.agentId}`, {
       token: h.users.admin.token,

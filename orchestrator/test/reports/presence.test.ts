@@ -3,7 +3,7 @@ import { loadAgent, updatePresence } from '../../src/agents/repository.js';
 import { AgentService } from '../../src/agents/service.js';
 import { toDate } from '../../src/db/time.js';
 import { buildDailyReport } from '../../src/reports/build.js';
-import { pauseReport } from '../../src/reports/presence.js';
+import { pauseReport, presenceTimeline } from '../../src/reports/presence.js';
 import { agentReport } from '../../src/reports/queries.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 import { agent, TestClock } from '../routing/fixtures.js';
@@ -162,6 +162,33 @@ for (const dialect of DIALECTS) {
         expect(report.totals).to.include({ loggedInS: 151_200, pausedS: 5_400 });
         const today = await agentReport(t.db, { from: '2026-12-07', to: '2026-12-07', timeZone: TZ });
         expect(today.rows.map((r) => [r.name, r.loggedInS])).to.deep.equal([['Bob2', 3_600]]);
+      });
+
+      it('draws a day’s timeline per agent: stretches cut to the day and to now, the last one still open', async () => {
+        const timeline = await presenceTimeline(
+          t.db,
+          sh('2026-12-06T00:00:00'),
+          sh('2026-12-07T00:00:00'),
+          sh('2026-12-06T12:30:00'),
+        );
+        const local = (iso: string): string => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(11, 16);
+        expect(
+          timeline.map((a) => [
+            a.name,
+            a.loggedInS,
+            a.pausedS,
+            a.spans.map((p) => `${p.state} ${p.reason ?? ''} ${local(p.start)}-${local(p.end)}${p.open ? '…' : ''}`),
+          ]),
+        ).to.deep.equal([
+          ['Ann2', 45_000, 1_800, ['ready  00:00-12:00', 'paused lunch 12:00-12:30…']],
+          ['Bob2', 45_000, 1_800, ['paused break 00:00-00:30', 'ready  00:30-12:30…']],
+          ['Carl2', 3_600, 0, ['ready  09:00-10:00']],
+        ]);
+        const bob2 = await presenceTimeline(t.db, sh('2026-12-06T00:00:00'), sh('2026-12-07T00:00:00'), now, [bob]);
+        expect(bob2.map((a) => [a.name, a.spans.at(-1)?.open])).to.deep.equal([['Bob2', true]]);
+        expect(await presenceTimeline(t.db, sh('2026-12-08T00:00:00'), sh('2026-12-09T00:00:00'), now)).to.deep.equal(
+          [],
+        );
       });
 
       it('reports pauses per agent and reason: counted on the day they began, their time on each day', async () => {

@@ -8,6 +8,7 @@ import {
   checkRange,
   parseDay,
   pauseReport,
+  presenceTimeline,
   queueReport,
   reportDay,
   toCsv,
@@ -154,6 +155,30 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         });
         if (query.format === 'csv') return sendCsv(res, `pauses-${from}-${to}.csv`, toCsv(report.rows, PAUSE_COLUMNS));
         return { from, to, timeZone, ...report };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/presence',
+      tag: 'reports',
+      summary:
+        "Agents' presence through one day as it happened: the stretches ready and paused (with the reason), cut to the day and to now",
+      roles: STAFF,
+      query: z.object({
+        day: day.optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+      }),
+      async handler({ query }) {
+        const { from } = rangeOf({ from: query.day, to: query.day });
+        const { start, end } = reportDay(from, timeZone);
+        const agents = await presenceTimeline(
+          db,
+          start,
+          end,
+          deps.now(),
+          query.agentId === undefined ? undefined : [query.agentId],
+        );
+        return { day: from, timeZone, from: start.toISOString(), to: end.toISOString(), agents };
       },
     }),
     route({
