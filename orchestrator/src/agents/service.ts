@@ -13,7 +13,7 @@ import {
   type AgentRecord,
   type PresencePatch,
 } from './repository.js';
-import { resolvePauseReason } from './pause-reasons.js';
+import { AUTO_PAUSE_REASON, resolvePauseReason } from './pause-reasons.js';
 import { presenceChange } from './presence.js';
 import { AgentTransitionError, nextAgentState, type AgentEvent, type AgentState } from './states.js';
 
@@ -327,9 +327,9 @@ export class AgentService {
         reservedCallId: null,
         missedInRow: misses,
         ...(to !== a.state ? { state: to, stateSince: now } : {}),
-        ...(pauseNow ? { pauseReason: 'no answer' } : {}),
+        ...(pauseNow ? { pauseReason: AUTO_PAUSE_REASON } : {}),
       };
-      const presence = pauseNow ? presenceChange(a, to, 'no answer') : undefined;
+      const presence = pauseNow ? presenceChange(a, to, AUTO_PAUSE_REASON) : undefined;
       if (await updatePresence(this.db, a.id, a.version, patch, now, presence)) {
         const agent = this.applied(a, patch);
         this.emit({ agent, event, from: a.state });
