@@ -13,7 +13,7 @@ export type PresenceState = 'ready' | 'paused';
 export interface PresenceSpan {
   readonly agentId: number;
   readonly state: PresenceState;
-  /** Why the agent paused (their own words, or 'no answer' for the automatic pause); null when ready. */
+  /** Why the agent paused (one of the pause reasons, or 'no answer' for the automatic pause); null when ready. */
   readonly reason: string | null;
   readonly startedAt: Date;
   /** Null while it lasts. */
