@@ -28,9 +28,10 @@ export const pauseReasonInput = z
       .min(1, 'required')
       .max(64)
       .refine((n) => n.toLowerCase() !== AUTO_PAUSE_REASON, `"${AUTO_PAUSE_REASON}" is the automatic pause's reason`),
+    // No leading zero: *137 and *1307 would be two codes an agent could not tell apart.
     code: z
       .string()
-      .regex(/^\d{1,2}$/, 'one or two digits, dialled after *13')
+      .regex(/^(0|[1-9]\d?)$/, 'one or two digits (no leading zero), dialled after *13')
       .nullable(),
   })
   .partial()

@@ -44,6 +44,7 @@ describe('api: pause reasons', function () {
     const admin = h.users.admin.token;
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ name: 'nap', code: '123' }, 'code', /one or two digits/],
+      [{ name: 'nap', code: '07' }, 'code', /no leading zero/],
       [{ name: 'No Answer' }, 'name', /automatic pause/],
       [{ name: '' }, 'name', /required/],
       [{ code: '8' }, 'name', /./],
