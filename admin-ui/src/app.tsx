@@ -14,6 +14,7 @@ import { TicketsPage } from './pages/tickets.js';
 import { ReportsPage } from './pages/reports.js';
 import { AgentsPage } from './pages/agents.js';
 import { SkillsPage } from './pages/skills.js';
+import { PauseReasonsPage } from './pages/pause-reasons.js';
 import { QueuesPage } from './pages/queues.js';
 import { RoutingPage } from './pages/routing.js';
 import { IvrListPage, IvrEditorPage } from './pages/ivr.js';
@@ -42,6 +43,7 @@ const NAV: readonly NavItem[] = [
   { path: '/admin/agents', label: 'Agents', roles: STAFF },
   { path: '/admin/queues', label: 'Queues', roles: STAFF },
   { path: '/admin/skills', label: 'Skills', roles: ['admin'] },
+  { path: '/admin/pause-reasons', label: 'Pause reasons', roles: ['admin'] },
   { path: '/admin/routing', label: 'Routing', roles: STAFF },
   { path: '/admin/ivr', label: 'IVR flows', roles: STAFF },
   { path: '/admin/hours', label: 'Hours', roles: STAFF },
@@ -191,6 +193,12 @@ function Page({ user, path }: { user: User; path: string }) {
     return (
       <Guard user={user} roles={['admin']}>
         {<SkillsPage />}
+      </Guard>
+    );
+  if (path === '/admin/pause-reasons')
+    return (
+      <Guard user={user} roles={['admin']}>
+        {<PauseReasonsPage />}
       </Guard>
     );
   if (path === '/admin/routing')

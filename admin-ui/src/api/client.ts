@@ -15,6 +15,8 @@ import type {
   IvrFlowSummary,
   IvrFlowVersion,
   Page,
+  PauseReason,
+  PauseReasonInput,
   PauseReport,
   PauseReportQuery,
   Queue,
@@ -158,6 +160,8 @@ export const api = {
     unpause: (id: number) => post<Agent>(`/agents/${id}/unpause`),
     logout: (id: number) => post<Agent>(`/agents/${id}/logout`),
   },
+  /** Every role reads the list (the workspace's pause buttons); admins change it. */
+  pauseReasons: crud<PauseReason, PauseReasonInput>('/pause-reasons'),
   routingRules: {
     ...crud<RoutingRule, RoutingRuleInput>('/routing-rules'),
     test: (sample: RoutingSample) => post<RoutingTestResult>('/routing-rules/test', sample),

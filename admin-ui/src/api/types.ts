@@ -78,6 +78,18 @@ export interface Agent {
 }
 export type AgentInput = Partial<Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'userId' | 'skills'>>;
 
+/**
+ * GET /api/pause-reasons: what agents pause with (workspace buttons; the API refuses any other reason), listed by
+ * desk-phone code, then by name. 'no answer' is reserved for the automatic pause after missed offers.
+ */
+export interface PauseReason {
+  id: number;
+  name: string;
+  /** One or two digits: the desk phone pauses with this reason on *13<code>. Null: not on the desk phone. */
+  code: string | null;
+}
+export type PauseReasonInput = Partial<Omit<PauseReason, 'id'>>;
+
 /** Which satisfaction survey a queue's answered callers get: none, a 1-5 IVR survey after the agent hangs up, an SMS. */
 export const SURVEY_CHANNELS = ['none', 'ivr', 'sms'] as const;
 export type SurveyChannel = (typeof SURVEY_CHANNELS)[number];
@@ -442,7 +454,7 @@ export interface AgentReportQuery {
 export interface PauseReportRow {
   agentId: number;
   name: string;
-  /** Free text: 'lunch', 'break', 'no answer' (the automatic pause after missed offers)… */
+  /** A configured pause reason ('lunch', 'break'…), or 'no answer' (the automatic pause after missed offers). */
   reason: string;
   pauses: number;
   pausedS: number;

@@ -4,11 +4,12 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { useLive } from '../api/live.js';
-import type { Agent, CallOfferedMessage, User } from '../api/types.js';
+import type { Agent, CallOfferedMessage, PauseReason, User } from '../api/types.js';
 import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad, useNow } from '../components/ui.js';
 import { fmtDuration, fmtTime, money, secondsSince } from '../format.js';
 
-const PAUSE_REASONS = ['break', 'lunch', 'training', 'meeting', 'after-call work'];
+/** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
+const FALLBACK_PAUSE = 'break';
 const DISPOSITIONS = [
   'resolved',
   'follow_up',
@@ -38,6 +39,8 @@ export function WorkspacePage({ user }: { user: User }) {
   const now = useNow(1000);
   const me = useLoad(() => api.agent.me(), []);
   const callbacks = useLoad(() => api.callbacks.list(), []);
+  // The admin's list of pause reasons (the API refuses any other), read once: one button each.
+  const reasons = useLoad(() => api.pauseReasons.list(), []);
 
   useEffect(() => {
     if (me.data) setAgent(me.data);
@@ -101,17 +104,13 @@ export function WorkspacePage({ user }: { user: User }) {
             </button>
           ) : null}
           {state === 'available' || state === 'wrap_up' || state === 'paused' ? (
-            <span class="pause-buttons">
-              {PAUSE_REASONS.map((r) => (
-                <button
-                  key={r}
-                  disabled={presence.busy || (state === 'paused' && agent?.pauseReason === r)}
-                  onClick={() => act(() => api.agent.pause(r))}
-                >
-                  Pause: {r}
-                </button>
-              ))}
-            </span>
+            <PauseButtons
+              reasons={reasons.data?.items}
+              failed={!!reasons.error}
+              current={state === 'paused' ? agent?.pauseReason : null}
+              busy={presence.busy}
+              onPause={(r) => act(() => api.agent.pause(r))}
+            />
           ) : null}
           {state === 'available' || state === 'paused' || state === 'wrap_up' ? (
             <button class="danger" disabled={presence.busy} onClick={() => act(() => api.agent.logout())}>
@@ -119,7 +118,7 @@ export function WorkspacePage({ user }: { user: User }) {
             </button>
           ) : null}
         </div>
-        <ErrorBox error={presence.error ?? me.error} />
+        <ErrorBox error={presence.error ?? me.error ?? reasons.error} />
       </section>
 
       {call ? (
@@ -217,6 +216,55 @@ export function WorkspacePage({ user }: { user: User }) {
         ) : null}
       </section>
     </div>
+  );
+}
+
+/**
+ * One "Pause: <reason>" button per configured reason, with its desk-phone code (*13<code>) as a quiet hint so agents
+ * learn it; the reason the agent is paused with is disabled. No list (empty, or it failed to load): one Pause button.
+ */
+function PauseButtons({
+  reasons,
+  failed,
+  current,
+  busy,
+  onPause,
+}: {
+  reasons: PauseReason[] | undefined;
+  failed: boolean;
+  current: string | null | undefined;
+  busy: boolean;
+  onPause: (reason: string) => void;
+}) {
+  if (!reasons && !failed) return null; // still loading: no button that may not exist
+  if (!reasons || reasons.length === 0) {
+    return (
+      <span class="pause-buttons" data-testid="pause-buttons">
+        <button disabled={busy || current === FALLBACK_PAUSE} onClick={() => onPause(FALLBACK_PAUSE)}>
+          Pause
+        </button>
+      </span>
+    );
+  }
+  return (
+    <span class="pause-buttons" data-testid="pause-buttons">
+      {reasons.map((r) => (
+        <button
+          key={r.id}
+          disabled={busy || current === r.name}
+          title={r.code ? `On a desk phone: dial *13${r.code}` : undefined}
+          onClick={() => onPause(r.name)}
+        >
+          Pause: {r.name}
+          {r.code ? (
+            <>
+              {' '}
+              <span class="pause-code">*13{r.code}</span>
+            </>
+          ) : null}
+        </button>
+      ))}
+    </span>
   );
 }
 
