@@ -468,6 +468,41 @@ export interface PauseReport {
 }
 export type PauseReportQuery = AgentReportQuery;
 
+/**
+ * GET /api/reports/presence: each agent's presence through one day as it happened (read live, so today's is
+ * current), by agent name. Agents not logged in that day are absent; gaps between spans are logged-out time.
+ */
+export interface PresenceSpan {
+  state: 'ready' | 'paused';
+  /** The pause reason ('lunch', 'break', 'no answer' for the automatic pause after missed offers…); null when ready. */
+  reason: string | null;
+  /** ISO instants, cut to the day and, for today, to now. */
+  start: string;
+  end: string;
+  /** Goes on past the day's end (or, today, past now). */
+  open: boolean;
+}
+export interface AgentPresence {
+  agentId: number;
+  name: string;
+  loggedInS: number;
+  pausedS: number;
+  spans: PresenceSpan[];
+}
+export interface PresenceReport {
+  /** 'YYYY-MM-DD' in `timeZone`; `from` and `to` are its local midnight and the next (ISO), 23–25 h apart. */
+  day: string;
+  timeZone: string;
+  from: string;
+  to: string;
+  agents: AgentPresence[];
+}
+export interface PresenceReportQuery {
+  /** Defaults to today in the report's zone. */
+  day?: string;
+  agentId?: number;
+}
+
 /** GET /api/reports/surveys: one row per queue (queueId/queue null: responses to calls of no queue). */
 export interface SurveySummaryRow {
   queueId: number | null;

@@ -1,13 +1,16 @@
 // Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
-// chart of offered vs answered calls, agents' presence and pause reasons, CSV exports, the satisfaction survey
-// scores, and for admins a rebuild of one day.
-import { useEffect, useRef, useState } from 'preact/hooks';
+// chart of offered vs answered calls, agents' presence and pause reasons, a timeline of one day's presence, CSV
+// exports, the satisfaction survey scores, and for admins a rebuild of one day.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, errorText } from '../api/client.js';
 import type {
+  AgentPresence,
   AgentReport,
   PauseReport,
+  PresenceReport,
+  PresenceSpan,
   Queue,
   QueueReport,
   QueueReportQuery,
@@ -120,6 +123,16 @@ export function ReportsPage({ user }: { user: User }) {
     [applied?.from, applied?.to, applied?.seq],
   );
 
+  // Presence through the day is one day's: asked only when the range is one day (both unset means today). It is
+  // read live, so the answer travels with the moment it arrived, for today's "now".
+  const presenceReport = useLoad<{ report: PresenceReport; at: number } | undefined>(
+    async () =>
+      applied && applied.from === applied.to
+        ? { report: await api.reports.presence({ day: applied.from }), at: Date.now() }
+        : undefined,
+    [applied?.from, applied?.to, applied?.seq],
+  );
+
   // Surveys count over the same days and queue. A reversed range is not asked for: the queue report already says
   // why it is refused, and a third request would only repeat it.
   const surveyReport = useLoad<{ report: SurveyReport; queueId: number | undefined } | undefined>(
@@ -168,6 +181,12 @@ export function ReportsPage({ user }: { user: User }) {
     pauseReport.error &&
     [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(pauseReport.error));
   const pr = pauseReport.data;
+  const presenceErrorShown =
+    presenceReport.error &&
+    [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(presenceReport.error));
+  const presence = presenceReport.data;
+  // More than one day (a reversed range says why it is refused elsewhere): a hint instead of the timeline.
+  const severalDays = !!applied?.from && !!applied.to && applied.from < applied.to;
   const sr = surveyReport.data?.report;
   const surveyQueueId = surveyReport.data?.queueId;
   const surveyQueue =
@@ -217,6 +236,7 @@ export function ReportsPage({ user }: { user: User }) {
       <ErrorBox error={queueReport.error} />
       {agentErrorShown ? <ErrorBox error={agentReport.error} /> : null}
       {pauseErrorShown ? <ErrorBox error={pauseReport.error} /> : null}
+      {presenceErrorShown ? <ErrorBox error={presenceReport.error} /> : null}
       {surveyErrorShown ? <ErrorBox error={surveyReport.error} /> : null}
       <Loading when={!applied || (queueReport.loading && !qr)} />
 
@@ -282,6 +302,14 @@ export function ReportsPage({ user }: { user: User }) {
         </section>
       ) : null}
 
+      {presence && !presenceReport.error && !severalDays ? (
+        <PresenceSection report={presence.report} at={presence.at} />
+      ) : severalDays ? (
+        <p class="muted presence-hint" data-testid="presence-hint">
+          Choose a single day to see when each agent was logged in and paused.
+        </p>
+      ) : null}
+
       {sr && !surveyReport.error ? (
         <section class="card" data-testid="survey-section">
           <div class="section-head">
@@ -301,6 +329,7 @@ export function ReportsPage({ user }: { user: User }) {
             queueReport.reload();
             agentReport.reload();
             pauseReport.reload();
+            presenceReport.reload();
           }}
         />
       ) : null}
@@ -550,6 +579,164 @@ function SurveyTable({ report, queues }: { report: SurveyReport; queues: readonl
         </tr>
       </tfoot>
     </table>
+  );
+}
+
+/** Where an instant falls on the day's bar, in percent: by elapsed time, so a 23- or 25-hour day stays true. */
+interface DayScale {
+  from: number;
+  to: number;
+  pos: (t: number) => number;
+  /** 'HH:MM' on the report zone's clock; the day's end reads 24:00 rather than the next day's 00:00. */
+  clock: (t: number) => string;
+  /** Every third hour of the zone's clock, as it falls that day (a skipped hour has no tick, a repeated one one). */
+  ticks: { at: number; label: string }[];
+}
+
+const TICK_HOURS = 3;
+const QUARTER_MS = 15 * 60_000;
+
+function dayScale(report: PresenceReport): DayScale {
+  const from = Date.parse(report.from);
+  const to = Date.parse(report.to);
+  const length = Math.max(1, to - from);
+  const pos = (t: number) => (Math.min(Math.max(t - from, 0), length) / length) * 100;
+  const hhmm = new Intl.DateTimeFormat(undefined, {
+    timeZone: report.timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  const clock = (t: number) => (t >= to ? '24:00' : hhmm.format(t));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: report.timeZone,
+    hour: 'numeric',
+    minute: 'numeric',
+    hourCycle: 'h23',
+  });
+  const ticks: DayScale['ticks'] = [];
+  const seen = new Set<number>();
+  // Local midnight plus whole quarter hours meets every local hour, also in zones a half or quarter hour off UTC.
+  for (let t = from; t < to; t += QUARTER_MS) {
+    const p = parts.formatToParts(t);
+    const hour = Number(p.find((x) => x.type === 'hour')?.value);
+    const minute = Number(p.find((x) => x.type === 'minute')?.value);
+    if (minute !== 0 || hour % TICK_HOURS !== 0 || seen.has(hour)) continue;
+    seen.add(hour);
+    ticks.push({ at: pos(t), label: clock(t) });
+  }
+  ticks.push({ at: 100, label: clock(to) });
+  return { from, to, pos, clock, ticks };
+}
+
+/** "paused · lunch · 12:02–12:47"; an open span ends "now" today, or goes on past the day's end. */
+function spanText(s: PresenceSpan, scale: DayScale): string {
+  const end = Date.parse(s.end);
+  const until = !s.open ? scale.clock(end) : end < scale.to ? 'now' : `${scale.clock(end)} (continues)`;
+  return [s.state, ...(s.reason === null ? [] : [s.reason]), `${scale.clock(Date.parse(s.start))}–${until}`].join(
+    ' · ',
+  );
+}
+
+function presenceSummary(a: AgentPresence): string {
+  return `${fmtDuration(a.loggedInS)} logged in · ${fmtDuration(a.pausedS)} paused`;
+}
+
+function PresenceSection({ report, at }: { report: PresenceReport; at: number }) {
+  const scale = useMemo(() => dayScale(report), [report]);
+  // Today's spans end at the server's now; the last of them marks it, else the moment the answer came.
+  const openEnds = report.agents.flatMap((a) =>
+    a.spans.flatMap((s) => (s.open && Date.parse(s.end) < scale.to ? [Date.parse(s.end)] : [])),
+  );
+  const now = openEnds.length > 0 ? Math.max(...openEnds) : at;
+  const today = now >= scale.from && now < scale.to;
+  const rows = report.agents.length;
+  return (
+    <section class="card" data-testid="presence-section">
+      <div class="section-head">
+        <h2>Presence</h2>
+        <span class="muted" data-testid="presence-range">
+          when each agent was logged in, {report.day} · {report.timeZone} time
+          {today ? ` · as of ${scale.clock(now)}` : ''}
+        </span>
+      </div>
+      {rows === 0 ? (
+        <p class="muted empty" data-testid="presence-empty">
+          No agent was logged in on this day.
+        </p>
+      ) : (
+        <>
+          <div class="presence-legend small muted" aria-hidden="true">
+            <span>
+              <span class="presence-swatch ready" /> ready
+            </span>
+            <span>
+              <span class="presence-swatch paused" /> paused
+            </span>
+            <span>
+              <span class="presence-swatch paused no-answer" /> no answer
+            </span>
+            <span>
+              <span class="presence-swatch" /> logged out
+            </span>
+            {today ? (
+              <span>
+                <span class="presence-swatch now" /> now
+              </span>
+            ) : null}
+          </div>
+          <div class="presence" data-testid="presence-report">
+            <div class="presence-axis" style={{ gridRow: '1' }} aria-hidden="true">
+              {scale.ticks.map((t) => (
+                <span key={t.at} style={{ left: `${t.at}%` }}>
+                  {t.label}
+                </span>
+              ))}
+            </div>
+            {report.agents.map((a, i) => (
+              <PresenceRow key={a.agentId} agent={a} scale={scale} row={i + 2} />
+            ))}
+            {today ? (
+              <div class="presence-now-layer" style={{ gridRow: `2 / span ${rows}` }} aria-hidden="true">
+                <span class="presence-now" style={{ left: `${scale.pos(now)}%` }} />
+              </div>
+            ) : null}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function PresenceRow({ agent, scale, row }: { agent: AgentPresence; scale: DayScale; row: number }) {
+  const gridRow = String(row);
+  const label = `${agent.name}: ${agent.spans.map((s) => spanText(s, scale)).join('; ')}. ${presenceSummary(agent)}.`;
+  return (
+    <div class="presence-row" data-agent={agent.agentId}>
+      <span class="presence-name" style={{ gridRow }} title={agent.name}>
+        {agent.name}
+      </span>
+      <div class="presence-bar" style={{ gridRow }} role="img" aria-label={label}>
+        {scale.ticks.slice(1, -1).map((t) => (
+          <span key={t.at} class="presence-tick" style={{ left: `${t.at}%` }} />
+        ))}
+        {agent.spans.map((s, i) => {
+          const left = scale.pos(Date.parse(s.start));
+          const kind = s.state === 'paused' && s.reason === 'no answer' ? ' no-answer' : '';
+          return (
+            <span
+              key={i}
+              class={`presence-seg ${s.state}${kind}${s.open ? ' open' : ''}`}
+              style={{ left: `${left}%`, width: `${scale.pos(Date.parse(s.end)) - left}%` }}
+              title={spanText(s, scale)}
+            />
+          );
+        })}
+      </div>
+      <span class="presence-sum" style={{ gridRow }} data-testid="presence-summary">
+        {presenceSummary(agent)}
+      </span>
+    </div>
   );
 }
 

@@ -327,6 +327,127 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect(realErrors(errors)).to.deep.equal([]);
   });
 
+  it("admin: one day shows each agent's presence on a timeline, several days a hint", async () => {
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.goto(`${stack.app.url}/#/reports`);
+    await page.waitForSelector('[data-testid=pause-section]');
+    await applyRange(page, DAY, DAY, 'total');
+    await waitText(page, '[data-testid=presence-range]', (t) => t.includes(DAY));
+    expect(await text(page, '[data-testid=presence-range]')).to.equal(
+      `when each agent was logged in, ${DAY} · ${ZONE} time`,
+    );
+
+    // The day's clock along the top, every three hours.
+    expect(
+      await page.evaluate(
+        `[...document.querySelectorAll('[data-testid=presence-report] .presence-axis span')].map((s) => s.textContent.trim())`,
+      ),
+    ).to.deep.equal(['00:00', '03:00', '06:00', '09:00', '12:00', '15:00', '18:00', '21:00', '24:00']);
+
+    // A row per agent by name: a segment per stretch ready or paused, each placed by its time of day, then the sums.
+    type Row = { agent: number; name: string; titles: string[]; lefts: string[]; summary: string; label: string };
+    const presenceRows = (await page.evaluate(
+      `[...document.querySelectorAll('[data-testid=presence-report] .presence-row')].map((r) => ({
+        agent: Number(r.dataset.agent),
+        name: r.querySelector('.presence-name').textContent.trim(),
+        titles: [...r.querySelectorAll('.presence-seg')].map((s) => s.getAttribute('title')),
+        lefts: [...r.querySelectorAll('.presence-seg')].map((s) => s.style.left),
+        summary: r.querySelector('[data-testid=presence-summary]').textContent.trim(),
+        label: r.querySelector('[role=img]').getAttribute('aria-label'),
+      }))`,
+    )) as Row[];
+    const byName = [agentA, agentB].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    expect(presenceRows.map((r) => [r.agent, r.name])).to.deep.equal(byName.map((a) => [a.id, a.name]));
+    const rowOf = (id: number) => presenceRows.find((r) => r.agent === id)!;
+    const a = rowOf(agentA.id);
+    expect(a.titles).to.deep.equal([
+      'ready · 09:00–11:00',
+      'paused · break · 11:00–11:15',
+      'ready · 11:15–12:00',
+      'paused · lunch · 12:00–12:40',
+      'ready · 12:40–13:00',
+    ]);
+    // 09:00 is 37.5% of the day, noon half of it.
+    expect(a.lefts[0]).to.equal('37.5%');
+    expect(a.lefts[3]).to.equal('50%');
+    expect(a.summary).to.equal('4:00:00 logged in · 55:00 paused');
+    expect(a.label).to.equal(`${agentA.name}: ${a.titles.join('; ')}. ${a.summary}.`);
+    const b = rowOf(agentB.id);
+    expect(b.titles).to.have.length(7);
+    expect(b.titles.filter((t) => t.startsWith('paused'))).to.deep.equal([
+      'paused · break · 10:30–10:45',
+      'paused · lunch · 12:30–13:30',
+      'paused · break · 16:00–16:15',
+    ]);
+    expect(b.summary).to.equal('9:00:00 logged in · 1:30:00 paused');
+    // A day long past: no "now" line, nothing open.
+    expect(await page.$('[data-testid=presence-section] .presence-now')).to.equal(null);
+    expect(await page.$('[data-testid=presence-section] .presence-seg.open')).to.equal(null);
+    await page.mouse.move(0, 0);
+    await (await page.$('[data-testid=presence-section]'))!.screenshot({ path: '/tmp/reports-presence.png' });
+    await shot(page, 'reports-presence');
+
+    // The next day nobody was logged in.
+    await applyRange(page, NEXT, NEXT, 'total');
+    await waitText(page, '[data-testid=presence-range]', (t) => t.includes(NEXT));
+    expect(await text(page, '[data-testid=presence-empty]')).to.equal('No agent was logged in on this day.');
+    expect(await page.$('[data-testid=presence-report]')).to.equal(null);
+
+    // Several days: a hint instead of the timeline.
+    await applyRange(page, DAY, NEXT, 'day');
+    expect(await text(page, '[data-testid=presence-hint]')).to.equal(
+      'Choose a single day to see when each agent was logged in and paused.',
+    );
+    expect(await page.$('[data-testid=presence-section]')).to.equal(null);
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
+  it('admin: today\'s presence is live: a "now" line, the open stretch fading out, the automatic pause marked', async () => {
+    const { db } = stack.app;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
+    const midnight = at(today, '00:00:00').getTime();
+    // Three stretches over the last three hours (or since midnight, if that is nearer): ready, the automatic pause
+    // after missed offers, and ready again, still going on.
+    const now = Date.now();
+    const t0 = Math.max(midnight, now - 3 * 3600_000);
+    const step = Math.floor((now - t0) / 3);
+    const t1 = new Date(t0 + step);
+    const t2 = new Date(t0 + 2 * step);
+    await db('agent_presence').insert([
+      { agent_id: agentB.id, state: 'ready', reason: null, started_at: new Date(t0), ended_at: t1 },
+      { agent_id: agentB.id, state: 'paused', reason: 'no answer', started_at: t1, ended_at: t2 },
+      { agent_id: agentB.id, state: 'ready', reason: null, started_at: t2, ended_at: null },
+    ]);
+    try {
+      const page = await newPage();
+      const errors = watchErrors(page);
+      await signIn(page, stack.app.url, 'admin', user('admin').password);
+      await page.goto(`${stack.app.url}/#/reports`);
+      await page.waitForSelector('[data-testid=pause-section]');
+      await applyRange(page, today, today, 'total');
+      await waitText(page, '[data-testid=presence-range]', (t) => t.includes(today));
+      expect(await text(page, '[data-testid=presence-range]')).to.match(/ · as of \d\d:\d\d$/);
+      const segments = (await page.evaluate(
+        `[...document.querySelectorAll('[data-testid=presence-report] [data-agent="${agentB.id}"] .presence-seg')].map((s) => ({ cls: s.className, title: s.getAttribute('title') }))`,
+      )) as { cls: string; title: string }[];
+      expect(segments.map((s) => s.cls)).to.deep.equal([
+        'presence-seg ready',
+        'presence-seg paused no-answer',
+        'presence-seg ready open',
+      ]);
+      expect(segments[1]!.title).to.match(/^paused · no answer · \d\d:\d\d–\d\d:\d\d$/);
+      expect(segments[2]!.title).to.match(/^ready · \d\d:\d\d–now$/);
+      expect(await page.$$('[data-testid=presence-section] .presence-now')).to.have.length(1);
+      await page.mouse.move(0, 0);
+      await (await page.$('[data-testid=presence-section]'))!.screenshot({ path: '/tmp/reports-presence-today.png' });
+      expect(realErrors(errors)).to.deep.equal([]);
+    } finally {
+      await db('agent_presence').where({ agent_id: agentB.id }).where('started_at', '>=', new Date(t0)).delete();
+    }
+  });
+
   it('admin: CSV links download the same report as text/csv', async () => {
     const page = await newPage();
     const errors = watchErrors(page);
