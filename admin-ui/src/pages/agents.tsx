@@ -34,6 +34,10 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
   const [filter, setFilter] = useState('');
   const list = useLoad(() => api.agents.list(), []);
   const skills = useLoad(() => api.skills.list(), []);
+  // A supervisor pauses an agent with one of the admin's pause reasons (the API refuses any other).
+  const reasons = useLoad(() => api.pauseReasons.list(), []);
+  const reasonNames = reasons.data?.items.map((r) => r.name) ?? [];
+  const [pauseWith, setPauseWith] = useState<Record<number, string>>({});
   const users = useLoad(() => (canEdit ? api.users.list() : Promise.resolve(null)), [canEdit]);
   const [edit, setEdit] = useState<Draft | null>(null);
   const action = useAction();
@@ -171,7 +175,28 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
               <td class="small">{a.skills.map((s) => `${s.skill}:${s.level}`).join(' ')}</td>
               <td class="actions">
                 {a.state === 'available' ? (
-                  <button onClick={() => supervise(() => api.agents.pause(a.id, 'supervisor'))}>Pause</button>
+                  <span class="supervise-pause">
+                    {reasonNames.length > 0 ? (
+                      <select
+                        aria-label={`Pause reason for ${a.name}`}
+                        value={pauseWith[a.id] ?? reasonNames[0]}
+                        onChange={(e) => setPauseWith({ ...pauseWith, [a.id]: inputValue(e) })}
+                      >
+                        {reasonNames.map((name) => (
+                          <option key={name} value={name}>
+                            {name}
+                          </option>
+                        ))}
+                      </select>
+                    ) : null}
+                    <button
+                      onClick={() =>
+                        supervise(() => api.agents.pause(a.id, pauseWith[a.id] ?? reasonNames[0] ?? 'break'))
+                      }
+                    >
+                      Pause
+                    </button>
+                  </span>
                 ) : null}
                 {a.state === 'paused' ? (
                   <button onClick={() => supervise(() => api.agents.unpause(a.id))}>Unpause</button>

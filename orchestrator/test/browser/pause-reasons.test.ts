@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
 
-const user = (name: 'admin' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
+const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
 const TABLE = '[data-testid=pause-reasons]';
 const ADD = '[data-testid=pause-reason-add]';
 const PRESENCE = '[data-testid=presence]';
@@ -63,7 +63,7 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
     // A code that is not one or two digits: the server's reason lands under the code field.
     await addReason(page, 'quality review', '7a');
     expect(await text(page, `${ADD} .field.invalid .field-error`)).to.contain('one or two digits');
-    await page.screenshot({ path: '/tmp/pause-reasons-bad-code.png', fullPage: true });
+    await shot(page, 'pause-reasons-bad-code');
     // A code already taken (lunch has 2): the conflict is said in words.
     await page.fill(`${ADD} input[name=code]`, '2');
     await page.click(`${ADD} button[type=submit]`);
@@ -82,7 +82,6 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
     await addReason(page, 'system outage', '');
     await page.waitForSelector(`${TABLE} tr[data-reason="system outage"]`);
     expect((await rows(page)).at(-1)).to.deep.equal(['system outage', '—']);
-    await page.screenshot({ path: '/tmp/pause-reasons-admin.png', fullPage: true });
     await shot(page, 'pause-reasons-admin');
 
     // Inline edit: a taken name is refused in place; then the code moves from 7 to 8.
@@ -93,7 +92,7 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
     await waitText(page, '[role=alert]', (t) => t.includes('already has that name'));
     await page.fill(`${edit} input[name=name]`, 'quality review');
     await page.fill(`${edit} input[name=code]`, '8');
-    await page.screenshot({ path: '/tmp/pause-reasons-edit.png', fullPage: true });
+    await shot(page, 'pause-reasons-edit');
     await page.press(`${edit} input[name=code]`, 'Enter');
     await page.waitForSelector(edit, { state: 'detached' });
     await waitText(page, `${TABLE} tr[data-reason="quality review"]`, (t) => t.includes('*138'));
@@ -139,8 +138,7 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
       { label: 'Pause: quality review', code: '*138', title: 'On a desk phone: dial *138' },
       { label: 'Pause: system outage', code: null, title: null },
     ]);
-    await page.screenshot({ path: '/tmp/pause-reasons-workspace.png', fullPage: true });
-    await shot(page, 'workspace-pause-buttons');
+    await shot(page, 'pause-reasons-workspace');
 
     await page.click(`${PRESENCE} button:has-text("Pause: quality review")`);
     await page.waitForSelector(`${PRESENCE} .badge.state-paused`);
@@ -153,13 +151,52 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
       .where('users.username', 'agent')
       .first('agents.state', 'agents.pause_reason')) as { state: string; pause_reason: string };
     expect(agent).to.deep.equal({ state: 'paused', pause_reason: 'quality review' });
-    await page.screenshot({ path: '/tmp/pause-reasons-workspace-paused.png', fullPage: true });
+    await shot(page, 'pause-reasons-workspace-paused');
 
     // Another reason straight from the pause, then back to work.
     await page.click(`${PRESENCE} button:has-text("Pause: lunch")`);
     await waitText(page, `${PRESENCE} .presence-state`, (t) => t.includes('lunch'));
     await page.click(`${PRESENCE} button:has-text("Available")`);
     await page.waitForSelector(`${PRESENCE} .badge.state-available`);
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
+  it('a supervisor pauses an agent on their behalf with a reason from the list', async () => {
+    const { app } = suite.stack();
+    const agentPage = await newPage();
+    await signIn(agentPage, app.url, 'agent', user('agent').password);
+    await agentPage.waitForSelector(`${PRESENCE} .badge`);
+    // Logged in already when the workspace test before ran.
+    if (await agentPage.$(`${PRESENCE} button:has-text("Log in")`))
+      await agentPage.click(`${PRESENCE} button:has-text("Log in")`);
+    await agentPage.waitForSelector(`${PRESENCE} .badge.state-available`);
+    const agent = (await app
+      .db('agents')
+      .join('users', 'users.id', 'agents.user_id')
+      .where('users.username', 'agent')
+      .first('agents.id', 'agents.name')) as { id: number; name: string };
+
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'supervisor', user('supervisor').password);
+    await page.click('header nav >> text=Agents');
+    const row = `tr:has(td:text-is("${agent.name}"))`;
+    await page.waitForSelector(`${row} select`);
+    expect(await page.$$eval(`${row} select option`, (os) => os.map((o) => o.textContent))).to.include.members([
+      'break',
+      'lunch',
+      'training',
+    ]);
+    await page.selectOption(`${row} select`, 'training');
+    await shot(page, 'pause-reasons-supervisor');
+    await page.click(`${row} button:has-text("Pause")`);
+    await waitText(page, row, (t) => t.includes('training'));
+    expect(await app.db('agents').where({ id: agent.id }).first('state', 'pause_reason')).to.deep.equal({
+      state: 'paused',
+      pause_reason: 'training',
+    });
+    await agentPage.click(`${PRESENCE} button:has-text("Available")`);
+    await agentPage.waitForSelector(`${PRESENCE} .badge.state-available`);
     expect(realErrors(errors)).to.deep.equal([]);
   });
 
@@ -192,7 +229,7 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
     expect(await pauseButtons(page)).to.deep.equal([{ label: 'Pause', code: null, title: null }]);
     await page.click(`${PRESENCE} [data-testid=pause-buttons] button`);
     await page.waitForSelector(`${PRESENCE} .badge.state-paused`);
-    await page.screenshot({ path: '/tmp/pause-reasons-workspace-failed.png', fullPage: true });
+    await shot(page, 'pause-reasons-workspace-failed');
     await page.click(`${PRESENCE} button:has-text("Log out")`);
     await page.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
   });
