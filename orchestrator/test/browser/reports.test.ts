@@ -254,7 +254,6 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     await waitText(page, '[data-testid=report-chart] .u-legend', (t) => t.includes(NEXT));
     expect(await text(page, '[data-testid=report-chart] .u-legend')).to.contain('Offered1');
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: '/tmp/reports-page.png', fullPage: true });
     await shot(page, 'reports-by-day');
 
     // The queue filter narrows the queue table to that queue.
@@ -314,7 +313,6 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect(await rows(page, 'pause-report', 'tfoot')).to.deep.equal([['Total', '5', '2:25:00']]);
     // The pause table adds up to the agent table's paused time.
     expect((await rows(page, 'agent-report', 'tfoot'))[0]!.slice(6, 8)).to.deep.equal(['13:00:00', '2:25:00']);
-    await page.screenshot({ path: '/tmp/reports-pauses.png', fullPage: true });
     await shot(page, 'reports-pauses');
 
     // The next day A answered a call but was never logged in (no presence recorded): no ready time, no occupancy,
@@ -386,7 +384,6 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect(await page.$('[data-testid=presence-section] .presence-now')).to.equal(null);
     expect(await page.$('[data-testid=presence-section] .presence-seg.open')).to.equal(null);
     await page.mouse.move(0, 0);
-    await (await page.$('[data-testid=presence-section]'))!.screenshot({ path: '/tmp/reports-presence.png' });
     await shot(page, 'reports-presence');
 
     // The next day nobody was logged in.
@@ -441,7 +438,7 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
       expect(segments[2]!.title).to.match(/^ready · \d\d:\d\d–now$/);
       expect(await page.$$('[data-testid=presence-section] .presence-now')).to.have.length(1);
       await page.mouse.move(0, 0);
-      await (await page.$('[data-testid=presence-section]'))!.screenshot({ path: '/tmp/reports-presence-today.png' });
+      await shot(page, 'reports-presence-today');
       expect(realErrors(errors)).to.deep.equal([]);
     } finally {
       await db('agent_presence').where({ agent_id: agentB.id }).where('started_at', '>=', new Date(t0)).delete();

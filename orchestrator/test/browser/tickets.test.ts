@@ -159,7 +159,6 @@ describe('tickets, queue surveys and satisfaction report in a browser (whole orc
     expect(chips).to.deep.equal(negDone.tags);
     expect(chips).to.include('refund');
     expect(await page.textContent(detail)).to.contain('English');
-    await page.screenshot({ path: '/tmp/tickets-detail.png', fullPage: false });
     await shot(page, 'tickets-detail');
 
     // An error the API answers is shown in the panel (the server is made to refuse once).
@@ -246,7 +245,6 @@ describe('tickets, queue surveys and satisfaction report in a browser (whole orc
     expect(await page.getAttribute(`${detail} [data-testid=ticket-call]`, 'href')).to.equal(`#/calls/${callId}`);
     await page.waitForSelector(`${detail} .recording button:has-text("Play")`);
     expect(await page.textContent(`${detail} .recording`)).to.contain('3:40');
-    await page.screenshot({ path: '/tmp/tickets-recording.png', fullPage: false });
     await shot(page, 'tickets-recording');
     await page.click(`${detail} [data-testid=ticket-call]`);
     // The call page (its timeline is empty: the call was inserted without events).
@@ -330,7 +328,6 @@ describe('tickets, queue surveys and satisfaction report in a browser (whole orc
       ['Total', '4', '3.00', '1', '1', '0', '1', '1', ''],
     ]);
     expect(await page.$$('[data-testid=survey-report] .score-bar')).to.have.length(3);
-    await page.screenshot({ path: '/tmp/reports-satisfaction.png', fullPage: true });
     await shot(page, 'reports-satisfaction');
 
     // One queue: its row only.
