@@ -19,12 +19,18 @@ export interface DemoTrafficOptions {
   readonly callsPerMinute: number;
   readonly agentsAvailable: number;
   readonly random?: () => number;
+  /** How often one of the logged-in demo agents who is free takes a break (default 90 s; 0 = never). */
+  readonly breakEveryMs?: number;
+  /** How long a break lasts, at least and at most (default 2 to 5 minutes). */
+  readonly breakMs?: readonly [number, number];
 }
 
 const MENU_CHOICES = ['1', '2', '3', '0'];
 
 export class DemoTraffic {
   private timer: NodeJS.Timeout | undefined;
+  private breakTimer: NodeJS.Timeout | undefined;
+  private readonly breaks = new Set<NodeJS.Timeout>();
   private callers: string[] = [];
   private readonly random: () => number;
 
@@ -50,7 +56,8 @@ export class DemoTraffic {
     }
     // Leave agents bound to demo users for the person at the keyboard; log in a handful of the others.
     const unattended = (agents as { id: number; user_id: number | null }[]).filter((a) => !a.user_id);
-    for (const agent of unattended.slice(0, this.o.agentsAvailable)) {
+    const working = unattended.slice(0, this.o.agentsAvailable);
+    for (const agent of working) {
       try {
         const state = (await this.o.agents.get(agent.id))?.state;
         if (state === 'logged_out') await this.o.agents.login(agent.id);
@@ -63,6 +70,11 @@ export class DemoTraffic {
     if (this.o.callsPerMinute > 0) {
       this.timer = setInterval(() => this.placeOne(), 60_000 / this.o.callsPerMinute);
       this.timer.unref();
+    }
+    const breakEveryMs = this.o.breakEveryMs ?? 90_000;
+    if (breakEveryMs > 0 && working.length > 0) {
+      this.breakTimer = setInterval(() => void this.takeBreak(working.map((a) => a.id)), breakEveryMs);
+      this.breakTimer.unref();
     }
     this.o.logger.info({ callsPerMinute: this.o.callsPerMinute, agents: Math.min(unattended.length, this.o.agentsAvailable) }, 'demo traffic started');
   }
@@ -94,8 +106,39 @@ export class DemoTraffic {
     }
   }
 
+  /**
+   * One free demo agent pauses with the first of the admin's pause reasons and comes back a few minutes later, so
+   * the wallboard, the pause report and the presence timeline show pauses as a real floor has them.
+   */
+  async takeBreak(agentIds: readonly number[]): Promise<void> {
+    const agentId = agentIds[this.between(0, agentIds.length - 1)];
+    if (agentId === undefined) return;
+    try {
+      if ((await this.o.agents.get(agentId))?.state !== 'available') return;
+      await this.o.agents.pause(agentId);
+    } catch (err) {
+      // Taken by a call or changed by a supervisor meanwhile: no break this time.
+      this.o.logger.debug({ err, agentId }, 'demo agent break not taken');
+      return;
+    }
+    const [min, max] = this.o.breakMs ?? [120_000, 300_000];
+    const back = setTimeout(() => {
+      this.breaks.delete(back);
+      void this.o.agents
+        .get(agentId)
+        .then((a) => (a?.state === 'paused' ? this.o.agents.unpause(agentId) : undefined))
+        .catch((err: unknown) => this.o.logger.debug({ err, agentId }, 'demo agent not back from a break'));
+    }, this.between(min, max));
+    back.unref();
+    this.breaks.add(back);
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.breakTimer) clearInterval(this.breakTimer);
+    for (const back of this.breaks) clearTimeout(back);
+    this.breaks.clear();
     this.timer = undefined;
+    this.breakTimer = undefined;
   }
 }
