@@ -67,6 +67,37 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
     if (!checked.ok) throw new HttpError(400, 'bad_request', checked.message);
     return checked;
   };
+  /** A report of agents over whole days (every agent for a supervisor too: agents serve several queues), JSON or CSV. */
+  const agentRangeRoute = <Row extends object>(
+    path: string,
+    summary: string,
+    csvName: string,
+    columns: readonly (keyof Row & string)[],
+    read: (
+      db: ApiDeps['db'],
+      range: { from: string; to: string; timeZone: string; agentIds?: readonly number[] },
+    ) => Promise<{ rows: Row[] }>,
+  ): ApiRoute =>
+    route({
+      method: 'get',
+      path,
+      tag: 'reports',
+      summary,
+      roles: STAFF,
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+        format,
+      }),
+      async handler({ query, res }) {
+        const { from, to } = rangeOf(query);
+        const agentIds = query.agentId === undefined ? undefined : [query.agentId];
+        const report = await read(db, { from, to, timeZone, agentIds });
+        if (query.format === 'csv') return sendCsv(res, `${csvName}-${from}-${to}.csv`, toCsv(report.rows, columns));
+        return { from, to, timeZone, ...report };
+      },
+    });
   return [
     route({
       method: 'get',
@@ -108,55 +139,20 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         return { from, to, by: query.by, timeZone, ...report };
       },
     }),
-    route({
-      method: 'get',
-      path: '/reports/agents',
-      tag: 'reports',
-      summary:
-        'Agent report over whole days: calls answered, offers missed, talk, after-call work, handle time, logged-in and paused time, occupancy; format=csv exports it',
-      roles: STAFF,
-      query: z.object({
-        from: day.optional(),
-        to: day.optional(),
-        agentId: z.coerce.number().int().positive().optional(),
-        format,
-      }),
-      async handler({ query, res }) {
-        const { from, to } = rangeOf(query);
-        const report = await agentReport(db, {
-          from,
-          to,
-          timeZone,
-          agentIds: query.agentId === undefined ? undefined : [query.agentId],
-        });
-        if (query.format === 'csv') return sendCsv(res, `agents-${from}-${to}.csv`, toCsv(report.rows, AGENT_COLUMNS));
-        return { from, to, timeZone, ...report };
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/reports/pauses',
-      tag: 'reports',
-      summary: 'Paused time over whole days, per agent and reason: pauses begun and time paused; format=csv exports it',
-      roles: STAFF,
-      query: z.object({
-        from: day.optional(),
-        to: day.optional(),
-        agentId: z.coerce.number().int().positive().optional(),
-        format,
-      }),
-      async handler({ query, res }) {
-        const { from, to } = rangeOf(query);
-        const report = await pauseReport(db, {
-          from,
-          to,
-          timeZone,
-          agentIds: query.agentId === undefined ? undefined : [query.agentId],
-        });
-        if (query.format === 'csv') return sendCsv(res, `pauses-${from}-${to}.csv`, toCsv(report.rows, PAUSE_COLUMNS));
-        return { from, to, timeZone, ...report };
-      },
-    }),
+    agentRangeRoute(
+      '/reports/agents',
+      'Agent report over whole days: calls answered, offers missed, talk, after-call work, handle time, logged-in and paused time, occupancy; format=csv exports it',
+      'agents',
+      AGENT_COLUMNS,
+      agentReport,
+    ),
+    agentRangeRoute(
+      '/reports/pauses',
+      'Paused time over whole days, per agent and reason: pauses begun and time paused; format=csv exports it',
+      'pauses',
+      PAUSE_COLUMNS,
+      pauseReport,
+    ),
     route({
       method: 'get',
       path: '/reports/presence',
