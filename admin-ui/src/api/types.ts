@@ -495,6 +495,8 @@ export interface PresenceReport {
   timeZone: string;
   from: string;
   to: string;
+  /** When the stretches were cut (the server's now, or `to` for a past day): today's "now" line. */
+  asOf: string;
   agents: AgentPresence[];
 }
 export interface PresenceReportQuery {

@@ -123,13 +123,10 @@ export function ReportsPage({ user }: { user: User }) {
     [applied?.from, applied?.to, applied?.seq],
   );
 
-  // Presence through the day is one day's: asked only when the range is one day (both unset means today). It is
-  // read live, so the answer travels with the moment it arrived, for today's "now".
-  const presenceReport = useLoad<{ report: PresenceReport; at: number } | undefined>(
-    async () =>
-      applied && applied.from === applied.to
-        ? { report: await api.reports.presence({ day: applied.from }), at: Date.now() }
-        : undefined,
+  // Presence through the day is one day's: asked only when the range is one day (both unset means today).
+  const presenceReport = useLoad<PresenceReport | undefined>(
+    () =>
+      applied && applied.from === applied.to ? api.reports.presence({ day: applied.from }) : Promise.resolve(undefined),
     [applied?.from, applied?.to, applied?.seq],
   );
 
@@ -303,7 +300,7 @@ export function ReportsPage({ user }: { user: User }) {
       ) : null}
 
       {presence && !presenceReport.error && !severalDays ? (
-        <PresenceSection report={presence.report} at={presence.at} />
+        <PresenceSection report={presence} />
       ) : severalDays ? (
         <p class="muted presence-hint" data-testid="presence-hint">
           Choose a single day to see when each agent was logged in and paused.
@@ -642,13 +639,9 @@ function presenceSummary(a: AgentPresence): string {
   return `${fmtDuration(a.loggedInS)} logged in · ${fmtDuration(a.pausedS)} paused`;
 }
 
-function PresenceSection({ report, at }: { report: PresenceReport; at: number }) {
+function PresenceSection({ report }: { report: PresenceReport }) {
   const scale = useMemo(() => dayScale(report), [report]);
-  // Today's spans end at the server's now; the last of them marks it, else the moment the answer came.
-  const openEnds = report.agents.flatMap((a) =>
-    a.spans.flatMap((s) => (s.open && Date.parse(s.end) < scale.to ? [Date.parse(s.end)] : [])),
-  );
-  const now = openEnds.length > 0 ? Math.max(...openEnds) : at;
+  const now = Date.parse(report.asOf);
   const today = now >= scale.from && now < scale.to;
   const rows = report.agents.length;
   return (

@@ -151,6 +151,7 @@ describe('api: reports', function () {
       timeZone: 'Asia/Shanghai',
       from: '2026-12-05T16:00:00.000Z',
       to: '2026-12-06T16:00:00.000Z',
+      asOf: '2026-12-06T04:00:00.000Z',
     });
     expect(r.body.agents).to.deep.equal([
       {
@@ -185,6 +186,7 @@ describe('api: reports', function () {
     ]);
     const otherDay = await call(h, 'GET', '/api/reports/presence?day=2026-12-05', { token: h.users.admin.token });
     expect(otherDay.body.agents).to.deep.equal([]);
+    expect(otherDay.body.asOf, 'a past day is cut at its end').to.equal('2026-12-05T16:00:00.000Z');
     expect((await call(h, 'GET', '/api/reports/presence?day=6.12', { token: h.users.admin.token })).status).to.equal(
       400,
     );

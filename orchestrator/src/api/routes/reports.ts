@@ -167,14 +167,24 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ query }) {
         const { from } = rangeOf({ from: query.day, to: query.day });
         const { start, end } = reportDay(from, timeZone);
+        const now = deps.now();
         const agents = await presenceTimeline(
           db,
           start,
           end,
-          deps.now(),
+          now,
           query.agentId === undefined ? undefined : [query.agentId],
         );
-        return { day: from, timeZone, from: start.toISOString(), to: end.toISOString(), agents };
+        // asOf: the moment the stretches were cut at (what a "now" line on today's timeline marks).
+        const asOf = now < end ? now : end;
+        return {
+          day: from,
+          timeZone,
+          from: start.toISOString(),
+          to: end.toISOString(),
+          asOf: asOf.toISOString(),
+          agents,
+        };
       },
     }),
     route({
