@@ -139,7 +139,12 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     const switchPort = createSwitch({ nodes, restTransport: config.ari.restTransport, logger: log });
     closers.push(() => switchPort.stop());
 
-    const agents = new AgentService({ db, bus, logger: log.child({ module: 'agents' }) });
+    const agents = new AgentService({
+      db,
+      bus,
+      logger: log.child({ module: 'agents' }),
+      offlineLogoutMs: config.routing.agentOfflineLogoutS * 1000,
+    });
     closers.push(() => agents.stop());
     switchPort.onEndpointState((e) => {
       void agents

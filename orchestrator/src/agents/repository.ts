@@ -236,7 +236,9 @@ export async function setEndpointOnline(db: Db, endpoint: string, online: boolea
   if (rows.length === 0) return [];
   const ids = rows.map((r) => Number(r.id));
   // Reachability is not presence: no version bump, so a concurrent presence change is never refused for it.
-  await db('agents').whereIn('id', ids).update({ endpoint_online: online, updated_at: now });
+  await db('agents')
+    .whereIn('id', ids)
+    .update({ endpoint_online: online, endpoint_offline_since: online ? null : now, updated_at: now });
   return ids;
 }
 
@@ -258,6 +260,16 @@ export async function endpointHolder(
     )
     .first('id', 'name')) as { id: number; name: string } | undefined;
   return row ? { id: Number(row.id), name: String(row.name) } : null;
+}
+
+/** Logged-in agents, not on a call, whose phone has been away since before `before`. */
+export async function awayTooLong(db: Db, before: Date): Promise<number[]> {
+  const rows = (await db('agents')
+    .whereIn('state', ['available', 'paused', 'wrap_up'])
+    .where('endpoint_online', false)
+    .where('endpoint_offline_since', '<=', before)
+    .select('id')) as { id: unknown }[];
+  return rows.map((r) => Number(r.id));
 }
 
 /** Agents whose wrap-up has run out (any orchestrator's): the sweep ends them. */

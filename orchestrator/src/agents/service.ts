@@ -2,6 +2,7 @@ import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import {
+  awayTooLong,
   endpointHolder,
   expiredWrapUps,
   loadAgent,
@@ -49,6 +50,11 @@ export interface AgentServiceOptions {
   readonly sweepIntervalMs?: number;
   /** A reservation older than this is released by the sweep (default 5 minutes). */
   readonly staleReservationMs?: number;
+  /**
+   * A logged-in agent (not on a call) whose phone has been away this long is logged out by the sweep (0 = never):
+   * a closed softphone tab must not stay staffed and logged in for ever.
+   */
+  readonly offlineLogoutMs?: number;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -355,6 +361,28 @@ export class AgentService {
       );
       if (ok) freed++;
     }
+    const offlineLogoutMs = this.o.offlineLogoutMs ?? 0;
+    if (offlineLogoutMs > 0)
+      for (const id of await awayTooLong(this.db, new Date(now.getTime() - offlineLogoutMs))) {
+        this.clearWrapTimer(id);
+        // Logged out only if still away and off calls on a fresh read (the phone may be back, or a call offered).
+        const out = await this.step(
+          id,
+          'logout',
+          () => ({ boundEndpoint: null, pauseReason: null, wrapUpUntil: null }),
+          {
+            done: (a) => a.endpointOnline || !['available', 'paused', 'wrap_up'].includes(a.state),
+          },
+        ).catch((err: unknown) => {
+          this.log.warn({ err, agentId: id }, 'sweep: cannot log out an agent whose phone is away');
+          return null;
+        });
+        if (out?.applied)
+          this.log.info(
+            { agentId: id, awayMs: offlineLogoutMs },
+            'agent logged out: their phone has been away too long',
+          );
+      }
     const stale = this.o.staleReservationMs ?? 300_000;
     for (const id of await staleReservations(this.db, new Date(now.getTime() - stale))) {
       const a = await loadAgent(this.db, id);

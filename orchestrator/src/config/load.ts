@@ -32,6 +32,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
   ARIADNE_TIME_ZONE: ['telephony', 'timeZone'],
   ARIADNE_RING_ALL_MAX: ['routing', 'ringAllMax'],
+  ARIADNE_AGENT_OFFLINE_LOGOUT_S: ['routing', 'agentOfflineLogoutS'],
   ARIADNE_REPORT_CRON: ['reports', 'cron'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
   ARIADNE_DEMO_SEED: ['demo', 'seed'],

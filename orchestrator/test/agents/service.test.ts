@@ -372,6 +372,36 @@ for (const dialect of DIALECTS) {
       await until(async () => (await loadAgent(t.db, id))?.endpointOnline === true, 'online again');
     });
 
+    it('the sweep logs out an agent off calls whose phone stayed away too long, not one whose phone came back', async () => {
+      const clock = new TestClock();
+      const sweeper = new AgentService({ db: t.db, now: clock.now, offlineLogoutMs: 600_000 });
+      const other = await agent(t.db, `b${Math.random()}`);
+      const onCall = await agent(t.db, `c${Math.random()}`);
+      try {
+        await sweeper.login(id, 'PJSIP/soft-1');
+        await sweeper.login(other, 'PJSIP/soft-2');
+        await sweeper.login(onCall, 'PJSIP/soft-3');
+        await sweeper.pause(id, 'lunch');
+        await sweeper.tryReserve((await loadAgent(t.db, onCall))!, 'long-call');
+        await sweeper.answer(onCall, 'long-call');
+        for (const phone of ['PJSIP/soft-1', 'PJSIP/soft-2', 'PJSIP/soft-3'])
+          await sweeper.setEndpointOnline(phone, false);
+        clock.advance(599);
+        await sweeper.sweep();
+        expect((await loadAgent(t.db, id))?.state, 'not yet').to.equal('paused');
+        await sweeper.setEndpointOnline('PJSIP/soft-2', true); // back in time
+        clock.advance(2);
+        await sweeper.sweep();
+        expect(await loadAgent(t.db, id)).to.include({ state: 'logged_out', boundEndpoint: null, pauseReason: null });
+        expect((await loadAgent(t.db, other))?.state).to.equal('available');
+        expect((await loadAgent(t.db, onCall))?.state, 'a call in progress is not cut short').to.equal('on_call');
+        const open = await t.db('agent_presence').where({ agent_id: id }).whereNull('ended_at');
+        expect(open, 'the presence history ends with the logout').to.have.length(0);
+      } finally {
+        sweeper.stop();
+      }
+    });
+
     it('a reservation with a stale version changes nothing', async () => {
       await svc.login(id);
       const seen = (await loadAgent(t.db, id))!;

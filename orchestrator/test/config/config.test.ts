@@ -126,6 +126,7 @@ describe('configuration: bounded counts', () => {
     { name: 'ARIADNE_RECORDING_UPLOAD_CONCURRENCY', read: (c: Config) => c.storage.uploadConcurrency, byDefault: 48, good: 32, bad: ['0', '257', 'many'] },
     { name: 'ARIADNE_RECORDING_UPLOAD_NICE', read: (c: Config) => c.storage.uploadThreadNice, byDefault: 10, good: 0, bad: ['-1', '20', 'low'] },
     { name: 'ARIADNE_RING_ALL_MAX', read: (c: Config) => c.routing.ringAllMax, byDefault: 20, good: 50, bad: ['0', '501', 'all'] },
+    { name: 'ARIADNE_AGENT_OFFLINE_LOGOUT_S', read: (c: Config) => c.routing.agentOfflineLogoutS, byDefault: 600, good: 0, bad: ['-1', '86401', 'soon'] },
     { name: 'ARIADNE_DEMO_HISTORY_DAYS', read: (c: Config) => c.demo.historyDays, byDefault: 7, good: 0, bad: ['-1', '91', 'a week'] },
   ];
   for (const k of counts) {

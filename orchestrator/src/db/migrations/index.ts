@@ -8,6 +8,7 @@ import * as m0006 from './0006_reports.js';
 import * as m0007 from './0007_aftercall.js';
 import * as m0008 from './0008_presence.js';
 import * as m0009 from './0009_pause_reasons.js';
+import * as m0010 from './0010_offline_since.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -23,6 +24,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0007_aftercall', m0007],
   ['0008_presence', m0008],
   ['0009_pause_reasons', m0009],
+  ['0010_offline_since', m0010],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
