@@ -11,7 +11,7 @@ import { prng } from './customers.js';
 export interface CallHistoryOptions {
   /** The days to fill, YYYY-MM-DD, each with its first instant (local midnight) in the contact center's zone. */
   readonly days: ReadonlyArray<{ readonly day: string; readonly start: Date }>;
-  /** Queue ids by name and the agents who answer (any of them may take any queue's call: a demo of skills aside). */
+  /** Queue ids by name, and the agents who answer (skills aside: any of them may take any queue's call). */
   readonly queueIds: Readonly<Record<string, number>>;
   readonly agentIds: readonly number[];
   /** The agents on shift at an instant: they take the calls then (all of `agentIds` when none is, or not given). */
