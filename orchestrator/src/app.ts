@@ -18,6 +18,7 @@ import { createHttpApp, type HttpApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { logger as rootLogger, type Logger } from './logger.js';
 import { createRecordingPipeline, type RecordingPipeline } from './recording/index.js';
+import { transcriberFrom } from './transcription/engines.js';
 import { createAfterCall } from './aftercall/index.js';
 import { AcdEngine } from './routing/acd.js';
 import { RuleRouter } from './routing/router.js';
@@ -169,10 +170,11 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       logger: log,
       metrics: metrics.registry,
       localKeyPath: options.recordingKeyPath,
+      transcriber: transcriberFrom(config.transcription),
     });
     closers.push(() => recordings.stop());
     // What follows each call: its jobs share the recording pipeline's runner (one outbox, one set of workers).
-    const afterCall = createAfterCall({ db, config });
+    const afterCall = createAfterCall({ db, config, transcripts: recordings.transcriptsOfCall });
     afterCall.registerOn(recordings.runner);
 
     const callCenter = createCallCenter({

@@ -14,7 +14,13 @@ import {
   type JobDefinition,
 } from '../jobs/index.js';
 import { surveyText } from '../surveys/replies.js';
-import { analyseTicket, TICKET_ANALYSE_JOB } from '../tickets/index.js';
+import {
+  analyseCallTickets,
+  analyseTicket,
+  CALL_TICKETS_ANALYSE_JOB,
+  TICKET_ANALYSE_JOB,
+  type CallTranscripts,
+} from '../tickets/index.js';
 import { loadCallFacts } from './facts.js';
 import { autoTicketStatement, contactStatement, needsTicket, surveyRequestStatement } from './statements.js';
 import { postJson } from './webhook.js';
@@ -27,6 +33,8 @@ export interface AfterCallOptions {
   readonly config: Pick<Config, 'crm' | 'sms' | 'surveys'>;
   readonly now?: () => Date;
   readonly backoff?: Backoff;
+  /** The call's transcripts for ticket analysis (the recording pipeline's, which holds the key to read them). */
+  readonly transcripts?: CallTranscripts;
 }
 
 export interface AfterCall extends CallFollowUps {
@@ -146,7 +154,17 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
     backoff: o.backoff,
     maxAttempts: 3,
     handler: async ({ ticketId }) => {
-      await analyseTicket(o.db, ticketId, now());
+      await analyseTicket(o.db, ticketId, now(), o.transcripts);
+    },
+  });
+
+  const analyseCall = defineJob({
+    type: CALL_TICKETS_ANALYSE_JOB,
+    schema: byCall,
+    backoff: o.backoff,
+    maxAttempts: 3,
+    handler: async ({ callId }) => {
+      await analyseCallTickets(o.db, callId, now(), o.transcripts);
     },
   });
 
@@ -165,6 +183,16 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
             now: at,
           }),
         );
+      // Its recording is being transcribed: the auto ticket made now reads the transcript when there is one (if it
+      // comes later, the transcription queues this again).
+      if (call.transcribed && needsTicket(row))
+        statements.push(
+          enqueueJobStatement(
+            analyseCall,
+            { callId: row.id },
+            { idempotencyKey: `${CALL_TICKETS_ANALYSE_JOB}:${row.id}` },
+          ),
+        );
       if (call.survey === 'sms' && row.answered_at !== null && row.caller_e164 && sms.url) {
         statements.push(surveyRequestStatement(row, { language: call.language, now: at }));
         statements.push(enqueueJobStatement(smsSurvey, { callId: row.id }, { idempotencyKey: `survey.sms:${row.id}` }));
@@ -179,6 +207,7 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
       runner.register(writeback);
       runner.register(smsSurvey);
       runner.register(analyse);
+      runner.register(analyseCall);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface QueueSettings {
   readonly survey: SurveyChannel;
   /** Days its recordings are kept (the upload sets their retain_until from it). */
   readonly retentionDays: number;
+  /** Its recordings are transcribed once stored. */
+  readonly transcribe: boolean;
   readonly skills: readonly SkillRequirement[];
 }
 
@@ -70,6 +72,7 @@ export class QueueSettingsStore {
       whisperQueueName: Boolean(row.whisper_queue_name),
       survey: surveyChannelOf(row.survey),
       retentionDays: Number(row.retention_days),
+      transcribe: Boolean(Number(row.transcribe ?? 0)),
       skills: skills.map((s: { name: string; min_level: number }) => ({
         skill: s.name,
         minLevel: Number(s.min_level),

@@ -114,6 +114,7 @@ export async function recoverCalls(options: {
       const followUps = options.followUps?.queueWith({
         row: call.row,
         survey: 'none',
+        transcribed: false,
         queueName: null,
         customerName: null,
         ivrCategory: null,

@@ -111,6 +111,8 @@ export interface FinishedCall {
   readonly row: CallRow;
   /** The survey of the queue whose agent took the call ('none' when no agent did, or after a restart). */
   readonly survey: SurveyChannel;
+  /** The queue whose agent took the call transcribes its recordings. */
+  readonly transcribed: boolean;
   readonly queueName: string | null;
   /** The identified customer's name (the trunk's caller name is often empty or a placeholder). */
   readonly customerName: string | null;
@@ -135,6 +137,8 @@ export interface ClosedRecording {
   readonly durationS: number;
   /** The retention of the recording's queue; null when it has none (storage's default applies). */
   readonly retentionDays: number | null;
+  /** The recording's queue transcribes its recordings once stored. */
+  readonly transcribe: boolean;
 }
 
 /** A recording this process started, as its row was inserted. */
@@ -1263,6 +1267,7 @@ export class CallService {
       endedAt,
       durationS,
       retentionDays: queue?.retentionDays ?? null,
+      transcribe: queue?.transcribe ?? false,
     };
   }
 
@@ -1494,6 +1499,7 @@ export class CallService {
     if (agent && side !== 'agent') this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
     const settings = agent ? await this.o.queues.get(agent.queueId).catch(() => null) : null;
     call.survey = settings?.survey ?? 'none';
+    call.transcribed = settings?.transcribe ?? false;
     // The agent hung up on a caller whose queue asks for the IVR survey: the caller stays for it.
     const surveyCaller = side === 'agent' && call.survey === 'ivr' && !call.callerGone;
     if (side !== 'caller' && !call.callerGone) {
@@ -1556,6 +1562,7 @@ export class CallService {
     const queued = this.o.followUps.queueWith({
       row: call.row,
       survey: call.survey,
+      transcribed: call.transcribed,
       queueName: call.route?.queueName ?? null,
       customerName: call.customer?.name ?? null,
       ivrCategory: call.ivrVars.category ?? null,

@@ -29,6 +29,13 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_SMS_TOKEN: ['sms', 'token'],
   ARIADNE_SMS_INBOUND_TOKEN: ['sms', 'inboundToken'],
   ARIADNE_SURVEY_REPLY_HOURS: ['surveys', 'replyHours'],
+  ARIADNE_TRANSCRIBE_COMMAND: ['transcription', 'command'],
+  ARIADNE_TRANSCRIBE_URL: ['transcription', 'url'],
+  ARIADNE_TRANSCRIBE_TOKEN: ['transcription', 'token'],
+  ARIADNE_TRANSCRIBE_MODEL: ['transcription', 'model'],
+  ARIADNE_TRANSCRIBE_LANGUAGES: ['transcription', 'languages'],
+  ARIADNE_TRANSCRIBE_CONCURRENCY: ['transcription', 'concurrency'],
+  ARIADNE_TRANSCRIBE_NICE: ['transcription', 'nice'],
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
   ARIADNE_TIME_ZONE: ['telephony', 'timeZone'],
   ARIADNE_RING_ALL_MAX: ['routing', 'ringAllMax'],
@@ -42,7 +49,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_INSTANCE_ID: ['instanceId'],
 };
 
-const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls', 'storage.oldKeys']);
+const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls', 'storage.oldKeys', 'transcription.languages']);
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -78,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     crm: {},
     sms: {},
     surveys: {},
+    transcription: {},
     telephony: {},
     routing: {},
     reports: {},

@@ -88,6 +88,27 @@ export const configSchema = z.object({
     /** An SMS survey's reply is accepted this long after it was sent. */
     replyHours: z.coerce.number().int().min(1).max(720).default(24),
   }),
+  transcription: z
+    .object({
+      /** A program run as `<command> <wav file> <language>` that prints the transcript (scripts/transcribe-pocketsphinx.sh). */
+      command: z.string().min(1).optional(),
+      /** An OpenAI-compatible `/v1/audio/transcriptions` endpoint (or whisper.cpp's `/inference`). */
+      url: httpUrl.optional(),
+      /** Sent to `url` as `Authorization: Bearer <token>`. */
+      token: z.string().min(1).optional(),
+      /** The `model` form field sent to `url`. */
+      model: z.string().min(1).max(64).default('whisper-1'),
+      /** Languages (ISO 639-1) the engine hears; a call in another language is skipped, with the reason recorded. */
+      languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'ISO 639-1 codes such as en,zh')).min(1).default(['en']),
+      /** Recordings transcribed at once by this orchestrator. */
+      concurrency: z.coerce.number().int().min(1).max(64).default(1),
+      /** The command's nice value on Linux (0 = the orchestrator's priority, 19 = the lowest). */
+      nice: z.coerce.number().int().min(0).max(19).default(10),
+    })
+    .refine((t) => !(t.command && t.url), {
+      message: 'set ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL, not both',
+      path: ['url'],
+    }),
   telephony: z.object({
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as CN or US').default('CN'),
     /** IANA zone of `hour`, `weekday` and `time` in routing rules (default: the process's zone). */

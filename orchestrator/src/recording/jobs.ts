@@ -18,6 +18,7 @@ import type { Keyring } from './crypto.js';
 import { getRecording, rowToRecording, storageKeyFor, type Recording } from './repository.js';
 import type { ObjectStore } from './storage/index.js';
 import { storeRecordingBytes, type StoredBytes } from './store-bytes.js';
+import { transcribeJobKey, type TranscribePayload } from './transcripts.js';
 import type { UploadThread } from './upload-thread.js';
 
 export type RecordingSource = Pick<
@@ -43,6 +44,8 @@ export interface RecordingJobDeps {
   readonly backoff?: Backoff;
   /** Where uploads store their bytes, off the main thread; without one (or a switch that cannot say where a file is) they run here. */
   readonly thread?: UploadThread;
+  /** Queued for a recording whose queue transcribes, once uploaded; absent when no engine is configured. */
+  readonly transcribe?: JobDefinition<TranscribePayload>;
 }
 
 const recordingId = z.string().min(1).max(36);
@@ -60,6 +63,8 @@ export const closedRecording = z.object({
   durationS: z.number().min(0),
   /** The queue's retention; null: no queue (the storage default). */
   retentionDays: z.number().int().positive().nullable(),
+  /** The queue transcribes its recordings (absent in jobs queued before transcription existed). */
+  transcribe: z.boolean().default(false),
 });
 export type ClosedRecording = z.infer<typeof closedRecording>;
 export const uploadPayload = z.object({ recordingId, closed: closedRecording.optional() });
@@ -84,26 +89,34 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** The recording with its queue's retention (null: no queue, or the queue is gone), in one read. */
-async function recordingToUpload(
-  db: Knex,
-  id: string,
-): Promise<{ rec: Recording; queueRetentionDays: number | null } | null> {
+interface ToUpload {
+  readonly rec: Recording;
+  /** null: no queue, or the queue is gone. */
+  readonly queueRetentionDays: number | null;
+  readonly transcribe: boolean;
+}
+
+/** The recording with its queue's retention and transcription setting, in one read. */
+async function recordingToUpload(db: Knex, id: string): Promise<ToUpload | null> {
   const [row] = await selectedRows(
     db,
     db('recordings as r')
       .leftJoin('queues as q', 'q.id', 'r.queue_id')
       .where('r.id', id)
       .limit(1)
-      .select('r.*', 'q.retention_days as queue_retention_days'),
+      .select('r.*', 'q.retention_days as queue_retention_days', 'q.transcribe as queue_transcribe'),
   );
   if (!row) return null;
   const days = row.queue_retention_days;
-  return { rec: rowToRecording(row), queueRetentionDays: days === null || days === undefined ? null : Number(days) };
+  return {
+    rec: rowToRecording(row),
+    queueRetentionDays: days === null || days === undefined ? null : Number(days),
+    transcribe: Boolean(Number(row.queue_transcribe ?? 0)),
+  };
 }
 
 /** The upload's view of a recording the call flow has just closed and stored (see closedRecording). */
-function justClosed(id: string, c: ClosedRecording): { rec: Recording; queueRetentionDays: number | null } {
+function justClosed(id: string, c: ClosedRecording): ToUpload {
   const rec: Recording = {
     id,
     callId: c.callId,
@@ -127,7 +140,7 @@ function justClosed(id: string, c: ClosedRecording): { rec: Recording; queueRete
     deletedAt: null,
     error: null,
   };
-  return { rec, queueRetentionDays: c.retentionDays };
+  return { rec, queueRetentionDays: c.retentionDays, transcribe: c.transcribe };
 }
 
 export interface RecordingJobs {
@@ -364,6 +377,13 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         });
       }
       log.info({ key, bytes: stored.bytes, target: deps.primary.target }, 'recording uploaded');
+      if (found.transcribe && deps.transcribe)
+        await enqueueJob(
+          deps.db,
+          deps.transcribe,
+          { recordingId: rec.id },
+          { idempotencyKey: transcribeJobKey(rec.id) },
+        );
       await removeSource(rec, log);
     },
   });
@@ -394,6 +414,8 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       if (rec.storageTarget) await deps.storeFor(rec.storageTarget).delete(key);
       await ctx.fenced(async (trx) => {
         await trx('recordings').where('id', rec.id).update({ state: 'deleted', deleted_at: new Date() });
+        // What was heard goes with what was said: retention covers the transcript too.
+        await trx('recording_transcripts').where('recording_id', rec.id).delete();
         await writeRecordingAudit(trx, {
           action: 'recording.deleted',
           recordingId: rec.id,

@@ -6,6 +6,7 @@ import {
   createJobRunner,
   enqueueJob,
   enqueueJobStatement,
+  retryDeadJob,
   signalEnqueued,
   type Backoff,
   type JobRunner,
@@ -20,6 +21,9 @@ import {
   type RecordingSource,
 } from './jobs.js';
 import { loadKeyring } from './keys.js';
+import { createTranscribeJob, transcribeJobKey, transcriptTextsOfCall, type TranscribePayload } from './transcripts.js';
+import type { Transcriber } from '../transcription/engines.js';
+import type { JobDefinition } from '../jobs/index.js';
 import { createRecordingRoutes } from './routes.js';
 import { requeueStoredRecordings, scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
 import { openStore, type ObjectStore } from './storage/index.js';
@@ -29,7 +33,12 @@ export interface RecordingPipelineOptions {
   readonly db: Knex;
   /** The switch port (only its stored recordings' fetch, location and deletion are used). */
   readonly switchPort: RecordingSource;
-  readonly config: Pick<Config, 'storage' | 'http'> & { instanceId?: string };
+  readonly config: Pick<Config, 'storage' | 'http'> & {
+    instanceId?: string;
+    transcription?: Pick<Config['transcription'], 'languages' | 'concurrency'>;
+  };
+  /** The speech-to-text engine (transcription/engines.ts); none: queues cannot transcribe. */
+  readonly transcriber?: Transcriber | null;
   readonly logger?: Logger;
   /** A shared runner (main.ts registers other job types on it too); by default the pipeline makes its own. */
   readonly runner?: JobRunner;
@@ -74,6 +83,12 @@ export interface RecordingPipeline {
   readonly routes: Router;
   readonly runner: JobRunner;
   readonly jobs: RecordingJobs;
+  /** The transcription job and the runner that owns it (its own, so a slow engine never holds up uploads); null without an engine. */
+  readonly transcription: { readonly job: JobDefinition<TranscribePayload>; readonly runner: JobRunner } | null;
+  /** Queues the transcription of an uploaded recording (idempotent); false when no engine is configured. */
+  requestTranscript(recordingId: string): Promise<boolean>;
+  /** What was heard on a call's recordings, decrypted (ticket analysis reads it). */
+  transcriptsOfCall(callId: string): Promise<string[]>;
   readonly keyring: Keyring;
   readonly primary: ObjectStore;
   readonly replicas: readonly ObjectStore[];
@@ -123,6 +138,17 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
         logger: log,
       })
     : undefined;
+  const transcribeJob = options.transcriber
+    ? createTranscribeJob({
+        db: options.db,
+        keyring,
+        transcriber: options.transcriber,
+        languages: options.config.transcription?.languages ?? ['en'],
+        storeFor,
+        logger: log,
+        backoff: options.jobs?.backoff,
+      })
+    : undefined;
   const jobs = createRecordingJobs({
     db: options.db,
     source: options.switchPort,
@@ -137,6 +163,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     verifyReadBack: options.verifyReadBack,
     backoff: options.jobs?.backoff,
     thread,
+    transcribe: transcribeJob,
   });
   const ownsRunner = !options.runner;
   const runner =
@@ -152,6 +179,34 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       metrics: options.metrics,
     });
   jobs.registerOn(runner);
+  // Transcriptions take a core for a good part of a call's length (or wait on a remote service): a runner of their
+  // own bounds how many run at once without taking a slot an upload needs.
+  const transcription = transcribeJob
+    ? {
+        job: transcribeJob,
+        runner: createJobRunner({
+          db: options.db,
+          instanceId: options.config.instanceId ?? `recording-${process.pid}`,
+          logger: options.logger ?? rootLogger,
+          pollMs: options.jobs?.pollMs,
+          leaseMs: options.jobs?.leaseMs,
+          concurrency: options.config.transcription?.concurrency ?? 1,
+        }),
+      }
+    : null;
+  transcription?.runner.register(transcription.job);
+  const requestTranscript = async (recordingId: string): Promise<boolean> => {
+    if (!transcription) return false;
+    const queued = await enqueueJob(
+      options.db,
+      transcription.job,
+      { recordingId },
+      { idempotencyKey: transcribeJobKey(recordingId) },
+    );
+    // Asked again after the engine gave up (it was down, the file unreadable): a fresh set of attempts.
+    if (!queued.created) await retryDeadJob(options.db, queued.id);
+    return true;
+  };
 
   const routes = createRecordingRoutes({
     db: options.db,
@@ -159,7 +214,9 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     storeFor,
     logger: log,
     publicUrl: options.config.http.publicUrl,
+    requestTranscript,
   });
+
   const sweep = async (now?: Date) => {
     const retention = await sweepRetention(options.db, jobs.delete, { now });
     const requeuedUploads = await requeueStoredRecordings(options.db, jobs.upload, {
@@ -173,6 +230,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
   return {
     start() {
       if (ownsRunner) runner.start();
+      transcription?.runner.start();
       if (options.switchPort.storedRecordingLocation) thread?.start();
       const expr = options.retentionCron === undefined ? '17 * * * *' : options.retentionCron;
       if (expr && !schedule) {
@@ -187,6 +245,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
       schedule?.stop();
       schedule = null;
       if (ownsRunner) await runner.stop();
+      await transcription?.runner.stop();
       await thread?.close();
       for (const s of stores.values()) s.close();
     },
@@ -217,6 +276,9 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
     routes,
     runner,
     jobs,
+    transcription,
+    requestTranscript,
+    transcriptsOfCall: (callId) => transcriptTextsOfCall(options.db, keyring, callId),
     keyring,
     primary,
     replicas,

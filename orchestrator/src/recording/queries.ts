@@ -22,13 +22,25 @@ export async function listRecordings(
   },
   s: Slice,
 ): Promise<Found> {
-  const q = db('recordings').select('*');
-  if (f.callId) q.where('call_id', f.callId);
-  if (f.agentId) q.where('agent_id', f.agentId);
-  if (f.queueId) q.where('queue_id', f.queueId);
-  if (f.queueIds) q.whereIn('queue_id', [...f.queueIds]);
-  if (f.state) q.where('state', f.state);
-  if (f.from) q.where('started_at', '>=', f.from);
-  if (f.to) q.where('started_at', '<', f.to);
-  return pageQuery(q, s, [['started_at', 'desc']], (r) => publicRecording(rowToRecording(r)));
+  // The transcript's state only (done, skipped), never its text: the list is not audited, reading a transcript is.
+  const q = db('recordings as r')
+    .leftJoin('recording_transcripts as t', 't.recording_id', 'r.id')
+    .select('r.*', 't.state as transcript_state');
+  if (f.callId) q.where('r.call_id', f.callId);
+  if (f.agentId) q.where('r.agent_id', f.agentId);
+  if (f.queueId) q.where('r.queue_id', f.queueId);
+  if (f.queueIds) q.whereIn('r.queue_id', [...f.queueIds]);
+  if (f.state) q.where('r.state', f.state);
+  if (f.from) q.where('r.started_at', '>=', f.from);
+  if (f.to) q.where('r.started_at', '<', f.to);
+  return pageQuery(
+    q,
+    s,
+    [['r.started_at', 'desc']],
+    (r) => ({
+      ...publicRecording(rowToRecording(r)),
+      transcript: r.transcript_state == null ? null : String(r.transcript_state),
+    }),
+    'r.id',
+  );
 }

@@ -6,8 +6,9 @@ import type { Logger } from '../logger.js';
 import { writeRecordingAudit } from './audit.js';
 import type { Keyring } from './crypto.js';
 import { MAX_LINK_TTL_SECONDS, signLink, verifyLink } from './links.js';
-import { openPlaintextRange, parseRange } from './playback.js';
+import { openRecordingCopy, parseRange } from './playback.js';
 import { getRecording, type Recording } from './repository.js';
+import { readTranscript, transcribeJobKey } from './transcripts.js';
 import type { ObjectStore } from './storage/index.js';
 
 export interface RecordingRoutesOptions {
@@ -21,6 +22,8 @@ export interface RecordingRoutesOptions {
   readonly mountPath?: string;
   readonly defaultLinkTtlSeconds?: number;
   readonly now?: () => number;
+  /** Queues a recording's transcription; false when no engine is configured (recording/pipeline.ts). */
+  readonly requestTranscript?: (recordingId: string) => Promise<boolean>;
 }
 
 const ID = /^[A-Za-z0-9-]{1,36}$/;
@@ -53,6 +56,8 @@ function currentUser(res: Response): AuthUser | null {
  * carrying a valid `sig`/`exp` pair need no session):
  *   GET  /:id/audio   the decrypted audio, with single-range support (206 / 416); audited
  *   POST /:id/link    a short-lived signed URL for the audio (body: { ttlSeconds? })
+ *   GET  /:id/transcript   what was heard on it, or where its transcription stands; audited
+ *   POST /:id/transcribe   queue its transcription now (admins and supervisors)
  */
 export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
   const { db, keyring } = options;
@@ -120,28 +125,12 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
 
     let body: Readable | null = null;
     if (size > 0 && req.method !== 'HEAD') {
-      // The primary copy first, then each stored replica: playback survives the loss of one site.
-      const replicas = (await db('recording_replicas')
-        .where({ recording_id: rec.id, state: 'stored' })
-        .select('target', 'storage_key')) as {
-        target: string;
-        storage_key: string | null;
-      }[];
-      const copies = [
-        { target: rec.storageTarget, key: rec.storageKey },
-        ...replicas.map((r) => ({ target: r.target, key: r.storage_key ?? rec.storageKey })),
-      ];
-      for (const copy of copies) {
-        try {
-          body = await openPlaintextRange(options.storeFor(copy.target), copy.key as string, keyring, size, start, end);
-          break;
-        } catch (err) {
-          options.logger.error(
-            { err, recordingId: rec.id, target: copy.target },
-            'recording playback: this copy could not be opened',
-          );
-        }
-      }
+      body = await openRecordingCopy(
+        { db, keyring, storeFor: options.storeFor, logger: options.logger },
+        rec,
+        start,
+        end,
+      );
       if (!body)
         return fail(
           res,
@@ -197,12 +186,91 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
       details: { ttlSeconds: ttl },
       ip: req.ip ?? null,
     });
-    res
-      .status(201)
-      .json({
-        url: options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}${path}` : path,
-        expiresAt: new Date(exp * 1000).toISOString(),
+    res.status(201).json({
+      url: options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}${path}` : path,
+      expiresAt: new Date(exp * 1000).toISOString(),
+    });
+  });
+
+  /** A transcript, or where its transcription stands when there is none yet: queued or running, or given up. */
+  const transcriptView = async (rec: Recording): Promise<Record<string, unknown> | null> => {
+    const t = await readTranscript(db, keyring, rec.id);
+    if (t) return { ...t, createdAt: t.createdAt.toISOString() };
+    const job = (await db('jobs').where('idempotency_key', transcribeJobKey(rec.id)).first('state', 'last_error')) as
+      { state: string; last_error: string | null } | undefined;
+    if (!job) return null;
+    if (job.state === 'dead')
+      return { recordingId: rec.id, callId: rec.callId, state: 'failed', reason: job.last_error };
+    return { recordingId: rec.id, callId: rec.callId, state: 'pending', reason: job.last_error };
+  };
+
+  /** The recording the signed-in user may hear, or null once the refusal is sent. */
+  const visibleRecording = async (req: Request, res: Response): Promise<{ user: AuthUser; rec: Recording } | null> => {
+    const refuse = (status: number, code: string, message: string): null => {
+      fail(res, status, code, message);
+      return null;
+    };
+    const user = currentUser(res);
+    if (!user) return refuse(401, 'unauthenticated', 'sign in to read transcripts');
+    const id = String(req.params.id);
+    const rec = ID.test(id) ? await getRecording(db, id) : null;
+    if (!rec) return refuse(404, 'not_found', 'recording not found');
+    if (!mayPlay(user, rec))
+      return refuse(403, 'forbidden', 'you may only read transcripts of your own calls or queues');
+    return { user, rec };
+  };
+
+  router.get('/:id/transcript', async (req: Request, res: Response) => {
+    const found = await visibleRecording(req, res);
+    if (!found) return;
+    const { user, rec } = found;
+    const view = await transcriptView(rec);
+    if (!view)
+      return fail(res, 404, 'not_found', 'this recording has not been transcribed (its queue does not transcribe)');
+    if (view.state === 'done')
+      await writeRecordingAudit(db, {
+        action: 'recording.transcript',
+        recordingId: rec.id,
+        userId: user.id,
+        actor: user.username,
+        details: { callId: rec.callId },
+        ip: req.ip ?? null,
       });
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(view);
+  });
+
+  router.post('/:id/transcribe', async (req: Request, res: Response) => {
+    const found = await visibleRecording(req, res);
+    if (!found) return;
+    const { user, rec } = found;
+    if (user.role === 'agent') return fail(res, 403, 'forbidden', 'only admins and supervisors ask for transcripts');
+    if (rec.state !== 'uploaded')
+      return fail(res, 409, 'conflict', `only a stored recording can be transcribed (this one is ${rec.state})`);
+    const existing = await readTranscript(db, keyring, rec.id);
+    if (existing)
+      return fail(
+        res,
+        409,
+        'conflict',
+        `this recording was already transcribed (${existing.state}) at ${existing.createdAt.toISOString()}`,
+      );
+    if (!(await options.requestTranscript?.(rec.id)))
+      return fail(
+        res,
+        409,
+        'conflict',
+        'no speech-to-text engine is configured (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
+      );
+    await writeRecordingAudit(db, {
+      action: 'recording.transcribe',
+      recordingId: rec.id,
+      userId: user.id,
+      actor: user.username,
+      details: { callId: rec.callId },
+      ip: req.ip ?? null,
+    });
+    res.status(202).json(await transcriptView(rec));
   });
 
   return router;

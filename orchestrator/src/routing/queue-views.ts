@@ -6,7 +6,7 @@ import { mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db
  * which the ACD's QueueConfig leaves out, with the skill requirements by name.
  */
 const QUEUE_SHAPE = {
-  bools: ['join_when_empty', 'leave_when_empty', 'record_calls', 'whisper_queue_name'],
+  bools: ['join_when_empty', 'leave_when_empty', 'record_calls', 'whisper_queue_name', 'transcribe'],
   json: ['overflow'],
 };
 

@@ -83,6 +83,8 @@ export interface QueueConfig {
   readonly callbackDigit: string | null;
   readonly recordCalls: boolean;
   readonly retentionDays: number;
+  /** Recordings are transcribed once stored (recording/transcripts.ts). */
+  readonly transcribe: boolean;
   readonly whisperQueueName: boolean;
   readonly survey: SurveyChannel;
   readonly businessHoursId: number | null;
@@ -145,6 +147,7 @@ export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): Queue
     callbackDigit: row.callback_digit == null || row.callback_digit === '' ? null : String(row.callback_digit),
     recordCalls: row.record_calls == null ? true : bool(row.record_calls),
     retentionDays: Number(row.retention_days ?? 90),
+    transcribe: bool(row.transcribe),
     whisperQueueName: bool(row.whisper_queue_name),
     survey: surveyChannelOf(row.survey),
     businessHoursId: row.business_hours_id == null ? null : Number(row.business_hours_id),
@@ -312,6 +315,7 @@ export const queueInput = z
     leaveWhenEmpty: z.boolean(),
     recordCalls: z.boolean(),
     retentionDays: z.number().int().min(1).max(3650),
+    transcribe: z.boolean(),
     autoPauseAfterMisses: z.number().int().min(0).max(100),
     whisperQueueName: z.boolean(),
     survey: z.enum(SURVEY_CHANNELS),
@@ -340,6 +344,7 @@ const QUEUE_COLUMNS: Record<Exclude<keyof QueueInput, 'skills' | 'overflow'>, st
   leaveWhenEmpty: 'leave_when_empty',
   recordCalls: 'record_calls',
   retentionDays: 'retention_days',
+  transcribe: 'transcribe',
   autoPauseAfterMisses: 'auto_pause_after_misses',
   whisperQueueName: 'whisper_queue_name',
   survey: 'survey',

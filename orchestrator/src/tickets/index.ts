@@ -1,3 +1,11 @@
 export * from './repository.js';
-export { analyseTicket, queueTicketAnalysis, TICKET_ANALYSE_JOB } from './analyse.js';
+export {
+  analyseCallTickets,
+  analyseTicket,
+  CALL_TICKETS_ANALYSE_JOB,
+  queueCallTicketAnalysis,
+  queueTicketAnalysis,
+  TICKET_ANALYSE_JOB,
+  type CallTranscripts,
+} from './analyse.js';
 export { TAG_PATTERN } from './tags.js';

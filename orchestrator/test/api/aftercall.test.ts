@@ -13,12 +13,10 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
     this.timeout(20_000);
     let h: Harness;
     let queueId: number;
+    const config = testConfig({ ARIADNE_SMS_INBOUND_TOKEN: TOKEN });
 
     before(async () => {
-      h = await startHarness({
-        dialect,
-        deps: { now: () => NOW, config: testConfig({ ARIADNE_SMS_INBOUND_TOKEN: TOKEN }) },
-      });
+      h = await startHarness({ dialect, deps: { now: () => NOW, config } });
       queueId = Number((await h.t.db('queues').insert({ name: 'sales', display_name: 'Sales', overflow: '[]' }))[0]);
       await superviseAllQueues(h);
       const base = {
@@ -120,6 +118,33 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       await h.t.db('queues').where({ id: queueId }).update({ survey: 'none' });
     });
 
+    it('refuses transcripts for a queue while no speech-to-text engine is configured', async () => {
+      const refused = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+        token: h.users.admin.token,
+        body: { transcribe: true },
+      });
+      expect(refused.status).to.equal(400);
+      expect(refused.body.error.details[0].reason).to.equal(
+        'transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
+      );
+      const engine = config.transcription as { url?: string };
+      engine.url = 'http://127.0.0.1:9/v1/audio/transcriptions';
+      try {
+        const on = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+          token: h.users.admin.token,
+          body: { transcribe: true },
+        });
+        expect([on.status, on.body.transcribe]).to.deep.equal([200, true]);
+      } finally {
+        delete engine.url;
+      }
+      const off = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+        token: h.users.admin.token,
+        body: { transcribe: false },
+      });
+      expect([off.status, off.body.transcribe], 'turning it off needs no engine').to.deep.equal([200, false]);
+    });
+
     it('reports satisfaction per queue over days, in the scope of a supervisor', async () => {
       await h.t.db('survey_responses').insert([
         { call_id: 'c2', channel: 'ivr', score: 2, created_at: sh('2026-12-06T09:30:00') },
@@ -186,6 +211,39 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       expect(status.status).to.equal(200);
       const analyses = await h.t.db('jobs').where({ type: 'ticket.analyse' }).where('payload', 'like', `%:${id}}`);
       expect(analyses, 'a status change is not analysed again').to.have.length(1);
+    });
+
+    it("reads what was said on the call when it was transcribed: an auto ticket gets its tone; people's words keep the summary", async () => {
+      const heard = ['hello i am calling because my parcel is lost and this is terrible i want a refund'];
+      const transcripts = async (callId: string) => (callId === 'c2' ? heard : []);
+      const [autoId] = await h.t.db('tickets').insert({
+        call_id: 'c2',
+        subject: 'Call from +8613800000002',
+        body: 'Queue: sales',
+        source: 'auto',
+        status: 'solved',
+      });
+      await analyseTicket(h.t.db, Number(autoId), NOW);
+      const bare = (await call(h, 'GET', `/api/tickets/${autoId}`, { token: h.users.admin.token })).body;
+      expect(bare.sentiment, 'an auto ticket without a transcript has nothing to read').to.equal(null);
+
+      await analyseTicket(h.t.db, Number(autoId), NOW, transcripts);
+      const auto = (await call(h, 'GET', `/api/tickets/${autoId}`, { token: h.users.admin.token })).body;
+      expect(auto.sentiment).to.be.below(-0.3);
+      expect(auto.tags).to.include.members(['parcel', 'refund']);
+      expect(auto.summary).to.match(/^hello i am calling because my parcel is lost/);
+
+      const [agentId] = await h.t.db('tickets').insert({
+        call_id: 'c2',
+        subject: 'Lost parcel',
+        body: 'Refund issued. Customer thanked us.',
+        source: 'agent',
+        status: 'solved',
+      });
+      await analyseTicket(h.t.db, Number(agentId), NOW, transcripts);
+      const agent = (await call(h, 'GET', `/api/tickets/${agentId}`, { token: h.users.admin.token })).body;
+      expect(agent.summary).to.equal('Lost parcel. Refund issued. Customer thanked us.');
+      expect(agent.tags).to.include('refund');
     });
   });
 }

@@ -111,6 +111,31 @@ describe('configuration: time zone', () => {
   });
 });
 
+describe('configuration: transcription', () => {
+  it('is off by default; takes a command or an OpenAI-compatible URL, never both, and a language list', () => {
+    const off = testConfig().transcription;
+    expect([off.command, off.url, off.languages, off.model]).to.deep.equal([undefined, undefined, ['en'], 'whisper-1']);
+    const url = testConfig({
+      ARIADNE_TRANSCRIBE_URL: 'http://127.0.0.1:8000/v1/audio/transcriptions',
+      ARIADNE_TRANSCRIBE_TOKEN: 't',
+      ARIADNE_TRANSCRIBE_MODEL: 'large-v3',
+      ARIADNE_TRANSCRIBE_LANGUAGES: 'zh, en',
+    }).transcription;
+    expect([url.url, url.token, url.model, url.languages]).to.deep.equal([
+      'http://127.0.0.1:8000/v1/audio/transcriptions',
+      't',
+      'large-v3',
+      ['zh', 'en'],
+    ]);
+    const both = loadConfig({ ARIADNE_TRANSCRIBE_COMMAND: '/usr/bin/stt', ARIADNE_TRANSCRIBE_URL: 'http://127.0.0.1:1/x' });
+    expect(!both.ok && both.problems).to.deep.equal([
+      'ARIADNE_TRANSCRIBE_URL: set ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL, not both',
+    ]);
+    const lang = loadConfig({ ARIADNE_TRANSCRIBE_LANGUAGES: 'English' });
+    expect(!lang.ok && lang.problems[0]).to.match(/^ARIADNE_TRANSCRIBE_LANGUAGES: ISO 639-1 codes/);
+  });
+});
+
 describe('configuration: report schedule', () => {
   it('defaults to every quarter hour, takes a cron expression or off, and refuses anything else', () => {
     expect(testConfig().reports.cron).to.equal('*/15 * * * *');
@@ -127,6 +152,8 @@ describe('configuration: bounded counts', () => {
     { name: 'ARIADNE_RECORDING_UPLOAD_NICE', read: (c: Config) => c.storage.uploadThreadNice, byDefault: 10, good: 0, bad: ['-1', '20', 'low'] },
     { name: 'ARIADNE_RING_ALL_MAX', read: (c: Config) => c.routing.ringAllMax, byDefault: 20, good: 50, bad: ['0', '501', 'all'] },
     { name: 'ARIADNE_AGENT_OFFLINE_LOGOUT_S', read: (c: Config) => c.routing.agentOfflineLogoutS, byDefault: 600, good: 0, bad: ['-1', '86401', 'soon'] },
+    { name: 'ARIADNE_TRANSCRIBE_CONCURRENCY', read: (c: Config) => c.transcription.concurrency, byDefault: 1, good: 4, bad: ['0', '65', 'two'] },
+    { name: 'ARIADNE_TRANSCRIBE_NICE', read: (c: Config) => c.transcription.nice, byDefault: 10, good: 19, bad: ['-1', '20', 'low'] },
     { name: 'ARIADNE_DEMO_HISTORY_DAYS', read: (c: Config) => c.demo.historyDays, byDefault: 7, good: 0, bad: ['-1', '91', 'a week'] },
   ];
   for (const k of counts) {

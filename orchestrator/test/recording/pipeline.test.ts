@@ -255,6 +255,7 @@ for (const setup of setups) {
           endedAt,
           durationS: 300,
           retentionDays: 3,
+          transcribe: false,
         };
         const upload = pipeline.queueUploadWith(r.id, closed);
         await t.db.transaction(async (trx) => {

@@ -85,6 +85,22 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
         { in: 'body', field: 'survey', reason: 'SMS surveys need an SMS gateway (ARIADNE_SMS_URL)' },
       ]);
   };
+  const transcriptsCanBeMade = (b: { transcribe?: boolean }): void => {
+    const t = deps.config.transcription;
+    if (b.transcribe === true && !t.command && !t.url)
+      throw new HttpError(
+        400,
+        'validation_failed',
+        'body.transcribe: transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
+        [
+          {
+            in: 'body',
+            field: 'transcribe',
+            reason: 'transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
+          },
+        ],
+      );
+  };
   /** A queue or business hours set that flows, rules or queues name cannot lose that name (ivr/references.ts). */
   const keepWhileNamed = async (kind: NamedThing, id: number, newName?: string): Promise<void> => {
     const row = (await db(kind === 'queue' ? 'queues' : 'business_hours')
@@ -139,6 +155,7 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       get: (id) => getQueueView(db, id),
       create: async (b) => {
         surveyCanBeSent(b);
+        transcriptsCanBeMade(b);
         const created = await routingRepo.createQueue(db, b);
         const view = await getQueueView(db, created.id);
         if (!view) throw new Error(`queue ${created.id} vanished after insert`);
@@ -146,6 +163,7 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       },
       update: async (id, b) => {
         surveyCanBeSent(b);
+        transcriptsCanBeMade(b);
         if (b.name !== undefined) await keepWhileNamed('queue', id, b.name);
         return (await routingRepo.updateQueue(db, id, b)) ? getQueueView(db, id) : null;
       },

@@ -33,7 +33,7 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
       method: 'get',
       path: '/recordings',
       tag: 'recordings',
-      summary: 'Recordings by call, agent, queue or time (agents: their own)',
+      summary: 'Recordings by call, agent, queue or time (agents: their own), each with its `transcript` state (done, skipped or null)',
       roles: EVERYONE,
       query: pageQuery.extend({
         callId: z.string().max(36).optional(),

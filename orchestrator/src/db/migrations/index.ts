@@ -9,6 +9,7 @@ import * as m0007 from './0007_aftercall.js';
 import * as m0008 from './0008_presence.js';
 import * as m0009 from './0009_pause_reasons.js';
 import * as m0010 from './0010_offline_since.js';
+import * as m0011 from './0011_transcripts.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -25,6 +26,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0008_presence', m0008],
   ['0009_pause_reasons', m0009],
   ['0010_offline_since', m0010],
+  ['0011_transcripts', m0011],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
