@@ -1,9 +1,9 @@
 #!/bin/sh
 # Speech to text for ARIADNE_TRANSCRIBE_COMMAND with CMU pocketsphinx (Debian: pocketsphinx pocketsphinx-en-us sox).
 # Called as: transcribe-pocketsphinx.sh <recording.wav> <language>; prints the transcript on stdout.
-# The en-us model is trained on 16 kHz speech: it does well on wideband recordings (wav16, a G.722 or Opus call)
-# and poorly on 8 kHz telephone audio, which lacks the upper band it listens to. For narrowband calls point
-# ARIADNE_TRANSCRIBE_URL at a Whisper-class server instead (docs/aftercall.md).
+# The en-us model is trained on 16 kHz speech; Ariadne's recordings are 8 kHz telephone audio, which lacks the
+# upper band it listens to, so its transcripts of real calls are rough. For transcripts worth reading point
+# ARIADNE_TRANSCRIBE_URL at a Whisper-class server instead (docs/aftercall.md "Transcripts").
 set -eu
 file=$1
 language=${2:-en}
