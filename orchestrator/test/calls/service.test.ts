@@ -220,6 +220,7 @@ describe('calls/service (fakes)', function () {
         endedAt: new Date(closed.ended_at as string | Date).toISOString(),
         durationS: Number(closed.duration_s),
         retentionDays: Number(queue.retention_days),
+        transcribe: false,
       },
     });
   });
