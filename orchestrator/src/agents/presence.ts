@@ -53,6 +53,12 @@ export async function startPresence(
   change: PresenceChange,
   at: Date,
 ): Promise<void> {
+  // A stretch begun after `at` (an end dated back to when the phone went away) ends where it began, never before.
+  await trx('agent_presence')
+    .where({ agent_id: agentId })
+    .whereNull('ended_at')
+    .where('started_at', '>', at)
+    .update({ ended_at: trx.ref('started_at') });
   await trx('agent_presence').where({ agent_id: agentId }).whereNull('ended_at').update({ ended_at: at });
   if (change.state)
     await trx('agent_presence').insert({

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
-import { toDate } from '../db/time.js';
+import { requireDate, toDate } from '../db/time.js';
 import { affectedRows } from '../db/statement-batch.js';
 import { startPresence, type PresenceChange } from './presence.js';
 import { isAgentState, type AgentState } from './states.js';
@@ -176,6 +176,8 @@ export async function updatePresence(
   patch: PresencePatch,
   now: Date,
   presence?: PresenceChange,
+  /** When the presence change happened, if earlier than now (the offline logout: when the phone went away). */
+  presenceAt: Date = now,
 ): Promise<boolean> {
   // Shares a packet with this process's other independent updates (db/statement-batch.ts): a call's answer and end
   // are two of these.
@@ -187,7 +189,7 @@ export async function updatePresence(
     // Logging in or out and pausing are rare: they pay for a transaction so the history never disagrees with the row.
     return db.transaction(async (trx) => {
       if ((await trx('agents').where({ id, version }).update(columns)) !== 1) return false;
-      await startPresence(trx, id, presence, now);
+      await startPresence(trx, id, presence, presenceAt);
       return true;
     });
   const n = await affectedRows(db, db('agents').where({ id, version }).update(columns));
@@ -263,13 +265,13 @@ export async function endpointHolder(
 }
 
 /** Logged-in agents, not on a call, whose phone has been away since before `before`. */
-export async function awayTooLong(db: Db, before: Date): Promise<number[]> {
+export async function awayTooLong(db: Db, before: Date): Promise<{ id: number; since: Date }[]> {
   const rows = (await db('agents')
     .whereIn('state', ['available', 'paused', 'wrap_up'])
     .where('endpoint_online', false)
     .where('endpoint_offline_since', '<=', before)
-    .select('id')) as { id: unknown }[];
-  return rows.map((r) => Number(r.id));
+    .select('id', 'endpoint_offline_since')) as { id: unknown; endpoint_offline_since: unknown }[];
+  return rows.map((r) => ({ id: Number(r.id), since: requireDate(r.endpoint_offline_since, 'endpoint_offline_since') }));
 }
 
 /** Agents whose wrap-up has run out (any orchestrator's): the sweep ends them. */

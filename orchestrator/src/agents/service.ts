@@ -73,6 +73,8 @@ interface StepOptions {
    * at info. A refused step of the call flow or the sweep means our state went wrong and is logged as an error.
    */
   readonly requested?: boolean;
+  /** When the presence change happened, if not now (the offline logout: when the phone went away). */
+  readonly presenceAt?: Date;
 }
 
 const REQUESTED: StepOptions = { requested: true };
@@ -363,7 +365,7 @@ export class AgentService {
     }
     const offlineLogoutMs = this.o.offlineLogoutMs ?? 0;
     if (offlineLogoutMs > 0)
-      for (const id of await awayTooLong(this.db, new Date(now.getTime() - offlineLogoutMs))) {
+      for (const { id, since } of await awayTooLong(this.db, new Date(now.getTime() - offlineLogoutMs))) {
         this.clearWrapTimer(id);
         // Logged out only if still away and off calls on a fresh read (the phone may be back, or a call offered).
         const out = await this.step(
@@ -372,6 +374,8 @@ export class AgentService {
           () => ({ boundEndpoint: null, pauseReason: null, wrapUpUntil: null }),
           {
             done: (a) => a.endpointOnline || !['available', 'paused', 'wrap_up'].includes(a.state),
+            // Nobody was there since the phone went away: logged-in time ends then, not at this sweep.
+            presenceAt: since,
           },
         ).catch((err: unknown) => {
           this.log.warn({ err, agentId: id }, 'sweep: cannot log out an agent whose phone is away');
@@ -491,7 +495,7 @@ export class AgentService {
         p.stateSince ??= now;
       }
       const presence = presenceChange(a, to, p.pauseReason !== undefined ? p.pauseReason : a.pauseReason);
-      if (await updatePresence(this.db, a.id, a.version, p, now, presence)) {
+      if (await updatePresence(this.db, a.id, a.version, p, now, presence, options.presenceAt)) {
         const agent = this.applied(a, p);
         this.log.debug({ agentId, from: a.state, event: ev, to }, 'agent transition');
         this.emit({ agent, event: ev, from: a.state });

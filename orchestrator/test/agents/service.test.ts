@@ -7,6 +7,7 @@ import { AgentService } from '../../src/agents/service.js';
 import { AgentTransitionError } from '../../src/agents/states.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
+import { toDate } from '../../src/db/time.js';
 import { agent, skills, TestClock } from '../routing/fixtures.js';
 import { intercepted } from '../calls/fakes.js';
 
@@ -397,6 +398,14 @@ for (const dialect of DIALECTS) {
         expect((await loadAgent(t.db, onCall))?.state, 'a call in progress is not cut short').to.equal('on_call');
         const open = await t.db('agent_presence').where({ agent_id: id }).whereNull('ended_at');
         expect(open, 'the presence history ends with the logout').to.have.length(0);
+        // Nobody was there since the phone went away: the lunch ends then, not at the sweep ten minutes later.
+        const wentAway = (await t.db('agent_presence').where({ agent_id: id }).orderBy('id', 'desc').first()) as {
+          reason: string;
+          started_at: unknown;
+          ended_at: unknown;
+        };
+        expect(wentAway.reason).to.equal('lunch');
+        expect(toDate(wentAway.ended_at)?.getTime()).to.equal(clock.now().getTime() - 601_000);
       } finally {
         sweeper.stop();
       }
