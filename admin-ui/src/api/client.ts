@@ -40,6 +40,7 @@ import type {
   TicketFilters,
   TicketInput,
   TicketPatch,
+  Transcript,
   User,
   WallboardMessage,
 } from './types.js';
@@ -223,6 +224,10 @@ export const api = {
       pageSize?: number;
     }) => get<Page<Recording>>('/recordings', { ...f }),
     link: (id: string) => post<{ url: string; expiresAt: string }>(`/recordings/${enc(id)}/link`),
+    /** 404 when it was never asked for; pending/failed while queued or after the engine gave up. */
+    transcript: (id: string) => get<Transcript>(`/recordings/${enc(id)}/transcript`),
+    /** Admins and supervisors: queue its transcription (202, the pending view); 409 without an engine. */
+    transcribe: (id: string) => post<Transcript>(`/recordings/${enc(id)}/transcribe`),
   },
   callbacks: {
     list: (query?: { state?: string }) => get<Page<Callback>>('/callbacks', { ...ALL, ...query }),

@@ -121,6 +121,8 @@ export interface Queue {
   autoPauseAfterMisses: number;
   businessHoursId: number | null;
   survey: SurveyChannel;
+  /** Recordings are transcribed (speech to text) once stored; needs ARIADNE_TRANSCRIBE_COMMAND or _URL. */
+  transcribe: boolean;
   overflow: OverflowStep[];
   skills: SkillRequirement[];
 }
@@ -250,7 +252,38 @@ export interface Recording {
   durationS: number | string | null;
   agentId: number | null;
   queueId: number | null;
+  /** Its transcript's state: null = none made (its queue does not transcribe, or one is still pending). */
+  transcript: 'done' | 'skipped' | null;
 }
+/** GET /api/recordings/:id/transcript: what was heard, why nothing was, or where its transcription stands. */
+export type Transcript =
+  | {
+      recordingId: string;
+      callId: string | null;
+      /** done: `text` is what was heard ('' = nothing); skipped: `reason` says why there is no text. */
+      state: 'done' | 'skipped';
+      engine: string;
+      language: string | null;
+      text: string | null;
+      reason: string | null;
+      audioSeconds: number | null;
+      tookMs: number | null;
+      createdAt: string;
+    }
+  | {
+      recordingId: string;
+      callId: string | null;
+      /** Queued or running; `reason`: the last error when a retry is due. */
+      state: 'pending';
+      reason: string | null;
+    }
+  | {
+      recordingId: string;
+      callId: string | null;
+      /** The engine gave up; `reason` says why. */
+      state: 'failed';
+      reason: string | null;
+    };
 export interface CallDetail extends CallRow {
   timeline: CallEvent[];
   recordings: Recording[];

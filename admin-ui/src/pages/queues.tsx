@@ -1,5 +1,5 @@
-// Queues: strategy, timeouts, service level, max wait, recording, satisfaction survey, required skills and overflow
-// steps.
+// Queues: strategy, timeouts, service level, max wait, recording and its transcripts, satisfaction survey, required
+// skills and overflow steps.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import {
@@ -38,6 +38,7 @@ const NEW_QUEUE: Draft = {
   maxWaitS: 600,
   maxWaitAction: 'voicemail',
   recordCalls: true,
+  transcribe: false,
   survey: 'none',
   skills: [],
   overflow: [],
@@ -88,6 +89,7 @@ function draftOf(q: Queue): Draft {
     callbackDigit: q.callbackDigit,
     recordCalls: q.recordCalls,
     retentionDays: q.retentionDays,
+    transcribe: q.transcribe ?? false,
     autoPauseAfterMisses: q.autoPauseAfterMisses,
     businessHoursId: q.businessHoursId,
     survey: q.survey ?? 'none',
@@ -240,6 +242,24 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
             />{' '}
             Record calls
           </label>
+          <div class={errs.transcribe ? 'check-field invalid' : 'check-field'} data-testid="queue-transcribe">
+            <label class="check">
+              <input
+                type="checkbox"
+                name="transcribe"
+                checked={edit.transcribe ?? false}
+                onChange={(e) => set({ transcribe: checked(e) })}
+              />{' '}
+              Transcribe recordings
+            </label>
+            {errs.transcribe ? (
+              <span class="field-error">{errs.transcribe}</span>
+            ) : (
+              <span class="hint">
+                speech to text after each call; needs ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL
+              </span>
+            )}
+          </div>
           <Field label="Required skills" error={Object.entries(errs).find(([k]) => k.startsWith('skills'))?.[1]}>
             <SkillRows
               levelKey="minLevel"
@@ -268,6 +288,7 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
             <th>Ring / wrap-up</th>
             <th>SL target</th>
             <th>Survey</th>
+            <th>Recording</th>
             <th>Skills</th>
             <th>Overflow</th>
             <th />
@@ -284,6 +305,7 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
               </td>
               <td>{q.serviceLevelS}s</td>
               <td data-survey={q.survey ?? 'none'}>{SURVEY_SHORT[q.survey ?? 'none']}</td>
+              <td data-transcribe={q.transcribe ? 'yes' : 'no'}>{recordingShort(q)}</td>
               <td class="small">{(q.skills ?? []).map((s) => `${s.skill}≥${s.minLevel}`).join(' ')}</td>
               <td class="small">{(q.overflow ?? []).map(describeStep).join(' → ')}</td>
               <td class="actions">
@@ -300,6 +322,12 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
       </table>
     </div>
   );
+}
+
+/** The list's recording column: off, on, or on with transcripts. */
+function recordingShort(q: Queue): string {
+  if (!q.recordCalls) return 'off';
+  return q.transcribe ? 'on + transcripts' : 'on';
 }
 
 function describeStep(s: OverflowStep): string {

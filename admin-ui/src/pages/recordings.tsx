@@ -1,18 +1,88 @@
-// Recording search and in-browser playback through a short-lived signed link (the server checks who may play).
-import { useState } from 'preact/hooks';
-import { api } from '../api/client.js';
-import type { Recording } from '../api/types.js';
+// Recording search, in-browser playback through a short-lived signed link (the server checks who may play), and the
+// recording's transcript when its queue transcribes (or an admin or supervisor asks for one).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError } from '../api/client.js';
+import type { Recording, Transcript } from '../api/types.js';
 import { ErrorBox, Field, Loading, PageHeader, inputValue, useAction, useLoad } from '../components/ui.js';
 import { fmtDuration, fmtTime } from '../format.js';
 
+/** While a transcription is pending and shown, it is asked for again this often. */
+const PENDING_POLL_MS = 3000;
+
+/** 'en' → 'English' (the code itself when the browser has no name for it). */
+function languageName(code: string | null): string | null {
+  if (!code) return null;
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/**
+ * What the transcript panel shows: a transcript or where it stands, or null when it was never asked for (a 404);
+ * `mayAsk`: the signed-in user may ask for one (admins and supervisors), known when that could be offered.
+ */
+interface Shown {
+  t: Transcript | null;
+  mayAsk: boolean;
+}
+
+/** Whether the signed-in user may ask for transcripts (the pages showing recordings are not told who that is). */
+async function mayAskForTranscripts(): Promise<boolean> {
+  const me = await api.auth.me().catch(() => null);
+  return me?.user.role === 'admin' || me?.user.role === 'supervisor';
+}
+
 export function RecordingPlayer({ recording }: { recording: Recording }) {
   const [src, setSrc] = useState<string | null>(null);
+  const [shown, setShown] = useState<Shown | null>(null);
+  // The panel is wanted open (an answer that lands after Hide must not open it again).
+  const open = useRef(false);
   const action = useAction();
+  const text = useAction();
   const playable =
     recording.state === 'stored' ||
     recording.state === 'uploaded' ||
     recording.state === 'ready' ||
     recording.state === 'replicated';
+  // A transcript exists, or may be on its way (the list only knows finished ones).
+  const mayHaveText =
+    recording.transcript === 'done' || recording.transcript === 'skipped' || recording.state === 'uploaded';
+
+  const load = async (): Promise<void> => {
+    let t: Transcript | null;
+    try {
+      t = await api.recordings.transcript(recording.id);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404 && e.code === 'not_found')) throw e;
+      t = null; // never asked for
+    }
+    // Never asked for, or given up: admins and supervisors may ask (again).
+    const mayAsk = (t === null || t.state === 'failed') && (await mayAskForTranscripts());
+    if (open.current) setShown({ t, mayAsk });
+  };
+  const toggle = () => {
+    open.current = !shown;
+    if (shown) {
+      setShown(null);
+      text.clear();
+    } else void text.run(load);
+  };
+  const transcribe = () =>
+    void text.run(async () => {
+      const t = await api.recordings.transcribe(recording.id);
+      if (open.current) setShown({ t, mayAsk: false });
+    });
+
+  // A pending transcription on screen is looked at again until it is done or has failed.
+  const pending = shown?.t?.state === 'pending';
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setTimeout(() => void text.run(load), PENDING_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [pending, shown]);
+
   return (
     <div class="recording">
       <span>
@@ -30,7 +100,70 @@ export function RecordingPlayer({ recording }: { recording: Recording }) {
           ▶ Play
         </button>
       )}
+      {mayHaveText ? (
+        <button
+          data-testid="transcript-toggle"
+          aria-expanded={shown ? 'true' : 'false'}
+          disabled={text.busy && !shown}
+          onClick={toggle}
+        >
+          {shown ? 'Hide transcript' : 'Transcript'}
+        </button>
+      ) : null}
       <ErrorBox error={action.error} />
+      {shown ? <TranscriptPanel shown={shown} busy={text.busy} onTranscribe={transcribe} /> : null}
+      <ErrorBox error={text.error} />
+    </div>
+  );
+}
+
+function TranscriptPanel({ shown, busy, onTranscribe }: { shown: Shown; busy: boolean; onTranscribe: () => void }) {
+  const ask = (label: string) =>
+    shown.mayAsk ? (
+      <button data-testid="transcribe" disabled={busy} onClick={onTranscribe}>
+        {label}
+      </button>
+    ) : null;
+  const t = shown.t;
+  if (t === null)
+    return (
+      <div class="transcript" data-testid="transcript" data-state="none">
+        <span class="muted">Not transcribed: its queue does not transcribe recordings.</span>
+        {ask('Transcribe')}
+      </div>
+    );
+  if (t.state === 'pending')
+    return (
+      <div class="transcript" data-testid="transcript" data-state="pending">
+        <span>Being transcribed…</span>
+        {t.reason ? <span class="muted small">last try: {t.reason}</span> : null}
+      </div>
+    );
+  if (t.state === 'failed')
+    return (
+      <div class="transcript" data-testid="transcript" data-state="failed">
+        <span>Transcription failed{t.reason ? `: ${t.reason}` : '.'}</span>
+        {ask('Try again')}
+      </div>
+    );
+  const about = [languageName(t.language), t.engine].filter(Boolean).join(' · ');
+  if (t.state === 'skipped')
+    return (
+      <div class="transcript" data-testid="transcript" data-state="skipped">
+        <span>Not transcribed{t.reason ? `: ${t.reason}` : '.'}</span>
+        <span class="muted small">{about}</span>
+      </div>
+    );
+  return (
+    <div class="transcript" data-testid="transcript" data-state="done">
+      {t.text ? (
+        <p class="transcript-text" data-testid="transcript-text" lang={t.language ?? undefined}>
+          {t.text}
+        </p>
+      ) : (
+        <p class="muted">Nothing was heard.</p>
+      )}
+      <span class="muted small">{about}</span>
     </div>
   );
 }

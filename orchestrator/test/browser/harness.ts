@@ -1,6 +1,6 @@
 // Shared set-up for the browser tests: build the UI when its sources are newer than admin-ui/dist, boot the whole
 // orchestrator in demo mode (SQLite, built-in simulator, no background traffic) and drive Debian's chromium.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -14,6 +14,9 @@ export const CHROMIUM = process.env.ARIADNE_CHROMIUM ?? '/usr/bin/chromium';
 
 import { ensureUiBuilt } from '../../../scripts/ensure-ui.js';
 
+/** What the stand-in speech-to-text engine hears on every recording (its queue must transcribe: off by default). */
+export const HEARD = 'hello, my parcel never arrived and I would like a refund';
+
 export interface Stack {
   app: RunningAriadne;
   stop(): Promise<void>;
@@ -22,6 +25,9 @@ export interface Stack {
 async function startStack(): Promise<Stack> {
   const t: TestDb = await createTestDb('sqlite', { migrate: false });
   const dir = mkdtempSync(join(tmpdir(), 'ariadne-browser-'));
+  // A speech-to-text engine that hears the same sentence on every recording (run as `<script> <wav> <language>`).
+  const transcribe = join(dir, 'transcribe.sh');
+  writeFileSync(transcribe, `#!/bin/sh\necho "${HEARD}"\n`, { mode: 0o755 });
   const config = testConfig({
     ARIADNE_DB_URL: t.url,
     ARIADNE_HTTP_PORT: '0',
@@ -29,6 +35,8 @@ async function startStack(): Promise<Stack> {
     ARIADNE_STORAGE_URL: `file:${dir}/rec`,
     // A gateway nobody answers (the discard port): queues may choose the SMS survey; no test sends one.
     ARIADNE_SMS_URL: 'http://127.0.0.1:9/sms',
+    // Queues may transcribe (none does until a test says so).
+    ARIADNE_TRANSCRIBE_COMMAND: transcribe,
   });
   const app = await startAriadne(
     { ...config, demo: { ...config.demo, callsPerMinute: 0, historyDays: 0 } },

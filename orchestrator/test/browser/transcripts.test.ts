@@ -1,0 +1,271 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
+import { browserSuite, HEARD, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
+
+const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
+// English (the stand-in engine is set up for en only), then 0 (an agent) in the main menu.
+const CALLER_SCRIPT = [
+  { atMs: 300, dtmf: '2' },
+  { atMs: 900, dtmf: '0' },
+];
+// A gold customer: routed to the general queue, whatever the menu.
+const gold = DEMO_CUSTOMERS.find((c) => c.key === 'gold')!;
+const EDITOR = '[data-testid=queue-editor]';
+const POP = '[data-testid=screen-pop]';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The browser's agent (2001) takes a call from the gold customer, talks a moment and hangs up, then finishes the
+ * wrap-up (available again); the call's id.
+ */
+async function answeredCall(stack: Stack, agentPage: Page): Promise<string> {
+  const { app } = stack;
+  const known = (await app.db('calls').pluck('id')) as string[];
+  if (!agentPage.url().endsWith('#/workspace')) await agentPage.click('header nav >> text=Workspace');
+  await agentPage.waitForSelector('[data-testid=presence] .badge.state-available');
+  app.simulator!.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
+  await agentPage.waitForSelector(`${POP}.phase-connected`, { timeout: 20_000 });
+  await new Promise((r) => setTimeout(r, 1500)); // something to record
+  await agentPage.click('[data-testid=hangup]');
+  await agentPage.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
+  await agentPage.click('[data-testid=wrap-up] button[type=submit]');
+  await agentPage.waitForSelector('[data-testid=wrap-up]', { state: 'detached', timeout: 10_000 });
+  const row = (await app
+    .db('calls')
+    .whereNotIn('id', known)
+    .whereNotNull('answered_at')
+    .first('id', 'language', 'queue_id')) as { id: string; language: string | null } | undefined;
+  expect(row, 'the answered call').to.not.equal(undefined);
+  expect(row!.language).to.equal('en');
+  return row!.id;
+}
+
+/** The id of the call's recording once it is stored (uploaded). */
+function uploadedRecording(stack: Stack, callId: string): Promise<string> {
+  return until(`the recording of call ${callId} stored`, async () => {
+    const r = (await stack.app.db('recordings').where({ call_id: callId, state: 'uploaded' }).first('id')) as
+      { id: string } | undefined;
+    return r?.id;
+  });
+}
+
+describe('call transcripts in a browser (queue setting, transcript under the recording player)', function () {
+  this.timeout(120_000);
+  const { newPage, ...suite } = browserSuite();
+  let stack: Stack;
+  let agentPage: Page;
+  let agentErrors: string[];
+  let callId = '';
+  let recordingId = '';
+
+  before(() => {
+    stack = suite.stack();
+  });
+
+  it('admin: the queue editor turns transcripts on, and shows a refusal under the checkbox', async () => {
+    const { app } = stack;
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'admin', user('admin').password);
+    await page.click('header nav >> text=Queues');
+    const row = '[data-testid=queues] tr:has(td:text-is("general"))';
+    await page.waitForSelector(row);
+    expect(await page.textContent(`${row} td[data-transcribe]`)).to.equal('on');
+    await page.click(`${row} button:has-text("Edit")`);
+    const box = `${EDITOR} [data-testid=queue-transcribe]`;
+    await page.waitForSelector(`${box} input[name=transcribe]`);
+    expect(await page.isChecked(`${box} input[name=transcribe]`)).to.equal(false);
+    expect(await page.textContent(`${box} .hint`)).to.equal(
+      'speech to text after each call; needs ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL',
+    );
+    await page.check(`${box} input[name=transcribe]`);
+
+    // A server without an engine refuses: its reason replaces the hint under the checkbox (answered here once).
+    const reason = 'transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)';
+    await page.route('**/api/queues/*', (route) =>
+      route.request().method() === 'PATCH'
+        ? route.fulfill({
+            status: 400,
+            contentType: 'application/json',
+            body: JSON.stringify({
+              error: {
+                code: 'validation_failed',
+                message: `body.transcribe: ${reason}`,
+                details: [{ in: 'body', field: 'transcribe', reason }],
+              },
+            }),
+          })
+        : route.continue(),
+    );
+    await page.click(`${EDITOR} button[type=submit]`);
+    expect(await waitText(page, `${box}.invalid .field-error`, (t) => t !== '')).to.equal(reason);
+    expect(await page.$(`${box} .hint`)).to.equal(null);
+    await shot(page, 'transcripts-queue-refused');
+    await page.unroute('**/api/queues/*');
+
+    await page.click(`${EDITOR} button[type=submit]`);
+    await page.waitForSelector(EDITOR, { state: 'detached', timeout: 10_000 });
+    const saved = (await app.db('queues').where({ name: 'general' }).first('transcribe')) as { transcribe: unknown };
+    expect(Boolean(Number(saved.transcribe))).to.equal(true);
+    await waitText(page, `${row} td[data-transcribe]`, (t) => t === 'on + transcripts');
+    // Opened again: ticked.
+    await page.click(`${row} button:has-text("Edit")`);
+    await page.waitForSelector(`${box} input[name=transcribe]`);
+    expect(await page.isChecked(`${box} input[name=transcribe]`)).to.equal(true);
+    await shot(page, 'transcripts-queue-editor');
+    expect(realErrors(errors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
+  });
+
+  it('admin and the agent who took it read the transcript of an answered call; another agent may not', async () => {
+    const { app } = stack;
+    // Set before the stack's first call (the call flow reads queue settings through a 5 s cache).
+    await app.db('queues').where({ name: 'general' }).update({ transcribe: true });
+
+    agentPage = await newPage();
+    agentErrors = watchErrors(agentPage);
+    await signIn(agentPage, app.url, 'agent', user('agent').password);
+    await agentPage.click('[data-testid=presence] button:has-text("Log in")');
+    await agentPage.waitForSelector('[data-testid=presence] .badge.state-available');
+    callId = await answeredCall(stack, agentPage);
+    recordingId = await uploadedRecording(stack, callId);
+    const transcript = await until('the transcript', async () => {
+      const t = (await app.db('recording_transcripts').where({ recording_id: recordingId }).first()) as
+        { state: string; engine: string; language: string } | undefined;
+      return t;
+    });
+    expect(transcript.state).to.equal('done');
+    expect(transcript.language).to.equal('en');
+    expect(transcript.engine).to.equal('command:transcribe.sh');
+
+    // The admin, on the call's page: Transcript opens it below the player.
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'admin', user('admin').password);
+    await page.goto(`${app.url}/#/calls/${callId}`);
+    const toggle = '.recording [data-testid=transcript-toggle]';
+    await page.waitForSelector(toggle);
+    expect(await page.textContent(toggle)).to.equal('Transcript');
+    expect(await page.$('[data-testid=transcript]')).to.equal(null);
+    await page.click(toggle);
+    expect(await waitText(page, '[data-testid=transcript] [data-testid=transcript-text]', (t) => t !== '')).to.equal(
+      HEARD,
+    );
+    expect(await page.getAttribute('[data-testid=transcript]', 'data-state')).to.equal('done');
+    expect(await page.textContent('[data-testid=transcript] .muted')).to.equal('English · command:transcribe.sh');
+    expect(await page.textContent(toggle)).to.equal('Hide transcript');
+    // Not offered to ask again: it is done.
+    expect(await page.$('[data-testid=transcribe]')).to.equal(null);
+    await shot(page, 'transcripts-call-detail');
+    await page.click(toggle);
+    await page.waitForSelector('[data-testid=transcript]', { state: 'detached' });
+    expect(realErrors(errors)).to.deep.equal([]);
+
+    // The agent who took the call, on the Recordings page.
+    await agentPage.click('header nav >> text=Recordings');
+    const mine = `table.list tr:has(a[href="#/calls/${callId}"])`;
+    await agentPage.waitForSelector(`${mine} [data-testid=transcript-toggle]`);
+    await agentPage.click(`${mine} [data-testid=transcript-toggle]`);
+    expect(await waitText(agentPage, `${mine} [data-testid=transcript-text]`, (t) => t !== '')).to.equal(HEARD);
+    await shot(agentPage, 'transcripts-recordings-agent');
+    expect(realErrors(agentErrors)).to.deep.equal([]);
+
+    // Another agent (2002, given a user here): neither the call nor its transcript.
+    const admin = page.request;
+    const created = await admin.post(`${app.url}/api/users`, {
+      data: { username: 'agent2002', displayName: 'Agent 2002', password: 'ariadne-agent-2002', role: 'agent' },
+    });
+    expect(created.status(), await created.text()).to.equal(201);
+    const other = ((await created.json()) as { id: number }).id;
+    await app.db('agents').where({ endpoint: 'PJSIP/2002' }).update({ user_id: other });
+    const stranger = await newPage();
+    const strangerErrors = watchErrors(stranger);
+    await signIn(stranger, app.url, 'agent2002', 'ariadne-agent-2002');
+    await stranger.goto(`${app.url}/#/calls/${callId}`);
+    expect(await waitText(stranger, 'main [role=alert]', (t) => t !== '')).to.match(/belongs to another agent/);
+    expect(await stranger.$('[data-testid=transcript-toggle]')).to.equal(null);
+    const res = await stranger.request.get(`${app.url}/api/recordings/${recordingId}/transcript`);
+    expect(res.status()).to.equal(403);
+    expect(((await res.json()) as { error: { message: string } }).error.message).to.contain('own calls');
+    // Their Recordings page does not list it.
+    await stranger.click('header nav >> text=Recordings');
+    await stranger.waitForSelector('main p.muted:has-text("No recordings.")');
+    expect(realErrors(strangerErrors).filter((e) => !/status of 40[34]/.test(e))).to.deep.equal([]);
+  });
+
+  it('admin: asks for the transcript of a recording its queue did not transcribe', async () => {
+    const { app } = stack;
+    await app.db('queues').where({ name: 'general' }).update({ transcribe: false });
+    await new Promise((r) => setTimeout(r, 5_500)); // the call flow's queue settings cache
+    const second = await answeredCall(stack, agentPage);
+    const rec = await uploadedRecording(stack, second);
+    // Give a transcription that should not happen the time to show up.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await app.db('recording_transcripts').where({ recording_id: rec }).first()).to.equal(undefined);
+
+    // The agent is not offered to ask: only admins and supervisors may.
+    const mine = `table.list tr:has(a[href="#/calls/${second}"])`;
+    await agentPage.click('header nav >> text=Recordings');
+    await agentPage.click(`${mine} [data-testid=transcript-toggle]`);
+    await waitText(agentPage, `${mine} [data-testid=transcript]`, (t) => t.includes('Not transcribed'));
+    expect(await agentPage.$(`${mine} [data-testid=transcribe]`)).to.equal(null);
+
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'admin', user('admin').password);
+    await page.click('header nav >> text=Recordings');
+    await page.fill('form.filters input', second);
+    await page.click('form.filters button[type=submit]');
+    const row = `table.list tr:has(a[href="#/calls/${second}"])`;
+    await page.waitForSelector(`${row} [data-testid=transcript-toggle]`);
+    await page.click(`${row} [data-testid=transcript-toggle]`);
+    expect(await waitText(page, `${row} [data-testid=transcript]`, (t) => t !== '')).to.contain(
+      'Not transcribed: its queue does not transcribe recordings.',
+    );
+    await page.waitForSelector(`${row} [data-testid=transcribe]`);
+    await shot(page, 'transcripts-not-transcribed');
+
+    // A server without an engine refuses (answered here once): its reason is shown, the button stays.
+    const refusal = 'no speech-to-text engine is configured (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)';
+    await page.route('**/api/recordings/*/transcribe', (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'conflict', message: refusal } }),
+      }),
+    );
+    await page.click(`${row} [data-testid=transcribe]`);
+    expect(await waitText(page, `${row} [role=alert]`, (t) => t !== '')).to.equal(refusal);
+    await page.unroute('**/api/recordings/*/transcribe');
+
+    await page.click(`${row} [data-testid=transcribe]`);
+    await page.waitForSelector(`${row} [role=alert]`, { state: 'detached' });
+    // Pending at first (the answer to the ask), then done: the panel looks again by itself.
+    await waitText(page, `${row} [data-testid=transcript]`, (t) => !t.startsWith('Not transcribed'));
+    expect(await page.getAttribute(`${row} [data-testid=transcript]`, 'data-state')).to.equal('pending');
+    expect(await page.textContent(`${row} [data-testid=transcript]`)).to.equal('Being transcribed…');
+    await shot(page, 'transcripts-pending');
+    expect(await waitText(page, `${row} [data-testid=transcript-text]`, (t) => t !== '', 20_000)).to.equal(HEARD);
+    expect(await page.$(`${row} [data-testid=transcribe]`)).to.equal(null);
+    const made = (await app.db('recording_transcripts').where({ recording_id: rec }).first('state')) as {
+      state: string;
+    };
+    expect(made.state).to.equal('done');
+
+    // Asked again (another tab was quicker): the conflict is said in words.
+    const again = await page.request.post(`${app.url}/api/recordings/${rec}/transcribe`, { data: {} });
+    expect(again.status()).to.equal(409);
+    await shot(page, 'transcripts-on-demand');
+    expect(realErrors(errors).filter((e) => !/status of 40[49]/.test(e))).to.deep.equal([]);
+    expect(realErrors(agentErrors).filter((e) => !/status of 404/.test(e))).to.deep.equal([]);
+  });
+});
