@@ -5,3 +5,4 @@ export { agentReport, queueReport, type AgentReportRow, type QueueGrouping, type
 export { pauseReport, presenceTimeline, type AgentTimeline, type PauseReportRow } from './presence.js';
 export { todayPerQueue } from './repository.js';
 export { createReportSchedule, type ReportSchedule } from './schedule.js';
+export { agentToday, type AgentToday } from './agent-today.js';

@@ -39,9 +39,15 @@ async function daySpans(db: Db, start: Date, end: Date, now: Date, agentIds?: re
  * Each agent's presence over [start, end), cut at `now` for today. A pause is counted on the day it began; its
  * time goes to each day it lasted into.
  */
-export async function presenceDays(db: Db, start: Date, end: Date, now: Date): Promise<Map<number, PresenceDay>> {
+export async function presenceDays(
+  db: Db,
+  start: Date,
+  end: Date,
+  now: Date,
+  agentIds?: readonly number[],
+): Promise<Map<number, PresenceDay>> {
   const days = new Map<number, PresenceDay>();
-  for (const { span, from, to } of await daySpans(db, start, end, now)) {
+  for (const { span, from, to } of await daySpans(db, start, end, now, agentIds)) {
     const seconds = (to - from) / 1000;
     let day = days.get(span.agentId);
     if (!day) days.set(span.agentId, (day = { agentId: span.agentId, loggedInS: 0, pausedS: 0, pauses: new Map() }));

@@ -170,7 +170,7 @@ export async function queueReport(
 }
 
 /** Sums of the agent-day table that add up across days and agents. */
-interface AgentSums {
+export interface AgentSums {
   calls: number;
   missed: number;
   talk: number;
@@ -179,7 +179,7 @@ interface AgentSums {
   paused: number;
 }
 
-function agentMetrics(s: AgentSums): AgentMetrics {
+export function agentMetrics(s: AgentSums): AgentMetrics {
   const ready = s.loggedIn - s.paused;
   return {
     calls: s.calls,

@@ -193,6 +193,27 @@ describe('api: reports', function () {
     expect((await call(h, 'GET', '/api/reports/presence', { token: h.users.agent.token })).status).to.equal(403);
   });
 
+  it('tells an agent their own day so far, live; a user without an agent is refused', async () => {
+    const r = await call(h, 'GET', '/api/agent/me/today', { token: h.users.agent.token });
+    expect(r.status).to.equal(200);
+    const { occupancyPct, ...rest } = r.body as { occupancyPct: number } & Record<string, unknown>;
+    expect(rest).to.deep.equal({
+      day: '2026-12-06',
+      timeZone: 'Asia/Shanghai',
+      asOf: '2026-12-06T04:00:00.000Z',
+      calls: 2,
+      talkS: 150,
+      wrapS: 10,
+      avgHandleS: 80,
+      loggedInS: 14_400,
+      pausedS: 1_800,
+      pauses: [{ reason: 'lunch', count: 1, seconds: 1_800 }],
+    });
+    // Talk and after-call work over the time logged in and not paused: 160 s of 12,600.
+    expect(occupancyPct).to.be.closeTo(1.3, 0.05);
+    expect((await call(h, 'GET', '/api/agent/me/today', { token: h.users.admin.token })).status).to.equal(403);
+  });
+
   it('reads pauses per agent and reason as JSON, for staff only', async () => {
     const r = await call(h, 'GET', `/api/reports/pauses?agentId=${h.users.agent.agentId}`, {
       token: h.users.admin.token,

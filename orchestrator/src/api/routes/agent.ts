@@ -5,7 +5,9 @@ import { getAgentView as getAgent } from '../../agents/repository.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { AgentActions, ApiDeps } from '../services.js';
 import { idParam } from '../validation.js';
-import { EVERYONE, STAFF } from './common.js';
+import { contactCenterTimeZone } from '../../config/schema.js';
+import { agentToday } from '../../reports/index.js';
+import { EVERYONE, STAFF, today } from './common.js';
 
 /** The agent row of the signed-in user; anyone bound to an agent (a supervisor who also takes calls, too). */
 function myAgentId(user: AuthUser): number {
@@ -103,6 +105,20 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       roles: EVERYONE,
       async handler({ user }) {
         return me(myAgentId(user));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/agent/me/today',
+      tag: 'agent',
+      summary:
+        "The signed-in agent's day so far, live: logged-in and paused time (per reason), calls answered, talk, after-call work, occupancy",
+      roles: EVERYONE,
+      guard: (user) => void myAgentId(user),
+      async handler({ user }) {
+        const now = deps.now();
+        const timeZone = contactCenterTimeZone(deps.config);
+        return agentToday(db, myAgentId(user), today(now, timeZone), timeZone, now);
       },
     }),
     action(
