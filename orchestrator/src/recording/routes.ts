@@ -204,6 +204,16 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     return { recordingId: rec.id, callId: rec.callId, state: 'pending', reason: job.last_error };
   };
 
+  const auditBy = (user: AuthUser, req: Request, action: string, rec: Recording): Promise<void> =>
+    writeRecordingAudit(db, {
+      action,
+      recordingId: rec.id,
+      userId: user.id,
+      actor: user.username,
+      details: { callId: rec.callId },
+      ip: req.ip ?? null,
+    });
+
   /** The recording the signed-in user may hear, or null once the refusal is sent. */
   const visibleRecording = async (req: Request, res: Response): Promise<{ user: AuthUser; rec: Recording } | null> => {
     const refuse = (status: number, code: string, message: string): null => {
@@ -227,15 +237,7 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
     const view = await transcriptView(rec);
     if (!view)
       return fail(res, 404, 'not_found', 'this recording has not been transcribed (its queue does not transcribe)');
-    if (view.state === 'done')
-      await writeRecordingAudit(db, {
-        action: 'recording.transcript',
-        recordingId: rec.id,
-        userId: user.id,
-        actor: user.username,
-        details: { callId: rec.callId },
-        ip: req.ip ?? null,
-      });
+    if (view.state === 'done') await auditBy(user, req, 'recording.transcript', rec);
     res.setHeader('Cache-Control', 'private, no-store');
     res.json(view);
   });
@@ -262,14 +264,7 @@ export function createRecordingRoutes(options: RecordingRoutesOptions): Router {
         'conflict',
         'no speech-to-text engine is configured (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
       );
-    await writeRecordingAudit(db, {
-      action: 'recording.transcribe',
-      recordingId: rec.id,
-      userId: user.id,
-      actor: user.username,
-      details: { callId: rec.callId },
-      ip: req.ip ?? null,
-    });
+    await auditBy(user, req, 'recording.transcribe', rec);
     res.status(202).json(await transcriptView(rec));
   });
 
