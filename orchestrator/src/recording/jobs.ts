@@ -250,6 +250,12 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     }
   };
 
+  /** Once per recording (keyed), when its queue transcribes and an engine is configured. */
+  const queueTranscript = async ({ rec, transcribe }: ToUpload): Promise<void> => {
+    if (transcribe && deps.transcribe)
+      await enqueueJob(deps.db, deps.transcribe, { recordingId: rec.id }, { idempotencyKey: transcribeJobKey(rec.id) });
+  };
+
   /** The recording's bytes into the primary store: in the upload thread when there is one and the switch says where the file is. */
   const storeBytes = async (rec: Recording, key: string, signal: AbortSignal): Promise<StoredBytes> => {
     const location = deps.thread ? deps.source.storedRecordingLocation?.(rec.name, rec.node ?? undefined) : undefined;
@@ -287,7 +293,8 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
       const { rec } = found;
       const log = ctx.logger.child({ recordingId: rec.id, callId: rec.callId ?? undefined });
       if (DONE_STATES.has(rec.state)) {
-        // Stored by an earlier run that stopped before deleting the node's file.
+        // Stored by an earlier run that stopped before queueing the transcript or deleting the node's file.
+        if (rec.state === 'uploaded') await queueTranscript(found);
         if (rec.state !== 'missing') await removeSource(rec, log);
         return;
       }
@@ -377,13 +384,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         });
       }
       log.info({ key, bytes: stored.bytes, target: deps.primary.target }, 'recording uploaded');
-      if (found.transcribe && deps.transcribe)
-        await enqueueJob(
-          deps.db,
-          deps.transcribe,
-          { recordingId: rec.id },
-          { idempotencyKey: transcribeJobKey(rec.id) },
-        );
+      await queueTranscript(found);
       await removeSource(rec, log);
     },
   });

@@ -9,6 +9,7 @@ import {
   retryDeadJob,
   signalEnqueued,
   type Backoff,
+  type JobDefinition,
   type JobRunner,
 } from '../jobs/index.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
@@ -23,7 +24,6 @@ import {
 import { loadKeyring } from './keys.js';
 import { createTranscribeJob, transcribeJobKey, transcriptTextsOfCall, type TranscribePayload } from './transcripts.js';
 import type { Transcriber } from '../transcription/engines.js';
-import type { JobDefinition } from '../jobs/index.js';
 import { createRecordingRoutes } from './routes.js';
 import { requeueStoredRecordings, scheduleRetention, sweepRetention, type RetentionSchedule } from './retention.js';
 import { openStore, type ObjectStore } from './storage/index.js';
@@ -191,6 +191,7 @@ export function createRecordingPipeline(options: RecordingPipelineOptions): Reco
           pollMs: options.jobs?.pollMs,
           leaseMs: options.jobs?.leaseMs,
           concurrency: options.config.transcription?.concurrency ?? 1,
+          metrics: options.metrics,
         }),
       }
     : null;

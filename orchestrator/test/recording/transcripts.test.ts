@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import type { AuthUser } from '../../src/auth/types.js';
-import { PermanentJobError } from '../../src/jobs/index.js';
+import { enqueue, PermanentJobError } from '../../src/jobs/index.js';
 import { createRecordingPipeline, insertRecording, type RecordingPipeline } from '../../src/recording/index.js';
 import { primaryLanguage, readTranscript } from '../../src/recording/transcripts.js';
 import type { Transcriber, TranscriptionInput } from '../../src/transcription/engines.js';
@@ -211,6 +211,18 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       expect(await pipeline.requestTranscript(r2.id)).to.equal(true);
       await settle();
       expect((await readTranscript(t.db, pipeline.keyring, r2.id))?.text).to.equal(engine.say);
+    });
+
+    it('an upload run again on a stored recording queues the transcript an earlier run did not get to', async () => {
+      const r = await recordedCall();
+      await settle();
+      // As if the earlier run stopped between marking the row uploaded and queueing the transcription.
+      await t.db('recording_transcripts').delete();
+      await t.db('jobs').where('type', 'recording.transcribe').delete();
+      await enqueue(t.db, 'recording.upload', { recordingId: r.id }, { idempotencyKey: `rerun:${r.id}` });
+      await settle();
+      expect((await readTranscript(t.db, pipeline.keyring, r.id))?.state).to.equal('done');
+      expect(engine.heard).to.have.length(2);
     });
 
     it('retention deletes the transcript with the recording', async () => {
