@@ -1,5 +1,6 @@
 import { presenceBetween, type PresenceSpan, type PresenceState } from '../agents/presence.js';
 import type { Db } from '../db/knex.js';
+import { requireDate, toDate } from '../db/time.js';
 import type { DayRange } from './queries.js';
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
@@ -73,12 +74,65 @@ export interface TimelineSpan {
   readonly open: boolean;
 }
 
+/** A call of the agent's on the timeline: talking to the caller, or the after-call work that followed. */
+export interface TimelineCall {
+  readonly callId: string;
+  readonly kind: 'talk' | 'wrap';
+  /** ISO instants, cut like the stretches. */
+  readonly start: string;
+  readonly end: string;
+  /** Still going on at `end`. */
+  readonly open: boolean;
+}
+
 export interface AgentTimeline {
   readonly agentId: number;
   readonly name: string;
   readonly loggedInS: number;
   readonly pausedS: number;
   readonly spans: TimelineSpan[];
+  readonly calls: TimelineCall[];
+}
+
+/** No call is longer than this: how far before the day a call answered then may still reach into it. */
+const LONGEST_CALL_MS = 12 * 3_600_000;
+
+/** The agents' talk and after-call work over [start, until), from the calls table (a call in progress runs to now). */
+async function callSpans(
+  db: Db,
+  start: Date,
+  until: number,
+  agentIds?: readonly number[],
+): Promise<Map<number, TimelineCall[]>> {
+  const q = db('calls')
+    .where('answered_at', '>=', new Date(start.getTime() - LONGEST_CALL_MS))
+    .where('answered_at', '<', new Date(until))
+    .whereNotNull('agent_id')
+    .orderBy('answered_at')
+    .select('id', 'agent_id', 'state', 'answered_at', 'ended_at', 'wrap_s');
+  if (agentIds) q.whereIn('agent_id', agentIds);
+  const out = new Map<number, TimelineCall[]>();
+  const add = (agentId: number, call: Omit<TimelineCall, 'start' | 'end' | 'open'>, from: number, to: number): void => {
+    const a = Math.max(from, start.getTime());
+    const b = Math.min(to, until);
+    if (b <= a) return;
+    const list = out.get(agentId) ?? [];
+    list.push({ ...call, start: new Date(a).toISOString(), end: new Date(b).toISOString(), open: to > until });
+    out.set(agentId, list);
+  };
+  for (const r of (await q) as Record<string, unknown>[]) {
+    const agentId = Number(r.agent_id);
+    const callId = String(r.id);
+    const answered = requireDate(r.answered_at, 'calls.answered_at').getTime();
+    const ended = toDate(r.ended_at)?.getTime();
+    // Still talking: it runs on past now, so it is open.
+    add(agentId, { callId, kind: 'talk' }, answered, ended ?? Infinity);
+    if (ended === undefined) continue;
+    const wrapS = r.wrap_s == null ? null : Number(r.wrap_s);
+    const wrapEnd = wrapS !== null ? ended + wrapS * 1000 : r.state === 'wrap_up' ? Infinity : ended;
+    add(agentId, { callId, kind: 'wrap' }, ended, wrapEnd);
+  }
+  return out;
 }
 
 /**
@@ -92,9 +146,11 @@ export async function presenceTimeline(
   now: Date,
   agentIds?: readonly number[],
 ): Promise<AgentTimeline[]> {
-  const [spans, names] = await Promise.all([
+  const until = Math.min(end.getTime(), now.getTime());
+  const [spans, names, calls] = await Promise.all([
     daySpans(db, start, end, now, agentIds),
     db('agents').select('id', 'name') as Promise<{ id: unknown; name: unknown }[]>,
+    callSpans(db, start, until, agentIds),
   ]);
   const nameOf = new Map(names.map((a) => [Number(a.id), String(a.name)]));
   const byAgent = new Map<number, { loggedIn: number; paused: number; spans: TimelineSpan[] }>();
@@ -118,6 +174,7 @@ export async function presenceTimeline(
       loggedInS: round1(a.loggedIn / 1000),
       pausedS: round1(a.paused / 1000),
       spans: a.spans,
+      calls: calls.get(agentId) ?? [],
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.agentId - b.agentId);
 }

@@ -191,6 +191,42 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      it('draws the calls on it: talk and after-call work, a call still going on cut at now', async () => {
+        await t.db('calls').insert({
+          id: 'talking-now',
+          node: 'n',
+          owner: 'o',
+          channel_id: 'ch-now',
+          caller_raw: '1',
+          did: '1',
+          state: 'connected',
+          agent_id: bob,
+          arrived_at: sh('2026-12-06T12:19:00'),
+          answered_at: sh('2026-12-06T12:20:00'),
+        });
+        try {
+          const timeline = await presenceTimeline(
+            t.db,
+            sh('2026-12-06T00:00:00'),
+            sh('2026-12-07T00:00:00'),
+            sh('2026-12-06T12:30:00'),
+          );
+          const local = (iso: string): string => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(11, 19);
+          expect(
+            timeline.map((a) => [
+              a.name,
+              a.calls.map((c) => `${c.callId} ${c.kind} ${local(c.start)}-${local(c.end)}${c.open ? '…' : ''}`),
+            ]),
+          ).to.deep.equal([
+            ['Ann2', ['presence-call talk 10:00:10-10:50:10', 'presence-call wrap 10:50:10-11:00:10']],
+            ['Bob2', ['talking-now talk 12:20:00-12:30:00…']],
+            ['Carl2', []],
+          ]);
+        } finally {
+          await t.db('calls').where({ id: 'talking-now' }).delete();
+        }
+      });
+
       it('reports pauses per agent and reason: counted on the day they began, their time on each day', async () => {
         const report = await pauseReport(t.db, { from: '2026-12-05', to: '2026-12-06', timeZone: TZ });
         expect(report.rows).to.deep.equal([
