@@ -17,6 +17,22 @@ export function fmtDuration(totalSeconds: number | string | null | undefined): s
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
+/** Hours and minutes, the minutes cut down: 14400 → "4:00", 1830 → "0:30", 59 → "0:00". */
+export function fmtHoursMinutes(totalSeconds: number | null | undefined): string {
+  if (totalSeconds === null || totalSeconds === undefined || !Number.isFinite(totalSeconds)) return '—';
+  const m = Math.floor(Math.max(0, Math.round(totalSeconds)) / 60);
+  return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
+}
+
+/** A span in words, for sentences: 42 → "42 s", 750 → "13 min", 3900 → "1 h 5 min". */
+export function fmtSpan(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
+}
+
 export function secondsSince(iso: string | null | undefined, now: number): number {
   if (!iso) return 0;
   const t = new Date(iso).getTime();

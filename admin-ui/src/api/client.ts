@@ -4,6 +4,7 @@ import type {
   AgentInput,
   AgentReport,
   AgentReportQuery,
+  AgentToday,
   ApiErrorBody,
   BusinessHours,
   CallDetail,
@@ -255,6 +256,8 @@ export const api = {
   },
   agent: {
     me: () => get<Agent>('/agent/me'),
+    /** The signed-in agent's day so far, live: logged-in and paused time (per reason), calls, occupancy. */
+    today: () => get<AgentToday>('/agent/me/today'),
     login: (endpoint?: string) => post<Agent>('/agent/login', endpoint ? { endpoint } : {}),
     logout: () => post<Agent>('/agent/logout'),
     pause: (reason: string) => post<Agent>('/agent/pause', { reason }),

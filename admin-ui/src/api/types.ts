@@ -466,6 +466,19 @@ export interface AgentMetrics {
   /** Percent of ready time (logged in − paused) spent on calls and wrap-up, one decimal; null without ready time. */
   occupancyPct: number | null;
 }
+/**
+ * GET /api/agent/me/today: the signed-in agent's day so far (in the contact center's zone), read live rather than
+ * from the quarter-hour report tables. Missed offers are left to the daily report.
+ */
+export interface AgentToday extends Omit<AgentMetrics, 'missed'> {
+  /** YYYY-MM-DD in `timeZone`. */
+  day: string;
+  timeZone: string;
+  /** The instant the figures were read. */
+  asOf: string;
+  /** Paused time per reason, longest first; `count` is the pauses begun today (one begun yesterday counts 0). */
+  pauses: { reason: string; count: number; seconds: number }[];
+}
 export interface AgentReportRow extends AgentMetrics {
   agentId: number;
   name: string;

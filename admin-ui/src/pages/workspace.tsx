@@ -1,12 +1,13 @@
-// The agent's workspace: presence controls, the screen pop, call controls, wrap-up (disposition + ticket) and the
-// callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes.
+// The agent's workspace: presence controls, the agent's day so far, the screen pop, call controls, wrap-up
+// (disposition + ticket) and the callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes;
+// calls from 'call.*' pushes; the day from GET /api/agent/me/today, read again as the agent's state changes.
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { useLive } from '../api/live.js';
-import type { Agent, CallOfferedMessage, PauseReason, User } from '../api/types.js';
+import type { Agent, AgentToday, CallOfferedMessage, PauseReason, User } from '../api/types.js';
 import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad, useNow } from '../components/ui.js';
-import { fmtDuration, fmtTime, money, secondsSince } from '../format.js';
+import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
 /** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
 const FALLBACK_PAUSE = 'break';
@@ -21,6 +22,9 @@ const DISPOSITIONS = [
   'other',
 ];
 const CATEGORIES = ['orders', 'logistics', 'billing', 'technical', 'sales', 'other'];
+/** My day is read again this often, and this long after the agent's own state last changed (a burst: one read). */
+const MY_DAY_REFRESH_MS = 60_000;
+const MY_DAY_SETTLE_MS = 1_000;
 
 type Phase = 'offered' | 'connected' | 'ended';
 interface ActiveCall {
@@ -78,48 +82,51 @@ export function WorkspacePage({ user }: { user: User }) {
 
   return (
     <div class="workspace">
-      <section class="card presence" data-testid="presence">
-        <div class="presence-state">
-          <StateBadge state={state} />
-          <span class="muted">
-            {agent ? `for ${fmtDuration(secondsSince(agent.stateSince, now))}` : ''}
-            {agent?.pauseReason ? ` · ${agent.pauseReason}` : ''}
-          </span>
-          <span class="muted">{agent ? ` · ${agent.name} · ${agent.boundEndpoint ?? agent.endpoint}` : ''}</span>
-        </div>
-        <div class="presence-actions">
-          {state === 'logged_out' ? (
-            <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.login())}>
-              Log in
-            </button>
-          ) : null}
-          {state === 'paused' ? (
-            <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.unpause())}>
-              Available
-            </button>
-          ) : null}
-          {state === 'wrap_up' && !call ? (
-            <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.endWrapUp())}>
-              End wrap-up
-            </button>
-          ) : null}
-          {state === 'available' || state === 'wrap_up' || state === 'paused' ? (
-            <PauseButtons
-              reasons={reasons.data?.items}
-              failed={!!reasons.error}
-              current={state === 'paused' ? agent?.pauseReason : null}
-              busy={presence.busy}
-              onPause={(r) => act(() => api.agent.pause(r))}
-            />
-          ) : null}
-          {state === 'available' || state === 'paused' || state === 'wrap_up' ? (
-            <button class="danger" disabled={presence.busy} onClick={() => act(() => api.agent.logout())}>
-              Log out
-            </button>
-          ) : null}
-        </div>
-        <ErrorBox error={presence.error ?? me.error ?? reasons.error} />
-      </section>
+      <div class="workspace-top">
+        <section class="card presence" data-testid="presence">
+          <div class="presence-state">
+            <StateBadge state={state} />
+            <span class="muted">
+              {agent ? `for ${fmtDuration(secondsSince(agent.stateSince, now))}` : ''}
+              {agent?.pauseReason ? ` · ${agent.pauseReason}` : ''}
+            </span>
+            <span class="muted">{agent ? ` · ${agent.name} · ${agent.boundEndpoint ?? agent.endpoint}` : ''}</span>
+          </div>
+          <div class="presence-actions">
+            {state === 'logged_out' ? (
+              <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.login())}>
+                Log in
+              </button>
+            ) : null}
+            {state === 'paused' ? (
+              <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.unpause())}>
+                Available
+              </button>
+            ) : null}
+            {state === 'wrap_up' && !call ? (
+              <button class="primary" disabled={presence.busy} onClick={() => act(() => api.agent.endWrapUp())}>
+                End wrap-up
+              </button>
+            ) : null}
+            {state === 'available' || state === 'wrap_up' || state === 'paused' ? (
+              <PauseButtons
+                reasons={reasons.data?.items}
+                failed={!!reasons.error}
+                current={state === 'paused' ? agent?.pauseReason : null}
+                busy={presence.busy}
+                onPause={(r) => act(() => api.agent.pause(r))}
+              />
+            ) : null}
+            {state === 'available' || state === 'paused' || state === 'wrap_up' ? (
+              <button class="danger" disabled={presence.busy} onClick={() => act(() => api.agent.logout())}>
+                Log out
+              </button>
+            ) : null}
+          </div>
+          <ErrorBox error={presence.error ?? me.error ?? reasons.error} />
+        </section>
+        <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
+      </div>
 
       {call ? (
         <div class="call-area">
@@ -215,6 +222,101 @@ export function WorkspacePage({ user }: { user: User }) {
           </table>
         ) : null}
       </section>
+    </div>
+  );
+}
+
+/**
+ * The agent's day so far, read live (not the quarter-hour report tables): on mount, every minute, and a moment after
+ * each change of the agent's own state (`stateKey`: pushed, or the answer to a presence button). A failed read shows
+ * in the card only; the last figures stay.
+ */
+function MyDay({ stateKey }: { stateKey: string | null }) {
+  const today = useLoad(() => api.agent.today(), []);
+  const { reload } = today;
+  useEffect(() => {
+    const t = setInterval(reload, MY_DAY_REFRESH_MS);
+    return () => clearInterval(t);
+  }, [reload]);
+  // The first state known is the one the mount's read already saw; each later one reads again once they settle.
+  const seen = useRef<string | null>(null);
+  useEffect(() => {
+    if (stateKey === null) return;
+    if (seen.current === null) {
+      seen.current = stateKey;
+      return;
+    }
+    if (seen.current === stateKey) return;
+    seen.current = stateKey;
+    const t = setTimeout(reload, MY_DAY_SETTLE_MS);
+    return () => clearTimeout(t);
+  }, [stateKey, reload]);
+  const d = today.data;
+  return (
+    <section class="card my-day" data-testid="my-day">
+      <div class="my-day-row">
+        <div class="my-day-title">
+          <h2>My day</h2>
+          {d ? (
+            <span class="muted small" title={`${d.day} (${d.timeZone}), live`}>
+              as of {new Date(d.asOf).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+            </span>
+          ) : null}
+        </div>
+        {d ? <MyDayFigures day={d} /> : today.error ? null : <span class="muted">Loading…</span>}
+      </div>
+      <ErrorBox error={today.error} />
+      {d ? <MyDayPauses pauses={d.pauses} /> : null}
+    </section>
+  );
+}
+
+function MyDayFigures({ day: d }: { day: AgentToday }) {
+  return (
+    <dl class="my-day-figures">
+      <div>
+        <dt>Logged in</dt>
+        <dd data-testid="my-day-logged-in" title={fmtDuration(d.loggedInS)}>
+          {fmtHoursMinutes(d.loggedInS)}
+        </dd>
+      </div>
+      <div>
+        <dt>Paused</dt>
+        <dd data-testid="my-day-paused" title={fmtDuration(d.pausedS)}>
+          {fmtHoursMinutes(d.pausedS)}
+        </dd>
+      </div>
+      <div>
+        <dt>Calls</dt>
+        <dd data-testid="my-day-calls">{d.calls}</dd>
+      </div>
+      <div>
+        <dt title="Talk and after-call work per call">Avg handle</dt>
+        <dd data-testid="my-day-avg-handle">{fmtDuration(d.avgHandleS)}</dd>
+      </div>
+      <div>
+        <dt title="Of the time logged in and not paused, the share on calls and after-call work">Occupancy</dt>
+        <dd data-testid="my-day-occupancy">{d.occupancyPct === null ? '—' : `${d.occupancyPct.toFixed(1)}%`}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** Paused time per reason, longest first: "lunch 30 min · break 2×, 12 min" (the count when more than one). */
+function MyDayPauses({ pauses }: { pauses: AgentToday['pauses'] }) {
+  return (
+    <div class="my-day-pauses small muted" data-testid="my-day-pauses">
+      {pauses.length === 0
+        ? 'No pauses today.'
+        : pauses.map((p, i) => (
+            <Fragment key={p.reason}>
+              {i > 0 ? ' · ' : ''}
+              <span data-reason={p.reason} title={fmtDuration(p.seconds)}>
+                {p.reason} {p.count > 1 ? `${p.count}×, ` : ''}
+                {fmtSpan(p.seconds)}
+              </span>
+            </Fragment>
+          ))}
     </div>
   );
 }
