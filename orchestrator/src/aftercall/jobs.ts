@@ -105,8 +105,16 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
         .leftJoin('calls as c', 'c.id', 'r.call_id')
         .leftJoin('queues as q', 'q.id', 'c.queue_id')
         .where('r.call_id', callId)
-        .first('r.id', 'r.phone', 'r.language', 'r.state', 'q.display_name')) as
-        { id: number; phone: string; language: string; state: string; display_name: string | null } | undefined;
+        .first('r.id', 'r.phone', 'r.language', 'r.state', 'q.display_name', 'q.survey_text')) as
+        | {
+            id: number;
+            phone: string;
+            language: string;
+            state: string;
+            display_name: string | null;
+            survey_text: string | null;
+          }
+        | undefined;
       if (!request || request.state !== 'pending') return; // sent already, or nothing to send
       const fail = async (state: 'pending' | 'failed', error: string): Promise<void> => {
         await o
@@ -122,7 +130,7 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
         sms.url,
         {
           to: request.phone,
-          text: surveyText(request.language, request.display_name),
+          text: surveyText(request.language, request.display_name, request.survey_text),
           reference: `survey-${request.id}`,
         },
         {

@@ -188,6 +188,8 @@ export class Call {
   followedUp = false;
   /** The satisfaction survey of the queue whose agent took the call, known once the conversation ended. */
   survey: SurveyChannel = 'none';
+  /** That queue's own IVR survey question, if any. */
+  surveyPrompt: string | null = null;
   /** That queue transcribes its recordings, known with the survey. */
   transcribed = false;
   /** The conversation is being torn down; a second hang-up event must not start another teardown. */

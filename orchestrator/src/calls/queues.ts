@@ -18,6 +18,8 @@ export interface QueueSettings {
   readonly whisperQueueName: boolean;
   /** The satisfaction survey its answered callers get. */
   readonly survey: SurveyChannel;
+  /** The IVR survey's question, when the queue has its own (media such as sound:custom/acme-survey). */
+  readonly surveyPrompt: string | null;
   /** Days its recordings are kept (the upload sets their retain_until from it). */
   readonly retentionDays: number;
   /** Its recordings are transcribed once stored. */
@@ -71,6 +73,7 @@ export class QueueSettingsStore {
       recordCalls: Boolean(row.record_calls),
       whisperQueueName: Boolean(row.whisper_queue_name),
       survey: surveyChannelOf(row.survey),
+      surveyPrompt: row.survey_prompt ? String(row.survey_prompt) : null,
       retentionDays: Number(row.retention_days),
       transcribe: Boolean(Number(row.transcribe ?? 0)),
       skills: skills.map((s: { name: string; min_level: number }) => ({

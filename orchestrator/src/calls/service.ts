@@ -1499,6 +1499,7 @@ export class CallService {
     if (agent && side !== 'agent') this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
     const settings = agent ? await this.o.queues.get(agent.queueId).catch(() => null) : null;
     call.survey = settings?.survey ?? 'none';
+    call.surveyPrompt = settings?.surveyPrompt ?? null;
     call.transcribed = settings?.transcribe ?? false;
     // The agent hung up on a caller whose queue asks for the IVR survey: the caller stays for it.
     const surveyCaller = side === 'agent' && call.survey === 'ivr' && !call.callerGone;
@@ -1544,6 +1545,7 @@ export class CallService {
       channelId: call.channelId,
       language: call.row.language ?? this.o.defaultLanguage ?? 'en',
       playbackTimeoutMs: this.timings.playbackTimeoutMs,
+      question: call.surveyPrompt ?? undefined,
     });
     call.log.info({ score }, score === null ? 'IVR survey: no answer' : 'IVR survey answered');
     if (score === null) return;

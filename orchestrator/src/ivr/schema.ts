@@ -9,7 +9,7 @@ import { z } from 'zod';
 const nodeId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a node id: a letter, then letters, digits, _ or -');
 const variable = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a variable: lower-case letters, digits and _');
 /** One playable item, as the switch understands it. */
-const media = z
+export const media = z
   .string()
   .regex(/^(sound|digits|number|recording|tone|characters):[^\s]{1,200}$/, 'media such as sound:welcome or digits:123');
 const prompt = z.array(media).min(1, 'at least one media item');

@@ -6,6 +6,7 @@ import type { Db } from '../db/knex.js';
 import { parseJson, toDate } from '../db/time.js';
 import type { SkillRequirement } from './types.js';
 import { SURVEY_CHANNELS, surveyChannelOf, type SurveyChannel } from '../surveys/replies.js';
+import { media } from '../ivr/schema.js';
 
 /**
  * Reads and writes of queues, skills, queue skills and routing rules (the routing/ tables). The ACD and the
@@ -87,6 +88,10 @@ export interface QueueConfig {
   readonly transcribe: boolean;
   readonly whisperQueueName: boolean;
   readonly survey: SurveyChannel;
+  /** The SMS survey's own text (`{queue}` = the display name); null: the built-in wording. */
+  readonly surveyText: string | null;
+  /** The IVR survey's question (media such as sound:custom/acme-survey); null: the shipped one. */
+  readonly surveyPrompt: string | null;
   readonly businessHoursId: number | null;
   /** Problems found reading this row (bad overflow JSON): logged by the loader's caller. */
   readonly problems: readonly string[];
@@ -150,6 +155,8 @@ export function rowToQueue(row: Row, skills: readonly SkillRequirement[]): Queue
     transcribe: bool(row.transcribe),
     whisperQueueName: bool(row.whisper_queue_name),
     survey: surveyChannelOf(row.survey),
+    surveyText: row.survey_text == null || row.survey_text === '' ? null : String(row.survey_text),
+    surveyPrompt: row.survey_prompt == null || row.survey_prompt === '' ? null : String(row.survey_prompt),
     businessHoursId: row.business_hours_id == null ? null : Number(row.business_hours_id),
     problems,
   };
@@ -319,6 +326,14 @@ export const queueInput = z
     autoPauseAfterMisses: z.number().int().min(0).max(100),
     whisperQueueName: z.boolean(),
     survey: z.enum(SURVEY_CHANNELS),
+    surveyText: z
+      .string()
+      .trim()
+      .min(10)
+      .max(320)
+      .refine((t) => t.includes('1') && t.includes('5'), 'say how to answer: a digit from 1 to 5')
+      .nullable(),
+    surveyPrompt: media.nullable(),
     businessHoursId: z.number().int().positive().nullable(),
     overflow: overflowSteps,
     skills: z.array(skillRequirement).max(20),
@@ -348,6 +363,8 @@ const QUEUE_COLUMNS: Record<Exclude<keyof QueueInput, 'skills' | 'overflow'>, st
   autoPauseAfterMisses: 'auto_pause_after_misses',
   whisperQueueName: 'whisper_queue_name',
   survey: 'survey',
+  surveyText: 'survey_text',
+  surveyPrompt: 'survey_prompt',
   businessHoursId: 'business_hours_id',
 };
 

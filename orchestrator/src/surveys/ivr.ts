@@ -18,6 +18,8 @@ export interface IvrSurveyOptions {
   readonly playbackTimeoutMs: number;
   /** How long the caller has to press a key after the question. */
   readonly answerTimeoutMs?: number;
+  /** The queue's own question (media); default SURVEY_PROMPTS.ask. */
+  readonly question?: string;
 }
 
 /**
@@ -35,8 +37,8 @@ export async function runIvrSurvey(o: IvrSurveyOptions): Promise<number | null> 
   const play = { bargeIn: true, language: o.language };
   try {
     for (let attempt = 1; attempt <= 2; attempt++) {
-      if ((await io.play([attempt === 1 ? SURVEY_PROMPTS.ask : SURVEY_PROMPTS.invalid], play)) === 'hangup')
-        return null;
+      const prompt = attempt === 1 ? (o.question ?? SURVEY_PROMPTS.ask) : SURVEY_PROMPTS.invalid;
+      if ((await io.play([prompt], play)) === 'hangup') return null;
       const got = await io.collect({
         max: 1,
         firstTimeoutMs: o.answerTimeoutMs ?? 8_000,

@@ -38,7 +38,13 @@ export function parseSurveyReply(text: string): ParsedReply | null {
 }
 
 /** The survey question, in the caller's language (zh or en). */
-export function surveyText(language: string | null, queueDisplayName: string | null): string {
+export function surveyText(language: string | null, queueDisplayName: string | null, ownText?: string | null): string {
+  // The queue's own wording, when it has one, whatever the caller's language: a queue serves one audience.
+  if (ownText)
+    return ownText
+      .replaceAll('{queue}', queueDisplayName ?? '')
+      .replace(/\s{2,}/g, ' ')
+      .trim();
   if (language === 'zh')
     return `感谢您致电${queueDisplayName ?? ''}。请回复数字1（很不满意）至5（非常满意）为本次服务评分，也可附上您的意见。`;
   return `Thank you for calling${queueDisplayName ? ` ${queueDisplayName}` : ''}. How satisfied were you? Reply 1 (poor) to 5 (excellent), and add a comment if you like.`;

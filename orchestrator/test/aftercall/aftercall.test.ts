@@ -61,12 +61,18 @@ describe('aftercall: what follows a call', function () {
     await sms.stop();
   });
 
-  async function start(survey: 'none' | 'ivr' | 'sms', restart?: Pick<Stack, 't' | 'sim'>): Promise<Stack> {
+  async function start(
+    survey: 'none' | 'ivr' | 'sms',
+    restart?: Pick<Stack, 't' | 'sim'>,
+    wording: { survey_text?: string; survey_prompt?: string } = {},
+  ): Promise<Stack> {
     let afterCall: AfterCall | undefined;
     const stack = await startStack({
       ...(restart ? { testDb: restart.t, sim: restart.sim } : {}),
       prepare: async (db) => {
-        await db('queues').where({ name: 'logistics' }).update({ survey });
+        await db('queues')
+          .where({ name: 'logistics' })
+          .update({ survey, ...wording });
       },
       followUps: (db) =>
         (afterCall = createAfterCall({
@@ -187,6 +193,34 @@ describe('aftercall: what follows a call', function () {
     expect(row).to.deep.include({ hangup_side: 'agent', disposition: 'answered' });
     await s.expectSwitchClean();
     expect(sms.requests, 'an IVR queue sends no SMS').to.have.length(0);
+  });
+
+  it("a queue's own wording: the IVR survey asks its question, the SMS survey sends its text", async () => {
+    s = await start('ivr', undefined, { survey_prompt: 'sound:custom/acme-survey' });
+    const ivrCall = await answeredCall(s);
+    const caller = (await s.row(ivrCall)).channel_id as string;
+    await waitFor(
+      () =>
+        s!.plays.some(
+          (p) =>
+            'channelId' in p.target && p.target.channelId === caller && p.media.includes('sound:custom/acme-survey'),
+        ),
+      "the queue's own question",
+    );
+    expect(
+      s.plays.some((p) => p.media.includes(SURVEY_PROMPTS.ask)),
+      'not the shipped one',
+    ).to.equal(false);
+    s.sim.control.sendDtmf(caller, '5');
+    await waitFor(() => s!.db('survey_responses').where({ call_id: ivrCall }).first(), 'the response');
+    await runner?.stop();
+    await s.stop();
+
+    s = await start('sms', undefined, { survey_text: 'Thanks for calling {queue}! Rate us from 1 to 5.' });
+    await answeredCall(s);
+    const sent = await waitFor(() => sms.requests[0], 'the SMS survey');
+    // The queue's text, whatever the caller's language (the logistics customer is Chinese).
+    expect(sent.body.text).to.equal('Thanks for calling 物流 Logistics! Rate us from 1 to 5.');
   });
 
   it('a caller left taking the IVR survey by an orchestrator that died is hung up by the next one', async () => {

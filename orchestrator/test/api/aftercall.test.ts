@@ -118,6 +118,27 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       await h.t.db('queues').where({ id: queueId }).update({ survey: 'none' });
     });
 
+    it("keeps a queue's own survey wording, refusing text that does not say how to answer and media it cannot play", async () => {
+      const bad = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+        token: h.users.admin.token,
+        body: { surveyText: 'How was it? Tell us!', surveyPrompt: 'custom/acme survey' },
+      });
+      expect(bad.status).to.equal(400);
+      expect(bad.body.error.details.map((d: { field: string; reason: string }) => [d.field, d.reason])).to.deep.equal([
+        ['surveyText', 'say how to answer: a digit from 1 to 5'],
+        ['surveyPrompt', 'media such as sound:welcome or digits:123'],
+      ]);
+      const own = { surveyText: 'Thanks for calling {queue}! Rate us from 1 to 5.', surveyPrompt: 'sound:custom/acme' };
+      const ok = await call(h, 'PATCH', `/api/queues/${queueId}`, { token: h.users.admin.token, body: own });
+      expect(ok.status).to.equal(200);
+      expect(ok.body).to.deep.include(own);
+      const back = await call(h, 'PATCH', `/api/queues/${queueId}`, {
+        token: h.users.admin.token,
+        body: { surveyText: null, surveyPrompt: null },
+      });
+      expect(back.body).to.deep.include({ surveyText: null, surveyPrompt: null });
+    });
+
     it('refuses transcripts for a queue while no speech-to-text engine is configured', async () => {
       const refused = await call(h, 'PATCH', `/api/queues/${queueId}`, {
         token: h.users.admin.token,

@@ -27,4 +27,14 @@ describe('surveys: SMS replies', () => {
     expect(surveyText('en', 'Logistics')).to.match(/^Thank you for calling Logistics\. .*Reply 1 \(poor\) to 5/);
     expect(surveyText(null, null)).to.match(/^Thank you for calling\. /);
   });
+
+  it("takes the queue's own text over the built-in one, {queue} standing for its name", () => {
+    expect(surveyText('zh', '物流', 'Thanks for calling {queue}. Rate us 1-5.')).to.equal(
+      'Thanks for calling 物流. Rate us 1-5.',
+    );
+    expect(surveyText('en', null, 'Thanks for calling {queue} today. Rate us 1-5.')).to.equal(
+      'Thanks for calling today. Rate us 1-5.',
+    );
+    expect(surveyText('en', 'Sales', null)).to.match(/^Thank you for calling Sales\./);
+  });
 });

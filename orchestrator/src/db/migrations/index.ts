@@ -10,6 +10,7 @@ import * as m0008 from './0008_presence.js';
 import * as m0009 from './0009_pause_reasons.js';
 import * as m0010 from './0010_offline_since.js';
 import * as m0011 from './0011_transcripts.js';
+import * as m0012 from './0012_survey_wording.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -27,6 +28,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0009_pause_reasons', m0009],
   ['0010_offline_since', m0010],
   ['0011_transcripts', m0011],
+  ['0012_survey_wording', m0012],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
