@@ -528,12 +528,24 @@ export interface PresenceSpan {
   /** Goes on past the day's end (or, today, past now). */
   open: boolean;
 }
+/** A call of the agent's on the presence timeline: talking to the caller (answered → hung up), then the after-call work. */
+export interface TimelineCall {
+  callId: string;
+  kind: 'talk' | 'wrap';
+  /** ISO instants, cut to the day and, for today, to now, like the spans. */
+  start: string;
+  end: string;
+  /** Still going on at `end`. */
+  open: boolean;
+}
 export interface AgentPresence {
   agentId: number;
   name: string;
   loggedInS: number;
   pausedS: number;
   spans: PresenceSpan[];
+  /** In the order the calls were answered, each call's talk before its wrap. */
+  calls: TimelineCall[];
 }
 export interface PresenceReport {
   /** 'YYYY-MM-DD' in `timeZone`; `from` and `to` are its local midnight and the next (ISO), 23–25 h apart. */

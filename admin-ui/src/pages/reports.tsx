@@ -1,6 +1,6 @@
 // Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
-// chart of offered vs answered calls, agents' presence and pause reasons, a timeline of one day's presence, CSV
-// exports, the satisfaction survey scores, and for admins a rebuild of one day.
+// chart of offered vs answered calls, agents' presence and pause reasons, a timeline of one day's presence (with each
+// agent's calls on it), CSV exports, the satisfaction survey scores, and for admins a rebuild of one day.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -18,6 +18,7 @@ import type {
   ReportBy,
   SurveyReport,
   SurveySummaryRow,
+  TimelineCall,
   User,
 } from '../api/types.js';
 import { ErrorBox, Field, Loading, PageHeader, inputValue, num, useAction, useLoad } from '../components/ui.js';
@@ -586,6 +587,8 @@ interface DayScale {
   pos: (t: number) => number;
   /** 'HH:MM' on the report zone's clock; the day's end reads 24:00 rather than the next day's 00:00. */
   clock: (t: number) => string;
+  /** The same to the second, 'HH:MM:SS' (24:00:00 at the day's end): calls are often shorter than a minute. */
+  clockS: (t: number) => string;
   /** Every third hour of the zone's clock, as it falls that day (a skipped hour has no tick, a repeated one one). */
   ticks: { at: number; label: string }[];
 }
@@ -605,6 +608,14 @@ function dayScale(report: PresenceReport): DayScale {
     hourCycle: 'h23',
   });
   const clock = (t: number) => (t >= to ? '24:00' : hhmm.format(t));
+  const hhmmss = new Intl.DateTimeFormat(undefined, {
+    timeZone: report.timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+  const clockS = (t: number) => (t >= to ? '24:00:00' : hhmmss.format(t));
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: report.timeZone,
     hour: 'numeric',
@@ -623,7 +634,7 @@ function dayScale(report: PresenceReport): DayScale {
     ticks.push({ at: pos(t), label: clock(t) });
   }
   ticks.push({ at: 100, label: clock(to) });
-  return { from, to, pos, clock, ticks };
+  return { from, to, pos, clock, clockS, ticks };
 }
 
 /** "paused · lunch · 12:02–12:47"; an open span ends "now" today, or goes on past the day's end. */
@@ -633,6 +644,23 @@ function spanText(s: PresenceSpan, scale: DayScale): string {
   return [s.state, ...(s.reason === null ? [] : [s.reason]), `${scale.clock(Date.parse(s.start))}–${until}`].join(
     ' · ',
   );
+}
+
+const CALL_KINDS: Record<TimelineCall['kind'], string> = { talk: 'Talk', wrap: 'After-call work' };
+
+/** "Talk 10:00:05–10:01:05 (1:00)"; one still going on ends "now" today, or goes on past the day's end. */
+function callText(c: TimelineCall, scale: DayScale): string {
+  const start = Date.parse(c.start);
+  const end = Date.parse(c.end);
+  const until = c.open && end < scale.to ? 'now' : scale.clockS(end);
+  const more = c.open && end >= scale.to ? ', continues' : '';
+  return `${CALL_KINDS[c.kind]} ${scale.clockS(start)}–${until} (${fmtDuration((end - start) / 1000)}${more})`;
+}
+
+/** "no calls", "1 call", "12 calls": each call once, though its talk and after-call work are two segments. */
+function callCount(calls: readonly TimelineCall[]): string {
+  const n = new Set(calls.map((c) => c.callId)).size;
+  return n === 0 ? 'no calls' : n === 1 ? '1 call' : `${n} calls`;
 }
 
 function presenceSummary(a: AgentPresence): string {
@@ -672,6 +700,12 @@ function PresenceSection({ report }: { report: PresenceReport }) {
             <span>
               <span class="presence-swatch" /> logged out
             </span>
+            <span>
+              <span class="presence-swatch call talk" /> on a call
+            </span>
+            <span>
+              <span class="presence-swatch call wrap" /> after-call work
+            </span>
             {today ? (
               <span>
                 <span class="presence-swatch now" /> now
@@ -703,28 +737,52 @@ function PresenceSection({ report }: { report: PresenceReport }) {
 
 function PresenceRow({ agent, scale, row }: { agent: AgentPresence; scale: DayScale; row: number }) {
   const gridRow = String(row);
-  const label = `${agent.name}: ${agent.spans.map((s) => spanText(s, scale)).join('; ')}. ${presenceSummary(agent)}.`;
+  const spans = agent.spans.map((s) => spanText(s, scale)).join('; ');
+  const label = `${agent.name}: ${spans}. ${presenceSummary(agent)}. ${callCount(agent.calls)}.`;
   return (
     <div class="presence-row" data-agent={agent.agentId}>
       <span class="presence-name" style={{ gridRow }} title={agent.name}>
         {agent.name}
       </span>
-      <div class="presence-bar" style={{ gridRow }} role="img" aria-label={label}>
-        {scale.ticks.slice(1, -1).map((t) => (
-          <span key={t.at} class="presence-tick" style={{ left: `${t.at}%` }} />
-        ))}
-        {agent.spans.map((s, i) => {
-          const left = scale.pos(Date.parse(s.start));
-          const kind = s.state === 'paused' && s.reason === 'no answer' ? ' no-answer' : '';
-          return (
-            <span
-              key={i}
-              class={`presence-seg ${s.state}${kind}${s.open ? ' open' : ''}`}
-              style={{ left: `${left}%`, width: `${scale.pos(Date.parse(s.end)) - left}%` }}
-              title={spanText(s, scale)}
-            />
-          );
-        })}
+      <div class="presence-bar" style={{ gridRow }}>
+        <div class="presence-track" role="img" aria-label={label}>
+          {scale.ticks.slice(1, -1).map((t) => (
+            <span key={t.at} class="presence-tick" style={{ left: `${t.at}%` }} />
+          ))}
+          {agent.spans.map((s, i) => {
+            const left = scale.pos(Date.parse(s.start));
+            const kind = s.state === 'paused' && s.reason === 'no answer' ? ' no-answer' : '';
+            return (
+              <span
+                key={i}
+                class={`presence-seg ${s.state}${kind}${s.open ? ' open' : ''}`}
+                style={{ left: `${left}%`, width: `${scale.pos(Date.parse(s.end)) - left}%` }}
+                title={spanText(s, scale)}
+              />
+            );
+          })}
+        </div>
+        {agent.calls.length > 0 ? (
+          // A strip along the bar's lower half, beside the image rather than in it (assistive technology skips an
+          // image's children), as its talk segments are links to the calls.
+          <div class="presence-calls" data-testid="presence-calls">
+            {agent.calls.map((c) => {
+              const left = scale.pos(Date.parse(c.start));
+              const props = {
+                class: `presence-call ${c.kind}${c.open ? ' open' : ''}`,
+                style: { left: `${left}%`, width: `${scale.pos(Date.parse(c.end)) - left}%` },
+                title: callText(c, scale),
+                'data-call': c.callId,
+                'data-kind': c.kind,
+              };
+              return c.kind === 'talk' ? (
+                <a key={`${c.callId}-talk`} href={`#/calls/${encodeURIComponent(c.callId)}`} {...props} />
+              ) : (
+                <span key={`${c.callId}-wrap`} {...props} />
+              );
+            })}
+          </div>
+        ) : null}
       </div>
       <span class="presence-sum" style={{ gridRow }} data-testid="presence-summary">
         {presenceSummary(agent)}

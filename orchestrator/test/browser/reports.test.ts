@@ -371,7 +371,7 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect(a.lefts[0]).to.equal('37.5%');
     expect(a.lefts[3]).to.equal('50%');
     expect(a.summary).to.equal('4:00:00 logged in · 55:00 paused');
-    expect(a.label).to.equal(`${agentA.name}: ${a.titles.join('; ')}. ${a.summary}.`);
+    expect(a.label).to.equal(`${agentA.name}: ${a.titles.join('; ')}. ${a.summary}. 2 calls.`);
     const b = rowOf(agentB.id);
     expect(b.titles).to.have.length(7);
     expect(b.titles.filter((t) => t.startsWith('paused'))).to.deep.equal([
@@ -380,11 +380,80 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
       'paused · break · 16:00–16:15',
     ]);
     expect(b.summary).to.equal('9:00:00 logged in · 1:30:00 paused');
+    expect(b.label).to.match(/\. 1 call\.$/);
     // A day long past: no "now" line, nothing open.
     expect(await page.$('[data-testid=presence-section] .presence-now')).to.equal(null);
     expect(await page.$('[data-testid=presence-section] .presence-seg.open')).to.equal(null);
+    expect(await page.$('[data-testid=presence-section] .presence-call.open')).to.equal(null);
+
+    // Each agent's calls on their own bar: the talk (answered → hung up) and the after-call work after it, placed
+    // by time of day like the stretches, the talk a link to the call.
+    type CallSeg = {
+      call: string;
+      kind: string;
+      tag: string;
+      href: string | null;
+      title: string;
+      left: number;
+      width: number;
+    };
+    const callsOf = async (agentId: number) =>
+      (await page.evaluate(
+        `[...document.querySelectorAll('[data-testid=presence-report] [data-agent="${agentId}"] .presence-call')].map((c) => ({
+          call: c.dataset.call,
+          kind: c.dataset.kind,
+          tag: c.tagName.toLowerCase(),
+          href: c.getAttribute('href'),
+          title: c.getAttribute('title'),
+          left: parseFloat(c.style.left),
+          width: parseFloat(c.style.width),
+        }))`,
+      )) as CallSeg[];
+    const callsA = await callsOf(agentA.id);
+    expect(callsA.map((c) => [c.call, c.kind, c.tag, c.href, c.title])).to.deep.equal([
+      ['rpt-1', 'talk', 'a', '#/calls/rpt-1', 'Talk 09:02:10–09:04:10 (2:00)'],
+      ['rpt-1', 'wrap', 'span', null, 'After-call work 09:04:10–09:04:40 (0:30)'],
+      ['rpt-2', 'talk', 'a', '#/calls/rpt-2', 'Talk 09:20:40–09:21:40 (1:00)'],
+      ['rpt-2', 'wrap', 'span', null, 'After-call work 09:21:40–09:22:00 (0:20)'],
+    ]);
+    // 09:02:10 is 32530 s into the day's 86400, and the talk 120 s of it; the wrap starts where the talk ends.
+    const dayPct = (s: number) => (s / 86400) * 100;
+    expect(callsA[0]!.left).to.be.closeTo(dayPct(32530), 0.001);
+    expect(callsA[0]!.width).to.be.closeTo(dayPct(120), 0.001);
+    expect(callsA[1]!.left).to.be.closeTo(callsA[0]!.left + callsA[0]!.width, 0.001);
+    expect(callsA[2]!.left).to.be.closeTo(dayPct(33640), 0.001); // 09:20:40
+    const callsB = await callsOf(agentB.id);
+    expect(callsB.map((c) => [c.call, c.kind, c.title])).to.deep.equal([
+      ['rpt-4', 'talk', 'Talk 14:05:25–14:08:45 (3:20)'],
+      ['rpt-4', 'wrap', 'After-call work 14:08:45–14:09:05 (0:20)'],
+    ]);
+    expect(callsB[0]!.left).to.be.closeTo(dayPct(50725), 0.001); // 14:05:25
+    const legend = await text(page, '[data-testid=presence-section] .presence-legend');
+    expect(legend).to.contain('on a call');
+    expect(legend).to.contain('after-call work');
+    // The strip lies in the bar's lower half: the stretch's colour stays visible above each call.
+    const [bar, talk] = (await page.evaluate(
+      `(() => {
+        const r = document.querySelector('[data-testid=presence-report] [data-agent="${agentA.id}"]');
+        return [r.querySelector('.presence-bar'), r.querySelector('.presence-call')].map((e) => {
+          const b = e.getBoundingClientRect();
+          return { top: b.top, bottom: b.bottom, height: b.height };
+        });
+      })()`,
+    )) as { top: number; bottom: number; height: number }[];
+    expect(talk!.height).to.be.greaterThan(2);
+    expect(talk!.top).to.be.greaterThan(bar!.top + bar!.height / 2 - 1);
+    expect(talk!.bottom).to.be.at.most(bar!.bottom);
     await page.mouse.move(0, 0);
     await shot(page, 'reports-presence');
+
+    // A talk segment opens its call.
+    await page.click(`[data-testid=presence-report] [data-agent="${agentA.id}"] a[data-call="rpt-1"]`);
+    await page.waitForSelector('[data-testid=timeline]', { state: 'attached' });
+    expect(page.url()).to.match(/#\/calls\/rpt-1$/);
+    expect(await text(page, 'dl.facts code')).to.equal('rpt-1');
+    await page.goBack();
+    await page.waitForSelector('[data-testid=pause-section]');
 
     // The next day nobody was logged in.
     await applyRange(page, NEXT, NEXT, 'total');
@@ -417,6 +486,35 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
       { agent_id: agentB.id, state: 'paused', reason: 'no answer', started_at: t1, ended_at: t2 },
       { agent_id: agentB.id, state: 'ready', reason: null, started_at: t2, ended_at: null },
     ]);
+    // A call over and wrapped up in the first ready stretch, and one still going on in the last.
+    const call = { node: 'test', owner: 'test', caller_raw: '13800000000', did: '4000', queue_id: q.general.id };
+    const answeredAt = new Date(t0 + Math.floor(step / 4));
+    const endedAt = new Date(t0 + Math.floor(step / 2));
+    await db('calls').insert([
+      {
+        ...call,
+        id: 'rpt-today-1',
+        channel_id: 'ch-rpt-today-1',
+        state: 'ended',
+        agent_id: agentB.id,
+        arrived_at: answeredAt,
+        queued_at: answeredAt,
+        answered_at: answeredAt,
+        ended_at: endedAt,
+        wrap_s: Math.floor(step / 4000),
+        disposition: 'answered',
+      },
+      {
+        ...call,
+        id: 'rpt-today-2',
+        channel_id: 'ch-rpt-today-2',
+        state: 'connected',
+        agent_id: agentB.id,
+        arrived_at: new Date(t2.getTime() + Math.floor(step / 2)),
+        queued_at: new Date(t2.getTime() + Math.floor(step / 2)),
+        answered_at: new Date(t2.getTime() + Math.floor(step / 2)),
+      },
+    ]);
     try {
       const page = await newPage();
       const errors = watchErrors(page);
@@ -436,11 +534,26 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
       ]);
       expect(segments[1]!.title).to.match(/^paused · no answer · \d\d:\d\d–\d\d:\d\d$/);
       expect(segments[2]!.title).to.match(/^ready · \d\d:\d\d–now$/);
+      const calls = (await page.evaluate(
+        `[...document.querySelectorAll('[data-testid=presence-report] [data-agent="${agentB.id}"] .presence-call')].map((c) => ({ cls: c.className, call: c.dataset.call, title: c.getAttribute('title') }))`,
+      )) as { cls: string; call: string; title: string }[];
+      expect(calls.map((c) => [c.call, c.cls])).to.deep.equal([
+        ['rpt-today-1', 'presence-call talk'],
+        ['rpt-today-1', 'presence-call wrap'],
+        ['rpt-today-2', 'presence-call talk open'],
+      ]);
+      expect(calls[0]!.title).to.match(/^Talk \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(\d+:\d\d(:\d\d)?\)$/);
+      // The call still going on ends "now", like the stretch it falls in.
+      expect(calls[2]!.title).to.match(/^Talk \d\d:\d\d:\d\d–now \(\d+:\d\d(:\d\d)?\)$/);
+      expect(
+        await page.getAttribute(`[data-testid=presence-report] [data-agent="${agentB.id}"] [role=img]`, 'aria-label'),
+      ).to.match(/\. 2 calls\.$/);
       expect(await page.$$('[data-testid=presence-section] .presence-now')).to.have.length(1);
       await page.mouse.move(0, 0);
       await shot(page, 'reports-presence-today');
       expect(realErrors(errors)).to.deep.equal([]);
     } finally {
+      await db('calls').whereIn('id', ['rpt-today-1', 'rpt-today-2']).delete();
       await db('agent_presence').where({ agent_id: agentB.id }).where('started_at', '>=', new Date(t0)).delete();
     }
   });
