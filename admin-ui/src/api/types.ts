@@ -121,6 +121,10 @@ export interface Queue {
   autoPauseAfterMisses: number;
   businessHoursId: number | null;
   survey: SurveyChannel;
+  /** The SMS survey's own text ({queue} = the display name); null: the built-in wording. */
+  surveyText: string | null;
+  /** The IVR survey's own question (media such as sound:custom/acme-survey); null: the shipped one. */
+  surveyPrompt: string | null;
   /** Recordings are transcribed (speech to text) once stored; needs ARIADNE_TRANSCRIBE_COMMAND or _URL. */
   transcribe: boolean;
   overflow: OverflowStep[];

@@ -93,6 +93,8 @@ function draftOf(q: Queue): Draft {
     autoPauseAfterMisses: q.autoPauseAfterMisses,
     businessHoursId: q.businessHoursId,
     survey: q.survey ?? 'none',
+    surveyText: q.surveyText ?? null,
+    surveyPrompt: q.surveyPrompt ?? null,
     overflow: q.overflow ?? [],
     skills: q.skills ?? [],
   };
@@ -233,6 +235,30 @@ export function QueuesPage({ canEdit }: { canEdit: boolean }) {
                 ))}
               </select>
             </Field>
+            {edit.survey === 'sms' ? (
+              <Field
+                label="Own SMS text"
+                error={errs.surveyText}
+                hint="optional; {queue} = the display name; must name 1 and 5"
+              >
+                <input
+                  name="surveyText"
+                  value={edit.surveyText ?? ''}
+                  placeholder="Thanks for calling {queue}! Rate us from 1 to 5."
+                  onInput={(e) => set({ surveyText: inputValue(e) || null })}
+                />
+              </Field>
+            ) : null}
+            {edit.survey === 'ivr' ? (
+              <Field label="Own IVR question" error={errs.surveyPrompt} hint="optional; e.g. sound:custom/acme-survey">
+                <input
+                  name="surveyPrompt"
+                  value={edit.surveyPrompt ?? ''}
+                  placeholder="sound:ariadne/survey-question"
+                  onInput={(e) => set({ surveyPrompt: inputValue(e) || null })}
+                />
+              </Field>
+            ) : null}
           </div>
           <label class="check">
             <input
