@@ -15,6 +15,8 @@ import { getRecording } from './repository.js';
 import type { ObjectStore } from './storage/index.js';
 
 export const TRANSCRIBE_JOB = 'recording.transcribe';
+/** A WAV file this short holds no sound: there is nothing to hear. */
+const WAV_HEADER_BYTES = 44;
 export const transcribePayload = z.object({ recordingId: z.string().min(1).max(36) });
 export type TranscribePayload = z.infer<typeof transcribePayload>;
 
@@ -139,14 +141,19 @@ export function createTranscribeJob(deps: TranscribeJobDeps): JobDefinition<Tran
         audio_s: rec.durationS,
         created_at: new Date(),
       };
-      if (!deps.languages.includes(language)) {
-        const reason = `the engine is set up for ${deps.languages.join(', ')}, not ${language} (ARIADNE_TRANSCRIBE_LANGUAGES)`;
-        await ctx.fenced((trx) => record(trx, { ...base, state: 'skipped', reason }));
-        log.info({ language }, 'recording not transcribed: language not covered');
+      const skip =
+        rec.bytes === null || rec.bytes <= WAV_HEADER_BYTES
+          ? 'nothing was recorded'
+          : deps.languages.includes(language)
+            ? null
+            : `the engine is set up for ${deps.languages.join(', ')}, not ${language} (ARIADNE_TRANSCRIBE_LANGUAGES)`;
+      if (skip) {
+        await ctx.fenced((trx) => record(trx, { ...base, state: 'skipped', reason: skip }));
+        log.info({ language, reason: skip }, 'recording not transcribed');
         return;
       }
 
-      const source = await openRecordingCopy(deps, rec, 0, Math.max(0, (rec.bytes ?? 0) - 1));
+      const source = await openRecordingCopy(deps, rec, 0, (rec.bytes ?? 0) - 1);
       if (!source) throw new Error('no copy of the recording could be opened');
       const audio = await readAll(source);
       // mkdtemp makes the directory 0700: the plaintext audio is readable by this user only, and only meanwhile.

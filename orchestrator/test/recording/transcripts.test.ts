@@ -99,7 +99,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
     });
 
     async function recordedCall(
-      opts: { language?: string | null; transcribe?: boolean } = {},
+      opts: { language?: string | null; transcribe?: boolean; samples?: number } = {},
     ): Promise<{ id: string; callId: string }> {
       if (opts.transcribe === false) await t.db('queues').where('id', queueId).update({ transcribe: false });
       const callId = randomUUID();
@@ -122,7 +122,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
         agentId,
         startedAt: new Date(),
       });
-      source.files.set(callId, makeWav(8000));
+      source.files.set(callId, makeWav(opts.samples ?? 8000));
       await pipeline.onRecordingStored(id);
       return { id, callId };
     }
@@ -190,6 +190,16 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       expect((await readTranscript(t.db, pipeline.keyring, none.id))?.state).to.equal('done');
       // Only a transcript worth reading sends the tickets to analysis again.
       expect(await t.db('jobs').where('type', 'ticket.analyse_call').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    });
+
+    it('a recording with no sound in it is skipped without running the engine', async () => {
+      const r = await recordedCall({ samples: 0 });
+      await settle();
+      expect(engine.heard).to.have.length(0);
+      expect(await readTranscript(t.db, pipeline.keyring, r.id)).to.include({
+        state: 'skipped',
+        reason: 'nothing was recorded',
+      });
     });
 
     it('an engine that fails is retried; one that cannot run goes dead at once, and asking again revives it', async () => {
