@@ -34,7 +34,8 @@ export function cleanTranscript(text: string): string {
 export function commandTranscriber(options: { command: string; nice?: number }): Transcriber {
   const base = options.command.split('/').pop() ?? options.command;
   return {
-    name: `command:${base}`.slice(0, 32),
+    // The script's name without its extension: what the transcript row (64 characters) says made it.
+    name: `command:${base.replace(/\.[a-z0-9]+$/i, '')}`.slice(0, 64),
     transcribe: (input) =>
       new Promise<string>((resolve, reject) => {
         const child = spawn(options.command, [input.file, input.language], {
@@ -91,7 +92,7 @@ export function httpTranscriber(options: {
 }): Transcriber {
   const doFetch = options.fetch ?? fetch;
   return {
-    name: `http:${options.model}`.slice(0, 32),
+    name: `http:${options.model}`.slice(0, 64),
     async transcribe(input) {
       const form = new FormData();
       form.append('file', new Blob([input.audio], { type: 'audio/wav' }), 'recording.wav');

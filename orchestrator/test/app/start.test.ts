@@ -119,7 +119,7 @@ describe('start-up (app.ts, main.ts)', function () {
       const transcript = await waitFor('the transcript', async () =>
         t.db('recording_transcripts').where({ recording_id: uploaded.id, state: 'done' }).first(),
       );
-      expect(transcript.engine).to.equal('command:stt.sh');
+      expect(transcript.engine).to.equal('command:stt');
       const ticket = await waitFor('the auto ticket analysed with the transcript', async () => {
         const row = await t.db('tickets').where({ call_id: call.id, source: 'auto' }).whereNotNull('sentiment').first();
         return row && row.sentiment < 0 ? row : undefined;

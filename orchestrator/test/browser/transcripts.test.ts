@@ -145,7 +145,7 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
     });
     expect(transcript.state).to.equal('done');
     expect(transcript.language).to.equal('en');
-    expect(transcript.engine).to.equal('command:transcribe.sh');
+    expect(transcript.engine).to.equal('command:transcribe');
 
     // The admin, on the call's page: Transcript opens it below the player.
     const page = await newPage();
@@ -161,7 +161,7 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
       HEARD,
     );
     expect(await page.getAttribute('[data-testid=transcript]', 'data-state')).to.equal('done');
-    expect(await page.textContent('[data-testid=transcript] .muted')).to.equal('English · command:transcribe.sh');
+    expect(await page.textContent('[data-testid=transcript] .muted')).to.equal('English · command:transcribe');
     expect(await page.textContent(toggle)).to.equal('Hide transcript');
     // Not offered to ask again: it is done.
     expect(await page.$('[data-testid=transcribe]')).to.equal(null);

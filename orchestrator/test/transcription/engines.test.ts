@@ -47,7 +47,7 @@ describe('transcription engines', function () {
         'sleep 0.3; echo "heard $(basename "$1") in $2"; echo "nice $(cut -d" " -f19 /proc/self/stat)"',
       );
       const engine = commandTranscriber({ command: cmd, nice: 7 });
-      expect(engine.name).to.equal('command:say.sh');
+      expect(engine.name).to.equal('command:say');
       const out = await engine.transcribe(input('/tmp/x/rec-1.wav', 'zh'));
       expect(cleanTranscript(out)).to.equal('heard rec-1.wav in zh nice 7');
     });

@@ -16,7 +16,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('recording_id', 36).primary().references('recordings.id').onDelete('CASCADE');
     t.string('call_id', 36).index();
     t.string('state', 8).notNullable(); // done, skipped
-    t.string('engine', 32).notNullable();
+    t.string('engine', 64).notNullable();
     t.string('language', 8);
     // A BLOB holds 64 KB, about an hour of speech: MEDIUMBLOB leaves room for the longest calls.
     t.specificType('text_enc', mysql ? 'mediumblob' : 'blob');
