@@ -8,6 +8,7 @@ import { defineJob, PermanentJobError, type Backoff, type JobDefinition } from '
 import type { Logger } from '../logger.js';
 import { queueCallTicketAnalysis } from '../tickets/analyse.js';
 import { cleanTranscript, type Transcriber } from '../transcription/engines.js';
+import { redactCardNumbers } from '../transcription/redact.js';
 import { DecryptStream, EncryptStream, type Keyring } from './crypto.js';
 import { readAll } from './jobs.js';
 import { openRecordingCopy } from './playback.js';
@@ -159,14 +160,16 @@ export function createTranscribeJob(deps: TranscribeJobDeps): JobDefinition<Tran
       // mkdtemp makes the directory 0700: the plaintext audio is readable by this user only, and only meanwhile.
       const dir = await mkdtemp(join(tmpdir(), 'ariadne-stt-'));
       const started = Date.now();
-      let text: string;
+      let heard: string;
       try {
         const file = join(dir, `${rec.id}.${rec.format}`);
         await writeFile(file, audio, { mode: 0o600 });
-        text = cleanTranscript(await deps.transcriber.transcribe({ file, audio, language, signal: ctx.signal }));
+        heard = cleanTranscript(await deps.transcriber.transcribe({ file, audio, language, signal: ctx.signal }));
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+      // Card numbers never reach the table, the tickets analysed from it or the log.
+      const { text, redacted } = redactCardNumbers(heard);
       const sealed = await sealText(deps.keyring, text);
       await ctx.fenced((trx) =>
         record(trx, {
@@ -178,7 +181,7 @@ export function createTranscribeJob(deps: TranscribeJobDeps): JobDefinition<Tran
           created_at: new Date(),
         }),
       );
-      log.info({ language, chars: text.length, tookMs: Date.now() - started }, 'recording transcribed');
+      log.info({ language, chars: text.length, redacted, tookMs: Date.now() - started }, 'recording transcribed');
     },
   });
 }

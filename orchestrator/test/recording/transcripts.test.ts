@@ -192,6 +192,15 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       expect(await t.db('jobs').where('type', 'ticket.analyse_call').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
     });
 
+    it('a card number the caller read out is never stored', async () => {
+      engine.say = 'my card number is 4111 1111 1111 1111 expiry december';
+      const r = await recordedCall();
+      await settle();
+      expect((await readTranscript(t.db, pipeline.keyring, r.id))?.text).to.equal(
+        'my card number is [card number] expiry december',
+      );
+    });
+
     it('a recording with no sound in it is skipped without running the engine', async () => {
       const r = await recordedCall({ samples: 0 });
       await settle();
