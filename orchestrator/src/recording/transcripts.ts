@@ -8,7 +8,7 @@ import { defineJob, PermanentJobError, type Backoff, type JobDefinition } from '
 import type { Logger } from '../logger.js';
 import { queueCallTicketAnalysis } from '../tickets/analyse.js';
 import { cleanTranscript, type Transcriber } from '../transcription/engines.js';
-import { redactCardNumbers } from '../transcription/redact.js';
+import { redactCardNumbers } from '../privacy/card-numbers.js';
 import { DecryptStream, EncryptStream, type Keyring } from './crypto.js';
 import { readAll } from './jobs.js';
 import { openRecordingCopy } from './playback.js';

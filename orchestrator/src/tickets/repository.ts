@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
 import { columns, mapRow, pageQuery, type ApiObject, type Found, type Slice } from '../db/rows.js';
+import { redactCardNumbers } from '../privacy/card-numbers.js';
 import { queueTicketAnalysis } from './analyse.js';
 import { addTicketTags } from './tags.js';
 
@@ -102,7 +103,17 @@ async function setTicketTags(trx: Knex.Transaction, id: number, tags: string[]):
   await addTicketTags(trx, id, tags);
 }
 
-export async function createTicket(db: Db, v: TicketInput): Promise<ApiObject> {
+/** What people wrote, without card numbers: a ticket is no place to keep one (privacy/card-numbers.ts). */
+function withoutCardNumbers(v: TicketInput): TicketInput {
+  return {
+    ...v,
+    ...(v.subject !== undefined ? { subject: redactCardNumbers(v.subject).text } : {}),
+    ...(v.body != null ? { body: redactCardNumbers(v.body).text } : {}),
+  };
+}
+
+export async function createTicket(db: Db, input: TicketInput): Promise<ApiObject> {
+  const v = withoutCardNumbers(input);
   const id = await db.transaction(async (trx) => {
     const tid = insertedId(await trx('tickets').insert(columns({ ...v }, [], ['tags'])));
     if (v.tags) await setTicketTags(trx, tid, v.tags);
@@ -111,7 +122,8 @@ export async function createTicket(db: Db, v: TicketInput): Promise<ApiObject> {
   });
   return (await getTicket(db, id)) as ApiObject;
 }
-export async function updateTicket(db: Db, id: number, v: TicketInput): Promise<ApiObject | null> {
+export async function updateTicket(db: Db, id: number, input: TicketInput): Promise<ApiObject | null> {
+  const v = withoutCardNumbers(input);
   const exists = await db('tickets').where({ id }).first('id');
   if (!exists) return null;
   await db.transaction(async (trx) => {

@@ -234,6 +234,25 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       expect(analyses, 'a status change is not analysed again').to.have.length(1);
     });
 
+    it('keeps no card number an agent typed into a ticket', async () => {
+      const created = await call(h, 'POST', '/api/tickets', {
+        token: h.users.admin.token,
+        body: { subject: 'Refund to 4111 1111 1111 1111', body: 'Card 4111-1111-1111-1111, order 2026120612.' },
+      });
+      expect(created.status).to.equal(201);
+      expect([created.body.subject, created.body.body]).to.deep.equal([
+        'Refund to [card number]',
+        'Card [card number], order 2026120612.',
+      ]);
+      const edited = await call(h, 'PATCH', `/api/tickets/${created.body.id}`, {
+        token: h.users.admin.token,
+        body: { body: 'Paid with five five zero zero zero zero five five five five five five five five five nine' },
+      });
+      expect(edited.body.body).to.equal('Paid with [card number]');
+      const stored = await h.t.db('tickets').where({ id: created.body.id }).first('subject', 'body');
+      expect(JSON.stringify(stored)).to.not.match(/4111|five five/);
+    });
+
     it("reads what was said on the call when it was transcribed: an auto ticket gets its tone; people's words keep the summary", async () => {
       const heard = ['hello i am calling because my parcel is lost and this is terrible i want a refund'];
       const transcripts = async (callId: string) => (callId === 'c2' ? heard : []);

@@ -1,8 +1,9 @@
 /**
- * Card numbers out of transcripts. A caller who reads their card number to an agent says it into the recording
- * whenever the agent did not pause it; the transcript would then keep it as text, readable wherever the transcript
- * and the ticket analysed from it go. Numbers of 13–19 digits that pass the Luhn check are replaced, whether the
- * engine wrote them as numerals ("4111 1111 1111 1111"), English words ("four one one one …") or Chinese digits.
+ * Card numbers out of what Ariadne stores as text (PCI DSS: never keep a card number in the clear). A caller who
+ * reads their card number to an agent says it into the recording whenever the agent did not pause it, and the
+ * transcript would keep it; an agent may type one into a ticket. Numbers of 13-19 digits that pass the Luhn check
+ * are replaced, whether written as numerals ("4111 1111 1111 1111"), English words ("four one one one ...") or
+ * Chinese digits.
  */
 export const CARD_PLACEHOLDER = '[card number]';
 

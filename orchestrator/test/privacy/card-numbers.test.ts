@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { CARD_PLACEHOLDER, luhnValid, redactCardNumbers } from '../../src/transcription/redact.js';
+import { CARD_PLACEHOLDER, luhnValid, redactCardNumbers } from '../../src/privacy/card-numbers.js';
 
-describe('transcription: card numbers redacted', () => {
+describe('privacy: card numbers redacted', () => {
   it('knows a card number by its length and the Luhn check', () => {
     expect(['4111111111111111', '5500005555555559', '378282246310005'].map(luhnValid)).to.deep.equal([
       true,
