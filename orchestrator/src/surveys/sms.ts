@@ -1,6 +1,7 @@
 import { insertedId } from '../agents/repository.js';
 import { normaliseCallerId } from '../crm/phone.js';
 import type { Db } from '../db/knex.js';
+import { redactCardNumbers } from '../privacy/card-numbers.js';
 import { parseSurveyReply } from './replies.js';
 
 /** An SMS reply as the gateway hands it on (POST /api/surveys/sms-replies). */
@@ -34,6 +35,8 @@ export async function acceptSmsReply(
     return { accepted: false, reason: `'${reply.from}' is not a phone number` };
   const parsed = parseSurveyReply(reply.text);
   if (!parsed) return { accepted: false, reason: 'no score 1-5 in the reply' };
+  // A comment is text Ariadne keeps: no card number in it (privacy/card-numbers.ts).
+  const comment = parsed.comment === null ? null : redactCardNumbers(parsed.comment).text;
   return db.transaction(async (trx) => {
     const request = (await trx('survey_requests')
       .where({ phone: phone.e164, state: 'sent' })
@@ -53,7 +56,7 @@ export async function acceptSmsReply(
         customer_id: request.customer_id,
         channel: 'sms',
         score: parsed.score,
-        comment: parsed.comment,
+        comment,
         created_at: options.now,
       }),
     );
@@ -62,7 +65,7 @@ export async function acceptSmsReply(
       responseId,
       callId: request.call_id,
       score: parsed.score,
-      comment: parsed.comment,
+      comment,
     };
   });
 }

@@ -234,6 +234,34 @@ for (const dialect of ['sqlite', 'mysql'] as DbDialect[]) {
       expect(analyses, 'a status change is not analysed again').to.have.length(1);
     });
 
+    it('keeps no card number a caller put in an SMS survey comment', async () => {
+      await h.t.db('calls').insert({
+        id: 'c9',
+        channel_id: 'c9',
+        node: 'n',
+        owner: 'o',
+        did: '1',
+        state: 'ended',
+        caller_raw: '13800000009',
+        arrived_at: sh('2026-12-06T11:00:00'),
+      });
+      await h.t.db('survey_requests').insert({
+        call_id: 'c9',
+        phone: '+8613800000009',
+        state: 'sent',
+        created_at: sh('2026-12-06T11:30:00'),
+        sent_at: sh('2026-12-06T11:30:00'),
+        expires_at: sh('2026-12-07T11:30:00'),
+      });
+      const reply = await call(h, 'POST', '/api/surveys/sms-replies', {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: { from: '+8613800000009', text: '2 charge it to 4111111111111111 again please' },
+      });
+      expect(reply.body).to.include({ accepted: true, score: 2, comment: 'charge it to [card number] again please' });
+      const stored = await h.t.db('survey_responses').where({ id: reply.body.responseId }).first('comment');
+      expect(stored.comment).to.equal('charge it to [card number] again please');
+    });
+
     it('keeps no card number an agent typed into a ticket', async () => {
       const created = await call(h, 'POST', '/api/tickets', {
         token: h.users.admin.token,
