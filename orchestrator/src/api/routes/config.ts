@@ -85,21 +85,14 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
         { in: 'body', field: 'survey', reason: 'SMS surveys need an SMS gateway (ARIADNE_SMS_URL)' },
       ]);
   };
+  // Likewise a transcript without an engine.
   const transcriptsCanBeMade = (b: { transcribe?: boolean }): void => {
     const t = deps.config.transcription;
+    const reason = 'transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)';
     if (b.transcribe === true && !t.command && !t.url)
-      throw new HttpError(
-        400,
-        'validation_failed',
-        'body.transcribe: transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
-        [
-          {
-            in: 'body',
-            field: 'transcribe',
-            reason: 'transcripts need a speech-to-text engine (ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL)',
-          },
-        ],
-      );
+      throw new HttpError(400, 'validation_failed', `body.transcribe: ${reason}`, [
+        { in: 'body', field: 'transcribe', reason },
+      ]);
   };
   /** A queue or business hours set that flows, rules or queues name cannot lose that name (ivr/references.ts). */
   const keepWhileNamed = async (kind: NamedThing, id: number, newName?: string): Promise<void> => {
