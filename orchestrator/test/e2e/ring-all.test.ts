@@ -92,7 +92,8 @@ describe('e2e: ring_all (adapter + simulator + MariaDB)', function () {
         missed: 0,
         reserved: null,
       });
-    expect((await agentRow(s, 2002)).state).to.equal('on_call');
+    // The agent's answer is its own write, which may land a moment after the call's.
+    await waitFor(async () => (await agentRow(s, 2002)).state === 'on_call', 'agent 2002 on the call');
     // The unreachable phone was dropped from the ring and marked offline.
     const offline = await s
       .db('agents')
@@ -200,7 +201,7 @@ describe('e2e: ring_all (adapter + simulator + MariaDB)', function () {
     await waitFor(() => s.legsOf(loser).length === 0, 'the losing leg hung up');
     await waitFor(async () => (await agentRow(s, loser)).state === 'available', 'the loser free');
     expect(await agentRow(s, loser)).to.deep.equal({ state: 'available', missed: 0, reserved: null });
-    expect((await agentRow(s, winner)).state).to.equal('on_call');
+    await waitFor(async () => (await agentRow(s, winner)).state === 'on_call', 'the winner on the call');
     // Exactly one bridge holds the caller, with the winner; no other bridge has an agent leg.
     const bridged = s.sim.control.channels().filter((x) => x.bridgeId !== null && !x.name.startsWith('Local/'));
     const caller = bridged.find((x) => x.id === c.channelId);
