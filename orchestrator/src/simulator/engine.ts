@@ -626,6 +626,18 @@ export class Engine {
     return json;
   }
 
+  /**
+   * The endpoint a dial string reaches. `PJSIP/<number>@<trunk>` goes out through the trunk endpoint (chan_pjsip's
+   * form for a number at a carrier), so it behaves as the trunk does, unless that very number was given a behaviour
+   * of its own (a busy or unanswered number in a test).
+   */
+  private dialledEndpoint(tech: string, resource: string): Endpoint | undefined {
+    const exact = this.endpoints.get(`${tech}/${resource}`);
+    const at = resource.lastIndexOf('@');
+    if (exact || at < 0) return exact;
+    return this.endpoints.get(`${tech}/${resource.slice(at + 1)}`);
+  }
+
   deleteEndpoint(tech: string, resource: string): boolean {
     return this.endpoints.delete(`${tech}/${resource}`);
   }
@@ -937,7 +949,7 @@ export class Engine {
       return json;
     }
 
-    const e = this.endpoints.get(`${tech}/${resource}`);
+    const e = this.dialledEndpoint(tech, resource);
     if (!e || e.behaviour === 'unreachable') {
       // c3/c4: unregistered or unknown endpoint → 500 and no event at all.
       this.stats.originatesFailed++;
@@ -946,7 +958,7 @@ export class Engine {
     const caller = callerIdParam ? parseCallerId(callerIdParam) : { name: e.callerName, number: e.callerNumber };
     const ch = this.newChannel({
       id: channelId,
-      name: `${tech}/${resource}-${hex8(this.chanSeq++)}`,
+      name: `${tech}/${e.resource}-${hex8(this.chanSeq++)}`,
       state: 'Down',
       kind: 'originated',
       endpoint: e,
@@ -999,7 +1011,7 @@ export class Engine {
     if (channelId && this.channels.has(channelId)) throw conflict('Channel with given unique ID already exists');
     const tech = endpointStr.slice(0, slash);
     const resource = endpointStr.slice(slash + 1);
-    const e = this.endpoints.get(`${tech}/${resource}`);
+    const e = this.dialledEndpoint(tech, resource);
     if (!e || e.behaviour === 'unreachable') {
       this.stats.originatesFailed++;
       throw allocationFailed();
@@ -1008,7 +1020,7 @@ export class Engine {
     const args = appArgs ? appArgs.split(',') : [];
     const ch = this.newChannel({
       id: channelId,
-      name: `${tech}/${resource}-${hex8(this.chanSeq++)}`,
+      name: `${tech}/${e.resource}-${hex8(this.chanSeq++)}`,
       state: 'Down',
       kind: 'created',
       endpoint: e,
