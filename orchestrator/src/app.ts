@@ -12,7 +12,7 @@ import { buildDailyReport, createReportSchedule, daysBefore } from './reports/in
 import { connectDb } from './db/connect.js';
 import { migrateLatest, type Db } from './db/knex.js';
 import { seedDemo } from './db/seed/index.js';
-import { DemoTraffic } from './demo/traffic.js';
+import { DEMO_TRUNK, DemoTraffic } from './demo/traffic.js';
 import { EventBus } from './events/bus.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
@@ -184,7 +184,9 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
       acd,
       agents,
       bus,
-      config,
+      config: simulator
+        ? { ...config, telephony: { ...config.telephony, outboundTrunk: config.telephony.outboundTrunk ?? DEMO_TRUNK } }
+        : config,
       logger: log.child({ module: 'calls' }),
       recordingUploads: {
         queueWith: (recordingId, closed) => recordings.queueUploadWith(recordingId, closed),

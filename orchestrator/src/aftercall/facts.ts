@@ -19,6 +19,7 @@ export interface CallFacts {
   readonly disposition: string | null;
   readonly agentDisposition: string | null;
   readonly recordingId: string | null;
+  readonly direction: 'inbound' | 'outbound';
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -51,5 +52,6 @@ export async function loadCallFacts(db: Db, callId: string): Promise<CallFacts |
     disposition: str(r.disposition),
     agentDisposition: str(r.agent_disposition),
     recordingId: str(r.recording_id),
+    direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
   };
 }

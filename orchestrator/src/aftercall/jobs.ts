@@ -22,7 +22,13 @@ import {
   type CallTranscripts,
 } from '../tickets/index.js';
 import { loadCallFacts } from './facts.js';
-import { autoTicketStatement, contactStatement, needsTicket, surveyRequestStatement } from './statements.js';
+import {
+  autoTicketStatement,
+  contactStatement,
+  needsTicket,
+  reachedNoCustomer,
+  surveyRequestStatement,
+} from './statements.js';
 import { postJson } from './webhook.js';
 
 /** A webhook gets this long to answer (the CRM's identify budget is for the call path, not for this). */
@@ -179,6 +185,7 @@ export function createAfterCall(o: AfterCallOptions): AfterCall {
   return {
     queueWith(call) {
       const { row } = call;
+      if (reachedNoCustomer(row)) return { statements: [], committed: () => undefined };
       const at = now();
       const statements: CallStatement[] = [];
       if (row.customer_id !== null) statements.push(contactStatement(row, call.ivrCategory));

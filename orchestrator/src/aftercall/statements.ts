@@ -19,6 +19,19 @@ function categorySql(ivrCategory: string | null): { sql: string; bindings: Knex.
   };
 }
 
+/**
+ * An outbound call that reached nobody's phone at the customer's end (the agent's phone did not pick up, the agent
+ * gave up before it rang out, or the carrier failed): it is no contact with the customer, so nothing follows it.
+ * A busy or unanswered number is: the customer's history shows the attempt.
+ */
+export function reachedNoCustomer(row: Pick<CallRow, 'direction' | 'answered_at' | 'disposition'>): boolean {
+  return (
+    row.direction === 'outbound' &&
+    row.answered_at === null &&
+    (row.disposition === 'not_placed' || row.disposition === 'cancelled' || row.disposition === 'failed')
+  );
+}
+
 /** Whether the call was work somebody has to see: an agent talked to the caller, or the caller left a message. */
 export function needsTicket(row: Pick<CallRow, 'answered_at' | 'agent_id' | 'disposition'>): boolean {
   return (
@@ -54,15 +67,17 @@ export function autoTicketStatement(
   const name = o.customerName ?? row.caller_name;
   const number = row.caller_e164 ?? row.caller_raw;
   const who = name && name !== number ? `${name} (${number})` : number;
-  const subject =
-    row.disposition === 'voicemail'
+  const outbound = row.direction === 'outbound';
+  const subject = outbound
+    ? `Call to ${who}`
+    : row.disposition === 'voicemail'
       ? `Voicemail from ${who}`
       : row.disposition === 'callback'
         ? `Callback requested by ${who}`
         : `Call from ${who}`;
   const body = [
-    `Caller: ${who}`,
-    `Number dialled: ${row.did}`,
+    outbound ? `Called: ${who}` : `Caller: ${who}`,
+    outbound ? (row.did ? `Caller id sent: ${row.did}` : null) : `Number dialled: ${row.did}`,
     o.queueName ? `Queue: ${o.queueName}` : null,
     row.wait_s !== null ? `Waited: ${Math.round(row.wait_s)} s` : null,
     row.talk_s !== null ? `Talked: ${Math.round(row.talk_s)} s` : null,

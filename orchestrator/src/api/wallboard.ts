@@ -24,6 +24,7 @@ export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed>
     db('calls as c')
       .join('queues as q', 'q.id', 'c.queue_id')
       .where('c.arrived_at', '>=', since)
+      .where('c.direction', 'inbound')
       .groupBy('c.queue_id')
       .select('c.queue_id')
       .select(

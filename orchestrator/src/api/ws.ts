@@ -45,6 +45,7 @@ export function screenPop(e: BusEvents['call.offered']) {
     type: 'call.offered' as const,
     callId: e.callId,
     queueId: e.queueId,
+    direction: e.direction,
     caller: e.caller,
     customer: e.customer ?? null,
     tier: typeof card?.tier === 'string' ? card.tier : null,

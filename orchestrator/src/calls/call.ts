@@ -16,6 +16,8 @@ export interface CallRow {
   channel_id: string;
   owner: string;
   state: CallState;
+  /** inbound: a caller rang us; outbound: an agent placed the call (caller_* then names who was called). */
+  direction: CallDirection;
   caller_raw: string;
   caller_e164: string | null;
   caller_name: string | null;
@@ -53,6 +55,8 @@ export interface CallRow {
   ivr_flow_version: number | null;
 }
 
+export type CallDirection = 'inbound' | 'outbound';
+
 export type CallPatch = Partial<Omit<CallRow, 'id' | 'state'>>;
 
 /** What is known of a call when its channel arrives; everything else starts empty. */
@@ -85,6 +89,7 @@ export function arrivingCallRow(facts: ArrivalFacts): CallRow {
     trunk: facts.trunk,
     arrived_at: facts.arrived_at,
     state: 'arriving',
+    direction: 'inbound',
     caller_e164: null,
     customer_id: null,
     tier: null,
@@ -123,7 +128,8 @@ export interface AgentLeg {
   readonly agentName: string;
   readonly endpoint: string;
   readonly channelId: string;
-  readonly queueId: number;
+  /** The queue it was offered from; an outbound call's queue, or null when it was placed for none. */
+  readonly queueId: number | null;
   answered: boolean;
   unwatch: () => void;
 }

@@ -44,7 +44,8 @@ export interface CallCenterOptions {
   readonly agents: AgentCallHooks;
   readonly bus: EventBus;
   readonly config: {
-    readonly telephony: Config['telephony'];
+    readonly telephony: Pick<Config['telephony'], 'defaultCountry'> &
+      Partial<Pick<Config['telephony'], 'outboundTrunk' | 'outboundCallerId' | 'outboundRingS'>>;
     readonly crm: Pick<Config['crm'], 'url' | 'timeoutMs'>;
     readonly instanceId?: string;
   };
@@ -76,9 +77,19 @@ export interface CallCenter {
   readonly identifier: CustomerIdentifier;
 }
 
+/**
+ * Numbers go out through the carrier trunk as `PJSIP/<number>@<trunk>` (Asterisk's PJSIP dial string form). A short
+ * number (up to 6 digits, no +) is an extension of ours, as desk phones are named (PJSIP/2001): a transfer to it
+ * stays inside.
+ */
+export function trunkDialString(trunk: string | undefined): ((number: string) => string) | undefined {
+  return trunk ? (number) => (/^\d{1,6}$/.test(number) ? `PJSIP/${number}` : `PJSIP/${number}@${trunk}`) : undefined;
+}
+
 /** The single wiring entry for main.ts: everything the inbound call needs, built from its collaborators. */
 export function createCallCenter(options: CallCenterOptions): CallCenter {
   const logger = options.logger ?? rootLogger.child({ module: 'calls' });
+  const telephony = options.config.telephony;
   const instanceId = options.config.instanceId ?? 'ariadne';
   const now = options.now ?? (() => new Date());
   const external =
@@ -113,7 +124,12 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     timings: options.timings,
     defaultQueueName: options.defaultQueueName ?? 'general',
     defaultLanguage: options.defaultLanguage ?? (options.config.telephony.defaultCountry === 'CN' ? 'zh' : 'en'),
-    dialString: options.dialString,
+    dialString: options.dialString ?? trunkDialString(telephony.outboundTrunk),
+    outbound: {
+      callerId: telephony.outboundCallerId,
+      ringSeconds: telephony.outboundRingS ?? 45,
+      trunk: telephony.outboundTrunk,
+    },
     recordingUploads: options.recordingUploads,
     followUps: options.followUps,
   });

@@ -13,6 +13,7 @@ export interface CallFilter {
   state?: string;
   caller?: string;
   customerId?: number;
+  direction?: 'inbound' | 'outbound';
   /** A supervisor's queues: only calls of these (none when empty). */
   queueIds?: readonly number[];
 }
@@ -26,6 +27,7 @@ export async function searchCalls(db: Db, f: CallFilter, s: Slice): Promise<Foun
   if (f.disposition) q.where('disposition', f.disposition);
   if (f.state) q.where('state', f.state);
   if (f.customerId) q.where('customer_id', f.customerId);
+  if (f.direction) q.where('direction', f.direction);
   if (f.queueIds) q.whereIn('queue_id', [...f.queueIds]);
   if (f.caller)
     q.where((w) => w.where('caller_e164', 'like', `%${f.caller}%`).orWhere('caller_raw', 'like', `%${f.caller}%`));

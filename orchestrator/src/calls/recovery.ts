@@ -25,6 +25,7 @@ function rowFromDb(r: Record<string, unknown>): CallRow {
     channel_id: String(r.channel_id),
     owner: String(r.owner),
     state: String(r.state) as CallState,
+    direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
     caller_raw: String(r.caller_raw ?? ''),
     caller_e164: str(r.caller_e164),
     caller_name: str(r.caller_name),
@@ -95,18 +96,25 @@ export async function recoverCalls(options: {
     const last = await db('call_events').where({ call_id: row.id }).max({ seq: 'seq' }).first();
     const call = Call.restore(deps, row, Number(last?.seq ?? 0));
     const now = deps.now();
-    if (!live.has(row.channel_id)) {
+    // An outbound call still being placed cannot be picked up where it was (the ringing legs' outcomes were the
+    // old process's): both legs are hung up and it ends.
+    const placing = row.direction === 'outbound' && (row.state === 'arriving' || row.state === 'dialing');
+    if (!live.has(row.channel_id) || placing) {
       const answered = row.answered_at !== null;
-      call.transition('recovered', 'channel gone after a restart', {
+      if (placing) {
+        for (const channelId of [row.channel_id, row.agent_channel_id])
+          if (channelId && live.has(channelId)) await switchPort.hangup(channelId).catch(() => undefined);
+      }
+      call.transition('recovered', placing ? 'call being placed during a restart' : 'channel gone after a restart', {
         patch: {
           ended_at: row.ended_at ?? now,
-          disposition: row.disposition ?? (answered ? 'answered' : 'abandoned'),
+          disposition: row.disposition ?? (answered ? 'answered' : placing ? 'failed' : 'abandoned'),
           hangup_side: row.hangup_side ?? 'system',
           wait_s: row.wait_s ?? (row.queued_at ? seconds(row.queued_at, row.answered_at ?? now) : null),
           talk_s: row.talk_s ?? (answered ? seconds(row.answered_at, now) : null),
           // A restart cut the wrap-up short: what was worked until now is still the agent's after-call work.
           wrap_s: row.state === 'wrap_up' ? seconds(row.ended_at, now) : row.wrap_s,
-          abandoned_in: answered ? row.abandoned_in : (row.abandoned_in ?? row.state),
+          abandoned_in: answered || row.direction === 'outbound' ? row.abandoned_in : (row.abandoned_in ?? row.state),
         },
         data: { previousState: row.state },
       });
@@ -122,7 +130,7 @@ export async function recoverCalls(options: {
       });
       if (followUps && followUps.statements.length > 0)
         void call.writeAlong(...followUps.statements).then(followUps.committed);
-      if (row.state === 'connected' && row.agent_id !== null) {
+      if ((row.state === 'connected' || placing) && row.agent_id !== null) {
         await options.agents
           .callEnded(row.agent_id, row.id, 0)
           .catch((err: unknown) =>

@@ -25,6 +25,7 @@ import {
   type ChannelEvent,
   type InboundChannel,
   type MediaTarget,
+  type OriginateOptions,
   type OriginateOutcome,
   type RecordingHandle,
   type RecordingResult,
@@ -37,6 +38,7 @@ import {
   type AgentLeg,
   type CallDeps,
   type CallPatch,
+  type CallDirection,
   type CallRow,
   type PartyLeg,
 } from './call.js';
@@ -65,6 +67,8 @@ export interface CallTimings {
   readonly routeTimeoutMs: number;
   /** Ring time for transfer targets and consulted parties. */
   readonly transferRingSeconds: number;
+  /** Ring time of an agent's own phone for a call they asked to place. */
+  readonly ownPhoneRingSeconds: number;
   /** Wrap-up when the queue is unknown. */
   readonly defaultWrapUpSeconds: number;
   /** Budget for a switch request whose reply we wait for (beyond the adapter's own). */
@@ -76,6 +80,7 @@ export const DEFAULT_TIMINGS: CallTimings = {
   identifyTimeoutMs: 1_500,
   routeTimeoutMs: 2_000,
   transferRingSeconds: 30,
+  ownPhoneRingSeconds: 30,
   defaultWrapUpSeconds: 30,
   switchTimeoutMs: 10_000,
 };
@@ -104,6 +109,26 @@ export interface CallServiceOptions {
   readonly dialString?: (number: string) => string;
   readonly recordingUploads?: RecordingUploads;
   readonly followUps?: CallFollowUps;
+  /** Calls agents place: the number presented to the customer and how long their phone rings. */
+  readonly outbound?: OutboundSettings;
+}
+
+export interface OutboundSettings {
+  /** E.164 caller id sent on the customer's leg; unset, the trunk's own. */
+  readonly callerId?: string;
+  /** The customer's phone rings this long before the call counts as not answered. */
+  readonly ringSeconds: number;
+  /** The trunk's name, for the CDR. */
+  readonly trunk?: string;
+}
+
+/** A call an agent asks to place; the number has passed the outbound policy (calls/outbound-numbers.ts). */
+export interface OutboundCallRequest {
+  readonly agent: { readonly id: number; readonly name: string; readonly endpoint: string };
+  /** E.164. */
+  readonly number: string;
+  /** The queue it is made for (a callback's), which gives its recording, wrap-up and survey settings. */
+  readonly queueId: number | null;
 }
 
 /** What the call flow knows of a finished call that its row does not say. */
@@ -173,6 +198,7 @@ export class CallControlError extends Error {
 export interface CallSnapshot {
   readonly callId: string;
   readonly state: CallState;
+  readonly direction: CallDirection;
   readonly channelId: string;
   readonly caller: string;
   readonly callerE164: string | null;
@@ -366,26 +392,8 @@ export class CallService {
       }
     }
     if (call.callerGone || !call.transition('identify', answered ? 'answered by the dialplan' : 'answered')) return;
-
-    let identification = null;
-    try {
-      identification = await withTimeout(
-        this.o.identifier.identify(call.row.caller_raw),
-        this.timings.identifyTimeoutMs,
-        'identify',
-      );
-    } catch (err) {
-      call.log.warn({ err }, 'identification failed; continuing as unknown caller');
-    }
+    await this.identify(call);
     if (call.callerGone) return;
-    const customer = identification?.customer ?? null;
-    call.customer = customer;
-    call.update({
-      caller_e164: identification?.caller.e164 ?? null,
-      customer_id: customer?.customerId ?? null,
-      tier: customer?.tier ?? null,
-      language: customer?.language ?? null,
-    });
 
     let flow: PublishedFlow | null = null;
     try {
@@ -405,6 +413,29 @@ export class CallService {
     } else {
       await this.routeAndQueue(call, 'enqueue', 'no IVR flow for this DID');
     }
+  }
+
+  /** The customer on the other end, from the CRM (a failure leaves the call with an unknown caller). */
+  private async identify(call: Call): Promise<void> {
+    let identification = null;
+    try {
+      identification = await withTimeout(
+        this.o.identifier.identify(call.row.caller_raw),
+        this.timings.identifyTimeoutMs,
+        'identify',
+      );
+    } catch (err) {
+      call.log.warn({ err }, 'identification failed; continuing as unknown caller');
+    }
+    if (call.callerGone) return;
+    const customer = identification?.customer ?? null;
+    call.customer = customer;
+    call.update({
+      caller_e164: identification?.caller.e164 ?? call.row.caller_e164,
+      customer_id: customer?.customerId ?? null,
+      tier: customer?.tier ?? null,
+      language: customer?.language ?? null,
+    });
   }
 
   private async runIvr(call: Call, flow: PublishedFlow): Promise<void> {
@@ -928,6 +959,7 @@ export class CallService {
         caller: call.row.caller_e164 ?? call.row.caller_raw,
         customer: call.customer,
         ivr: { ...call.ivrVars },
+        direction: 'inbound',
       });
     }
     await Promise.all(legs.map((leg) => this.ringLeg(call, ring, leg, offer.ringTimeoutSeconds, settings)));
@@ -943,8 +975,8 @@ export class CallService {
   ): Promise<void> {
     let outcome: OriginateOutcome;
     try {
-      const originated = await withTimeout(
-        this.o.switchPort.originate({
+      outcome = await this.originateAndWait(
+        {
           endpoint: leg.endpoint,
           channelId: leg.channelId,
           node: call.node,
@@ -952,15 +984,8 @@ export class CallService {
           timeoutSeconds: ringTimeoutSeconds,
           variables: { ARIADNE_CALL_ID: call.id },
           appArgs: ['agent', call.id],
-        }),
-        this.timings.switchTimeoutMs,
-        'originate',
-      );
-      outcome = await withTimeout(originated.outcome, (ringTimeoutSeconds + 5) * 1000, 'agent ring').catch(
-        (): OriginateOutcome => {
-          this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
-          return { result: 'no_answer', cause: 19 };
         },
+        'agent ring',
       );
     } catch (err) {
       // Asterisk answers an originate to an unknown or unregistered endpoint with 500 and sends no event.
@@ -986,6 +1011,25 @@ export class CallService {
             ? 'error'
             : 'no_answer';
     await this.legFailed(call, ring, leg, reason, `cause ${outcome.cause}`);
+  }
+
+  /**
+   * Rings a leg and waits for its answer. A leg that neither answers nor ends in time is hung up and counts as not
+   * answered; a refused originate (unknown or unregistered endpoint, switch down) throws.
+   */
+  private async originateAndWait(
+    options: OriginateOptions & { readonly channelId: string },
+    what: string,
+  ): Promise<OriginateOutcome> {
+    const originated = await withTimeout(
+      this.o.switchPort.originate(options),
+      this.timings.switchTimeoutMs,
+      'originate',
+    );
+    return withTimeout(originated.outcome, (options.timeoutSeconds + 5) * 1000, what).catch((): OriginateOutcome => {
+      this.o.switchPort.hangup(options.channelId).catch(() => undefined);
+      return { result: 'no_answer', cause: 19 };
+    });
   }
 
   /**
@@ -1387,6 +1431,7 @@ export class CallService {
       case 'connected':
         void this.endConversation(call, side === 'caller' ? 'caller' : 'agent', cause, causeText);
         return;
+      case 'dialing': // the customer's phone never answered: the dial's outcome ends the call
       case 'wrap_up':
         return;
     }
@@ -1432,7 +1477,10 @@ export class CallService {
       | 'callback_requested'
       | 'timeout_hangup'
       | 'fail'
-      | 'party_hangup',
+      | 'party_hangup'
+      | 'not_placed'
+      | 'not_answered'
+      | 'agent_hangup',
     reason: string,
     patch: CallPatch,
   ): void {
@@ -1497,7 +1545,7 @@ export class CallService {
     call.consult = null;
     this.hangupRinging(call);
     if (agent && side !== 'agent') this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
-    const settings = agent ? await this.o.queues.get(agent.queueId).catch(() => null) : null;
+    const settings = agent ? await this.settingsOf(agent) : null;
     call.survey = settings?.survey ?? 'none';
     call.surveyPrompt = settings?.surveyPrompt ?? null;
     call.transcribed = settings?.transcribe ?? false;
@@ -1634,6 +1682,15 @@ export class CallService {
 
   private onAgentEvent(call: Call, leg: AgentLeg, event: ChannelEvent): void {
     if (event.type !== 'hangup' || call.agent !== leg || !leg.answered) return;
+    if (call.state === 'arriving' || call.state === 'dialing') {
+      // An outbound call the agent put the phone down on before the customer answered.
+      this.giveUpOutbound(call, leg, call.state === 'dialing' ? 'agent_hangup' : 'not_placed', 'agent hung up', {
+        disposition: 'cancelled',
+        hangup_side: 'agent',
+        hangup_cause: event.cause,
+      });
+      return;
+    }
     if (call.consult?.answered) {
       // The agent hung up while a consulted party is on the line: complete the transfer, as desk phones do.
       this.completeTransfer(call.id).catch((err: unknown) =>
@@ -1642,6 +1699,11 @@ export class CallService {
       return;
     }
     void this.endConversation(call, 'agent', event.cause, event.causeText);
+  }
+
+  /** The settings of the queue the agent took the call from (null for an outbound call placed for no queue). */
+  private settingsOf(leg: AgentLeg): Promise<QueueSettings | null> {
+    return leg.queueId === null ? Promise.resolve(null) : this.o.queues.get(leg.queueId).catch(() => null);
   }
 
   private liveCall(callId: string): Call {
@@ -1670,7 +1732,7 @@ export class CallService {
     const call = this.connectedWithAgent(callId);
     if (call.held) return;
     if (call.consult) throw new CallControlError('bad_state', 'a consultation is in progress');
-    const settings = await this.o.queues.get(call.agent.queueId).catch(() => null);
+    const settings = await this.settingsOf(call.agent);
     await this.switchOp(this.parkCaller(call, settings?.mohClass ?? 'default'));
     call.held = true;
     call.transition('hold', 'agent put the caller on hold');
@@ -1702,7 +1764,7 @@ export class CallService {
       call.talkStartedAt = null;
     }
     this.o.switchPort.hangup(agent.channelId).catch(() => undefined);
-    const settings = await this.o.queues.get(agent.queueId).catch(() => null);
+    const settings = await this.settingsOf(agent);
     this.o.agents
       .callEnded(agent.agentId, call.id, settings?.wrapUpSeconds ?? this.timings.defaultWrapUpSeconds)
       .catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
@@ -1825,8 +1887,8 @@ export class CallService {
     });
     call.ringingLegs.add(channelId);
     try {
-      const originated = await withTimeout(
-        this.o.switchPort.originate({
+      const outcome = await this.originateAndWait(
+        {
           endpoint: dial,
           channelId,
           node: call.node,
@@ -1834,15 +1896,9 @@ export class CallService {
           timeoutSeconds: this.timings.transferRingSeconds,
           variables: { ARIADNE_CALL_ID: call.id },
           appArgs: ['party', call.id],
-        }),
-        this.timings.switchTimeoutMs,
-        'originate',
-      );
-      const outcome = await withTimeout(
-        originated.outcome,
-        (this.timings.transferRingSeconds + 5) * 1000,
+        },
         'party ring',
-      ).catch((): OriginateOutcome => ({ result: 'no_answer', cause: 19 }));
+      );
       call.ringingLegs.delete(channelId);
       if (outcome.result === 'answered') {
         leg.answered = true;
@@ -1884,7 +1940,7 @@ export class CallService {
     const call = this.connectedWithAgent(callId);
     if (call.consult) throw new CallControlError('bad_state', 'a consultation is already in progress');
     const dial = this.dial(target.number);
-    const settings = await this.o.queues.get(call.agent.queueId).catch(() => null);
+    const settings = await this.settingsOf(call.agent);
     if (!call.held) {
       await this.switchOp(this.parkCaller(call, settings?.mohClass ?? 'default'));
       call.held = true;
@@ -1955,6 +2011,20 @@ export class CallService {
       return;
     }
     if (call.state === 'wrap_up') throw new CallControlError('bad_state', 'the call is already over');
+    if ((call.state === 'arriving' || call.state === 'dialing') && call.row.direction === 'outbound' && call.agent) {
+      this.giveUpOutbound(
+        call,
+        call.agent,
+        call.state === 'dialing' ? 'agent_hangup' : 'not_placed',
+        'cancelled from the workspace',
+        {
+          disposition: 'cancelled',
+          hangup_side: 'agent',
+          hangup_cause: 16,
+        },
+      );
+      return;
+    }
     call.hangupRequestedBy = 'system';
     if (call.activity) {
       this.o.switchPort.hangup(call.channelId).catch(() => undefined);
@@ -2006,6 +2076,203 @@ export class CallService {
   }
 
   // ============================================================================================================
+  // Outbound: calls agents place
+  // ============================================================================================================
+
+  /**
+   * Places a call for an agent, as click-to-dial: their own phone rings first, and once they pick up, the customer's
+   * number is dialled while they hear ringback. Answered, it is a conversation like an inbound one (recorded, held,
+   * transferred, wrapped up and followed up). Resolves once the call exists; the rest is told by its events.
+   */
+  async placeCall(request: OutboundCallRequest): Promise<{ readonly callId: string }> {
+    if (!this.accepting) throw new CallControlError('switch', 'this orchestrator is not taking calls');
+    const node = this.o.switchPort.connectionStates().find((s) => s.connected)?.node;
+    if (!node) throw new CallControlError('switch', 'no Asterisk node is connected: the call cannot be placed');
+    const dial = this.dial(request.number);
+    const callId = randomUUID();
+    const { agent } = request;
+    if (!(await this.o.acd.reserveAgent(agent.id, callId)))
+      throw new CallControlError(
+        'bad_state',
+        `${agent.name} cannot place a call now: only an available agent whose phone is online, and who is not ` +
+          'being offered a call, can',
+      );
+    const leg: AgentLeg = {
+      agentId: agent.id,
+      agentName: agent.name,
+      endpoint: agent.endpoint,
+      channelId: randomUUID(),
+      queueId: request.queueId,
+      answered: false,
+      unwatch: () => undefined,
+    };
+    const row = arrivingCallRow({
+      id: callId,
+      node,
+      channel_id: randomUUID(),
+      owner: this.o.instanceId,
+      caller_raw: request.number,
+      caller_name: null,
+      did: this.o.outbound?.callerId ?? '',
+      trunk: this.o.outbound?.trunk ?? null,
+      arrived_at: this.now(),
+    });
+    row.direction = 'outbound';
+    row.caller_e164 = request.number;
+    row.queue_id = request.queueId;
+    row.agent_id = agent.id;
+    row.agent_channel_id = leg.channelId;
+    const call = await Call.create(this.deps, row, `placed by ${agent.name}`);
+    this.adopt(call);
+    call.agent = leg;
+    leg.unwatch = this.o.switchPort.watchChannel(leg.channelId, (event) => this.onAgentEvent(call, leg, event));
+    this.runOutbound(call, leg, dial).catch((err: unknown) => {
+      call.log.error({ err }, 'outbound call failed');
+      this.giveUpOutbound(call, leg, 'fail', 'error placing the call', {
+        disposition: 'failed',
+        hangup_side: 'system',
+      });
+    });
+    return { callId };
+  }
+
+  private async runOutbound(call: Call, leg: AgentLeg, dial: string): Promise<void> {
+    const number = call.row.caller_raw;
+    await this.identify(call);
+    this.o.bus.publish('call.offered', {
+      callId: call.id,
+      agentId: leg.agentId,
+      queueId: leg.queueId,
+      caller: number,
+      customer: call.customer,
+      ivr: {},
+      direction: 'outbound',
+    });
+    const own = await this.originateAndWait(
+      {
+        endpoint: leg.endpoint,
+        channelId: leg.channelId,
+        node: call.node,
+        // The desk phone shows whom it is about to call.
+        callerId: `"${(call.customer?.name ?? 'Call to').replace(/["<>]/g, '')}" <${number}>`,
+        timeoutSeconds: this.timings.ownPhoneRingSeconds,
+        variables: { ARIADNE_CALL_ID: call.id },
+        appArgs: ['agent', call.id],
+      },
+      'agent ring',
+    ).catch((err: unknown): OriginateOutcome => {
+      call.log.warn({ err, endpoint: leg.endpoint }, "cannot ring the agent's phone");
+      return { result: 'failed', cause: 20 };
+    });
+    if (call.finished) return;
+    if (own.result !== 'answered') {
+      this.giveUpOutbound(call, leg, 'not_placed', `${leg.agentName}'s phone did not pick up (${own.result})`, {
+        disposition: 'not_placed',
+        hangup_side: 'agent',
+        hangup_cause: own.cause,
+      });
+      return;
+    }
+    leg.answered = true;
+    call.lastAgentId = leg.agentId;
+    call.transition('dial', `${leg.agentName} picked up; calling ${number}`, { data: { agentId: leg.agentId } });
+    await this.o.acd
+      .offerAnswered(call.id, leg.agentId)
+      .catch((err: unknown) => call.log.error({ err }, 'acd.offerAnswered failed'));
+    if (call.state !== 'dialing') return;
+    const ringback = await this.o.switchPort.play({ channelId: leg.channelId }, 'tone:ring').catch((err: unknown) => {
+      call.log.warn({ err }, 'no ringback for the agent');
+      return null;
+    });
+    const ringSeconds = this.o.outbound?.ringSeconds ?? 45;
+    const outcome = await this.originateAndWait(
+      {
+        endpoint: dial,
+        channelId: call.channelId,
+        node: call.node,
+        callerId: this.o.outbound?.callerId,
+        timeoutSeconds: ringSeconds,
+        variables: { ARIADNE_CALL_ID: call.id },
+        appArgs: ['outbound', call.id],
+      },
+      'customer ring',
+    ).catch((err: unknown): OriginateOutcome => {
+      call.log.warn({ err, dial }, 'the call to the customer could not be placed');
+      return { result: 'failed', cause: 34 };
+    });
+    if (ringback) this.o.switchPort.stopPlayback(ringback.playbackId).catch(() => undefined);
+    if (call.state !== 'dialing') return; // the agent gave up meanwhile; the customer's leg was hung up
+    if (outcome.result !== 'answered') {
+      const disposition = outcome.result === 'busy' ? 'busy' : outcome.result === 'no_answer' ? 'no_answer' : 'failed';
+      this.giveUpOutbound(call, leg, 'not_answered', `${number}: ${disposition} (cause ${outcome.cause})`, {
+        disposition,
+        hangup_side: outcome.result === 'busy' ? 'caller' : 'system',
+        hangup_cause: outcome.cause,
+      });
+      return;
+    }
+    const now = this.now();
+    call.talkStartedAt = now;
+    call.transition('answer', `${number} answered`, { patch: { answered_at: now }, data: { agentId: leg.agentId } });
+    if (call.callerGone) {
+      // The customer's hang-up came in while the answer was on its way.
+      await this.endConversation(call, 'caller', 16, 'hung up as the call was answered');
+      return;
+    }
+    // Read afresh after each wait (a hang-up may have ended the conversation meanwhile).
+    const over = (): boolean => call.state !== 'connected' || call.closing;
+    try {
+      const mixing = randomUUID();
+      await this.o.switchPort.createBridge({
+        type: 'mixing',
+        bridgeId: mixing,
+        node: call.node,
+        name: `call-${call.id}`,
+      });
+      call.update({ mixing_bridge_id: mixing });
+      if (over()) {
+        this.releaseMedia(call);
+        return;
+      }
+      await this.o.switchPort.addToBridge(mixing, [call.channelId, leg.channelId]);
+      call.inBridge = 'mixing';
+    } catch (err) {
+      if (over()) return;
+      call.log.error({ err }, 'cannot bridge the agent and the customer');
+      this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+      await this.endConversation(call, 'agent', 41, 'bridge failed');
+      return;
+    }
+    const settings = await this.settingsOf(leg);
+    // A call placed for no queue is recorded: nothing says otherwise, and a lost recording cannot be made again.
+    const recording = (settings?.recordCalls ?? true) ? this.startRecording(call, leg) : undefined;
+    this.o.bus.publish('call.connected', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId });
+    await recording;
+  }
+
+  /** An outbound call that never became a conversation: it ends, and its agent is free again at once. */
+  private giveUpOutbound(
+    call: Call,
+    leg: AgentLeg,
+    event: 'not_placed' | 'not_answered' | 'agent_hangup' | 'fail',
+    reason: string,
+    patch: CallPatch,
+  ): void {
+    if (call.finished || call.state === 'connected' || call.state === 'wrap_up') return;
+    leg.unwatch();
+    if (call.agent === leg) call.agent = null;
+    this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+    this.finish(call, event, reason, patch);
+    if (leg.answered) {
+      this.o.agents
+        .callEnded(leg.agentId, call.id, 0)
+        .catch((err: unknown) => call.log.error({ err }, 'agents.callEnded failed'));
+    } else {
+      void this.releaseLeg(call, leg, 'cancelled');
+    }
+  }
+
+  // ============================================================================================================
   // Views
   // ============================================================================================================
 
@@ -2028,6 +2295,7 @@ export class CallService {
     return {
       callId: call.id,
       state: call.state,
+      direction: call.row.direction,
       channelId: call.channelId,
       caller: call.row.caller_raw,
       callerE164: call.row.caller_e164,
@@ -2085,7 +2353,7 @@ export class CallService {
       agentName: `agent ${agentId}`,
       endpoint: '',
       channelId: legId,
-      queueId: call.row.queue_id ?? 0,
+      queueId: call.row.queue_id,
       answered: true,
       unwatch: () => undefined,
     };

@@ -2,9 +2,13 @@
  * The call state machine as a table: (state, event) → next state. Anything not in the table is refused and logged
  * as `from -> event -> to` with the call id; nothing changes silently. Self-transitions (connected --hold-->
  * connected) exist so that every agent action is a named event in call_events too.
+ *
+ * An inbound call runs arriving → identifying → in_ivr → queued → offering → connected; a call an agent places
+ * runs arriving → dialing → connected. From connected on, both end the same way.
  */
 export const CALL_STATES = [
   'arriving',
+  'dialing',
   'identifying',
   'in_ivr',
   'queued',
@@ -22,6 +26,20 @@ export const TRANSITIONS = {
   arriving: {
     identify: 'identifying',
     caller_hangup: 'abandoned',
+    /** An outbound call: the agent's phone answered and the customer's number is being rung. */
+    dial: 'dialing',
+    /** An outbound call the agent's phone did not take: nothing was dialled. */
+    not_placed: 'ended',
+    fail: 'ended',
+    recovered: 'ended',
+  },
+  /** An outbound call: the agent hears ringback while the customer's phone rings. */
+  dialing: {
+    answer: 'connected',
+    /** No answer, busy or unreachable: the disposition says which. */
+    not_answered: 'ended',
+    /** The agent gave up before the customer answered. */
+    agent_hangup: 'ended',
     fail: 'ended',
     recovered: 'ended',
   },

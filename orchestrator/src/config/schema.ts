@@ -111,6 +111,20 @@ export const configSchema = z.object({
     }),
   telephony: z.object({
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as CN or US').default('CN'),
+    /**
+     * The PJSIP endpoint of the carrier trunk that calls to numbers go out through (agents' outbound calls,
+     * transfers): `PJSIP/<number>@<trunk>`. Unset: `PJSIP/<number>` (the simulator; or endpoints named as numbers).
+     */
+    outboundTrunk: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a PJSIP endpoint name such as carrier-a')
+      .optional(),
+    /** The number presented on agents' outbound calls (E.164); unset, the trunk's own `callerid` goes out. */
+    outboundCallerId: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +8657188886666').optional(),
+    /** Agents may call numbers outside the default country. Premium-rate numbers are refused either way. */
+    outboundInternational: flag.default(false),
+    /** How long an outbound call rings the customer before it counts as not answered. */
+    outboundRingS: z.coerce.number().int().min(5).max(180).default(45),
     /** IANA zone of `hour`, `weekday` and `time` in routing rules (default: the process's zone). */
     timeZone: z
       .string()

@@ -21,6 +21,8 @@ export function contactOutcome(disposition: string | null): string {
 export interface Interaction {
   readonly callId: string;
   readonly channel: 'phone';
+  /** inbound: the customer called; outbound: an agent called the customer. */
+  readonly direction: 'inbound' | 'outbound';
   readonly customer: { readonly id: number | null; readonly externalRef: string | null; readonly phone: string | null };
   readonly did: string;
   readonly queue: string | null;
@@ -40,6 +42,7 @@ export function interactionOf(facts: CallFacts, tickets: Interaction['tickets'])
   return {
     callId: facts.callId,
     channel: 'phone',
+    direction: facts.direction,
     customer: { id: facts.customerId, externalRef: facts.customerRef, phone: facts.callerE164 },
     did: facts.did,
     queue: facts.queueName,

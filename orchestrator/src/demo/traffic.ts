@@ -6,6 +6,9 @@ import type { Simulator } from '../simulator/index.js';
 import type { CallScriptStep } from '../simulator/control.js';
 import { SURVEY_PROMPTS } from '../surveys/index.js';
 
+/** The simulator's carrier in demo mode: agents' outbound calls and transfers to numbers go out through it. */
+export const DEMO_TRUNK = 'carrier-a';
+
 /**
  * Demo mode's living contact center: every agent's phone exists on the simulator and answers after a moment,
  * some agents are logged in, and callers (known customers, strangers, the odd withheld number) ring the demo
@@ -54,6 +57,8 @@ export class DemoTraffic {
         talkMs: agent.user_id ? 0 : this.between(15_000, 45_000),
       });
     }
+    // Every number called through the demo's carrier answers after a few rings and stays until the agent hangs up.
+    this.o.simulator.control.setEndpoint('PJSIP', DEMO_TRUNK, { behaviour: 'answer', afterMs: 4000, talkMs: 0 });
     // Leave agents bound to demo users for the person at the keyboard; log in a handful of the others.
     const unattended = (agents as { id: number; user_id: number | null }[]).filter((a) => !a.user_id);
     const working = unattended.slice(0, this.o.agentsAvailable);

@@ -6,10 +6,19 @@ import { EventEmitter } from 'node:events';
  */
 export interface BusEvents {
   /** Screen pop: sent to the agent the call is offered to. `customer` is the CRM card (null when unknown). */
-  'call.offered': { callId: string; agentId: number; queueId: number; caller: string; customer: unknown; ivr: Record<string, string> };
-  'call.connected': { callId: string; agentId: number; queueId: number };
+  'call.offered': {
+    callId: string;
+    agentId: number;
+    queueId: number | null;
+    caller: string;
+    customer: unknown;
+    ivr: Record<string, string>;
+    /** outbound: the agent placed the call and `caller` is the number being called. */
+    direction: 'inbound' | 'outbound';
+  };
+  'call.connected': { callId: string; agentId: number; queueId: number | null };
   /** The agent's offer ended without them taking the call (no answer, another ring_all agent won, caller left). */
-  'call.offer_ended': { callId: string; agentId: number; queueId: number; reason: string };
+  'call.offer_ended': { callId: string; agentId: number; queueId: number | null; reason: string };
   'call.ended': { callId: string; agentId: number | null; queueId: number | null; disposition: string };
   /** Every call state change (for the wallboard and supervisors). */
   'call.state': { callId: string; from: string | null; to: string; queueId: number | null; agentId: number | null; at: Date };

@@ -5,7 +5,10 @@ import type { ApiObject } from '../db/rows.js';
 export async function todayPerQueue(db: Db, since: Date): Promise<ApiObject[]> {
   const rows = await db('queues as q')
     .leftJoin('calls as c', function on() {
-      this.on('c.queue_id', '=', 'q.id').andOn('c.arrived_at', '>=', db.raw('?', [since]));
+      this.on('c.queue_id', '=', 'q.id')
+        .andOn('c.arrived_at', '>=', db.raw('?', [since]))
+        // A queue's figures are of the callers who rang in; its outbound calls are agents' work.
+        .andOn('c.direction', '=', db.raw('?', ['inbound']));
     })
     .groupBy('q.id', 'q.name', 'q.display_name', 'q.service_level_s')
     .orderBy('q.name')

@@ -404,6 +404,24 @@ export class AcdEngine implements Acd {
     if (expired) this.markAllDirty();
   }
 
+  async reserveAgent(agentId: number, callId: string): Promise<boolean> {
+    if (this.pending.has(agentId)) return false;
+    this.pending.add(agentId);
+    let agent: AgentRecord | null;
+    try {
+      // Read afresh: the index may be a refresh behind, and a stale version would refuse a free agent.
+      agent = await this.o.agents.get(agentId);
+    } catch (err) {
+      this.pending.delete(agentId);
+      throw err;
+    }
+    if (!agent || agent.state !== 'available') {
+      this.pending.delete(agentId);
+      return false;
+    }
+    return (await this.reserve(agent, callId)) !== null;
+  }
+
   position(callId: string): QueuePosition | null {
     const w = this.byCall.get(callId);
     if (!w) return null;

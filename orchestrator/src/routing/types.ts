@@ -111,6 +111,12 @@ export interface Acd {
    * once no agent of the offer is left ringing and none answered (not for caller_gone or cancelled).
    */
   offerFailed(callId: string, agentId: number, reason: OfferFailure): Promise<void>;
+  /**
+   * Holds an available agent for a call they place themselves, so no queue offers them a call meanwhile. Settled
+   * like an offer: offerAnswered once their phone is picked up, offerFailed (cancelled: no miss) otherwise. False
+   * when the agent is not free (not available, phone offline, or being offered a call).
+   */
+  reserveAgent(agentId: number, callId: string): Promise<boolean>;
   position(callId: string): QueuePosition | null;
   onOffer(handler: (offer: AgentOffer) => void): void;
   onTimer(handler: (event: QueueTimerEvent) => void): void;

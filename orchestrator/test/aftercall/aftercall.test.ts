@@ -261,6 +261,40 @@ describe('aftercall: what follows a call', function () {
     expect(ticket?.subject).to.equal(`Call from ${UNKNOWN}`);
   });
 
+  it('a call an agent placed: a contact, a "Call to" ticket and an outbound interaction; one never placed, nothing', async () => {
+    s = await start('none');
+    const stack = s;
+    await stack.login(2031);
+    stack.sim.control.setEndpoint('PJSIP', LOGISTICS, { behaviour: 'answer', afterMs: 50 });
+    const place = () =>
+      stack.center.calls.placeCall({
+        agent: { id: stack.agentId(2031), name: 'Agent 2031', endpoint: 'PJSIP/2031' },
+        number: LOGISTICS,
+        queueId: stack.queueId('logistics'),
+      });
+    const { callId } = await place();
+    await stack.waitState(callId, 'connected');
+    await sleep(50);
+    stack.sim.control.hangup((await stack.agentLeg(callId)) as string);
+    const row = await stack.finalRow(callId, 'ended');
+    const contact = await waitFor(() => stack.db('contacts').where({ call_id: callId }).first(), 'the contact');
+    expect(contact).to.deep.include({ customer_id: row.customer_id, outcome: 'resolved', agent_id: stack.agentId(2031) });
+    const [ticket] = await stack.db('tickets').where({ call_id: callId });
+    expect(ticket?.subject).to.equal(`Call to 张伟 (${LOGISTICS})`);
+    const posted = await waitFor(() => crm.requests.find((r) => r.body.callId === callId), 'the CRM write-back');
+    expect(posted.body).to.deep.include({ direction: 'outbound', disposition: 'answered', queue: 'logistics' });
+
+    // The agent's own phone does not pick up: the customer was never called, so nothing follows.
+    await waitFor(async () => (await stack.agentState(2031)) === 'available', 'the agent free');
+    stack.phone(2031, 'no-answer');
+    const notPlaced = await place();
+    expect(await stack.finalRow(notPlaced.callId, 'ended')).to.deep.include({ disposition: 'not_placed' });
+    await sleep(300); // the runner polls every 20 ms: a write-back would have gone out
+    expect(await stack.db('contacts').where({ call_id: notPlaced.callId })).to.have.length(0);
+    expect(await stack.db('tickets').where({ call_id: notPlaced.callId })).to.have.length(0);
+    expect(crm.requests.filter((r) => r.body.callId === notPlaced.callId)).to.have.length(0);
+  });
+
   it('a call that a restart ended still gets its contact and ticket', async () => {
     s = await start('none');
     await s.login(2031);

@@ -109,12 +109,14 @@ describe('WebSocket push', () => {
       caller: '+8613812345678',
       customer: card,
       ivr: { menu: '1' },
+      direction: 'inbound',
     });
     const pop = await alice.next((m) => m.type === 'call.offered');
     expect(pop).to.deep.equal({
       type: 'call.offered',
       callId: 'c-1',
       queueId: 1,
+      direction: 'inbound',
       caller: '+8613812345678',
       customer: card,
       tier: 'gold',

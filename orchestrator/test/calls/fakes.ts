@@ -448,6 +448,15 @@ export class SimpleAcd implements Acd {
     if (!blameless && offered) this.waiting.unshift(offered);
     this.match();
   }
+  async reserveAgent(agentId: number, callId: string): Promise<boolean> {
+    const a = this.agents.find((x) => x.id === agentId);
+    if (a?.state !== 'available') return false;
+    a.state = 'reserved';
+    this.reservedFor.set(callId, agentId);
+    return true;
+  }
+  /** Outbound calls' reservations, by call. */
+  readonly reservedFor = new Map<string, number>();
   position(callId: string): QueuePosition | null {
     const sorted = this.sorted();
     const i = sorted.findIndex((w) => w.callId === callId);

@@ -136,6 +136,28 @@ describe('configuration: transcription', () => {
   });
 });
 
+describe('configuration: outbound calls', () => {
+  it('has no trunk or caller id and no international calls by default; refuses a bad trunk name or number', () => {
+    const off = testConfig().telephony;
+    expect([off.outboundTrunk, off.outboundCallerId, off.outboundInternational]).to.deep.equal([undefined, undefined, false]);
+    const on = testConfig({
+      ARIADNE_OUTBOUND_TRUNK: 'carrier-a',
+      ARIADNE_OUTBOUND_CALLER_ID: '+8657188886666',
+      ARIADNE_OUTBOUND_INTERNATIONAL: 'yes',
+    }).telephony;
+    expect([on.outboundTrunk, on.outboundCallerId, on.outboundInternational]).to.deep.equal([
+      'carrier-a',
+      '+8657188886666',
+      true,
+    ]);
+    const bad = loadConfig({ ARIADNE_OUTBOUND_TRUNK: 'carrier a', ARIADNE_OUTBOUND_CALLER_ID: '057188886666' });
+    expect(!bad.ok && bad.problems).to.deep.equal([
+      'ARIADNE_OUTBOUND_TRUNK: a PJSIP endpoint name such as carrier-a',
+      'ARIADNE_OUTBOUND_CALLER_ID: an E.164 number such as +8657188886666',
+    ]);
+  });
+});
+
 describe('configuration: report schedule', () => {
   it('defaults to every quarter hour, takes a cron expression or off, and refuses anything else', () => {
     expect(testConfig().reports.cron).to.equal('*/15 * * * *');
@@ -155,6 +177,7 @@ describe('configuration: bounded counts', () => {
     { name: 'ARIADNE_TRANSCRIBE_CONCURRENCY', read: (c: Config) => c.transcription.concurrency, byDefault: 1, good: 4, bad: ['0', '65', 'two'] },
     { name: 'ARIADNE_TRANSCRIBE_NICE', read: (c: Config) => c.transcription.nice, byDefault: 10, good: 19, bad: ['-1', '20', 'low'] },
     { name: 'ARIADNE_DEMO_HISTORY_DAYS', read: (c: Config) => c.demo.historyDays, byDefault: 7, good: 0, bad: ['-1', '91', 'a week'] },
+    { name: 'ARIADNE_OUTBOUND_RING_S', read: (c: Config) => c.telephony.outboundRingS, byDefault: 45, good: 30, bad: ['4', '181', 'long'] },
   ];
   for (const k of counts) {
     it(`${k.name} defaults to ${k.byDefault}, takes a number in range and refuses anything else`, () => {

@@ -47,6 +47,8 @@ export interface StackOptions {
   sim?: Simulator;
   /** What follows each finished call (aftercall/), built on the stack's database. */
   followUps?: (db: Db) => CallFollowUps;
+  /** Outbound settings (the carrier trunk, ring time). */
+  outbound?: { trunk?: string; ringS?: number; callerId?: string };
 }
 
 export class Stack {
@@ -298,10 +300,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     acd,
     agents,
     bus,
-    config: { telephony: { defaultCountry: 'CN' }, crm: { timeoutMs: 200 }, instanceId: INSTANCE },
+    config: {
+      telephony: {
+        defaultCountry: 'CN',
+        outboundTrunk: options.outbound?.trunk,
+        outboundRingS: options.outbound?.ringS,
+        outboundCallerId: options.outbound?.callerId,
+      },
+      crm: { timeoutMs: 200 },
+      instanceId: INSTANCE,
+    },
     logger: log,
     now,
-    timings: { playbackTimeoutMs: 3000, transferRingSeconds: 2 },
+    timings: { playbackTimeoutMs: 3000, transferRingSeconds: 2, ownPhoneRingSeconds: 2 },
     recordingUploads: recordingUploadsInto(t.db, stack.stored),
     followUps: options.followUps?.(t.db),
   });

@@ -11,6 +11,7 @@ import * as m0009 from './0009_pause_reasons.js';
 import * as m0010 from './0010_offline_since.js';
 import * as m0011 from './0011_transcripts.js';
 import * as m0012 from './0012_survey_wording.js';
+import * as m0013 from './0013_outbound.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -29,6 +30,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0010_offline_since', m0010],
   ['0011_transcripts', m0011],
   ['0012_survey_wording', m0012],
+  ['0013_outbound', m0013],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,199 @@
+import { expect } from 'chai';
+import { CallControlError } from '../../src/calls/service.js';
+import { DEMO_CUSTOMERS, DEMO_DIRECT_DID } from '../../src/db/seed/index.js';
+import { sleep, startStack, waitFor, type Stack } from './harness.js';
+
+/**
+ * Calls agents place, end to end: real ARI adapter ↔ simulator (numbers go out through the carrier trunk
+ * `carrier-a`), real ACD and agents, MariaDB. The agent's phone rings first; the customer's number once they pick up.
+ */
+
+const GOLD = DEMO_CUSTOMERS.find((c) => c.key === 'gold')?.phone as string;
+const TRUNK = 'carrier-a';
+
+describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
+  this.timeout(30_000);
+  let s: Stack;
+  afterEach(async function () {
+    if (!s) return;
+    if (this.currentTest?.state === 'passed') expect(await s.expectConsistentCalls()).to.be.greaterThan(0);
+    await s.stop();
+  });
+
+  const carrier = (behaviour: 'answer' | 'busy' | 'no-answer', afterMs = 100): void => {
+    s.sim.control.setEndpoint('PJSIP', TRUNK, { behaviour, afterMs });
+  };
+  const place = (n: number, number: string, queueId: number | null = null) =>
+    s.center.calls.placeCall({
+      agent: { id: s.agentId(n), name: `Agent ${n}`, endpoint: `PJSIP/${n}` },
+      number,
+      queueId,
+    });
+  /** The customer's leg of the call, on the switch (its id is the call's channel_id from the start). */
+  const customerLeg = (callId: string) => {
+    const channelId = s.center.calls.get(callId)?.channelId;
+    return s.sim.control.channels().find((c) => c.id === channelId);
+  };
+
+  it('the agent picks up, hears ringback, the customer answers: bridged, recorded, identified, wrapped up', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 5, callerId: '+8657188886666' } });
+    carrier('answer', 300);
+    await s.login(2001);
+    const general = s.queueId('general');
+    const { callId } = await place(2001, GOLD, general);
+
+    await s.waitState(callId, 'dialing');
+    // The agent hears ringback on their own channel while the customer's phone rings.
+    const agentLeg = (await s.agentLeg(callId)) as string;
+    await waitFor(
+      () =>
+        s.plays.some((p) => 'channelId' in p.target && p.target.channelId === agentLeg && p.media[0] === 'tone:ring'),
+      'ringback to the agent',
+    );
+    expect(await s.agentState(2001)).to.equal('on_call');
+    await s.waitState(callId, 'connected');
+    // Answered, the customer joins the agent in the call's bridge.
+    await waitFor(() => customerLeg(callId)?.bridgeId, "the customer's leg bridged");
+    const customer = customerLeg(callId);
+    expect(customer?.name.startsWith(`PJSIP/${TRUNK}-`), 'dialled through the trunk').to.equal(true);
+    expect(customer?.caller.number, 'the number presented').to.equal('+8657188886666');
+    const agent = s.sim.control.channels().find((c) => c.id === agentLeg);
+    expect(agent?.bridgeId).to.be.a('string');
+    expect(customer?.bridgeId).to.equal(agent?.bridgeId);
+    // The screen pop of an outbound call names the number called and the customer found for it.
+    expect(s.offers[0]).to.deep.include({ callId, direction: 'outbound', caller: GOLD, queueId: general });
+    expect((s.offers[0]?.customer as { name?: string } | null)?.name).to.be.a('string');
+
+    await sleep(100);
+    s.sim.control.hangup(customer?.id as string);
+    const row = await s.finalRow(callId, 'ended');
+    expect(row).to.deep.include({
+      direction: 'outbound',
+      caller_e164: GOLD,
+      did: '+8657188886666',
+      trunk: TRUNK,
+      agent_id: s.agentId(2001),
+      queue_id: general,
+      disposition: 'answered',
+      hangup_side: 'caller',
+      queued_at: null,
+    });
+    expect(row.customer_id).to.be.a('number');
+    expect(Number(row.talk_s)).to.be.greaterThan(0.05);
+    expect(await s.eventNames(callId)).to.deep.equal([
+      '->arrive>arriving',
+      'arriving>dial>dialing',
+      'dialing>answer>connected',
+      'connected>caller_hangup>wrap_up',
+      'wrap_up>wrap_up_done>ended',
+    ]);
+    // general records its calls: the conversation was recorded and handed to the upload.
+    const rec = await waitFor(async () => {
+      const r = await s.db('recordings').where({ call_id: callId }).first();
+      return r?.state === 'stored' ? (r as Record<string, unknown>) : null;
+    }, 'the recording stored');
+    await waitFor(() => s.stored.includes(String(rec.id)), 'the upload queued');
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after wrap-up');
+    await s.expectSwitchClean();
+  });
+
+  it('busy and unanswered numbers end the call at once and free the agent; nothing is recorded', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 1 } });
+    await s.login(2001);
+    carrier('busy', 100);
+    const busy = await place(2001, '+8613800000001');
+    const r1 = await s.finalRow(busy.callId, 'ended');
+    expect(r1).to.deep.include({ disposition: 'busy', hangup_side: 'caller', hangup_cause: 17, answered_at: null });
+    expect((await s.eventNames(busy.callId)).slice(1)).to.deep.equal([
+      'arriving>dial>dialing',
+      'dialing>not_answered>ended',
+    ]);
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after a busy number');
+
+    carrier('no-answer');
+    const unanswered = await place(2001, '+8613800000002');
+    const r2 = await s.finalRow(unanswered.callId, 'ended', 10_000);
+    expect(r2).to.deep.include({ disposition: 'no_answer', hangup_side: 'system', answered_at: null });
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after no answer');
+    expect(await s.db('recordings').count({ n: '*' }).first()).to.deep.include({ n: 0 });
+    await s.expectSwitchClean();
+  });
+
+  it("the agent's phone does not pick up: nothing is dialled and the agent is not counted a miss", async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 5 } });
+    carrier('answer');
+    await s.login(2001, 'no-answer');
+    const { callId } = await place(2001, GOLD);
+    const row = await s.finalRow(callId, 'ended', 10_000);
+    expect(row).to.deep.include({ disposition: 'not_placed', hangup_side: 'agent' });
+    expect((await s.eventNames(callId)).slice(1)).to.deep.equal(['arriving>not_placed>ended']);
+    expect(s.sim.control.channels().filter((c) => c.name.startsWith(`PJSIP/${TRUNK}-`))).to.deep.equal([]);
+    const agent = await s
+      .db('agents')
+      .where({ id: s.agentId(2001) })
+      .first('state', 'missed_in_row');
+    expect(agent).to.deep.include({ state: 'available', missed_in_row: 0 });
+  });
+
+  it('while the agent dials, no caller is offered to them; cancelling frees them for the waiting caller', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 20 } });
+    carrier('no-answer');
+    await s.login(2001);
+    const { callId } = await place(2001, '+8613800000003');
+    await s.waitState(callId, 'dialing');
+    const ringing = await waitFor(() => customerLeg(callId), "the customer's phone ringing");
+    const inbound = await s.call(GOLD, DEMO_DIRECT_DID);
+    await s.waitState(inbound.callId, 'queued');
+    await sleep(400); // several ACD ticks: the agent on the outbound call is never offered the caller
+    expect(s.state(inbound.callId)).to.equal('queued');
+
+    await s.center.calls.hangup(callId);
+    const row = await s.finalRow(callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'cancelled', hangup_side: 'agent' });
+    expect((await s.eventNames(callId)).at(-1)).to.equal('dialing>agent_hangup>ended');
+    await waitFor(
+      () => !s.sim.control.channels().some((c) => c.id === ringing.id),
+      "the customer's ringing leg hung up",
+    );
+    // The agent is free again at once, and the waiting caller reaches them.
+    await s.waitState(inbound.callId, 'connected');
+    s.sim.control.hangup(inbound.channelId);
+    await s.finalRow(inbound.callId, 'ended');
+    await s.expectSwitchClean();
+  });
+
+  it('an agent who is not available cannot place a call, and nothing is written', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK } });
+    await s.login(2001);
+    await s.agents.pause(s.agentId(2001), 'Break');
+    let refused: unknown;
+    await place(2001, GOLD).catch((err: unknown) => (refused = err));
+    expect(refused).to.be.instanceOf(CallControlError);
+    expect((refused as CallControlError).code).to.equal('bad_state');
+    expect(await s.db('calls').count({ n: '*' }).first()).to.deep.include({ n: 0 });
+    expect(await s.agentState(2001)).to.equal('paused');
+    // The afterEach consistency check needs a call: an inbound one, abandoned.
+    const c = await s.call(GOLD, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'queued');
+    s.sim.control.hangup(c.channelId);
+    await s.finalRow(c.callId, 'abandoned');
+  });
+
+  it('recovery after a restart: a call still being placed is ended and both legs hung up', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 20 } });
+    carrier('no-answer');
+    await s.login(2001);
+    const { callId } = await place(2001, '+8613800000004');
+    await s.waitState(callId, 'dialing');
+    await waitFor(() => customerLeg(callId), "the customer's phone ringing");
+    await s.center.calls.flushed();
+    const { sim, t } = s;
+    await s.stop(true);
+    s = await startStack({ testDb: t, sim, outbound: { trunk: TRUNK } });
+    const row = await s.finalRow(callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'failed', hangup_side: 'system', abandoned_in: null });
+    expect((await s.eventNames(callId)).at(-1)).to.equal('dialing>recovered>ended');
+    expect(await s.agentState(2001)).to.equal('available');
+    await s.expectSwitchClean();
+  });
+});
