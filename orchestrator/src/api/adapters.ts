@@ -29,6 +29,7 @@ export function callControlsFrom(
     | 'pauseRecording'
     | 'resumeRecording'
     | 'setDisposition'
+    | 'placeCall'
   >,
 ): CallControls {
   return {
@@ -47,5 +48,6 @@ export function callControlsFrom(
     pauseRecording: (id) => service.pauseRecording(id),
     resumeRecording: (id) => service.resumeRecording(id),
     setDisposition: (id, disposition) => service.setDisposition(id, disposition),
+    place: (request) => service.placeCall(request),
   };
 }

@@ -13,6 +13,7 @@ import { configRoutes } from './routes/config.js';
 import { crmRoutes } from './routes/crm.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { opsRoutes } from './routes/ops.js';
+import { outboundRoutes } from './routes/outbound.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
 import { workRoutes } from './routes/work.js';
@@ -40,6 +41,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...crmRoutes(deps),
     ...callRoutes(deps),
     ...agentActionRoutes(deps),
+    ...outboundRoutes(deps),
     ...workRoutes(deps),
     ...reportRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),

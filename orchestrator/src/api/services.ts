@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { OutboundCallRequest } from '../calls/service.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
@@ -38,6 +39,8 @@ export interface CallControls {
   pauseRecording(callId: string): Promise<unknown>;
   resumeRecording(callId: string): Promise<unknown>;
   setDisposition(callId: string, disposition: string): Promise<unknown>;
+  /** Places a call for an agent to an E.164 number (click-to-dial). */
+  place(request: OutboundCallRequest): Promise<{ readonly callId: string }>;
 }
 
 /** routing/ Router.test: which rule a sample call matches (and, ideally, why the others did not). */

@@ -22,6 +22,9 @@ export interface Callback {
   readonly requestedAt: Date;
   readonly dueAt: Date | null;
   readonly notes: string | null;
+  /** Calls placed for it (calls/outbound), and the last one. */
+  readonly attempts: number;
+  readonly lastCallId: string | null;
 }
 
 export class CallbackError extends Error {
@@ -65,6 +68,8 @@ function rowToCallback(r: Row): Callback {
     requestedAt: toDate(r.requested_at) ?? new Date(0),
     dueAt: toDate(r.due_at),
     notes: r.notes == null ? null : String(r.notes),
+    attempts: Number(r.attempts ?? 0),
+    lastCallId: r.last_call_id == null ? null : String(r.last_call_id),
   };
 }
 
@@ -133,6 +138,29 @@ export async function assignCallback(db: Db, id: number, agentId: number): Promi
   if (!(await db('agents').where({ id: agentId }).first('id')))
     throw new CallbackError('bad_request', `agent ${agentId} not found`);
   return move(db, id, ['pending'], { state: 'assigned', agent_id: agentId }, 'assign it');
+}
+
+/**
+ * An agent is calling the customer back: the callback becomes theirs (taken from the pending list if need be) and
+ * counts the call. Refused for one that is done, failed or another agent's.
+ */
+export async function takeForCall(db: Db, id: number, agentId: number): Promise<Callback> {
+  const taken = await db('callbacks')
+    .where({ id })
+    .where((w) => w.where('state', 'pending').orWhere((a) => a.where({ state: 'assigned', agent_id: agentId })))
+    .update({ state: 'assigned', agent_id: agentId });
+  if (Number(taken) === 1) return (await getCallback(db, id)) as Callback;
+  const current = await getCallback(db, id);
+  if (!current) throw new CallbackError('not_found', `callback ${id} not found`);
+  if (current.state === 'assigned') throw new CallbackError('bad_state', `callback ${id} is assigned to another agent`);
+  throw new CallbackError('bad_state', `callback ${id} is ${current.state}: there is nobody left to call back`);
+}
+
+/** A call was placed for the callback. */
+export async function countCallbackAttempt(db: Db, id: number, callId: string): Promise<void> {
+  await db('callbacks')
+    .where({ id })
+    .update({ attempts: db.raw('attempts + 1'), last_call_id: callId });
 }
 
 /** Back to the pending list (the agent could not do it). */

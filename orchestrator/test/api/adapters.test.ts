@@ -24,6 +24,10 @@ describe('CallService adapter', () => {
     pauseRecording: async () => undefined,
     resumeRecording: async () => undefined,
     setDisposition: async (id: string, d: string) => void seen.push(`disposition ${id} ${d}`),
+    placeCall: async (r: { number: string }) => {
+      seen.push(`place ${r.number}`);
+      return { callId: 'placed' };
+    },
   };
   let h: Harness;
   const id = '33333333-3333-4333-8333-333333333333';

@@ -58,6 +58,10 @@ class FakeCalls implements CallControls {
   async setDisposition(id: string, d: string) {
     this.calls.push(`disposition ${id} ${d}`);
   }
+  async place(r: { number: string }) {
+    this.calls.push(`place ${r.number}`);
+    return { callId: 'placed' };
+  }
 }
 
 const FLOW = {

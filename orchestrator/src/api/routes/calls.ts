@@ -17,6 +17,7 @@ const callFilters = pageQuery.extend({
   disposition: z.string().max(24).optional(),
   state: z.string().max(16).optional(),
   caller: z.string().max(32).optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
 });
 
 type Control = {

@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import type { OutboundCallRequest } from '../../src/calls/service.js';
+import type { CallControls } from '../../src/api/services.js';
+import { call, startHarness, type Harness } from './harness.js';
+
+/** The calls the API asked the call flow to place; the rest of CallControls is not used here. */
+class PlacedCalls {
+  readonly placed: OutboundCallRequest[] = [];
+  controls(): CallControls {
+    const unused = async (): Promise<never> => {
+      throw new Error('not used');
+    };
+    return {
+      hangup: unused,
+      hold: unused,
+      unhold: unused,
+      transfer: unused,
+      completeTransfer: unused,
+      cancelTransfer: unused,
+      pauseRecording: unused,
+      resumeRecording: unused,
+      setDisposition: unused,
+      place: async (request) => {
+        this.placed.push(request);
+        return { callId: `call-${this.placed.length}` };
+      },
+    };
+  }
+}
+
+describe('api: calls agents place (POST /api/agent/me/calls)', function () {
+  this.timeout(20_000);
+  let h: Harness;
+  let calls: PlacedCalls;
+  let queueId: number;
+  const place = (body: unknown, token = h.users.agent.token) => call(h, 'POST', '/api/agent/me/calls', { token, body });
+  const setAgent = (patch: Record<string, unknown>) =>
+    h.t.db('agents').where({ id: h.users.agent.agentId }).update(patch);
+
+  beforeEach(async () => {
+    calls = new PlacedCalls();
+    h = await startHarness({ deps: { services: { calls: calls.controls() } } });
+    const [id] = await h.t.db('queues').insert({ name: 'sales', display_name: 'Sales' });
+    queueId = Number(id);
+    await setAgent({ state: 'available' });
+  });
+  afterEach(() => h.close());
+
+  it('places a call to a national number as E.164 from the agent, audited', async () => {
+    const r = await place({ number: '138 1234 5678' });
+    expect(r.status).to.equal(202);
+    expect(r.body).to.deep.equal({ callId: 'call-1', number: '+8613812345678', queueId: null, callbackId: null });
+    expect(calls.placed).to.deep.equal([
+      {
+        agent: { id: h.users.agent.agentId, name: 'Alice', endpoint: 'PJSIP/2001' },
+        number: '+8613812345678',
+        queueId: null,
+      },
+    ]);
+    const audit = await h.t.db('audit_log').where({ action: 'call.place' }).first();
+    expect(audit).to.deep.include({ target_id: 'call-1', user_id: h.users.agent.id });
+    // A queue chosen for the call is passed on; one that does not exist is refused.
+    expect((await place({ number: '+8613812345678', queueId })).body.queueId).to.equal(queueId);
+    expect((await place({ number: '+8613812345678', queueId: 999 })).status).to.equal(404);
+  });
+
+  it('refuses numbers it must not call, saying why, and places nothing', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ number: '12ab' }, /not a phone number/],
+      [{ number: '4000' }, /not a valid phone number/],
+      [{ number: '+44 20 7946 0958' }, /international calls are off/],
+      [{ number: '+1 900 555 0143' }, /international calls are off|premium-rate/],
+    ];
+    for (const [body, reason] of cases) {
+      const r = await place(body);
+      expect(r.status, JSON.stringify(body)).to.equal(400);
+      expect(r.body.error.message).to.match(reason);
+    }
+    const empty = await place({});
+    expect(empty.status).to.equal(400);
+    expect(empty.body.error.details[0].reason).to.match(/number to call, or the callback/);
+    expect(calls.placed).to.have.length(0);
+  });
+
+  it('an agent who is not available, whose phone is away, or who is no agent at all places nothing', async () => {
+    await setAgent({ state: 'paused', pause_reason: 'lunch' });
+    const paused = await place({ number: '13812345678' });
+    expect(paused.status).to.equal(409);
+    expect(paused.body.error.message).to.match(/you are paused: become available/);
+    await setAgent({ state: 'available', endpoint_online: false });
+    const away = await place({ number: '13812345678' });
+    expect(away.status).to.equal(409);
+    expect(away.body.error.message).to.match(/PJSIP\/2001\) is not registered/);
+    expect((await place({ number: '13812345678' }, h.users.admin.token)).status).to.equal(403);
+    expect(calls.placed).to.have.length(0);
+  });
+
+  it("calls a callback back: it becomes the agent's, its number and queue are used, and the attempt is counted", async () => {
+    const [id] = await h.t
+      .db('callbacks')
+      .insert({ phone: '+8613900001111', queue_id: queueId, state: 'pending', requested_at: new Date() });
+    const r = await place({ callbackId: Number(id) });
+    expect(r.status).to.equal(202);
+    expect(r.body).to.deep.include({ number: '+8613900001111', queueId, callbackId: Number(id) });
+    expect(calls.placed[0]).to.deep.include({ number: '+8613900001111', queueId });
+    const again = await place({ callbackId: Number(id) });
+    expect(again.status).to.equal(202);
+    const listed = await call(h, 'GET', '/api/callbacks', { token: h.users.agent.token });
+    expect(listed.body.items.find((c: { id: number }) => c.id === Number(id))).to.deep.include({
+      state: 'assigned',
+      agentId: h.users.agent.agentId,
+      attempts: 2,
+      lastCallId: 'call-2',
+    });
+
+    // Another agent's callback, or one already done, is not called.
+    const bob = await call(h, 'POST', '/api/agent/me/calls', {
+      token: h.users.agent2.token,
+      body: { callbackId: Number(id) },
+    });
+    expect(bob.status).to.equal(409);
+    await h.t.db('callbacks').where({ id }).update({ state: 'done' });
+    const done = await place({ callbackId: Number(id) });
+    expect(done.status).to.equal(409);
+    expect(done.body.error.message).to.match(/is done/);
+    expect(calls.placed).to.have.length(2);
+  });
+});
