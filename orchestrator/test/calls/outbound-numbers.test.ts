@@ -21,6 +21,8 @@ describe('the numbers agents may call', () => {
       .to.have.property('reason')
       .match(/not a valid phone number \(read as a CN/);
     expect(outboundNumber('', cn)).to.deep.include({ ok: false });
+    // Emergency numbers are dialled on the phone (dialplans/emergency.conf), never placed from the workspace.
+    for (const short of ['911', '112', '110']) expect(outboundNumber(short, cn)).to.deep.include({ ok: false });
   });
 
   it('keeps to the home numbering plan unless international calls are on', () => {

@@ -125,6 +125,18 @@ describe('simulator', function () {
       expect([d.cause, d.cause_txt, d.tech_cause]).to.deep.equal([17, 'User busy', 486]);
     });
 
+    it('a number at a trunk (PJSIP/<number>@<trunk>) goes out as the trunk behaves, unless the number has its own', async () => {
+      const noTrunk = await ariReq(sim, 'POST', '/channels', { endpoint: 'PJSIP/+8613800138000@carrier-a', app: 'ariadne' });
+      expect([noTrunk.status, noTrunk.body]).to.deep.equal([500, { error: 'Allocation failed' }]);
+      await simReq(sim, 'PUT', '/endpoints/PJSIP/carrier-a', { behaviour: 'answer', afterMs: 5 });
+      await simReq(sim, 'PUT', '/endpoints/PJSIP/+8613800000017@carrier-a', { behaviour: 'busy', afterMs: 5 });
+      const ok = await ariReq(sim, 'POST', '/channels', { endpoint: 'PJSIP/+8613800138000@carrier-a', app: 'ariadne', channelId: 't1' });
+      expect((ok.body as Json).name).to.match(/^PJSIP\/carrier-a-/);
+      await ariReq(sim, 'POST', '/channels', { endpoint: 'PJSIP/+8613800000017@carrier-a', app: 'ariadne', channelId: 't2' });
+      await ws.waitFor(() => types(ws, 't1').includes('StasisStart') && types(ws, 't2').includes('ChannelDestroyed'), 2000, 'answered and busy');
+      expect(types(ws, 't2')).to.include('Dial:BUSY');
+    });
+
     it('no-answer endpoints ring until the originate timeout (cause 19) or until answered by the control API', async () => {
       await simReq(sim, 'PUT', '/endpoints/PJSIP/slow', { behaviour: 'no-answer' });
       await ariReq(sim, 'POST', '/channels', { endpoint: 'PJSIP/slow', app: 'ariadne', channelId: 'n1', timeout: '1' });
