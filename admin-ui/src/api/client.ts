@@ -20,6 +20,8 @@ import type {
   PauseReasonInput,
   PauseReport,
   PauseReportQuery,
+  PlaceCallInput,
+  PlacedCall,
   PresenceReport,
   PresenceReportQuery,
   Queue,
@@ -263,6 +265,8 @@ export const api = {
     pause: (reason: string) => post<Agent>('/agent/pause', { reason }),
     unpause: () => post<Agent>('/agent/unpause'),
     endWrapUp: () => post<Agent>('/agent/wrap-up/end'),
+    /** Click-to-dial: the agent's own phone rings, then the number (or the callback's); 202 once the call exists. */
+    placeCall: (body: PlaceCallInput) => post<PlacedCall>('/agent/me/calls', body),
   },
   wallboard: () => get<WallboardMessage>('/wallboard'),
   reports: {

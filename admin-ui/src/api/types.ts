@@ -219,12 +219,32 @@ export interface FlowDocument {
   nodes: Record<string, FlowNode>;
 }
 
+/** Inbound: a customer called in; outbound: an agent placed the call (click-to-dial, calling back a callback). */
+export type CallDirection = 'inbound' | 'outbound';
+
+/** Every state a call passes through (an outbound call: arriving → dialing → connected → wrap_up → ended). */
+export const CALL_STATES = [
+  'arriving',
+  'dialing',
+  'identifying',
+  'in_ivr',
+  'queued',
+  'offering',
+  'connected',
+  'wrap_up',
+  'ended',
+  'abandoned',
+] as const;
+
 export interface CallRow {
   id: string;
   state: string;
+  direction: CallDirection;
+  /** Outbound: the number called. */
   callerE164: string | null;
   callerRaw: string | null;
   callerName: string | null;
+  /** Outbound: the caller id presented to the customer ('' when none is set). */
   did: string | null;
   customerId: number | null;
   tier: string | null;
@@ -300,6 +320,7 @@ export interface CallFilters {
   disposition?: string;
   state?: string;
   caller?: string;
+  direction?: CallDirection;
   page?: number;
   pageSize?: number;
 }
@@ -315,6 +336,24 @@ export interface Callback {
   requestedAt: string | null;
   dueAt: string | null;
   notes: string | null;
+  /** Calls placed to call it back so far, and the last of them. */
+  attempts: number;
+  lastCallId: string | null;
+}
+
+/** POST /api/agent/me/calls: the number as typed (national or E.164) or the callback to call back, or both. */
+export interface PlaceCallInput {
+  number?: string;
+  callbackId?: number;
+  queueId?: number;
+}
+/** The 202 answer: the call exists; its progress comes over the WebSocket (call.offered, connected, ended). */
+export interface PlacedCall {
+  callId: string;
+  /** E.164. */
+  number: string;
+  queueId: number | null;
+  callbackId: number | null;
 }
 
 export const TICKET_STATUSES = ['open', 'pending', 'solved', 'closed'] as const;
@@ -628,10 +667,15 @@ export interface AgentStateMessage {
   since: string;
   agent?: Agent;
 }
+/**
+ * The screen pop. Outbound (a call the agent placed): `caller` is the number being called, `ivr` is empty, and
+ * `queueId` is null for a call placed for no queue; the agent's own phone rings first, then the number is dialled.
+ */
 export interface CallOfferedMessage {
   type: 'call.offered';
   callId: string;
-  queueId: number;
+  queueId: number | null;
+  direction: CallDirection;
   caller: string;
   customer: CustomerCard | null;
   tier: string | null;
@@ -643,14 +687,14 @@ export interface CallConnectedMessage {
   type: 'call.connected';
   callId: string;
   agentId: number;
-  queueId: number;
+  queueId: number | null;
 }
 /** The agent's offer ended without them taking the call (no answer, another agent answered first, caller left). */
 export interface CallOfferEndedMessage {
   type: 'call.offer_ended';
   callId: string;
   agentId: number;
-  queueId: number;
+  queueId: number | null;
   reason: string;
 }
 export interface CallEndedMessage {
@@ -658,6 +702,10 @@ export interface CallEndedMessage {
   callId: string;
   agentId: number | null;
   queueId: number | null;
+  /**
+   * The call's outcome: answered, abandoned… An outbound call that never connected: not_placed (the agent's phone
+   * did not pick up), no_answer, busy, failed or cancelled (the agent gave up while it was dialling).
+   */
   disposition: string;
 }
 export type ServerMessage =

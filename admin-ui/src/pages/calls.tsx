@@ -1,7 +1,7 @@
 // Call search with filters, and one call's timeline (its call_events) with its recordings.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { CallFilters, User } from '../api/types.js';
+import { CALL_STATES, type CallDirection, type CallFilters, type User } from '../api/types.js';
 import {
   ErrorBox,
   Field,
@@ -16,18 +16,20 @@ import {
 import { fmtDuration, fmtTime } from '../format.js';
 import { RecordingPlayer } from './recordings.js';
 
-const STATES = [
-  '',
-  'arriving',
-  'identifying',
-  'in_ivr',
-  'queued',
-  'offering',
-  'connected',
-  'wrap_up',
-  'ended',
-  'abandoned',
-];
+const STATES = ['', ...CALL_STATES];
+
+/** A call's direction as a small marker: In (a customer called) or Out (an agent placed it). */
+function DirectionBadge({ direction }: { direction: CallDirection | undefined }) {
+  const out = direction === 'outbound';
+  return (
+    <span
+      class={`badge dir dir-${out ? 'outbound' : 'inbound'}`}
+      title={out ? 'Outbound: placed by an agent' : 'Inbound'}
+    >
+      {out ? 'Out' : 'In'}
+    </span>
+  );
+}
 
 /** datetime-local value → ISO (UTC), or undefined. */
 function isoOf(local: string): string | undefined {
@@ -41,6 +43,7 @@ export function CallsPage({ user }: { user: User }) {
     from: '',
     to: '',
     caller: '',
+    direction: '',
     queueId: '',
     agentId: '',
     state: '',
@@ -60,6 +63,7 @@ export function CallsPage({ user }: { user: User }) {
       from: isoOf(draft.from),
       to: isoOf(draft.to),
       caller: draft.caller.trim() || undefined,
+      direction: draft.direction === 'inbound' || draft.direction === 'outbound' ? draft.direction : undefined,
       queueId: num(draft.queueId),
       agentId: user.role === 'agent' ? undefined : num(draft.agentId),
       state: draft.state || undefined,
@@ -71,18 +75,25 @@ export function CallsPage({ user }: { user: User }) {
   return (
     <div>
       <PageHeader title="Calls" />
-      <form class="filters" onSubmit={search}>
+      <form class="filters call-filters" onSubmit={search}>
         <Field label="From">
           <input type="datetime-local" value={draft.from} onInput={set('from')} />
         </Field>
         <Field label="To">
           <input type="datetime-local" value={draft.to} onInput={set('to')} />
         </Field>
-        <Field label="Caller">
-          <input name="caller" value={draft.caller} onInput={set('caller')} placeholder="+86…" />
+        <Field label="Number">
+          <input name="caller" value={draft.caller} onInput={set('caller')} placeholder="+86…" size={14} />
+        </Field>
+        <Field label="Direction">
+          <select name="direction" value={draft.direction} onChange={set('direction')}>
+            <option value="">all</option>
+            <option value="inbound">inbound</option>
+            <option value="outbound">outbound</option>
+          </select>
         </Field>
         <Field label="Queue">
-          <select value={draft.queueId} onChange={set('queueId')}>
+          <select name="queue" value={draft.queueId} onChange={set('queueId')}>
             <option value="">any</option>
             {queues.data?.items.map((q) => (
               <option key={q.id} value={String(q.id)}>
@@ -120,7 +131,8 @@ export function CallsPage({ user }: { user: User }) {
             <thead>
               <tr>
                 <th>Arrived</th>
-                <th>Caller</th>
+                <th title="In: a customer called; Out: an agent placed the call">Dir</th>
+                <th title="The caller, or the number an agent called">Number</th>
                 <th>Tier</th>
                 <th>Queue</th>
                 <th>Agent</th>
@@ -134,6 +146,9 @@ export function CallsPage({ user }: { user: User }) {
               {page.items.map((c) => (
                 <tr key={c.id} class="clickable" onClick={() => (location.hash = `/calls/${encodeURIComponent(c.id)}`)}>
                   <td>{fmtTime(c.arrivedAt)}</td>
+                  <td data-direction={c.direction}>
+                    <DirectionBadge direction={c.direction} />
+                  </td>
                   <td>
                     <a href={`#/calls/${encodeURIComponent(c.id)}`}>{c.callerE164 ?? c.callerRaw ?? 'anonymous'}</a>
                   </td>
@@ -199,13 +214,18 @@ export function CallDetailPage({ id }: { id: string }) {
               <dd>
                 <code>{c.id}</code>
               </dd>
-              <dt>Caller</dt>
+              <dt>Direction</dt>
+              <dd data-testid="call-direction">
+                <DirectionBadge direction={c.direction} />{' '}
+                {c.direction === 'outbound' ? 'placed by an agent' : 'called in'}
+              </dd>
+              <dt>{c.direction === 'outbound' ? 'Called' : 'Caller'}</dt>
               <dd>
                 {c.callerE164 ?? c.callerRaw ?? 'anonymous'} {c.callerName ? `(${c.callerName})` : ''}{' '}
                 <TierBadge tier={c.tier} />
               </dd>
-              <dt>DID</dt>
-              <dd>{c.did ?? '—'}</dd>
+              <dt>{c.direction === 'outbound' ? 'Caller id' : 'DID'}</dt>
+              <dd>{c.did || '—'}</dd>
               <dt>State</dt>
               <dd>
                 <StateBadge state={c.state} />

@@ -1,11 +1,12 @@
 // The agent's workspace: presence controls, the agent's day so far, the screen pop, call controls, wrap-up
-// (disposition + ticket) and the callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes;
-// calls from 'call.*' pushes; the day from GET /api/agent/me/today, read again as the agent's state changes.
+// (disposition + ticket), placing a call (click-to-dial) and the callback list. Presence comes from GET
+// /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too: its pop is
+// 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../api/client.js';
+import { api, errorText } from '../api/client.js';
 import { useLive } from '../api/live.js';
-import type { Agent, AgentToday, CallOfferedMessage, PauseReason, User } from '../api/types.js';
+import type { Agent, AgentState, AgentToday, Callback, CallOfferedMessage, PauseReason, User } from '../api/types.js';
 import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad, useNow } from '../components/ui.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
@@ -26,6 +27,7 @@ const CATEGORIES = ['orders', 'logistics', 'billing', 'technical', 'sales', 'oth
 const MY_DAY_REFRESH_MS = 60_000;
 const MY_DAY_SETTLE_MS = 1_000;
 
+/** offered: ringing the agent (inbound), or, for a call the agent placed, dialling (their phone, then the number). */
 type Phase = 'offered' | 'connected' | 'ended';
 interface ActiveCall {
   offer: CallOfferedMessage;
@@ -33,13 +35,34 @@ interface ActiveCall {
   since: number;
   held: boolean;
 }
+/** How a call the agent placed ended without connecting (call.ended's disposition), in words. */
+const DIAL_OUTCOMES: Record<string, string> = {
+  not_placed: 'your phone did not pick up',
+  no_answer: 'no answer',
+  busy: 'busy',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+interface DialOutcome {
+  callId: string;
+  number: string;
+  disposition: string;
+}
+
+const isOutbound = (o: CallOfferedMessage): boolean => o.direction === 'outbound';
 
 export function WorkspacePage({ user }: { user: User }) {
   const [agent, setAgent] = useState<Agent | null>(null);
   const [call, setCall] = useState<ActiveCall | null>(null);
   const [notes, setNotes] = useState('');
+  /** How the last call the agent placed ended, when it never connected (until dismissed or the next call). */
+  const [outcome, setOutcome] = useState<DialOutcome | null>(null);
+  /** Calls the agent placed that have not connected (yet): call id → the number, for the outcome notice. */
+  const dialled = useRef(new Map<string, string>());
   const presence = useAction();
   const controls = useAction();
+  const dialAction = useAction();
+  const callbackAction = useAction();
   const now = useNow(1000);
   const me = useLoad(() => api.agent.me(), []);
   const callbacks = useLoad(() => api.callbacks.list(), []);
@@ -58,13 +81,22 @@ export function WorkspacePage({ user }: { user: User }) {
         );
       } else if (m.type === 'call.offered') {
         setNotes('');
+        setOutcome(null);
+        if (isOutbound(m)) dialled.current.set(m.callId, m.caller);
         setCall({ offer: m, phase: 'offered', since: Date.now(), held: false });
       } else if (m.type === 'call.offer_ended') {
         // Someone else took it, or it rang out: the pop goes, nothing to wrap up.
         setCall((c) => (c && c.offer.callId === m.callId && c.phase === 'offered' ? null : c));
       } else if (m.type === 'call.connected') {
+        dialled.current.delete(m.callId);
         setCall((c) => (c && c.offer.callId === m.callId ? { ...c, phase: 'connected', since: Date.now() } : c));
       } else if (m.type === 'call.ended') {
+        // A call the agent placed that never connected: say how it ended, instead of the pop just going.
+        const number = dialled.current.get(m.callId);
+        if (number !== undefined) {
+          dialled.current.delete(m.callId);
+          setOutcome({ callId: m.callId, number, disposition: m.disposition });
+        }
         setCall((c) => {
           if (!c || c.offer.callId !== m.callId) return c;
           // An offer that was never answered leaves nothing to wrap up.
@@ -79,6 +111,21 @@ export function WorkspacePage({ user }: { user: User }) {
 
   const act = (fn: () => Promise<Agent>) => void presence.run(fn).then((a) => a && setAgent(a));
   const state = agent?.state ?? 'logged_out';
+  /** Why no call can be placed now (null: one can). */
+  const dialBlocked = call
+    ? 'Finish the current call first'
+    : state !== 'available'
+      ? 'Become available to place a call'
+      : null;
+  /** Places a call (a number, or a callback's); true once the server took it. */
+  const place = async (body: { number?: string; callbackId?: number }, action: ReturnType<typeof useAction>) => {
+    setOutcome(null);
+    const placed = await action.run(() => api.agent.placeCall(body));
+    if (!placed) return false;
+    // Its pop (call.offered) may have come before this answer; either one remembers the number.
+    if (!dialled.current.has(placed.callId)) dialled.current.set(placed.callId, placed.number);
+    return true;
+  };
 
   return (
     <div class="workspace">
@@ -130,7 +177,7 @@ export function WorkspacePage({ user }: { user: User }) {
 
       {call ? (
         <div class="call-area">
-          <ScreenPop call={call} now={now} />
+          <ScreenPop call={call} now={now} agentState={state} />
           <section class="card">
             {call.phase === 'ended' ? (
               <WrapUp
@@ -147,7 +194,7 @@ export function WorkspacePage({ user }: { user: User }) {
               />
             ) : (
               <>
-                <h2>Call</h2>
+                <h2>{isOutbound(call.offer) && call.phase === 'offered' ? 'Dialling' : 'Call'}</h2>
                 <CallControls
                   call={call}
                   action={controls}
@@ -172,9 +219,17 @@ export function WorkspacePage({ user }: { user: User }) {
         </section>
       )}
 
-      <section class="card">
+      <DialCard
+        blocked={dialBlocked}
+        action={dialAction}
+        outcome={outcome}
+        onDismiss={() => setOutcome(null)}
+        onPlace={(number) => place({ number }, dialAction)}
+      />
+
+      <section class="card" data-testid="callbacks">
         <h2>My callbacks</h2>
-        <ErrorBox error={callbacks.error} />
+        <ErrorBox error={callbacks.error ?? callbackAction.error} />
         {callbacks.data && callbacks.data.items.length === 0 ? (
           <p class="muted">No callbacks assigned to you.</p>
         ) : null}
@@ -193,22 +248,36 @@ export function WorkspacePage({ user }: { user: User }) {
               {callbacks.data.items.map((cb) => (
                 <tr key={cb.id}>
                   <td>{cb.phone}</td>
-                  <td>{cb.state}</td>
+                  <td>
+                    {cb.state}
+                    <Attempts callback={cb} />
+                  </td>
                   <td>{fmtTime(cb.dueAt ?? cb.requestedAt)}</td>
                   <td>{cb.notes ?? ''}</td>
-                  <td>
+                  <td class="callback-actions">
+                    {cb.state === 'pending' || cb.state === 'assigned' ? (
+                      <button
+                        class="primary"
+                        data-testid="call-back"
+                        disabled={dialBlocked !== null || callbackAction.busy || dialAction.busy}
+                        title={dialBlocked ?? `Call ${cb.phone}: your phone rings first`}
+                        onClick={() => void place({ callbackId: cb.id }, callbackAction).then(callbacks.reload)}
+                      >
+                        Call back
+                      </button>
+                    ) : null}
                     {cb.state === 'assigned' ? (
                       <>
                         <button
                           onClick={() =>
-                            void controls.run(() => api.callbacks.complete(cb.id, true)).then(callbacks.reload)
+                            void callbackAction.run(() => api.callbacks.complete(cb.id, true)).then(callbacks.reload)
                           }
                         >
                           Done
                         </button>
                         <button
                           onClick={() =>
-                            void controls.run(() => api.callbacks.complete(cb.id, false)).then(callbacks.reload)
+                            void callbackAction.run(() => api.callbacks.complete(cb.id, false)).then(callbacks.reload)
                           }
                         >
                           Give up
@@ -223,6 +292,89 @@ export function WorkspacePage({ user }: { user: User }) {
         ) : null}
       </section>
     </div>
+  );
+}
+
+/** "2 attempts" after a callback's state, once it has been called back at least once. */
+function Attempts({ callback: cb }: { callback: Callback }) {
+  if (!cb.attempts) return null;
+  return (
+    <span class="muted small attempts" data-testid="callback-attempts">
+      {' · '}
+      {cb.attempts} {cb.attempts === 1 ? 'attempt' : 'attempts'}
+    </span>
+  );
+}
+
+/**
+ * Click-to-dial: a number (national, or + and the country code) and Call; Enter places it too. Only an available
+ * agent without a call may (the reason shows otherwise); the API's refusal (not a number, international calls off,
+ * premium rate, paused…) shows under the form. Below it, how the last call placed ended when it never connected.
+ */
+function DialCard({
+  blocked,
+  action,
+  outcome,
+  onDismiss,
+  onPlace,
+}: {
+  blocked: string | null;
+  action: ReturnType<typeof useAction>;
+  outcome: DialOutcome | null;
+  onDismiss: () => void;
+  onPlace: (number: string) => Promise<boolean>;
+}) {
+  const [number, setNumber] = useState('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const n = number.trim();
+    if (!n || blocked !== null || action.busy) return;
+    void onPlace(n).then((ok) => ok && setNumber(''));
+  };
+  return (
+    <section class="card dial" data-testid="dial">
+      <form class="dial-form" onSubmit={submit}>
+        <h2>Call</h2>
+        <input
+          type="tel"
+          name="dial"
+          autocomplete="off"
+          placeholder="Number to call"
+          aria-label="Number to call"
+          value={number}
+          onInput={(e) => {
+            setNumber(inputValue(e));
+            action.clear();
+          }}
+        />
+        <button type="submit" class="primary" disabled={blocked !== null || action.busy || !number.trim()}>
+          Call
+        </button>
+        {blocked ? (
+          <span class="muted small" data-testid="dial-blocked">
+            {blocked}
+          </span>
+        ) : (
+          <span class="muted small">Your phone rings first; pick it up and the number is dialled.</span>
+        )}
+      </form>
+      {action.error ? (
+        <div class="error" role="alert" data-testid="dial-error">
+          {errorText(action.error)}
+        </div>
+      ) : null}
+      {outcome ? (
+        <div class={`dial-outcome dial-outcome-${outcome.disposition}`} role="status" data-testid="dial-outcome">
+          <span>
+            Call to <strong>{outcome.number}</strong>:{' '}
+            {DIAL_OUTCOMES[outcome.disposition] ?? outcome.disposition.replace(/_/g, ' ')}
+          </span>
+          <button type="button" class="link" aria-label="Dismiss" title="Dismiss" onClick={onDismiss}>
+            ×
+          </button>
+        </div>
+      ) : null}
+    </section>
   );
 }
 
@@ -370,21 +522,46 @@ function PauseButtons({
   );
 }
 
-function ScreenPop({ call, now }: { call: ActiveCall; now: number }) {
+function ScreenPop({ call, now, agentState }: { call: ActiveCall; now: number; agentState: AgentState }) {
   const o = call.offer;
   const c = o.customer;
   const ivr = Object.entries(o.ivr);
+  const outbound = isOutbound(o);
+  const dialling = outbound && call.phase === 'offered';
   return (
-    <section class={`card screen-pop phase-${call.phase}`} data-testid="screen-pop">
+    <section
+      class={`card screen-pop phase-${call.phase}${outbound ? ' outbound' : ''}`}
+      data-testid="screen-pop"
+      data-direction={outbound ? 'outbound' : 'inbound'}
+    >
       <div class="pop-head">
         <span class="phase">
-          {call.phase === 'offered' ? 'Incoming call' : call.phase === 'connected' ? 'On call' : 'Call ended'}
+          {call.phase === 'offered'
+            ? outbound
+              ? 'Dialling…'
+              : 'Incoming call'
+            : call.phase === 'connected'
+              ? 'On call'
+              : 'Call ended'}
         </span>
         <span class="timer">{fmtDuration((now - call.since) / 1000)}</span>
+        {outbound ? <span class="badge dir dir-outbound">outbound</span> : null}
         {call.held ? <span class="badge state-paused">on hold</span> : null}
       </div>
+      {outbound ? (
+        <div class="calling" data-testid="calling">
+          Calling <strong>{o.caller}</strong>
+          {dialling ? (
+            <span class="muted small">
+              {' · '}
+              {/* Reserved: the agent's own phone is ringing; once picked up, the number is being dialled. */}
+              {agentState === 'reserved' ? 'pick up your phone to dial the number' : 'ringing the number'}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       <div class="customer" data-testid="customer">
-        <div class="customer-name">{c ? c.name : 'Unknown caller'}</div>
+        <div class="customer-name">{c ? c.name : outbound ? 'Unknown number' : 'Unknown caller'}</div>
         <TierBadge tier={o.tier ?? c?.tier} />
         <div class="muted">
           {o.caller}
@@ -435,8 +612,8 @@ function ScreenPop({ call, now }: { call: ActiveCall; now: number }) {
           ))}
         </ul>
       )}
-      <h3>IVR</h3>
-      {ivr.length === 0 ? (
+      {outbound ? null : <h3>IVR</h3>}
+      {outbound ? null : ivr.length === 0 ? (
         <p class="muted">No choices.</p>
       ) : (
         <dl class="ivr" data-testid="ivr">
@@ -467,6 +644,8 @@ function CallControls({
   const [recordingPaused, setRecordingPaused] = useState(false);
   const id = call.offer.callId;
   const connected = call.phase === 'connected';
+  // A call the agent placed, not answered yet: hanging up gives it up (the server says "cancelled").
+  const dialling = isOutbound(call.offer) && call.phase === 'offered';
   const run = (what: () => Promise<unknown>, then: () => void): void =>
     void action.run(what).then((r) => r !== undefined && then());
   return (
@@ -476,9 +655,10 @@ function CallControls({
           class="danger"
           data-testid="hangup"
           disabled={action.busy}
+          title={dialling ? 'Stop dialling' : undefined}
           onClick={() => void action.run(() => api.calls.hangup(id))}
         >
-          Hang up
+          {dialling ? 'Cancel call' : 'Hang up'}
         </button>
         {call.held ? (
           <button
@@ -607,7 +787,7 @@ function WrapUp({
 }) {
   const o = call.offer;
   const [disposition, setDisposition] = useState('resolved');
-  const [subject, setSubject] = useState(`Call from ${o.customer?.name ?? o.caller}`);
+  const [subject, setSubject] = useState(`${isOutbound(o) ? 'Call to' : 'Call from'} ${o.customer?.name ?? o.caller}`);
   const [body, setBody] = useState(notes);
   const [category, setCategory] = useState(
     o.ivr.menu === '2' ? 'billing' : o.ivr.menu === '3' ? 'technical' : 'orders',
