@@ -24,7 +24,8 @@ export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed>
     db('calls as c')
       .join('queues as q', 'q.id', 'c.queue_id')
       .where('c.arrived_at', '>=', since)
-      .where('c.direction', 'inbound')
+      // Calls that waited in the queue: an outbound call placed for it never does (unless transferred into it).
+      .whereNotNull('c.queued_at')
       .groupBy('c.queue_id')
       .select('c.queue_id')
       .select(

@@ -1516,7 +1516,8 @@ export class CallService {
     call.endPublished = true;
     this.o.bus.publish('call.ended', {
       callId: call.id,
-      agentId: call.lastAgentId,
+      // An outbound call is its agent's from the start, answered or not: their workspace hears how it ended.
+      agentId: call.lastAgentId ?? (call.row.direction === 'outbound' ? call.row.agent_id : null),
       queueId: call.row.queue_id,
       disposition: call.row.disposition ?? 'unknown',
     });
@@ -1837,16 +1838,7 @@ export class CallService {
       return;
     }
     try {
-      const mixing = call.row.mixing_bridge_id ?? randomUUID();
-      if (!call.row.mixing_bridge_id) {
-        await this.o.switchPort.createBridge({
-          type: 'mixing',
-          bridgeId: mixing,
-          node: call.node,
-          name: `call-${call.id}`,
-        });
-        call.update({ mixing_bridge_id: mixing });
-      }
+      const mixing = call.row.mixing_bridge_id ?? (await this.newMixingBridge(call));
       await this.o.switchPort.addToBridge(mixing, leg.channelId);
       await this.rejoinMixing(call);
     } catch (err) {
@@ -2222,14 +2214,7 @@ export class CallService {
     // Read afresh after each wait (a hang-up may have ended the conversation meanwhile).
     const over = (): boolean => call.state !== 'connected' || call.closing;
     try {
-      const mixing = randomUUID();
-      await this.o.switchPort.createBridge({
-        type: 'mixing',
-        bridgeId: mixing,
-        node: call.node,
-        name: `call-${call.id}`,
-      });
-      call.update({ mixing_bridge_id: mixing });
+      const mixing = await this.newMixingBridge(call);
       if (over()) {
         this.releaseMedia(call);
         return;
@@ -2248,6 +2233,19 @@ export class CallService {
     const recording = (settings?.recordCalls ?? true) ? this.startRecording(call, leg) : undefined;
     this.o.bus.publish('call.connected', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId });
     await recording;
+  }
+
+  /** A conversation bridge for the call, on its node, noted in its row (which keeps it for recovery). */
+  private async newMixingBridge(call: Call): Promise<string> {
+    const mixing = randomUUID();
+    await this.o.switchPort.createBridge({
+      type: 'mixing',
+      bridgeId: mixing,
+      node: call.node,
+      name: `call-${call.id}`,
+    });
+    call.update({ mixing_bridge_id: mixing });
+    return mixing;
   }
 
   /** An outbound call that never became a conversation: it ends, and its agent is free again at once. */

@@ -7,8 +7,9 @@ export async function todayPerQueue(db: Db, since: Date): Promise<ApiObject[]> {
     .leftJoin('calls as c', function on() {
       this.on('c.queue_id', '=', 'q.id')
         .andOn('c.arrived_at', '>=', db.raw('?', [since]))
-        // A queue's figures are of the callers who rang in; its outbound calls are agents' work.
-        .andOn('c.direction', '=', db.raw('?', ['inbound']));
+        // A queue's figures are of the calls that waited in it, as the interval reports count them: an outbound
+        // call placed for the queue never does (unless an agent transferred it into the queue).
+        .andOnNotNull('c.queued_at');
     })
     .groupBy('q.id', 'q.name', 'q.display_name', 'q.service_level_s')
     .orderBy('q.name')

@@ -113,6 +113,18 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
       lastCallId: 'call-2',
     });
 
+    // A callback whose number may not be called stays where it was.
+    const [bad] = await h.t
+      .db('callbacks')
+      .insert({ phone: '+19005550143', queue_id: queueId, state: 'pending', requested_at: new Date() });
+    expect((await place({ callbackId: Number(bad) })).status).to.equal(400);
+    expect(await h.t.db('callbacks').where({ id: bad }).first('state', 'agent_id', 'attempts')).to.deep.include({
+      state: 'pending',
+      agent_id: null,
+      attempts: 0,
+    });
+    expect((await place({ callbackId: 4242 })).status).to.equal(404);
+
     // Another agent's callback, or one already done, is not called.
     const bob = await call(h, 'POST', '/api/agent/me/calls', {
       token: h.users.agent2.token,

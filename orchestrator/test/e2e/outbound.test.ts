@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { wallboardSeed } from '../../src/api/wallboard.js';
 import { CallControlError } from '../../src/calls/service.js';
+import { todayPerQueue } from '../../src/reports/repository.js';
 import { DEMO_CUSTOMERS, DEMO_DIRECT_DID } from '../../src/db/seed/index.js';
 import { sleep, startStack, waitFor, type Stack } from './harness.js';
 
@@ -95,6 +97,46 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await waitFor(() => s.stored.includes(String(rec.id)), 'the upload queued');
     await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after wrap-up');
     await s.expectSwitchClean();
+    // The queue's figures count callers who waited in it: the call made for it is not one.
+    const dayStart = new Date(Date.now() - 3_600_000);
+    expect((await todayPerQueue(s.db, dayStart)).find((q) => q.queueId === general)).to.deep.include({
+      offered: 0,
+      answered: 0,
+    });
+    expect((await wallboardSeed(s.db, dayStart)).today).to.deep.equal([]);
+  });
+
+  it('an outbound call is held and transferred to a queue like any other; then it counts in that queue', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 5 } });
+    carrier('answer', 50);
+    await s.login(2001);
+    const { callId } = await place(2001, GOLD);
+    await s.waitState(callId, 'connected');
+    await waitFor(() => customerLeg(callId)?.bridgeId, "the customer's leg bridged");
+    const customer = customerLeg(callId)?.id as string;
+    const row0 = await s.row(callId);
+    await s.center.calls.hold(callId);
+    expect(s.sim.control.channel(customer).bridgeId).to.not.equal(row0.mixing_bridge_id);
+    await s.center.calls.unhold(callId);
+    expect(s.sim.control.channel(customer).bridgeId).to.equal(row0.mixing_bridge_id);
+
+    await s.login(2012); // billing
+    await s.center.calls.blindTransfer(callId, { queue: 'billing' });
+    await waitFor(
+      () =>
+        s.center.calls.get(callId)?.state === 'connected' && s.center.calls.get(callId)?.agentId === s.agentId(2012),
+      'the billing agent took the customer',
+    );
+    s.sim.control.hangup(customer);
+    const row = await s.finalRow(callId, 'ended');
+    expect(row).to.deep.include({ direction: 'outbound', agent_id: s.agentId(2012), queue_id: s.queueId('billing') });
+    expect(row.queued_at).to.not.equal(null);
+    expect(await s.eventNames(callId)).to.include('connected>transfer_queue>queued');
+    const billing = (await todayPerQueue(s.db, new Date(Date.now() - 3_600_000))).find(
+      (q) => q.queueId === s.queueId('billing'),
+    );
+    expect(billing).to.deep.include({ offered: 1, answered: 1 });
+    await s.expectSwitchClean();
   });
 
   it('busy and unanswered numbers end the call at once and free the agent; nothing is recorded', async () => {
@@ -126,6 +168,11 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     const { callId } = await place(2001, GOLD);
     const row = await s.finalRow(callId, 'ended', 10_000);
     expect(row).to.deep.include({ disposition: 'not_placed', hangup_side: 'agent' });
+    // The agent's workspace hears how it ended, though they never picked up.
+    expect(s.ended.find((e) => e.callId === callId)).to.deep.include({
+      agentId: s.agentId(2001),
+      disposition: 'not_placed',
+    });
     expect((await s.eventNames(callId)).slice(1)).to.deep.equal(['arriving>not_placed>ended']);
     expect(s.sim.control.channels().filter((c) => c.name.startsWith(`PJSIP/${TRUNK}-`))).to.deep.equal([]);
     const agent = await s

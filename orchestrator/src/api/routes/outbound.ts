@@ -66,18 +66,19 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
         const calls = deps.services.calls;
         if (!calls) throw unavailable('call control');
         const agent = await callerAgent(user);
-        const callback =
-          body.callbackId === undefined ? null : await callbacks.takeForCall(db, body.callbackId, agent.id);
-        if (callback) assertQueue(user, callback.queueId, `callback ${callback.id}`);
-        const queueId = body.queueId ?? callback?.queueId ?? null;
+        // Checked before the callback is taken: a request refused for its number must not take it.
+        const asked = body.callbackId === undefined ? null : await callbacks.getCallback(db, body.callbackId);
+        if (body.callbackId !== undefined && !asked) throw notFound(`callback ${body.callbackId}`);
+        if (asked) assertQueue(user, asked.queueId, `callback ${asked.id}`);
         if (body.queueId !== undefined && !(await db('queues').where({ id: body.queueId }).first('id')))
           throw notFound(`queue ${body.queueId}`);
-        const typed = body.number ?? callback?.phone ?? '';
-        const checked = outboundNumber(typed, {
+        const checked = outboundNumber(body.number ?? asked?.phone ?? '', {
           defaultCountry: deps.config.telephony.defaultCountry,
           international: deps.config.telephony.outboundInternational,
         });
         if (!checked.ok) throw new HttpError(400, 'bad_request', checked.reason);
+        const callback = asked ? await callbacks.takeForCall(db, asked.id, agent.id) : null;
+        const queueId = body.queueId ?? callback?.queueId ?? null;
         const { callId } = await calls.place({
           agent: { id: agent.id, name: agent.name, endpoint: agent.boundEndpoint ?? agent.endpoint },
           number: checked.e164,
