@@ -413,8 +413,16 @@ for (const dialect of DIALECTS) {
       before(async () => {
         await superviseAllQueues(h);
         const q = await h.t.db('queues').where({ name: 'support' }).first('id');
-        const base = { node: 'ast1', owner: 'test', caller_raw: '13812345678', did: '4000', queue_id: q.id };
         const today = new Date();
+        // Both waited in support: only enterQueue sets a call's queue, and with it queued_at.
+        const base = {
+          node: 'ast1',
+          owner: 'test',
+          caller_raw: '13812345678',
+          did: '4000',
+          queue_id: q.id,
+          queued_at: today,
+        };
         await h.t.db('calls').insert([
           {
             ...base,

@@ -18,7 +18,7 @@ describe('wallboard', () => {
       .insert({ name: 'sales', display_name: 'Sales', service_level_s: 20, overflow: '[]' });
     qid = Number(id);
     await t.db('agents').insert({ name: 'Ann', endpoint: 'PJSIP/1', state: 'available' });
-    const base = { node: 'n', owner: 'o', caller_raw: '1', did: '1', queue_id: qid };
+    const base = { node: 'n', owner: 'o', caller_raw: '1', did: '1', queue_id: qid, direction: 'inbound' };
     await t.db('calls').insert([
       // Waiting since before start-up: must show with its real wait.
       {
@@ -35,10 +35,28 @@ describe('wallboard', () => {
         channel_id: 'b',
         state: 'ended',
         arrived_at: new Date(now.getTime() - 3_600_000),
+        queued_at: new Date(now.getTime() - 3_600_000),
         answered_at: new Date(now.getTime() - 3_590_000),
         wait_s: 10,
       },
-      { ...base, id: 'gone-1', channel_id: 'c', state: 'abandoned', arrived_at: new Date(now.getTime() - 1_800_000) },
+      {
+        ...base,
+        id: 'gone-1',
+        channel_id: 'c',
+        state: 'abandoned',
+        arrived_at: new Date(now.getTime() - 1_800_000),
+        queued_at: new Date(now.getTime() - 1_800_000),
+      },
+      // Placed by an agent for the queue, never waiting in it: not one of its calls.
+      {
+        ...base,
+        id: 'out-1',
+        channel_id: 'e',
+        state: 'ended',
+        direction: 'outbound',
+        arrived_at: new Date(now.getTime() - 1_200_000),
+        answered_at: new Date(now.getTime() - 1_190_000),
+      },
       // Yesterday: not counted.
       {
         ...base,
@@ -46,6 +64,7 @@ describe('wallboard', () => {
         channel_id: 'd',
         state: 'ended',
         arrived_at: new Date(now.getTime() - 86_400_000),
+        queued_at: new Date(now.getTime() - 86_400_000),
         answered_at: new Date(now.getTime() - 86_390_000),
         wait_s: 5,
       },
