@@ -1135,19 +1135,12 @@ export class CallService {
         });
       }
       if (call.agent !== leg || call.callerGone) return;
-      const mixing = randomUUID();
-      await this.o.switchPort.createBridge({
-        type: 'mixing',
-        bridgeId: mixing,
-        node: call.node,
-        name: `call-${call.id}`,
-      });
+      const mixing = await this.newMixingBridge(call);
       if (call.finished) {
         // The call ended while the bridge was being made: nobody else will delete it.
         this.o.switchPort.destroyBridge(mixing).catch(() => undefined);
         return;
       }
-      call.update({ mixing_bridge_id: mixing });
       if (call.agent !== leg || call.callerGone) return;
       // MOVES_BRIDGE: the caller leaves the holding bridge as it joins this one.
       await this.o.switchPort.addToBridge(mixing, [call.channelId, leg.channelId]);
@@ -2216,7 +2209,8 @@ export class CallService {
     try {
       const mixing = await this.newMixingBridge(call);
       if (over()) {
-        this.releaseMedia(call);
+        // Hung up while the bridge was being made: the teardown may have gone by before the bridge was noted.
+        this.o.switchPort.destroyBridge(mixing).catch(() => undefined);
         return;
       }
       await this.o.switchPort.addToBridge(mixing, [call.channelId, leg.channelId]);
@@ -2235,7 +2229,10 @@ export class CallService {
     await recording;
   }
 
-  /** A conversation bridge for the call, on its node, noted in its row (which keeps it for recovery). */
+  /**
+   * A conversation bridge for the call, on its node, noted in its row (which keeps it for recovery) unless the call
+   * ended while it was being made: then the caller must delete it.
+   */
   private async newMixingBridge(call: Call): Promise<string> {
     const mixing = randomUUID();
     await this.o.switchPort.createBridge({
@@ -2244,7 +2241,7 @@ export class CallService {
       node: call.node,
       name: `call-${call.id}`,
     });
-    call.update({ mixing_bridge_id: mixing });
+    if (!call.finished) call.update({ mixing_bridge_id: mixing });
     return mixing;
   }
 
