@@ -124,6 +124,17 @@ export async function waitText(
   throw new Error(`timed out waiting on ${selector} (last text: "${last}")`);
 }
 
+/** Polls `probe` until it finds something (a row the app wrote, a call's state), or fails naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export interface BrowserSuite {
   /** The running stack (from the suite's first before hook on). */
   readonly stack: () => Stack;

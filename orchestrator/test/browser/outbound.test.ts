@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
+import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
 
 // Calls an agent places from the workspace (click-to-dial, calling back a callback), on the simulator: the demo
 // agent's desk phone picks up 0.8–3 s after it rings, and every number dialled through the demo carrier answers
@@ -24,16 +24,6 @@ const CALL_TIMEOUT = 30_000;
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 interface CallRow {

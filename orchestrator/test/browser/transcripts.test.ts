@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, HEARD, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
+import { browserSuite, HEARD, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
 // English (the stand-in engine is set up for en only), then 0 (an agent) in the main menu.
@@ -13,16 +13,6 @@ const CALLER_SCRIPT = [
 const gold = DEMO_CUSTOMERS.find((c) => c.key === 'gold')!;
 const EDITOR = '[data-testid=queue-editor]';
 const POP = '[data-testid=screen-pop]';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * The browser's agent (2001) takes a call from the gold customer, talks a moment and hangs up, then finishes the
