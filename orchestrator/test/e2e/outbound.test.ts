@@ -52,7 +52,8 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
         s.plays.some((p) => 'channelId' in p.target && p.target.channelId === agentLeg && p.media[0] === 'tone:ring'),
       'ringback to the agent',
     );
-    expect(await s.agentState(2001)).to.equal('on_call');
+    // The agent's answer is a write of its own, after the call's `dial`.
+    await waitFor(async () => (await s.agentState(2001)) === 'on_call', 'the agent on the call while dialling');
     await s.waitState(callId, 'connected');
     // Answered, the customer joins the agent in the call's bridge.
     await waitFor(() => customerLeg(callId)?.bridgeId, "the customer's leg bridged");
@@ -175,10 +176,14 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     });
     expect((await s.eventNames(callId)).slice(1)).to.deep.equal(['arriving>not_placed>ended']);
     expect(s.sim.control.channels().filter((c) => c.name.startsWith(`PJSIP/${TRUNK}-`))).to.deep.equal([]);
-    const agent = await s
-      .db('agents')
-      .where({ id: s.agentId(2001) })
-      .first('state', 'missed_in_row');
+    // The reservation's release is a write of its own, after the call's end.
+    const agent = await waitFor(async () => {
+      const a = await s
+        .db('agents')
+        .where({ id: s.agentId(2001) })
+        .first('state', 'missed_in_row');
+      return a?.state === 'reserved' ? null : a;
+    }, 'the reservation released');
     expect(agent).to.deep.include({ state: 'available', missed_in_row: 0 });
   });
 
@@ -240,7 +245,7 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     const row = await s.finalRow(callId, 'ended');
     expect(row).to.deep.include({ disposition: 'failed', hangup_side: 'system', abandoned_in: null });
     expect((await s.eventNames(callId)).at(-1)).to.equal('dialing>recovered>ended');
-    expect(await s.agentState(2001)).to.equal('available');
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent released by recovery');
     await s.expectSwitchClean();
   });
 });
