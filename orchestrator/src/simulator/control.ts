@@ -65,6 +65,8 @@ export interface ChannelView {
   moh: string | null;
   held: boolean;
   muted: string | null;
+  /** The app indicated ringing to this channel (`POST /channels/{id}/ring`): its phone plays ringback. */
+  ringing: boolean;
   createdAt: string;
 }
 
@@ -73,7 +75,7 @@ export interface SimStats extends EngineStats {
   apps: string[];
 }
 
-const BEHAVIOURS: readonly EndpointBehaviour[] = ['answer', 'no-answer', 'busy', 'unreachable', 'reject'];
+const BEHAVIOURS: readonly EndpointBehaviour[] = ['answer', 'no-answer', 'busy', 'unreachable', 'reject', 'congestion'];
 
 export class Control {
   constructor(
@@ -191,6 +193,7 @@ export class Control {
       moh: ch.moh,
       held: ch.held,
       muted: ch.muted,
+      ringing: ch.ringing,
       createdAt: ch.creationtime,
     };
   }

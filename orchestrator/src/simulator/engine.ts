@@ -23,7 +23,8 @@ import {
   type PlaybackJson,
 } from './model.js';
 
-export type EndpointBehaviour = 'answer' | 'no-answer' | 'busy' | 'unreachable' | 'reject';
+/** `congestion`: the far end cannot carry the call (a carrier's SIP 503: cause 34, DIALSTATUS CONGESTION). */
+export type EndpointBehaviour = 'answer' | 'no-answer' | 'busy' | 'unreachable' | 'reject' | 'congestion';
 
 export interface EngineOptions {
   /** Entity id reported as `asterisk_id` and `system.entity_id`. */
@@ -1069,8 +1070,8 @@ export class Engine {
     const behaviour = e.behaviour;
     if (behaviour === 'answer') {
       this.after(ch, e.afterMs, () => this.remoteAnswer(ch.id));
-    } else if (behaviour === 'busy' || behaviour === 'reject') {
-      const cause = behaviour === 'busy' ? 17 : 21;
+    } else if (behaviour === 'busy' || behaviour === 'reject' || behaviour === 'congestion') {
+      const cause = behaviour === 'busy' ? 17 : behaviour === 'reject' ? 21 : 34;
       this.after(ch, e.afterMs, () => {
         if (ch.destroyed || !ch.dialing) return;
         // Documented: dial.c publishes BUSY for a busy far end; a timeout publishes nothing (c1, c5).
@@ -1125,7 +1126,7 @@ export class Engine {
     this.hearing.set(ch.id, waiting);
   }
 
-  /** The outbound leg gave up: no answer (19), busy (17), rejected (21). */
+  /** The outbound leg gave up: no answer (19), busy (17), rejected (21), congestion (34). */
   private failDial(ch: Channel, cause: number): void {
     if (ch.destroyed) return;
     ch.dialing = false;
