@@ -39,6 +39,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_DEFAULT_COUNTRY: ['telephony', 'defaultCountry'],
   ARIADNE_TIME_ZONE: ['telephony', 'timeZone'],
   ARIADNE_OUTBOUND_TRUNK: ['telephony', 'outboundTrunk'],
+  ARIADNE_OUTBOUND_TRUNK_BACKUP: ['telephony', 'outboundTrunkBackup'],
   ARIADNE_OUTBOUND_CALLER_ID: ['telephony', 'outboundCallerId'],
   ARIADNE_OUTBOUND_INTERNATIONAL: ['telephony', 'outboundInternational'],
   ARIADNE_OUTBOUND_RING_S: ['telephony', 'outboundRingS'],

@@ -119,6 +119,14 @@ export const configSchema = z.object({
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a PJSIP endpoint name such as carrier-a')
       .optional(),
+    /**
+     * A second trunk for calls agents place, tried only when the first could not carry the call (unreachable or
+     * congested), never after a busy or unanswered number: the dialplan's OUTBOUND_TRUNK_BACKUP rule.
+     */
+    outboundTrunkBackup: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a PJSIP endpoint name such as carrier-b')
+      .optional(),
     /** The number presented on agents' outbound calls (E.164); unset, the trunk's own `callerid` goes out. */
     outboundCallerId: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +8657188886666').optional(),
     /** Agents may call numbers outside the default country. Premium-rate numbers are refused either way. */

@@ -139,20 +139,27 @@ describe('configuration: transcription', () => {
 describe('configuration: outbound calls', () => {
   it('has no trunk or caller id and no international calls by default; refuses a bad trunk name or number', () => {
     const off = testConfig().telephony;
-    expect([off.outboundTrunk, off.outboundCallerId, off.outboundInternational]).to.deep.equal([undefined, undefined, false]);
+    expect([off.outboundTrunk, off.outboundTrunkBackup, off.outboundCallerId, off.outboundInternational]).to.deep.equal([undefined, undefined, undefined, false]);
     const on = testConfig({
       ARIADNE_OUTBOUND_TRUNK: 'carrier-a',
+      ARIADNE_OUTBOUND_TRUNK_BACKUP: 'carrier-b',
       ARIADNE_OUTBOUND_CALLER_ID: '+8657188886666',
       ARIADNE_OUTBOUND_INTERNATIONAL: 'yes',
     }).telephony;
-    expect([on.outboundTrunk, on.outboundCallerId, on.outboundInternational]).to.deep.equal([
+    expect([on.outboundTrunk, on.outboundTrunkBackup, on.outboundCallerId, on.outboundInternational]).to.deep.equal([
       'carrier-a',
+      'carrier-b',
       '+8657188886666',
       true,
     ]);
-    const bad = loadConfig({ ARIADNE_OUTBOUND_TRUNK: 'carrier a', ARIADNE_OUTBOUND_CALLER_ID: '057188886666' });
+    const bad = loadConfig({
+      ARIADNE_OUTBOUND_TRUNK: 'carrier a',
+      ARIADNE_OUTBOUND_TRUNK_BACKUP: 'carrier/b',
+      ARIADNE_OUTBOUND_CALLER_ID: '057188886666',
+    });
     expect(!bad.ok && bad.problems).to.deep.equal([
       'ARIADNE_OUTBOUND_TRUNK: a PJSIP endpoint name such as carrier-a',
+      'ARIADNE_OUTBOUND_TRUNK_BACKUP: a PJSIP endpoint name such as carrier-b',
       'ARIADNE_OUTBOUND_CALLER_ID: an E.164 number such as +8657188886666',
     ]);
   });
