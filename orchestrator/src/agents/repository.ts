@@ -244,14 +244,17 @@ export async function setEndpointOnline(db: Db, endpoint: string, online: boolea
   return ids;
 }
 
-/** Another logged-in agent dialled on `endpoint` (configured and not re-bound, or bound at login), if any. */
+/**
+ * The logged-in agent dialled on `endpoint` (configured and not re-bound, or bound at login), other than
+ * `exceptAgentId`, if any.
+ */
 export async function endpointHolder(
   db: Db,
   endpoint: string,
-  exceptAgentId: number,
+  exceptAgentId?: number,
 ): Promise<{ id: number; name: string } | null> {
   const row = (await db('agents')
-    .whereNot('id', exceptAgentId)
+    .modify((q) => void (exceptAgentId !== undefined && q.whereNot('id', exceptAgentId)))
     .whereNot('state', 'logged_out')
     .where((w) =>
       w

@@ -189,6 +189,11 @@ export class Call {
   /** Talk time accumulates over agent segments (a transfer starts a new one). */
   talkStartedAt: Date | null = null;
   talkMs = 0;
+  /**
+   * An outbound call's customer leg answered. Until then its end is the dial's outcome (busy, or a trunk that could
+   * not carry it, when the next trunk is tried on the same channel id), not the customer hanging up.
+   */
+  customerAnswered = false;
   endPublished = false;
   /** Its follow-ups (contact, ticket, survey, CRM) are queued: a second release must not queue them again. */
   followedUp = false;

@@ -11,6 +11,7 @@ import { noopRecogniser, type SpeechRecogniser } from '../ivr/recogniser.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
 import type { Acd, Router } from '../routing/types.js';
 import type { SwitchPort } from '../telephony/port.js';
+import { trunkDialString } from './dial-out.js';
 import { QueueSettingsStore } from './queues.js';
 import { recoverCalls, type RecoveryReport } from './recovery.js';
 import {
@@ -33,6 +34,7 @@ export {
   type CallFollowUps,
   type FinishedCall,
 } from './service.js';
+export { trunkDialString } from './dial-out.js';
 export { TRANSITIONS, CALL_STATES, nextState, type CallState, type CallEvent } from './states.js';
 export type { RecoveryReport } from './recovery.js';
 
@@ -45,7 +47,9 @@ export interface CallCenterOptions {
   readonly bus: EventBus;
   readonly config: {
     readonly telephony: Pick<Config['telephony'], 'defaultCountry'> &
-      Partial<Pick<Config['telephony'], 'outboundTrunk' | 'outboundCallerId' | 'outboundRingS'>>;
+      Partial<
+        Pick<Config['telephony'], 'outboundTrunk' | 'outboundTrunkBackup' | 'outboundCallerId' | 'outboundRingS'>
+      >;
     readonly crm: Pick<Config['crm'], 'url' | 'timeoutMs'>;
     readonly instanceId?: string;
   };
@@ -75,15 +79,6 @@ export interface CallCenter {
   readonly calls: CallService;
   readonly flows: FlowRepository;
   readonly identifier: CustomerIdentifier;
-}
-
-/**
- * Numbers go out through the carrier trunk as `PJSIP/<number>@<trunk>` (Asterisk's PJSIP dial string form). A short
- * number (up to 6 digits, no +) is an extension of ours, as desk phones are named (PJSIP/2001): a transfer to it
- * stays inside.
- */
-export function trunkDialString(trunk: string | undefined): ((number: string) => string) | undefined {
-  return trunk ? (number) => (/^\d{1,6}$/.test(number) ? `PJSIP/${number}` : `PJSIP/${number}@${trunk}`) : undefined;
 }
 
 /** The single wiring entry for main.ts: everything the inbound call needs, built from its collaborators. */
@@ -129,6 +124,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
       callerId: telephony.outboundCallerId,
       ringSeconds: telephony.outboundRingS ?? 45,
       trunk: telephony.outboundTrunk,
+      backupTrunk: telephony.outboundTrunkBackup,
     },
     recordingUploads: options.recordingUploads,
     followUps: options.followUps,

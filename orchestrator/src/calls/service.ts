@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isFeatureCall } from '../agents/feature-codes.js';
+import { endpointOfChannel, isFeatureCall } from '../agents/feature-codes.js';
+import { endpointHolder } from '../agents/repository.js';
 import { endsWrapUp } from '../agents/states.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
@@ -44,6 +45,14 @@ import {
 } from './call.js';
 import type { CallStatement } from './writer.js';
 import { ChannelIo, playAndWait } from './media.js';
+import {
+  DIRECT_DIAL_CONTEXT,
+  isDeskDialOut,
+  parseDeskDialOut,
+  TRUNK_FAILURE_CAUSES,
+  trunkDialString,
+  type TrunkAttempt,
+} from './dial-out.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
 import { CallRegistry } from './registry.js';
 import type { CallState } from './states.js';
@@ -120,6 +129,18 @@ export interface OutboundSettings {
   readonly ringSeconds: number;
   /** The trunk's name, for the CDR. */
   readonly trunk?: string;
+  /** The trunk tried when the first cannot carry the call (never after busy or no answer). */
+  readonly backupTrunk?: string;
+}
+
+/** How the customer's number is dialled for an agent on the line. */
+interface CustomerDial {
+  readonly attempts: readonly TrunkAttempt[];
+  readonly callerId?: string;
+  /** Channel variables of the customer's leg (the presentation of a withheld number). */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** The agent dialled on their desk phone: their channel is not answered until the customer is. */
+  readonly agentDialled?: boolean;
 }
 
 /** A call an agent asks to place; the number has passed the outbound policy (calls/outbound-numbers.ts). */
@@ -293,7 +314,14 @@ export class CallService {
     });
     this.o.switchPort.onInbound((channel) => {
       // Agent feature codes (*11 login ...) enter the same app but are not calls; agents/feature-codes.ts takes them.
-      if (!this.accepting || isFeatureCall(channel)) return;
+      if (isFeatureCall(channel)) return;
+      if (isDeskDialOut(channel)) {
+        this.onDeskDialOut(channel).catch((err: unknown) =>
+          this.o.logger.error({ err, channelId: channel.channelId }, 'desk phone dial-out failed'),
+        );
+        return;
+      }
+      if (!this.accepting) return;
       this.onInbound(channel).catch((err: unknown) =>
         this.o.logger.error({ err, channelId: channel.channelId }, 'inbound call setup failed'),
       );
@@ -1369,6 +1397,9 @@ export class CallService {
         }
         return;
       }
+      case 'answered':
+        if (call.state === 'dialing') call.customerAnswered = true;
+        return;
       case 'hangup':
         this.onCallerGone(call, event.cause, event.causeText);
         return;
@@ -1383,6 +1414,7 @@ export class CallService {
   /** The caller's channel is gone: end the call cleanly from whatever state it was in. */
   private onCallerGone(call: Call, cause: number, causeText: string): void {
     if (call.callerGone && call.finished) return;
+    if (call.state === 'dialing' && !call.customerAnswered) return; // the dial's outcome ends the call
     call.markCallerGone();
     if (call.finished) {
       this.release(call);
@@ -1424,7 +1456,7 @@ export class CallService {
       case 'connected':
         void this.endConversation(call, side === 'caller' ? 'caller' : 'agent', cause, causeText);
         return;
-      case 'dialing': // the customer's phone never answered: the dial's outcome ends the call
+      case 'dialing': // answered, and gone before the answer's turn came: dialCustomer sees callerGone
       case 'wrap_up':
         return;
     }
@@ -2073,7 +2105,7 @@ export class CallService {
     if (!this.accepting) throw new CallControlError('switch', 'this orchestrator is not taking calls');
     const node = this.o.switchPort.connectionStates().find((s) => s.connected)?.node;
     if (!node) throw new CallControlError('switch', 'no Asterisk node is connected: the call cannot be placed');
-    const dial = this.dial(request.number);
+    const attempts = this.trunkAttempts(request.number);
     const callId = randomUUID();
     const { agent } = request;
     if (!(await this.o.acd.reserveAgent(agent.id, callId)))
@@ -2082,36 +2114,18 @@ export class CallService {
         `${agent.name} cannot place a call now: only an available agent whose phone is online, and who is not ` +
           'being offered a call, can',
       );
-    const leg: AgentLeg = {
-      agentId: agent.id,
-      agentName: agent.name,
-      endpoint: agent.endpoint,
-      channelId: randomUUID(),
-      queueId: request.queueId,
-      answered: false,
-      unwatch: () => undefined,
-    };
-    const row = arrivingCallRow({
-      id: callId,
+    const { call, leg } = await this.createOutboundCall({
+      callId,
       node,
-      channel_id: randomUUID(),
-      owner: this.o.instanceId,
-      caller_raw: request.number,
-      caller_name: null,
-      did: this.o.outbound?.callerId ?? '',
-      trunk: this.o.outbound?.trunk ?? null,
-      arrived_at: this.now(),
+      agent,
+      agentChannelId: randomUUID(),
+      number: request.number,
+      queueId: request.queueId,
+      presented: this.o.outbound?.callerId ?? '',
+      trunk: attempts[0]?.trunk ?? null,
+      reason: `placed by ${agent.name}`,
     });
-    row.direction = 'outbound';
-    row.caller_e164 = request.number;
-    row.queue_id = request.queueId;
-    row.agent_id = agent.id;
-    row.agent_channel_id = leg.channelId;
-    const call = await Call.create(this.deps, row, `placed by ${agent.name}`);
-    this.adopt(call);
-    call.agent = leg;
-    leg.unwatch = this.o.switchPort.watchChannel(leg.channelId, (event) => this.onAgentEvent(call, leg, event));
-    this.runOutbound(call, leg, dial).catch((err: unknown) => {
+    this.runOutbound(call, leg, attempts).catch((err: unknown) => {
       call.log.error({ err }, 'outbound call failed');
       this.giveUpOutbound(call, leg, 'fail', 'error placing the call', {
         disposition: 'failed',
@@ -2121,18 +2135,130 @@ export class CallService {
     return { callId };
   }
 
-  private async runOutbound(call: Call, leg: AgentLeg, dial: string): Promise<void> {
-    const number = call.row.caller_raw;
-    await this.identify(call);
-    this.o.bus.publish('call.offered', {
-      callId: call.id,
-      agentId: leg.agentId,
-      queueId: leg.queueId,
-      caller: number,
-      customer: call.customer,
-      ivr: {},
-      direction: 'outbound',
+  /**
+   * A number dialled on a desk phone (dialplans/outbound.conf `[outbound-dial]`). When the phone is a logged-in,
+   * available agent's, the orchestrator places it as it places a click-to-dial call (the agent is reserved, and
+   * the call has its CDR, recording and follow-ups); the phone hears ringing until the customer answers. Any other
+   * call is let go to the dialplan, which dials it directly: a phone must always be able to call out.
+   */
+  private async onDeskDialOut(ch: InboundChannel): Promise<void> {
+    // Watch at once: the phone may hang up while its agent is looked up; that is replayed once the call exists.
+    const early: ChannelEvent[] = [];
+    const unwatchEarly = this.o.switchPort.watchChannel(ch.channelId, (event) => void early.push(event));
+    const letGo = (why: string): void => {
+      unwatchEarly();
+      this.o.logger.info({ channelId: ch.channelId, channel: ch.channelName, why }, 'desk phone dials directly');
+      this.o.switchPort
+        .continueInDialplan(ch.channelId, { context: DIRECT_DIAL_CONTEXT, extension: ch.args[1] ?? '', priority: 1 })
+        .catch(() => undefined);
+    };
+    if (!this.accepting) return letGo('this orchestrator is not taking calls');
+    const dialled = parseDeskDialOut(ch.args);
+    if ('error' in dialled) return letGo(dialled.error);
+    const endpoint = endpointOfChannel(ch.channelName);
+    const agent = endpoint ? await endpointHolder(this.o.db, endpoint).catch(() => null) : null;
+    if (!endpoint || !agent) return letGo(`${endpoint ?? ch.channelName} is no logged-in agent's phone`);
+    const callId = randomUUID();
+    if (!(await this.o.acd.reserveAgent(agent.id, callId).catch(() => false)))
+      return letGo(`${agent.name} is not available`);
+    let placed: { call: Call; leg: AgentLeg };
+    try {
+      placed = await this.createOutboundCall({
+        callId,
+        node: ch.node,
+        agent: { ...agent, endpoint },
+        agentChannelId: ch.channelId,
+        number: dialled.number,
+        queueId: null,
+        presented: ch.callerNumber,
+        trunk: dialled.trunks[0] ?? null,
+        reason: `dialled on ${endpoint}`,
+      });
+    } catch (err) {
+      this.o.logger.error({ err, agentId: agent.id }, 'cannot record the dialled call; the phone dials directly');
+      return letGo('the call could not be recorded');
+    }
+    const { call, leg } = placed;
+    leg.answered = true; // off-hook: a hang-up from here on cancels the call
+    unwatchEarly();
+    for (const event of early.splice(0)) this.onAgentEvent(call, leg, event);
+    try {
+      await this.announceOutbound(call, leg);
+      if (call.finished) return;
+      const name = ch.callerName.replace(/["<>]/g, '');
+      await this.dialCustomer(call, leg, {
+        attempts: dialled.trunks.map((trunk) => ({ dial: `PJSIP/${dialled.number}@${trunk}`, trunk })),
+        callerId: ch.callerNumber ? (name ? `"${name}" <${ch.callerNumber}>` : ch.callerNumber) : undefined,
+        // ARI's originate presents its callerId as the leg's connected line, allowed; the variables are set after
+        // it, so this withholds the number (`i`: no update is signalled on a channel not yet called).
+        variables: dialled.presentation ? { 'CONNECTEDLINE(pres,i)': dialled.presentation } : undefined,
+        agentDialled: true,
+      });
+    } catch (err) {
+      call.log.error({ err }, 'dialled call failed');
+      this.giveUpOutbound(call, leg, 'fail', 'error placing the call', {
+        disposition: 'failed',
+        hangup_side: 'system',
+      });
+    }
+  }
+
+  /** The ways out for a number the orchestrator places: the configured trunk, then its backup. */
+  private trunkAttempts(number: string): TrunkAttempt[] {
+    const first = { dial: this.dial(number), trunk: this.o.outbound?.trunk ?? null };
+    const backup = this.o.outbound?.backupTrunk;
+    const second = backup ? trunkDialString(backup)?.(number) : undefined;
+    return second && second !== first.dial ? [first, { dial: second, trunk: backup ?? null }] : [first];
+  }
+
+  /** The row of a call an agent places, and its agent leg, watched from here on. */
+  private async createOutboundCall(o: {
+    callId: string;
+    node: string;
+    agent: OutboundCallRequest['agent'];
+    agentChannelId: string;
+    number: string;
+    queueId: number | null;
+    presented: string;
+    trunk: string | null;
+    reason: string;
+  }): Promise<{ call: Call; leg: AgentLeg }> {
+    const leg: AgentLeg = {
+      agentId: o.agent.id,
+      agentName: o.agent.name,
+      endpoint: o.agent.endpoint,
+      channelId: o.agentChannelId,
+      queueId: o.queueId,
+      answered: false,
+      unwatch: () => undefined,
+    };
+    const row = arrivingCallRow({
+      id: o.callId,
+      node: o.node,
+      channel_id: randomUUID(),
+      owner: this.o.instanceId,
+      caller_raw: o.number,
+      caller_name: null,
+      did: o.presented.slice(0, 32),
+      trunk: o.trunk,
+      arrived_at: this.now(),
     });
+    row.direction = 'outbound';
+    row.caller_e164 = o.number;
+    row.queue_id = o.queueId;
+    row.agent_id = o.agent.id;
+    row.agent_channel_id = leg.channelId;
+    const call = await Call.create(this.deps, row, o.reason);
+    this.adopt(call);
+    call.agent = leg;
+    leg.unwatch = this.o.switchPort.watchChannel(leg.channelId, (event) => this.onAgentEvent(call, leg, event));
+    return { call, leg };
+  }
+
+  /** Click-to-dial: the customer's screen pop, then the agent's own phone rings; picked up, the number is dialled. */
+  private async runOutbound(call: Call, leg: AgentLeg, attempts: readonly TrunkAttempt[]): Promise<void> {
+    const number = call.row.caller_raw;
+    await this.announceOutbound(call, leg);
     const own = await this.originateAndWait(
       {
         endpoint: leg.endpoint,
@@ -2159,32 +2285,47 @@ export class CallService {
       return;
     }
     leg.answered = true;
+    await this.dialCustomer(call, leg, { attempts, callerId: this.o.outbound?.callerId });
+  }
+
+  /** The customer's card and the screen pop of a call being placed. */
+  private async announceOutbound(call: Call, leg: AgentLeg): Promise<void> {
+    await this.identify(call);
+    this.o.bus.publish('call.offered', {
+      callId: call.id,
+      agentId: leg.agentId,
+      queueId: leg.queueId,
+      caller: call.row.caller_raw,
+      customer: call.customer,
+      ivr: {},
+      direction: 'outbound',
+    });
+  }
+
+  /**
+   * The agent is on the line (picked up, or dialled on their desk phone): the customer's number is dialled, trunk
+   * after trunk while a trunk cannot carry it, and once answered the two are bridged and recorded.
+   */
+  private async dialCustomer(call: Call, leg: AgentLeg, how: CustomerDial): Promise<void> {
+    const number = call.row.caller_raw;
     call.lastAgentId = leg.agentId;
-    call.transition('dial', `${leg.agentName} picked up; calling ${number}`, { data: { agentId: leg.agentId } });
+    call.transition('dial', `${leg.agentName} is on the line; calling ${number}`, { data: { agentId: leg.agentId } });
     await this.o.acd
       .offerAnswered(call.id, leg.agentId)
       .catch((err: unknown) => call.log.error({ err }, 'acd.offerAnswered failed'));
     if (call.state !== 'dialing') return;
-    const ringback = await this.o.switchPort.play({ channelId: leg.channelId }, 'tone:ring').catch((err: unknown) => {
-      call.log.warn({ err }, 'no ringback for the agent');
-      return null;
-    });
-    const ringSeconds = this.o.outbound?.ringSeconds ?? 45;
-    const outcome = await this.originateAndWait(
-      {
-        endpoint: dial,
-        channelId: call.channelId,
-        node: call.node,
-        callerId: this.o.outbound?.callerId,
-        timeoutSeconds: ringSeconds,
-        variables: { ARIADNE_CALL_ID: call.id },
-        appArgs: ['outbound', call.id],
-      },
-      'customer ring',
-    ).catch((err: unknown): OriginateOutcome => {
-      call.log.warn({ err, dial }, 'the call to the customer could not be placed');
-      return { result: 'failed', cause: 34 };
-    });
+    // Ringback: a picked-up phone hears a tone; a desk phone still dialling is told the far end rings (180), and
+    // plays its own.
+    const ringback = how.agentDialled
+      ? await this.o.switchPort
+          .ring(leg.channelId)
+          .then(() => null)
+          .catch(() => null)
+      : await this.o.switchPort.play({ channelId: leg.channelId }, 'tone:ring').catch((err: unknown) => {
+          call.log.warn({ err }, 'no ringback for the agent');
+          return null;
+        });
+    const outcome = await this.dialTrunks(call, how);
     if (ringback) this.o.switchPort.stopPlayback(ringback.playbackId).catch(() => undefined);
     if (call.state !== 'dialing') return; // the agent gave up meanwhile; the customer's leg was hung up
     if (outcome.result !== 'answered') {
@@ -2195,6 +2336,23 @@ export class CallService {
         hangup_cause: outcome.cause,
       });
       return;
+    }
+    if (how.agentDialled) {
+      // The desk phone's own call is answered only now, so the agent heard ringing, not silence.
+      try {
+        await withTimeout(this.o.switchPort.answer(leg.channelId), this.timings.switchTimeoutMs, 'answer');
+      } catch (err) {
+        if (call.state !== 'dialing') return;
+        call.log.warn({ err }, "cannot answer the agent's phone");
+        this.o.switchPort.hangup(call.channelId).catch(() => undefined);
+        this.giveUpOutbound(call, leg, 'agent_hangup', 'the agent left as the customer answered', {
+          disposition: 'cancelled',
+          hangup_side: 'agent',
+          hangup_cause: 16,
+        });
+        return;
+      }
+      if (call.state !== 'dialing') return;
     }
     const now = this.now();
     call.talkStartedAt = now;
@@ -2230,6 +2388,52 @@ export class CallService {
   }
 
   /**
+   * Rings the customer through each trunk in turn, on the call's own channel id. The next trunk is tried only when
+   * this one could not carry the call (unreachable, congested, out of order), never after a busy or unanswered
+   * number: the customer would ring twice (dialplans/outbound.conf keeps the same rule).
+   */
+  private async dialTrunks(call: Call, how: CustomerDial): Promise<OriginateOutcome> {
+    let outcome: OriginateOutcome = { result: 'failed', cause: 41 };
+    for (const [i, attempt] of how.attempts.entries()) {
+      if (i > 0) {
+        if (call.state !== 'dialing') break;
+        call.log.warn(
+          { trunk: how.attempts[i - 1]?.trunk, outcome },
+          'trunk could not carry the call; trying the next',
+        );
+        // The failed leg took its watchers with it; the next leg has the same channel id.
+        this.unwatchCaller.get(call.id)?.();
+        this.unwatchCaller.set(
+          call.id,
+          this.o.switchPort.watchChannel(call.channelId, (event) => this.onCallerEvent(call, event)),
+        );
+        if (attempt.trunk !== call.row.trunk) call.update({ trunk: attempt.trunk });
+      }
+      let retry = false;
+      outcome = await this.originateAndWait(
+        {
+          endpoint: attempt.dial,
+          channelId: call.channelId,
+          node: call.node,
+          callerId: how.callerId,
+          timeoutSeconds: this.o.outbound?.ringSeconds ?? 45,
+          variables: { ARIADNE_CALL_ID: call.id, ...how.variables },
+          appArgs: ['outbound', call.id],
+        },
+        'customer ring',
+      ).catch((err: unknown): OriginateOutcome => {
+        call.log.warn({ err, dial: attempt.dial }, 'the call to the customer could not be placed');
+        // Refused outright (Asterisk could not make the channel: the trunk is down) is final for this trunk
+        // only; any other error leaves the leg's fate unknown, and a second leg could ring the customer twice.
+        retry = isSwitchError(err) && err.code === 'unreachable';
+        return { result: 'failed', cause: retry ? 34 : 41 };
+      });
+      if (!retry && !(outcome.result === 'failed' && TRUNK_FAILURE_CAUSES.has(outcome.cause))) break;
+    }
+    return outcome;
+  }
+
+  /**
    * A conversation bridge for the call, on its node, noted in its row (which keeps it for recovery) unless the call
    * ended while it was being made: then the caller must delete it.
    */
@@ -2256,7 +2460,9 @@ export class CallService {
     if (call.finished || call.state === 'connected' || call.state === 'wrap_up') return;
     leg.unwatch();
     if (call.agent === leg) call.agent = null;
-    this.o.switchPort.hangup(leg.channelId).catch(() => undefined);
+    // A desk phone still dialling is told why (busy, congestion) and shows it; an answered phone just hangs up.
+    const why = patch.disposition === 'busy' ? 'busy' : patch.disposition === 'failed' ? 'congestion' : undefined;
+    this.o.switchPort.hangup(leg.channelId, why).catch(() => undefined);
     this.finish(call, event, reason, patch);
     if (leg.answered) {
       this.o.agents

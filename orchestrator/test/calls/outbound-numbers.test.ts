@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { trunkDialString } from '../../src/calls/index.js';
+import { parseDeskDialOut, trunkDialString } from '../../src/calls/dial-out.js';
 import { outboundNumber } from '../../src/calls/outbound-numbers.js';
 
 describe('the numbers agents may call', () => {
@@ -50,5 +50,35 @@ describe('the numbers agents may call', () => {
     expect(dial?.('13812345678')).to.equal('PJSIP/13812345678@carrier-a');
     expect(dial?.('2009')).to.equal('PJSIP/2009');
     expect(trunkDialString(undefined)).to.equal(undefined);
+  });
+});
+
+describe('numbers dialled on a desk phone, as the dialplan hands them over', () => {
+  it('reads the number, the trunks in order and a withheld presentation', () => {
+    expect(
+      parseDeskDialOut(['dialout', '+15555550123', 'carrier-a', 'carrier-b', 'allowed_not_screened']),
+    ).to.deep.equal({
+      number: '+15555550123',
+      trunks: ['carrier-a', 'carrier-b'],
+      presentation: null,
+    });
+    // No backup configured (the dialplan passes an empty OUTBOUND_TRUNK_BACKUP), or the same trunk twice.
+    expect(parseDeskDialOut(['dialout', '+15555550123', 'carrier-a', '', 'prohib_passed_screen'])).to.deep.equal({
+      number: '+15555550123',
+      trunks: ['carrier-a'],
+      presentation: 'prohib_passed_screen',
+    });
+    expect(parseDeskDialOut(['dialout', '+15555550123', 'carrier-a', 'carrier-a'])).to.have.deep.property('trunks', [
+      'carrier-a',
+    ]);
+  });
+
+  it('says what is wrong with a dialplan edited out of shape', () => {
+    expect(parseDeskDialOut(['dialout', '5555550123', 'carrier-a'])).to.deep.equal({
+      error: 'dial-out number "5555550123" is not E.164',
+    });
+    expect(parseDeskDialOut(['dialout', '+15555550123', ''])).to.deep.equal({
+      error: 'dial-out trunk "" is not a PJSIP endpoint name',
+    });
   });
 });

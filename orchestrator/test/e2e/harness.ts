@@ -19,7 +19,7 @@ import { EventBus, type BusEvents } from '../../src/events/bus.js';
 import { AcdEngine } from '../../src/routing/acd.js';
 import { RuleRouter } from '../../src/routing/router.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import type { MediaTarget, SwitchPort } from '../../src/telephony/port.js';
+import type { MediaTarget, OriginateOptions, SwitchPort } from '../../src/telephony/port.js';
 import { createSwitch } from '../../src/telephony/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { recordingUploadsInto } from '../calls/fakes.js';
@@ -48,7 +48,7 @@ export interface StackOptions {
   /** What follows each finished call (aftercall/), built on the stack's database. */
   followUps?: (db: Db) => CallFollowUps;
   /** Outbound settings (the carrier trunk, ring time). */
-  outbound?: { trunk?: string; ringS?: number; callerId?: string };
+  outbound?: { trunk?: string; backupTrunk?: string; ringS?: number; callerId?: string };
 }
 
 export class Stack {
@@ -56,6 +56,8 @@ export class Stack {
   ended: Array<BusEvents['call.ended']> = [];
   stored: string[] = [];
   plays: Array<{ target: MediaTarget; media: string[] }> = [];
+  originates: OriginateOptions[] = [];
+  continues: Array<{ channelId: string; context?: string; extension?: string }> = [];
 
   constructor(
     readonly sim: Simulator,
@@ -286,6 +288,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     plays.push({ target, media: typeof media === 'string' ? [media] : [...media] });
     return play(target, media, opts);
   };
+  // So are originates (who was dialled, how) and channels let go to the dialplan.
+  const originates: Stack['originates'] = [];
+  const originate = sw.originate.bind(sw);
+  sw.originate = (o) => {
+    originates.push(o);
+    return originate(o);
+  };
+  const continues: Stack['continues'] = [];
+  const continueInDialplan = sw.continueInDialplan.bind(sw);
+  sw.continueInDialplan = (channelId, target) => {
+    continues.push({ channelId, ...target });
+    return continueInDialplan(channelId, target);
+  };
   const bus = new EventBus();
   let offset = 0;
   const now = (): Date => new Date(Date.now() + offset);
@@ -307,6 +322,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       telephony: {
         defaultCountry: 'CN',
         outboundTrunk: options.outbound?.trunk,
+        outboundTrunkBackup: options.outbound?.backupTrunk,
         outboundRingS: options.outbound?.ringS,
         outboundCallerId: options.outbound?.callerId,
       },
@@ -321,6 +337,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   stack.center = center;
   stack.plays = plays;
+  stack.originates = originates;
+  stack.continues = continues;
   bus.subscribe('call.offered', (e) => stack.offers.push(e));
   bus.subscribe('call.ended', (e) => stack.ended.push(e));
   await acd.start();

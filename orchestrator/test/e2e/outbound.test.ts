@@ -22,8 +22,9 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await s.stop();
   });
 
-  const carrier = (behaviour: 'answer' | 'busy' | 'no-answer', afterMs = 100): void => {
-    s.sim.control.setEndpoint('PJSIP', TRUNK, { behaviour, afterMs });
+  type Behaviour = 'answer' | 'busy' | 'no-answer' | 'unreachable' | 'congestion';
+  const carrier = (behaviour: Behaviour, afterMs = 100, trunk = TRUNK): void => {
+    s.sim.control.setEndpoint('PJSIP', trunk, { behaviour, afterMs });
   };
   const place = (n: number, number: string, queueId: number | null = null) =>
     s.center.calls.placeCall({
@@ -211,6 +212,53 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await s.waitState(inbound.callId, 'connected');
     s.sim.control.hangup(inbound.channelId);
     await s.finalRow(inbound.callId, 'ended');
+    await s.expectSwitchClean();
+  });
+
+  it('a trunk that cannot carry the call (down, congested) hands it to the backup; a busy number rings once', async () => {
+    s = await startStack({ outbound: { trunk: TRUNK, backupTrunk: 'carrier-b', ringS: 5 } });
+    carrier('answer', 50, 'carrier-b');
+    const general = s.queueId('general');
+    const dialledFor = (callId: string): string[] =>
+      s.originates
+        .filter((o) => o.variables?.ARIADNE_CALL_ID === callId && o.appArgs?.[0] === 'outbound')
+        .map((o) => o.endpoint);
+
+    // carrier-a is not registered: Asterisk cannot make the channel at all.
+    carrier('unreachable');
+    await s.login(2001);
+    const down = await place(2001, GOLD, general);
+    await s.waitState(down.callId, 'connected');
+    await waitFor(() => customerLeg(down.callId)?.bridgeId, "the customer's leg bridged");
+    expect(customerLeg(down.callId)?.name.startsWith('PJSIP/carrier-b-'), 'carried by the backup').to.equal(true);
+    s.sim.control.hangup(customerLeg(down.callId)?.id as string);
+    const r1 = await s.finalRow(down.callId, 'ended');
+    expect(r1).to.deep.include({ disposition: 'answered', trunk: 'carrier-b' });
+    expect(dialledFor(down.callId)).to.deep.equal([`PJSIP/${GOLD}@${TRUNK}`, `PJSIP/${GOLD}@carrier-b`]);
+
+    // carrier-a answers 503 (cause 34): the leg existed and failed; the next trunk rings on the same channel id.
+    carrier('congestion', 50);
+    await s.login(2002);
+    const congested = await place(2002, GOLD, general);
+    await s.waitState(congested.callId, 'connected');
+    await waitFor(() => customerLeg(congested.callId)?.bridgeId, "the customer's leg bridged");
+    expect(customerLeg(congested.callId)?.name.startsWith('PJSIP/carrier-b-')).to.equal(true);
+    expect(s.center.calls.get(congested.callId)?.state, 'the failed first leg did not end the call').to.equal(
+      'connected',
+    );
+    s.sim.control.hangup(customerLeg(congested.callId)?.id as string);
+    expect(await s.finalRow(congested.callId, 'ended')).to.deep.include({
+      disposition: 'answered',
+      trunk: 'carrier-b',
+    });
+    expect(dialledFor(congested.callId)).to.have.length(2);
+
+    // Busy is about the number, not the trunk: the customer is not rung a second time.
+    carrier('busy', 50);
+    await s.login(2003);
+    const busy = await place(2003, GOLD, general);
+    expect(await s.finalRow(busy.callId, 'ended')).to.deep.include({ disposition: 'busy', trunk: TRUNK });
+    expect(dialledFor(busy.callId)).to.deep.equal([`PJSIP/${GOLD}@${TRUNK}`]);
     await s.expectSwitchClean();
   });
 
