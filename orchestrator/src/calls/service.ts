@@ -45,6 +45,7 @@ import {
 } from './call.js';
 import type { CallStatement } from './writer.js';
 import { ChannelIo, playAndWait } from './media.js';
+import { doNotCallEntry, doNotCallReason } from './do-not-call.js';
 import {
   DIRECT_DIAL_CONTEXT,
   isDeskDialOut,
@@ -2155,6 +2156,14 @@ export class CallService {
     if (!this.accepting) return letGo('this orchestrator is not taking calls');
     const dialled = parseDeskDialOut(ch.args);
     if ('error' in dialled) return letGo(dialled.error);
+    // The list binds every phone, an agent's or not; without the database the phone dials alone (below).
+    const listed = await doNotCallEntry(this.o.db, dialled.number).catch(() => null);
+    if (listed) {
+      unwatchEarly();
+      this.o.logger.info({ channelId: ch.channelId, channel: ch.channelName }, doNotCallReason(listed));
+      await this.refuseOnPhone(ch.channelId, 'sound:ariadne/number-do-not-call');
+      return;
+    }
     const endpoint = endpointOfChannel(ch.channelName);
     const agent = endpoint ? await endpointHolder(this.o.db, endpoint).catch(() => null) : null;
     if (!endpoint || !agent) return letGo(`${endpoint ?? ch.channelName} is no logged-in agent's phone`);
@@ -2201,6 +2210,17 @@ export class CallService {
         hangup_side: 'system',
       });
     }
+  }
+
+  /** A desk phone's call refused: it is answered to hear why, then hung up. */
+  private async refuseOnPhone(channelId: string, prompt: string): Promise<void> {
+    try {
+      await this.o.switchPort.answer(channelId);
+      await playAndWait(this.o.switchPort, { channelId }, [prompt], { timeoutMs: this.timings.playbackTimeoutMs });
+    } catch {
+      // The agent hung up already: there is nobody left to tell.
+    }
+    await this.o.switchPort.hangup(channelId).catch(() => undefined);
   }
 
   /** The ways out for a number the orchestrator places: the configured trunk, then its backup. */

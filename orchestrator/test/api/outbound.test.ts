@@ -137,4 +137,49 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     expect(done.body.error.message).to.match(/is done/);
     expect(calls.placed).to.have.length(2);
   });
+
+  it('keeps the do-not-call list: supervisors add and remove numbers; a listed number is never placed', async () => {
+    const dnc = (method: string, path = '', body?: unknown, token = h.users.supervisor.token) =>
+      call(h, method, `/api/do-not-call${path}`, { token, body });
+    // A national number is listed as E.164, with the customer's words.
+    const added = await dnc('POST', '', { number: '139 0000 1111', reason: 'asked on the phone, 2026-12-06' });
+    expect(added.status).to.equal(201);
+    expect(added.body).to.deep.include({ number: '+8613900001111', reason: 'asked on the phone, 2026-12-06' });
+    expect((await dnc('POST', '', { number: '+86 139 0000 1111' })).status, 'listed twice').to.equal(409);
+    const bad = await dnc('POST', '', { number: '12ab' });
+    expect([bad.status, bad.body.error.message]).to.deep.equal([
+      400,
+      'not a valid phone number (read as a CN number): 12ab',
+    ]);
+    expect((await dnc('GET', '?q=139 0000')).body.items.map((e: { number: string }) => e.number)).to.deep.equal([
+      '+8613900001111',
+    ]);
+    expect((await dnc('GET', '?q=138')).body.total).to.equal(0);
+    expect((await dnc('GET', '', undefined, h.users.agent.token)).status, 'agents do not keep it').to.equal(403);
+    expect((await dnc('POST', '', { number: '+8613700001111' }, h.users.agent.token)).status).to.equal(403);
+    expect((await dnc('PATCH', `/${added.body.id}`, { number: '+8613700001111' })).status).to.equal(400);
+    expect((await dnc('PATCH', `/${added.body.id}`, { reason: 'letter of 2026-12-01' })).body.reason).to.equal(
+      'letter of 2026-12-01',
+    );
+
+    // Typed, or as a callback's number: refused with the reason, and the callback is left as it was.
+    const typed = await place({ number: '13900001111' });
+    expect(typed.status).to.equal(409);
+    expect(typed.body.error.message).to.match(
+      /^\+8613900001111 is on the do-not-call list since \d{4}-\d\d-\d\d \(letter of 2026-12-01\)/,
+    );
+    const [cb] = await h.t
+      .db('callbacks')
+      .insert({ phone: '+8613900001111', queue_id: queueId, state: 'pending', requested_at: new Date() });
+    expect((await place({ callbackId: Number(cb) })).status).to.equal(409);
+    expect(await h.t.db('callbacks').where({ id: cb }).first('state', 'attempts')).to.deep.include({
+      state: 'pending',
+      attempts: 0,
+    });
+    expect(calls.placed).to.deep.equal([]);
+
+    // Removed from the list, the number may be called again.
+    expect((await dnc('DELETE', `/${added.body.id}`)).status).to.equal(204);
+    expect((await place({ number: '13900001111' })).status).to.equal(202);
+  });
 });

@@ -100,7 +100,7 @@ describe('e2e: numbers dialled on a desk phone (adapter + simulator + MariaDB)',
     await s.expectSwitchClean();
   });
 
-  it('a busy number frees the agent at once; a paused agent or a phone of nobody logged in dials directly', async () => {
+  it('a busy number frees the agent; a listed number is refused; a paused agent or a stranger’s phone dials directly', async () => {
     s = await startStack({ outbound: { trunk: TRUNK } });
     carrier('busy', 50);
     await s.login(2001);
@@ -109,6 +109,23 @@ describe('e2e: numbers dialled on a desk phone (adapter + simulator + MariaDB)',
     expect(await s.finalRow(busy, 'ended')).to.deep.include({ disposition: 'busy', hangup_cause: 17 });
     await waitFor(() => !s.sim.control.channels().some((c) => c.id === busyPhone), 'the phone hung up');
     await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after a busy number');
+
+    // A number on the do-not-call list is refused on any phone: the agent hears why.
+    await s.db('do_not_call').insert({ e164: GOLD, reason: 'asked', created_at: new Date() });
+    const listed = dialOut(2001, GOLD);
+    await waitFor(
+      () =>
+        s.plays.some(
+          (p) =>
+            'channelId' in p.target &&
+            p.target.channelId === listed &&
+            p.media[0] === 'sound:ariadne/number-do-not-call',
+        ),
+      'the refusal played to the phone',
+    );
+    await waitFor(() => !s.sim.control.channels().some((c) => c.id === listed), 'the phone hung up');
+    expect(await s.agentState(2001)).to.equal('available');
+    await s.db('do_not_call').delete();
 
     await s.agents.pause(s.agentId(2001), 'Break');
     const paused = dialOut(2001, GOLD);

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { getAgentView } from '../../agents/repository.js';
+import {
+  addDoNotCall,
+  doNotCallEntry,
+  doNotCallInput,
+  doNotCallReason,
+  getDoNotCall,
+  listDoNotCall,
+  removeDoNotCall,
+  updateDoNotCall,
+} from '../../calls/do-not-call.js';
 import { outboundNumber } from '../../calls/outbound-numbers.js';
 import { forbidden, HttpError, notFound, unavailable } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { assertQueue, EVERYONE } from './common.js';
+import { assertQueue, EVERYONE, STAFF } from './common.js';
+import { crud } from './crud.js';
 
 const placeCallBody = z
   .object({
@@ -23,7 +34,7 @@ const placeCallBody = z
     path: ['number'],
   });
 
-/** Calls agents place: click-to-dial from the workspace, calling back a callback request. */
+/** Calls agents place (click-to-dial from the workspace, calling back a callback request), and the numbers never called. */
 export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
 
@@ -77,6 +88,8 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
           international: deps.config.telephony.outboundInternational,
         });
         if (!checked.ok) throw new HttpError(400, 'bad_request', checked.reason);
+        const listed = await doNotCallEntry(db, checked.e164);
+        if (listed) throw new HttpError(409, 'conflict', doNotCallReason(listed));
         const callback = asked ? await callbacks.takeForCall(db, asked.id, agent.id) : null;
         const queueId = body.queueId ?? callback?.queueId ?? null;
         const { callId } = await calls.place({
@@ -88,6 +101,23 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
         auditTarget(callId, { number: checked.e164, callbackId: callback?.id ?? null, queueId });
         return { callId, number: checked.e164, queueId, callbackId: callback?.id ?? null };
       },
+    }),
+    ...crud({
+      base: '/do-not-call',
+      tag: 'do-not-call',
+      noun: 'do-not-call entry',
+      // Supervisors take a customer's request not to be called; agents see the refusal when they dial.
+      readRoles: STAFF,
+      writeRoles: STAFF,
+      item: z.object({ id: z.number(), number: z.string(), reason: z.string().nullable(), createdAt: z.string() }),
+      filters: z.object({ q: z.string().trim().max(40).optional() }),
+      createBody: doNotCallInput.required({ number: true }),
+      updateBody: doNotCallInput,
+      list: (f, s) => listDoNotCall(db, f, s),
+      get: (id) => getDoNotCall(db, id),
+      create: (b) => addDoNotCall(db, b, { defaultCountry: deps.config.telephony.defaultCountry, now: deps.now() }),
+      update: (id, b) => updateDoNotCall(db, id, b),
+      remove: (id) => removeDoNotCall(db, id),
     }),
   ];
 }

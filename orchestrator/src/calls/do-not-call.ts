@@ -1,0 +1,111 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import type { Db } from '../db/knex.js';
+import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
+import { HttpError } from '../http/errors.js';
+import { insertedId } from '../agents/repository.js';
+
+/**
+ * The company's do-not-call list: numbers Ariadne never calls, whoever places the call (click-to-dial, a callback,
+ * a number typed on a desk phone). A customer who asks not to be called again is added by a supervisor or an
+ * admin; the reason keeps who asked and when. Inbound calls from a listed number are taken as always.
+ */
+// A type, not an interface: the API's resource helpers take it as a plain object.
+export type DoNotCallEntry = {
+  readonly id: number;
+  /** E.164. */
+  readonly number: string;
+  readonly reason: string | null;
+  readonly createdAt: string;
+};
+
+export const doNotCallInput = z
+  .object({
+    /** As typed: national (read in the default country) or E.164. */
+    number: z.string().trim().min(1, 'required').max(40),
+    reason: z.string().trim().max(200).nullable(),
+  })
+  .partial()
+  .strict();
+export type DoNotCallInput = z.infer<typeof doNotCallInput>;
+
+const COLUMNS = ['id', 'e164', 'reason', 'created_at'] as const;
+
+function rowToEntry(row: Record<string, unknown>): DoNotCallEntry {
+  const { e164, ...rest } = mapRow(row);
+  return { ...(rest as Omit<DoNotCallEntry, 'number'>), number: String(e164) };
+}
+
+/** A number as typed → E.164, or a 400 that says why not. */
+export function listedNumber(typed: string, defaultCountry: string): string {
+  let parsed;
+  try {
+    parsed = parsePhoneNumberFromString(typed, defaultCountry as CountryCode);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed?.isValid())
+    throw new HttpError(400, 'bad_request', `not a valid phone number (read as a ${defaultCountry} number): ${typed}`);
+  return parsed.number;
+}
+
+export async function listDoNotCall(db: Db, filter: { q?: string }, slice: Slice): Promise<Found> {
+  const q = db('do_not_call').select(...COLUMNS);
+  // Digits only: "138 1234" finds +8613812345678.
+  const digits = filter.q?.replace(/\D/g, '');
+  if (digits) q.where('e164', 'like', `%${digits}%`);
+  return pageQuery(
+    q,
+    slice,
+    [
+      ['created_at', 'desc'],
+      ['id', 'desc'],
+    ],
+    rowToEntry,
+  );
+}
+
+export async function getDoNotCall(db: Db, id: number): Promise<DoNotCallEntry | null> {
+  const row = (await db('do_not_call')
+    .where({ id })
+    .first(...COLUMNS)) as Record<string, unknown> | undefined;
+  return row ? rowToEntry(row) : null;
+}
+
+/** The entry for an E.164 number, if it is listed: what every placed call is checked against. */
+export async function doNotCallEntry(db: Db, e164: string): Promise<DoNotCallEntry | null> {
+  const row = (await db('do_not_call')
+    .where({ e164 })
+    .first(...COLUMNS)) as Record<string, unknown> | undefined;
+  return row ? rowToEntry(row) : null;
+}
+
+export async function addDoNotCall(
+  db: Db,
+  input: DoNotCallInput & { number: string },
+  o: { defaultCountry: string; now: Date },
+): Promise<DoNotCallEntry> {
+  const e164 = listedNumber(input.number, o.defaultCountry);
+  if (await doNotCallEntry(db, e164))
+    throw new HttpError(409, 'conflict', `${e164} is already on the do-not-call list`);
+  const id = insertedId(await db('do_not_call').insert({ e164, reason: input.reason ?? null, created_at: o.now }));
+  return (await getDoNotCall(db, id)) as DoNotCallEntry;
+}
+
+/** Only the reason changes: another number is another entry. */
+export async function updateDoNotCall(db: Db, id: number, input: DoNotCallInput): Promise<DoNotCallEntry | null> {
+  if (input.number !== undefined)
+    throw new HttpError(400, 'bad_request', 'the number of an entry does not change: remove it and add the other');
+  if (input.reason !== undefined) await db('do_not_call').where({ id }).update({ reason: input.reason });
+  return getDoNotCall(db, id);
+}
+
+export async function removeDoNotCall(db: Db, id: number): Promise<boolean> {
+  return Number(await db('do_not_call').where({ id }).delete()) > 0;
+}
+
+/** Why a listed number is not called, in words an agent reads. */
+export function doNotCallReason(entry: DoNotCallEntry): string {
+  const since = entry.createdAt.slice(0, 10);
+  return `${entry.number} is on the do-not-call list since ${since}${entry.reason ? ` (${entry.reason})` : ''}: it is not called`;
+}
