@@ -8,6 +8,7 @@ import {
   DEMO_CUSTOMERS,
   DEMO_DID,
   DEMO_DIRECT_DID,
+  DEMO_DO_NOT_CALL,
   DEMO_ORDER_STATUS_DID,
   DEMO_USERS,
   demoMobile,
@@ -44,6 +45,10 @@ for (const dialect of DIALECTS) {
           'vip',
         ]);
         expect(Object.keys(r.agentIds)).to.include.members(['PJSIP/2001', 'PJSIP/2050']);
+        // The demo's do-not-call list holds the number the README tells a newcomer to try.
+        expect((await t.db('do_not_call').select('e164')).map((x: { e164: string }) => x.e164)).to.deep.equal([
+          DEMO_DO_NOT_CALL,
+        ]);
         expect((await t.db('agents').distinct('site')).map((x: { site: string }) => x.site).sort()).to.deep.equal([
           'chengdu',
           'shanghai',

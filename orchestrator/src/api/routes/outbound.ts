@@ -105,7 +105,7 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
     ...crud({
       base: '/do-not-call',
       tag: 'do-not-call',
-      noun: 'do-not-call entry',
+      noun: 'do-not-call number',
       // Supervisors take a customer's request not to be called; agents see the refusal when they dial.
       readRoles: STAFF,
       writeRoles: STAFF,

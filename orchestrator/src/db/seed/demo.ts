@@ -16,6 +16,8 @@ export const DEMO_DID = '4007188668';
 export const DEMO_ORDER_STATUS_DID = '4007188669';
 /** A DID without an IVR flow: calls go straight to the router. */
 export const DEMO_DIRECT_DID = '4007188000';
+/** On the demo's do-not-call list: an agent who dials it sees the refusal. */
+export const DEMO_DO_NOT_CALL = '+8613800000000';
 
 export const DEMO_SITES = ['shanghai', 'chengdu'] as const;
 
@@ -503,6 +505,11 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
   await flows.mapDid(DEMO_DID, 'main', 'Main service number 400-718-8668');
   await flows.mapDid(DEMO_ORDER_STATUS_DID, 'order-status', 'Order status line');
   await db('dids').insert({ number: DEMO_DIRECT_DID, ivr_flow_id: null, description: 'Direct line: router only' });
+  await db('do_not_call').insert({
+    e164: DEMO_DO_NOT_CALL,
+    reason: 'Demo: asked not to be called again',
+    created_at: now,
+  });
 
   let history: SeedDemoResult['history'] = null;
   if (options.historyDays?.length) {
