@@ -92,6 +92,38 @@ export async function addDoNotCall(
   return (await getDoNotCall(db, id)) as DoNotCallEntry;
 }
 
+/**
+ * Lists the number of a call (the caller's, or the number an agent called): what an agent does when the customer on
+ * the line asks not to be called again. A number already listed keeps its entry (`added: false`).
+ */
+export async function listCallNumber(
+  db: Db,
+  callId: string,
+  o: { reason: string; now: Date },
+): Promise<DoNotCallEntry & { readonly added: boolean }> {
+  const call = (await db('calls').where({ id: callId }).first('caller_e164', 'caller_raw')) as
+    { caller_e164: string | null; caller_raw: string } | undefined;
+  if (!call) throw new HttpError(404, 'not_found', `call ${callId} not found`);
+  const e164 = call.caller_e164;
+  if (!e164)
+    throw new HttpError(
+      400,
+      'bad_request',
+      `the call's number (${call.caller_raw || 'withheld'}) is not one that can be listed`,
+    );
+  const listed = await doNotCallEntry(db, e164);
+  if (listed) return { ...listed, added: false };
+  try {
+    const id = insertedId(await db('do_not_call').insert({ e164, reason: o.reason.slice(0, 200), created_at: o.now }));
+    return { ...((await getDoNotCall(db, id)) as DoNotCallEntry), added: true };
+  } catch (err) {
+    // Listed by someone else a moment ago: the same outcome.
+    const now = await doNotCallEntry(db, e164);
+    if (now) return { ...now, added: false };
+    throw err;
+  }
+}
+
 /** Only the reason changes: another number is another entry. */
 export async function updateDoNotCall(db: Db, id: number, input: DoNotCallInput): Promise<DoNotCallEntry | null> {
   if (input.number !== undefined)

@@ -182,4 +182,52 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     expect((await dnc('DELETE', `/${added.body.id}`)).status).to.equal(204);
     expect((await place({ number: '13900001111' })).status).to.equal(202);
   });
+
+  it("lists the number of an agent's own call when the customer asks, once; never another agent's call", async () => {
+    const callRow = (id: string, agentId: number | null, e164: string | null) =>
+      h.t.db('calls').insert({
+        id,
+        node: 'n',
+        channel_id: `ch-${id}`,
+        owner: 'o',
+        state: 'ended',
+        caller_raw: e164 ?? 'anonymous',
+        caller_e164: e164,
+        did: '4007188668',
+        arrived_at: new Date(),
+        agent_id: agentId,
+        queue_id: queueId,
+      });
+    const mine = '44444444-4444-4444-8444-444444444444';
+    const theirs = '55555555-5555-4555-8555-555555555555';
+    const withheld = '66666666-6666-4666-8666-666666666666';
+    await callRow(mine, h.users.agent.agentId, '+8613900002222');
+    await callRow(theirs, h.users.agent2.agentId, '+8613900003333');
+    await callRow(withheld, h.users.agent.agentId, null);
+    const listCall = (id: string, body: unknown = {}) =>
+      call(h, 'POST', `/api/calls/${id}/do-not-call`, { token: h.users.agent.token, body });
+
+    const first = await listCall(mine);
+    expect(first.status).to.equal(200);
+    expect(first.body).to.deep.include({ number: '+8613900002222', added: true });
+    expect(first.body.reason).to.match(/^asked on the call of \d{4}-\d\d-\d\d \(.+\)$/);
+    expect((await listCall(mine, { reason: 'again' })).body).to.deep.include({
+      added: false,
+      reason: first.body.reason,
+    });
+    expect((await listCall(theirs)).status).to.equal(403);
+    const noNumber = await listCall(withheld);
+    expect([noNumber.status, noNumber.body.error.message]).to.deep.equal([
+      400,
+      "the call's number (anonymous) is not one that can be listed",
+    ]);
+    expect((await listCall('77777777-7777-4777-8777-777777777777')).status).to.equal(404);
+    expect(
+      await h.t.db('audit_log').where({ action: 'do-not-call.from-call' }).count({ n: '*' }).first(),
+    ).to.deep.include({
+      n: 2,
+    });
+    // From now on the number is not called.
+    expect((await place({ number: '+8613900002222' })).status).to.equal(409);
+  });
 });

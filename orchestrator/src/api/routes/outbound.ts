@@ -7,6 +7,7 @@ import {
   doNotCallInput,
   doNotCallReason,
   getDoNotCall,
+  listCallNumber,
   listDoNotCall,
   removeDoNotCall,
   updateDoNotCall,
@@ -16,7 +17,9 @@ import { forbidden, HttpError, notFound, unavailable } from '../../http/errors.j
 import * as callbacks from '../../routing/callbacks.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { assertQueue, EVERYONE, STAFF } from './common.js';
+import { callOwner } from '../../calls/queries.js';
+import { stringIdParam } from '../validation.js';
+import { assertOwn, assertQueue, EVERYONE, STAFF } from './common.js';
 import { crud } from './crud.js';
 
 const placeCallBody = z
@@ -100,6 +103,27 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
         if (callback) await callbacks.countCallbackAttempt(db, callback.id, callId);
         auditTarget(callId, { number: checked.e164, callbackId: callback?.id ?? null, queueId });
         return { callId, number: checked.e164, queueId, callbackId: callback?.id ?? null };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/calls/:id/do-not-call',
+      tag: 'do-not-call',
+      summary: "List the call's number as not to be called (the customer asked); agents: their own calls",
+      roles: EVERYONE,
+      params: stringIdParam,
+      body: z.object({ reason: z.string().trim().min(1).max(200).optional() }).strict(),
+      audit: { action: 'do-not-call.from-call', targetType: 'call' },
+      async handler({ user, params, body, auditTarget }) {
+        const owner = await callOwner(db, params.id);
+        if (!owner) throw notFound(`call ${params.id}`);
+        assertQueue(user, owner.queueId, `call ${params.id}`);
+        assertOwn(user, owner.agentId, 'call');
+        const now = deps.now();
+        const reason = body.reason ?? `asked on the call of ${now.toISOString().slice(0, 10)} (${user.displayName})`;
+        const entry = await listCallNumber(db, params.id, { reason, now });
+        auditTarget(params.id, { number: entry.number, added: entry.added });
+        return entry;
       },
     }),
     ...crud({
