@@ -15,6 +15,7 @@ import { ReportsPage } from './pages/reports.js';
 import { AgentsPage } from './pages/agents.js';
 import { SkillsPage } from './pages/skills.js';
 import { PauseReasonsPage } from './pages/pause-reasons.js';
+import { DoNotCallPage } from './pages/do-not-call.js';
 import { QueuesPage } from './pages/queues.js';
 import { RoutingPage } from './pages/routing.js';
 import { IvrListPage, IvrEditorPage } from './pages/ivr.js';
@@ -44,6 +45,7 @@ const NAV: readonly NavItem[] = [
   { path: '/admin/queues', label: 'Queues', roles: STAFF },
   { path: '/admin/skills', label: 'Skills', roles: ['admin'] },
   { path: '/admin/pause-reasons', label: 'Pause reasons', roles: ['admin'] },
+  { path: '/admin/do-not-call', label: 'Do not call', roles: STAFF },
   { path: '/admin/routing', label: 'Routing', roles: STAFF },
   { path: '/admin/ivr', label: 'IVR flows', roles: STAFF },
   { path: '/admin/hours', label: 'Hours', roles: STAFF },
@@ -199,6 +201,12 @@ function Page({ user, path }: { user: User; path: string }) {
     return (
       <Guard user={user} roles={['admin']}>
         {<PauseReasonsPage />}
+      </Guard>
+    );
+  if (path === '/admin/do-not-call')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<DoNotCallPage />}
       </Guard>
     );
   if (path === '/admin/routing')

@@ -11,6 +11,9 @@ import type {
   CallFilters,
   CallRow,
   Callback,
+  DoNotCallEntry,
+  DoNotCallInput,
+  DoNotCallQuery,
   FlowDocument,
   FlowValidation,
   IvrFlowSummary,
@@ -168,6 +171,11 @@ export const api = {
   },
   /** Every role reads the list (the workspace's pause buttons); admins change it. */
   pauseReasons: crud<PauseReason, PauseReasonInput>('/pause-reasons'),
+  /** Admins and supervisors: the numbers never called, searched by digits and read a page at a time. */
+  doNotCall: {
+    ...crud<DoNotCallEntry, DoNotCallInput>('/do-not-call'),
+    list: (query: DoNotCallQuery = {}) => get<Page<DoNotCallEntry>>('/do-not-call', { ...query }),
+  },
   routingRules: {
     ...crud<RoutingRule, RoutingRuleInput>('/routing-rules'),
     test: (sample: RoutingSample) => post<RoutingTestResult>('/routing-rules/test', sample),

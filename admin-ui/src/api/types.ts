@@ -90,6 +90,30 @@ export interface PauseReason {
 }
 export type PauseReasonInput = Partial<Omit<PauseReason, 'id'>>;
 
+/**
+ * GET /api/do-not-call (admins and supervisors): numbers no call Ariadne places reaches (click-to-dial, a callback,
+ * a number typed on a desk phone); calls from them come in as always. Newest first.
+ */
+export interface DoNotCallEntry {
+  id: number;
+  /** E.164. */
+  number: string;
+  /** Who asked and how, in the supervisor's words. */
+  reason: string | null;
+  createdAt: string;
+}
+/** POST takes the number as typed (national, read in the server's default country, or E.164); PATCH only the reason. */
+export interface DoNotCallInput {
+  number?: string;
+  reason?: string | null;
+}
+/** `q`: digits found anywhere in the number ("139 0000" finds +8613900001111). */
+export interface DoNotCallQuery {
+  q?: string;
+  page?: number;
+  pageSize?: number;
+}
+
 /** Which satisfaction survey a queue's answered callers get: none, a 1-5 IVR survey after the agent hangs up, an SMS. */
 export const SURVEY_CHANNELS = ['none', 'ivr', 'sms'] as const;
 export type SurveyChannel = (typeof SURVEY_CHANNELS)[number];

@@ -1,0 +1,265 @@
+// The do-not-call list (admins and supervisors): numbers no call Ariadne places reaches, whoever places it
+// (click-to-dial, a callback, a number typed on a desk phone); the agent is told why. Calls from them come in as always.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import type { DoNotCallEntry } from '../api/types.js';
+import {
+  ErrorBox,
+  Field,
+  fieldErrorsOf,
+  inputValue,
+  Loading,
+  PageHeader,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
+import { fmtTime } from '../format.js';
+
+const PAGE_SIZE = 50;
+/** The edit row's input lives in a table cell; this (empty) form outside the table submits it. */
+const EDIT_FORM = 'dnc-edit';
+
+interface Draft {
+  number: string;
+  reason: string;
+}
+
+const EMPTY: Draft = { number: '', reason: '' };
+
+const reasonOf = (typed: string): string | null => typed.trim() || null;
+
+function count(n: number): string {
+  return `${n} ${n === 1 ? 'number' : 'numbers'}`;
+}
+
+export function DoNotCallPage() {
+  const [q, setQ] = useState('');
+  const [page, setPage] = useState(1);
+  const list = useLoad(() => api.doNotCall.list({ q: q.trim(), page, pageSize: PAGE_SIZE }), [q, page]);
+  const [draft, setDraft] = useState<Draft>(EMPTY);
+  /** The entry just added: shown first (newest first, the search cleared) and marked. */
+  const [added, setAdded] = useState<number | null>(null);
+  const [edit, setEdit] = useState<{ id: number; reason: string } | null>(null);
+  const adding = useAction();
+  const changing = useAction();
+  const addErrs = fieldErrorsOf(adding.error);
+  const editErrs = fieldErrorsOf(changing.error);
+  const data = list.data;
+  const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
+
+  // The last entry of the last page removed (or the list shrunk under the pager): back to a page that has some.
+  useEffect(() => {
+    if (data && data.items.length === 0 && page > 1) setPage(Math.min(page - 1, pages));
+  }, [data, page, pages]);
+
+  const search = (typed: string) => {
+    setQ(typed);
+    setPage(1);
+  };
+  const add = async (e: Event) => {
+    e.preventDefault();
+    const r = await adding.run(() =>
+      api.doNotCall.create({ number: draft.number.trim(), reason: reasonOf(draft.reason) }),
+    );
+    if (!r) return;
+    setDraft(EMPTY);
+    setAdded(r.id);
+    setEdit(null);
+    // Newest first: with no search and on page 1, the number just added is the first row.
+    if (q === '' && page === 1) list.reload();
+    else search('');
+  };
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!edit) return;
+    const r = await changing.run(() => api.doNotCall.update(edit.id, { reason: reasonOf(edit.reason) }));
+    if (r) {
+      setEdit(null);
+      list.reload();
+    }
+  };
+  const startEdit = (entry: DoNotCallEntry) => {
+    changing.clear();
+    setEdit({ id: entry.id, reason: entry.reason ?? '' });
+  };
+  const remove = async (entry: DoNotCallEntry) => {
+    if (!confirm(`Remove ${entry.number} from the do-not-call list? Agents may call it again.`)) return;
+    setEdit(null);
+    await changing.run(() => api.doNotCall.remove(entry.id));
+    list.reload();
+  };
+
+  // Laid out as the Pause reasons page: as narrow, the add form on one line in a card.
+  return (
+    <div class="pause-reasons-page">
+      <PageHeader title="Do not call" />
+      <p class="muted" data-testid="dnc-note">
+        Ariadne never calls these numbers: a call an agent places to one (click-to-dial, a callback, a number typed on a
+        desk phone) is refused, and the agent is told the reason. Calls from these numbers come in as usual.
+      </p>
+      <ErrorBox error={list.error ?? (edit ? null : changing.error)} />
+
+      <form class="card add-reason" data-testid="dnc-add" onSubmit={add}>
+        <Field label="Number" error={addErrs.number} hint="national, or + and the country code">
+          <input
+            name="number"
+            type="tel"
+            autocomplete="off"
+            value={draft.number}
+            onInput={(e) => setDraft({ ...draft, number: inputValue(e) })}
+            placeholder="e.g. 13812345678"
+            size={18}
+            maxLength={40}
+            required
+          />
+        </Field>
+        <Field label="Reason" error={addErrs.reason} hint="optional: who asked, and how">
+          <input
+            name="reason"
+            value={draft.reason}
+            onInput={(e) => setDraft({ ...draft, reason: inputValue(e) })}
+            placeholder="e.g. asked on the phone"
+            size={36}
+            maxLength={200}
+          />
+        </Field>
+        <button class="primary" type="submit" disabled={adding.busy}>
+          Add number
+        </button>
+      </form>
+      <ErrorBox error={adding.error} />
+
+      <div class="filters">
+        <Field label="Search">
+          <input
+            type="search"
+            class="search"
+            inputMode="tel"
+            data-testid="dnc-search"
+            aria-label="Search numbers"
+            placeholder="digits, e.g. 139 0000"
+            value={q}
+            onInput={(e) => search(inputValue(e))}
+            maxLength={40}
+          />
+        </Field>
+        {data ? (
+          <span class="muted" data-testid="dnc-count">
+            {q.trim() ? `${count(data.total)} found` : `${count(data.total)} listed`}
+          </span>
+        ) : null}
+      </div>
+      <Loading when={list.loading && !data} />
+
+      <form id={EDIT_FORM} onSubmit={save} />
+      <table class="list" data-testid="dnc-table">
+        <thead>
+          <tr>
+            <th>Number</th>
+            <th>Reason</th>
+            <th>Added</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data?.items.map((entry) =>
+            edit?.id === entry.id ? (
+              <EditRow
+                key={entry.id}
+                entry={entry}
+                reason={edit.reason}
+                error={editErrs.reason}
+                busy={changing.busy}
+                onChange={(reason) => setEdit({ ...edit, reason })}
+                onCancel={() => setEdit(null)}
+              />
+            ) : (
+              <tr key={entry.id} data-number={entry.number} class={entry.id === added ? 'selected' : undefined}>
+                <td class="nowrap">{entry.number}</td>
+                <td>{entry.reason ?? <span class="muted">—</span>}</td>
+                <td class="nowrap">{fmtTime(entry.createdAt)}</td>
+                <td class="actions">
+                  <button onClick={() => startEdit(entry)}>Edit reason</button>
+                  <button class="danger" onClick={() => void remove(entry)}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ),
+          )}
+          {data && data.items.length === 0 ? (
+            <tr>
+              <td colSpan={4} class="muted" data-testid="dnc-empty">
+                {q.trim() ? 'No listed number has those digits.' : 'No numbers are listed: agents may call any number.'}
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+      {edit ? <ErrorBox error={changing.error} /> : null}
+      {data && pages > 1 ? (
+        <div class="pager" data-testid="dnc-pager">
+          <button disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            ‹ Previous
+          </button>
+          <span>
+            Page {data.page} of {pages}
+          </span>
+          <button disabled={page >= pages} onClick={() => setPage(page + 1)}>
+            Next ›
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * An entry's row while its reason is edited. A component of its own, so its buttons are new elements: were the Edit
+ * reason button reused as Save (a submit button of the edit form), the click that opened the row would submit it.
+ */
+function EditRow({
+  entry,
+  reason,
+  error,
+  busy,
+  onChange,
+  onCancel,
+}: {
+  entry: DoNotCallEntry;
+  reason: string;
+  error: string | undefined;
+  busy: boolean;
+  onChange: (reason: string) => void;
+  onCancel: () => void;
+}) {
+  return (
+    <tr class="editing" data-number={entry.number} data-testid="dnc-edit">
+      <td class="nowrap">{entry.number}</td>
+      <td>
+        <label class={error ? 'field invalid' : 'field'}>
+          <input
+            form={EDIT_FORM}
+            name="reason"
+            aria-label="Reason"
+            value={reason}
+            onInput={(e) => onChange(inputValue(e))}
+            placeholder="none"
+            size={24}
+            maxLength={200}
+          />
+          {error ? <span class="field-error">{error}</span> : null}
+        </label>
+      </td>
+      <td class="nowrap">{fmtTime(entry.createdAt)}</td>
+      <td class="actions">
+        <button class="primary" type="submit" form={EDIT_FORM} disabled={busy}>
+          Save
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </td>
+    </tr>
+  );
+}

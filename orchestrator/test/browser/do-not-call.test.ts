@@ -1,0 +1,224 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { DEMO_DO_NOT_CALL, DEMO_USERS } from '../../src/db/seed/index.js';
+import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
+
+// The do-not-call list page (admins and supervisors), and the refusal an agent gets when dialling a listed number.
+// The default country is CN: a national number such as 139 0000 1111 is listed as +8613900001111.
+
+const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
+const TABLE = '[data-testid=dnc-table]';
+const ADD = '[data-testid=dnc-add]';
+const SEARCH = '[data-testid=dnc-search]';
+const COUNT = '[data-testid=dnc-count]';
+const EDIT = '[data-testid=dnc-edit]';
+const PRESENCE = '[data-testid=presence]';
+const DIAL = '[data-testid=dial]';
+/** Typed as a supervisor would take it down on the phone, and as it is listed. */
+const TYPED = '139 0000 1111';
+const LISTED = '+8613900001111';
+const OTHER = '+8615912345678';
+const row = (e164: string) => `${TABLE} tbody tr[data-number="${e164}"]`;
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
+}
+
+/** The table's rows as [number, reason] (string scripts: the tests compile without the DOM's types). */
+async function rows(page: Page): Promise<string[][]> {
+  return (await page.evaluate(
+    `[...document.querySelectorAll('${TABLE} tbody tr[data-number]')].map((r) => [...r.cells].slice(0, 2).map((c) => c.textContent.trim()))`,
+  )) as string[][];
+}
+
+/** Waits until the table shows exactly these numbers, in this order. */
+async function shows(page: Page, numbers: string[]): Promise<void> {
+  await until(`the table showing ${numbers.join(', ') || 'nothing'}`, async () => {
+    const now = (await rows(page)).map(([n]) => n);
+    return JSON.stringify(now) === JSON.stringify(numbers) ? true : undefined;
+  });
+}
+
+async function addNumber(page: Page, number: string, reason: string): Promise<void> {
+  await page.fill(`${ADD} input[name=number]`, number);
+  await page.fill(`${ADD} input[name=reason]`, reason);
+  await page.click(`${ADD} button[type=submit]`);
+}
+
+describe('the do-not-call list in a browser (supervisor list, agent refused)', function () {
+  this.timeout(120_000);
+  const { newPage, ...suite } = browserSuite();
+
+  it('a supervisor adds a national number, is told about a listed or invalid one, searches, edits and removes', async () => {
+    const { app } = suite.stack();
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'supervisor', user('supervisor').password);
+    await page.click('header nav >> text=Do not call');
+    await page.waitForSelector(row(DEMO_DO_NOT_CALL));
+    expect(page.url()).to.contain('#/admin/do-not-call');
+    expect(await text(page, 'h1')).to.equal('Do not call');
+    expect(await text(page, '[data-testid=dnc-note]')).to.contain('Ariadne never calls these numbers');
+    // The demo's one entry.
+    expect(await rows(page)).to.deep.equal([[DEMO_DO_NOT_CALL, 'Demo: asked not to be called again']]);
+    expect(await text(page, COUNT)).to.equal('1 number listed');
+
+    // Typed nationally, listed as E.164, first (newest first) and marked as just added.
+    await addNumber(page, TYPED, 'asked on the phone');
+    await page.waitForSelector(row(LISTED));
+    expect(await rows(page)).to.deep.equal([
+      [LISTED, 'asked on the phone'],
+      [DEMO_DO_NOT_CALL, 'Demo: asked not to be called again'],
+    ]);
+    expect(await page.getAttribute(row(LISTED), 'class')).to.contain('selected');
+    const added = await text(page, `${row(LISTED)} td:nth-child(3)`);
+    expect(added).to.match(/\d/);
+    expect(added).to.not.equal('—');
+    expect(await page.inputValue(`${ADD} input[name=number]`)).to.equal('');
+    expect(await page.inputValue(`${ADD} input[name=reason]`)).to.equal('');
+    expect(await page.$('[role=alert]')).to.equal(null);
+    expect(await text(page, COUNT)).to.equal('2 numbers listed');
+    // Without a reason.
+    await addNumber(page, '159-1234-5678', '');
+    await page.waitForSelector(row(OTHER));
+    expect((await rows(page))[0]).to.deep.equal([OTHER, '—']);
+    await shot(page, 'do-not-call-list');
+
+    // The same number again, however typed: the server's words.
+    await addNumber(page, '+86 139 0000 1111', 'again');
+    await waitText(page, '[role=alert]', (t) => t.includes(`${LISTED} is already on the do-not-call list`));
+    // What was typed stays, to be corrected.
+    expect(await page.inputValue(`${ADD} input[name=number]`)).to.equal('+86 139 0000 1111');
+    await addNumber(page, '12ab', '');
+    await waitText(page, '[role=alert]', (t) => t.includes('not a valid phone number (read as a CN number): 12ab'));
+    await shot(page, 'do-not-call-invalid');
+    expect(await rows(page)).to.have.length(3);
+
+    // The search finds digits anywhere in the number, spaces or not.
+    await page.fill(SEARCH, '139 0000');
+    await shows(page, [LISTED]);
+    expect(await text(page, COUNT)).to.equal('1 number found');
+    await shot(page, 'do-not-call-search');
+    await page.fill(SEARCH, '5678');
+    await shows(page, [OTHER]);
+    await page.fill(SEARCH, '777');
+    await shows(page, []);
+    expect(await text(page, '[data-testid=dnc-empty]')).to.equal('No listed number has those digits.');
+    await page.fill(SEARCH, '');
+    await shows(page, [OTHER, LISTED, DEMO_DO_NOT_CALL]);
+
+    // The reason, edited in place: the number itself does not change.
+    await page.click(`${row(OTHER)} button:has-text("Edit reason")`);
+    await page.waitForSelector(EDIT);
+    expect(await page.$(`${EDIT} input[name=number]`)).to.equal(null);
+    await page.fill(`${EDIT} input[name=reason]`, 'wrote in, 3 June');
+    await shot(page, 'do-not-call-edit');
+    await page.press(`${EDIT} input[name=reason]`, 'Enter');
+    await page.waitForSelector(EDIT, { state: 'detached' });
+    await waitText(page, row(OTHER), (t) => t.includes('wrote in, 3 June'));
+    expect(await app.db('do_not_call').where({ e164: OTHER }).first('reason')).to.deep.equal({
+      reason: 'wrote in, 3 June',
+    });
+    // Cancel leaves it as it was.
+    await page.click(`${row(LISTED)} button:has-text("Edit reason")`);
+    await page.fill(`${EDIT} input[name=reason]`, 'not saved');
+    await page.click(`${EDIT} button:has-text("Cancel")`);
+    await page.waitForSelector(EDIT, { state: 'detached' });
+    expect((await rows(page))[1]).to.deep.equal([LISTED, 'asked on the phone']);
+
+    // Removed, after the confirm; a dismissed confirm removes nothing.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.click(`${row(OTHER)} button:has-text("Remove")`);
+    expect(await rows(page)).to.have.length(3);
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.click(`${row(OTHER)} button:has-text("Remove")`);
+    await page.waitForSelector(row(OTHER), { state: 'detached' });
+    expect(asked).to.contain(`Remove ${OTHER} from the do-not-call list?`);
+    expect(await rows(page)).to.deep.equal([
+      [LISTED, 'asked on the phone'],
+      [DEMO_DO_NOT_CALL, 'Demo: asked not to be called again'],
+    ]);
+    const stored = (await app.db('do_not_call').orderBy('e164').select('e164', 'reason')) as unknown[];
+    expect(stored).to.deep.equal([
+      { e164: DEMO_DO_NOT_CALL, reason: 'Demo: asked not to be called again' },
+      { e164: LISTED, reason: 'asked on the phone' },
+    ]);
+    // The expected 400 and 409 are the only console errors.
+    expect(realErrors(errors).filter((e) => !/status of (400|409)/.test(e))).to.deep.equal([]);
+  });
+
+  it('a long list is read a page at a time; searching starts again at page 1', async () => {
+    const { app } = suite.stack();
+    // 60 more, older than the ones above: +8617700000000 … +8617700000059.
+    const old = Date.parse('2024-01-01T00:00:00Z');
+    await app.db('do_not_call').insert(
+      Array.from({ length: 60 }, (_, i) => ({
+        e164: `+861770000${String(i).padStart(4, '0')}`,
+        reason: `import ${i}`,
+        created_at: new Date(old + i * 60_000),
+      })),
+    );
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'admin', user('admin').password);
+    await page.click('header nav >> text=Do not call');
+    await page.waitForSelector(row(LISTED));
+    expect(await text(page, COUNT)).to.equal('62 numbers listed');
+    expect(await rows(page)).to.have.length(50);
+    expect(await text(page, '[data-testid=dnc-pager] span')).to.equal('Page 1 of 2');
+    expect(await page.isDisabled('[data-testid=dnc-pager] button:has-text("Previous")')).to.equal(true);
+    await page.click('[data-testid=dnc-pager] button:has-text("Next")');
+    await waitText(page, '[data-testid=dnc-pager] span', (t) => t === 'Page 2 of 2');
+    await shows(
+      page,
+      Array.from({ length: 12 }, (_, i) => `+861770000${String(11 - i).padStart(4, '0')}`),
+    );
+    expect(await page.isDisabled('[data-testid=dnc-pager] button:has-text("Next")')).to.equal(true);
+    await shot(page, 'do-not-call-page-2');
+    // A search from page 2 shows its first page; a short answer has no pager.
+    await page.fill(SEARCH, '177 0000 005');
+    await shows(
+      page,
+      Array.from({ length: 10 }, (_, i) => `+861770000${String(59 - i).padStart(4, '0')}`),
+    );
+    expect(await page.$('[data-testid=dnc-pager]')).to.equal(null);
+    await app.db('do_not_call').where('e164', 'like', '+861770000%').delete();
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
+  it("an agent has no such page, and dialling a listed number shows the list's reason; nothing is placed", async () => {
+    const { app } = suite.stack();
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'agent', user('agent').password);
+    expect(await text(page, 'header nav')).not.to.contain('Do not call');
+    // A typed-in address: the page is not for them (and the API answers 403).
+    await page.goto(`${app.url}/#/admin/do-not-call`);
+    expect(await text(page, 'main .error')).to.equal('Your role cannot open this page.');
+    expect(await page.$(TABLE)).to.equal(null);
+
+    await page.goto(`${app.url}/#/workspace`);
+    await page.click(`${PRESENCE} button:has-text("Log in")`);
+    await page.waitForSelector(`${PRESENCE} .badge.state-available`);
+    const calls = async () => Number(((await app.db('calls').count({ n: '*' })) as { n: number | string }[])[0]!.n);
+    const before = await calls();
+    await page.fill(`${DIAL} input[name=dial]`, '13900001111');
+    await page.click(`${DIAL} button[type=submit]`);
+    const refusal = await waitText(page, `${DIAL} [data-testid=dial-error]`, (t) => t !== '');
+    expect(refusal).to.match(
+      new RegExp(
+        `^\\${LISTED} is on the do-not-call list since \\d{4}-\\d\\d-\\d\\d \\(asked on the phone\\): it is not called$`,
+      ),
+    );
+    await shot(page, 'do-not-call-agent-refused');
+    expect(await page.$('[data-testid=screen-pop]')).to.equal(null);
+    expect(await calls()).to.equal(before);
+    await page.click(`${PRESENCE} button:has-text("Log out")`);
+    await page.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
+    expect(realErrors(errors).filter((e) => !/status of (403|409)/.test(e))).to.deep.equal([]);
+  });
+});
