@@ -28,6 +28,7 @@ import {
   type MediaTarget,
   type OriginateOptions,
   type OriginateOutcome,
+  type PlaybackHandle,
   type RecordingHandle,
   type RecordingResult,
   type SwitchPort,
@@ -2336,15 +2337,13 @@ export class CallService {
     if (call.state !== 'dialing') return;
     // Ringback: a picked-up phone hears a tone; a desk phone still dialling is told the far end rings (180), and
     // plays its own.
-    const ringback = how.agentDialled
-      ? await this.o.switchPort
-          .ring(leg.channelId)
-          .then(() => null)
-          .catch(() => null)
-      : await this.o.switchPort.play({ channelId: leg.channelId }, 'tone:ring').catch((err: unknown) => {
-          call.log.warn({ err }, 'no ringback for the agent');
-          return null;
-        });
+    let ringback: PlaybackHandle | null = null;
+    if (how.agentDialled) await this.o.switchPort.ring(leg.channelId).catch(() => undefined);
+    else
+      ringback = await this.o.switchPort.play({ channelId: leg.channelId }, 'tone:ring').catch((err: unknown) => {
+        call.log.warn({ err }, 'no ringback for the agent');
+        return null;
+      });
     const outcome = await this.dialTrunks(call, how);
     if (ringback) this.o.switchPort.stopPlayback(ringback.playbackId).catch(() => undefined);
     if (call.state !== 'dialing') return; // the agent gave up meanwhile; the customer's leg was hung up
