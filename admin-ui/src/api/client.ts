@@ -18,6 +18,7 @@ import type {
   FlowValidation,
   IvrFlowSummary,
   IvrFlowVersion,
+  ListedCallNumber,
   Page,
   PauseReason,
   PauseReasonInput,
@@ -223,6 +224,9 @@ export const api = {
     pauseRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/pause`),
     resumeRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/resume`),
     disposition: (id: string, disposition: string) => post<unknown>(`/calls/${enc(id)}/disposition`, { disposition }),
+    /** The customer asked not to be called again: the call's number on the do-not-call list (default reason: the day, who). */
+    doNotCall: (id: string, reason?: string) =>
+      post<ListedCallNumber>(`/calls/${enc(id)}/do-not-call`, reason ? { reason } : {}),
   },
   recordings: {
     search: (f: {

@@ -102,6 +102,13 @@ export interface DoNotCallEntry {
   reason: string | null;
   createdAt: string;
 }
+/**
+ * POST /api/calls/:id/do-not-call (an agent: their own calls): the call's number (the caller's, or the one the agent
+ * called) listed. `added: false` when it already was: its entry comes back unchanged.
+ */
+export interface ListedCallNumber extends DoNotCallEntry {
+  added: boolean;
+}
 /** POST takes the number as typed (national, read in the server's default country, or E.164); PATCH only the reason. */
 export interface DoNotCallInput {
   number?: string;

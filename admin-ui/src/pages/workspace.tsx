@@ -1,12 +1,22 @@
-// The agent's workspace: presence controls, the agent's day so far, the screen pop, call controls, wrap-up
-// (disposition + ticket), placing a call (click-to-dial) and the callback list. Presence comes from GET
+// The agent's workspace: presence controls, the agent's day so far, the screen pop (with the call's number put on
+// the do-not-call list when the customer asks), call controls, wrap-up (disposition + ticket), placing a call
+// (click-to-dial) and the callback list. Presence comes from GET
 // /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too: its pop is
 // 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client.js';
 import { useLive } from '../api/live.js';
-import type { Agent, AgentState, AgentToday, Callback, CallOfferedMessage, PauseReason, User } from '../api/types.js';
+import type {
+  Agent,
+  AgentState,
+  AgentToday,
+  Callback,
+  CallOfferedMessage,
+  ListedCallNumber,
+  PauseReason,
+  User,
+} from '../api/types.js';
 import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad, useNow } from '../components/ui.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
@@ -50,6 +60,11 @@ interface DialOutcome {
 }
 
 const isOutbound = (o: CallOfferedMessage): boolean => o.direction === 'outbound';
+/**
+ * The pop's number is E.164 when the call has a number that can be listed; a withheld or unreadable caller id comes
+ * as it was sent ("anonymous", "unknown"…), and the server would refuse to list it.
+ */
+const listable = (n: string): boolean => /^\+[1-9]\d{6,14}$/.test(n);
 
 export function WorkspacePage({ user }: { user: User }) {
   const [agent, setAgent] = useState<Agent | null>(null);
@@ -568,6 +583,10 @@ function ScreenPop({ call, now, agentState }: { call: ActiveCall; now: number; a
           {c?.company ? ` · ${c.company}` : ''}
           {c?.language ? ` · ${c.language}` : ''}
         </div>
+        {/* Once the customer is on the line (and through wrap-up); keyed so the next call starts afresh. */}
+        {call.phase !== 'offered' && listable(o.caller) ? (
+          <DoNotCallNumber key={o.callId} callId={o.callId} number={o.caller} />
+        ) : null}
       </div>
       <h3>Open orders</h3>
       {o.openOrders.length === 0 ? (
@@ -626,6 +645,43 @@ function ScreenPop({ call, now, agentState }: { call: ActiveCall; now: number; a
         </dl>
       )}
     </section>
+  );
+}
+
+/**
+ * "Do not call this number": the customer asked not to be called again. After a confirm the call's number goes on the
+ * do-not-call list (`POST /api/calls/:id/do-not-call`, the reason naming the day and the agent); the notice says so,
+ * or that it already was, and the action is gone for this call. The server's refusal shows under it.
+ */
+function DoNotCallNumber({ callId, number }: { callId: string; number: string }) {
+  const [listed, setListed] = useState<ListedCallNumber | null>(null);
+  const action = useAction();
+  const list = async () => {
+    if (!confirm(`Put ${number} on the do-not-call list? No call Ariadne places will reach it again.`)) return;
+    const r = await action.run(() => api.calls.doNotCall(callId));
+    if (r) setListed(r);
+  };
+  if (listed) {
+    return (
+      <div class="dnc-call dnc-call-result small" role="status" data-testid="dnc-call-result">
+        {listed.number} {listed.added ? 'is now' : 'was already'} on the do-not-call list
+      </div>
+    );
+  }
+  return (
+    <div class="dnc-call">
+      <button
+        type="button"
+        class="link small"
+        data-testid="dnc-call"
+        disabled={action.busy}
+        title="The customer asked not to be called again: no call Ariadne places will reach this number"
+        onClick={() => void list()}
+      >
+        Do not call this number
+      </button>
+      <ErrorBox error={action.error} />
+    </div>
   );
 }
 

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { DEMO_DO_NOT_CALL, DEMO_USERS } from '../../src/db/seed/index.js';
+import { DEMO_DIRECT_DID, DEMO_DO_NOT_CALL, DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
 
-// The do-not-call list page (admins and supervisors), and the refusal an agent gets when dialling a listed number.
+// The do-not-call list page (admins and supervisors), the refusal an agent gets when dialling a listed number, and an
+// agent listing the number of the call they are on from the workspace's screen pop ("Do not call this number").
 // The default country is CN: a national number such as 139 0000 1111 is listed as +8613900001111.
 
 const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
@@ -19,6 +20,16 @@ const TYPED = '139 0000 1111';
 const LISTED = '+8613900001111';
 const OTHER = '+8615912345678';
 const row = (e164: string) => `${TABLE} tbody tr[data-number="${e164}"]`;
+const POP = '[data-testid=screen-pop]';
+const DNC_CALL = `${POP} [data-testid=dnc-call]`;
+const DNC_RESULT = `${POP} [data-testid=dnc-call-result]`;
+/** A caller nobody knows, who asks on the call not to be called again (and how an agent would type it). */
+const CALLER = '+8615012345678';
+const CALLER_NATIONAL = '150 1234 5678';
+/** A number an agent calls whose customer asks the same. */
+const CALLED = '+8618612345678';
+/** The simulator's direct line: no IVR, the call goes straight to the router (and the only agent in the browser). */
+const DIRECT = DEMO_DIRECT_DID;
 
 async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
@@ -43,6 +54,24 @@ async function addNumber(page: Page, number: string, reason: string): Promise<vo
   await page.fill(`${ADD} input[name=number]`, number);
   await page.fill(`${ADD} input[name=reason]`, reason);
   await page.click(`${ADD} button[type=submit]`);
+}
+
+/** The day as the server names it in the default reason (UTC). */
+const utcDay = (): string => new Date().toISOString().slice(0, 10);
+
+/** The call's hung up from the workspace; its wrap-up form shows (the pop stays beside it). */
+async function hangUp(page: Page): Promise<void> {
+  await page.click('[data-testid=hangup]');
+  await page.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
+  await page.waitForSelector(`${POP}.phase-ended`);
+}
+
+/** Wrap-up finished without a ticket: the pop goes, the agent is available again. */
+async function finishWrapUp(page: Page): Promise<void> {
+  await page.uncheck('[data-testid=wrap-up] input[type=checkbox]');
+  await page.click('[data-testid=wrap-up] button[type=submit]');
+  await page.waitForSelector(POP, { state: 'detached', timeout: 10_000 });
+  await page.waitForSelector(`${PRESENCE} .badge.state-available`, { timeout: 10_000 });
 }
 
 describe('the do-not-call list in a browser (supervisor list, agent refused)', function () {
@@ -220,5 +249,164 @@ describe('the do-not-call list in a browser (supervisor list, agent refused)', f
     await page.click(`${PRESENCE} button:has-text("Log out")`);
     await page.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
     expect(realErrors(errors).filter((e) => !/status of (403|409)/.test(e))).to.deep.equal([]);
+  });
+  describe('an agent lists the number of the call they are on (the screen pop\'s "Do not call this number")', () => {
+    let page: Page;
+    let errors: string[];
+
+    // The agent on the workspace, available (each test leaves them available; the last logs out).
+    before(async () => {
+      const { app } = suite.stack();
+      page = await newPage();
+      errors = watchErrors(page);
+      await signIn(page, app.url, 'agent', user('agent').password);
+      await page.click(`${PRESENCE} button:has-text("Log in")`);
+      await page.waitForSelector(`${PRESENCE} .badge.state-available`);
+    });
+
+    /** `from` calls the direct line; the agent's desk phone picks up: the pop, connected. */
+    async function answerCall(from: string): Promise<void> {
+      const { app } = suite.stack();
+      app.simulator!.control.placeCall({ from, to: DIRECT });
+      await page.waitForSelector(`${POP}.phase-connected`, { timeout: 20_000 });
+    }
+
+    const entries = async (e164: string) =>
+      (await suite.stack().app.db('do_not_call').where({ e164 }).select('e164', 'reason')) as {
+        e164: string;
+        reason: string | null;
+      }[];
+
+    it('an inbound caller: listed after a confirm, the notice says so, no second press; calling it is refused', async () => {
+      const { app } = suite.stack();
+      expect(await entries(CALLER)).to.deep.equal([]);
+      await answerCall(CALLER);
+      expect(await text(page, `${POP} [data-testid=customer]`)).to.contain(CALLER);
+      expect(await text(page, DNC_CALL)).to.equal('Do not call this number');
+      expect(await page.$(DNC_RESULT)).to.equal(null);
+      await shot(page, 'do-not-call-workspace-on-call');
+
+      // A dismissed confirm lists nothing.
+      page.once('dialog', (d) => void d.dismiss());
+      await page.click(DNC_CALL);
+      expect(await page.isVisible(DNC_CALL)).to.equal(true);
+      expect(await entries(CALLER)).to.deep.equal([]);
+
+      let asked = '';
+      page.once('dialog', (d) => {
+        asked = d.message();
+        void d.accept();
+      });
+      const before = utcDay();
+      await page.click(DNC_CALL);
+      expect(await waitText(page, DNC_RESULT, (t) => t !== '')).to.equal(`${CALLER} is now on the do-not-call list`);
+      const after = utcDay();
+      expect(asked).to.contain(`Put ${CALLER} on the do-not-call list?`);
+      expect(await page.getAttribute(DNC_RESULT, 'role')).to.equal('status');
+      // Not offered again for this call.
+      expect(await page.$(DNC_CALL)).to.equal(null);
+      // Listed with the default reason: the day of the call and who took it.
+      const listed = await entries(CALLER);
+      expect(listed).to.have.length(1);
+      const name = user('agent').displayName;
+      expect([before, after].map((day) => `asked on the call of ${day} (${name})`)).to.include(listed[0]!.reason);
+      const call = (await app.db('calls').where({ caller_e164: CALLER }).first('id')) as { id: string };
+      await until('the audit entry', () =>
+        app.db('audit_log').where({ action: 'do-not-call.from-call', target_id: call.id }).first('id'),
+      );
+      await shot(page, 'do-not-call-workspace-listed');
+
+      // Wrapping up: the notice stays beside the form, the action does not come back.
+      await hangUp(page);
+      expect(await text(page, DNC_RESULT)).to.equal(`${CALLER} is now on the do-not-call list`);
+      expect(await page.$(DNC_CALL)).to.equal(null);
+      await shot(page, 'do-not-call-workspace-wrap-up');
+      await finishWrapUp(page);
+
+      // Calling the customer back, as an agent would type the number: refused with the list's reason, nothing placed.
+      const count = async () => Number(((await app.db('calls').count({ n: '*' })) as { n: number | string }[])[0]!.n);
+      const calls = await count();
+      await page.fill(`${DIAL} input[name=dial]`, CALLER_NATIONAL);
+      await page.click(`${DIAL} button[type=submit]`);
+      const refusal = await waitText(page, `${DIAL} [data-testid=dial-error]`, (t) => t !== '');
+      expect(refusal).to.match(
+        new RegExp(
+          `^\\${CALLER} is on the do-not-call list since \\d{4}-\\d\\d-\\d\\d \\(asked on the call of \\d{4}-\\d\\d-\\d\\d \\(`,
+        ),
+      );
+      expect(refusal).to.contain(`(${listed[0]!.reason}): it is not called`);
+      expect(await page.$(POP)).to.equal(null);
+      expect(await count()).to.equal(calls);
+      await shot(page, 'do-not-call-workspace-refused');
+      await page.fill(`${DIAL} input[name=dial]`, '');
+      expect(realErrors(errors).filter((e) => !/status of 409/.test(e))).to.deep.equal([]);
+    });
+
+    it('a number already listed says so at wrap-up (its entry unchanged); a withheld number is not offered', async () => {
+      const { app } = suite.stack();
+      const demo = await entries(DEMO_DO_NOT_CALL);
+      expect(demo).to.deep.equal([{ e164: DEMO_DO_NOT_CALL, reason: 'Demo: asked not to be called again' }]);
+      // Calls from a listed number come in as usual; listed again from the wrap-up, it is the same entry.
+      await answerCall(DEMO_DO_NOT_CALL);
+      await hangUp(page);
+      page.once('dialog', (d) => void d.accept());
+      await page.click(DNC_CALL);
+      expect(await waitText(page, DNC_RESULT, (t) => t !== '')).to.equal(
+        `${DEMO_DO_NOT_CALL} was already on the do-not-call list`,
+      );
+      expect(await page.$(DNC_CALL)).to.equal(null);
+      expect(await entries(DEMO_DO_NOT_CALL)).to.deep.equal(demo);
+      await shot(page, 'do-not-call-workspace-already');
+      await finishWrapUp(page);
+
+      // A withheld number: the pop says so and has nothing to list, on the call or at wrap-up.
+      const withheld = 'anonymous';
+      app.simulator!.control.placeCall({ from: withheld, to: DIRECT });
+      await page.waitForSelector(`${POP}.phase-connected`, { timeout: 20_000 });
+      expect(await text(page, `${POP} [data-testid=customer]`)).to.contain('Unknown caller');
+      expect(await page.$(DNC_CALL)).to.equal(null);
+      await shot(page, 'do-not-call-workspace-withheld');
+      await hangUp(page);
+      expect(await page.$(DNC_CALL)).to.equal(null);
+      await finishWrapUp(page);
+      expect(realErrors(errors).filter((e) => !/status of 409/.test(e))).to.deep.equal([]);
+    });
+
+    it('an outbound call: the number the agent called is the one listed', async () => {
+      await page.fill(`${DIAL} input[name=dial]`, CALLED);
+      await page.click(`${DIAL} button[type=submit]`);
+      await page.waitForSelector(`${POP}[data-direction=outbound].phase-offered`, { timeout: 10_000 });
+      // Not while dialling: nobody has asked anything yet.
+      expect(await page.$(DNC_CALL)).to.equal(null);
+      await page.waitForSelector(`${POP}[data-direction=outbound].phase-connected`, { timeout: 30_000 });
+      // A refusal shows in the server's words under the action, which stays to be tried again. Stood in for here:
+      // every number the pop offers the action for is one the server lists.
+      const ROUTE = '**/api/calls/*/do-not-call';
+      const refused = "the call's number (anonymous) is not one that can be listed";
+      await page.route(ROUTE, (r) =>
+        r.fulfill({ status: 400, json: { error: { code: 'bad_request', message: refused } } }),
+      );
+      page.once('dialog', (d) => void d.accept());
+      await page.click(DNC_CALL);
+      expect(await text(page, `${POP} .dnc-call [role=alert]`)).to.equal(refused);
+      expect(await page.$(DNC_RESULT)).to.equal(null);
+      await shot(page, 'do-not-call-workspace-error');
+      await page.unroute(ROUTE);
+      expect(await entries(CALLED)).to.deep.equal([]);
+
+      page.once('dialog', (d) => void d.accept());
+      await page.click(DNC_CALL);
+      expect(await waitText(page, DNC_RESULT, (t) => t !== '')).to.equal(`${CALLED} is now on the do-not-call list`);
+      expect(await page.$(`${POP} .dnc-call [role=alert]`)).to.equal(null);
+      const listed = await entries(CALLED);
+      expect(listed).to.have.length(1);
+      expect(listed[0]!.reason).to.match(/^asked on the call of \d{4}-\d\d-\d\d \(/);
+      await shot(page, 'do-not-call-workspace-outbound');
+      await hangUp(page);
+      await finishWrapUp(page);
+      await page.click(`${PRESENCE} button:has-text("Log out")`);
+      await page.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
+      expect(realErrors(errors).filter((e) => !/status of (400|409)/.test(e))).to.deep.equal([]);
+    });
   });
 });
