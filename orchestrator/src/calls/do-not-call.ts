@@ -65,20 +65,17 @@ export async function listDoNotCall(db: Db, filter: { q?: string }, slice: Slice
   );
 }
 
-export async function getDoNotCall(db: Db, id: number): Promise<DoNotCallEntry | null> {
+async function entryWhere(db: Db, where: { id: number } | { e164: string }): Promise<DoNotCallEntry | null> {
   const row = (await db('do_not_call')
-    .where({ id })
+    .where(where)
     .first(...COLUMNS)) as Record<string, unknown> | undefined;
   return row ? rowToEntry(row) : null;
 }
 
+export const getDoNotCall = (db: Db, id: number): Promise<DoNotCallEntry | null> => entryWhere(db, { id });
+
 /** The entry for an E.164 number, if it is listed: what every placed call is checked against. */
-export async function doNotCallEntry(db: Db, e164: string): Promise<DoNotCallEntry | null> {
-  const row = (await db('do_not_call')
-    .where({ e164 })
-    .first(...COLUMNS)) as Record<string, unknown> | undefined;
-  return row ? rowToEntry(row) : null;
-}
+export const doNotCallEntry = (db: Db, e164: string): Promise<DoNotCallEntry | null> => entryWhere(db, { e164 });
 
 export async function addDoNotCall(
   db: Db,
