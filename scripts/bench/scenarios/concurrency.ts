@@ -49,7 +49,7 @@ export async function runConcurrency(ctx: BenchContext): Promise<ScenarioOutcome
   const windowMs = ctx.quick ? 1000 : 5000;
   // Arrivals inside what `full` sustained, so the ramp measures size, not overload.
   // (Quick runs hold only 300 calls: a faster ramp queues a little but keeps the run short.)
-  const rampCps = Math.round(Math.min(300, Math.max(ctx.quick ? 60 : 20, (ctx.hints.fullCps ?? 40) * 0.8)));
+  const rampCps = Math.round(Math.min(300, Math.max(ctx.quick ? 100 : 20, (ctx.hints.fullCps ?? 40) * 0.8)));
   const churnCps = Math.max(5, Math.round(rampCps / 4));
   const bench = await createBenchDb('concurrency');
   let sim: RunningSim | null = null;

@@ -32,7 +32,7 @@ const SLOW_WARM_UP_MS = 30_000;
 
 export async function runReport(ctx: BenchContext): Promise<ScenarioOutcome> {
   const started = Date.now();
-  const calls = ctx.quick ? 50_000 : 1_000_000;
+  const calls = ctx.quick ? 20_000 : 1_000_000;
   const bench = await createBenchDb('report');
   try {
     await seedStaff(bench.db);
