@@ -89,9 +89,8 @@ export function DoNotCallPage() {
     list.reload();
   };
 
-  // Laid out as the Pause reasons page: as narrow, the add form on one line in a card.
   return (
-    <div class="pause-reasons-page">
+    <div class="short-list-page">
       <PageHeader title="Do not call" />
       <p class="muted" data-testid="dnc-note">
         Ariadne never calls these numbers: a call an agent places to one (click-to-dial, a callback, a number typed on a
@@ -99,7 +98,7 @@ export function DoNotCallPage() {
       </p>
       <ErrorBox error={list.error ?? (edit ? null : changing.error)} />
 
-      <form class="card add-reason" data-testid="dnc-add" onSubmit={add}>
+      <form class="card add-inline" data-testid="dnc-add" onSubmit={add}>
         <Field label="Number" error={addErrs.number} hint="national, or + and the country code">
           <input
             name="number"

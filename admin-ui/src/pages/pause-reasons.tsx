@@ -69,7 +69,7 @@ export function PauseReasonsPage() {
   };
 
   return (
-    <div class="pause-reasons-page">
+    <div class="short-list-page">
       <PageHeader title="Pause reasons" />
       <p class="muted" data-testid="pause-reasons-note">
         Agents pause with these reasons in their workspace, or on a desk phone by dialling <code>*13</code> and the
@@ -77,7 +77,7 @@ export function PauseReasonsPage() {
       </p>
       <ErrorBox error={list.error ?? (edit ? null : explain(changing.error))} />
 
-      <form class="card add-reason" data-testid="pause-reason-add" onSubmit={add}>
+      <form class="card add-inline" data-testid="pause-reason-add" onSubmit={add}>
         <Field label="Name" error={addErrs.name}>
           <input
             name="name"
