@@ -21,6 +21,8 @@ import { createRecordingPipeline, type RecordingPipeline } from './recording/ind
 import { transcriberFrom } from './transcription/engines.js';
 import { createAfterCall } from './aftercall/index.js';
 import { AcdEngine } from './routing/acd.js';
+import { CampaignDialler } from './campaigns/dialler.js';
+import { BusinessHoursStore } from './ivr/hours.js';
 import { RuleRouter } from './routing/router.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
 import { createSwitch } from './telephony/index.js';
@@ -231,6 +233,17 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     await acd.start();
     await callCenter.start();
     recordings.start();
+    const dialler = new CampaignDialler({
+      db,
+      acd,
+      calls: callCenter.calls,
+      bus,
+      hours: new BusinessHoursStore(db),
+      logger: log.child({ module: 'dialler' }),
+      intervalMs: config.routing.diallerIntervalMs,
+    });
+    dialler.start();
+    closers.push(() => dialler.stop());
     const reports = createReportSchedule({
       db,
       timeZone,

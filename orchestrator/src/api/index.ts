@@ -9,6 +9,7 @@ import { mountRoutes, type ApiRoute } from './registry.js';
 import { agentActionRoutes } from './routes/agent.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
+import { campaignRoutes } from './routes/campaigns.js';
 import { configRoutes } from './routes/config.js';
 import { crmRoutes } from './routes/crm.js';
 import { ivrRoutes } from './routes/ivr.js';
@@ -42,6 +43,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...callRoutes(deps),
     ...agentActionRoutes(deps),
     ...outboundRoutes(deps),
+    ...campaignRoutes(deps),
     ...workRoutes(deps),
     ...reportRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),

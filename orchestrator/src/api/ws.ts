@@ -52,6 +52,7 @@ export function screenPop(e: BusEvents['call.offered']) {
     openOrders: Array.isArray(card?.openOrders) ? card.openOrders : [],
     lastContacts: Array.isArray(card?.recentContacts) ? card.recentContacts : [],
     ivr: e.ivr ?? {},
+    campaign: e.campaign ?? null,
   };
 }
 

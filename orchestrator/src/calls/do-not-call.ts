@@ -77,6 +77,18 @@ export const getDoNotCall = (db: Db, id: number): Promise<DoNotCallEntry | null>
 /** The entry for an E.164 number, if it is listed: what every placed call is checked against. */
 export const doNotCallEntry = (db: Db, e164: string): Promise<DoNotCallEntry | null> => entryWhere(db, { e164 });
 
+/** Which of these E.164 numbers are listed (a list being added to a campaign), in chunks of 500. */
+export async function listedAmong(db: Db, numbers: readonly string[]): Promise<Set<string>> {
+  const listed = new Set<string>();
+  for (let i = 0; i < numbers.length; i += 500) {
+    const rows = (await db('do_not_call')
+      .whereIn('e164', numbers.slice(i, i + 500))
+      .select('e164')) as { e164: string }[];
+    for (const r of rows) listed.add(r.e164);
+  }
+  return listed;
+}
+
 export async function addDoNotCall(
   db: Db,
   input: DoNotCallInput & { number: string },

@@ -3,7 +3,7 @@ import { endpointOfChannel, isFeatureCall } from '../agents/feature-codes.js';
 import { endpointHolder } from '../agents/repository.js';
 import { endsWrapUp } from '../agents/states.js';
 import type { Db } from '../db/knex.js';
-import type { EventBus } from '../events/bus.js';
+import type { CampaignOfCall, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { CustomerIdentifier } from '../crm/identify.js';
 import type { FlowRepository, PublishedFlow } from '../ivr/flows.js';
@@ -152,6 +152,12 @@ export interface OutboundCallRequest {
   readonly number: string;
   /** The queue it is made for (a callback's), which gives its recording, wrap-up and survey settings. */
   readonly queueId: number | null;
+  /** The call's id, chosen by whoever places it (the dialler names its contact's call before placing it). */
+  readonly callId?: string;
+  /** The number presented to the customer, instead of ARIADNE_OUTBOUND_CALLER_ID. */
+  readonly callerId?: string;
+  /** Placed by the dialler for this campaign: the screen pop says so. */
+  readonly campaign?: CampaignOfCall;
 }
 
 /** What the call flow knows of a finished call that its row does not say. */
@@ -2108,8 +2114,9 @@ export class CallService {
     const node = this.o.switchPort.connectionStates().find((s) => s.connected)?.node;
     if (!node) throw new CallControlError('switch', 'no Asterisk node is connected: the call cannot be placed');
     const attempts = this.trunkAttempts(request.number);
-    const callId = randomUUID();
+    const callId = request.callId ?? randomUUID();
     const { agent } = request;
+    const callerId = request.callerId ?? this.o.outbound?.callerId;
     if (!(await this.o.acd.reserveAgent(agent.id, callId)))
       throw new CallControlError(
         'bad_state',
@@ -2123,11 +2130,13 @@ export class CallService {
       agentChannelId: randomUUID(),
       number: request.number,
       queueId: request.queueId,
-      presented: this.o.outbound?.callerId ?? '',
+      presented: callerId ?? '',
       trunk: attempts[0]?.trunk ?? null,
-      reason: `placed by ${agent.name}`,
+      reason: request.campaign
+        ? `placed for ${agent.name} by campaign ${request.campaign.name}`
+        : `placed by ${agent.name}`,
     });
-    this.runOutbound(call, leg, attempts).catch((err: unknown) => {
+    this.runOutbound(call, leg, { attempts, callerId }, request.campaign).catch((err: unknown) => {
       call.log.error({ err }, 'outbound call failed');
       this.giveUpOutbound(call, leg, 'fail', 'error placing the call', {
         disposition: 'failed',
@@ -2277,9 +2286,14 @@ export class CallService {
   }
 
   /** Click-to-dial: the customer's screen pop, then the agent's own phone rings; picked up, the number is dialled. */
-  private async runOutbound(call: Call, leg: AgentLeg, attempts: readonly TrunkAttempt[]): Promise<void> {
+  private async runOutbound(
+    call: Call,
+    leg: AgentLeg,
+    how: Pick<CustomerDial, 'attempts' | 'callerId'>,
+    campaign?: CampaignOfCall,
+  ): Promise<void> {
     const number = call.row.caller_raw;
-    await this.announceOutbound(call, leg);
+    await this.announceOutbound(call, leg, campaign);
     const own = await this.originateAndWait(
       {
         endpoint: leg.endpoint,
@@ -2306,11 +2320,11 @@ export class CallService {
       return;
     }
     leg.answered = true;
-    await this.dialCustomer(call, leg, { attempts, callerId: this.o.outbound?.callerId });
+    await this.dialCustomer(call, leg, how);
   }
 
   /** The customer's card and the screen pop of a call being placed. */
-  private async announceOutbound(call: Call, leg: AgentLeg): Promise<void> {
+  private async announceOutbound(call: Call, leg: AgentLeg, campaign?: CampaignOfCall): Promise<void> {
     await this.identify(call);
     this.o.bus.publish('call.offered', {
       callId: call.id,
@@ -2320,6 +2334,7 @@ export class CallService {
       customer: call.customer,
       ivr: {},
       direction: 'outbound',
+      ...(campaign ? { campaign } : {}),
     });
   }
 

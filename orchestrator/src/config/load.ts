@@ -44,6 +44,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_OUTBOUND_INTERNATIONAL: ['telephony', 'outboundInternational'],
   ARIADNE_OUTBOUND_RING_S: ['telephony', 'outboundRingS'],
   ARIADNE_RING_ALL_MAX: ['routing', 'ringAllMax'],
+  ARIADNE_DIALLER_INTERVAL_MS: ['routing', 'diallerIntervalMs'],
   ARIADNE_AGENT_OFFLINE_LOGOUT_S: ['routing', 'agentOfflineLogoutS'],
   ARIADNE_REPORT_CRON: ['reports', 'cron'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],

@@ -149,6 +149,8 @@ export const configSchema = z.object({
   routing: z.object({
     /** A ring_all queue rings at most this many free agents at once for one call (app_queue rings them all). */
     ringAllMax: z.coerce.number().int().min(1).max(500).default(20),
+    /** How often the campaign dialler looks for free agents (ms); 0 turns the dialler off. */
+    diallerIntervalMs: z.coerce.number().int().min(0).max(60_000).default(2000),
     /** A logged-in agent off calls whose phone has been away this many seconds is logged out (0 = never). */
     agentOfflineLogoutS: z.coerce.number().int().min(0).max(86_400).default(600),
   }),

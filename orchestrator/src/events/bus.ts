@@ -4,6 +4,12 @@ import { EventEmitter } from 'node:events';
  * The internal event bus: domain modules publish what happened, the API layer pushes it over WebSocket to
  * agents (their own events), supervisors and wallboards. Publishing never throws and never waits for listeners.
  */
+export interface CampaignOfCall {
+  readonly id: number;
+  readonly name: string;
+  readonly contact: string | null;
+}
+
 export interface BusEvents {
   /** Screen pop: sent to the agent the call is offered to. `customer` is the CRM card (null when unknown). */
   'call.offered': {
@@ -15,6 +21,8 @@ export interface BusEvents {
     ivr: Record<string, string>;
     /** outbound: the agent placed the call and `caller` is the number being called. */
     direction: 'inbound' | 'outbound';
+    /** An outbound call the dialler placed for a campaign: which one, and the contact's name in its list. */
+    campaign?: CampaignOfCall;
   };
   'call.connected': { callId: string; agentId: number; queueId: number | null };
   /** The agent's offer ended without them taking the call (no answer, another ring_all agent won, caller left). */

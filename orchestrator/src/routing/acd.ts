@@ -445,6 +445,23 @@ export class AcdEngine implements Acd {
     return (this.waiting.get(queueId) ?? []).map((w) => w.call);
   }
 
+  /**
+   * Available agents who could take a call of this queue (its skills), longest idle first, at most `max`: whom the
+   * dialler may place a campaign's calls for. None while a caller waits in the queue: its callers come first.
+   */
+  idleAgentsFor(queueId: number, max: number): OfferedAgent[] {
+    const q = this.queues.get(queueId);
+    if (!q || (this.waiting.get(queueId)?.length ?? 0) > 0) return [];
+    const out: OfferedAgent[] = [];
+    for (const id of this.free) {
+      if (out.length >= max) break;
+      const a = this.agents.get(id);
+      if (!a || this.pending.has(id) || a.state !== 'available' || !offerable(a) || !covers(a, q.skills)) continue;
+      out.push({ agentId: a.id, agentName: a.name, endpoint: dialEndpoint(a) });
+    }
+    return out;
+  }
+
   /** Every agent the ACD still holds for a call being offered (several for ring_all). */
   offeredAgents(callId: string): number[] {
     return [...(this.offering.get(callId)?.agents ?? [])];

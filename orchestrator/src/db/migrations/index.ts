@@ -13,6 +13,7 @@ import * as m0011 from './0011_transcripts.js';
 import * as m0012 from './0012_survey_wording.js';
 import * as m0013 from './0013_outbound.js';
 import * as m0014 from './0014_do_not_call.js';
+import * as m0015 from './0015_campaigns.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -33,6 +34,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0012_survey_wording', m0012],
   ['0013_outbound', m0013],
   ['0014_do_not_call', m0014],
+  ['0015_campaigns', m0015],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { CallService } from '../calls/service.js';
+import { doNotCallEntry } from '../calls/do-not-call.js';
+import type { Db } from '../db/knex.js';
+import type { BusEvents, EventBus } from '../events/bus.js';
+import type { HoursState } from '../ivr/hours.js';
+import type { Logger } from '../logger.js';
+import type { OfferedAgent } from '../routing/types.js';
+import {
+  claimNextContact,
+  dialingCallIds,
+  runningCampaigns,
+  settleContactOfCall,
+  skipContact,
+  unclaimContact,
+  type Campaign,
+} from './repository.js';
+
+export interface DiallerOptions {
+  readonly db: Db;
+  readonly acd: { idleAgentsFor(queueId: number, max: number): OfferedAgent[] };
+  readonly calls: Pick<CallService, 'placeCall' | 'flushed'>;
+  readonly bus: EventBus;
+  readonly hours: { state(name: string, at: Date): Promise<HoursState | null> };
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** How often the running campaigns are looked at (ms, default 2000; 0: only when tick() is called). */
+  readonly intervalMs?: number;
+  /** Agents one campaign places calls for in one look (default 50). */
+  readonly maxAgentsPerTick?: number;
+}
+
+/** A contact left `dialing` this long ago by an orchestrator that is gone is settled by its call's row. */
+const ORPHANED_AFTER_MS = 60_000;
+/** Looks between two searches for such contacts (the first look searches). */
+const ORPHAN_CHECK_EVERY = 30;
+
+/**
+ * The progressive dialler: every look, each running campaign inside its hours gets one call per available agent
+ * of its queue whom no caller of that queue is waiting for (Acd.idleAgentsFor), for its next due contact. The call
+ * is an ordinary click-to-dial call (CallService.placeCall: the agent's phone rings first, then the customer) named
+ * by the dialler, so its contact is settled when it ends: done when the customer answered, otherwise tried again
+ * after the campaign's retry time until its attempts run out.
+ */
+export class CampaignDialler {
+  /** Calls placed here whose contact is not settled yet. */
+  private readonly placed = new Set<string>();
+  private readonly lastWarning = new Map<number, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private looking: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private looks = 0;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: DiallerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.unsubscribe = this.o.bus.subscribe('call.ended', (e) => this.onCallEnded(e));
+    const every = this.o.intervalMs ?? 2000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.tick(), every);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.looking;
+  }
+
+  /** One look at the running campaigns; a look already under way is joined, not doubled. */
+  tick(): Promise<void> {
+    this.looking ??= this.look()
+      .catch((err: unknown) => this.o.logger.error({ err }, 'dialler look failed'))
+      .finally(() => (this.looking = null));
+    return this.looking;
+  }
+
+  private async look(): Promise<void> {
+    if (this.looks++ % ORPHAN_CHECK_EVERY === 0) await this.settleOrphans();
+    for (const campaign of await runningCampaigns(this.o.db)) {
+      if (this.stopped) return;
+      if (campaign.hours && (await this.o.hours.state(campaign.hours, this.now())) !== 'open') continue;
+      for (const agent of this.o.acd.idleAgentsFor(campaign.queueId, this.o.maxAgentsPerTick ?? 50)) {
+        if (this.stopped || !(await this.placeFor(campaign, agent))) break;
+      }
+    }
+  }
+
+  /** Places the campaign's next due contact for this agent. False: no contact is due, or the call was refused. */
+  private async placeFor(campaign: Campaign, agent: OfferedAgent): Promise<boolean> {
+    for (;;) {
+      const callId = randomUUID();
+      const contact = await claimNextContact(this.o.db, campaign.id, callId, this.now());
+      if (!contact) return false;
+      if (await doNotCallEntry(this.o.db, contact.e164)) {
+        // Listed after it was added: its turn never comes.
+        await skipContact(this.o.db, contact, 'do_not_call', this.now());
+        continue;
+      }
+      this.placed.add(callId);
+      try {
+        await this.o.calls.placeCall({
+          agent: { id: agent.agentId, name: agent.agentName, endpoint: agent.endpoint },
+          number: contact.e164,
+          queueId: campaign.queueId,
+          callId,
+          ...(campaign.callerId ? { callerId: campaign.callerId } : {}),
+          campaign: { id: campaign.id, name: campaign.name, contact: contact.name },
+        });
+        this.lastWarning.delete(campaign.id);
+        return true;
+      } catch (err) {
+        // The agent was taken meanwhile, or the switch is away: the contact keeps its turn.
+        this.placed.delete(callId);
+        await unclaimContact(this.o.db, contact, this.now());
+        this.warnOnce(campaign, err);
+        return false;
+      }
+    }
+  }
+
+  /** A refusal is logged when it changes, not on every look while the switch stays away. */
+  private warnOnce(campaign: Campaign, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.lastWarning.get(campaign.id) === message) return;
+    this.lastWarning.set(campaign.id, message);
+    this.o.logger.warn({ campaignId: campaign.id, err: message }, 'campaign call not placed');
+  }
+
+  private onCallEnded(e: BusEvents['call.ended']): void {
+    if (!this.placed.delete(e.callId)) return;
+    // Published as the call ends, before its row's last write has landed: settled on the written row.
+    this.o.calls
+      .flushed(e.callId)
+      .then(() => settleContactOfCall(this.o.db, e.callId, this.now()))
+      .catch((err: unknown) => this.o.logger.error({ err, callId: e.callId }, 'campaign contact not settled'));
+  }
+
+  /**
+   * Contacts left dialing by an orchestrator that stopped (this one before a restart, or another): each is settled
+   * by its call's row once that says the call ended; a call never written puts its contact back. A call still live
+   * is left to whoever holds it.
+   */
+  private async settleOrphans(): Promise<void> {
+    const before = new Date(this.now().getTime() - ORPHANED_AFTER_MS);
+    for (const callId of await dialingCallIds(this.o.db, before)) {
+      if (!this.placed.has(callId)) await settleContactOfCall(this.o.db, callId, this.now());
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import { expect } from 'chai';
+import { CampaignDialler } from '../../src/campaigns/dialler.js';
+import { addContacts, createCampaign, setCampaignState, type Campaign } from '../../src/campaigns/repository.js';
+import { DEMO_CUSTOMERS } from '../../src/db/seed/index.js';
+import type { HoursState } from '../../src/ivr/hours.js';
+import { logger } from '../../src/logger.js';
+import { startStack, waitFor, type Stack } from './harness.js';
+
+/**
+ * The progressive dialler end to end: real ACD and agents, the call flow on the simulator (numbers go out through
+ * `carrier-a`), MariaDB. The dialler looks only when a test calls tick(), on a clock the test can move on.
+ */
+
+const GOLD = DEMO_CUSTOMERS.find((c) => c.key === 'gold')?.phone as string;
+const OTHER = '+8613912345678';
+const TRUNK = 'carrier-a';
+
+describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function () {
+  this.timeout(30_000);
+  let s: Stack;
+  let dialler: CampaignDialler;
+  let shift = 0;
+  const open = new Map<string, HoursState>();
+  const now = (): Date => new Date(Date.now() + shift);
+
+  const start = async (): Promise<void> => {
+    shift = 0;
+    open.clear();
+    s = await startStack({ outbound: { trunk: TRUNK, ringS: 5 } });
+    dialler = new CampaignDialler({
+      db: s.db,
+      acd: s.acd,
+      calls: s.center.calls,
+      bus: s.bus,
+      hours: { state: async (name) => open.get(name) ?? null },
+      logger,
+      now,
+      intervalMs: 0,
+    });
+    dialler.start();
+  };
+  afterEach(async function () {
+    if (!s) return;
+    await dialler.stop();
+    if (this.currentTest?.state === 'passed') await s.expectConsistentCalls();
+    await s.stop();
+  });
+
+  const carrier = (behaviour: 'answer' | 'busy' | 'no-answer', afterMs = 100): void => {
+    s.sim.control.setEndpoint('PJSIP', TRUNK, { behaviour, afterMs });
+  };
+  const campaign = async (contacts: readonly string[], fields: Partial<Campaign> = {}): Promise<Campaign> => {
+    const c = await createCampaign(
+      s.db,
+      { name: 'Renewals', queueId: s.queueId('general'), maxAttempts: 2, retryMinutes: 1, ...fields },
+      now(),
+    );
+    await addContacts(
+      s.db,
+      c.id,
+      contacts.map((e164, i) => ({ e164, name: `Contact ${i + 1}` })),
+      now(),
+    );
+    await setCampaignState(s.db, c.id, 'running', now());
+    return c;
+  };
+  const contact = async (e164: string) =>
+    (await s.db('campaign_contacts').where({ e164 }).first()) as Record<string, unknown>;
+  const callOf = async (e164: string): Promise<string> =>
+    waitFor(async () => (await contact(e164)).last_call_id as string | null, `a call for ${e164}`);
+
+  it('calls the next contact for a free agent; answered is done, busy is retried later, then failed', async () => {
+    await start();
+    await s.login(2001);
+    const c = await campaign([GOLD, OTHER]);
+
+    carrier('answer', 200);
+    await dialler.tick();
+    const first = await callOf(GOLD);
+    await s.waitState(first, 'connected');
+    // The screen pop says which campaign placed the call, for whom.
+    expect(s.offers[0]).to.deep.include({
+      callId: first,
+      direction: 'outbound',
+      caller: GOLD,
+      campaign: { id: c.id, name: 'Renewals', contact: 'Contact 1' },
+    });
+    // The agent is on a call: another look places nothing more.
+    await dialler.tick();
+    expect((await contact(OTHER)).state).to.equal('pending');
+    const customer = s.center.calls.get(first)?.channelId as string;
+    s.sim.control.hangup(customer);
+    await waitFor(async () => (await contact(GOLD)).state === 'done', 'the answered contact done');
+    expect(await contact(GOLD)).to.deep.include({ attempts: 1, last_result: 'answered' });
+    expect(await s.row(first)).to.deep.include({ direction: 'outbound', queue_id: s.queueId('general') });
+
+    // After wrap-up, the next contact: busy, so it waits its retry time.
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after wrap-up');
+    carrier('busy', 50);
+    await dialler.tick();
+    const second = await callOf(OTHER);
+    await s.finalRow(second, 'ended');
+    await waitFor(async () => (await contact(OTHER)).state === 'pending', 'the busy contact back to pending');
+    const busy = await contact(OTHER);
+    expect(busy).to.deep.include({ attempts: 1, last_result: 'busy' });
+    expect(new Date(busy.next_at as string).getTime() - now().getTime()).to.be.within(50_000, 61_000);
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after the busy number');
+    await dialler.tick();
+    expect((await contact(OTHER)).last_call_id, 'not due yet').to.equal(second);
+
+    // A minute on, its second and last attempt: busy again, so it failed.
+    shift = 61_000;
+    await dialler.tick();
+    const third = await waitFor(async () => {
+      const id = (await contact(OTHER)).last_call_id as string;
+      return id !== second ? id : null;
+    }, 'the retry placed');
+    await s.finalRow(third, 'ended');
+    await waitFor(async () => (await contact(OTHER)).state === 'failed', 'out of attempts');
+    expect(await contact(OTHER)).to.deep.include({ attempts: 2, last_result: 'busy' });
+  });
+
+  it('places nothing while paused or outside its hours; a number listed meanwhile is skipped, never called', async () => {
+    await start();
+    await s.login(2001);
+    const c = await campaign([GOLD, OTHER], { hours: null });
+    await s.db('campaigns').where({ id: c.id }).update({ state: 'paused' });
+    await dialler.tick();
+    expect(s.originates, 'paused').to.have.length(0);
+
+    // Running, but its hours say closed now (and hours that no longer exist count as closed).
+    await s.db('business_hours').insert({ name: 'calling', timezone: 'Asia/Shanghai', weekly: '{}' });
+    await s.db('campaigns').where({ id: c.id }).update({ state: 'running', hours: 'calling' });
+    open.set('calling', 'closed');
+    await dialler.tick();
+    expect(s.originates, 'closed').to.have.length(0);
+
+    // Open, with the first number listed since it was added: skipped, and the next one called instead.
+    open.set('calling', 'open');
+    await s.db('do_not_call').insert({ e164: GOLD, reason: 'asked', created_at: new Date() });
+    carrier('answer', 200);
+    await dialler.tick();
+    expect(await contact(GOLD)).to.deep.include({ state: 'skipped', attempts: 0, last_result: 'do_not_call' });
+    const callId = await callOf(OTHER);
+    await s.waitState(callId, 'connected');
+    expect(s.originates.some((o) => o.endpoint.includes(GOLD.slice(1)))).to.equal(false);
+    s.sim.control.hangup(s.center.calls.get(callId)?.channelId as string);
+    await waitFor(async () => (await contact(OTHER)).state === 'done', 'the other contact done');
+    await s.finalRow(callId, 'ended');
+  });
+
+  it("an agent who does not pick up leaves the contact its turn; the queue's waiting callers come first", async () => {
+    await start();
+    await s.login(2001, 'no-answer');
+    await campaign([GOLD]);
+    await dialler.tick();
+    const callId = await callOf(GOLD);
+    await s.finalRow(callId, 'ended');
+    await waitFor(async () => (await contact(GOLD)).state === 'pending', 'the contact back to pending');
+    expect(await contact(GOLD)).to.deep.include({ attempts: 0, last_result: 'not_placed' });
+    expect((await s.row(callId)).disposition).to.equal('not_placed');
+    expect(
+      s.originates.filter((o) => o.endpoint.includes(TRUNK)),
+      'the customer never rung',
+    ).to.have.length(0);
+
+    // A caller waits in the queue (one no agent has the skills for): its agents are left for its callers.
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free again');
+    const general = s.queueId('general');
+    s.acd.enqueue({
+      callId: 'waiting-caller',
+      queueId: general,
+      priority: 0,
+      requiredSkills: [{ skill: 'nobody-has-this', minLevel: 5 }],
+      enqueuedAt: new Date(),
+      node: 'node1',
+    });
+    expect(s.acd.idleAgentsFor(general, 10)).to.deep.equal([]);
+    await dialler.tick();
+    expect((await contact(GOLD)).last_call_id).to.equal(callId);
+    s.acd.remove('waiting-caller');
+    expect(s.acd.idleAgentsFor(general, 10).map((a) => a.agentId)).to.deep.equal([s.agentId(2001)]);
+    await dialler.tick();
+    const again = await waitFor(async () => {
+      const id = (await contact(GOLD)).last_call_id as string;
+      return id !== callId ? id : null;
+    }, 'the contact tried again once the queue is empty');
+    await s.finalRow(again, 'ended');
+  });
+});
