@@ -8,6 +8,7 @@ import {
   DEMO_CUSTOMERS,
   DEMO_DID,
   DEMO_DIRECT_DID,
+  DEMO_CAMPAIGN,
   DEMO_DO_NOT_CALL,
   DEMO_ORDER_STATUS_DID,
   DEMO_USERS,
@@ -49,6 +50,15 @@ for (const dialect of DIALECTS) {
         expect((await t.db('do_not_call').select('e164')).map((x: { e164: string }) => x.e164)).to.deep.equal([
           DEMO_DO_NOT_CALL,
         ]);
+        // A paused campaign of customers' numbers, each a pending contact with the customer's name.
+        const campaign = await t.db('campaigns').first('id', 'name', 'state', 'queue_id', 'hours');
+        expect(campaign).to.deep.include({ name: DEMO_CAMPAIGN.name, state: 'paused', queue_id: r.queueIds.general });
+        const contacts = (await t.db('campaign_contacts').where({ campaign_id: campaign.id })) as {
+          state: string;
+          name: string | null;
+        }[];
+        expect(contacts).to.have.length(DEMO_CAMPAIGN.contacts);
+        expect(contacts.every((c) => c.state === 'pending' && c.name)).to.equal(true);
         expect((await t.db('agents').distinct('site')).map((x: { site: string }) => x.site).sort()).to.deep.equal([
           'chengdu',
           'shanghai',

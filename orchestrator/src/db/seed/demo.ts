@@ -18,6 +18,8 @@ export const DEMO_ORDER_STATUS_DID = '4007188669';
 export const DEMO_DIRECT_DID = '4007188000';
 /** On the demo's do-not-call list: an agent who dials it sees the refusal. */
 export const DEMO_DO_NOT_CALL = '+8613800000000';
+/** A paused campaign of the demo, with the first customers as its contacts (the Campaigns page is not empty). */
+export const DEMO_CAMPAIGN = { name: 'Renewal reminders', contacts: 20 } as const;
 
 export const DEMO_SITES = ['shanghai', 'chengdu'] as const;
 
@@ -510,6 +512,31 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     reason: 'Demo: asked not to be called again',
     created_at: now,
   });
+  const [campaignId] = await db('campaigns').insert({
+    name: DEMO_CAMPAIGN.name,
+    queue_id: queueIds.general,
+    state: 'paused',
+    hours: 'always',
+    max_attempts: 3,
+    retry_minutes: 60,
+    created_at: now,
+    updated_at: now,
+  });
+  const reminded = (await db('customer_phones as p')
+    .join('customers as c', 'c.id', 'p.customer_id')
+    .orderBy('p.customer_id')
+    .limit(DEMO_CAMPAIGN.contacts)
+    .select('p.e164', 'c.name')) as { e164: string; name: string }[];
+  await db('campaign_contacts').insert(
+    reminded.map((r) => ({
+      campaign_id: Number(campaignId),
+      e164: r.e164,
+      name: r.name,
+      state: 'pending',
+      attempts: 0,
+      updated_at: now,
+    })),
+  );
 
   let history: SeedDemoResult['history'] = null;
   if (options.historyDays?.length) {

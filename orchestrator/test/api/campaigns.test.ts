@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import { call, startHarness, type Harness } from './harness.js';
+
+describe('api: campaigns (/api/campaigns)', function () {
+  this.timeout(20_000);
+  let h: Harness;
+  let sales: number;
+  let billing: number;
+  const admin = () => h.users.admin.token;
+  const create = (body: unknown, token = admin()) => call(h, 'POST', '/api/campaigns', { token, body });
+  const upload = (id: number, body: unknown, token = admin()) =>
+    call(h, 'POST', `/api/campaigns/${id}/contacts`, { token, body });
+
+  beforeEach(async () => {
+    h = await startHarness();
+    sales = Number((await h.t.db('queues').insert({ name: 'sales', display_name: 'Sales' }))[0]);
+    billing = Number((await h.t.db('queues').insert({ name: 'billing', display_name: 'Billing' }))[0]);
+    await h.t.db('business_hours').insert({ name: 'office', timezone: 'Asia/Shanghai', weekly: '{}' });
+    await h.t.db('supervisor_queues').insert({ user_id: h.users.supervisor.id, queue_id: sales });
+  });
+  afterEach(() => h.close());
+
+  it('creates a paused campaign, changes it, starts and pauses it, and deletes it only when paused; all audited', async () => {
+    const r = await create({ name: 'Renewals', queueId: sales, hours: 'office', callerId: '+8657188886666' });
+    expect(r.status).to.equal(201);
+    expect(r.body).to.deep.include({
+      name: 'Renewals',
+      queueId: sales,
+      queueName: 'Sales',
+      state: 'paused',
+      hours: 'office',
+      callerId: '+8657188886666',
+      maxAttempts: 3,
+      retryMinutes: 60,
+    });
+    expect(r.body.contacts).to.deep.equal({ total: 0, pending: 0, dialing: 0, done: 0, failed: 0, skipped: 0 });
+    const id = r.body.id as number;
+
+    const changed = await call(h, 'PATCH', `/api/campaigns/${id}`, {
+      token: admin(),
+      body: { maxAttempts: 5, retryMinutes: 30, hours: null },
+    });
+    expect(changed.body).to.deep.include({ maxAttempts: 5, retryMinutes: 30, hours: null });
+    const started = await call(h, 'POST', `/api/campaigns/${id}/start`, { token: admin() });
+    expect(started.body.state).to.equal('running');
+    const refused = await call(h, 'DELETE', `/api/campaigns/${id}`, { token: admin() });
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.message).to.match(/running: pause it first/);
+    expect((await call(h, 'POST', `/api/campaigns/${id}/pause`, { token: admin() })).body.state).to.equal('paused');
+    expect((await call(h, 'DELETE', `/api/campaigns/${id}`, { token: admin() })).status).to.equal(204);
+    expect((await call(h, 'GET', `/api/campaigns/${id}`, { token: admin() })).status).to.equal(404);
+    const actions = (await h.t
+      .db('audit_log')
+      .where({ target_id: String(id) })
+      .orderBy('id')
+      .pluck('action')) as string[];
+    expect(actions).to.deep.equal([
+      'campaign.create',
+      'campaign.update',
+      'campaign.start',
+      'campaign.pause',
+      'campaign.delete',
+    ]);
+  });
+
+  it('refuses bad campaigns with the field and the reason', async () => {
+    const cases: [unknown, number, RegExp][] = [
+      [{ queueId: sales }, 400, /name/],
+      [{ name: 'x', queueId: 999 }, 400, /no queue 999/],
+      [{ name: 'x', queueId: sales, hours: 'nowhere' }, 400, /no business hours named nowhere/],
+      [{ name: 'x', queueId: sales, maxAttempts: 0 }, 400, /maxAttempts/],
+      [{ name: 'x', queueId: sales, callerId: 'abc' }, 400, /callerId/],
+      [{ name: 'x', queueId: sales, state: 'running' }, 400, /state/],
+    ];
+    for (const [body, status, reason] of cases) {
+      const r = await create(body);
+      expect(r.status, JSON.stringify(body)).to.equal(status);
+      expect(JSON.stringify(r.body.error), JSON.stringify(body)).to.match(reason);
+    }
+    expect((await create({ name: 'Renewals', queueId: sales })).status).to.equal(201);
+    const twice = await create({ name: 'Renewals', queueId: billing });
+    expect(twice.status).to.equal(409);
+    expect(await h.t.db('campaigns').count({ n: '*' }).first()).to.deep.equal({ n: 1 });
+  });
+
+  it('adds a list: numbers as E.164, names kept, bad lines, repeats and listed numbers left out and counted', async () => {
+    const { id } = (await create({ name: 'Renewals', queueId: sales })).body as { id: number };
+    await h.t.db('do_not_call').insert({ e164: '+8613800000000', reason: 'asked', created_at: new Date() });
+    const csv = [
+      'number,name',
+      '139 1234 5678, 王芳',
+      '',
+      '"13812345678","Li, Wei"',
+      '+8613912345678',
+      'not a number',
+      '13800000000,Listed',
+      '+44 20 7946 0958',
+    ].join('\n');
+    const r = await upload(id, { csv });
+    expect(r.status).to.equal(200);
+    expect(r.body).to.deep.include({ added: 2, duplicates: 1, doNotCall: 1 });
+    expect(r.body.invalid.map((i: { line: number }) => i.line)).to.deep.equal([6, 8]);
+    expect(r.body.invalid[1].reason).to.match(/international/);
+
+    // The same numbers again, as a JSON list: already in the campaign.
+    const again = await upload(id, {
+      contacts: [{ number: '+8613912345678' }, { number: '13700001111', name: 'Zhao' }],
+    });
+    expect(again.body).to.deep.include({ added: 1, duplicates: 1, doNotCall: 0, invalid: [] });
+
+    const list = await call(h, 'GET', `/api/campaigns/${id}/contacts?state=pending`, { token: admin() });
+    expect(list.body.total).to.equal(3);
+    expect(list.body.items.map((c: { number: string; name: string | null }) => [c.number, c.name])).to.deep.equal([
+      ['+8613912345678', '王芳'],
+      ['+8613812345678', 'Li, Wei'],
+      ['+8613700001111', 'Zhao'],
+    ]);
+    expect(list.body.items[0]).to.deep.include({ state: 'pending', attempts: 0, nextAt: null, lastResult: null });
+    expect((await call(h, 'GET', `/api/campaigns/${id}`, { token: admin() })).body.contacts).to.deep.equal({
+      total: 3,
+      pending: 3,
+      dialing: 0,
+      done: 0,
+      failed: 0,
+      skipped: 0,
+    });
+    // Neither or both of csv and contacts is refused.
+    expect((await upload(id, {})).status).to.equal(400);
+    expect((await upload(id, { csv: '1', contacts: [] })).status).to.equal(400);
+  });
+
+  it("supervisors run their queues' campaigns only; agents none", async () => {
+    const own = (await create({ name: 'Sales push', queueId: sales })).body.id as number;
+    const other = (await create({ name: 'Billing push', queueId: billing })).body.id as number;
+    const sup = h.users.supervisor.token;
+    const list = await call(h, 'GET', '/api/campaigns', { token: sup });
+    expect(list.body.items.map((c: { id: number }) => c.id)).to.deep.equal([own]);
+    expect((await call(h, 'GET', `/api/campaigns/${other}`, { token: sup })).status).to.equal(404);
+    expect((await call(h, 'POST', `/api/campaigns/${other}/start`, { token: sup })).status).to.equal(404);
+    expect((await upload(other, { csv: '13912345678' }, sup)).status).to.equal(404);
+    expect((await create({ name: 'Mine', queueId: billing }, sup)).status).to.equal(400);
+    expect((await create({ name: 'Mine', queueId: sales }, sup)).status).to.equal(201);
+    const moved = await call(h, 'PATCH', `/api/campaigns/${own}`, { token: sup, body: { queueId: billing } });
+    expect(moved.status).to.equal(400);
+    expect((await call(h, 'POST', `/api/campaigns/${own}/start`, { token: sup })).body.state).to.equal('running');
+    const agent = h.users.agent.token;
+    expect((await call(h, 'GET', '/api/campaigns', { token: agent })).status).to.equal(403);
+    expect((await create({ name: 'Agent', queueId: sales }, agent)).status).to.equal(403);
+  });
+});
