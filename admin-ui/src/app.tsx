@@ -16,6 +16,7 @@ import { AgentsPage } from './pages/agents.js';
 import { SkillsPage } from './pages/skills.js';
 import { PauseReasonsPage } from './pages/pause-reasons.js';
 import { DoNotCallPage } from './pages/do-not-call.js';
+import { CampaignsPage } from './pages/campaigns.js';
 import { QueuesPage } from './pages/queues.js';
 import { RoutingPage } from './pages/routing.js';
 import { IvrListPage, IvrEditorPage } from './pages/ivr.js';
@@ -46,6 +47,7 @@ const NAV: readonly NavItem[] = [
   { path: '/admin/skills', label: 'Skills', roles: ['admin'] },
   { path: '/admin/pause-reasons', label: 'Pause reasons', roles: ['admin'] },
   { path: '/admin/do-not-call', label: 'Do not call', roles: STAFF },
+  { path: '/admin/campaigns', label: 'Campaigns', roles: STAFF },
   { path: '/admin/routing', label: 'Routing', roles: STAFF },
   { path: '/admin/ivr', label: 'IVR flows', roles: STAFF },
   { path: '/admin/hours', label: 'Hours', roles: STAFF },
@@ -209,6 +211,15 @@ function Page({ user, path }: { user: User; path: string }) {
         {<DoNotCallPage />}
       </Guard>
     );
+  if (path === '/admin/campaigns' || path.startsWith('/admin/campaigns/')) {
+    // One page for the list and a campaign's detail, so opening one keeps the list's page.
+    const m = match('/admin/campaigns/:id', path);
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<CampaignsPage user={user} selected={m ? m.id! : null} />}
+      </Guard>
+    );
+  }
   if (path === '/admin/routing')
     return (
       <Guard user={user} roles={STAFF}>

@@ -11,6 +11,11 @@ import type {
   CallFilters,
   CallRow,
   Callback,
+  Campaign,
+  CampaignContact,
+  CampaignContactQuery,
+  CampaignImportResult,
+  CampaignInput,
   DoNotCallEntry,
   DoNotCallInput,
   DoNotCallQuery,
@@ -176,6 +181,17 @@ export const api = {
   doNotCall: {
     ...crud<DoNotCallEntry, DoNotCallInput>('/do-not-call'),
     list: (query: DoNotCallQuery = {}) => get<Page<DoNotCallEntry>>('/do-not-call', { ...query }),
+  },
+  /** Admins and supervisors (their queues' campaigns): the progressive dialler's lists, a page at a time. */
+  campaigns: {
+    ...crud<Campaign, CampaignInput>('/campaigns'),
+    list: (query: { page?: number; pageSize?: number } = {}) => get<Page<Campaign>>('/campaigns', { ...query }),
+    start: (id: number) => post<Campaign>(`/campaigns/${id}/start`),
+    pause: (id: number) => post<Campaign>(`/campaigns/${id}/pause`),
+    /** One number a line: `number` or `number, name`. */
+    addContacts: (id: number, csv: string) => post<CampaignImportResult>(`/campaigns/${id}/contacts`, { csv }),
+    contacts: (id: number, query: CampaignContactQuery = {}) =>
+      get<Page<CampaignContact>>(`/campaigns/${id}/contacts`, { ...query }),
   },
   routingRules: {
     ...crud<RoutingRule, RoutingRuleInput>('/routing-rules'),

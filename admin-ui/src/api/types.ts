@@ -121,6 +121,70 @@ export interface DoNotCallQuery {
   pageSize?: number;
 }
 
+/**
+ * GET /api/campaigns (admins; supervisors: their queues' campaigns): the progressive dialler's lists. A running
+ * campaign calls its numbers for the agents of its queue, one call per free agent (the agent's phone first), inside its
+ * business hours; a busy or unanswered number is tried again after `retryMinutes`, up to `maxAttempts` times.
+ */
+export type CampaignState = 'paused' | 'running';
+export const CAMPAIGN_CONTACT_STATES = ['pending', 'dialing', 'done', 'failed', 'skipped'] as const;
+export type CampaignContactState = (typeof CAMPAIGN_CONTACT_STATES)[number];
+export interface Campaign {
+  id: number;
+  name: string;
+  queueId: number;
+  queueName: string;
+  state: CampaignState;
+  /** The business hours' name it calls within; null: any time. */
+  hours: string | null;
+  /** The number the customer sees; null: the default outbound caller id. */
+  callerId: string | null;
+  maxAttempts: number;
+  retryMinutes: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Its numbers, in all and by state. */
+  contacts: { total: number } & Record<CampaignContactState, number>;
+}
+/** POST (name and queueId required; created paused) and PATCH (any of them). */
+export interface CampaignInput {
+  name?: string;
+  queueId?: number;
+  hours?: string | null;
+  callerId?: string | null;
+  maxAttempts?: number;
+  retryMinutes?: number;
+}
+/** GET /api/campaigns/:id/contacts: one number of the campaign and how its calls went. */
+export interface CampaignContact {
+  id: number;
+  /** E.164. */
+  number: string;
+  name: string | null;
+  state: CampaignContactState;
+  attempts: number;
+  /** When it may be called next (a retry); null: now (pending) or never again. */
+  nextAt: string | null;
+  lastResult: string | null;
+  lastCallId: string | null;
+  updatedAt: string;
+}
+export interface CampaignContactQuery {
+  state?: CampaignContactState;
+  page?: number;
+  pageSize?: number;
+}
+/**
+ * POST /api/campaigns/:id/contacts `{csv}`: one number a line (`number` or `number, name`). Numbers already in the
+ * campaign and numbers on the do-not-call list are counted, not added; `line` is 1-based.
+ */
+export interface CampaignImportResult {
+  added: number;
+  duplicates: number;
+  doNotCall: number;
+  invalid: { line: number; input: string; reason: string }[];
+}
+
 /** Which satisfaction survey a queue's answered callers get: none, a 1-5 IVR survey after the agent hangs up, an SMS. */
 export const SURVEY_CHANNELS = ['none', 'ivr', 'sms'] as const;
 export type SurveyChannel = (typeof SURVEY_CHANNELS)[number];
@@ -713,6 +777,8 @@ export interface CallOfferedMessage {
   openOrders: OrderSummary[];
   lastContacts: ContactSummary[];
   ivr: Record<string, string>;
+  /** A call the dialler placed for a campaign: which one, and the contact's name from its list (if it had one). */
+  campaign?: { id: number; name: string; contact: string | null } | null;
 }
 export interface CallConnectedMessage {
   type: 'call.connected';

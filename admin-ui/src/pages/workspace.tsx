@@ -575,6 +575,13 @@ function ScreenPop({ call, now, agentState }: { call: ActiveCall; now: number; a
           ) : null}
         </div>
       ) : null}
+      {/* A call the dialler placed for a campaign: which, and whom the campaign's list names. */}
+      {o.campaign ? (
+        <div class="calling" data-testid="pop-campaign">
+          Campaign: <strong>{o.campaign.name}</strong>
+          {o.campaign.contact ? ` · for ${o.campaign.contact}` : ''}
+        </div>
+      ) : null}
       <div class="customer" data-testid="customer">
         <div class="customer-name">{c ? c.name : outbound ? 'Unknown number' : 'Unknown caller'}</div>
         <TierBadge tier={o.tier ?? c?.tier} />

@@ -124,6 +124,13 @@ describe('api: campaigns (/api/campaigns)', function () {
       failed: 0,
       skipped: 0,
     });
+    // The results export: every contact, as CSV.
+    const exported = await call(h, 'GET', `/api/campaigns/${id}/contacts?format=csv`, { token: admin() });
+    expect(exported.status).to.equal(200);
+    expect(exported.headers.get('content-disposition')).to.match(/campaign-\d+-Renewals\.csv/);
+    const lines = String(exported.body).trim().split('\n');
+    expect(lines[0]).to.equal('number,name,state,attempts,nextAt,lastResult,lastCallId,updatedAt');
+    expect(lines[2]).to.match(/^\+8613812345678,"Li, Wei",pending,0,,,,20/);
     // Neither or both of csv and contacts is refused.
     expect((await upload(id, {})).status).to.equal(400);
     expect((await upload(id, { csv: '1', contacts: [] })).status).to.equal(400);

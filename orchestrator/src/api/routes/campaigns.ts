@@ -7,7 +7,8 @@ import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam, offsetOf, pageOf, pageQuery, paged } from '../validation.js';
-import { assertQueue, queueScope, STAFF } from './common.js';
+import { toCsv } from '../../reports/api.js';
+import { assertQueue, format, queueScope, sendCsv, STAFF } from './common.js';
 
 const counts = z.object({
   total: z.number(),
@@ -59,6 +60,10 @@ const uploadResult = z.object({
   doNotCall: z.number(),
   invalid: z.array(z.object({ line: z.number(), input: z.string(), reason: z.string() })),
 });
+
+/** The columns of a campaign's results, as exported; a list is at most this long in one export. */
+const CONTACT_CSV_COLUMNS = ['number', 'name', 'state', 'attempts', 'nextAt', 'lastResult', 'lastCallId', 'updatedAt'];
+const EXPORT_LIMIT = 1_000_000;
 
 /** A supervisor's campaign must be for one of their queues. */
 function assertOwnQueue(user: AuthUser, queueId: number): void {
@@ -220,14 +225,20 @@ export function campaignRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'get',
       path: '/campaigns/:id/contacts',
       tag: 'campaigns',
-      summary: "A campaign's contacts: state, attempts, next try and the last call's result",
+      summary: "A campaign's contacts: state, attempts, next try and the last call's result (format=csv: all of them)",
       roles: STAFF,
       params: idParam,
-      query: pageQuery.extend({ state: z.enum(campaigns.CONTACT_STATES).optional() }),
+      query: pageQuery.extend({ state: z.enum(campaigns.CONTACT_STATES).optional(), format }),
       response: paged(contactItem),
-      async handler({ user, params, query }) {
-        await reachable(user, params.id);
-        const found = await campaigns.listContacts(db, params.id, { state: query.state }, offsetOf(query));
+      async handler({ user, params, query, res }) {
+        const campaign = await reachable(user, params.id);
+        const filter = { state: query.state };
+        if (query.format === 'csv') {
+          const all = await campaigns.listContacts(db, params.id, filter, { offset: 0, limit: EXPORT_LIMIT });
+          const name = `campaign-${params.id}-${campaign.name.replace(/[^\w-]+/g, '_')}.csv`;
+          return sendCsv(res, name, toCsv(all.items, CONTACT_CSV_COLUMNS));
+        }
+        const found = await campaigns.listContacts(db, params.id, filter, offsetOf(query));
         return pageOf(query, { items: [...found.items], total: found.total });
       },
     }),

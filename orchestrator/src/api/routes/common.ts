@@ -1,3 +1,5 @@
+import type { Response } from 'express';
+import { z } from 'zod';
 import type { AuthUser, Role } from '../../auth/types.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { dayOf, reportDay, type ReportDay } from '../../reports/day.js';
@@ -48,4 +50,11 @@ export function assertQueue(user: AuthUser, queueId: unknown, what: string): voi
  */
 export function today(now: Date, timeZone: string): ReportDay {
   return reportDay(dayOf(now, timeZone), timeZone);
+}
+
+/** `?format=csv` on a report or a list: the same rows as a CSV download. */
+export const format = z.enum(['json', 'csv']).default('json');
+
+export function sendCsv(res: Response, filename: string, body: string): void {
+  res.status(200).type('text/csv; charset=utf-8').attachment(filename).send(body);
 }

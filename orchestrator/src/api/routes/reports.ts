@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import { z } from 'zod';
 import { contactCenterTimeZone } from '../../config/schema.js';
 import { HttpError } from '../../http/errors.js';
@@ -20,10 +19,9 @@ import {
 import { surveySummary } from '../../surveys/index.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { ADMIN, queueScope, STAFF, today } from './common.js';
+import { ADMIN, format, queueScope, sendCsv, STAFF, today } from './common.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
-const format = z.enum(['json', 'csv']).default('json');
 
 const QUEUE_COLUMNS: readonly (keyof QueueReportRow)[] = [
   'period',
@@ -54,10 +52,6 @@ const AGENT_COLUMNS: readonly (keyof AgentReportRow)[] = [
   'occupancyPct',
 ];
 const PAUSE_COLUMNS: readonly (keyof PauseReportRow)[] = ['agentId', 'name', 'reason', 'pauses', 'pausedS'];
-
-function sendCsv(res: Response, filename: string, body: string): void {
-  res.status(200).type('text/csv; charset=utf-8').attachment(filename).send(body);
-}
 
 export function reportRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
