@@ -16,10 +16,10 @@ const NODE_FIELDS: Record<NamedThing, ReadonlyArray<readonly [nodeType: string, 
 
 /**
  * Who uses a business hours set or a queue by its name: the published version of each IVR flow; for business
- * hours, the routing rules that call `in_hours("name")`; for a queue, the queues that overflow or move their
- * longest waiters to it. No foreign key guards those names, so deleting or renaming the thing would send callers
- * down a fallback without a word to whoever did it; the API refuses that while something here uses it. Unpublished
- * flow versions are left out: no caller hears them.
+ * hours, the routing rules that call `in_hours("name")` and the campaigns that call only inside them; for a queue,
+ * the queues that overflow or move their longest waiters to it. No foreign key guards those names, so deleting or
+ * renaming the thing would send callers down a fallback (or stop a campaign) without a word to whoever did it; the
+ * API refuses that while something here uses it. Unpublished flow versions are left out: no caller hears them.
  */
 export async function usersOfName(db: Db, kind: NamedThing, name: string): Promise<string[]> {
   const users: string[] = [];
@@ -44,6 +44,8 @@ export async function usersOfName(db: Db, kind: NamedThing, name: string): Promi
       expression: string;
     }[];
     for (const rule of rules) if (call.test(rule.expression)) users.push(`routing rule "${rule.name}"`);
+    const campaigns = (await db('campaigns').where({ hours: name }).orderBy('name').pluck('name')) as string[];
+    for (const campaign of campaigns) users.push(`campaign "${campaign}"`);
   }
   if (kind === 'queue') {
     const queues = (await db('queues')

@@ -344,11 +344,17 @@ for (const dialect of DIALECTS) {
         body: { name: 'desk-open', expression: 'in_hours("desk")', queueId: queue.body.id },
       });
       expect(rule.status).to.equal(201);
+      const campaign = await call(h, 'POST', '/api/campaigns', {
+        token: admin,
+        body: { name: 'Desk follow-up', queueId: queue.body.id, hours: 'desk' },
+      });
+      expect(campaign.status).to.equal(201);
 
       const delHours = await call(h, 'DELETE', `/api/business-hours/${hours.body.id}`, { token: admin });
       expect(delHours.status).to.equal(409);
       expect(delHours.body.error.message).to.equal(
-        'business hours "desk" cannot be deleted while in use by IVR flow "desk" (published version 1), routing rule "desk-open"',
+        'business hours "desk" cannot be deleted while in use by IVR flow "desk" (published version 1), ' +
+          'routing rule "desk-open", campaign "Desk follow-up"',
       );
       const renameQueue = await call(h, 'PATCH', `/api/queues/${queue.body.id}`, {
         token: admin,
@@ -373,6 +379,7 @@ for (const dialect of DIALECTS) {
         body: { document: { start: 'bye', nodes: { bye: { type: 'hangup' } } }, publish: true },
       });
       expect((await call(h, 'DELETE', `/api/routing-rules/${rule.body.id}`, { token: admin })).status).to.equal(204);
+      expect((await call(h, 'DELETE', `/api/campaigns/${campaign.body.id}`, { token: admin })).status).to.equal(204);
       expect((await call(h, 'DELETE', `/api/business-hours/${hours.body.id}`, { token: admin })).status).to.equal(204);
       expect(
         (await call(h, 'PATCH', `/api/queues/${backup.body.id}`, { token: admin, body: { overflow: [] } })).status,
