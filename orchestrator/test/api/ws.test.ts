@@ -123,6 +123,8 @@ describe('WebSocket push', () => {
       openOrders: card.openOrders,
       lastContacts: card.recentContacts,
       ivr: { menu: '1' },
+      // Not a campaign's call.
+      campaign: null,
     });
     h.bus.publish('agent.state', {
       agentId: h.users.agent.agentId!,

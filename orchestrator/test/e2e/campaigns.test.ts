@@ -62,10 +62,13 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
       now(),
     );
     await setCampaignState(s.db, c.id, 'running', now());
+    testCampaign = c.id;
     return c;
   };
+  // The demo seed has a (paused) campaign of its own, with some of the same numbers.
+  let testCampaign = 0;
   const contact = async (e164: string) =>
-    (await s.db('campaign_contacts').where({ e164 }).first()) as Record<string, unknown>;
+    (await s.db('campaign_contacts').where({ e164, campaign_id: testCampaign }).first()) as Record<string, unknown>;
   const callOf = async (e164: string): Promise<string> =>
     waitFor(async () => (await contact(e164)).last_call_id as string | null, `a call for ${e164}`);
 
