@@ -4,6 +4,8 @@ import type { Db } from '../db/knex.js';
 import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 import { HttpError } from '../http/errors.js';
 import { insertedId } from '../agents/repository.js';
+import { checkListLength, parseNumberList, type RefusedLine } from './number-list.js';
+import type { OutboundNumber } from './outbound-numbers.js';
 
 /**
  * The company's do-not-call list: numbers Ariadne never calls, whoever places the call (click-to-dial, a callback,
@@ -36,17 +38,24 @@ function rowToEntry(row: Record<string, unknown>): DoNotCallEntry {
   return { ...(rest as Omit<DoNotCallEntry, 'number'>), number: String(e164) };
 }
 
-/** A number as typed → E.164, or a 400 that says why not. */
-export function listedNumber(typed: string, defaultCountry: string): string {
+/** A number as typed → E.164, or why not: any valid number may be listed, whatever may be dialled. */
+export function readListedNumber(typed: string, defaultCountry: string): OutboundNumber {
   let parsed;
   try {
     parsed = parsePhoneNumberFromString(typed, defaultCountry as CountryCode);
   } catch {
     parsed = undefined;
   }
-  if (!parsed?.isValid())
-    throw new HttpError(400, 'bad_request', `not a valid phone number (read as a ${defaultCountry} number): ${typed}`);
-  return parsed.number;
+  return parsed?.isValid()
+    ? { ok: true, e164: parsed.number }
+    : { ok: false, reason: `not a valid phone number (read as a ${defaultCountry} number): ${typed}` };
+}
+
+/** A number as typed → E.164, or a 400 that says why not. */
+export function listedNumber(typed: string, defaultCountry: string): string {
+  const read = readListedNumber(typed, defaultCountry);
+  if (!read.ok) throw new HttpError(400, 'bad_request', read.reason);
+  return read.e164;
 }
 
 export async function listDoNotCall(db: Db, filter: { q?: string }, slice: Slice): Promise<Found> {
@@ -131,6 +140,51 @@ export async function listCallNumber(
     if (now) return { ...now, added: false };
     throw err;
   }
+}
+
+export interface DoNotCallImport {
+  readonly added: number;
+  /** Already listed, or repeated in the list itself. */
+  readonly duplicates: number;
+  readonly invalid: readonly RefusedLine[];
+}
+
+/**
+ * Adds a whole list (one number per line, `number[,reason]`; a regulator's or another system's export): each new number
+ * with its line's reason or `defaultReason`; numbers already listed keep their entry.
+ */
+export async function importDoNotCall(
+  db: Db,
+  csv: string,
+  o: { defaultCountry: string; defaultReason: string; now: Date },
+): Promise<DoNotCallImport> {
+  const list = parseNumberList(csv, (typed) => readListedNumber(typed, o.defaultCountry));
+  checkListLength(list);
+  const listed = await listedAmong(
+    db,
+    list.numbers.map((n) => n.e164),
+  );
+  const fresh = list.numbers.filter((n) => !listed.has(n.e164));
+  for (let i = 0; i < fresh.length; i += 200)
+    await db('do_not_call').insert(
+      fresh.slice(i, i + 200).map((n) => ({
+        e164: n.e164,
+        reason: (n.note ?? o.defaultReason).slice(0, 200),
+        created_at: o.now,
+      })),
+    );
+  return { added: fresh.length, duplicates: list.repeated + listed.size, invalid: list.invalid };
+}
+
+/** Every entry, oldest first, for an export. */
+export async function allDoNotCall(db: Db): Promise<DoNotCallEntry[]> {
+  const rows = (await db('do_not_call')
+    .select(...COLUMNS)
+    .orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ])) as Record<string, unknown>[];
+  return rows.map(rowToEntry);
 }
 
 /** Only the reason changes: another number is another entry. */

@@ -183,6 +183,56 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     expect((await place({ number: '13900001111' })).status).to.equal(202);
   });
 
+  it('imports a list to the do-not-call list and exports the whole list as CSV', async () => {
+    const sup = h.users.supervisor.token;
+    await call(h, 'POST', '/api/do-not-call', { token: sup, body: { number: '13900001111', reason: 'asked' } });
+    const csv = [
+      'number,reason',
+      '139 0000 1111,already there',
+      '+44 20 7946 0958,UK customer',
+      '13700002222',
+      '13700002222',
+      'abc',
+      '"13600003333","letter, 2026-12-01"',
+    ].join('\n');
+    const r = await call(h, 'POST', '/api/do-not-call/import', { token: sup, body: { csv } });
+    expect(r.status).to.equal(200);
+    expect(r.body).to.deep.include({ added: 3, duplicates: 2 });
+    expect(r.body.invalid).to.deep.equal([
+      { line: 6, input: 'abc', reason: 'not a valid phone number (read as a CN number): abc' },
+    ]);
+    const stored = (await h.t.db('do_not_call').orderBy('id').select('e164', 'reason')) as unknown[];
+    expect(stored).to.deep.equal([
+      { e164: '+8613900001111', reason: 'asked' },
+      // Any valid number is listed, international too: the list is about whom not to call.
+      { e164: '+442079460958', reason: 'UK customer' },
+      { e164: '+8613700002222', reason: `imported ${new Date().toISOString().slice(0, 10)} by SUP` },
+      { e164: '+8613600003333', reason: 'letter, 2026-12-01' },
+    ]);
+    expect(await h.t.db('audit_log').where({ action: 'do-not-call.import' }).count({ n: '*' }).first()).to.deep.equal({
+      n: 1,
+    });
+
+    const exported = await call(h, 'GET', '/api/do-not-call/export', { token: sup });
+    expect(exported.status).to.equal(200);
+    expect(exported.headers.get('content-type')).to.match(/^text\/csv/);
+    const lines = String(exported.body).trim().split('\n');
+    expect(lines).to.have.length(5);
+    expect(lines[0]).to.equal('number,reason,createdAt');
+    expect(lines[4]).to.match(/^\+8613600003333,"letter, 2026-12-01",20\d\d-/);
+    // The export reads back as the same list: nothing new.
+    const again = await call(h, 'POST', '/api/do-not-call/import', {
+      token: sup,
+      body: { csv: String(exported.body) },
+    });
+    expect(again.body).to.deep.include({ added: 0, duplicates: 4, invalid: [] });
+
+    expect((await call(h, 'GET', '/api/do-not-call/export', { token: h.users.agent.token })).status).to.equal(403);
+    const agentImport = await call(h, 'POST', '/api/do-not-call/import', { token: h.users.agent.token, body: { csv } });
+    expect(agentImport.status).to.equal(403);
+    expect((await call(h, 'POST', '/api/do-not-call/import', { token: sup, body: {} })).status).to.equal(400);
+  });
+
   it("lists the number of an agent's own call when the customer asks, once; never another agent's call", async () => {
     const callRow = (id: string, agentId: number | null, e164: string | null) =>
       h.t.db('calls').insert({

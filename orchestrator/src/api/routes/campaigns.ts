@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { listedAmong } from '../../calls/do-not-call.js';
-import { MAX_CONTACTS_PER_UPLOAD, parseContactList } from '../../campaigns/contact-list.js';
+import { checkListLength, MAX_NUMBERS_PER_UPLOAD, parseNumberList } from '../../calls/number-list.js';
+import { outboundNumber } from '../../calls/outbound-numbers.js';
 import * as campaigns from '../../campaigns/repository.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -49,7 +50,7 @@ const uploadBody = z
     csv: z.string().max(250_000).optional(),
     contacts: z
       .array(z.object({ number: z.string().max(40), name: z.string().max(120).nullable().optional() }).strict())
-      .max(MAX_CONTACTS_PER_UPLOAD)
+      .max(MAX_NUMBERS_PER_UPLOAD)
       .optional(),
   })
   .strict()
@@ -194,22 +195,21 @@ export function campaignRoutes(deps: ApiDeps): ApiRoute[] {
         await reachable(user, params.id);
         const csv =
           body.csv ?? (body.contacts ?? []).map((c) => [c.number, c.name ?? ''].map(csvField).join(',')).join('\n');
-        const list = parseContactList(csv, {
+        // Read as click-to-dial reads a typed number: a number an agent could not dial is refused here.
+        const policy = {
           defaultCountry: deps.config.telephony.defaultCountry,
           international: deps.config.telephony.outboundInternational,
-        });
-        if (list.contacts.length > MAX_CONTACTS_PER_UPLOAD)
-          throw new HttpError(
-            413,
-            'payload_too_large',
-            `${list.contacts.length} numbers: send at most ${MAX_CONTACTS_PER_UPLOAD} at a time`,
-          );
+        };
+        const list = parseNumberList(csv, (typed) => outboundNumber(typed, policy));
+        checkListLength(list);
         const listed = await listedAmong(
           db,
-          list.contacts.map((c) => c.e164),
+          list.numbers.map((c) => c.e164),
         );
-        const allowed = list.contacts.filter((c) => !listed.has(c.e164));
-        const doNotCall = list.contacts.length - allowed.length;
+        const allowed = list.numbers
+          .filter((c) => !listed.has(c.e164))
+          .map((c) => ({ e164: c.e164, name: c.note?.slice(0, 120) ?? null }));
+        const doNotCall = list.numbers.length - allowed.length;
         const added = await campaigns.addContacts(db, params.id, allowed, deps.now());
         const result = {
           added,

@@ -3,10 +3,12 @@ import type { AuthUser } from '../../auth/types.js';
 import { getAgentView } from '../../agents/repository.js';
 import {
   addDoNotCall,
+  allDoNotCall,
   doNotCallEntry,
   doNotCallInput,
   doNotCallReason,
   getDoNotCall,
+  importDoNotCall,
   listCallNumber,
   listDoNotCall,
   removeDoNotCall,
@@ -19,7 +21,8 @@ import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { callOwner } from '../../calls/queries.js';
 import { stringIdParam } from '../validation.js';
-import { assertOwn, assertQueue, EVERYONE, STAFF } from './common.js';
+import { toCsv } from '../../reports/api.js';
+import { assertOwn, assertQueue, EVERYONE, sendCsv, STAFF } from './common.js';
 import { crud } from './crud.js';
 
 const placeCallBody = z
@@ -124,6 +127,42 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
         const entry = await listCallNumber(db, params.id, { reason, now });
         auditTarget(params.id, { number: entry.number, added: entry.added });
         return entry;
+      },
+    }),
+    // Before the list's own routes: `/do-not-call/:id` would take these paths for an id.
+    route({
+      method: 'post',
+      path: '/do-not-call/import',
+      tag: 'do-not-call',
+      summary: 'Add a list (csv: one per line, number[,reason]); numbers already listed keep their entry',
+      roles: STAFF,
+      body: z.object({ csv: z.string().min(1, 'required').max(250_000) }).strict(),
+      response: z.object({
+        added: z.number(),
+        duplicates: z.number(),
+        invalid: z.array(z.object({ line: z.number(), input: z.string(), reason: z.string() })),
+      }),
+      audit: { action: 'do-not-call.import', targetType: 'do-not-call' },
+      async handler({ user, body, auditTarget }) {
+        const now = deps.now();
+        const result = await importDoNotCall(db, body.csv, {
+          defaultCountry: deps.config.telephony.defaultCountry,
+          defaultReason: `imported ${now.toISOString().slice(0, 10)} by ${user.displayName}`,
+          now,
+        });
+        auditTarget(null, { added: result.added, duplicates: result.duplicates, invalid: result.invalid.length });
+        return result;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/do-not-call/export',
+      tag: 'do-not-call',
+      summary: 'The whole list as CSV (number, reason, createdAt), oldest first',
+      roles: STAFF,
+      async handler({ res }) {
+        const entries = await allDoNotCall(db);
+        return sendCsv(res, 'do-not-call.csv', toCsv(entries, ['number', 'reason', 'createdAt']));
       },
     }),
     ...crud({

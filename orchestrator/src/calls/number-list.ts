@@ -1,0 +1,89 @@
+import { parse } from 'csv-parse/sync';
+import { HttpError } from '../http/errors.js';
+import type { OutboundNumber } from './outbound-numbers.js';
+
+/** The most numbers one upload may carry (the API's 256 kB body holds about as many); a bigger list goes in parts. */
+export const MAX_NUMBERS_PER_UPLOAD = 5_000;
+
+/** How a list reads a number as typed: E.164, or why not. */
+export type ReadNumber = (typed: string) => OutboundNumber;
+
+export interface ListedNumber {
+  readonly line: number;
+  readonly e164: string;
+  /** The rest of the line (a contact's name, a reason), or null. */
+  readonly note: string | null;
+}
+
+export interface RefusedLine {
+  readonly line: number;
+  readonly input: string;
+  readonly reason: string;
+}
+
+export interface NumberList {
+  readonly numbers: readonly ListedNumber[];
+  /** Lines whose number appeared on an earlier line of the same list. */
+  readonly repeated: number;
+  readonly invalid: readonly RefusedLine[];
+}
+
+type ParsedRecord = { record: string[]; info: { lines: number } };
+
+/**
+ * A pasted or exported list, one number per line: `number` or `number,note` (CSV: a note with a comma is quoted).
+ * A first line without a digit is a header and skipped. Each number is read by `read` (a campaign's by the
+ * outbound policy of click-to-dial, the do-not-call list's by validity alone); a refused line comes back with its line
+ * number and the reason.
+ */
+export function parseNumberList(csv: string, read: ReadNumber): NumberList {
+  let records: ParsedRecord[];
+  try {
+    // With `info`, csv-parse returns each record with where it ends; its types do not follow the option.
+    records = parse(csv, {
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    }) as unknown as ParsedRecord[];
+  } catch (err) {
+    return {
+      numbers: [],
+      repeated: 0,
+      invalid: [{ line: 1, input: '', reason: `not a CSV list: ${err instanceof Error ? err.message : String(err)}` }],
+    };
+  }
+  const numbers: ListedNumber[] = [];
+  const invalid: RefusedLine[] = [];
+  const seen = new Set<string>();
+  let repeated = 0;
+  records.forEach(({ record: fields, info }, i) => {
+    const line = info.lines;
+    const typed = fields[0] ?? '';
+    if (i === 0 && !/\d/.test(typed)) return;
+    const checked = read(typed);
+    if (!checked.ok) {
+      invalid.push({ line, input: fields.join(',').slice(0, 80), reason: checked.reason });
+      return;
+    }
+    if (seen.has(checked.e164)) {
+      repeated++;
+      return;
+    }
+    seen.add(checked.e164);
+    const note = fields.slice(1).join(', ').trim();
+    numbers.push({ line, e164: checked.e164, note: note || null });
+  });
+  return { numbers, repeated, invalid };
+}
+
+/** Refuses a list longer than one upload may be (413), before anything is written. */
+export function checkListLength(list: NumberList): void {
+  if (list.numbers.length > MAX_NUMBERS_PER_UPLOAD)
+    throw new HttpError(
+      413,
+      'payload_too_large',
+      `${list.numbers.length} numbers: send at most ${MAX_NUMBERS_PER_UPLOAD} at a time`,
+    );
+}
