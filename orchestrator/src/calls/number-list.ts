@@ -30,9 +30,12 @@ export interface NumberList {
 
 type ParsedRecord = { record: string[]; info: { lines: number } };
 
+/** A first line like `number`, `Phone number` or `电话`: a header, not a number. */
+const HEADER = /^[\p{L}][\p{L} _.#-]*$/u;
+
 /**
- * A pasted or exported list, one number per line: `number` or `number,note` (CSV: a note with a comma is quoted).
- * A first line without a digit is a header and skipped. Each number is read by `read` (a campaign's by the
+ * A pasted or exported list, one number per line: `number` or `number,note` (CSV: a note with a comma is quoted;
+ * `;` or a tab separate as well as `,`). A first line of words only is a header and skipped. Each number is read by `read` (a campaign's by the
  * outbound policy of click-to-dial, the do-not-call list's by validity alone); a refused line comes back with its line
  * number and the reason.
  */
@@ -41,6 +44,8 @@ export function parseNumberList(csv: string, read: ReadNumber): NumberList {
   try {
     // With `info`, csv-parse returns each record with where it ends; its types do not follow the option.
     records = parse(csv, {
+      // Spreadsheets export with commas, semicolons (where the comma is the decimal mark) or tabs.
+      delimiter: [',', ';', '\t'],
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
@@ -61,7 +66,7 @@ export function parseNumberList(csv: string, read: ReadNumber): NumberList {
   records.forEach(({ record: fields, info }, i) => {
     const line = info.lines;
     const typed = fields[0] ?? '';
-    if (i === 0 && !/\d/.test(typed)) return;
+    if (i === 0 && HEADER.test(typed)) return;
     const checked = read(typed);
     if (!checked.ok) {
       invalid.push({ line, input: fields.join(',').slice(0, 80), reason: checked.reason });
