@@ -391,6 +391,39 @@ export async function settleContactOfCall(db: Db, callId: string, now: Date): Pr
   return Number(n) === 1 ? (patch.state as ContactState) : null;
 }
 
+/**
+ * The customer on a campaign's call asked to be called at `at`: the call's contact is tried again then, whether the
+ * call is still on (its end then leaves the contact as it is) or over. It keeps at least one attempt for it. Null:
+ * the call was not a campaign's, or its contact has been called again since.
+ */
+export async function rescheduleContactOfCall(
+  db: Db,
+  callId: string,
+  at: Date,
+  now: Date,
+): Promise<CampaignContact | null> {
+  const row = (await db('campaign_contacts as cc')
+    .join('campaigns as c', 'c.id', 'cc.campaign_id')
+    .where('cc.last_call_id', callId)
+    .first('cc.id', 'cc.state', 'cc.attempts', 'c.max_attempts')) as
+    | { id: number; state: string; attempts: number; max_attempts: number }
+    | undefined;
+  if (!row) return null;
+  await db('campaign_contacts')
+    .where({ id: row.id, last_call_id: callId })
+    .update({
+      state: 'pending',
+      next_at: at,
+      attempts: Math.min(Number(row.attempts), Number(row.max_attempts) - 1),
+      last_result: 'callback_requested',
+      updated_at: now,
+    });
+  const updated = (await db('campaign_contacts')
+    .where({ id: row.id })
+    .first(...CONTACT_COLUMNS)) as Record<string, unknown>;
+  return rowToContact(updated);
+}
+
 /** The calls of contacts dialing since before `before`: candidates for settling after an orchestrator stopped. */
 export async function dialingCallIds(db: Db, before: Date): Promise<string[]> {
   const rows = (await db('campaign_contacts')

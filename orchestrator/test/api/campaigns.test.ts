@@ -154,4 +154,52 @@ describe('api: campaigns (/api/campaigns)', function () {
     expect((await call(h, 'GET', '/api/campaigns', { token: agent })).status).to.equal(403);
     expect((await create({ name: 'Agent', queueId: sales }, agent)).status).to.equal(403);
   });
+  it("books the customer's callback on a campaign's call: the contact is tried again then, by the agent of the call", async () => {
+    const { id } = (await create({ name: 'Renewals', queueId: sales, maxAttempts: 2 })).body as { id: number };
+    await upload(id, { csv: '13912345678' });
+    const callId = '44444444-4444-4444-8444-444444444444';
+    await h.t.db('calls').insert({
+      id: callId,
+      node: 'n',
+      channel_id: 'c',
+      owner: 'o',
+      state: 'connected',
+      direction: 'outbound',
+      caller_raw: '+8613912345678',
+      did: '',
+      arrived_at: new Date(),
+      agent_id: h.users.agent.agentId,
+      queue_id: sales,
+    });
+    // The call is its second and last attempt, still on.
+    await h.t.db('campaign_contacts').update({ state: 'dialing', attempts: 2, last_call_id: callId });
+    const book = (body: unknown, token = h.users.agent.token, id = callId) =>
+      call(h, 'POST', `/api/calls/${id}/campaign-callback`, { token, body });
+
+    const at = new Date(Date.now() + 3_600_000);
+    const r = await book({ at: at.toISOString() });
+    expect(r.status).to.equal(200);
+    expect(r.body).to.deep.include({
+      number: '+8613912345678',
+      state: 'pending',
+      attempts: 1,
+      lastResult: 'callback_requested',
+      nextAt: at.toISOString(),
+    });
+    const audit = await h.t.db('audit_log').where({ action: 'campaign.callback' }).first('target_id');
+    expect(audit).to.deep.equal({ target_id: callId });
+
+    for (const bad of [new Date(Date.now() + 10_000), new Date(Date.now() + 40 * 86_400_000)]) {
+      const refused = await book({ at: bad.toISOString() });
+      expect(refused.status).to.equal(400);
+      expect(refused.body.error.message).to.equal('body.at: a time from a minute to 30 days from now');
+    }
+    expect((await book({ at: 'tomorrow' })).status).to.equal(400);
+    expect((await book({ at: at.toISOString() }, h.users.agent2.token)).status, "another agent's call").to.equal(403);
+    expect((await book({ at: at.toISOString() }, admin(), 'no-such-call')).status).to.equal(404);
+    await h.t.db('campaign_contacts').update({ last_call_id: 'another-call' });
+    const notCampaign = await book({ at: at.toISOString() });
+    expect(notCampaign.status).to.equal(404);
+    expect(notCampaign.body.error.message).to.match(/campaign's contact/);
+  });
 });

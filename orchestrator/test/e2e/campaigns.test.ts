@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { CampaignDialler } from '../../src/campaigns/dialler.js';
-import { addContacts, createCampaign, setCampaignState, type Campaign } from '../../src/campaigns/repository.js';
+import {
+  addContacts,
+  createCampaign,
+  rescheduleContactOfCall,
+  setCampaignState,
+  type Campaign,
+} from '../../src/campaigns/repository.js';
 import { DEMO_CUSTOMERS } from '../../src/db/seed/index.js';
 import type { HoursState } from '../../src/ivr/hours.js';
 import { logger } from '../../src/logger.js';
@@ -123,7 +129,7 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     expect(await contact(OTHER)).to.deep.include({ attempts: 2, last_result: 'busy' });
   });
 
-  it('places nothing while paused or outside its hours; a number listed meanwhile is skipped, never called', async () => {
+  it('places nothing while paused or outside its hours; skips a number listed meanwhile; keeps a booked callback', async () => {
     await start();
     await s.login(2001);
     const c = await campaign([GOLD, OTHER], { hours: null });
@@ -147,9 +153,16 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     const callId = await callOf(OTHER);
     await s.waitState(callId, 'connected');
     expect(s.originates.some((o) => o.endpoint.includes(GOLD.slice(1)))).to.equal(false);
+    // On the call, the customer asks to be called tomorrow: the end of the call leaves that booked.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    await rescheduleContactOfCall(s.db, callId, tomorrow, now());
     s.sim.control.hangup(s.center.calls.get(callId)?.channelId as string);
-    await waitFor(async () => (await contact(OTHER)).state === 'done', 'the other contact done');
     await s.finalRow(callId, 'ended');
+    await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after wrap-up');
+    await dialler.tick();
+    const booked = await contact(OTHER);
+    expect(booked).to.deep.include({ state: 'pending', last_call_id: callId, last_result: 'callback_requested' });
+    expect(new Date(booked.next_at as string).getTime()).to.equal(tomorrow.getTime());
   });
 
   it("an agent who does not pick up leaves the contact its turn; the queue's waiting callers come first", async () => {

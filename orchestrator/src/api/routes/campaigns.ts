@@ -7,9 +7,10 @@ import * as campaigns from '../../campaigns/repository.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { idParam, offsetOf, pageOf, pageQuery, paged } from '../validation.js';
+import { callOwner } from '../../calls/queries.js';
+import { idParam, isoTime, offsetOf, pageOf, pageQuery, paged, stringIdParam } from '../validation.js';
 import { toCsv } from '../../reports/api.js';
-import { assertQueue, format, queueScope, sendCsv, STAFF } from './common.js';
+import { assertOwn, assertQueue, EVERYONE, format, queueScope, sendCsv, STAFF } from './common.js';
 
 const counts = z.object({
   total: z.number(),
@@ -65,6 +66,9 @@ const uploadResult = z.object({
 /** The columns of a campaign's results, as exported; a list is at most this long in one export. */
 const CONTACT_CSV_COLUMNS = ['number', 'name', 'state', 'attempts', 'nextAt', 'lastResult', 'lastCallId', 'updatedAt'];
 const EXPORT_LIMIT = 1_000_000;
+
+/** How far ahead a customer's callback may be booked on a campaign's call. */
+const CALLBACK_HORIZON_DAYS = 30;
 
 /** A supervisor's campaign must be for one of their queues. */
 function assertOwnQueue(user: AuthUser, queueId: number): void {
@@ -240,6 +244,33 @@ export function campaignRoutes(deps: ApiDeps): ApiRoute[] {
         }
         const found = await campaigns.listContacts(db, params.id, filter, offsetOf(query));
         return pageOf(query, { items: [...found.items], total: found.total });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/calls/:id/campaign-callback',
+      tag: 'campaigns',
+      summary: "The customer on a campaign's call asked to be called at a time: the contact is tried again then",
+      roles: EVERYONE,
+      params: stringIdParam,
+      body: z.object({ at: isoTime }).strict(),
+      response: contactItem,
+      audit: { action: 'campaign.callback', targetType: 'call' },
+      async handler({ user, params, body, auditTarget }) {
+        const owner = await callOwner(db, params.id);
+        if (!owner) throw notFound(`call ${params.id}`);
+        assertQueue(user, owner.queueId, `call ${params.id}`);
+        assertOwn(user, owner.agentId, 'call');
+        const now = deps.now();
+        const ahead = body.at.getTime() - now.getTime();
+        if (ahead < 60_000 || ahead > CALLBACK_HORIZON_DAYS * 86_400_000) {
+          const reason = `a time from a minute to ${CALLBACK_HORIZON_DAYS} days from now`;
+          throw new HttpError(400, 'validation_failed', `body.at: ${reason}`, [{ in: 'body', field: 'at', reason }]);
+        }
+        const contact = await campaigns.rescheduleContactOfCall(db, params.id, body.at, now);
+        if (!contact) throw notFound(`a campaign's contact called by call ${params.id}`);
+        auditTarget(params.id, { at: body.at.toISOString(), number: contact.number });
+        return contact;
       },
     }),
   ];
