@@ -17,6 +17,7 @@ import type {
   CampaignImportResult,
   CampaignInput,
   DoNotCallEntry,
+  DoNotCallImportResult,
   DoNotCallInput,
   DoNotCallQuery,
   FlowDocument,
@@ -181,6 +182,10 @@ export const api = {
   doNotCall: {
     ...crud<DoNotCallEntry, DoNotCallInput>('/do-not-call'),
     list: (query: DoNotCallQuery = {}) => get<Page<DoNotCallEntry>>('/do-not-call', { ...query }),
+    /** One number a line: `number` or `number,reason` (CSV); at most 5,000 numbers (413 beyond). */
+    importCsv: (csv: string) => post<DoNotCallImportResult>('/do-not-call/import', { csv }),
+    /** The whole list as a CSV download (number, reason, createdAt; oldest first): importable again. */
+    csvUrl: '/api/do-not-call/export',
   },
   /** Admins and supervisors (their queues' campaigns): the progressive dialler's lists, a page at a time. */
   campaigns: {

@@ -120,6 +120,16 @@ export interface DoNotCallQuery {
   page?: number;
   pageSize?: number;
 }
+/**
+ * POST /api/do-not-call/import `{csv}`: one number a line (`number` or `number,reason`; a first line of words only is
+ * a header). `duplicates`: numbers already listed (their entries unchanged) and repeats within the list; `line` is
+ * 1-based. A number without a reason gets "imported <date> by <user>".
+ */
+export interface DoNotCallImportResult {
+  added: number;
+  duplicates: number;
+  invalid: { line: number; input: string; reason: string }[];
+}
 
 /**
  * GET /api/campaigns (admins; supervisors: their queues' campaigns): the progressive dialler's lists. A running

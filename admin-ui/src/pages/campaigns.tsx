@@ -15,6 +15,7 @@ import {
   type User,
 } from '../api/types.js';
 import { navigate } from '../router.js';
+import { ImportStatus, importSummary, RefusedLines } from '../components/import-result.js';
 import {
   ErrorBox,
   Field,
@@ -80,11 +81,14 @@ export function attemptsText(c: Pick<Campaign, 'maxAttempts' | 'retryMinutes'>):
 
 /** "12 added, 1 already in the campaign, 2 on the do-not-call list, 1 invalid" (what did not happen left out). */
 export function importText(r: CampaignImportResult): string {
-  const parts = [`${r.added} added`];
-  if (r.duplicates) parts.push(`${r.duplicates} already in the campaign`);
-  if (r.doNotCall) parts.push(`${r.doNotCall} on the do-not-call list`);
-  if (r.invalid.length) parts.push(`${r.invalid.length} invalid`);
-  return parts.join(', ');
+  return importSummary(
+    r.added,
+    [
+      [r.duplicates, 'already in the campaign'],
+      [r.doNotCall, 'on the do-not-call list'],
+    ],
+    r.invalid.length,
+  );
 }
 
 /** `selected` is the id in the hash (#/admin/campaigns/<id>), or null for the list alone. */
@@ -514,21 +518,11 @@ function CampaignDetail({
                 Add numbers
               </button>
               {result ? (
-                <span class={result.added ? 'ok' : 'muted'} role="status" data-testid="campaign-import-result">
-                  {importText(result)}
-                </span>
+                <ImportStatus added={result.added} text={importText(result)} testid="campaign-import-result" />
               ) : null}
             </div>
             <ErrorBox error={importing.error} />
-            {result && result.invalid.length ? (
-              <ul class="small" data-testid="campaign-import-invalid">
-                {result.invalid.map((x) => (
-                  <li key={x.line} data-line={x.line}>
-                    Line {x.line}: <code>{x.input}</code>: {x.reason}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            {result ? <RefusedLines lines={result.invalid} testid="campaign-import-invalid" /> : null}
           </form>
 
           <h3>Numbers</h3>

@@ -1,8 +1,10 @@
 // The do-not-call list (admins and supervisors): numbers no call Ariadne places reaches, whoever places it
 // (click-to-dial, a callback, a number typed on a desk phone); the agent is told why. Calls from them come in as always.
+// A whole list is imported pasted or from a file (another system's export, a regulator's list), and exported as CSV.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { DoNotCallEntry } from '../api/types.js';
+import type { DoNotCallEntry, DoNotCallImportResult } from '../api/types.js';
+import { ImportStatus, importSummary, RefusedLines } from '../components/import-result.js';
 import {
   ErrorBox,
   Field,
@@ -28,8 +30,16 @@ const EMPTY: Draft = { number: '', reason: '' };
 
 const reasonOf = (typed: string): string | null => typed.trim() || null;
 
+/** The most an import takes (the server's limit): a longer file is refused before it is read into the form. */
+const MAX_IMPORT_CHARS = 250_000;
+
 function count(n: number): string {
   return `${n} ${n === 1 ? 'number' : 'numbers'}`;
+}
+
+/** "3 added, 2 already listed, 1 invalid" (the counts of what did not happen left out). */
+function dncImportText(r: DoNotCallImportResult): string {
+  return importSummary(r.added, [[r.duplicates, 'already listed']], r.invalid.length);
 }
 
 export function DoNotCallPage() {
@@ -40,6 +50,8 @@ export function DoNotCallPage() {
   /** The entry just added: shown first (newest first, the search cleared) and marked. */
   const [added, setAdded] = useState<number | null>(null);
   const [edit, setEdit] = useState<{ id: number; reason: string } | null>(null);
+  /** The import form: shown on demand, so the page stays short. */
+  const [importing, setImporting] = useState(false);
   const adding = useAction();
   const changing = useAction();
   const addErrs = fieldErrorsOf(adding.error);
@@ -56,6 +68,11 @@ export function DoNotCallPage() {
     setQ(typed);
     setPage(1);
   };
+  /** Newest first: with no search and on page 1, what was just added is at the top. */
+  const showNewest = () => {
+    if (q === '' && page === 1) list.reload();
+    else search('');
+  };
   const add = async (e: Event) => {
     e.preventDefault();
     const r = await adding.run(() =>
@@ -65,9 +82,12 @@ export function DoNotCallPage() {
     setDraft(EMPTY);
     setAdded(r.id);
     setEdit(null);
-    // Newest first: with no search and on page 1, the number just added is the first row.
-    if (q === '' && page === 1) list.reload();
-    else search('');
+    showNewest();
+  };
+  const imported = () => {
+    setAdded(null);
+    setEdit(null);
+    showNewest();
   };
   const save = async (e: Event) => {
     e.preventDefault();
@@ -91,12 +111,25 @@ export function DoNotCallPage() {
 
   return (
     <div class="short-list-page">
-      <PageHeader title="Do not call" />
+      <PageHeader title="Do not call">
+        <button
+          class={importing ? 'active' : undefined}
+          aria-expanded={importing}
+          data-testid="dnc-import-open"
+          onClick={() => setImporting(!importing)}
+        >
+          Import a list
+        </button>
+        <a class="button" href={api.doNotCall.csvUrl} download="do-not-call.csv" data-testid="dnc-export">
+          Export CSV
+        </a>
+      </PageHeader>
       <p class="muted" data-testid="dnc-note">
         Ariadne never calls these numbers: a call an agent places to one (click-to-dial, a callback, a number typed on a
         desk phone) is refused, and the agent is told the reason. Calls from these numbers come in as usual.
       </p>
       <ErrorBox error={list.error ?? (edit ? null : changing.error)} />
+      {importing ? <ImportForm onImported={imported} onClose={() => setImporting(false)} /> : null}
 
       <form class="card add-inline" data-testid="dnc-add" onSubmit={add}>
         <Field label="Number" error={addErrs.number} hint="national, or + and the country code">
@@ -210,6 +243,91 @@ export function DoNotCallPage() {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * A whole list, pasted or read from a file (.csv or .txt), sent to the server in one go; what it came to shows beside
+ * the button, the lines it refused under it. Stays open after an import, for the next part of a long list.
+ */
+function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: () => void }) {
+  const [csv, setCsv] = useState('');
+  const [result, setResult] = useState<DoNotCallImportResult | null>(null);
+  /** Why the chosen file was not read (too long). */
+  const [fileError, setFileError] = useState<string | null>(null);
+  /** Bumped to empty the file input (a new element) once its list is imported. */
+  const [fileKey, setFileKey] = useState(0);
+  const sending = useAction();
+  const errs = fieldErrorsOf(sending.error);
+
+  const readFile = async (e: Event) => {
+    const file = (e.currentTarget as HTMLInputElement).files?.[0];
+    setFileError(null);
+    setResult(null);
+    sending.clear();
+    if (!file) return;
+    // A byte is at least a character: a file this big cannot fit (and is not worth reading into the page).
+    const text = file.size > 4 * MAX_IMPORT_CHARS ? null : await sending.run(() => file.text());
+    if (text === undefined) return;
+    if (text === null || text.length > MAX_IMPORT_CHARS) {
+      setFileError(`${file.name} is too long: import at most 250,000 characters (about 5,000 numbers) at a time`);
+      return;
+    }
+    setCsv(text);
+  };
+  const send = async (e: Event) => {
+    e.preventDefault();
+    setResult(null);
+    const r = await sending.run(() => api.doNotCall.importCsv(csv));
+    if (!r) return;
+    setResult(r);
+    setCsv('');
+    setFileKey((k) => k + 1);
+    onImported();
+  };
+
+  return (
+    <form class="card editor" data-testid="dnc-import" onSubmit={send}>
+      <h2>Import a list</h2>
+      <p class="muted small">
+        Numbers already listed keep their entry. A number without a reason is listed as imported today by you. Up to
+        5,000 numbers at a time; this page's Export CSV can be imported again.
+      </p>
+      <Field
+        label="Numbers"
+        error={errs.csv}
+        hint="one a line: a number (national, or + and the country code) or number,reason; a first line of words (number,reason) is a header"
+      >
+        <textarea
+          name="csv"
+          rows={6}
+          class="code"
+          value={csv}
+          onInput={(e) => setCsv(inputValue(e))}
+          placeholder={'number,reason\n13812345678,asked by letter\n13912345678'}
+        />
+      </Field>
+      <Field label="Or read a file" error={fileError ?? undefined} hint=".csv or .txt: its text goes in the box above">
+        <input
+          key={fileKey}
+          type="file"
+          name="file"
+          accept=".csv,.txt,text/csv,text/plain"
+          onChange={(e) => void readFile(e)}
+        />
+      </Field>
+      <div class="row">
+        <button class="primary" type="submit" disabled={sending.busy || !csv.trim()}>
+          Import numbers
+        </button>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+        {result ? <ImportStatus added={result.added} text={dncImportText(result)} testid="dnc-import-result" /> : null}
+      </div>
+      <ErrorBox error={sending.error} />
+      {result ? <RefusedLines lines={result.invalid} testid="dnc-import-invalid" /> : null}
+    </form>
   );
 }
 

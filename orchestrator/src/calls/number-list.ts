@@ -35,7 +35,8 @@ const HEADER = /^[\p{L}][\p{L} _.#-]*$/u;
 
 /**
  * A pasted or exported list, one number per line: `number` or `number,note` (CSV: a note with a comma is quoted;
- * `;` or a tab separate as well as `,`). A first line of words only is a header and skipped. Each number is read by `read` (a campaign's by the
+ * `;` or a tab separate as well as `,`). A first line of words only is a header and skipped; under a header the note is
+ * the second column alone, without one it is the rest of the line. Each number is read by `read` (a campaign's by the
  * outbound policy of click-to-dial, the do-not-call list's by validity alone); a refused line comes back with its line
  * number and the reason.
  */
@@ -63,10 +64,14 @@ export function parseNumberList(csv: string, read: ReadNumber): NumberList {
   const invalid: RefusedLine[] = [];
   const seen = new Set<string>();
   let repeated = 0;
+  let headed = false;
   records.forEach(({ record: fields, info }, i) => {
     const line = info.lines;
     const typed = fields[0] ?? '';
-    if (i === 0 && HEADER.test(typed)) return;
+    if (i === 0 && HEADER.test(typed)) {
+      headed = true;
+      return;
+    }
     const checked = read(typed);
     if (!checked.ok) {
       invalid.push({ line, input: fields.join(',').slice(0, 80), reason: checked.reason });
@@ -77,7 +82,9 @@ export function parseNumberList(csv: string, read: ReadNumber): NumberList {
       return;
     }
     seen.add(checked.e164);
-    const note = fields.slice(1).join(', ').trim();
+    // Under a header each column is its own (an export's later columns are not part of the note); without one, the
+    // rest of the line is, so an unquoted "Li, Wei" stays one name.
+    const note = (headed ? (fields[1] ?? '') : fields.slice(1).join(', ')).trim();
     numbers.push({ line, e164: checked.e164, note: note || null });
   });
   return { numbers, repeated, invalid };

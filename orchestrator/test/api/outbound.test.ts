@@ -226,6 +226,14 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
       body: { csv: String(exported.body) },
     });
     expect(again.body).to.deep.include({ added: 0, duplicates: 4, invalid: [] });
+    // Into an empty list (another system), it brings every number back with its own reason.
+    await h.t.db('do_not_call').delete();
+    const restored = await call(h, 'POST', '/api/do-not-call/import', {
+      token: sup,
+      body: { csv: String(exported.body) },
+    });
+    expect(restored.body).to.deep.include({ added: 4, duplicates: 0, invalid: [] });
+    expect(await h.t.db('do_not_call').orderBy('id').select('e164', 'reason')).to.deep.equal(stored);
 
     expect((await call(h, 'GET', '/api/do-not-call/export', { token: h.users.agent.token })).status).to.equal(403);
     const agentImport = await call(h, 'POST', '/api/do-not-call/import', { token: h.users.agent.token, body: { csv } });

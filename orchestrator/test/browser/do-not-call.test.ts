@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DEMO_DIRECT_DID, DEMO_DO_NOT_CALL, DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
@@ -13,6 +14,10 @@ const ADD = '[data-testid=dnc-add]';
 const SEARCH = '[data-testid=dnc-search]';
 const COUNT = '[data-testid=dnc-count]';
 const EDIT = '[data-testid=dnc-edit]';
+const IMPORT = '[data-testid=dnc-import]';
+const IMPORT_RESULT = '[data-testid=dnc-import-result]';
+const IMPORT_INVALID = '[data-testid=dnc-import-invalid]';
+const EXPORT = '[data-testid=dnc-export]';
 const PRESENCE = '[data-testid=presence]';
 const DIAL = '[data-testid=dial]';
 /** Typed as a supervisor would take it down on the phone, and as it is listed. */
@@ -217,6 +222,173 @@ describe('the do-not-call list in a browser (supervisor list, agent refused)', f
     expect(await page.$('[data-testid=dnc-pager]')).to.equal(null);
     await app.db('do_not_call').where('e164', 'like', '+861770000%').delete();
     expect(realErrors(errors)).to.deep.equal([]);
+  });
+
+  it('a supervisor imports a pasted list and a file, is told what came of each line, and exports the list', async () => {
+    const { app } = suite.stack();
+    const page = await newPage();
+    const errors = watchErrors(page);
+    const supervisor = user('supervisor');
+    await signIn(page, app.url, 'supervisor', supervisor.password);
+    await page.click('header nav >> text=Do not call');
+    await page.waitForSelector(row(LISTED));
+    expect(await text(page, COUNT)).to.equal('2 numbers listed');
+    // Folded away until asked for.
+    expect(await page.$(IMPORT)).to.equal(null);
+    expect(await page.getAttribute('[data-testid=dnc-import-open]', 'aria-expanded')).to.equal('false');
+    await page.click('[data-testid=dnc-import-open]');
+    await page.waitForSelector(IMPORT);
+    expect(await page.getAttribute('[data-testid=dnc-import-open]', 'aria-expanded')).to.equal('true');
+    expect(await page.isDisabled(`${IMPORT} button[type=submit]`)).to.equal(true);
+
+    // A header; three new numbers (a quoted reason with a comma, a reason, none); one repeated within the list; the
+    // demo's listed number; a line that is no number (a header only when it is the first line).
+    const pasted = [
+      'number,reason',
+      '137 0000 0001,"wrote in, 2 May"',
+      '13700000002,asked by email',
+      '+86 137-0000-0003',
+      '13700000001,again',
+      `${DEMO_DO_NOT_CALL},demo again`,
+      'abc',
+    ].join('\n');
+    await page.fill(`${IMPORT} textarea[name=csv]`, pasted);
+    const dayBefore = utcDay();
+    await page.click(`${IMPORT} button[type=submit]`);
+    expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal('3 added, 2 already listed, 1 invalid');
+    const dayAfter = utcDay();
+    expect(await page.getAttribute(IMPORT_RESULT, 'class')).to.equal('ok');
+    expect(await page.getAttribute(IMPORT_RESULT, 'role')).to.equal('status');
+    expect(await page.$$(`${IMPORT_INVALID} li`)).to.have.length(1);
+    expect(await text(page, `${IMPORT_INVALID} li[data-line="7"]`)).to.equal(
+      'Line 7: abc: not a valid phone number (read as a CN number): abc',
+    );
+    expect(await text(page, `${IMPORT_INVALID} li code`)).to.equal('abc');
+    expect(await page.inputValue(`${IMPORT} textarea[name=csv]`)).to.equal('');
+    // The list read again: the new numbers first (newest first, the last line's on top), the others as they were.
+    await waitText(page, COUNT, (t) => t === '5 numbers listed');
+    const defaults = [dayBefore, dayAfter].map((day) => `imported ${day} by ${supervisor.displayName}`);
+    const shown = await rows(page);
+    expect(shown.map(([n]) => n)).to.deep.equal([
+      '+8613700000003',
+      '+8613700000002',
+      '+8613700000001',
+      LISTED,
+      DEMO_DO_NOT_CALL,
+    ]);
+    expect(defaults).to.include(shown[0]![1]);
+    expect(shown.slice(1)).to.deep.equal([
+      ['+8613700000002', 'asked by email'],
+      ['+8613700000001', 'wrote in, 2 May'],
+      [LISTED, 'asked on the phone'],
+      [DEMO_DO_NOT_CALL, 'Demo: asked not to be called again'],
+    ]);
+    await shot(page, 'do-not-call-import');
+    const stored = (await app
+      .db('do_not_call')
+      .where('e164', 'like', '+861370000000%')
+      .orWhere({ e164: DEMO_DO_NOT_CALL })
+      .orderBy('e164')
+      .select('e164', 'reason')) as { e164: string; reason: string }[];
+    expect(stored.slice(0, 2)).to.deep.equal([
+      { e164: '+8613700000001', reason: 'wrote in, 2 May' },
+      { e164: '+8613700000002', reason: 'asked by email' },
+    ]);
+    expect(stored[2]!.e164).to.equal('+8613700000003');
+    expect(defaults).to.include(stored[2]!.reason);
+    // The listed number keeps its entry.
+    expect(stored[3]).to.deep.equal({ e164: DEMO_DO_NOT_CALL, reason: 'Demo: asked not to be called again' });
+    expect(stored).to.have.length(4);
+    await until('the audit entry', () => app.db('audit_log').where({ action: 'do-not-call.import' }).first('id'));
+
+    // A file's text goes into the box, to be looked over before it is sent.
+    const file = 'number\n+8613700000004,by file\n139 0000 1111\n';
+    await page.setInputFiles(`${IMPORT} input[type=file]`, {
+      name: 'list.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(file),
+    });
+    await until('the file read into the box', async () =>
+      (await page.inputValue(`${IMPORT} textarea[name=csv]`)) === file ? true : undefined,
+    );
+    // The last result goes with the new list.
+    expect(await page.$(IMPORT_RESULT)).to.equal(null);
+    expect(await page.$(IMPORT_INVALID)).to.equal(null);
+    await page.click(`${IMPORT} button[type=submit]`);
+    expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal('1 added, 1 already listed');
+    expect(await page.$(IMPORT_INVALID)).to.equal(null);
+    expect(await page.inputValue(`${IMPORT} input[type=file]`)).to.equal('');
+    await waitText(page, COUNT, (t) => t === '6 numbers listed');
+    expect((await rows(page))[0]).to.deep.equal(['+8613700000004', 'by file']);
+
+    // Too long a list (a file: lists this long are not typed): refused whole, in the server's words; the text stays.
+    const tooMany = Array.from({ length: 5_001 }, (_, i) => `+86136${String(i).padStart(8, '0')}`).join('\n');
+    await page.setInputFiles(`${IMPORT} input[type=file]`, {
+      name: 'long.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(tooMany),
+    });
+    await until('the long file read into the box', async () =>
+      (await page.inputValue(`${IMPORT} textarea[name=csv]`)).length === tooMany.length ? true : undefined,
+    );
+    await page.click(`${IMPORT} button[type=submit]`);
+    expect(await waitText(page, `${IMPORT} [role=alert]`, (t) => t !== '')).to.equal(
+      '5001 numbers: send at most 5000 at a time',
+    );
+    expect(await page.$(IMPORT_RESULT)).to.equal(null);
+    expect((await page.inputValue(`${IMPORT} textarea[name=csv]`)).length).to.equal(tooMany.length);
+    await shot(page, 'do-not-call-import-too-long');
+    // A file longer than an import may be is not read into the box at all.
+    await page.setInputFiles(`${IMPORT} input[type=file]`, {
+      name: 'huge.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('1'.repeat(250_001)),
+    });
+    expect(await waitText(page, `${IMPORT} .field-error`, (t) => t !== '')).to.equal(
+      'huge.csv is too long: import at most 250,000 characters (about 5,000 numbers) at a time',
+    );
+    expect((await page.inputValue(`${IMPORT} textarea[name=csv]`)).length).to.equal(tooMany.length);
+    expect(await text(page, COUNT)).to.equal('6 numbers listed');
+    expect(await app.db('do_not_call').where('e164', 'like', '+86136%').first('id')).to.equal(undefined);
+    await page.fill(`${IMPORT} textarea[name=csv]`, '');
+    expect(await page.isDisabled(`${IMPORT} button[type=submit]`)).to.equal(true);
+
+    // The export: the whole list, oldest first, as a download of its own name.
+    expect(await page.getAttribute(EXPORT, 'href')).to.equal('/api/do-not-call/export');
+    expect(await text(page, EXPORT)).to.equal('Export CSV');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(EXPORT)]);
+    expect(download.suggestedFilename()).to.equal('do-not-call.csv');
+    const downloaded = readFileSync((await download.path())!, 'utf8');
+    const fetched = (await page.evaluate(
+      "fetch('/api/do-not-call/export').then(async (r) => ({ type: r.headers.get('content-type'), body: await r.text() }))",
+    )) as { type: string; body: string };
+    expect(fetched.type).to.match(/^text\/csv/);
+    expect(fetched.body).to.equal(downloaded);
+    const lines = downloaded.trim().split('\n');
+    expect(lines[0]).to.equal('number,reason,createdAt');
+    // Each line ends with when it was listed; the rest is the number and its reason.
+    expect(lines.slice(1).every((l) => /,\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(l))).to.equal(true);
+    expect(lines.slice(1).map((l) => l.replace(/,[^,]*$/, ''))).to.deep.equal([
+      `${DEMO_DO_NOT_CALL},Demo: asked not to be called again`,
+      `${LISTED},asked on the phone`,
+      '+8613700000001,"wrote in, 2 May"',
+      '+8613700000002,asked by email',
+      `+8613700000003,${shown[0]![1]}`,
+      '+8613700000004,by file',
+    ]);
+    // Imported back: nothing new.
+    await page.fill(`${IMPORT} textarea[name=csv]`, downloaded);
+    await page.click(`${IMPORT} button[type=submit]`);
+    expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal('0 added, 6 already listed');
+    expect(await page.getAttribute(IMPORT_RESULT, 'class')).to.equal('muted');
+    await shot(page, 'do-not-call-import-again');
+
+    // Closed, the page is as short as before.
+    await page.click(`${IMPORT} button:has-text("Close")`);
+    await page.waitForSelector(IMPORT, { state: 'detached' });
+    await app.db('do_not_call').where('e164', 'like', '+861370000000%').delete();
+    // The 413 is the only console error.
+    expect(realErrors(errors).filter((e) => !/status of 413/.test(e))).to.deep.equal([]);
   });
 
   it("an agent has no such page, and dialling a listed number shows the list's reason; nothing is placed", async () => {

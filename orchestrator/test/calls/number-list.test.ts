@@ -31,6 +31,13 @@ describe('calls/number-list: a pasted or exported list of numbers', () => {
     ]);
   });
 
+  it("under a header the note is the second column alone: an export's later columns stay out of it", () => {
+    const exported =
+      'number,reason,createdAt\n+8613912345678,asked,2026-12-07T03:00:00.000Z\n+8613812345678,,2026-12-07T03:00:00.000Z';
+    expect(parseNumberList(exported, read).numbers.map((n) => n.note)).to.deep.equal(['asked', null]);
+    expect(parseNumberList('13912345678, Li, Wei', read).numbers[0]?.note).to.equal('Li, Wei');
+  });
+
   it('answers a broken list with one line that says why, and no numbers', () => {
     const list = parseNumberList('13912345678,"unclosed\n13812345678', read);
     expect(list.numbers).to.deep.equal([]);
