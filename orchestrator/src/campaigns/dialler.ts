@@ -13,7 +13,7 @@ import {
   settleContactOfCall,
   skipContact,
   unclaimContact,
-  type Campaign,
+  type CampaignSettings,
 } from './repository.js';
 
 export interface DiallerOptions {
@@ -95,7 +95,7 @@ export class CampaignDialler {
   }
 
   /** Places the campaign's next due contact for this agent. False: no contact is due, or the call was refused. */
-  private async placeFor(campaign: Campaign, agent: OfferedAgent): Promise<boolean> {
+  private async placeFor(campaign: CampaignSettings, agent: OfferedAgent): Promise<boolean> {
     for (;;) {
       const callId = randomUUID();
       const contact = await claimNextContact(this.o.db, campaign.id, callId, this.now());
@@ -128,7 +128,7 @@ export class CampaignDialler {
   }
 
   /** A refusal is logged when it changes, not on every look while the switch stays away. */
-  private warnOnce(campaign: Campaign, err: unknown): void {
+  private warnOnce(campaign: CampaignSettings, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     if (this.lastWarning.get(campaign.id) === message) return;
     this.lastWarning.set(campaign.id, message);

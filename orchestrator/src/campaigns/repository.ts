@@ -125,15 +125,19 @@ function campaignQuery(db: Db): Knex.QueryBuilder {
     );
 }
 
+/** A campaign's settings, without its contacts' counts: what the dialler works from. */
+export type CampaignSettings = Omit<Campaign, 'contacts'>;
+
+function settingsOf(row: Record<string, unknown>): CampaignSettings {
+  return mapRow(row, { numbers: ['id', 'queue_id', 'max_attempts', 'retry_minutes'] }) as CampaignSettings;
+}
+
 async function withCounts(db: Db, rows: Record<string, unknown>[]): Promise<Campaign[]> {
   const counts = await countsOf(
     db,
     rows.map((r) => Number(r.id)),
   );
-  return rows.map((r) => {
-    const mapped = mapRow(r, { numbers: ['id', 'queue_id', 'max_attempts', 'retry_minutes'] });
-    return { ...(mapped as Omit<Campaign, 'contacts'>), contacts: counts.get(Number(r.id)) ?? emptyCounts() };
-  });
+  return rows.map((r) => ({ ...settingsOf(r), contacts: counts.get(Number(r.id)) ?? emptyCounts() }));
 }
 
 export async function listCampaigns(
@@ -153,12 +157,9 @@ export async function getCampaign(db: Db, id: number): Promise<Campaign | null> 
 }
 
 /** The campaigns the dialler works now. */
-export async function runningCampaigns(db: Db): Promise<Campaign[]> {
+export async function runningCampaigns(db: Db): Promise<CampaignSettings[]> {
   const rows = (await campaignQuery(db).where('c.state', 'running')) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    ...(mapRow(r, { numbers: ['id', 'queue_id', 'max_attempts', 'retry_minutes'] }) as Omit<Campaign, 'contacts'>),
-    contacts: emptyCounts(),
-  }));
+  return rows.map(settingsOf);
 }
 
 /** Refuses a queue or business hours that do not exist, as a 400 naming the field. */
@@ -406,8 +407,7 @@ export async function rescheduleContactOfCall(
     .join('campaigns as c', 'c.id', 'cc.campaign_id')
     .where('cc.last_call_id', callId)
     .first('cc.id', 'cc.state', 'cc.attempts', 'c.max_attempts')) as
-    | { id: number; state: string; attempts: number; max_attempts: number }
-    | undefined;
+    { id: number; state: string; attempts: number; max_attempts: number } | undefined;
   if (!row) return null;
   await db('campaign_contacts')
     .where({ id: row.id, last_call_id: callId })
