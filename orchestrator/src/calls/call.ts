@@ -53,6 +53,8 @@ export interface CallRow {
   offer_count: number;
   ivr_flow: string | null;
   ivr_flow_version: number | null;
+  /** The campaign an outbound call was placed for; absent on every other call (the column's default, null). */
+  campaign_id?: number | null;
 }
 
 export type CallDirection = 'inbound' | 'outbound';

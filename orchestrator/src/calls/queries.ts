@@ -14,6 +14,7 @@ export interface CallFilter {
   caller?: string;
   customerId?: number;
   direction?: 'inbound' | 'outbound';
+  campaignId?: number;
   /** A supervisor's queues: only calls of these (none when empty). */
   queueIds?: readonly number[];
 }
@@ -28,14 +29,19 @@ export async function searchCalls(db: Db, f: CallFilter, s: Slice): Promise<Foun
   if (f.state) q.where('state', f.state);
   if (f.customerId) q.where('customer_id', f.customerId);
   if (f.direction) q.where('direction', f.direction);
+  if (f.campaignId) q.where('campaign_id', f.campaignId);
   if (f.queueIds) q.whereIn('queue_id', [...f.queueIds]);
   if (f.caller)
     q.where((w) => w.where('caller_e164', 'like', `%${f.caller}%`).orWhere('caller_raw', 'like', `%${f.caller}%`));
   return pageQuery(q, s, [['arrived_at', 'desc']], (r) => mapRow(r, CALL_SHAPE));
 }
 
+/** One call's CDR, with the name of the campaign it was placed for (if any). */
 export async function getCall(db: Db, id: string): Promise<ApiObject | null> {
-  const r = await db('calls').where({ id }).first();
+  const r = await db('calls as c')
+    .leftJoin('campaigns as k', 'k.id', 'c.campaign_id')
+    .where('c.id', id)
+    .first('c.*', 'k.name as campaign_name');
   return r ? mapRow(r, CALL_SHAPE) : null;
 }
 

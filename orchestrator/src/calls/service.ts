@@ -2135,6 +2135,7 @@ export class CallService {
       reason: request.campaign
         ? `placed for ${agent.name} by campaign ${request.campaign.name}`
         : `placed by ${agent.name}`,
+      campaignId: request.campaign?.id,
     });
     this.runOutbound(call, leg, { attempts, callerId }, request.campaign).catch((err: unknown) => {
       call.log.error({ err }, 'outbound call failed');
@@ -2252,6 +2253,7 @@ export class CallService {
     presented: string;
     trunk: string | null;
     reason: string;
+    campaignId?: number;
   }): Promise<{ call: Call; leg: AgentLeg }> {
     const leg: AgentLeg = {
       agentId: o.agent.id,
@@ -2278,6 +2280,7 @@ export class CallService {
     row.queue_id = o.queueId;
     row.agent_id = o.agent.id;
     row.agent_channel_id = leg.channelId;
+    if (o.campaignId !== undefined) row.campaign_id = o.campaignId;
     const call = await Call.create(this.deps, row, o.reason);
     this.adopt(call);
     call.agent = leg;

@@ -170,7 +170,14 @@ describe('api: campaigns (/api/campaigns)', function () {
       arrived_at: new Date(),
       agent_id: h.users.agent.agentId,
       queue_id: sales,
+      campaign_id: id,
     });
+    // The CDR names the campaign: calls are searched by it, and a call's page says which.
+    const found = await call(h, 'GET', `/api/calls?campaignId=${id}`, { token: admin() });
+    expect(found.body.items.map((c: { id: string }) => c.id)).to.deep.equal([callId]);
+    expect((await call(h, 'GET', `/api/calls?campaignId=${id + 1}`, { token: admin() })).body.total).to.equal(0);
+    const one = await call(h, 'GET', `/api/calls/${callId}`, { token: h.users.agent.token });
+    expect(one.body).to.deep.include({ campaignId: id, campaignName: 'Renewals' });
     // The call is its second and last attempt, still on.
     await h.t.db('campaign_contacts').update({ state: 'dialing', attempts: 2, last_call_id: callId });
     const book = (body: unknown, token = h.users.agent.token, id = callId) =>

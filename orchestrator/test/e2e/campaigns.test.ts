@@ -101,7 +101,11 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     s.sim.control.hangup(customer);
     await waitFor(async () => (await contact(GOLD)).state === 'done', 'the answered contact done');
     expect(await contact(GOLD)).to.deep.include({ attempts: 1, last_result: 'answered' });
-    expect(await s.row(first)).to.deep.include({ direction: 'outbound', queue_id: s.queueId('general') });
+    expect(await s.row(first)).to.deep.include({
+      direction: 'outbound',
+      queue_id: s.queueId('general'),
+      campaign_id: c.id,
+    });
 
     // After wrap-up, the next contact: busy, so it waits its retry time.
     await waitFor(async () => (await s.agentState(2001)) === 'available', 'the agent free after wrap-up');

@@ -18,6 +18,7 @@ const callFilters = pageQuery.extend({
   state: z.string().max(16).optional(),
   caller: z.string().max(32).optional(),
   direction: z.enum(['inbound', 'outbound']).optional(),
+  campaignId: z.coerce.number().int().positive().optional(),
 });
 
 type Control = {
@@ -105,7 +106,7 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'get',
       path: '/calls',
       tag: 'calls',
-      summary: 'Search calls by time, queue, agent, disposition, state or caller (agents: their own only)',
+      summary: 'Search calls by time, queue, agent, disposition, state, caller or campaign (agents: their own only)',
       roles: EVERYONE,
       query: callFilters,
       async handler({ query, user }) {
