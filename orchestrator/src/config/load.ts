@@ -45,6 +45,9 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_OUTBOUND_RING_S: ['telephony', 'outboundRingS'],
   ARIADNE_RING_ALL_MAX: ['routing', 'ringAllMax'],
   ARIADNE_DIALLER_INTERVAL_MS: ['routing', 'diallerIntervalMs'],
+  ARIADNE_SOFTPHONE_WS_URL: ['softphone', 'wsUrl'],
+  ARIADNE_SOFTPHONE_SIP_DOMAIN: ['softphone', 'sipDomain'],
+  ARIADNE_SOFTPHONE_ICE_SERVERS: ['softphone', 'iceServers'],
   ARIADNE_AGENT_OFFLINE_LOGOUT_S: ['routing', 'agentOfflineLogoutS'],
   ARIADNE_REPORT_CRON: ['reports', 'cron'],
   ARIADNE_DEMO_CALLS_PER_MINUTE: ['demo', 'callsPerMinute'],
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     telephony: {},
     routing: {},
     reports: {},
+    softphone: {},
     demo: {},
     log: {},
   };

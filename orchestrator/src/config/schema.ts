@@ -164,6 +164,29 @@ export const configSchema = z.object({
       .refine((v) => v === 'off' || cron.validate(v), 'a cron expression such as */15 * * * *, or off')
       .default('*/15 * * * *'),
   }),
+  softphone: z.object({
+    /**
+     * Where browsers register agents' WebRTC endpoints: Asterisk's SIP-over-WebSocket (http.conf TLS, `/ws`), such
+     * as wss://pbx.example.com:8089/ws. Unset: the workspace offers no softphone.
+     */
+    wsUrl: z
+      .string()
+      .regex(/^wss?:\/\/[^\s/]+(\/\S*)?$/, 'a WebSocket URL such as wss://pbx.example.com:8089/ws')
+      .optional(),
+    /** The domain of the agents' SIP URIs (sip:2006@<domain>); unset, the WebSocket URL's host. */
+    sipDomain: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name such as pbx.example.com')
+      .optional(),
+    /** STUN/TURN servers the browser gathers candidates with, comma-separated (stun:…, turn:…); empty: none. */
+    iceServers: z
+      .string()
+      .default('')
+      .refine(
+        (v) => v.split(',').every((u) => u.trim() === '' || /^(stun|stuns|turn|turns):\S+$/.test(u.trim())),
+        'stun:, stuns:, turn: or turns: URLs, comma-separated',
+      ),
+  }),
   demo: z.object({
     /** Calls per minute the built-in traffic generator places in demo mode (0 = none). */
     callsPerMinute: z.coerce.number().min(0).max(6000).default(6),

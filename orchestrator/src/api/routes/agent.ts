@@ -7,7 +7,13 @@ import type { AgentActions, ApiDeps } from '../services.js';
 import { idParam } from '../validation.js';
 import { contactCenterTimeZone } from '../../config/schema.js';
 import { agentToday } from '../../reports/index.js';
-import { EVERYONE, STAFF, today } from './common.js';
+import {
+  removeSoftphonePassword,
+  setSoftphonePassword,
+  softphoneFor,
+  softphoneStatus,
+} from '../../agents/softphone.js';
+import { ADMIN, EVERYONE, STAFF, today } from './common.js';
 
 /** The agent row of the signed-in user; anyone bound to an agent (a supervisor who also takes calls, too). */
 function myAgentId(user: AuthUser): number {
@@ -105,6 +111,62 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       roles: EVERYONE,
       async handler({ user }) {
         return me(myAgentId(user));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/agent/me/softphone',
+      tag: 'agent',
+      summary:
+        "What the workspace's softphone registers with: Asterisk's WebSocket, the agent's SIP URI and password, ICE servers",
+      roles: EVERYONE,
+      guard: (user) => void myAgentId(user),
+      async handler({ user, res }) {
+        // It carries a SIP password: no cache may keep it.
+        res.set('Cache-Control', 'no-store');
+        return softphoneFor(db, await me(myAgentId(user)), deps.config.softphone);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/agents/:id/softphone',
+      tag: 'agents',
+      summary: "Whether the agent's softphone password is set (never the password)",
+      roles: STAFF,
+      params: idParam,
+      async handler({ params }) {
+        await me(params.id);
+        return softphoneStatus(db, params.id);
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/agents/:id/softphone',
+      tag: 'agents',
+      summary: "Set the agent's softphone password: their WebRTC endpoint's auth secret in pjsip_agents.conf",
+      roles: ADMIN,
+      params: idParam,
+      body: z.object({ password: z.string().min(8, 'at least 8 characters').max(128) }).strict(),
+      audit: { action: 'agent.softphone', targetType: 'agent' },
+      async handler({ params, body }) {
+        await me(params.id);
+        await setSoftphonePassword(db, params.id, body.password, deps.now());
+        return softphoneStatus(db, params.id);
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/agents/:id/softphone',
+      tag: 'agents',
+      summary: "Remove the agent's softphone password (their workspace offers no softphone)",
+      roles: ADMIN,
+      params: idParam,
+      status: 204,
+      audit: { action: 'agent.softphone_remove', targetType: 'agent' },
+      async handler({ params }) {
+        if (!(await removeSoftphonePassword(db, params.id)))
+          throw notFound(`a softphone password of agent ${params.id}`);
+        return undefined;
       },
     }),
     route({

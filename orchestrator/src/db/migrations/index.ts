@@ -15,6 +15,7 @@ import * as m0013 from './0013_outbound.js';
 import * as m0014 from './0014_do_not_call.js';
 import * as m0015 from './0015_campaigns.js';
 import * as m0016 from './0016_call_campaign.js';
+import * as m0017 from './0017_softphones.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -37,6 +38,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0014_do_not_call', m0014],
   ['0015_campaigns', m0015],
   ['0016_call_campaign', m0016],
+  ['0017_softphones', m0017],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
