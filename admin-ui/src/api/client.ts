@@ -248,6 +248,11 @@ export const api = {
     /** The customer asked not to be called again: the call's number on the do-not-call list (default reason: the day, who). */
     doNotCall: (id: string, reason?: string) =>
       post<ListedCallNumber>(`/calls/${enc(id)}/do-not-call`, reason ? { reason } : {}),
+    /**
+     * The customer on a campaign's call asked to be called at `at` (ISO 8601, a minute to 30 days ahead): its contact
+     * is pending again, tried then. 404: the call was not placed by a campaign.
+     */
+    campaignCallback: (id: string, at: string) => post<CampaignContact>(`/calls/${enc(id)}/campaign-callback`, { at }),
   },
   recordings: {
     search: (f: {

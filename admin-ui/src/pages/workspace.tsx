@@ -1,5 +1,5 @@
 // The agent's workspace: presence controls, the agent's day so far, the screen pop (with the call's number put on
-// the do-not-call list when the customer asks), call controls, wrap-up (disposition + ticket), placing a call
+// the do-not-call list when the customer asks; on a campaign's call, a time to call the customer back), call controls, wrap-up (disposition + ticket), placing a call
 // (click-to-dial) and the callback list. Presence comes from GET
 // /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too: its pop is
 // 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state changes.
@@ -13,11 +13,22 @@ import type {
   AgentToday,
   Callback,
   CallOfferedMessage,
+  CampaignContact,
   ListedCallNumber,
   PauseReason,
   User,
 } from '../api/types.js';
-import { ErrorBox, Field, StateBadge, TierBadge, inputValue, useAction, useLoad, useNow } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  StateBadge,
+  TierBadge,
+  fieldErrorsOf,
+  inputValue,
+  useAction,
+  useLoad,
+  useNow,
+} from '../components/ui.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
 /** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
@@ -582,6 +593,10 @@ function ScreenPop({ call, now, agentState }: { call: ActiveCall; now: number; a
           {o.campaign.contact ? ` · for ${o.campaign.contact}` : ''}
         </div>
       ) : null}
+      {/* "Call me tomorrow at 10": once the customer is on the line (and through wrap-up); the next call starts afresh. */}
+      {o.campaign && call.phase !== 'offered' ? (
+        <CampaignCallback key={o.callId} callId={o.callId} number={o.caller} />
+      ) : null}
       <div class="customer" data-testid="customer">
         <div class="customer-name">{c ? c.name : outbound ? 'Unknown number' : 'Unknown caller'}</div>
         <TierBadge tier={o.tier ?? c?.tier} />
@@ -689,6 +704,132 @@ function DoNotCallNumber({ callId, number }: { callId: string; number: string })
       </button>
       <ErrorBox error={action.error} />
     </div>
+  );
+}
+
+/** A `datetime-local` input's value for `d`: the browser's local time, to the minute. */
+function localInputValue(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+/** Tomorrow, at `hour` (default: this hour), on the hour. */
+function tomorrowAt(now: Date, hour = now.getHours()): Date {
+  const d = new Date(now);
+  d.setDate(d.getDate() + 1);
+  d.setHours(hour, 0, 0, 0);
+  return d;
+}
+/** The time a campaign's callback is booked for, in the agent's words: "Thu, 5 Jun 2025, 10:00". */
+function fmtCallbackTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
+/**
+ * "Call back later" on a call the dialler placed for a campaign: the customer asked to be called at another time. A
+ * date and time (default: tomorrow at this hour; "In 1 hour", "Tomorrow 10:00" fill it in), then Book
+ * (`POST /api/calls/:id/campaign-callback`, the time in the browser's time zone): the campaign's contact is pending
+ * again, to be called then, and the notice says when until wrap-up ends. The server's refusal (a time too soon or too
+ * far) shows under the field.
+ */
+function CampaignCallback({ callId, number }: { callId: string; number: string }) {
+  const [open, setOpen] = useState(false);
+  const [at, setAt] = useState('');
+  /** Why the typed time was not sent (none, or not a time). */
+  const [unreadable, setUnreadable] = useState<string | null>(null);
+  const [booked, setBooked] = useState<{ contact: CampaignContact; at: string } | null>(null);
+  const action = useAction();
+  const choose = (value: string) => {
+    setAt(value);
+    setUnreadable(null);
+    action.clear();
+  };
+  if (booked) {
+    return (
+      <div
+        class="campaign-callback campaign-callback-result small"
+        role="status"
+        data-testid="campaign-callback-result"
+      >
+        We'll call {booked.contact.number || number} again on {fmtCallbackTime(booked.contact.nextAt ?? booked.at)}.
+      </div>
+    );
+  }
+  if (!open) {
+    return (
+      <div class="campaign-callback">
+        <button
+          type="button"
+          class="small"
+          data-testid="campaign-callback"
+          title="The customer asked to be called at another time: the campaign calls the number again then"
+          onClick={() => {
+            choose(localInputValue(tomorrowAt(new Date())));
+            setOpen(true);
+          }}
+        >
+          Call back later
+        </button>
+      </div>
+    );
+  }
+  const book = async (e: Event) => {
+    e.preventDefault();
+    const when = new Date(at);
+    if (at === '' || Number.isNaN(when.getTime())) {
+      setUnreadable('Choose a date and a time');
+      return;
+    }
+    setUnreadable(null);
+    const iso = when.toISOString();
+    const contact = await action.run(() => api.calls.campaignCallback(callId, iso));
+    if (contact) setBooked({ contact, at: iso });
+  };
+  const fieldError = unreadable ?? fieldErrorsOf(action.error).at;
+  return (
+    <form
+      class="campaign-callback campaign-callback-form"
+      data-testid="campaign-callback-form"
+      noValidate
+      onSubmit={(e) => void book(e)}
+    >
+      <Field label={`Call ${number} again at`} error={fieldError}>
+        <input type="datetime-local" name="at" value={at} required onInput={(e) => choose(inputValue(e))} />
+      </Field>
+      <div class="row">
+        <button
+          type="button"
+          class="small"
+          onClick={() => choose(localInputValue(new Date(Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000)))}
+        >
+          In 1 hour
+        </button>
+        <button type="button" class="small" onClick={() => choose(localInputValue(tomorrowAt(new Date(), 10)))}>
+          Tomorrow 10:00
+        </button>
+        <button class="primary" type="submit" disabled={action.busy}>
+          Book
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setOpen(false);
+            action.clear();
+          }}
+        >
+          Cancel
+        </button>
+      </div>
+      {fieldError ? null : <ErrorBox error={action.error} />}
+    </form>
   );
 }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_CAMPAIGN, DEMO_DO_NOT_CALL, DEMO_USERS } from '../../src/db/seed/index.js';
+import { toDate } from '../../src/db/time.js';
 import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
 
 // The Campaigns page (admins; supervisors: their queues' campaigns): creating a campaign, adding its numbers, its
@@ -21,9 +22,18 @@ const NAME = 'Spring sale follow-up';
 const PILOT = 'Workspace pilot';
 /** The number the pilot campaign calls (the simulator's demo carrier answers it). */
 const CUSTOMER = '+8613612345678';
+/** The callback pilot's campaign, and the number it calls. */
+const LATER = 'Callback pilot';
+const LATER_CUSTOMER = '+8613512345678';
 const PRESENCE = '[data-testid=presence]';
 const POP = '[data-testid=screen-pop]';
 const OUT_POP = `${POP}[data-direction=outbound]`;
+/** "Call back later" on a campaign's call: the button, its form (a time, quick choices, Book), and the booked time. */
+const LATER_BUTTON = `${POP} [data-testid=campaign-callback]`;
+const LATER_FORM = `${POP} [data-testid=campaign-callback-form]`;
+const LATER_AT = `${LATER_FORM} input[name=at]`;
+const LATER_RESULT = `${POP} [data-testid=campaign-callback-result]`;
+const DIAL = '[data-testid=dial]';
 const row = (name: string) => `${LIST} tbody tr[data-campaign="${name}"]`;
 const contact = (e164: string) => `${CONTACTS} tbody tr[data-number="${e164}"]`;
 
@@ -52,6 +62,19 @@ async function callApi<T>(page: Page, method: 'GET' | 'POST', url: string, data?
   const res = await page.request.fetch(url, { method, data });
   expect(res.ok(), `${method} ${url}: ${res.status()} ${await res.text()}`).to.equal(true);
   return (await res.json()) as T;
+}
+
+/** A `datetime-local` value `ms` from now in the page's time zone, to the minute (string script: no DOM types here). */
+async function localInput(page: Page, ms: number): Promise<string> {
+  return (await page.evaluate(
+    `(() => { const d = new Date(Date.now() + ${ms}); const p = (n) => String(n).padStart(2, '0'); ` +
+      'return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; })()',
+  )) as string;
+}
+
+/** A `datetime-local` value read in the page's time zone: the instant, as the page sends it. */
+async function instantOf(page: Page, value: string): Promise<string> {
+  return (await page.evaluate(`new Date(${JSON.stringify(value)}).toISOString()`)) as string;
 }
 
 async function paste(page: Page, lines: string[]): Promise<string> {
@@ -83,6 +106,35 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
           retry_minutes: number;
         }
       | undefined;
+
+  /**
+   * The agent available on the workspace (the only free agent of the general queue), and a campaign of one named
+   * number on it, started by the admin: the dialler calls the agent's phone next.
+   */
+  async function startOneNumberCampaign(name: string, number: string, contactName: string) {
+    const { app } = suite.stack();
+    const agent = await newPage();
+    const agentErrors = watchErrors(agent);
+    await signIn(agent, app.url, 'agent', user('agent').password);
+    await agent.click(`${PRESENCE} button:has-text("Log in")`);
+    await agent.waitForSelector(`${PRESENCE} .badge.state-available`);
+
+    const admin = await newPage();
+    const adminErrors = watchErrors(admin);
+    await signIn(admin, app.url, 'admin', user('admin').password);
+    const campaign = await callApi<{ id: number }>(admin, 'POST', `${app.url}/api/campaigns`, {
+      name,
+      queueId: await queueId('general'),
+    });
+    const added = await callApi<{ added: number }>(admin, 'POST', `${app.url}/api/campaigns/${campaign.id}/contacts`, {
+      csv: `${number}, ${contactName}`,
+    });
+    expect(added.added).to.equal(1);
+    await admin.goto(`${app.url}/#/admin/campaigns/${campaign.id}`);
+    await admin.click(`${DETAIL} [data-testid=campaign-start]`);
+    await shows(admin, name, 'running');
+    return { agent, agentErrors, admin, adminErrors, campaign };
+  }
 
   it('an admin creates a campaign, adds numbers, edits it, starts, pauses and deletes it', async () => {
     const { app } = suite.stack();
@@ -357,33 +409,15 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
 
   it("a running campaign calls a free agent's phone, then its number: the screen pop names the campaign", async () => {
     const { app } = suite.stack();
-    // The agent, available on the workspace: the only free agent of the general queue.
-    const agent = await newPage();
-    const agentErrors = watchErrors(agent);
-    await signIn(agent, app.url, 'agent', user('agent').password);
-    await agent.click(`${PRESENCE} button:has-text("Log in")`);
-    await agent.waitForSelector(`${PRESENCE} .badge.state-available`);
-
-    // A campaign of one number, with a name, started.
-    const admin = await newPage();
-    const adminErrors = watchErrors(admin);
-    await signIn(admin, app.url, 'admin', user('admin').password);
-    const campaign = await callApi<{ id: number }>(admin, 'POST', `${app.url}/api/campaigns`, {
-      name: PILOT,
-      queueId: await queueId('general'),
-    });
-    const added = await callApi<{ added: number }>(admin, 'POST', `${app.url}/api/campaigns/${campaign.id}/contacts`, {
-      csv: `${CUSTOMER}, 王芳`,
-    });
-    expect(added.added).to.equal(1);
-    await admin.goto(`${app.url}/#/admin/campaigns/${campaign.id}`);
-    await admin.click(`${DETAIL} [data-testid=campaign-start]`);
-    await shows(admin, PILOT, 'running');
+    // The agent, available on the workspace; a campaign of one number, with a name, started.
+    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(PILOT, CUSTOMER, '王芳');
 
     // The dialler rings the agent's phone, then the number: the pop says for which campaign, and whom.
     await agent.waitForSelector(`${OUT_POP}.phase-offered`, { timeout: 20_000 });
     expect(await text(agent, `${POP} [data-testid=calling]`)).to.contain(`Calling ${CUSTOMER}`);
     expect(await text(agent, `${POP} [data-testid=pop-campaign]`)).to.equal(`Campaign: ${PILOT} · for 王芳`);
+    // Nobody to ask yet: no callback to book while dialling.
+    expect(await agent.$(LATER_BUTTON)).to.equal(null);
     await shot(agent, 'campaigns-workspace-dialling');
     // While it is dialled, its number is dialing in the campaign.
     await waitText(admin, `${contact(CUSTOMER)} td[data-state]`, (t) => t === 'dialing', 15_000);
@@ -422,6 +456,118 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     await agent.click(`${PRESENCE} button:has-text("Log out")`);
     await agent.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
     expect(realErrors(agentErrors)).to.deep.equal([]);
+    expect(realErrors(adminErrors)).to.deep.equal([]);
+  });
+
+  it('on a campaign’s call the agent books a callback: too soon is refused, a time booked stays pending', async () => {
+    const { app } = suite.stack();
+    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(
+      LATER,
+      LATER_CUSTOMER,
+      'Li Lei',
+    );
+    const contactRow = async () =>
+      (await app
+        .db('campaign_contacts')
+        .where({ campaign_id: campaign.id, e164: LATER_CUSTOMER })
+        .first('state', 'attempts', 'next_at', 'last_result', 'last_call_id')) as {
+        state: string;
+        attempts: number;
+        next_at: unknown;
+        last_result: string | null;
+        last_call_id: string | null;
+      };
+    await agent.waitForSelector(`${OUT_POP}.phase-connected`, { timeout: 30_000 });
+    expect(await text(agent, `${POP} [data-testid=pop-campaign]`)).to.equal(`Campaign: ${LATER} · for Li Lei`);
+    // Nothing more to call: paused, so the agent is free for the plain call below.
+    await callApi(admin, 'POST', `${app.url}/api/campaigns/${campaign.id}/pause`);
+
+    // The customer says "call me later": the form opens at tomorrow, this hour, on the hour.
+    expect(await text(agent, LATER_BUTTON)).to.equal('Call back later');
+    await agent.click(LATER_BUTTON);
+    await agent.waitForSelector(LATER_FORM);
+    expect(await agent.$(LATER_BUTTON)).to.equal(null);
+    const proposed = await agent.inputValue(LATER_AT);
+    expect(proposed).to.match(/^\d{4}-\d\d-\d\dT\d\d:00$/);
+    const ahead = new Date(await instantOf(agent, proposed)).getTime() - Date.now();
+    expect(ahead).to.be.within(22 * 3_600_000, 25 * 3_600_000);
+    expect(await text(agent, `${LATER_FORM} .field .label`)).to.equal(`Call ${LATER_CUSTOMER} again at`);
+    // The quick choices fill the time in.
+    await agent.click(`${LATER_FORM} button:has-text("In 1 hour")`);
+    const inAnHour = new Date(await instantOf(agent, await agent.inputValue(LATER_AT))).getTime() - Date.now();
+    expect(inAnHour).to.be.within(59 * 60_000, 62 * 60_000);
+    await agent.click(`${LATER_FORM} button:has-text("Tomorrow 10:00")`);
+    const tomorrow10 = await agent.inputValue(LATER_AT);
+    expect(tomorrow10).to.equal(`${(await localInput(agent, 86_400_000)).slice(0, 10)}T10:00`);
+    await shot(agent, 'campaigns-callback-form');
+
+    // A minute ago: the server's refusal, under the field; nothing booked.
+    await agent.fill(LATER_AT, await localInput(agent, -60_000));
+    await agent.click(`${LATER_FORM} button[type=submit]`);
+    expect(await waitText(agent, `${LATER_FORM} .field.invalid .field-error`, (t) => t !== '')).to.equal(
+      'a time from a minute to 30 days from now',
+    );
+    expect(await agent.$(LATER_RESULT)).to.equal(null);
+    expect((await contactRow()).state).to.equal('dialing');
+    await shot(agent, 'campaigns-callback-too-soon');
+
+    // Tomorrow at 10, booked: the notice says when, in the browser's time.
+    await agent.click(`${LATER_FORM} button:has-text("Tomorrow 10:00")`);
+    expect(await agent.$(`${LATER_FORM} .field-error`)).to.equal(null);
+    const at = await instantOf(agent, tomorrow10);
+    await agent.click(`${LATER_FORM} button[type=submit]`);
+    const booked = await waitText(agent, LATER_RESULT, (t) => t !== '');
+    expect(booked).to.match(new RegExp(`^We'll call \\${LATER_CUSTOMER} again on .*10:00.*\\.$`));
+    const shown = (await agent.evaluate(
+      `new Date(${JSON.stringify(at)}).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })`,
+    )) as string;
+    expect(booked).to.equal(`We'll call ${LATER_CUSTOMER} again on ${shown}.`);
+    expect(await agent.$(LATER_FORM)).to.equal(null);
+    const minute = (v: unknown) => Math.floor(toDate(v)!.getTime() / 60_000);
+    const rescheduled = await contactRow();
+    expect(rescheduled).to.deep.include({ state: 'pending', last_result: 'callback_requested' });
+    expect(minute(rescheduled.next_at)).to.equal(minute(at));
+    await shot(agent, 'campaigns-callback-booked');
+
+    // Hung up: the notice stays through wrap-up; the number stays pending for its time, not done.
+    await agent.click('[data-testid=hangup]');
+    await agent.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
+    expect(await text(agent, LATER_RESULT)).to.equal(booked);
+    await shot(agent, 'campaigns-callback-wrap-up');
+    await agent.uncheck('[data-testid=wrap-up] input[type=checkbox]');
+    await agent.click('[data-testid=wrap-up] button[type=submit]');
+    await agent.waitForSelector(POP, { state: 'detached', timeout: 10_000 });
+    await agent.waitForSelector(`${PRESENCE} .badge.state-available`, { timeout: 10_000 });
+    const call = await until('the call ended', async () => {
+      const r = (await app.db('calls').where({ id: rescheduled.last_call_id }).first('state', 'disposition')) as
+        { state: string; disposition: string | null } | undefined;
+      return r?.state === 'ended' ? r : undefined;
+    });
+    expect(call.disposition).to.equal('answered');
+    const after = await contactRow();
+    expect(after).to.deep.include({ state: 'pending', last_result: 'callback_requested' });
+    expect(minute(after.next_at)).to.equal(minute(at));
+    expect(Number(after.attempts)).to.equal(1);
+    await waitText(admin, `${contact(LATER_CUSTOMER)} td[data-state]`, (t) => t === 'pending', 15_000);
+    await shot(admin, 'campaigns-callback-pending');
+
+    // A plain call the agent places has no campaign: no callback to book (the do-not-call action is there).
+    await agent.fill(`${DIAL} input[name=dial]`, '13912345678');
+    await agent.click(`${DIAL} button[type=submit]`);
+    await agent.waitForSelector(`${OUT_POP}.phase-connected`, { timeout: 30_000 });
+    expect(await agent.$(`${POP} [data-testid=pop-campaign]`)).to.equal(null);
+    await agent.waitForSelector(`${POP} [data-testid=dnc-call]`);
+    expect(await agent.$(LATER_BUTTON)).to.equal(null);
+    await agent.click('[data-testid=hangup]');
+    await agent.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
+    expect(await agent.$(LATER_BUTTON)).to.equal(null);
+    await agent.uncheck('[data-testid=wrap-up] input[type=checkbox]');
+    await agent.click('[data-testid=wrap-up] button[type=submit]');
+    await agent.waitForSelector(POP, { state: 'detached', timeout: 10_000 });
+    await agent.click(`${PRESENCE} button:has-text("Log out")`);
+    await agent.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
+    // The refused time (400) is the only failed request.
+    expect(realErrors(agentErrors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
     expect(realErrors(adminErrors)).to.deep.equal([]);
   });
 });
