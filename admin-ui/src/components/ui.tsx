@@ -142,6 +142,32 @@ export function Loading({ when }: { when: boolean }) {
   return when ? <p class="muted">Loading…</p> : null;
 }
 
+/** ‹ Previous · "Page 2 of 5" (and whatever `suffix` adds) · Next ›, for a list read a page at a time. */
+export function Pager(props: {
+  page: number;
+  pages: number;
+  onPage: (page: number) => void;
+  suffix?: ComponentChildren;
+  testid?: string;
+  labelTestid?: string;
+}) {
+  const { page, pages, onPage } = props;
+  return (
+    <div class="pager" data-testid={props.testid}>
+      <button disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        ‹ Previous
+      </button>
+      <span data-testid={props.labelTestid}>
+        Page {page} of {pages}
+        {props.suffix}
+      </span>
+      <button disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        Next ›
+      </button>
+    </div>
+  );
+}
+
 export function PageHeader(props: { title: string; children?: ComponentChildren }) {
   return (
     <div class="page-header">

@@ -5,12 +5,13 @@ import { CALL_STATES, type CallDirection, type CallFilters, type User } from '..
 import {
   ErrorBox,
   Field,
+  inputValue,
   Loading,
+  num,
   PageHeader,
+  Pager,
   StateBadge,
   TierBadge,
-  inputValue,
-  num,
   useLoad,
 } from '../components/ui.js';
 import { fmtDuration, fmtTime } from '../format.js';
@@ -168,17 +169,12 @@ export function CallsPage({ user }: { user: User }) {
             </tbody>
           </table>
           {page.items.length === 0 ? <p class="muted">No calls match.</p> : null}
-          <div class="pager">
-            <button disabled={page.page <= 1} onClick={() => setFilters({ ...filters, page: page.page - 1 })}>
-              ‹ Previous
-            </button>
-            <span>
-              Page {page.page} of {pages} · {page.total} calls
-            </span>
-            <button disabled={page.page >= pages} onClick={() => setFilters({ ...filters, page: page.page + 1 })}>
-              Next ›
-            </button>
-          </div>
+          <Pager
+            page={page.page}
+            pages={pages}
+            onPage={(p) => setFilters({ ...filters, page: p })}
+            suffix={` · ${page.total} calls`}
+          />
         </>
       ) : null}
     </div>

@@ -24,6 +24,7 @@ import {
   Loading,
   num,
   PageHeader,
+  Pager,
   StateBadge,
   useAction,
   useLoad,
@@ -250,19 +251,7 @@ export function CampaignsPage({ user, selected }: { user: User; selected: string
           ) : null}
         </tbody>
       </table>
-      {data && pages > 1 ? (
-        <div class="pager" data-testid="campaigns-pager">
-          <button disabled={page <= 1} onClick={() => setPage(page - 1)}>
-            ‹ Previous
-          </button>
-          <span>
-            Page {data.page} of {pages}
-          </span>
-          <button disabled={page >= pages} onClick={() => setPage(page + 1)}>
-            Next ›
-          </button>
-        </div>
-      ) : null}
+      {data && pages > 1 ? <Pager page={data.page} pages={pages} onPage={setPage} testid="campaigns-pager" /> : null}
     </div>
   );
 }
@@ -598,17 +587,7 @@ function CampaignDetail({
             </tbody>
           </table>
           {list && pages > 1 ? (
-            <div class="pager" data-testid="campaign-contacts-pager">
-              <button disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                ‹ Previous
-              </button>
-              <span>
-                Page {list.page} of {pages}
-              </span>
-              <button disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                Next ›
-              </button>
-            </div>
+            <Pager page={list.page} pages={pages} onPage={setPage} testid="campaign-contacts-pager" />
           ) : null}
         </>
       ) : null}

@@ -12,6 +12,7 @@ import {
   inputValue,
   Loading,
   PageHeader,
+  Pager,
   useAction,
   useLoad,
 } from '../components/ui.js';
@@ -229,19 +230,7 @@ export function DoNotCallPage() {
         </tbody>
       </table>
       {edit ? <ErrorBox error={changing.error} /> : null}
-      {data && pages > 1 ? (
-        <div class="pager" data-testid="dnc-pager">
-          <button disabled={page <= 1} onClick={() => setPage(page - 1)}>
-            ‹ Previous
-          </button>
-          <span>
-            Page {data.page} of {pages}
-          </span>
-          <button disabled={page >= pages} onClick={() => setPage(page + 1)}>
-            Next ›
-          </button>
-        </div>
-      ) : null}
+      {data && pages > 1 ? <Pager page={data.page} pages={pages} onPage={setPage} testid="dnc-pager" /> : null}
     </div>
   );
 }

@@ -19,9 +19,10 @@ import {
   ErrorBox,
   Field,
   fieldErrorsOf,
+  inputValue,
   Loading,
   PageHeader,
-  inputValue,
+  Pager,
   useAction,
   useLoad,
 } from '../components/ui.js';
@@ -209,17 +210,13 @@ export function TicketsPage({ user, selected }: { user: User; selected: string |
                   No tickets match.
                 </p>
               ) : null}
-              <div class="pager">
-                <button disabled={page.page <= 1} onClick={() => setFilters({ ...filters, page: page.page - 1 })}>
-                  ‹ Previous
-                </button>
-                <span data-testid="tickets-count">
-                  Page {page.page} of {pages} · {page.total} {page.total === 1 ? 'ticket' : 'tickets'}
-                </span>
-                <button disabled={page.page >= pages} onClick={() => setFilters({ ...filters, page: page.page + 1 })}>
-                  Next ›
-                </button>
-              </div>
+              <Pager
+                page={page.page}
+                pages={pages}
+                onPage={(p) => setFilters({ ...filters, page: p })}
+                suffix={` · ${page.total} ${page.total === 1 ? 'ticket' : 'tickets'}`}
+                labelTestid="tickets-count"
+              />
             </>
           ) : null}
         </div>
