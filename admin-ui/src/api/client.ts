@@ -46,6 +46,8 @@ import type {
   RoutingSample,
   RoutingTestResult,
   Skill,
+  SoftphoneAnswer,
+  SoftphoneStatus,
   SurveyReport,
   SurveyReportQuery,
   SurveyResult,
@@ -145,6 +147,7 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
 const get = <T>(path: string, query?: Query) => request<T>('GET', path, undefined, query);
 const post = <T>(path: string, body: unknown = {}) => request<T>('POST', path, body);
 const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
+const put = <T>(path: string, body: unknown) => request<T>('PUT', path, body);
 const del = (path: string) => request<void>('DELETE', path);
 
 /** The list routes take ?page&pageSize (≤ 500); config lists are small, so the admin screens read one big page. */
@@ -175,6 +178,10 @@ export const api = {
     pause: (id: number, reason: string) => post<Agent>(`/agents/${id}/pause`, { reason }),
     unpause: (id: number) => post<Agent>(`/agents/${id}/unpause`),
     logout: (id: number) => post<Agent>(`/agents/${id}/logout`),
+    /** Admins: the WebRTC endpoint's auth password (8–128 characters). */
+    setSoftphone: (id: number, password: string) => put<SoftphoneStatus>(`/agents/${id}/softphone`, { password }),
+    /** Admins: 404 when none is set. */
+    removeSoftphone: (id: number) => del(`/agents/${id}/softphone`),
   },
   /** Every role reads the list (the workspace's pause buttons); admins change it. */
   pauseReasons: crud<PauseReason, PauseReasonInput>('/pause-reasons'),
@@ -305,6 +312,8 @@ export const api = {
     endWrapUp: () => post<Agent>('/agent/wrap-up/end'),
     /** Click-to-dial: the agent's own phone rings, then the number (or the callback's); 202 once the call exists. */
     placeCall: (body: PlaceCallInput) => post<PlacedCall>('/agent/me/calls', body),
+    /** The browser softphone's settings, password included, or why there is none. */
+    softphone: () => get<SoftphoneAnswer>('/agent/me/softphone'),
   },
   wallboard: () => get<WallboardMessage>('/wallboard'),
   reports: {

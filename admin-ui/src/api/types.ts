@@ -61,6 +61,8 @@ export const AGENT_STATES: readonly AgentState[] = [
 
 export interface Agent {
   id: number;
+  /** A softphone password is set (the admin's list and one agent's page; never the password). */
+  softphone?: boolean;
   userId: number | null;
   name: string;
   endpoint: string;
@@ -77,6 +79,27 @@ export interface Agent {
   skills: SkillLevel[];
 }
 export type AgentInput = Partial<Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'userId' | 'skills'>>;
+
+/**
+ * GET /api/agent/me/softphone: what the workspace's browser softphone registers with (Asterisk's SIP over WebSocket,
+ * the agent's WebRTC endpoint and its password), or what is missing (no WebSocket URL, no password, no PJSIP).
+ */
+export type SoftphoneAnswer = SoftphoneSettings | { available: false; reason: string };
+export interface SoftphoneSettings {
+  available: true;
+  wsUrl: string;
+  /** sip:<endpoint>@<domain> */
+  uri: string;
+  username: string;
+  password: string;
+  displayName: string;
+  iceServers: { urls: string }[];
+}
+/** GET/PUT /api/agents/:id/softphone: whether the agent's softphone password is set (never the password). */
+export interface SoftphoneStatus {
+  configured: boolean;
+  updatedAt: string | null;
+}
 
 /**
  * GET /api/pause-reasons: what agents pause with (workspace buttons; the API refuses any other reason), listed by

@@ -1,5 +1,6 @@
-// Agents: admins create and edit (endpoint, site, capacity, user, skills); supervisors see live state and may
-// pause, make available or log out an agent on their behalf.
+// Agents: admins create and edit (endpoint, site, capacity, user, skills, the browser softphone's password);
+// supervisors see live state (and whether each agent has a softphone password) and may pause, make available or log
+// out an agent on their behalf.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Agent, AgentInput } from '../api/types.js';
@@ -26,9 +27,19 @@ type Draft = {
   capacity: string;
   userId: string;
   skills: { skill: string; level: number }[];
+  /** A new softphone password (write-only: never read back); empty keeps the one set, if any. */
+  softphonePassword: string;
 };
 
-const blank: Draft = { name: '', endpoint: 'PJSIP/', site: 'default', capacity: '1', userId: '', skills: [] };
+const blank: Draft = {
+  name: '',
+  endpoint: 'PJSIP/',
+  site: 'default',
+  capacity: '1',
+  userId: '',
+  skills: [],
+  softphonePassword: '',
+};
 
 export function AgentsPage({ canEdit }: { canEdit: boolean }) {
   const [filter, setFilter] = useState('');
@@ -42,10 +53,14 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
   const [edit, setEdit] = useState<Draft | null>(null);
   const action = useAction();
   const errs = fieldErrorsOf(action.error);
+  // Whether the agent being edited has a softphone password (from the list: never the password).
+  const editedSoftphone =
+    edit?.id === undefined ? undefined : list.data?.items.find((a) => a.id === edit.id)?.softphone;
 
   const save = async (e: Event) => {
     e.preventDefault();
     if (!edit) return;
+    const password = edit.softphonePassword;
     const body: AgentInput = {
       name: edit.name.trim(),
       endpoint: edit.endpoint.trim(),
@@ -54,11 +69,29 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
       userId: num(edit.userId) ?? null,
       skills: edit.skills,
     };
-    const r = await action.run(() => (edit.id ? api.agents.update(edit.id, body) : api.agents.create(body)));
+    const r = await action.run(async () => {
+      const agent = edit.id ? await api.agents.update(edit.id, body) : await api.agents.create(body);
+      if (password) {
+        try {
+          await api.agents.setSoftphone(agent.id, password);
+        } catch (err) {
+          // The agent is saved: saving again must update it, not create a second one.
+          setEdit({ ...edit, id: agent.id });
+          list.reload();
+          throw err;
+        }
+      }
+      return agent;
+    });
     if (r) {
       setEdit(null);
       list.reload();
     }
+  };
+  const removeSoftphone = async (id: number, name: string) => {
+    if (!confirm(`Remove the softphone password of ${name}? Their workspace will offer no softphone.`)) return;
+    const ok = await action.run(() => api.agents.removeSoftphone(id).then(() => true));
+    if (ok) list.reload();
   };
   const supervise = (fn: () => Promise<Agent>) => void action.run(fn).then(() => list.reload());
   const remove = async (a: Agent) => {
@@ -124,6 +157,40 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                 onInput={(e) => setEdit({ ...edit, capacity: inputValue(e) })}
               />
             </Field>
+            <Field
+              label="Softphone password"
+              error={errs.password}
+              hint={
+                editedSoftphone
+                  ? 'set; type a new one to change it'
+                  : "the WebRTC endpoint's auth password (pjsip_agents.conf)"
+              }
+            >
+              <input
+                name="softphonePassword"
+                type="password"
+                autocomplete="new-password"
+                minLength={8}
+                maxLength={128}
+                placeholder={editedSoftphone ? '•••••••• (set)' : 'not set'}
+                value={edit.softphonePassword}
+                onInput={(e) => setEdit({ ...edit, softphonePassword: inputValue(e) })}
+              />
+            </Field>
+            {edit.id !== undefined && editedSoftphone ? (
+              <div class="field">
+                <span class="label">Softphone</span>
+                <button
+                  type="button"
+                  class="danger"
+                  data-testid="softphone-remove"
+                  disabled={action.busy}
+                  onClick={() => void removeSoftphone(edit.id!, edit.name)}
+                >
+                  Remove password
+                </button>
+              </div>
+            ) : null}
             <Field label="User" error={errs.userId}>
               <select value={edit.userId} onChange={(e) => setEdit({ ...edit, userId: inputValue(e) })}>
                 <option value="">none</option>
@@ -156,6 +223,7 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
             <th>State</th>
             <th>Calls today</th>
             <th>Skills</th>
+            <th>Softphone</th>
             <th />
           </tr>
         </thead>
@@ -173,6 +241,9 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
               </td>
               <td>{a.callsToday}</td>
               <td class="small">{a.skills.map((s) => `${s.skill}:${s.level}`).join(' ')}</td>
+              <td class="small" data-testid="agent-softphone">
+                <SoftphoneCell set={a.softphone} />
+              </td>
               <td class="actions">
                 {a.state === 'available' ? (
                   <span class="supervise-pause">
@@ -217,6 +288,7 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                           capacity: String(a.capacity),
                           userId: a.userId ? String(a.userId) : '',
                           skills: a.skills,
+                          softphonePassword: '',
                         })
                       )}
                     >
@@ -234,4 +306,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
       </table>
     </div>
   );
+}
+
+function SoftphoneCell({ set }: { set: boolean | undefined }) {
+  return set ? <span class="ok">set</span> : <span class="muted">not set</span>;
 }

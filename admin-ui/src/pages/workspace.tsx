@@ -29,6 +29,7 @@ import {
   useLoad,
   useNow,
 } from '../components/ui.js';
+import { SoftphoneCard } from '../components/softphone.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
 /** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
@@ -200,6 +201,8 @@ export function WorkspacePage({ user }: { user: User }) {
         </section>
         <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
       </div>
+
+      <SoftphoneCard />
 
       {call ? (
         <div class="call-area">

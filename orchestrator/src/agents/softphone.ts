@@ -1,7 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
-import { HttpError } from '../http/errors.js';
 
 /**
  * The agent workspace's browser softphone: what it registers with (Asterisk's SIP over WebSocket, the agent's
@@ -9,6 +8,7 @@ import { HttpError } from '../http/errors.js';
  * stores it here, and only the agent signed in gets it back.
  */
 export interface SoftphoneSettings {
+  readonly available: true;
   readonly wsUrl: string;
   /** sip:<endpoint>@<domain> */
   readonly uri: string;
@@ -37,9 +37,15 @@ export async function softphoneStatus(
   return { configured: row !== undefined, updatedAt: toDate(row?.updated_at)?.toISOString() ?? null };
 }
 
+/** No softphone for this agent, and what is missing, in words the agent reads. */
+export interface NoSoftphone {
+  readonly available: false;
+  readonly reason: string;
+}
+
 /**
- * The settings of this agent's softphone, or a 404 that says what is missing: the WebSocket URL (a deployment
- * setting), a PJSIP endpoint, or the password.
+ * The settings of this agent's softphone, or what is missing: the WebSocket URL (a deployment setting), a PJSIP
+ * endpoint, or the password. Not an error: an agent on a desk phone has none, and the workspace asks on every load.
  */
 export async function softphoneFor(
   db: Db,
@@ -50,17 +56,18 @@ export async function softphoneFor(
     readonly boundEndpoint: string | null;
   },
   config: Config['softphone'],
-): Promise<SoftphoneSettings> {
-  if (!config.wsUrl) throw new HttpError(404, 'not_found', 'no softphone here: ARIADNE_SOFTPHONE_WS_URL is not set');
+): Promise<SoftphoneSettings | NoSoftphone> {
+  const none = (reason: string): NoSoftphone => ({ available: false, reason });
+  if (!config.wsUrl) return none('no softphone here: ARIADNE_SOFTPHONE_WS_URL is not set');
   const endpoint = agent.boundEndpoint ?? agent.endpoint;
   const username = /^PJSIP\/([A-Za-z0-9_.-]+)$/.exec(endpoint)?.[1];
-  if (!username)
-    throw new HttpError(404, 'not_found', `your phone ${endpoint} is not a PJSIP endpoint a browser can register`);
+  if (!username) return none(`your phone ${endpoint} is not a PJSIP endpoint a browser can register`);
   const row = (await db('agent_softphones').where({ agent_id: agent.id }).first('password')) as
     { password: string } | undefined;
-  if (!row) throw new HttpError(404, 'not_found', `no softphone password is set for ${endpoint}: ask an admin`);
+  if (!row) return none(`no softphone password is set for ${endpoint}: ask an admin`);
   const domain = config.sipDomain ?? new URL(config.wsUrl).hostname;
   return {
+    available: true,
     wsUrl: config.wsUrl,
     uri: `sip:${username}@${domain}`,
     username,
@@ -72,4 +79,18 @@ export async function softphoneFor(
       .filter(Boolean)
       .map((urls) => ({ urls })),
   };
+}
+
+/** Agents as the admin's list shows them: each says whether a softphone password is set (one read for the page). */
+export async function withSoftphoneFlags<A extends { readonly id: number }>(
+  db: Db,
+  agents: readonly A[],
+): Promise<(A & { readonly softphone: boolean })[]> {
+  const ids = agents.map((a) => a.id);
+  const set = new Set(
+    ids.length === 0
+      ? []
+      : ((await db('agent_softphones').whereIn('agent_id', ids).pluck('agent_id')) as number[]).map(Number),
+  );
+  return agents.map((a) => ({ ...a, softphone: set.has(a.id) }));
 }

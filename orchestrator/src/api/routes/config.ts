@@ -9,6 +9,7 @@ import {
   listAgentViews,
   updateAgent,
 } from '../../agents/repository.js';
+import { withSoftphoneFlags } from '../../agents/softphone.js';
 import {
   createPauseReason,
   deletePauseReason,
@@ -185,14 +186,18 @@ export function configRoutes(deps: ApiDeps): ApiRoute[] {
       list: async (f, s) => {
         const needle = f.q?.toLowerCase();
         const all = await listAgentViews(db, { state: f.state, site: f.site });
-        return slice(
+        const page = slice(
           needle
             ? all.filter((a) => a.name.toLowerCase().includes(needle) || a.endpoint.toLowerCase().includes(needle))
             : all,
           s,
         );
+        return { ...page, items: await withSoftphoneFlags(db, page.items) };
       },
-      get: (id) => getAgentView(db, id),
+      get: async (id) => {
+        const agent = await getAgentView(db, id);
+        return agent ? ((await withSoftphoneFlags(db, [agent]))[0] ?? null) : null;
+      },
       create: (b) => createAgent(db, b),
       update: (id, b) => updateAgent(db, id, b),
       remove: (id) => deleteAgent(db, id),
