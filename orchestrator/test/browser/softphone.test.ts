@@ -8,7 +8,7 @@ import { startAriadne, type RunningAriadne } from '../../src/app.js';
 import { testConfig } from '../../src/config/load.js';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { CHROMIUM, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
+import { CHROMIUM, CHROMIUM_ARGS, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
 import { FakeSipServer, addrUri, digestParams, header, headerValues, type InviteCall } from './support/fake-sip.js';
 import {
   acceptAnswer,
@@ -74,14 +74,7 @@ function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     timeout: 30_000,
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_ARGS,
       '--use-fake-device-for-media-stream',
       // ICE over 127.0.0.1 too, so the media test needs no network interface besides loopback.
       '--allow-loopback-in-peer-connection',

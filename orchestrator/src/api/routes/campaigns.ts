@@ -7,10 +7,9 @@ import * as campaigns from '../../campaigns/repository.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { callOwner } from '../../calls/queries.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery, paged, stringIdParam } from '../validation.js';
 import { toCsv } from '../../reports/api.js';
-import { assertOwn, assertQueue, EVERYONE, format, queueScope, sendCsv, STAFF } from './common.js';
+import { assertCallOf, assertQueue, EVERYONE, format, queueScope, sendCsv, STAFF } from './common.js';
 
 const counts = z.object({
   total: z.number(),
@@ -257,10 +256,7 @@ export function campaignRoutes(deps: ApiDeps): ApiRoute[] {
       response: contactItem,
       audit: { action: 'campaign.callback', targetType: 'call' },
       async handler({ user, params, body, auditTarget }) {
-        const owner = await callOwner(db, params.id);
-        if (!owner) throw notFound(`call ${params.id}`);
-        assertQueue(user, owner.queueId, `call ${params.id}`);
-        assertOwn(user, owner.agentId, 'call');
+        await assertCallOf(db, user, params.id);
         const now = deps.now();
         const ahead = body.at.getTime() - now.getTime();
         if (ahead < 60_000 || ahead > CALLBACK_HORIZON_DAYS * 86_400_000) {

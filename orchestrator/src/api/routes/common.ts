@@ -1,6 +1,8 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { AuthUser, Role } from '../../auth/types.js';
+import { callOwner } from '../../calls/queries.js';
+import type { Db } from '../../db/knex.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { dayOf, reportDay, type ReportDay } from '../../reports/day.js';
 
@@ -42,6 +44,14 @@ export function assertQueue(user: AuthUser, queueId: unknown, what: string): voi
   const scope = queueScope(user);
   if (scope === undefined) return;
   if (queueId == null || !scope.includes(Number(queueId))) throw notFound(what);
+}
+
+/** A call the user may act on: an agent's own, a call of a supervisor's queues, any for an admin (else 404/403). */
+export async function assertCallOf(db: Db, user: AuthUser, callId: string): Promise<void> {
+  const owner = await callOwner(db, callId);
+  if (!owner) throw notFound(`call ${callId}`);
+  assertQueue(user, owner.queueId, `call ${callId}`);
+  assertOwn(user, owner.agentId, 'call');
 }
 
 /**

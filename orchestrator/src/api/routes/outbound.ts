@@ -19,10 +19,9 @@ import { forbidden, HttpError, notFound, unavailable } from '../../http/errors.j
 import * as callbacks from '../../routing/callbacks.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { callOwner } from '../../calls/queries.js';
 import { stringIdParam } from '../validation.js';
 import { toCsv } from '../../reports/api.js';
-import { assertOwn, assertQueue, EVERYONE, sendCsv, STAFF } from './common.js';
+import { assertCallOf, assertQueue, EVERYONE, sendCsv, STAFF } from './common.js';
 import { crud } from './crud.js';
 
 const placeCallBody = z
@@ -118,10 +117,7 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
       body: z.object({ reason: z.string().trim().min(1).max(200).optional() }).strict(),
       audit: { action: 'do-not-call.from-call', targetType: 'call' },
       async handler({ user, params, body, auditTarget }) {
-        const owner = await callOwner(db, params.id);
-        if (!owner) throw notFound(`call ${params.id}`);
-        assertQueue(user, owner.queueId, `call ${params.id}`);
-        assertOwn(user, owner.agentId, 'call');
+        await assertCallOf(db, user, params.id);
         const now = deps.now();
         const reason = body.reason ?? `asked on the call of ${now.toISOString().slice(0, 10)} (${user.displayName})`;
         const entry = await listCallNumber(db, params.id, { reason, now });
