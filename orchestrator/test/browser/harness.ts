@@ -10,7 +10,7 @@ import { createTestDb, type TestDb } from '../support/db.js';
 
 const ROOT = process.cwd();
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
-export const CHROMIUM = process.env.ARIADNE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.ARIADNE_CHROMIUM ?? '/usr/bin/chromium';
 
 import { ensureUiBuilt } from '../../../scripts/ensure-ui.js';
 
@@ -22,7 +22,17 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-async function startStack(): Promise<Stack> {
+/** What a suite may add to the harness's stack and browser. */
+export interface BrowserSuiteOptions {
+  /** Extra settings for the stack, read when it starts (a suite's own servers are up by then). */
+  env?: () => Record<string, string>;
+  /** Chromium flags besides CHROMIUM_ARGS. */
+  chromiumArgs?: readonly string[];
+  /** Permissions every page's context is granted (a test may clear them). */
+  permissions?: string[];
+}
+
+async function startStack(env: Record<string, string>): Promise<Stack> {
   const t: TestDb = await createTestDb('sqlite', { migrate: false });
   const dir = mkdtempSync(join(tmpdir(), 'ariadne-browser-'));
   // A speech-to-text engine that hears the same sentence on every recording (run as `<script> <wav> <language>`).
@@ -37,6 +47,7 @@ async function startStack(): Promise<Stack> {
     ARIADNE_SMS_URL: 'http://127.0.0.1:9/sms',
     // Queues may transcribe (none does until a test says so).
     ARIADNE_TRANSCRIBE_COMMAND: transcribe,
+    ...env,
   });
   const app = await startAriadne(
     { ...config, demo: { ...config.demo, callsPerMinute: 0, historyDays: 0 } },
@@ -60,7 +71,7 @@ async function startStack(): Promise<Stack> {
 }
 
 /** How every browser test starts Debian's Chromium. */
-export const CHROMIUM_ARGS: readonly string[] = [
+const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -71,10 +82,10 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-sync',
 ];
 
-async function launchBrowser(): Promise<Browser> {
+async function launchBrowser(extraArgs: readonly string[]): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set ARIADNE_CHROMIUM)`);
-  return chromium.launch({ executablePath: CHROMIUM, timeout: 30_000, args: [...CHROMIUM_ARGS] });
+  return chromium.launch({ executablePath: CHROMIUM, timeout: 30_000, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Signs in through the login form and waits for the shell. */
@@ -145,15 +156,15 @@ export interface BrowserSuite {
  * Registers a browser suite's fixtures in the calling describe: the UI built, the whole stack and Chromium started
  * before its tests, and every context, the browser and the stack closed after them.
  */
-export function browserSuite(): BrowserSuite {
+export function browserSuite(options: BrowserSuiteOptions = {}): BrowserSuite {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   before(async function () {
     this.timeout(180_000);
     ensureUiBuilt();
-    stack = await startStack();
-    browser = await launchBrowser();
+    stack = await startStack(options.env?.() ?? {});
+    browser = await launchBrowser(options.chromiumArgs ?? []);
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
@@ -167,7 +178,10 @@ export function browserSuite(): BrowserSuite {
     },
     async newPage() {
       if (!browser) throw new Error('the browser suite has not started');
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await browser.newContext({
+        viewport: { width: 1400, height: 900 },
+        permissions: options.permissions ?? [],
+      });
       contexts.push(context);
       return context.newPage();
     },

@@ -1,14 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ensureUiBuilt } from '../../../scripts/ensure-ui.js';
-import { startAriadne, type RunningAriadne } from '../../src/app.js';
-import { testConfig } from '../../src/config/load.js';
+import { type Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { createTestDb, type TestDb } from '../support/db.js';
-import { CHROMIUM, CHROMIUM_ARGS, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
+import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
 import { FakeSipServer, addrUri, digestParams, header, headerValues, type InviteCall } from './support/fake-sip.js';
 import {
   acceptAnswer,
@@ -34,60 +27,25 @@ const STATUS = '[data-testid=softphone-status]';
 const CALLER = { name: 'Ada Lovelace', number: '+8613812345678' };
 const EDITOR = '[data-testid=agent-editor]';
 
-interface Stack {
-  app: RunningAriadne;
-  stop(): Promise<void>;
-}
-
-/** The harness's demo stack (SQLite, the simulator), with the softphone pointed at the fake SIP server. */
-async function startStack(wsUrl: string): Promise<Stack> {
-  const t: TestDb = await createTestDb('sqlite', { migrate: false });
-  const dir = mkdtempSync(join(tmpdir(), 'ariadne-softphone-'));
-  const config = testConfig({
-    ARIADNE_DB_URL: t.url,
-    ARIADNE_HTTP_PORT: '0',
-    ARIADNE_HTTP_HOST: '127.0.0.1',
-    ARIADNE_STORAGE_URL: `file:${dir}/rec`,
-    ARIADNE_SOFTPHONE_WS_URL: wsUrl,
-    ARIADNE_SOFTPHONE_SIP_DOMAIN: DOMAIN,
+describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-WebSocket server)', function () {
+  this.timeout(180_000);
+  let sip: FakeSipServer;
+  before(async () => {
+    sip = await FakeSipServer.start({ passwords: {} });
   });
-  const app = await startAriadne(
-    { ...config, demo: { ...config.demo, callsPerMinute: 0, historyDays: 0 } },
-    { simulator: { playbackMs: 20 }, demoAgentsAvailable: 0, recordingKeyPath: join(dir, 'key') },
-  );
-  return {
-    app,
-    async stop() {
-      await app.stop();
-      await t.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * Chromium as the harness launches it, with a fake microphone (a beep); pages get it when their context grants the
- * microphone (every context here does, until a test takes the permission away).
- */
-function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    timeout: 30_000,
-    args: [
-      ...CHROMIUM_ARGS,
+  // The harness's demo stack with the softphone pointed at the fake SIP server, and Chromium with a fake microphone
+  // (a beep) that every page may use until a test takes the permission away.
+  const suite = browserSuite({
+    env: () => ({ ARIADNE_SOFTPHONE_WS_URL: sip.url, ARIADNE_SOFTPHONE_SIP_DOMAIN: DOMAIN }),
+    chromiumArgs: [
       '--use-fake-device-for-media-stream',
       // ICE over 127.0.0.1 too, so the media test needs no network interface besides loopback.
       '--allow-loopback-in-peer-connection',
     ],
+    permissions: ['microphone'],
   });
-}
-
-describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-WebSocket server)', function () {
-  this.timeout(180_000);
-  let sip: FakeSipServer;
+  const newPage = () => suite.newPage();
   let stack: Stack;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
   let agentId: number;
   let agentName: string;
   let username: string;
@@ -96,11 +54,6 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
   let far: Page;
   let errors: string[];
 
-  const newPage = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['microphone'] });
-    contexts.push(context);
-    return context.newPage();
-  };
   /** Offers a call to the softphone: a fresh peer's offer in an INVITE from the caller. */
   const ring = async (peer: string, caller = CALLER): Promise<InviteCall> => {
     const sdp = await createOffer(far, peer);
@@ -108,12 +61,8 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
   };
   const callState = (p: Page) => p.getAttribute(CARD, 'data-call');
 
-  before(async function () {
-    this.timeout(180_000);
-    ensureUiBuilt();
-    sip = await FakeSipServer.start({ passwords: {} });
-    stack = await startStack(sip.url);
-    browser = await launchBrowser();
+  before(async () => {
+    stack = suite.stack();
     const row = (await stack.app
       .db('agents')
       .join('users', 'users.id', 'agents.user_id')
@@ -126,9 +75,6 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
     await far.goto(`${stack.app.url}/healthz`);
   });
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.stop();
     await sip?.close();
   });
 
