@@ -203,6 +203,9 @@ const SOUND_TABLE: Record<string, number> = {
   'silence/2': 2000,
 };
 
+/** The id an app subscribed to all endpoints (`endpoint:`) lists in endpoint_ids (res/stasis/app.c ENDPOINT_ALL). */
+const ALL_ENDPOINTS = '__AST_ENDPOINT_ALL_TOPIC';
+
 const RECORDING_FORMATS = new Set(['wav', 'wav16', 'gsm', 'ulaw', 'alaw', 'sln', 'slin', 'g722', 'g729', 'ogg', 'WAV']);
 
 /** What the engine hands to its outputs for each event: the app name and the JSON text of the frame. */
@@ -275,6 +278,8 @@ export class Engine {
   };
   /** Apps with subscribeAll: they receive every event. */
   private readonly allApps = new Set<string>();
+  /** Apps subscribed to one endpoint or a technology (not to all endpoints): they hear its channels' events. */
+  private readonly endpointWatchers = new Set<string>();
   private readonly globalTimers = new Set<NodeJS.Timeout>();
   private chanSeq = 0x40;
   private uniqueSeq = 100;
@@ -335,11 +340,7 @@ export class Engine {
     // Serialised on the first app that takes it: most types some app filters out are never serialised at all.
     let head: string | null = null;
     const seen = targets.length > 1 || this.allApps.size > 0 ? new Set<string>() : null;
-    const send = (app: string): void => {
-      if (seen) {
-        if (seen.has(app)) return;
-        seen.add(app);
-      }
+    const deliver = (app: string): void => {
       if (!this.isConnected(app)) {
         this.stats.eventsDropped++;
         return;
@@ -349,8 +350,43 @@ export class Engine {
       head ??= JSON.stringify(event).slice(0, -1) + ',"application":';
       this.sink(app, head + JSON.stringify(app) + '}', event);
     };
+    const send = (app: string): void => {
+      if (seen) {
+        if (seen.has(app)) return;
+        seen.add(app);
+      }
+      deliver(app);
+    };
     for (const set of targets) if (set) for (const app of set) send(app);
     for (const app of this.allApps) send(app);
+    // A subscription to an endpoint or a technology forwards the endpoint's whole topic, which carries its
+    // channels' messages (res/stasis/app.c forwards_create_endpoint): such an app hears each of them once more,
+    // as Asterisk 22.10.1 does (an app in Stasis with the channel and subscribed to endpoint:PJSIP got every
+    // ChannelDtmfReceived and PlaybackFinished twice).
+    if (this.endpointWatchers.size > 0) {
+      const endpoint = this.endpointOfEvent(event);
+      if (endpoint) for (const app of this.endpointWatchers) if (this.watchesEndpoint(app, endpoint)) deliver(app);
+    }
+  }
+
+  /** The endpoint (`PJSIP/2001`) of the channel an event is about, or of its playback's or recording's channel. */
+  private endpointOfEvent(event: Record<string, unknown>): string | undefined {
+    let name = (event.channel as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string') {
+      const target = (event.playback ?? event.recording) as { target_uri?: unknown } | undefined;
+      const uri = target?.target_uri;
+      if (typeof uri === 'string' && uri.startsWith('channel:')) name = this.channels.get(uri.slice(8))?.name;
+    }
+    if (typeof name !== 'string') return undefined;
+    const dash = name.lastIndexOf('-');
+    return dash > 0 ? name.slice(0, dash) : name;
+  }
+
+  private watchesEndpoint(app: string, endpoint: string): boolean {
+    const ids = this.apps.get(app)?.endpointIds;
+    if (!ids) return false;
+    const slash = endpoint.indexOf('/');
+    return ids.has(endpoint) || (slash > 0 && ids.has(endpoint.slice(0, slash)));
   }
 
   /**
@@ -582,8 +618,12 @@ export class Engine {
         if (!b) throw unprocessable('Event source does not exist');
         if (on) { b.apps.add(appName); a.bridgeIds.add(id); } else { b.apps.delete(appName); a.bridgeIds.delete(id); }
       } else if (kind === 'endpoint') {
-        if (on) a.endpointIds.add(id);
-        else a.endpointIds.delete(id);
+        // Nothing after the colon subscribes to all endpoints: their state changes, none of their channels.
+        const key = id === '' ? ALL_ENDPOINTS : id;
+        if (on) a.endpointIds.add(key);
+        else a.endpointIds.delete(key);
+        if ([...a.endpointIds].some((e) => e !== ALL_ENDPOINTS)) this.endpointWatchers.add(appName);
+        else this.endpointWatchers.delete(appName);
       } else if (kind !== 'deviceState') {
         throw badRequest('Invalid event source URI scheme');
       }
@@ -643,14 +683,28 @@ export class Engine {
     return this.endpoints.delete(`${tech}/${resource}`);
   }
 
+  /**
+   * An endpoint went online or offline. EndpointStateChange comes from the endpoint's own topic: only apps
+   * subscribed to it or to its technology hear it. res_pjsip also publishes PeerStatusChange (Reachable /
+   * Unreachable), which apps subscribed to all endpoints hear too (subscribeAll ones included); with an
+   * `endpoint:` subscription it is the only state change an app gets (checked on Asterisk 22.10.1).
+   */
   private endpointChanged(e: Endpoint): void {
     const key = `${e.technology}/${e.resource}`;
-    let targets: Set<string> | null = null;
+    let watchers: Set<string> | null = null;
+    let toAll: Set<string> | null = null;
     for (const a of this.apps.values()) {
-      if (a.endpointIds.has(key) || a.endpointIds.has(e.technology)) (targets ??= new Set()).add(a.name);
+      if (a.endpointIds.has(key) || a.endpointIds.has(e.technology)) (watchers ??= new Set()).add(a.name);
+      else if (a.endpointIds.has(ALL_ENDPOINTS)) (toAll ??= new Set()).add(a.name);
     }
-    if (!targets && this.allApps.size === 0) return;
-    this.emit({ type: 'EndpointStateChange', timestamp: asteriskTime(), endpoint: this.endpointJson(e) }, targets);
+    const endpoint = this.endpointJson(e);
+    if (watchers) {
+      for (const app of watchers) this.emitToApp(app, { type: 'EndpointStateChange', timestamp: asteriskTime(), endpoint });
+    }
+    if (endpoint.state !== 'online' && endpoint.state !== 'offline') return;
+    if (!watchers && !toAll && this.allApps.size === 0) return;
+    const peer = { peer_status: endpoint.state === 'online' ? 'Reachable' : 'Unreachable' };
+    this.emit({ type: 'PeerStatusChange', timestamp: asteriskTime(), endpoint, peer }, watchers, toAll);
   }
 
   getEndpoint(tech: string, resource: string): EndpointJson {

@@ -229,17 +229,21 @@ export class AriAdapter implements SwitchPort {
   }
 
   /**
-   * Asterisk sends EndpointStateChange only to apps subscribed to the endpoint: subscribe to every PJSIP endpoint
-   * (`endpoint:PJSIP`) on each connect, so agent phones registering or dropping reach the ACD.
+   * Agent phones registering or dropping must reach the ACD: subscribe to all endpoints (`endpoint:`, nothing after
+   * the colon) on each connect. Asterisk then sends each endpoint's PeerStatusChange and ContactStatusChange and
+   * nothing else (res/stasis/app.c, the "all endpoints" router). Never `endpoint:PJSIP` or `endpoint:PJSIP/2001`:
+   * those forward the endpoint's whole topic, its channels' messages included, so every event of a caller's or
+   * agent's channel (DTMF, hang-up, playback finished) arrived twice and one key press was taken for two
+   * (seen on Asterisk 22.10.1).
    */
   private async subscribeEndpoints(slot: NodeSlot): Promise<void> {
     try {
       await slot.ari.request('applications', 'subscribe', {
         applicationName: slot.config.app,
-        eventSource: 'endpoint:PJSIP',
+        eventSource: 'endpoint:',
       });
     } catch (err) {
-      this.log.warn({ err, node: slot.config.name }, 'could not subscribe to PJSIP endpoint states');
+      this.log.warn({ err, node: slot.config.name }, 'could not subscribe to endpoint states');
     }
   }
 

@@ -413,6 +413,48 @@ describe('simulator', function () {
       expect(bad.status).to.equal(404);
     });
 
+    it('endpoint: (all endpoints) brings PeerStatusChange, never EndpointStateChange, and none of their channels', async () => {
+      const sub = await ariReq(sim, 'POST', '/applications/ariadne/subscription', { eventSource: 'endpoint:' });
+      expect((sub.body as Json).endpoint_ids).to.deep.equal(['__AST_ENDPOINT_ALL_TOPIC']);
+      await simReq(sim, 'PUT', '/endpoints/PJSIP/agent2', { behaviour: 'unreachable' });
+      await ws.waitFor(() => ws.events.length >= 1, 2000, 'PeerStatusChange');
+      expect(ws.events[0]).to.deep.include({
+        type: 'PeerStatusChange',
+        endpoint: { technology: 'PJSIP', resource: 'agent2', state: 'offline', channel_ids: [] },
+        peer: { peer_status: 'Unreachable' },
+      });
+      await simReq(sim, 'PUT', '/endpoints/PJSIP/agent2', { behaviour: 'answer' });
+      await ws.waitFor(() => ws.events.length >= 2, 2000, 'back online');
+      expect(ws.events[1]).to.deep.include({ type: 'PeerStatusChange', peer: { peer_status: 'Reachable' } });
+      // A caller's key press arrives once: the all-endpoints subscription carries no channel's messages.
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'StasisStart'), 2000, 'StasisStart');
+      sim.control.sendDtmf(channelId, '5');
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'ChannelDtmfReceived'), 2000, 'DTMF');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(types(ws).filter((t) => t === 'ChannelDtmfReceived')).to.have.length(1);
+      expect(types(ws)).to.not.include('EndpointStateChange');
+    });
+
+    it("endpoint:<technology> also forwards its channels' events: an app in Stasis with the channel hears each twice", async () => {
+      const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
+      await ws.waitFor(() => ws.events.some((e) => e.type === 'StasisStart'), 2000, 'StasisStart');
+      const name = String(((ws.events.find((e) => e.type === 'StasisStart')!.channel as Json).name));
+      const tech = name.slice(0, name.indexOf('/'));
+      await ariReq(sim, 'POST', '/applications/ariadne/subscription', { eventSource: `endpoint:${tech}` });
+      sim.control.sendDtmf(channelId, '5');
+      await ws.waitFor(() => types(ws).filter((t) => t === 'ChannelDtmfReceived').length >= 2, 2000, 'DTMF twice');
+      await ariReq(sim, 'POST', `/channels/${channelId}/play`, { media: 'sound:beep', playbackId: 'twice' });
+      await ws.waitFor(() => types(ws).filter((t) => t === 'PlaybackFinished').length >= 2, 3000, 'PlaybackFinished twice');
+      // Unsubscribed, one of each again.
+      await ariReq(sim, 'DELETE', '/applications/ariadne/subscription', { eventSource: `endpoint:${tech}` });
+      const before = types(ws).length;
+      sim.control.sendDtmf(channelId, '6');
+      await ws.waitFor(() => types(ws).slice(before).includes('ChannelDtmfReceived'), 2000, 'DTMF once');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(types(ws).slice(before).filter((t) => t === 'ChannelDtmfReceived')).to.have.length(1);
+    });
+
     it('records a bridge and plays the stored recording back with recording:', async () => {
       const { channelId } = sim.control.placeCall({ from: '1', to: '2' });
       await ariReq(sim, 'POST', `/channels/${channelId}/answer`);
