@@ -92,14 +92,17 @@ const FUNCTION_MODULES: Readonly<Record<string, string>> = {
   SPRINTF: 'func_sprintf',
 };
 
-/** Modules the orchestrator cannot work without, and hard dependencies Asterisk enforces. */
+/**
+ * Modules the orchestrator cannot work without, and hard dependencies Asterisk enforces. chan_bridge_media gives
+ * the Announcer and Recorder channels through which ARI plays to, holds with music and records a bridge.
+ */
 const REQUIRED_MODULES = [
   'pbx_config', 'chan_pjsip', 'res_pjsip', 'res_pjsip_session', 'res_pjsip_pubsub', 'res_pjsip_sdp_rtp', 'res_rtp_asterisk',
   'res_pjsip_authenticator_digest', 'res_pjsip_endpoint_identifier_user', 'res_pjsip_registrar',
   'res_http_websocket', 'res_websocket_client', 'res_ari', 'res_ari_model', 'res_ari_applications', 'res_ari_asterisk', 'res_ari_bridges',
   'res_ari_channels', 'res_ari_endpoints', 'res_ari_events', 'res_ari_playbacks', 'res_ari_recordings', 'res_ari_sounds',
   'res_stasis', 'res_stasis_answer', 'res_stasis_playback', 'res_stasis_recording', 'res_stasis_snoop', 'app_stasis',
-  'bridge_simple', 'bridge_softmix', 'bridge_holding', 'res_musiconhold', 'res_timing_timerfd', 'codec_ulaw', 'codec_alaw', 'format_wav',
+  'bridge_simple', 'bridge_softmix', 'bridge_holding', 'chan_bridge_media', 'res_musiconhold', 'res_timing_timerfd', 'codec_ulaw', 'codec_alaw', 'format_wav',
   'res_sorcery_config', 'res_sorcery_memory', 'res_sorcery_astdb',
 ];
 

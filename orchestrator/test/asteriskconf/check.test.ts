@@ -162,6 +162,12 @@ describe('asteriskconf: seeded problems are found with file and line', () => {
     expectProblem(problems, s.path('dialplans/fallback.conf'), vm, 'VoiceMail() needs app_voicemail.so');
   });
 
+  it('without chan_bridge_media (bridge playback, music on hold and recording all need it)', () => {
+    s.replace('asterisk-conf/modules.conf', 'load = chan_bridge_media.so\n', '');
+    const problems = s.check();
+    expect(problems.map((p) => p.message)).to.include('required module chan_bridge_media.so is not loaded');
+  });
+
   it('a queue member, a Dial target, a mailbox and a prompt that do not exist', () => {
     const member = s.replace('asterisk-conf/queues.conf', 'member => PJSIP/2010,', 'member => PJSIP/2110,');
     const dial = s.replace('dialplans/agents.conf', 'Dial(PJSIP/${EXTEN},30)', 'Dial(PJSIP/${EXTEN}@carrier-z,30)');
