@@ -2178,6 +2178,10 @@ export class CallService {
     const endpoint = endpointOfChannel(ch.channelName);
     const agent = endpoint ? await endpointHolder(this.o.db, endpoint).catch(() => null) : null;
     if (!endpoint || !agent) return letGo(`${endpoint ?? ch.channelName} is no logged-in agent's phone`);
+    // A phone that dials is reachable, whatever Asterisk last said: one that registers again keeps its old
+    // Unreachable status until the next OPTIONS, up to qualify_frequency later (seen on Asterisk 22.10.1), and
+    // would dial around Ariadne until then.
+    await this.o.agents.setEndpointOnline?.(endpoint, true).catch(() => undefined);
     const callId = randomUUID();
     if (!(await this.o.acd.reserveAgent(agent.id, callId).catch(() => false)))
       return letGo(`${agent.name} is not available`);

@@ -415,6 +415,23 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
       expect(await s.agentState(2001)).to.equal('paused');
     });
 
+    it('a phone Ariadne last saw unreachable is reachable once it dials: its number is still placed by Ariadne', async () => {
+      s = await startStack({ outbound: { trunk: TRUNK } });
+      carrier('busy', 50);
+      await s.login(2001);
+      // As after the phone registers again: Asterisk keeps the contact Unreachable until its next qualify.
+      await s.agents.setEndpointOnline('PJSIP/2001', false);
+      const phone = dialOut(2001, GOLD);
+      const callId = await callOf(phone);
+      expect(await s.finalRow(callId, 'ended')).to.deep.include({ disposition: 'busy', agent_id: s.agentId(2001) });
+      expect(s.continues).to.deep.equal([]);
+      const agent = await s
+        .db('agents')
+        .where({ id: s.agentId(2001) })
+        .first('endpoint_online');
+      expect(agent).to.deep.equal({ endpoint_online: 1 });
+    });
+
     it('the agent hangs up while it rings: cancelled and freed; the backup trunk and a withheld number are kept', async () => {
       s = await startStack({ outbound: { trunk: TRUNK } });
       carrier('unreachable');
