@@ -621,7 +621,11 @@ export class Engine {
         // Nothing after the colon subscribes to all endpoints: their state changes, none of their channels.
         const key = id === '' ? ALL_ENDPOINTS : id;
         if (on) a.endpointIds.add(key);
-        else a.endpointIds.delete(key);
+        else if (id === '') {
+          // res_stasis's app_unsubscribe fails (-1, no value resource_applications.c answers), so res_ari's
+          // default reply stands and the subscription stays (capture g_endpoint_subscriptions, and checked after).
+          throw new AriError(501, 'Not Implemented', { message: 'Method not implemented' });
+        } else if (!a.endpointIds.delete(key)) throw unprocessable('Event source was not subscribed to');
         if ([...a.endpointIds].some((e) => e !== ALL_ENDPOINTS)) this.endpointWatchers.add(appName);
         else this.endpointWatchers.delete(appName);
       } else if (kind !== 'deviceState') {

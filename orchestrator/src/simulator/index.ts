@@ -34,6 +34,8 @@ export interface SimulatorOptions {
   onRequest?: (info: AriRequestInfo) => void;
   /** false: play an Asterisk without ARI REST over WebSocket (before 20.14, 21.9, 22.4). */
   restOverWebSocket?: boolean;
+  /** How long the simulated phones hold a key (`duration_ms` of ChannelDtmfReceived); 180, as the lab's UAs. */
+  dtmfDurationMs?: number;
 }
 
 export interface Simulator {
@@ -56,7 +58,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     defaultSoundMs: opts.defaultSoundMs ?? 1000,
     sounds: opts.sounds,
     soundPolicy: opts.soundPolicy ?? 'lenient',
-    dtmfDurationMs: 180,
+    dtmfDurationMs: opts.dtmfDurationMs ?? 180,
     digitMs: 815,
     timeScale: opts.timeScale,
   });

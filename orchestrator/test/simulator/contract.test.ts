@@ -94,6 +94,15 @@ describe('simulator contract: replay of real Asterisk 22 captures', function () 
     ]);
   });
 
+  it("g: endpoint:PJSIP brings the caller's DTMF twice, endpoint: once; all endpoints cannot be unsubscribed (501)", async () => {
+    // The phone was SIPp playing its RFC 4733 pcaps, whose digits last 280 ms.
+    last = await replay('g_endpoint_subscriptions', { simOptions: { dtmfDurationMs: 280 } });
+    const r = last;
+    expect(r.mismatches, r.mismatches.join('\n')).to.deep.equal([]);
+    const digits = r.ws1.events.filter((e) => e.type === 'ChannelDtmfReceived').map((e) => String(e.digit));
+    expect(digits).to.deep.equal(['5', '5', '6']);
+  });
+
   it('errors_rest_and_ws: status codes, status texts and bodies of every error, WebSocket refusals', async () => {
     await run('errors_rest_and_ws');
   });
