@@ -179,6 +179,10 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     const afterCall = createAfterCall({ db, config, transcripts: recordings.transcriptsOfCall });
     afterCall.registerOn(recordings.runner);
 
+    if (!simulator && !config.telephony.outboundTrunk)
+      log.warn(
+        'ARIADNE_OUTBOUND_TRUNK is not set: numbers are dialled as PJSIP/<number>, which Asterisk refuses unless an endpoint has that name; set it to the trunk of OUTBOUND_TRUNK in extensions.conf',
+      );
     const callCenter = createCallCenter({
       db,
       switchPort,

@@ -10,6 +10,7 @@ import {
   claimNextContact,
   dialingCallIds,
   runningCampaigns,
+  setCampaignState,
   settleContactOfCall,
   skipContact,
   unclaimContact,
@@ -34,6 +35,11 @@ export interface DiallerOptions {
 const ORPHANED_AFTER_MS = 60_000;
 /** Looks between two searches for such contacts (the first look searches). */
 const ORPHAN_CHECK_EVERY = 30;
+/**
+ * Calls in a row that no trunk could carry before the campaign is paused: its numbers are not being dialled at all
+ * (a trunk that is down, or none configured), and every look would only write another failed call.
+ */
+const TRUNK_FAILURES_BEFORE_PAUSE = 3;
 
 /**
  * The progressive dialler: every look, each running campaign inside its hours gets one call per available agent
@@ -46,6 +52,8 @@ export class CampaignDialler {
   /** Calls placed here whose contact is not settled yet. */
   private readonly placed = new Set<string>();
   private readonly lastWarning = new Map<number, string>();
+  /** Per campaign: its latest calls that no trunk could carry, in a row. */
+  private readonly trunkFailures = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -140,8 +148,27 @@ export class CampaignDialler {
     // Published as the call ends, before its row's last write has landed: settled on the written row.
     this.o.calls
       .flushed(e.callId)
-      .then(() => settleContactOfCall(this.o.db, e.callId, this.now()))
+      .then(() => this.settle(e.callId))
       .catch((err: unknown) => this.o.logger.error({ err, callId: e.callId }, 'campaign contact not settled'));
+  }
+
+  private async settle(callId: string): Promise<void> {
+    const settled = await settleContactOfCall(this.o.db, callId, this.now());
+    if (!settled || settled.result === 'not_placed') return;
+    const { campaignId } = settled;
+    if (settled.result !== 'trunk_failed') {
+      this.trunkFailures.delete(campaignId);
+      return;
+    }
+    const inRow = (this.trunkFailures.get(campaignId) ?? 0) + 1;
+    this.trunkFailures.set(campaignId, inRow);
+    if (inRow < TRUNK_FAILURES_BEFORE_PAUSE) return;
+    this.trunkFailures.delete(campaignId);
+    await setCampaignState(this.o.db, campaignId, 'paused', this.now());
+    this.o.logger.error(
+      { campaignId, callsInRow: inRow },
+      'campaign paused: no trunk could carry its calls (check ARIADNE_OUTBOUND_TRUNK and the trunk on Asterisk); its contacts keep their attempts',
+    );
   }
 
   /**
@@ -152,7 +179,7 @@ export class CampaignDialler {
   private async settleOrphans(): Promise<void> {
     const before = new Date(this.now().getTime() - ORPHANED_AFTER_MS);
     for (const callId of await dialingCallIds(this.o.db, before)) {
-      if (!this.placed.has(callId)) await settleContactOfCall(this.o.db, callId, this.now());
+      if (!this.placed.has(callId)) await this.settle(callId);
     }
   }
 }

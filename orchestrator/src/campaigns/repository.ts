@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { insertedId } from '../agents/repository.js';
+import { TRUNK_FAILURE_CAUSES } from '../calls/dial-out.js';
 import type { Db } from '../db/knex.js';
 import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 import { HttpError } from '../http/errors.js';
@@ -346,38 +347,67 @@ export type CallResult =
   | { readonly kind: 'reached'; readonly disposition: string }
   /** The agent's phone was never picked up: the customer was not called, the attempt does not count. */
   | { readonly kind: 'not_placed' }
+  /**
+   * No trunk could carry the call (Asterisk could not create the channel, or the carrier had no circuit, was out of
+   * order or congested): the number was never tried, the attempt does not count; it is tried again a minute on.
+   */
+  | { readonly kind: 'trunk_failed' }
   /** Busy, unanswered, failed or given up while ringing: tried again later while attempts are left. */
   | { readonly kind: 'not_reached'; readonly disposition: string };
 
-export function callResult(call: { readonly disposition: string | null; readonly answeredAt: unknown }): CallResult {
+export function callResult(call: {
+  readonly disposition: string | null;
+  readonly answeredAt: unknown;
+  readonly hangupCause?: unknown;
+}): CallResult {
   const disposition = call.disposition ?? 'failed';
   if (call.answeredAt != null) return { kind: 'reached', disposition };
   if (disposition === 'not_placed') return { kind: 'not_placed' };
+  if (disposition === 'failed' && TRUNK_FAILURE_CAUSES.has(Number(call.hangupCause))) return { kind: 'trunk_failed' };
   return { kind: 'not_reached', disposition };
 }
 
+/** How long a contact whose call no trunk could carry waits before its next try. */
+const TRUNK_RETRY_MS = 60_000;
+
+/** A contact settled from its call: its campaign, new state, and what the call's end meant. */
+export interface SettledContact {
+  readonly campaignId: number;
+  readonly state: ContactState;
+  readonly result: CallResult['kind'];
+}
+
 /**
- * Settles the contact a finished call was placed for (none: not a campaign call). Reads the call's row, so it is
- * right after a restart too. Returns the contact's new state.
+ * Settles the contact a finished call was placed for (none: not a campaign call, or settled already). Reads the
+ * call's row, so it is right after a restart too.
  */
-export async function settleContactOfCall(db: Db, callId: string, now: Date): Promise<ContactState | null> {
+export async function settleContactOfCall(db: Db, callId: string, now: Date): Promise<SettledContact | null> {
   const contact = (await db('campaign_contacts as cc')
     .join('campaigns as c', 'c.id', 'cc.campaign_id')
     .where({ 'cc.last_call_id': callId, 'cc.state': 'dialing' })
-    .first('cc.id', 'cc.attempts', 'c.max_attempts', 'c.retry_minutes')) as
-    { id: number; attempts: number; max_attempts: number; retry_minutes: number } | undefined;
+    .first('cc.id', 'cc.campaign_id', 'cc.attempts', 'c.max_attempts', 'c.retry_minutes')) as
+    { id: number; campaign_id: number; attempts: number; max_attempts: number; retry_minutes: number } | undefined;
   if (!contact) return null;
-  const call = (await db('calls').where({ id: callId }).first('disposition', 'answered_at', 'ended_at')) as
-    { disposition: string | null; answered_at: unknown; ended_at: unknown } | undefined;
+  const call = (await db('calls')
+    .where({ id: callId })
+    .first('disposition', 'answered_at', 'ended_at', 'hangup_cause')) as
+    { disposition: string | null; answered_at: unknown; ended_at: unknown; hangup_cause: unknown } | undefined;
   // The call row is written before the dialler names it; none at all means it was never placed.
   if (call && call.ended_at == null) return null;
-  const result = call
-    ? callResult({ disposition: call.disposition, answeredAt: call.answered_at })
-    : { kind: 'not_placed' as const };
+  const result: CallResult = call
+    ? callResult({ disposition: call.disposition, answeredAt: call.answered_at, hangupCause: call.hangup_cause })
+    : { kind: 'not_placed' };
+  const refunded = Math.max(0, Number(contact.attempts) - 1);
   let patch: Record<string, unknown>;
   if (result.kind === 'reached') patch = { state: 'done', last_result: result.disposition };
-  else if (result.kind === 'not_placed')
-    patch = { state: 'pending', attempts: Math.max(0, Number(contact.attempts) - 1), last_result: 'not_placed' };
+  else if (result.kind === 'not_placed') patch = { state: 'pending', attempts: refunded, last_result: 'not_placed' };
+  else if (result.kind === 'trunk_failed')
+    patch = {
+      state: 'pending',
+      attempts: refunded,
+      last_result: 'trunk_failed',
+      next_at: new Date(now.getTime() + TRUNK_RETRY_MS),
+    };
   else if (Number(contact.attempts) >= Number(contact.max_attempts))
     patch = { state: 'failed', last_result: result.disposition };
   else
@@ -389,7 +419,8 @@ export async function settleContactOfCall(db: Db, callId: string, now: Date): Pr
   const n = await db('campaign_contacts')
     .where({ id: contact.id, state: 'dialing' })
     .update({ ...patch, updated_at: now });
-  return Number(n) === 1 ? (patch.state as ContactState) : null;
+  if (Number(n) !== 1) return null;
+  return { campaignId: Number(contact.campaign_id), state: patch.state as ContactState, result: result.kind };
 }
 
 /**

@@ -22,7 +22,7 @@ for (const dialect of DIALECTS) {
     const contact = async (e164: string) =>
       (await t.db('campaign_contacts').where({ e164, campaign_id: campaignId }).first()) as Record<string, unknown>;
     /** A finished outbound call's row, as the call flow leaves it. */
-    const endedCall = async (id: string, disposition: string, answered: boolean): Promise<void> => {
+    const endedCall = async (id: string, disposition: string, answered: boolean, cause?: number): Promise<void> => {
       const row = arrivingCallRow({
         id,
         node: 'node1',
@@ -39,6 +39,7 @@ for (const dialect of DIALECTS) {
         direction: 'outbound',
         state: 'ended',
         disposition,
+        hangup_cause: cause ?? null,
         answered_at: answered ? T0 : null,
         ended_at: T0,
       });
@@ -88,7 +89,7 @@ for (const dialect of DIALECTS) {
 
       await claim('c1');
       await endedCall('c1', 'busy', false);
-      expect(await settleContactOfCall(t.db, 'c1', T0)).to.equal('pending');
+      expect((await settleContactOfCall(t.db, 'c1', T0))?.state).to.equal('pending');
       expect(await contact('+8613900000001')).to.deep.include({ attempts: 1, last_result: 'busy' });
       expect(new Date((await contact('+8613900000001')).next_at as string).getTime()).to.equal(T0.getTime() + 600_000);
       // Settled once: the same call again changes nothing.
@@ -98,8 +99,21 @@ for (const dialect of DIALECTS) {
       await t.db('campaign_contacts').update({ next_at: null });
       await claim('c2');
       await endedCall('c2', 'not_placed', false);
-      expect(await settleContactOfCall(t.db, 'c2', T0)).to.equal('pending');
+      expect((await settleContactOfCall(t.db, 'c2', T0))?.state).to.equal('pending');
       expect(await contact('+8613900000001')).to.deep.include({ attempts: 1, last_result: 'not_placed' });
+
+      // No trunk could carry it (cause 34, no circuit): the number was never tried; a minute on, it is.
+      await claim('c2b');
+      await endedCall('c2b', 'failed', false, 34);
+      expect(await settleContactOfCall(t.db, 'c2b', T0)).to.deep.equal({
+        campaignId,
+        state: 'pending',
+        result: 'trunk_failed',
+      });
+      const afterTrunk = await contact('+8613900000001');
+      expect(afterTrunk).to.deep.include({ attempts: 1, last_result: 'trunk_failed' });
+      expect(new Date(afterTrunk.next_at as string).getTime()).to.equal(T0.getTime() + 60_000);
+      await t.db('campaign_contacts').update({ next_at: null });
 
       // A call still live is left alone; a call never written puts the contact back.
       await claim('c3');
@@ -107,13 +121,13 @@ for (const dialect of DIALECTS) {
       expect(await settleContactOfCall(t.db, 'c3', T0)).to.equal(null);
       expect((await contact('+8613900000001')).state).to.equal('dialing');
       await t.db('calls').where({ id: 'c3' }).delete();
-      expect(await settleContactOfCall(t.db, 'c3', T0)).to.equal('pending');
+      expect((await settleContactOfCall(t.db, 'c3', T0))?.state).to.equal('pending');
       expect((await contact('+8613900000001')).attempts).to.equal(1);
 
       // Unanswered on its second (last) attempt: failed. Answered would have been done.
       await claim('c4');
       await endedCall('c4', 'no_answer', false);
-      expect(await settleContactOfCall(t.db, 'c4', T0)).to.equal('failed');
+      expect((await settleContactOfCall(t.db, 'c4', T0))?.state).to.equal('failed');
       expect(await contact('+8613900000001')).to.deep.include({
         state: 'failed',
         attempts: 2,
@@ -122,7 +136,7 @@ for (const dialect of DIALECTS) {
       await t.db('campaign_contacts').update({ state: 'pending', attempts: 0, next_at: null });
       await claim('c5');
       await endedCall('c5', 'transferred', true);
-      expect(await settleContactOfCall(t.db, 'c5', T0)).to.equal('done');
+      expect((await settleContactOfCall(t.db, 'c5', T0))?.state).to.equal('done');
       expect((await contact('+8613900000001')).last_result).to.equal('transferred');
     });
 

@@ -52,7 +52,7 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     await s.stop();
   });
 
-  const carrier = (behaviour: 'answer' | 'busy' | 'no-answer', afterMs = 100): void => {
+  const carrier = (behaviour: 'answer' | 'busy' | 'no-answer' | 'unreachable', afterMs = 100): void => {
     s.sim.control.setEndpoint('PJSIP', TRUNK, { behaviour, afterMs });
   };
   const campaign = async (contacts: readonly string[], fields: Partial<Campaign> = {}): Promise<Campaign> => {
@@ -137,6 +137,31 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     await s.finalRow(third, 'ended');
     await waitFor(async () => (await contact(OTHER)).state === 'failed', 'out of attempts');
     expect(await contact(OTHER)).to.deep.include({ attempts: 2, last_result: 'busy' });
+  });
+
+  it('calls no trunk can carry keep their attempts; three in a row pause the campaign', async () => {
+    await start();
+    await s.login(2001);
+    const numbers = [GOLD, OTHER, '+8613912340003', '+8613912340004'];
+    const c = await campaign(numbers);
+    // As when Asterisk has no such trunk, or it is down: the customer's channel cannot be created (cause 34).
+    carrier('unreachable');
+    for (const e164 of numbers.slice(0, 3)) {
+      await idle(2001);
+      await dialler.tick();
+      const callId = await callOf(e164);
+      expect(await s.finalRow(callId, 'ended')).to.deep.include({ disposition: 'failed', hangup_cause: 34 });
+      await waitFor(async () => (await contact(e164)).state === 'pending', `${e164} back to pending`);
+      expect(await contact(e164)).to.deep.include({ attempts: 0, last_result: 'trunk_failed' });
+    }
+    await waitFor(
+      async () =>
+        ((await s.db('campaigns').where({ id: c.id }).first('state')) as { state: string }).state === 'paused',
+      'the campaign paused',
+    );
+    await idle(2001);
+    await dialler.tick();
+    expect((await contact(numbers[3] as string)).last_call_id, 'nothing more placed').to.equal(null);
   });
 
   it('places nothing while paused or outside its hours; skips a number listed meanwhile; keeps a booked callback', async () => {
