@@ -38,7 +38,14 @@ import {
 } from './port.js';
 import { AriConnection, type AriNodeConfig } from './ari-connection.js';
 import { AmiConnection, type AmiMessage } from './ami-adapter.js';
-import { EventRouter, channelState, targetKey, unroutedEventFilter, type AriChannelJson } from './event-router.js';
+import {
+  EventRouter,
+  channelState,
+  targetKey,
+  unroutedEventFilter,
+  type AriChannelJson,
+  type AriEvent,
+} from './event-router.js';
 import { NodeRegistry } from './node-registry.js';
 
 export type { AriNodeConfig } from './ari-connection.js';
@@ -222,28 +229,52 @@ export class AriAdapter implements SwitchPort {
       this.emitState(slot.state);
     }
     if (connected && changed) {
-      void this.subscribeEndpoints(slot);
+      void this.subscribeEndpoints(slot).then(() => this.readEndpointStates(slot));
       void this.filterEvents(slot);
     }
     if (connected && reconnected) void this.resync(slot);
   }
 
   /**
-   * Agent phones registering or dropping must reach the ACD: subscribe to all endpoints (`endpoint:`, nothing after
-   * the colon) on each connect. Asterisk then sends each endpoint's PeerStatusChange and ContactStatusChange and
-   * nothing else (res/stasis/app.c, the "all endpoints" router). Never `endpoint:PJSIP` or `endpoint:PJSIP/2001`:
-   * those forward the endpoint's whole topic, its channels' messages included, so every event of a caller's or
-   * agent's channel (DTMF, hang-up, playback finished) arrived twice and one key press was taken for two
-   * (seen on Asterisk 22.10.1).
+   * Asterisk sends EndpointStateChange only to apps subscribed to the endpoint: subscribe to every PJSIP endpoint
+   * (`endpoint:PJSIP`) on each connect, so agent phones registering or dropping reach the ACD. That subscription
+   * also forwards every PJSIP channel's events a second time; the connection drops the copies (repeated-frames.ts).
+   * Not `endpoint:` (all endpoints, which forwards no channel): on Asterisk 22.10.1 an app that subscribes to it
+   * again after re-registering with a channel still in it leaves a router behind that crashes Asterisk at the next
+   * endpoint state change once the app is gone (reproduced; res/stasis/app.c keeps one endpoint_router per app).
    */
   private async subscribeEndpoints(slot: NodeSlot): Promise<void> {
     try {
       await slot.ari.request('applications', 'subscribe', {
         applicationName: slot.config.app,
-        eventSource: 'endpoint:',
+        eventSource: 'endpoint:PJSIP',
       });
     } catch (err) {
-      this.log.warn({ err, node: slot.config.name }, 'could not subscribe to endpoint states');
+      this.log.warn({ err, node: slot.config.name }, 'could not subscribe to PJSIP endpoint states');
+    }
+  }
+
+  /**
+   * A phone that registered or dropped while no socket was open (this orchestrator restarting, or Asterisk) told
+   * nobody: on each connect the PJSIP endpoints' states are read once, after subscribing, and handed on as their
+   * EndpointStateChange would have been (the handlers write only what changed). Seen on Asterisk 22.10.1: an agent
+   * whose phone came back during a restart stayed offline, and callers waited for nobody.
+   */
+  private async readEndpointStates(slot: NodeSlot): Promise<void> {
+    let endpoints: unknown;
+    try {
+      endpoints = await slot.ari.request('endpoints', 'listByTech', { tech: 'PJSIP' });
+    } catch (err) {
+      this.log.warn(
+        { err, node: slot.config.name },
+        'could not read the PJSIP endpoints; their states follow events only',
+      );
+      return;
+    }
+    if (!Array.isArray(endpoints)) return;
+    for (const endpoint of endpoints as AriEvent['endpoint'][]) {
+      if (endpoint?.state === 'online' || endpoint?.state === 'offline')
+        this.router.dispatch(slot.config.name, { type: 'EndpointStateChange', endpoint });
     }
   }
 

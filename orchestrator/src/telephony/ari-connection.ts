@@ -27,6 +27,7 @@ import { makeRedactor, timeoutError, withTimeout, type Redactor } from './ari-er
 import { AriRest, ariRequest, restOperation } from './ari-rest.js';
 import { AriWsRest, blocksSocket, type RestResponseFrame } from './ari-ws-rest.js';
 import type { AriEvent } from './event-router.js';
+import { RepeatedFrames } from './repeated-frames.js';
 
 export interface AriNodeConfig {
   readonly name: string;
@@ -87,8 +88,9 @@ export class AriConnection {
   private pingTimer?: NodeJS.Timeout;
   private awaitingPong = false;
   private readonly unknownTypes = new Set<string>();
+  private readonly repeated = new RepeatedFrames();
   /** Counted for tests and metrics. */
-  readonly stats = { attempts: 0, socketsOpened: 0, unknownEvents: 0, socketRequests: 0 };
+  readonly stats = { attempts: 0, socketsOpened: 0, unknownEvents: 0, socketRequests: 0, repeatedEvents: 0 };
   lastError?: string;
 
   constructor(
@@ -359,9 +361,15 @@ export class AriConnection {
   private replaced = false;
 
   private onMessage(raw: unknown): void {
+    const frame = String(raw);
+    // The second copy of a channel's event (repeated-frames.ts): dropped before it is parsed.
+    if (this.repeated.seen(frame)) {
+      this.stats.repeatedEvents++;
+      return;
+    }
     let event: AriEvent;
     try {
-      event = JSON.parse(String(raw)) as AriEvent;
+      event = JSON.parse(frame) as AriEvent;
     } catch {
       this.log.warn({ node: this.config.name }, 'ARI sent a frame that is not JSON; ignored');
       return;

@@ -135,7 +135,6 @@ export const ROUTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'RecordingFailed',
   'BridgeDestroyed',
   'EndpointStateChange',
-  'PeerStatusChange',
 ]);
 
 /**
@@ -346,11 +345,7 @@ export class EventRouter {
           this.targetGone(`b:${event.bridge.id}`);
         }
         return;
-      // An app subscribed to all endpoints (`endpoint:`) hears a PJSIP endpoint going online or offline as
-      // PeerStatusChange (Reachable / Unreachable), whose endpoint snapshot carries the new state; only an app
-      // subscribed to one endpoint or technology hears EndpointStateChange. Either means the same here.
       case 'EndpointStateChange':
-      case 'PeerStatusChange':
         if (event.endpoint) {
           const ev: EndpointStateEvent = {
             tech: event.endpoint.technology,

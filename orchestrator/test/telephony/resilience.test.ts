@@ -74,6 +74,18 @@ describe('telephony: connection supervision', function () {
     await r.sw.answer(call.channelId);
   });
 
+  it('reads the PJSIP endpoints on every connect: a phone that came back while the socket was down is online', async () => {
+    r = await rig({ endpoints: { 'PJSIP/2001': { behaviour: 'answer' }, 'PJSIP/2002': { behaviour: 'unreachable' } } });
+    const seen: string[] = [];
+    r.sw.onEndpointState((e) => seen.push(`${e.tech}/${e.resource}:${e.state}`));
+    r.sim.control.dropWebSockets();
+    await until(() => !r!.sw.connectionStates()[0]!.connected, 2000, 'down');
+    // While nobody listens, 2002 registers: its event goes to no one.
+    r.sim.control.setEndpoint('PJSIP', '2002', { behaviour: 'answer' });
+    await until(() => seen.includes('PJSIP/2002:online'), 3000, '2002 read as online after the reconnect');
+    expect(seen).to.include('PJSIP/2001:online');
+  });
+
   it('resync after a reconnect reports the channel that vanished during the gap (its watcher gets hangup)', async () => {
     r = await rig({}, { backoffMinMs: 100, backoffMaxMs: 200 });
     const gone = await inboundCall(r);
@@ -161,7 +173,9 @@ describe('telephony: connection supervision', function () {
       const conn = r.sw.connection('n1')!;
       expect(conn.restTransport).to.equal('websocket');
       await callRequests(r);
-      expect(over(seen, true)).to.deep.equal([
+      // The endpoint states are read once the subscription holds, whenever that falls among the rest.
+      expect(over(seen, true)).to.include('GET /ari/endpoints/PJSIP');
+      expect(over(seen, true).filter((q) => q !== 'GET /ari/endpoints/PJSIP')).to.deep.equal([
         'POST /ari/applications/ariadne/subscription',
         'PUT /ari/applications/ariadne/eventFilter',
         'POST /ari/bridges',
