@@ -134,7 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   if (config.ami.urls.length > 0 && config.ami.urls.length !== config.ari.urls.length) {
     return { ok: false, problems: ['ARIADNE_AMI_URL: give one AMI URL per ARI URL, in the same order'] };
   }
-  return { ok: true, config: { ...config, instanceId: config.instanceId ?? `${hostname()}-${process.pid}` } };
+  // The host name, not host-pid: a restarted orchestrator recovers the calls it owned before (calls/recovery.ts).
+  return { ok: true, config: { ...config, instanceId: config.instanceId ?? hostname() } };
 }
 
 /** For tests and tools: the defaults plus overrides, throwing on a bad value. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, testConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -16,6 +16,10 @@ describe('configuration', () => {
     expect(result.config.ari.urls).to.deep.equal([]);
     expect(result.config.ari.app).to.equal('ariadne');
     expect(result.config.storage.url).to.equal('file:./data/recordings');
+    // Stable across restarts, so the next start recovers this one's calls; a set name wins.
+    expect(result.config.instanceId).to.equal(hostname());
+    const named = loadConfig({ ARIADNE_INSTANCE_ID: 'orchestrator-1' });
+    expect(named.ok && named.config.instanceId).to.equal('orchestrator-1');
   });
 
   it('reads ARIADNE_ variables, lists included', () => {
