@@ -70,6 +70,32 @@ async function startStack(env: Record<string, string>): Promise<Stack> {
   };
 }
 
+/** The agents row of a signed-in user (the demo `agent` has one): what the tests look up about them. */
+export interface AgentOfUser {
+  readonly id: number;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly state: string;
+  readonly pauseReason: string | null;
+}
+
+export async function agentOf(app: RunningAriadne, username: string): Promise<AgentOfUser> {
+  const row = (await app
+    .db('agents')
+    .join('users', 'users.id', 'agents.user_id')
+    .where('users.username', username)
+    .first('agents.id', 'agents.name', 'agents.endpoint', 'agents.state', 'agents.pause_reason')) as
+    { id: number; name: string; endpoint: string; state: string; pause_reason: string | null } | undefined;
+  if (!row) throw new Error(`user ${username} has no agent`);
+  return {
+    id: Number(row.id),
+    name: row.name,
+    endpoint: row.endpoint,
+    state: row.state,
+    pauseReason: row.pause_reason,
+  };
+}
+
 /** How every browser test starts Debian's Chromium. */
 const CHROMIUM_ARGS: readonly string[] = [
   '--headless',

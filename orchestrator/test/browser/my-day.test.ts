@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
+import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
 
 const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
 const PRESENCE = '[data-testid=presence]';
@@ -38,12 +38,7 @@ describe("the workspace's My day card in a browser", function () {
 
   before(async () => {
     const { app } = suite.stack();
-    const row = (await app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.id')) as { id: number };
-    agentId = Number(row.id);
+    agentId = (await agentOf(app, 'agent')).id;
   });
 
   it('shows the day so far, live: logged-in and paused time per reason, calls, handle time, occupancy', async () => {

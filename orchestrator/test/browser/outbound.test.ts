@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
+import {
+  agentOf,
+  browserSuite,
+  realErrors,
+  shot,
+  signIn,
+  until,
+  waitText,
+  watchErrors,
+  type Stack,
+} from './harness.js';
 
 // Calls an agent places from the workspace (click-to-dial, calling back a callback), on the simulator: the demo
 // agent's desk phone picks up 0.8–3 s after it rings, and every number dialled through the demo carrier answers
@@ -77,12 +87,7 @@ describe('placing calls from the workspace in a browser (click-to-dial on the si
 
   before(async () => {
     stack = suite.stack();
-    const row = (await stack.app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.id')) as { id: number };
-    agentId = Number(row.id);
+    agentId = (await agentOf(stack.app, 'agent')).id;
     const queue = (await stack.app.db('queues').where({ name: 'general' }).first('id')) as { id: number };
     queueId = Number(queue.id);
   });

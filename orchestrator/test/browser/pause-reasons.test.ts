@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
+import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
 
 const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
 const TABLE = '[data-testid=pause-reasons]';
@@ -145,12 +145,8 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
     await waitText(page, `${PRESENCE} .presence-state`, (t) => t.includes('quality review'));
     expect(await page.isDisabled(`${PRESENCE} button:has-text("Pause: quality review")`)).to.equal(true);
     expect(await page.isDisabled(`${PRESENCE} button:has-text("Pause: lunch")`)).to.equal(false);
-    const agent = (await app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.state', 'agents.pause_reason')) as { state: string; pause_reason: string };
-    expect(agent).to.deep.equal({ state: 'paused', pause_reason: 'quality review' });
+    const agent = await agentOf(app, 'agent');
+    expect([agent.state, agent.pauseReason]).to.deep.equal(['paused', 'quality review']);
     await shot(page, 'pause-reasons-workspace-paused');
 
     // Another reason straight from the pause, then back to work.
@@ -170,11 +166,7 @@ describe('pause reasons in a browser (admin list, agent pause buttons)', functio
     if (await agentPage.$(`${PRESENCE} button:has-text("Log in")`))
       await agentPage.click(`${PRESENCE} button:has-text("Log in")`);
     await agentPage.waitForSelector(`${PRESENCE} .badge.state-available`);
-    const agent = (await app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.id', 'agents.name')) as { id: number; name: string };
+    const agent = await agentOf(app, 'agent');
 
     const page = await newPage();
     const errors = watchErrors(page);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEMO_CUSTOMERS, DEMO_DIRECT_DID, DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, shot, signIn, watchErrors } from './harness.js';
+import { agentOf, browserSuite, shot, signIn, watchErrors } from './harness.js';
 
 const agentUser = DEMO_USERS.find((u) => u.username === 'agent')!;
 const caller = DEMO_CUSTOMERS.find((c) => c.key === 'standard2')!;
@@ -14,11 +14,7 @@ describe('agent workspace with a ring_all queue in a browser', function () {
     const sim = app.simulator!;
     await app.db('queues').where({ name: 'general' }).update({ strategy: 'ring_all', ring_timeout_s: 15 });
     await app.acd.reloadQueues();
-    const me = (await app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.id', 'agents.endpoint')) as { id: number; endpoint: string };
+    const me = await agentOf(app, 'agent');
     const colleague = (await app.db('agents').where({ endpoint: 'PJSIP/2002' }).first('id')) as { id: number };
     expect(me.endpoint).to.not.equal('PJSIP/2002');
     const [tech, resource] = me.endpoint.split('/') as [string, string];

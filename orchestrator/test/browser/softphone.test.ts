@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import { type Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
+import {
+  agentOf,
+  browserSuite,
+  realErrors,
+  shot,
+  signIn,
+  until,
+  waitText,
+  watchErrors,
+  type Stack,
+} from './harness.js';
 import { FakeSipServer, addrUri, digestParams, header, headerValues, type InviteCall } from './support/fake-sip.js';
 import {
   acceptAnswer,
@@ -63,14 +73,10 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
 
   before(async () => {
     stack = suite.stack();
-    const row = (await stack.app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.id', 'agents.name', 'agents.endpoint')) as { id: number; name: string; endpoint: string };
-    agentId = Number(row.id);
-    agentName = row.name;
-    username = row.endpoint.replace(/^PJSIP\//, '');
+    const agent = await agentOf(stack.app, 'agent');
+    agentId = agent.id;
+    agentName = agent.name;
+    username = agent.endpoint.replace(/^PJSIP\//, '');
     far = await newPage();
     await far.goto(`${stack.app.url}/healthz`);
   });

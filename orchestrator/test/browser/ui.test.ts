@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
-import { browserSuite, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
+import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type Stack } from './harness.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
 // Chinese, then 0 (an agent) in the main menu.
@@ -142,12 +142,8 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
   it('agent goes available, gets the screen pop, hangs up and wraps up; the wallboard follows live', async () => {
     const { app } = stack;
     const sim = app.simulator!;
-    const agentRow = await app
-      .db('agents')
-      .join('users', 'users.id', 'agents.user_id')
-      .where('users.username', 'agent')
-      .first('agents.id', 'agents.endpoint');
-    expect(agentRow, 'the demo agent user is bound to an agent').to.not.equal(undefined);
+    // The demo agent user is bound to an agent (agentOf throws otherwise).
+    await agentOf(app, 'agent');
 
     const wall = await newPage();
     const wallErrors = watchErrors(wall);
