@@ -70,6 +70,14 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
     return sip.invite(username, caller, sdp);
   };
   const callState = (p: Page) => p.getAttribute(CARD, 'data-call');
+  /** The Agents page, signed in as the admin, and the selector of the softphone agent's row. */
+  const agentsPageAsAdmin = async (): Promise<{ admin: Page; adminErrors: string[]; row: string }> => {
+    const admin = await newPage();
+    const adminErrors = watchErrors(admin);
+    await signIn(admin, stack.app.url, 'admin', user('admin').password);
+    await admin.goto(`${stack.app.url}/#/admin/agents`);
+    return { admin, adminErrors, row: `[data-testid=agents] tbody tr:has(td:text-is("${agentName}"))` };
+  };
 
   before(async () => {
     stack = suite.stack();
@@ -103,11 +111,7 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
   });
 
   it('an admin sets the password in the agent form (write-only); a supervisor sees only that it is set', async () => {
-    const admin = await newPage();
-    const adminErrors = watchErrors(admin);
-    await signIn(admin, stack.app.url, 'admin', user('admin').password);
-    await admin.goto(`${stack.app.url}/#/admin/agents`);
-    const row = `[data-testid=agents] tbody tr:has(td:text-is("${agentName}"))`;
+    const { admin, adminErrors, row } = await agentsPageAsAdmin();
     await waitText(admin, `${row} [data-testid=agent-softphone]`, (t) => t === 'not set');
     await admin.click(`${row} button:has-text("Edit")`);
     const input = `${EDITOR} input[name=softphonePassword]`;
@@ -377,11 +381,7 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
   });
 
   it('the admin removes the password: the row says not set and the workspace offers no softphone', async () => {
-    const admin = await newPage();
-    const adminErrors = watchErrors(admin);
-    await signIn(admin, stack.app.url, 'admin', user('admin').password);
-    await admin.goto(`${stack.app.url}/#/admin/agents`);
-    const row = `[data-testid=agents] tbody tr:has(td:text-is("${agentName}"))`;
+    const { admin, adminErrors, row } = await agentsPageAsAdmin();
     await waitText(admin, `${row} [data-testid=agent-softphone]`, (t) => t === 'set');
     await admin.click(`${row} button:has-text("Edit")`);
     await admin.waitForSelector('[data-testid=softphone-remove]');
