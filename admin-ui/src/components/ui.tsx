@@ -133,6 +133,15 @@ export function StateBadge({ state }: { state: string }) {
   return <span class={`badge state-${state}`}>{stateLabel(state)}</span>;
 }
 
+/**
+ * A pause reason as it reads beside an agent's state: the pause itself, or the pause an agent goes back to after a
+ * call they placed from it. Null when there is none.
+ */
+export function pauseReasonText(state: string, reason: string | null | undefined): string | null {
+  if (!reason) return null;
+  return state === 'paused' ? reason : `then ${reason}`;
+}
+
 export function TierBadge({ tier }: { tier: string | null | undefined }) {
   if (!tier) return null;
   return <span class={`badge tier-${tier}`}>{tier}</span>;

@@ -14,6 +14,7 @@ import {
   Loading,
   num,
   PageHeader,
+  pauseReasonText,
   StateBadge,
   useAction,
   useLoad,
@@ -237,7 +238,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
               </td>
               <td>{a.site}</td>
               <td>
-                <StateBadge state={a.state} /> {a.pauseReason ? <span class="muted">{a.pauseReason}</span> : null}
+                <StateBadge state={a.state} />{' '}
+                {a.pauseReason ? <span class="muted">{pauseReasonText(a.state, a.pauseReason)}</span> : null}
               </td>
               <td>{a.callsToday}</td>
               <td class="small">{a.skills.map((s) => `${s.skill}:${s.level}`).join(' ')}</td>

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { sendLive, useLive, useLiveStatus } from '../api/live.js';
 import { AGENT_STATES, type WallboardMessage } from '../api/types.js';
-import { ErrorBox, StateBadge, useNow } from '../components/ui.js';
+import { ErrorBox, pauseReasonText, StateBadge, useNow } from '../components/ui.js';
 import { fmtDuration, secondsSince, stateLabel } from '../format.js';
 
 interface Board {
@@ -100,7 +100,7 @@ export function WallboardPage({ large }: { large: boolean }) {
                   <span class="name">{a.name}</span>
                   <StateBadge state={a.state} />
                   <span class="since">{fmtDuration(secondsSince(a.since, now))}</span>
-                  {a.reason ? <span class="muted"> {a.reason}</span> : null}
+                  {a.reason ? <span class="muted"> {pauseReasonText(a.state, a.reason)}</span> : null}
                 </div>
               ))}
           </div>

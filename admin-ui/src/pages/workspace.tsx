@@ -22,6 +22,7 @@ import {
   ErrorBox,
   Field,
   StateBadge,
+  pauseReasonText,
   TierBadge,
   fieldErrorsOf,
   inputValue,
@@ -140,9 +141,11 @@ export function WorkspacePage({ user }: { user: User }) {
   const state = agent?.state ?? 'logged_out';
   /** Why no call can be placed now (null: one can). */
   const dialBlocked = call
-    ? 'Finish the current call first'
-    : state !== 'available'
-      ? 'Become available to place a call'
+    ? call.phase === 'ended'
+      ? 'Finish the wrap-up first'
+      : 'Finish the current call first'
+    : state === 'logged_out'
+      ? 'Log in to place a call'
       : null;
   /** Places a call (a number, or a callback's); true once the server took it. */
   const place = async (body: { number?: string; callbackId?: number }, action: ReturnType<typeof useAction>) => {
@@ -162,7 +165,7 @@ export function WorkspacePage({ user }: { user: User }) {
             <StateBadge state={state} />
             <span class="muted">
               {agent ? `for ${fmtDuration(secondsSince(agent.stateSince, now))}` : ''}
-              {agent?.pauseReason ? ` · ${agent.pauseReason}` : ''}
+              {agent?.pauseReason ? ` · ${pauseReasonText(agent.state, agent.pauseReason)}` : ''}
             </span>
             <span class="muted">{agent ? ` · ${agent.name} · ${agent.boundEndpoint ?? agent.endpoint}` : ''}</span>
           </div>
@@ -336,9 +339,10 @@ function Attempts({ callback: cb }: { callback: Callback }) {
 }
 
 /**
- * Click-to-dial: a number (national, or + and the country code) and Call; Enter places it too. Only an available
- * agent without a call may (the reason shows otherwise); the API's refusal (not a number, international calls off,
- * premium rate, paused…) shows under the form. Below it, how the last call placed ended when it never connected.
+ * Click-to-dial: a number (national, or + and the country code) and Call; Enter places it too. A logged-in agent
+ * without a call may, paused too (the pause resumes after the call); the reason shows otherwise, and the API's
+ * refusal (not a number, international calls off, premium rate…) under the form. Below it, how the last call
+ * placed ended when it never connected.
  */
 function DialCard({
   blocked,

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { requireDate, toDate } from '../db/time.js';
 import { affectedRows } from '../db/statement-batch.js';
-import { startPresence, type PresenceChange } from './presence.js';
-import { isAgentState, type AgentState } from './states.js';
+import { presenceChange, startPresence, type PresenceChange } from './presence.js';
+import { isAgentState, statesWith, type AgentState } from './states.js';
 
 /**
  * Every read and write of agents and agent skills (routing/ and agents/ go through here; no raw SQL elsewhere).
@@ -199,29 +199,40 @@ export async function updatePresence(
 /**
  * The reservation: one conditional UPDATE. It succeeds only if the agent is still as the caller last saw it
  * (same version), free of any other reservation and able to take a call; two orchestrators racing for one
- * agent cannot both succeed.
+ * agent cannot both succeed. A paused agent's reason stays on the row, so they go back to it after the call.
  */
 export async function reserveAgent(
   db: Db,
-  agent: Pick<AgentRecord, 'id' | 'version' | 'state'>,
+  agent: Pick<AgentRecord, 'id' | 'version' | 'state' | 'pauseReason'>,
   callId: string,
   now: Date,
+  /** A caller's offer, or a call the agent places (which may also start from a pause or wrap-up). */
+  event: 'reserve' | 'dial' = 'reserve',
 ): Promise<boolean> {
   const patch: Record<string, unknown> = { reserved_call_id: callId, version: agent.version + 1, updated_at: now };
-  if (agent.state === 'available') {
+  if (agent.state !== 'on_call') {
     patch.state = 'reserved';
     patch.state_since = now;
+    patch.wrap_up_until = null;
   }
-  const n = await affectedRows(
-    db,
-    db('agents')
-      .where({ id: agent.id, version: agent.version })
-      .whereIn('state', ['available', 'on_call'])
-      .whereNull('reserved_call_id')
-      .where('endpoint_online', true)
-      .update(patch),
-  );
-  return n === 1;
+  const update = (conn: Db | Knex.Transaction): Promise<number> =>
+    affectedRows(
+      conn,
+      conn('agents')
+        .where({ id: agent.id, version: agent.version })
+        .whereIn('state', [...statesWith(event)])
+        .whereNull('reserved_call_id')
+        .where('endpoint_online', true)
+        .update(patch),
+    );
+  const presence = presenceChange(agent, 'reserved', agent.pauseReason);
+  if (!presence) return (await update(db)) === 1;
+  // A paused agent placing a call: their pause ends with it, in the history too.
+  return db.transaction(async (trx) => {
+    if ((await update(trx)) !== 1) return false;
+    await startPresence(trx, agent.id, presence, now);
+    return true;
+  });
 }
 
 /** Marks every agent dialled on `endpoint` (configured or bound) online or offline. Returns their ids. */

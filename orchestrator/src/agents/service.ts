@@ -61,11 +61,16 @@ const MAX_ATTEMPTS = 5;
 
 const NO_SKILLS: ReadonlyMap<string, number> = new Map();
 
+/** How wrap-up ends by itself: back to available, or to the pause the agent placed the call from. */
+function wrapUpEnd(a: AgentRecord): AgentEvent {
+  return a.pauseReason !== null ? 'resume_pause' : 'wrap_up_done';
+}
+
 interface StepOptions {
   /** The work is already done when this holds for a fresh read (nothing is written). */
   readonly done?: (a: AgentRecord) => boolean;
-  /** A second event applied in the same write when the first one leads to wrap_up (see callEnded). */
-  readonly thenIfWrapUp?: AgentEvent;
+  /** When the first event leads to wrap_up, the wrap-up's end is applied in the same write (see callEnded). */
+  readonly thenEndWrapUp?: boolean;
   /** Start from the row as this process last knew it (see step). */
   readonly cached?: boolean;
   /**
@@ -189,7 +194,8 @@ export class AgentService {
 
   async endWrapUp(agentId: number): Promise<AgentRecord> {
     this.clearWrapTimer(agentId);
-    return this.transition(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }), REQUESTED);
+    // After a call placed from a pause, back to the pause: calls come only to an agent who asked for them.
+    return this.transition(agentId, wrapUpEnd, () => ({ wrapUpUntil: null }), REQUESTED);
   }
 
   /** More after-call work time: `seconds` on top of what is left. */
@@ -224,9 +230,9 @@ export class AgentService {
         done: (a) => answeredMeanwhile(a, callId),
         cached: true,
       });
-    // With no wrap-up time the last call's end goes straight on to available: one conditional update
-    // (last_call_ended then wrap_up_done, both checked against the table), and no zero-second wrap-up for the
-    // sweep to race.
+    // With no wrap-up time the last call's end goes straight on to available (or the pause the agent dialled
+    // from): one conditional update (last_call_ended then wrap-up's end, both checked against the table), and no
+    // zero-second wrap-up for the sweep to race.
     const agent = await this.transition(
       agentId,
       (a) => (a.activeCalls > 1 ? 'call_ended' : 'last_call_ended'),
@@ -238,7 +244,7 @@ export class AgentService {
               lastCallEndedAt: now,
               wrapUpUntil: seconds === 0 ? null : new Date(now.getTime() + seconds * 1000),
             },
-      { thenIfWrapUp: seconds === 0 ? 'wrap_up_done' : undefined, cached: true },
+      { thenEndWrapUp: seconds === 0, cached: true },
     );
     if (agent.state !== 'wrap_up') return agent;
     this.scheduleWrapUp(agent);
@@ -272,23 +278,29 @@ export class AgentService {
 
   /**
    * Reserves `agent` (as the caller last saw it) for `callId` with one conditional UPDATE; no read first.
-   * Null when the agent changed meanwhile (another orchestrator reserved or paused them).
+   * Null when the agent changed meanwhile (another orchestrator reserved or paused them). `dial` is a call the
+   * agent places: it may also take them from a pause or from wrap-up.
    */
-  async tryReserve(agent: AgentRecord, callId: string): Promise<AgentRecord | null> {
+  async tryReserve(
+    agent: AgentRecord,
+    callId: string,
+    event: 'reserve' | 'dial' = 'reserve',
+  ): Promise<AgentRecord | null> {
     const from = agent.state;
-    const to = nextAgentState(from, 'reserve');
+    const to = nextAgentState(from, event);
     if (!to || !agent.endpointOnline || agent.reservedCallId !== null || agent.activeCalls >= agent.capacity)
       return null;
     const now = this.now();
-    if (!(await reserveAgent(this.db, agent, callId, now))) return null;
+    if (!(await reserveAgent(this.db, agent, callId, now, event))) return null;
     const reserved: AgentRecord = {
       ...agent,
       state: to,
       stateSince: from === to ? agent.stateSince : now,
       reservedCallId: callId,
+      wrapUpUntil: from === to ? agent.wrapUpUntil : null,
       version: agent.version + 1,
     };
-    this.emit({ agent: reserved, event: 'reserve', from });
+    this.emit({ agent: reserved, event, from });
     return reserved;
   }
 
@@ -326,18 +338,22 @@ export class AgentService {
       const a = await this.require(agentId);
       if (a.reservedCallId !== callId) return null;
       const misses = missed ? a.missedInRow + 1 : a.missedInRow;
-      const pauseNow = missed && autoPauseAfterMisses > 0 && misses >= autoPauseAfterMisses && a.state === 'reserved';
-      const event: AgentEvent = pauseNow ? 'miss_pause' : 'release';
+      // An agent who placed the call from a pause goes back to it: the reason stayed on the row.
+      const resume = a.state === 'reserved' && a.pauseReason !== null;
+      const pauseNow =
+        !resume && missed && autoPauseAfterMisses > 0 && misses >= autoPauseAfterMisses && a.state === 'reserved';
+      const event: AgentEvent = resume ? 'resume_pause' : pauseNow ? 'miss_pause' : 'release';
       const to = nextAgentState(a.state, event);
       if (!to) throw this.invalid(a, event);
       const now = this.now();
+      const reason = pauseNow ? AUTO_PAUSE_REASON : a.pauseReason;
       const patch: PresencePatch = {
         reservedCallId: null,
         missedInRow: misses,
         ...(to !== a.state ? { state: to, stateSince: now } : {}),
-        ...(pauseNow ? { pauseReason: AUTO_PAUSE_REASON } : {}),
+        ...(pauseNow ? { pauseReason: reason } : {}),
       };
-      const presence = pauseNow ? presenceChange(a, to, AUTO_PAUSE_REASON) : undefined;
+      const presence = presenceChange(a, to, reason);
       if (await updatePresence(this.db, a.id, a.version, patch, now, presence)) {
         const agent = this.applied(a, patch);
         this.emit({ agent, event, from: a.state });
@@ -474,7 +490,7 @@ export class AgentService {
       // The event may depend on the row (e.g. the last of several calls ending): decided on each fresh read.
       const ev = typeof event === 'function' ? event(a) : event;
       const first = nextAgentState(a.state, ev);
-      const then = options.thenIfWrapUp;
+      const then = options.thenEndWrapUp ? wrapUpEnd(a) : undefined;
       const to = first === 'wrap_up' && then ? nextAgentState(first, then) : first;
       if (!first || !to) {
         if (fromCache) continue;
@@ -513,7 +529,7 @@ export class AgentService {
     agentId: number,
     due: (a: AgentRecord) => boolean,
   ): Promise<{ agent: AgentRecord; applied: boolean }> {
-    return this.step(agentId, 'wrap_up_done', () => ({ wrapUpUntil: null }), {
+    return this.step(agentId, wrapUpEnd, () => ({ wrapUpUntil: null }), {
       done: (a) => a.state !== 'wrap_up' || !due(a),
       cached: true,
     });

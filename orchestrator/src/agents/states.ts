@@ -12,8 +12,10 @@ export const AGENT_EVENTS = [
   'login',
   'logout',
   'reserve',
+  'dial',
   'answer',
   'release',
+  'resume_pause',
   'miss_pause',
   'call_ended',
   'last_call_ended',
@@ -26,9 +28,11 @@ export type AgentEvent = (typeof AGENT_EVENTS)[number];
 
 export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentEvent, AgentState>>>> = {
   logged_out: { login: 'available' },
-  available: { reserve: 'reserved', pause: 'paused', logout: 'logged_out', login: 'available' },
-  // An offer in progress: the ACD holds the agent for one call.
-  reserved: { answer: 'on_call', release: 'available', miss_pause: 'paused' },
+  available: { reserve: 'reserved', dial: 'reserved', pause: 'paused', logout: 'logged_out', login: 'available' },
+  // An offer in progress: the ACD holds the agent for one call, a caller's or one the agent places (`dial`, also
+  // from a pause or wrap-up). An agent who dialled from a pause keeps its reason and goes back to it
+  // (`resume_pause`) when the call is over.
+  reserved: { answer: 'on_call', release: 'available', resume_pause: 'paused', miss_pause: 'paused' },
   // With capacity > 1 the agent may be offered, answer and end further calls without leaving on_call.
   on_call: {
     reserve: 'on_call',
@@ -38,12 +42,24 @@ export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<Agent
     call_ended: 'on_call',
     last_call_ended: 'wrap_up',
   },
-  wrap_up: { wrap_up_done: 'available', extend_wrap_up: 'wrap_up', pause: 'paused', logout: 'logged_out' },
-  paused: { unpause: 'available', pause: 'paused', logout: 'logged_out', login: 'paused' },
+  wrap_up: {
+    wrap_up_done: 'available',
+    resume_pause: 'paused',
+    extend_wrap_up: 'wrap_up',
+    pause: 'paused',
+    dial: 'reserved',
+    logout: 'logged_out',
+  },
+  paused: { unpause: 'available', pause: 'paused', dial: 'reserved', logout: 'logged_out', login: 'paused' },
 };
 
 export function nextAgentState(from: AgentState, event: AgentEvent): AgentState | undefined {
   return AGENT_TRANSITIONS[from][event];
+}
+
+/** The states `event` leaves from (the conditional UPDATE of a reservation checks the row is in one of them). */
+export function statesWith(event: AgentEvent): readonly AgentState[] {
+  return AGENT_STATES.filter((s) => AGENT_TRANSITIONS[s][event] !== undefined);
 }
 
 /** The states an agent can go to from wrap-up (ended, paused or logged out): its after-call work is over. */

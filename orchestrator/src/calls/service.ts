@@ -2117,11 +2117,13 @@ export class CallService {
     const callId = request.callId ?? randomUUID();
     const { agent } = request;
     const callerId = request.callerId ?? this.o.outbound?.callerId;
-    if (!(await this.o.acd.reserveAgent(agent.id, callId)))
+    if (!(await this.o.acd.reserveAgent(agent.id, callId, request.campaign ? 'campaign' : 'agent')))
       throw new CallControlError(
         'bad_state',
-        `${agent.name} cannot place a call now: only an available agent whose phone is online, and who is not ` +
-          'being offered a call, can',
+        request.campaign
+          ? `${agent.name} is no longer available for the campaign's call`
+          : `${agent.name} cannot place a call now: only a logged-in agent whose phone is online, who is not on ` +
+              'a call or being offered one, can',
       );
     const { call, leg } = await this.createOutboundCall({
       callId,
@@ -2148,10 +2150,11 @@ export class CallService {
   }
 
   /**
-   * A number dialled on a desk phone (dialplans/outbound.conf `[outbound-dial]`). When the phone is a logged-in,
-   * available agent's, the orchestrator places it as it places a click-to-dial call (the agent is reserved, and
-   * the call has its CDR, recording and follow-ups); the phone hears ringing until the customer answers. Any other
-   * call is let go to the dialplan, which dials it directly: a phone must always be able to call out.
+   * A number dialled on a desk phone (dialplans/outbound.conf `[outbound-dial]`). When the phone is a logged-in
+   * agent's who is free to place a call (available, paused or in wrap-up: not on a call or being offered one), the
+   * orchestrator places it as it places a click-to-dial call (the agent is reserved, and the call has its CDR,
+   * recording and follow-ups); the phone hears ringing until the customer answers. Any other call is let go to the
+   * dialplan, which dials it directly: a phone must always be able to call out.
    */
   private async onDeskDialOut(ch: InboundChannel): Promise<void> {
     // Watch at once: the phone may hang up while its agent is looked up; that is replayed once the call exists.
@@ -2183,8 +2186,8 @@ export class CallService {
     // would dial around Ariadne until then.
     await this.o.agents.setEndpointOnline?.(endpoint, true).catch(() => undefined);
     const callId = randomUUID();
-    if (!(await this.o.acd.reserveAgent(agent.id, callId).catch(() => false)))
-      return letGo(`${agent.name} is not available`);
+    if (!(await this.o.acd.reserveAgent(agent.id, callId, 'agent').catch(() => false)))
+      return letGo(`${agent.name} is on a call or being offered one`);
     let placed: { call: Call; leg: AgentLeg };
     try {
       placed = await this.createOutboundCall({

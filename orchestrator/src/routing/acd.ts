@@ -1,5 +1,6 @@
 import { dialEndpoint, loadAgent, loadAgents, loadPresence, type AgentRecord } from '../agents/repository.js';
 import type { AgentChange, AgentService } from '../agents/service.js';
+import { nextAgentState } from '../agents/states.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import { logger as rootLogger, type Logger } from '../logger.js';
@@ -404,7 +405,7 @@ export class AcdEngine implements Acd {
     if (expired) this.markAllDirty();
   }
 
-  async reserveAgent(agentId: number, callId: string): Promise<boolean> {
+  async reserveAgent(agentId: number, callId: string, placedBy: 'agent' | 'campaign'): Promise<boolean> {
     if (this.pending.has(agentId)) return false;
     this.pending.add(agentId);
     let agent: AgentRecord | null;
@@ -415,11 +416,11 @@ export class AcdEngine implements Acd {
       this.pending.delete(agentId);
       throw err;
     }
-    if (!agent || agent.state !== 'available') {
+    if (!agent || !(placedBy === 'agent' ? nextAgentState(agent.state, 'dial') : agent.state === 'available')) {
       this.pending.delete(agentId);
       return false;
     }
-    return (await this.reserve(agent, callId)) !== null;
+    return (await this.reserve(agent, callId, 'dial')) !== null;
   }
 
   position(callId: string): QueuePosition | null {
@@ -905,10 +906,14 @@ export class AcdEngine implements Acd {
   }
 
   /** One reservation (the conditional UPDATE); null when the agent changed meanwhile or the write failed. */
-  private async reserve(agent: AgentRecord, callId: string): Promise<AgentRecord | null> {
+  private async reserve(
+    agent: AgentRecord,
+    callId: string,
+    event: 'reserve' | 'dial' = 'reserve',
+  ): Promise<AgentRecord | null> {
     let reserved: AgentRecord | null = null;
     try {
-      reserved = await this.o.agents.tryReserve(agent, callId);
+      reserved = await this.o.agents.tryReserve(agent, callId, event);
     } catch (err) {
       this.log.error({ err, agentId: agent.id, callId }, 'reservation failed');
     } finally {

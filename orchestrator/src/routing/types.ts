@@ -112,11 +112,13 @@ export interface Acd {
    */
   offerFailed(callId: string, agentId: number, reason: OfferFailure): Promise<void>;
   /**
-   * Holds an available agent for a call they place themselves, so no queue offers them a call meanwhile. Settled
-   * like an offer: offerAnswered once their phone is picked up, offerFailed (cancelled: no miss) otherwise. False
-   * when the agent is not free (not available, phone offline, or being offered a call).
+   * Holds an agent for a call placed for them, so no queue offers them a call meanwhile. A call the agent places
+   * themselves may start from a pause or wrap-up too (a pause resumes when the call is over); a campaign's call
+   * only for an available agent. Settled like an offer: offerAnswered once their phone is picked up, offerFailed
+   * (cancelled: no miss) otherwise. False when the agent cannot take it (logged out, on a call, phone offline,
+   * being offered a call, or not available for a campaign).
    */
-  reserveAgent(agentId: number, callId: string): Promise<boolean>;
+  reserveAgent(agentId: number, callId: string, placedBy: 'agent' | 'campaign'): Promise<boolean>;
   position(callId: string): QueuePosition | null;
   onOffer(handler: (offer: AgentOffer) => void): void;
   onTimer(handler: (event: QueueTimerEvent) => void): void;

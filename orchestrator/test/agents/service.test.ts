@@ -167,6 +167,58 @@ for (const dialect of DIALECTS) {
       expect((await svc.callEnded(id, 'call-3', 0)).state).to.equal('available');
     });
 
+    it('a paused agent places a call and goes back to the same pause after it, in the presence history too', async () => {
+      await svc.login(id);
+      await svc.pause(id, 'lunch');
+      const paused = (await loadAgent(t.db, id))!;
+      // A caller's offer never takes a paused agent; a call the agent places does.
+      expect(await svc.tryReserve(paused, 'offer-x')).to.equal(null);
+      const r = await svc.tryReserve(paused, 'dial-1', 'dial');
+      expect(r).to.include({ state: 'reserved', pauseReason: 'lunch', reservedCallId: 'dial-1' });
+      expect(await loadAgent(t.db, id)).to.include({ state: 'reserved', pauseReason: 'lunch' });
+      await svc.answer(id, 'dial-1');
+      expect((await svc.callEnded(id, 'dial-1', 0.15)).state).to.equal('wrap_up');
+      await until(async () => (await loadAgent(t.db, id))?.state === 'paused', 'wrap-up to end in the pause');
+      expect((await loadAgent(t.db, id))?.pauseReason).to.equal('lunch');
+      const stretches = (await t
+        .db('agent_presence')
+        .where({ agent_id: id })
+        .orderBy('id')
+        .select('state', 'reason', 'ended_at')) as { state: string; reason: string | null; ended_at: unknown }[];
+      expect(stretches.map((x) => [x.state, x.reason])).to.deep.equal([
+        ['ready', null],
+        ['paused', 'lunch'],
+        ['ready', null],
+        ['paused', 'lunch'],
+      ]);
+      expect(stretches.filter((x) => x.ended_at === null)).to.have.length(1);
+
+      // A call whose phone never picked up, and one ended with no wrap-up time: straight back to the pause.
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'dial-2', 'dial');
+      expect(await svc.releaseOffer(id, 'dial-2', false, 1)).to.include({ state: 'paused', pauseReason: 'lunch' });
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'dial-3', 'dial');
+      await svc.answer(id, 'dial-3');
+      expect(await svc.callEnded(id, 'dial-3', 0)).to.include({ state: 'paused', pauseReason: 'lunch' });
+      // Ending the wrap-up by hand goes back to the pause too: calls come only to an agent who asked for them.
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'dial-4', 'dial');
+      await svc.answer(id, 'dial-4');
+      await svc.callEnded(id, 'dial-4', 60);
+      expect(await svc.endWrapUp(id)).to.include({ state: 'paused', pauseReason: 'lunch' });
+      expect(events.map((e) => e.state).slice(-4)).to.deep.equal(['reserved', 'on_call', 'wrap_up', 'paused']);
+    });
+
+    it('an agent in wrap-up places a call: the wrap-up ends, and the new call has its own', async () => {
+      await svc.login(id);
+      await svc.tryReserve((await loadAgent(t.db, id))!, 'call-w1');
+      await svc.answer(id, 'call-w1');
+      await svc.callEnded(id, 'call-w1', 60);
+      const r = await svc.tryReserve((await loadAgent(t.db, id))!, 'call-w2', 'dial');
+      expect(r).to.include({ state: 'reserved', pauseReason: null, wrapUpUntil: null });
+      expect((await loadAgent(t.db, id))?.wrapUpUntil).to.equal(null);
+      await svc.answer(id, 'call-w2');
+      expect(await svc.callEnded(id, 'call-w2', 0)).to.include({ state: 'available' });
+    });
+
     it('callEnded for a reservation whose answer was never recorded counts the call and wraps up', async () => {
       await svc.login(id);
       await svc.tryReserve((await loadAgent(t.db, id))!, 'lost-answer');

@@ -5,6 +5,7 @@ import {
   AGENT_TRANSITIONS,
   AgentTransitionError,
   nextAgentState,
+  statesWith,
 } from '../../src/agents/states.js';
 
 describe('agents/states transition table', () => {
@@ -28,6 +29,18 @@ describe('agents/states transition table', () => {
     s = nextAgentState('on_call', 'last_call_ended');
     expect(s).to.equal('wrap_up');
     expect(nextAgentState('wrap_up', 'wrap_up_done')).to.equal('available');
+  });
+
+  it('lets an agent place a call from available, a pause or wrap-up, and go back to the pause afterwards', () => {
+    expect(statesWith('dial')).to.have.members(['available', 'paused', 'wrap_up']);
+    for (const from of statesWith('dial')) expect(nextAgentState(from, 'dial')).to.equal('reserved');
+    // A caller's offer still needs an available agent (or one on a call with room for another).
+    expect(statesWith('reserve')).to.have.members(['available', 'on_call']);
+    expect(nextAgentState('reserved', 'resume_pause')).to.equal('paused');
+    expect(nextAgentState('wrap_up', 'resume_pause')).to.equal('paused');
+    expect(nextAgentState('on_call', 'resume_pause')).to.equal(undefined);
+    expect(nextAgentState('on_call', 'dial')).to.equal(undefined);
+    expect(nextAgentState('logged_out', 'dial')).to.equal(undefined);
   });
 
   it('refuses what the table does not list', () => {

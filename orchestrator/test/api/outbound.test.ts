@@ -82,11 +82,23 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     expect(calls.placed).to.have.length(0);
   });
 
-  it('an agent who is not available, whose phone is away, or who is no agent at all places nothing', async () => {
+  it('a paused agent or one in wrap-up places a call; one on a call, logged out, whose phone is away or who is no agent does not', async () => {
     await setAgent({ state: 'paused', pause_reason: 'lunch' });
-    const paused = await place({ number: '13812345678' });
-    expect(paused.status).to.equal(409);
-    expect(paused.body.error.message).to.match(/you are paused: become available/);
+    expect((await place({ number: '13812345678' })).status).to.equal(202);
+    await setAgent({ state: 'wrap_up', pause_reason: null });
+    expect((await place({ number: '13812345678' })).status).to.equal(202);
+    expect(calls.placed).to.have.length(2);
+    calls.placed.length = 0;
+    await setAgent({ state: 'on_call' });
+    const busy = await place({ number: '13812345678' });
+    expect(busy.status).to.equal(409);
+    expect(busy.body.error.message).to.equal(
+      'you are on call: a call can be placed when available, paused or in wrap-up',
+    );
+    await setAgent({ state: 'logged_out' });
+    expect((await place({ number: '13812345678' })).body.error.message).to.equal(
+      'you are logged out: log in to place a call',
+    );
     await setAgent({ state: 'available', endpoint_online: false });
     const away = await place({ number: '13812345678' });
     expect(away.status).to.equal(409);

@@ -99,7 +99,7 @@ describe('placing calls from the workspace in a browser (click-to-dial on the si
     await signIn(page, app.url, 'agent', user('agent').password);
     await page.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
     // Logged out: no call can be placed, and the card says why.
-    expect(await text(page, `${DIAL} [data-testid=dial-blocked]`)).to.equal('Become available to place a call');
+    expect(await text(page, `${DIAL} [data-testid=dial-blocked]`)).to.equal('Log in to place a call');
     await page.fill(DIAL_INPUT, NATIONAL);
     expect(await page.isDisabled(DIAL_BUTTON)).to.equal(true);
     await shot(page, 'outbound-blocked');
@@ -194,13 +194,6 @@ describe('placing calls from the workspace in a browser (click-to-dial on the si
     const after = ((await stack.app.db('calls').count({ n: '*' })) as { n: number | string }[])[0]!.n;
     expect(Number(after)).to.equal(Number(before));
 
-    // Paused: the card says why not (the server would refuse too).
-    await page.click(`${PRESENCE} button:has-text("Pause: break")`);
-    await page.waitForSelector(`${PRESENCE} .badge.state-paused`);
-    expect(await text(page, `${DIAL} [data-testid=dial-blocked]`)).to.equal('Become available to place a call');
-    expect(await page.isDisabled(DIAL_BUTTON)).to.equal(true);
-    await page.click(`${PRESENCE} button:has-text("Available")`);
-    await page.waitForSelector(`${PRESENCE} .badge.state-available`);
     await page.fill(DIAL_INPUT, '');
     expect(realErrors(errors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
   });
@@ -223,19 +216,27 @@ describe('placing calls from the workspace in a browser (click-to-dial on the si
     await page.waitForSelector(outcome, { state: 'detached' });
     expect((await outboundCalls(stack, busy)).map((c) => c.disposition)).to.deep.equal(['busy']);
 
-    // A number that rings on: the agent gives up once it is ringing.
+    // A number that rings on, called from a pause: the agent gives up once it is ringing, and is paused again.
+    await page.click(`${PRESENCE} button:has-text("Pause: break")`);
+    await page.waitForSelector(`${PRESENCE} .badge.state-paused`);
+    expect(await page.$(`${DIAL} [data-testid=dial-blocked]`)).to.equal(null);
     const unanswered = '+8613900002222';
     sim.control.setEndpoint('PJSIP', `${unanswered}@${TRUNK}`, { behaviour: 'no-answer' });
     await page.fill(DIAL_INPUT, unanswered);
     await page.press(DIAL_INPUT, 'Enter');
     await page.waitForSelector(`${OUT_POP}.phase-offered`, { timeout: 10_000 });
-    // The agent's phone picked up (on call): the number is ringing.
+    // The agent's phone picked up (on call): the number is ringing, and the pause waits for the call's end.
     await waitText(page, `${POP} [data-testid=calling]`, (t) => t.includes('ringing the number'), CALL_TIMEOUT);
+    await page.waitForSelector(`${PRESENCE} .badge.state-on_call`, { timeout: 10_000 });
+    expect(await text(page, `${PRESENCE} .presence-state`)).to.contain('then break');
     await shot(page, 'outbound-ringing');
     await page.click('[data-testid=hangup]');
     expect(await waitText(page, said, (t) => t !== '', 10_000)).to.equal(`Call to ${unanswered}: cancelled`);
     expect(await page.$(POP)).to.equal(null);
-    await page.waitForSelector(`${PRESENCE} .badge.state-available`, { timeout: 10_000 });
+    await page.waitForSelector(`${PRESENCE} .badge.state-paused`, { timeout: 10_000 });
+    expect(await text(page, `${PRESENCE} .presence-state`)).to.contain('break');
+    await page.click(`${PRESENCE} button:has-text("Available")`);
+    await page.waitForSelector(`${PRESENCE} .badge.state-available`);
     const rows = await until('the cancelled call written', async () => {
       const r = await outboundCalls(stack, unanswered);
       return r[0]?.disposition ? r : undefined;

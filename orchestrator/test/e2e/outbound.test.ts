@@ -263,21 +263,56 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
-  it('an agent who is not available cannot place a call, and nothing is written', async () => {
+  it('a paused agent places a call, recorded, and is back in the same pause after it; a logged-out one cannot', async () => {
     s = await startStack({ outbound: { trunk: TRUNK } });
-    await s.login(2001);
-    await s.agents.pause(s.agentId(2001), 'Break');
+    carrier('answer', 100);
     let refused: unknown;
     await place(2001, GOLD).catch((err: unknown) => (refused = err));
     expect(refused).to.be.instanceOf(CallControlError);
     expect((refused as CallControlError).code).to.equal('bad_state');
     expect(await s.db('calls').count({ n: '*' }).first()).to.deep.include({ n: 0 });
-    expect(await s.agentState(2001)).to.equal('paused');
-    // The afterEach consistency check needs a call: an inbound one, abandoned.
-    const c = await s.call(GOLD, DEMO_DIRECT_DID);
-    await s.waitState(c.callId, 'queued');
-    s.sim.control.hangup(c.channelId);
-    await s.finalRow(c.callId, 'abandoned');
+
+    await s.login(2001);
+    await s.agents.pause(s.agentId(2001), 'Break');
+    const { callId } = await place(2001, GOLD);
+    await s.waitState(callId, 'connected');
+    await waitFor(() => customerLeg(callId)?.bridgeId, "the customer's leg bridged");
+    expect(await s.agentState(2001)).to.equal('on_call');
+    // While on the call, the pause waits on the row: no queue may offer a caller meanwhile, and none after it.
+    expect(
+      await s
+        .db('agents')
+        .where({ id: s.agentId(2001) })
+        .first('pause_reason'),
+    ).to.deep.equal({
+      pause_reason: 'break',
+    });
+    const waiting = await s.call(GOLD, DEMO_DIRECT_DID);
+    await s.waitState(waiting.callId, 'queued');
+    s.sim.control.hangup(customerLeg(callId)?.id as string);
+    await s.waitState(callId, 'wrap_up');
+    await s.agents.endWrapUp(s.agentId(2001));
+    await s.finalRow(callId, 'ended');
+    await waitFor(async () => (await s.agentState(2001)) === 'paused', 'the agent back in the pause');
+    expect(
+      await s
+        .db('agents')
+        .where({ id: s.agentId(2001) })
+        .first('pause_reason'),
+    ).to.deep.equal({
+      pause_reason: 'break',
+    });
+    await waitFor(async () => {
+      const r = await s.db('recordings').where({ call_id: callId }).first();
+      return r?.state === 'stored';
+    }, 'the recording stored');
+    await sleep(200);
+    expect(
+      s.offers.filter((o) => o.callId === waiting.callId),
+      'no offer to a paused agent',
+    ).to.deep.equal([]);
+    s.sim.control.hangup(waiting.channelId);
+    await s.finalRow(waiting.callId, 'abandoned');
   });
 
   it('recovery after a restart: a call still being placed is ended and both legs hung up', async () => {
@@ -375,7 +410,7 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
       await s.expectSwitchClean();
     });
 
-    it('a busy number frees the agent; a listed number is refused; a paused agent or a stranger’s phone dials directly', async () => {
+    it('a busy number frees the agent; a listed number is refused; an agent on a call or a stranger’s phone dials directly', async () => {
       s = await startStack({ outbound: { trunk: TRUNK } });
       carrier('busy', 50);
       await s.login(2001);
@@ -402,17 +437,32 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
       expect(await s.agentState(2001)).to.equal('available');
       await s.db('do_not_call').delete();
 
+      // A paused agent's number is placed by Ariadne too (busy here), and the pause resumes.
       await s.agents.pause(s.agentId(2001), 'Break');
-      const paused = dialOut(2001, GOLD);
-      await waitFor(() => s.continues.find((c) => c.channelId === paused), 'the paused agent’s call let go');
+      const paused = await callOf(dialOut(2001, '+8613800000002'));
+      expect(await s.finalRow(paused, 'ended')).to.deep.include({ disposition: 'busy', agent_id: s.agentId(2001) });
+      await waitFor(async () => (await s.agentState(2001)) === 'paused', 'the agent back in the pause');
+
+      // An agent already on a call (a second line of the phone) is not reserved again: that call dials directly.
+      carrier('answer', 50);
+      await s.agents.unpause(s.agentId(2001));
+      const first = await callOf(dialOut(2001, '+8613800000003'));
+      await s.waitState(first, 'connected');
+      const second = dialOut(2001, GOLD);
+      await waitFor(() => s.continues.find((c) => c.channelId === second), 'the busy agent’s second call let go');
       const stranger = dialOut(2009, GOLD);
       await waitFor(() => s.continues.find((c) => c.channelId === stranger), 'the unknown phone’s call let go');
       expect(s.continues).to.deep.equal([
-        { channelId: paused, context: DIRECT_DIAL_CONTEXT, extension: GOLD, priority: 1 },
+        { channelId: second, context: DIRECT_DIAL_CONTEXT, extension: GOLD, priority: 1 },
         { channelId: stranger, context: DIRECT_DIAL_CONTEXT, extension: GOLD, priority: 1 },
       ]);
-      expect(await s.db('calls').count({ n: '*' }).first()).to.deep.include({ n: 1 });
-      expect(await s.agentState(2001)).to.equal('paused');
+      expect(await s.db('calls').count({ n: '*' }).first()).to.deep.include({ n: 3 });
+      for (const ch of s.sim.control.channels().filter((c) => c.id === second || c.id === stranger))
+        s.sim.control.hangup(ch.id);
+      s.sim.control.hangup(customerLeg(first)?.id as string);
+      await s.waitState(first, 'wrap_up');
+      await s.agents.endWrapUp(s.agentId(2001));
+      await s.finalRow(first, 'ended');
     });
 
     it('a phone Ariadne last saw unreachable is reachable once it dials: its number is still placed by Ariadne', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { getAgentView } from '../../agents/repository.js';
+import { nextAgentState } from '../../agents/states.js';
 import {
   addDoNotCall,
   allDoNotCall,
@@ -51,11 +52,14 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
   async function callerAgent(user: AuthUser) {
     const agent = await getAgentView(db, agentIdOf(user));
     if (!agent) throw notFound(`agent ${user.agentId}`);
-    if (agent.state !== 'available')
+    // Paused or in wrap-up too: calling a customer back is often the after-call work, and the call is recorded.
+    if (!nextAgentState(agent.state, 'dial'))
       throw new HttpError(
         409,
         'conflict',
-        `you are ${agent.state.replace('_', ' ')}: become available to place a call`,
+        agent.state === 'logged_out'
+          ? 'you are logged out: log in to place a call'
+          : `you are ${agent.state.replace('_', ' ')}: a call can be placed when available, paused or in wrap-up`,
       );
     if (!agent.endpointOnline)
       throw new HttpError(
