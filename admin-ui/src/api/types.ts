@@ -174,6 +174,8 @@ export interface Campaign {
   callerId: string | null;
   maxAttempts: number;
   retryMinutes: number;
+  /** What the agent says, shown in the screen pop; {contact} and {agent} are filled in for each call. */
+  script: string | null;
   createdAt: string;
   updatedAt: string;
   /** Its numbers, in all and by state. */
@@ -187,6 +189,7 @@ export interface CampaignInput {
   callerId?: string | null;
   maxAttempts?: number;
   retryMinutes?: number;
+  script?: string | null;
 }
 /** GET /api/campaigns/:id/contacts: one number of the campaign and how its calls went. */
 export interface CampaignContact {
@@ -811,7 +814,7 @@ export interface CallOfferedMessage {
   lastContacts: ContactSummary[];
   ivr: Record<string, string>;
   /** A call the dialler placed for a campaign: which one, and the contact's name from its list (if it had one). */
-  campaign?: { id: number; name: string; contact: string | null } | null;
+  campaign?: { id: number; name: string; contact: string | null; script: string | null } | null;
 }
 export interface CallConnectedMessage {
   type: 'call.connected';

@@ -44,9 +44,18 @@ interface Draft {
   callerId: string;
   maxAttempts: string;
   retryMinutes: string;
+  script: string;
 }
 
-const NEW_CAMPAIGN: Draft = { name: '', queueId: '', hours: '', callerId: '', maxAttempts: '3', retryMinutes: '60' };
+const NEW_CAMPAIGN: Draft = {
+  name: '',
+  queueId: '',
+  hours: '',
+  callerId: '',
+  maxAttempts: '3',
+  retryMinutes: '60',
+  script: '',
+};
 
 function draftOf(c: Campaign): Draft {
   return {
@@ -56,6 +65,7 @@ function draftOf(c: Campaign): Draft {
     callerId: c.callerId ?? '',
     maxAttempts: String(c.maxAttempts),
     retryMinutes: String(c.retryMinutes),
+    script: c.script ?? '',
   };
 }
 
@@ -68,6 +78,7 @@ function bodyOf(d: Draft): CampaignInput {
     callerId: d.callerId.trim() || null,
     maxAttempts: num(d.maxAttempts),
     retryMinutes: num(d.retryMinutes),
+    script: d.script.trim() || null,
   };
 }
 
@@ -304,64 +315,80 @@ function CampaignFields({
   const knownQueue = draft.queueId === '' || queues.some((q) => String(q.id) === draft.queueId);
   const knownHours = draft.hours === '' || hours.some((h) => h.name === draft.hours);
   return (
-    <div class="grid">
-      <Field label="Name" error={errs.name}>
-        <input name="name" value={draft.name} onInput={set('name')} maxLength={80} required />
-      </Field>
-      <Field label="Queue" error={errs.queueId} hint="its agents take the calls">
-        <select name="queueId" value={draft.queueId} onChange={set('queueId')} required>
-          {draft.queueId === '' ? <option value="">choose a queue</option> : null}
-          {knownQueue ? null : <option value={draft.queueId}>queue #{draft.queueId}</option>}
-          {queues.map((q) => (
-            <option key={q.id} value={String(q.id)}>
-              {q.displayName}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Business hours" error={errs.hours} hint="calls are placed only inside them">
-        <select name="hours" value={draft.hours} onChange={set('hours')}>
-          <option value="">Any time</option>
-          {knownHours ? null : <option value={draft.hours}>{draft.hours} (missing)</option>}
-          {hours.map((h) => (
-            <option key={h.id} value={h.name}>
-              {h.name}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Caller id" error={errs.callerId} hint="optional: the number customers see">
-        <input
-          name="callerId"
-          type="tel"
-          value={draft.callerId}
-          onInput={set('callerId')}
-          placeholder="the default"
-          maxLength={32}
+    <>
+      <div class="grid">
+        <Field label="Name" error={errs.name}>
+          <input name="name" value={draft.name} onInput={set('name')} maxLength={80} required />
+        </Field>
+        <Field label="Queue" error={errs.queueId} hint="its agents take the calls">
+          <select name="queueId" value={draft.queueId} onChange={set('queueId')} required>
+            {draft.queueId === '' ? <option value="">choose a queue</option> : null}
+            {knownQueue ? null : <option value={draft.queueId}>queue #{draft.queueId}</option>}
+            {queues.map((q) => (
+              <option key={q.id} value={String(q.id)}>
+                {q.displayName}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Business hours" error={errs.hours} hint="calls are placed only inside them">
+          <select name="hours" value={draft.hours} onChange={set('hours')}>
+            <option value="">Any time</option>
+            {knownHours ? null : <option value={draft.hours}>{draft.hours} (missing)</option>}
+            {hours.map((h) => (
+              <option key={h.id} value={h.name}>
+                {h.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Caller id" error={errs.callerId} hint="optional: the number customers see">
+          <input
+            name="callerId"
+            type="tel"
+            value={draft.callerId}
+            onInput={set('callerId')}
+            placeholder="the default"
+            maxLength={32}
+          />
+        </Field>
+        <Field label="Max attempts" error={errs.maxAttempts} hint="calls to a number, 1–10">
+          <input
+            name="maxAttempts"
+            type="number"
+            min={1}
+            max={10}
+            value={draft.maxAttempts}
+            onInput={set('maxAttempts')}
+            required
+          />
+        </Field>
+        <Field label="Retry after (min)" error={errs.retryMinutes} hint="after a busy or unanswered call">
+          <input
+            name="retryMinutes"
+            type="number"
+            min={1}
+            value={draft.retryMinutes}
+            onInput={set('retryMinutes')}
+            required
+          />
+        </Field>
+      </div>
+      <Field
+        label="Script"
+        error={errs.script}
+        hint="optional: what the agent says, shown with each call; {contact} and {agent} are filled in"
+      >
+        <textarea
+          name="script"
+          rows={4}
+          value={draft.script}
+          onInput={set('script')}
+          maxLength={4000}
+          placeholder="Hello {contact}, this is {agent} from …"
         />
       </Field>
-      <Field label="Max attempts" error={errs.maxAttempts} hint="calls to a number, 1–10">
-        <input
-          name="maxAttempts"
-          type="number"
-          min={1}
-          max={10}
-          value={draft.maxAttempts}
-          onInput={set('maxAttempts')}
-          required
-        />
-      </Field>
-      <Field label="Retry after (min)" error={errs.retryMinutes} hint="after a busy or unanswered call">
-        <input
-          name="retryMinutes"
-          type="number"
-          min={1}
-          value={draft.retryMinutes}
-          onInput={set('retryMinutes')}
-          required
-        />
-      </Field>
-    </div>
+    </>
   );
 }
 

@@ -600,6 +600,11 @@ function ScreenPop({ call, now, agentState }: { call: ActiveCall; now: number; a
           {o.campaign.contact ? ` · for ${o.campaign.contact}` : ''}
         </div>
       ) : null}
+      {o.campaign?.script ? (
+        <blockquote class="campaign-script" data-testid="pop-script">
+          {o.campaign.script}
+        </blockquote>
+      ) : null}
       {/* "Call me tomorrow at 10": once the customer is on the line (and through wrap-up); the next call starts afresh. */}
       {o.campaign && call.phase !== 'offered' ? (
         <CampaignCallback key={o.callId} callId={o.callId} number={o.caller} />

@@ -16,6 +16,7 @@ import {
   unclaimContact,
   type CampaignSettings,
 } from './repository.js';
+import { fillScript } from './script.js';
 
 export interface DiallerOptions {
   readonly db: Db;
@@ -121,7 +122,12 @@ export class CampaignDialler {
           queueId: campaign.queueId,
           callId,
           ...(campaign.callerId ? { callerId: campaign.callerId } : {}),
-          campaign: { id: campaign.id, name: campaign.name, contact: contact.name },
+          campaign: {
+            id: campaign.id,
+            name: campaign.name,
+            contact: contact.name,
+            script: campaign.script && fillScript(campaign.script, { contact: contact.name, agent: agent.agentName }),
+          },
         });
         this.lastWarning.delete(campaign.id);
         return true;

@@ -5,6 +5,7 @@ import { TRUNK_FAILURE_CAUSES } from '../calls/dial-out.js';
 import type { Db } from '../db/knex.js';
 import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 import { HttpError } from '../http/errors.js';
+import { MAX_SCRIPT_LENGTH, scriptProblem } from './script.js';
 
 /**
  * Outbound campaigns: a list of numbers the progressive dialler (campaigns/dialler.ts) calls for the agents of a
@@ -32,6 +33,8 @@ export type Campaign = {
   readonly callerId: string | null;
   readonly maxAttempts: number;
   readonly retryMinutes: number;
+  /** What the agent says, with {contact} and {agent} (campaigns/script.ts); null: none. */
+  readonly script: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly contacts: ContactCounts;
@@ -62,6 +65,17 @@ export const campaignFields = z
       .nullable(),
     maxAttempts: z.number().int().min(1).max(10),
     retryMinutes: z.number().int().min(1).max(10_080),
+    script: z
+      .string()
+      .trim()
+      .max(MAX_SCRIPT_LENGTH)
+      .superRefine((script, ctx) => {
+        const problem = scriptProblem(script);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      // An emptied script is no script.
+      .transform((script) => (script === '' ? null : script))
+      .nullable(),
   })
   .partial()
   .strict();
@@ -74,6 +88,7 @@ const COLUMNS: Record<keyof Omit<CampaignFields, 'queueId'> | 'queueId', string>
   callerId: 'caller_id',
   maxAttempts: 'max_attempts',
   retryMinutes: 'retry_minutes',
+  script: 'script',
 };
 
 function columnsOf(fields: CampaignFields): Record<string, unknown> {
@@ -121,6 +136,7 @@ function campaignQuery(db: Db): Knex.QueryBuilder {
       'c.caller_id',
       'c.max_attempts',
       'c.retry_minutes',
+      'c.script',
       'c.created_at',
       'c.updated_at',
     );

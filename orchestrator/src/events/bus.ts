@@ -8,6 +8,8 @@ export interface CampaignOfCall {
   readonly id: number;
   readonly name: string;
   readonly contact: string | null;
+  /** The campaign's script for this call, its placeholders filled (campaigns/script.ts); null: none. */
+  readonly script: string | null;
 }
 
 export interface BusEvents {

@@ -32,15 +32,24 @@ describe('api: campaigns (/api/campaigns)', function () {
       callerId: '+8657188886666',
       maxAttempts: 3,
       retryMinutes: 60,
+      script: null,
     });
     expect(r.body.contacts).to.deep.equal({ total: 0, pending: 0, dialing: 0, done: 0, failed: 0, skipped: 0 });
     const id = r.body.id as number;
 
     const changed = await call(h, 'PATCH', `/api/campaigns/${id}`, {
       token: admin(),
-      body: { maxAttempts: 5, retryMinutes: 30, hours: null },
+      body: { maxAttempts: 5, retryMinutes: 30, hours: null, script: '  Hello {contact}, this is {agent}.\nOK?  ' },
     });
-    expect(changed.body).to.deep.include({ maxAttempts: 5, retryMinutes: 30, hours: null });
+    expect(changed.body).to.deep.include({
+      maxAttempts: 5,
+      retryMinutes: 30,
+      hours: null,
+      script: 'Hello {contact}, this is {agent}.\nOK?',
+    });
+    // An emptied script is none.
+    const emptied = await call(h, 'PATCH', `/api/campaigns/${id}`, { token: admin(), body: { script: ' ' } });
+    expect(emptied.body.script).to.equal(null);
     const started = await call(h, 'POST', `/api/campaigns/${id}/start`, { token: admin() });
     expect(started.body.state).to.equal('running');
     const refused = await call(h, 'DELETE', `/api/campaigns/${id}`, { token: admin() });
@@ -57,6 +66,7 @@ describe('api: campaigns (/api/campaigns)', function () {
     expect(actions).to.deep.equal([
       'campaign.create',
       'campaign.update',
+      'campaign.update',
       'campaign.start',
       'campaign.pause',
       'campaign.delete',
@@ -71,6 +81,12 @@ describe('api: campaigns (/api/campaigns)', function () {
       [{ name: 'x', queueId: sales, maxAttempts: 0 }, 400, /maxAttempts/],
       [{ name: 'x', queueId: sales, callerId: 'abc' }, 400, /callerId/],
       [{ name: 'x', queueId: sales, state: 'running' }, 400, /state/],
+      [
+        { name: 'x', queueId: sales, script: 'Hello {contcat}' },
+        400,
+        /unknown placeholder \{contcat\}: use \{contact\} or \{agent\}/,
+      ],
+      [{ name: 'x', queueId: sales, script: 'x'.repeat(4001) }, 400, /script/],
     ];
     for (const [body, status, reason] of cases) {
       const r = await create(body);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_CAMPAIGN, DEMO_DO_NOT_CALL, DEMO_USERS } from '../../src/db/seed/index.js';
 import { toDate } from '../../src/db/time.js';
-import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
+import { agentOf, browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
 
 // The Campaigns page (admins; supervisors: their queues' campaigns): creating a campaign, adding its numbers, its
 // numbers' table, starting, pausing and deleting it; and the workspace's screen pop of a call placed for one.
@@ -95,7 +95,7 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
       .stack()
       .app.db('campaigns')
       .where({ name })
-      .first('id', 'state', 'queue_id', 'hours', 'caller_id', 'max_attempts', 'retry_minutes')) as
+      .first('id', 'state', 'queue_id', 'hours', 'caller_id', 'max_attempts', 'retry_minutes', 'script')) as
       | {
           id: number;
           state: string;
@@ -104,6 +104,7 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
           caller_id: string | null;
           max_attempts: number;
           retry_minutes: number;
+          script: string | null;
         }
       | undefined;
 
@@ -111,7 +112,7 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
    * The agent available on the workspace (the only free agent of the general queue), and a campaign of one named
    * number on it, started by the admin: the dialler calls the agent's phone next.
    */
-  async function startOneNumberCampaign(name: string, number: string, contactName: string) {
+  async function startOneNumberCampaign(name: string, number: string, contactName: string, script?: string) {
     const { app } = suite.stack();
     const agent = await newPage();
     const agentErrors = watchErrors(agent);
@@ -125,6 +126,7 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     const campaign = await callApi<{ id: number }>(admin, 'POST', `${app.url}/api/campaigns`, {
       name,
       queueId: await queueId('general'),
+      ...(script ? { script } : {}),
     });
     const added = await callApi<{ added: number }>(admin, 'POST', `${app.url}/api/campaigns/${campaign.id}/contacts`, {
       csv: `${number}, ${contactName}`,
@@ -244,6 +246,18 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     expect(await text(page, `${row(NAME)} td:nth-child(4)`)).to.equal('any time');
     expect(await campaignRow(NAME)).to.deep.include({ hours: null, caller_id: '+8657188886666' });
     expect(Number((await campaignRow(NAME))!.retry_minutes)).to.equal(15);
+    // The script: a placeholder that does not exist is named under the field; two lines are kept as written.
+    const SCRIPT = `${EDIT} textarea[name=script]`;
+    await page.fill(SCRIPT, 'Hello {contcat}');
+    await page.click(`${EDIT} button[type=submit]`);
+    const scriptError = `${EDIT} .field.invalid:has(textarea[name=script]) .field-error`;
+    expect(await waitText(page, scriptError, (t) => t !== '')).to.contain('unknown placeholder {contcat}');
+    await page.fill(SCRIPT, 'Hello {contact}, this is {agent}.\nAbout your renewal.');
+    await page.click(`${EDIT} button[type=submit]`);
+    await page.waitForSelector(`${EDIT} .field.invalid`, { state: 'detached' });
+    await until('the script saved', async () =>
+      (await campaignRow(NAME))?.script === 'Hello {contact}, this is {agent}.\nAbout your renewal.' ? true : undefined,
+    );
 
     // Started from its row: running (no agent is free, so nothing is dialled), and it may not be deleted.
     await page.click(`${row(NAME)} [data-testid=campaign-start]`);
@@ -410,12 +424,22 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
   it("a running campaign calls a free agent's phone, then its number: the screen pop names the campaign", async () => {
     const { app } = suite.stack();
     // The agent, available on the workspace; a campaign of one number, with a name, started.
-    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(PILOT, CUSTOMER, '王芳');
+    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(
+      PILOT,
+      CUSTOMER,
+      '王芳',
+      'Hello {contact}, this is {agent} from Ariadne.\nMay I take two minutes?',
+    );
+    const me = await agentOf(app, 'agent');
 
-    // The dialler rings the agent's phone, then the number: the pop says for which campaign, and whom.
+    // The dialler rings the agent's phone, then the number: the pop says for which campaign, and whom, with the
+    // campaign's script for this call.
     await agent.waitForSelector(`${OUT_POP}.phase-offered`, { timeout: 20_000 });
     expect(await text(agent, `${POP} [data-testid=calling]`)).to.contain(`Calling ${CUSTOMER}`);
     expect(await text(agent, `${POP} [data-testid=pop-campaign]`)).to.equal(`Campaign: ${PILOT} · for 王芳`);
+    expect(await agent.innerText(`${POP} [data-testid=pop-script]`)).to.equal(
+      `Hello 王芳, this is ${me.name} from Ariadne.\nMay I take two minutes?`,
+    );
     // Nobody to ask yet: no callback to book while dialling.
     expect(await agent.$(LATER_BUTTON)).to.equal(null);
     await shot(agent, 'campaigns-workspace-dialling');

@@ -87,18 +87,28 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
   it('calls the next contact for a free agent; answered is done, busy is retried later, then failed', async () => {
     await start();
     await s.login(2001);
-    const c = await campaign([GOLD, OTHER]);
+    const c = await campaign([GOLD, OTHER], { script: 'Hello {contact}, this is {agent} about your renewal.' });
 
     carrier('answer', 200);
     await dialler.tick();
     const first = await callOf(GOLD);
     await s.waitState(first, 'connected');
     // The screen pop says which campaign placed the call, for whom.
+    const agent = (await s
+      .db('agents')
+      .where({ id: s.agentId(2001) })
+      .first('name')) as { name: string };
     expect(s.offers[0]).to.deep.include({
       callId: first,
       direction: 'outbound',
       caller: GOLD,
-      campaign: { id: c.id, name: 'Renewals', contact: 'Contact 1' },
+      campaign: {
+        id: c.id,
+        name: 'Renewals',
+        contact: 'Contact 1',
+        // The script with the call's contact and agent in it.
+        script: `Hello Contact 1, this is ${agent.name} about your renewal.`,
+      },
     });
     // The agent is on a call: another look places nothing more.
     await dialler.tick();

@@ -519,6 +519,10 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     hours: 'always',
     max_attempts: 3,
     retry_minutes: 60,
+    script:
+      'Hello {contact}, this is {agent} from Ariadne Retail. Your annual membership renews next month: may I take ' +
+      'two minutes to go through the new plans?\n\nIf they are busy: offer "Call back later" and book the time ' +
+      'they choose. If they ask not to be called again: "Do not call this number".',
     created_at: now,
     updated_at: now,
   });
