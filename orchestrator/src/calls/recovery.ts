@@ -12,8 +12,10 @@ export interface RecoveryReport {
   readonly ended: number;
   readonly requeued: number;
   readonly adopted: number;
-  /** Channels of calls already over that were still up (a caller taking the IVR survey): hung up. */
+  /** Channels of calls already over that were still up, with no survey to resume: hung up. */
   readonly leftovers: number;
+  /** Callers left taking the IVR survey: asked again (CallService.resumeSurvey). */
+  readonly surveysResumed: number;
 }
 
 function rowFromDb(r: Record<string, unknown>): CallRow {
@@ -86,8 +88,10 @@ export async function recoverCalls(options: {
     .whereNotIn('state', ['ended', 'abandoned'])
     .select()) as Record<string, unknown>[];
   const live = new Set((await switchPort.listChannels()).map((c) => c.channelId));
-  const leftovers = await hangUpLeftovers(db, switchPort, instanceId, live, logger);
-  if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0, leftovers };
+  const settled = await settleLeftovers(db, switchPort, service, instanceId, live, logger);
+  const { leftovers } = settled;
+  let { surveysResumed } = settled;
+  if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0, leftovers, surveysResumed };
   let ended = 0;
   let requeued = 0;
   let adopted = 0;
@@ -167,6 +171,11 @@ export async function recoverCalls(options: {
     }
     service.adoptRecovered(call);
     if (row.state === 'wrap_up') {
+      // A caller still on the line is taking the IVR survey: asked again, not hung up with the wrap-up's end.
+      if (live.has(row.channel_id) && (await resumeSurvey(service, call.row, logger))) {
+        call.markCallerGone();
+        surveysResumed++;
+      }
       // The conversation was over already; the wrap-up timer did not survive the restart.
       service.endWrapUp(call.id);
       adopted++;
@@ -192,39 +201,54 @@ export async function recoverCalls(options: {
     requeued++;
   }
   logger.info({ examined: rows.length, ended, requeued, adopted, leftovers }, 'call recovery done');
-  return { examined: rows.length, ended, requeued, adopted, leftovers };
+  return { examined: rows.length, ended, requeued, adopted, leftovers, surveysResumed };
 }
 
 const LOOKUP_CHUNK = 500;
 
+function resumeSurvey(service: Pick<CallService, 'resumeSurvey'>, row: CallRow, logger: Logger): Promise<boolean> {
+  return service.resumeSurvey(row).catch((err: unknown) => {
+    logger.warn({ err, callId: row.id }, 'cannot resume the IVR survey');
+    return false;
+  });
+}
+
 /**
  * A call's record can be over while its caller is still on the line: the IVR survey runs after the agent hung up
  * and the CDR was written. If this instance died then, nothing else will ever speak to that caller: they would sit
- * in silence until they gave up. Such channels (of this instance's ended calls, still up) are hung up.
+ * in silence until they gave up. Such a caller (of this instance's ended calls, still up) is asked the survey again
+ * when it was unanswered; any other is hung up.
  */
-async function hangUpLeftovers(
+async function settleLeftovers(
   db: Db,
   switchPort: SwitchPort,
+  service: Pick<CallService, 'resumeSurvey'>,
   instanceId: string,
   live: ReadonlySet<string>,
   logger: Logger,
-): Promise<number> {
+): Promise<{ leftovers: number; surveysResumed: number }> {
   const ids = [...live];
-  let hungUp = 0;
+  let leftovers = 0;
+  let surveysResumed = 0;
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
     const chunk = ids.slice(i, i + LOOKUP_CHUNK);
     const over = (await db('calls')
       .where({ owner: instanceId })
       .whereIn('state', ['ended', 'abandoned'])
       .whereIn('channel_id', chunk)
-      .select('id', 'channel_id')) as { id: string; channel_id: string }[];
-    for (const call of over) {
+      .select()) as Record<string, unknown>[];
+    for (const raw of over) {
+      const call = rowFromDb(raw);
+      if (await resumeSurvey(service, call, logger)) {
+        surveysResumed++;
+        continue;
+      }
       logger.warn({ callId: call.id, channelId: call.channel_id }, 'hanging up the caller of a call already over');
       await switchPort.hangup(call.channel_id).then(
-        () => hungUp++,
+        () => leftovers++,
         (err: unknown) => logger.warn({ err, callId: call.id }, 'cannot hang up the caller of a call already over'),
       );
     }
   }
-  return hungUp;
+  return { leftovers, surveysResumed };
 }

@@ -146,6 +146,16 @@ interface CustomerDial {
 }
 
 /** A call an agent asks to place; the number has passed the outbound policy (calls/outbound-numbers.ts). */
+/** Whom the IVR survey asks, and in which words. */
+interface SurveyedCaller {
+  readonly callId: string;
+  readonly channelId: string;
+  readonly language: string | null;
+  readonly customerId: number | null;
+  /** The queue's own question; null: the shipped one. */
+  readonly question: string | null;
+}
+
 export interface OutboundCallRequest {
   readonly agent: { readonly id: number; readonly name: string; readonly endpoint: string };
   /** E.164. */
@@ -1620,23 +1630,64 @@ export class CallService {
   }
 
   /** The post-call IVR survey on the caller's channel (which it hangs up); a score is stored as a response. */
-  private async surveyCaller(call: Call): Promise<void> {
+  private surveyCaller(call: Call): Promise<void> {
+    return this.survey(
+      {
+        callId: call.id,
+        channelId: call.channelId,
+        language: call.row.language,
+        customerId: call.row.customer_id,
+        question: call.surveyPrompt,
+      },
+      call.log,
+    );
+  }
+
+  private async survey(caller: SurveyedCaller, log: Logger): Promise<void> {
     const score = await runIvrSurvey({
       switchPort: this.o.switchPort,
-      callId: call.id,
-      channelId: call.channelId,
-      language: call.row.language ?? this.o.defaultLanguage ?? 'en',
+      callId: caller.callId,
+      channelId: caller.channelId,
+      language: caller.language ?? this.o.defaultLanguage ?? 'en',
       playbackTimeoutMs: this.timings.playbackTimeoutMs,
-      question: call.surveyPrompt ?? undefined,
+      question: caller.question ?? undefined,
     });
-    call.log.info({ score }, score === null ? 'IVR survey: no answer' : 'IVR survey answered');
+    log.info({ score }, score === null ? 'IVR survey: no answer' : 'IVR survey answered');
     if (score === null) return;
     await recordIvrResponse(this.o.db, {
-      callId: call.id,
-      customerId: call.row.customer_id,
+      callId: caller.callId,
+      customerId: caller.customerId,
       score,
       now: this.now(),
-    }).catch((err: unknown) => call.log.error({ err, score }, 'IVR survey response not stored'));
+    }).catch((err: unknown) => log.error({ err, score }, 'IVR survey response not stored'));
+  }
+
+  /**
+   * A caller an orchestrator that died left taking the IVR survey (their call over, the channel still in the app)
+   * is asked again from the question, as the queue of the call asks it, unless they already answered. False when
+   * there is no survey to resume: the caller is then hung up by recovery.
+   */
+  async resumeSurvey(
+    row: Pick<CallRow, 'id' | 'channel_id' | 'queue_id' | 'hangup_side' | 'language' | 'customer_id'>,
+  ): Promise<boolean> {
+    // Only an agent's hang-up leaves the caller for the survey.
+    if (row.hangup_side !== 'agent' || row.queue_id === null) return false;
+    const settings = await this.o.queues.get(row.queue_id).catch(() => null);
+    if (settings?.survey !== 'ivr') return false;
+    if (await this.o.db('survey_responses').where({ call_id: row.id }).first('id')) return false;
+    const log = this.o.logger.child({ callId: row.id });
+    log.warn({ channelId: row.channel_id }, 'resuming the IVR survey of a caller a restart left waiting');
+    void this.survey(
+      {
+        callId: row.id,
+        channelId: row.channel_id,
+        language: row.language,
+        customerId: row.customer_id,
+        question: settings.surveyPrompt,
+      },
+      log,
+    );
+    return true;
   }
 
   /** Hands a finished call to what follows it (contact, ticket, survey, CRM), once, in its last commit. */

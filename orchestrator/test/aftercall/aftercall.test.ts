@@ -5,6 +5,7 @@ import { createAfterCall, type AfterCall } from '../../src/aftercall/index.js';
 import { DEMO_CUSTOMERS, DEMO_DIRECT_DID } from '../../src/db/seed/index.js';
 import { createJobRunner, type JobRunner } from '../../src/jobs/index.js';
 import { acceptSmsReply, SURVEY_PROMPTS } from '../../src/surveys/index.js';
+import { recordIvrResponse } from '../../src/surveys/ivr.js';
 import { log, sleep, startStack, waitFor, type Stack } from '../e2e/harness.js';
 
 const LOGISTICS = DEMO_CUSTOMERS.find((c) => c.key === 'logistics')!.phone;
@@ -223,9 +224,50 @@ describe('aftercall: what follows a call', function () {
     expect(sent.body.text).to.equal('Thanks for calling 物流 Logistics! Rate us from 1 to 5.');
   });
 
-  it('a caller left taking the IVR survey by an orchestrator that died is hung up by the next one', async () => {
+  for (const [when, wrapUpSeconds] of [
+    ['its call over', 0],
+    ["the agent's wrap-up", 60],
+  ] as const)
+    it(`a caller left taking the IVR survey (${when}) by an orchestrator that died is asked again by the next one`, async () => {
+      s = await start('ivr');
+      // With no wrap-up the call is over (its CDR written) while the caller still listens to the survey.
+      await s.db('queues').where({ name: 'logistics' }).update({ wrap_up_s: wrapUpSeconds });
+      const callId = await answeredCall(s);
+      const caller = (await s.row(callId)).channel_id as string;
+      await waitFor(
+        () => s!.plays.some((p) => 'channelId' in p.target && p.target.channelId === caller),
+        'the survey question on the caller',
+      );
+      if (wrapUpSeconds === 0) await s.finalRow(callId, 'ended');
+      else await s.waitState(callId, 'wrap_up');
+      await s.center.calls.flushed();
+      await runner?.stop();
+      const { sim, t } = s;
+      await s.stop(true); // the orchestrator dies while the caller listens to the question
+      expect(sim.control.channels().some((c) => c.id === caller)).to.equal(true);
+      s = await start('ivr', { t, sim });
+      // The next one asks the question again; the caller answers it, and is thanked and hung up.
+      await waitFor(
+        () =>
+          s!.plays.some(
+            (p) => 'channelId' in p.target && p.target.channelId === caller && p.media.includes(SURVEY_PROMPTS.ask),
+          ),
+        'the survey asked again',
+      );
+      sim.control.sendDtmf(caller, '3');
+      const response = await waitFor(
+        () => s!.db('survey_responses').where({ call_id: callId }).first(),
+        'the response',
+      );
+      expect(response).to.deep.include({ channel: 'ivr', score: 3 });
+      await waitFor(() => !sim.control.channels().some((c) => c.id === caller), 'the caller hung up');
+      // A wrap-up the restart interrupted ends at once, as before.
+      expect(await s.finalRow(callId, 'ended')).to.deep.include({ hangup_side: 'agent', disposition: 'answered' });
+      await s.expectSwitchClean();
+    });
+
+  it('a caller of a call already over with no survey left to ask is hung up by the next one', async () => {
     s = await start('ivr');
-    // No wrap-up: the call is over (its CDR written) while the caller still listens to the survey.
     await s.db('queues').where({ name: 'logistics' }).update({ wrap_up_s: 0 });
     const callId = await answeredCall(s);
     const caller = (await s.row(callId)).channel_id as string;
@@ -233,16 +275,17 @@ describe('aftercall: what follows a call', function () {
       () => s!.plays.some((p) => 'channelId' in p.target && p.target.channelId === caller),
       'the survey question on the caller',
     );
-    expect((await s.finalRow(callId, 'ended')).ended_at).to.not.equal(null);
+    await s.finalRow(callId, 'ended');
     await s.center.calls.flushed();
     await runner?.stop();
     const { sim, t } = s;
-    await s.stop(true); // the orchestrator dies while the caller listens to the question
-    expect(sim.control.channels().some((c) => c.id === caller)).to.equal(true);
+    await s.stop(true);
+    // The caller had answered (the orchestrator died while thanking them): they are not asked twice.
+    await recordIvrResponse(t.db, { callId, customerId: null, score: 5, now: new Date() });
     s = await start('ivr', { t, sim });
     await waitFor(() => !sim.control.channels().some((c) => c.id === caller), 'the caller hung up');
-    expect(await s.row(callId)).to.deep.include({ state: 'ended', hangup_side: 'agent', disposition: 'answered' });
-    expect(await s.db('survey_responses').where({ call_id: callId })).to.have.length(0);
+    expect(await s.db('survey_responses').where({ call_id: callId })).to.have.length(1);
+    expect(s.plays.some((p) => 'channelId' in p.target && p.target.channelId === caller)).to.equal(false);
     await s.expectSwitchClean();
   });
 
@@ -278,7 +321,11 @@ describe('aftercall: what follows a call', function () {
     stack.sim.control.hangup((await stack.agentLeg(callId)) as string);
     const row = await stack.finalRow(callId, 'ended');
     const contact = await waitFor(() => stack.db('contacts').where({ call_id: callId }).first(), 'the contact');
-    expect(contact).to.deep.include({ customer_id: row.customer_id, outcome: 'resolved', agent_id: stack.agentId(2031) });
+    expect(contact).to.deep.include({
+      customer_id: row.customer_id,
+      outcome: 'resolved',
+      agent_id: stack.agentId(2031),
+    });
     const [ticket] = await stack.db('tickets').where({ call_id: callId });
     expect(ticket?.subject).to.equal(`Call to 张伟 (${LOGISTICS})`);
     const posted = await waitFor(() => crm.requests.find((r) => r.body.callId === callId), 'the CRM write-back');
