@@ -272,6 +272,13 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     expect((refused as CallControlError).code).to.equal('bad_state');
     expect(await s.db('calls').count({ n: '*' }).first()).to.deep.include({ n: 0 });
 
+    const pauseReasonOf = async (n: number) =>
+      (
+        (await s
+          .db('agents')
+          .where({ id: s.agentId(n) })
+          .first('pause_reason')) as { pause_reason: string | null }
+      ).pause_reason;
     await s.login(2001);
     await s.agents.pause(s.agentId(2001), 'Break');
     const { callId } = await place(2001, GOLD);
@@ -279,14 +286,7 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await waitFor(() => customerLeg(callId)?.bridgeId, "the customer's leg bridged");
     expect(await s.agentState(2001)).to.equal('on_call');
     // While on the call, the pause waits on the row: no queue may offer a caller meanwhile, and none after it.
-    expect(
-      await s
-        .db('agents')
-        .where({ id: s.agentId(2001) })
-        .first('pause_reason'),
-    ).to.deep.equal({
-      pause_reason: 'break',
-    });
+    expect(await pauseReasonOf(2001)).to.equal('break');
     const waiting = await s.call(GOLD, DEMO_DIRECT_DID);
     await s.waitState(waiting.callId, 'queued');
     s.sim.control.hangup(customerLeg(callId)?.id as string);
@@ -294,14 +294,7 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await s.agents.endWrapUp(s.agentId(2001));
     await s.finalRow(callId, 'ended');
     await waitFor(async () => (await s.agentState(2001)) === 'paused', 'the agent back in the pause');
-    expect(
-      await s
-        .db('agents')
-        .where({ id: s.agentId(2001) })
-        .first('pause_reason'),
-    ).to.deep.equal({
-      pause_reason: 'break',
-    });
+    expect(await pauseReasonOf(2001)).to.equal('break');
     await waitFor(async () => {
       const r = await s.db('recordings').where({ call_id: callId }).first();
       return r?.state === 'stored';
