@@ -48,6 +48,8 @@ import type {
   Skill,
   SoftphoneAnswer,
   SoftphoneStatus,
+  StaffingQuery,
+  StaffingReport,
   SurveyReport,
   SurveyReportQuery,
   SurveyResult,
@@ -326,6 +328,7 @@ export const api = {
     pausesCsvUrl: (q: PauseReportQuery) => withQuery('/api/reports/pauses', { ...q, format: 'csv' }),
     presence: (q: PresenceReportQuery) => get<PresenceReport>('/reports/presence', { ...q }),
     surveys: (q: SurveyReportQuery) => get<SurveyReport>('/reports/surveys', { ...q }),
+    staffing: (q: StaffingQuery) => get<StaffingReport>('/reports/staffing', { ...q }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
   },
   asterisk: {

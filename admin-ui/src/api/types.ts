@@ -761,6 +761,42 @@ export interface SurveyReportQuery {
   to?: string;
   queueId?: number;
 }
+/**
+ * GET /api/reports/staffing: per 15-minute interval of one day and queue, the agents its calls needed (Erlang C) and
+ * the agents ready. A day lived is its own calls (`actual`); today and later are forecast from `basedOn`.
+ */
+export interface StaffingInterval {
+  /** HH:MM in the report's zone. */
+  period: string;
+  start: string;
+  /** Calls that entered the queue (a forecast's mean, to one decimal). */
+  offered: number;
+  handleS: number;
+  agentsNeeded: number;
+  /** Agents with the queue's skills logged in and not paused, on average (null: not yet). */
+  agentsReady: number | null;
+  serviceLevelPct: number | null;
+}
+export interface StaffingReport {
+  day: string;
+  queueId: number;
+  queue: string;
+  timeZone: string;
+  basis: 'actual' | 'forecast';
+  basedOn: string[];
+  serviceLevelPct: number;
+  targetSeconds: number;
+  maxOccupancyPct: number;
+  intervals: StaffingInterval[];
+  peakAgentsNeeded: number;
+}
+export interface StaffingQuery {
+  queueId: number;
+  day?: string;
+  serviceLevelPct?: number;
+  targetSeconds?: number;
+  maxOccupancyPct?: number;
+}
 /** GET /api/survey-results: one caller's answer. */
 export interface SurveyResult {
   id: number;

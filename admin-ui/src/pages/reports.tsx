@@ -1,6 +1,7 @@
 // Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
 // chart of offered vs answered calls, agents' presence and pause reasons, a timeline of one day's presence (with each
-// agent's calls on it), CSV exports, the satisfaction survey scores, and for admins a rebuild of one day.
+// agent's calls on it), CSV exports, the satisfaction survey scores, the agents a queue needs (staffing.tsx), and for
+// admins a rebuild of one day.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -23,6 +24,7 @@ import type {
 } from '../api/types.js';
 import { ErrorBox, Field, Loading, PageHeader, inputValue, num, useAction, useLoad } from '../components/ui.js';
 import { fmtDuration } from '../format.js';
+import { StaffingSection } from './staffing.js';
 
 const BY_LABELS: Record<ReportBy, string> = {
   total: 'Total',
@@ -319,6 +321,8 @@ export function ReportsPage({ user }: { user: User }) {
           <SurveyTable report={sr} queues={queues.data?.items ?? []} />
         </section>
       ) : null}
+
+      {queueOptions.length > 0 ? <StaffingSection queues={queueOptions} defaultDay={applied?.to ?? ''} /> : null}
 
       {user.role === 'admin' ? (
         <RebuildDay

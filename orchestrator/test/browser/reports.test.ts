@@ -671,6 +671,62 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect(unexpected(errors)).to.deep.equal([]);
   });
 
+  it('admin: staffing shows the agents a day needed against those ready, and forecasts a day ahead', async () => {
+    const { db } = stack.app;
+    // Both agents may take general's calls (its one skill, at level 1), so both count as ready for it.
+    const general = (await db('skills').where({ name: 'general' }).first('id')) as { id: number };
+    for (const agentId of [agentA.id, agentB.id])
+      if (!(await db('agent_skills').where({ agent_id: agentId, skill_id: general.id }).first()))
+        await db('agent_skills').insert({ agent_id: agentId, skill_id: general.id, level: 5 });
+    const wrap = Number(
+      ((await db('queues').where({ id: q.general.id }).first('wrap_up_s')) as { wrap_up_s: number }).wrap_up_s,
+    );
+
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.goto(`${stack.app.url}/#/reports`);
+    const form = '[data-testid=staffing-form]';
+    await page.waitForSelector(form);
+    await page.selectOption(`${form} select[name=queueId]`, String(q.general.id));
+    await page.fill(`${form} input[name=day]`, DAY);
+    await page.click(`${form} button[type=submit]`);
+    await waitText(page, '[data-testid=staffing-summary]', (t) => t.includes(DAY));
+    expect(await text(page, '[data-testid=staffing-summary]')).to.equal(
+      `${q.general.label} · ${DAY}, its own calls · 80% within 20 s, agents at most 85% busy · peak 1 agent`,
+    );
+    const byPeriod = new Map((await rows(page, 'staffing-report', 'tbody')).map((r) => [r[0], r.slice(1)]));
+    // 09:00: one call of 2:00 talk and the wrap-up, two agents ready; 09:15: two calls (one abandoned), one answered
+    // of 1:00; 10:30, B on a break: one ready for no call.
+    const handle = (talk: number) => `${Math.floor((talk + wrap) / 60)}:${String((talk + wrap) % 60).padStart(2, '0')}`;
+    expect(byPeriod.get('09:00')!.slice(0, 4)).to.deep.equal(['1', handle(120), '1', '2']);
+    expect(Number.parseFloat(byPeriod.get('09:00')![4]!)).to.be.greaterThan(80);
+    expect(byPeriod.get('09:15')!.slice(0, 4)).to.deep.equal(['2', handle(60), '1', '2']);
+    expect(byPeriod.get('10:30')).to.deep.equal(['0', '—', '0', '1', '—']);
+    // Nobody ready and no call: no row (the night).
+    expect(byPeriod.has('03:00')).to.equal(false);
+    await shot(page, 'reports-staffing');
+
+    // A day ahead is a forecast, nobody ready in it yet.
+    const ahead = new Date(Date.now() + 3 * 86_400_000);
+    const aheadDay = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(ahead);
+    await page.fill(`${form} input[name=day]`, aheadDay);
+    await page.click(`${form} button[type=submit]`);
+    const summary = await waitText(page, '[data-testid=staffing-summary]', (t) => t.includes(aheadDay));
+    expect(summary).to.match(
+      new RegExp(`${aheadDay}, forecast from \\d{4}-\\d{2}-\\d{2}(, \\d{4}-\\d{2}-\\d{2}){3} ·`),
+    );
+    for (const row of await rows(page, 'staffing-report', 'tbody')) expect(row[4]).to.equal('—');
+
+    // A target the API refuses is said so, in its words.
+    await page.fill(`${form} input[name=targetSeconds]`, '4000');
+    await page.click(`${form} button[type=submit]`);
+    expect(await waitText(page, '[data-testid=staffing-section] [role=alert]', (t) => t !== '')).to.contain(
+      'targetSeconds',
+    );
+    expect(unexpected(errors)).to.deep.equal([]);
+  });
+
   it('supervisor: sees only the queues they supervise, and no rebuild', async () => {
     const { db } = stack.app;
     const sup = (await db('users').where({ username: 'supervisor' }).first('id')) as { id: number };

@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { contactCenterTimeZone } from '../../config/schema.js';
-import { HttpError } from '../../http/errors.js';
+import { HttpError, notFound } from '../../http/errors.js';
 import {
   agentReport,
   buildDailyReport,
   checkRange,
+  dayOf,
+  daysBetween,
+  MAX_REPORT_DAYS,
   parseDay,
   pauseReport,
   presenceTimeline,
   queueReport,
   reportDay,
+  staffingReport,
   toCsv,
   todayPerQueue,
   type AgentReportRow,
@@ -19,7 +23,7 @@ import {
 import { surveySummary } from '../../surveys/index.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
-import { ADMIN, format, queueScope, sendCsv, STAFF, today } from './common.js';
+import { ADMIN, assertQueue, format, queueScope, sendCsv, STAFF, today } from './common.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -203,6 +207,43 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
           queueIds,
         });
         return { from, to, timeZone, ...summary };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/staffing',
+      tag: 'reports',
+      summary:
+        "Agents one queue's calls need per 15-minute interval (Erlang C) against the agents ready: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before",
+      roles: STAFF,
+      query: z.object({
+        day: day.optional(),
+        queueId: z.coerce.number().int().positive(),
+        serviceLevelPct: z.coerce.number().min(1).max(99).default(80),
+        targetSeconds: z.coerce.number().int().min(1).max(3600).default(20),
+        maxOccupancyPct: z.coerce.number().min(10).max(100).default(85),
+      }),
+      async handler({ query, user }) {
+        const now = deps.now();
+        const asked = query.day ?? dayOf(now, timeZone);
+        const { from } = rangeOf({ from: asked, to: asked });
+        if (daysBetween(dayOf(now, timeZone), from) > MAX_REPORT_DAYS)
+          throw new HttpError(400, 'bad_request', `a forecast is at most ${MAX_REPORT_DAYS} days ahead`);
+        assertQueue(user, query.queueId, `queue ${query.queueId}`);
+        const queue = (await db('queues').where({ id: query.queueId }).first('display_name', 'wrap_up_s')) as
+          { display_name: string; wrap_up_s: number } | undefined;
+        if (!queue) throw notFound(`queue ${query.queueId}`);
+        const report = await staffingReport(db, {
+          day: from,
+          queueId: query.queueId,
+          timeZone,
+          now,
+          wrapUpSeconds: Number(queue.wrap_up_s),
+          serviceLevel: query.serviceLevelPct / 100,
+          targetSeconds: query.targetSeconds,
+          maxOccupancy: query.maxOccupancyPct / 100,
+        });
+        return { ...report, queue: queue.display_name, timeZone };
       },
     }),
     route({

@@ -1,0 +1,152 @@
+// The Reports page's staffing section: for one queue and day, the agents its calls needed per 15 minutes (Erlang C)
+// against the agents who were ready, for a day lived; a forecast from the same weekdays for today and later days.
+import { useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import type { Queue, StaffingInterval, StaffingQuery, StaffingReport } from '../api/types.js';
+import { ErrorBox, Field, inputValue, num, useAction } from '../components/ui.js';
+import { fmtDuration } from '../format.js';
+
+interface Draft {
+  queueId: string;
+  day: string;
+  serviceLevelPct: string;
+  targetSeconds: string;
+  maxOccupancyPct: string;
+}
+
+/** The intervals worth a row: calls came (or are expected), or someone was ready. */
+function busy(i: StaffingInterval): boolean {
+  return i.offered > 0 || i.agentsNeeded > 0 || (i.agentsReady ?? 0) > 0;
+}
+
+function basisText(r: StaffingReport): string {
+  if (r.basis === 'actual') return `${r.day}, its own calls`;
+  return r.basedOn.length > 0 ? `${r.day}, forecast from ${r.basedOn.join(', ')}` : `${r.day}, forecast`;
+}
+
+export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue[]; defaultDay: string }) {
+  const [draft, setDraft] = useState<Draft>({
+    queueId: '',
+    day: '',
+    serviceLevelPct: '80',
+    targetSeconds: '20',
+    maxOccupancyPct: '85',
+  });
+  const [report, setReport] = useState<StaffingReport | null>(null);
+  const action = useAction();
+  const set = (k: keyof Draft) => (e: Event) => setDraft({ ...draft, [k]: inputValue(e) });
+  const queueId = num(draft.queueId) ?? queues[0]?.id;
+
+  const show = async (e: Event) => {
+    e.preventDefault();
+    if (queueId === undefined) return;
+    const query: StaffingQuery = {
+      queueId,
+      day: draft.day || defaultDay || undefined,
+      serviceLevelPct: num(draft.serviceLevelPct),
+      targetSeconds: num(draft.targetSeconds),
+      maxOccupancyPct: num(draft.maxOccupancyPct),
+    };
+    const r = await action.run(() => api.reports.staffing(query));
+    if (r) setReport(r);
+  };
+
+  const rows = report?.intervals.filter(busy) ?? [];
+  return (
+    <section class="card" data-testid="staffing-section">
+      <div class="section-head">
+        <h2>Staffing</h2>
+        <span class="muted">agents a queue's calls need per 15 minutes (Erlang C), against the agents ready</span>
+      </div>
+      <form class="filters" onSubmit={show} data-testid="staffing-form">
+        <Field label="Queue">
+          <select name="queueId" value={queueId === undefined ? '' : String(queueId)} onChange={set('queueId')}>
+            {queues.map((q) => (
+              <option key={q.id} value={String(q.id)}>
+                {q.displayName}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Day" hint="today and later: a forecast">
+          <input type="date" name="day" value={draft.day || defaultDay} onInput={set('day')} />
+        </Field>
+        <Field label="Service level %">
+          <input
+            type="number"
+            name="serviceLevelPct"
+            min={1}
+            max={99}
+            value={draft.serviceLevelPct}
+            onInput={set('serviceLevelPct')}
+          />
+        </Field>
+        <Field label="Answered within (s)">
+          <input
+            type="number"
+            name="targetSeconds"
+            min={1}
+            value={draft.targetSeconds}
+            onInput={set('targetSeconds')}
+          />
+        </Field>
+        <Field label="Max occupancy %">
+          <input
+            type="number"
+            name="maxOccupancyPct"
+            min={10}
+            max={100}
+            value={draft.maxOccupancyPct}
+            onInput={set('maxOccupancyPct')}
+          />
+        </Field>
+        <button type="submit" class="primary" disabled={action.busy || queueId === undefined}>
+          Show
+        </button>
+      </form>
+      <ErrorBox error={action.error} />
+      {report ? (
+        <>
+          <p class="muted" data-testid="staffing-summary">
+            {report.queue} · {basisText(report)} · {report.serviceLevelPct}% within {report.targetSeconds} s, agents at
+            most {report.maxOccupancyPct}% busy · peak <strong>{report.peakAgentsNeeded}</strong>{' '}
+            {report.peakAgentsNeeded === 1 ? 'agent' : 'agents'}
+          </p>
+          {rows.length === 0 ? (
+            <p class="muted" data-testid="staffing-empty">
+              No calls {report.basis === 'forecast' ? 'expected' : 'that day'}, and nobody ready.
+            </p>
+          ) : (
+            <table class="list report" data-testid="staffing-report">
+              <thead>
+                <tr>
+                  <th>Interval</th>
+                  <th class="num">Calls</th>
+                  <th class="num">Handle time</th>
+                  <th class="num">Agents needed</th>
+                  <th class="num">Agents ready</th>
+                  <th class="num">Service level</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((i) => {
+                  const short = i.agentsReady !== null && i.agentsReady < i.agentsNeeded;
+                  return (
+                    <tr key={i.start} data-period={i.period} class={short ? 'short' : undefined}>
+                      <td>{i.period}</td>
+                      <td class="num">{i.offered}</td>
+                      <td class="num">{i.offered > 0 ? fmtDuration(i.handleS) : '—'}</td>
+                      <td class="num">{i.agentsNeeded}</td>
+                      <td class="num">{i.agentsReady ?? '—'}</td>
+                      <td class="num">{i.serviceLevelPct === null ? '—' : `${i.serviceLevelPct}%`}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,187 @@
+import { presenceBetween } from '../agents/presence.js';
+import type { Db } from '../db/knex.js';
+import { toDate } from '../db/time.js';
+import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime } from './day.js';
+import { agentsNeeded, serviceLevel, type StaffingTarget } from './erlang.js';
+
+/**
+ * The staffing report: per 15-minute interval of one day and one queue, how many agents its calls needed (Erlang C,
+ * reports/erlang.ts) against how many agents able to take them were ready. A day already lived is read from its
+ * calls; today and later days are forecast from the same weekday of the weeks before, so a supervisor plans
+ * tomorrow's shifts with it.
+ */
+
+/** Same weekdays a forecast averages. */
+export const FORECAST_WEEKS = 4;
+
+export interface StaffingInterval {
+  /** HH:MM on the report zone's clock. */
+  readonly period: string;
+  readonly start: string;
+  /** Calls that entered the queue; a forecast's is a mean, to one decimal. */
+  readonly offered: number;
+  /** Talk time of an answered call plus the queue's wrap-up, in seconds. */
+  readonly handleS: number;
+  readonly agentsNeeded: number;
+  /** Agents with the queue's skills logged in and not paused, on average over the interval (null: not yet). */
+  readonly agentsReady: number | null;
+  /** The service level those agents could give these calls, by the same model (null: not yet, or no calls). */
+  readonly serviceLevelPct: number | null;
+}
+
+export interface StaffingReport {
+  readonly day: string;
+  readonly queueId: number;
+  /** `actual`: the day's own calls; `forecast`: the mean of `basedOn`. */
+  readonly basis: 'actual' | 'forecast';
+  readonly basedOn: readonly string[];
+  readonly serviceLevelPct: number;
+  readonly targetSeconds: number;
+  readonly maxOccupancyPct: number;
+  readonly intervals: readonly StaffingInterval[];
+  readonly peakAgentsNeeded: number;
+}
+
+export interface StaffingQuery extends StaffingTarget {
+  readonly day: string;
+  readonly queueId: number;
+  readonly timeZone: string;
+  readonly now: Date;
+  /** The queue's wrap-up time, added to each call's talk. */
+  readonly wrapUpSeconds: number;
+}
+
+/** The handle time assumed for an interval none of whose calls was answered: the ACD's own assumption. */
+export const ASSUMED_HANDLE_SECONDS = 180;
+
+interface IntervalCalls {
+  offered: number;
+  answered: number;
+  talkS: number;
+}
+
+/** The queue's intervals of one day, by their offset from its midnight in milliseconds. */
+async function dayIntervals(
+  db: Db,
+  queueId: number,
+  day: string,
+  timeZone: string,
+): Promise<Map<number, IntervalCalls>> {
+  const { start, end } = reportDay(day, timeZone);
+  const rows = (await db('report_queue_intervals')
+    .where({ queue_id: queueId })
+    .where('interval_start', '>=', start)
+    .where('interval_start', '<', end)
+    .select('interval_start', 'offered', 'answered', 'talk_s_sum')) as Record<string, unknown>[];
+  const out = new Map<number, IntervalCalls>();
+  for (const r of rows) {
+    const at = toDate(r.interval_start);
+    if (!at) continue;
+    out.set(at.getTime() - start.getTime(), {
+      offered: Number(r.offered),
+      answered: Number(r.answered),
+      talkS: Number(r.talk_s_sum),
+    });
+  }
+  return out;
+}
+
+/** The agents a queue's calls may be offered to: every skill it asks for, at its level at least. */
+async function eligibleAgents(db: Db, queueId: number): Promise<number[]> {
+  const asks = (await db('queue_skills').where({ queue_id: queueId }).select('skill_id', 'min_level')) as {
+    skill_id: number;
+    min_level: number;
+  }[];
+  const q = db('agents').select('agents.id');
+  for (const skill of asks)
+    q.whereExists((w) =>
+      w
+        .select(db.raw('1'))
+        .from('agent_skills as s')
+        .whereRaw('s.agent_id = agents.id')
+        .where('s.skill_id', skill.skill_id)
+        .where('s.level', '>=', skill.min_level),
+    );
+  return ((await q) as { id: number }[]).map((r) => Number(r.id));
+}
+
+/** Ready agent-milliseconds per interval offset over [start, until). */
+async function readyTime(db: Db, agentIds: readonly number[], start: Date, until: Date): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (agentIds.length === 0 || until <= start) return out;
+  for (const span of await presenceBetween(db, start, until, agentIds)) {
+    if (span.state !== 'ready') continue;
+    let from = Math.max(span.startedAt.getTime(), start.getTime());
+    const to = Math.min(span.endedAt?.getTime() ?? until.getTime(), until.getTime());
+    while (from < to) {
+      const offset = Math.floor((from - start.getTime()) / INTERVAL_MS) * INTERVAL_MS;
+      const next = Math.min(to, start.getTime() + offset + INTERVAL_MS);
+      out.set(offset, (out.get(offset) ?? 0) + (next - from));
+      from = next;
+    }
+  }
+  return out;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** The last FORECAST_WEEKS days lived (before `today`) on the weekday of `day`, oldest first. */
+export function forecastDays(day: string, today: string): string[] {
+  let last = addDays(day, -7);
+  while (last >= today) last = addDays(last, -7);
+  return Array.from({ length: FORECAST_WEEKS }, (_, i) => addDays(last, -7 * (FORECAST_WEEKS - 1 - i)));
+}
+
+export async function staffingReport(db: Db, o: StaffingQuery): Promise<StaffingReport> {
+  const { start, end } = reportDay(o.day, o.timeZone);
+  const today = dayOf(o.now, o.timeZone);
+  const forecast = o.day >= today;
+  const basedOn = forecast ? forecastDays(o.day, today) : [o.day];
+  const days = await Promise.all(basedOn.map((d) => dayIntervals(db, o.queueId, d, o.timeZone)));
+  // Who was ready is known up to now: for a day lived and today so far.
+  const until = Math.min(end.getTime(), o.now.getTime());
+  const ready =
+    until > start.getTime() ? await readyTime(db, await eligibleAgents(db, o.queueId), start, new Date(until)) : null;
+
+  const intervals: StaffingInterval[] = [];
+  for (let offset = 0; start.getTime() + offset < end.getTime(); offset += INTERVAL_MS) {
+    const sum: IntervalCalls = { offered: 0, answered: 0, talkS: 0 };
+    for (const d of days) {
+      const c = d.get(offset);
+      if (!c) continue;
+      sum.offered += c.offered;
+      sum.answered += c.answered;
+      sum.talkS += c.talkS;
+    }
+    const offered = days.length > 0 ? sum.offered / days.length : 0;
+    const handleS = Math.round(sum.answered > 0 ? sum.talkS / sum.answered + o.wrapUpSeconds : ASSUMED_HANDLE_SECONDS);
+    const needed = agentsNeeded(offered, handleS, INTERVAL_MS / 1000, o);
+    const agentsReady =
+      ready && start.getTime() + offset < until ? round1((ready.get(offset) ?? 0) / INTERVAL_MS) : null;
+    const traffic = (offered * handleS) / (INTERVAL_MS / 1000);
+    const at = new Date(start.getTime() + offset);
+    intervals.push({
+      period: wallTime(at, o.timeZone),
+      start: at.toISOString(),
+      offered: round1(offered),
+      handleS,
+      agentsNeeded: needed,
+      agentsReady,
+      serviceLevelPct:
+        agentsReady === null || offered === 0
+          ? null
+          : round1(100 * serviceLevel(Math.floor(agentsReady), traffic, handleS, o.targetSeconds)),
+    });
+  }
+  return {
+    day: o.day,
+    queueId: o.queueId,
+    basis: forecast ? 'forecast' : 'actual',
+    basedOn,
+    serviceLevelPct: round1(o.serviceLevel * 100),
+    targetSeconds: o.targetSeconds,
+    maxOccupancyPct: round1(o.maxOccupancy * 100),
+    intervals,
+    peakAgentsNeeded: Math.max(0, ...intervals.map((i) => i.agentsNeeded)),
+  };
+}
