@@ -329,6 +329,7 @@ export const api = {
     presence: (q: PresenceReportQuery) => get<PresenceReport>('/reports/presence', { ...q }),
     surveys: (q: SurveyReportQuery) => get<SurveyReport>('/reports/surveys', { ...q }),
     staffing: (q: StaffingQuery) => get<StaffingReport>('/reports/staffing', { ...q }),
+    staffingCsvUrl: (q: StaffingQuery) => withQuery('/api/reports/staffing', { ...q, format: 'csv' }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
   },
   asterisk: {

@@ -32,7 +32,9 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
     targetSeconds: '20',
     maxOccupancyPct: '85',
   });
-  const [report, setReport] = useState<StaffingReport | null>(null);
+  // The answer with the query it answers, so the CSV link downloads exactly the rows shown.
+  const [shown, setShown] = useState<{ report: StaffingReport; query: StaffingQuery } | null>(null);
+  const report = shown?.report;
   const action = useAction();
   const set = (k: keyof Draft) => (e: Event) => setDraft({ ...draft, [k]: inputValue(e) });
   const queueId = num(draft.queueId) ?? queues[0]?.id;
@@ -48,7 +50,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
       maxOccupancyPct: num(draft.maxOccupancyPct),
     };
     const r = await action.run(() => api.reports.staffing(query));
-    if (r) setReport(r);
+    if (r) setShown({ report: r, query });
   };
 
   const rows = report?.intervals.filter(busy) ?? [];
@@ -57,6 +59,11 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
       <div class="section-head">
         <h2>Staffing</h2>
         <span class="muted">agents a queue's calls need per 15 minutes (Erlang C), against the agents ready</span>
+        {shown ? (
+          <a class="button" href={api.reports.staffingCsvUrl(shown.query)} download data-testid="staffing-csv">
+            Download CSV
+          </a>
+        ) : null}
       </div>
       <form class="filters" onSubmit={show} data-testid="staffing-form">
         <Field label="Queue">

@@ -93,6 +93,13 @@ describe('api: staffing report (GET /api/reports/staffing)', function () {
     expect(at(intervals, '09:45')).to.deep.include({ agentsReady: 0.5, agentsNeeded: 0, serviceLevelPct: null });
     // No calls: the ACD's assumed handle time, nobody needed.
     expect(at(intervals, '08:00')).to.deep.include({ offered: 0, handleS: 180, agentsNeeded: 0, agentsReady: 0 });
+    // The same rows as CSV, for a spreadsheet.
+    const csv = await get(`day=2026-12-05&queueId=${sales}&format=csv`);
+    expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
+    const lines = String(csv.body).trim().split(/\r?\n/);
+    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsReady,serviceLevelPct');
+    expect(lines).to.have.length(97);
+    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,1,0`);
     // Another target asks for more agents.
     const strict = await get(`day=2026-12-05&queueId=${sales}&serviceLevelPct=95&targetSeconds=10`);
     expect(at(strict.body.intervals as Interval[], '09:00').agentsNeeded).to.be.greaterThan(14);

@@ -706,6 +706,16 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     // Nobody ready and no call: no row (the night).
     expect(byPeriod.has('03:00')).to.equal(false);
     await shot(page, 'reports-staffing');
+    // The CSV has every interval of the day the page shows.
+    const href = await page.getAttribute('[data-testid=staffing-csv]', 'href');
+    expect(href).to.contain(`/api/reports/staffing?queueId=${q.general.id}&day=${DAY}&`);
+    const csv = (await page.evaluate(
+      `fetch(${JSON.stringify(href)}).then(async (r) => ({ type: r.headers.get('content-type'), body: await r.text() }))`,
+    )) as { type: string; body: string };
+    expect(csv.type).to.match(/^text\/csv/);
+    const lines = csv.body.trim().split(/\r?\n/);
+    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsReady,serviceLevelPct');
+    expect(lines).to.have.length(97);
 
     // A day ahead is a forecast, nobody ready in it yet.
     const ahead = new Date(Date.now() + 3 * 86_400_000);

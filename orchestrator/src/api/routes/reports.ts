@@ -19,6 +19,7 @@ import {
   type AgentReportRow,
   type PauseReportRow,
   type QueueReportRow,
+  type StaffingInterval,
 } from '../../reports/index.js';
 import { surveySummary } from '../../surveys/index.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -26,6 +27,16 @@ import type { ApiDeps } from '../services.js';
 import { ADMIN, assertQueue, format, queueScope, sendCsv, STAFF, today } from './common.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+const STAFFING_COLUMNS: readonly (keyof StaffingInterval)[] = [
+  'period',
+  'start',
+  'offered',
+  'handleS',
+  'agentsNeeded',
+  'agentsReady',
+  'serviceLevelPct',
+];
 
 const QUEUE_COLUMNS: readonly (keyof QueueReportRow)[] = [
   'period',
@@ -214,7 +225,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/reports/staffing',
       tag: 'reports',
       summary:
-        "Agents one queue's calls need per 15-minute interval (Erlang C) against the agents ready: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before",
+        "Agents one queue's calls need per 15-minute interval (Erlang C) against the agents ready: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before; format=csv exports it",
       roles: STAFF,
       query: z.object({
         day: day.optional(),
@@ -222,8 +233,9 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         serviceLevelPct: z.coerce.number().min(1).max(99).default(80),
         targetSeconds: z.coerce.number().int().min(1).max(3600).default(20),
         maxOccupancyPct: z.coerce.number().min(10).max(100).default(85),
+        format,
       }),
-      async handler({ query, user }) {
+      async handler({ query, user, res }) {
         const now = deps.now();
         const asked = query.day ?? dayOf(now, timeZone);
         const { from } = rangeOf({ from: asked, to: asked });
@@ -243,6 +255,8 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
           targetSeconds: query.targetSeconds,
           maxOccupancy: query.maxOccupancyPct / 100,
         });
+        if (query.format === 'csv')
+          return sendCsv(res, `staffing-${query.queueId}-${from}.csv`, toCsv(report.intervals, STAFFING_COLUMNS));
         return { ...report, queue: queue.display_name, timeZone };
       },
     }),
