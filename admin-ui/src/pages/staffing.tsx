@@ -38,6 +38,16 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
   const action = useAction();
   const set = (k: keyof Draft) => (e: Event) => setDraft({ ...draft, [k]: inputValue(e) });
   const queueId = num(draft.queueId) ?? queues[0]?.id;
+  const targetField = (
+    label: string,
+    name: 'serviceLevelPct' | 'targetSeconds' | 'maxOccupancyPct',
+    min: number,
+    max?: number,
+  ) => (
+    <Field label={label}>
+      <input type="number" name={name} min={min} max={max} value={draft[name]} onInput={set(name)} />
+    </Field>
+  );
 
   const show = async (e: Event) => {
     e.preventDefault();
@@ -78,35 +88,9 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
         <Field label="Day" hint="today and later: a forecast">
           <input type="date" name="day" value={draft.day || defaultDay} onInput={set('day')} />
         </Field>
-        <Field label="Service level %">
-          <input
-            type="number"
-            name="serviceLevelPct"
-            min={1}
-            max={99}
-            value={draft.serviceLevelPct}
-            onInput={set('serviceLevelPct')}
-          />
-        </Field>
-        <Field label="Answered within (s)">
-          <input
-            type="number"
-            name="targetSeconds"
-            min={1}
-            value={draft.targetSeconds}
-            onInput={set('targetSeconds')}
-          />
-        </Field>
-        <Field label="Max occupancy %">
-          <input
-            type="number"
-            name="maxOccupancyPct"
-            min={10}
-            max={100}
-            value={draft.maxOccupancyPct}
-            onInput={set('maxOccupancyPct')}
-          />
-        </Field>
+        {targetField('Service level %', 'serviceLevelPct', 1, 99)}
+        {targetField('Answered within (s)', 'targetSeconds', 1)}
+        {targetField('Max occupancy %', 'maxOccupancyPct', 10, 100)}
         <button type="submit" class="primary" disabled={action.busy || queueId === undefined}>
           Show
         </button>
