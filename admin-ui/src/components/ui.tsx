@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorText } from '../api/client.js';
+import type { Queue } from '../api/types.js';
 import { stateLabel } from '../format.js';
 
 export interface Loaded<T> {
@@ -140,6 +141,19 @@ export function StateBadge({ state }: { state: string }) {
 export function pauseReasonText(state: string, reason: string | null | undefined): string | null {
   if (!reason) return null;
   return state === 'paused' ? reason : `then ${reason}`;
+}
+
+/** A queue picker's options: each queue by the name people see, its id as the value. */
+export function QueueOptions({ queues }: { queues: readonly Queue[] }) {
+  return (
+    <>
+      {queues.map((q) => (
+        <option key={q.id} value={String(q.id)}>
+          {q.displayName}
+        </option>
+      ))}
+    </>
+  );
 }
 
 export function TierBadge({ tier }: { tier: string | null | undefined }) {

@@ -25,6 +25,7 @@ import {
   num,
   PageHeader,
   Pager,
+  QueueOptions,
   StateBadge,
   useAction,
   useLoad,
@@ -324,11 +325,7 @@ function CampaignFields({
           <select name="queueId" value={draft.queueId} onChange={set('queueId')} required>
             {draft.queueId === '' ? <option value="">choose a queue</option> : null}
             {knownQueue ? null : <option value={draft.queueId}>queue #{draft.queueId}</option>}
-            {queues.map((q) => (
-              <option key={q.id} value={String(q.id)}>
-                {q.displayName}
-              </option>
-            ))}
+            <QueueOptions queues={queues} />
           </select>
         </Field>
         <Field label="Business hours" error={errs.hours} hint="calls are placed only inside them">

@@ -22,7 +22,17 @@ import type {
   TimelineCall,
   User,
 } from '../api/types.js';
-import { ErrorBox, Field, Loading, PageHeader, inputValue, num, useAction, useLoad } from '../components/ui.js';
+import {
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  QueueOptions,
+  inputValue,
+  num,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 import { fmtDuration } from '../format.js';
 import { StaffingSection } from './staffing.js';
 
@@ -222,11 +232,7 @@ export function ReportsPage({ user }: { user: User }) {
         <Field label="Queue">
           <select name="queueId" value={draft.queueId} onChange={(e) => setDraft({ ...draft, queueId: inputValue(e) })}>
             <option value="">{allQueues}</option>
-            {queueOptions.map((q) => (
-              <option key={q.id} value={String(q.id)}>
-                {q.displayName}
-              </option>
-            ))}
+            <QueueOptions queues={queueOptions} />
           </select>
         </Field>
         <button type="submit" class="primary" disabled={!applied}>

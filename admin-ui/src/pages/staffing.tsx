@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Queue, StaffingInterval, StaffingQuery, StaffingReport } from '../api/types.js';
-import { ErrorBox, Field, inputValue, num, useAction } from '../components/ui.js';
+import { ErrorBox, Field, inputValue, num, QueueOptions, useAction } from '../components/ui.js';
 import { fmtDuration } from '../format.js';
 
 interface Draft {
@@ -78,11 +78,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
       <form class="filters" onSubmit={show} data-testid="staffing-form">
         <Field label="Queue">
           <select name="queueId" value={queueId === undefined ? '' : String(queueId)} onChange={set('queueId')}>
-            {queues.map((q) => (
-              <option key={q.id} value={String(q.id)}>
-                {q.displayName}
-              </option>
-            ))}
+            <QueueOptions queues={queues} />
           </select>
         </Field>
         <Field label="Day" hint="today and later: a forecast">
