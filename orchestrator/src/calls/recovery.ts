@@ -200,7 +200,7 @@ export async function recoverCalls(options: {
     await service.requeueRecovered(call, 'recovered after a restart');
     requeued++;
   }
-  logger.info({ examined: rows.length, ended, requeued, adopted, leftovers }, 'call recovery done');
+  logger.info({ examined: rows.length, ended, requeued, adopted, leftovers, surveysResumed }, 'call recovery done');
   return { examined: rows.length, ended, requeued, adopted, leftovers, surveysResumed };
 }
 

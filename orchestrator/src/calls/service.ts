@@ -145,7 +145,6 @@ interface CustomerDial {
   readonly agentDialled?: boolean;
 }
 
-/** A call an agent asks to place; the number has passed the outbound policy (calls/outbound-numbers.ts). */
 /** Whom the IVR survey asks, and in which words. */
 interface SurveyedCaller {
   readonly callId: string;
@@ -156,6 +155,7 @@ interface SurveyedCaller {
   readonly question: string | null;
 }
 
+/** A call an agent asks to place; the number has passed the outbound policy (calls/outbound-numbers.ts). */
 export interface OutboundCallRequest {
   readonly agent: { readonly id: number; readonly name: string; readonly endpoint: string };
   /** E.164. */
