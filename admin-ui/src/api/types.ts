@@ -176,6 +176,8 @@ export interface Campaign {
   retryMinutes: number;
   /** What the agent says, shown in the screen pop; {contact} and {agent} are filled in for each call. */
   script: string | null;
+  /** HH:MM-HH:MM on each contact's own clock (their number's time zones); null: only the campaign's hours. */
+  contactHours: string | null;
   createdAt: string;
   updatedAt: string;
   /** Its numbers, in all and by state. */
@@ -190,6 +192,7 @@ export interface CampaignInput {
   maxAttempts?: number;
   retryMinutes?: number;
   script?: string | null;
+  contactHours?: string | null;
 }
 /** GET /api/campaigns/:id/contacts: one number of the campaign and how its calls went. */
 export interface CampaignContact {

@@ -46,6 +46,7 @@ interface Draft {
   maxAttempts: string;
   retryMinutes: string;
   script: string;
+  contactHours: string;
 }
 
 const NEW_CAMPAIGN: Draft = {
@@ -56,6 +57,7 @@ const NEW_CAMPAIGN: Draft = {
   maxAttempts: '3',
   retryMinutes: '60',
   script: '',
+  contactHours: '',
 };
 
 function draftOf(c: Campaign): Draft {
@@ -67,6 +69,7 @@ function draftOf(c: Campaign): Draft {
     maxAttempts: String(c.maxAttempts),
     retryMinutes: String(c.retryMinutes),
     script: c.script ?? '',
+    contactHours: c.contactHours ?? '',
   };
 }
 
@@ -80,6 +83,7 @@ function bodyOf(d: Draft): CampaignInput {
     maxAttempts: num(d.maxAttempts),
     retryMinutes: num(d.retryMinutes),
     script: d.script.trim() || null,
+    contactHours: d.contactHours.trim() || null,
   };
 }
 
@@ -338,6 +342,19 @@ function CampaignFields({
               </option>
             ))}
           </select>
+        </Field>
+        <Field
+          label="Contact's local hours"
+          error={errs.contactHours}
+          hint="optional: on each number's own clock, such as 08:00-21:00"
+        >
+          <input
+            name="contactHours"
+            value={draft.contactHours}
+            onInput={set('contactHours')}
+            placeholder="any time"
+            maxLength={11}
+          />
         </Field>
         <Field label="Caller id" error={errs.callerId} hint="optional: the number customers see">
           <input

@@ -9,6 +9,7 @@ import type { OfferedAgent } from '../routing/types.js';
 import {
   claimNextContact,
   dialingCallIds,
+  pendingTimeZones,
   runningCampaigns,
   setCampaignState,
   settleContactOfCall,
@@ -16,6 +17,7 @@ import {
   unclaimContact,
   type CampaignSettings,
 } from './repository.js';
+import { insideContactHours, parseContactHours } from './contact-hours.js';
 import { fillScript } from './script.js';
 
 export interface DiallerOptions {
@@ -42,6 +44,9 @@ const ORPHAN_CHECK_EVERY = 30;
  */
 const TRUNK_FAILURES_BEFORE_PAUSE = 3;
 
+/** How long the time zones of a campaign's pending contacts are trusted before they are read again. */
+const ZONES_REFRESH_MS = 60_000;
+
 /**
  * The progressive dialler: every look, each running campaign inside its hours gets one call per available agent
  * of its queue whom no caller of that queue is waiting for (Acd.idleAgentsFor), for its next due contact. The call
@@ -55,6 +60,8 @@ export class CampaignDialler {
   private readonly lastWarning = new Map<number, string>();
   /** Per campaign: its latest calls that no trunk could carry, in a row. */
   private readonly trunkFailures = new Map<number, number>();
+  /** Per campaign with contact hours: the time zones of its pending contacts, and when they were read. */
+  private readonly pendingZones = new Map<number, { readonly readAt: number; readonly zones: readonly string[] }>();
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -97,17 +104,42 @@ export class CampaignDialler {
     for (const campaign of await runningCampaigns(this.o.db)) {
       if (this.stopped) return;
       if (campaign.hours && (await this.o.hours.state(campaign.hours, this.now())) !== 'open') continue;
-      for (const agent of this.o.acd.idleAgentsFor(campaign.queueId, this.o.maxAgentsPerTick ?? 50)) {
-        if (this.stopped || !(await this.placeFor(campaign, agent))) break;
+      const agents = this.o.acd.idleAgentsFor(campaign.queueId, this.o.maxAgentsPerTick ?? 50);
+      if (agents.length === 0) continue;
+      const zones = await this.openZones(campaign);
+      for (const agent of agents) {
+        if (this.stopped || !(await this.placeFor(campaign, agent, zones))) break;
       }
     }
   }
 
+  /**
+   * The time zones in which the campaign may call its contacts now (its contact hours on their clocks); undefined
+   * when it has no contact hours: any contact.
+   */
+  private async openZones(campaign: CampaignSettings): Promise<readonly string[] | undefined> {
+    if (!campaign.contactHours) return undefined;
+    const hours = parseContactHours(campaign.contactHours);
+    // Saved hours were checked; a row edited by hand to nonsense calls nobody of a known zone.
+    if ('error' in hours) return [];
+    const now = this.now();
+    let known = this.pendingZones.get(campaign.id);
+    if (!known || now.getTime() - known.readAt > ZONES_REFRESH_MS) {
+      known = { readAt: now.getTime(), zones: await pendingTimeZones(this.o.db, campaign.id) };
+      this.pendingZones.set(campaign.id, known);
+    }
+    return known.zones.filter((zones) => insideContactHours(zones, hours, now));
+  }
+
   /** Places the campaign's next due contact for this agent. False: no contact is due, or the call was refused. */
-  private async placeFor(campaign: CampaignSettings, agent: OfferedAgent): Promise<boolean> {
+  private async placeFor(
+    campaign: CampaignSettings,
+    agent: OfferedAgent,
+    openZones: readonly string[] | undefined,
+  ): Promise<boolean> {
     for (;;) {
       const callId = randomUUID();
-      const contact = await claimNextContact(this.o.db, campaign.id, callId, this.now());
+      const contact = await claimNextContact(this.o.db, campaign.id, callId, this.now(), openZones);
       if (!contact) return false;
       if (await doNotCallEntry(this.o.db, contact.e164)) {
         // Listed after it was added: its turn never comes.

@@ -5,6 +5,7 @@ import { TRUNK_FAILURE_CAUSES } from '../calls/dial-out.js';
 import type { Db } from '../db/knex.js';
 import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 import { HttpError } from '../http/errors.js';
+import { parseContactHours, zonesOfNumber } from './contact-hours.js';
 import { MAX_SCRIPT_LENGTH, scriptProblem } from './script.js';
 
 /**
@@ -35,6 +36,8 @@ export type Campaign = {
   readonly retryMinutes: number;
   /** What the agent says, with {contact} and {agent} (campaigns/script.ts); null: none. */
   readonly script: string | null;
+  /** `HH:MM-HH:MM` on each contact's own clock (campaigns/contact-hours.ts); null: only the campaign's hours. */
+  readonly contactHours: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly contacts: ContactCounts;
@@ -76,6 +79,14 @@ export const campaignFields = z
       // An emptied script is no script.
       .transform((script) => (script === '' ? null : script))
       .nullable(),
+    contactHours: z
+      .string()
+      .trim()
+      .superRefine((text, ctx) => {
+        const read = parseContactHours(text);
+        if ('error' in read) ctx.addIssue({ code: 'custom', message: read.error });
+      })
+      .nullable(),
   })
   .partial()
   .strict();
@@ -89,6 +100,7 @@ const COLUMNS: Record<keyof Omit<CampaignFields, 'queueId'> | 'queueId', string>
   maxAttempts: 'max_attempts',
   retryMinutes: 'retry_minutes',
   script: 'script',
+  contactHours: 'contact_hours',
 };
 
 function columnsOf(fields: CampaignFields): Record<string, unknown> {
@@ -137,6 +149,7 @@ function campaignQuery(db: Db): Knex.QueryBuilder {
       'c.max_attempts',
       'c.retry_minutes',
       'c.script',
+      'c.contact_hours',
       'c.created_at',
       'c.updated_at',
     );
@@ -288,11 +301,14 @@ export async function addContacts(
   }
   const fresh = contacts.filter((c) => !have.has(c.e164));
   for (let i = 0; i < fresh.length; i += 200) {
+    const chunk = fresh.slice(i, i + 200);
+    const zones = await Promise.all(chunk.map((c) => zonesOfNumber(c.e164)));
     await db('campaign_contacts').insert(
-      fresh.slice(i, i + 200).map((c) => ({
+      chunk.map((c, j) => ({
         campaign_id: campaignId,
         e164: c.e164,
         name: c.name,
+        time_zone: zones[j] ?? null,
         state: 'pending',
         attempts: 0,
         next_at: null,
@@ -301,6 +317,15 @@ export async function addContacts(
     );
   }
   return fresh.length;
+}
+
+/** The time zones (as zonesOfNumber writes them) of a campaign's contacts still to call. */
+export async function pendingTimeZones(db: Db, campaignId: number): Promise<string[]> {
+  const rows = (await db('campaign_contacts')
+    .where({ campaign_id: campaignId, state: 'pending' })
+    .whereNotNull('time_zone')
+    .distinct('time_zone')) as { time_zone: string }[];
+  return rows.map((r) => r.time_zone);
 }
 
 /** A contact the dialler took: its call is `callId`. */
@@ -320,13 +345,15 @@ export async function claimNextContact(
   campaignId: number,
   callId: string,
   now: Date,
+  /** Only contacts of these time zones (as zonesOfNumber writes them) or of none known; undefined: any. */
+  openZones?: readonly string[],
 ): Promise<ClaimedContact | null> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const row = (await db('campaign_contacts')
+    const q = db('campaign_contacts')
       .where({ campaign_id: campaignId, state: 'pending' })
-      .where((w) => w.whereNull('next_at').orWhere('next_at', '<=', now))
-      .orderBy('id')
-      .first('id', 'e164', 'name', 'attempts')) as
+      .where((w) => w.whereNull('next_at').orWhere('next_at', '<=', now));
+    if (openZones) q.where((w) => w.whereNull('time_zone').orWhereIn('time_zone', [...openZones]));
+    const row = (await q.orderBy('id').first('id', 'e164', 'name', 'attempts')) as
       { id: number; e164: string; name: string | null; attempts: number } | undefined;
     if (!row) return null;
     const taken = await db('campaign_contacts')

@@ -33,6 +33,7 @@ describe('api: campaigns (/api/campaigns)', function () {
       maxAttempts: 3,
       retryMinutes: 60,
       script: null,
+      contactHours: null,
     });
     expect(r.body.contacts).to.deep.equal({ total: 0, pending: 0, dialing: 0, done: 0, failed: 0, skipped: 0 });
     const id = r.body.id as number;
@@ -50,6 +51,11 @@ describe('api: campaigns (/api/campaigns)', function () {
     // An emptied script is none.
     const emptied = await call(h, 'PATCH', `/api/campaigns/${id}`, { token: admin(), body: { script: ' ' } });
     expect(emptied.body.script).to.equal(null);
+    const local = await call(h, 'PATCH', `/api/campaigns/${id}`, {
+      token: admin(),
+      body: { contactHours: '08:00-21:00' },
+    });
+    expect(local.body.contactHours).to.equal('08:00-21:00');
     const started = await call(h, 'POST', `/api/campaigns/${id}/start`, { token: admin() });
     expect(started.body.state).to.equal('running');
     const refused = await call(h, 'DELETE', `/api/campaigns/${id}`, { token: admin() });
@@ -65,6 +71,7 @@ describe('api: campaigns (/api/campaigns)', function () {
       .pluck('action')) as string[];
     expect(actions).to.deep.equal([
       'campaign.create',
+      'campaign.update',
       'campaign.update',
       'campaign.update',
       'campaign.start',
@@ -87,6 +94,8 @@ describe('api: campaigns (/api/campaigns)', function () {
         /unknown placeholder \{contcat\}: use \{contact\} or \{agent\}/,
       ],
       [{ name: 'x', queueId: sales, script: 'x'.repeat(4001) }, 400, /script/],
+      [{ name: 'x', queueId: sales, contactHours: '9-5' }, 400, /contactHours.*HH:MM-HH:MM/],
+      [{ name: 'x', queueId: sales, contactHours: '21:00-08:00' }, 400, /end after they start/],
     ];
     for (const [body, status, reason] of cases) {
       const r = await create(body);

@@ -95,7 +95,17 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
       .stack()
       .app.db('campaigns')
       .where({ name })
-      .first('id', 'state', 'queue_id', 'hours', 'caller_id', 'max_attempts', 'retry_minutes', 'script')) as
+      .first(
+        'id',
+        'state',
+        'queue_id',
+        'hours',
+        'caller_id',
+        'max_attempts',
+        'retry_minutes',
+        'script',
+        'contact_hours',
+      )) as
       | {
           id: number;
           state: string;
@@ -105,6 +115,7 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
           max_attempts: number;
           retry_minutes: number;
           script: string | null;
+          contact_hours: string | null;
         }
       | undefined;
 
@@ -253,11 +264,21 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     const scriptError = `${EDIT} .field.invalid:has(textarea[name=script]) .field-error`;
     expect(await waitText(page, scriptError, (t) => t !== '')).to.contain('unknown placeholder {contcat}');
     await page.fill(SCRIPT, 'Hello {contact}, this is {agent}.\nAbout your renewal.');
+    // The contact's local hours, read on each number's own clock: a reversed window is refused under its field.
+    await page.fill(`${EDIT} input[name=contactHours]`, '21:00-08:00');
+    await page.click(`${EDIT} button[type=submit]`);
+    const hoursError = `${EDIT} .field.invalid:has(input[name=contactHours]) .field-error`;
+    expect(await waitText(page, hoursError, (t) => t !== '')).to.contain('must end after they start');
+    await page.fill(`${EDIT} input[name=contactHours]`, '08:00-21:00');
     await page.click(`${EDIT} button[type=submit]`);
     await page.waitForSelector(`${EDIT} .field.invalid`, { state: 'detached' });
-    await until('the script saved', async () =>
-      (await campaignRow(NAME))?.script === 'Hello {contact}, this is {agent}.\nAbout your renewal.' ? true : undefined,
-    );
+    await until('the script and the local hours saved', async () => {
+      const saved = await campaignRow(NAME);
+      return saved?.script === 'Hello {contact}, this is {agent}.\nAbout your renewal.' &&
+        saved.contact_hours === '08:00-21:00'
+        ? true
+        : undefined;
+    });
 
     // Started from its row: running (no agent is free, so nothing is dialled), and it may not be deleted.
     await page.click(`${row(NAME)} [data-testid=campaign-start]`);

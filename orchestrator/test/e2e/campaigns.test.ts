@@ -149,6 +149,38 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     expect(await contact(OTHER)).to.deep.include({ attempts: 2, last_result: 'busy' });
   });
 
+  it("calls each number only inside the campaign's contact hours on the number's own clock", async () => {
+    await start();
+    await s.login(2001);
+    const NEW_YORK = '+12125550147';
+    const at = (iso: string): void => void (shift = new Date(iso).getTime() - Date.now());
+    at('2026-12-08T03:00:00Z'); // Shanghai 11:00, New York 22:00
+    await campaign([NEW_YORK, GOLD], { contactHours: '08:00-21:00' });
+    expect(await contact(NEW_YORK)).to.include({ time_zone: 'America/New_York' });
+    expect(await contact(GOLD)).to.include({ time_zone: 'Asia/Shanghai' });
+    carrier('answer', 100);
+    // New York comes first in the list, but it is 22:00 there: Shanghai's number is called.
+    await dialler.tick();
+    const first = await callOf(GOLD);
+    expect((await contact(NEW_YORK)).state).to.equal('pending');
+    await s.waitState(first, 'connected');
+    s.sim.control.hangup(s.center.calls.get(first)?.channelId as string);
+    await waitFor(async () => (await contact(GOLD)).state === 'done', 'the answered contact done');
+
+    // Still 22:00 in New York: nothing more is placed for the free agent.
+    await idle(2001);
+    await dialler.tick();
+    expect((await contact(NEW_YORK)).last_call_id).to.equal(null);
+    // 10:00 in New York: its number is called.
+    at('2026-12-08T15:00:00Z');
+    await dialler.tick();
+    const second = await callOf(NEW_YORK);
+    await s.waitState(second, 'connected');
+    s.sim.control.hangup(s.center.calls.get(second)?.channelId as string);
+    await waitFor(async () => (await contact(NEW_YORK)).state === 'done', 'the New York contact done');
+    await s.finalRow(second, 'ended');
+  });
+
   it('calls no trunk can carry keep their attempts; three in a row pause the campaign', async () => {
     await start();
     await s.login(2001);
