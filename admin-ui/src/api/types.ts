@@ -207,6 +207,8 @@ export interface CampaignContact {
   lastResult: string | null;
   lastCallId: string | null;
   updatedAt: string;
+  /** Its number's time zones (comma-separated), which its campaign's contact hours are read in; null: none known. */
+  timeZone: string | null;
 }
 export interface CampaignContactQuery {
   state?: CampaignContactState;

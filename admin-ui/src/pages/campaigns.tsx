@@ -91,6 +91,13 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** A number's time zones as a cell: the first, and how many more (all of them in the tooltip). */
+function zoneText(zones: string | null): string {
+  if (!zones) return '—';
+  const [first, ...more] = zones.split(',');
+  return more.length > 0 ? `${first} +${more.length}` : (first ?? '—');
+}
+
 /** "3 × every 60 min"; one attempt is never retried. */
 export function attemptsText(c: Pick<Campaign, 'maxAttempts' | 'retryMinutes'>): string {
   return c.maxAttempts === 1 ? '1 × (no retry)' : `${c.maxAttempts} × every ${c.retryMinutes} min`;
@@ -594,6 +601,7 @@ function CampaignDetail({
                 <th>Next attempt</th>
                 <th>Last result</th>
                 <th>Last call</th>
+                <th>Time zone</th>
               </tr>
             </thead>
             <tbody>
@@ -616,11 +624,14 @@ function CampaignDetail({
                       <span class="muted">—</span>
                     )}
                   </td>
+                  <td class="nowrap" data-zone title={k.timeZone ?? undefined}>
+                    {zoneText(k.timeZone)}
+                  </td>
                 </tr>
               ))}
               {list && list.items.length === 0 ? (
                 <tr>
-                  <td colSpan={7} class="muted" data-testid="campaign-contacts-empty">
+                  <td colSpan={8} class="muted" data-testid="campaign-contacts-empty">
                     {filter ? `No ${filter} numbers.` : 'No numbers yet: add them above.'}
                   </td>
                 </tr>

@@ -54,6 +54,8 @@ export type CampaignContact = {
   readonly lastResult: string | null;
   readonly lastCallId: string | null;
   readonly updatedAt: string;
+  /** Its number's time zones, comma-separated (contact-hours.ts); null: none known. */
+  readonly timeZone: string | null;
 };
 
 export const campaignFields = z
@@ -264,6 +266,7 @@ const CONTACT_COLUMNS = [
   'last_result',
   'last_call_id',
   'updated_at',
+  'time_zone',
 ];
 
 export async function listContacts(

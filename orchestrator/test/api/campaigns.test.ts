@@ -154,7 +154,7 @@ describe('api: campaigns (/api/campaigns)', function () {
     expect(exported.status).to.equal(200);
     expect(exported.headers.get('content-disposition')).to.match(/campaign-\d+-Renewals\.csv/);
     const lines = String(exported.body).trim().split('\n');
-    expect(lines[0]).to.equal('number,name,state,attempts,nextAt,lastResult,lastCallId,updatedAt');
+    expect(lines[0]).to.equal('number,name,state,attempts,nextAt,lastResult,lastCallId,updatedAt,timeZone');
     expect(lines[2]).to.match(/^\+8613812345678,"Li, Wei",pending,0,,,,20/);
     // Neither or both of csv and contacts is refused.
     expect((await upload(id, {})).status).to.equal(400);

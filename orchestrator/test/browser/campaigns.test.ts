@@ -220,6 +220,8 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
       ['+8615012345678', 'Li Lei', 'pending', '0'],
     ]);
     expect(await text(page, '[data-testid=campaign-contacts-count]')).to.equal('3 numbers');
+    // Each number's time zone, read from its prefix: what the campaign's contact hours are read in.
+    expect(await text(page, `${contact('+8613812345678')} td[data-zone]`)).to.equal('Asia/Shanghai');
     await waitText(page, `${row(NAME)} [data-testid=campaign-progress]`, (t) => t.startsWith('0 / 3 done3 pending'));
     await shot(page, 'campaigns-numbers');
     const stored = (await app

@@ -45,6 +45,7 @@ const contactItem = z.object({
   lastResult: z.string().nullable(),
   lastCallId: z.string().nullable(),
   updatedAt: z.string(),
+  timeZone: z.string().nullable(),
 });
 const uploadBody = z
   .object({
@@ -65,7 +66,17 @@ const uploadResult = z.object({
 });
 
 /** The columns of a campaign's results, as exported; a list is at most this long in one export. */
-const CONTACT_CSV_COLUMNS = ['number', 'name', 'state', 'attempts', 'nextAt', 'lastResult', 'lastCallId', 'updatedAt'];
+const CONTACT_CSV_COLUMNS = [
+  'number',
+  'name',
+  'state',
+  'attempts',
+  'nextAt',
+  'lastResult',
+  'lastCallId',
+  'updatedAt',
+  'timeZone',
+];
 const EXPORT_LIMIT = 1_000_000;
 
 /** How far ahead a customer's callback may be booked on a campaign's call. */
