@@ -178,6 +178,10 @@ export interface Campaign {
   script: string | null;
   /** HH:MM-HH:MM on each contact's own clock (their number's time zones); null: only the campaign's hours. */
   contactHours: string | null;
+  /** Answering machines: not screened (the agent hears whoever answers), hung up on, or left machineMessage. */
+  machineDetection: MachineDetection;
+  /** The sound left on a machine, such as ariadne/campaign-message; null: none. */
+  machineMessage: string | null;
   createdAt: string;
   updatedAt: string;
   /** Its numbers, in all and by state. */
@@ -193,7 +197,10 @@ export interface CampaignInput {
   retryMinutes?: number;
   script?: string | null;
   contactHours?: string | null;
+  machineDetection?: MachineDetection;
+  machineMessage?: string | null;
 }
+export type MachineDetection = 'off' | 'hang_up' | 'message';
 /** GET /api/campaigns/:id/contacts: one number of the campaign and how its calls went. */
 export interface CampaignContact {
   id: number;

@@ -11,6 +11,7 @@ import {
   type CampaignContactState,
   type CampaignImportResult,
   type CampaignInput,
+  type MachineDetection,
   type Queue,
   type User,
 } from '../api/types.js';
@@ -47,6 +48,9 @@ interface Draft {
   retryMinutes: string;
   script: string;
   contactHours: string;
+  machineDetection: MachineDetection;
+  /** The sound left on a machine; kept while another choice is shown, sent only with `message`. */
+  machineMessage: string;
 }
 
 const NEW_CAMPAIGN: Draft = {
@@ -58,6 +62,8 @@ const NEW_CAMPAIGN: Draft = {
   retryMinutes: '60',
   script: '',
   contactHours: '',
+  machineDetection: 'off',
+  machineMessage: '',
 };
 
 function draftOf(c: Campaign): Draft {
@@ -70,8 +76,22 @@ function draftOf(c: Campaign): Draft {
     retryMinutes: String(c.retryMinutes),
     script: c.script ?? '',
     contactHours: c.contactHours ?? '',
+    machineDetection: c.machineDetection,
+    machineMessage: c.machineMessage ?? '',
   };
 }
+
+const MACHINE_CHOICES: readonly [MachineDetection, string][] = [
+  ['off', 'Not screened: to the agent'],
+  ['hang_up', 'Hang up, try again later'],
+  ['message', 'Leave a message'],
+];
+
+/** The summary line's word on machines, when the campaign screens for them. */
+const MACHINE_SUMMARY: Record<Exclude<MachineDetection, 'off'>, string> = {
+  hang_up: 'machines hung up on',
+  message: 'machines left a message',
+};
 
 /** Blank numbers are left out: the server keeps (or, new, defaults) them, or names the field it needs. */
 function bodyOf(d: Draft): CampaignInput {
@@ -84,6 +104,8 @@ function bodyOf(d: Draft): CampaignInput {
     retryMinutes: num(d.retryMinutes),
     script: d.script.trim() || null,
     contactHours: d.contactHours.trim() || null,
+    machineDetection: d.machineDetection,
+    machineMessage: d.machineMessage.trim() || null,
   };
 }
 
@@ -394,6 +416,31 @@ function CampaignFields({
             required
           />
         </Field>
+        <Field
+          label="Answering machines"
+          error={errs.machineDetection}
+          hint="screened while the agent hears ringing; the customer hears up to 5 s of silence"
+        >
+          <select name="machineDetection" value={draft.machineDetection} onChange={set('machineDetection')}>
+            {MACHINE_CHOICES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {draft.machineDetection === 'message' ? (
+          <Field label="Message" error={errs.machineMessage} hint="an Asterisk sound, played after the beep">
+            <input
+              name="machineMessage"
+              value={draft.machineMessage}
+              onInput={set('machineMessage')}
+              placeholder="ariadne/campaign-message"
+              maxLength={128}
+              required
+            />
+          </Field>
+        ) : null}
       </div>
       <Field
         label="Script"
@@ -503,6 +550,7 @@ function CampaignDetail({
           {c.contacts.done} of {count(c.contacts.total, 'number')} done · {c.contacts.pending} pending
           {c.contacts.dialing ? ` · ${c.contacts.dialing} dialing` : ''} · {c.contacts.failed} failed ·{' '}
           {c.contacts.skipped} skipped · {attemptsText(c)} · {c.hours ?? 'any time'}
+          {c.machineDetection === 'off' ? '' : ` · ${MACHINE_SUMMARY[c.machineDetection]}`}
         </p>
       ) : null}
 

@@ -8,6 +8,14 @@ import type { Logger } from '../logger.js';
 import type { CustomerIdentifier } from '../crm/identify.js';
 import type { FlowRepository, PublishedFlow } from '../ivr/flows.js';
 import { runFlow, type IvrEnvironment } from '../ivr/interpreter.js';
+import {
+  AMD_DIALPLAN,
+  isDetectionReturn,
+  isMachine,
+  MESSAGE_DIALPLAN,
+  MESSAGE_VARIABLE,
+  type MachineHandling,
+} from '../campaigns/machine.js';
 import { requestCallback } from '../routing/callbacks.js';
 import { recordIvrResponse, runIvrSurvey } from '../surveys/ivr.js';
 import type { SurveyChannel } from '../surveys/replies.js';
@@ -143,6 +151,8 @@ interface CustomerDial {
   readonly variables?: Readonly<Record<string, string>>;
   /** The agent dialled on their desk phone: their channel is not answered until the customer is. */
   readonly agentDialled?: boolean;
+  /** The answer is screened for an answering machine first (a campaign's call), and a machine handled so. */
+  readonly machine?: MachineHandling;
 }
 
 /** Whom the IVR survey asks, and in which words. */
@@ -168,6 +178,8 @@ export interface OutboundCallRequest {
   readonly callerId?: string;
   /** Placed by the dialler for this campaign: the screen pop says so. */
   readonly campaign?: CampaignOfCall;
+  /** The customer's answer is screened for an answering machine, and a machine handled so (campaigns/machine.ts). */
+  readonly machine?: MachineHandling;
 }
 
 /** What the call flow knows of a finished call that its row does not say. */
@@ -268,6 +280,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 const GONE_CODES = new Set(['not_found', 'not_in_stasis']);
 
+/** The wait for AMD()'s verdict: amd.conf's total_analysis_time (5 s) and the dialplan's own steps, with room. */
+const AMD_WAIT_MS = 10_000;
+
 // MOVES_BRIDGE: adding a channel to a bridge takes it out of the Stasis bridge it is in first (Asterisk's
 // control_swap_channel_in_bridge departs the current bridge before imparting; the simulator and the fakes do the
 // same), so moving the caller between its holding and mixing bridges is one addChannel, not removeChannel + addChannel.
@@ -333,6 +348,14 @@ export class CallService {
     this.o.switchPort.onInbound((channel) => {
       // Agent feature codes (*11 login ...) enter the same app but are not calls; agents/feature-codes.ts takes them.
       if (isFeatureCall(channel)) return;
+      if (isDetectionReturn(channel)) {
+        this.o.logger.warn(
+          { channelId: channel.channelId, callId: channel.args[1] },
+          'a campaign call came back from answering-machine detection after a restart: hung up',
+        );
+        this.o.switchPort.hangup(channel.channelId).catch(() => undefined);
+        return;
+      }
       if (isDeskDialOut(channel)) {
         this.onDeskDialOut(channel).catch((err: unknown) =>
           this.o.logger.error({ err, channelId: channel.channelId }, 'desk phone dial-out failed'),
@@ -2190,7 +2213,10 @@ export class CallService {
         : `placed by ${agent.name}`,
       campaignId: request.campaign?.id,
     });
-    this.runOutbound(call, leg, { attempts, callerId }, request.campaign).catch((err: unknown) => {
+    const machine = request.machine;
+    const variables = machine?.action === 'message' ? { [MESSAGE_VARIABLE]: machine.sound } : undefined;
+    const dial = { attempts, callerId, ...(machine ? { machine } : {}), ...(variables ? { variables } : {}) };
+    this.runOutbound(call, leg, dial, request.campaign).catch((err: unknown) => {
       call.log.error({ err }, 'outbound call failed');
       this.giveUpOutbound(call, leg, 'fail', 'error placing the call', {
         disposition: 'failed',
@@ -2350,7 +2376,7 @@ export class CallService {
   private async runOutbound(
     call: Call,
     leg: AgentLeg,
-    how: Pick<CustomerDial, 'attempts' | 'callerId'>,
+    how: Pick<CustomerDial, 'attempts' | 'callerId' | 'machine' | 'variables'>,
     campaign?: CampaignOfCall,
   ): Promise<void> {
     const number = call.row.caller_raw;
@@ -2421,8 +2447,23 @@ export class CallService {
         return null;
       });
     const outcome = await this.dialTrunks(call, how);
+    // The agent hears ringing until the answer is screened, so they never hear a machine's greeting.
+    const answeredBy =
+      outcome.result === 'answered' && how.machine && call.state === 'dialing' ? await this.answeredBy(call) : 'human';
     if (ringback) this.o.switchPort.stopPlayback(ringback.playbackId).catch(() => undefined);
     if (call.state !== 'dialing') return; // the agent gave up meanwhile; the customer's leg was hung up
+    if (answeredBy === 'gone') {
+      this.giveUpOutbound(call, leg, 'not_answered', `${number} hung up during answering-machine detection`, {
+        disposition: 'no_answer',
+        hangup_side: 'caller',
+        hangup_cause: 16,
+      });
+      return;
+    }
+    if (answeredBy === 'machine' && how.machine) {
+      await this.leaveMachine(call, leg, how.machine);
+      return;
+    }
     if (outcome.result !== 'answered') {
       const disposition = outcome.result === 'busy' ? 'busy' : outcome.result === 'no_answer' ? 'no_answer' : 'failed';
       this.giveUpOutbound(call, leg, 'not_answered', `${number}: ${disposition} (cause ${outcome.cause})`, {
@@ -2480,6 +2521,51 @@ export class CallService {
     const recording = (settings?.recordCalls ?? true) ? this.startRecording(call, leg) : undefined;
     this.o.bus.publish('call.connected', { callId: call.id, agentId: leg.agentId, queueId: leg.queueId });
     await recording;
+  }
+
+  /**
+   * Who answered the customer's line, as AMD() in the dialplan heard it; 'gone': the line hung up meanwhile (or the
+   * verdict never came, and the line was hung up).
+   */
+  private async answeredBy(call: Call): Promise<'human' | 'machine' | 'gone'> {
+    let back: readonly string[] | null;
+    try {
+      back = await this.o.switchPort.visitDialplan(call.channelId, AMD_DIALPLAN, AMD_WAIT_MS);
+    } catch (err) {
+      // The switch would not send the line to the dialplan: it is still here, unscreened, so the agent takes it.
+      call.log.warn({ err }, 'answering-machine detection could not start; the call goes to the agent');
+      return call.callerGone ? 'gone' : 'human';
+    }
+    if (!back || call.callerGone) return 'gone';
+    const [, , status, cause] = back;
+    call.log.info({ status, cause }, 'answering-machine detection');
+    return isMachine(status) ? 'machine' : 'human';
+  }
+
+  /** A machine answered a campaign's call: it is left the campaign's message, or hung up on; the agent is free. */
+  private async leaveMachine(call: Call, leg: AgentLeg, machine: MachineHandling): Promise<void> {
+    const number = call.row.caller_raw;
+    if (machine.action === 'message') {
+      try {
+        await this.o.switchPort.continueInDialplan(call.channelId, MESSAGE_DIALPLAN);
+        // The dialplan plays the message and hangs up: the line is no longer the call's to hang up.
+        call.markCallerGone();
+        this.giveUpOutbound(call, leg, 'not_answered', `${number}: answering machine, message left`, {
+          disposition: 'machine_message',
+          hangup_side: 'system',
+          hangup_cause: 16,
+        });
+        return;
+      } catch (err) {
+        if (call.state !== 'dialing') return;
+        call.log.warn({ err }, 'the message for the answering machine could not be played; hanging up');
+      }
+    }
+    this.giveUpOutbound(call, leg, 'not_answered', `${number}: answering machine`, {
+      disposition: 'machine',
+      hangup_side: 'system',
+      hangup_cause: 16,
+    });
   }
 
   /**

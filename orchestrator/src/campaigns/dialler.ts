@@ -18,6 +18,7 @@ import {
   type CampaignSettings,
 } from './repository.js';
 import { insideContactHours, parseContactHours } from './contact-hours.js';
+import { machineHandling } from './machine.js';
 import { fillScript } from './script.js';
 
 export interface DiallerOptions {
@@ -137,6 +138,7 @@ export class CampaignDialler {
     agent: OfferedAgent,
     openZones: readonly string[] | undefined,
   ): Promise<boolean> {
+    const machine = machineHandling(campaign);
     for (;;) {
       const callId = randomUUID();
       const contact = await claimNextContact(this.o.db, campaign.id, callId, this.now(), openZones);
@@ -160,6 +162,7 @@ export class CampaignDialler {
             contact: contact.name,
             script: campaign.script && fillScript(campaign.script, { contact: contact.name, agent: agent.agentName }),
           },
+          ...(machine ? { machine } : {}),
         });
         this.lastWarning.delete(campaign.id);
         return true;

@@ -6,6 +6,7 @@ import type { Db } from '../db/knex.js';
 import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 import { HttpError } from '../http/errors.js';
 import { parseContactHours, zonesOfNumber } from './contact-hours.js';
+import { MACHINE_DETECTIONS, SOUND_NAME, type MachineDetection } from './machine.js';
 import { MAX_SCRIPT_LENGTH, scriptProblem } from './script.js';
 
 /**
@@ -38,6 +39,10 @@ export type Campaign = {
   readonly script: string | null;
   /** `HH:MM-HH:MM` on each contact's own clock (campaigns/contact-hours.ts); null: only the campaign's hours. */
   readonly contactHours: string | null;
+  /** Answering machines (campaigns/machine.ts): not screened, hung up on, or left machineMessage. */
+  readonly machineDetection: MachineDetection;
+  /** The sound left on a machine (`ariadne/campaign-message`); null: none. */
+  readonly machineMessage: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly contacts: ContactCounts;
@@ -89,6 +94,13 @@ export const campaignFields = z
         if ('error' in read) ctx.addIssue({ code: 'custom', message: read.error });
       })
       .nullable(),
+    machineDetection: z.enum(MACHINE_DETECTIONS),
+    machineMessage: z
+      .string()
+      .trim()
+      .max(128)
+      .regex(SOUND_NAME, 'a sound name such as ariadne/campaign-message')
+      .nullable(),
   })
   .partial()
   .strict();
@@ -103,6 +115,8 @@ const COLUMNS: Record<keyof Omit<CampaignFields, 'queueId'> | 'queueId', string>
   retryMinutes: 'retry_minutes',
   script: 'script',
   contactHours: 'contact_hours',
+  machineDetection: 'machine_detection',
+  machineMessage: 'machine_message',
 };
 
 function columnsOf(fields: CampaignFields): Record<string, unknown> {
@@ -152,6 +166,8 @@ function campaignQuery(db: Db): Knex.QueryBuilder {
       'c.retry_minutes',
       'c.script',
       'c.contact_hours',
+      'c.machine_detection',
+      'c.machine_message',
       'c.created_at',
       'c.updated_at',
     );
@@ -205,6 +221,18 @@ async function checkReferences(db: Db, fields: CampaignFields): Promise<void> {
     refuse('hours', `no business hours named ${fields.hours}`);
 }
 
+/** A campaign that leaves machines a message must say which: checked on the settings it will have. */
+function checkMachineMessage(settings: {
+  machineDetection?: MachineDetection | undefined;
+  machineMessage?: string | null | undefined;
+}): void {
+  if (settings.machineDetection !== 'message' || settings.machineMessage) return;
+  const reason = 'required when machineDetection is message';
+  throw new HttpError(400, 'validation_failed', `body.machineMessage: ${reason}`, [
+    { in: 'body', field: 'machineMessage', reason },
+  ]);
+}
+
 async function nameTaken(db: Db, name: string, exceptId?: number): Promise<void> {
   const q = db('campaigns').where({ name });
   if (exceptId !== undefined) q.whereNot('id', exceptId);
@@ -217,6 +245,7 @@ export async function createCampaign(
   now: Date,
 ): Promise<Campaign> {
   await checkReferences(db, fields);
+  checkMachineMessage(fields);
   await nameTaken(db, fields.name);
   const id = insertedId(
     await db('campaigns').insert({ ...columnsOf(fields), state: 'paused', created_at: now, updated_at: now }),
@@ -225,8 +254,14 @@ export async function createCampaign(
 }
 
 export async function updateCampaign(db: Db, id: number, fields: CampaignFields, now: Date): Promise<Campaign | null> {
-  if (!(await db('campaigns').where({ id }).first('id'))) return null;
+  const current = (await db('campaigns').where({ id }).first('machine_detection', 'machine_message')) as
+    { machine_detection: MachineDetection; machine_message: string | null } | undefined;
+  if (!current) return null;
   await checkReferences(db, fields);
+  checkMachineMessage({
+    machineDetection: fields.machineDetection ?? current.machine_detection,
+    machineMessage: fields.machineMessage !== undefined ? fields.machineMessage : current.machine_message,
+  });
   if (fields.name !== undefined) await nameTaken(db, fields.name, id);
   await db('campaigns')
     .where({ id })
@@ -407,7 +442,8 @@ export function callResult(call: {
   readonly hangupCause?: unknown;
 }): CallResult {
   const disposition = call.disposition ?? 'failed';
-  if (call.answeredAt != null) return { kind: 'reached', disposition };
+  // A message left on an answering machine reached the contact as far as the campaign can.
+  if (call.answeredAt != null || disposition === 'machine_message') return { kind: 'reached', disposition };
   if (disposition === 'not_placed') return { kind: 'not_placed' };
   if (disposition === 'failed' && TRUNK_FAILURE_CAUSES.has(Number(call.hangupCause))) return { kind: 'trunk_failed' };
   return { kind: 'not_reached', disposition };

@@ -59,6 +59,16 @@ export class DemoTraffic {
     }
     // Every number called through the demo's carrier answers after a few rings and stays until the agent hangs up.
     this.o.simulator.control.setEndpoint('PJSIP', DEMO_TRUNK, { behaviour: 'answer', afterMs: 4000, talkMs: 0 });
+    // One in five of the campaigns' numbers is answered by a machine, so their screening shows in their results.
+    const contacts = (await this.o.db('campaign_contacts').distinct('e164').orderBy('e164')) as { e164: string }[];
+    for (const [i, { e164 }] of contacts.entries()) {
+      if (i % 5 !== 4) continue;
+      this.o.simulator.control.setEndpoint('PJSIP', `${e164}@${DEMO_TRUNK}`, {
+        behaviour: 'machine',
+        afterMs: 4000,
+        talkMs: 0,
+      });
+    }
     // Leave agents bound to demo users for the person at the keyboard; log in a handful of the others.
     const unattended = (agents as { id: number; user_id: number | null }[]).filter((a) => !a.user_id);
     const working = unattended.slice(0, this.o.agentsAvailable);

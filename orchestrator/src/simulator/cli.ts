@@ -9,7 +9,7 @@ import { startSimulator } from './index.js';
 
 const USAGE = `usage: simulator [--host 127.0.0.1] [--port 8088] [--user ariadne] [--password ariadne] [--app ariadne]
                  [--ami-port 5038 | --no-ami] [--ami-user U] [--ami-secret S] [--playback-ms N]
-                 [--endpoint TECH/RES=behaviour[:afterMs]]...   (behaviour: answer|no-answer|busy|unreachable|reject)`;
+                 [--endpoint TECH/RES=behaviour[:afterMs]]...   (behaviour: answer|machine|no-answer|busy|unreachable|reject|congestion)`;
 
 function int(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
   const endpoints: Record<string, { behaviour: EndpointBehaviour; afterMs: number }> = {};
   for (const spec of values.endpoint ?? []) {
-    const m = /^([^/=]+\/[^=]+)=(answer|no-answer|busy|unreachable|reject)(?::(\d+))?$/.exec(spec);
+    const m = /^([^/=]+\/[^=]+)=(answer|machine|no-answer|busy|unreachable|reject|congestion)(?::(\d+))?$/.exec(spec);
     if (!m) throw new Error(`bad --endpoint "${spec}" (expected TECH/RES=behaviour[:afterMs])`);
     endpoints[m[1]!] = { behaviour: m[2] as EndpointBehaviour, afterMs: Number(m[3] ?? 0) };
   }

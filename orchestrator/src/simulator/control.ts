@@ -75,7 +75,7 @@ export interface SimStats extends EngineStats {
   apps: string[];
 }
 
-const BEHAVIOURS: readonly EndpointBehaviour[] = ['answer', 'no-answer', 'busy', 'unreachable', 'reject', 'congestion'];
+const BEHAVIOURS: readonly EndpointBehaviour[] = ['answer', 'machine', 'no-answer', 'busy', 'unreachable', 'reject', 'congestion'];
 
 export class Control {
   constructor(

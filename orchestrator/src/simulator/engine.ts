@@ -24,7 +24,15 @@ import {
 } from './model.js';
 
 /** `congestion`: the far end cannot carry the call (a carrier's SIP 503: cause 34, DIALSTATUS CONGESTION). */
-export type EndpointBehaviour = 'answer' | 'no-answer' | 'busy' | 'unreachable' | 'reject' | 'congestion';
+/** The dialplan context the simulator runs as dialplans/outbound.conf's answering-machine detection. */
+const AMD_CONTEXT = 'ariadne-amd';
+/** How long the simulated AMD() listens (a real one listens up to amd.conf's total_analysis_time). */
+const AMD_ANALYSIS_MS = 300;
+/** How long the simulated message left on a machine plays before the dialplan hangs up. */
+const AMD_MESSAGE_MS = 500;
+
+/** `machine` answers as `answer` does, with an answering machine: the simulated AMD() says MACHINE. */
+export type EndpointBehaviour = 'answer' | 'machine' | 'no-answer' | 'busy' | 'unreachable' | 'reject' | 'congestion';
 
 export interface EngineOptions {
   /** Entity id reported as `asterisk_id` and `system.entity_id`. */
@@ -1126,7 +1134,7 @@ export class Engine {
     ch.dialApp = app;
     ch.dialArgs = args;
     const behaviour = e.behaviour;
-    if (behaviour === 'answer') {
+    if (behaviour === 'answer' || behaviour === 'machine') {
       this.after(ch, e.afterMs, () => this.remoteAnswer(ch.id));
     } else if (behaviour === 'busy' || behaviour === 'reject' || behaviour === 'congestion') {
       const cause = behaviour === 'busy' ? 17 : behaviour === 'reject' ? 21 : 34;
@@ -1445,6 +1453,7 @@ export class Engine {
   }
 
   private leaveToDialplan(ch: Channel, target: { context?: string; extension?: string; priority?: string }): void {
+    const app = ch.stasisApp;
     this.stopChannelMedia(ch, 'done');
     if (ch.bridge) this.removeFromBridge(ch, true);
     this.endStasis(ch);
@@ -1456,6 +1465,10 @@ export class Engine {
       app_name: ch.kind === 'inbound' ? '' : 'AppDial2',
       app_data: ch.kind === 'inbound' ? '' : '(Outgoing Line)',
     };
+    if (ch.dialplan.context === AMD_CONTEXT && app) {
+      this.runAmdContext(ch, app);
+      return;
+    }
     // Without a dialplan to run, the simulated dialplan ends at once, as a missing context does
     // (errors_rest_and_ws: Local ;1 continued to `nosuchcontext`: ;2 hangs up and is destroyed, then ;1).
     this.after(null, 0, () => {
@@ -1480,6 +1493,31 @@ export class Engine {
         this.hangupRequest(ch, 16, true);
       }
       this.destroy(ch, 16);
+    });
+  }
+
+  /**
+   * dialplans/outbound.conf [ariadne-amd]: `s` runs AMD() and goes back to Stasis(<app>,amd,<call id>,<AMDSTATUS>,
+   * <AMDCAUSE>); `message` waits for the greeting's silence, plays ARIADNE_MACHINE_MESSAGE and hangs up. The
+   * verdict is the far end's: MACHINE for an endpoint whose behaviour is `machine`, HUMAN otherwise.
+   */
+  private runAmdContext(ch: Channel, app: string): void {
+    if (ch.dialplan.exten === 'message') {
+      const sound = ch.vars.get('ARIADNE_MACHINE_MESSAGE') ?? '';
+      ch.dialplan = { ...ch.dialplan, app_name: 'Playback', app_data: sound };
+      this.after(ch, AMD_MESSAGE_MS, () => this.hangup(ch, { remote: false, cause: 16 }));
+      return;
+    }
+    const machine = ch.endpoint?.behaviour === 'machine';
+    const status = machine ? 'MACHINE' : 'HUMAN';
+    const cause = machine ? 'LONGGREETING-1500-1500' : 'HUMAN-300-800';
+    ch.dialplan = { ...ch.dialplan, app_name: 'AMD', app_data: '' };
+    this.after(ch, AMD_ANALYSIS_MS, () => {
+      ch.vars.set('AMDSTATUS', status);
+      ch.vars.set('AMDCAUSE', cause);
+      this.varset(ch, 'AMDSTATUS', status);
+      this.varset(ch, 'AMDCAUSE', cause);
+      this.enterStasis(ch, app, ['amd', ch.vars.get('ARIADNE_CALL_ID') ?? '', status, cause]);
     });
   }
 

@@ -15,6 +15,7 @@ import {
   type BridgeId,
   type BridgeOptions,
   type ChannelId,
+  type DialplanTarget,
   type ChannelListener,
   type EndpointContact,
   type EndpointStateEvent,
@@ -536,6 +537,30 @@ export class AriAdapter implements SwitchPort {
       this.router.markLeavingApp(channelId, false);
       throw err;
     }
+  }
+
+  async visitDialplan(
+    channelId: ChannelId,
+    target: DialplanTarget,
+    timeoutMs: number,
+  ): Promise<readonly string[] | null> {
+    let back!: (args: readonly string[] | null) => void;
+    const returned = new Promise<readonly string[] | null>((resolve) => (back = resolve));
+    if (!this.router.expectReturn(channelId, back)) return null; // gone already
+    try {
+      await this.onChannel(channelId, 'continueInDialplan', { ...target });
+    } catch (err) {
+      this.router.forgetReturn(channelId);
+      throw err;
+    }
+    const timer = this.timer(() => {
+      this.router.forgetReturn(channelId);
+      back(null);
+      this.hangup(channelId).catch(() => undefined);
+    }, timeoutMs);
+    const args = await returned;
+    this.clearTimer(timer);
+    return args;
   }
 
   async redirect(channelId: ChannelId, endpoint: string): Promise<void> {

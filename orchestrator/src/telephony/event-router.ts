@@ -80,6 +80,8 @@ interface ChannelRoute {
   hangupByUs: boolean;
   lastCause?: number;
   leg?: PendingLeg;
+  /** Sent through the dialplan to come back (visitDialplan): settled by its next StasisStart, or its hang-up. */
+  visit?: (args: readonly string[] | null) => void;
 }
 
 /** A playback or recording that must settle when its target (channel or bridge) goes away. */
@@ -199,6 +201,20 @@ export class EventRouter {
   disown(channelId: ChannelId): void {
     this.channels.delete(channelId);
     this.registry.forget('channel', channelId);
+  }
+
+  /** The channel is about to visit the dialplan: `back` hears the args it returns with, or null if it never does. */
+  expectReturn(channelId: ChannelId, back: (args: readonly string[] | null) => void): boolean {
+    const route = this.channels.get(channelId);
+    if (!route) return false;
+    route.visit = back;
+    return true;
+  }
+
+  /** The visit is off (its request failed, or it took too long): nobody waits for its return any more. */
+  forgetReturn(channelId: ChannelId): void {
+    const route = this.channels.get(channelId);
+    if (route) route.visit = undefined;
   }
 
   markLeavingApp(channelId: ChannelId, leaving: boolean): void {
@@ -373,6 +389,9 @@ export class EventRouter {
       const leg = route.leg;
       route.leg = undefined;
       leg?.settle({ result: 'cancelled', cause: 0 });
+      const visit = route.visit;
+      route.visit = undefined;
+      visit?.(null);
     }
     this.channels.clear();
     this.targets.clear();
@@ -418,6 +437,9 @@ export class EventRouter {
     if (existing?.owned) {
       existing.inStasis = true;
       existing.leavingApp = false;
+      const visit = existing.visit;
+      existing.visit = undefined;
+      visit?.(event.args ?? []);
       // An originated leg enters the app once answered (state Up): from here it can be bridged. A channel made
       // with channels/create enters at Down and is answered by its ChannelStateChange(Up) later.
       if (ch.state === 'Up') this.answered(existing);
@@ -446,6 +468,11 @@ export class EventRouter {
     if (!ch) return;
     const route = this.channels.get(ch.id);
     if (!route) return;
+    if (route.visit) {
+      // Off to the dialplan and coming back: a channel the app made stays subscribed, so its hang-up is heard.
+      route.inStasis = false;
+      return;
+    }
     if (route.leavingApp) {
       // The channel lives on in the dialplan; it is no longer ours to route.
       this.emitTo(route, { type: 'left_app' });
@@ -483,6 +510,9 @@ export class EventRouter {
   private hangup(channelId: ChannelId, route: ChannelRoute, cause: number, causeText: string | undefined): void {
     this.channels.delete(channelId);
     this.registry.forget('channel', channelId);
+    const visit = route.visit;
+    route.visit = undefined;
+    visit?.(null);
     if (route.leg) {
       const leg = route.leg;
       route.leg = undefined;

@@ -48,6 +48,12 @@ export function isSwitchError(err: unknown, code?: SwitchErrorCode): err is Swit
   return err instanceof SwitchError && (code === undefined || err.code === code);
 }
 
+export interface DialplanTarget {
+  readonly context: string;
+  readonly extension: string;
+  readonly priority: number;
+}
+
 /** A channel that entered the app on its own (an inbound call), not one we originated. */
 export interface InboundChannel {
   readonly channelId: ChannelId;
@@ -229,6 +235,13 @@ export interface SwitchPort {
   setVariable(channelId: ChannelId, name: string, value: string): Promise<void>;
   getVariable(channelId: ChannelId, name: string): Promise<string | undefined>;
   continueInDialplan(channelId: ChannelId, target?: { context?: string; extension?: string; priority?: number }): Promise<void>;
+  /**
+   * Sends a channel the app originated through a dialplan context that hands it back with `Stasis(<app>,<args>)`
+   * (answering-machine detection, dialplans/outbound.conf [ariadne-amd]); its watchers stay, and hear a hang-up
+   * meanwhile. Resolves with the args it came back with; null when it hung up first, or did not come back within
+   * timeoutMs (it is then hung up).
+   */
+  visitDialplan(channelId: ChannelId, target: DialplanTarget, timeoutMs: number): Promise<readonly string[] | null>;
   redirect(channelId: ChannelId, endpoint: string): Promise<void>;
   startMoh(channelId: ChannelId, mohClass?: string): Promise<void>;
   stopMoh(channelId: ChannelId): Promise<void>;

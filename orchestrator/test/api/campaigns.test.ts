@@ -34,6 +34,8 @@ describe('api: campaigns (/api/campaigns)', function () {
       retryMinutes: 60,
       script: null,
       contactHours: null,
+      machineDetection: 'off',
+      machineMessage: null,
     });
     expect(r.body.contacts).to.deep.equal({ total: 0, pending: 0, dialing: 0, done: 0, failed: 0, skipped: 0 });
     const id = r.body.id as number;
@@ -56,6 +58,15 @@ describe('api: campaigns (/api/campaigns)', function () {
       body: { contactHours: '08:00-21:00' },
     });
     expect(local.body.contactHours).to.equal('08:00-21:00');
+    const screened = await call(h, 'PATCH', `/api/campaigns/${id}`, {
+      token: admin(),
+      body: { machineDetection: 'message', machineMessage: 'ariadne/campaign-message' },
+    });
+    expect(screened.body).to.deep.include({ machineDetection: 'message', machineMessage: 'ariadne/campaign-message' });
+    // The message is what the campaign has: taking it away while machines are left one is refused.
+    const unsaid = await call(h, 'PATCH', `/api/campaigns/${id}`, { token: admin(), body: { machineMessage: null } });
+    expect(unsaid.status).to.equal(400);
+    expect(unsaid.body.error.message).to.equal('body.machineMessage: required when machineDetection is message');
     const started = await call(h, 'POST', `/api/campaigns/${id}/start`, { token: admin() });
     expect(started.body.state).to.equal('running');
     const refused = await call(h, 'DELETE', `/api/campaigns/${id}`, { token: admin() });
@@ -71,6 +82,7 @@ describe('api: campaigns (/api/campaigns)', function () {
       .pluck('action')) as string[];
     expect(actions).to.deep.equal([
       'campaign.create',
+      'campaign.update',
       'campaign.update',
       'campaign.update',
       'campaign.update',
@@ -96,6 +108,13 @@ describe('api: campaigns (/api/campaigns)', function () {
       [{ name: 'x', queueId: sales, script: 'x'.repeat(4001) }, 400, /script/],
       [{ name: 'x', queueId: sales, contactHours: '9-5' }, 400, /contactHours.*HH:MM-HH:MM/],
       [{ name: 'x', queueId: sales, contactHours: '21:00-08:00' }, 400, /end after they start/],
+      [{ name: 'x', queueId: sales, machineDetection: 'beep' }, 400, /machineDetection/],
+      [{ name: 'x', queueId: sales, machineDetection: 'message' }, 400, /machineMessage: required when/],
+      [
+        { name: 'x', queueId: sales, machineDetection: 'message', machineMessage: 'hello&goodbye' },
+        400,
+        /machineMessage.*a sound name such as ariadne\/campaign-message/,
+      ],
     ];
     for (const [body, status, reason] of cases) {
       const r = await create(body);

@@ -105,6 +105,8 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
         'retry_minutes',
         'script',
         'contact_hours',
+        'machine_detection',
+        'machine_message',
       )) as
       | {
           id: number;
@@ -116,6 +118,8 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
           retry_minutes: number;
           script: string | null;
           contact_hours: string | null;
+          machine_detection: string;
+          machine_message: string | null;
         }
       | undefined;
 
@@ -272,12 +276,23 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     const hoursError = `${EDIT} .field.invalid:has(input[name=contactHours]) .field-error`;
     expect(await waitText(page, hoursError, (t) => t !== '')).to.contain('must end after they start');
     await page.fill(`${EDIT} input[name=contactHours]`, '08:00-21:00');
+    // Answering machines left a message: its field shows with the choice, and a sound name Playback would misread
+    // (`&` joins a second file) is refused under it.
+    expect(await page.$(`${EDIT} input[name=machineMessage]`), 'no message field unscreened').to.equal(null);
+    await page.selectOption(`${EDIT} select[name=machineDetection]`, 'message');
+    await page.fill(`${EDIT} input[name=machineMessage]`, 'ariadne/campaign-message&goodbye');
+    await page.click(`${EDIT} button[type=submit]`);
+    const messageError = `${EDIT} .field.invalid:has(input[name=machineMessage]) .field-error`;
+    expect(await waitText(page, messageError, (t) => t !== '')).to.contain('a sound name such as');
+    await page.fill(`${EDIT} input[name=machineMessage]`, 'ariadne/campaign-message');
     await page.click(`${EDIT} button[type=submit]`);
     await page.waitForSelector(`${EDIT} .field.invalid`, { state: 'detached' });
-    await until('the script and the local hours saved', async () => {
+    await until('the script, the local hours and the machine handling saved', async () => {
       const saved = await campaignRow(NAME);
       return saved?.script === 'Hello {contact}, this is {agent}.\nAbout your renewal.' &&
-        saved.contact_hours === '08:00-21:00'
+        saved.contact_hours === '08:00-21:00' &&
+        saved.machine_detection === 'message' &&
+        saved.machine_message === 'ariadne/campaign-message'
         ? true
         : undefined;
     });

@@ -226,6 +226,10 @@ export class FakeSwitch implements SwitchPort {
     return undefined;
   }
   async continueInDialplan(): Promise<void> {}
+  /** A visit to the dialplan comes back at once, as a human answering-machine verdict. */
+  async visitDialplan(): Promise<readonly string[] | null> {
+    return ['amd', '', 'HUMAN', 'HUMAN-300-300'];
+  }
   async redirect(): Promise<void> {}
   async startMoh(): Promise<void> {}
   async stopMoh(): Promise<void> {}

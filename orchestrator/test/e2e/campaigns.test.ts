@@ -181,6 +181,77 @@ describe('e2e: campaigns (progressive dialler + simulator + MariaDB)', function 
     await s.finalRow(second, 'ended');
   });
 
+  it('screens answers for machines: hangs up on one (retried later), leaves another a message, connects a person', async () => {
+    await start();
+    await s.login(2001);
+    const c = await campaign([GOLD, OTHER], { machineDetection: 'hang_up' });
+    // GOLD's line is answered by a machine (the simulated AMD() says MACHINE); every other number by a person.
+    s.sim.control.setEndpoint('PJSIP', `${GOLD}@${TRUNK}`, { behaviour: 'machine', afterMs: 100 });
+    carrier('answer', 100);
+
+    await dialler.tick();
+    const machine = await callOf(GOLD);
+    const hungUp = await s.finalRow(machine, 'ended');
+    expect(hungUp).to.deep.include({ disposition: 'machine', hangup_side: 'system', answered_at: null });
+    expect(s.continues).to.deep.include({
+      channelId: hungUp.channel_id,
+      context: 'ariadne-amd',
+      extension: 's',
+      priority: 1,
+    });
+    await waitFor(async () => (await contact(GOLD)).state === 'pending', 'the machine contact back to pending');
+    expect(await contact(GOLD)).to.deep.include({ attempts: 1, last_result: 'machine' });
+    expect(await s.db('recordings').where({ call_id: machine }).first(), 'nothing recorded').to.equal(undefined);
+
+    // The agent, never connected, is free at once: the person on the next number is screened and connected.
+    await idle(2001);
+    await dialler.tick();
+    const person = await callOf(OTHER);
+    await s.waitState(person, 'connected');
+    s.sim.control.hangup(s.center.calls.get(person)?.channelId as string);
+    await waitFor(async () => (await contact(OTHER)).state === 'done', 'the person reached');
+    expect(await contact(OTHER)).to.deep.include({ last_result: 'answered' });
+
+    // The campaign now leaves machines a message: GOLD's retry gets it, and that settles the contact.
+    await s.db('campaigns').where({ id: c.id }).update({
+      machine_detection: 'message',
+      machine_message: 'ariadne/campaign-message',
+    });
+    await idle(2001);
+    shift = 61_000;
+    await dialler.tick();
+    const message = await waitFor(async () => {
+      const id = (await contact(GOLD)).last_call_id as string;
+      return id !== machine ? id : null;
+    }, 'the retry placed');
+    const left = await s.finalRow(message, 'ended');
+    expect(left).to.deep.include({ disposition: 'machine_message', answered_at: null });
+    const dialled = s.originates.find((o) => o.channelId === left.channel_id);
+    expect(dialled?.variables).to.include({ ARIADNE_MACHINE_MESSAGE: 'ariadne/campaign-message' });
+    expect(s.continues).to.deep.include({
+      channelId: left.channel_id,
+      context: 'ariadne-amd',
+      extension: 'message',
+      priority: 1,
+    });
+    await waitFor(async () => (await contact(GOLD)).state === 'done', 'the message settles the contact');
+    expect(await contact(GOLD)).to.deep.include({ attempts: 2, last_result: 'machine_message' });
+  });
+
+  it('a customer who hangs up while the answer is screened leaves the contact to be tried again', async () => {
+    await start();
+    await s.login(2001);
+    await campaign([GOLD], { machineDetection: 'hang_up' });
+    // The person answers and hangs up on the silence before AMD() decides.
+    s.sim.control.setEndpoint('PJSIP', `${GOLD}@${TRUNK}`, { behaviour: 'answer', afterMs: 100, talkMs: 100 });
+    await dialler.tick();
+    const callId = await callOf(GOLD);
+    expect(await s.finalRow(callId, 'ended')).to.deep.include({ disposition: 'no_answer', hangup_side: 'caller' });
+    await waitFor(async () => (await contact(GOLD)).state === 'pending', 'the contact back to pending');
+    expect(await contact(GOLD)).to.deep.include({ attempts: 1, last_result: 'no_answer' });
+    await idle(2001);
+  });
+
   it('calls no trunk can carry keep their attempts; three in a row pause the campaign', async () => {
     await start();
     await s.login(2001);

@@ -288,7 +288,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     plays.push({ target, media: typeof media === 'string' ? [media] : [...media] });
     return play(target, media, opts);
   };
-  // So are originates (who was dialled, how) and channels let go to the dialplan.
+  // So are originates (who was dialled, how) and channels let go to the dialplan (or sent there to come back).
   const originates: Stack['originates'] = [];
   const originate = sw.originate.bind(sw);
   sw.originate = (o) => {
@@ -300,6 +300,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   sw.continueInDialplan = (channelId, target) => {
     continues.push({ channelId, ...target });
     return continueInDialplan(channelId, target);
+  };
+  const visitDialplan = sw.visitDialplan.bind(sw);
+  sw.visitDialplan = (channelId, target, timeoutMs) => {
+    continues.push({ channelId, ...target });
+    return visitDialplan(channelId, target, timeoutMs);
   };
   const bus = new EventBus();
   let offset = 0;

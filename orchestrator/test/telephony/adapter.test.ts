@@ -257,6 +257,40 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(rec.events.some((e) => e.type === 'hangup')).to.equal(false);
   });
 
+  it("visitDialplan: the line comes back with the dialplan's args and its watchers; one that ends there is null", async () => {
+    r.sim.control.setEndpoint('PJSIP', '2004', { behaviour: 'machine', afterMs: 20 });
+    const amd = { context: 'ariadne-amd', extension: 's', priority: 1 };
+    const leg = await r.sw.originate({
+      endpoint: 'PJSIP/2004',
+      timeoutSeconds: 5,
+      variables: { ARIADNE_CALL_ID: 'call-7' },
+    });
+    expect((await leg.outcome).result).to.equal('answered');
+    const rec = recorder(r, leg.channelId);
+    const back = await r.sw.visitDialplan(leg.channelId, amd, 2000);
+    expect(back).to.deep.equal(['amd', 'call-7', 'MACHINE', 'LONGGREETING-1500-1500']);
+    expect(rec.events, 'neither left the app nor hung up').to.deep.equal([]);
+    expect(r.inbound.some((c) => c.channelId === leg.channelId), 'its return is no inbound call').to.equal(false);
+    // Back in the app: it is ours to hang up, and the hang-up is heard once.
+    await r.sw.hangup(leg.channelId);
+    await until(() => rec.events.some((e) => e.type === 'hangup'), 2000, 'hangup');
+
+    // No verdict in time: the visit is null and the line, still in the dialplan, is hung up.
+    const late = await r.sw.originate({ endpoint: 'PJSIP/2004', timeoutSeconds: 5 });
+    expect((await late.outcome).result).to.equal('answered');
+    const lateRec = recorder(r, late.channelId);
+    expect(await r.sw.visitDialplan(late.channelId, amd, 1)).to.equal(null);
+    await until(() => lateRec.events.some((e) => e.type === 'hangup'), 2000, 'the late line hung up');
+
+    // A context that does not exist ends the channel in the dialplan: the visit is null, the watchers hear it end.
+    const lost = await r.sw.originate({ endpoint: 'PJSIP/2001', timeoutSeconds: 5 });
+    expect((await lost.outcome).result).to.equal('answered');
+    const lostRec = recorder(r, lost.channelId);
+    expect(await r.sw.visitDialplan(lost.channelId, { ...amd, context: 'nosuchcontext' }, 2000)).to.equal(null);
+    expect(lostRec.events.filter((e) => e.type === 'hangup')).to.have.length(1);
+    await until(() => r.sw.routeSizes().channels === 0, 2000, 'no routes left');
+  });
+
   it('AMI: dialplan and pjsip reload, contacts, CoreShowChannels, ping', async () => {
     await r.sw.reload('dialplan');
     await r.sw.reload('pjsip');

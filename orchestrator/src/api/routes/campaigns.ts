@@ -3,6 +3,7 @@ import type { AuthUser } from '../../auth/types.js';
 import { listedAmong } from '../../calls/do-not-call.js';
 import { checkListLength, MAX_NUMBERS_PER_UPLOAD, parseNumberList } from '../../calls/number-list.js';
 import { outboundNumber } from '../../calls/outbound-numbers.js';
+import { MACHINE_DETECTIONS } from '../../campaigns/machine.js';
 import * as campaigns from '../../campaigns/repository.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -31,6 +32,8 @@ const campaignItem = z.object({
   retryMinutes: z.number(),
   script: z.string().nullable(),
   contactHours: z.string().nullable(),
+  machineDetection: z.enum(MACHINE_DETECTIONS),
+  machineMessage: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   contacts: counts,

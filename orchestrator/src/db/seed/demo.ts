@@ -523,6 +523,9 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       'Hello {contact}, this is {agent} from Ariadne Retail. Your annual membership renews next month: may I take ' +
       'two minutes to go through the new plans?\n\nIf they are busy: offer "Call back later" and book the time ' +
       'they choose. If they ask not to be called again: "Do not call this number".',
+    // Answering machines are left the callback message (asterisk-conf/sounds/ariadne/prompts.txt).
+    machine_detection: 'message',
+    machine_message: 'ariadne/campaign-message',
     created_at: now,
     updated_at: now,
   });
