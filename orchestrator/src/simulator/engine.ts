@@ -26,10 +26,19 @@ import {
 /** `congestion`: the far end cannot carry the call (a carrier's SIP 503: cause 34, DIALSTATUS CONGESTION). */
 /** The dialplan context the simulator runs as dialplans/outbound.conf's answering-machine detection. */
 const AMD_CONTEXT = 'ariadne-amd';
-/** How long the simulated AMD() listens (a real one listens up to amd.conf's total_analysis_time). */
-const AMD_ANALYSIS_MS = 300;
 /** How long the simulated message left on a machine plays before the dialplan hangs up. */
-const AMD_MESSAGE_MS = 500;
+const AMD_MESSAGE_MS = 3000;
+
+/**
+ * What the simulated AMD() decides, and when, with amd.conf's defaults (measured on Asterisk 22.10.1): an endpoint
+ * whose behaviour is `machine` has a long greeting; a Local channel whose far half only waits sends no audio at
+ * all, so AMD gives up at total_analysis_time (h_amd_visit); anything else says "Hello?" and waits.
+ */
+function amdVerdict(ch: Channel): { status: string; cause: string; afterMs: number } {
+  if (ch.endpoint?.behaviour === 'machine') return { status: 'MACHINE', cause: 'LONGGREETING-1500-1500', afterMs: 2500 };
+  if (ch.peer?.kind === 'local2') return { status: 'NOTSURE', cause: 'TOOLONG-4900', afterMs: 5000 };
+  return { status: 'HUMAN', cause: 'HUMAN-800-800', afterMs: 2200 };
+}
 
 /** `machine` answers as `answer` does, with an answering machine: the simulated AMD() says MACHINE. */
 export type EndpointBehaviour = 'answer' | 'machine' | 'no-answer' | 'busy' | 'unreachable' | 'reject' | 'congestion';
@@ -120,6 +129,12 @@ export interface Channel extends Timed {
   peer: Channel | null;
   snoops: Set<Channel>;
   destroyed: boolean;
+  /** Continued from the Stasis of its originate into a dialplan that runs: that STASISSTATUS comes as it ends (h). */
+  stasisStatusOwed: boolean;
+  /** In Stasis again through the dialplan's Stasis() app, inside the Stasis of its originate (h). */
+  nestedStasis: boolean;
+  /** What the dialplan application it runs sets when it is hung up meanwhile (AMD: AMDSTATUS=HANGUP, h). */
+  onDialplanHangup: (() => void) | null;
 }
 
 export interface Bridge {
@@ -798,6 +813,9 @@ export class Engine {
       peer: null,
       snoops: new Set(),
       destroyed: false,
+      stasisStatusOwed: false,
+      nestedStasis: false,
+      onDialplanHangup: null,
       timers: new Set(),
     };
     this.channels.set(id, ch);
@@ -1011,6 +1029,7 @@ export class Engine {
         ch.apps.add(app);
         other.apps.add(app);
       }
+      setVariables(ch, q.body?.variables);
       const json = this.channelJson(ch);
       this.after(ch, 0, () => this.runLocal(ch, other, app, args, `${exten}@${context}`));
       return json;
@@ -1042,6 +1061,11 @@ export class Engine {
 
   /** Local channel to a dialplan that answers at once (errors_rest_and_ws: `Local/5@local-sink`). */
   private runLocal(ch: Channel, other: Channel, app: string | undefined, args: string[], dialstring: string): void {
+    // h: the originate's variables, set on ;1 before anyone hears of it, are copied to ;2 as the call starts.
+    for (const [name, value] of ch.vars) {
+      other.vars.set(name, value);
+      this.varset(other, name, value);
+    }
     this.dialEvent(ch, '', dialstring);
     other.dialplan = { ...other.dialplan, app_name: 'Answer', app_data: '' };
     this.emit(
@@ -1226,6 +1250,10 @@ export class Engine {
     if (!ch.stasisApp) {
       // Not (yet) in Stasis: a ringing originate cancelled by the app, or a channel in the dialplan.
       if (!how.remote) this.hangupRequest(ch, 32, true);
+      const interrupted = ch.onDialplanHangup;
+      ch.onDialplanHangup = null;
+      interrupted?.();
+      this.payStasisStatus(ch);
       ch.dialing = false;
       this.destroy(ch, how.cause);
       return;
@@ -1262,7 +1290,8 @@ export class Engine {
     this.endStasis(ch);
   }
 
-  private endStasis(ch: Channel): void {
+  /** `intoDialplan`: the channel goes on in a dialplan that runs, so its originate's Stasis has not returned (h). */
+  private endStasis(ch: Channel, intoDialplan = false): void {
     const app = ch.stasisApp;
     if (!app) return;
     if (ch.pending.length) this.failPending(ch);
@@ -1271,10 +1300,30 @@ export class Engine {
     if (ch.kind === 'inbound') {
       // a, b: the app stops hearing about a channel it did not create once it leaves Stasis.
       ch.apps.delete(app);
-    } else {
-      ch.vars.set('STASISSTATUS', 'SUCCESS');
-      this.varset(ch, 'STASISSTATUS', 'SUCCESS');
+      return;
     }
+    if (ch.nestedStasis) {
+      // h: the dialplan's Stasis() returns; a hang-up ends the originate's Stasis too (a second SUCCESS).
+      ch.nestedStasis = false;
+      this.stasisStatus(ch, 'SUCCESS');
+      if (!intoDialplan) this.payStasisStatus(ch);
+    } else if (intoDialplan) {
+      ch.stasisStatusOwed = true;
+    } else {
+      this.stasisStatus(ch, 'SUCCESS');
+    }
+  }
+
+  private stasisStatus(ch: Channel, value: string): void {
+    ch.vars.set('STASISSTATUS', value);
+    this.varset(ch, 'STASISSTATUS', value);
+  }
+
+  /** The originate's Stasis returns at last, as the dialplan the channel was continued into ends (h). */
+  private payStasisStatus(ch: Channel): void {
+    if (!ch.stasisStatusOwed) return;
+    ch.stasisStatusOwed = false;
+    this.stasisStatus(ch, 'SUCCESS');
   }
 
   private stopChannelMedia(ch: Channel, state: 'done'): void {
@@ -1454,9 +1503,10 @@ export class Engine {
 
   private leaveToDialplan(ch: Channel, target: { context?: string; extension?: string; priority?: string }): void {
     const app = ch.stasisApp;
+    const amd = ch.kind !== 'inbound' && target.context === AMD_CONTEXT && app ? app : null;
     this.stopChannelMedia(ch, 'done');
     if (ch.bridge) this.removeFromBridge(ch, true);
-    this.endStasis(ch);
+    this.endStasis(ch, amd !== null);
     const prio = Number(target.priority ?? '1');
     ch.dialplan = {
       context: target.context || ch.dialplan.context,
@@ -1465,8 +1515,8 @@ export class Engine {
       app_name: ch.kind === 'inbound' ? '' : 'AppDial2',
       app_data: ch.kind === 'inbound' ? '' : '(Outgoing Line)',
     };
-    if (ch.dialplan.context === AMD_CONTEXT && app) {
-      this.runAmdContext(ch, app);
+    if (amd) {
+      this.runAmdContext(ch, amd);
       return;
     }
     // Without a dialplan to run, the simulated dialplan ends at once, as a missing context does
@@ -1497,27 +1547,52 @@ export class Engine {
   }
 
   /**
-   * dialplans/outbound.conf [ariadne-amd]: `s` runs AMD() and goes back to Stasis(<app>,amd,<call id>,<AMDSTATUS>,
-   * <AMDCAUSE>); `message` waits for the greeting's silence, plays ARIADNE_MACHINE_MESSAGE and hangs up. The
-   * verdict is the far end's: MACHINE for an endpoint whose behaviour is `machine`, HUMAN otherwise.
+   * dialplans/outbound.conf [ariadne-amd], as Asterisk 22.10.1 runs it (h_amd_visit): `s` runs AMD() and goes back
+   * to Stasis(<app>,amd,<call id>,<AMDSTATUS>,<AMDCAUSE>), in the app the channel left (the shipped dialplan names
+   * `ariadne`); `message` waits for the greeting's silence, plays ARIADNE_MACHINE_MESSAGE and hangs up.
    */
   private runAmdContext(ch: Channel, app: string): void {
+    const step = (priority: number, application: string, data: string): void => {
+      ch.dialplan = { ...ch.dialplan, priority, app_name: application, app_data: data };
+      this.emit(
+        { type: 'ChannelDialplan', timestamp: asteriskTime(), dialplan_app: application, dialplan_app_data: data, channel: this.channelJson(ch) },
+        ch.apps,
+      );
+    };
+    const callId = ch.vars.get('ARIADNE_CALL_ID') ?? '';
     if (ch.dialplan.exten === 'message') {
-      const sound = ch.vars.get('ARIADNE_MACHINE_MESSAGE') ?? '';
-      ch.dialplan = { ...ch.dialplan, app_name: 'Playback', app_data: sound };
-      this.after(ch, AMD_MESSAGE_MS, () => this.hangup(ch, { remote: false, cause: 16 }));
+      step(1, 'NoOp', `Message for the answering machine of call ${callId}`);
+      step(2, 'WaitForSilence', '1500,1,20');
+      this.after(ch, 1500, () => {
+        step(3, 'Playback', ch.vars.get('ARIADNE_MACHINE_MESSAGE') ?? '');
+        this.after(ch, AMD_MESSAGE_MS, () => {
+          step(4, 'Hangup', '');
+          this.hangupRequest(ch, 16);
+          this.hangup(ch, { remote: true, cause: 16 });
+        });
+      });
       return;
     }
-    const machine = ch.endpoint?.behaviour === 'machine';
-    const status = machine ? 'MACHINE' : 'HUMAN';
-    const cause = machine ? 'LONGGREETING-1500-1500' : 'HUMAN-300-800';
-    ch.dialplan = { ...ch.dialplan, app_name: 'AMD', app_data: '' };
-    this.after(ch, AMD_ANALYSIS_MS, () => {
-      ch.vars.set('AMDSTATUS', status);
-      ch.vars.set('AMDCAUSE', cause);
-      this.varset(ch, 'AMDSTATUS', status);
-      this.varset(ch, 'AMDCAUSE', cause);
-      this.enterStasis(ch, app, ['amd', ch.vars.get('ARIADNE_CALL_ID') ?? '', status, cause]);
+    step(1, 'NoOp', `Answering-machine detection for call ${callId}`);
+    step(2, 'AMD', '');
+    const verdict = amdVerdict(ch);
+    const set = (name: string, value: string): void => {
+      ch.vars.set(name, value);
+      this.varset(ch, name, value);
+    };
+    ch.onDialplanHangup = () => {
+      set('AMDSTATUS', 'HANGUP');
+      set('AMDCAUSE', '');
+    };
+    this.after(ch, verdict.afterMs, () => {
+      ch.onDialplanHangup = null;
+      set('AMDSTATUS', verdict.status);
+      set('AMDCAUSE', verdict.cause);
+      const args = ['amd', callId, verdict.status, verdict.cause];
+      step(3, 'Stasis', [app, ...args].join(','));
+      this.stasisStatus(ch, '');
+      ch.nestedStasis = true;
+      this.enterStasis(ch, app, args);
     });
   }
 

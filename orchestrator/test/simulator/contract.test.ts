@@ -103,6 +103,16 @@ describe('simulator contract: replay of real Asterisk 22 captures', function () 
     expect(digits).to.deep.equal(['5', '5', '6']);
   });
 
+  it('h: a line continued into [ariadne-amd] comes back to Stasis with the verdict; hung up there, the app still hears it', async () => {
+    const r = await run('h_amd_visit');
+    const back = r.ws1.events.filter((e) => e.type === 'StasisStart').map((e) => e.args);
+    expect(back).to.deep.equal([[], ['amd', 'call-1', 'NOTSURE', 'TOOLONG-4900'], []]);
+    const amdStatus = r.ws1.events
+      .filter((e) => e.type === 'ChannelVarset' && e.variable === 'AMDSTATUS')
+      .map((e) => String(e.value));
+    expect(amdStatus).to.deep.equal(['NOTSURE', 'HANGUP']);
+  });
+
   it('errors_rest_and_ws: status codes, status texts and bodies of every error, WebSocket refusals', async () => {
     await run('errors_rest_and_ws');
   });
