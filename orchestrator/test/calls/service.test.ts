@@ -249,6 +249,15 @@ describe('calls/service (fakes)', function () {
     ]);
   });
 
+  it('a campaign line back from answering-machine detection after a restart is hung up, not taken for a caller', async () => {
+    ctx = await setup();
+    // Stasis(ariadne,amd,<call id>,…) for a channel this orchestrator never sent there.
+    const line = ctx.sw.placeCall('19900000004', 'amd', true);
+    await waitFor(() => !ctx.sw.channels.has(line), 'the line hung up');
+    expect(ctx.cc.calls.list()).to.deep.equal([]);
+    expect(await ctx.t.db('calls').count({ n: '*' }).first()).to.deep.include({ n: 0 });
+  });
+
   it('gold caller, no IVR: identified, routed with priority, offered, connected, recorded, wrap-up, ended', async () => {
     ctx = await setup();
     ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 20 });
