@@ -17,6 +17,7 @@ import type {
   CampaignImportResult,
   CampaignInput,
   DoNotCallEntry,
+  DoNotCallFileImportResult,
   DoNotCallImportResult,
   DoNotCallInput,
   DoNotCallQuery,
@@ -103,19 +104,27 @@ function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+/** A body sent as it is (a file), with its type, and how long its answer may take. */
+interface RawBody {
+  readonly blob: Blob;
+  readonly contentType: string;
+  readonly timeoutMs: number;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, query?: Query, raw?: RawBody): Promise<T> {
   const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => ctrl.abort(), raw?.timeoutMs ?? TIMEOUT_MS);
   let res: Response;
   try {
     res = await fetch(withQuery(`/api${path}`, query), {
       method,
       credentials: 'same-origin',
-      headers:
-        body === undefined
+      headers: raw
+        ? { 'content-type': raw.contentType, accept: 'application/json' }
+        : body === undefined
           ? { accept: 'application/json' }
           : { 'content-type': 'application/json', accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw ? raw.blob : body === undefined ? undefined : JSON.stringify(body),
       signal: ctrl.signal,
     });
   } catch (err) {
@@ -193,6 +202,22 @@ export const api = {
     list: (query: DoNotCallQuery = {}) => get<Page<DoNotCallEntry>>('/do-not-call', { ...query }),
     /** One number a line: `number` or `number,reason` (CSV); at most 5,000 numbers (413 beyond). */
     importCsv: (csv: string) => post<DoNotCallImportResult>('/do-not-call/import', { csv }),
+    /**
+     * A registry's file of any length, streamed and written as it arrives: `number[,reason]` or `area code,number`
+     * (US) lines. `reason` is kept with numbers whose line gives none. May take minutes for millions of numbers.
+     */
+    importFile: (file: Blob, reason?: string) =>
+      request<DoNotCallFileImportResult>(
+        'POST',
+        '/do-not-call/import-file',
+        undefined,
+        reason ? { reason } : undefined,
+        {
+          blob: file,
+          contentType: 'text/csv',
+          timeoutMs: 30 * 60_000,
+        },
+      ),
     /** The whole list as a CSV download (number, reason, createdAt; oldest first): importable again. */
     csvUrl: '/api/do-not-call/export',
   },

@@ -153,6 +153,11 @@ export interface DoNotCallImportResult {
   duplicates: number;
   invalid: { line: number; input: string; reason: string }[];
 }
+/** POST /api/do-not-call/import-file: the counts of a streamed file; `invalid` names the first 100 refused lines. */
+export interface DoNotCallFileImportResult extends DoNotCallImportResult {
+  lines: number;
+  invalidCount: number;
+}
 
 /**
  * GET /api/campaigns (admins; supervisors: their queues' campaigns): the progressive dialler's lists. A running

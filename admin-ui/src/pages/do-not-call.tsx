@@ -3,7 +3,7 @@
 // A whole list is imported pasted or from a file (another system's export, a regulator's list), and exported as CSV.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { DoNotCallEntry, DoNotCallImportResult } from '../api/types.js';
+import type { DoNotCallEntry, DoNotCallFileImportResult, DoNotCallImportResult } from '../api/types.js';
 import { ImportStatus, importSummary, RefusedLines } from '../components/import-result.js';
 import {
   ErrorBox,
@@ -31,7 +31,7 @@ const EMPTY: Draft = { number: '', reason: '' };
 
 const reasonOf = (typed: string): string | null => typed.trim() || null;
 
-/** The most an import takes (the server's limit): a longer file is refused before it is read into the form. */
+/** The most the box takes (the JSON import's limit): a longer file is sent as it is, streamed. */
 const MAX_IMPORT_CHARS = 250_000;
 
 function count(n: number): string {
@@ -39,8 +39,14 @@ function count(n: number): string {
 }
 
 /** "3 added, 2 already listed, 1 invalid" (the counts of what did not happen left out). */
-function dncImportText(r: DoNotCallImportResult): string {
-  return importSummary(r.added, [[r.duplicates, 'already listed']], r.invalid.length);
+function dncImportText(r: DoNotCallImportResult | DoNotCallFileImportResult): string {
+  const invalid = 'invalidCount' in r ? r.invalidCount : r.invalid.length;
+  return importSummary(r.added, [[r.duplicates, 'already listed']], invalid);
+}
+
+/** "12.4 MB" */
+function sizeText(bytes: number): string {
+  return bytes < 1_000_000 ? `${Math.ceil(bytes / 1000)} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 export function DoNotCallPage() {
@@ -241,9 +247,11 @@ export function DoNotCallPage() {
  */
 function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: () => void }) {
   const [csv, setCsv] = useState('');
-  const [result, setResult] = useState<DoNotCallImportResult | null>(null);
-  /** Why the chosen file was not read (too long). */
-  const [fileError, setFileError] = useState<string | null>(null);
+  const [result, setResult] = useState<DoNotCallImportResult | DoNotCallFileImportResult | null>(null);
+  /** A file too long for the box (a registry's download): sent as it is, streamed. */
+  const [bigFile, setBigFile] = useState<File | null>(null);
+  /** Kept with the big file's numbers whose line gives no reason. */
+  const [fileReason, setFileReason] = useState('');
   /** Bumped to empty the file input (a new element) once its list is imported. */
   const [fileKey, setFileKey] = useState(0);
   const sending = useAction();
@@ -251,7 +259,7 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
 
   const readFile = async (e: Event) => {
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
-    setFileError(null);
+    setBigFile(null);
     setResult(null);
     sending.clear();
     if (!file) return;
@@ -259,7 +267,8 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
     const text = file.size > 4 * MAX_IMPORT_CHARS ? null : await sending.run(() => file.text());
     if (text === undefined) return;
     if (text === null || text.length > MAX_IMPORT_CHARS) {
-      setFileError(`${file.name} is too long: import at most 250,000 characters (about 5,000 numbers) at a time`);
+      setBigFile(file);
+      setCsv('');
       return;
     }
     setCsv(text);
@@ -267,20 +276,26 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
   const send = async (e: Event) => {
     e.preventDefault();
     setResult(null);
-    const r = await sending.run(() => api.doNotCall.importCsv(csv));
+    const file = bigFile;
+    const r = await sending.run(() =>
+      file ? api.doNotCall.importFile(file, fileReason.trim() || undefined) : api.doNotCall.importCsv(csv),
+    );
     if (!r) return;
     setResult(r);
     setCsv('');
+    setBigFile(null);
     setFileKey((k) => k + 1);
     onImported();
   };
+  const refusedUnshown = result && 'invalidCount' in result ? result.invalidCount - result.invalid.length : 0;
 
   return (
     <form class="card editor" data-testid="dnc-import" onSubmit={send}>
       <h2>Import a list</h2>
       <p class="muted small">
         Numbers already listed keep their entry. A number without a reason is listed as imported today by you. Up to
-        5,000 numbers at a time; this page's Export CSV can be imported again.
+        5,000 numbers at a time in the box; a longer file (a registry's download) is sent whole and read as it arrives.
+        This page's Export CSV can be imported again.
       </p>
       <Field
         label="Numbers"
@@ -296,7 +311,10 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
           placeholder={'number,reason\n13812345678,asked by letter\n13912345678'}
         />
       </Field>
-      <Field label="Or read a file" error={fileError ?? undefined} hint=".csv or .txt: its text goes in the box above">
+      <Field
+        label="Or read a file"
+        hint=".csv or .txt: its text goes in the box above; a longer one is sent as it is, of any length"
+      >
         <input
           key={fileKey}
           type="file"
@@ -305,9 +323,26 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
           onChange={(e) => void readFile(e)}
         />
       </Field>
+      {bigFile ? (
+        <div data-testid="dnc-import-file">
+          <p class="small">
+            <strong>{bigFile.name}</strong> ({sizeText(bigFile.size)}) is too long for the box: it is sent as it is.
+            Lines of an area code and a number (the US registry's files) are read as US numbers.
+          </p>
+          <Field label="Reason" hint="optional: kept with the numbers whose line gives none">
+            <input
+              name="fileReason"
+              value={fileReason}
+              onInput={(e) => setFileReason(inputValue(e))}
+              placeholder={`imported ${new Date().toISOString().slice(0, 10)}`}
+              maxLength={200}
+            />
+          </Field>
+        </div>
+      ) : null}
       <div class="row">
-        <button class="primary" type="submit" disabled={sending.busy || !csv.trim()}>
-          Import numbers
+        <button class="primary" type="submit" disabled={sending.busy || (!csv.trim() && !bigFile)}>
+          {bigFile ? 'Import the file' : 'Import numbers'}
         </button>
         <button type="button" onClick={onClose}>
           Close
@@ -316,6 +351,11 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
       </div>
       <ErrorBox error={sending.error} />
       {result ? <RefusedLines lines={result.invalid} testid="dnc-import-invalid" /> : null}
+      {refusedUnshown > 0 ? (
+        <p class="small muted" data-testid="dnc-import-unshown">
+          and {refusedUnshown} more refused lines
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -28,10 +28,21 @@ export interface NumberList {
   readonly invalid: readonly RefusedLine[];
 }
 
-type ParsedRecord = { record: string[]; info: { lines: number } };
+export type ParsedRecord = { record: string[]; info: { lines: number } };
 
 /** A first line like `number`, `Phone number` or `电话`: a header, not a number. */
-const HEADER = /^[\p{L}][\p{L} _.#-]*$/u;
+export const HEADER = /^[\p{L}][\p{L} _.#-]*$/u;
+
+/** How csv-parse reads a list, pasted or streamed: each record with the line it ends on. */
+export const LIST_CSV_OPTIONS = {
+  // Spreadsheets export with commas, semicolons (where the comma is the decimal mark) or tabs.
+  delimiter: [',', ';', '\t'],
+  relax_column_count: true,
+  relax_quotes: true,
+  skip_empty_lines: true,
+  trim: true,
+  info: true,
+};
 
 /**
  * A pasted or exported list, one number per line: `number` or `number,note` (CSV: a note with a comma is quoted;
@@ -44,15 +55,7 @@ export function parseNumberList(csv: string, read: ReadNumber): NumberList {
   let records: ParsedRecord[];
   try {
     // With `info`, csv-parse returns each record with where it ends; its types do not follow the option.
-    records = parse(csv, {
-      // Spreadsheets export with commas, semicolons (where the comma is the decimal mark) or tabs.
-      delimiter: [',', ';', '\t'],
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-    }) as unknown as ParsedRecord[];
+    records = parse(csv, LIST_CSV_OPTIONS) as unknown as ParsedRecord[];
   } catch (err) {
     return {
       numbers: [],

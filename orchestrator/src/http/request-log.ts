@@ -17,6 +17,8 @@ const PROBES = new Set(['/healthz', '/readyz']);
 export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // Read now: a handler that stops reading a body early may leave the request without its socket by the end.
+    const ip = req.ip;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const user = res.locals.user as AuthUser | undefined;
@@ -25,7 +27,7 @@ export function requestLog(log: Logger): RequestHandler {
         url: redactUrl(req.originalUrl),
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
-        ip: req.ip,
+        ip,
         ...(user ? { userId: user.id, role: user.role } : {}),
       };
       if (PROBES.has(req.path)) log.debug(line, 'http request');

@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { importDoNotCallFeed } from '../../src/calls/do-not-call-feed.js';
+import { HttpError } from '../../src/http/errors.js';
 import type { OutboundCallRequest } from '../../src/calls/service.js';
 import type { CallControls } from '../../src/api/services.js';
 import { call, startHarness, type Harness } from './harness.js';
@@ -251,6 +255,90 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     const agentImport = await call(h, 'POST', '/api/do-not-call/import', { token: h.users.agent.token, body: { csv } });
     expect(agentImport.status).to.equal(403);
     expect((await call(h, 'POST', '/api/do-not-call/import', { token: sup, body: {} })).status).to.equal(400);
+  });
+
+  it("streams a registry's file of any length: area code,number lines, gzip, refusals counted, how far a bad one got", async () => {
+    const sup = h.users.supervisor.token;
+    await call(h, 'POST', '/api/do-not-call', { token: sup, body: { number: '+12012000001', reason: 'asked' } });
+    // The US registry's format (area code, number), four times what one JSON import takes; read as +1 numbers
+    // although the default country here is CN.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `201,${2_000_000 + i}`);
+    lines.splice(10, 0, 'abc', '201,2000002');
+    const file = await call(
+      h,
+      'POST',
+      `/api/do-not-call/import-file?reason=${encodeURIComponent('US registry 2026-12')}`,
+      {
+        token: sup,
+        raw: lines.join('\r\n'),
+        headers: { 'content-type': 'text/csv' },
+      },
+    );
+    expect(file.status).to.equal(200);
+    expect(file.body).to.deep.equal({
+      lines: 20_002,
+      added: 19_999,
+      duplicates: 2,
+      invalidCount: 1,
+      invalid: [{ line: 11, input: 'abc', reason: 'not a valid phone number (read as a CN number): abc' }],
+    });
+    const reasons = (await h.t.db('do_not_call').whereIn('e164', ['+12012000001', '+12012019999']).orderBy('e164')).map(
+      (r: { reason: string }) => r.reason,
+    );
+    expect(reasons).to.deep.equal(['asked', 'US registry 2026-12']);
+    expect(await h.t.db('audit_log').where({ action: 'do-not-call.import-file' }).first('details'))
+      .to.have.property('details')
+      .that.includes('"added":19999');
+
+    // Gzipped, with a header and a reason on its line.
+    const gz = gzipSync('number,reason\n13900002222,by letter\n');
+    const zipped = await fetch(`${h.base}/api/do-not-call/import-file`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sup}`, 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+      body: gz,
+    });
+    expect(await zipped.json()).to.deep.include({ lines: 2, added: 1, invalidCount: 0 });
+    expect(await h.t.db('do_not_call').where({ e164: '+8613900002222' }).first('reason')).to.deep.equal({
+      reason: 'by letter',
+    });
+
+    // Refused: not a text file, a file that says gzip and is not, an agent.
+    const refusals: [Record<string, string>, string, number, RegExp][] = [
+      [{ 'content-type': 'application/octet-stream' }, sup, 415, /text\/csv or text\/plain/],
+      [{ 'content-type': 'text/csv', 'content-encoding': 'gzip' }, sup, 400, /could not be read after line 0/],
+      [{ 'content-type': 'text/csv', 'content-encoding': 'br' }, sup, 415, /Content-Encoding br/],
+      [{ 'content-type': 'text/csv' }, h.users.agent.token, 403, /role/],
+    ];
+    for (const [headers, token, status, message] of refusals) {
+      const r = await call(h, 'POST', '/api/do-not-call/import-file', { token, raw: '13900003333\n', headers });
+      expect(r.status, JSON.stringify(headers)).to.equal(status);
+      expect((r.body as { error: { message: string } }).error.message).to.match(message);
+    }
+    expect(await h.t.db('do_not_call').where({ e164: '+8613900003333' }).first()).to.equal(undefined);
+    // One endless line is no list: refused once it is longer than any line of one, never held whole.
+    const endless = await call(h, 'POST', '/api/do-not-call/import-file', {
+      token: sup,
+      raw: '1'.repeat(100_000),
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(endless.status).to.equal(400);
+    expect((endless.body as { error: { message: string } }).error.message).to.match(/could not be read after line 0/);
+
+    // A file over the size limit keeps what came before the limit, and says how far it got.
+    const text = Buffer.from(Array.from({ length: 1000 }, (_, i) => `139${String(i).padStart(8, '0')}\n`).join(''));
+    const over = Readable.from(Array.from({ length: 12 }, (_, i) => text.subarray(i * 1000, (i + 1) * 1000)));
+    const err = await importDoNotCallFeed(h.t.db, over, {
+      defaultCountry: 'CN',
+      reason: 'test',
+      now: new Date(),
+      maxBytes: 6000,
+    }).catch((e: unknown) => e as HttpError);
+    expect(err).to.be.instanceOf(HttpError);
+    expect((err as HttpError).status).to.equal(413);
+    expect((err as HttpError).message).to.match(
+      /over 6000 bytes: split it and send the parts; (\d+) numbers were added from the \1 lines before it/,
+    );
+    expect(Number(/; (\d+) numbers/.exec((err as HttpError).message)?.[1])).to.be.within(1, 500);
   });
 
   it("lists the number of an agent's own call when the customer asks, once; never another agent's call", async () => {

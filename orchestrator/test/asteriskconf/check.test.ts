@@ -70,10 +70,10 @@ describe('asteriskconf: check of the shipped configuration', () => {
     expect(problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).to.deep.equal([]);
   });
 
-  it('reports an app name that differs from ARIADNE_ARI_APP on every Stasis line (inbound, feature codes, dial-out)', () => {
+  it('reports an app name that differs from ARIADNE_ARI_APP on every Stasis line (inbound, feature codes, dial-out, AMD)', () => {
     const problems = checkAsteriskConfig({ confDir: join(root, 'asterisk-conf'), dialplanDir: join(root, 'dialplans'), ...defaults, app: 'other' });
     const stasis = problems.filter((p) => p.message.includes("is not the orchestrator's app 'other'"));
-    expect(stasis.map((p) => p.file.split('/').pop()).sort()).to.deep.equal(['agents.conf', 'inbound.conf', 'outbound.conf']);
+    expect(stasis.map((p) => p.file.split('/').pop()).sort()).to.deep.equal(['agents.conf', 'inbound.conf', 'outbound.conf', 'outbound.conf']);
     expect(stasis.every((p) => p.file.endsWith('.conf') && p.line > 0)).to.equal(true);
   });
 });

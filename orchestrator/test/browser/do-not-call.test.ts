@@ -338,16 +338,6 @@ describe('the do-not-call list in a browser (supervisor list, agent refused)', f
     expect(await page.$(IMPORT_RESULT)).to.equal(null);
     expect((await page.inputValue(`${IMPORT} textarea[name=csv]`)).length).to.equal(tooMany.length);
     await shot(page, 'do-not-call-import-too-long');
-    // A file longer than an import may be is not read into the box at all.
-    await page.setInputFiles(`${IMPORT} input[type=file]`, {
-      name: 'huge.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from('1'.repeat(250_001)),
-    });
-    expect(await waitText(page, `${IMPORT} .field-error`, (t) => t !== '')).to.equal(
-      'huge.csv is too long: import at most 250,000 characters (about 5,000 numbers) at a time',
-    );
-    expect((await page.inputValue(`${IMPORT} textarea[name=csv]`)).length).to.equal(tooMany.length);
     expect(await text(page, COUNT)).to.equal('6 numbers listed');
     expect(await app.db('do_not_call').where('e164', 'like', '+86136%').first('id')).to.equal(undefined);
     await page.fill(`${IMPORT} textarea[name=csv]`, '');
@@ -382,6 +372,34 @@ describe('the do-not-call list in a browser (supervisor list, agent refused)', f
     expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal('0 added, 6 already listed');
     expect(await page.getAttribute(IMPORT_RESULT, 'class')).to.equal('muted');
     await shot(page, 'do-not-call-import-again');
+
+    // A file longer than the box (a registry's download) is sent as it is, whatever its length, with its own reason;
+    // the first hundred refused lines are named, the rest counted.
+    const registry = [
+      ...Array.from({ length: 21_000 }, (_, i) => `+86135${String(i).padStart(8, '0')}`),
+      ...Array.from({ length: 150 }, () => 'x'),
+    ].join('\n');
+    await page.setInputFiles(`${IMPORT} input[type=file]`, {
+      name: 'registry.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(registry),
+    });
+    expect(await waitText(page, '[data-testid=dnc-import-file]', (t) => t !== '')).to.match(
+      /registry\.csv \(31\d kB\) is too long for the box: it is sent as it is/,
+    );
+    expect(await page.inputValue(`${IMPORT} textarea[name=csv]`)).to.equal('');
+    expect(await text(page, `${IMPORT} button[type=submit]`)).to.equal('Import the file');
+    await page.fill(`${IMPORT} input[name=fileReason]`, 'Registry 2026-12');
+    await page.click(`${IMPORT} button[type=submit]`);
+    expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal('21000 added, 150 invalid');
+    expect(await page.$$(`${IMPORT_INVALID} li`)).to.have.length(100);
+    expect(await text(page, '[data-testid=dnc-import-unshown]')).to.equal('and 50 more refused lines');
+    expect(await page.$('[data-testid=dnc-import-file]'), 'the file is done with').to.equal(null);
+    expect(await app.db('do_not_call').where({ e164: '+8613500020999' }).first('reason')).to.deep.equal({
+      reason: 'Registry 2026-12',
+    });
+    await shot(page, 'do-not-call-import-file');
+    await app.db('do_not_call').where('e164', 'like', '+86135%').delete();
 
     // Closed, the page is as short as before.
     await page.click(`${IMPORT} button:has-text("Close")`);

@@ -15,6 +15,7 @@ import {
   removeDoNotCall,
   updateDoNotCall,
 } from '../../calls/do-not-call.js';
+import { importDoNotCallFeed } from '../../calls/do-not-call-feed.js';
 import { outboundNumber } from '../../calls/outbound-numbers.js';
 import { forbidden, HttpError, notFound, unavailable } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
@@ -151,6 +152,41 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
           now,
         });
         auditTarget(null, { added: result.added, duplicates: result.duplicates, invalid: result.invalid.length });
+        return result;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/do-not-call/import-file',
+      tag: 'do-not-call',
+      summary:
+        "Add a registry's file of any length, streamed as text/csv or text/plain (gzip with Content-Encoding: gzip): " +
+        'number[,reason] or area code,number a line; numbers already listed keep their entry',
+      roles: STAFF,
+      query: z.object({ reason: z.string().trim().min(1).max(200).optional() }).strict(),
+      response: z.object({
+        lines: z.number(),
+        added: z.number(),
+        duplicates: z.number(),
+        invalidCount: z.number(),
+        invalid: z.array(z.object({ line: z.number(), input: z.string(), reason: z.string() })),
+      }),
+      audit: { action: 'do-not-call.import-file', targetType: 'do-not-call' },
+      async handler({ req, user, query, auditTarget }) {
+        const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        if (type !== 'text/csv' && type !== 'text/plain')
+          throw new HttpError(415, 'bad_request', 'send the file as text/csv or text/plain');
+        const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+        if (encoding !== 'identity' && encoding !== 'gzip')
+          throw new HttpError(415, 'bad_request', `Content-Encoding ${encoding}: send the file plain or gzipped`);
+        const now = deps.now();
+        const result = await importDoNotCallFeed(db, req, {
+          defaultCountry: deps.config.telephony.defaultCountry,
+          reason: query.reason ?? `imported ${now.toISOString().slice(0, 10)} by ${user.displayName}`,
+          now,
+          gzip: encoding === 'gzip',
+        });
+        auditTarget(null, { lines: result.lines, added: result.added, invalid: result.invalidCount });
         return result;
       },
     }),
