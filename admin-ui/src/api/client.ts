@@ -16,6 +16,7 @@ import type {
   CampaignContactQuery,
   CampaignImportResult,
   CampaignInput,
+  CampaignReport,
   DoNotCallEntry,
   DoNotCallFileImportResult,
   DoNotCallImportResult,
@@ -353,6 +354,9 @@ export const api = {
     pausesCsvUrl: (q: PauseReportQuery) => withQuery('/api/reports/pauses', { ...q, format: 'csv' }),
     presence: (q: PresenceReportQuery) => get<PresenceReport>('/reports/presence', { ...q }),
     surveys: (q: SurveyReportQuery) => get<SurveyReport>('/reports/surveys', { ...q }),
+    /** The campaigns' calls over the days, by what became of them (same query as surveys: days and queue). */
+    campaigns: (q: SurveyReportQuery) => get<CampaignReport>('/reports/campaigns', { ...q }),
+    campaignsCsvUrl: (q: SurveyReportQuery) => withQuery('/api/reports/campaigns', { ...q, format: 'csv' }),
     staffing: (q: StaffingQuery) => get<StaffingReport>('/reports/staffing', { ...q }),
     staffingCsvUrl: (q: StaffingQuery) => withQuery('/api/reports/staffing', { ...q, format: 'csv' }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),

@@ -778,6 +778,32 @@ export interface SurveyReportQuery {
   to?: string;
   queueId?: number;
 }
+/** GET /api/reports/campaigns: one campaign's calls over the days, by what became of them. */
+export interface CampaignReportRow {
+  campaignId: number;
+  /** Null: the campaign has been deleted since. */
+  campaign: string | null;
+  calls: number;
+  answered: number;
+  machine: number;
+  machineMessage: number;
+  busy: number;
+  noAnswer: number;
+  /** The agent's phone was not picked up: the customer was never dialled. */
+  notPlaced: number;
+  other: number;
+  /** Of the calls that dialled the customer. */
+  answeredPct: number | null;
+  talkS: number;
+  avgTalkS: number | null;
+}
+export interface CampaignReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: CampaignReportRow[];
+  total: CampaignReportRow;
+}
 /**
  * GET /api/reports/staffing: per 15-minute interval of one day and queue, the agents its calls needed (Erlang C) and
  * the agents ready. A day lived is its own calls (`actual`); today and later are forecast from `basedOn`.

@@ -9,6 +9,7 @@ import { api, errorText } from '../api/client.js';
 import type {
   AgentPresence,
   AgentReport,
+  CampaignReport,
   PauseReport,
   PresenceReport,
   PresenceSpan,
@@ -18,6 +19,7 @@ import type {
   RebuildResult,
   ReportBy,
   SurveyReport,
+  SurveyReportQuery,
   SurveySummaryRow,
   TimelineCall,
   User,
@@ -34,6 +36,7 @@ import {
   useLoad,
 } from '../components/ui.js';
 import { fmtDuration } from '../format.js';
+import { CampaignReportSection } from './campaign-report.js';
 import { StaffingSection } from './staffing.js';
 
 const BY_LABELS: Record<ReportBy, string> = {
@@ -155,6 +158,13 @@ export function ReportsPage({ user }: { user: User }) {
         : undefined,
     [applied?.from, applied?.to, applied?.queueId, applied?.seq],
   );
+
+  // The campaigns' calls over the same days and queue.
+  const campaignReport = useLoad<{ report: CampaignReport; query: SurveyReportQuery } | undefined>(async () => {
+    if (!applied || (applied.from && applied.to && applied.from > applied.to)) return undefined;
+    const query = { from: applied.from, to: applied.to, queueId: applied.queueId };
+    return { report: await api.reports.campaigns(query), query };
+  }, [applied?.from, applied?.to, applied?.queueId, applied?.seq]);
 
   const setBy = (by: ReportBy) =>
     // Interval buckets are one day's: pin the range to its first day rather than let the server refuse it.
@@ -326,6 +336,10 @@ export function ReportsPage({ user }: { user: User }) {
           </div>
           <SurveyTable report={sr} queues={queues.data?.items ?? []} />
         </section>
+      ) : null}
+
+      {campaignReport.data && !campaignReport.error ? (
+        <CampaignReportSection report={campaignReport.data.report} query={campaignReport.data.query} />
       ) : null}
 
       {queueOptions.length > 0 ? <StaffingSection queues={queueOptions} defaultDay={applied?.to ?? ''} /> : null}

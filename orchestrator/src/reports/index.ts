@@ -7,3 +7,4 @@ export { todayPerQueue } from './repository.js';
 export { createReportSchedule, type ReportSchedule } from './schedule.js';
 export { agentToday, type AgentToday } from './agent-today.js';
 export { staffingReport, type StaffingInterval, type StaffingReport } from './staffing.js';
+export { campaignReport, type CampaignReportRow } from './campaigns.js';

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
@@ -763,6 +764,58 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     expect((await rows(page, 'queue-report', 'tfoot'))[0]!.slice(0, 4)).to.deep.equal(['Total', '3', '2', '1']);
     expect(await page.$('[data-testid=rebuild]')).to.equal(null);
     await shot(page, 'reports-supervisor');
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+  it("admin: the campaigns section counts each campaign's calls of the days by what became of them", async () => {
+    const { db } = stack.app;
+    const campaign = (await db('campaigns').orderBy('id').first('id', 'name', 'queue_id')) as {
+      id: number;
+      name: string;
+      queue_id: number;
+    };
+    const at = new Date('2025-03-11T10:00:00+08:00');
+    const placed = (disposition: string, talk: number | null) => ({
+      id: randomUUID(),
+      node: 'n',
+      channel_id: `ch-${randomUUID()}`,
+      owner: 'o',
+      state: 'ended',
+      direction: 'outbound',
+      caller_raw: '+8613900001111',
+      did: '',
+      arrived_at: at,
+      answered_at: talk === null ? null : at,
+      ended_at: at,
+      talk_s: talk,
+      disposition,
+      queue_id: campaign.queue_id,
+      campaign_id: campaign.id,
+    });
+    await db('calls').insert([
+      placed('answered', 120),
+      placed('machine', null),
+      placed('machine_message', null),
+      placed('busy', null),
+    ]);
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.goto(`${stack.app.url}/#/reports`);
+    await page.waitForSelector('[data-testid=queue-section]');
+    await applyRange(page, '2025-03-11', '2025-03-11', 'total');
+    await waitText(page, '[data-testid=campaign-report] tbody', (t) => t.includes(campaign.name));
+    expect(await rows(page, 'campaign-report', 'tbody')).to.deep.equal([
+      [campaign.name, '4', '1', '25%', '1', '1', '1', '0', '0', '0', '2:00'],
+    ]);
+    expect(await page.getAttribute('[data-testid=campaign-report-csv]', 'href')).to.equal(
+      '/api/reports/campaigns?from=2025-03-11&to=2025-03-11&format=csv',
+    );
+    await shot(page, 'reports-campaigns');
+    // A day without campaign calls says so.
+    await applyRange(page, DAY, DAY, 'total');
+    expect(await waitText(page, '[data-testid=campaign-report-empty]', (t) => t !== '')).to.equal(
+      'No campaign calls in this period.',
+    );
     expect(realErrors(errors)).to.deep.equal([]);
   });
 });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import type { AuthUser } from '../../auth/types.js';
 import { contactCenterTimeZone } from '../../config/schema.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import {
   agentReport,
   buildDailyReport,
+  campaignReport,
   checkRange,
   dayOf,
   daysBetween,
@@ -17,6 +19,7 @@ import {
   toCsv,
   todayPerQueue,
   type AgentReportRow,
+  type CampaignReportRow,
   type PauseReportRow,
   type QueueReportRow,
   type StaffingInterval,
@@ -67,6 +70,31 @@ const AGENT_COLUMNS: readonly (keyof AgentReportRow)[] = [
   'occupancyPct',
 ];
 const PAUSE_COLUMNS: readonly (keyof PauseReportRow)[] = ['agentId', 'name', 'reason', 'pauses', 'pausedS'];
+const CAMPAIGN_COLUMNS: readonly (keyof CampaignReportRow)[] = [
+  'campaignId',
+  'campaign',
+  'calls',
+  'answered',
+  'answeredPct',
+  'machine',
+  'machineMessage',
+  'busy',
+  'noAnswer',
+  'notPlaced',
+  'other',
+  'talkS',
+  'avgTalkS',
+];
+
+/**
+ * The queues a report covers: the one asked for, or all; a supervisor's only theirs, so one asking for another
+ * queue gets an empty report, as for a queue without calls. Undefined: every queue.
+ */
+function queuesAsked(user: AuthUser, queueId: number | undefined): readonly number[] | undefined {
+  const scope = queueScope(user);
+  const asked = queueId === undefined ? undefined : [queueId];
+  return scope ? (asked ?? scope).filter((id) => scope.includes(id)) : asked;
+}
 
 export function reportRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
@@ -138,10 +166,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user, res }) {
         const { from, to } = rangeOf(query);
-        const scope = queueScope(user);
-        const asked = query.queueId === undefined ? undefined : [query.queueId];
-        // A supervisor asking for another queue gets an empty report, as for a queue without calls.
-        const queueIds = scope ? (asked ?? scope).filter((id) => scope.includes(id)) : asked;
+        const queueIds = queuesAsked(user, query.queueId);
         const report = await queueReport(db, { from, to, timeZone, by: query.by, queueIds });
         if (query.format === 'csv')
           return sendCsv(res, `queues-${from}-${to}-${query.by}.csv`, toCsv(report.rows, QUEUE_COLUMNS));
@@ -209,15 +234,37 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user }) {
         const { from, to } = rangeOf(query);
-        const scope = queueScope(user);
-        const asked = query.queueId === undefined ? undefined : [query.queueId];
-        const queueIds = scope ? (asked ?? scope).filter((id) => scope.includes(id)) : asked;
         const summary = await surveySummary(db, {
           from: reportDay(from, timeZone).start,
           to: reportDay(to, timeZone).end,
-          queueIds,
+          queueIds: queuesAsked(user, query.queueId),
         });
         return { from, to, timeZone, ...summary };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/campaigns',
+      tag: 'reports',
+      summary:
+        'What became of the calls campaigns placed over whole days, per campaign: answered, answering machines (hung up on, left a message), busy, no answer, not placed; format=csv exports it',
+      roles: STAFF,
+      query: z.object({
+        from: day.optional(),
+        to: day.optional(),
+        queueId: z.coerce.number().int().positive().optional(),
+        format,
+      }),
+      async handler({ query, user, res }) {
+        const { from, to } = rangeOf(query);
+        const report = await campaignReport(db, {
+          from: reportDay(from, timeZone).start,
+          to: reportDay(to, timeZone).end,
+          queueIds: queuesAsked(user, query.queueId),
+        });
+        if (query.format === 'csv')
+          return sendCsv(res, `campaigns-${from}-${to}.csv`, toCsv(report.rows, CAMPAIGN_COLUMNS));
+        return { from, to, timeZone, ...report };
       },
     }),
     route({
