@@ -65,6 +65,9 @@ const DIAL_OUTCOMES: Record<string, string> = {
   busy: 'busy',
   failed: 'failed',
   cancelled: 'cancelled',
+  // A campaign's call that screened the answer.
+  machine: 'an answering machine, hung up (the campaign tries it again)',
+  machine_message: "an answering machine, left the campaign's message",
 };
 interface DialOutcome {
   callId: string;

@@ -25,6 +25,9 @@ const CUSTOMER = '+8613612345678';
 /** The callback pilot's campaign, and the number it calls. */
 const LATER = 'Callback pilot';
 const LATER_CUSTOMER = '+8613512345678';
+/** A campaign that screens its answers, and its number, answered by a simulated answering machine. */
+const SCREENED = 'Screened pilot';
+const MACHINE_CUSTOMER = '+8613412345678';
 const PRESENCE = '[data-testid=presence]';
 const POP = '[data-testid=screen-pop]';
 const OUT_POP = `${POP}[data-direction=outbound]`;
@@ -127,7 +130,12 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
    * The agent available on the workspace (the only free agent of the general queue), and a campaign of one named
    * number on it, started by the admin: the dialler calls the agent's phone next.
    */
-  async function startOneNumberCampaign(name: string, number: string, contactName: string, script?: string) {
+  async function startOneNumberCampaign(
+    name: string,
+    number: string,
+    contactName: string,
+    fields: { script?: string; machineDetection?: string } = {},
+  ) {
     const { app } = suite.stack();
     const agent = await newPage();
     const agentErrors = watchErrors(agent);
@@ -141,7 +149,7 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     const campaign = await callApi<{ id: number }>(admin, 'POST', `${app.url}/api/campaigns`, {
       name,
       queueId: await queueId('general'),
-      ...(script ? { script } : {}),
+      ...fields,
     });
     const added = await callApi<{ added: number }>(admin, 'POST', `${app.url}/api/campaigns/${campaign.id}/contacts`, {
       csv: `${number}, ${contactName}`,
@@ -462,12 +470,9 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
   it("a running campaign calls a free agent's phone, then its number: the screen pop names the campaign", async () => {
     const { app } = suite.stack();
     // The agent, available on the workspace; a campaign of one number, with a name, started.
-    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(
-      PILOT,
-      CUSTOMER,
-      '王芳',
-      'Hello {contact}, this is {agent} from Ariadne.\nMay I take two minutes?',
-    );
+    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(PILOT, CUSTOMER, '王芳', {
+      script: 'Hello {contact}, this is {agent} from Ariadne.\nMay I take two minutes?',
+    });
     const me = await agentOf(app, 'agent');
 
     // The dialler rings the agent's phone, then the number: the pop says for which campaign, and whom, with the
@@ -515,6 +520,43 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     await waitText(admin, `${row(PILOT)} [data-testid=campaign-progress]`, (t) => t.startsWith('1 / 1 done'));
     await shows(admin, PILOT, 'paused');
     await shot(admin, 'campaigns-called');
+    await agent.click(`${PRESENCE} button:has-text("Log out")`);
+    await agent.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
+    expect(realErrors(agentErrors)).to.deep.equal([]);
+    expect(realErrors(adminErrors)).to.deep.equal([]);
+  });
+
+  it('a campaign that screens its answers hangs up on a machine: the agent hears only ringing, is told, and is free', async () => {
+    const { app } = suite.stack();
+    app.simulator?.control.setEndpoint('PJSIP', `${MACHINE_CUSTOMER}@carrier-a`, {
+      behaviour: 'machine',
+      afterMs: 500,
+    });
+    const { agent, agentErrors, admin, adminErrors, campaign } = await startOneNumberCampaign(
+      SCREENED,
+      MACHINE_CUSTOMER,
+      'Zhao Lei',
+      { machineDetection: 'hang_up' },
+    );
+    await agent.waitForSelector(`${OUT_POP}.phase-offered`, { timeout: 20_000 });
+    // Never connected: the pop goes, and the dial card says what answered.
+    expect(await waitText(agent, '[data-testid=dial-outcome] span', (t) => t !== '', 20_000)).to.equal(
+      `Call to ${MACHINE_CUSTOMER}: an answering machine, hung up (the campaign tries it again)`,
+    );
+    expect(await agent.$(`${OUT_POP}.phase-connected`)).to.equal(null);
+    await agent.waitForSelector(`${PRESENCE} .badge.state-available`);
+    await shot(agent, 'campaigns-machine');
+    await callApi(admin, 'POST', `${app.url}/api/campaigns/${campaign.id}/pause`);
+    const settled = await until('the number back to pending', async () => {
+      const r = (await app
+        .db('campaign_contacts')
+        .where({ campaign_id: campaign.id, e164: MACHINE_CUSTOMER })
+        .first('state', 'attempts', 'last_result')) as
+        { state: string; attempts: number; last_result: string } | undefined;
+      return r?.state === 'pending' ? r : undefined;
+    });
+    expect(settled).to.deep.include({ last_result: 'machine' });
+    await waitText(admin, `${contact(MACHINE_CUSTOMER)} td[data-state]`, (t) => t === 'pending', 15_000);
     await agent.click(`${PRESENCE} button:has-text("Log out")`);
     await agent.waitForSelector(`${PRESENCE} .badge.state-logged_out`);
     expect(realErrors(agentErrors)).to.deep.equal([]);
