@@ -227,6 +227,8 @@ export const api = {
     ...crud<Campaign, CampaignInput>('/campaigns'),
     list: (query: { page?: number; pageSize?: number } = {}) => get<Page<Campaign>>('/campaigns', { ...query }),
     start: (id: number) => post<Campaign>(`/campaigns/${id}/start`),
+    /** The failed numbers (out of attempts) pending again with their attempts back; how many. */
+    recycle: (id: number) => post<{ recycled: number }>(`/campaigns/${id}/recycle`),
     pause: (id: number) => post<Campaign>(`/campaigns/${id}/pause`),
     /** One number a line: `number` or `number, name`. */
     addContacts: (id: number, csv: string) => post<CampaignImportResult>(`/campaigns/${id}/contacts`, { csv }),

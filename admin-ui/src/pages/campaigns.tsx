@@ -82,8 +82,8 @@ function draftOf(c: Campaign): Draft {
 }
 
 const MACHINE_CHOICES: readonly [MachineDetection, string][] = [
-  ['off', 'Not screened: to the agent'],
-  ['hang_up', 'Hang up, try again later'],
+  ['off', 'Not screened'],
+  ['hang_up', 'Hang up, retry later'],
   ['message', 'Leave a message'],
 ];
 
@@ -496,6 +496,8 @@ function CampaignDetail({
   );
   const saving = useAction();
   const importing = useAction();
+  const recycling = useAction();
+  const [recycled, setRecycled] = useState<number | null>(null);
   const errs = fieldErrorsOf(saving.error);
   const c = loaded.data;
   const list = contacts.data;
@@ -517,6 +519,15 @@ function CampaignDetail({
     if (!r) return;
     setDraft(draftOf(r));
     setSaved(true);
+    onChanged();
+  };
+  // The failed numbers (out of attempts) get their attempts back and are called again, from now.
+  const recycle = async () => {
+    if (!c || !confirm(`Call the ${count(c.contacts.failed, 'failed number')} of ${c.name} again, from now?`)) return;
+    setRecycled(null);
+    const r = await recycling.run(() => api.campaigns.recycle(id));
+    if (!r) return;
+    setRecycled(r.recycled);
     onChanged();
   };
   const add = async (e: Event) => {
@@ -636,7 +647,23 @@ function CampaignDetail({
                 {filter ? ` ${filter}` : ''}
               </span>
             ) : null}
+            {c && c.contacts.failed > 0 ? (
+              <button
+                type="button"
+                disabled={recycling.busy}
+                onClick={() => void recycle()}
+                data-testid="campaign-recycle"
+              >
+                Call the {count(c.contacts.failed, 'failed number')} again
+              </button>
+            ) : null}
+            {recycled !== null ? (
+              <span class="ok" role="status" data-testid="campaign-recycled">
+                {count(recycled, 'number')} to call again
+              </span>
+            ) : null}
           </div>
+          <ErrorBox error={recycling.error} />
           <ErrorBox error={contacts.error} />
           <Loading when={contacts.loading && !list} />
           <table class="list" data-testid="campaign-contacts">

@@ -506,6 +506,22 @@ export async function settleContactOfCall(db: Db, callId: string, now: Date): Pr
 }
 
 /**
+ * Gives the campaign's failed contacts (out of attempts) their attempts back: pending again, due now. With `results`,
+ * only those whose last call ended so (busy, no_answer, machine…). A number listed as do-not-call meanwhile is
+ * skipped by the dialler when its turn comes, as any other. Returns how many.
+ */
+export async function recycleFailedContacts(
+  db: Db,
+  campaignId: number,
+  results: readonly string[] | undefined,
+  now: Date,
+): Promise<number> {
+  const q = db('campaign_contacts').where({ campaign_id: campaignId, state: 'failed' });
+  if (results?.length) q.whereIn('last_result', [...results]);
+  return Number(await q.update({ state: 'pending', attempts: 0, next_at: null, updated_at: now }));
+}
+
+/**
  * The customer on a campaign's call asked to be called at `at`: the call's contact is tried again then, whether the
  * call is still on (its end then leaves the contact as it is) or over. It keeps at least one attempt for it. Null:
  * the call was not a campaign's, or its contact has been called again since.

@@ -198,6 +198,51 @@ describe('api: campaigns (/api/campaigns)', function () {
     expect((await call(h, 'GET', '/api/campaigns', { token: agent })).status).to.equal(403);
     expect((await create({ name: 'Agent', queueId: sales }, agent)).status).to.equal(403);
   });
+  it('calls the failed numbers again: all of them, or those whose last call ended so; not another queue’s', async () => {
+    const { id } = (await create({ name: 'Renewals', queueId: sales })).body as { id: number };
+    await upload(id, { csv: ['13900000001', '13900000002', '13900000003', '13900000004'].join('\n') });
+    const set = (e164: string, state: string, lastResult: string) =>
+      h.t
+        .db('campaign_contacts')
+        .where({ campaign_id: id, e164 })
+        .update({ state, attempts: 3, last_result: lastResult, next_at: new Date(Date.now() + 3_600_000) });
+    await set('+8613900000001', 'failed', 'busy');
+    await set('+8613900000002', 'failed', 'machine');
+    await set('+8613900000003', 'failed', 'no_answer');
+    await set('+8613900000004', 'done', 'answered');
+    const recycle = (body: unknown, token = admin()) =>
+      call(h, 'POST', `/api/campaigns/${id}/recycle`, { token, body });
+    const machines = await recycle({ results: ['machine', 'busy'] });
+    expect(machines.body).to.deep.equal({ recycled: 2 });
+    const rows = (await h.t
+      .db('campaign_contacts')
+      .where({ campaign_id: id })
+      .orderBy('e164')
+      .select('e164', 'state', 'attempts', 'next_at')) as {
+      e164: string;
+      state: string;
+      attempts: number;
+      next_at: unknown;
+    }[];
+    expect(rows.map((r) => [r.e164, r.state, Number(r.attempts)])).to.deep.equal([
+      ['+8613900000001', 'pending', 0],
+      ['+8613900000002', 'pending', 0],
+      ['+8613900000003', 'failed', 3],
+      ['+8613900000004', 'done', 3],
+    ]);
+    // Due at once, not at the time the last attempt had set.
+    expect(rows.slice(0, 2).map((r) => r.next_at)).to.deep.equal([null, null]);
+    expect((await recycle({})).body).to.deep.equal({ recycled: 1 });
+    expect((await recycle({})).body).to.deep.equal({ recycled: 0 });
+    expect((await recycle({ results: [] })).status).to.equal(400);
+    const other = (await create({ name: 'Billing push', queueId: billing })).body.id as number;
+    const sup = h.users.supervisor.token;
+    expect((await call(h, 'POST', `/api/campaigns/${other}/recycle`, { token: sup, body: {} })).status).to.equal(404);
+    expect(await h.t.db('audit_log').where({ action: 'campaign.recycle' }).count({ n: '*' }).first()).to.deep.equal({
+      n: 3,
+    });
+  });
+
   it("books the customer's callback on a campaign's call: the contact is tried again then, by the agent of the call", async () => {
     const { id } = (await create({ name: 'Renewals', queueId: sales, maxAttempts: 2 })).body as { id: number };
     await upload(id, { csv: '13912345678' });

@@ -417,6 +417,48 @@ describe('campaigns in a browser (the progressive dialler’s lists)', function 
     expect(realErrors(errors)).to.deep.equal([]);
   });
 
+  it('the failed numbers of a campaign are called again from its detail, after a confirm', async () => {
+    const { app } = suite.stack();
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'admin', user('admin').password);
+    const campaign = await callApi<{ id: number }>(page, 'POST', `${app.url}/api/campaigns`, {
+      name: 'Recycled',
+      queueId: await queueId('general'),
+    });
+    await callApi(page, 'POST', `${app.url}/api/campaigns/${campaign.id}/contacts`, {
+      csv: '13900000011\n13900000012\n13900000013',
+    });
+    await app
+      .db('campaign_contacts')
+      .where({ campaign_id: campaign.id })
+      .whereIn('e164', ['+8613900000011', '+8613900000012'])
+      .update({ state: 'failed', attempts: 3, last_result: 'no_answer' });
+    await page.goto(`${app.url}/#/admin/campaigns/${campaign.id}`);
+    expect(await waitText(page, '[data-testid=campaign-recycle]', (t) => t !== '')).to.equal(
+      'Call the 2 failed numbers again',
+    );
+    // Dismissed, nothing changes; accepted, both are pending again.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.click('[data-testid=campaign-recycle]');
+    expect(await page.$('[data-testid=campaign-recycled]')).to.equal(null);
+    page.once('dialog', (d) => {
+      expect(d.message()).to.equal('Call the 2 failed numbers of Recycled again, from now?');
+      void d.accept();
+    });
+    await page.click('[data-testid=campaign-recycle]');
+    expect(await waitText(page, '[data-testid=campaign-recycled]', (t) => t !== '')).to.equal(
+      '2 numbers to call again',
+    );
+    await page.waitForSelector('[data-testid=campaign-recycle]', { state: 'detached' });
+    const states = (await app.db('campaign_contacts').where({ campaign_id: campaign.id }).pluck('state')) as string[];
+    expect(states).to.deep.equal(['pending', 'pending', 'pending']);
+    await shot(page, 'campaigns-recycled');
+    await app.db('campaign_contacts').where({ campaign_id: campaign.id }).delete();
+    await app.db('campaigns').where({ id: campaign.id }).delete();
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
   it("a supervisor sees only their queues' campaigns; an agent has no such page", async () => {
     const { app } = suite.stack();
     const admin = await newPage();

@@ -201,6 +201,24 @@ export function campaignRoutes(deps: ApiDeps): ApiRoute[] {
     stateRoute('paused', 'Pause dialling (calls under way go on)'),
     route({
       method: 'post',
+      path: '/campaigns/:id/recycle',
+      tag: 'campaigns',
+      summary:
+        'Call the failed numbers (out of attempts) again: pending, their attempts back; with results, only those whose last call ended so',
+      roles: STAFF,
+      params: idParam,
+      body: z.object({ results: z.array(z.string().trim().min(1).max(64)).min(1).max(20).optional() }).strict(),
+      response: z.object({ recycled: z.number() }),
+      audit: { action: 'campaign.recycle', targetType: 'campaign' },
+      async handler({ user, params, body, auditTarget }) {
+        await reachable(user, params.id);
+        const recycled = await campaigns.recycleFailedContacts(db, params.id, body.results, deps.now());
+        auditTarget(params.id, { recycled, results: body.results ?? null });
+        return { recycled };
+      },
+    }),
+    route({
+      method: 'post',
       path: '/campaigns/:id/contacts',
       tag: 'campaigns',
       summary:
