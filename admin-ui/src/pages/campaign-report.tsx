@@ -4,6 +4,20 @@ import { api } from '../api/client.js';
 import type { CampaignReport, CampaignReportRow, SurveyReportQuery } from '../api/types.js';
 import { fmtDuration } from '../format.js';
 
+/** The figures' headings, in the order of Cells, with what a heading alone would not say. */
+const HEADINGS: readonly [string, string?][] = [
+  ['Calls'],
+  ['Answered'],
+  ['Answer rate', 'of the calls that dialled the customer'],
+  ['Machine', 'answering machines hung up on'],
+  ['Message left', "answering machines left the campaign's message"],
+  ['Busy'],
+  ['No answer'],
+  ['Not placed', "the agent's phone was not picked up: the customer was never dialled"],
+  ['Other', 'the trunk could not carry it, cancelled, failed'],
+  ['Avg talk'],
+];
+
 function pct(v: number | null): string {
   return v === null ? '—' : `${v}%`;
 }
@@ -58,26 +72,11 @@ export function CampaignReportSection({ report, query }: { report: CampaignRepor
           <thead>
             <tr>
               <th>Campaign</th>
-              <th class="num">Calls</th>
-              <th class="num">Answered</th>
-              <th class="num" title="of the calls that dialled the customer">
-                Answer rate
-              </th>
-              <th class="num" title="answering machines hung up on">
-                Machine
-              </th>
-              <th class="num" title="answering machines left the campaign's message">
-                Message left
-              </th>
-              <th class="num">Busy</th>
-              <th class="num">No answer</th>
-              <th class="num" title="the agent's phone was not picked up: the customer was never dialled">
-                Not placed
-              </th>
-              <th class="num" title="the trunk could not carry it, cancelled, failed">
-                Other
-              </th>
-              <th class="num">Avg talk</th>
+              {HEADINGS.map(([label, title]) => (
+                <th key={label} class="num" title={title}>
+                  {label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>

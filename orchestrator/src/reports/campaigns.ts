@@ -55,33 +55,34 @@ export async function campaignReport(
     rowOf({
       campaignId: Number(r.campaign_id),
       campaign: r.name == null ? null : String(r.name),
-      calls: Number(r.calls),
-      answered: Number(r.answered ?? 0),
-      machine: Number(r.machine ?? 0),
-      machineMessage: Number(r.machine_message ?? 0),
-      busy: Number(r.busy ?? 0),
-      noAnswer: Number(r.no_answer ?? 0),
-      notPlaced: Number(r.not_placed ?? 0),
-      talkS: Number(r.talk_s ?? 0),
+      ...countsOf((key) => Number(r[COLUMN_OF[key]] ?? 0)),
     }),
   );
-  const sum = (k: keyof Counts): number => rows.reduce((n, r) => n + r[k], 0);
   const total = rowOf({
     campaignId: 0,
     campaign: null,
-    calls: sum('calls'),
-    answered: sum('answered'),
-    machine: sum('machine'),
-    machineMessage: sum('machineMessage'),
-    busy: sum('busy'),
-    noAnswer: sum('noAnswer'),
-    notPlaced: sum('notPlaced'),
-    talkS: sum('talkS'),
+    ...countsOf((key) => rows.reduce((n, r) => n + r[key], 0)),
   });
   return { rows, total };
 }
 
 type Counts = Omit<CampaignReportRow, 'campaignId' | 'campaign' | 'other' | 'answeredPct' | 'avgTalkS'>;
+
+/** Each count and the column the query gives it in. */
+const COLUMN_OF: Record<keyof Counts, string> = {
+  calls: 'calls',
+  answered: 'answered',
+  machine: 'machine',
+  machineMessage: 'machine_message',
+  busy: 'busy',
+  noAnswer: 'no_answer',
+  notPlaced: 'not_placed',
+  talkS: 'talk_s',
+};
+
+function countsOf(value: (key: keyof Counts) => number): Counts {
+  return Object.fromEntries((Object.keys(COLUMN_OF) as (keyof Counts)[]).map((k) => [k, value(k)])) as Counts;
+}
 
 function rowOf(c: Counts & Pick<CampaignReportRow, 'campaignId' | 'campaign'>): CampaignReportRow {
   const dialled = c.calls - c.notPlaced;
