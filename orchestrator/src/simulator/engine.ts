@@ -23,7 +23,12 @@ import {
   type PlaybackJson,
 } from './model.js';
 
-/** `congestion`: the far end cannot carry the call (a carrier's SIP 503: cause 34, DIALSTATUS CONGESTION). */
+/**
+ * `congestion`: the far end cannot carry the call (a carrier's SIP 503: cause 34, DIALSTATUS CONGESTION). `machine`
+ * answers as `answer` does, with an answering machine: the simulated AMD() says MACHINE.
+ */
+export type EndpointBehaviour = 'answer' | 'machine' | 'no-answer' | 'busy' | 'unreachable' | 'reject' | 'congestion';
+
 /** The dialplan context the simulator runs as dialplans/outbound.conf's answering-machine detection. */
 const AMD_CONTEXT = 'ariadne-amd';
 /** How long the simulated message left on a machine plays before the dialplan hangs up. */
@@ -39,9 +44,6 @@ function amdVerdict(ch: Channel): { status: string; cause: string; afterMs: numb
   if (ch.peer?.kind === 'local2') return { status: 'NOTSURE', cause: 'TOOLONG-4900', afterMs: 5000 };
   return { status: 'HUMAN', cause: 'HUMAN-800-800', afterMs: 2200 };
 }
-
-/** `machine` answers as `answer` does, with an answering machine: the simulated AMD() says MACHINE. */
-export type EndpointBehaviour = 'answer' | 'machine' | 'no-answer' | 'busy' | 'unreachable' | 'reject' | 'congestion';
 
 export interface EngineOptions {
   /** Entity id reported as `asterisk_id` and `system.entity_id`. */
