@@ -4,7 +4,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { Db } from '../db/knex.js';
 import { HttpError } from '../http/errors.js';
 import { listedAmong, readListedNumber } from './do-not-call.js';
-import { HEADER, LIST_CSV_OPTIONS, type ParsedRecord, type RefusedLine } from './number-list.js';
+import { HEADER, LIST_CSV_OPTIONS, noteOf, type ParsedRecord, type RefusedLine } from './number-list.js';
 
 /**
  * A do-not-call registry's file, streamed into the list whatever its length: a national registry's download, or
@@ -50,8 +50,7 @@ export function feedLine(fields: readonly string[], headed: boolean): { typed: s
   const [first = '', second = ''] = fields;
   if (fields.length === 2 && /^[2-9]\d\d$/.test(first) && /^\d{7}$/.test(second))
     return { typed: `+1${first}${second}`, note: null };
-  const note = (headed ? second : fields.slice(1).join(', ')).trim();
-  return { typed: first, note: note || null };
+  return { typed: first, note: noteOf(fields, headed) };
 }
 
 export async function importDoNotCallFeed(db: Db, body: Readable, o: FeedOptions): Promise<DoNotCallFeedResult> {

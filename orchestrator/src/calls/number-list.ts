@@ -85,12 +85,17 @@ export function parseNumberList(csv: string, read: ReadNumber): NumberList {
       return;
     }
     seen.add(checked.e164);
-    // Under a header each column is its own (an export's later columns are not part of the note); without one, the
-    // rest of the line is, so an unquoted "Li, Wei" stays one name.
-    const note = (headed ? (fields[1] ?? '') : fields.slice(1).join(', ')).trim();
-    numbers.push({ line, e164: checked.e164, note: note || null });
+    numbers.push({ line, e164: checked.e164, note: noteOf(fields, headed) });
   });
   return { numbers, repeated, invalid };
+}
+
+/**
+ * A line's note (a name, a reason). Under a header each column is its own (an export's later columns are not part of
+ * the note); without one, the rest of the line is, so an unquoted "Li, Wei" stays one name.
+ */
+export function noteOf(fields: readonly string[], headed: boolean): string | null {
+  return (headed ? (fields[1] ?? '') : fields.slice(1).join(', ')).trim() || null;
 }
 
 /** Refuses a list longer than one upload may be (413), before anything is written. */
