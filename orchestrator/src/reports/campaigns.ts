@@ -88,6 +88,8 @@ function rowOf(c: Counts & Pick<CampaignReportRow, 'campaignId' | 'campaign'>): 
   const dialled = c.calls - c.notPlaced;
   return {
     ...c,
+    // Talk is kept to the millisecond; the report counts whole seconds, as its average does.
+    talkS: Math.round(c.talkS),
     other: c.calls - c.answered - c.machine - c.machineMessage - c.busy - c.noAnswer - c.notPlaced,
     answeredPct: dialled > 0 ? Math.round((c.answered / dialled) * 1000) / 10 : null,
     avgTalkS: c.answered > 0 ? Math.round(c.talkS / c.answered) : null,

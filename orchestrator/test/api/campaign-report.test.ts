@@ -56,9 +56,9 @@ describe('api: campaign report (GET /api/reports/campaigns)', function () {
     });
     await h.t.db('calls').insert([
       // Saturday: Renewals.
-      placed(renewals, sales, '2026-12-05T10:00:00', 'answered', 120),
+      placed(renewals, sales, '2026-12-05T10:00:00', 'answered', 119.6),
       // Answered, then transferred: answered all the same.
-      placed(renewals, sales, '2026-12-05T10:05:00', 'transferred', 60),
+      placed(renewals, sales, '2026-12-05T10:05:00', 'transferred', 60.3),
       placed(renewals, sales, '2026-12-05T10:10:00', 'machine'),
       placed(renewals, sales, '2026-12-05T10:15:00', 'machine_message'),
       placed(renewals, sales, '2026-12-05T10:20:00', 'busy'),
