@@ -291,6 +291,8 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
     await s.waitState(waiting.callId, 'queued');
     s.sim.control.hangup(customerLeg(callId)?.id as string);
     await s.waitState(callId, 'wrap_up');
+    // The call is in wrap-up a moment before its agent's row is (agents.callEnded writes it): end it from there.
+    await waitFor(async () => (await s.agentState(2001)) === 'wrap_up', 'the agent in wrap-up');
     await s.agents.endWrapUp(s.agentId(2001));
     await s.finalRow(callId, 'ended');
     await waitFor(async () => (await s.agentState(2001)) === 'paused', 'the agent back in the pause');
@@ -454,6 +456,7 @@ describe('e2e: outbound calls (adapter + simulator + MariaDB)', function () {
         s.sim.control.hangup(ch.id);
       s.sim.control.hangup(customerLeg(first)?.id as string);
       await s.waitState(first, 'wrap_up');
+      await waitFor(async () => (await s.agentState(2001)) === 'wrap_up', 'the agent in wrap-up');
       await s.agents.endWrapUp(s.agentId(2001));
       await s.finalRow(first, 'ended');
     });
