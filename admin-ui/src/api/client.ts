@@ -277,6 +277,8 @@ export const api = {
     unhold: (id: string) => post<unknown>(`/calls/${enc(id)}/unhold`),
     transfer: (id: string, target: string, mode: 'blind' | 'attended' = 'blind') =>
       post<unknown>(`/calls/${enc(id)}/transfer`, { target, mode }),
+    /** The caller joins the consultation: caller, agent and consulted party talk at once. */
+    conference: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/conference`),
     completeTransfer: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/complete`),
     cancelTransfer: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/cancel`),
     pauseRecording: (id: string) => post<unknown>(`/calls/${enc(id)}/recording/pause`),

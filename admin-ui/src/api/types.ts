@@ -920,6 +920,14 @@ export interface CallEndedMessage {
    */
   disposition: string;
 }
+/** The party the agent consulted (or had in a conference) hung up: the caller is back with the agent. */
+export interface CallConsultEndedMessage {
+  type: 'call.consult_ended';
+  callId: string;
+  agentId: number;
+  queueId: number | null;
+  target: string;
+}
 export type ServerMessage =
   | { type: 'hello'; user: User }
   | { type: 'pong' }
@@ -929,4 +937,5 @@ export type ServerMessage =
   | CallOfferedMessage
   | CallOfferEndedMessage
   | CallConnectedMessage
-  | CallEndedMessage;
+  | CallEndedMessage
+  | CallConsultEndedMessage;

@@ -52,12 +52,21 @@ const MY_DAY_SETTLE_MS = 1_000;
 
 /** offered: ringing the agent (inbound), or, for a call the agent placed, dialling (their phone, then the number). */
 type Phase = 'offered' | 'connected' | 'ended';
+/** A consultation the agent started (attended transfer); `conference` once the caller joined it. */
+interface Consultation {
+  target: string;
+  conference: boolean;
+}
 interface ActiveCall {
   offer: CallOfferedMessage;
   phase: Phase;
   since: number;
   held: boolean;
+  consult: Consultation | null;
+  /** Why the last consultation ended without the agent (the party hung up), shown until the next one. */
+  consultEnded: string | null;
 }
+type CallControlsChange = Partial<Pick<ActiveCall, 'held' | 'consult' | 'consultEnded'>>;
 /** How a call the agent placed ended without connecting (call.ended's disposition), in words. */
 const DIAL_OUTCOMES: Record<string, string> = {
   not_placed: 'your phone did not pick up',
@@ -114,7 +123,7 @@ export function WorkspacePage({ user }: { user: User }) {
         setNotes('');
         setOutcome(null);
         if (isOutbound(m)) dialled.current.set(m.callId, m.caller);
-        setCall({ offer: m, phase: 'offered', since: Date.now(), held: false });
+        setCall({ offer: m, phase: 'offered', since: Date.now(), held: false, consult: null, consultEnded: null });
       } else if (m.type === 'call.offer_ended') {
         // Someone else took it, or it rang out: the pop goes, nothing to wrap up.
         setCall((c) => (c && c.offer.callId === m.callId && c.phase === 'offered' ? null : c));
@@ -132,9 +141,20 @@ export function WorkspacePage({ user }: { user: User }) {
           if (!c || c.offer.callId !== m.callId) return c;
           // An offer that was never answered leaves nothing to wrap up.
           if (c.phase === 'offered') return null;
-          return { ...c, phase: 'ended', since: Date.now(), held: false };
+          return { ...c, phase: 'ended', since: Date.now(), held: false, consult: null };
         });
         callbacks.reload();
+      } else if (m.type === 'call.consult_ended') {
+        setCall((c) =>
+          c && c.offer.callId === m.callId && c.consult
+            ? {
+                ...c,
+                held: false,
+                consult: null,
+                consultEnded: `${m.target} hung up: the caller is back with you`,
+              }
+            : c,
+        );
       }
     },
     [user.agentId],
@@ -233,7 +253,7 @@ export function WorkspacePage({ user }: { user: User }) {
                 <CallControls
                   call={call}
                   action={controls}
-                  onHeld={(held) => setCall((c) => (c ? { ...c, held } : c))}
+                  onChange={(change) => setCall((c) => (c ? { ...c, ...change } : c))}
                 />
                 <Field label="Notes">
                   <textarea
@@ -851,15 +871,14 @@ function CampaignCallback({ callId, number }: { callId: string; number: string }
 function CallControls({
   call,
   action,
-  onHeld,
+  onChange,
 }: {
   call: ActiveCall;
   action: ReturnType<typeof useAction>;
-  onHeld: (held: boolean) => void;
+  onChange: (change: CallControlsChange) => void;
 }) {
   const [target, setTarget] = useState('');
-  /** The party being consulted (attended transfer), until the transfer is completed or cancelled. */
-  const [consulting, setConsulting] = useState<string | null>(null);
+  const consult = call.consult;
   const [recordingPaused, setRecordingPaused] = useState(false);
   const id = call.offer.callId;
   const connected = call.phase === 'connected';
@@ -881,11 +900,11 @@ function CallControls({
         </button>
         {call.held ? (
           <button
-            disabled={action.busy || !connected}
+            disabled={action.busy || !connected || consult !== null}
             onClick={() =>
               run(
                 () => api.calls.unhold(id),
-                () => onHeld(false),
+                () => onChange({ held: false }),
               )
             }
           >
@@ -893,11 +912,11 @@ function CallControls({
           </button>
         ) : (
           <button
-            disabled={action.busy || !connected}
+            disabled={action.busy || !connected || consult !== null}
             onClick={() =>
               run(
                 () => api.calls.hold(id),
-                () => onHeld(true),
+                () => onChange({ held: true }),
               )
             }
           >
@@ -928,65 +947,97 @@ function CallControls({
           </span>
         ) : null}
       </div>
-      {consulting ? (
+      {consult ? (
         <div class="row" data-testid="consult">
           <span>
-            Consulting <strong>{consulting}</strong> (the caller is on hold)
+            {consult.conference ? (
+              <>
+                In conference with <strong>{consult.target}</strong> and the caller
+              </>
+            ) : (
+              <>
+                Consulting <strong>{consult.target}</strong> (the caller is on hold)
+              </>
+            )}
           </span>
+          {consult.conference ? null : (
+            <button
+              data-testid="conference"
+              disabled={action.busy}
+              title="Bring the caller in: the three of you talk at once"
+              onClick={() =>
+                run(
+                  () => api.calls.conference(id),
+                  () => onChange({ held: false, consult: { ...consult, conference: true } }),
+                )
+              }
+            >
+              Conference
+            </button>
+          )}
           <button
             class="primary"
             disabled={action.busy}
+            title={`You leave; the caller stays with ${consult.target}`}
             onClick={() =>
               run(
                 () => api.calls.completeTransfer(id),
-                () => setConsulting(null),
+                () => onChange({ consult: null }),
               )
             }
           >
-            Complete transfer
+            {consult.conference ? 'Leave the call' : 'Complete transfer'}
           </button>
           <button
             disabled={action.busy}
+            title={`${consult.target} is hung up; the caller is back with you`}
             onClick={() =>
               run(
                 () => api.calls.cancelTransfer(id),
-                () => setConsulting(null),
+                () => onChange({ held: false, consult: null }),
               )
             }
           >
-            Cancel
+            {consult.conference ? `Drop ${consult.target}` : 'Cancel'}
           </button>
         </div>
       ) : (
-        <div class="row">
-          <input
-            name="transfer"
-            placeholder="queue:billing, PJSIP/2002 or a number"
-            value={target}
-            onInput={(e) => setTarget(inputValue(e))}
-          />
-          <button
-            disabled={action.busy || !connected || !target.trim()}
-            title="Hand the caller over now"
-            onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}
-          >
-            Transfer
-          </button>
-          <button
-            data-testid="consult-start"
-            disabled={action.busy || !connected || !target.trim() || target.trim().startsWith('queue:')}
-            title="Talk to a person first (the caller waits on hold), then complete or cancel"
-            onClick={() => {
-              const who = target.trim();
-              run(
-                () => api.calls.transfer(id, who, 'attended'),
-                () => setConsulting(who),
-              );
-            }}
-          >
-            Consult
-          </button>
-        </div>
+        <>
+          {call.consultEnded ? (
+            <p class="muted" data-testid="consult-ended">
+              {call.consultEnded}
+            </p>
+          ) : null}
+          <div class="row">
+            <input
+              name="transfer"
+              placeholder="queue:billing, PJSIP/2002 or a number"
+              value={target}
+              onInput={(e) => setTarget(inputValue(e))}
+            />
+            <button
+              disabled={action.busy || !connected || !target.trim()}
+              title="Hand the caller over now"
+              onClick={() => void action.run(() => api.calls.transfer(id, target.trim(), 'blind'))}
+            >
+              Transfer
+            </button>
+            <button
+              data-testid="consult-start"
+              disabled={action.busy || !connected || !target.trim() || target.trim().startsWith('queue:')}
+              title="Talk to a person first (the caller waits on hold), then bring the caller in, complete or cancel"
+              onClick={() => {
+                const who = target.trim();
+                run(
+                  () => api.calls.transfer(id, who, 'attended'),
+                  () => onChange({ held: true, consult: { target: who, conference: false }, consultEnded: null }),
+                );
+              }}
+            >
+              Consult
+            </button>
+          </div>
+        </>
       )}
       <ErrorBox error={action.error} />
     </div>

@@ -24,6 +24,7 @@ export function callControlsFrom(
     | 'unhold'
     | 'blindTransfer'
     | 'consult'
+    | 'conference'
     | 'completeTransfer'
     | 'cancelTransfer'
     | 'pauseRecording'
@@ -43,6 +44,7 @@ export function callControlsFrom(
         throw new TransferRefused('an attended transfer consults a person: give a number or an endpoint, not a queue');
       return service.consult(id, target);
     },
+    conference: (id) => service.conference(id),
     completeTransfer: (id) => service.completeTransfer(id),
     cancelTransfer: (id) => service.cancelTransfer(id),
     pauseRecording: (id) => service.pauseRecording(id),

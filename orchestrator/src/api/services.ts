@@ -34,6 +34,8 @@ export interface CallControls {
   hold(callId: string): Promise<unknown>;
   unhold(callId: string): Promise<unknown>;
   transfer(callId: string, request: TransferRequest): Promise<unknown>;
+  /** The caller joins the agent and the consulted party (three-way). */
+  conference(callId: string): Promise<unknown>;
   completeTransfer(callId: string): Promise<unknown>;
   cancelTransfer(callId: string): Promise<unknown>;
   pauseRecording(callId: string): Promise<unknown>;

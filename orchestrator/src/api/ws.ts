@@ -74,7 +74,10 @@ export class WsHub {
   private readonly servers = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
 
   constructor(private readonly o: HubOptions) {
-    const forAgent = <K extends 'call.offered' | 'call.offer_ended' | 'call.connected' | 'call.ended' | 'agent.state'>(
+    const forAgent = <
+      K extends
+        'call.offered' | 'call.offer_ended' | 'call.connected' | 'call.ended' | 'call.consult_ended' | 'agent.state',
+    >(
       name: K,
       toMessage: (e: BusEvents[K]) => object,
     ) =>
@@ -92,6 +95,7 @@ export class WsHub {
     forAgent('call.offer_ended', (e) => ({ type: 'call.offer_ended', ...e }));
     forAgent('call.connected', (e) => ({ type: 'call.connected', ...e }));
     forAgent('call.ended', (e) => ({ type: 'call.ended', ...e }));
+    forAgent('call.consult_ended', (e) => ({ type: 'call.consult_ended', ...e }));
     forAgent('agent.state', (e) => ({
       type: 'agent.state',
       agentId: e.agentId,

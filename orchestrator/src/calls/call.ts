@@ -252,6 +252,10 @@ export class Call {
   get callerGone(): boolean {
     return this.gone;
   }
+  /** Caller, agent and consulted party talk at once: the caller joined the consultation's bridge (three-way). */
+  get inConference(): boolean {
+    return this.consult !== null && this.inBridge === 'mixing';
+  }
   markCallerGone(): void {
     if (this.gone) return;
     this.gone = true;

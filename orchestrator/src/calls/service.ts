@@ -261,6 +261,8 @@ export interface CallSnapshot {
   readonly agentId: number | null;
   readonly held: boolean;
   readonly consulting: string | null;
+  /** The consulted party talks with the caller and the agent at once. */
+  readonly conference: boolean;
   readonly transferredTo: string | null;
   readonly recording: { readonly name: string; readonly paused: boolean } | null;
   readonly ivr: Readonly<Record<string, string>>;
@@ -1858,6 +1860,7 @@ export class CallService {
   private async rejoinMixing(call: Call): Promise<void> {
     const mixing = call.row.mixing_bridge_id;
     if (!mixing) throw new CallControlError('bad_state', 'no conversation bridge');
+    if (call.inBridge === 'mixing') return; // a three-way call: the caller never left
     await this.o.switchPort.addToBridge(mixing, call.channelId); // MOVES_BRIDGE: out of the holding bridge
     call.inBridge = 'mixing';
   }
@@ -2015,13 +2018,20 @@ export class CallService {
 
   private onPartyHangup(call: Call, leg: PartyLeg, cause: number, causeText: string): void {
     if (call.consult === leg) {
+      const left = call.inConference ? 'left the conference' : 'hung up';
       call.consult = null;
       leg.unwatch();
       if (call.state === 'connected' && call.agent) {
+        this.o.bus.publish('call.consult_ended', {
+          callId: call.id,
+          agentId: call.agent.agentId,
+          queueId: call.row.queue_id,
+          target: leg.target,
+        });
         this.rejoinMixing(call)
           .then(() => {
             call.held = false;
-            call.transition('consult_cancel', `consulted party hung up (${causeText})`);
+            call.transition('consult_cancel', `consulted party ${left} (${causeText})`);
           })
           .catch((err: unknown) => call.log.error({ err }, 'cannot return the caller after the consultation'));
       }
@@ -2072,6 +2082,23 @@ export class CallService {
     call.transition('consult_answered', `${target.number} answered`, { data: { target: dial } });
   }
 
+  /**
+   * Attended transfer, or a step to it: the caller joins the agent and the consulted party in one conversation.
+   * From there the agent leaves (completeTransfer: the caller stays with the party) or drops the party
+   * (cancelTransfer); the party hanging up leaves the caller with the agent.
+   */
+  async conference(callId: string): Promise<void> {
+    const call = this.connectedWithAgent(callId);
+    const consult = call.consult;
+    if (!consult?.answered) throw new CallControlError('bad_state', 'no answered consultation to join');
+    if (call.inConference) return;
+    await this.switchOp(this.rejoinMixing(call));
+    call.held = false;
+    call.transition('consult_conference', `caller joined the agent and ${consult.target}`, {
+      data: { target: consult.target },
+    });
+  }
+
   /** Attended transfer, step 2: the agent leaves, the caller joins the consulted party. */
   async completeTransfer(callId: string): Promise<void> {
     const call = this.connectedWithAgent(callId);
@@ -2094,12 +2121,15 @@ export class CallService {
     const call = this.connectedWithAgent(callId);
     const consult = call.consult;
     if (!consult) throw new CallControlError('bad_state', 'no consultation in progress');
+    const reason = call.inConference
+      ? `agent dropped ${consult.target} from the conference`
+      : 'agent cancelled the transfer';
     call.consult = null;
     consult.unwatch();
     this.o.switchPort.hangup(consult.channelId).catch(() => undefined);
     await this.switchOp(this.rejoinMixing(call));
     call.held = false;
-    call.transition('consult_cancel', 'agent cancelled the transfer');
+    call.transition('consult_cancel', reason);
   }
 
   /** The agent (or a supervisor) ends the call. */
@@ -2689,6 +2719,7 @@ export class CallService {
       agentId: call.agent?.agentId ?? call.lastAgentId,
       held: call.held,
       consulting: call.consult?.target ?? null,
+      conference: call.inConference,
       transferredTo: call.party?.target ?? null,
       recording: call.recordingName ? { name: call.recordingName, paused: call.recordingPaused } : null,
       ivr: { ...call.ivrVars },

@@ -91,6 +91,8 @@ export const TRANSITIONS = {
     consult_answered: 'connected',
     consult_failed: 'connected',
     consult_cancel: 'connected',
+    /** The caller joined the consultation: three-way. */
+    consult_conference: 'connected',
     consult_complete: 'connected',
     transfer_number: 'connected',
     transfer_answered: 'connected',

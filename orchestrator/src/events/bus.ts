@@ -30,6 +30,8 @@ export interface BusEvents {
   /** The agent's offer ended without them taking the call (no answer, another ring_all agent won, caller left). */
   'call.offer_ended': { callId: string; agentId: number; queueId: number | null; reason: string };
   'call.ended': { callId: string; agentId: number | null; queueId: number | null; disposition: string };
+  /** The party an agent consulted (or had in a conference) hung up on their own: the caller is back with the agent. */
+  'call.consult_ended': { callId: string; agentId: number; queueId: number | null; target: string };
   /** Every call state change (for the wallboard and supervisors). */
   'call.state': { callId: string; from: string | null; to: string; queueId: number | null; agentId: number | null; at: Date };
   'agent.state': { agentId: number; state: string; reason: string | null; since: Date };

@@ -15,6 +15,7 @@ describe('CallService adapter', () => {
     },
     blindTransfer: async (id: string, t: object) => void seen.push(`blind ${id} ${JSON.stringify(t)}`),
     consult: async (id: string, t: object) => void seen.push(`consult ${id} ${JSON.stringify(t)}`),
+    conference: async (id: string) => void seen.push(`conference ${id}`),
     completeTransfer: async () => {
       throw new CallControlError('switch', 'switch request: no answer within 5000 ms');
     },
@@ -81,10 +82,12 @@ describe('CallService adapter', () => {
     });
     expect(refused.status).to.equal(400);
     expect(refused.body.error.message).to.match(/consults a person/);
+    expect((await call(h, 'POST', `/api/calls/${id}/transfer/conference`, { token: tok })).status).to.equal(200);
     expect(seen).to.deep.equal([
       `blind ${id} {"queue":"billing"}`,
       `blind ${id} {"number":"+8613800000000"}`,
       `consult ${id} {"number":"PJSIP/2002"}`,
+      `conference ${id}`,
     ]);
   });
 

@@ -19,6 +19,7 @@ class PlacedCalls {
       hold: unused,
       unhold: unused,
       transfer: unused,
+      conference: unused,
       completeTransfer: unused,
       cancelTransfer: unused,
       pauseRecording: unused,

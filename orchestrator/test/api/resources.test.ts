@@ -43,6 +43,9 @@ class FakeCalls implements CallControls {
   async transfer(id: string, r: { mode: string; target: string }) {
     this.calls.push(`transfer ${id} ${r.mode} ${r.target}`);
   }
+  async conference(id: string) {
+    this.calls.push(`conference ${id}`);
+  }
   async completeTransfer(id: string) {
     this.calls.push(`complete ${id}`);
   }
@@ -546,9 +549,19 @@ for (const dialect of DIALECTS) {
         });
         expect(badTarget.status).to.equal(400);
         expect(badTarget.body.error.details[0]).to.include({ in: 'body', field: 'target' });
-        for (const p of ['transfer/complete', 'transfer/cancel', 'recording/pause', 'recording/resume']) {
+        for (const p of [
+          'transfer/conference',
+          'transfer/complete',
+          'transfer/cancel',
+          'recording/pause',
+          'recording/resume',
+        ]) {
           expect((await call(h, 'POST', `/api/calls/${mine}/${p}`, { token: sup })).status, p).to.equal(200);
         }
+        expect(calls.calls).to.include.members([`conference ${mine}`, `complete ${mine}`, `cancel ${mine}`]);
+        expect((await call(h, 'POST', `/api/calls/${theirs}/transfer/conference`, { token: alice })).status).to.equal(
+          403,
+        );
         const disp = await call(h, 'POST', `/api/calls/${mine}/disposition`, {
           token: alice,
           body: { disposition: 'resolved' },

@@ -147,6 +147,15 @@ describe('WebSocket push', () => {
       queueId: 1,
       reason: 'cancelled',
     });
+    // The party Alice consulted hung up: her workspace drops the consultation.
+    h.bus.publish('call.consult_ended', { callId: 'c-2', agentId: h.users.agent.agentId!, queueId: 1, target: '2040' });
+    expect(await alice.next((m) => m.type === 'call.consult_ended')).to.deep.equal({
+      type: 'call.consult_ended',
+      callId: 'c-2',
+      agentId: h.users.agent.agentId!,
+      queueId: 1,
+      target: '2040',
+    });
     // Bob is told nothing about Alice's call or state.
     await new Promise((r) => setTimeout(r, 50));
     expect(
@@ -154,6 +163,7 @@ describe('WebSocket push', () => {
         (m) =>
           m.type === 'call.offered' ||
           m.type === 'call.offer_ended' ||
+          m.type === 'call.consult_ended' ||
           (m.type === 'agent.state' && m.agentId !== h.users.agent2.agentId),
       ),
     ).to.deep.equal([]);

@@ -218,6 +218,16 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await page.click('[data-testid=consult] button:has-text("Cancel")');
     await page.waitForSelector('[data-testid=consult]', { state: 'detached', timeout: 10_000 });
     expect(await page.isVisible('[data-testid=hangup]')).to.equal(true);
+    // Consulted again, the colleague is brought into a three-way call, then hangs up on their own.
+    await page.click('[data-testid=consult-start]');
+    await page.click('[data-testid=conference]', { timeout: 10_000 });
+    await waitText(page, '[data-testid=consult]', (t) => t.includes('In conference with PJSIP/2099'), 10_000);
+    expect(await page.isVisible('[data-testid=consult] button:has-text("Drop PJSIP/2099")')).to.equal(true);
+    await shot(page, 'agent-conference');
+    const colleague = sim.control.channels().find((c) => c.name.startsWith('PJSIP/2099-'));
+    sim.control.hangup(colleague?.id as string);
+    await waitText(page, '[data-testid=consult-ended]', (t) => t.includes('PJSIP/2099 hung up'), 10_000);
+    expect(await page.isVisible('[data-testid=consult]')).to.equal(false);
 
     // Hang up; the wrap-up form takes a disposition and a ticket.
     await page.click('[data-testid=hangup]');

@@ -790,6 +790,78 @@ describe('calls/service (fakes)', function () {
     ]);
   });
 
+  it('conference: the caller joins the consultation; the party leaving, the agent dropping it or leaving', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/2009', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    const agentLeg = ctx.sw.originates.filter((o) => o.endpoint === 'PJSIP/2001').at(-1)?.channelId as string;
+    const refused = (await ctx.cc.calls.conference(callId).catch((e: unknown) => e)) as { code: string };
+    expect(refused.code).to.equal('bad_state');
+
+    // The party hangs up: the caller stays with the agent.
+    await ctx.cc.calls.consult(callId, { number: 'PJSIP/2009' });
+    const party1 = ctx.sw.originates.at(-1)?.channelId as string;
+    expect(ctx.cc.calls.get(callId)?.conference).to.equal(false);
+    await ctx.cc.calls.conference(callId);
+    await ctx.cc.calls.conference(callId); // twice is once
+    const bridge = ctx.sw.bridgeOf(agentLeg);
+    expect([ctx.sw.bridgeOf(ch), ctx.sw.bridgeOf(party1)]).to.deep.equal([bridge, bridge]);
+    expect(ctx.cc.calls.get(callId)).to.deep.include({ conference: true, consulting: 'PJSIP/2009', held: false });
+    const told: Array<BusEvents['call.consult_ended']> = [];
+    ctx.bus.subscribe('call.consult_ended', (e) => told.push(e));
+    ctx.sw.farHangup(party1);
+    await waitFor(() => ctx.cc.calls.get(callId)?.consulting === null, 'the party gone');
+    expect(told).to.deep.equal([{ callId, agentId: 1, queueId: ctx.queues.general, target: 'PJSIP/2009' }]);
+    expect(ctx.cc.calls.get(callId)?.conference).to.equal(false);
+    expect(ctx.sw.bridgeOf(ch)).to.equal(bridge);
+
+    // The agent drops the party.
+    await ctx.cc.calls.consult(callId, { number: 'PJSIP/2009' });
+    const party2 = ctx.sw.originates.at(-1)?.channelId as string;
+    await ctx.cc.calls.conference(callId);
+    await ctx.cc.calls.cancelTransfer(callId);
+    expect(ctx.sw.channels.has(party2)).to.equal(false);
+    expect(ctx.sw.bridgeOf(ch)).to.equal(bridge);
+
+    // The agent hangs up the phone: the caller stays with the party, a transfer.
+    await ctx.cc.calls.consult(callId, { number: 'PJSIP/2009' });
+    const party3 = ctx.sw.originates.at(-1)?.channelId as string;
+    await ctx.cc.calls.conference(callId);
+    ctx.sw.farHangup(agentLeg);
+    await waitFor(() => ctx.cc.calls.get(callId)?.transferredTo === 'PJSIP/2009', 'transferred');
+    expect(ctx.sw.bridgeOf(ch)).to.equal(ctx.sw.bridgeOf(party3));
+    ctx.sw.farHangup(party3);
+    const row = await finalRow(ctx, callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'transferred', hangup_side: 'system' }); // the party is not the caller
+    await ctx.cc.calls.flushed(callId);
+    const events = (await ctx.t.db('call_events').where({ call_id: callId }).orderBy('seq')) as Array<{
+      event: string;
+      data: string;
+    }>;
+    const reasons = events.map((e) => `${e.event}: ${(JSON.parse(e.data) as { reason: string }).reason}`);
+    expect(reasons.slice(-13)).to.deep.equal([
+      'consult_start: consulting PJSIP/2009',
+      'consult_answered: PJSIP/2009 answered',
+      'consult_conference: caller joined the agent and PJSIP/2009',
+      'consult_cancel: consulted party left the conference (Normal Clearing)',
+      'consult_start: consulting PJSIP/2009',
+      'consult_answered: PJSIP/2009 answered',
+      'consult_conference: caller joined the agent and PJSIP/2009',
+      'consult_cancel: agent dropped PJSIP/2009 from the conference',
+      'consult_start: consulting PJSIP/2009',
+      'consult_answered: PJSIP/2009 answered',
+      'consult_conference: caller joined the agent and PJSIP/2009',
+      'consult_complete: transferred to PJSIP/2009',
+      reasons.at(-1) as string,
+    ]);
+    expect(reasons.at(-1)).to.match(/^party_hangup: /);
+    expect(told).to.have.length(1); // dropping the party, or the agent leaving, is not news to the agent
+  });
+
   it('IVR transfer node: bridged to the number when it answers, to the default queue when it does not', async () => {
     ctx = await setup();
     ctx.sw.endpoints.set('PJSIP/13812345678', { behaviour: 'answer', afterMs: 5 });

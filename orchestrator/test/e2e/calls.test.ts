@@ -468,6 +468,45 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
+  it('a three-way call: consult, conference the caller in, the agent leaves; one recording of it all', async () => {
+    s = await startStack();
+    await s.login(2001);
+    s.phone(2040, 'answer', 50);
+    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'connected');
+    const agentLeg = await agentLegAnswered(s, c.callId);
+    await waitFor(() => s.center.calls.get(c.callId)?.recording, 'the recording');
+    const { mixing_bridge_id: mixing, holding_bridge_id: holding } = await s.row(c.callId);
+
+    await s.center.calls.consult(c.callId, { number: 'PJSIP/2040' });
+    const [party] = s.legsOf(2040);
+    expect(s.sim.control.channel(c.channelId).bridgeId).to.equal(holding);
+    await s.center.calls.conference(c.callId);
+    const bridged = [c.channelId, agentLeg, party as string].map((id) => s.sim.control.channel(id).bridgeId);
+    expect(bridged).to.deep.equal([mixing, mixing, mixing]);
+    expect(s.center.calls.get(c.callId)).to.deep.include({ conference: true, held: false });
+
+    await s.center.calls.completeTransfer(c.callId);
+    await waitFor(() => s.legsOf(2001).length === 0, 'the agent left the call');
+    expect(s.sim.control.channel(c.channelId).bridgeId).to.equal(mixing);
+    await waitFor(async () => (await s.agentState(2001)) !== 'on_call', 'the agent in wrap-up');
+    s.sim.control.hangup(c.channelId);
+    const row = await s.finalRow(c.callId, 'ended');
+    expect(row).to.deep.include({ disposition: 'transferred', agent_id: s.agentId(2001), hangup_side: 'caller' });
+    expect((await s.eventNames(c.callId)).slice(-5)).to.deep.equal([
+      'connected>consult_start>connected',
+      'connected>consult_answered>connected',
+      'connected>consult_conference>connected',
+      'connected>consult_complete>connected',
+      'connected>party_hangup>ended',
+    ]);
+    await waitFor(async () => {
+      const recs = (await s.db('recordings').where({ call_id: c.callId })) as Array<{ state: string }>;
+      return recs.length === 1 && recs[0]?.state === 'stored';
+    }, 'the conversation recorded once, stored');
+    await s.expectSwitchClean();
+  });
+
   it('after hours: the main flow takes a voicemail', async () => {
     s = await startStack({ clockAt: CLOSED });
     const c = await s.call(STANDARD, DEMO_DID);

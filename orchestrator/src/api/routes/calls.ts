@@ -52,14 +52,22 @@ const CONTROLS: readonly Control[] = [
     run: (c, id, body: { mode: 'blind' | 'attended'; target: string }) => c.transfer(id, body),
   },
   {
+    path: 'transfer/conference',
+    summary:
+      'Bring the caller into the consultation: caller, agent and consulted party talk at once; then complete (the agent leaves) or cancel (the party is dropped)',
+    action: 'call.conference',
+    run: (c, id) => c.conference(id),
+  },
+  {
     path: 'transfer/complete',
-    summary: 'Complete an attended transfer',
+    summary: 'Complete an attended transfer (from a consultation or a conference: the agent leaves)',
     action: 'call.transfer_complete',
     run: (c, id) => c.completeTransfer(id),
   },
   {
     path: 'transfer/cancel',
-    summary: 'Cancel an attended transfer and return to the caller',
+    summary:
+      'Cancel an attended transfer, or drop the consulted party from a conference: the caller is back with the agent',
     action: 'call.transfer_cancel',
     run: (c, id) => c.cancelTransfer(id),
   },
