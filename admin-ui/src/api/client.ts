@@ -19,6 +19,7 @@ import type {
   CampaignReport,
   DoNotCallEntry,
   DoNotCallFileImportResult,
+  DoNotCallRemovalResult,
   DoNotCallImportResult,
   DoNotCallInput,
   DoNotCallQuery,
@@ -111,6 +112,9 @@ interface RawBody {
   readonly contentType: string;
   readonly timeoutMs: number;
 }
+
+/** A registry's file, sent as it is: millions of numbers may take minutes to write. */
+const fileBody = (file: Blob): RawBody => ({ blob: file, contentType: 'text/csv', timeoutMs: 30 * 60_000 });
 
 async function request<T>(method: string, path: string, body?: unknown, query?: Query, raw?: RawBody): Promise<T> {
   const ctrl = new AbortController();
@@ -207,18 +211,11 @@ export const api = {
      * A registry's file of any length, streamed and written as it arrives: `number[,reason]` or `area code,number`
      * (US) lines. `reason` is kept with numbers whose line gives none. May take minutes for millions of numbers.
      */
-    importFile: (file: Blob, reason?: string) =>
-      request<DoNotCallFileImportResult>(
-        'POST',
-        '/do-not-call/import-file',
-        undefined,
-        reason ? { reason } : undefined,
-        {
-          blob: file,
-          contentType: 'text/csv',
-          timeoutMs: 30 * 60_000,
-        },
-      ),
+    importFile: (file: Blob, options: { reason?: string; source?: string } = {}) =>
+      request<DoNotCallFileImportResult>('POST', '/do-not-call/import-file', undefined, { ...options }, fileBody(file)),
+    /** A registry's removals, streamed the same way: only the numbers `source`'s files listed come off. */
+    removeFile: (file: Blob, source: string) =>
+      request<DoNotCallRemovalResult>('POST', '/do-not-call/remove-file', undefined, { source }, fileBody(file)),
     /** The whole list as a CSV download (number, reason, createdAt; oldest first): importable again. */
     csvUrl: '/api/do-not-call/export',
   },

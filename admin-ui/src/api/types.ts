@@ -123,6 +123,8 @@ export interface DoNotCallEntry {
   number: string;
   /** Who asked and how, in the supervisor's words. */
   reason: string | null;
+  /** The registry whose file listed it; null: listed by hand, from a call or a pasted list. */
+  source: string | null;
   createdAt: string;
 }
 /**
@@ -157,6 +159,18 @@ export interface DoNotCallImportResult {
 export interface DoNotCallFileImportResult extends DoNotCallImportResult {
   lines: number;
   invalidCount: number;
+}
+/**
+ * POST /api/do-not-call/remove-file?source: a registry's removals. `removed`: listed by that source, now off the
+ * list; `kept`: listed by hand, from a call or by another source, left; `notListed`: not on the list.
+ */
+export interface DoNotCallRemovalResult {
+  lines: number;
+  removed: number;
+  kept: number;
+  notListed: number;
+  invalidCount: number;
+  invalid: { line: number; input: string; reason: string }[];
 }
 
 /**

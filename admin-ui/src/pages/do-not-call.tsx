@@ -1,9 +1,15 @@
 // The do-not-call list (admins and supervisors): numbers no call Ariadne places reaches, whoever places it
 // (click-to-dial, a callback, a number typed on a desk phone); the agent is told why. Calls from them come in as always.
-// A whole list is imported pasted or from a file (another system's export, a regulator's list), and exported as CSV.
+// A whole list is imported pasted or from a file (another system's export, a regulator's list), and exported as CSV;
+// a registry's file of removals takes off the numbers that registry listed.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { DoNotCallEntry, DoNotCallFileImportResult, DoNotCallImportResult } from '../api/types.js';
+import type {
+  DoNotCallEntry,
+  DoNotCallFileImportResult,
+  DoNotCallImportResult,
+  DoNotCallRemovalResult,
+} from '../api/types.js';
 import { ImportStatus, importSummary, RefusedLines } from '../components/import-result.js';
 import {
   ErrorBox,
@@ -215,7 +221,15 @@ export function DoNotCallPage() {
             ) : (
               <tr key={entry.id} data-number={entry.number} class={entry.id === added ? 'selected' : undefined}>
                 <td class="nowrap">{entry.number}</td>
-                <td>{entry.reason ?? <span class="muted">—</span>}</td>
+                <td>
+                  {entry.reason ?? <span class="muted">—</span>}
+                  {entry.source ? (
+                    <span class="muted small" data-testid="dnc-source">
+                      {' '}
+                      · from {entry.source}
+                    </span>
+                  ) : null}
+                </td>
                 <td class="nowrap">{fmtTime(entry.createdAt)}</td>
                 <td class="actions">
                   <button onClick={() => startEdit(entry)}>Edit reason</button>
@@ -241,28 +255,61 @@ export function DoNotCallPage() {
   );
 }
 
+type ImportMode = 'add' | 'remove';
+type ImportResult = DoNotCallImportResult | DoNotCallFileImportResult | DoNotCallRemovalResult;
+
+/** A registry's name as the server takes it (SOURCE_NAME). */
+const SOURCE_PATTERN = '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,39}';
+
+/** "2 removed, 3 kept (listed by hand or by another source), 1 not listed, 1 invalid". */
+function removalText(r: DoNotCallRemovalResult): string {
+  const parts = [`${r.removed} removed`];
+  if (r.kept) parts.push(`${r.kept} kept (listed by hand or by another source)`);
+  if (r.notListed) parts.push(`${r.notListed} not listed`);
+  if (r.invalidCount) parts.push(`${r.invalidCount} invalid`);
+  return parts.join(', ');
+}
+
 /**
  * A whole list, pasted or read from a file (.csv or .txt), sent to the server in one go; what it came to shows beside
- * the button, the lines it refused under it. Stays open after an import, for the next part of a long list.
+ * the button, the lines it refused under it. Stays open after an import, for the next part of a long list. A
+ * registry's file of removals is sent as it is, whatever its length, and takes off only the numbers that registry's
+ * files listed.
  */
 function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: () => void }) {
+  const [mode, setMode] = useState<ImportMode>('add');
   const [csv, setCsv] = useState('');
-  const [result, setResult] = useState<DoNotCallImportResult | DoNotCallFileImportResult | null>(null);
-  /** A file too long for the box (a registry's download): sent as it is, streamed. */
+  const [result, setResult] = useState<ImportResult | null>(null);
+  /** A file too long for the box (a registry's download), or any file of removals: sent as it is, streamed. */
   const [bigFile, setBigFile] = useState<File | null>(null);
   /** Kept with the big file's numbers whose line gives no reason. */
   const [fileReason, setFileReason] = useState('');
+  /** The registry the file is from: kept with its numbers, and what a file of removals takes off. */
+  const [source, setSource] = useState('');
   /** Bumped to empty the file input (a new element) once its list is imported. */
   const [fileKey, setFileKey] = useState(0);
   const sending = useAction();
   const errs = fieldErrorsOf(sending.error);
+  const removing = mode === 'remove';
 
+  const choose = (next: ImportMode) => {
+    setMode(next);
+    setResult(null);
+    setBigFile(null);
+    setCsv('');
+    setFileKey((k) => k + 1);
+    sending.clear();
+  };
   const readFile = async (e: Event) => {
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
     setBigFile(null);
     setResult(null);
     sending.clear();
     if (!file) return;
+    if (removing) {
+      setBigFile(file);
+      return;
+    }
     // A byte is at least a character: a file this big cannot fit (and is not worth reading into the page).
     const text = file.size > 4 * MAX_IMPORT_CHARS ? null : await sending.run(() => file.text());
     if (text === undefined) return;
@@ -277,9 +324,12 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
     e.preventDefault();
     setResult(null);
     const file = bigFile;
-    const r = await sending.run(() =>
-      file ? api.doNotCall.importFile(file, fileReason.trim() || undefined) : api.doNotCall.importCsv(csv),
-    );
+    const named = source.trim() || undefined;
+    const r = await sending.run((): Promise<ImportResult> => {
+      if (file && removing) return api.doNotCall.removeFile(file, source.trim());
+      if (file) return api.doNotCall.importFile(file, { reason: fileReason.trim() || undefined, source: named });
+      return api.doNotCall.importCsv(csv);
+    });
     if (!r) return;
     setResult(r);
     setCsv('');
@@ -288,32 +338,82 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
     onImported();
   };
   const refusedUnshown = result && 'invalidCount' in result ? result.invalidCount - result.invalid.length : 0;
+  const sourceField = (
+    <Field
+      label="Source"
+      error={errs.source}
+      hint={
+        removing
+          ? 'the registry whose removals these are: only numbers its files listed come off'
+          : "optional: the registry's name, so its later file of removals takes off only its numbers"
+      }
+    >
+      <input
+        name="source"
+        value={source}
+        onInput={(e) => setSource(inputValue(e))}
+        placeholder="e.g. us-national"
+        pattern={SOURCE_PATTERN}
+        maxLength={40}
+        required={removing}
+      />
+    </Field>
+  );
 
   return (
     <form class="card editor" data-testid="dnc-import" onSubmit={send}>
-      <h2>Import a list</h2>
-      <p class="muted small">
-        Numbers already listed keep their entry. A number without a reason is listed as imported today by you. Up to
-        5,000 numbers at a time in the box; a longer file (a registry's download) is sent whole and read as it arrives.
-        This page's Export CSV can be imported again.
-      </p>
+      <h2>{removing ? "Take a registry's removals off" : 'Import a list'}</h2>
+      <div class="row" role="radiogroup" aria-label="What the list does">
+        <label>
+          <input type="radio" name="mode" checked={!removing} onChange={() => choose('add')} /> Add its numbers
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="mode"
+            data-testid="dnc-mode-remove"
+            checked={removing}
+            onChange={() => choose('remove')}
+          />{' '}
+          Take them off (a registry's removals)
+        </label>
+      </div>
+      {removing ? (
+        <p class="muted small">
+          A registry publishes the numbers whose owners left it. Only the numbers that registry's files listed (imported
+          with the same source) come off; a number a customer asked about, listed by hand, from a call or by another
+          registry, stays.
+        </p>
+      ) : (
+        <>
+          <p class="muted small">
+            Numbers already listed keep their entry. A number without a reason is listed as imported today by you. Up to
+            5,000 numbers at a time in the box; a longer file (a registry's download) is sent whole and read as it
+            arrives. This page's Export CSV can be imported again.
+          </p>
+          <Field
+            label="Numbers"
+            error={errs.csv}
+            hint="one a line: a number (national, or + and the country code) or number,reason; a first line of words (number,reason) is a header"
+          >
+            <textarea
+              name="csv"
+              rows={6}
+              class="code"
+              value={csv}
+              onInput={(e) => setCsv(inputValue(e))}
+              placeholder={'number,reason\n13812345678,asked by letter\n13912345678'}
+            />
+          </Field>
+        </>
+      )}
       <Field
-        label="Numbers"
-        error={errs.csv}
-        hint="one a line: a number (national, or + and the country code) or number,reason; a first line of words (number,reason) is a header"
-      >
-        <textarea
-          name="csv"
-          rows={6}
-          class="code"
-          value={csv}
-          onInput={(e) => setCsv(inputValue(e))}
-          placeholder={'number,reason\n13812345678,asked by letter\n13912345678'}
-        />
-      </Field>
-      <Field
-        label="Or read a file"
-        hint=".csv or .txt: its text goes in the box above; a longer one is sent as it is, of any length"
+        label={removing ? 'The file of removals' : 'Or read a file'}
+        hint={
+          removing
+            ? '.csv or .txt, of any length: sent as it is'
+            : '.csv or .txt: its text goes in the box above; a longer one is sent as it is, of any length'
+        }
       >
         <input
           key={fileKey}
@@ -323,7 +423,8 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
           onChange={(e) => void readFile(e)}
         />
       </Field>
-      {bigFile ? (
+      {removing ? sourceField : null}
+      {bigFile && !removing ? (
         <div data-testid="dnc-import-file">
           <p class="small">
             <strong>{bigFile.name}</strong> ({sizeText(bigFile.size)}) is too long for the box: it is sent as it is.
@@ -338,16 +439,27 @@ function ImportForm({ onImported, onClose }: { onImported: () => void; onClose: 
               maxLength={200}
             />
           </Field>
+          {sourceField}
         </div>
       ) : null}
       <div class="row">
-        <button class="primary" type="submit" disabled={sending.busy || (!csv.trim() && !bigFile)}>
-          {bigFile ? 'Import the file' : 'Import numbers'}
+        <button
+          class="primary"
+          type="submit"
+          disabled={sending.busy || (removing ? !bigFile || !source.trim() : !csv.trim() && !bigFile)}
+        >
+          {removing ? "Remove the file's numbers" : bigFile ? 'Import the file' : 'Import numbers'}
         </button>
         <button type="button" onClick={onClose}>
           Close
         </button>
-        {result ? <ImportStatus added={result.added} text={dncImportText(result)} testid="dnc-import-result" /> : null}
+        {result ? (
+          'removed' in result ? (
+            <ImportStatus added={result.removed} text={removalText(result)} testid="dnc-import-result" />
+          ) : (
+            <ImportStatus added={result.added} text={dncImportText(result)} testid="dnc-import-result" />
+          )
+        ) : null}
       </div>
       <ErrorBox error={sending.error} />
       {result ? <RefusedLines lines={result.invalid} testid="dnc-import-invalid" /> : null}

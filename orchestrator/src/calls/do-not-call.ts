@@ -18,6 +18,8 @@ export type DoNotCallEntry = {
   /** E.164. */
   readonly number: string;
   readonly reason: string | null;
+  /** The registry whose file listed it (calls/do-not-call-feed.ts); null: by hand, from a call or a pasted list. */
+  readonly source: string | null;
   readonly createdAt: string;
 };
 
@@ -31,7 +33,7 @@ export const doNotCallInput = z
   .strict();
 export type DoNotCallInput = z.infer<typeof doNotCallInput>;
 
-const COLUMNS = ['id', 'e164', 'reason', 'created_at'] as const;
+const COLUMNS = ['id', 'e164', 'reason', 'source', 'created_at'] as const;
 
 function rowToEntry(row: Record<string, unknown>): DoNotCallEntry {
   const { e164, ...rest } = mapRow(row);

@@ -235,7 +235,7 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     expect(exported.headers.get('content-type')).to.match(/^text\/csv/);
     const lines = String(exported.body).trim().split('\n');
     expect(lines).to.have.length(5);
-    expect(lines[0]).to.equal('number,reason,createdAt');
+    expect(lines[0]).to.equal('number,reason,createdAt,source');
     expect(lines[4]).to.match(/^\+8613600003333,"letter, 2026-12-01",20\d\d-/);
     // The export reads back as the same list: nothing new.
     const again = await call(h, 'POST', '/api/do-not-call/import', {
@@ -340,6 +340,83 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
       /over 6000 bytes: split it and send the parts; (\d+) numbers were added from the \1 lines before it/,
     );
     expect(Number(/; (\d+) numbers/.exec((err as HttpError).message)?.[1])).to.be.within(1, 500);
+  });
+
+  it("takes a registry's removals off the list: only the numbers that registry listed", async () => {
+    const sup = h.users.supervisor.token;
+    const send = (path: string, raw: string) =>
+      call(h, 'POST', path, { token: sup, raw, headers: { 'content-type': 'text/csv' } });
+    // A customer asked by hand; the national registry and another list both gave numbers.
+    await call(h, 'POST', '/api/do-not-call', { token: sup, body: { number: '+12025550101', reason: 'asked' } });
+    const national = await send(
+      '/api/do-not-call/import-file?source=us-national',
+      '202,5550101\n202,5550102\n202,5550103\n',
+    );
+    expect(national.body).to.deep.include({ added: 2, duplicates: 1 });
+    await send('/api/do-not-call/import-file?source=state.tx', '202,5550104\n');
+    const sources = await h.t
+      .db('do_not_call')
+      .where('e164', 'like', '+1202555010%')
+      .orderBy('e164')
+      .select('e164', 'source');
+    expect(sources.map((r: { source: string | null }) => r.source)).to.deep.equal([
+      null,
+      'us-national',
+      'us-national',
+      'state.tx',
+    ]);
+    const listed = await call(h, 'GET', '/api/do-not-call?q=2025550102', { token: sup });
+    expect(listed.body.items[0]).to.include({ number: '+12025550102', source: 'us-national' });
+    const exported = String((await call(h, 'GET', '/api/do-not-call/export', { token: sup })).body);
+    expect(exported).to.match(/\n\+12025550102,imported [^\n]*,us-national\r?\n/);
+
+    // The registry's removals: its own two go; the customer's request, the other list's and an unlisted one stay.
+    const removals = [
+      'area_code,number',
+      '202,5550101',
+      '202,5550102',
+      '202,5550103',
+      '202,5550104',
+      '202,5550199',
+      'x',
+    ];
+    const removed = await send('/api/do-not-call/remove-file?source=us-national', removals.join('\n'));
+    expect(removed.status).to.equal(200);
+    expect(removed.body).to.deep.equal({
+      lines: 7,
+      removed: 2,
+      kept: 2,
+      notListed: 1,
+      invalidCount: 1,
+      invalid: [{ line: 7, input: 'x', reason: 'not a valid phone number (read as a CN number): x' }],
+    });
+    const left = await h.t.db('do_not_call').where('e164', 'like', '+1202555010%').orderBy('e164').pluck('e164');
+    expect(left).to.deep.equal(['+12025550101', '+12025550104']);
+    expect(await h.t.db('audit_log').where({ action: 'do-not-call.remove-file' }).first('details'))
+      .to.have.property('details')
+      .that.includes('"removed":2');
+
+    // The source is required and checked; an agent may not; a non-text body is refused before anything is read.
+    const refused: [string, string, number, RegExp][] = [
+      ['/api/do-not-call/remove-file', sup, 400, /source/],
+      ['/api/do-not-call/remove-file?source=a%20b', sup, 400, /source/],
+      ['/api/do-not-call/import-file?source=' + 'x'.repeat(41), sup, 400, /source/],
+      ['/api/do-not-call/remove-file?source=state.tx', h.users.agent.token, 403, /role/],
+    ];
+    for (const [path, token, status, message] of refused) {
+      const r = await call(h, 'POST', path, { token, raw: '202,5550104\n', headers: { 'content-type': 'text/csv' } });
+      expect(r.status, path).to.equal(status);
+      expect(JSON.stringify(r.body), path).to.match(message);
+    }
+    const binary = await call(h, 'POST', '/api/do-not-call/remove-file?source=state.tx', {
+      token: sup,
+      raw: '202,5550104\n',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(binary.status).to.equal(415);
+    expect(await h.t.db('do_not_call').where({ e164: '+12025550104' }).first('source')).to.deep.equal({
+      source: 'state.tx',
+    });
   });
 
   it("lists the number of an agent's own call when the customer asks, once; never another agent's call", async () => {

@@ -355,10 +355,10 @@ describe('the do-not-call list in a browser (supervisor list, agent refused)', f
     expect(fetched.type).to.match(/^text\/csv/);
     expect(fetched.body).to.equal(downloaded);
     const lines = downloaded.trim().split('\n');
-    expect(lines[0]).to.equal('number,reason,createdAt');
-    // Each line ends with when it was listed; the rest is the number and its reason.
-    expect(lines.slice(1).every((l) => /,\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(l))).to.equal(true);
-    expect(lines.slice(1).map((l) => l.replace(/,[^,]*$/, ''))).to.deep.equal([
+    expect(lines[0]).to.equal('number,reason,createdAt,source');
+    // Each line ends with when it was listed and its source (none here); the rest is the number and its reason.
+    expect(lines.slice(1).every((l) => /,\d{4}-\d\d-\d\dT[\d:.]+Z,$/.test(l))).to.equal(true);
+    expect(lines.slice(1).map((l) => l.replace(/,[^,]*,$/, ''))).to.deep.equal([
       `${DEMO_DO_NOT_CALL},Demo: asked not to be called again`,
       `${LISTED},asked on the phone`,
       '+8613700000001,"wrote in, 2 May"',
@@ -390,15 +390,47 @@ describe('the do-not-call list in a browser (supervisor list, agent refused)', f
     expect(await page.inputValue(`${IMPORT} textarea[name=csv]`)).to.equal('');
     expect(await text(page, `${IMPORT} button[type=submit]`)).to.equal('Import the file');
     await page.fill(`${IMPORT} input[name=fileReason]`, 'Registry 2026-12');
+    await page.fill(`${IMPORT} input[name=source]`, 'cn-registry');
     await page.click(`${IMPORT} button[type=submit]`);
     expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal('21000 added, 150 invalid');
     expect(await page.$$(`${IMPORT_INVALID} li`)).to.have.length(100);
     expect(await text(page, '[data-testid=dnc-import-unshown]')).to.equal('and 50 more refused lines');
     expect(await page.$('[data-testid=dnc-import-file]'), 'the file is done with').to.equal(null);
-    expect(await app.db('do_not_call').where({ e164: '+8613500020999' }).first('reason')).to.deep.equal({
+    expect(await app.db('do_not_call').where({ e164: '+8613500020999' }).first('reason', 'source')).to.deep.equal({
       reason: 'Registry 2026-12',
+      source: 'cn-registry',
     });
     await shot(page, 'do-not-call-import-file');
+
+    // The registry's removals: its own numbers come off; the one a customer asked about stays, whatever the file says.
+    await page.check('[data-testid=dnc-mode-remove]');
+    expect(await page.$(`${IMPORT} textarea[name=csv]`), 'no box for removals').to.equal(null);
+    const removals = [...Array.from({ length: 10 }, (_, i) => `+86135${String(i).padStart(8, '0')}`), LISTED];
+    await page.setInputFiles(`${IMPORT} input[type=file]`, {
+      name: 'removals.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(removals.join('\n')),
+    });
+    // The source typed for the import is kept; without one, nothing can be removed.
+    expect(await page.inputValue(`${IMPORT} input[name=source]`)).to.equal('cn-registry');
+    await page.fill(`${IMPORT} input[name=source]`, '');
+    expect(await page.isDisabled(`${IMPORT} button[type=submit]`), 'no source').to.equal(true);
+    await page.fill(`${IMPORT} input[name=source]`, 'cn-registry');
+    expect(await text(page, `${IMPORT} button[type=submit]`)).to.equal("Remove the file's numbers");
+    await shot(page, 'do-not-call-removals');
+    await page.click(`${IMPORT} button[type=submit]`);
+    expect(await waitText(page, IMPORT_RESULT, (t) => t !== '')).to.equal(
+      '10 removed, 1 kept (listed by hand or by another source)',
+    );
+    expect(await app.db('do_not_call').where('e164', 'like', '+86135%').count({ n: '*' }).first()).to.deep.equal({
+      n: 20_990,
+    });
+    expect(await app.db('do_not_call').where({ e164: LISTED }).first('reason')).to.deep.equal({
+      reason: 'asked on the phone',
+    });
+    await page.fill(SEARCH, '13500000010');
+    expect(await text(page, `${row('+8613500000010')} [data-testid=dnc-source]`)).to.equal('· from cn-registry');
+    await page.fill(SEARCH, '');
     await app.db('do_not_call').where('e164', 'like', '+86135%').delete();
 
     // Closed, the page is as short as before.

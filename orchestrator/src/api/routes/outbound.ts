@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
 import { getAgentView } from '../../agents/repository.js';
@@ -15,7 +16,7 @@ import {
   removeDoNotCall,
   updateDoNotCall,
 } from '../../calls/do-not-call.js';
-import { importDoNotCallFeed } from '../../calls/do-not-call-feed.js';
+import { importDoNotCallFeed, removeDoNotCallFeed, SOURCE_NAME } from '../../calls/do-not-call-feed.js';
 import { outboundNumber } from '../../calls/outbound-numbers.js';
 import { forbidden, HttpError, notFound, unavailable } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
@@ -40,6 +41,20 @@ const placeCallBody = z
     message: 'give the number to call, or the callback to call back',
     path: ['number'],
   });
+
+/** A registry's name, kept with the numbers its files list. */
+const sourceName = z.string().trim().regex(SOURCE_NAME, '1-40 letters, digits, _ . or -, such as us-national');
+
+/** A registry's file as sent: text/csv or text/plain, plain or gzipped (true); anything else is refused (415). */
+function gzipped(req: IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type !== 'text/csv' && type !== 'text/plain')
+    throw new HttpError(415, 'bad_request', 'send the file as text/csv or text/plain');
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip')
+    throw new HttpError(415, 'bad_request', `Content-Encoding ${encoding}: send the file plain or gzipped`);
+  return encoding === 'gzip';
+}
 
 /** Calls agents place (click-to-dial from the workspace, calling back a callback request), and the numbers never called. */
 export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
@@ -163,7 +178,12 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
         "Add a registry's file of any length, streamed as text/csv or text/plain (gzip with Content-Encoding: gzip): " +
         'number[,reason] or area code,number a line; numbers already listed keep their entry',
       roles: STAFF,
-      query: z.object({ reason: z.string().trim().min(1).max(200).optional() }).strict(),
+      query: z
+        .object({
+          reason: z.string().trim().min(1).max(200).optional(),
+          source: sourceName.optional(),
+        })
+        .strict(),
       response: z.object({
         lines: z.number(),
         added: z.number(),
@@ -173,20 +193,53 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       audit: { action: 'do-not-call.import-file', targetType: 'do-not-call' },
       async handler({ req, user, query, auditTarget }) {
-        const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (type !== 'text/csv' && type !== 'text/plain')
-          throw new HttpError(415, 'bad_request', 'send the file as text/csv or text/plain');
-        const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-        if (encoding !== 'identity' && encoding !== 'gzip')
-          throw new HttpError(415, 'bad_request', `Content-Encoding ${encoding}: send the file plain or gzipped`);
         const now = deps.now();
         const result = await importDoNotCallFeed(db, req, {
           defaultCountry: deps.config.telephony.defaultCountry,
           reason: query.reason ?? `imported ${now.toISOString().slice(0, 10)} by ${user.displayName}`,
+          source: query.source ?? null,
           now,
-          gzip: encoding === 'gzip',
+          gzip: gzipped(req),
         });
-        auditTarget(null, { lines: result.lines, added: result.added, invalid: result.invalidCount });
+        auditTarget(null, {
+          lines: result.lines,
+          added: result.added,
+          invalid: result.invalidCount,
+          source: query.source ?? null,
+        });
+        return result;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/do-not-call/remove-file',
+      tag: 'do-not-call',
+      summary:
+        "Take a registry's removals off the list, streamed like import-file: only numbers that source's files listed go; " +
+        'those listed by hand, from a call or by another source stay',
+      roles: STAFF,
+      query: z.object({ source: sourceName }).strict(),
+      response: z.object({
+        lines: z.number(),
+        removed: z.number(),
+        kept: z.number(),
+        notListed: z.number(),
+        invalidCount: z.number(),
+        invalid: z.array(z.object({ line: z.number(), input: z.string(), reason: z.string() })),
+      }),
+      audit: { action: 'do-not-call.remove-file', targetType: 'do-not-call' },
+      async handler({ req, query, auditTarget }) {
+        const result = await removeDoNotCallFeed(db, req, {
+          defaultCountry: deps.config.telephony.defaultCountry,
+          source: query.source,
+          gzip: gzipped(req),
+        });
+        auditTarget(null, {
+          lines: result.lines,
+          removed: result.removed,
+          kept: result.kept,
+          source: query.source,
+        });
         return result;
       },
     }),
@@ -194,11 +247,11 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'get',
       path: '/do-not-call/export',
       tag: 'do-not-call',
-      summary: 'The whole list as CSV (number, reason, createdAt), oldest first',
+      summary: 'The whole list as CSV (number, reason, createdAt, source), oldest first',
       roles: STAFF,
       async handler({ res }) {
         const entries = await allDoNotCall(db);
-        return sendCsv(res, 'do-not-call.csv', toCsv(entries, ['number', 'reason', 'createdAt']));
+        return sendCsv(res, 'do-not-call.csv', toCsv(entries, ['number', 'reason', 'createdAt', 'source']));
       },
     }),
     ...crud({
@@ -208,7 +261,13 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
       // Supervisors take a customer's request not to be called; agents see the refusal when they dial.
       readRoles: STAFF,
       writeRoles: STAFF,
-      item: z.object({ id: z.number(), number: z.string(), reason: z.string().nullable(), createdAt: z.string() }),
+      item: z.object({
+        id: z.number(),
+        number: z.string(),
+        reason: z.string().nullable(),
+        source: z.string().nullable(),
+        createdAt: z.string(),
+      }),
       filters: z.object({ q: z.string().trim().max(40).optional() }),
       createBody: doNotCallInput.required({ number: true }),
       updateBody: doNotCallInput,

@@ -19,6 +19,7 @@ import * as m0017 from './0017_softphones.js';
 import * as m0018 from './0018_campaign_script.js';
 import * as m0019 from './0019_contact_hours.js';
 import * as m0020 from './0020_machine_detection.js';
+import * as m0021 from './0021_do_not_call_source.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -45,6 +46,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0018_campaign_script', m0018],
   ['0019_contact_hours', m0019],
   ['0020_machine_detection', m0020],
+  ['0021_do_not_call_source', m0021],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
