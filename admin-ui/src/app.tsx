@@ -155,7 +155,7 @@ function Page({ user, path }: { user: User; path: string }) {
   if (path.startsWith('/wallboard')) {
     return (
       <Guard user={user} roles={STAFF}>
-        <WallboardPage large={path.includes('large')} />
+        <WallboardPage large={path.includes('large')} user={user} />
       </Guard>
     );
   }

@@ -20,6 +20,9 @@ import type {
   DoNotCallEntry,
   DoNotCallFileImportResult,
   DoNotCallRemovalResult,
+  LiveCall,
+  MonitorMode,
+  MonitorSession,
   DoNotCallImportResult,
   DoNotCallInput,
   DoNotCallQuery,
@@ -274,6 +277,15 @@ export const api = {
     unhold: (id: string) => post<unknown>(`/calls/${enc(id)}/unhold`),
     transfer: (id: string, target: string, mode: 'blind' | 'attended' = 'blind') =>
       post<unknown>(`/calls/${enc(id)}/transfer`, { target, mode }),
+    /** Calls in progress on this orchestrator (agents: their own). */
+    live: () => get<{ items: LiveCall[]; total: number }>('/calls/live'),
+    /**
+     * Staff: listen to a call, whisper to its agent or barge in, from `endpoint` (empty: the user's own agent phone),
+     * which rings first; again with another mode, changes it.
+     */
+    monitor: (id: string, mode: MonitorMode, endpoint?: string) =>
+      post<MonitorSession>(`/calls/${enc(id)}/monitor`, endpoint ? { mode, endpoint } : { mode }),
+    stopMonitor: (id: string) => del(`/calls/${enc(id)}/monitor`),
     /** The caller joins the consultation: caller, agent and consulted party talk at once. */
     conference: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/conference`),
     completeTransfer: (id: string) => post<unknown>(`/calls/${enc(id)}/transfer/complete`),

@@ -934,6 +934,29 @@ export interface CallEndedMessage {
    */
   disposition: string;
 }
+export type MonitorMode = 'listen' | 'whisper' | 'barge';
+/** GET /api/calls/live: a call this orchestrator holds now; `monitoredBy` is shown to staff only. */
+export interface LiveCall {
+  callId: string;
+  state: string;
+  direction: CallDirection;
+  caller: string;
+  callerE164: string | null;
+  queueId: number | null;
+  agentId: number | null;
+  held: boolean;
+  consulting: string | null;
+  conference: boolean;
+  arrivedAt: string;
+  monitoredBy?: { userId: number; name: string; mode: MonitorMode }[];
+}
+/** POST /api/calls/:id/monitor: the supervisor's session on the call. */
+export interface MonitorSession {
+  callId: string;
+  supervisor: { userId: number; name: string };
+  endpoint: string;
+  mode: MonitorMode;
+}
 /** The party the agent consulted (or had in a conference) hung up: the caller is back with the agent. */
 export interface CallConsultEndedMessage {
   type: 'call.consult_ended';

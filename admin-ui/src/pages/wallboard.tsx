@@ -1,18 +1,20 @@
 // Live per-queue and per-agent view for supervisors and wall screens. First paint from GET /api/wallboard, then
-// every 'wallboard' message over the WebSocket replaces it; waits tick locally between messages.
+// every 'wallboard' message over the WebSocket replaces it; waits tick locally between messages. Below it (not on the
+// wall screen), the calls in progress, to listen in on.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { sendLive, useLive, useLiveStatus } from '../api/live.js';
-import { AGENT_STATES, type WallboardMessage } from '../api/types.js';
+import { AGENT_STATES, type User, type WallboardMessage } from '../api/types.js';
 import { ErrorBox, pauseReasonText, StateBadge, useNow } from '../components/ui.js';
 import { fmtDuration, secondsSince, stateLabel } from '../format.js';
+import { LiveCalls } from './live-calls.js';
 
 interface Board {
   msg: WallboardMessage;
   receivedAt: number;
 }
 
-export function WallboardPage({ large }: { large: boolean }) {
+export function WallboardPage({ large, user }: { large: boolean; user: User }) {
   const [board, setBoard] = useState<Board | null>(null);
   const [error, setError] = useState<unknown>(null);
   const live = useLiveStatus();
@@ -106,6 +108,7 @@ export function WallboardPage({ large }: { large: boolean }) {
           </div>
         ) : null}
       </section>
+      {large ? null : <LiveCalls user={user} board={board?.msg ?? null} />}
     </div>
   );
 }

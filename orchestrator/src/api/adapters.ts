@@ -25,6 +25,8 @@ export function callControlsFrom(
     | 'blindTransfer'
     | 'consult'
     | 'conference'
+    | 'monitor'
+    | 'stopMonitor'
     | 'completeTransfer'
     | 'cancelTransfer'
     | 'pauseRecording'
@@ -46,6 +48,8 @@ export function callControlsFrom(
     },
     conference: (id) => service.conference(id),
     completeTransfer: (id) => service.completeTransfer(id),
+    monitor: (id, r) => service.monitor(id, r.supervisor, r.mode, r.endpoint),
+    stopMonitor: async (id, userId) => service.stopMonitor(id, userId),
     cancelTransfer: (id) => service.cancelTransfer(id),
     pauseRecording: (id) => service.pauseRecording(id),
     resumeRecording: (id) => service.resumeRecording(id),

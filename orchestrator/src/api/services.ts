@@ -28,6 +28,13 @@ export interface TransferRequest {
   readonly target: string;
 }
 
+export interface MonitorRequest {
+  readonly mode: 'listen' | 'whisper' | 'barge';
+  /** What rings: an endpoint (PJSIP/2050) or a number. */
+  readonly endpoint: string;
+  readonly supervisor: { readonly userId: number; readonly name: string };
+}
+
 /** calls/ CallService: controls on a live call. Each throws when the call is not in a state that allows it. */
 export interface CallControls {
   hangup(callId: string): Promise<unknown>;
@@ -37,6 +44,10 @@ export interface CallControls {
   /** The caller joins the agent and the consulted party (three-way). */
   conference(callId: string): Promise<unknown>;
   completeTransfer(callId: string): Promise<unknown>;
+  /** A supervisor listens, whispers to the agent or barges in; called again, changes the mode. */
+  monitor(callId: string, request: MonitorRequest): Promise<unknown>;
+  /** The supervisor leaves the call. */
+  stopMonitor(callId: string, userId: number): Promise<unknown>;
   cancelTransfer(callId: string): Promise<unknown>;
   pauseRecording(callId: string): Promise<unknown>;
   resumeRecording(callId: string): Promise<unknown>;
@@ -66,6 +77,8 @@ export interface LiveCalls {
     readonly agentId: number | null;
     readonly queueId: number | null;
     readonly state: string;
+    /** Who listens in: not for agents' eyes. */
+    readonly monitoredBy?: unknown;
   }>;
 }
 

@@ -64,7 +64,9 @@ import {
   type TrunkAttempt,
 } from './dial-out.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
+import { CallControlError } from './control-error.js';
 import { CallRegistry } from './registry.js';
+import { Supervision, type MonitorMode, type MonitorSession, type Supervisor } from './supervision.js';
 import type { CallState } from './states.js';
 
 /** What the call flow needs from the agent service: wrap-up starts when the agent leg ends. */
@@ -235,16 +237,7 @@ export interface RecordingUploads {
 
 export type TransferTarget = { readonly queue: string | number } | { readonly number: string };
 
-/** Why an agent-side control was refused; the API maps `code` to an HTTP status. */
-export class CallControlError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'bad_state' | 'bad_request' | 'switch',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CallControlError';
-  }
-}
+export { CallControlError };
 
 export interface CallSnapshot {
   readonly callId: string;
@@ -263,6 +256,8 @@ export interface CallSnapshot {
   readonly consulting: string | null;
   /** The consulted party talks with the caller and the agent at once. */
   readonly conference: boolean;
+  /** Supervisors on the call (calls/supervision.ts); the API shows them to staff only. */
+  readonly monitoredBy: readonly (Supervisor & { readonly mode: MonitorMode })[];
   readonly transferredTo: string | null;
   readonly recording: { readonly name: string; readonly paused: boolean } | null;
   readonly ivr: Readonly<Record<string, string>>;
@@ -326,10 +321,19 @@ export class CallService {
   /** Shutting down: waits the switch adapter settles on its way out say nothing about the calls. */
   private stopping = false;
 
+  /** Supervisors listening, whispering or barging in on agents' calls. */
+  private readonly supervision: Supervision;
+
   constructor(private readonly o: CallServiceOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...o.timings };
     this.now = o.now ?? (() => new Date());
     this.deps = { db: o.db, bus: o.bus, logger: o.logger, now: this.now };
+    this.supervision = new Supervision({
+      switchPort: o.switchPort,
+      ring: (options) => this.originateAndWait(options, 'supervisor ring'),
+      switchOp: (op) => this.switchOp(op),
+      ringSeconds: this.timings.transferRingSeconds,
+    });
   }
 
   /** Calls in wrap_up by their agent, so the agent leaving wrap-up early ends the call's wrap-up too. */
@@ -1600,6 +1604,7 @@ export class CallService {
   ): Promise<void> {
     if (call.state !== 'connected' || call.closing) return;
     call.closing = true;
+    this.supervision.endAll(call, 'the call ended');
     const now = this.now();
     await this.stopRecording(call);
     const agent = call.agent;
@@ -1762,6 +1767,7 @@ export class CallService {
   /** Everything a finished call held goes: timers, watchers, legs, bridges, registry entry. */
   private release(call: Call): void {
     call.clearTimers();
+    this.supervision.endAll(call, 'the call ended');
     this.dropRing(call);
     call.agent?.unwatch();
     call.party?.unwatch();
@@ -1867,6 +1873,7 @@ export class CallService {
 
   /** Ends the agent's part of a call: leg hung up, wrap-up started, talk time accounted. */
   private async releaseAgent(call: Call, agent: AgentLeg): Promise<void> {
+    this.supervision.endAll(call, 'the agent left the call');
     call.agent = null;
     agent.unwatch();
     const now = this.now();
@@ -2130,6 +2137,27 @@ export class CallService {
     await this.switchOp(this.rejoinMixing(call));
     call.held = false;
     call.transition('consult_cancel', reason);
+  }
+
+  /**
+   * A supervisor listens to, whispers to the agent of, or barges in on a connected call from `endpoint` (a dial
+   * string or a number), which rings first; called again with another mode, their session changes mode.
+   */
+  async monitor(callId: string, supervisor: Supervisor, mode: MonitorMode, endpoint: string): Promise<MonitorSession> {
+    const call = this.connectedWithAgent(callId);
+    return this.supervision.monitor(call, supervisor, mode, this.dial(endpoint));
+  }
+
+  /** The supervisor's phone is hung up and the call goes on as before. */
+  stopMonitor(callId: string, userId: number): void {
+    const call = this.liveCall(callId);
+    if (!this.supervision.stop(call, userId))
+      throw new CallControlError('not_found', `you are not listening to call ${callId}`);
+  }
+
+  /** The supervisors on a call now. */
+  monitors(callId: string): MonitorSession[] {
+    return this.supervision.list(callId);
   }
 
   /** The agent (or a supervisor) ends the call. */
@@ -2720,6 +2748,7 @@ export class CallService {
       held: call.held,
       consulting: call.consult?.target ?? null,
       conference: call.inConference,
+      monitoredBy: this.supervision.list(call.id).map((m) => ({ ...m.supervisor, mode: m.mode })),
       transferredTo: call.party?.target ?? null,
       recording: call.recordingName ? { name: call.recordingName, paused: call.recordingPaused } : null,
       ivr: { ...call.ivrVars },

@@ -94,6 +94,10 @@ export const TRANSITIONS = {
     /** The caller joined the consultation: three-way. */
     consult_conference: 'connected',
     consult_complete: 'connected',
+    /** A supervisor listens, whispers to the agent or barges in (calls/supervision.ts). */
+    monitor_start: 'connected',
+    monitor_mode: 'connected',
+    monitor_end: 'connected',
     transfer_number: 'connected',
     transfer_answered: 'connected',
     /** A transfer to a number found nobody: the caller goes back to a queue. */

@@ -592,7 +592,11 @@ export class AriAdapter implements SwitchPort {
   async snoop(options: SnoopOptions): Promise<ChannelId> {
     const snoopId = options.snoopId ?? randomUUID();
     const slot = this.nodeOf('channel', options.channelId);
-    this.router.own(snoopId);
+    // Asterisk answers the request with the channel before it has entered the app, and bridging it before its
+    // StasisStart answers 422 "Channel not in Stasis application": it is ready once it is in the app.
+    let settle!: (o: OriginateOutcome) => void;
+    const inApp = new Promise<OriginateOutcome>((resolve) => (settle = resolve));
+    this.router.own(snoopId, { settle: (o) => settle(o) });
     this.registry.set('channel', snoopId, slot.config.name);
     try {
       await slot.ari.request('channels', 'snoopChannelWithId', {
@@ -606,6 +610,13 @@ export class AriAdapter implements SwitchPort {
     } catch (err) {
       if (!isSwitchError(err, 'timeout')) this.router.disown(snoopId);
       throw err;
+    }
+    const guard = this.timer(() => settle({ result: 'failed', cause: 0 }), this.o.originateGuardMs);
+    const outcome = await inApp;
+    this.clearTimer(guard);
+    if (outcome.result !== 'answered') {
+      slot.ari.request('channels', 'hangup', { channelId: snoopId }).catch(() => undefined);
+      throw new SwitchError('not_found', `snoop on ${options.channelId} never reached the app (${outcome.result})`);
     }
     return snoopId;
   }

@@ -247,6 +247,7 @@ export interface SwitchPort {
   stopMoh(channelId: ChannelId): Promise<void>;
   hold(channelId: ChannelId): Promise<void>;
   unhold(channelId: ChannelId): Promise<void>;
+  /** Resolves once the snoop channel is in the app (it may then be bridged); rejects if it ends before. */
   snoop(options: SnoopOptions): Promise<ChannelId>;
 
   // --- media ----------------------------------------------------------------------------------------------------

@@ -16,6 +16,11 @@ describe('CallService adapter', () => {
     blindTransfer: async (id: string, t: object) => void seen.push(`blind ${id} ${JSON.stringify(t)}`),
     consult: async (id: string, t: object) => void seen.push(`consult ${id} ${JSON.stringify(t)}`),
     conference: async (id: string) => void seen.push(`conference ${id}`),
+    monitor: async (id: string, s: { userId: number }, mode: string, endpoint: string) => {
+      seen.push(`monitor ${id} ${mode} ${endpoint} by ${s.userId}`);
+      return { callId: id, supervisor: s, endpoint, mode } as never;
+    },
+    stopMonitor: (id: string, userId: number) => void seen.push(`stopMonitor ${id} by ${userId}`),
     completeTransfer: async () => {
       throw new CallControlError('switch', 'switch request: no answer within 5000 ms');
     },

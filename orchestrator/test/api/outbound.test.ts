@@ -20,6 +20,8 @@ class PlacedCalls {
       unhold: unused,
       transfer: unused,
       conference: unused,
+      monitor: unused,
+      stopMonitor: unused,
       completeTransfer: unused,
       cancelTransfer: unused,
       pauseRecording: unused,

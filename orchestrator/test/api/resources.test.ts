@@ -46,6 +46,13 @@ class FakeCalls implements CallControls {
   async conference(id: string) {
     this.calls.push(`conference ${id}`);
   }
+  async monitor(id: string, r: { mode: string; endpoint: string; supervisor: { userId: number } }) {
+    this.calls.push(`monitor ${id} ${r.mode} ${r.endpoint} by ${r.supervisor.userId}`);
+    return { callId: id, mode: r.mode };
+  }
+  async stopMonitor(id: string, userId: number) {
+    this.calls.push(`stopMonitor ${id} by ${userId}`);
+  }
   async completeTransfer(id: string) {
     this.calls.push(`complete ${id}`);
   }
@@ -92,7 +99,13 @@ for (const dialect of DIALECTS) {
     before(async () => {
       const live = {
         list: () => [
-          { callId: 'l-1', agentId: h.users.agent.agentId, queueId: 1, state: 'connected' },
+          {
+            callId: 'l-1',
+            agentId: h.users.agent.agentId,
+            queueId: 1,
+            state: 'connected',
+            monitoredBy: [{ userId: h.users.supervisor.id, name: 'SUP', mode: 'listen' }],
+          },
           { callId: 'l-2', agentId: h.users.agent2.agentId, queueId: 2, state: 'connected' },
           { callId: 'l-3', agentId: null, queueId: 2, state: 'queued' },
         ],
@@ -577,6 +590,46 @@ for (const dialect of DIALECTS) {
         expect(audit.target_id).to.equal(mine);
       });
 
+      it('supervisors listen, whisper or barge from a phone; agents may not; a user with no phone must name one', async () => {
+        const monitor = (token: string, body: object) => call(h, 'POST', `/api/calls/${mine}/monitor`, { token, body });
+        const listen = await monitor(sup, { mode: 'listen', endpoint: 'PJSIP/2050' });
+        expect(listen.status).to.equal(200);
+        expect(listen.body).to.deep.equal({ callId: mine, mode: 'listen' });
+        expect((await monitor(sup, { mode: 'barge', endpoint: '+8613800000009' })).status).to.equal(200);
+        expect(calls.calls).to.include.members([
+          `monitor ${mine} listen PJSIP/2050 by ${h.users.supervisor.id}`,
+          `monitor ${mine} barge +8613800000009 by ${h.users.supervisor.id}`,
+        ]);
+        // Without an endpoint, a user's own agent phone rings; a user with none is told to name one.
+        expect((await monitor(sup, { mode: 'whisper' })).status).to.equal(200);
+        expect(calls.calls).to.include(`monitor ${mine} whisper PJSIP/2900 by ${h.users.supervisor.id}`);
+        const noPhone = await monitor(admin, { mode: 'whisper' });
+        expect(noPhone.status).to.equal(400);
+        expect(noPhone.body.error.message).to.match(/give the phone to ring/);
+        const refused: [string, object, number][] = [
+          [alice, { mode: 'listen', endpoint: 'PJSIP/2050' }, 403],
+          [sup, { mode: 'spy', endpoint: 'PJSIP/2050' }, 400],
+          [sup, { mode: 'listen', endpoint: 'PJSIP/2050; rm' }, 400],
+          [sup, { mode: 'listen', endpoint: 'PJSIP/2050', extra: 1 }, 400],
+        ];
+        for (const [token, body, status] of refused)
+          expect((await monitor(token, body)).status, JSON.stringify(body)).to.equal(status);
+        expect(
+          (await call(h, 'POST', '/api/calls/nope/monitor', { token: sup, body: { mode: 'listen' } })).status,
+        ).to.equal(404);
+        const stop = await call(h, 'DELETE', `/api/calls/${mine}/monitor`, { token: sup });
+        expect(stop.status).to.equal(200);
+        expect(calls.calls).to.include(`stopMonitor ${mine} by ${h.users.supervisor.id}`);
+        expect((await call(h, 'DELETE', `/api/calls/${mine}/monitor`, { token: alice })).status).to.equal(403);
+        const audited = await h.t
+          .db('audit_log')
+          .where({ action: 'call.monitor' })
+          .orderBy('id')
+          .first('details', 'target_id');
+        expect(audited.target_id).to.equal(mine);
+        expect(audited.details).to.include('"mode":"listen"');
+      });
+
       it("tickets: an agent creates their own, cannot read or change another agent's", async () => {
         const t = await call(h, 'POST', '/api/tickets', {
           token: alice,
@@ -720,6 +773,12 @@ for (const dialect of DIALECTS) {
 
       const mine = await call(h, 'GET', '/api/calls/live', { token: alice });
       expect(mine.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-1']);
+      // The agent is not told who listens in; staff are.
+      expect(mine.body.items[0]).to.not.have.property('monitoredBy');
+      const all = await call(h, 'GET', '/api/calls/live', { token: admin });
+      expect(all.body.items[0].monitoredBy).to.deep.equal([
+        { userId: h.users.supervisor.id, name: 'SUP', mode: 'listen' },
+      ]);
       const q2 = await call(h, 'GET', '/api/calls/live?queueId=2', { token: admin });
       expect(q2.body.items.map((c: { callId: string }) => c.callId)).to.deep.equal(['l-2', 'l-3']);
       // A supervisor sees the live calls of the queues they supervise, and no others.

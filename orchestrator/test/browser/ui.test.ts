@@ -179,6 +179,23 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     // The wallboard: one agent on a call, one answered in the general queue.
     await waitText(wall, '[data-testid=agents-on_call] .n', (t) => t === '1', 10_000);
     await waitText(wall, '[data-testid=queue-general] [data-testid=answered] .value', (t) => t === '1', 10_000);
+
+    // The supervisor listens in from their desk phone, then coaches the agent, then stops: the call goes on.
+    sim.control.setEndpoint('PJSIP', '2050', { behaviour: 'answer', afterMs: 100 });
+    const row = '[data-testid=live-calls] tbody tr';
+    await waitText(wall, row, (t) => t.includes(gold.phone) && t.includes('刘洋'), 10_000);
+    await wall.fill('input[name=monitorPhone]', 'PJSIP/2050');
+    await wall.click(`${row} button:has-text("Listen")`);
+    await wall.waitForSelector(`${row} button[aria-pressed=true]:has-text("Listen")`, { timeout: 10_000 });
+    const snoops = () => sim.control.channels().filter((c) => c.name.startsWith('Snoop/')).length;
+    expect(snoops()).to.equal(1);
+    await shot(wall, 'wallboard-listening');
+    await wall.click(`${row} button:has-text("Whisper")`);
+    await wall.waitForSelector(`${row} button[aria-pressed=true]:has-text("Whisper")`, { timeout: 10_000 });
+    await wall.click(`${row} button:has-text("Stop")`);
+    await wall.waitForSelector(`${row} button:has-text("Stop")`, { state: 'detached', timeout: 10_000 });
+    expect(sim.control.channels().filter((c) => c.name.startsWith('PJSIP/2050-'))).to.deep.equal([]);
+    expect(await wall.inputValue('input[name=monitorPhone]'), 'the phone is kept').to.equal('PJSIP/2050');
     // A second caller finds nobody free and waits: the wallboard shows it and its wait ticks.
     sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
     await waitText(wall, '[data-testid=queue-general] [data-testid=waiting] .value', (t) => t === '1', 15_000);

@@ -235,8 +235,14 @@ export class FakeSwitch implements SwitchPort {
   async stopMoh(): Promise<void> {}
   async hold(): Promise<void> {}
   async unhold(): Promise<void> {}
-  async snoop(_o: SnoopOptions): Promise<ChannelId> {
-    return `snoop-${++this.seq}`;
+  /** Snoops asked for, in order, with the channel each made. */
+  readonly snoops: (SnoopOptions & { readonly snoopId: string })[] = [];
+  async snoop(o: SnoopOptions): Promise<ChannelId> {
+    this.need(o.channelId);
+    const snoopId = o.snoopId ?? `snoop-${++this.seq}`;
+    this.channels.set(snoopId, { id: snoopId, state: 'Up', bridge: null, caller: '', gone: false });
+    this.snoops.push({ ...o, snoopId });
+    return snoopId;
   }
 
   // --- media ---------------------------------------------------------------------------------------------------

@@ -862,6 +862,91 @@ describe('calls/service (fakes)', function () {
     expect(told).to.have.length(1); // dropping the party, or the agent leaving, is not news to the agent
   });
 
+  it('supervision: listen, whisper and barge from the supervisor phone, mode changes without ringing again', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/2050', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    const agentLeg = ctx.sw.originates.filter((o) => o.endpoint === 'PJSIP/2001').at(-1)?.channelId as string;
+    const mixing = ctx.sw.bridgeOf(agentLeg);
+    const sup = { userId: 7, name: 'Sue' };
+
+    // Listen: a snoop on the agent's leg hearing both ways, bridged with the supervisor's phone, apart from the call.
+    const listening = await ctx.cc.calls.monitor(callId, sup, 'listen', '2050');
+    expect(listening).to.deep.equal({ callId, supervisor: sup, endpoint: 'PJSIP/2050', mode: 'listen' });
+    const phone = ctx.sw.originates.at(-1) as { endpoint: string; channelId: string; appArgs: readonly string[] };
+    expect(phone).to.deep.include({ endpoint: 'PJSIP/2050', appArgs: ['monitor', callId] });
+    expect(ctx.sw.snoops.at(-1)).to.deep.include({ channelId: agentLeg, spy: 'both', whisper: 'none' });
+    const listenSnoop = ctx.sw.snoops.at(-1)?.snoopId as string;
+    const own = ctx.sw.bridgeOf(phone.channelId);
+    expect(own).to.equal(ctx.sw.bridgeOf(listenSnoop)).and.not.equal(mixing);
+    expect(ctx.cc.calls.get(callId)?.monitoredBy).to.deep.equal([{ ...sup, mode: 'listen' }]);
+
+    // Whisper: a new snoop that speaks to the agent replaces the first; the phone rings once only.
+    const originated = ctx.sw.originates.length;
+    await ctx.cc.calls.monitor(callId, sup, 'whisper', '2050');
+    expect(ctx.sw.originates).to.have.length(originated);
+    expect(ctx.sw.snoops.at(-1)).to.deep.include({ channelId: agentLeg, spy: 'both', whisper: 'out' });
+    expect(ctx.sw.channels.has(listenSnoop)).to.equal(false);
+    expect(ctx.sw.bridgeOf(ctx.sw.snoops.at(-1)?.snoopId as string)).to.equal(own);
+
+    // Barge: the phone joins the conversation; the snoop and the supervisor's own bridge go.
+    await ctx.cc.calls.monitor(callId, sup, 'barge', '2050');
+    expect(ctx.sw.bridgeOf(phone.channelId)).to.equal(mixing);
+    expect(ctx.sw.bridges.has(own as string)).to.equal(false);
+    expect(ctx.sw.channels.has(ctx.sw.snoops.at(-1)?.snoopId as string)).to.equal(false);
+
+    // Back to listening, then the supervisor hangs up their phone: the call goes on.
+    await ctx.cc.calls.monitor(callId, sup, 'listen', '2050');
+    expect(ctx.sw.bridgeOf(phone.channelId)).to.not.equal(mixing);
+    ctx.sw.farHangup(phone.channelId);
+    await waitFor(() => ctx.cc.calls.get(callId)?.monitoredBy.length === 0, 'the supervisor gone');
+    expect(stateOf(ctx, callId)).to.equal('connected');
+    expect(() => ctx.cc.calls.stopMonitor(callId, 7)).to.throw(/not listening/);
+
+    // Again, and the call ends: the supervisor's phone is hung up with it.
+    await ctx.cc.calls.monitor(callId, sup, 'listen', 'PJSIP/2050');
+    const phone2 = ctx.sw.originates.at(-1)?.channelId as string;
+    ctx.sw.farHangup(ch);
+    await finalRow(ctx, callId, 'wrap_up');
+    await waitFor(() => !ctx.sw.channels.has(phone2), "the supervisor's phone hung up");
+    const events = await eventsOf(ctx, callId);
+    expect(events.filter((e) => e.includes('monitor'))).to.deep.equal([
+      'connected>monitor_start>connected',
+      'connected>monitor_mode>connected',
+      'connected>monitor_mode>connected',
+      'connected>monitor_mode>connected',
+      'connected>monitor_end>connected',
+      'connected>monitor_start>connected',
+    ]);
+    // A call in wrap-up has no conversation to listen to.
+    const notConnected = (await ctx.cc.calls.monitor(callId, sup, 'listen', '2050').catch((e: unknown) => e)) as {
+      code: string;
+    };
+    expect(notConnected.code).to.equal('bad_state');
+  });
+
+  it('supervision: a phone that does not answer is refused and leaves nothing behind', async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/2051', { behaviour: 'busy', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    const ch = ctx.sw.placeCall('19900000004', '4000');
+    const callId = await callIdOf(ctx, ch);
+    await waitFor(() => stateOf(ctx, callId) === 'connected', 'connected');
+    const busy = (await ctx.cc.calls
+      .monitor(callId, { userId: 7, name: 'Sue' }, 'listen', 'PJSIP/2051')
+      .catch((e: unknown) => e)) as { code: string; message: string };
+    expect(busy).to.deep.include({ code: 'switch' });
+    expect(busy.message).to.match(/PJSIP\/2051 did not answer \(busy\)/);
+    expect(ctx.sw.snoops).to.have.length(0);
+    expect(ctx.cc.calls.get(callId)?.monitoredBy).to.deep.equal([]);
+    expect((await eventsOf(ctx, callId)).some((e) => e.includes('monitor'))).to.equal(false);
+  });
+
   it('IVR transfer node: bridged to the number when it answers, to the default queue when it does not', async () => {
     ctx = await setup();
     ctx.sw.endpoints.set('PJSIP/13812345678', { behaviour: 'answer', afterMs: 5 });

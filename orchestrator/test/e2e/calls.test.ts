@@ -468,6 +468,45 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
+  it('a supervisor listens through a snoop on the agent, whispers, barges in; the call ending hangs their phone up', async () => {
+    s = await startStack();
+    await s.login(2001);
+    s.phone(2050, 'answer', 50); // the supervisor's desk phone
+    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'connected');
+    const agentLeg = await agentLegAnswered(s, c.callId);
+    const { mixing_bridge_id: mixing } = await s.row(c.callId);
+    const sue = { userId: 99, name: 'Sue' };
+
+    await s.center.calls.monitor(c.callId, sue, 'listen', 'PJSIP/2050');
+    const [phone] = s.legsOf(2050);
+    const snoop = () => s.sim.control.channels().find((ch) => ch.name.startsWith(`Snoop/${agentLeg}-`));
+    const listening = snoop();
+    expect(listening, 'a snoop on the agent leg').to.not.equal(undefined);
+    const own = s.sim.control.channel(phone as string).bridgeId;
+    expect(own).to.be.a('string').and.not.equal(mixing);
+    expect(s.sim.control.channel(listening!.id).bridgeId).to.equal(own);
+
+    await s.center.calls.monitor(c.callId, sue, 'whisper', 'PJSIP/2050');
+    await waitFor(() => !s.sim.control.channels().some((ch) => ch.id === listening!.id), 'the listening snoop gone');
+    expect(s.sim.control.channel(snoop()!.id).bridgeId).to.equal(own);
+
+    await s.center.calls.monitor(c.callId, sue, 'barge', 'PJSIP/2050');
+    expect(s.sim.control.channel(phone as string).bridgeId).to.equal(mixing);
+    await waitFor(() => snoop() === undefined, 'no snoop while barging');
+    expect(s.legsOf(2050)).to.deep.equal([phone]);
+
+    s.sim.control.hangup(c.channelId);
+    await s.finalRow(c.callId, 'ended');
+    await waitFor(() => s.legsOf(2050).length === 0, "the supervisor's phone hung up");
+    expect((await s.eventNames(c.callId)).filter((e) => e.includes('monitor'))).to.deep.equal([
+      'connected>monitor_start>connected',
+      'connected>monitor_mode>connected',
+      'connected>monitor_mode>connected',
+    ]);
+    await s.expectSwitchClean();
+  });
+
   it('a three-way call: consult, conference the caller in, the agent leaves; one recording of it all', async () => {
     s = await startStack();
     await s.login(2001);

@@ -291,6 +291,23 @@ describe('telephony: ARI adapter against the simulator', function () {
     await until(() => r.sw.routeSizes().channels === 0, 2000, 'no routes left');
   });
 
+  it('snoop: resolves once the snoop is in the app, so it bridges at once; it ends with the channel it snoops on', async () => {
+    const call = await inboundCall(r);
+    await r.sw.answer(call.channelId);
+    const snoopId = await r.sw.snoop({ channelId: call.channelId, spy: 'both', whisper: 'out', appArgs: ['snoop', 'c'] });
+    expect(r.inbound.some((c) => c.channelId === snoopId), 'a snoop is no inbound call').to.equal(false);
+    const bridge = await r.sw.createBridge({ type: 'mixing' });
+    await r.sw.addToBridge(bridge, snoopId); // no 422 "Channel not in Stasis application"
+    expect(r.sim.control.channel(snoopId).bridgeId).to.equal(bridge);
+    const rec = recorder(r, snoopId);
+    await r.sw.hangup(call.channelId);
+    await until(() => rec.events.some((e) => e.type === 'hangup'), 2000, 'the snoop gone with its channel');
+    await r.sw.destroyBridge(bridge);
+    const gone = await r.sw.snoop({ channelId: 'no-such-channel', spy: 'both', whisper: 'none' }).catch((e) => e);
+    expect(gone).to.include({ code: 'not_found' });
+    await until(() => r.sw.routeSizes().channels === 0, 2000, 'no routes left');
+  });
+
   it('AMI: dialplan and pjsip reload, contacts, CoreShowChannels, ping', async () => {
     await r.sw.reload('dialplan');
     await r.sw.reload('pjsip');

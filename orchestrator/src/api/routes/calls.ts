@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuthUser } from '../../auth/types.js';
-import { notFound, unavailable } from '../../http/errors.js';
+import { HttpError, notFound, unavailable } from '../../http/errors.js';
 import { listRecordings } from '../../recording/index.js';
 import * as repo from '../../calls/queries.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -99,8 +99,30 @@ const CONTROLS: readonly Control[] = [
   },
 ];
 
+const monitorBody = z
+  .object({
+    mode: z.enum(['listen', 'whisper', 'barge']),
+    endpoint: z
+      .string()
+      .trim()
+      .regex(/^([A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}|\+?[0-9]{2,20})$/, 'an endpoint (PJSIP/2050) or a number')
+      .optional(),
+  })
+  .strict();
+
 export function callRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
+
+  /** The phone of the user's own agent, which rings when they monitor a call without naming one. */
+  async function ownEndpoint(user: AuthUser): Promise<string> {
+    const agent =
+      user.agentId === null
+        ? undefined
+        : ((await db('agents').where({ id: user.agentId }).first('endpoint')) as { endpoint: string } | undefined);
+    if (!agent)
+      throw new HttpError(400, 'bad_request', 'give the phone to ring (endpoint): you have no agent phone of your own');
+    return agent.endpoint;
+  }
 
   async function ownCall(user: AuthUser, id: string): Promise<void> {
     const owner = await repo.callOwner(db, id);
@@ -147,7 +169,9 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
               (queues === undefined || (c.queueId != null && queues.includes(c.queueId))) &&
               (query.queueId === undefined || c.queueId === query.queueId),
           );
-        return { items, total: items.length };
+        // Agents are not told who listens in.
+        const shown = scope === undefined ? items : items.map(({ monitoredBy: _, ...rest }) => rest);
+        return { items: shown, total: shown.length };
       },
     }),
     route({
@@ -183,6 +207,46 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       }),
       async handler({ query, user }) {
         return pageOf(query, await repo.listCallEvents(db, { ...query, queueIds: queueScope(user) }, offsetOf(query)));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/calls/:id/monitor',
+      tag: 'call-control',
+      summary:
+        "Listen to a connected call, whisper to its agent or barge in, from the supervisor's phone (endpoint; default: their own agent's); again with another mode, changes it without ringing",
+      roles: STAFF,
+      params: stringIdParam,
+      body: monitorBody,
+      audit: { action: 'call.monitor', targetType: 'call' },
+      async handler({ params, body, user, auditTarget }) {
+        await ownCall(user, params.id);
+        const calls = deps.services.calls;
+        if (!calls) throw unavailable('call control');
+        const endpoint = body.endpoint ?? (await ownEndpoint(user));
+        const session = await calls.monitor(params.id, {
+          mode: body.mode,
+          endpoint,
+          supervisor: { userId: user.id, name: user.displayName },
+        });
+        auditTarget(params.id, { mode: body.mode, endpoint });
+        return session;
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/calls/:id/monitor',
+      tag: 'call-control',
+      summary: "Stop listening: the supervisor's phone is hung up, the call goes on",
+      roles: STAFF,
+      params: stringIdParam,
+      audit: { action: 'call.monitor_stop', targetType: 'call' },
+      async handler({ params, user }) {
+        await ownCall(user, params.id);
+        const calls = deps.services.calls;
+        if (!calls) throw unavailable('call control');
+        await calls.stopMonitor(params.id, user.id);
+        return { ok: true, callId: params.id };
       },
     }),
     ...CONTROLS.map((c) =>
