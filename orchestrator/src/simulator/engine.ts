@@ -1299,8 +1299,9 @@ export class Engine {
     if (ch.pending.length) this.failPending(ch);
     this.emitToApp(app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: this.channelJson(ch) });
     ch.stasisApp = null;
-    if (ch.kind === 'inbound') {
-      // a, b: the app stops hearing about a channel it did not create once it leaves Stasis.
+    if (ch.kind === 'inbound' || ch.kind === 'snoop') {
+      // a, b: the app stops hearing about a channel it did not create once it leaves Stasis; i_snoop: nor about a
+      // snoop (no STASISSTATUS, no ChannelDestroyed).
       ch.apps.delete(app);
       return;
     }
@@ -1338,7 +1339,6 @@ export class Engine {
       if (current) this.finishPlayback(current, state, false);
     }
     if (ch.recording) this.finishRecording(ch.recording, 'done');
-    for (const s of ch.snoops) this.hangup(s, { remote: true, cause: 16 });
   }
 
   private destroy(ch: Channel, cause: number): void {
@@ -1348,10 +1348,20 @@ export class Engine {
     this.clearTimers(ch);
     if (ch.pending.length) this.failPending(ch);
     if (ch.bridge) this.removeFromBridge(ch, false);
-    if (ch.playQueue.length || ch.recording || ch.lostPlaybacks.size || ch.snoops.size) this.stopChannelMedia(ch, 'done');
+    if (ch.playQueue.length || ch.recording || ch.lostPlaybacks.size) this.stopChannelMedia(ch, 'done');
     const localPeer = ch.peer && !ch.peer.destroyed && ch.peer.kind === 'local2' ? ch.peer : null;
     // errors_rest_and_ws: the ;2 half's hangup request arrives between ;1's StasisEnd and ;1's ChannelDestroyed.
     if (localPeer) this.hangupRequest(localPeer, 16);
+    if (localPeer && ch.snoops.size) {
+      // i_snoop: the snoops' detaching delays ;1's end: its ;2 half is gone first (a second, soft request, then its
+      // ChannelDestroyed), then the snoops leave Stasis, then ;1's ChannelDestroyed. Without a snoop ;1 goes first.
+      ch.peer = null;
+      localPeer.peer = null;
+      this.hangupRequest(localPeer, 16, true);
+      localPeer.dialplan = { ...localPeer.dialplan, app_name: '', app_data: '' };
+      this.destroy(localPeer, 16);
+    }
+    if (ch.snoops.size) this.endSnoops(ch);
     if (ch.apps.size || this.allApps.size) {
       const fields: Record<string, unknown> = { cause, cause_txt: causeText(cause) };
       const tech = TECH_CAUSE[cause];
@@ -1615,15 +1625,24 @@ export class Engine {
     this.enterStasis(ch, app, args);
   }
 
+  /**
+   * POST /channels/{id}/snoop: the checks in the order of res/ari/resource_channels.c (22.10.1), with its wording
+   * (capture i_snoop). Any live channel may be snooped on, in Stasis or not. The reply comes before the snoop's
+   * StasisStart; a snoop id in use is a 500.
+   */
   snoop(id: string, q: Params, snoopIdPath?: string): ChannelJson {
-    const ch = this.stasisChannel(id);
+    const DIRECTIONS = ['none', 'both', 'out', 'in'];
+    const spy = q.str('spy') || 'none';
+    if (!DIRECTIONS.includes(spy)) throw badRequest('Invalid direction specified for spy');
+    const whisper = q.str('whisper') || 'none';
+    if (!DIRECTIONS.includes(whisper)) throw badRequest('Invalid direction specified for whisper');
     const app = q.str('app');
+    if (spy === 'none' && whisper === 'none') throw badRequest('Direction must be specified for at least spy or whisper');
     if (!app) throw badRequest('Application name is required');
-    const spy = q.str('spy') ?? 'none';
-    const whisper = q.str('whisper') ?? 'none';
-    for (const d of [spy, whisper]) if (!['none', 'both', 'out', 'in'].includes(d)) throw badRequest('Invalid direction specified');
+    const ch = this.channels.get(id);
+    if (!ch || ch.destroyed) throw notFound('Provided channel was not found', 'Channel Not Found');
     const snoopId = snoopIdPath ?? q.str('snoopId');
-    if (snoopId && this.channels.has(snoopId)) throw conflict('Channel with given unique ID already exists');
+    if (snoopId && this.channels.has(snoopId)) throw new AriError(500, 'Internal error', { message: 'Snoop channel could not be created' });
     const appArgs = q.str('appArgs');
     const s = this.newChannel({
       id: snoopId,
@@ -1631,15 +1650,25 @@ export class Engine {
       state: 'Up',
       kind: 'snoop',
       caller: { name: '', number: '' },
-      dialplan: { context: 'default', exten: 's', priority: 1, app_name: '', app_data: '' },
+      dialplan: { context: 'default', exten: 's', priority: 1, app_name: 'Stasis', app_data: appArgs ? `${app},${appArgs}` : app },
     });
     ch.snoops.add(s);
     s.peer = null;
     s.apps.add(app);
     const json = this.channelJson(s);
     this.after(s, 0, () => this.enterStasis(s, app, appArgs ? appArgs.split(',') : []));
-    // When the snooped channel goes, so does the snoop (documented: the spy audiohook detaches).
     return json;
+  }
+
+  /** i_snoop: the snooped channel is going, and its snoops with it: each only leaves Stasis, and is heard of no more. */
+  private endSnoops(ch: Channel): void {
+    for (const s of ch.snoops) {
+      if (s.destroyed) continue;
+      if (s.bridge) this.removeFromBridge(s, true);
+      this.endStasis(s);
+      this.destroy(s, 16);
+    }
+    ch.snoops.clear();
   }
 
   // ---------------------------------------------------------------- playbacks

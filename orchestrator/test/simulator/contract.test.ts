@@ -113,6 +113,22 @@ describe('simulator contract: replay of real Asterisk 22 captures', function () 
     expect(amdStatus).to.deep.equal(['NOTSURE', 'HANGUP']);
   });
 
+  it('i: snoops on a channel enter the app after the reply, bridge, end with StasisEnd alone, and go with their channel', async () => {
+    const r = await run('i_snoop');
+    const snoops = r.ws1.events
+      .filter((e) => String((e.channel as { name?: string } | undefined)?.name ?? '').startsWith('Snoop/'))
+      .map((e) => String(e.type));
+    expect(snoops).to.deep.equal([
+      'StasisStart',
+      'ChannelEnteredBridge',
+      'StasisStart',
+      'ChannelHangupRequest',
+      'ChannelLeftBridge',
+      'StasisEnd',
+      'StasisEnd',
+    ]);
+  });
+
   it('errors_rest_and_ws: status codes, status texts and bodies of every error, WebSocket refusals', async () => {
     await run('errors_rest_and_ws');
   });

@@ -286,6 +286,12 @@ export function normalise(v: unknown, key = '', mapIds?: (s: string) => string):
         out.app_data = '<|3600>';
       }
     }
+    // A snoop's snapshot in the reply to its creation shows its Stasis() or not yet, as the snoop's own thread is
+    // quicker or slower than the reply (i_snoop has one of each): both are the same channel.
+    if (key === 'dialplan' && src.context === 'default' && src.exten === 's' && (src.app_name === 'Stasis' || src.app_name === '')) {
+      out.app_name = '<|Stasis>';
+      out.app_data = '<app, once in Stasis>';
+    }
     // The peer snapshot of Dial ""/RINGING shows Down or Ringing depending on the same race as the order.
     if (src.type === 'Dial' && (src.dialstatus === '' || src.dialstatus === 'RINGING')) {
       const peer = out.peer as Json | undefined;
