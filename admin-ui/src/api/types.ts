@@ -830,6 +830,8 @@ export interface StaffingInterval {
   offered: number;
   handleS: number;
   agentsNeeded: number;
+  /** The agents to schedule for `agentsNeeded` on the phones, given the shrinkage. */
+  agentsToSchedule: number;
   /** Agents with the queue's skills logged in and not paused, on average (null: not yet). */
   agentsReady: number | null;
   serviceLevelPct: number | null;
@@ -844,8 +846,10 @@ export interface StaffingReport {
   serviceLevelPct: number;
   targetSeconds: number;
   maxOccupancyPct: number;
+  shrinkagePct: number;
   intervals: StaffingInterval[];
   peakAgentsNeeded: number;
+  peakAgentsToSchedule: number;
 }
 export interface StaffingQuery {
   queueId: number;
@@ -853,6 +857,8 @@ export interface StaffingQuery {
   serviceLevelPct?: number;
   targetSeconds?: number;
   maxOccupancyPct?: number;
+  /** Share of scheduled time off the phones, 0–90 %. */
+  shrinkagePct?: number;
 }
 /** GET /api/survey-results: one caller's answer. */
 export interface SurveyResult {

@@ -1,5 +1,6 @@
 // The Reports page's staffing section: for one queue and day, the agents its calls needed per 15 minutes (Erlang C)
-// against the agents who were ready, for a day lived; a forecast from the same weekdays for today and later days.
+// against the agents who were ready, for a day lived; a forecast from the same weekdays for today and later days; with a
+// shrinkage, the agents to schedule for them.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Queue, StaffingInterval, StaffingQuery, StaffingReport } from '../api/types.js';
@@ -12,6 +13,7 @@ interface Draft {
   serviceLevelPct: string;
   targetSeconds: string;
   maxOccupancyPct: string;
+  shrinkagePct: string;
 }
 
 /** The intervals worth a row: calls came (or are expected), or someone was ready. */
@@ -31,6 +33,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
     serviceLevelPct: '80',
     targetSeconds: '20',
     maxOccupancyPct: '85',
+    shrinkagePct: '0',
   });
   // The answer with the query it answers, so the CSV link downloads exactly the rows shown.
   const [shown, setShown] = useState<{ report: StaffingReport; query: StaffingQuery } | null>(null);
@@ -40,11 +43,12 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
   const queueId = num(draft.queueId) ?? queues[0]?.id;
   const targetField = (
     label: string,
-    name: 'serviceLevelPct' | 'targetSeconds' | 'maxOccupancyPct',
+    name: 'serviceLevelPct' | 'targetSeconds' | 'maxOccupancyPct' | 'shrinkagePct',
     min: number,
     max?: number,
+    hint?: string,
   ) => (
-    <Field label={label}>
+    <Field label={label} hint={hint}>
       <input type="number" name={name} min={min} max={max} value={draft[name]} onInput={set(name)} />
     </Field>
   );
@@ -58,12 +62,15 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
       serviceLevelPct: num(draft.serviceLevelPct),
       targetSeconds: num(draft.targetSeconds),
       maxOccupancyPct: num(draft.maxOccupancyPct),
+      shrinkagePct: num(draft.shrinkagePct),
     };
     const r = await action.run(() => api.reports.staffing(query));
     if (r) setShown({ report: r, query });
   };
 
   const rows = report?.intervals.filter(busy) ?? [];
+  /** A shrinkage was asked for: the agents to schedule differ from those on the phones. */
+  const scheduling = (report?.shrinkagePct ?? 0) > 0;
   return (
     <section class="card" data-testid="staffing-section">
       <div class="section-head">
@@ -87,6 +94,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
         {targetField('Service level %', 'serviceLevelPct', 1, 99)}
         {targetField('Answered within (s)', 'targetSeconds', 1)}
         {targetField('Max occupancy %', 'maxOccupancyPct', 10, 100)}
+        {targetField('Shrinkage %', 'shrinkagePct', 0, 90, 'time off the phones: breaks, training, absence')}
         <button type="submit" class="primary" disabled={action.busy || queueId === undefined}>
           Show
         </button>
@@ -98,6 +106,13 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
             {report.queue} · {basisText(report)} · {report.serviceLevelPct}% within {report.targetSeconds} s, agents at
             most {report.maxOccupancyPct}% busy · peak <strong>{report.peakAgentsNeeded}</strong>{' '}
             {report.peakAgentsNeeded === 1 ? 'agent' : 'agents'}
+            {scheduling ? (
+              <>
+                {' '}
+                on the phones, <strong>{report.peakAgentsToSchedule}</strong> to schedule at {report.shrinkagePct}%
+                shrinkage
+              </>
+            ) : null}
           </p>
           {rows.length === 0 ? (
             <p class="muted" data-testid="staffing-empty">
@@ -111,6 +126,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                   <th class="num">Calls</th>
                   <th class="num">Handle time</th>
                   <th class="num">Agents needed</th>
+                  {scheduling ? <th class="num">To schedule</th> : null}
                   <th class="num">Agents ready</th>
                   <th class="num">Service level</th>
                 </tr>
@@ -124,6 +140,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                       <td class="num">{i.offered}</td>
                       <td class="num">{i.offered > 0 ? fmtDuration(i.handleS) : '—'}</td>
                       <td class="num">{i.agentsNeeded}</td>
+                      {scheduling ? <td class="num">{i.agentsToSchedule}</td> : null}
                       <td class="num">{i.agentsReady ?? '—'}</td>
                       <td class="num">{i.serviceLevelPct === null ? '—' : `${i.serviceLevelPct}%`}</td>
                     </tr>

@@ -43,3 +43,12 @@ export function agentsNeeded(
   while (serviceLevel(agents, traffic, handleSeconds, target.targetSeconds) < target.serviceLevel) agents++;
   return agents;
 }
+
+/**
+ * The agents to put on the schedule so that `onPhones` are on the phones: shrinkage is the share of scheduled time
+ * spent off them (breaks, training, meetings, absence), 0–1.
+ */
+export function agentsToSchedule(onPhones: number, shrinkage: number): number {
+  if (onPhones <= 0) return 0;
+  return Math.ceil(onPhones / (1 - shrinkage) - 1e-9);
+}

@@ -2,13 +2,14 @@ import { presenceBetween } from '../agents/presence.js';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime } from './day.js';
-import { agentsNeeded, serviceLevel, type StaffingTarget } from './erlang.js';
+import { agentsNeeded, agentsToSchedule, serviceLevel, type StaffingTarget } from './erlang.js';
 
 /**
  * The staffing report: per 15-minute interval of one day and one queue, how many agents its calls needed (Erlang C,
  * reports/erlang.ts) against how many agents able to take them were ready. A day already lived is read from its
  * calls; today and later days are forecast from the same weekday of the weeks before, so a supervisor plans
- * tomorrow's shifts with it.
+ * tomorrow's shifts with it; with the shrinkage the center plans for (breaks, training, absence), it also says how
+ * many agents to schedule for that many on the phones.
  */
 
 /** Same weekdays a forecast averages. */
@@ -23,6 +24,8 @@ export interface StaffingInterval {
   /** Talk time of an answered call plus the queue's wrap-up, in seconds. */
   readonly handleS: number;
   readonly agentsNeeded: number;
+  /** The agents to schedule for that many on the phones, given the shrinkage. */
+  readonly agentsToSchedule: number;
   /** Agents with the queue's skills logged in and not paused, on average over the interval (null: not yet). */
   readonly agentsReady: number | null;
   /** The service level those agents could give these calls, by the same model (null: not yet, or no calls). */
@@ -38,8 +41,10 @@ export interface StaffingReport {
   readonly serviceLevelPct: number;
   readonly targetSeconds: number;
   readonly maxOccupancyPct: number;
+  readonly shrinkagePct: number;
   readonly intervals: readonly StaffingInterval[];
   readonly peakAgentsNeeded: number;
+  readonly peakAgentsToSchedule: number;
 }
 
 export interface StaffingQuery extends StaffingTarget {
@@ -49,6 +54,8 @@ export interface StaffingQuery extends StaffingTarget {
   readonly now: Date;
   /** The queue's wrap-up time, added to each call's talk. */
   readonly wrapUpSeconds: number;
+  /** Share of scheduled time off the phones (breaks, training, absence), 0–1; 0 when not given. */
+  readonly shrinkage?: number;
 }
 
 /** The handle time assumed for an interval none of whose calls was answered: the ACD's own assumption. */
@@ -166,6 +173,7 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
       offered: round1(offered),
       handleS,
       agentsNeeded: needed,
+      agentsToSchedule: agentsToSchedule(needed, o.shrinkage ?? 0),
       agentsReady,
       serviceLevelPct:
         agentsReady === null || offered === 0
@@ -181,7 +189,9 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
     serviceLevelPct: round1(o.serviceLevel * 100),
     targetSeconds: o.targetSeconds,
     maxOccupancyPct: round1(o.maxOccupancy * 100),
+    shrinkagePct: round1((o.shrinkage ?? 0) * 100),
     intervals,
     peakAgentsNeeded: Math.max(0, ...intervals.map((i) => i.agentsNeeded)),
+    peakAgentsToSchedule: Math.max(0, ...intervals.map((i) => i.agentsToSchedule)),
   };
 }

@@ -9,6 +9,7 @@ interface Interval {
   offered: number;
   handleS: number;
   agentsNeeded: number;
+  agentsToSchedule: number;
   agentsReady: number | null;
   serviceLevelPct: number | null;
 }
@@ -79,7 +80,9 @@ describe('api: staffing report (GET /api/reports/staffing)', function () {
       serviceLevelPct: 80,
       targetSeconds: 20,
       maxOccupancyPct: 85,
+      shrinkagePct: 0,
       peakAgentsNeeded: 14,
+      peakAgentsToSchedule: 14,
     });
     const intervals = r.body.intervals as Interval[];
     expect(intervals).to.have.length(96);
@@ -97,9 +100,17 @@ describe('api: staffing report (GET /api/reports/staffing)', function () {
     const csv = await get(`day=2026-12-05&queueId=${sales}&format=csv`);
     expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
     const lines = String(csv.body).trim().split(/\r?\n/);
-    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsReady,serviceLevelPct');
+    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct');
     expect(lines).to.have.length(97);
-    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,1,0`);
+    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,14,1,0`);
+    // With the shrinkage planned for, more agents on the schedule than on the phones.
+    const shrunk = await get(`day=2026-12-05&queueId=${sales}&shrinkagePct=30`);
+    expect(shrunk.body).to.deep.include({ shrinkagePct: 30, peakAgentsNeeded: 14, peakAgentsToSchedule: 20 });
+    expect(at(shrunk.body.intervals as Interval[], '09:00')).to.deep.include({
+      agentsNeeded: 14,
+      agentsToSchedule: 20,
+    });
+    expect((await get(`day=2026-12-05&queueId=${sales}&shrinkagePct=95`)).status).to.equal(400);
     // Another target asks for more agents.
     const strict = await get(`day=2026-12-05&queueId=${sales}&serviceLevelPct=95&targetSeconds=10`);
     expect(at(strict.body.intervals as Interval[], '09:00').agentsNeeded).to.be.greaterThan(14);

@@ -715,8 +715,20 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     )) as { type: string; body: string };
     expect(csv.type).to.match(/^text\/csv/);
     const lines = csv.body.trim().split(/\r?\n/);
-    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsReady,serviceLevelPct');
+    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct');
     expect(lines).to.have.length(97);
+
+    // With half the agents' time off the phones, twice as many on the schedule: a column of its own.
+    await page.fill(`${form} input[name=shrinkagePct]`, '50');
+    await page.click(`${form} button[type=submit]`);
+    await waitText(page, '[data-testid=staffing-summary]', (t) => t.includes('to schedule'));
+    expect(await text(page, '[data-testid=staffing-summary]')).to.equal(
+      `${q.general.label} · ${DAY}, its own calls · 80% within 20 s, agents at most 85% busy · peak 1 agent on the phones, 2 to schedule at 50% shrinkage`,
+    );
+    const shrunk = new Map((await rows(page, 'staffing-report', 'tbody')).map((r) => [r[0], r.slice(1)]));
+    expect(shrunk.get('09:00')!.slice(0, 5)).to.deep.equal(['1', handle(120), '1', '2', '2']);
+    await shot(page, 'reports-staffing-shrinkage');
+    await page.fill(`${form} input[name=shrinkagePct]`, '0');
 
     // A day ahead is a forecast, nobody ready in it yet.
     const ahead = new Date(Date.now() + 3 * 86_400_000);

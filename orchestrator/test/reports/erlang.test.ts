@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { agentsNeeded, serviceLevel, waitProbability } from '../../src/reports/erlang.js';
+import { agentsNeeded, agentsToSchedule, serviceLevel, waitProbability } from '../../src/reports/erlang.js';
 
 const TARGET_80_20 = { serviceLevel: 0.8, targetSeconds: 20, maxOccupancy: 1 };
 
@@ -23,5 +23,13 @@ describe('reports/erlang (Erlang C)', () => {
     expect(waitProbability(10, 10)).to.equal(1);
     expect(serviceLevel(9, 10, 180, 20)).to.equal(0);
     expect(serviceLevel(0, 0, 180, 20)).to.equal(1);
+  });
+
+  it('schedules more agents than the phones need by the shrinkage: 14 on the phones at 30 % is 20 on the schedule', () => {
+    expect(agentsToSchedule(14, 0.3)).to.equal(20);
+    expect(agentsToSchedule(14, 0)).to.equal(14);
+    // 7 / 0.7 is 10 exactly: no agent more for the rounding of a float.
+    expect(agentsToSchedule(7, 0.3)).to.equal(10);
+    expect(agentsToSchedule(0, 0.3)).to.equal(0);
   });
 });

@@ -37,6 +37,7 @@ const STAFFING_COLUMNS: readonly (keyof StaffingInterval)[] = [
   'offered',
   'handleS',
   'agentsNeeded',
+  'agentsToSchedule',
   'agentsReady',
   'serviceLevelPct',
 ];
@@ -272,7 +273,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/reports/staffing',
       tag: 'reports',
       summary:
-        "Agents one queue's calls need per 15-minute interval (Erlang C) against the agents ready: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before; format=csv exports it",
+        "Agents one queue's calls need per 15-minute interval (Erlang C) against the agents ready, and the agents to schedule for them given shrinkagePct: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before; format=csv exports it",
       roles: STAFF,
       query: z.object({
         day: day.optional(),
@@ -280,6 +281,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         serviceLevelPct: z.coerce.number().min(1).max(99).default(80),
         targetSeconds: z.coerce.number().int().min(1).max(3600).default(20),
         maxOccupancyPct: z.coerce.number().min(10).max(100).default(85),
+        shrinkagePct: z.coerce.number().min(0).max(90).default(0),
         format,
       }),
       async handler({ query, user, res }) {
@@ -301,6 +303,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
           serviceLevel: query.serviceLevelPct / 100,
           targetSeconds: query.targetSeconds,
           maxOccupancy: query.maxOccupancyPct / 100,
+          shrinkage: query.shrinkagePct / 100,
         });
         if (query.format === 'csv')
           return sendCsv(res, `staffing-${query.queueId}-${from}.csv`, toCsv(report.intervals, STAFFING_COLUMNS));
