@@ -69,6 +69,8 @@ export interface Agent {
   boundEndpoint: string | null;
   site: string;
   capacity: number;
+  /** Their phone answers offered calls on its own (the INVITE asks with Call-Info answer-after=0). */
+  autoAnswer: boolean;
   state: AgentState;
   stateSince: string;
   pauseReason: string | null;
@@ -78,7 +80,9 @@ export interface Agent {
   endpointOnline: boolean;
   skills: SkillLevel[];
 }
-export type AgentInput = Partial<Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'userId' | 'skills'>>;
+export type AgentInput = Partial<
+  Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'autoAnswer' | 'userId' | 'skills'>
+>;
 
 /**
  * GET /api/agent/me/softphone: what the workspace's browser softphone registers with (Asterisk's SIP over WebSocket,

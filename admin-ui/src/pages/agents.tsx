@@ -6,6 +6,7 @@ import { api } from '../api/client.js';
 import type { Agent, AgentInput } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
 import {
+  checked,
   ErrorBox,
   Field,
   fieldErrorsOf,
@@ -26,6 +27,7 @@ type Draft = {
   endpoint: string;
   site: string;
   capacity: string;
+  autoAnswer: boolean;
   userId: string;
   skills: { skill: string; level: number }[];
   /** A new softphone password (write-only: never read back); empty keeps the one set, if any. */
@@ -37,6 +39,7 @@ const blank: Draft = {
   endpoint: 'PJSIP/',
   site: 'default',
   capacity: '1',
+  autoAnswer: false,
   userId: '',
   skills: [],
   softphonePassword: '',
@@ -67,6 +70,7 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
       endpoint: edit.endpoint.trim(),
       site: edit.site.trim(),
       capacity: num(edit.capacity) ?? 1,
+      autoAnswer: edit.autoAnswer,
       userId: num(edit.userId) ?? null,
       skills: edit.skills,
     };
@@ -158,6 +162,20 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                 onInput={(e) => setEdit({ ...edit, capacity: inputValue(e) })}
               />
             </Field>
+            <div class="check-field">
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="autoAnswer"
+                  checked={edit.autoAnswer}
+                  onChange={(e) => setEdit({ ...edit, autoAnswer: checked(e) })}
+                />{' '}
+                Answers on its own
+              </label>
+              <span class="hint">
+                a headset agent: the phone picks up offered calls at once (Call-Info answer-after=0)
+              </span>
+            </div>
             <Field
               label="Softphone password"
               error={errs.password}
@@ -288,6 +306,7 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                           endpoint: a.endpoint,
                           site: a.site,
                           capacity: String(a.capacity),
+                          autoAnswer: a.autoAnswer,
                           userId: a.userId ? String(a.userId) : '',
                           skills: a.skills,
                           softphonePassword: '',

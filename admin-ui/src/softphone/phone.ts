@@ -1,6 +1,6 @@
 // The workspace's browser softphone: a small typed wrapper around JsSIP. It registers the agent's WebRTC endpoint
 // over SIP-over-WebSocket, rings on an incoming INVITE (Ariadne rings the agent's phone for every call it offers
-// them), answers with the microphone, plays the far end in an <audio> element, mutes, sends DTMF (SIP INFO, JsSIP's
+// them; at once when the INVITE asks, for an agent set to answer on its own), answers with the microphone, plays the far end in an <audio> element, mutes, sends DTMF (SIP INFO, JsSIP's
 // default, which Asterisk turns into digits) and hangs up. Call control (hold, transfer) stays with the API.
 import { UA, WebSocketInterface } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
@@ -36,6 +36,14 @@ export interface SoftphoneState {
   readonly call: PhoneCall;
   /** Why the last Answer could not use the microphone (cleared by the next call or a successful answer). */
   readonly micError: string | null;
+}
+
+/**
+ * The intercom header Ariadne sends to an agent set to answer on its own (orchestrator calls/auto-answer.ts):
+ * `Call-Info: <uri>;answer-after=0`.
+ */
+export function asksToAnswer(callInfo: string | undefined): boolean {
+  return /(^|;)\s*answer-after\s*=\s*0\b/i.test(callInfo ?? '');
 }
 
 /** How long an ended call stays on the card before the phone shows idle again. */
@@ -124,7 +132,7 @@ export class Softphone {
       this.update({ registration: { status: 'failed', reason } });
     });
     ua.on('newRTCSession', (e: RTCSessionEvent) => {
-      if (mine() && e.originator === 'remote') this.incoming(e.session);
+      if (mine() && e.originator === 'remote') this.incoming(e.session, asksToAnswer(e.request.getHeader('Call-Info')));
     });
     this.update({ registration: { status: 'connecting' } });
     ua.start();
@@ -187,7 +195,8 @@ export class Softphone {
     if (DTMF_KEYS.test(key) && this.session?.isEstablished()) this.session.sendDTMF(key);
   }
 
-  private incoming(session: RTCSession): void {
+  /** `answerAtOnce`: Ariadne asked the phone to answer on its own (an agent set to auto-answer). */
+  private incoming(session: RTCSession, answerAtOnce: boolean): void {
     // One call at a time (the endpoint is busy at one call in Asterisk too).
     if (this.session) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
@@ -211,6 +220,7 @@ export class Softphone {
     session.on('ended', (e) => this.finish(session, caller, endedText(e.originator, e.cause, true)));
     session.on('failed', (e) => this.finish(session, caller, endedText(e.originator, e.cause, false)));
     this.update({ call: { status: 'ringing', caller }, micError: null });
+    if (answerAtOnce) void this.answer();
   }
 
   private finish(session: RTCSession, caller: Caller, reason: string): void {

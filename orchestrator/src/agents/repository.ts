@@ -22,6 +22,8 @@ export interface AgentRecord {
   readonly boundEndpoint: string | null;
   readonly site: string;
   readonly capacity: number;
+  /** Their phone answers offered calls on its own (calls/auto-answer.ts). */
+  readonly autoAnswer: boolean;
   readonly state: AgentState;
   readonly stateSince: Date;
   readonly pauseReason: string | null;
@@ -50,6 +52,7 @@ const PRESENCE_COLUMNS = [
   'bound_endpoint',
   'site',
   'capacity',
+  'auto_answer',
   'state',
   'state_since',
   'pause_reason',
@@ -75,6 +78,7 @@ export function rowToAgent(row: Row, skills: ReadonlyMap<string, number> = new M
     boundEndpoint: row.bound_endpoint == null || row.bound_endpoint === '' ? null : String(row.bound_endpoint),
     site: String(row.site ?? 'main'),
     capacity: Math.max(1, Number(row.capacity ?? 1)),
+    autoAnswer: Boolean(Number(row.auto_answer ?? 0)),
     state,
     stateSince: toDate(row.state_since) ?? new Date(0),
     pauseReason: row.pause_reason == null ? null : String(row.pause_reason),
@@ -319,6 +323,7 @@ export const agentInput = z
     endpoint: z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9_.@-]{1,60}$/, 'a dial string such as PJSIP/2001'),
     site: z.string().trim().min(1).max(64),
     capacity: z.number().int().min(1).max(10),
+    autoAnswer: z.boolean(),
     userId: z.number().int().positive().nullable(),
     skills: z.array(agentSkillInput).max(50),
   })
@@ -336,6 +341,7 @@ export interface AgentView {
   boundEndpoint: string | null;
   site: string;
   capacity: number;
+  autoAnswer: boolean;
   state: AgentState;
   stateSince: string;
   pauseReason: string | null;
@@ -356,6 +362,7 @@ export function agentView(a: AgentRecord): AgentView {
     boundEndpoint: a.boundEndpoint,
     site: a.site,
     capacity: a.capacity,
+    autoAnswer: a.autoAnswer,
     state: a.state,
     stateSince: a.stateSince.toISOString(),
     pauseReason: a.pauseReason,
@@ -431,6 +438,7 @@ function agentColumns(v: AgentInput): Record<string, unknown> {
   if (v.endpoint !== undefined) out.endpoint = v.endpoint;
   if (v.site !== undefined) out.site = v.site;
   if (v.capacity !== undefined) out.capacity = v.capacity;
+  if (v.autoAnswer !== undefined) out.auto_answer = v.autoAnswer;
   if (v.userId !== undefined) out.user_id = v.userId;
   return out;
 }

@@ -129,6 +129,8 @@ export interface AgentLeg {
   readonly agentId: number;
   readonly agentName: string;
   readonly endpoint: string;
+  /** The phone answers on its own (calls/auto-answer.ts). */
+  readonly autoAnswer?: boolean;
   readonly channelId: string;
   /** The queue it was offered from; an outbound call's queue, or null when it was placed for none. */
   readonly queueId: number | null;

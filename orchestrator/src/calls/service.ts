@@ -64,6 +64,7 @@ import {
   type TrunkAttempt,
 } from './dial-out.js';
 import type { QueueSettings, QueueSettingsStore } from './queues.js';
+import { autoAnswerVariables } from './auto-answer.js';
 import { CallControlError } from './control-error.js';
 import { CallRegistry } from './registry.js';
 import { Supervision, type MonitorMode, type MonitorSession, type Supervisor } from './supervision.js';
@@ -169,7 +170,13 @@ interface SurveyedCaller {
 
 /** A call an agent asks to place; the number has passed the outbound policy (calls/outbound-numbers.ts). */
 export interface OutboundCallRequest {
-  readonly agent: { readonly id: number; readonly name: string; readonly endpoint: string };
+  readonly agent: {
+    readonly id: number;
+    readonly name: string;
+    readonly endpoint: string;
+    /** Their phone answers on its own: for a call they place, it rings only to connect them. */
+    readonly autoAnswer?: boolean;
+  };
   /** E.164. */
   readonly number: string;
   /** The queue it is made for (a callback's), which gives its recording, wrap-up and survey settings. */
@@ -992,6 +999,7 @@ export class CallService {
         agentId: t.agentId,
         agentName: t.agentName,
         endpoint: t.endpoint,
+        autoAnswer: t.autoAnswer,
         channelId: randomUUID(),
         queueId: offer.queueId,
         answered: false,
@@ -1057,7 +1065,7 @@ export class CallService {
           node: call.node,
           callerId: call.row.caller_e164 ?? call.row.caller_raw,
           timeoutSeconds: ringTimeoutSeconds,
-          variables: { ARIADNE_CALL_ID: call.id },
+          variables: { ARIADNE_CALL_ID: call.id, ...autoAnswerVariables(leg.endpoint, leg.autoAnswer) },
           appArgs: ['agent', call.id],
         },
         'agent ring',
@@ -2401,6 +2409,7 @@ export class CallService {
       agentId: o.agent.id,
       agentName: o.agent.name,
       endpoint: o.agent.endpoint,
+      autoAnswer: o.agent.autoAnswer,
       channelId: o.agentChannelId,
       queueId: o.queueId,
       answered: false,
@@ -2447,7 +2456,7 @@ export class CallService {
         // The desk phone shows whom it is about to call.
         callerId: `"${(call.customer?.name ?? 'Call to').replace(/["<>]/g, '')}" <${number}>`,
         timeoutSeconds: this.timings.ownPhoneRingSeconds,
-        variables: { ARIADNE_CALL_ID: call.id },
+        variables: { ARIADNE_CALL_ID: call.id, ...autoAnswerVariables(leg.endpoint, leg.autoAnswer) },
         appArgs: ['agent', call.id],
       },
       'agent ring',

@@ -151,7 +151,7 @@ export class CampaignDialler {
       this.placed.add(callId);
       try {
         await this.o.calls.placeCall({
-          agent: { id: agent.agentId, name: agent.agentName, endpoint: agent.endpoint },
+          agent: { id: agent.agentId, name: agent.agentName, endpoint: agent.endpoint, autoAnswer: agent.autoAnswer },
           number: contact.e164,
           queueId: campaign.queueId,
           callId,

@@ -458,7 +458,7 @@ export class AcdEngine implements Acd {
       if (out.length >= max) break;
       const a = this.agents.get(id);
       if (!a || this.pending.has(id) || a.state !== 'available' || !offerable(a) || !covers(a, q.skills)) continue;
-      out.push({ agentId: a.id, agentName: a.name, endpoint: dialEndpoint(a) });
+      out.push({ agentId: a.id, agentName: a.name, endpoint: dialEndpoint(a), autoAnswer: a.autoAnswer });
     }
     return out;
   }
@@ -885,6 +885,7 @@ export class AcdEngine implements Acd {
         agentId: r.id,
         agentName: r.name,
         endpoint: dialEndpoint(r),
+        autoAnswer: r.autoAnswer,
       });
       const offer: AgentOffer = {
         ...offered(first),

@@ -53,6 +53,8 @@ export interface OfferedAgent {
   readonly agentId: number;
   readonly agentName: string;
   readonly endpoint: string;
+  /** Their phone answers on its own (calls/auto-answer.ts). */
+  readonly autoAnswer?: boolean;
 }
 
 /**

@@ -59,7 +59,7 @@ describe('api: calls agents place (POST /api/agent/me/calls)', function () {
     expect(r.body).to.deep.equal({ callId: 'call-1', number: '+8613812345678', queueId: null, callbackId: null });
     expect(calls.placed).to.deep.equal([
       {
-        agent: { id: h.users.agent.agentId, name: 'Alice', endpoint: 'PJSIP/2001' },
+        agent: { id: h.users.agent.agentId, name: 'Alice', endpoint: 'PJSIP/2001', autoAnswer: false },
         number: '+8613812345678',
         queueId: null,
       },

@@ -169,8 +169,16 @@ for (const dialect of DIALECTS) {
         body: { name: 'Carol', endpoint: 'PJSIP/2003', skills: [{ skill: 'logistics', level: 7 }] },
       });
       expect(a.status).to.equal(201);
-      expect(a.body).to.include({ name: 'Carol', endpoint: 'PJSIP/2003', state: 'logged_out' });
+      expect(a.body).to.include({ name: 'Carol', endpoint: 'PJSIP/2003', state: 'logged_out', autoAnswer: false });
       expect(a.body.skills).to.deep.equal([{ skill: 'logistics', level: 7 }]);
+      // A headset agent: their phone answers on its own.
+      const headset = await call(h, 'PATCH', `/api/agents/${a.body.id}`, { token: admin, body: { autoAnswer: true } });
+      expect(headset.body).to.include({ autoAnswer: true });
+      expect(await h.t.db('agents').where({ id: a.body.id }).first('auto_answer')).to.satisfy(
+        (r: { auto_answer: unknown }) => Boolean(Number(r.auto_answer)),
+      );
+      const notBool = await call(h, 'PATCH', `/api/agents/${a.body.id}`, { token: admin, body: { autoAnswer: 'yes' } });
+      expect(notBool.status).to.equal(400);
       const agentsList = await call(h, 'GET', '/api/agents?q=Car', { token: sup });
       expect(agentsList.body.total).to.equal(1);
       expect((await call(h, 'DELETE', `/api/agents/${a.body.id}`, { token: admin })).status).to.equal(204);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { type Page } from 'playwright-core';
+import { AUTO_ANSWER_VALUE } from '../../src/calls/auto-answer.js';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
 import {
   agentOf,
@@ -65,9 +66,9 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
   let errors: string[];
 
   /** Offers a call to the softphone: a fresh peer's offer in an INVITE from the caller. */
-  const ring = async (peer: string, caller = CALLER): Promise<InviteCall> => {
+  const ring = async (peer: string, caller = CALLER, headers: [string, string][] = []): Promise<InviteCall> => {
     const sdp = await createOffer(far, peer);
-    return sip.invite(username, caller, sdp);
+    return sip.invite(username, caller, sdp, headers);
   };
   const callState = (p: Page) => p.getAttribute(CARD, 'data-call');
   /** The Agents page, signed in as the admin, and the selector of the softphone agent's row. */
@@ -128,6 +129,9 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
     expect(await stack.app.db('agent_softphones').where({ agent_id: agentId }).first()).to.equal(undefined);
 
     await admin.fill(input, PASSWORD);
+    // A headset agent: the same form sets their phone to answer on its own.
+    expect(await admin.isChecked(`${EDITOR} input[name=autoAnswer]`)).to.equal(false);
+    await admin.check(`${EDITOR} input[name=autoAnswer]`);
     const put = admin.waitForResponse((r) => r.url().endsWith(`/api/agents/${agentId}/softphone`));
     await admin.click(`${EDITOR} button[type=submit]`);
     expect((await put).request().method()).to.equal('PUT');
@@ -139,6 +143,11 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
     };
     expect(stored.password).to.equal(PASSWORD);
     expect(stored.updated_at).to.not.equal(null);
+    const saved = (await stack.app.db('agents').where({ id: agentId }).first('auto_answer')) as {
+      auto_answer: unknown;
+    };
+    expect(Boolean(Number(saved.auto_answer)), 'answers on its own').to.equal(true);
+    await stack.app.db('agents').where({ id: agentId }).update({ auto_answer: false });
     // Never shown again: not in the page, not in a field when the form opens again (its placeholder says it is set).
     expect(await admin.content()).to.not.contain(PASSWORD);
     await admin.click(`${row} button:has-text("Edit")`);
@@ -311,6 +320,21 @@ describe('the workspace softphone in a browser (JsSIP against a fake SIP-over-We
     expect(byeOk.status).to.equal(200);
     expect(await waitText(page, '[data-testid=softphone-ended]', (t) => t !== '')).to.contain('The call ended');
     await closePeer(far, 'second');
+    await page.waitForSelector(`${CARD}[data-call=idle]`, { timeout: 10_000 });
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
+  it('an agent set to answer on its own: the INVITE asks (Call-Info answer-after=0) and the phone answers, no click', async () => {
+    const auto = await ring('auto', { name: 'Auto Caller', number: '+8613900003333' }, [
+      ['Call-Info', AUTO_ANSWER_VALUE],
+    ]);
+    const ok = await auto.final();
+    expect(ok.status).to.equal(200);
+    await acceptAnswer(far, 'auto', ok.body);
+    await page.waitForSelector(`${CARD}[data-call=connected]`, { timeout: 10_000 });
+    expect(await page.textContent('[data-testid=softphone-caller]')).to.equal('Auto Caller (+8613900003333)');
+    expect((await auto.bye()).status).to.equal(200);
+    await closePeer(far, 'auto');
     await page.waitForSelector(`${CARD}[data-call=idle]`, { timeout: 10_000 });
     expect(realErrors(errors)).to.deep.equal([]);
   });

@@ -400,6 +400,7 @@ interface FakeAgent {
   endpoint: string;
   state: 'available' | 'reserved' | 'on_call' | 'paused';
   queues: number[];
+  autoAnswer?: boolean;
 }
 
 /** Priority first, then arrival; an agent who missed a call is paused (as auto-pause would after N misses). */
@@ -501,9 +502,17 @@ export class SimpleAcd implements Acd {
         agentId: agent.id,
         agentName: agent.name,
         endpoint: agent.endpoint,
+        autoAnswer: agent.autoAnswer,
         ringTimeoutSeconds: this.ringTimeoutSeconds,
         ...(this.ringAll
-          ? { group: picked.map((a) => ({ agentId: a.id, agentName: a.name, endpoint: a.endpoint })) }
+          ? {
+              group: picked.map((a) => ({
+                agentId: a.id,
+                agentName: a.name,
+                endpoint: a.endpoint,
+                autoAnswer: a.autoAnswer,
+              })),
+            }
           : {}),
       };
       setImmediate(() => this.offerHandler?.(offer));

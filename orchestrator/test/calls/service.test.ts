@@ -6,6 +6,7 @@ import type { RouteDecision } from '../../src/routing/types.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { AgentHooks, FakeSwitch, intercepted, recordingUploadsInto, SimpleAcd, TableRouter, waitFor } from './fakes.js';
 import { SwitchError } from '../../src/telephony/port.js';
+import { autoAnswerVariables } from '../../src/calls/auto-answer.js';
 
 /**
  * The call flow against in-memory fakes (switch, ACD, router): every path of the state machine, quickly.
@@ -927,6 +928,29 @@ describe('calls/service (fakes)', function () {
       code: string;
     };
     expect(notConnected.code).to.equal('bad_state');
+  });
+
+  it("auto-answer: an agent so set is rung with the intercom header; another agent's phone is not", async () => {
+    ctx = await setup();
+    ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
+    ctx.sw.endpoints.set('PJSIP/2002', { behaviour: 'answer', afterMs: 5 });
+    ctx.acd.addAgent(1, 'PJSIP/2001', [ctx.queues.general as number]);
+    (ctx.acd.agents[0] as { autoAnswer?: boolean }).autoAnswer = true;
+    const first = await callIdOf(ctx, ctx.sw.placeCall('19900000004', '4000'));
+    await waitFor(() => stateOf(ctx, first) === 'connected', 'connected');
+    const toAuto = ctx.sw.originates.find((o) => o.endpoint === 'PJSIP/2001');
+    expect(toAuto?.variables).to.deep.equal({
+      ARIADNE_CALL_ID: first,
+      'PJSIP_HEADER(add,Call-Info)': '<sip:auto-answer.invalid>;answer-after=0',
+    });
+    ctx.acd.addAgent(2, 'PJSIP/2002', [ctx.queues.general as number]);
+    const second = await callIdOf(ctx, ctx.sw.placeCall('19900000005', '4000'));
+    await waitFor(() => stateOf(ctx, second) === 'connected', 'connected');
+    expect(ctx.sw.originates.find((o) => o.endpoint === 'PJSIP/2002')?.variables).to.deep.equal({
+      ARIADNE_CALL_ID: second,
+    });
+    // A phone of another technology cannot be asked: no PJSIP header for it.
+    expect(autoAnswerVariables('SIP/2003', true)).to.deep.equal({});
   });
 
   it('supervision: a phone that does not answer is refused and leaves nothing behind', async () => {

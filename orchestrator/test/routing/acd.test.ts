@@ -710,6 +710,14 @@ for (const dialect of DIALECTS) {
       expect((await h.offersAtLeast(2))[1]?.agentId).to.equal(a);
     });
 
+    it("an offer says whether the agent's phone answers on its own", async () => {
+      const qid = await setup();
+      const headset = await agent(t.db, 'Headset', { autoAnswer: true });
+      await login(headset);
+      h.acd.enqueue(h.call('auto-a', qid));
+      expect((await h.offersAtLeast(1))[0]).to.deep.include({ callId: 'auto-a', agentId: headset, autoAnswer: true });
+    });
+
     it('honours capacity: an agent with capacity 2 gets a second call while on the first', async () => {
       const qid = await setup();
       const one = await agent(t.db, 'Cap1', { capacity: 1 });

@@ -29,13 +29,14 @@ let endpointSeq = 3000;
 export async function agent(
   db: Db,
   name: string,
-  opts: { skills?: { skill: string; level: number }[]; site?: string; capacity?: number } = {},
+  opts: { skills?: { skill: string; level: number }[]; site?: string; capacity?: number; autoAnswer?: boolean } = {},
 ): Promise<number> {
   const a = await createAgent(db, {
     name,
     endpoint: `PJSIP/${++endpointSeq}`,
     site: opts.site ?? 'main',
     capacity: opts.capacity ?? 1,
+    autoAnswer: opts.autoAnswer ?? false,
     skills: opts.skills ?? [],
   });
   return a.id;

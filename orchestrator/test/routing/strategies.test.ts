@@ -11,6 +11,7 @@ function rec(id: number, idleSinceMs: number): AgentRecord {
     boundEndpoint: null,
     site: 'main',
     capacity: 1,
+    autoAnswer: false,
     state: 'available',
     stateSince: new Date(idleSinceMs),
     pauseReason: null,

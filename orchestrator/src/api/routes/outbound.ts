@@ -118,7 +118,12 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
         const callback = asked ? await callbacks.takeForCall(db, asked.id, agent.id) : null;
         const queueId = body.queueId ?? callback?.queueId ?? null;
         const { callId } = await calls.place({
-          agent: { id: agent.id, name: agent.name, endpoint: agent.boundEndpoint ?? agent.endpoint },
+          agent: {
+            id: agent.id,
+            name: agent.name,
+            endpoint: agent.boundEndpoint ?? agent.endpoint,
+            autoAnswer: agent.autoAnswer,
+          },
           number: checked.e164,
           queueId,
         });

@@ -176,10 +176,15 @@ export class FakeSipServer {
    * Sends the UA registered as `username` an INVITE from `caller` with `sdp` as its offer; the returned call reports
    * its responses, ACKs a final one, and sends BYE.
    */
-  invite(username: string, caller: { name: string; number: string }, sdp: string): InviteCall {
+  invite(
+    username: string,
+    caller: { name: string; number: string },
+    sdp: string,
+    extraHeaders: readonly [string, string][] = [],
+  ): InviteCall {
     const reg = this.registrations.get(username);
     if (!reg) throw new Error(`${username} is not registered`);
-    return new InviteCall(this, reg.socket, reg, caller, sdp);
+    return new InviteCall(this, reg.socket, reg, caller, sdp, extraHeaders);
   }
 
   async close(): Promise<void> {
@@ -324,6 +329,7 @@ export class InviteCall {
     reg: Registration,
     caller: { name: string; number: string },
     sdp: string,
+    extraHeaders: readonly [string, string][],
   ) {
     const domain = /@([^;>]+)/.exec(reg.to)?.[1] ?? 'pbx.example.com';
     this.from = `"${caller.name}" <sip:${caller.number}@${domain}>;tag=${this.fromTag}`;
@@ -343,6 +349,7 @@ export class InviteCall {
           ['CSeq', '1 INVITE'],
           ['Contact', server.contact()],
           ['Allow', 'INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, UPDATE'],
+          ...extraHeaders,
           ['Content-Type', 'application/sdp'],
         ],
         sdp,
