@@ -124,6 +124,12 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
     return agent.endpoint;
   }
 
+  function controls(): CallControls {
+    const calls = deps.services.calls;
+    if (!calls) throw unavailable('call control');
+    return calls;
+  }
+
   async function ownCall(user: AuthUser, id: string): Promise<void> {
     const owner = await repo.callOwner(db, id);
     if (!owner) throw notFound(`call ${id}`);
@@ -221,10 +227,8 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       audit: { action: 'call.monitor', targetType: 'call' },
       async handler({ params, body, user, auditTarget }) {
         await ownCall(user, params.id);
-        const calls = deps.services.calls;
-        if (!calls) throw unavailable('call control');
         const endpoint = body.endpoint ?? (await ownEndpoint(user));
-        const session = await calls.monitor(params.id, {
+        const session = await controls().monitor(params.id, {
           mode: body.mode,
           endpoint,
           supervisor: { userId: user.id, name: user.displayName },
@@ -243,9 +247,7 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
       audit: { action: 'call.monitor_stop', targetType: 'call' },
       async handler({ params, user }) {
         await ownCall(user, params.id);
-        const calls = deps.services.calls;
-        if (!calls) throw unavailable('call control');
-        await calls.stopMonitor(params.id, user.id);
+        await controls().stopMonitor(params.id, user.id);
         return { ok: true, callId: params.id };
       },
     }),
@@ -262,9 +264,7 @@ export function callRoutes(deps: ApiDeps): ApiRoute[] {
         async handler({ params, body, user }) {
           // Whose call it is first: a call the user may not see is not found, whatever else is wired.
           await ownCall(user, params.id);
-          const calls = deps.services.calls;
-          if (!calls) throw unavailable('call control');
-          await c.run(calls, params.id, body as never);
+          await c.run(controls(), params.id, body as never);
           return { ok: true, callId: params.id };
         },
       }),
