@@ -4,7 +4,7 @@
  * Snom and Cisco phones answer at once, and the workspace softphone too. Asterisk adds it from the channel variable
  * `PJSIP_HEADER(add,Call-Info)` set when the channel is created, so only PJSIP endpoints get it.
  */
-export const AUTO_ANSWER_HEADER = 'Call-Info';
+const AUTO_ANSWER_HEADER = 'Call-Info';
 export const AUTO_ANSWER_VALUE = '<sip:auto-answer.invalid>;answer-after=0';
 
 /** The originate variables that make `endpoint` answer on its own; none for another technology. */

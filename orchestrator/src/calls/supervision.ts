@@ -55,6 +55,8 @@ export interface SupervisionDeps {
 export class Supervision {
   /** By call id, then by the supervisor's user id: one session per supervisor and call. */
   private readonly sessions = new Map<string, Map<number, Session>>();
+  /** `<callId> <userId>` of the supervisors whose phone is ringing for a call: a second request waits for none. */
+  private readonly ringing = new Set<string>();
 
   constructor(private readonly o: SupervisionDeps) {}
 
@@ -81,6 +83,22 @@ export class Supervision {
       }
       return this.view(call.id, existing);
     }
+    const key = `${call.id} ${supervisor.userId}`;
+    if (this.ringing.has(key)) throw new CallControlError('bad_state', `${endpoint} is already ringing for this call`);
+    this.ringing.add(key);
+    try {
+      return await this.start(call, supervisor, mode, endpoint);
+    } finally {
+      this.ringing.delete(key);
+    }
+  }
+
+  private async start(
+    call: Call & { agent: AgentLeg },
+    supervisor: Supervisor,
+    mode: MonitorMode,
+    endpoint: string,
+  ): Promise<MonitorSession> {
     const legId = randomUUID();
     const session: Session = {
       supervisor,

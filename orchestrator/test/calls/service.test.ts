@@ -953,7 +953,7 @@ describe('calls/service (fakes)', function () {
     expect(autoAnswerVariables('SIP/2003', true)).to.deep.equal({});
   });
 
-  it('supervision: a phone that does not answer is refused and leaves nothing behind', async () => {
+  it('supervision: a phone that does not answer is refused and leaves nothing behind; one ring at a time', async () => {
     ctx = await setup();
     ctx.sw.endpoints.set('PJSIP/2001', { behaviour: 'answer', afterMs: 5 });
     ctx.sw.endpoints.set('PJSIP/2051', { behaviour: 'busy', afterMs: 5 });
@@ -969,6 +969,17 @@ describe('calls/service (fakes)', function () {
     expect(ctx.sw.snoops).to.have.length(0);
     expect(ctx.cc.calls.get(callId)?.monitoredBy).to.deep.equal([]);
     expect((await eventsOf(ctx, callId)).some((e) => e.includes('monitor'))).to.equal(false);
+
+    // A second request while the first still rings is refused: one phone, one session.
+    ctx.sw.endpoints.set('PJSIP/2052', { behaviour: 'answer', afterMs: 100 });
+    const sue = { userId: 7, name: 'Sue' };
+    const first = ctx.cc.calls.monitor(callId, sue, 'listen', 'PJSIP/2052');
+    const again = (await ctx.cc.calls.monitor(callId, sue, 'barge', 'PJSIP/2052').catch((e: unknown) => e)) as {
+      code: string;
+    };
+    expect(again.code).to.equal('bad_state');
+    expect((await first).mode).to.equal('listen');
+    expect(ctx.sw.originates.filter((o) => o.endpoint === 'PJSIP/2052')).to.have.length(1);
   });
 
   it('IVR transfer node: bridged to the number when it answers, to the default queue when it does not', async () => {

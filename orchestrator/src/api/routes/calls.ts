@@ -3,6 +3,7 @@ import type { AuthUser } from '../../auth/types.js';
 import { HttpError, notFound, unavailable } from '../../http/errors.js';
 import { listRecordings } from '../../recording/index.js';
 import * as repo from '../../calls/queries.js';
+import { MONITOR_MODES } from '../../calls/supervision.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps, CallControls } from '../services.js';
 import { isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
@@ -101,7 +102,7 @@ const CONTROLS: readonly Control[] = [
 
 const monitorBody = z
   .object({
-    mode: z.enum(['listen', 'whisper', 'barge']),
+    mode: z.enum(MONITOR_MODES),
     endpoint: z
       .string()
       .trim()
