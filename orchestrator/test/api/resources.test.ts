@@ -611,6 +611,15 @@ for (const dialect of DIALECTS) {
         // Without an endpoint, a user's own agent phone rings; a user with none is told to name one.
         expect((await monitor(sup, { mode: 'whisper' })).status).to.equal(200);
         expect(calls.calls).to.include(`monitor ${mine} whisper PJSIP/2900 by ${h.users.supervisor.id}`);
+        // Logged in at another desk, that phone rings, as for the calls they take.
+        const supAgent = { id: h.users.supervisor.agentId };
+        await h.t.db('agents').where(supAgent).update({ bound_endpoint: 'PJSIP/2950' });
+        try {
+          expect((await monitor(sup, { mode: 'listen' })).status).to.equal(200);
+          expect(calls.calls).to.include(`monitor ${mine} listen PJSIP/2950 by ${h.users.supervisor.id}`);
+        } finally {
+          await h.t.db('agents').where(supAgent).update({ bound_endpoint: null });
+        }
         const noPhone = await monitor(admin, { mode: 'whisper' });
         expect(noPhone.status).to.equal(400);
         expect(noPhone.body.error.message).to.match(/give the phone to ring/);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dialEndpoint, loadAgent } from '../../agents/repository.js';
 import type { AuthUser } from '../../auth/types.js';
 import { HttpError, notFound, unavailable } from '../../http/errors.js';
 import { listRecordings } from '../../recording/index.js';
@@ -114,15 +115,15 @@ const monitorBody = z
 export function callRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
 
-  /** The phone of the user's own agent, which rings when they monitor a call without naming one. */
+  /**
+   * The phone of the user's own agent, which rings when they monitor a call without naming one: the one they logged
+   * in at, as for the calls they take.
+   */
   async function ownEndpoint(user: AuthUser): Promise<string> {
-    const agent =
-      user.agentId === null
-        ? undefined
-        : ((await db('agents').where({ id: user.agentId }).first('endpoint')) as { endpoint: string } | undefined);
+    const agent = user.agentId === null ? null : await loadAgent(db, user.agentId);
     if (!agent)
       throw new HttpError(400, 'bad_request', 'give the phone to ring (endpoint): you have no agent phone of your own');
-    return agent.endpoint;
+    return dialEndpoint(agent);
   }
 
   function controls(): CallControls {
