@@ -23,6 +23,7 @@ import { IvrListPage, IvrEditorPage } from './pages/ivr.js';
 import { HoursPage } from './pages/hours.js';
 import { UsersPage } from './pages/users.js';
 import { SystemPage } from './pages/system.js';
+import { AccountPage } from './pages/account.js';
 
 interface NavItem {
   path: string;
@@ -77,7 +78,8 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    setLive(!!user);
+    // A session that owes its second factor is refused the live socket.
+    setLive(!!user && !user.twoFactorSetupRequired);
   }, [user]);
 
   if (user === undefined) return <p class="muted boot">Loading…</p>;
@@ -92,14 +94,27 @@ export function App() {
     );
   }
 
+  const logout = () => void api.auth.logout().finally(() => setUser(null));
+  const refreshUser = () => void api.auth.me().then((r) => setUser(r.user));
+
+  // A role that requires a second factor, signed in without one: the server opens nothing else until it is set up.
+  if (user.twoFactorSetupRequired) {
+    return (
+      <div class="shell">
+        <NavBar user={user} path="/account" onLogout={logout} />
+        <main>
+          <AccountPage user={user} onChanged={refreshUser} />
+        </main>
+      </div>
+    );
+  }
+
   const wall = path.startsWith('/wallboard') && path.includes('large');
   return (
     <div class={wall ? 'shell wall' : 'shell'}>
-      {wall ? null : (
-        <NavBar user={user} path={path} onLogout={() => void api.auth.logout().finally(() => setUser(null))} />
-      )}
+      {wall ? null : <NavBar user={user} path={path} onLogout={logout} />}
       <main>
-        <Page user={user} path={path} />
+        <Page user={user} path={path} onUserChanged={refreshUser} />
       </main>
     </div>
   );
@@ -117,7 +132,7 @@ function NavBar({ user, path, onLogout }: { user: User; path: string; onLogout: 
         Ariadne
       </a>
       <nav>
-        {NAV.filter((n) => allowed(user, n)).map((n) => (
+        {(user.twoFactorSetupRequired ? [] : NAV.filter((n) => allowed(user, n))).map((n) => (
           <a key={n.path} href={`#${n.path}`} class={path === n.path || path.startsWith(n.path + '/') ? 'active' : ''}>
             {n.label}
           </a>
@@ -125,9 +140,9 @@ function NavBar({ user, path, onLogout }: { user: User; path: string; onLogout: 
       </nav>
       <div class="who">
         <span class={`live-dot ${live}`} title={`live updates: ${live}`} />
-        <span data-testid="whoami">
+        <a href="#/account" data-testid="whoami" title="Your account: two-factor sign-in, password">
           {user.displayName} <span class="muted">({user.role})</span>
-        </span>
+        </a>
         <button class="link" onClick={onLogout}>
           Sign out
         </button>
@@ -149,9 +164,10 @@ function Guard({ user, roles, children }: { user: User; roles: readonly Role[]; 
   return roles.includes(user.role) ? <>{children}</> : <Forbidden />;
 }
 
-function Page({ user, path }: { user: User; path: string }) {
+function Page({ user, path, onUserChanged }: { user: User; path: string; onUserChanged: () => void }) {
   const isAdmin = user.role === 'admin';
   if (path === '/' || path === '') return <Redirect to={homeFor(user)} />;
+  if (path === '/account') return <AccountPage user={user} onChanged={onUserChanged} />;
   if (path.startsWith('/wallboard')) {
     return (
       <Guard user={user} roles={STAFF}>

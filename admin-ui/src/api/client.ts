@@ -66,6 +66,8 @@ import type {
   Transcript,
   User,
   WallboardMessage,
+  TwoFactorSetup,
+  TwoFactorStatus,
 } from './types.js';
 
 /** An API error with the server's code and details (validation issues name their field). */
@@ -186,9 +188,20 @@ const enc = encodeURIComponent;
 
 export const api = {
   auth: {
-    login: (username: string, password: string) => post<{ user: User }>('/auth/login', { username, password }),
+    /** With two-factor on and no code: `{ twoFactorRequired: true }` and no session yet. */
+    login: (username: string, password: string, code?: string) =>
+      post<{ user: User } | { twoFactorRequired: true }>('/auth/login', { username, password, code }),
     me: () => get<{ user: User }>('/auth/me'),
     logout: () => post<void>('/auth/logout'),
+    changePassword: (currentPassword: string, newPassword: string) =>
+      post<void>('/auth/password', { currentPassword, newPassword }),
+    twoFactor: {
+      status: () => get<TwoFactorStatus>('/auth/two-factor'),
+      setup: (password: string) => post<TwoFactorSetup>('/auth/two-factor/setup', { password }),
+      enable: (code: string) => post<{ recoveryCodes: string[] }>('/auth/two-factor/enable', { code }),
+      recoveryCodes: (code: string) => post<{ recoveryCodes: string[] }>('/auth/two-factor/recovery-codes', { code }),
+      disable: (password: string) => post<void>('/auth/two-factor/disable', { password }),
+    },
   },
   skills: crud<Skill, Partial<Omit<Skill, 'id'>>>('/skills'),
   queues: crud<Queue, QueueInput>('/queues'),
@@ -251,6 +264,8 @@ export const api = {
       queueIds?: number[];
     }
   >('/users'),
+  /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
+  resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),
   ivr: {
     list: () => get<Page<IvrFlowSummary>>('/ivr-flows', ALL),
     published: (name: string) =>

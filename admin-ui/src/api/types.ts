@@ -13,6 +13,22 @@ export interface User {
   /** The queues a supervisor supervises. */
   queueIds?: number[];
   createdAt?: string | null;
+  /** In the users list: signs in with a second factor. */
+  twoFactor?: boolean;
+  /** A session that must set up two-factor sign-in before anything else. */
+  twoFactorSetupRequired?: boolean;
+}
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  required: boolean;
+  recoveryCodesLeft: number;
+}
+
+export interface TwoFactorSetup {
+  secret: string;
+  otpauthUrl: string;
+  qrSvg: string;
 }
 
 export interface Page<T> {

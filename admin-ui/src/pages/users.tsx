@@ -58,6 +58,18 @@ export function UsersPage() {
       list.reload();
     }
   };
+  const resetTwoFactor = async (u: User) => {
+    if (
+      !confirm(`Reset ${u.username}'s two-factor sign-in? Their sessions end, and their password alone signs them in.`)
+    )
+      return;
+    setEdit(null);
+    const done = await action.run(async () => {
+      await api.resetTwoFactor(u.id);
+      return true;
+    });
+    if (done) list.reload();
+  };
   const open = (u?: User) =>
     setEdit(
       u
@@ -157,6 +169,7 @@ export function UsersPage() {
             <th>Agent</th>
             <th>Queues</th>
             <th>Active</th>
+            <th>Two-factor</th>
             <th>Created</th>
             <th />
           </tr>
@@ -174,9 +187,15 @@ export function UsersPage() {
                   : '—'}
               </td>
               <td>{u.active === false ? 'no' : 'yes'}</td>
+              <td data-testid={`two-factor-${u.username}`}>{u.twoFactor ? 'on' : '—'}</td>
               <td>{fmtTime(u.createdAt)}</td>
               <td class="actions">
                 <button onClick={() => (action.clear(), open(u))}>Edit</button>
+                {u.twoFactor ? (
+                  <button onClick={() => void resetTwoFactor(u)} title="A lost phone: sign in with the password again">
+                    Reset two-factor
+                  </button>
+                ) : null}
               </td>
             </tr>
           ))}

@@ -15,6 +15,7 @@ import { crmRoutes } from './routes/crm.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboundRoutes } from './routes/outbound.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
 import { workRoutes } from './routes/work.js';
@@ -46,6 +47,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...campaignRoutes(deps),
     ...workRoutes(deps),
     ...reportRoutes(deps),
+    ...privacyRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];
 }
@@ -72,11 +74,35 @@ function sameOriginWrites(allowed: readonly string[]): RequestHandler {
   };
 }
 
-/** Resolves the principal when there is one; each route then decides (401/403) from its declared roles. */
+/** What a session that must first set up two-factor sign-in may reach (under /api). */
+const TWO_FACTOR_SETUP_PATHS = new Set([
+  '/auth/me',
+  '/auth/logout',
+  '/auth/password',
+  '/auth/two-factor',
+  '/auth/two-factor/setup',
+  '/auth/two-factor/enable',
+]);
+
+/**
+ * Resolves the principal when there is one; each route then decides (401/403) from its declared roles. A
+ * session still owing its second factor is refused everything but setting it up.
+ */
 function identify(deps: ApiDeps): RequestHandler {
   return async (req, res, next) => {
     try {
       const user = await resolveUser(deps.db, req);
+      if (user?.twoFactorSetupRequired && !TWO_FACTOR_SETUP_PATHS.has(req.path.replace(/\/+$/, ''))) {
+        res
+          .status(403)
+          .json(
+            errorBody(
+              'two_factor_setup_required',
+              'your role signs in with a second factor: set up two-factor sign-in first',
+            ),
+          );
+        return;
+      }
       if (user) res.locals.user = user;
       next();
     } catch (err) {

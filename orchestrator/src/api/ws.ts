@@ -148,6 +148,10 @@ export class WsHub {
       this.refuse(socket, 401, 'sign in first (session cookie or ?token=)');
       return;
     }
+    if (user.twoFactorSetupRequired) {
+      this.refuse(socket, 403, 'set up two-factor sign-in first');
+      return;
+    }
     // Cookie-authenticated sockets must come from our own pages (cross-site WebSocket hijacking).
     const origin = req.headers.origin;
     if (origin && !url.searchParams.get('token') && !this.originAllowed(origin, req.headers.host)) {

@@ -19,10 +19,17 @@ export async function createSession(
   db: Db,
   userId: number,
   ttlMs = SESSION_TTL_MS,
+  options: { setupRequired?: boolean } = {},
 ): Promise<{ id: string; expiresAt: Date }> {
   const id = newSecret();
   const expiresAt = new Date(Date.now() + ttlMs);
-  await db('sessions').insert({ id_hash: sha256(id), user_id: userId, expires_at: expiresAt, created_at: new Date() });
+  await db('sessions').insert({
+    id_hash: sha256(id),
+    user_id: userId,
+    expires_at: expiresAt,
+    created_at: new Date(),
+    setup_required: options.setupRequired ?? false,
+  });
   return { id, expiresAt };
 }
 
@@ -43,17 +50,32 @@ export async function userForSession(db: Db, sessionId: string): Promise<AuthUse
     .join('users as u', 'u.id', 's.user_id')
     .leftJoin('agents as a', 'a.user_id', 'u.id')
     .where('s.id_hash', sha256(sessionId))
-    .first('u.id', 'u.username', 'u.display_name', 'u.role', 'u.active', 'a.id as agent_id', 's.expires_at');
+    .first(
+      'u.id',
+      'u.username',
+      'u.display_name',
+      'u.role',
+      'u.active',
+      'a.id as agent_id',
+      's.expires_at',
+      's.setup_required',
+    );
   if (!row || !row.active) return null;
   const expires = toDate(row.expires_at);
   if (!expires || expires.getTime() <= Date.now()) return null;
-  return rowToUser(row);
+  const user = rowToUser(row);
+  return row.setup_required ? { ...user, twoFactorSetupRequired: true } : user;
 }
 
 export async function deleteSession(db: Db, sessionId: string): Promise<void> {
   await db('sessions')
     .where({ id_hash: sha256(sessionId) })
     .delete();
+}
+
+/** Every session of a user ends (deactivated, new password, second factor reset). */
+export async function endSessionsOf(db: Db, userId: number): Promise<void> {
+  await db('sessions').where({ user_id: userId }).delete();
 }
 
 export async function purgeExpiredSessions(db: Db, now = new Date()): Promise<number> {

@@ -10,4 +10,9 @@ export interface AuthUser {
   readonly agentId: number | null;
   /** Set for supervisors by the auth middleware: the queues whose calls, recordings and figures they see. */
   readonly queueIds?: readonly number[];
+  /**
+   * A session of a user whose role requires two-factor sign-in and who has not set it up: it may only set it up
+   * (api/index.ts refuses everything else).
+   */
+  readonly twoFactorSetupRequired?: boolean;
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { endSessionsOf } from './sessions.js';
 import { setSupervisedQueues, supervisedQueues, withQueueScope } from './supervision.js';
 import type { AuthUser, Role } from './types.js';
 
@@ -15,6 +16,8 @@ export interface UserRecord {
   readonly agentId: number | null;
   /** The queues a supervisor supervises ([] for other roles). */
   readonly queueIds: readonly number[];
+  /** Signs in with a second factor (auth/two-factor.ts). */
+  readonly twoFactor: boolean;
   readonly createdAt: Date | null;
   readonly updatedAt: Date | null;
 }
@@ -27,6 +30,7 @@ const USER_COLUMNS = [
   'u.active',
   'u.created_at',
   'u.updated_at',
+  'u.totp_enabled_at',
   'a.id as agent_id',
 ];
 
@@ -39,6 +43,7 @@ function toRecord(row: Record<string, unknown>, queues: ReadonlyMap<number, numb
     active: Boolean(row.active),
     agentId: row.agent_id == null ? null : Number(row.agent_id),
     queueIds: queues.get(Number(row.id)) ?? [],
+    twoFactor: row.totp_enabled_at != null,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -152,14 +157,13 @@ export async function updateUser(db: Db, id: number, patch: UserPatch): Promise<
   else if (patch.role !== undefined && patch.role !== 'supervisor') await setSupervisedQueues(db, id, []);
   const user = await findUserById(db, id);
   // A deactivated user or a changed password ends every open session at once.
-  if (user && (patch.active === false || patch.password !== undefined))
-    await db('sessions').where({ user_id: id }).delete();
+  if (user && (patch.active === false || patch.password !== undefined)) await endSessionsOf(db, id);
   return user;
 }
 
 /** Users are deactivated, not deleted, so the audit log keeps its actor. */
 export async function deactivateUser(db: Db, id: number): Promise<boolean> {
   const n = await db('users').where({ id }).update({ active: false, updated_at: new Date() });
-  await db('sessions').where({ user_id: id }).delete();
+  await endSessionsOf(db, id);
   return n > 0;
 }

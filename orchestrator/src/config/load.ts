@@ -55,10 +55,11 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_DEMO_HISTORY_DAYS: ['demo', 'historyDays'],
   ARIADNE_LOG_LEVEL: ['log', 'level'],
   ARIADNE_ADMIN_PASSWORD: ['adminPassword'],
+  ARIADNE_TWO_FACTOR_REQUIRED_FOR: ['twoFactorRequiredFor'],
   ARIADNE_INSTANCE_ID: ['instanceId'],
 };
 
-const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls', 'storage.oldKeys', 'transcription.languages']);
+const LIST_PATHS = new Set(['ari.urls', 'ami.urls', 'storage.replicaUrls', 'storage.oldKeys', 'transcription.languages', 'twoFactorRequiredFor']);
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

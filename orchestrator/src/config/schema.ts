@@ -197,6 +197,13 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }),
+  /**
+   * Roles that must sign in with a second factor (TOTP). Such a user signing in without one set up gets a
+   * session that can only set it up.
+   */
+  twoFactorRequiredFor: z
+    .array(z.enum(['admin', 'supervisor', 'agent'], { error: 'roles among admin, supervisor, agent' }))
+    .default([]),
   /** Creates user `admin` with this password when the database has no active admin (first start). */
   adminPassword: z.string().min(12, 'at least 12 characters').optional(),
   instanceId: z.string().min(1).optional(),

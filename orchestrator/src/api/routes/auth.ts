@@ -3,6 +3,15 @@ import { z } from 'zod';
 import { writeAudit } from '../../auth/audit.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../auth/sessions.js';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRecord } from '../../auth/tokens.js';
+import {
+  checkSecondFactor,
+  confirmSetup,
+  disableTwoFactor,
+  replaceRecoveryCodes,
+  startSetup,
+  twoFactorStatus,
+} from '../../auth/two-factor.js';
+import type { AuthUser } from '../../auth/types.js';
 import { checkCredentials, findUserById, updateUser } from '../../auth/users.js';
 import { bearerToken, readCookie } from '../../auth/middleware.js';
 import { HttpError, notFound } from '../../http/errors.js';
@@ -17,14 +26,33 @@ const authUserSchema = z.object({
   displayName: z.string(),
   role: z.enum(['admin', 'supervisor', 'agent']),
   agentId: z.number().int().nullable(),
+  twoFactorSetupRequired: z.boolean().optional(),
 });
 
 const loginBody = z
   .object({
     username: z.string().trim().min(1, 'required').max(64),
     password: z.string().min(1, 'required').max(1024),
+    /** The second factor, when the user has one: a 6-digit code from the app or a recovery code. */
+    code: z.string().trim().max(64).optional(),
   })
   .strict();
+
+const passwordBody = z.object({ password: z.string().min(1, 'required').max(1024) }).strict();
+const codeBody = z.object({ code: z.string().trim().min(1, 'required').max(64) }).strict();
+const recoveryCodesOut = z.object({ recoveryCodes: z.array(z.string()) });
+
+function wrongPassword(): HttpError {
+  return new HttpError(400, 'validation_failed', 'body.password: wrong password', [
+    { in: 'body', field: 'password', reason: 'wrong password' },
+  ]);
+}
+
+function wrongCode(): HttpError {
+  return new HttpError(400, 'validation_failed', 'body.code: wrong code', [
+    { in: 'body', field: 'code', reason: 'wrong code' },
+  ]);
+}
 
 /** Secure when the request came over https (directly or via a trusted proxy) or the public URL is https. */
 function isSecure(req: Request, deps: ApiDeps): boolean {
@@ -61,28 +89,55 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'post',
       path: '/auth/login',
       tag: 'auth',
-      summary: 'Sign in with username and password; sets the ariadne_session cookie',
+      summary:
+        'Sign in with username and password (and the second factor, if the user has one); sets the ariadne_session cookie. ' +
+        'A user with two-factor sign-in who sent no code gets {twoFactorRequired: true} and no session.',
       roles: 'public',
       body: loginBody,
-      response: z.object({ user: authUserSchema, expiresAt: z.string() }),
-      audit: { action: 'auth.login', targetType: 'user' },
-      async handler({ req, res, body, auditTarget }) {
-        const user = await checkCredentials(db, body.username, body.password);
-        if (!user) {
-          await writeAudit(db, {
-            user: null,
-            actor: body.username,
-            action: 'auth.login_failed',
+      response: z.union([
+        z.object({ user: authUserSchema, expiresAt: z.string() }),
+        z.object({ twoFactorRequired: z.literal(true) }),
+      ]),
+      // Written here: the attempts that end without a session have their own actions.
+      audit: null,
+      async handler({ req, res, body }) {
+        const audit = (user: AuthUser | null, action: string) =>
+          writeAudit(db, {
+            user,
+            actor: user?.username ?? body.username,
+            action,
             targetType: 'user',
+            targetId: user?.id ?? null,
+            details: user ? { username: user.username } : undefined,
             ip: req.ip ?? null,
           });
+        const user = await checkCredentials(db, body.username, body.password);
+        if (!user) {
+          await audit(null, 'auth.login_failed');
           throw new HttpError(401, 'unauthenticated', 'wrong username or password');
         }
-        const session = await createSession(db, user.id, SESSION_TTL_MS);
+        const twoFactor = await twoFactorStatus(db, user.id);
+        if (twoFactor.enabled) {
+          if (!body.code) return { twoFactorRequired: true as const };
+          const check = await checkSecondFactor(db, user, body.code);
+          if (check !== 'ok') {
+            await audit(user, check === 'locked' ? 'auth.login_locked' : 'auth.login_failed');
+            if (check === 'locked')
+              throw new HttpError(
+                429,
+                'rate_limited',
+                'too many wrong codes: two-factor sign-in is locked for a while',
+              );
+            throw new HttpError(401, 'unauthenticated', 'wrong two-factor code');
+          }
+        }
+        const setupRequired = !twoFactor.enabled && deps.config.twoFactorRequiredFor.includes(user.role);
+        const session = await createSession(db, user.id, SESSION_TTL_MS, { setupRequired });
         setSessionCookie(req, res, deps, session.id, session.expiresAt);
-        res.locals.user = user;
-        auditTarget(user.id, { username: user.username });
-        return { user, expiresAt: session.expiresAt.toISOString() };
+        const signedIn: AuthUser = setupRequired ? { ...user, twoFactorSetupRequired: true } : user;
+        res.locals.user = signedIn;
+        await audit(signedIn, 'auth.login');
+        return { user: signedIn, expiresAt: session.expiresAt.toISOString() };
       },
     }),
     route({
@@ -136,9 +191,106 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
         }
         await updateUser(db, user.id, { password: body.newPassword });
         if (!bearerToken(req.headers.authorization)) {
-          const session = await createSession(db, user.id, SESSION_TTL_MS);
+          // A session still owing its second factor stays one: a new password is not a second factor.
+          const session = await createSession(db, user.id, SESSION_TTL_MS, {
+            setupRequired: user.twoFactorSetupRequired ?? false,
+          });
           setSessionCookie(req, res, deps, session.id, session.expiresAt);
         }
+        auditTarget(user.id, {});
+        return undefined;
+      },
+    }),
+
+    // --- Two-factor sign-in --------------------------------------------------------------------------------------
+    route({
+      method: 'get',
+      path: '/auth/two-factor',
+      tag: 'auth',
+      summary: 'Whether your sign-in has a second factor, whether your role requires one, and recovery codes left',
+      roles: 'any',
+      response: z.object({ enabled: z.boolean(), required: z.boolean(), recoveryCodesLeft: z.number().int() }),
+      async handler({ user }) {
+        const status = await twoFactorStatus(db, user.id);
+        return { ...status, required: deps.config.twoFactorRequiredFor.includes(user.role) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/two-factor/setup',
+      tag: 'auth',
+      summary:
+        'Start setting up two-factor sign-in (your password again): a new secret as a QR code for an authenticator app. ' +
+        'Nothing changes until /auth/two-factor/enable confirms a code from it.',
+      roles: 'any',
+      body: passwordBody,
+      response: z.object({ secret: z.string(), otpauthUrl: z.string(), qrSvg: z.string() }),
+      audit: { action: 'auth.two_factor_setup', targetType: 'user' },
+      async handler({ body, user, auditTarget }) {
+        if (!(await checkCredentials(db, user.username, body.password))) throw wrongPassword();
+        auditTarget(user.id, {});
+        return startSetup(db, user);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/two-factor/enable',
+      tag: 'auth',
+      summary:
+        'Turn two-factor sign-in on with a code from the new secret; answers with ten single-use recovery codes, shown once',
+      roles: 'any',
+      body: codeBody,
+      response: recoveryCodesOut,
+      audit: { action: 'auth.two_factor_enable', targetType: 'user' },
+      async handler({ body, user, auditTarget }) {
+        const result = await confirmSetup(db, user, body.code);
+        if (!result.ok) {
+          if (result.reason === 'no_setup')
+            throw new HttpError(
+              409,
+              'conflict',
+              'start with /auth/two-factor/setup: there is no new secret to confirm',
+            );
+          throw wrongCode();
+        }
+        auditTarget(user.id, {});
+        return { recoveryCodes: result.recoveryCodes };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/two-factor/recovery-codes',
+      tag: 'auth',
+      summary: 'New recovery codes (a current code from the app, or a recovery code); the old ones stop working',
+      roles: 'any',
+      body: codeBody,
+      response: recoveryCodesOut,
+      audit: { action: 'auth.recovery_codes', targetType: 'user' },
+      async handler({ body, user, auditTarget }) {
+        if (!(await twoFactorStatus(db, user.id)).enabled)
+          throw new HttpError(409, 'conflict', 'two-factor sign-in is not on');
+        const check = await checkSecondFactor(db, user, body.code);
+        if (check === 'locked') throw new HttpError(429, 'rate_limited', 'too many wrong codes: try again later');
+        if (check === 'wrong') throw wrongCode();
+        auditTarget(user.id, {});
+        return { recoveryCodes: await replaceRecoveryCodes(db, user.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/two-factor/disable',
+      tag: 'auth',
+      summary: 'Turn your two-factor sign-in off (your password again); refused when your role requires it',
+      roles: 'any',
+      body: passwordBody,
+      status: 204,
+      audit: { action: 'auth.two_factor_disable', targetType: 'user' },
+      async handler({ body, user, auditTarget }) {
+        if (deps.config.twoFactorRequiredFor.includes(user.role))
+          throw new HttpError(403, 'forbidden', `the ${user.role} role signs in with a second factor`);
+        if (!(await checkCredentials(db, user.username, body.password))) throw wrongPassword();
+        if (!(await disableTwoFactor(db, user.id)))
+          throw new HttpError(409, 'conflict', 'two-factor sign-in is not on');
         auditTarget(user.id, {});
         return undefined;
       },

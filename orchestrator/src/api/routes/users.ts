@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { listAudit } from '../../auth/audit.js';
+import { endSessionsOf } from '../../auth/sessions.js';
 import { unknownQueueIds } from '../../auth/supervision.js';
+import { disableTwoFactor } from '../../auth/two-factor.js';
 import { createUser, deactivateUser, findUserById, listUsers, updateUser, type UserRecord } from '../../auth/users.js';
 import type { Db } from '../../db/knex.js';
 import { HttpError, notFound } from '../../http/errors.js';
@@ -20,6 +22,7 @@ const userSchema = z.object({
   active: z.boolean(),
   agentId: z.number().int().nullable(),
   queueIds: z.array(z.number().int()),
+  twoFactor: z.boolean(),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
@@ -148,6 +151,25 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, user }) {
         if (params.id === user.id) throw new HttpError(409, 'conflict', 'you cannot deactivate yourself');
         if (!(await deactivateUser(db, params.id))) throw notFound(`user ${params.id}`);
+        return undefined;
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/users/:id/two-factor',
+      tag: 'users',
+      summary:
+        "Reset a user's two-factor sign-in (a lost phone): the secret and recovery codes go and their sessions end; " +
+        'a role that requires it sets it up again at the next sign-in',
+      roles: ADMIN,
+      params: idParam,
+      status: 204,
+      audit: { action: 'user.two_factor_reset', targetType: 'user' },
+      async handler({ params }) {
+        if (!(await findUserById(db, params.id))) throw notFound(`user ${params.id}`);
+        if (!(await disableTwoFactor(db, params.id)))
+          throw new HttpError(409, 'conflict', `user ${params.id} does not sign in with a second factor`);
+        await endSessionsOf(db, params.id);
         return undefined;
       },
     }),

@@ -21,6 +21,7 @@ import * as m0019 from './0019_contact_hours.js';
 import * as m0020 from './0020_machine_detection.js';
 import * as m0021 from './0021_do_not_call_source.js';
 import * as m0022 from './0022_agent_auto_answer.js';
+import * as m0023 from './0023_two_factor.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -49,6 +50,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0020_machine_detection', m0020],
   ['0021_do_not_call_source', m0021],
   ['0022_agent_auto_answer', m0022],
+  ['0023_two_factor', m0023],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
