@@ -16,6 +16,7 @@ import { AgentsPage } from './pages/agents.js';
 import { SkillsPage } from './pages/skills.js';
 import { PauseReasonsPage } from './pages/pause-reasons.js';
 import { DoNotCallPage } from './pages/do-not-call.js';
+import { PrivacyPage } from './pages/privacy.js';
 import { CampaignsPage } from './pages/campaigns.js';
 import { QueuesPage } from './pages/queues.js';
 import { RoutingPage } from './pages/routing.js';
@@ -53,6 +54,7 @@ const NAV: readonly NavItem[] = [
   { path: '/admin/ivr', label: 'IVR flows', roles: STAFF },
   { path: '/admin/hours', label: 'Hours', roles: STAFF },
   { path: '/admin/users', label: 'Users', roles: ['admin'] },
+  { path: '/admin/privacy', label: 'Privacy', roles: ['admin'] },
   { path: '/admin/system', label: 'System', roles: ['admin'] },
 ];
 
@@ -265,6 +267,12 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
     return (
       <Guard user={user} roles={['admin']}>
         {<UsersPage />}
+      </Guard>
+    );
+  if (path === '/admin/privacy')
+    return (
+      <Guard user={user} roles={['admin']}>
+        {<PrivacyPage />}
       </Guard>
     );
   if (path === '/admin/system')

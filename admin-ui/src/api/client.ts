@@ -26,6 +26,8 @@ import type {
   DoNotCallImportResult,
   DoNotCallInput,
   DoNotCallQuery,
+  ErasureRequest,
+  ErasureResult,
   FlowDocument,
   FlowValidation,
   IvrFlowSummary,
@@ -234,6 +236,10 @@ export const api = {
       request<DoNotCallRemovalResult>('POST', '/do-not-call/remove-file', undefined, { source }, fileBody(file)),
     /** The whole list as a CSV download (number, reason, createdAt; oldest first): importable again. */
     csvUrl: '/api/do-not-call/export',
+  },
+  /** Admins: a caller's right to erasure; `dryRun` counts what would go and changes nothing. */
+  privacy: {
+    erase: (request: ErasureRequest) => post<ErasureResult>('/privacy/erase', request),
   },
   /** Admins and supervisors (their queues' campaigns): the progressive dialler's lists, a page at a time. */
   campaigns: {

@@ -193,6 +193,46 @@ export interface DoNotCallRemovalResult {
   invalid: { line: number; input: string; reason: string }[];
 }
 
+/** POST /api/privacy/erase (admins): a caller's data, by customer id and/or number; dryRun counts only. */
+export interface ErasureRequest {
+  customerId?: number;
+  /** As typed: national or + and the country code. */
+  phone?: string;
+  dryRun?: boolean;
+}
+
+/** Rows erased (deleted or anonymised) per kind; in a dry run, rows that would be. */
+export interface ErasureCounts {
+  customers: number;
+  customerPhones: number;
+  orders: number;
+  contactHistory: number;
+  calls: number;
+  callEvents: number;
+  recordings: number;
+  transcripts: number;
+  voicemails: number;
+  tickets: number;
+  surveyResponses: number;
+  surveyRequests: number;
+  callbacks: number;
+  campaignContacts: number;
+  auditLines: number;
+  jobErrors: number;
+}
+
+export interface ErasureResult {
+  dryRun: boolean;
+  /** The numbers looked for, masked to their last two digits. */
+  numbers: string[];
+  customerIds: number[];
+  counts: ErasureCounts;
+  /** Do-not-call entries kept on purpose, so the number is never called again. */
+  kept: { doNotCall: number };
+  /** Calls of theirs still going on: an erasure waits until they have ended. */
+  callsInProgress: number;
+}
+
 /**
  * GET /api/campaigns (admins; supervisors: their queues' campaigns): the progressive dialler's lists. A running
  * campaign calls its numbers for the agents of its queue, one call per free agent (the agent's phone first), inside its

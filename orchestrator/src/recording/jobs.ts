@@ -70,7 +70,15 @@ export type ClosedRecording = z.infer<typeof closedRecording>;
 export const uploadPayload = z.object({ recordingId, closed: closedRecording.optional() });
 export const replicatePayload = z.object({ recordingId, target: z.string().min(1).max(255) });
 export const deleteSourcePayload = z.object({ recordingId });
-export const deletePayload = z.object({ recordingId, reason: z.enum(['retention', 'admin']).default('retention') });
+/** Why a recording goes: its retention ran out, an admin deleted it, or its caller's data was erased (privacy/erasure.ts). */
+export const deletePayload = z.object({
+  recordingId,
+  reason: z.enum(['retention', 'admin', 'erasure']).default('retention'),
+});
+
+/** The deletion job's type and attempts, for whoever queues it without the pipeline's definition (privacy/erasure.ts). */
+export const RECORDING_DELETE_JOB = 'recording.delete';
+export const RECORDING_DELETE_MAX_ATTEMPTS = 20;
 
 /** One upload job per recording, however many times its storing is reported. */
 export function uploadJobKey(recordingId: string): string {
@@ -250,6 +258,19 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
     }
   };
 
+  /**
+   * The row was deleted while this run stored its bytes (an erasure or an admin, before a first attempt that trusts
+   * its payload and so never read the row): the object just written must go too, as nothing else would ever delete
+   * it. A row another run finished is left alone (same key, same content).
+   */
+  const dropIfDeleted = async (id: string, key: string, log: Logger): Promise<boolean> => {
+    const row = (await deps.db('recordings').where('id', id).first('state')) as { state: string } | undefined;
+    if (row && row.state !== 'deleted') return false;
+    await deps.primary.delete(key);
+    log.info({ key }, 'recording was deleted while it was stored: its object is removed again');
+    return true;
+  };
+
   /** Once per recording (keyed), when its queue transcribes and an engine is configured. */
   const queueTranscript = async ({ rec, transcribe }: ToUpload): Promise<void> => {
     if (transcribe && deps.transcribe)
@@ -351,6 +372,7 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         db('recordings')
           .where('id', rec.id)
           .whereNotIn('state', [...DONE_STATES]);
+      let finished: boolean;
       if (deps.replicas.length === 0) {
         // One statement, fenced by a condition instead of a transaction (three round trips fewer per recording),
         // sharing a packet with other independent updates (db/statement-batch.ts).
@@ -359,9 +381,10 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
         // it), or another run finished the recording (then the node's file can go).
         if (updated === 0 && !(await deps.db('jobs').where('id', ctx.job.id).where(ctx.holdsLease).first('id')))
           throw new LeaseLostError(ctx.job.id);
+        finished = updated > 0;
       } else {
-        await ctx.fenced(async (trx) => {
-          if ((await unfinished(trx).update(uploaded)) === 0) return; // another run finished it (same key and content)
+        finished = await ctx.fenced(async (trx) => {
+          if ((await unfinished(trx).update(uploaded)) === 0) return false; // another run finished it (same key and content)
           for (const replica of deps.replicas) {
             const existing = await trx('recording_replicas')
               .where({ recording_id: rec.id, target: replica.target })
@@ -381,7 +404,12 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
               { idempotencyKey: `recording.replicate:${rec.id}:${targetKey(replica.target)}` },
             );
           }
+          return true;
         });
+      }
+      if (!finished && (await dropIfDeleted(rec.id, key, log))) {
+        await removeSource(rec, log);
+        return;
       }
       log.info({ key, bytes: stored.bytes, target: deps.primary.target }, 'recording uploaded');
       await queueTranscript(found);
@@ -390,10 +418,10 @@ export function createRecordingJobs(deps: RecordingJobDeps): RecordingJobs {
   });
 
   const del = defineJob({
-    type: 'recording.delete',
+    type: RECORDING_DELETE_JOB,
     schema: deletePayload,
     backoff: deps.backoff,
-    maxAttempts: 20,
+    maxAttempts: RECORDING_DELETE_MAX_ATTEMPTS,
     handler: async (p, ctx) => {
       const rec = await getRecording(deps.db, p.recordingId);
       if (!rec || rec.state === 'deleted') return;
