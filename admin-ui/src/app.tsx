@@ -25,6 +25,8 @@ import { HoursPage } from './pages/hours.js';
 import { UsersPage } from './pages/users.js';
 import { SystemPage } from './pages/system.js';
 import { AccountPage } from './pages/account.js';
+import { EvaluationsPage } from './pages/evaluations.js';
+import { ScorecardsPage } from './pages/scorecards.js';
 
 interface NavItem {
   path: string;
@@ -43,6 +45,7 @@ const NAV: readonly NavItem[] = [
   { path: '/calls', label: 'Calls', roles: ALL },
   { path: '/recordings', label: 'Recordings', roles: ALL },
   { path: '/tickets', label: 'Tickets', roles: ALL },
+  { path: '/evaluations', label: 'Evaluations', roles: ALL },
   { path: '/reports', label: 'Reports', roles: STAFF },
   { path: '/admin/agents', label: 'Agents', roles: STAFF },
   { path: '/admin/queues', label: 'Queues', roles: STAFF },
@@ -185,7 +188,7 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
     );
   if (path.startsWith('/calls')) {
     const m = match('/calls/:id', path);
-    return m ? <CallDetailPage id={m.id!} /> : <CallsPage user={user} />;
+    return m ? <CallDetailPage id={m.id!} user={user} /> : <CallsPage user={user} />;
   }
   if (path === '/recordings') return <RecordingsPage />;
   if (path === '/tickets' || path.startsWith('/tickets/')) {
@@ -193,6 +196,16 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
     const m = match('/tickets/:id', path);
     return <TicketsPage user={user} selected={m ? m.id! : null} />;
   }
+  if (path === '/evaluations' || path.startsWith('/evaluations/')) {
+    const m = match('/evaluations/:id', path);
+    return <EvaluationsPage user={user} selected={m ? Number(m.id) : null} />;
+  }
+  if (path === '/admin/scorecards')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<ScorecardsPage canEdit={isAdmin} />}
+      </Guard>
+    );
   if (path === '/reports')
     return (
       <Guard user={user} roles={STAFF}>

@@ -70,6 +70,11 @@ import type {
   WallboardMessage,
   TwoFactorSetup,
   TwoFactorStatus,
+  AgentQuality,
+  Evaluation,
+  EvaluationAnswer,
+  Scorecard,
+  ScorecardInput,
 } from './types.js';
 
 /** An API error with the server's code and details (validation issues name their field). */
@@ -270,6 +275,31 @@ export const api = {
       queueIds?: number[];
     }
   >('/users'),
+  scorecards: {
+    list: (active?: boolean) => get<{ items: Scorecard[] }>('/scorecards', active === undefined ? {} : { active }),
+    create: (input: ScorecardInput) => post<Scorecard>('/scorecards', input),
+    update: (id: number, input: ScorecardInput) => patch<Scorecard>(`/scorecards/${id}`, input),
+    remove: (id: number) => del(`/scorecards/${id}`),
+  },
+  evaluations: {
+    list: (query: { page?: number; callId?: string; agentId?: number; unacknowledged?: boolean } = {}) =>
+      get<Page<Evaluation>>('/evaluations', { pageSize: 50, ...query }),
+    get: (id: number) => get<Evaluation>(`/evaluations/${id}`),
+    create: (input: {
+      callId: string;
+      scorecardId: number;
+      answers: Record<string, EvaluationAnswer>;
+      comment?: string | null;
+    }) => post<Evaluation>('/evaluations', input),
+    update: (id: number, input: { answers?: Record<string, EvaluationAnswer>; comment?: string | null }) =>
+      patch<Evaluation>(`/evaluations/${id}`, input),
+    remove: (id: number) => del(`/evaluations/${id}`),
+    acknowledge: (id: number, comment: string | null) =>
+      post<Evaluation>(`/evaluations/${id}/acknowledge`, { comment }),
+    /** No days: today in the contact center's zone (the answer's `to` says which day that is). */
+    report: (range: { from?: string; to?: string } = {}) =>
+      get<{ from: string; to: string; rows: AgentQuality[] }>('/reports/quality', range),
+  },
   /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
   resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),
   ivr: {

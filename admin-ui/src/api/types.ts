@@ -1042,3 +1042,56 @@ export type ServerMessage =
   | CallConnectedMessage
   | CallEndedMessage
   | CallConsultEndedMessage;
+
+export interface ScorecardQuestion {
+  key: string;
+  text: string;
+  weight: number;
+  critical: boolean;
+  allowNa: boolean;
+}
+
+export interface Scorecard {
+  id: number;
+  name: string;
+  description: string | null;
+  questions: ScorecardQuestion[];
+  active: boolean;
+  /** How many calls were evaluated on it. */
+  evaluations: number;
+}
+
+export type ScorecardInput = Partial<Pick<Scorecard, 'name' | 'description' | 'questions' | 'active'>>;
+
+export type EvaluationAnswer = 'yes' | 'no' | 'na';
+
+export interface Evaluation {
+  id: number;
+  callId: string;
+  callAt: string | null;
+  agentId: number;
+  agentName: string | null;
+  queueId: number | null;
+  scorecardId: number;
+  scorecardName: string | null;
+  evaluatorId: number | null;
+  evaluatorName: string | null;
+  questions: ScorecardQuestion[];
+  answers: Record<string, EvaluationAnswer>;
+  scorePct: number | null;
+  failedCritical: boolean;
+  comment: string | null;
+  agentComment: string | null;
+  acknowledgedAt: string | null;
+  createdAt: string | null;
+}
+
+export interface AgentQuality {
+  agentId: number;
+  agentName: string | null;
+  evaluations: number;
+  averageScorePct: number | null;
+  lowestScorePct: number | null;
+  criticalFails: number;
+  unacknowledged: number;
+}

@@ -16,6 +16,7 @@ import {
 } from '../components/ui.js';
 import { fmtDuration, fmtTime } from '../format.js';
 import { RecordingPlayer } from './recordings.js';
+import { CallQuality } from './evaluations.js';
 
 const STATES = ['', ...CALL_STATES];
 
@@ -189,7 +190,7 @@ function eventDetail(data: unknown): string | null {
   return [typeof reason === 'string' ? reason : '', extra].filter(Boolean).join(' · ') || null;
 }
 
-export function CallDetailPage({ id }: { id: string }) {
+export function CallDetailPage({ id, user }: { id: string; user: User }) {
   const call = useLoad(() => api.calls.get(id), [id]);
   const queues = useLoad(() => api.queues.list(), []);
   const c = call.data;
@@ -274,6 +275,7 @@ export function CallDetailPage({ id }: { id: string }) {
           </section>
         </div>
       ) : null}
+      {c ? <CallQuality callId={c.id} user={user} evaluable={c.endedAt !== null && c.agentId !== null} /> : null}
     </div>
   );
 }

@@ -16,6 +16,7 @@ import { ivrRoutes } from './routes/ivr.js';
 import { opsRoutes } from './routes/ops.js';
 import { outboundRoutes } from './routes/outbound.js';
 import { privacyRoutes } from './routes/privacy.js';
+import { qualityRoutes } from './routes/quality.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
 import { workRoutes } from './routes/work.js';
@@ -47,6 +48,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...campaignRoutes(deps),
     ...workRoutes(deps),
     ...reportRoutes(deps),
+    ...qualityRoutes(deps),
     ...privacyRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];

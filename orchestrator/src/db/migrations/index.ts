@@ -22,6 +22,7 @@ import * as m0020 from './0020_machine_detection.js';
 import * as m0021 from './0021_do_not_call_source.js';
 import * as m0022 from './0022_agent_auto_answer.js';
 import * as m0023 from './0023_two_factor.js';
+import * as m0024 from './0024_quality_evaluations.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -51,6 +52,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0021_do_not_call_source', m0021],
   ['0022_agent_auto_answer', m0022],
   ['0023_two_factor', m0023],
+  ['0024_quality_evaluations', m0024],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,6 +5,8 @@ import { seedCustomers, type SeedCustomersResult } from './customers.js';
 import { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
 import { seedCallHistory, type CallHistoryOptions } from './history.js';
 import { onShift, seedPresenceHistory } from './presence.js';
+import type { ScorecardQuestion } from '../../quality/score.js';
+import { createScorecard, type ScorecardInput } from '../../quality/scorecards.js';
 
 /**
  * Demo data for `npm start` and `scripts/seed.ts`: a contact center in Shanghai and Chengdu selling online, with
@@ -315,6 +317,49 @@ async function insertId(db: Db, table: string, row: Record<string, unknown>): Pr
 }
 
 /** Seeds the demo contact center. Does nothing when queues exist already (so `npm start` can always call it). */
+/** The quality team's form for inbound service calls: five questions, two of them compliance. */
+export const DEMO_SCORECARD: ScorecardInput & { name: string; questions: ScorecardQuestion[] } = {
+  name: 'Service call basics',
+  description: 'Inbound service calls: greeting, identity check, resolution, no promises we cannot keep, close',
+  questions: [
+    {
+      key: 'greeting',
+      text: 'Greeted the caller with the company and their own name',
+      weight: 1,
+      critical: false,
+      allowNa: false,
+    },
+    {
+      key: 'identity',
+      text: 'Checked identity before discussing an order or account',
+      weight: 3,
+      critical: true,
+      allowNa: true,
+    },
+    {
+      key: 'resolved',
+      text: 'Resolved the request or set a clear next step',
+      weight: 4,
+      critical: false,
+      allowNa: false,
+    },
+    {
+      key: 'promises',
+      text: 'Made no refund or delivery promise outside policy',
+      weight: 2,
+      critical: true,
+      allowNa: false,
+    },
+    {
+      key: 'close',
+      text: 'Summarised and offered further help before closing',
+      weight: 1,
+      critical: false,
+      allowNa: false,
+    },
+  ],
+};
+
 export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const existing = await db('queues').count({ n: '*' }).first();
   if (Number(existing?.n ?? 0) > 0 && !options.force) {
@@ -512,6 +557,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     reason: 'Demo: asked not to be called again',
     created_at: now,
   });
+  await createScorecard(db, DEMO_SCORECARD, now);
   const [campaignId] = await db('campaigns').insert({
     name: DEMO_CAMPAIGN.name,
     queue_id: queueIds.general,

@@ -9,6 +9,7 @@ export {
   DEMO_USERS,
   DEMO_RULES,
   DEMO_SITES,
+  DEMO_SCORECARD,
   type SeedDemoOptions,
   type SeedDemoResult,
 } from './demo.js';
