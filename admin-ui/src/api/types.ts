@@ -214,6 +214,7 @@ export interface ErasureCounts {
   voicemails: number;
   tickets: number;
   surveyResponses: number;
+  evaluations: number;
   surveyRequests: number;
   callbacks: number;
   campaignContacts: number;

@@ -19,6 +19,7 @@ const KINDS: readonly (readonly [keyof ErasureCounts, string, string])[] = [
   ['voicemails', 'Voicemails', 'deleted'],
   ['tickets', 'Tickets', 'kept for the counts; subject and text erased'],
   ['surveyResponses', 'Survey answers', 'score kept; comment erased'],
+  ['evaluations', 'Quality evaluations', 'score kept; comments erased'],
   ['surveyRequests', 'SMS surveys', 'deleted'],
   ['callbacks', 'Callback requests', 'deleted'],
   ['campaignContacts', 'Campaign contacts', 'deleted'],

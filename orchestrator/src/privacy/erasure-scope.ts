@@ -44,6 +44,7 @@ export interface Found {
   readonly voicemails: number[];
   readonly tickets: number[];
   readonly surveyResponses: number[];
+  readonly evaluations: number[];
   readonly surveyRequests: number[];
   readonly callbacks: number[];
   readonly campaignContacts: number[];
@@ -266,6 +267,7 @@ export async function find(
     ),
     tickets: numeric(await idsWhere(trx, 'tickets', [...byCall(), byCustomer])),
     surveyResponses: numeric(await idsWhere(trx, 'survey_responses', [...byCall(), byCustomer])),
+    evaluations: numeric(await idsWhere(trx, 'evaluations', [...byCall()])),
     surveyRequests: numeric(await idsWhere(trx, 'survey_requests', [...byCall(), byCustomer, byNumber('phone')])),
     callbacks: numeric(await idsWhere(trx, 'callbacks', [...byCall(), byCustomer, byNumber('phone')])),
     campaignContacts: numeric(await idsWhere(trx, 'campaign_contacts', [(q) => q.whereIn('e164', numbers)])),

@@ -29,7 +29,9 @@ import { maskNumber } from './number-forms.js';
  * - voicemails, callbacks, survey_requests, campaign_contacts: deleted: each row is the number itself (a callback
  *   or a campaign would call it; an SMS survey would text it). The campaign's report counts its calls from the CDR.
  * - tickets: kept for the counts (status, category, tags, sentiment) with subject, body and summary erased and the
- *   customer link gone; survey_responses: the score stays for the satisfaction report, the comment and link go.
+ *   customer link gone; survey_responses: the score stays for the satisfaction report, the comment and link go;
+ *   evaluations of their calls: the score stays in the agent's quality figures, the supervisor's comment and the
+ *   agent's reply (which may retell the call) go.
  * - do_not_call: KEPT. A suppression list is a legal duty, and erasing the entry would let a campaign or an agent call
  *   the person again; the result says how many entries were kept.
  * - audit_log and jobs.last_error: the number masked (…78) where it was written (a placed call, a callback typed
@@ -73,6 +75,8 @@ export interface ErasureCounts {
   readonly voicemails: number;
   readonly tickets: number;
   readonly surveyResponses: number;
+  /** Quality evaluations of their calls: comments erased, scores kept. */
+  readonly evaluations: number;
   readonly surveyRequests: number;
   readonly callbacks: number;
   readonly campaignContacts: number;
@@ -105,6 +109,7 @@ function countsOf(f: Found): ErasureCounts {
     voicemails: f.voicemails.length,
     tickets: f.tickets.length,
     surveyResponses: f.surveyResponses.length,
+    evaluations: f.evaluations.length,
     surveyRequests: f.surveyRequests.length,
     callbacks: f.callbacks.length,
     campaignContacts: f.campaignContacts.length,
@@ -149,6 +154,7 @@ async function apply(trx: Knex.Transaction, f: Found, now: Date): Promise<void> 
     q.update({ subject: ERASED, body: ERASED, summary: null, customer_id: null, updated_at: now }),
   );
   await each('survey_responses', f.surveyResponses, (q) => q.update({ comment: null, customer_id: null }));
+  await each('evaluations', f.evaluations, (q) => q.update({ comment: null, agent_comment: null, updated_at: now }));
   await rewrite('call_events', 'data', f.callEvents);
   await each(
     'calls',

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { HttpError } from '../../src/http/errors.js';
 import { ERASED, eraseCaller, type ErasureRequest, type ErasureResult } from '../../src/privacy/erasure.js';
 import { maskNumber, numberForms } from '../../src/privacy/number-forms.js';
+import { createScorecard } from '../../src/quality/scorecards.js';
 import {
   createRecordingPipeline,
   getRecording,
@@ -44,6 +45,7 @@ const TABLES = [
   'voicemails',
   'tickets',
   'survey_responses',
+  'evaluations',
   'survey_requests',
   'callbacks',
   'campaign_contacts',
@@ -371,6 +373,24 @@ for (const dialect of DIALECTS) {
         state: 'pending',
         updated_at: now,
       });
+      // A supervisor's evaluation of the call, whose comment retells it.
+      const card = await createScorecard(t.db, {
+        name: 'Basics',
+        questions: [{ key: 'q', text: 'Q', weight: 1, critical: false, allowNa: false }],
+      });
+      await t.db('evaluations').insert({
+        call_id: inbound,
+        agent_id: ids.agent,
+        queue_id: ids.queue,
+        scorecard_id: card.id,
+        questions: JSON.stringify(card.questions),
+        answers: JSON.stringify({ q: 'yes' }),
+        score_pct: 100,
+        comment: 'Wang Fang was upset about order 20000001',
+        agent_comment: 'she calls every week',
+        created_at: now,
+        updated_at: now,
+      });
       await t.db('do_not_call').insert({ e164: MOBILE, reason: 'asked on the phone', created_at: now });
       await t.db('audit_log').insert({
         actor: 'alice',
@@ -455,6 +475,7 @@ for (const dialect of DIALECTS) {
       voicemails: 1,
       tickets: 2,
       surveyResponses: 1,
+      evaluations: 1,
       surveyRequests: 1,
       callbacks: 1,
       campaignContacts: 1,
@@ -540,6 +561,14 @@ for (const dialect of DIALECTS) {
       expect(
         await t.db('survey_responses').where('call_id', ids.calls[0]).select('score', 'comment', 'customer_id'),
       ).to.deep.equal([{ score: 5, comment: null, customer_id: null }]);
+      // The evaluation's score stays in the agent's figures; the words about the call go.
+      const evaluations = await t
+        .db('evaluations')
+        .where('call_id', ids.calls[0])
+        .select('score_pct', 'comment', 'agent_comment');
+      expect(evaluations.map((e) => [Number(e.score_pct), e.comment, e.agent_comment])).to.deep.equal([
+        [100, null, null],
+      ]);
       expect(await count('voicemails')).to.equal(0);
       expect(await count('survey_requests')).to.equal(0);
       expect(await t.db('callbacks').pluck('phone')).to.deep.equal([OTHER]);
