@@ -17,6 +17,7 @@ import { SkillsPage } from './pages/skills.js';
 import { PauseReasonsPage } from './pages/pause-reasons.js';
 import { DoNotCallPage } from './pages/do-not-call.js';
 import { PrivacyPage } from './pages/privacy.js';
+import { BlockedCallersPage } from './pages/blocked-callers.js';
 import { CampaignsPage } from './pages/campaigns.js';
 import { QueuesPage } from './pages/queues.js';
 import { RoutingPage } from './pages/routing.js';
@@ -52,6 +53,7 @@ const NAV: readonly NavItem[] = [
   { path: '/admin/skills', label: 'Skills', roles: ['admin'] },
   { path: '/admin/pause-reasons', label: 'Pause reasons', roles: ['admin'] },
   { path: '/admin/do-not-call', label: 'Do not call', roles: STAFF },
+  { path: '/admin/blocked-callers', label: 'Blocked', roles: STAFF },
   { path: '/admin/campaigns', label: 'Campaigns', roles: STAFF },
   { path: '/admin/routing', label: 'Routing', roles: STAFF },
   { path: '/admin/ivr', label: 'IVR flows', roles: STAFF },
@@ -280,6 +282,12 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
     return (
       <Guard user={user} roles={['admin']}>
         {<UsersPage />}
+      </Guard>
+    );
+  if (path === '/admin/blocked-callers')
+    return (
+      <Guard user={user} roles={STAFF}>
+        {<BlockedCallersPage />}
       </Guard>
     );
   if (path === '/admin/privacy')

@@ -216,6 +216,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         liveCalls: callCenter.calls,
         routing: router,
         flows: callCenter.flows,
+        blockedCallers: callCenter.blockedCallers,
         recordingsRouter: recordings.routes,
       },
     });

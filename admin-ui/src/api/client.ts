@@ -71,6 +71,7 @@ import type {
   TwoFactorSetup,
   TwoFactorStatus,
   AgentQuality,
+  BlockedCaller,
   Evaluation,
   EvaluationAnswer,
   Scorecard,
@@ -275,6 +276,13 @@ export const api = {
       queueIds?: number[];
     }
   >('/users'),
+  blockedCallers: {
+    list: (query: { page: number; q?: string }) =>
+      get<Page<BlockedCaller>>('/blocked-callers', { pageSize: 50, ...query }),
+    add: (input: { number: string; reason?: string | null; days?: number | null }) =>
+      post<BlockedCaller>('/blocked-callers', input),
+    remove: (id: number) => del(`/blocked-callers/${id}`),
+  },
   scorecards: {
     list: (active?: boolean) => get<{ items: Scorecard[] }>('/scorecards', active === undefined ? {} : { active }),
     create: (input: ScorecardInput) => post<Scorecard>('/scorecards', input),

@@ -1096,3 +1096,18 @@ export interface AgentQuality {
   criticalFails: number;
   unacknowledged: number;
 }
+
+/** GET /api/blocked-callers: callers turned away before the call is answered (numbers, or `anonymous`). */
+export interface BlockedCaller {
+  id: number;
+  /** E.164, or `anonymous` for callers who withhold their number. */
+  number: string;
+  reason: string | null;
+  createdBy: number | null;
+  createdAt: string;
+  /** Null: until removed. */
+  expiresAt: string | null;
+  /** Calls the orchestrator turned away (those Asterisk rejected before it saw them are in Asterisk's CDR). */
+  hits: number;
+  lastHitAt: string | null;
+}

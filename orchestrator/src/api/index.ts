@@ -8,6 +8,7 @@ import { buildOpenApi } from './openapi.js';
 import { mountRoutes, type ApiRoute } from './registry.js';
 import { agentActionRoutes } from './routes/agent.js';
 import { authRoutes } from './routes/auth.js';
+import { blockedCallerRoutes } from './routes/blocked-callers.js';
 import { callRoutes } from './routes/calls.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { configRoutes } from './routes/config.js';
@@ -45,6 +46,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...callRoutes(deps),
     ...agentActionRoutes(deps),
     ...outboundRoutes(deps),
+    ...blockedCallerRoutes(deps),
     ...campaignRoutes(deps),
     ...workRoutes(deps),
     ...reportRoutes(deps),

@@ -98,6 +98,8 @@ export interface ApiServices {
    * own list and metadata routes. It sees `res.locals.user` when the request is signed in (signed links are not).
    */
   readonly recordingsRouter?: RequestHandler;
+  /** The call path's blocked-callers list, reread after the API changes it. */
+  readonly blockedCallers?: { reload(): Promise<void> };
 }
 
 export interface ApiDeps {

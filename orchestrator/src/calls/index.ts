@@ -14,6 +14,7 @@ import type { SwitchPort } from '../telephony/port.js';
 import { trunkDialString } from './dial-out.js';
 import { QueueSettingsStore } from './queues.js';
 import { recoverCalls, type RecoveryReport } from './recovery.js';
+import { BlockedCallers } from './blocked-callers.js';
 import {
   CallService,
   type AgentCallHooks,
@@ -79,6 +80,8 @@ export interface CallCenter {
   readonly calls: CallService;
   readonly flows: FlowRepository;
   readonly identifier: CustomerIdentifier;
+  /** The blocked-callers list; the API rereads it after a change (`reload`). */
+  readonly blockedCallers: BlockedCallers;
 }
 
 /** The single wiring entry for main.ts: everything the inbound call needs, built from its collaborators. */
@@ -102,6 +105,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
   const flows = new FlowRepository(options.db);
   const hours = new BusinessHoursStore(options.db);
   const queues = new QueueSettingsStore(options.db);
+  const blockedCallers = new BlockedCallers({ db: options.db, switchPort: options.switchPort, logger, now });
   const calls = new CallService({
     db: options.db,
     switchPort: options.switchPort,
@@ -128,6 +132,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     },
     recordingUploads: options.recordingUploads,
     followUps: options.followUps,
+    blockedCallers,
   });
   let started = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -135,9 +140,12 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     calls,
     flows,
     identifier,
+    blockedCallers,
     async start() {
       if (!started) {
         started = true;
+        // Read before the first call is taken; AstDB is written in the background (AMI may still be connecting).
+        await blockedCallers.start();
         calls.attach();
       }
       const recover = (): Promise<RecoveryReport> =>
@@ -172,6 +180,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     },
     async stop() {
       clearTimeout(retryTimer);
+      blockedCallers.stop();
       await calls.detach();
     },
   };

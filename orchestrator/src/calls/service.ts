@@ -67,6 +67,7 @@ import type { QueueSettings, QueueSettingsStore } from './queues.js';
 import { autoAnswerVariables } from './auto-answer.js';
 import { CallControlError } from './control-error.js';
 import { CallRegistry } from './registry.js';
+import { ANONYMOUS, type BlockedCallers } from './blocked-callers.js';
 import { Supervision, type MonitorMode, type MonitorSession, type Supervisor } from './supervision.js';
 import type { CallState } from './states.js';
 
@@ -131,6 +132,8 @@ export interface CallServiceOptions {
   readonly dialString?: (number: string) => string;
   readonly recordingUploads?: RecordingUploads;
   readonly followUps?: CallFollowUps;
+  /** Callers turned away on arrival (calls/blocked-callers.ts); absent, every caller is taken. */
+  readonly blockedCallers?: Pick<BlockedCallers, 'blockedNumberOf' | 'hit'>;
   /** Calls agents place: the number presented to the customer and how long their phone rings. */
   readonly outbound?: OutboundSettings;
 }
@@ -461,6 +464,11 @@ export class CallService {
 
   /** `answered`: the dialplan answered before Stasis (dialplans/inbound.conf does), so no request is needed. */
   private async runInbound(call: Call, answered: boolean): Promise<void> {
+    const blocked = this.o.blockedCallers?.blockedNumberOf(call.row.caller_raw) ?? null;
+    if (blocked) {
+      this.turnAway(call, blocked);
+      return;
+    }
     if (!answered) {
       try {
         await withTimeout(this.o.switchPort.answer(call.channelId), this.timings.switchTimeoutMs, 'answer');
@@ -495,6 +503,23 @@ export class CallService {
     } else {
       await this.routeAndQueue(call, 'enqueue', 'no IVR flow for this DID');
     }
+  }
+
+  /**
+   * A blocked caller the dialplan let through (it rejects them before answering when AstDB has them): hung up as
+   * rejected (cause 21), before any prompt, unanswered if the dialplan did not answer.
+   */
+  private turnAway(call: Call, number: string): void {
+    // Marked gone first: release() leaves the channel to the hang-up below, with its cause.
+    call.markCallerGone();
+    this.finish(
+      call,
+      'blocked',
+      number === ANONYMOUS ? 'caller withheld their number, which is blocked' : 'caller is blocked',
+      { disposition: 'blocked', hangup_side: 'system', hangup_cause: 21 },
+    );
+    this.o.switchPort.hangup(call.channelId, 'rejected').catch(() => undefined);
+    void this.o.blockedCallers?.hit(number);
   }
 
   /** The customer on the other end, from the CRM (a failure leaves the call with an unknown caller). */
@@ -1560,7 +1585,8 @@ export class CallService {
       | 'party_hangup'
       | 'not_placed'
       | 'not_answered'
-      | 'agent_hangup',
+      | 'agent_hangup'
+      | 'blocked',
     reason: string,
     patch: CallPatch,
   ): void {

@@ -30,6 +30,8 @@ export const TRANSITIONS = {
     dial: 'dialing',
     /** An outbound call the agent's phone did not take: nothing was dialled. */
     not_placed: 'ended',
+    /** An inbound caller on the blocked list, hung up as rejected before anything else. */
+    blocked: 'ended',
     fail: 'ended',
     recovered: 'ended',
   },

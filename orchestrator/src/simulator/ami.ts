@@ -127,6 +127,11 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
           return listContacts(id, respond);
         case 'coreshowchannels':
           return listChannels(id, respond);
+        case 'dbput':
+        case 'dbget':
+        case 'dbdel':
+        case 'dbdeltree':
+          return astDb(action, msg.get('family') ?? '', msg.get('key') ?? '', msg.get('val') ?? '', id, respond);
         default:
           return respond([['Response', 'Error'], ['Message', 'Invalid/unknown command']]);
       }
@@ -144,6 +149,40 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
         return;
       }
       respond([['Response', 'Success'], ['Message', 'Command output follows'], ...out.map((l): [string, string] => ['Output', l])]);
+    }
+
+    /** main/db.c's manager actions, their replies word for word (Asterisk 22). */
+    function astDb(
+      action: string,
+      family: string,
+      key: string,
+      val: string,
+      id: string | undefined,
+      respond: (p: [string, string | number][]) => void,
+    ): void {
+      const error = (message: string): void => respond([['Response', 'Error'], ['Message', message]]);
+      if (!family) return error('No family specified.');
+      if (action === 'dbdeltree') {
+        const prefix = key ? `${family}/${key}` : `${family}/`;
+        const doomed = [...engine.astdb.keys()].filter((k) => k.startsWith(prefix) || k === `${family}/${key}`);
+        for (const k of doomed) engine.astdb.delete(k);
+        return doomed.length === 0
+          ? error('Database entry not found')
+          : respond([['Response', 'Success'], ['Message', 'Key tree deleted successfully']]);
+      }
+      if (!key) return error('No key specified.');
+      const path = `${family}/${key}`;
+      if (action === 'dbput') {
+        engine.astdb.set(path, val);
+        return respond([['Response', 'Success'], ['Message', 'Updated database successfully']]);
+      }
+      if (action === 'dbdel') {
+        if (!engine.astdb.delete(path)) return error('Database entry not found');
+        return respond([['Response', 'Success'], ['Message', 'Key deleted successfully']]);
+      }
+      const value = engine.astdb.get(path);
+      if (value === undefined) return error('Database entry not found');
+      eventList(id, respond, 'Result will follow', [[['Event', 'DBGetResponse'], ['Family', family], ['Key', key], ['Val', value]]], 'DBGetComplete');
     }
 
     function eventList(id: string | undefined, respond: (p: [string, string | number][]) => void, message: string, items: [string, string | number][][], completeEvent: string): void {

@@ -285,6 +285,8 @@ export class Engine {
   /** Scripted callers waiting to hear a prompt before they act (onChannelHears), by channel id. */
   private readonly hearing = new Map<string, { media: string; fn: () => void }[]>();
   readonly globals = new Map<string, string>();
+  /** AstDB, `family/key` → value: what AMI DBPut/DBDel/DBDelTree change (the blocked callers' family). */
+  readonly astdb = new Map<string, string>();
   readonly soundTable: Map<string, number>;
   readonly missingSounds = new Set<string>();
   readonly stats: EngineStats = {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { logger as rootLogger } from '../logger.js';
 import {
+  BLOCKED_CALLERS_FAMILY,
   SwitchError,
   isSwitchError,
   type BridgeId,
@@ -432,7 +433,7 @@ export class AriAdapter implements SwitchPort {
 
   async hangup(
     channelId: ChannelId,
-    reason: 'normal' | 'busy' | 'congestion' | 'no_answer' | 'answered_elsewhere' = 'normal',
+    reason: 'normal' | 'busy' | 'congestion' | 'no_answer' | 'rejected' | 'answered_elsewhere' = 'normal',
   ): Promise<void> {
     this.router.markHangupByUs(channelId);
     await this.onChannel(channelId, 'hangup', { reason });
@@ -898,6 +899,19 @@ export class AriAdapter implements SwitchPort {
       this.amiSlots('endpoint contacts').map((a) => a.list({ action: 'PJSIPShowContacts' }, 'ContactListComplete')),
     );
     return lists.flat().map(toContact);
+  }
+
+  async setBlockedCallers(keys: readonly string[]): Promise<void> {
+    const amis = [...this.nodes.values()].flatMap((s) => (s.ami ? [s.ami] : []));
+    await Promise.all(
+      amis.map(async (ami) => {
+        // Asterisk answers DBDelTree of a family that has no keys with an error: then there is nothing to delete.
+        await ami.action({ action: 'DBDelTree', family: BLOCKED_CALLERS_FAMILY }).catch((err: unknown) => {
+          if (!(err instanceof SwitchError) || !/not found/i.test(err.message)) throw err;
+        });
+        for (const key of keys) await ami.action({ action: 'DBPut', family: BLOCKED_CALLERS_FAMILY, key, val: '1' });
+      }),
+    );
   }
 
   /** AMI CoreShowChannels of every node (reconciliation aid; ARI lists only what Stasis sees too, but this sees all). */

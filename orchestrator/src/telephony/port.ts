@@ -213,6 +213,9 @@ export interface EndpointContact {
   readonly roundtripUsec?: number;
 }
 
+/** The AstDB family of blocked callers' keys, which dialplans/inbound.conf looks callers up in. */
+export const BLOCKED_CALLERS_FAMILY = 'ariadne-blocked';
+
 export interface SwitchPort {
   /** Connect to every node; resolves when each has been tried once (failures keep retrying in background). */
   start(): Promise<void>;
@@ -229,7 +232,10 @@ export interface SwitchPort {
 
   // --- channels -----------------------------------------------------------------------------------------------
   answer(channelId: ChannelId): Promise<void>;
-  hangup(channelId: ChannelId, reason?: 'normal' | 'busy' | 'congestion' | 'no_answer' | 'answered_elsewhere'): Promise<void>;
+  hangup(
+    channelId: ChannelId,
+    reason?: 'normal' | 'busy' | 'congestion' | 'no_answer' | 'rejected' | 'answered_elsewhere',
+  ): Promise<void>;
   ring(channelId: ChannelId): Promise<void>;
   originate(options: OriginateOptions): Promise<OriginatedLeg>;
   setVariable(channelId: ChannelId, name: string, value: string): Promise<void>;
@@ -286,4 +292,9 @@ export interface SwitchPort {
   reload(what: 'dialplan' | 'pjsip'): Promise<void>;
   /** AMI: PJSIP contact status of agent phones on every node. */
   endpointContacts(): Promise<readonly EndpointContact[]>;
+  /**
+   * AMI: replaces the AstDB family BLOCKED_CALLERS_FAMILY on every node with these keys (callers' digits, or
+   * `anonymous`), which dialplans/inbound.conf rejects before answering. Nodes without AMI are skipped.
+   */
+  setBlockedCallers(keys: readonly string[]): Promise<void>;
 }

@@ -176,9 +176,12 @@ export class FakeSwitch implements SwitchPort {
     this.answers.push(channelId);
     ch.state = 'Up';
   }
-  async hangup(channelId: ChannelId): Promise<void> {
+  /** The reason of each hang-up the service asked for, by channel. */
+  hangupReasons = new Map<ChannelId, string>();
+  async hangup(channelId: ChannelId, reason = 'normal'): Promise<void> {
     this.need(channelId);
-    this.drop(channelId, 16);
+    this.hangupReasons.set(channelId, reason);
+    this.drop(channelId, reason === 'rejected' ? 21 : 16);
   }
   async ring(channelId: ChannelId): Promise<void> {
     this.need(channelId);
@@ -391,6 +394,11 @@ export class FakeSwitch implements SwitchPort {
   async reload(): Promise<void> {}
   async endpointContacts(): Promise<readonly EndpointContact[]> {
     return [];
+  }
+  /** The AstDB keys of blocked callers, as last written. */
+  blockedKeys: readonly string[] = [];
+  async setBlockedCallers(keys: readonly string[]): Promise<void> {
+    this.blockedKeys = [...keys];
   }
 }
 

@@ -250,6 +250,61 @@ describe('calls/service (fakes)', function () {
     ]);
   });
 
+  it('a blocked caller is hung up as rejected before answer; a withheld number when anonymous is blocked; AstDB follows', async () => {
+    ctx = await setup();
+    await ctx.t.db('blocked_callers').insert([
+      { number: GOLD, reason: 'abusive', created_at: new Date() },
+      { number: 'anonymous', created_at: new Date() },
+      // Expired: the caller is taken again.
+      { number: STANDARD, created_at: new Date(), expires_at: new Date(Date.now() - 1000) },
+    ]);
+    await ctx.cc.blockedCallers.reload();
+    // The national form of the gold number, as a carrier may send it.
+    const national = GOLD.replace(/^\+86/, '0');
+    const blocked = ctx.sw.placeCall(national, '4000');
+    const withheld = ctx.sw.placeCall('', '4000', true);
+    const taken = ctx.sw.placeCall(STANDARD, '4000');
+    // Turned away at once: gone from the live calls before a test could look; the CDR has them.
+    const ids = await Promise.all(
+      [blocked, withheld].map((ch) =>
+        waitFor(async () => {
+          const row = (await ctx.t.db('calls').where({ channel_id: ch }).first('id')) as { id: string } | undefined;
+          return row?.id;
+        }, `the call row of ${ch}`),
+      ),
+    );
+    for (const id of ids) {
+      const row = await finalRow(ctx, id, 'ended');
+      expect(row).to.deep.include({
+        disposition: 'blocked',
+        hangup_side: 'system',
+        hangup_cause: 21,
+        customer_id: null,
+      });
+      expect(await eventsOf(ctx, id)).to.deep.equal(['->arrive>arriving', 'arriving>blocked>ended']);
+    }
+    expect(ctx.sw.hangupReasons.get(blocked)).to.equal('rejected');
+    expect(ctx.sw.hangupReasons.get(withheld)).to.equal('rejected');
+    // Not answered: no prompt, no charge to the caller.
+    expect(ctx.sw.answers).to.not.include(blocked);
+    await waitFor(
+      () => stateOf(ctx, ctx.cc.calls.list().find((c) => c.channelId === taken)?.callId ?? '') === 'queued',
+      'the other caller queued',
+    );
+    const hits = await waitFor(async () => {
+      const rows = (await ctx.t.db('blocked_callers').orderBy('id').select('number', 'hits')) as {
+        number: string;
+        hits: number;
+      }[];
+      return rows.every((r) => r.number === STANDARD || Number(r.hits) === 1) ? rows : undefined;
+    }, 'the hits counted');
+    expect(hits.map((r) => Number(r.hits))).to.deep.equal([1, 1, 0]);
+    // Every digit form of the live entries, for the dialplan's lookup.
+    await waitFor(() => (ctx.sw.blockedKeys.length > 0 ? true : undefined), 'AstDB written');
+    expect(ctx.sw.blockedKeys).to.include.members(['anonymous', GOLD.slice(1), GOLD.replace(/^\+86/, ''), national]);
+    expect(ctx.sw.blockedKeys.some((k) => STANDARD.endsWith(k))).to.equal(false);
+  });
+
   it('a campaign line back from answering-machine detection after a restart is hung up, not taken for a caller', async () => {
     ctx = await setup();
     // Stasis(ariadne,amd,<call id>,…) for a channel this orchestrator never sent there.

@@ -322,6 +322,18 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(await r.sw.amiPing()).to.deep.equal([]);
   });
 
+  it('AMI: the blocked callers replace the AstDB family, an empty family included', async () => {
+    await r.sw.setBlockedCallers(['8613812345678', 'anonymous']);
+    const family = () => [...r.sim.engine.astdb.keys()].filter((k) => k.startsWith('ariadne-blocked/')).sort();
+    expect(family()).to.deep.equal(['ariadne-blocked/8613812345678', 'ariadne-blocked/anonymous']);
+    await r.sw.setBlockedCallers(['13812345678']);
+    expect(family()).to.deep.equal(['ariadne-blocked/13812345678']);
+    await r.sw.setBlockedCallers([]);
+    // Asterisk refuses DBDelTree of an empty family ("Database entry not found"): still no error.
+    await r.sw.setBlockedCallers([]);
+    expect(family()).to.deep.equal([]);
+  });
+
   it('subscribes to PJSIP endpoint states on connect, so a phone going offline and back is reported', async () => {
     const seen: string[] = [];
     r.sw.onEndpointState((e) => seen.push(`${e.tech}/${e.resource}:${e.state}`));

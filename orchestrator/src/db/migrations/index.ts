@@ -23,6 +23,7 @@ import * as m0021 from './0021_do_not_call_source.js';
 import * as m0022 from './0022_agent_auto_answer.js';
 import * as m0023 from './0023_two_factor.js';
 import * as m0024 from './0024_quality_evaluations.js';
+import * as m0025 from './0025_blocked_callers.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -53,6 +54,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0022_agent_auto_answer', m0022],
   ['0023_two_factor', m0023],
   ['0024_quality_evaluations', m0024],
+  ['0025_blocked_callers', m0025],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { DEMO_DIRECT_DID, DEMO_USERS } from '../../src/db/seed/index.js';
+import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors } from './harness.js';
+
+const user = (name: 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
+const ADD = '[data-testid=blocked-add]';
+const TABLE = '[data-testid=blocked-table]';
+
+describe('blocked callers in a browser (a supervisor blocks a number; its call is turned away)', function () {
+  this.timeout(120_000);
+  const { newPage, ...suite } = browserSuite();
+
+  it('blocks a number for 7 days and anonymous callers; a call from the number is rejected and counted; unblocks', async () => {
+    const { app } = suite.stack();
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'supervisor', user('supervisor').password);
+    await page.click('header nav >> text=Blocked');
+    await page.waitForSelector('[data-testid=blocked-note]');
+
+    await page.fill(`${ADD} input[name=number]`, 'not a number');
+    await page.click(`${ADD} button[type=submit]`);
+    await waitText(page, 'main [role=alert]', (t) => t.includes('not a valid phone number'));
+
+    await page.fill(`${ADD} input[name=number]`, '139 0000 0777');
+    await page.fill(`${ADD} input[name=reason]`, 'abusive to agents');
+    await page.selectOption(`${ADD} select[name=days]`, '7');
+    await page.click(`${ADD} button[type=submit]`);
+    await page.waitForSelector(`${TABLE} tr[data-number="+8613900000777"]`);
+    await page.fill(`${ADD} input[name=number]`, 'anonymous');
+    await page.click(`${ADD} button[type=submit]`);
+    await waitText(page, TABLE, (t) => t.includes('Withheld numbers (anonymous)'));
+
+    // The caller rings the direct line: hung up as rejected before anything, the CDR says blocked.
+    app.simulator!.control.placeCall({ from: '13900000777', to: DEMO_DIRECT_DID });
+    const row = await until('the blocked call', async () => {
+      const r = (await app
+        .db('calls')
+        .where({ caller_raw: '13900000777' })
+        .first('state', 'disposition', 'hangup_cause')) as
+        { state: string; disposition: string; hangup_cause: number } | undefined;
+      return r?.state === 'ended' ? r : undefined;
+    });
+    expect(row).to.deep.equal({ state: 'ended', disposition: 'blocked', hangup_cause: 21 });
+    await until('the hit counted', async () => {
+      const b = (await app.db('blocked_callers').where({ number: '+8613900000777' }).first('hits')) as { hits: number };
+      return Number(b.hits) === 1 ? true : undefined;
+    });
+    await page.reload();
+    await waitText(
+      page,
+      `${TABLE} tr[data-number="+8613900000777"]`,
+      (t) => t.includes('abusive to agents') && t.includes('1 (last'),
+    );
+    await shot(page, 'blocked-callers');
+    // The simulator's AstDB has the number in the forms the dialplan looks up.
+    const keys = await until('AstDB written', async () => {
+      const all = [...app.simulator!.engine.astdb.keys()];
+      return all.includes('ariadne-blocked/anonymous') ? all : undefined;
+    });
+    expect(keys).to.include.members([
+      'ariadne-blocked/8613900000777',
+      'ariadne-blocked/13900000777',
+      'ariadne-blocked/013900000777',
+      'ariadne-blocked/anonymous',
+    ]);
+
+    page.once('dialog', (d) => void d.accept());
+    await page.click(`${TABLE} tr[data-number="+8613900000777"] >> text=Unblock`);
+    await until('the row gone', async () =>
+      (await page.$(`${TABLE} tr[data-number="+8613900000777"]`)) === null ? true : undefined,
+    );
+    expect(realErrors(errors).filter((e) => !/status of 400/.test(e))).to.deep.equal([]);
+  });
+});
