@@ -206,9 +206,14 @@ export class BlockedCallers {
     }
   }
 
-  /** The blocked entry (its number) a caller id falls under, or null. */
-  blockedNumberOf(callerRaw: string): string | null {
-    return this.numberOfKey.get(callerKey(callerRaw)) ?? null;
+  /**
+   * The blocked entry (its number) a caller id falls under, or null. A number the caller withheld (presentation
+   * prohibited) that the carrier still asserts falls under `anonymous` too, as in the dialplan.
+   */
+  blockedNumberOf(callerRaw: string, withheld = false): string | null {
+    const byNumber = this.numberOfKey.get(callerKey(callerRaw));
+    if (byNumber) return byNumber;
+    return withheld && this.numberOfKey.has(ANONYMOUS) ? ANONYMOUS : null;
   }
 
   /** Counts a call turned away; never fails the call path. */

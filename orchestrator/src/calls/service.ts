@@ -446,7 +446,8 @@ export class CallService {
     // adopt() watches the channel for the call from here on; the early watch only bridged the gap.
     unwatch();
     for (const event of early.splice(0)) this.onCallerEvent(call, event);
-    await this.runInbound(call, ch.state === 'Up');
+    // args[2]: CALLERID(num-pres) from dialplans/inbound.conf; prohib_* is a number the caller withheld.
+    await this.runInbound(call, ch.state === 'Up', (ch.args[2] ?? '').startsWith('prohib'));
   }
 
   /** Registers a call and subscribes to its channel (new calls and calls recovered after a restart). */
@@ -463,8 +464,8 @@ export class CallService {
   }
 
   /** `answered`: the dialplan answered before Stasis (dialplans/inbound.conf does), so no request is needed. */
-  private async runInbound(call: Call, answered: boolean): Promise<void> {
-    const blocked = this.o.blockedCallers?.blockedNumberOf(call.row.caller_raw) ?? null;
+  private async runInbound(call: Call, answered: boolean, withheld = false): Promise<void> {
+    const blocked = this.o.blockedCallers?.blockedNumberOf(call.row.caller_raw, withheld) ?? null;
     if (blocked) {
       this.turnAway(call, blocked);
       return;

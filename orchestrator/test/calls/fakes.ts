@@ -89,14 +89,15 @@ export class FakeSwitch implements SwitchPort {
 
   // --- test control ------------------------------------------------------------------------------------------
   /** `answeredByDialplan`: the channel enters the app Up, as dialplans/inbound.conf hands it over. */
-  placeCall(from: string, did: string, answeredByDialplan = false): string {
+  /** `presentation`: CALLERID(num-pres), the Stasis args[2] of dialplans/inbound.conf. */
+  placeCall(from: string, did: string, answeredByDialplan = false, presentation?: string): string {
     const id = `in-${++this.seq}`;
     const state = answeredByDialplan ? 'Up' : 'Ring';
     this.channels.set(id, { id, state, bridge: null, caller: from, gone: false });
     this.inboundHandler?.({
       channelId: id,
       node: 'fake',
-      args: [did, 'trunk1'],
+      args: presentation === undefined ? [did, 'trunk1'] : [did, 'trunk1', presentation],
       callerNumber: from,
       callerName: '',
       dialedExten: did,
