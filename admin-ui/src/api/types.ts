@@ -333,6 +333,10 @@ export interface Queue {
   ringTimeoutS: number;
   wrapUpS: number;
   serviceLevelS: number;
+  /** Wallboard alerts (0: off): longest wait (s), callers waiting, the day's service level below (%). */
+  alertWaitS: number;
+  alertWaiting: number;
+  serviceLevelTargetPct: number;
   maxWaitS: number;
   maxWaitAction: (typeof MAX_WAIT_ACTIONS)[number];
   maxWaitTarget: string | null;
@@ -670,6 +674,9 @@ export interface QueueBoard {
   answeredToday: number;
   abandonedToday: number;
   serviceLevelPct: number | null;
+  /** The queue's alert levels (0: off) and which the queue is past now. */
+  alertLevels: { waitS: number; waiting: number; serviceLevelPct: number };
+  alerts: ('longest_wait' | 'waiting' | 'service_level')[];
 }
 export interface AgentBoard {
   agentId: number;

@@ -35,6 +35,9 @@ const NEW_QUEUE: Draft = {
   ringTimeoutS: 20,
   wrapUpS: 30,
   serviceLevelS: 20,
+  serviceLevelTargetPct: 80,
+  alertWaitS: 60,
+  alertWaiting: 0,
   maxWaitS: 600,
   maxWaitAction: 'voicemail',
   recordCalls: true,
@@ -57,6 +60,9 @@ const NUMBER_FIELDS: {
     | 'ringTimeoutS'
     | 'wrapUpS'
     | 'serviceLevelS'
+    | 'serviceLevelTargetPct'
+    | 'alertWaitS'
+    | 'alertWaiting'
     | 'maxWaitS'
     | 'announceIntervalS'
     | 'retentionDays'
@@ -66,6 +72,9 @@ const NUMBER_FIELDS: {
   { key: 'ringTimeoutS', label: 'Ring timeout (s)' },
   { key: 'wrapUpS', label: 'Wrap-up (s)' },
   { key: 'serviceLevelS', label: 'Service level target (s)' },
+  { key: 'serviceLevelTargetPct', label: 'Alert: service level below (%)' },
+  { key: 'alertWaitS', label: 'Alert: a caller waiting (s)' },
+  { key: 'alertWaiting', label: 'Alert: callers waiting' },
   { key: 'maxWaitS', label: 'Max wait (s)' },
   { key: 'announceIntervalS', label: 'Announce position every (s)' },
   { key: 'retentionDays', label: 'Keep recordings (days)' },
@@ -82,6 +91,9 @@ function draftOf(q: Queue): Draft {
     ringTimeoutS: q.ringTimeoutS,
     wrapUpS: q.wrapUpS,
     serviceLevelS: q.serviceLevelS,
+    serviceLevelTargetPct: q.serviceLevelTargetPct,
+    alertWaitS: q.alertWaitS,
+    alertWaiting: q.alertWaiting,
     maxWaitS: q.maxWaitS,
     maxWaitAction: q.maxWaitAction,
     maxWaitTarget: q.maxWaitTarget,

@@ -14,6 +14,23 @@ interface Board {
   receivedAt: number;
 }
 
+type QueueBoard = WallboardMessage['queues'][number];
+
+/**
+ * What a queue's tile is past right now. The longest wait ticks here between pushes, so its alert is worked out
+ * here against the queue's level; the others are the server's.
+ */
+function alertsOf(q: QueueBoard, longest: number): string[] {
+  const out: string[] = [];
+  const l = q.alertLevels;
+  if (q.alerts.includes('waiting')) out.push(`${q.waiting} waiting (alert at ${l.waiting})`);
+  if (l.waitS > 0 && q.waiting > 0 && longest >= l.waitS)
+    out.push(`longest wait ${fmtDuration(longest)} (alert at ${fmtDuration(l.waitS)})`);
+  if (q.alerts.includes('service_level'))
+    out.push(`service level ${q.serviceLevelPct ?? 0}% (target ${l.serviceLevelPct}%)`);
+  return out;
+}
+
 export function WallboardPage({ large, user }: { large: boolean; user: User }) {
   const [board, setBoard] = useState<Board | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -36,6 +53,9 @@ export function WallboardPage({ large, user }: { large: boolean; user: User }) {
   const drift = board ? Math.max(0, (now - board.receivedAt) / 1000) : 0;
   const queues = board?.msg.queues ?? [];
   const agents = board?.msg.agents;
+  const alerting = queues
+    .map((q) => ({ q, alerts: alertsOf(q, q.waiting > 0 ? q.longestWaitS + drift : 0) }))
+    .filter((a) => a.alerts.length > 0);
   return (
     <div class={large ? 'wallboard large' : 'wallboard'} data-testid="wallboard">
       <div class="page-header">
@@ -54,21 +74,46 @@ export function WallboardPage({ large, user }: { large: boolean; user: User }) {
         </div>
       </div>
       <ErrorBox error={error} />
+      {alerting.length > 0 ? (
+        <ul class="wallboard-alerts" role="alert" data-testid="wallboard-alerts">
+          {alerting.map(({ q, alerts }) => (
+            <li key={q.queueId}>
+              <strong>{q.displayName}</strong>: {alerts.join(' · ')}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <section class="queue-tiles">
         {queues.map((q) => {
           const longest = q.waiting > 0 ? q.longestWaitS + drift : 0;
           const sl = q.serviceLevelPct;
+          const l = q.alertLevels;
+          const alert = alerting.some((a) => a.q === q);
           return (
-            <div class={`tile ${q.waiting > 0 ? 'busy' : ''}`} key={q.queueId} data-testid={`queue-${q.name}`}>
+            <div
+              class={`tile ${q.waiting > 0 ? 'busy' : ''} ${alert ? 'alert' : ''}`}
+              key={q.queueId}
+              data-testid={`queue-${q.name}`}
+            >
               <div class="tile-title">{q.displayName}</div>
               <div class="tile-grid">
-                <Metric label="Waiting" value={String(q.waiting)} testid="waiting" warn={q.waiting > 0} />
-                <Metric label="Longest wait" value={fmtDuration(longest)} testid="longest" warn={longest > 60} />
+                <Metric
+                  label="Waiting"
+                  value={String(q.waiting)}
+                  testid="waiting"
+                  warn={l.waiting > 0 ? q.waiting >= l.waiting : q.waiting > 0}
+                />
+                <Metric
+                  label="Longest wait"
+                  value={fmtDuration(longest)}
+                  testid="longest"
+                  warn={l.waitS > 0 && q.waiting > 0 && longest >= l.waitS}
+                />
                 <Metric
                   label="Service level"
                   value={sl === null ? '—' : `${sl}%`}
                   testid="sl"
-                  warn={sl !== null && sl < 80}
+                  warn={q.alerts.includes('service_level')}
                 />
                 <Metric label="Answered" value={String(q.answeredToday)} testid="answered" />
                 <Metric

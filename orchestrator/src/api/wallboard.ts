@@ -6,8 +6,62 @@ import { today } from './routes/common.js';
 
 // The start-up read model of the wallboard: it spans queues, calls and agents and serves only this push, so it
 // lives with it rather than with any one table's owner.
+/** What the wallboard knows of a queue besides its live figures: names, the SL threshold and its alerts. */
+export interface QueueMeta {
+  readonly name: string;
+  readonly displayName: string;
+  readonly serviceLevelS: number;
+  readonly alerts: QueueAlertLevels;
+}
+
+/** When a queue's tile turns red (0: never), set on the queue (queues.alert_*). */
+export interface QueueAlertLevels {
+  readonly waitS: number;
+  readonly waiting: number;
+  readonly serviceLevelPct: number;
+}
+
+export type QueueAlert = 'longest_wait' | 'waiting' | 'service_level';
+
+const QUEUE_META_COLUMNS = [
+  'id',
+  'name',
+  'display_name',
+  'service_level_s',
+  'alert_wait_s',
+  'alert_waiting',
+  'service_level_target_pct',
+];
+
+function queueMeta(q: Record<string, unknown>): QueueMeta & { id: number } {
+  return {
+    id: Number(q.id),
+    name: String(q.name),
+    displayName: String(q.display_name),
+    serviceLevelS: Number(q.service_level_s),
+    alerts: {
+      waitS: Number(q.alert_wait_s ?? 0),
+      waiting: Number(q.alert_waiting ?? 0),
+      serviceLevelPct: Number(q.service_level_target_pct ?? 0),
+    },
+  };
+}
+
+/** The alerts a queue's figures raise against its levels, in the order a supervisor reads a tile. */
+export function queueAlerts(
+  figures: { waiting: number; longestWaitS: number; serviceLevelPct: number | null },
+  levels: QueueAlertLevels,
+): QueueAlert[] {
+  const out: QueueAlert[] = [];
+  if (levels.waiting > 0 && figures.waiting >= levels.waiting) out.push('waiting');
+  if (levels.waitS > 0 && figures.waiting > 0 && figures.longestWaitS >= levels.waitS) out.push('longest_wait');
+  if (levels.serviceLevelPct > 0 && figures.serviceLevelPct !== null && figures.serviceLevelPct < levels.serviceLevelPct)
+    out.push('service_level');
+  return out;
+}
+
 export interface WallboardSeed {
-  queues: { id: number; name: string; displayName: string; serviceLevelS: number }[];
+  queues: (QueueMeta & { id: number })[];
   waiting: { callId: string; queueId: number; since: Date }[];
   today: { queueId: number; answered: number; abandoned: number; answeredInSl: number }[];
   agents: { id: number; name: string; state: string; since: Date; reason: string | null }[];
@@ -16,7 +70,7 @@ export interface WallboardSeed {
 export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed> {
   const toD = (v: unknown): Date => toDate(v) ?? new Date();
   const [queues, waiting, today, agents] = await Promise.all([
-    db('queues').select('id', 'name', 'display_name', 'service_level_s'),
+    db('queues').select(QUEUE_META_COLUMNS),
     db('calls')
       .whereIn('state', ['queued', 'offering'])
       .whereNotNull('queue_id')
@@ -36,12 +90,7 @@ export async function wallboardSeed(db: Db, since: Date): Promise<WallboardSeed>
     db('agents').select('id', 'name', 'state', 'state_since', 'pause_reason'),
   ]);
   return {
-    queues: queues.map((q: Record<string, unknown>) => ({
-      id: Number(q.id),
-      name: String(q.name),
-      displayName: String(q.display_name),
-      serviceLevelS: Number(q.service_level_s),
-    })),
+    queues: queues.map(queueMeta),
     waiting: waiting.map((c: Record<string, unknown>) => ({
       callId: String(c.id),
       queueId: Number(c.queue_id),
@@ -80,6 +129,9 @@ export interface QueueBoard {
   readonly abandonedToday: number;
   /** Answered within the queue's service level ÷ (answered + abandoned), in percent; null before the first call. */
   readonly serviceLevelPct: number | null;
+  /** The queue's alert levels, and which it is past now (the tile turns red). */
+  readonly alertLevels: QueueAlertLevels;
+  readonly alerts: readonly QueueAlert[];
 }
 
 export interface AgentBoard {
@@ -106,11 +158,6 @@ export function boardFor(board: WallboardSnapshot, queueIds: readonly number[] |
   return { ...board, queues: board.queues.filter((q) => queueIds.includes(q.queueId)) };
 }
 
-interface QueueMeta {
-  name: string;
-  displayName: string;
-  serviceLevelS: number;
-}
 interface Counters {
   answered: number;
   abandoned: number;
@@ -118,6 +165,8 @@ interface Counters {
 }
 
 const WAITING_STATES = new Set(['queued', 'offering']);
+/** A queue the wallboard has not read yet (a call of a queue created a moment ago). */
+const NO_ALERTS: QueueAlertLevels = { waitS: 0, waiting: 0, serviceLevelPct: 0 };
 const MAX_LISTED = 50;
 
 /**
@@ -250,8 +299,7 @@ export class Wallboard {
     const seed = await wallboardSeed(this.db, today(now, this.timeZone).start);
     this.enterDay(now);
     this.queues.clear();
-    for (const q of seed.queues)
-      this.queues.set(q.id, { name: q.name, displayName: q.displayName, serviceLevelS: q.serviceLevelS });
+    for (const { id, ...meta } of seed.queues) this.queues.set(id, meta);
     this.waiting.clear();
     for (const w of seed.waiting) this.waiting.set(w.callId, { queueId: w.queueId, since: w.since.getTime() });
     this.today.clear();
@@ -275,16 +323,14 @@ export class Wallboard {
   private async reloadNames(): Promise<void> {
     try {
       const [queues, agents] = await Promise.all([
-        this.db('queues').select('id', 'name', 'display_name', 'service_level_s'),
+        this.db('queues').select(QUEUE_META_COLUMNS),
         this.db('agents').select('id', 'name'),
       ]);
       this.queues.clear();
-      for (const q of queues)
-        this.queues.set(Number(q.id), {
-          name: String(q.name),
-          displayName: String(q.display_name),
-          serviceLevelS: Number(q.service_level_s),
-        });
+      for (const q of queues) {
+        const { id, ...meta } = queueMeta(q as Record<string, unknown>);
+        this.queues.set(id, meta);
+      }
       for (const a of agents) {
         const known = this.agents.get(Number(a.id));
         if (known) known.name = String(a.name);
@@ -365,16 +411,22 @@ export class Wallboard {
         const list = (byQueue.get(id) ?? []).sort((a, b) => b.waitS - a.waitS);
         const c = this.today.get(id) ?? { answered: 0, abandoned: 0, inSl: 0 };
         const denominator = c.answered + c.abandoned;
+        const figures = {
+          waiting: list.length,
+          longestWaitS: list[0]?.waitS ?? 0,
+          serviceLevelPct: denominator > 0 ? Math.round((c.inSl / denominator) * 1000) / 10 : null,
+        };
+        const alertLevels = meta?.alerts ?? NO_ALERTS;
         return {
           queueId: id,
           name: meta?.name ?? `queue ${id}`,
           displayName: meta?.displayName ?? `queue ${id}`,
-          waiting: list.length,
-          longestWaitS: list[0]?.waitS ?? 0,
+          ...figures,
           waitingCalls: list.slice(0, MAX_LISTED),
           answeredToday: c.answered,
           abandonedToday: c.abandoned,
-          serviceLevelPct: denominator > 0 ? Math.round((c.inSl / denominator) * 1000) / 10 : null,
+          alertLevels,
+          alerts: queueAlerts(figures, alertLevels),
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name));

@@ -1,8 +1,17 @@
 import { expect } from 'chai';
-import { Wallboard } from '../../src/api/wallboard.js';
+import { queueAlerts, Wallboard } from '../../src/api/wallboard.js';
 import { EventBus } from '../../src/events/bus.js';
 import { logger } from '../../src/logger.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+
+async function waitUntil<T>(probe: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const found = probe();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('not within 2 s');
+}
 
 /** The test's times are wall times of the machine it runs on. */
 const PROCESS_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -167,6 +176,41 @@ describe('wallboard', () => {
     wb.stop();
     bus.publish('agent.state', { agentId: 1, state: 'paused', reason: 'x', since: now });
     expect(changes).to.equal(1);
+  });
+
+  it('alerts: waiting at or above the level, the longest wait at or past it, the service level below its target; 0 is off', () => {
+    const levels = { waitS: 60, waiting: 3, serviceLevelPct: 80 };
+    expect(queueAlerts({ waiting: 2, longestWaitS: 59, serviceLevelPct: 80 }, levels)).to.deep.equal([]);
+    expect(queueAlerts({ waiting: 3, longestWaitS: 60, serviceLevelPct: 79.9 }, levels)).to.deep.equal([
+      'waiting',
+      'longest_wait',
+      'service_level',
+    ]);
+    // No day's figure yet is no alert; nobody waiting has no wait.
+    expect(queueAlerts({ waiting: 0, longestWaitS: 0, serviceLevelPct: null }, levels)).to.deep.equal([]);
+    const off = { waitS: 0, waiting: 0, serviceLevelPct: 0 };
+    expect(queueAlerts({ waiting: 50, longestWaitS: 5000, serviceLevelPct: 1 }, off)).to.deep.equal([]);
+  });
+
+  it("reads each queue's alert levels and follows a change of them", async () => {
+    const bus = new EventBus();
+    const wb = new Wallboard(t.db, bus, () => now, logger, PROCESS_ZONE, 0);
+    await wb.start();
+    expect(wb.snapshot().queues[0]!.alertLevels).to.deep.equal({ waitS: 60, waiting: 0, serviceLevelPct: 80 });
+    await t.db('queues').where({ id: qid }).update({ alert_wait_s: 0, alert_waiting: 1, service_level_target_pct: 0 });
+    bus.publish('queue.changed', { queueId: qid });
+    const q = await waitUntil(() => {
+      const board = wb.snapshot().queues[0]!;
+      return board.alertLevels.waiting === 1 ? board : undefined;
+    });
+    expect(q.alertLevels).to.deep.equal({ waitS: 0, waiting: 1, serviceLevelPct: 0 });
+    expect(q.waiting).to.be.greaterThan(0);
+    expect(q.alerts).to.deep.equal(['waiting']);
+    await t
+      .db('queues')
+      .where({ id: qid })
+      .update({ alert_wait_s: 60, alert_waiting: 0, service_level_target_pct: 80 });
+    wb.stop();
   });
 
   it('a 25-hour day (summer time ends) is one day, and the next starts at midnight in the zone', async () => {

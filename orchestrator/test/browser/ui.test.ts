@@ -57,6 +57,8 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await page.fill(`${editor} input[name=name]`, 'returns');
     await page.selectOption(`${editor} select[name=strategy]`, 'fewest_calls');
     await page.fill(`${editor} input[name=serviceLevelS]`, '30');
+    await page.fill(`${editor} input[name=alertWaiting]`, '4');
+    await page.fill(`${editor} input[name=serviceLevelTargetPct]`, '90');
     await page.click(`${editor} button:has-text("+ add step")`);
     await shot(page, 'admin-queue-editor');
     await page.click(`${editor} button[type=submit]`);
@@ -68,6 +70,7 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     expect(row.display_name).to.equal('Returns desk');
     expect(row.strategy).to.equal('fewest_calls');
     expect(Number(row.service_level_s)).to.equal(30);
+    expect([row.alert_waiting, row.service_level_target_pct, row.alert_wait_s].map(Number)).to.deep.equal([4, 90, 60]);
     const overflow = typeof row.overflow === 'string' ? JSON.parse(row.overflow) : row.overflow;
     expect(overflow).to.deep.equal([{ afterSeconds: 60, action: 'widen_skills' }]);
     await shot(page, 'admin-queues');
@@ -196,9 +199,15 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     await wall.waitForSelector(`${row} button:has-text("Stop")`, { state: 'detached', timeout: 10_000 });
     expect(sim.control.channels().filter((c) => c.name.startsWith('PJSIP/2050-'))).to.deep.equal([]);
     expect(await wall.inputValue('input[name=monitorPhone]'), 'the phone is kept').to.equal('PJSIP/2050');
-    // A second caller finds nobody free and waits: the wallboard shows it and its wait ticks.
+    // A second caller finds nobody free and waits: the wallboard shows it and its wait ticks. The queue alerts
+    // from one caller waiting (as an admin would set it on the Queues page).
+    const general = (await app.db('queues').where({ name: 'general' }).first('id')) as { id: number };
+    await app.db('queues').where({ id: general.id }).update({ alert_waiting: 1 });
+    app.bus.publish('queue.changed', { queueId: general.id });
     sim.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
     await waitText(wall, '[data-testid=queue-general] [data-testid=waiting] .value', (t) => t === '1', 15_000);
+    await waitText(wall, '[data-testid=wallboard-alerts]', (t) => t.includes('1 waiting (alert at 1)'));
+    expect(await wall.getAttribute('[data-testid=queue-general]', 'class')).to.contain('alert');
     const longest1 = await text(wall, '[data-testid=queue-general] [data-testid=longest] .value');
     await waitText(
       wall,

@@ -24,6 +24,7 @@ import * as m0022 from './0022_agent_auto_answer.js';
 import * as m0023 from './0023_two_factor.js';
 import * as m0024 from './0024_quality_evaluations.js';
 import * as m0025 from './0025_blocked_callers.js';
+import * as m0026 from './0026_queue_alerts.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -55,6 +56,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0023_two_factor', m0023],
   ['0024_quality_evaluations', m0024],
   ['0025_blocked_callers', m0025],
+  ['0026_queue_alerts', m0026],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
