@@ -903,6 +903,8 @@ export interface StaffingInterval {
   /** Agents with the queue's skills logged in and not paused, on average (null: not yet). */
   agentsReady: number | null;
   serviceLevelPct: number | null;
+  /** Erlang A: the share of callers who would give up with `agentsNeeded` (null: Erlang C). */
+  abandonPct: number | null;
 }
 export interface StaffingReport {
   day: string;
@@ -915,6 +917,10 @@ export interface StaffingReport {
   targetSeconds: number;
   maxOccupancyPct: number;
   shrinkagePct: number;
+  /** The patience the plan assumed (Erlang A), or null (Erlang C). */
+  patienceS: number | null;
+  /** Callers' mean patience in the days it is based on (null: nobody gave up). */
+  observedPatienceS: number | null;
   intervals: StaffingInterval[];
   peakAgentsNeeded: number;
   peakAgentsToSchedule: number;
@@ -927,6 +933,8 @@ export interface StaffingQuery {
   maxOccupancyPct?: number;
   /** Share of scheduled time off the phones, 0–90 %. */
   shrinkagePct?: number;
+  /** Callers' mean patience (s), or `observed`: Erlang A; unset: Erlang C. */
+  patienceS?: number | 'observed';
 }
 /** GET /api/survey-results: one caller's answer. */
 export interface SurveyResult {

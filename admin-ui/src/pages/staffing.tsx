@@ -14,6 +14,8 @@ interface Draft {
   targetSeconds: string;
   maxOccupancyPct: string;
   shrinkagePct: string;
+  /** '' : nobody gives up (Erlang C); 'observed'; or seconds. */
+  patienceS: string;
 }
 
 /** The intervals worth a row: calls came (or are expected), or someone was ready. */
@@ -34,6 +36,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
     targetSeconds: '20',
     maxOccupancyPct: '85',
     shrinkagePct: '0',
+    patienceS: '',
   });
   // The answer with the query it answers, so the CSV link downloads exactly the rows shown.
   const [shown, setShown] = useState<{ report: StaffingReport; query: StaffingQuery } | null>(null);
@@ -63,6 +66,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
       targetSeconds: num(draft.targetSeconds),
       maxOccupancyPct: num(draft.maxOccupancyPct),
       shrinkagePct: num(draft.shrinkagePct),
+      patienceS: draft.patienceS === 'observed' ? 'observed' : num(draft.patienceS),
     };
     const r = await action.run(() => api.reports.staffing(query));
     if (r) setShown({ report: r, query });
@@ -71,11 +75,15 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
   const rows = report?.intervals.filter(busy) ?? [];
   /** A shrinkage was asked for: the agents to schedule differ from those on the phones. */
   const scheduling = (report?.shrinkagePct ?? 0) > 0;
+  /** Erlang A: callers give up, and the table says how many would. */
+  const patient = report?.patienceS != null;
   return (
     <section class="card" data-testid="staffing-section">
       <div class="section-head">
         <h2>Staffing</h2>
-        <span class="muted">agents a queue's calls need per 15 minutes (Erlang C), against the agents ready</span>
+        <span class="muted">
+          agents a queue's calls need per 15 minutes (Erlang C, or A when callers give up), against the agents ready
+        </span>
         {shown ? (
           <a class="button" href={api.reports.staffingCsvUrl(shown.query)} download data-testid="staffing-csv">
             Download CSV
@@ -95,6 +103,16 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
         {targetField('Answered within (s)', 'targetSeconds', 1)}
         {targetField('Max occupancy %', 'maxOccupancyPct', 10, 100)}
         {targetField('Shrinkage %', 'shrinkagePct', 0, 90, 'time off the phones: breaks, training, absence')}
+        <Field label="Callers give up after" hint="Erlang A: callers who hang up while waiting">
+          <select name="patienceS" value={draft.patienceS} onChange={set('patienceS')}>
+            <option value="">never (Erlang C)</option>
+            <option value="observed">as their calls showed</option>
+            <option value="30">30 s on average</option>
+            <option value="60">1 min on average</option>
+            <option value="120">2 min on average</option>
+            <option value="300">5 min on average</option>
+          </select>
+        </Field>
         <button type="submit" class="primary" disabled={action.busy || queueId === undefined}>
           Show
         </button>
@@ -113,6 +131,13 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                 shrinkage
               </>
             ) : null}
+            {patient ? <> · callers give up after {fmtDuration(report.patienceS ?? 0)} on average (Erlang A)</> : null}
+            {report.observedPatienceS !== null ? (
+              <span data-testid="staffing-observed-patience">
+                {' '}
+                · their calls showed {fmtDuration(report.observedPatienceS)}
+              </span>
+            ) : null}
           </p>
           {rows.length === 0 ? (
             <p class="muted" data-testid="staffing-empty">
@@ -129,6 +154,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                   {scheduling ? <th class="num">To schedule</th> : null}
                   <th class="num">Agents ready</th>
                   <th class="num">Service level</th>
+                  {patient ? <th class="num">Give up</th> : null}
                 </tr>
               </thead>
               <tbody>
@@ -143,6 +169,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                       {scheduling ? <td class="num">{i.agentsToSchedule}</td> : null}
                       <td class="num">{i.agentsReady ?? '—'}</td>
                       <td class="num">{i.serviceLevelPct === null ? '—' : `${i.serviceLevelPct}%`}</td>
+                      {patient ? <td class="num">{i.abandonPct === null ? '—' : `${i.abandonPct}%`}</td> : null}
                     </tr>
                   );
                 })}

@@ -2,14 +2,15 @@ import { presenceBetween } from '../agents/presence.js';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime } from './day.js';
-import { agentsNeeded, agentsToSchedule, serviceLevel, type StaffingTarget } from './erlang.js';
+import { agentsNeeded, agentsToSchedule, erlangA, planServiceLevel, type StaffingTarget } from './erlang.js';
 
 /**
  * The staffing report: per 15-minute interval of one day and one queue, how many agents its calls needed (Erlang C,
  * reports/erlang.ts) against how many agents able to take them were ready. A day already lived is read from its
  * calls; today and later days are forecast from the same weekday of the weeks before, so a supervisor plans
  * tomorrow's shifts with it; with the shrinkage the center plans for (breaks, training, absence), it also says how
- * many agents to schedule for that many on the phones.
+ * many agents to schedule for that many on the phones. Given callers' patience (or asked to take the one their
+ * calls showed), the model is Erlang A: callers who give up are counted, and fewer agents are needed.
  */
 
 /** Same weekdays a forecast averages. */
@@ -30,6 +31,8 @@ export interface StaffingInterval {
   readonly agentsReady: number | null;
   /** The service level those agents could give these calls, by the same model (null: not yet, or no calls). */
   readonly serviceLevelPct: number | null;
+  /** Erlang A only: the share of callers who would give up with `agentsNeeded` agents (null: Erlang C, or no calls). */
+  readonly abandonPct: number | null;
 }
 
 export interface StaffingReport {
@@ -42,6 +45,13 @@ export interface StaffingReport {
   readonly targetSeconds: number;
   readonly maxOccupancyPct: number;
   readonly shrinkagePct: number;
+  /** The patience the plan assumed (Erlang A), or null (Erlang C: nobody gives up). */
+  readonly patienceS: number | null;
+  /**
+   * Callers' mean patience in the days the report is based on: their total wait over the calls abandoned (the
+   * estimate for exponential patience); null when nobody gave up.
+   */
+  readonly observedPatienceS: number | null;
   readonly intervals: readonly StaffingInterval[];
   readonly peakAgentsNeeded: number;
   readonly peakAgentsToSchedule: number;
@@ -56,6 +66,8 @@ export interface StaffingQuery extends StaffingTarget {
   readonly wrapUpSeconds: number;
   /** Share of scheduled time off the phones (breaks, training, absence), 0–1; 0 when not given. */
   readonly shrinkage?: number;
+  /** `observed`: Erlang A with the patience the basis days' calls showed (Erlang C if nobody gave up). */
+  readonly patience?: number | 'observed';
 }
 
 /** The handle time assumed for an interval none of whose calls was answered: the ACD's own assumption. */
@@ -64,7 +76,9 @@ export const ASSUMED_HANDLE_SECONDS = 180;
 interface IntervalCalls {
   offered: number;
   answered: number;
+  abandoned: number;
   talkS: number;
+  waitS: number;
 }
 
 /** The queue's intervals of one day, by their offset from its midnight in milliseconds. */
@@ -79,7 +93,10 @@ async function dayIntervals(
     .where({ queue_id: queueId })
     .where('interval_start', '>=', start)
     .where('interval_start', '<', end)
-    .select('interval_start', 'offered', 'answered', 'talk_s_sum')) as Record<string, unknown>[];
+    .select('interval_start', 'offered', 'answered', 'abandoned', 'talk_s_sum', 'wait_s_sum')) as Record<
+    string,
+    unknown
+  >[];
   const out = new Map<number, IntervalCalls>();
   for (const r of rows) {
     const at = toDate(r.interval_start);
@@ -87,7 +104,9 @@ async function dayIntervals(
     out.set(at.getTime() - start.getTime(), {
       offered: Number(r.offered),
       answered: Number(r.answered),
+      abandoned: Number(r.abandoned),
       talkS: Number(r.talk_s_sum),
+      waitS: Number(r.wait_s_sum),
     });
   }
   return out;
@@ -132,6 +151,18 @@ async function readyTime(db: Db, agentIds: readonly number[], start: Date, until
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+/** Callers' mean patience shown by these days: their whole wait over the calls abandoned; null if none was. */
+function observedPatience(days: readonly Map<number, IntervalCalls>[]): number | null {
+  let waitS = 0;
+  let abandoned = 0;
+  for (const d of days)
+    for (const c of d.values()) {
+      waitS += c.waitS;
+      abandoned += c.abandoned;
+    }
+  return abandoned > 0 && waitS > 0 ? waitS / abandoned : null;
+}
+
 /** The last FORECAST_WEEKS days lived (before `today`) on the weekday of `day`, oldest first. */
 export function forecastDays(day: string, today: string): string[] {
   let last = addDays(day, -7);
@@ -149,10 +180,13 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
   const until = Math.min(end.getTime(), o.now.getTime());
   const ready =
     until > start.getTime() ? await readyTime(db, await eligibleAgents(db, o.queueId), start, new Date(until)) : null;
+  const observedPatienceS = observedPatience(days);
+  const patienceS = o.patience === 'observed' ? observedPatienceS : (o.patience ?? null);
+  const target: StaffingTarget = { ...o, patienceSeconds: patienceS ?? undefined };
 
   const intervals: StaffingInterval[] = [];
   for (let offset = 0; start.getTime() + offset < end.getTime(); offset += INTERVAL_MS) {
-    const sum: IntervalCalls = { offered: 0, answered: 0, talkS: 0 };
+    const sum: IntervalCalls = { offered: 0, answered: 0, abandoned: 0, talkS: 0, waitS: 0 };
     for (const d of days) {
       const c = d.get(offset);
       if (!c) continue;
@@ -162,7 +196,7 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
     }
     const offered = days.length > 0 ? sum.offered / days.length : 0;
     const handleS = Math.round(sum.answered > 0 ? sum.talkS / sum.answered + o.wrapUpSeconds : ASSUMED_HANDLE_SECONDS);
-    const needed = agentsNeeded(offered, handleS, INTERVAL_MS / 1000, o);
+    const needed = agentsNeeded(offered, handleS, INTERVAL_MS / 1000, target);
     const agentsReady =
       ready && start.getTime() + offset < until ? round1((ready.get(offset) ?? 0) / INTERVAL_MS) : null;
     const traffic = (offered * handleS) / (INTERVAL_MS / 1000);
@@ -178,7 +212,11 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
       serviceLevelPct:
         agentsReady === null || offered === 0
           ? null
-          : round1(100 * serviceLevel(Math.floor(agentsReady), traffic, handleS, o.targetSeconds)),
+          : round1(100 * planServiceLevel(Math.floor(agentsReady), traffic, handleS, target)),
+      abandonPct:
+        patienceS === null || offered === 0
+          ? null
+          : round1(100 * erlangA(needed, traffic, handleS, patienceS, o.targetSeconds).abandonment),
     });
   }
   return {
@@ -190,6 +228,8 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
     targetSeconds: o.targetSeconds,
     maxOccupancyPct: round1(o.maxOccupancy * 100),
     shrinkagePct: round1((o.shrinkage ?? 0) * 100),
+    patienceS: patienceS === null ? null : round1(patienceS),
+    observedPatienceS: observedPatienceS === null ? null : round1(observedPatienceS),
     intervals,
     peakAgentsNeeded: Math.max(0, ...intervals.map((i) => i.agentsNeeded)),
     peakAgentsToSchedule: Math.max(0, ...intervals.map((i) => i.agentsToSchedule)),

@@ -100,9 +100,11 @@ describe('api: staffing report (GET /api/reports/staffing)', function () {
     const csv = await get(`day=2026-12-05&queueId=${sales}&format=csv`);
     expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
     const lines = String(csv.body).trim().split(/\r?\n/);
-    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct');
+    expect(lines[0]).to.equal(
+      'period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct,abandonPct',
+    );
     expect(lines).to.have.length(97);
-    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,14,1,0`);
+    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,14,1,0,`);
     // With the shrinkage planned for, more agents on the schedule than on the phones.
     const shrunk = await get(`day=2026-12-05&queueId=${sales}&shrinkagePct=30`);
     expect(shrunk.body).to.deep.include({ shrinkagePct: 30, peakAgentsNeeded: 14, peakAgentsToSchedule: 20 });
@@ -114,6 +116,43 @@ describe('api: staffing report (GET /api/reports/staffing)', function () {
     // Another target asks for more agents.
     const strict = await get(`day=2026-12-05&queueId=${sales}&serviceLevelPct=95&targetSeconds=10`);
     expect(at(strict.body.intervals as Interval[], '09:00').agentsNeeded).to.be.greaterThan(14);
+  });
+
+  it('callers who give up (Erlang A): fewer agents than Erlang C, the share who would give up; the patience their calls showed', async () => {
+    // Support's Saturday 10:00: 50 calls of 180 s, 5 gave up; 1,500 s waited in all: 300 s of patience each.
+    await h.t.db('report_queue_intervals').insert({
+      queue_id: support,
+      interval_start: sh('2026-12-05T10:00:00'),
+      offered: 50,
+      answered: 45,
+      abandoned: 5,
+      answered_in_sl: 30,
+      talk_s_sum: 45 * 160,
+      wait_s_sum: 1500,
+    });
+    const plain = await get(`day=2026-12-05&queueId=${support}`);
+    expect(plain.body).to.deep.include({ patienceS: null, observedPatienceS: 300 });
+    const c = at(plain.body.intervals as Interval[], '10:00');
+    expect(c).to.deep.include({ abandonPct: null });
+
+    const a = await get(`day=2026-12-05&queueId=${support}&patienceS=60`);
+    expect(a.body).to.deep.include({ patienceS: 60, observedPatienceS: 300 });
+    const withA = at(a.body.intervals as Interval[], '10:00') as Interval & { abandonPct: number };
+    expect(withA.agentsNeeded).to.be.below(c.agentsNeeded);
+    expect(withA.abandonPct).to.be.greaterThan(0).and.below(20);
+    const observed = await get(`day=2026-12-05&queueId=${support}&patienceS=observed`);
+    expect(observed.body.patienceS).to.equal(300);
+    const withObserved = at(observed.body.intervals as Interval[], '10:00');
+    // More patient callers give up less and need agents closer to Erlang C's.
+    expect(withObserved.agentsNeeded).to.be.at.least(withA.agentsNeeded).and.at.most(c.agentsNeeded);
+
+    // Nobody gave up in sales' day: observed patience falls back to Erlang C.
+    const none = await get(`day=2026-12-05&queueId=${sales}&patienceS=observed`);
+    expect(none.body).to.deep.include({ patienceS: null, observedPatienceS: null, peakAgentsNeeded: 14 });
+    const bad = await get(`day=2026-12-05&queueId=${sales}&patienceS=soon`);
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.message).to.match(/patienceS/);
+    await h.t.db('report_queue_intervals').where({ queue_id: support }).delete();
   });
 
   it('a day ahead is forecast from the same weekday of the four weeks before; today shows who was ready so far', async () => {

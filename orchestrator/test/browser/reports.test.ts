@@ -22,7 +22,7 @@ async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
 }
 
-async function rows(page: Page, table: string, part: 'tbody' | 'tfoot'): Promise<string[][]> {
+async function rows(page: Page, table: string, part: 'thead' | 'tbody' | 'tfoot'): Promise<string[][]> {
   return (await page.evaluate(
     `[...document.querySelectorAll('[data-testid=${table}] ${part} tr')].map((r) => [...r.cells].map((c) => c.textContent.trim()))`,
   )) as string[][];
@@ -693,8 +693,11 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     await page.fill(`${form} input[name=day]`, DAY);
     await page.click(`${form} button[type=submit]`);
     await waitText(page, '[data-testid=staffing-summary]', (t) => t.includes(DAY));
-    expect(await text(page, '[data-testid=staffing-summary]')).to.equal(
-      `${q.general.label} · ${DAY}, its own calls · 80% within 20 s, agents at most 85% busy · peak 1 agent`,
+    // The day's abandoned call tells how patient its callers were.
+    expect(await text(page, '[data-testid=staffing-summary]')).to.match(
+      new RegExp(
+        `^${q.general.label} · ${DAY}, its own calls · 80% within 20 s, agents at most 85% busy · peak 1 agent · their calls showed \\d+:\\d\\d$`,
+      ),
     );
     const byPeriod = new Map((await rows(page, 'staffing-report', 'tbody')).map((r) => [r[0], r.slice(1)]));
     // 09:00: one call of 2:00 talk and the wrap-up, two agents ready; 09:15: two calls (one abandoned), one answered
@@ -715,20 +718,33 @@ describe('reports page in a browser (whole orchestrator, seeded calls)', functio
     )) as { type: string; body: string };
     expect(csv.type).to.match(/^text\/csv/);
     const lines = csv.body.trim().split(/\r?\n/);
-    expect(lines[0]).to.equal('period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct');
+    expect(lines[0]).to.equal(
+      'period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct,abandonPct',
+    );
     expect(lines).to.have.length(97);
 
     // With half the agents' time off the phones, twice as many on the schedule: a column of its own.
     await page.fill(`${form} input[name=shrinkagePct]`, '50');
     await page.click(`${form} button[type=submit]`);
     await waitText(page, '[data-testid=staffing-summary]', (t) => t.includes('to schedule'));
-    expect(await text(page, '[data-testid=staffing-summary]')).to.equal(
+    expect(await text(page, '[data-testid=staffing-summary]')).to.contain(
       `${q.general.label} · ${DAY}, its own calls · 80% within 20 s, agents at most 85% busy · peak 1 agent on the phones, 2 to schedule at 50% shrinkage`,
     );
     const shrunk = new Map((await rows(page, 'staffing-report', 'tbody')).map((r) => [r[0], r.slice(1)]));
     expect(shrunk.get('09:00')!.slice(0, 5)).to.deep.equal(['1', handle(120), '1', '2', '2']);
     await shot(page, 'reports-staffing-shrinkage');
     await page.fill(`${form} input[name=shrinkagePct]`, '0');
+
+    // Callers who give up as that day's did (Erlang A): a column of who would.
+    await page.selectOption(`${form} select[name=patienceS]`, 'observed');
+    await page.click(`${form} button[type=submit]`);
+    await waitText(page, '[data-testid=staffing-summary]', (t) => t.includes('(Erlang A)'));
+    const heads = await rows(page, 'staffing-report', 'thead');
+    expect(heads[0]).to.include('Give up');
+    const givingUp = new Map((await rows(page, 'staffing-report', 'tbody')).map((r) => [r[0], r.slice(1)]));
+    expect(givingUp.get('09:15')!.at(-1)).to.match(/^\d+(\.\d)?%$/);
+    await shot(page, 'reports-staffing-erlang-a');
+    await page.selectOption(`${form} select[name=patienceS]`, '');
 
     // A day ahead is a forecast, nobody ready in it yet.
     const ahead = new Date(Date.now() + 3 * 86_400_000);

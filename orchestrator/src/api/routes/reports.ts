@@ -40,6 +40,7 @@ const STAFFING_COLUMNS: readonly (keyof StaffingInterval)[] = [
   'agentsToSchedule',
   'agentsReady',
   'serviceLevelPct',
+  'abandonPct',
 ];
 
 const QUEUE_COLUMNS: readonly (keyof QueueReportRow)[] = [
@@ -273,7 +274,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/reports/staffing',
       tag: 'reports',
       summary:
-        "Agents one queue's calls need per 15-minute interval (Erlang C) against the agents ready, and the agents to schedule for them given shrinkagePct: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before; format=csv exports it",
+        "Agents one queue's calls need per 15-minute interval (Erlang C; Erlang A with callers' patienceS, or patienceS=observed for the patience their calls showed) against the agents ready, and the agents to schedule for them given shrinkagePct: a day lived from its calls, today and later days forecast from the same weekday of the four weeks before; format=csv exports it",
       roles: STAFF,
       query: z.object({
         day: day.optional(),
@@ -282,6 +283,11 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
         targetSeconds: z.coerce.number().int().min(1).max(3600).default(20),
         maxOccupancyPct: z.coerce.number().min(10).max(100).default(85),
         shrinkagePct: z.coerce.number().min(0).max(90).default(0),
+        patienceS: z
+          .union([z.literal('observed'), z.coerce.number().min(5).max(3600)], {
+            error: 'seconds (5–3600), or observed',
+          })
+          .optional(),
         format,
       }),
       async handler({ query, user, res }) {
@@ -304,6 +310,7 @@ export function reportRoutes(deps: ApiDeps): ApiRoute[] {
           targetSeconds: query.targetSeconds,
           maxOccupancy: query.maxOccupancyPct / 100,
           shrinkage: query.shrinkagePct / 100,
+          patience: query.patienceS,
         });
         if (query.format === 'csv')
           return sendCsv(res, `staffing-${query.queueId}-${from}.csv`, toCsv(report.intervals, STAFFING_COLUMNS));
