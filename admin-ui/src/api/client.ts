@@ -73,6 +73,7 @@ import type {
   AgentQuality,
   BlockedCaller,
   Evaluation,
+  SwitchStatus,
   EvaluationAnswer,
   Scorecard,
   ScorecardInput,
@@ -435,6 +436,7 @@ export const api = {
   },
   asterisk: {
     reload: (what: 'dialplan' | 'pjsip') => post<unknown>('/asterisk/reload', { what }),
+    status: () => get<SwitchStatus>('/asterisk/status'),
   },
 };
 

@@ -1126,3 +1126,22 @@ export interface BlockedCaller {
   hits: number;
   lastHitAt: string | null;
 }
+
+/** GET /api/asterisk/status: one contact's OPTIONS reachability (a trunk, or an agent's phone). */
+export interface SwitchContact {
+  endpoint: string;
+  uri: string;
+  /** Reachable, Unreachable, NonQualified or Unknown. */
+  status: string;
+  roundtripMs: number | null;
+  /** The agent whose phone it is; null for a trunk. */
+  agent: string | null;
+}
+
+export interface SwitchStatus {
+  nodes: { node: string; connected: boolean; since: string; lastError: string | null }[];
+  registrations: { node: string; name: string; endpoint: string; serverUri: string; status: string }[];
+  trunks: SwitchContact[];
+  phones: SwitchContact[];
+  problems: string[];
+}

@@ -106,7 +106,10 @@ export interface ApiDeps {
   readonly db: Db;
   readonly config: Config;
   readonly bus: EventBus;
-  readonly switchPort: Pick<SwitchPort, 'connectionStates' | 'reload'>;
+  readonly switchPort: Pick<
+    SwitchPort,
+    'connectionStates' | 'reload' | 'endpointContacts' | 'outboundRegistrations'
+  >;
   readonly services: ApiServices;
   readonly now: () => Date;
 }

@@ -26,7 +26,7 @@ export interface HttpAppDeps {
   readonly db: Db;
   readonly config: Config;
   readonly bus: EventBus;
-  readonly switchPort: Pick<SwitchPort, 'connectionStates' | 'reload'>;
+  readonly switchPort: Pick<SwitchPort, 'connectionStates' | 'reload' | 'endpointContacts' | 'outboundRegistrations'>;
   /** Domain services; any may be missing (their routes answer 503). */
   readonly services?: ApiServices;
   /** The process registry; created (with default metrics) when absent. Domain modules register on `metrics.registry`. */

@@ -127,6 +127,10 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
           return listContacts(id, respond);
         case 'coreshowchannels':
           return listChannels(id, respond);
+        case 'pjsipshowregistrationsoutbound':
+          // The simulator has no trunk that registers: the list Asterisk gives without any.
+          respond([['Response', 'Success'], ['EventList', 'start'], ['Message', 'Following are Events for each Outbound registration']]);
+          return send([['Event', 'OutboundRegistrationDetailComplete'], ...(id === undefined ? [] : [['ActionID', id] as [string, string]]), ['EventList', 'Complete'], ['ListItems', 0], ['Registered', 0], ['NotRegistered', 0]]);
         case 'dbput':
         case 'dbget':
         case 'dbdel':
@@ -198,7 +202,7 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
     function listEndpoints(id: string | undefined, respond: (p: [string, string | number][]) => void): void {
       const items: [string, string | number][][] = [];
       for (const e of engine.endpoints.values()) {
-        if (e.technology !== 'PJSIP') continue;
+        if (e.technology !== 'PJSIP' || e.resource.includes('@')) continue;
         const online = e.behaviour !== 'unreachable';
         const busy = e.channelIds.size > 0;
         items.push([
@@ -214,13 +218,15 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
           ['ActiveChannels', [...e.channelIds].join(',')],
         ]);
       }
-      eventList(id, respond, 'A listing of Endpoints follows, presence status and device state are automatically updated', items, 'EndpointListComplete');
+      if (items.length === 0) return respond([['Response', 'Error'], ['Message', 'No endpoints found']]);
+      eventList(id, respond, 'A listing of Endpoints follows, presented as EndpointList events', items, 'EndpointListComplete');
     }
 
     function listContacts(id: string | undefined, respond: (p: [string, string | number][]) => void): void {
       const items: [string, string | number][][] = [];
       for (const e of engine.endpoints.values()) {
-        if (e.technology !== 'PJSIP' || e.behaviour === 'unreachable') continue;
+        // A number dialled through a trunk (`+8613…@carrier-a`) is a call on the trunk's endpoint, not an endpoint.
+        if (e.technology !== 'PJSIP' || e.behaviour === 'unreachable' || e.resource.includes('@')) continue;
         items.push([
           ['Event', 'ContactList'],
           ['ObjectType', 'contact'],
@@ -243,7 +249,9 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
           ['RoundtripUsec', 'N/A'],
         ]);
       }
-      eventList(id, respond, 'A listing of Contacts follows, presence status and device state are automatically updated', items, 'ContactListComplete');
+      // res_pjsip/pjsip_options.c: a node without contacts answers an error, not an empty list.
+      if (items.length === 0) return respond([['Response', 'Error'], ['Message', 'No Contacts found']]);
+      eventList(id, respond, 'A listing of Contacts follows, presented as ContactList events', items, 'ContactListComplete');
     }
 
     function listChannels(id: string | undefined, respond: (p: [string, string | number][]) => void): void {

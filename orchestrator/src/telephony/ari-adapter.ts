@@ -19,6 +19,7 @@ import {
   type DialplanTarget,
   type ChannelListener,
   type EndpointContact,
+  type OutboundRegistration,
   type EndpointStateEvent,
   type InboundChannel,
   type LiveBridge,
@@ -896,9 +897,30 @@ export class AriAdapter implements SwitchPort {
 
   async endpointContacts(): Promise<readonly EndpointContact[]> {
     const lists = await Promise.all(
-      this.amiSlots('endpoint contacts').map((a) => a.list({ action: 'PJSIPShowContacts' }, 'ContactListComplete')),
+      this.amiSlots('endpoint contacts').map((a) =>
+        // Asterisk answers a node without contacts with an error, not an empty list.
+        a.list({ action: 'PJSIPShowContacts' }, 'ContactListComplete').catch(noneFound(/No Contacts found/)),
+      ),
     );
     return lists.flat().map(toContact);
+  }
+
+  async outboundRegistrations(): Promise<readonly OutboundRegistration[]> {
+    const lists = await Promise.all(
+      this.amiSlots('outbound registrations').map(async (a) =>
+        // Each registration's auth comes in the same list (AuthDetail): only the registrations are kept.
+        (await a.list({ action: 'PJSIPShowRegistrationsOutbound' }, 'OutboundRegistrationDetailComplete'))
+          .filter((m) => str(m.event).toLowerCase() === 'outboundregistrationdetail')
+          .map((m) => ({
+            node: a.node,
+            name: str(m.objectname),
+            endpoint: str(m.endpoint),
+            serverUri: str(m.serveruri),
+            status: str(m.status) || 'Unknown',
+          })),
+      ),
+    );
+    return lists.flat();
   }
 
   async setBlockedCallers(keys: readonly string[]): Promise<void> {
@@ -961,6 +983,14 @@ async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) =>
 
 function str(v: AmiMessage[string]): string {
   return typeof v === 'string' ? v : Array.isArray(v) ? (v[0] ?? '') : '';
+}
+
+/** An AMI list action's "nothing of that kind" error as an empty list. */
+function noneFound(message: RegExp): (err: unknown) => AmiMessage[] {
+  return (err) => {
+    if (err instanceof SwitchError && message.test(err.message)) return [];
+    throw err;
+  };
 }
 
 function toContact(m: AmiMessage): EndpointContact {

@@ -209,8 +209,19 @@ export interface NodeConnectionState {
 export interface EndpointContact {
   readonly endpoint: string;
   readonly uri: string;
+  /** Reachable, Unreachable, NonQualified (no qualify configured) or Unknown. */
   readonly status: string;
   readonly roundtripUsec?: number;
+}
+
+/** A PJSIP outbound registration (a trunk that registers to its carrier), as AMI reports it. */
+export interface OutboundRegistration {
+  readonly node: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly serverUri: string;
+  /** Registered, Unregistered, Rejected, Stopped… */
+  readonly status: string;
 }
 
 /** The AstDB family of blocked callers' keys, which dialplans/inbound.conf looks callers up in. */
@@ -290,8 +301,10 @@ export interface SwitchPort {
   listBridges(): Promise<readonly LiveBridge[]>;
   /** AMI: `dialplan reload` / `module reload res_pjsip.so` on every node. */
   reload(what: 'dialplan' | 'pjsip'): Promise<void>;
-  /** AMI: PJSIP contact status of agent phones on every node. */
+  /** AMI: PJSIP contact status of agent phones and trunks on every node. */
   endpointContacts(): Promise<readonly EndpointContact[]>;
+  /** AMI: every node's PJSIP outbound registrations (trunks registering to their carrier). */
+  outboundRegistrations(): Promise<readonly OutboundRegistration[]>;
   /**
    * AMI: replaces the AstDB family BLOCKED_CALLERS_FAMILY on every node with these keys (callers' digits, or
    * `anonymous`), which dialplans/inbound.conf rejects before answering. Nodes without AMI are skipped.

@@ -7,7 +7,11 @@ import type { Role } from '../../src/auth/types.js';
 import { EventBus } from '../../src/events/bus.js';
 import { createHttpApp, type HttpApp, type HttpAppDeps } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
-import type { NodeConnectionState } from '../../src/telephony/port.js';
+import type {
+  EndpointContact,
+  NodeConnectionState,
+  OutboundRegistration,
+} from '../../src/telephony/port.js';
 import type { WsHub } from '../../src/api/ws.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import type { DbDialect } from '../../src/db/knex.js';
@@ -24,6 +28,18 @@ export class FakeSwitch {
   async reload(what: 'dialplan' | 'pjsip'): Promise<void> {
     if (this.failReload) throw this.failReload;
     this.reloads.push(what);
+  }
+  contacts: EndpointContact[] = [];
+  registrations: OutboundRegistration[] = [];
+  /** Set: AMI is not there (the status lists it as a problem). */
+  amiDown: Error | null = null;
+  async endpointContacts(): Promise<readonly EndpointContact[]> {
+    if (this.amiDown) throw this.amiDown;
+    return this.contacts;
+  }
+  async outboundRegistrations(): Promise<readonly OutboundRegistration[]> {
+    if (this.amiDown) throw this.amiDown;
+    return this.registrations;
   }
 }
 

@@ -320,6 +320,32 @@ describe('admin UI in a browser (whole orchestrator on the simulator)', function
     expect(await text(page, 'main .error')).to.contain('cannot open this page');
   });
 
+  it("admin checks the switch on the System page: the node, the trunks, the agents' phones", async () => {
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, stack.app.url, 'admin', user('admin').password);
+    await page.click('header nav >> text=System');
+    const card = '[data-testid=switch-status]';
+    await waitText(
+      page,
+      `${card} [data-testid=switch-nodes]`,
+      (t) => t.includes('simulator') && t.includes('Connected'),
+    );
+    // The simulator's trunk has a contact, not qualified, and no registration; its agents' phones the same.
+    const trunks = await text(page, `${card} [data-testid=switch-trunks]`);
+    expect(trunks).to.contain('carrier-a');
+    expect(trunks).to.not.contain('@');
+    const phones = await text(page, `${card} [data-testid=switch-phones]`);
+    expect(phones).to.match(/^[1-9]\d* registered · 0 answering OPTIONS$/);
+    // A phone that stops answering is named.
+    stack.app.simulator!.control.setEndpoint('PJSIP', '2001', { behaviour: 'unreachable' });
+    await page.click(`${card} button:has-text("Check again")`);
+    await waitText(page, `${card} [data-testid=switch-phones]`, (t) => t !== phones);
+    await shot(page, 'system-switch');
+    stack.app.simulator!.control.setEndpoint('PJSIP', '2001', { behaviour: 'answer', afterMs: 500 });
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+
   it('shows the large-type wall screen without navigation', async () => {
     const page = await newPage();
     await signIn(page, stack.app.url, 'supervisor', user('supervisor').password);

@@ -28,6 +28,7 @@ import {
   type ChannelId,
   type ChannelListener,
   type EndpointContact,
+  type OutboundRegistration,
   type EndpointStateEvent,
   type InboundChannel,
   type LiveBridge,
@@ -394,6 +395,9 @@ export class FakeSwitch implements SwitchPort {
   }
   async reload(): Promise<void> {}
   async endpointContacts(): Promise<readonly EndpointContact[]> {
+    return [];
+  }
+  async outboundRegistrations(): Promise<readonly OutboundRegistration[]> {
     return [];
   }
   /** The AstDB keys of blocked callers, as last written. */

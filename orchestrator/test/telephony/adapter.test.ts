@@ -322,6 +322,12 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(await r.sw.amiPing()).to.deep.equal([]);
   });
 
+  it('AMI: no outbound registrations is an empty list; a node without contacts too (Asterisk answers an error)', async () => {
+    expect(await r.sw.outboundRegistrations()).to.deep.equal([]);
+    for (const ext of ['2001', '2002', '2003']) r.sim.control.setEndpoint('PJSIP', ext, { behaviour: 'unreachable' });
+    expect(await r.sw.endpointContacts()).to.deep.equal([]);
+  });
+
   it('AMI: the blocked callers replace the AstDB family, an empty family included', async () => {
     await r.sw.setBlockedCallers(['8613812345678', 'anonymous']);
     const family = () => [...r.sim.engine.astdb.keys()].filter((k) => k.startsWith('ariadne-blocked/')).sort();

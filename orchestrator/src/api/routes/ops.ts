@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadAgents } from '../../agents/repository.js';
+import { switchStatus } from '../../telephony/status.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { countJobsByState, getJob, listJobs, retryDeadJob } from '../../jobs/index.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -113,6 +115,24 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
     }),
 
     // --- Asterisk -------------------------------------------------------------------------------------------------
+    route({
+      method: 'get',
+      path: '/asterisk/status',
+      tag: 'asterisk',
+      summary:
+        "Every Asterisk node's connection, the trunks' outbound registrations and the reachability (OPTIONS) of trunks and agents' phones, read over AMI",
+      roles: ADMIN,
+      response: z.object({
+        nodes: z.array(z.object({}).passthrough()),
+        registrations: z.array(z.object({}).passthrough()),
+        trunks: z.array(z.object({}).passthrough()),
+        phones: z.array(z.object({}).passthrough()),
+        problems: z.array(z.string()),
+      }),
+      async handler() {
+        return switchStatus(deps.switchPort, await loadAgents(db));
+      },
+    }),
     route({
       method: 'post',
       path: '/asterisk/reload',
