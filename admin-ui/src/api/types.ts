@@ -1047,6 +1047,15 @@ export interface CallConsultEndedMessage {
   queueId: number | null;
   target: string;
 }
+/** A supervisor scored one of the agent's calls: the workspace says so, with a link. */
+export interface EvaluationCreatedMessage {
+  type: 'evaluation.created';
+  evaluationId: number;
+  agentId: number;
+  callId: string;
+  scorePct: number | null;
+  failedCritical: boolean;
+}
 export type ServerMessage =
   | { type: 'hello'; user: User }
   | { type: 'pong' }
@@ -1057,7 +1066,8 @@ export type ServerMessage =
   | CallOfferEndedMessage
   | CallConnectedMessage
   | CallEndedMessage
-  | CallConsultEndedMessage;
+  | CallConsultEndedMessage
+  | EvaluationCreatedMessage;
 
 export interface ScorecardQuestion {
   key: string;

@@ -12,6 +12,7 @@ import {
   Pager,
   StateBadge,
   TierBadge,
+  useAction,
   useLoad,
 } from '../components/ui.js';
 import { fmtDuration, fmtTime } from '../format.js';
@@ -190,6 +191,33 @@ function eventDetail(data: unknown): string | null {
   return [typeof reason === 'string' ? reason : '', extra].filter(Boolean).join(' · ') || null;
 }
 
+/** A nuisance caller, blocked from their call's page (the Blocked page keeps the list). */
+function BlockCaller({ number, callId }: { number: string; callId: string }) {
+  const action = useAction();
+  const [blocked, setBlocked] = useState(false);
+  const block = async () => {
+    if (!confirm(`Block ${number}? Their calls will be rejected before they are answered.`)) return;
+    const r = await action.run(() => api.blockedCallers.add({ number, reason: `from call ${callId.slice(0, 8)}` }));
+    if (r) setBlocked(true);
+  };
+  if (blocked)
+    return (
+      <span class="muted" data-testid="caller-blocked">
+        {' '}
+        · blocked (<a href="#/admin/blocked-callers">Blocked callers</a>)
+      </span>
+    );
+  return (
+    <>
+      {' '}
+      <button class="link" onClick={() => void block()} disabled={action.busy} data-testid="block-caller">
+        Block caller
+      </button>
+      <ErrorBox error={action.error} />
+    </>
+  );
+}
+
 export function CallDetailPage({ id, user }: { id: string; user: User }) {
   const call = useLoad(() => api.calls.get(id), [id]);
   const queues = useLoad(() => api.queues.list(), []);
@@ -220,6 +248,9 @@ export function CallDetailPage({ id, user }: { id: string; user: User }) {
               <dd>
                 {c.callerE164 ?? c.callerRaw ?? 'anonymous'} {c.callerName ? `(${c.callerName})` : ''}{' '}
                 <TierBadge tier={c.tier} />
+                {user.role !== 'agent' && c.direction === 'inbound' && c.callerE164 ? (
+                  <BlockCaller number={c.callerE164} callId={c.id} />
+                ) : null}
               </dd>
               <dt>{c.direction === 'outbound' ? 'Caller id' : 'DID'}</dt>
               <dd>{c.did || '—'}</dd>

@@ -9,6 +9,7 @@ import { api, errorText } from '../api/client.js';
 import { useLive } from '../api/live.js';
 import type {
   Agent,
+  EvaluationCreatedMessage,
   AgentState,
   AgentToday,
   Callback,
@@ -97,6 +98,8 @@ export function WorkspacePage({ user }: { user: User }) {
   const [notes, setNotes] = useState('');
   /** How the last call the agent placed ended, when it never connected (until dismissed or the next call). */
   const [outcome, setOutcome] = useState<DialOutcome | null>(null);
+  /** A supervisor's new evaluation of one of the agent's calls (until dismissed). */
+  const [evaluated, setEvaluated] = useState<EvaluationCreatedMessage | null>(null);
   /** Calls the agent placed that have not connected (yet): call id → the number, for the outcome notice. */
   const dialled = useRef(new Map<string, string>());
   const presence = useAction();
@@ -144,6 +147,8 @@ export function WorkspacePage({ user }: { user: User }) {
           return { ...c, phase: 'ended', since: Date.now(), held: false, consult: null };
         });
         callbacks.reload();
+      } else if (m.type === 'evaluation.created') {
+        setEvaluated(m);
       } else if (m.type === 'call.consult_ended') {
         setCall((c) =>
           c && c.offer.callId === m.callId && c.consult
@@ -182,6 +187,22 @@ export function WorkspacePage({ user }: { user: User }) {
 
   return (
     <div class="workspace">
+      {evaluated ? (
+        <p class="notice" role="status" data-testid="evaluation-notice">
+          A supervisor evaluated one of your calls:{' '}
+          <strong>
+            {evaluated.failedCritical
+              ? 'a critical point was missed'
+              : evaluated.scorePct === null
+                ? 'no score'
+                : `${evaluated.scorePct} %`}
+          </strong>
+          . <a href={`#/evaluations/${evaluated.evaluationId}`}>Read it</a>{' '}
+          <button class="link" onClick={() => setEvaluated(null)}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
       <div class="workspace-top">
         <section class="card presence" data-testid="presence">
           <div class="presence-state">

@@ -76,7 +76,13 @@ export class WsHub {
   constructor(private readonly o: HubOptions) {
     const forAgent = <
       K extends
-        'call.offered' | 'call.offer_ended' | 'call.connected' | 'call.ended' | 'call.consult_ended' | 'agent.state',
+        | 'call.offered'
+        | 'call.offer_ended'
+        | 'call.connected'
+        | 'call.ended'
+        | 'call.consult_ended'
+        | 'agent.state'
+        | 'evaluation.created',
     >(
       name: K,
       toMessage: (e: BusEvents[K]) => object,
@@ -96,6 +102,7 @@ export class WsHub {
     forAgent('call.connected', (e) => ({ type: 'call.connected', ...e }));
     forAgent('call.ended', (e) => ({ type: 'call.ended', ...e }));
     forAgent('call.consult_ended', (e) => ({ type: 'call.consult_ended', ...e }));
+    forAgent('evaluation.created', (e) => ({ type: 'evaluation.created', ...e }));
     forAgent('agent.state', (e) => ({
       type: 'agent.state',
       agentId: e.agentId,

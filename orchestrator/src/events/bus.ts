@@ -35,6 +35,14 @@ export interface BusEvents {
   /** Every call state change (for the wallboard and supervisors). */
   'call.state': { callId: string; from: string | null; to: string; queueId: number | null; agentId: number | null; at: Date };
   'agent.state': { agentId: number; state: string; reason: string | null; since: Date };
+  /** A supervisor scored one of the agent's calls (quality/): sent to that agent. */
+  'evaluation.created': {
+    evaluationId: number;
+    agentId: number;
+    callId: string;
+    scorePct: number | null;
+    failedCritical: boolean;
+  };
   'queue.changed': { queueId: number };
 }
 

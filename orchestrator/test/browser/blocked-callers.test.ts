@@ -65,6 +65,34 @@ describe('blocked callers in a browser (a supervisor blocks a number; its call i
       'ariadne-blocked/anonymous',
     ]);
 
+    // From a call's page: another caller, blocked with one click (the call was taken as usual).
+    // In a queue the supervisor supervises (they see only those calls).
+    const queue = (await app.db('queues').orderBy('id').first('id')) as { id: number };
+    await app.db('calls').insert({
+      id: 'blk-other',
+      queue_id: queue.id,
+      node: 'test',
+      owner: 'test',
+      channel_id: 'ch-blk-other',
+      state: 'ended',
+      caller_raw: '13900000888',
+      caller_e164: '+8613900000888',
+      did: DEMO_DIRECT_DID,
+      direction: 'inbound',
+      arrived_at: new Date(),
+      ended_at: new Date(),
+      disposition: 'abandoned',
+    });
+    await page.goto(`${app.url}/#/calls/blk-other`);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-testid=block-caller]');
+    await page.waitForSelector('[data-testid=caller-blocked]');
+    expect(await app.db('blocked_callers').where({ number: '+8613900000888' }).first('reason')).to.deep.equal({
+      reason: 'from call blk-othe',
+    });
+    await page.goto(`${app.url}/#/admin/blocked-callers`);
+    await page.waitForSelector(`${TABLE} tr[data-number="+8613900000888"]`);
+
     page.once('dialog', (d) => void d.accept());
     await page.click(`${TABLE} tr[data-number="+8613900000777"] >> text=Unblock`);
     await until('the row gone', async () =>

@@ -65,6 +65,11 @@ describe('quality evaluations in a browser (scorecards, evaluating a call, the a
 
   it('a supervisor evaluates the call from its page; a missing answer is named; the score shows', async () => {
     const { app } = suite.stack();
+    // The agent is in their workspace while their call is evaluated.
+    const agentPage = await newPage();
+    const agentErrors = watchErrors(agentPage);
+    await signIn(agentPage, app.url, 'agent', user('agent').password);
+    await agentPage.waitForSelector('[data-testid=presence]');
     const page = await newPage();
     const errors = watchErrors(page);
     await signIn(page, app.url, 'supervisor', user('supervisor').password);
@@ -84,6 +89,12 @@ describe('quality evaluations in a browser (scorecards, evaluating a call, the a
     // 1 + 4 + 2 of 8 (identity does not apply).
     await waitText(page, '[data-testid=call-quality] .score', (t) => t === '87.5 %');
     await shot(page, 'quality-call-evaluated');
+    // The agent is told at once, with a link to it.
+    await waitText(agentPage, '[data-testid=evaluation-notice]', (t) => t.includes('87.5 %'));
+    await shot(agentPage, 'quality-agent-notice');
+    await agentPage.click('[data-testid=evaluation-notice] >> text=Read it');
+    await agentPage.waitForSelector('[data-testid=evaluation-open] [data-testid=evaluation-comment]');
+    expect(realErrors(agentErrors)).to.deep.equal([]);
     await page.click('header nav >> text=Evaluations');
     await waitText(page, '[data-testid=quality-by-agent] tbody', (t) => t.includes('87.5 %'));
     await shot(page, 'quality-evaluations-staff');

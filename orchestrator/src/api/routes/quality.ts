@@ -239,6 +239,13 @@ export function qualityRoutes(deps: ApiDeps): ApiRoute[] {
         await assertCallOf(db, user, body.callId);
         const created = await createEvaluation(db, body, user.id).catch(asHttp);
         auditTarget(created.id, { callId: body.callId, scorecardId: body.scorecardId, scorePct: created.scorePct });
+        deps.bus.publish('evaluation.created', {
+          evaluationId: created.id,
+          agentId: created.agentId,
+          callId: created.callId,
+          scorePct: created.scorePct,
+          failedCritical: created.failedCritical,
+        });
         return created;
       },
     }),
