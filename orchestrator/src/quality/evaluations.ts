@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
-import { parseJson, toDate } from '../db/time.js';
+import { mapRow } from '../db/rows.js';
+import { parseJson } from '../db/time.js';
 import { answersSchema, scoreAnswers, type Answers, type ScorecardQuestion } from './score.js';
 
 export interface Evaluation {
@@ -80,36 +81,11 @@ function base(db: Db): Knex.QueryBuilder {
     .leftJoin('users as u', 'u.id', 'e.evaluator_id');
 }
 
-function text(v: unknown): string | null {
-  return v == null ? null : String(v);
-}
-
-function iso(v: unknown): string | null {
-  return toDate(v)?.toISOString() ?? null;
-}
+/** Rows → API objects the way every resource maps them (db/rows.ts): camelCase, ISO times, JSON parsed. */
+const SHAPE = { json: ['questions', 'answers'], bools: ['failed_critical'], numbers: ['score_pct'] } as const;
 
 function toEvaluation(row: Record<string, unknown>): Evaluation {
-  return {
-    id: Number(row.id),
-    callId: String(row.call_id),
-    callAt: iso(row.call_at),
-    agentId: Number(row.agent_id),
-    agentName: text(row.agent_name),
-    queueId: row.queue_id == null ? null : Number(row.queue_id),
-    scorecardId: Number(row.scorecard_id),
-    scorecardName: text(row.scorecard_name),
-    evaluatorId: row.evaluator_id == null ? null : Number(row.evaluator_id),
-    evaluatorName: text(row.evaluator_name),
-    questions: parseJson<ScorecardQuestion[]>(row.questions, []),
-    answers: parseJson<Answers>(row.answers, {}),
-    scorePct: row.score_pct == null ? null : Number(row.score_pct),
-    failedCritical: Boolean(Number(row.failed_critical)),
-    comment: text(row.comment),
-    agentComment: text(row.agent_comment),
-    acknowledgedAt: iso(row.acknowledged_at),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
+  return mapRow(row, SHAPE) as unknown as Evaluation;
 }
 
 export async function getEvaluation(db: Db, id: number): Promise<Evaluation | null> {
@@ -274,7 +250,7 @@ export async function qualityByAgent(db: Db, f: EvaluationFilter): Promise<Agent
     )) as Record<string, unknown>[];
   return rows.map((r) => ({
     agentId: Number(r.agent_id),
-    agentName: text(r.agent_name),
+    agentName: r.agent_name == null ? null : String(r.agent_name),
     evaluations: Number(r.evaluations),
     averageScorePct: r.average == null ? null : Math.round(Number(r.average) * 100) / 100,
     lowestScorePct: r.lowest == null ? null : Number(r.lowest),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
-import { parseJson, toDate } from '../db/time.js';
+import { mapRow } from '../db/rows.js';
 import { questionsSchema, type ScorecardQuestion } from './score.js';
 
 export interface Scorecard {
@@ -27,17 +27,9 @@ export const scorecardInput = z
 
 export type ScorecardInput = z.output<typeof scorecardInput>;
 
+/** The way every resource maps its rows (db/rows.ts): camelCase, ISO times, JSON parsed, flags as booleans. */
 function toScorecard(row: Record<string, unknown>): Scorecard {
-  return {
-    id: Number(row.id),
-    name: String(row.name),
-    description: row.description == null ? null : String(row.description),
-    questions: parseJson<ScorecardQuestion[]>(row.questions, []),
-    active: Boolean(Number(row.active)),
-    evaluations: Number(row.evaluations ?? 0),
-    createdAt: toDate(row.created_at)?.toISOString() ?? null,
-    updatedAt: toDate(row.updated_at)?.toISOString() ?? null,
-  };
+  return mapRow(row, { json: ['questions'], bools: ['active'], numbers: ['evaluations'] }) as unknown as Scorecard;
 }
 
 function withUse(db: Db) {
