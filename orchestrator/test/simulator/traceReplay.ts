@@ -292,6 +292,10 @@ export function normalise(v: unknown, key = '', mapIds?: (s: string) => string):
       out.app_name = '<|Stasis>';
       out.app_data = '<app, once in Stasis>';
     }
+    // A recording stopped within a second of starting reports 0 or 1: the replay runs at TIME_SCALE, so 100 ms of a
+    // loaded machine's delay between start and stop is a whole second of the trace's time (errors_rest_and_ws's
+    // err-rec-1 came out 1 once on CI). Longer recordings are compared exactly.
+    if (key === 'recording' && (src.duration === 0 || src.duration === 1)) out.duration = '<0|1>';
     // The peer snapshot of Dial ""/RINGING shows Down or Ringing depending on the same race as the order.
     if (src.type === 'Dial' && (src.dialstatus === '' || src.dialstatus === 'RINGING')) {
       const peer = out.peer as Json | undefined;
