@@ -9,6 +9,7 @@ import { closeCallWriter } from './calls/writer.js';
 import { closeStatementBatcher } from './db/statement-batch.js';
 import { contactCenterTimeZone, type Config } from './config/schema.js';
 import { buildDailyReport, createReportSchedule, daysBefore } from './reports/index.js';
+import { addDays, dayOf } from './reports/day.js';
 import { connectDb } from './db/connect.js';
 import { migrateLatest, type Db } from './db/knex.js';
 import { seedDemo } from './db/seed/index.js';
@@ -129,10 +130,16 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     if (simulator && config.demo.seed) {
       // A past week of calls, with its reports built, so Reports and Calls show something from the first minute.
       const historyDays = daysBefore(new Date(), config.demo.historyDays, timeZone);
-      const seeded = await seedDemo(db, { historyDays });
+      const today = dayOf(new Date(), timeZone);
+      // The rota planned as shifts for the past week and the week ahead, so Schedule shows adherence and a plan.
+      const schedule = { timeZone, days: Array.from({ length: 7 }, (_, i) => addDays(today, i)) };
+      const seeded = await seedDemo(db, { historyDays, schedule });
       if (!seeded.skipped) {
         for (const { day } of historyDays) await buildDailyReport(db, day, timeZone);
-        log.info({ agents: seeded.agents, queues: seeded.queues, history: seeded.history }, 'seeded demo data');
+        log.info(
+          { agents: seeded.agents, queues: seeded.queues, history: seeded.history, shifts: seeded.shifts },
+          'seeded demo data',
+        );
       }
     }
     await ensureBootstrapAdmin(db, config.adminPassword, log);

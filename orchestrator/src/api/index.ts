@@ -18,6 +18,7 @@ import { opsRoutes } from './routes/ops.js';
 import { outboundRoutes } from './routes/outbound.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { qualityRoutes } from './routes/quality.js';
+import { shiftRoutes } from './routes/shifts.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
 import { workRoutes } from './routes/work.js';
@@ -51,6 +52,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...workRoutes(deps),
     ...reportRoutes(deps),
     ...qualityRoutes(deps),
+    ...shiftRoutes(deps),
     ...privacyRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];

@@ -100,6 +100,26 @@ export function reportDay(day: string, timeZone: string): ReportDay {
   };
 }
 
+/**
+ * The instant a day's wall-clock time shows in the zone. A time a clock change skips (02:30 as clocks jump from
+ * 02:00 to 03:00) falls as far on as the jump; a time shown twice is its first showing's.
+ */
+export function wallInstant(day: string, hour: number, minute: number, timeZone: string): Date {
+  const parsed = parseDay(day);
+  if (!parsed) throw new RangeError(`"${day}" is not a calendar date (YYYY-MM-DD)`);
+  const guess = Date.UTC(parsed.y, parsed.m - 1, parsed.d, hour, minute);
+  // A clock change moves the offset by at most a few hours: the offsets half a day either side are the two the
+  // time may be read with.
+  const before = guess - offsetAt(new Date(guess - 43_200_000), timeZone);
+  const after = guess - offsetAt(new Date(guess + 43_200_000), timeZone);
+  const shows = (t: number): boolean => {
+    const w = wallClock(new Date(t), timeZone);
+    return w.hour === hour && w.minute === minute;
+  };
+  const showing = [before, after].filter(shows);
+  return new Date(showing.length > 0 ? Math.min(...showing) : before);
+}
+
 /** The report day (YYYY-MM-DD) an instant falls in. */
 export function dayOf(at: Date, timeZone: string): string {
   const w = wallClock(at, timeZone);

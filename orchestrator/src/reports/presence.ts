@@ -98,7 +98,7 @@ export interface AgentTimeline {
 const LONGEST_CALL_MS = 12 * 3_600_000;
 
 /** The agents' talk and after-call work over [start, until), from the calls table (a call in progress runs to now). */
-async function callSpans(
+export async function callSpans(
   db: Db,
   start: Date,
   until: number,

@@ -1,6 +1,8 @@
 import { presenceBetween } from '../agents/presence.js';
 import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
+import { shiftsBetween } from '../shifts/repository.js';
+import { segmentsOf } from '../shifts/segments.js';
 import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime } from './day.js';
 import { agentsNeeded, agentsToSchedule, erlangA, planServiceLevel, type StaffingTarget } from './erlang.js';
 
@@ -29,6 +31,8 @@ export interface StaffingInterval {
   readonly agentsToSchedule: number;
   /** Agents with the queue's skills logged in and not paused, on average over the interval (null: not yet). */
   readonly agentsReady: number | null;
+  /** Agents with the queue's skills scheduled on the phones (shifts less their activities), on average. */
+  readonly agentsScheduled: number;
   /** The service level those agents could give these calls, by the same model (null: not yet, or no calls). */
   readonly serviceLevelPct: number | null;
   /** Erlang A only: the share of callers who would give up with `agentsNeeded` agents (null: Erlang C, or no calls). */
@@ -131,14 +135,12 @@ async function eligibleAgents(db: Db, queueId: number): Promise<number[]> {
   return ((await q) as { id: number }[]).map((r) => Number(r.id));
 }
 
-/** Ready agent-milliseconds per interval offset over [start, until). */
-async function readyTime(db: Db, agentIds: readonly number[], start: Date, until: Date): Promise<Map<number, number>> {
+/** Agent-milliseconds per interval offset (from `start`) of the stretches, cut to [start, until). */
+function perInterval(stretches: Iterable<{ from: number; to: number }>, start: Date, until: Date): Map<number, number> {
   const out = new Map<number, number>();
-  if (agentIds.length === 0 || until <= start) return out;
-  for (const span of await presenceBetween(db, start, until, agentIds)) {
-    if (span.state !== 'ready') continue;
-    let from = Math.max(span.startedAt.getTime(), start.getTime());
-    const to = Math.min(span.endedAt?.getTime() ?? until.getTime(), until.getTime());
+  for (const s of stretches) {
+    let from = Math.max(s.from, start.getTime());
+    const to = Math.min(s.to, until.getTime());
     while (from < to) {
       const offset = Math.floor((from - start.getTime()) / INTERVAL_MS) * INTERVAL_MS;
       const next = Math.min(to, start.getTime() + offset + INTERVAL_MS);
@@ -147,6 +149,32 @@ async function readyTime(db: Db, agentIds: readonly number[], start: Date, until
     }
   }
   return out;
+}
+
+/** Ready agent-milliseconds per interval offset over [start, until). */
+async function readyTime(db: Db, agentIds: readonly number[], start: Date, until: Date): Promise<Map<number, number>> {
+  if (agentIds.length === 0 || until <= start) return new Map();
+  const spans = await presenceBetween(db, start, until, agentIds);
+  return perInterval(
+    spans
+      .filter((span) => span.state === 'ready')
+      .map((span) => ({ from: span.startedAt.getTime(), to: span.endedAt?.getTime() ?? until.getTime() })),
+    start,
+    until,
+  );
+}
+
+/** Agent-milliseconds scheduled on the phones per interval offset of the day (shifts/). */
+async function scheduledTime(
+  db: Db,
+  agentIds: readonly number[],
+  day: { start: Date; end: Date },
+  timeZone: string,
+): Promise<Map<number, number>> {
+  if (agentIds.length === 0) return new Map();
+  const shifts = await shiftsBetween(db, day.start, day.end, { agentIds, timeZone });
+  const onPhones = shifts.flatMap(segmentsOf).filter((s) => s.expected === 'phone');
+  return perInterval(onPhones, day.start, day.end);
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
@@ -178,8 +206,11 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
   const days = await Promise.all(basedOn.map((d) => dayIntervals(db, o.queueId, d, o.timeZone)));
   // Who was ready is known up to now: for a day lived and today so far.
   const until = Math.min(end.getTime(), o.now.getTime());
-  const ready =
-    until > start.getTime() ? await readyTime(db, await eligibleAgents(db, o.queueId), start, new Date(until)) : null;
+  const eligible = await eligibleAgents(db, o.queueId);
+  const [ready, scheduled] = await Promise.all([
+    until > start.getTime() ? readyTime(db, eligible, start, new Date(until)) : null,
+    scheduledTime(db, eligible, { start, end }, o.timeZone),
+  ]);
   const observedPatienceS = observedPatience(days);
   const patienceS = o.patience === 'observed' ? observedPatienceS : (o.patience ?? null);
   const target: StaffingTarget = { ...o, patienceSeconds: patienceS ?? undefined };
@@ -209,6 +240,7 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
       agentsNeeded: needed,
       agentsToSchedule: agentsToSchedule(needed, o.shrinkage ?? 0),
       agentsReady,
+      agentsScheduled: round1((scheduled.get(offset) ?? 0) / INTERVAL_MS),
       serviceLevelPct:
         agentsReady === null || offered === 0
           ? null

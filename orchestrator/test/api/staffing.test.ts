@@ -101,10 +101,10 @@ describe('api: staffing report (GET /api/reports/staffing)', function () {
     expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
     const lines = String(csv.body).trim().split(/\r?\n/);
     expect(lines[0]).to.equal(
-      'period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsReady,serviceLevelPct,abandonPct',
+      'period,start,offered,handleS,agentsNeeded,agentsToSchedule,agentsScheduled,agentsReady,serviceLevelPct,abandonPct',
     );
     expect(lines).to.have.length(97);
-    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,14,1,0,`);
+    expect(lines).to.include(`09:00,${sh('2026-12-05T09:00:00').toISOString()},50,180,14,14,0,1,0,`);
     // With the shrinkage planned for, more agents on the schedule than on the phones.
     const shrunk = await get(`day=2026-12-05&queueId=${sales}&shrinkagePct=30`);
     expect(shrunk.body).to.deep.include({ shrinkagePct: 30, peakAgentsNeeded: 14, peakAgentsToSchedule: 20 });

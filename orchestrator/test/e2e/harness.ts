@@ -260,6 +260,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       agents: agents.length,
       queues: queues.length,
       customers: null,
+      shifts: 0,
       history: null,
       queueIds: Object.fromEntries(queues.map((q) => [q.name, Number(q.id)])),
       agentIds: Object.fromEntries(agents.map((a) => [a.endpoint, Number(a.id)])),

@@ -18,6 +18,7 @@ import {
 } from '../../src/db/seed/index.js';
 import { RuleRouter } from '../../src/routing/router.js';
 import { validateExpression } from '../../src/routing/expressions.js';
+import { adherenceReport } from '../../src/shifts/adherence.js';
 import { createTestDb, DIALECTS } from '../support/db.js';
 import { nextState, type CallState } from '../../src/calls/states.js';
 import { toDate } from '../../src/db/time.js';
@@ -151,7 +152,11 @@ for (const dialect of DIALECTS) {
       const t = await createTestDb(dialect);
       try {
         const days = daysBefore(new Date('2026-12-06T12:00:00+08:00'), 2, 'Asia/Shanghai');
-        const r = await seedDemo(t.db, { customers: 100, historyDays: days });
+        const r = await seedDemo(t.db, {
+          customers: 100,
+          historyDays: days,
+          schedule: { timeZone: 'Asia/Shanghai', days: ['2026-12-06'] },
+        });
         expect(r.history?.calls).to.be.within(2 * 400, 2 * 800);
         const calls = (await t
           .db('calls')
@@ -209,6 +214,19 @@ for (const dialect of DIALECTS) {
         expect(report.totals.occupancyPct).to.be.within(40, 90);
         const pauses = await pauseReport(t.db, { from: days[0]!.day, to: days[1]!.day, timeZone: 'Asia/Shanghai' });
         expect(new Set(pauses.rows.map((p) => p.reason))).to.include.members(['break', 'lunch']);
+
+        // The same rota as shifts, for the days lived and the day after: the agents kept to it, give or take a
+        // break taken a little early or late.
+        expect(r.shifts).to.equal(3 * 8);
+        const adherence = await adherenceReport(t.db, {
+          day: days[0]!.day,
+          timeZone: 'Asia/Shanghai',
+          now: new Date('2026-12-06T12:00:00+08:00'),
+        });
+        expect(adherence.agents.filter((a) => a.scheduledS > 0)).to.have.length(8);
+        expect(adherence.totals.adherencePct).to.be.within(85, 99.9);
+        // In up to 10 minutes early, out up to 15 minutes late.
+        expect(adherence.agents.every((a) => a.unscheduledS <= 25 * 60)).to.equal(true);
       } finally {
         await t.drop();
       }

@@ -38,6 +38,7 @@ const STAFFING_COLUMNS: readonly (keyof StaffingInterval)[] = [
   'handleS',
   'agentsNeeded',
   'agentsToSchedule',
+  'agentsScheduled',
   'agentsReady',
   'serviceLevelPct',
   'abandonPct',

@@ -25,6 +25,7 @@ import * as m0023 from './0023_two_factor.js';
 import * as m0024 from './0024_quality_evaluations.js';
 import * as m0025 from './0025_blocked_callers.js';
 import * as m0026 from './0026_queue_alerts.js';
+import * as m0027 from './0027_shifts.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -57,6 +58,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0024_quality_evaluations', m0024],
   ['0025_blocked_callers', m0025],
   ['0026_queue_alerts', m0026],
+  ['0027_shifts', m0027],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,7 +4,7 @@ import type { Db } from '../knex.js';
 import { seedCustomers, type SeedCustomersResult } from './customers.js';
 import { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
 import { seedCallHistory, type CallHistoryOptions } from './history.js';
-import { onShift, seedPresenceHistory } from './presence.js';
+import { onShift, seedPresenceHistory, seedShiftPlan } from './presence.js';
 import type { ScorecardQuestion } from '../../quality/score.js';
 import { createScorecard, type ScorecardInput } from '../../quality/scorecards.js';
 
@@ -294,6 +294,11 @@ export interface SeedDemoOptions {
   readonly alwaysOpen?: boolean;
   /** Past days to fill with calls (`history.ts`), each with its local midnight; none by default. */
   readonly historyDays?: CallHistoryOptions['days'];
+  /**
+   * The rota as shifts (shifts/) for the history's days and these after them (today and the days ahead), on the
+   * contact center's clock; none by default.
+   */
+  readonly schedule?: { readonly timeZone: string; readonly days: readonly string[] };
 }
 
 export interface SeedDemoResult {
@@ -309,6 +314,8 @@ export interface SeedDemoResult {
     readonly surveys: number;
     readonly presenceSpans: number;
   } | null;
+  /** Shifts planned (`schedule`). */
+  readonly shifts: number;
 }
 
 async function insertId(db: Db, table: string, row: Record<string, unknown>): Promise<number> {
@@ -363,7 +370,16 @@ export const DEMO_SCORECARD: ScorecardInput & { name: string; questions: Scoreca
 export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const existing = await db('queues').count({ n: '*' }).first();
   if (Number(existing?.n ?? 0) > 0 && !options.force) {
-    return { skipped: true, agents: 0, queues: 0, customers: null, queueIds: {}, agentIds: {}, history: null };
+    return {
+      skipped: true,
+      agents: 0,
+      queues: 0,
+      customers: null,
+      queueIds: {},
+      agentIds: {},
+      history: null,
+      shifts: 0,
+    };
   }
   const now = options.now ?? new Date();
 
@@ -609,6 +625,14 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     });
     history = { ...calls, presenceSpans: presence.spans };
   }
+  const shifts = options.schedule
+    ? await seedShiftPlan(db, {
+        days: [...(options.historyDays ?? []).map((d) => d.day), ...options.schedule.days],
+        agentIds: Object.values(agentIds),
+        timeZone: options.schedule.timeZone,
+        now,
+      })
+    : 0;
 
   return {
     skipped: false,
@@ -618,5 +642,6 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     queueIds,
     agentIds,
     history,
+    shifts,
   };
 }

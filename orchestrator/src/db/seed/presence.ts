@@ -1,4 +1,5 @@
 import type { Db } from '../knex.js';
+import { addShift } from '../../shifts/repository.js';
 import { prng } from './customers.js';
 
 /**
@@ -11,7 +12,7 @@ export interface PresenceHistoryOptions {
   /** The days to fill, each with its first instant (local midnight) in the contact center's zone. */
   readonly days: ReadonlyArray<{ readonly day: string; readonly start: Date }>;
   readonly agentIds: readonly number[];
-  /** Agents on the rota each day (default 8: the demo history's 600 calls a day keep them about 60 % occupied). */
+  /** Agents on the rota each day (AGENTS_PER_DAY by default). */
   readonly agentsPerDay?: number;
   readonly seed?: number;
 }
@@ -25,11 +26,49 @@ export interface Shift {
 const HOUR = 3600_000;
 const MINUTE = 60_000;
 
-/** Shifts as hours after local midnight: early and late, overlapping over the afternoon. */
+/**
+ * Shifts on the wall clock, as the schedule has them (shifts/): early and late, overlapping over the afternoon, each
+ * with two breaks and a lunch, which the presence below keeps give or take a few minutes.
+ */
 const SHIFTS = [
-  { login: 7.75, logout: 16.25 },
-  { login: 12.75, logout: 21.25 },
+  {
+    plan: {
+      startTime: '07:45',
+      endTime: '16:15',
+      activities: [
+        { kind: 'break', startTime: '09:45', endTime: '10:00' },
+        { kind: 'lunch', startTime: '12:00', endTime: '12:45' },
+        { kind: 'break', startTime: '14:00', endTime: '14:15' },
+      ],
+    },
+  },
+  {
+    plan: {
+      startTime: '12:45',
+      endTime: '21:15',
+      activities: [
+        { kind: 'break', startTime: '14:45', endTime: '15:00' },
+        { kind: 'lunch', startTime: '17:00', endTime: '17:45' },
+        { kind: 'break', startTime: '19:00', endTime: '19:15' },
+      ],
+    },
+  },
 ] as const;
+
+/** Hours after midnight of HH:MM (the demo's shifts do not cross a clock change, which falls at night). */
+const hours = (time: string): number => Number(time.slice(0, 2)) + Number(time.slice(3, 5)) / 60;
+
+/** Agents on the rota each day by default (the demo history's 600 calls a day keep them about 60 % occupied). */
+const AGENTS_PER_DAY = 8;
+
+/** Who works the `dayIndex`-th day of the rota, and which shift. */
+function rota(dayIndex: number, agentIds: readonly number[], agentsPerDay = AGENTS_PER_DAY) {
+  const perDay = Math.min(agentIds.length, agentsPerDay);
+  return Array.from({ length: perDay }, (_, k) => ({
+    agentId: agentIds[(dayIndex * perDay + k) % agentIds.length] as number,
+    shift: SHIFTS[k % SHIFTS.length] as (typeof SHIFTS)[number],
+  }));
+}
 
 export async function seedPresenceHistory(
   db: Db,
@@ -39,23 +78,22 @@ export async function seedPresenceHistory(
   const jitter = (minutes: number): number => (rand() - 0.5) * 2 * minutes * MINUTE;
   const rows: Record<string, unknown>[] = [];
   const shifts: Shift[] = [];
-  const perDay = Math.min(o.agentIds.length, o.agentsPerDay ?? 8);
   o.days.forEach(({ start }, dayIndex) => {
-    for (let k = 0; k < perDay; k++) {
-      const agentId = o.agentIds[(dayIndex * perDay + k) % o.agentIds.length] as number;
-      const shift = SHIFTS[k % SHIFTS.length] as (typeof SHIFTS)[number];
-      const login = start.getTime() + shift.login * HOUR + jitter(10);
-      const logout = start.getTime() + shift.logout * HOUR + jitter(15);
-      const length = logout - login;
+    for (const { agentId, shift } of rota(dayIndex, o.agentIds, o.agentsPerDay)) {
+      const login = start.getTime() + hours(shift.plan.startTime) * HOUR + jitter(10);
+      const logout = start.getTime() + hours(shift.plan.endTime) * HOUR + jitter(15);
       shifts.push({ agentId, from: new Date(login), to: new Date(logout) });
-      // Pauses at fixed points of the shift, each moved a little: breaks at a quarter and three quarters, lunch
-      // at the middle, and a training session on some days after the first break.
-      const pauses = [
-        { reason: 'break', at: login + length * 0.25 + jitter(20), minutes: 10 + rand() * 10 },
-        { reason: 'lunch', at: login + length * 0.5 + jitter(20), minutes: 30 + rand() * 30 },
-        { reason: 'break', at: login + length * 0.75 + jitter(20), minutes: 10 + rand() * 10 },
-      ];
-      if (rand() < 0.3) pauses.splice(1, 0, { reason: 'training', at: login + length * 0.35, minutes: 45 });
+      // The planned breaks and lunch, each taken a few minutes early or late and a little short or long, and now and
+      // then a training session after the first break that the plan did not have.
+      const pauses = shift.plan.activities.map((a) => {
+        const planned = (hours(a.endTime) - hours(a.startTime)) * 60;
+        return {
+          reason: a.kind as string,
+          at: start.getTime() + hours(a.startTime) * HOUR + jitter(4),
+          minutes: planned + (rand() - 0.5) * (a.kind === 'lunch' ? 16 : 6),
+        };
+      });
+      if (rand() < 0.15) pauses.splice(1, 0, { reason: 'training', at: pauses[0]!.at + 30 * MINUTE, minutes: 45 });
       let at = login;
       const span = (state: string, reason: string | null, from: number, to: number): void =>
         void rows.push({ agent_id: agentId, state, reason, started_at: new Date(from), ended_at: new Date(to) });
@@ -77,4 +115,29 @@ export async function seedPresenceHistory(
 /** The agents on shift at an instant (none at night). */
 export function onShift(shifts: readonly Shift[]): (at: Date) => number[] {
   return (at) => shifts.filter((s) => s.from <= at && at < s.to).map((s) => s.agentId);
+}
+
+/**
+ * The rota as the schedule has it (shifts/): the days of the presence history (the first `days`, in the same order)
+ * and any after them, so Schedule shows adherence for the days lived and shifts for the days ahead.
+ */
+export async function seedShiftPlan(
+  db: Db,
+  o: { days: readonly string[]; agentIds: readonly number[]; timeZone: string; now: Date },
+): Promise<number> {
+  let count = 0;
+  for (const [dayIndex, day] of o.days.entries())
+    for (const { agentId, shift } of rota(dayIndex, o.agentIds)) {
+      await addShift(
+        db,
+        { agentId, day, ...shift.plan, activities: [...shift.plan.activities] },
+        {
+          timeZone: o.timeZone,
+          by: null,
+          now: o.now,
+        },
+      );
+      count++;
+    }
+  return count;
 }
