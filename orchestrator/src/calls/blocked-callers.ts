@@ -161,7 +161,7 @@ export class BlockedCallers {
     this.timer = null;
   }
 
-  /** Rereads the list (awaited), then rewrites AstDB in the background when its keys changed since the last sync. */
+  /** Rereads the list (awaited), then updates AstDB in the background when its keys changed since the last sync. */
   async reload(): Promise<void> {
     let numbers: string[];
     try {

@@ -164,7 +164,9 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
       id: string | undefined,
       respond: (p: [string, string | number][]) => void,
     ): void {
-      const error = (message: string): void => respond([['Response', 'Error'], ['Message', message]]);
+      // DBPut's own two messages have no full stop; the other actions' have.
+      const error = (message: string): void =>
+        respond([['Response', 'Error'], ['Message', action === 'dbput' ? message.replace(/\.$/, '') : message]]);
       if (!family) return error('No family specified.');
       if (action === 'dbdeltree') {
         const prefix = key ? `${family}/${key}` : `${family}/`;

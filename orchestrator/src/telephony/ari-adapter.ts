@@ -58,6 +58,9 @@ function storedFilePath(name: string): string {
   return `/recordings/stored/${encodeURIComponent(name)}/file`;
 }
 
+/** AMI actions in flight at once on one connection when writing many (AstDB keys): AMI answers them in order. */
+const AMI_PIPELINE = 32;
+
 /** How long a stopped playback may take to report PlaybackFinished before it is settled as stopped anyway. */
 const STOP_EVENT_GRACE_MS = 1000;
 
@@ -923,15 +926,45 @@ export class AriAdapter implements SwitchPort {
     return lists.flat();
   }
 
+  /**
+   * Each AMI connection's blocked-caller keys as last written, and in which of its sessions: within the same session
+   * only the keys that changed are written; a new session (Asterisk restarted, or the link dropped) is rewritten
+   * whole, as is one whose last write failed part-way.
+   */
+  private readonly blockedWritten = new WeakMap<AmiConnection, { session: number; keys: ReadonlySet<string> }>();
+
   async setBlockedCallers(keys: readonly string[]): Promise<void> {
+    const wanted = new Set(keys);
+    const put = (ami: AmiConnection) => (key: string) =>
+      ami.action({ action: 'DBPut', family: BLOCKED_CALLERS_FAMILY, key, val: '1' }).then(() => undefined);
+    // Asterisk answers a delete of what is not there with an error: then there is nothing to delete.
+    const absentOk = (err: unknown): void => {
+      if (!(err instanceof SwitchError) || !/not found/i.test(err.message)) throw err;
+    };
     const amis = [...this.nodes.values()].flatMap((s) => (s.ami ? [s.ami] : []));
     await Promise.all(
       amis.map(async (ami) => {
-        // Asterisk answers DBDelTree of a family that has no keys with an error: then there is nothing to delete.
-        await ami.action({ action: 'DBDelTree', family: BLOCKED_CALLERS_FAMILY }).catch((err: unknown) => {
-          if (!(err instanceof SwitchError) || !/not found/i.test(err.message)) throw err;
-        });
-        for (const key of keys) await ami.action({ action: 'DBPut', family: BLOCKED_CALLERS_FAMILY, key, val: '1' });
+        const last = this.blockedWritten.get(ami);
+        this.blockedWritten.delete(ami);
+        const session = ami.stats.sessions;
+        if (last?.session === session) {
+          const gone = [...last.keys].filter((k) => !wanted.has(k));
+          await inBatches(gone, AMI_PIPELINE, (key) =>
+            ami
+              .action({ action: 'DBDel', family: BLOCKED_CALLERS_FAMILY, key })
+              .then(() => undefined)
+              .catch(absentOk),
+          );
+          await inBatches(
+            [...wanted].filter((k) => !last.keys.has(k)),
+            AMI_PIPELINE,
+            put(ami),
+          );
+        } else {
+          await ami.action({ action: 'DBDelTree', family: BLOCKED_CALLERS_FAMILY }).catch(absentOk);
+          await inBatches([...wanted], AMI_PIPELINE, put(ami));
+        }
+        this.blockedWritten.set(ami, { session, keys: wanted });
       }),
     );
   }

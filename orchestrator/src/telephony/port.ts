@@ -306,8 +306,9 @@ export interface SwitchPort {
   /** AMI: every node's PJSIP outbound registrations (trunks registering to their carrier). */
   outboundRegistrations(): Promise<readonly OutboundRegistration[]>;
   /**
-   * AMI: replaces the AstDB family BLOCKED_CALLERS_FAMILY on every node with these keys (callers' digits, or
-   * `anonymous`), which dialplans/inbound.conf rejects before answering. Nodes without AMI are skipped.
+   * AMI: makes the AstDB family BLOCKED_CALLERS_FAMILY on every node hold these keys (callers' digits, or
+   * `anonymous`), which dialplans/inbound.conf rejects before answering: the keys changed since the last call, or
+   * the whole family on a new AMI session. Nodes without AMI are skipped.
    */
   setBlockedCallers(keys: readonly string[]): Promise<void>;
 }

@@ -340,6 +340,27 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(family()).to.deep.equal([]);
   });
 
+  it('AMI: a change to the blocked callers writes only the keys that changed, many at once', async () => {
+    const astdb = r.sim.engine.astdb;
+    const written: string[] = [];
+    const [set, del] = [astdb.set.bind(astdb), astdb.delete.bind(astdb)];
+    astdb.set = (k: string, v: string) => (written.push(`+${k}`), set(k, v));
+    astdb.delete = (k: string) => (written.push(`-${k}`), del(k));
+    try {
+      const many = Array.from({ length: 500 }, (_, i) => `86139${String(i).padStart(8, '0')}`);
+      await r.sw.setBlockedCallers(many);
+      expect(written.filter((w) => w.startsWith('+'))).to.have.length(500);
+      written.length = 0;
+      await r.sw.setBlockedCallers([...many.slice(1), 'anonymous']);
+      expect(written).to.deep.equal([`-ariadne-blocked/${many[0]}`, '+ariadne-blocked/anonymous']);
+      const family = [...astdb.keys()].filter((k) => k.startsWith('ariadne-blocked/'));
+      expect(family).to.have.length(500).and.include('ariadne-blocked/anonymous');
+    } finally {
+      [astdb.set, astdb.delete] = [set, del];
+      await r.sw.setBlockedCallers([]);
+    }
+  });
+
   it('subscribes to PJSIP endpoint states on connect, so a phone going offline and back is reported', async () => {
     const seen: string[] = [];
     r.sw.onEndpointState((e) => seen.push(`${e.tech}/${e.resource}:${e.state}`));
