@@ -117,7 +117,7 @@ async function dayIntervals(
 }
 
 /** The agents a queue's calls may be offered to: every skill it asks for, at its level at least. */
-async function eligibleAgents(db: Db, queueId: number): Promise<number[]> {
+export async function eligibleAgents(db: Db, queueId: number): Promise<number[]> {
   const asks = (await db('queue_skills').where({ queue_id: queueId }).select('skill_id', 'min_level')) as {
     skill_id: number;
     min_level: number;

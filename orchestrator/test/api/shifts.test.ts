@@ -191,4 +191,99 @@ describe('API: shifts and schedule adherence', function () {
         .body.intervals,
     ).to.satisfy((list: { agentsScheduled: number }[]) => list.every((i) => i.agentsScheduled === 0));
   });
+
+  it("plans a queue's day from its forecast: a preview, then the shifts made; agents with a shift are left out", async () => {
+    now = sh('2026-12-10T08:00:00');
+    const queueId = Number(
+      (await h.t.db('queues').insert({ name: 'rota', display_name: 'Rota', wrap_up_s: 0, overflow: '[]' }))[0],
+    );
+    const skill = Number((await h.t.db('skills').insert({ name: 'rota-skill' }))[0]);
+    await h.t.db('queue_skills').insert({ queue_id: queueId, skill_id: skill, min_level: 1 });
+    const agents: number[] = [];
+    for (let k = 0; k < 8; k++) {
+      const id = Number((await h.t.db('agents').insert({ name: `Rota ${k}`, endpoint: `PJSIP/39${k}` }))[0]);
+      await h.t.db('agent_skills').insert({ agent_id: id, skill_id: skill, level: 1 });
+      agents.push(id);
+    }
+    // The four Mondays before the 14th: 20 calls of 180 s every quarter hour from 09:00 to 17:00 (4 Erlangs).
+    const rows = [];
+    for (const monday of ['2026-11-16', '2026-11-23', '2026-11-30', '2026-12-07'])
+      for (let q = 0; q < 32; q++)
+        rows.push({
+          queue_id: queueId,
+          interval_start: new Date(sh(`${monday}T09:00:00`).getTime() + q * 900_000),
+          offered: 20,
+          answered: 20,
+          answered_in_sl: 16,
+          talk_s_sum: 20 * 180,
+        });
+    await h.t.db('report_queue_intervals').insert(rows);
+    const sup = h.users.admin.token;
+
+    const preview = await call(h, 'POST', '/api/shifts/plan', { token: sup, body: { day: '2026-12-14', queueId } });
+    expect(preview.status).to.equal(200);
+    expect(preview.body).to.deep.include({
+      day: '2026-12-14',
+      queueId,
+      shiftHours: 8,
+      basis: 'forecast',
+      created: null,
+    });
+    const needed = (preview.body.coverage as { period: string; needed: number; before: number; after: number }[]).find(
+      (c) => c.period === '12:00',
+    )!;
+    expect(needed.needed).to.be.within(5, 8);
+    expect(needed.before).to.equal(0);
+    expect(needed.after).to.be.at.least(needed.needed - 1);
+    const proposed = preview.body.shifts as {
+      agentId: number;
+      startTime: string;
+      endTime: string;
+      activities: unknown[];
+    }[];
+    expect(proposed.length).to.be.within(needed.needed, 8);
+    expect(proposed.every((p) => agents.includes(p.agentId))).to.equal(true);
+    // The calls come from 09:00 to 17:00: as many shifts as agents needed there, then one or two more to cover
+    // their breaks (staggered, so never all at once).
+    expect(proposed.slice(0, needed.needed).map((p) => `${p.startTime}-${p.endTime}`)).to.deep.equal(
+      Array.from({ length: needed.needed }, () => '09:00-17:00'),
+    );
+    expect(proposed.every((p) => p.activities.length === 3)).to.equal(true);
+    expect(await h.t.db('shifts').whereIn('agent_id', agents)).to.be.empty;
+
+    const applied = await call(h, 'POST', '/api/shifts/plan', {
+      token: sup,
+      body: { day: '2026-12-14', queueId, apply: true },
+    });
+    expect(applied.body.created).to.have.length(proposed.length);
+    expect(applied.body.skipped).to.deep.equal([]);
+    const made = await call(h, 'GET', '/api/shifts?from=2026-12-14', { token: sup });
+    expect(made.body.shifts.filter((x: { agentId: number }) => agents.includes(x.agentId))).to.have.length(
+      proposed.length,
+    );
+    // Planned again: the shifts made are counted, the agents with one are not planned twice.
+    const again = await call(h, 'POST', '/api/shifts/plan', { token: sup, body: { day: '2026-12-14', queueId } });
+    expect(
+      again.body.shifts.every(
+        (x: { agentId: number }) => !applied.body.created.some((c: { agentId: number }) => c.agentId === x.agentId),
+      ),
+    ).to.equal(true);
+    expect(again.body.coverage.find((c: { period: string }) => c.period === '12:00').before).to.be.at.least(
+      needed.needed - 1,
+    );
+
+    const past = await call(h, 'POST', '/api/shifts/plan', { token: sup, body: { day: '2026-12-07', queueId } });
+    expect(past.status).to.equal(400);
+    expect(past.body.error.message).to.match(/has been lived/);
+    const notMine = await call(h, 'POST', '/api/shifts/plan', {
+      token: h.users.supervisor.token,
+      body: { day: '2026-12-14', queueId },
+    });
+    expect(notMine.status).to.equal(404);
+    const tooShort = await call(h, 'POST', '/api/shifts/plan', {
+      token: sup,
+      body: { day: '2026-12-14', queueId, shiftHours: 2 },
+    });
+    expect(tooShort.status).to.equal(400);
+  });
 });

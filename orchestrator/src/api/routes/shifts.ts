@@ -4,6 +4,7 @@ import { HttpError, notFound } from '../../http/errors.js';
 import { dayOf, daysBetween } from '../../reports/day.js';
 import { adherenceReport } from '../../shifts/adherence.js';
 import { calendarDay, shiftInput } from '../../shifts/plan.js';
+import { planRota } from '../../shifts/rota.js';
 import {
   addShift,
   copyShifts,
@@ -16,7 +17,7 @@ import {
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam } from '../validation.js';
-import { agentScope, EVERYONE, STAFF } from './common.js';
+import { agentScope, assertQueue, EVERYONE, STAFF } from './common.js';
 
 /** A schedule read at once: a month of a center's shifts is a few thousand rows. */
 const MAX_DAYS = 31;
@@ -118,6 +119,62 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         const result = await copyShifts(db, body, writer(user.id));
         auditTarget(null, { ...body, copied: result.copied, skipped: result.skipped.length });
         return result;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/shifts/plan',
+      tag: 'shifts',
+      summary:
+        "Plan a queue's day from its forecast: shifts of `shiftHours` with breaks and lunch for the queue's agents without a shift that day, placed where the agents needed (the staffing report's, same targets) are still short of those scheduled; a preview unless `apply` is true, which makes them",
+      roles: STAFF,
+      body: z
+        .object({
+          day: calendarDay,
+          queueId: z.number().int().positive(),
+          shiftHours: z.number().min(4).max(12).multipleOf(0.25).default(8),
+          serviceLevelPct: z.number().min(1).max(99).default(80),
+          targetSeconds: z.number().int().min(1).max(3600).default(20),
+          maxOccupancyPct: z.number().min(10).max(100).default(85),
+          patienceS: z
+            .union([z.literal('observed'), z.number().min(5).max(3600)], { error: 'seconds (5–3600), or observed' })
+            .optional(),
+          apply: z.boolean().default(false),
+        })
+        .strict(),
+      audit: { action: 'shift.plan', targetType: 'queue' },
+      async handler({ body, user, auditTarget }) {
+        const now = deps.now();
+        if (daysBetween(dayOf(now, timeZone), body.day) > MAX_DAYS)
+          throw new HttpError(400, 'bad_request', `at most ${MAX_DAYS} days ahead`);
+        assertQueue(user, body.queueId, `queue ${body.queueId}`);
+        const queue = (await db('queues').where({ id: body.queueId }).first('wrap_up_s')) as
+          { wrap_up_s: number } | undefined;
+        if (!queue) throw notFound(`queue ${body.queueId}`);
+        const plan = await planRota(
+          db,
+          {
+            day: body.day,
+            queueId: body.queueId,
+            timeZone,
+            now,
+            wrapUpSeconds: Number(queue.wrap_up_s),
+            serviceLevel: body.serviceLevelPct / 100,
+            targetSeconds: body.targetSeconds,
+            maxOccupancy: body.maxOccupancyPct / 100,
+            patience: body.patienceS,
+            shiftHours: body.shiftHours,
+            apply: body.apply,
+          },
+          writer(user.id),
+        );
+        auditTarget(body.queueId, {
+          day: body.day,
+          apply: body.apply,
+          proposed: plan.shifts.length,
+          created: plan.created?.length ?? 0,
+        });
+        return plan;
       },
     }),
     route({

@@ -1,0 +1,137 @@
+import type { ActivityKind } from './plan.js';
+
+/**
+ * A rota drawn from a forecast: shifts of one length placed one at a time where they cover most of what is still
+ * short (greedy set cover over the day's 15-minute intervals), each given its breaks and lunch where they cost the
+ * least cover. Greedy is not optimal, but it is what planners do by hand, and it is quick, predictable and easy to
+ * correct afterwards on the Schedule page.
+ */
+
+export interface PlannedActivity {
+  readonly kind: ActivityKind;
+  /** Interval index of the day. */
+  readonly start: number;
+  readonly length: number;
+}
+
+export interface GeneratedShift {
+  readonly agentId: number;
+  readonly start: number;
+  readonly length: number;
+  readonly activities: readonly PlannedActivity[];
+}
+
+export interface RotaInput {
+  /** Agents needed on the phones per interval of the day. */
+  readonly need: readonly number[];
+  /** Agents already scheduled on the phones per interval (fractions from shifts not on the 15-minute grid). */
+  readonly have: readonly number[];
+  /** Intervals per shift. */
+  readonly shiftLength: number;
+  /** Agents free to be given a shift, in the order they are to be given one. */
+  readonly agents: readonly number[];
+  /** The first interval a shift may start in (today: the one after now). */
+  readonly earliestStart?: number;
+}
+
+/** Cover this close to the need is enough (scheduled figures are averages over an interval, to one decimal). */
+const SHORT_BY = 0.05;
+
+/**
+ * A shift is planned only if at least this share of its time on the phones covers intervals still short: nobody is
+ * given eight hours to cover an hour of others' breaks.
+ */
+export const MIN_USEFUL_SHARE = 0.5;
+
+/** A rule for one activity: where it goes in the shift (a share of its length) and how far it may move. */
+interface ActivityRule {
+  readonly kind: ActivityKind;
+  readonly length: number;
+  /** Nominal start as a share of the shift's length. */
+  readonly at: number;
+  /** Intervals it may move either way. */
+  readonly slack: number;
+}
+
+/**
+ * Breaks and lunch by shift length, in 15-minute intervals: from 6 hours a 45-minute lunch near the middle and a
+ * 15-minute break in each half; shorter shifts, one break in the middle.
+ */
+export function activityRules(shiftLength: number): ActivityRule[] {
+  if (shiftLength >= 24)
+    return [
+      { kind: 'break', length: 1, at: 0.25, slack: 2 },
+      { kind: 'lunch', length: 3, at: 0.5 - 1.5 / shiftLength, slack: 4 },
+      { kind: 'break', length: 1, at: 0.75, slack: 2 },
+    ];
+  return [{ kind: 'break', length: 1, at: 0.5 - 0.5 / shiftLength, slack: 2 }];
+}
+
+/**
+ * The activities of a shift starting at `start`, each where taking the agent off the phones leaves the least
+ * shortfall: where others are on their breaks the shortfall is larger, so breaks are staggered.
+ */
+function placeActivities(start: number, length: number, deficit: (i: number) => number): PlannedActivity[] {
+  const placed: PlannedActivity[] = [];
+  for (const rule of activityRules(length)) {
+    const nominal = start + Math.round(rule.at * length);
+    let best: PlannedActivity | null = null;
+    let bestCost = Infinity;
+    // Nearest the nominal place first, so a tie keeps it there.
+    for (const move of [0, ...Array.from({ length: rule.slack }, (_, k) => [k + 1, -(k + 1)]).flat()]) {
+      const at = nominal + move;
+      // Never first or last in the shift, nor against or over an activity already placed.
+      if (at <= start || at + rule.length >= start + length) continue;
+      if (placed.some((p) => at < p.start + p.length + 1 && p.start < at + rule.length + 1)) continue;
+      let cost = 0;
+      for (let i = at; i < at + rule.length; i++) cost += Math.max(0, deficit(i));
+      if (cost < bestCost) [best, bestCost] = [{ kind: rule.kind, start: at, length: rule.length }, cost];
+    }
+    if (best) placed.push(best);
+  }
+  return placed.sort((a, b) => a.start - b.start);
+}
+
+const onPhones = (i: number, shift: { start: number; length: number; activities: readonly PlannedActivity[] }) =>
+  i >= shift.start &&
+  i < shift.start + shift.length &&
+  !shift.activities.some((a) => i >= a.start && i < a.start + a.length);
+
+/** Shifts, one per agent, until nothing is short, no agent is left, or no shift would be of enough use. */
+export function generateRota(input: RotaInput): GeneratedShift[] {
+  const intervals = input.need.length;
+  const cover = input.need.map((_, i) => input.have[i] ?? 0);
+  const deficit = (i: number): number => (input.need[i] ?? 0) - cover[i]!;
+  const short = (i: number): boolean => deficit(i) > SHORT_BY;
+  const out: GeneratedShift[] = [];
+  for (const agentId of input.agents) {
+    let best: GeneratedShift | null = null;
+    let bestGain = 0;
+    const activityTime = activityRules(input.shiftLength).reduce((n, r) => n + r.length, 0);
+    const enough = Math.max(1, MIN_USEFUL_SHARE * (input.shiftLength - activityTime));
+    for (let start = input.earliestStart ?? 0; start + input.shiftLength <= intervals; start++) {
+      const activities = placeActivities(start, input.shiftLength, deficit);
+      const shift = { agentId, start, length: input.shiftLength, activities };
+      let gain = 0;
+      for (let i = start; i < start + input.shiftLength; i++) if (short(i) && onPhones(i, shift)) gain++;
+      if (gain >= enough && gain > bestGain) [best, bestGain] = [shift, gain];
+    }
+    if (!best) break;
+    for (let i = best.start; i < best.start + best.length; i++) if (onPhones(i, best)) cover[i]!++;
+    out.push(best);
+  }
+  return out;
+}
+
+/** Agents on the phones per interval once these shifts are worked too. */
+export function coverWith(input: RotaInput, shifts: readonly GeneratedShift[]): number[] {
+  const cover = input.need.map((_, i) => input.have[i] ?? 0);
+  for (const s of shifts) for (let i = s.start; i < s.start + s.length; i++) if (onPhones(i, s)) cover[i]!++;
+  return cover;
+}
+
+/** Intervals still short once these shifts are worked. */
+export function shortIntervals(input: RotaInput, shifts: readonly GeneratedShift[]): number {
+  const cover = coverWith(input, shifts);
+  return input.need.filter((n, i) => n - cover[i]! > SHORT_BY).length;
+}

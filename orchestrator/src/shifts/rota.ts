@@ -1,0 +1,129 @@
+import type { Db } from '../db/knex.js';
+import { HttpError } from '../http/errors.js';
+import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime } from '../reports/day.js';
+import { eligibleAgents, staffingReport, type StaffingQuery } from '../reports/staffing.js';
+import { coverWith, generateRota, shortIntervals, type GeneratedShift, type RotaInput } from './generate.js';
+import type { ActivityKind, ShiftInput } from './plan.js';
+import { addShift, type Shift, type ShiftWriter } from './repository.js';
+
+/**
+ * Planning one queue's day from its forecast: the staffing report's agents needed per interval, less those already
+ * scheduled, covered by new shifts for the queue's agents who have none that day (generate.ts). Previewed, then
+ * applied; run it queue after queue, and each plan counts the shifts the ones before it made.
+ */
+
+export interface RotaRequest extends Omit<StaffingQuery, 'day' | 'queueId' | 'shrinkage'> {
+  readonly day: string;
+  readonly queueId: number;
+  readonly shiftHours: number;
+  readonly apply: boolean;
+}
+
+export interface ProposedShift {
+  readonly agentId: number;
+  readonly agentName: string;
+  readonly startTime: string;
+  readonly endTime: string;
+  readonly activities: readonly { kind: ActivityKind; startTime: string; endTime: string }[];
+}
+
+export interface RotaPlan {
+  readonly day: string;
+  readonly queueId: number;
+  readonly shiftHours: number;
+  readonly basis: 'actual' | 'forecast';
+  readonly shifts: readonly ProposedShift[];
+  /** Set when applied: the shifts made, and those refused (a shift made for the agent meanwhile). */
+  readonly created: readonly Shift[] | null;
+  readonly skipped: readonly { agentId: number; reason: string }[];
+  /** Per interval: agents needed, scheduled before the plan and with it. */
+  readonly coverage: readonly { period: string; needed: number; before: number; after: number }[];
+  /** Intervals still short with every shift worked (no agents left to plan). */
+  readonly shortIntervals: number;
+}
+
+/** The queue's agents without a shift that day, those with fewest shifts in the fortnight around it first. */
+async function freeAgents(db: Db, queueId: number, day: string): Promise<{ id: number; name: string }[]> {
+  const eligible = await eligibleAgents(db, queueId);
+  if (eligible.length === 0) return [];
+  const rows = (await db('agents as a')
+    .whereIn('a.id', eligible)
+    .whereNotExists((q) => q.select(db.raw('1')).from('shifts as s').whereRaw('s.agent_id = a.id').where('s.day', day))
+    .leftJoin('shifts as w', (j) =>
+      j.on('w.agent_id', 'a.id').andOnBetween('w.day', [addDays(day, -6), addDays(day, 6)]),
+    )
+    .groupBy('a.id', 'a.name')
+    .orderByRaw('count(w.id), a.id')
+    .select('a.id', 'a.name')) as { id: unknown; name: unknown }[];
+  return rows.map((r) => ({ id: Number(r.id), name: String(r.name) }));
+}
+
+export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Promise<RotaPlan> {
+  const today = dayOf(o.now, o.timeZone);
+  if (o.day < today) throw new HttpError(400, 'bad_request', `${o.day} has been lived: only today or later is planned`);
+  const staffing = await staffingReport(db, { ...o, shrinkage: 0 });
+  const agents = await freeAgents(db, o.queueId, o.day);
+  const { start } = reportDay(o.day, o.timeZone);
+  const nowIndex = Math.ceil((o.now.getTime() - start.getTime()) / INTERVAL_MS);
+  const input: RotaInput = {
+    // Intervals already past need nothing more.
+    need: staffing.intervals.map((i, k) => (k < nowIndex ? 0 : i.agentsNeeded)),
+    have: staffing.intervals.map((i) => i.agentsScheduled),
+    shiftLength: Math.round((o.shiftHours * 3_600_000) / INTERVAL_MS),
+    agents: agents.map((a) => a.id),
+    earliestStart: Math.max(0, nowIndex),
+  };
+  const generated = generateRota(input);
+  const clock = (index: number): string => wallTime(new Date(start.getTime() + index * INTERVAL_MS), o.timeZone);
+  const nameOf = new Map(agents.map((a) => [a.id, a.name]));
+  const proposed = generated.map((g: GeneratedShift) => ({
+    agentId: g.agentId,
+    agentName: nameOf.get(g.agentId) ?? `agent ${g.agentId}`,
+    startTime: clock(g.start),
+    endTime: clock(g.start + g.length),
+    activities: g.activities.map((a) => ({
+      kind: a.kind,
+      startTime: clock(a.start),
+      endTime: clock(a.start + a.length),
+    })),
+  }));
+
+  let created: Shift[] | null = null;
+  const skipped: { agentId: number; reason: string }[] = [];
+  if (o.apply) {
+    created = [];
+    for (const p of proposed) {
+      const shift: ShiftInput = {
+        agentId: p.agentId,
+        day: o.day,
+        startTime: p.startTime,
+        endTime: p.endTime,
+        activities: [...p.activities],
+      };
+      try {
+        created.push(await addShift(db, shift, writer));
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        skipped.push({ agentId: p.agentId, reason: err.message });
+      }
+    }
+  }
+
+  const after = coverWith(input, generated);
+  return {
+    day: o.day,
+    queueId: o.queueId,
+    shiftHours: o.shiftHours,
+    basis: staffing.basis,
+    shifts: proposed,
+    created,
+    skipped,
+    coverage: staffing.intervals.map((i, k) => ({
+      period: i.period,
+      needed: input.need[k]!,
+      before: i.agentsScheduled,
+      after: Math.round(after[k]! * 10) / 10,
+    })),
+    shortIntervals: shortIntervals(input, generated),
+  };
+}
