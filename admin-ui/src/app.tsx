@@ -28,6 +28,7 @@ import { SystemPage } from './pages/system.js';
 import { AccountPage } from './pages/account.js';
 import { EvaluationsPage } from './pages/evaluations.js';
 import { ScorecardsPage } from './pages/scorecards.js';
+import { SchedulePage } from './pages/schedule.js';
 
 interface NavItem {
   path: string;
@@ -49,6 +50,7 @@ const NAV: readonly NavItem[] = [
   { path: '/evaluations', label: 'Evaluations', roles: ALL },
   { path: '/reports', label: 'Reports', roles: STAFF },
   { path: '/admin/agents', label: 'Agents', roles: STAFF },
+  { path: '/admin/schedule', label: 'Schedule', roles: STAFF },
   { path: '/admin/queues', label: 'Queues', roles: STAFF },
   { path: '/admin/skills', label: 'Skills', roles: ['admin'] },
   { path: '/admin/pause-reasons', label: 'Pause reasons', roles: ['admin'] },
@@ -218,6 +220,12 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
     return (
       <Guard user={user} roles={STAFF}>
         {<AgentsPage canEdit={isAdmin} />}
+      </Guard>
+    );
+  if (path === '/admin/schedule')
+    return (
+      <Guard user={user} roles={STAFF}>
+        <SchedulePage />
       </Guard>
     );
   if (path === '/admin/queues')

@@ -77,6 +77,14 @@ import type {
   EvaluationAnswer,
   Scorecard,
   ScorecardInput,
+  AdherenceQuery,
+  AdherenceReport,
+  Shift,
+  ShiftCopyInput,
+  ShiftCopyResult,
+  ShiftInput,
+  ShiftList,
+  ShiftQuery,
 } from './types.js';
 
 /** An API error with the server's code and details (validation issues name their field). */
@@ -309,6 +317,17 @@ export const api = {
     report: (range: { from?: string; to?: string } = {}) =>
       get<{ from: string; to: string; rows: AgentQuality[] }>('/reports/quality', range),
   },
+  /** Agents' shifts: everyone reads (an agent only their own), admins and supervisors plan them. */
+  shifts: {
+    /** No days: today in the contact center's zone (the answer's `from` says which day that is). */
+    list: (query: ShiftQuery = {}) => get<ShiftList>('/shifts', { ...query }),
+    /** 409: it overlaps another shift of the agent's (the message names it). */
+    create: (input: ShiftInput) => post<Shift>('/shifts', input),
+    update: (id: number, input: ShiftInput) => put<Shift>(`/shifts/${id}`, input),
+    remove: (id: number) => del(`/shifts/${id}`),
+    /** Copies days of shifts to the same wall times later; one that would overlap is skipped and said so. */
+    copy: (input: ShiftCopyInput) => post<ShiftCopyResult>('/shifts/copy', input),
+  },
   /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
   resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),
   ivr: {
@@ -432,6 +451,8 @@ export const api = {
     campaignsCsvUrl: (q: SurveyReportQuery) => withQuery('/api/reports/campaigns', { ...q, format: 'csv' }),
     staffing: (q: StaffingQuery) => get<StaffingReport>('/reports/staffing', { ...q }),
     staffingCsvUrl: (q: StaffingQuery) => withQuery('/api/reports/staffing', { ...q, format: 'csv' }),
+    /** Each scheduled (or logged-in) agent's day against their shift; live for today. */
+    adherence: (q: AdherenceQuery = {}) => get<AdherenceReport>('/reports/adherence', { ...q }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
   },
   asterisk: {

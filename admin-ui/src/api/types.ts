@@ -905,6 +905,8 @@ export interface StaffingInterval {
   serviceLevelPct: number | null;
   /** Erlang A: the share of callers who would give up with `agentsNeeded` (null: Erlang C). */
   abandonPct: number | null;
+  /** Agents able to take the queue scheduled on the phones (shifts less their activities), mean over the interval. */
+  agentsScheduled: number;
 }
 export interface StaffingReport {
   day: string;
@@ -936,6 +938,123 @@ export interface StaffingQuery {
   /** Callers' mean patience (s), or `observed`: Erlang A; unset: Erlang C. */
   patienceS?: number | 'observed';
 }
+/**
+ * GET /api/shifts: an agent's shift, the time they are due at work, and its activities (the parts of it off the
+ * phones). Times of day are on the contact center's clock (`timeZone` of the list); `start`/`end` are ISO instants.
+ */
+export type ShiftActivityKind = 'break' | 'lunch' | 'meeting' | 'training' | 'offline';
+export interface ShiftActivity {
+  kind: ShiftActivityKind;
+  start: string;
+  end: string;
+  /** HH:MM. */
+  startTime: string;
+  endTime: string;
+}
+export interface Shift {
+  id: number;
+  agentId: number;
+  agentName: string;
+  /** 'YYYY-MM-DD': the contact center's day the shift starts on. */
+  day: string;
+  start: string;
+  end: string;
+  /** HH:MM; an endTime at or before startTime ends the next day. */
+  startTime: string;
+  endTime: string;
+  note: string | null;
+  activities: ShiftActivity[];
+  /** Seconds scheduled on the phones: the shift less its activities. */
+  phoneS: number;
+}
+export interface ShiftList {
+  /** The days asked for (default today), 'YYYY-MM-DD'. */
+  from: string;
+  to: string;
+  timeZone: string;
+  /** By start, then agent name. An agent only ever gets their own. */
+  shifts: Shift[];
+}
+export interface ShiftQuery {
+  from?: string;
+  /** At most 31 days after `from`. */
+  to?: string;
+  agentId?: number;
+}
+/** POST /api/shifts, PUT /api/shifts/:id (which replaces the shift and its activities). */
+export interface ShiftInput {
+  agentId: number;
+  day: string;
+  startTime: string;
+  endTime: string;
+  note?: string;
+  activities?: { kind: ShiftActivityKind; startTime: string; endTime: string }[];
+}
+/** POST /api/shifts/copy: the shifts starting in [fromDay, fromDay + days), to the same wall times from toDay. */
+export interface ShiftCopyInput {
+  fromDay: string;
+  toDay: string;
+  /** 1–14, default 7. */
+  days?: number;
+  agentIds?: number[];
+}
+export interface ShiftCopyResult {
+  copied: number;
+  /** Shifts that would have overlapped one already there. */
+  skipped: { agentId: number; agentName: string; day: string; reason: string }[];
+}
+
+/** What the schedule had an agent doing: on the phones, or one of the shift's activities. */
+export type AdherenceExpected = 'phone' | ShiftActivityKind;
+export type AdherenceActual = 'ready' | 'paused' | 'logged_out';
+/** A stretch of 60 s or more out of adherence. */
+export interface AdherenceException {
+  start: string;
+  end: string;
+  expected: AdherenceExpected;
+  actual: AdherenceActual;
+  /** The pause reason, when paused. */
+  reason: string | null;
+}
+export interface AdherenceAgent {
+  agentId: number;
+  name: string;
+  /** Scheduled time elapsed so far (the shift, activities included), seconds. */
+  scheduledS: number;
+  inAdherenceS: number;
+  /** Null when nothing scheduled has elapsed. */
+  adherencePct: number | null;
+  /** Elapsed time scheduled on the phones, and of it the time logged in and not paused. */
+  phoneScheduledS: number;
+  phoneReadyS: number;
+  /** Logged in outside any shift. */
+  unscheduledS: number;
+  /** Today only: what the schedule expects now and what the agent is doing. */
+  current: {
+    expected: AdherenceExpected | null;
+    actual: AdherenceActual;
+    reason: string | null;
+    inAdherence: boolean;
+  } | null;
+  exceptions: AdherenceException[];
+}
+/** GET /api/reports/adherence: agents with a shift that day or logged in that day. */
+export interface AdherenceReport {
+  day: string;
+  timeZone: string;
+  /** The day's local midnight and the next (ISO). */
+  from: string;
+  to: string;
+  asOf: string;
+  agents: AdherenceAgent[];
+  totals: { scheduledS: number; inAdherenceS: number; adherencePct: number | null };
+}
+export interface AdherenceQuery {
+  /** Defaults to today in the report's zone. */
+  day?: string;
+  agentId?: number;
+}
+
 /** GET /api/survey-results: one caller's answer. */
 export interface SurveyResult {
   id: number;

@@ -55,13 +55,14 @@ const BY_HEADINGS: Record<ReportBy, string> = {
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** 'YYYY-MM-DD' plus n calendar days; computed in UTC so no local zone or DST shift can move the date. */
-function addDays(day: string, n: number): string {
+export function addDays(day: string, n: number): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
 
-function browserToday(): string {
+/** Today on the browser's clock, 'YYYY-MM-DD' (the contact center's may differ by a day). */
+export function browserToday(): string {
   const d = new Date();
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
 }
@@ -605,7 +606,7 @@ function SurveyTable({ report, queues }: { report: SurveyReport; queues: readonl
 }
 
 /** Where an instant falls on the day's bar, in percent: by elapsed time, so a 23- or 25-hour day stays true. */
-interface DayScale {
+export interface DayScale {
   from: number;
   to: number;
   pos: (t: number) => number;
@@ -620,7 +621,14 @@ interface DayScale {
 const TICK_HOURS = 3;
 const QUARTER_MS = 15 * 60_000;
 
-function dayScale(report: PresenceReport): DayScale {
+/** A day a timeline draws (the presence report, the schedule): its local midnight and the next, ISO, and its zone. */
+export interface ScaledDay {
+  from: string;
+  to: string;
+  timeZone: string;
+}
+
+export function dayScale(report: ScaledDay): DayScale {
   const from = Date.parse(report.from);
   const to = Date.parse(report.to);
   const length = Math.max(1, to - from);

@@ -1,6 +1,6 @@
 // The Reports page's staffing section: for one queue and day, the agents its calls needed per 15 minutes (Erlang C)
 // against the agents who were ready, for a day lived; a forecast from the same weekdays for today and later days; with a
-// shrinkage, the agents to schedule for them.
+// shrinkage, the agents to schedule for them; and the agents the day's shifts put on the phones (schedule.tsx).
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Queue, StaffingInterval, StaffingQuery, StaffingReport } from '../api/types.js';
@@ -18,9 +18,23 @@ interface Draft {
   patienceS: string;
 }
 
-/** The intervals worth a row: calls came (or are expected), or someone was ready. */
+/** The intervals worth a row: calls came (or are expected), someone was ready, or someone is scheduled. */
 function busy(i: StaffingInterval): boolean {
-  return i.offered > 0 || i.agentsNeeded > 0 || (i.agentsReady ?? 0) > 0;
+  return i.offered > 0 || i.agentsNeeded > 0 || (i.agentsReady ?? 0) > 0 || i.agentsScheduled > 0;
+}
+
+/** The agents scheduled on the phones, marked when fewer than the calls need. */
+function ScheduledCell({ interval: i }: { interval: StaffingInterval }) {
+  const under = i.agentsScheduled < i.agentsNeeded;
+  return (
+    <td
+      class={under ? 'num warn' : 'num'}
+      data-testid="staffing-scheduled"
+      title={under ? `${i.agentsNeeded} needed on the phones` : undefined}
+    >
+      {i.agentsScheduled}
+    </td>
+  );
 }
 
 function basisText(r: StaffingReport): string {
@@ -77,6 +91,8 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
   const scheduling = (report?.shrinkagePct ?? 0) > 0;
   /** Erlang A: callers give up, and the table says how many would. */
   const patient = report?.patienceS != null;
+  /** Someone is scheduled that day: the agents the shifts put on the phones, beside those needed. */
+  const scheduled = report?.intervals.some((i) => i.agentsScheduled > 0) ?? false;
   return (
     <section class="card" data-testid="staffing-section">
       <div class="section-head">
@@ -152,6 +168,11 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                   <th class="num">Handle time</th>
                   <th class="num">Agents needed</th>
                   {scheduling ? <th class="num">To schedule</th> : null}
+                  {scheduled ? (
+                    <th class="num" title="Agents able to take the queue whose shifts put them on the phones">
+                      Scheduled
+                    </th>
+                  ) : null}
                   <th class="num">Agents ready</th>
                   <th class="num">Service level</th>
                   {patient ? <th class="num">Give up</th> : null}
@@ -167,6 +188,7 @@ export function StaffingSection({ queues, defaultDay }: { queues: readonly Queue
                       <td class="num">{i.offered > 0 ? fmtDuration(i.handleS) : '—'}</td>
                       <td class="num">{i.agentsNeeded}</td>
                       {scheduling ? <td class="num">{i.agentsToSchedule}</td> : null}
+                      {scheduled ? <ScheduledCell interval={i} /> : null}
                       <td class="num">{i.agentsReady ?? '—'}</td>
                       <td class="num">{i.serviceLevelPct === null ? '—' : `${i.serviceLevelPct}%`}</td>
                       {patient ? <td class="num">{i.abandonPct === null ? '—' : `${i.abandonPct}%`}</td> : null}

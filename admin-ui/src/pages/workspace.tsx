@@ -1,8 +1,9 @@
-// The agent's workspace: presence controls, the agent's day so far, the screen pop (with the call's number put on
-// the do-not-call list when the customer asks; on a campaign's call, a time to call the customer back), call controls, wrap-up (disposition + ticket), placing a call
-// (click-to-dial) and the callback list. Presence comes from GET
-// /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too: its pop is
-// 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state changes.
+// The agent's workspace: presence controls, the agent's day so far and their week's shifts (schedule.tsx), the
+// screen pop (with the call's number put on the do-not-call list when the customer asks; on a campaign's call, a time
+// to call the customer back), call controls, wrap-up (disposition + ticket), placing a call (click-to-dial) and the
+// callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call
+// the agent places too: its pop is 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today,
+// read again as the state changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client.js';
@@ -32,6 +33,7 @@ import {
   useNow,
 } from '../components/ui.js';
 import { SoftphoneCard } from '../components/softphone.js';
+import { MyScheduleCard } from './schedule.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
 /** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
@@ -246,7 +248,10 @@ export function WorkspacePage({ user }: { user: User }) {
           </div>
           <ErrorBox error={presence.error ?? me.error ?? reasons.error} />
         </section>
-        <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
+        <div class="workspace-side">
+          <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
+          <MyScheduleCard />
+        </div>
       </div>
 
       <SoftphoneCard />

@@ -1,0 +1,881 @@
+// The Schedule page (admins and supervisors): one day's shifts, a row per agent on a 24-hour bar with the shift's
+// activities in colour, and for a day lived (or today so far) each agent's adherence to it, live for today. A form adds
+// or edits a shift; a week of shifts is copied a week on. The agent's own week is the workspace's My schedule card,
+// also here (MyScheduleCard) as it shares the labels and the zone's arithmetic.
+import { Fragment } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+import type {
+  AdherenceActual,
+  AdherenceAgent,
+  AdherenceExpected,
+  AdherenceReport,
+  Agent,
+  Shift,
+  ShiftActivityKind,
+  ShiftCopyResult,
+  ShiftInput,
+} from '../api/types.js';
+import {
+  ErrorBox,
+  Field,
+  fieldErrorsOf,
+  inputValue,
+  Loading,
+  PageHeader,
+  useAction,
+  useLoad,
+  useNow,
+} from '../components/ui.js';
+import { fmtDuration, fmtHoursMinutes, fmtSpan } from '../format.js';
+import { addDays, browserToday, dayScale, type DayScale, type ScaledDay } from './reports.js';
+
+const KINDS: readonly ShiftActivityKind[] = ['break', 'lunch', 'meeting', 'training', 'offline'];
+const EXPECTED_LABELS: Record<AdherenceExpected, string> = {
+  phone: 'on the phones',
+  break: 'break',
+  lunch: 'lunch',
+  meeting: 'meeting',
+  training: 'training',
+  offline: 'offline',
+};
+const ACTUAL_LABELS: Record<AdherenceActual, string> = { ready: 'ready', paused: 'paused', logged_out: 'logged out' };
+/** Adherence under this is marked (as service levels under target are on the reports). */
+const LOW_ADHERENCE_PCT = 90;
+/** Today's adherence is read again this often: the live badge and the figures move with the day. */
+const LIVE_REFRESH_MS = 60_000;
+/** The workspace's card reads the agent's week again this often, so a change the supervisor makes reaches it. */
+const MY_SCHEDULE_REFRESH_MS = 10 * 60_000;
+/** Copy week: the shown day and the six after it, to the same days a week on. */
+const WEEK = 7;
+
+// --- the contact center's days ----------------------------------------------------------------------------------
+
+/** The calendar day at instant `t` on `timeZone`'s clock, 'YYYY-MM-DD'. */
+export function dayIn(timeZone: string, t: number = Date.now()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+}
+
+/** How far `timeZone`'s clock is ahead of UTC at instant `t`, in ms. */
+function offsetAt(timeZone: string, t: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(t);
+  const n = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  return wall - Math.floor(t / 1000) * 1000;
+}
+
+/** The instant `day` begins on `timeZone`'s clock: UTC midnight less the offset in force then (asked twice near DST). */
+function midnightIn(timeZone: string, day: string): number {
+  const utc = Date.parse(`${day}T00:00:00Z`);
+  return utc - offsetAt(timeZone, utc - offsetAt(timeZone, utc));
+}
+
+/**
+ * A day's bounds for the timeline. Computed here rather than read from the adherence report, which a day ahead has
+ * none of; a day lived uses the report's own bounds so both draw on one scale.
+ */
+function boundsOf(timeZone: string, day: string): ScaledDay {
+  return {
+    from: new Date(midnightIn(timeZone, day)).toISOString(),
+    to: new Date(midnightIn(timeZone, addDays(day, 1))).toISOString(),
+    timeZone,
+  };
+}
+
+/** 'YYYY-MM-DD' → "Mon 8 Dec" (with the year: "Mon 8 Dec 2026"); noon UTC so no browser zone moves the date. */
+function dayLabel(day: string, withYear = false): string {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+  });
+}
+
+function hours(s: Shift): string {
+  return `${s.startTime}–${s.endTime}`;
+}
+
+function activitiesText(s: Shift): string {
+  return s.activities.map((a) => `${a.kind} ${a.startTime}–${a.endTime}`).join(' · ');
+}
+
+/** "09:00–17:00 · break 10:30–10:45 · lunch 12:00–12:30 · note" for a title or an aria-label. */
+function shiftText(s: Shift): string {
+  return [hours(s), ...(s.activities.length ? [activitiesText(s)] : []), ...(s.note ? [s.note] : [])].join(' · ');
+}
+
+function pct(v: number | null): string {
+  return v === null ? '—' : `${Math.round(v * 10) / 10}%`;
+}
+
+// --- the page ---------------------------------------------------------------------------------------------------
+
+export function SchedulePage() {
+  // The contact center's today, which the browser's may not be: the list's default read (today) says which day.
+  const [day, setDay] = useState('');
+  useEffect(() => {
+    let current = true;
+    api.shifts
+      .list()
+      .then(
+        (r) => r.from,
+        () => browserToday(),
+      )
+      .then((d) => current && setDay(d));
+    return () => {
+      current = false;
+    };
+  }, []);
+
+  // The day before too: a night shift begun then still covers the shown day's first hours.
+  const shifts = useLoad(
+    async () => (day ? { day, list: await api.shifts.list({ from: addDays(day, -1), to: day }) } : undefined),
+    [day],
+  );
+  const timeZone = shifts.data?.list.timeZone;
+  const today = timeZone ? dayIn(timeZone) : '';
+  // A day ahead has nothing to adhere to yet.
+  const lived = !!day && !!today && day <= today;
+  const adherence = useLoad<{ day: string; report: AdherenceReport } | undefined>(
+    async () => (lived ? { day, report: await api.reports.adherence({ day }) } : undefined),
+    [day, lived],
+  );
+  const reloadAdherence = adherence.reload;
+  useEffect(() => {
+    if (day !== today) return;
+    const t = setInterval(reloadAdherence, LIVE_REFRESH_MS);
+    return () => clearInterval(t);
+  }, [day, today, reloadAdherence]);
+
+  const agents = useLoad(() => api.agents.list(), []);
+  /** The form's shift (id null: a new one), and a key that starts the form afresh for each shift opened. */
+  const [editing, setEditing] = useState<{ draft: ShiftDraft; key: number } | null>(null);
+  const open = (draft: ShiftDraft) => setEditing((e) => ({ draft, key: (e?.key ?? 0) + 1 }));
+  const [copied, setCopied] = useState<{ result: ShiftCopyResult; toDay: string } | null>(null);
+  const copying = useAction();
+
+  const reload = () => {
+    shifts.reload();
+    adherence.reload();
+  };
+  const go = (d: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return;
+    setDay(d);
+    setCopied(null);
+    copying.clear();
+  };
+  const copyWeek = async () => {
+    const toDay = addDays(day, WEEK);
+    const ok = confirm(
+      `Copy every shift from ${dayLabel(day)} to ${dayLabel(addDays(day, WEEK - 1))} a week on, ` +
+        `${dayLabel(toDay)} to ${dayLabel(addDays(toDay, WEEK - 1))}? A shift that would overlap one already there is skipped.`,
+    );
+    if (!ok) return;
+    setCopied(null);
+    const result = await copying.run(() => api.shifts.copy({ fromDay: day, toDay, days: WEEK }));
+    if (result) setCopied({ result, toDay });
+  };
+
+  const shown = shifts.data && shifts.data.day === day ? shifts.data : undefined;
+  const report = adherence.data && adherence.data.day === day ? adherence.data.report : undefined;
+  const agentList = useMemo(
+    () => [...(agents.data?.items ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
+    [agents.data],
+  );
+
+  return (
+    <div class="schedule-page">
+      <PageHeader title="Schedule">
+        <div class="row schedule-nav" data-testid="schedule-nav">
+          <button type="button" disabled={!day} onClick={() => go(addDays(day, -1))} aria-label="Previous day">
+            ‹ Previous
+          </button>
+          <input
+            type="date"
+            name="day"
+            aria-label="Day"
+            value={day}
+            onInput={(e) => go(inputValue(e))}
+            disabled={!day}
+          />
+          <button type="button" disabled={!day} onClick={() => go(addDays(day, 1))} aria-label="Next day">
+            Next ›
+          </button>
+          <button type="button" disabled={!today || day === today} onClick={() => go(today)}>
+            Today
+          </button>
+        </div>
+        <button
+          type="button"
+          class="primary"
+          disabled={!day}
+          onClick={() => open(newDraft(day))}
+          data-testid="add-shift"
+        >
+          Add shift
+        </button>
+        <button
+          type="button"
+          disabled={!day || copying.busy}
+          onClick={() => void copyWeek()}
+          data-testid="copy-week"
+          title={day ? `The shifts of ${dayLabel(day)} and the 6 days after, to the same days a week on` : undefined}
+        >
+          Copy week
+        </button>
+      </PageHeader>
+      <ErrorBox error={copying.error} />
+      {copied ? <CopyResult {...copied} onDismiss={() => setCopied(null)} onGo={go} /> : null}
+      {editing ? (
+        <ShiftForm
+          key={editing.key}
+          initial={editing.draft}
+          agents={agentList}
+          agentsError={agents.error}
+          onCancel={() => setEditing(null)}
+          onDone={(savedDay) => {
+            setEditing(null);
+            if (savedDay && savedDay !== day) go(savedDay);
+            else reload();
+          }}
+        />
+      ) : null}
+      <ErrorBox error={shifts.error ?? adherence.error} />
+      <Loading when={!shown && !shifts.error} />
+      {shown ? (
+        <ScheduleDay
+          day={day}
+          today={today}
+          shifts={shown.list.shifts}
+          bounds={report ?? boundsOf(shown.list.timeZone, day)}
+          report={report}
+          lived={lived}
+          onEdit={(s) => open(draftOf(s))}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function CopyResult(props: {
+  result: ShiftCopyResult;
+  toDay: string;
+  onDismiss: () => void;
+  onGo: (day: string) => void;
+}) {
+  const { result, toDay } = props;
+  const n = result.copied;
+  return (
+    <div class="notice" role="status" data-testid="copy-result">
+      Copied <strong>{n}</strong> {n === 1 ? 'shift' : 'shifts'} to {dayLabel(toDay)} –{' '}
+      {dayLabel(addDays(toDay, WEEK - 1), true)}
+      {result.skipped.length > 0 ? `; skipped ${result.skipped.length} that would overlap:` : '.'}{' '}
+      <button class="link" onClick={() => props.onGo(toDay)}>
+        Show {dayLabel(toDay)}
+      </button>{' '}
+      <button class="link" onClick={props.onDismiss}>
+        Dismiss
+      </button>
+      {result.skipped.length > 0 ? (
+        <ul class="small" data-testid="copy-skipped">
+          {result.skipped.map((s, i) => (
+            <li key={i}>
+              {s.agentName} on {dayLabel(s.day)}: {s.reason}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+// --- the day's timeline -----------------------------------------------------------------------------------------
+
+interface AgentRow {
+  agentId: number;
+  name: string;
+  /** Shifts on the shown day: those starting on it, and a night shift from the day before still running into it. */
+  shifts: Shift[];
+  adherence: AdherenceAgent | undefined;
+}
+
+function rowsOf(day: string, scale: DayScale, shifts: readonly Shift[], adherence: readonly AdherenceAgent[]) {
+  const rows = new Map<number, AgentRow>();
+  for (const s of shifts) {
+    if (s.day !== day && Date.parse(s.end) <= scale.from) continue;
+    const row = rows.get(s.agentId) ?? { agentId: s.agentId, name: s.agentName, shifts: [], adherence: undefined };
+    row.shifts.push(s);
+    rows.set(s.agentId, row);
+  }
+  for (const a of adherence) {
+    const row = rows.get(a.agentId);
+    if (row) row.adherence = a;
+    else rows.set(a.agentId, { agentId: a.agentId, name: a.name, shifts: [], adherence: a });
+  }
+  // Scheduled agents by when they start, so the day reads as a staircase; those only logged in after, by name.
+  const start = (r: AgentRow) => (r.shifts[0] ? Date.parse(r.shifts[0].start) : Infinity);
+  return [...rows.values()].sort((a, b) => start(a) - start(b) || a.name.localeCompare(b.name));
+}
+
+function ScheduleDay(props: {
+  day: string;
+  today: string;
+  shifts: readonly Shift[];
+  bounds: ScaledDay;
+  report: AdherenceReport | undefined;
+  lived: boolean;
+  onEdit: (s: Shift) => void;
+}) {
+  const { day, report } = props;
+  const scale = useMemo(() => dayScale(props.bounds), [props.bounds.from, props.bounds.to, props.bounds.timeZone]);
+  const rows = useMemo(
+    () => rowsOf(day, scale, props.shifts, report?.agents ?? []),
+    [day, scale, props.shifts, report],
+  );
+  const isToday = day === props.today;
+  const now = useNow(30_000);
+  // A night shift's exceptions run past the day's end, where the scale's clock stops at 24:00.
+  const clock = useMemo(() => {
+    const hhmm = new Intl.DateTimeFormat(undefined, {
+      timeZone: props.bounds.timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    return (t: number) => (t <= scale.to ? scale.clock(t) : `${hhmm.format(t)} next day`);
+  }, [scale, props.bounds.timeZone]);
+  // A row for the adherence under each agent's bar, once the day has begun.
+  const per = props.lived ? 2 : 1;
+  return (
+    <section class="card" data-testid="schedule-day" data-day={day}>
+      <div class="section-head">
+        <h2>{dayLabel(day, true)}</h2>
+        <span class="muted" data-testid="schedule-range">
+          {props.bounds.timeZone} time
+          {isToday ? ' · today' : day < props.today ? '' : ' · ahead'}
+          {report && report.totals.adherencePct !== null ? (
+            <span data-testid="adherence-total">
+              {' '}
+              · adherence {isToday ? 'so far ' : ''}
+              {pct(report.totals.adherencePct)}
+            </span>
+          ) : null}
+        </span>
+      </div>
+      {rows.length === 0 ? (
+        <p class="muted empty" data-testid="schedule-empty">
+          Nobody is scheduled on this day{props.lived ? ', and nobody logged in' : ''}. Add a shift, or copy last
+          week's.
+        </p>
+      ) : (
+        <>
+          <ScheduleLegend now={isToday} />
+          <div class="presence schedule" data-testid="schedule">
+            <div class="presence-axis" style={{ gridRow: '1' }} aria-hidden="true">
+              {scale.ticks.map((t) => (
+                <span key={t.at} style={{ left: `${t.at}%` }}>
+                  {t.label}
+                </span>
+              ))}
+            </div>
+            {rows.map((r, i) => (
+              <AgentScheduleRow
+                key={r.agentId}
+                row={r}
+                day={day}
+                scale={scale}
+                clock={clock}
+                gridRow={2 + i * per}
+                adherence={props.lived}
+                live={isToday}
+                now={isToday ? now : null}
+                onEdit={props.onEdit}
+              />
+            ))}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function ScheduleLegend({ now }: { now: boolean }) {
+  return (
+    <div class="presence-legend small muted" aria-hidden="true">
+      <span>
+        <span class="presence-swatch shift-phone" /> on the phones
+      </span>
+      {KINDS.map((k) => (
+        <span key={k}>
+          <span class={`presence-swatch shift-act ${k}`} /> {k}
+        </span>
+      ))}
+      {now ? (
+        <span>
+          <span class="presence-swatch now" /> now
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function AgentScheduleRow(props: {
+  row: AgentRow;
+  day: string;
+  scale: DayScale;
+  clock: (t: number) => string;
+  gridRow: number;
+  adherence: boolean;
+  live: boolean;
+  now: number | null;
+  onEdit: (s: Shift) => void;
+}) {
+  const { row, scale, now } = props;
+  const gridRow = String(props.gridRow);
+  return (
+    <div class="presence-row" data-agent={row.agentId}>
+      <span class="presence-name" style={{ gridRow }} title={row.name}>
+        {row.name}
+      </span>
+      <div class="presence-bar schedule-bar" style={{ gridRow }}>
+        {scale.ticks.slice(1, -1).map((t) => (
+          <span key={t.at} class="presence-tick" style={{ left: `${t.at}%` }} />
+        ))}
+        {row.shifts.map((s) => (
+          <ShiftBar key={s.id} shift={s} scale={scale} name={row.name} onEdit={props.onEdit} />
+        ))}
+        {now !== null && now >= scale.from && now < scale.to ? (
+          <span class="presence-now" style={{ left: `${scale.pos(now)}%` }} aria-hidden="true" />
+        ) : null}
+      </div>
+      <span class="presence-sum" style={{ gridRow }} data-testid="shift-summary">
+        {row.shifts.length === 0
+          ? 'not scheduled'
+          : row.shifts.map((s) => `${s.day === props.day ? '' : `from ${dayLabel(s.day)} `}${hours(s)}`).join(', ') +
+            ` · ${fmtHoursMinutes(row.shifts.reduce((n, s) => n + s.phoneS, 0))} on the phones`}
+      </span>
+      {props.adherence ? (
+        <AdherenceLine
+          agent={row.adherence}
+          // Measured on the day it starts: a night shift from the day before counts there.
+          scheduled={row.shifts.some((s) => s.day === props.day)}
+          clock={props.clock}
+          live={props.live}
+          gridRow={String(props.gridRow + 1)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** The shift as a button on the bar (it opens the form), its activities as coloured parts of it. */
+function ShiftBar(props: { shift: Shift; scale: DayScale; name: string; onEdit: (s: Shift) => void }) {
+  const { shift, scale } = props;
+  const start = Date.parse(shift.start);
+  const end = Date.parse(shift.end);
+  const left = scale.pos(start);
+  const width = scale.pos(end) - left;
+  if (width <= 0) return null;
+  /** An instant's place within the shift's own box, in percent of it. */
+  const within = (t: number) => ((scale.pos(t) - left) / width) * 100;
+  const cut = `${start < scale.from ? ' from-before' : ''}${end > scale.to ? ' continues' : ''}`;
+  return (
+    <button
+      type="button"
+      class={`shift-bar${cut}`}
+      style={{ left: `${left}%`, width: `${width}%` }}
+      title={shiftText(shift)}
+      aria-label={`Edit ${props.name}'s shift ${shiftText(shift)}`}
+      data-shift={shift.id}
+      onClick={() => props.onEdit(shift)}
+    >
+      {shift.activities.map((a, i) => {
+        const l = within(Date.parse(a.start));
+        const w = within(Date.parse(a.end)) - l;
+        return w > 0 ? (
+          <span key={i} class={`shift-act ${a.kind}`} style={{ left: `${l}%`, width: `${w}%` }} data-kind={a.kind} />
+        ) : null;
+      })}
+    </button>
+  );
+}
+
+function AdherenceLine(props: {
+  agent: AdherenceAgent | undefined;
+  /** The agent has a shift on the day (else they are listed for time logged in off shift). */
+  scheduled: boolean;
+  clock: (t: number) => string;
+  live: boolean;
+  gridRow: string;
+}) {
+  const a = props.agent;
+  const style = { gridRow: props.gridRow };
+  if (!a)
+    return (
+      <div class="schedule-adherence muted small" style={style} data-testid="adherence">
+        No adherence figures yet.
+      </div>
+    );
+  const begun = a.adherencePct !== null;
+  const low = begun && (a.adherencePct ?? 100) < LOW_ADHERENCE_PCT;
+  return (
+    <div class="schedule-adherence" style={style} data-testid="adherence">
+      <span class="adherence-figures small">
+        {begun ? (
+          <>
+            <strong class={low ? 'warn' : undefined} data-testid="adherence-pct" title={adherenceTitle(a)}>
+              {pct(a.adherencePct)}
+            </strong>{' '}
+            in adherence ·{' '}
+            <span
+              data-testid="adherence-phone"
+              title={`${fmtDuration(a.phoneReadyS)} of ${fmtDuration(a.phoneScheduledS)}`}
+            >
+              ready {fmtHoursMinutes(a.phoneReadyS)} of {fmtHoursMinutes(a.phoneScheduledS)} on the phones
+            </span>
+          </>
+        ) : props.scheduled ? (
+          <span class="muted" data-testid="adherence-not-begun">
+            shift not begun
+          </span>
+        ) : null}
+        {/* Time off shift only where there is some, or for an agent listed for it alone. */}
+        {a.unscheduledS > 0 || !props.scheduled ? (
+          <>
+            {begun || props.scheduled ? ' · ' : ''}
+            <span data-testid="adherence-unscheduled" title={fmtDuration(a.unscheduledS)}>
+              {fmtHoursMinutes(a.unscheduledS)} logged in off shift
+            </span>
+          </>
+        ) : null}
+      </span>
+      {props.live && a.current ? <LiveAdherence current={a.current} /> : null}
+      {a.exceptions.length > 0 ? (
+        <details class="adherence-exceptions small" data-testid="adherence-exceptions">
+          <summary>
+            {a.exceptions.length} {a.exceptions.length === 1 ? 'exception' : 'exceptions'}
+          </summary>
+          <ul>
+            {a.exceptions.map((x, i) => {
+              const start = Date.parse(x.start);
+              const end = Date.parse(x.end);
+              return (
+                <li key={i}>
+                  {props.clock(start)}–{props.clock(end)} ({fmtSpan((end - start) / 1000)}): scheduled{' '}
+                  {EXPECTED_LABELS[x.expected]}, was {ACTUAL_LABELS[x.actual]}
+                  {x.reason ? ` (${x.reason})` : ''}
+                </li>
+              );
+            })}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function adherenceTitle(a: AdherenceAgent): string {
+  return `${fmtDuration(a.inAdherenceS)} of ${fmtDuration(a.scheduledS)} scheduled so far as scheduled`;
+}
+
+/**
+ * Where the agent is now against where the schedule has them: a badge while they are due for something (on the
+ * phones, or an activity); logged in off shift, a quiet note; off shift and logged out, nothing to say.
+ */
+function LiveAdherence({ current }: { current: NonNullable<AdherenceAgent['current']> }) {
+  const actual = `${ACTUAL_LABELS[current.actual]}${current.reason ? ` (${current.reason})` : ''}`;
+  if (current.expected === null)
+    return current.actual === 'logged_out' ? null : (
+      <span class="adherence-live muted small" data-testid="adherence-off-shift">
+        now: off shift, {actual}
+      </span>
+    );
+  return (
+    <span class="adherence-live">
+      <span class={`badge ${current.inAdherence ? 'adherence-in' : 'adherence-out'}`} data-testid="adherence-live">
+        {current.inAdherence ? 'In adherence' : 'Out of adherence'}
+      </span>{' '}
+      <span class="muted small">
+        now: {EXPECTED_LABELS[current.expected]}, {actual}
+      </span>
+    </span>
+  );
+}
+
+// --- the shift form ---------------------------------------------------------------------------------------------
+
+interface ActivityDraft {
+  kind: ShiftActivityKind;
+  startTime: string;
+  endTime: string;
+}
+interface ShiftDraft {
+  /** Null: a new shift. */
+  id: number | null;
+  agentId: string;
+  day: string;
+  startTime: string;
+  endTime: string;
+  note: string;
+  activities: ActivityDraft[];
+}
+
+function newDraft(day: string): ShiftDraft {
+  return { id: null, agentId: '', day, startTime: '09:00', endTime: '17:00', note: '', activities: [] };
+}
+
+function draftOf(s: Shift): ShiftDraft {
+  return {
+    id: s.id,
+    agentId: String(s.agentId),
+    day: s.day,
+    startTime: s.startTime,
+    endTime: s.endTime,
+    note: s.note ?? '',
+    activities: s.activities.map((a) => ({ kind: a.kind, startTime: a.startTime, endTime: a.endTime })),
+  };
+}
+
+function inputOf(d: ShiftDraft): ShiftInput {
+  const note = d.note.trim();
+  return {
+    agentId: Number(d.agentId),
+    day: d.day,
+    startTime: d.startTime,
+    endTime: d.endTime,
+    // PUT replaces the shift: a note left out is a note removed.
+    ...(note ? { note } : {}),
+    activities: d.activities,
+  };
+}
+
+/** The fields the form shows the server's reasons under (the rest go in the box under the form). */
+const FORM_FIELDS = new Set(['agentId', 'day', 'startTime', 'endTime', 'note']);
+const ACTIVITY_FIELD = /^activities\.\d+\.(kind|startTime|endTime)$/;
+
+function ShiftForm(props: {
+  initial: ShiftDraft;
+  agents: readonly Agent[];
+  agentsError: unknown;
+  onCancel: () => void;
+  /** The saved shift's day, or null once deleted. */
+  onDone: (day: string | null) => void;
+}) {
+  const [d, setD] = useState<ShiftDraft>(props.initial);
+  const action = useAction();
+  const errs = fieldErrorsOf(action.error);
+  const boxed = Object.keys(errs).some((k) => FORM_FIELDS.has(k) || ACTIVITY_FIELD.test(k)) ? null : action.error;
+  const set = (k: 'agentId' | 'day' | 'startTime' | 'endTime' | 'note') => (e: Event) =>
+    setD({ ...d, [k]: inputValue(e) });
+  const setActivity = (i: number, change: Partial<ActivityDraft>) =>
+    setD({ ...d, activities: d.activities.map((a, j) => (j === i ? { ...a, ...change } : a)) });
+  const editing = d.id;
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const input = inputOf(d);
+    const saved = await action.run(() =>
+      editing === null ? api.shifts.create(input) : api.shifts.update(editing, input),
+    );
+    if (saved) props.onDone(saved.day);
+  };
+  const remove = async () => {
+    if (editing === null) return;
+    const name = props.agents.find((a) => String(a.id) === d.agentId)?.name ?? 'this agent';
+    if (!confirm(`Delete ${name}'s shift ${props.initial.startTime}–${props.initial.endTime} on ${dayLabel(d.day)}?`))
+      return;
+    const done = await action.run(async () => {
+      await api.shifts.remove(editing);
+      return true;
+    });
+    if (done) props.onDone(null);
+  };
+
+  return (
+    <form class="card editor shift-form" onSubmit={save} data-testid="shift-form">
+      <h2>{editing === null ? 'Add a shift' : 'Edit shift'}</h2>
+      <div class="add-inline">
+        <Field label="Agent" error={errs.agentId}>
+          <select name="agentId" value={d.agentId} onChange={set('agentId')} required>
+            <option value="">Choose an agent</option>
+            {props.agents.map((a) => (
+              <option key={a.id} value={String(a.id)}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Day" error={errs.day} hint="the day it starts">
+          <input type="date" name="day" value={d.day} onInput={set('day')} required />
+        </Field>
+        <Field label="Start" error={errs.startTime}>
+          <input type="time" name="startTime" value={d.startTime} onInput={set('startTime')} required />
+        </Field>
+        <Field label="End" error={errs.endTime} hint="before the start: the next day">
+          <input type="time" name="endTime" value={d.endTime} onInput={set('endTime')} required />
+        </Field>
+        <Field label="Note" error={errs.note} hint="optional">
+          <input name="note" value={d.note} onInput={set('note')} size={24} maxLength={200} />
+        </Field>
+      </div>
+      <ErrorBox error={props.agentsError} />
+      <fieldset class="shift-activities" data-testid="shift-activities">
+        <legend>Activities off the phones</legend>
+        {d.activities.length === 0 ? <p class="muted small">None: the whole shift on the phones.</p> : null}
+        {d.activities.map((a, i) => (
+          <div class="add-inline activity-row" key={i} data-index={i}>
+            <Field label="Kind" error={errs[`activities.${i}.kind`]}>
+              <select
+                name="activityKind"
+                value={a.kind}
+                onChange={(e) => setActivity(i, { kind: inputValue(e) as ShiftActivityKind })}
+              >
+                {KINDS.map((k) => (
+                  <option key={k} value={k}>
+                    {k}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="From" error={errs[`activities.${i}.startTime`]}>
+              <input
+                type="time"
+                name="activityStart"
+                value={a.startTime}
+                onInput={(e) => setActivity(i, { startTime: inputValue(e) })}
+                required
+              />
+            </Field>
+            <Field label="To" error={errs[`activities.${i}.endTime`]}>
+              <input
+                type="time"
+                name="activityEnd"
+                value={a.endTime}
+                onInput={(e) => setActivity(i, { endTime: inputValue(e) })}
+                required
+              />
+            </Field>
+            <button
+              type="button"
+              class="link"
+              aria-label={`Remove activity ${i + 1}`}
+              onClick={() => setD({ ...d, activities: d.activities.filter((_, j) => j !== i) })}
+            >
+              Remove
+            </button>
+          </div>
+        ))}
+        <button
+          type="button"
+          data-testid="add-activity"
+          onClick={() => setD({ ...d, activities: [...d.activities, { kind: 'break', startTime: '', endTime: '' }] })}
+        >
+          Add activity
+        </button>
+      </fieldset>
+      <ErrorBox error={boxed} />
+      <div class="row">
+        <button class="primary" type="submit" disabled={action.busy}>
+          Save
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+        {editing !== null ? (
+          <button type="button" class="danger push-right" disabled={action.busy} onClick={() => void remove()}>
+            Delete shift
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+// --- the agent's own week (the workspace's card) ----------------------------------------------------------------
+
+/**
+ * The signed-in agent's shifts today and the next 6 days (the server gives an agent only their own). The days asked
+ * for reach a day either side of the browser's today, so they hold the contact center's whatever its zone; the
+ * answer's zone then picks today out.
+ */
+export function MyScheduleCard() {
+  const [range] = useState(() => {
+    const t = browserToday();
+    return { from: addDays(t, -1), to: addDays(t, WEEK) };
+  });
+  const list = useLoad(() => api.shifts.list(range), [range]);
+  const { reload } = list;
+  useEffect(() => {
+    const t = setInterval(reload, MY_SCHEDULE_REFRESH_MS);
+    return () => clearInterval(t);
+  }, [reload]);
+  const data = list.data;
+  const today = data ? dayIn(data.timeZone) : '';
+  const now = Date.now();
+  // A night shift begun yesterday is today's until it ends.
+  const todays = data?.shifts.filter((s) => s.day === today || (s.day < today && Date.parse(s.end) > now)) ?? [];
+  const later = data?.shifts.filter((s) => s.day > today && s.day <= addDays(today, WEEK - 1)) ?? [];
+  return (
+    <section class="card my-schedule" data-testid="my-schedule">
+      <h2>My schedule</h2>
+      <ErrorBox error={list.error} />
+      {!data ? (
+        list.error ? null : (
+          <p class="muted small">Loading…</p>
+        )
+      ) : todays.length === 0 && later.length === 0 ? (
+        <p class="muted" data-testid="my-schedule-none">
+          No shift scheduled.
+        </p>
+      ) : (
+        <ul class="my-schedule-days">
+          <li class="today" data-testid="my-schedule-today">
+            <span class="my-schedule-day">Today</span>
+            {todays.length === 0 ? (
+              <span class="muted">No shift scheduled</span>
+            ) : (
+              <span>
+                {todays.map((s) => (
+                  <span key={s.id} class="my-schedule-shift" data-shift={s.id}>
+                    <strong>{hours(s)}</strong>
+                    {s.note ? <span class="muted small"> · {s.note}</span> : null}
+                    {s.activities.length ? (
+                      // A line of their own, each kept whole: the card stays as narrow as My day above it.
+                      <span class="my-schedule-acts muted small">
+                        {s.activities.map((a, i) => (
+                          <Fragment key={i}>
+                            {i > 0 ? ' · ' : ''}
+                            <span>
+                              {a.kind} {a.startTime}–{a.endTime}
+                            </span>
+                          </Fragment>
+                        ))}
+                      </span>
+                    ) : null}
+                  </span>
+                ))}
+              </span>
+            )}
+          </li>
+          {later.map((s) => (
+            <li key={s.id} data-day={s.day} data-shift={s.id} title={shiftText(s)}>
+              <span class="my-schedule-day">{dayLabel(s.day)}</span>
+              <span>{hours(s)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
