@@ -2,6 +2,9 @@ import type { Db } from '../db/knex.js';
 import { toDate } from '../db/time.js';
 import type { BusEvents, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { adherenceNow } from '../shifts/adherence.js';
+import { shiftsBetween } from '../shifts/repository.js';
+import { segmentsOf, type Expected, type Segment } from '../shifts/segments.js';
 import { today } from './routes/common.js';
 
 // The start-up read model of the wallboard: it spans queues, calls and agents and serves only this push, so it
@@ -140,13 +143,22 @@ export interface AgentBoard {
   readonly state: string;
   readonly since: string;
   readonly reason: string | null;
+  /** What the schedule expects of the agent now (shifts/); null: no shift now. */
+  readonly scheduled: Expected | null;
+  /** Whether the agent's state is what the schedule expects (adherenceNow); null: no shift now. */
+  readonly inAdherence: boolean | null;
 }
 
 export interface WallboardSnapshot {
   readonly type: 'wallboard';
   readonly at: string;
   readonly queues: readonly QueueBoard[];
-  readonly agents: { readonly byState: Record<string, number>; readonly list: readonly AgentBoard[] };
+  readonly agents: {
+    readonly byState: Record<string, number>;
+    readonly list: readonly AgentBoard[];
+    /** Agents whose state is not what their shift expects now. */
+    readonly outOfAdherence: number;
+  };
 }
 
 /**
@@ -168,6 +180,13 @@ const WAITING_STATES = new Set(['queued', 'offering']);
 /** A queue the wallboard has not read yet (a call of a queue created a moment ago). */
 const NO_ALERTS: QueueAlertLevels = { waitS: 0, waiting: 0, serviceLevelPct: 0 };
 const MAX_LISTED = 50;
+/**
+ * The schedule is reread this often (another orchestrator's changes; this one's come by the bus), and a shift's
+ * activity beginning shows within it.
+ */
+const SCHEDULE_RELOAD_MS = 60_000;
+/** The schedule held: the segments from a minute ago to this far ahead, so a late reload still has now's. */
+const SCHEDULE_AHEAD_MS = 5 * 60_000;
 
 /**
  * The wallboard as in-memory state fed by the bus: loaded once at start (a handful of queries), then every
@@ -179,6 +198,9 @@ export class Wallboard {
   private readonly waiting = new Map<string, { queueId: number; since: number }>();
   private readonly today = new Map<number, Counters>();
   private readonly agents = new Map<number, { name: string; state: string; since: Date; reason: string | null }>();
+  /** Each agent's shift segments around now. */
+  private schedule = new Map<number, Segment[]>();
+  private scheduleTimer: NodeJS.Timeout | null = null;
   /** The day the counters are for; its bounds let each call event compare numbers instead of dates. */
   private day = { startMs: Number.NaN, endMs: Number.NaN };
   private readonly unsubscribe: Array<() => void> = [];
@@ -214,6 +236,7 @@ export class Wallboard {
     on('call.state', (e) => this.onCallState(e));
     on('agent.state', (e) => this.onAgentState(e));
     on('queue.changed', () => this.scheduleReload());
+    on('schedule.changed', () => void this.loadSchedule());
     try {
       await this.load();
     } finally {
@@ -223,6 +246,31 @@ export class Wallboard {
     if (this.resyncMs > 0) {
       this.resyncTimer = setInterval(() => void this.resyncAgents(), this.resyncMs);
       this.resyncTimer.unref();
+    }
+    await this.loadSchedule();
+    this.scheduleTimer = setInterval(() => void this.loadSchedule(), SCHEDULE_RELOAD_MS);
+    this.scheduleTimer.unref();
+  }
+
+  /** The shifts around now, for live adherence; a failed read keeps the last. */
+  async loadSchedule(): Promise<void> {
+    try {
+      const now = this.now().getTime();
+      const shifts = await shiftsBetween(
+        this.db,
+        new Date(now - SCHEDULE_RELOAD_MS),
+        new Date(now + SCHEDULE_AHEAD_MS),
+        {
+          timeZone: this.timeZone,
+        },
+      );
+      const schedule = new Map<number, Segment[]>();
+      for (const shift of shifts)
+        schedule.set(shift.agentId, [...(schedule.get(shift.agentId) ?? []), ...segmentsOf(shift)]);
+      this.schedule = schedule;
+      this.changed();
+    } catch (err) {
+      this.log.warn({ err }, 'wallboard: reading the schedule failed');
     }
   }
 
@@ -272,6 +320,8 @@ export class Wallboard {
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.resyncTimer = null;
+    if (this.scheduleTimer) clearInterval(this.scheduleTimer);
+    this.scheduleTimer = null;
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = null;
     this.listeners.clear();
@@ -432,11 +482,28 @@ export class Wallboard {
       .sort((a, b) => a.name.localeCompare(b.name));
     const byState: Record<string, number> = {};
     const list: AgentBoard[] = [];
+    let outOfAdherence = 0;
     for (const [agentId, a] of this.agents) {
       byState[a.state] = (byState[a.state] ?? 0) + 1;
-      list.push({ agentId, name: a.name, state: a.state, since: a.since.toISOString(), reason: a.reason });
+      const scheduled = this.schedule.get(agentId)?.find((s) => s.from <= nowMs && nowMs < s.to)?.expected ?? null;
+      const inAdherence = adherenceNow(scheduled, a.state);
+      if (inAdherence === false) outOfAdherence++;
+      list.push({
+        agentId,
+        name: a.name,
+        state: a.state,
+        since: a.since.toISOString(),
+        reason: a.reason,
+        scheduled,
+        inAdherence,
+      });
     }
     list.sort((a, b) => a.name.localeCompare(b.name));
-    return { type: 'wallboard', at: new Date(nowMs).toISOString(), queues, agents: { byState, list } };
+    return {
+      type: 'wallboard',
+      at: new Date(nowMs).toISOString(),
+      queues,
+      agents: { byState, list, outOfAdherence },
+    };
   }
 }

@@ -44,6 +44,8 @@ export interface BusEvents {
     failedCritical: boolean;
   };
   'queue.changed': { queueId: number };
+  /** Shifts were added, changed or removed (shifts/): the wallboard rereads the schedule. */
+  'schedule.changed': Record<string, never>;
 }
 
 export type BusEventName = keyof BusEvents;

@@ -102,6 +102,18 @@ function judge(day: AgentDay, segment: Segment | undefined, t: number) {
   return { actual, reason, inAdherence };
 }
 
+/**
+ * Live, from the agent's state now (agents/states.ts): whether it is what the schedule expects; null when nothing
+ * is scheduled. An agent on a call or in its after-call work when an activity begins is not counted out: the live
+ * view cannot tell when the call began, and an agent does not hang up on a caller for a break.
+ */
+export function adherenceNow(expected: Expected | null, state: string): boolean | null {
+  if (expected === null) return null;
+  const takingCalls = state === 'available' || state === 'reserved';
+  const onCall = state === 'on_call' || state === 'wrap_up';
+  return expected === 'phone' ? takingCalls || onCall : !takingCalls;
+}
+
 /** One agent's adherence over a day (pure: the loader below gathers its inputs). */
 export function measureAdherence(day: AgentDay, w: DayWindow): AdherenceFigures {
   const ownEnd = Math.max(w.dayEnd, ...day.own.map((s) => s.to));

@@ -228,4 +228,59 @@ describe('wallboard', () => {
     expect(wb.snapshot().queues[0]).to.deep.include({ answeredToday: 0 });
     wb.stop();
   });
+
+  it('shows each agent against their shift now, counts those out of adherence, and follows a change of the plan', async () => {
+    const bus = new EventBus();
+    const at = new Date('2026-11-24T12:05:00Z');
+    const wb = new Wallboard(t.db, bus, () => at, logger, 'UTC', 0);
+    const ann = Number((await t.db('agents').where({ name: 'Ann' }).first('id')).id);
+    const ben = Number((await t.db('agents').insert({ name: 'Ben', endpoint: 'PJSIP/2', state: 'logged_out' }))[0]);
+    await t.db('agents').where({ id: ann }).update({ state: 'available', pause_reason: null });
+    try {
+      const shiftId = Number(
+        (
+          await t.db('shifts').insert({
+            agent_id: ann,
+            day: '2026-11-24',
+            starts_at: new Date('2026-11-24T09:00:00Z'),
+            ends_at: new Date('2026-11-24T17:00:00Z'),
+            created_at: at,
+          })
+        )[0],
+      );
+      await t.db('shift_activities').insert({
+        shift_id: shiftId,
+        kind: 'lunch',
+        starts_at: new Date('2026-11-24T12:00:00Z'),
+        ends_at: new Date('2026-11-24T12:45:00Z'),
+      });
+      await wb.start();
+      // Ann is available at lunch time: out; Ben has no shift: nothing to say.
+      const agent = (name: string) => wb.snapshot().agents.list.find((a) => a.name === name)!;
+      expect(agent('Ann')).to.deep.include({ scheduled: 'lunch', inAdherence: false });
+      expect(agent('Ben')).to.deep.include({ scheduled: null, inAdherence: null });
+      expect(wb.snapshot().agents.outOfAdherence).to.equal(1);
+      bus.publish('agent.state', { agentId: ann, state: 'paused', reason: 'lunch', since: at });
+      expect(agent('Ann').inAdherence).to.equal(true);
+      expect(wb.snapshot().agents.outOfAdherence).to.equal(0);
+
+      // Ben is given a shift now and has not logged in: out, once the schedule is reread.
+      await t.db('shifts').insert({
+        agent_id: ben,
+        day: '2026-11-24',
+        starts_at: new Date('2026-11-24T12:00:00Z'),
+        ends_at: new Date('2026-11-24T20:00:00Z'),
+        created_at: at,
+      });
+      bus.publish('schedule.changed', {});
+      await waitUntil(() => (agent('Ben').scheduled === 'phone' ? true : undefined));
+      expect(agent('Ben').inAdherence).to.equal(false);
+      expect(wb.snapshot().agents.outOfAdherence).to.equal(1);
+    } finally {
+      wb.stop();
+      await t.db('shifts').delete();
+      await t.db('agents').where({ id: ben }).delete();
+      await t.db('agents').where({ id: ann }).update({ state: 'available' });
+    }
+  });
 });

@@ -28,6 +28,8 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
   const timeZone = contactCenterTimeZone(deps.config);
   const writer = (userId: number) => ({ timeZone, by: userId, now: deps.now() });
+  // This orchestrator's wallboard rereads the schedule at once, the others' within a minute.
+  const changed = (): void => deps.bus.publish('schedule.changed', {});
   const audited = (s: Shift) => ({ agentId: s.agentId, day: s.day, start: s.startTime, end: s.endTime });
   return [
     route({
@@ -65,6 +67,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ body, user, auditTarget }) {
         const shift = await addShift(db, body, writer(user.id));
         auditTarget(shift.id, audited(shift));
+        changed();
         return shift;
       },
     }),
@@ -81,6 +84,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         const shift = await replaceShift(db, params.id, body, writer(user.id));
         if (!shift) throw notFound(`shift ${params.id}`);
         auditTarget(shift.id, audited(shift));
+        changed();
         return shift;
       },
     }),
@@ -97,6 +101,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         const shift = await getShift(db, params.id, timeZone);
         if (!shift || !(await removeShift(db, params.id))) throw notFound(`shift ${params.id}`);
         auditTarget(params.id, audited(shift));
+        changed();
         return undefined;
       },
     }),
@@ -118,6 +123,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ body, user, auditTarget }) {
         const result = await copyShifts(db, body, writer(user.id));
         auditTarget(null, { ...body, copied: result.copied, skipped: result.skipped.length });
+        if (result.copied > 0) changed();
         return result;
       },
     }),
@@ -168,6 +174,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
           },
           writer(user.id),
         );
+        if (plan.created?.length) changed();
         auditTarget(body.queueId, {
           day: body.day,
           apply: body.apply,
