@@ -263,3 +263,64 @@ export async function adherenceReport(
     },
   };
 }
+
+export interface AdherenceSummaryRow {
+  readonly agentId: number;
+  readonly name: string;
+  /** Days with scheduled time elapsed (a shift begun). */
+  readonly days: number;
+  readonly scheduledS: number;
+  readonly inAdherenceS: number;
+  readonly adherencePct: number | null;
+  readonly phoneScheduledS: number;
+  readonly phoneReadyS: number;
+  /** Of the time scheduled on the phones, the share ready (conformance to the plan's phone time). */
+  readonly phoneReadyPct: number | null;
+  readonly unscheduledS: number;
+  /** Stretches out of adherence of a minute or more. */
+  readonly exceptions: number;
+}
+
+/** Adherence over whole days, per agent: each day measured as adherenceReport does, then summed. */
+export async function adherenceSummary(
+  db: Db,
+  o: { days: readonly string[]; timeZone: string; now: Date; agentIds?: readonly number[] },
+): Promise<{ rows: AdherenceSummaryRow[]; totals: AdherenceReport['totals'] }> {
+  const byAgent = new Map<number, { name: string; days: number; figures: number[]; exceptions: number }>();
+  // One day at a time: a month of a large center's presence is never in memory at once.
+  for (const day of o.days) {
+    const report = await adherenceReport(db, { ...o, day });
+    for (const a of report.agents) {
+      const row = byAgent.get(a.agentId) ?? { name: a.name, days: 0, figures: [0, 0, 0, 0, 0], exceptions: 0 };
+      if (a.scheduledS > 0) row.days++;
+      [a.scheduledS, a.inAdherenceS, a.phoneScheduledS, a.phoneReadyS, a.unscheduledS].forEach(
+        (v, i) => (row.figures[i]! += v),
+      );
+      row.exceptions += a.exceptions.length;
+      byAgent.set(a.agentId, row);
+    }
+  }
+  const rows = [...byAgent]
+    .map(([agentId, r]) => {
+      const [scheduled, inAdherence, phoneScheduled, phoneReady, unscheduled] = r.figures.map(
+        (v) => Math.round(v * 10) / 10,
+      ) as [number, number, number, number, number];
+      return {
+        agentId,
+        name: r.name,
+        days: r.days,
+        scheduledS: scheduled,
+        inAdherenceS: inAdherence,
+        adherencePct: pct(inAdherence, scheduled),
+        phoneScheduledS: phoneScheduled,
+        phoneReadyS: phoneReady,
+        phoneReadyPct: pct(phoneReady, phoneScheduled),
+        unscheduledS: unscheduled,
+        exceptions: r.exceptions,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.agentId - b.agentId);
+  const scheduledS = seconds(rows.reduce((n, r) => n + r.scheduledS, 0) * 1000);
+  const inAdherenceS = seconds(rows.reduce((n, r) => n + r.inAdherenceS, 0) * 1000);
+  return { rows, totals: { scheduledS, inAdherenceS, adherencePct: pct(inAdherenceS, scheduledS) } };
+}

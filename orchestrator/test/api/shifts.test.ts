@@ -135,6 +135,36 @@ describe('API: shifts and schedule adherence', function () {
     });
     expect(one.body.agents.map((x: { agentId: number }) => x.agentId)).to.deep.equal([bob]);
     expect((await call(h, 'GET', '/api/reports/adherence', { token: h.users.agent.token })).status).to.equal(403);
+    // Over several days, per agent, and as CSV.
+    const summary = await call(h, 'GET', '/api/reports/adherence/summary?from=2026-12-06&to=2026-12-07', {
+      token: h.users.supervisor.token,
+    });
+    expect(summary.status).to.equal(200);
+    expect(summary.body.totals).to.deep.equal(r.body.totals);
+    expect(summary.body.rows[0]).to.deep.include({
+      agentId: alice,
+      days: 1,
+      scheduledS: a.scheduledS,
+      inAdherenceS: a.inAdherenceS,
+      adherencePct: a.adherencePct,
+      phoneReadyPct: Math.round((1000 * a.phoneReadyS) / a.phoneScheduledS) / 10,
+      exceptions: 2,
+    });
+    const csv = await call(h, 'GET', '/api/reports/adherence/summary?from=2026-12-07&format=csv', {
+      token: h.users.admin.token,
+    });
+    const lines = String(csv.body).trim().split(/\r?\n/);
+    expect(lines[0]).to.equal(
+      'agentId,name,days,scheduledS,inAdherenceS,adherencePct,phoneScheduledS,phoneReadyS,phoneReadyPct,unscheduledS,exceptions',
+    );
+    expect(lines).to.have.length(3);
+    expect(
+      (
+        await call(h, 'GET', '/api/reports/adherence/summary?from=2026-12-08&to=2026-12-01', {
+          token: h.users.admin.token,
+        })
+      ).status,
+    ).to.equal(400);
     // A day ahead: the shifts, nothing elapsed.
     await call(h, 'POST', '/api/shifts', { token: h.users.supervisor.token, body: nineToFive(alice, '2026-12-08') });
     const tomorrow = await call(h, 'GET', '/api/reports/adherence?day=2026-12-08', { token: h.users.admin.token });

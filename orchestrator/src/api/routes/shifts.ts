@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { contactCenterTimeZone } from '../../config/schema.js';
 import { HttpError, notFound } from '../../http/errors.js';
-import { dayOf, daysBetween } from '../../reports/day.js';
-import { adherenceReport } from '../../shifts/adherence.js';
+import { toCsv } from '../../reports/api.js';
+import { addDays, dayOf, daysBetween } from '../../reports/day.js';
+import { adherenceReport, adherenceSummary, type AdherenceSummaryRow } from '../../shifts/adherence.js';
 import { calendarDay, shiftInput } from '../../shifts/plan.js';
 import { planRota } from '../../shifts/rota.js';
 import {
@@ -17,11 +18,25 @@ import {
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam } from '../validation.js';
-import { agentScope, assertQueue, EVERYONE, STAFF } from './common.js';
+import { agentScope, assertQueue, EVERYONE, format, sendCsv, STAFF } from './common.js';
 
 /** A schedule read at once: a month of a center's shifts is a few thousand rows. */
 const MAX_DAYS = 31;
 const MAX_COPY_DAYS = 14;
+
+const ADHERENCE_COLUMNS: readonly (keyof AdherenceSummaryRow)[] = [
+  'agentId',
+  'name',
+  'days',
+  'scheduledS',
+  'inAdherenceS',
+  'adherencePct',
+  'phoneScheduledS',
+  'phoneReadyS',
+  'phoneReadyPct',
+  'unscheduledS',
+  'exceptions',
+];
 
 /** Agents' shifts (shifts/): supervisors and admins plan them; an agent reads their own. */
 export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
@@ -182,6 +197,36 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
           created: plan.created?.length ?? 0,
         });
         return plan;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/reports/adherence/summary',
+      tag: 'reports',
+      summary: `Schedule adherence over whole days (at most ${MAX_DAYS}), per agent: days scheduled, scheduled time, time in adherence and its share, time on the phones ready of the time scheduled there, unscheduled time, exceptions; format=csv exports it`,
+      roles: STAFF,
+      query: z.object({
+        from: calendarDay.optional(),
+        to: calendarDay.optional(),
+        agentId: z.coerce.number().int().positive().optional(),
+        format,
+      }),
+      async handler({ query, res }) {
+        const now = deps.now();
+        const to = query.to ?? dayOf(now, timeZone);
+        const from = query.from ?? to;
+        const count = daysBetween(from, to);
+        if (count < 1) throw new HttpError(400, 'bad_request', `to (${to}) is before from (${from})`);
+        if (count > MAX_DAYS) throw new HttpError(400, 'bad_request', `at most ${MAX_DAYS} days at once`);
+        const summary = await adherenceSummary(db, {
+          days: Array.from({ length: count }, (_, i) => addDays(from, i)),
+          timeZone,
+          now,
+          agentIds: query.agentId === undefined ? undefined : [query.agentId],
+        });
+        if (query.format === 'csv')
+          return sendCsv(res, `adherence-${from}-${to}.csv`, toCsv(summary.rows, ADHERENCE_COLUMNS));
+        return { from, to, timeZone, ...summary };
       },
     }),
     route({
