@@ -19,6 +19,7 @@ import { outboundRoutes } from './routes/outbound.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { qualityRoutes } from './routes/quality.js';
 import { shiftRoutes } from './routes/shifts.js';
+import { timeOffRoutes } from './routes/time-off.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
 import { workRoutes } from './routes/work.js';
@@ -53,6 +54,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...reportRoutes(deps),
     ...qualityRoutes(deps),
     ...shiftRoutes(deps),
+    ...timeOffRoutes(deps),
     ...privacyRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];

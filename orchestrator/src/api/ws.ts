@@ -82,7 +82,8 @@ export class WsHub {
         | 'call.ended'
         | 'call.consult_ended'
         | 'agent.state'
-        | 'evaluation.created',
+        | 'evaluation.created'
+        | 'time-off.decided',
     >(
       name: K,
       toMessage: (e: BusEvents[K]) => object,
@@ -103,6 +104,7 @@ export class WsHub {
     forAgent('call.ended', (e) => ({ type: 'call.ended', ...e }));
     forAgent('call.consult_ended', (e) => ({ type: 'call.consult_ended', ...e }));
     forAgent('evaluation.created', (e) => ({ type: 'evaluation.created', ...e }));
+    forAgent('time-off.decided', (e) => ({ type: 'time-off.decided', ...e }));
     forAgent('agent.state', (e) => ({
       type: 'agent.state',
       agentId: e.agentId,

@@ -44,6 +44,8 @@ export interface BusEvents {
     failedCritical: boolean;
   };
   'queue.changed': { queueId: number };
+  /** A supervisor granted, refused or recorded an agent's time off (shifts/time-off.ts): sent to that agent. */
+  'time-off.decided': { timeOffId: number; agentId: number; status: string };
   /** Shifts were added, changed or removed (shifts/): the wallboard rereads the schedule. */
   'schedule.changed': Record<string, never>;
 }

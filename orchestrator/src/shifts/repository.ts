@@ -14,6 +14,7 @@ import {
   type PlannedShift,
   type ShiftInput,
 } from './plan.js';
+import { assertNotOff } from './time-off.js';
 
 /** Shifts as kept and as the API gives them: instants, and the same on the contact center's clock. */
 
@@ -135,9 +136,14 @@ async function assertFree(trx: Knex.Transaction, plan: PlannedShift, timeZone: s
   throw new HttpError(409, 'conflict', `it overlaps the agent's shift ${from}–${to} on ${dayOfRow(clash.day)}`);
 }
 
-/** Locks the agent's row, so two plans for one agent are checked for overlap one after the other; 404 if none. */
-async function lockAgent(trx: Knex.Transaction, agentId: number): Promise<void> {
-  if (!(await trx('agents').where({ id: agentId }).forUpdate().first('id'))) throw notFound(`agent ${agentId}`);
+/**
+ * Locks the agent's row, so two plans for one agent are checked one after the other; 404 if none, 409 if the agent
+ * has time off granted that day.
+ */
+async function lockAgent(trx: Knex.Transaction, plan: PlannedShift): Promise<void> {
+  if (!(await trx('agents').where({ id: plan.agentId }).forUpdate().first('id')))
+    throw notFound(`agent ${plan.agentId}`);
+  await assertNotOff(trx, plan.agentId, plan.day);
 }
 
 async function insertActivities(trx: Knex.Transaction, shiftId: number, plan: PlannedShift): Promise<void> {
@@ -172,7 +178,7 @@ export interface ShiftWriter {
 export async function addShift(db: Db, input: ShiftInput, w: ShiftWriter): Promise<Shift> {
   const plan = planShift(input, w.timeZone);
   const id = await db.transaction(async (trx) => {
-    await lockAgent(trx, plan.agentId);
+    await lockAgent(trx, plan);
     await assertFree(trx, plan, w.timeZone);
     return insertShift(trx, plan, w.by, w.now);
   });
@@ -184,7 +190,7 @@ export async function replaceShift(db: Db, id: number, input: ShiftInput, w: Shi
   const plan = planShift(input, w.timeZone);
   const found = await db.transaction(async (trx) => {
     if (!(await trx('shifts').where({ id }).first('id'))) return false;
-    await lockAgent(trx, plan.agentId);
+    await lockAgent(trx, plan);
     await assertFree(trx, plan, w.timeZone, id);
     await trx('shifts')
       .where({ id })
@@ -246,7 +252,7 @@ export async function copyShifts(db: Db, req: CopyRequest, w: ShiftWriter): Prom
     try {
       const plan = planShift(input, w.timeZone);
       await db.transaction(async (trx) => {
-        await lockAgent(trx, plan.agentId);
+        await lockAgent(trx, plan);
         await assertFree(trx, plan, w.timeZone);
         await insertShift(trx, plan, w.by, w.now);
       });

@@ -5,6 +5,7 @@ import { eligibleAgents, staffingReport, type StaffingQuery } from '../reports/s
 import { coverWith, generateRota, shortIntervals, type GeneratedShift, type RotaInput } from './generate.js';
 import type { ActivityKind, ShiftInput } from './plan.js';
 import { addShift, type Shift, type ShiftWriter } from './repository.js';
+import { agentsOff } from './time-off.js';
 
 /**
  * Planning one queue's day from its forecast: the staffing report's agents needed per interval, less those already
@@ -42,9 +43,14 @@ export interface RotaPlan {
   readonly shortIntervals: number;
 }
 
-/** The queue's agents without a shift that day, those with fewest shifts in the fortnight around it first. */
+/**
+ * The queue's agents without a shift or time off that day, those with fewest shifts in the fortnight around it
+ * first.
+ */
 async function freeAgents(db: Db, queueId: number, day: string): Promise<{ id: number; name: string }[]> {
-  const eligible = await eligibleAgents(db, queueId);
+  const skilled = await eligibleAgents(db, queueId);
+  const off = await agentsOff(db, day, skilled);
+  const eligible = skilled.filter((id) => !off.has(id));
   if (eligible.length === 0) return [];
   const rows = (await db('agents as a')
     .whereIn('a.id', eligible)
