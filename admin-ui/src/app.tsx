@@ -225,7 +225,7 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
   if (path === '/admin/schedule')
     return (
       <Guard user={user} roles={STAFF}>
-        <SchedulePage />
+        <SchedulePage user={user} />
       </Guard>
     );
   if (path === '/admin/queues')

@@ -84,6 +84,8 @@ import type {
   ShiftCopyResult,
   ShiftInput,
   ShiftList,
+  ShiftPlan,
+  ShiftPlanInput,
   ShiftQuery,
 } from './types.js';
 
@@ -327,6 +329,8 @@ export const api = {
     remove: (id: number) => del(`/shifts/${id}`),
     /** Copies days of shifts to the same wall times later; one that would overlap is skipped and said so. */
     copy: (input: ShiftCopyInput) => post<ShiftCopyResult>('/shifts/copy', input),
+    /** A queue's day from its forecast: a preview, or with `apply: true` the shifts made. 400: a day lived. */
+    plan: (input: ShiftPlanInput) => post<ShiftPlan>('/shifts/plan', input),
   },
   /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
   resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),

@@ -684,6 +684,10 @@ export interface AgentBoard {
   state: AgentState;
   since: string;
   reason: string | null;
+  /** What the agent's shift has for now: 'phone' or an activity; null with no shift now. */
+  scheduled: 'phone' | ShiftActivityKind | null;
+  /** Whether the agent's state is what the shift expects; null with no shift now. */
+  inAdherence: boolean | null;
 }
 
 // --- reports (GET /api/reports/queues, /agents, /pauses; days are YYYY-MM-DD in the report's time zone) ------------
@@ -1003,6 +1007,52 @@ export interface ShiftCopyResult {
   /** Shifts that would have overlapped one already there. */
   skipped: { agentId: number; agentName: string; day: string; reason: string }[];
 }
+/**
+ * POST /api/shifts/plan: a queue's day (today or later) planned from its forecast, shifts for the queue's agents
+ * without one that day; a preview unless `apply`. Supervisors only their own queues (404 otherwise).
+ */
+export interface ShiftPlanInput {
+  day: string;
+  queueId: number;
+  /** 4–12 in quarter hours, default 8. */
+  shiftHours?: number;
+  /** The staffing report's targets: 80 % within 20 s and 85 % occupancy by default. */
+  serviceLevelPct?: number;
+  targetSeconds?: number;
+  maxOccupancyPct?: number;
+  patienceS?: number | 'observed';
+  apply?: boolean;
+}
+export interface ProposedShift {
+  agentId: number;
+  agentName: string;
+  /** HH:MM on the contact center's clock; a plan never crosses midnight. */
+  startTime: string;
+  endTime: string;
+  activities: { kind: ShiftActivityKind; startTime: string; endTime: string }[];
+}
+/** One 15-minute interval: agents needed on the phones, scheduled before the plan and with it (averages). */
+export interface ShiftPlanCoverage {
+  /** HH:MM. */
+  period: string;
+  needed: number;
+  before: number;
+  after: number;
+}
+export interface ShiftPlan {
+  day: string;
+  queueId: number;
+  shiftHours: number;
+  basis: 'actual' | 'forecast';
+  shifts: ProposedShift[];
+  /** The shifts made (apply), null for a preview. */
+  created: Shift[] | null;
+  /** Proposed shifts refused on apply (the agent was given one meanwhile). */
+  skipped: { agentId: number; reason: string }[];
+  coverage: ShiftPlanCoverage[];
+  /** Intervals still short with every proposed shift worked (no agents left to plan). */
+  shortIntervals: number;
+}
 
 /** What the schedule had an agent doing: on the phones, or one of the shift's activities. */
 export type AdherenceExpected = 'phone' | ShiftActivityKind;
@@ -1082,7 +1132,7 @@ export interface WallboardMessage {
   type: 'wallboard';
   at: string;
   queues: QueueBoard[];
-  agents: { byState: Partial<Record<AgentState, number>>; list: AgentBoard[] };
+  agents: { byState: Partial<Record<AgentState, number>>; list: AgentBoard[]; outOfAdherence: number };
 }
 export interface AgentStateMessage {
   type: 'agent.state';

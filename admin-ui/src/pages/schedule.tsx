@@ -1,7 +1,8 @@
 // The Schedule page (admins and supervisors): one day's shifts, a row per agent on a 24-hour bar with the shift's
 // activities in colour, and for a day lived (or today so far) each agent's adherence to it, live for today. A form adds
-// or edits a shift; a week of shifts is copied a week on. The agent's own week is the workspace's My schedule card,
-// also here (MyScheduleCard) as it shares the labels and the zone's arithmetic.
+// or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
+// (schedule-plan.tsx). The agent's own week is the workspace's My schedule card, also here (MyScheduleCard) as it
+// shares the labels and the zone's arithmetic.
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
@@ -12,9 +13,13 @@ import type {
   AdherenceReport,
   Agent,
   Shift,
+  ShiftActivity,
   ShiftActivityKind,
   ShiftCopyResult,
   ShiftInput,
+  ShiftList,
+  ShiftPlan,
+  User,
 } from '../api/types.js';
 import {
   ErrorBox,
@@ -23,12 +28,14 @@ import {
   inputValue,
   Loading,
   PageHeader,
+  type Loaded,
   useAction,
   useLoad,
   useNow,
 } from '../components/ui.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan } from '../format.js';
 import { addDays, browserToday, dayScale, type DayScale, type ScaledDay } from './reports.js';
+import { PlanPanel, PlanResult } from './schedule-plan.js';
 
 const KINDS: readonly ShiftActivityKind[] = ['break', 'lunch', 'meeting', 'training', 'offline'];
 const EXPECTED_LABELS: Record<AdherenceExpected, string> = {
@@ -121,7 +128,7 @@ function pct(v: number | null): string {
 
 // --- the page ---------------------------------------------------------------------------------------------------
 
-export function SchedulePage() {
+export function SchedulePage({ user }: { user: User }) {
   // The contact center's today, which the browser's may not be: the list's default read (today) says which day.
   const [day, setDay] = useState('');
   useEffect(() => {
@@ -161,7 +168,14 @@ export function SchedulePage() {
   const agents = useLoad(() => api.agents.list(), []);
   /** The form's shift (id null: a new one), and a key that starts the form afresh for each shift opened. */
   const [editing, setEditing] = useState<{ draft: ShiftDraft; key: number } | null>(null);
-  const open = (draft: ShiftDraft) => setEditing((e) => ({ draft, key: (e?.key ?? 0) + 1 }));
+  /** Plan from forecast: the panel open (a key that starts it afresh), then the plan applied. */
+  const [planning, setPlanning] = useState<number | null>(null);
+  const [planned, setPlanned] = useState<{ plan: ShiftPlan; queue: string } | null>(null);
+  // One form at a time: the shift's, or the plan's.
+  const open = (draft: ShiftDraft) => {
+    setPlanning(null);
+    setEditing((e) => ({ draft, key: (e?.key ?? 0) + 1 }));
+  };
   const [copied, setCopied] = useState<{ result: ShiftCopyResult; toDay: string } | null>(null);
   const copying = useAction();
 
@@ -173,6 +187,7 @@ export function SchedulePage() {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return;
     setDay(d);
     setCopied(null);
+    setPlanned(null);
     copying.clear();
   };
   const copyWeek = async () => {
@@ -234,9 +249,38 @@ export function SchedulePage() {
         >
           Copy week
         </button>
+        <button
+          type="button"
+          disabled={!day}
+          onClick={() => {
+            setEditing(null);
+            setPlanning((k) => (k ?? 0) + 1);
+          }}
+          data-testid="plan-forecast"
+          title="Shifts for a queue's agents where its calls forecast need more than are scheduled"
+        >
+          Plan from forecast
+        </button>
       </PageHeader>
       <ErrorBox error={copying.error} />
       {copied ? <CopyResult {...copied} onDismiss={() => setCopied(null)} onGo={go} /> : null}
+      {planned ? (
+        <PlanResult {...planned} dayText={dayLabel(planned.plan.day, true)} onDismiss={() => setPlanned(null)} />
+      ) : null}
+      {planning !== null ? (
+        <PlanPanel
+          key={planning}
+          user={user}
+          day={day}
+          onCancel={() => setPlanning(null)}
+          onApplied={(plan, queue) => {
+            setPlanning(null);
+            if (plan.day !== day) go(plan.day);
+            else reload();
+            setPlanned({ plan, queue });
+          }}
+        />
+      ) : null}
       {editing ? (
         <ShiftForm
           key={editing.key}
@@ -805,11 +849,12 @@ function ShiftForm(props: {
 // --- the agent's own week (the workspace's card) ----------------------------------------------------------------
 
 /**
- * The signed-in agent's shifts today and the next 6 days (the server gives an agent only their own). The days asked
+ * The signed-in agent's shifts from yesterday to a week on (the server gives an agent only their own), read on
+ * opening and every ten minutes; the workspace's My schedule card and its break reminder share them. The days asked
  * for reach a day either side of the browser's today, so they hold the contact center's whatever its zone; the
  * answer's zone then picks today out.
  */
-export function MyScheduleCard() {
+export function useMyShifts(): Loaded<ShiftList> {
   const [range] = useState(() => {
     const t = browserToday();
     return { from: addDays(t, -1), to: addDays(t, WEEK) };
@@ -820,6 +865,18 @@ export function MyScheduleCard() {
     const t = setInterval(reload, MY_SCHEDULE_REFRESH_MS);
     return () => clearInterval(t);
   }, [reload]);
+  return list;
+}
+
+/** The shifts' activity under way at instant `now` (their ISO instants: no zone comes into it), or null. */
+export function activityAt(shifts: readonly Shift[], now: number): ShiftActivity | null {
+  for (const s of shifts)
+    for (const a of s.activities) if (Date.parse(a.start) <= now && now < Date.parse(a.end)) return a;
+  return null;
+}
+
+/** The agent's shifts today and the next 6 days (useMyShifts). */
+export function MyScheduleCard({ list }: { list: Loaded<ShiftList> }) {
   const data = list.data;
   const today = data ? dayIn(data.timeZone) : '';
   const now = Date.now();

@@ -129,7 +129,15 @@ export function WallboardPage({ large, user }: { large: boolean; user: User }) {
         {board && queues.length === 0 ? <p class="muted">No queues.</p> : null}
       </section>
       <section class="agent-states">
-        <h2>Agents</h2>
+        <h2>
+          Agents
+          {agents && agents.outOfAdherence > 0 ? (
+            <span class="adherence-alert" data-testid="agents-out-of-adherence">
+              {' '}
+              · {agents.outOfAdherence} off schedule
+            </span>
+          ) : null}
+        </h2>
         <div class="state-counts">
           {AGENT_STATES.map((s) => (
             <div class={`count state-${s}`} key={s} data-testid={`agents-${s}`}>
@@ -141,13 +149,23 @@ export function WallboardPage({ large, user }: { large: boolean; user: User }) {
         {agents && agents.list.length > 0 ? (
           <div class="agent-grid">
             {agents.list
-              .filter((a) => a.state !== 'logged_out')
+              // A logged-out agent due on the phones is shown: a no-show is what the supervisor needs to see.
+              .filter((a) => a.state !== 'logged_out' || a.inAdherence === false)
               .map((a) => (
-                <div class={`agent-chip state-${a.state}`} key={a.agentId}>
+                <div
+                  class={`agent-chip state-${a.state}${a.inAdherence === false ? ' off-schedule' : ''}`}
+                  key={a.agentId}
+                  data-testid={`agent-chip-${a.agentId}`}
+                >
                   <span class="name">{a.name}</span>
                   <StateBadge state={a.state} />
                   <span class="since">{fmtDuration(secondsSince(a.since, now))}</span>
                   {a.reason ? <span class="muted"> {pauseReasonText(a.state, a.reason)}</span> : null}
+                  {a.inAdherence === false && a.scheduled ? (
+                    <span class="scheduled" title="What the schedule has for now">
+                      due: {a.scheduled === 'phone' ? 'on the phones' : a.scheduled}
+                    </span>
+                  ) : null}
                 </div>
               ))}
           </div>

@@ -1,9 +1,9 @@
-// The agent's workspace: presence controls, the agent's day so far and their week's shifts (schedule.tsx), the
-// screen pop (with the call's number put on the do-not-call list when the customer asks; on a campaign's call, a time
-// to call the customer back), call controls, wrap-up (disposition + ticket), placing a call (click-to-dial) and the
-// callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call
-// the agent places too: its pop is 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today,
-// read again as the state changes.
+// The agent's workspace: presence controls, the agent's day so far and their week's shifts (schedule.tsx) with a
+// reminder when a scheduled break or other activity begins, the screen pop (with the call's number put on the
+// do-not-call list when the customer asks; on a campaign's call, a time to call the customer back), call controls,
+// wrap-up (disposition + ticket), placing a call (click-to-dial) and the callback list. Presence comes from
+// GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too: its pop is
+// 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client.js';
@@ -18,6 +18,8 @@ import type {
   CampaignContact,
   ListedCallNumber,
   PauseReason,
+  Shift,
+  ShiftActivityKind,
   User,
 } from '../api/types.js';
 import {
@@ -33,7 +35,7 @@ import {
   useNow,
 } from '../components/ui.js';
 import { SoftphoneCard } from '../components/softphone.js';
-import { MyScheduleCard } from './schedule.js';
+import { activityAt, MyScheduleCard, useMyShifts } from './schedule.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
 /** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
@@ -52,6 +54,15 @@ const CATEGORIES = ['orders', 'logistics', 'billing', 'technical', 'sales', 'oth
 /** My day is read again this often, and this long after the agent's own state last changed (a burst: one read). */
 const MY_DAY_REFRESH_MS = 60_000;
 const MY_DAY_SETTLE_MS = 1_000;
+/** The break reminder looks at the schedule this often. */
+const REMINDER_CHECK_MS = 15_000;
+const ACTIVITY_WORDS: Record<ShiftActivityKind, string> = {
+  break: 'break',
+  lunch: 'lunch',
+  meeting: 'meeting',
+  training: 'training',
+  offline: 'time offline',
+};
 
 /** offered: ringing the agent (inbound), or, for a call the agent placed, dialling (their phone, then the number). */
 type Phase = 'offered' | 'connected' | 'ended';
@@ -113,6 +124,7 @@ export function WorkspacePage({ user }: { user: User }) {
   const callbacks = useLoad(() => api.callbacks.list(), []);
   // The admin's list of pause reasons (the API refuses any other), read once: one button each.
   const reasons = useLoad(() => api.pauseReasons.list(), []);
+  const myShifts = useMyShifts();
 
   useEffect(() => {
     if (me.data) setAgent(me.data);
@@ -205,6 +217,13 @@ export function WorkspacePage({ user }: { user: User }) {
           </button>
         </p>
       ) : null}
+      <BreakReminder
+        shifts={myShifts.data?.shifts}
+        state={state}
+        reasons={reasons.data?.items ?? (reasons.error ? [] : undefined)}
+        busy={presence.busy}
+        onPause={(r) => act(() => api.agent.pause(r))}
+      />
       <div class="workspace-top">
         <section class="card presence" data-testid="presence">
           <div class="presence-state">
@@ -250,7 +269,7 @@ export function WorkspacePage({ user }: { user: User }) {
         </section>
         <div class="workspace-side">
           <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
-          <MyScheduleCard />
+          <MyScheduleCard list={myShifts} />
         </div>
       </div>
 
@@ -372,6 +391,47 @@ export function WorkspacePage({ user }: { user: User }) {
           </table>
         ) : null}
       </section>
+    </div>
+  );
+}
+
+/**
+ * "Your lunch is scheduled now (12:00–12:45)" once a scheduled activity has begun (its instants against the clock,
+ * looked at every 15 s) while the agent is still taking calls, with a button to pause for it: the pause reason named
+ * as the activity, else the first one. It goes when the activity ends, when dismissed, and once the agent pauses
+ * (for good: back early from lunch, they are not reminded again).
+ */
+function BreakReminder(props: {
+  shifts: readonly Shift[] | undefined;
+  state: AgentState;
+  /** Undefined while loading; empty when there are none (or the list is unreadable). */
+  reasons: readonly PauseReason[] | undefined;
+  busy: boolean;
+  onPause: (reason: string) => void;
+}) {
+  const now = useNow(REMINDER_CHECK_MS);
+  const due = props.shifts ? activityAt(props.shifts, now) : null;
+  const key = due ? `${due.start} ${due.kind}` : null;
+  const [done, setDone] = useState<string | null>(null);
+  useEffect(() => {
+    if (key !== null && props.state === 'paused') setDone(key);
+  }, [key, props.state]);
+  if (!due || key === done || (props.state !== 'available' && props.state !== 'wrap_up')) return null;
+  const reasons = props.reasons;
+  const reason = reasons && (reasons.find((r) => r.name === due.kind) ?? reasons[0])?.name;
+  return (
+    <div class="notice break-reminder" role="status" data-testid="break-reminder">
+      <span>
+        Your {ACTIVITY_WORDS[due.kind]} is scheduled now ({due.startTime}–{due.endTime}).
+      </span>
+      {reasons ? (
+        <button class="primary" disabled={props.busy} onClick={() => props.onPause(reason ?? FALLBACK_PAUSE)}>
+          Pause: {reason ?? FALLBACK_PAUSE}
+        </button>
+      ) : null}
+      <button class="link" onClick={() => setDone(key)}>
+        Dismiss
+      </button>
     </div>
   );
 }

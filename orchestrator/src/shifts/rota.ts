@@ -36,7 +36,7 @@ export interface RotaPlan {
   readonly shifts: readonly ProposedShift[];
   /** Set when applied: the shifts made, and those refused (a shift made for the agent meanwhile). */
   readonly created: readonly Shift[] | null;
-  readonly skipped: readonly { agentId: number; reason: string }[];
+  readonly skipped: readonly { agentId: number; agentName: string; day: string; reason: string }[];
   /** Per interval: agents needed, scheduled before the plan and with it. */
   readonly coverage: readonly { period: string; needed: number; before: number; after: number }[];
   /** Intervals still short with every shift worked (no agents left to plan). */
@@ -95,7 +95,7 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
   }));
 
   let created: Shift[] | null = null;
-  const skipped: { agentId: number; reason: string }[] = [];
+  const skipped: { agentId: number; agentName: string; day: string; reason: string }[] = [];
   if (o.apply) {
     created = [];
     for (const p of proposed) {
@@ -110,12 +110,14 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
         created.push(await addShift(db, shift, writer));
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
-        skipped.push({ agentId: p.agentId, reason: err.message });
+        skipped.push({ agentId: p.agentId, agentName: p.agentName, day: o.day, reason: err.message });
       }
     }
   }
 
-  const after = coverWith(input, generated);
+  // Applied: the cover of the shifts made, not of those refused.
+  const worked = generated.filter((g) => !skipped.some((k) => k.agentId === g.agentId));
+  const after = coverWith(input, worked);
   return {
     day: o.day,
     queueId: o.queueId,
@@ -130,6 +132,6 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
       before: i.agentsScheduled,
       after: Math.round(after[k]! * 10) / 10,
     })),
-    shortIntervals: shortIntervals(input, generated),
+    shortIntervals: shortIntervals(input, worked),
   };
 }
