@@ -103,12 +103,12 @@ export function generateRota(input: RotaInput): GeneratedShift[] {
   const cover = input.need.map((_, i) => input.have[i] ?? 0);
   const deficit = (i: number): number => (input.need[i] ?? 0) - cover[i]!;
   const short = (i: number): boolean => deficit(i) > SHORT_BY;
+  const activityTime = activityRules(input.shiftLength).reduce((n, r) => n + r.length, 0);
+  const enough = Math.max(1, MIN_USEFUL_SHARE * (input.shiftLength - activityTime));
   const out: GeneratedShift[] = [];
   for (const agentId of input.agents) {
     let best: GeneratedShift | null = null;
     let bestGain = 0;
-    const activityTime = activityRules(input.shiftLength).reduce((n, r) => n + r.length, 0);
-    const enough = Math.max(1, MIN_USEFUL_SHARE * (input.shiftLength - activityTime));
     for (let start = input.earliestStart ?? 0; start + input.shiftLength <= intervals; start++) {
       const activities = placeActivities(start, input.shiftLength, deficit);
       const shift = { agentId, start, length: input.shiftLength, activities };
