@@ -50,3 +50,14 @@ export function money(cents: number, currency: string): string {
     return `${(cents / 100).toFixed(2)} ${currency}`;
   }
 }
+
+/** 'YYYY-MM-DD' → "Mon 8 Dec" (with the year: "Mon 8 Dec 2026"); noon UTC so no browser zone moves the date. */
+export function dayLabel(day: string, withYear = false): string {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+  });
+}

@@ -79,6 +79,8 @@ import type {
   ScorecardInput,
   AdherenceQuery,
   AdherenceReport,
+  AdherenceSummary,
+  AdherenceSummaryQuery,
   Shift,
   ShiftCopyInput,
   ShiftCopyResult,
@@ -87,6 +89,11 @@ import type {
   ShiftPlan,
   ShiftPlanInput,
   ShiftQuery,
+  TimeOff,
+  TimeOffDecision,
+  TimeOffInput,
+  TimeOffQuery,
+  TimeOffResult,
 } from './types.js';
 
 /** An API error with the server's code and details (validation issues name their field). */
@@ -332,6 +339,17 @@ export const api = {
     /** A queue's day from its forecast: a preview, or with `apply: true` the shifts made. 400: a day lived. */
     plan: (input: ShiftPlanInput) => post<ShiftPlan>('/shifts/plan', input),
   },
+  /** Whole days off: agents ask (pending), admins and supervisors grant, refuse or record them for an agent. */
+  timeOff: {
+    /** Soonest first; an agent gets only their own. */
+    list: (query: TimeOffQuery = {}) => get<{ items: TimeOff[] }>('/time-off', { ...query }),
+    /** 409: it overlaps the agent's time off pending or granted (the message says which). */
+    request: (input: TimeOffInput) => post<TimeOffResult>('/time-off', input),
+    /** Granting removes the agent's shifts on those days (`removedShifts`); 409 once decided. */
+    decide: (id: number, decision: TimeOffDecision) => post<TimeOffResult>(`/time-off/${id}/decision`, decision),
+    /** Pending or granted; shifts removed by the grant stay removed. */
+    cancel: (id: number) => post<TimeOff>(`/time-off/${id}/cancel`),
+  },
   /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
   resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),
   ivr: {
@@ -457,6 +475,10 @@ export const api = {
     staffingCsvUrl: (q: StaffingQuery) => withQuery('/api/reports/staffing', { ...q, format: 'csv' }),
     /** Each scheduled (or logged-in) agent's day against their shift; live for today. */
     adherence: (q: AdherenceQuery = {}) => get<AdherenceReport>('/reports/adherence', { ...q }),
+    /** Adherence per agent summed over up to 31 days. */
+    adherenceSummary: (q: AdherenceSummaryQuery) => get<AdherenceSummary>('/reports/adherence/summary', { ...q }),
+    adherenceSummaryCsvUrl: (q: AdherenceSummaryQuery) =>
+      withQuery('/api/reports/adherence/summary', { ...q, format: 'csv' }),
     rebuild: (day: string) => post<RebuildResult>('/reports/rebuild', { day }),
   },
   asterisk: {

@@ -1104,6 +1104,85 @@ export interface AdherenceQuery {
   day?: string;
   agentId?: number;
 }
+/** GET /api/reports/adherence/summary: each agent's adherence summed over whole days (at most 31), by name. */
+export interface AdherenceSummaryRow {
+  agentId: number;
+  name: string;
+  /** Days with scheduled time elapsed (a shift begun). */
+  days: number;
+  scheduledS: number;
+  inAdherenceS: number;
+  adherencePct: number | null;
+  phoneScheduledS: number;
+  phoneReadyS: number;
+  /** Of the time scheduled on the phones, the share ready. */
+  phoneReadyPct: number | null;
+  unscheduledS: number;
+  /** Stretches out of adherence of a minute or more. */
+  exceptions: number;
+}
+export interface AdherenceSummary {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: AdherenceSummaryRow[];
+  totals: Omit<AdherenceSummaryRow, 'agentId' | 'name' | 'days'>;
+}
+export interface AdherenceSummaryQuery {
+  /** Both default to today in the report's zone. */
+  from?: string;
+  to?: string;
+  agentId?: number;
+}
+
+/**
+ * GET /api/time-off: whole days an agent asked for (pending) or a supervisor granted, refused or recorded; days are
+ * the contact center's calendar, both ends included.
+ */
+export type TimeOffKind = 'vacation' | 'sick' | 'personal' | 'other';
+export type TimeOffStatus = 'pending' | 'approved' | 'rejected' | 'cancelled';
+export interface TimeOff {
+  id: number;
+  agentId: number;
+  agentName: string;
+  fromDay: string;
+  toDay: string;
+  days: number;
+  kind: TimeOffKind;
+  note: string | null;
+  status: TimeOffStatus;
+  requestedBy: number | null;
+  requestedAt: string;
+  decidedBy: number | null;
+  decidedAt: string | null;
+  /** The supervisor's word with a grant or refusal. */
+  decisionNote: string | null;
+  /** Shifts the agent has on those days now (what granting would remove). */
+  shifts: number;
+}
+export interface TimeOffQuery {
+  status?: TimeOffStatus;
+  /** Requests overlapping these days. */
+  from?: string;
+  to?: string;
+  agentId?: number;
+}
+/** POST /api/time-off: an agent asks for their own days; staff with `agentId` record them, granted at once. */
+export interface TimeOffInput {
+  fromDay: string;
+  toDay: string;
+  kind: TimeOffKind;
+  note?: string;
+  agentId?: number;
+}
+/** A request made or decided, with the shifts granting it removed. */
+export interface TimeOffResult extends TimeOff {
+  removedShifts: number;
+}
+export interface TimeOffDecision {
+  status: 'approved' | 'rejected';
+  note?: string;
+}
 
 /** GET /api/survey-results: one caller's answer. */
 export interface SurveyResult {
@@ -1225,6 +1304,17 @@ export interface EvaluationCreatedMessage {
   scorePct: number | null;
   failedCritical: boolean;
 }
+/** A supervisor granted or refused the agent's time off (or recorded some for them): the workspace says so. */
+export interface TimeOffDecidedMessage {
+  type: 'time-off.decided';
+  timeOffId: number;
+  agentId: number;
+  status: TimeOffStatus;
+  fromDay: string;
+  toDay: string;
+  kind: TimeOffKind;
+  decisionNote: string | null;
+}
 export type ServerMessage =
   | { type: 'hello'; user: User }
   | { type: 'pong' }
@@ -1236,7 +1326,8 @@ export type ServerMessage =
   | CallConnectedMessage
   | CallEndedMessage
   | CallConsultEndedMessage
-  | EvaluationCreatedMessage;
+  | EvaluationCreatedMessage
+  | TimeOffDecidedMessage;
 
 export interface ScorecardQuestion {
   key: string;

@@ -1,12 +1,13 @@
 // Queue and agent reports over a range of days (from the daily report tables the orchestrator rebuilds), with a
 // chart of offered vs answered calls, agents' presence and pause reasons, a timeline of one day's presence (with each
-// agent's calls on it), CSV exports, the satisfaction survey scores, the agents a queue needs (staffing.tsx), and for
-// admins a rebuild of one day.
+// agent's calls on it), each agent's adherence to their shifts over the days (adherence-report.tsx), CSV exports, the
+// satisfaction survey scores, the agents a queue needs (staffing.tsx), and for admins a rebuild of one day.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, errorText } from '../api/client.js';
 import type {
+  AdherenceSummary,
   AgentPresence,
   AgentReport,
   CampaignReport,
@@ -36,6 +37,7 @@ import {
   useLoad,
 } from '../components/ui.js';
 import { fmtDuration } from '../format.js';
+import { ADHERENCE_MAX_DAYS, AdherenceSummarySection } from './adherence-report.js';
 import { CampaignReportSection } from './campaign-report.js';
 import { StaffingSection } from './staffing.js';
 
@@ -147,6 +149,18 @@ export function ReportsPage({ user }: { user: User }) {
     [applied?.from, applied?.to, applied?.seq],
   );
 
+  // Adherence to the shifts over the same days, at most ADHERENCE_MAX_DAYS of them (a longer range gets a hint
+  // instead); a reversed range is not asked for, as with pause reasons.
+  const adherenceTooLong =
+    !!applied?.from && !!applied.to && daysOf(applied.from, applied.to).length > ADHERENCE_MAX_DAYS;
+  const adherenceReport = useLoad<AdherenceSummary | undefined>(
+    () =>
+      applied && !(applied.from && applied.to && applied.from > applied.to) && !adherenceTooLong
+        ? api.reports.adherenceSummary({ from: applied.from, to: applied.to })
+        : Promise.resolve(undefined),
+    [applied?.from, applied?.to, applied?.seq],
+  );
+
   // Surveys count over the same days and queue. A reversed range is not asked for: the queue report already says
   // why it is refused, and a third request would only repeat it.
   const surveyReport = useLoad<{ report: SurveyReport; queueId: number | undefined } | undefined>(
@@ -206,6 +220,9 @@ export function ReportsPage({ user }: { user: User }) {
     presenceReport.error &&
     [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(presenceReport.error));
   const presence = presenceReport.data;
+  const adherenceErrorShown =
+    adherenceReport.error &&
+    [queueReport.error, agentReport.error].every((e) => !e || errorText(e) !== errorText(adherenceReport.error));
   // More than one day (a reversed range says why it is refused elsewhere): a hint instead of the timeline.
   const severalDays = !!applied?.from && !!applied.to && applied.from < applied.to;
   const sr = surveyReport.data?.report;
@@ -254,6 +271,7 @@ export function ReportsPage({ user }: { user: User }) {
       {agentErrorShown ? <ErrorBox error={agentReport.error} /> : null}
       {pauseErrorShown ? <ErrorBox error={pauseReport.error} /> : null}
       {presenceErrorShown ? <ErrorBox error={presenceReport.error} /> : null}
+      {adherenceErrorShown ? <ErrorBox error={adherenceReport.error} /> : null}
       {surveyErrorShown ? <ErrorBox error={surveyReport.error} /> : null}
       <Loading when={!applied || (queueReport.loading && !qr)} />
 
@@ -324,6 +342,14 @@ export function ReportsPage({ user }: { user: User }) {
       ) : severalDays ? (
         <p class="muted presence-hint" data-testid="presence-hint">
           Choose a single day to see when each agent was logged in and paused.
+        </p>
+      ) : null}
+
+      {adherenceReport.data && !adherenceReport.error && !adherenceTooLong ? (
+        <AdherenceSummarySection report={adherenceReport.data} />
+      ) : adherenceTooLong ? (
+        <p class="muted presence-hint" data-testid="adherence-summary-hint">
+          Choose at most {ADHERENCE_MAX_DAYS} days to see each agent's adherence to their shifts.
         </p>
       ) : null}
 

@@ -1,8 +1,9 @@
 // The Schedule page (admins and supervisors): one day's shifts, a row per agent on a 24-hour bar with the shift's
 // activities in colour, and for a day lived (or today so far) each agent's adherence to it, live for today. A form adds
 // or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
-// (schedule-plan.tsx). The agent's own week is the workspace's My schedule card, also here (MyScheduleCard) as it
-// shares the labels and the zone's arithmetic.
+// (schedule-plan.tsx); time off is granted, refused or recorded, and shown on the day (time-off.tsx). The agent's own
+// week is the workspace's My schedule card, also here (MyScheduleCard) as it shares the labels and the zone's
+// arithmetic.
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
@@ -19,6 +20,7 @@ import type {
   ShiftInput,
   ShiftList,
   ShiftPlan,
+  TimeOff,
   User,
 } from '../api/types.js';
 import {
@@ -33,9 +35,10 @@ import {
   useLoad,
   useNow,
 } from '../components/ui.js';
-import { fmtDuration, fmtHoursMinutes, fmtSpan } from '../format.js';
+import { dayLabel, fmtDuration, fmtHoursMinutes, fmtSpan } from '../format.js';
 import { addDays, browserToday, dayScale, type DayScale, type ScaledDay } from './reports.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
+import { daysText, TimeOffBar, TimeOffPanel } from './time-off.js';
 
 const KINDS: readonly ShiftActivityKind[] = ['break', 'lunch', 'meeting', 'training', 'offline'];
 const EXPECTED_LABELS: Record<AdherenceExpected, string> = {
@@ -98,17 +101,6 @@ function boundsOf(timeZone: string, day: string): ScaledDay {
   };
 }
 
-/** 'YYYY-MM-DD' → "Mon 8 Dec" (with the year: "Mon 8 Dec 2026"); noon UTC so no browser zone moves the date. */
-function dayLabel(day: string, withYear = false): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
-    timeZone: 'UTC',
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    ...(withYear ? { year: 'numeric' } : {}),
-  });
-}
-
 function hours(s: Shift): string {
   return `${s.startTime}–${s.endTime}`;
 }
@@ -166,6 +158,13 @@ export function SchedulePage({ user }: { user: User }) {
   }, [day, today, reloadAdherence]);
 
   const agents = useLoad(() => api.agents.list(), []);
+  // Time off: the requests waiting (their count on the Time off button), and the agents off on the shown day.
+  const pending = useLoad(() => api.timeOff.list({ status: 'pending' }), []);
+  const [timeOffOpen, setTimeOffOpen] = useState(false);
+  const off = useLoad(
+    async () => (day ? { day, list: await api.timeOff.list({ status: 'approved', from: day, to: day }) } : undefined),
+    [day],
+  );
   /** The form's shift (id null: a new one), and a key that starts the form afresh for each shift opened. */
   const [editing, setEditing] = useState<{ draft: ShiftDraft; key: number } | null>(null);
   /** Plan from forecast: the panel open (a key that starts it afresh), then the plan applied. */
@@ -182,6 +181,7 @@ export function SchedulePage({ user }: { user: User }) {
   const reload = () => {
     shifts.reload();
     adherence.reload();
+    off.reload();
   };
   const go = (d: string) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return;
@@ -204,6 +204,8 @@ export function SchedulePage({ user }: { user: User }) {
 
   const shown = shifts.data && shifts.data.day === day ? shifts.data : undefined;
   const report = adherence.data && adherence.data.day === day ? adherence.data.report : undefined;
+  const offShown = off.data && off.data.day === day ? off.data.list.items : undefined;
+  const waiting = pending.data?.items.length ?? 0;
   const agentList = useMemo(
     () => [...(agents.data?.items ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
     [agents.data],
@@ -261,11 +263,41 @@ export function SchedulePage({ user }: { user: User }) {
         >
           Plan from forecast
         </button>
+        <button
+          type="button"
+          class={timeOffOpen ? 'active' : undefined}
+          aria-pressed={timeOffOpen}
+          onClick={() => {
+            if (!timeOffOpen) pending.reload();
+            setTimeOffOpen(!timeOffOpen);
+          }}
+          data-testid="time-off-button"
+          title={
+            waiting ? `${waiting} waiting for a decision` : 'Requests for time off, and time off recorded for an agent'
+          }
+        >
+          Time off
+          {waiting > 0 ? (
+            <span class="count-badge" data-testid="time-off-count">
+              {waiting}
+            </span>
+          ) : null}
+        </button>
       </PageHeader>
       <ErrorBox error={copying.error} />
       {copied ? <CopyResult {...copied} onDismiss={() => setCopied(null)} onGo={go} /> : null}
       {planned ? (
         <PlanResult {...planned} dayText={dayLabel(planned.plan.day, true)} onDismiss={() => setPlanned(null)} />
+      ) : null}
+      {timeOffOpen ? (
+        <TimeOffPanel
+          pending={pending}
+          agents={agentList}
+          day={day}
+          onClose={() => setTimeOffOpen(false)}
+          onChanged={reload}
+          onGo={go}
+        />
       ) : null}
       {planning !== null ? (
         <PlanPanel
@@ -295,7 +327,7 @@ export function SchedulePage({ user }: { user: User }) {
           }}
         />
       ) : null}
-      <ErrorBox error={shifts.error ?? adherence.error} />
+      <ErrorBox error={shifts.error ?? adherence.error ?? off.error} />
       <Loading when={!shown && !shifts.error} />
       {shown ? (
         <ScheduleDay
@@ -304,6 +336,7 @@ export function SchedulePage({ user }: { user: User }) {
           shifts={shown.list.shifts}
           bounds={report ?? boundsOf(shown.list.timeZone, day)}
           report={report}
+          off={offShown ?? []}
           lived={lived}
           onEdit={(s) => open(draftOf(s))}
         />
@@ -352,22 +385,30 @@ interface AgentRow {
   /** Shifts on the shown day: those starting on it, and a night shift from the day before still running into it. */
   shifts: Shift[];
   adherence: AdherenceAgent | undefined;
+  /** Time off granted covering the day. */
+  off: TimeOff | undefined;
 }
 
-function rowsOf(day: string, scale: DayScale, shifts: readonly Shift[], adherence: readonly AdherenceAgent[]) {
+function rowsOf(
+  day: string,
+  scale: DayScale,
+  shifts: readonly Shift[],
+  adherence: readonly AdherenceAgent[],
+  off: readonly TimeOff[],
+) {
   const rows = new Map<number, AgentRow>();
+  const rowOf = (agentId: number, name: string): AgentRow => {
+    const row = rows.get(agentId) ?? { agentId, name, shifts: [], adherence: undefined, off: undefined };
+    rows.set(agentId, row);
+    return row;
+  };
   for (const s of shifts) {
     if (s.day !== day && Date.parse(s.end) <= scale.from) continue;
-    const row = rows.get(s.agentId) ?? { agentId: s.agentId, name: s.agentName, shifts: [], adherence: undefined };
-    row.shifts.push(s);
-    rows.set(s.agentId, row);
+    rowOf(s.agentId, s.agentName).shifts.push(s);
   }
-  for (const a of adherence) {
-    const row = rows.get(a.agentId);
-    if (row) row.adherence = a;
-    else rows.set(a.agentId, { agentId: a.agentId, name: a.name, shifts: [], adherence: a });
-  }
-  // Scheduled agents by when they start, so the day reads as a staircase; those only logged in after, by name.
+  for (const a of adherence) rowOf(a.agentId, a.name).adherence = a;
+  for (const t of off) rowOf(t.agentId, t.agentName).off = t;
+  // Scheduled agents by when they start, so the day reads as a staircase; those only logged in or off after, by name.
   const start = (r: AgentRow) => (r.shifts[0] ? Date.parse(r.shifts[0].start) : Infinity);
   return [...rows.values()].sort((a, b) => start(a) - start(b) || a.name.localeCompare(b.name));
 }
@@ -378,14 +419,15 @@ function ScheduleDay(props: {
   shifts: readonly Shift[];
   bounds: ScaledDay;
   report: AdherenceReport | undefined;
+  off: readonly TimeOff[];
   lived: boolean;
   onEdit: (s: Shift) => void;
 }) {
   const { day, report } = props;
   const scale = useMemo(() => dayScale(props.bounds), [props.bounds.from, props.bounds.to, props.bounds.timeZone]);
   const rows = useMemo(
-    () => rowsOf(day, scale, props.shifts, report?.agents ?? []),
-    [day, scale, props.shifts, report],
+    () => rowsOf(day, scale, props.shifts, report?.agents ?? [], props.off),
+    [day, scale, props.shifts, report, props.off],
   );
   const isToday = day === props.today;
   const now = useNow(30_000);
@@ -424,7 +466,7 @@ function ScheduleDay(props: {
         </p>
       ) : (
         <>
-          <ScheduleLegend now={isToday} />
+          <ScheduleLegend now={isToday} off={rows.some((r) => r.off)} />
           <div class="presence schedule" data-testid="schedule">
             <div class="presence-axis" style={{ gridRow: '1' }} aria-hidden="true">
               {scale.ticks.map((t) => (
@@ -454,7 +496,7 @@ function ScheduleDay(props: {
   );
 }
 
-function ScheduleLegend({ now }: { now: boolean }) {
+function ScheduleLegend({ now, off }: { now: boolean; off: boolean }) {
   return (
     <div class="presence-legend small muted" aria-hidden="true">
       <span>
@@ -465,6 +507,11 @@ function ScheduleLegend({ now }: { now: boolean }) {
           <span class={`presence-swatch shift-act ${k}`} /> {k}
         </span>
       ))}
+      {off ? (
+        <span>
+          <span class="presence-swatch time-off-bar" /> time off
+        </span>
+      ) : null}
       {now ? (
         <span>
           <span class="presence-swatch now" /> now
@@ -496,6 +543,7 @@ function AgentScheduleRow(props: {
         {scale.ticks.slice(1, -1).map((t) => (
           <span key={t.at} class="presence-tick" style={{ left: `${t.at}%` }} />
         ))}
+        {row.off ? <TimeOffBar off={row.off} /> : null}
         {row.shifts.map((s) => (
           <ShiftBar key={s.id} shift={s} scale={scale} name={row.name} onEdit={props.onEdit} />
         ))}
@@ -504,12 +552,17 @@ function AgentScheduleRow(props: {
         ) : null}
       </div>
       <span class="presence-sum" style={{ gridRow }} data-testid="shift-summary">
+        {row.off ? `${row.off.kind}${row.off.fromDay === row.off.toDay ? '' : `, ${daysText(row.off)}`}` : null}
+        {row.off && row.shifts.length > 0 ? ' · ' : null}
         {row.shifts.length === 0
-          ? 'not scheduled'
+          ? row.off
+            ? null
+            : 'not scheduled'
           : row.shifts.map((s) => `${s.day === props.day ? '' : `from ${dayLabel(s.day)} `}${hours(s)}`).join(', ') +
             ` · ${fmtHoursMinutes(row.shifts.reduce((n, s) => n + s.phoneS, 0))} on the phones`}
       </span>
-      {props.adherence ? (
+      {/* An agent off all day with nothing to measure has no adherence line. */}
+      {props.adherence && !(row.off && !row.adherence && row.shifts.length === 0) ? (
         <AdherenceLine
           agent={row.adherence}
           // Measured on the day it starts: a night shift from the day before counts there.
@@ -849,15 +902,16 @@ function ShiftForm(props: {
 // --- the agent's own week (the workspace's card) ----------------------------------------------------------------
 
 /**
- * The signed-in agent's shifts from yesterday to a week on (the server gives an agent only their own), read on
+ * The signed-in agent's shifts from yesterday to a week on, read on
  * opening and every ten minutes; the workspace's My schedule card and its break reminder share them. The days asked
  * for reach a day either side of the browser's today, so they hold the contact center's whatever its zone; the
- * answer's zone then picks today out.
+ * answer's zone then picks today out. `agentId` keeps a supervisor who takes calls to their own (the server gives
+ * staff everyone's).
  */
-export function useMyShifts(): Loaded<ShiftList> {
+export function useMyShifts(agentId: number | null): Loaded<ShiftList> {
   const [range] = useState(() => {
     const t = browserToday();
-    return { from: addDays(t, -1), to: addDays(t, WEEK) };
+    return { from: addDays(t, -1), to: addDays(t, WEEK), ...(agentId === null ? {} : { agentId }) };
   });
   const list = useLoad(() => api.shifts.list(range), [range]);
   const { reload } = list;

@@ -1,9 +1,10 @@
 // The agent's workspace: presence controls, the agent's day so far and their week's shifts (schedule.tsx) with a
-// reminder when a scheduled break or other activity begins, the screen pop (with the call's number put on the
-// do-not-call list when the customer asks; on a campaign's call, a time to call the customer back), call controls,
-// wrap-up (disposition + ticket), placing a call (click-to-dial) and the callback list. Presence comes from
-// GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too: its pop is
-// 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state changes.
+// reminder when a scheduled break or other activity begins, their time off (time-off.tsx: asked, told when decided,
+// cancelled), the screen pop (with the call's number put on the do-not-call list when the customer asks; on a
+// campaign's call, a time to call the customer back), call controls, wrap-up (disposition + ticket), placing a call
+// (click-to-dial) and the callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from
+// 'call.*' pushes (a call the agent places too: its pop is 'call.offered' with direction 'outbound'); the day from
+// GET /api/agent/me/today, read again as the state changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client.js';
@@ -20,6 +21,7 @@ import type {
   PauseReason,
   Shift,
   ShiftActivityKind,
+  TimeOffDecidedMessage,
   User,
 } from '../api/types.js';
 import {
@@ -35,7 +37,9 @@ import {
   useNow,
 } from '../components/ui.js';
 import { SoftphoneCard } from '../components/softphone.js';
-import { activityAt, MyScheduleCard, useMyShifts } from './schedule.js';
+import { browserToday } from './reports.js';
+import { activityAt, dayIn, MyScheduleCard, useMyShifts } from './schedule.js';
+import { MyTimeOffCard, TimeOffDecidedNotice, useMyTimeOff } from './time-off.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
 /** With no configured reasons (or the list unreadable), one plain Pause button with this reason. */
@@ -124,7 +128,12 @@ export function WorkspacePage({ user }: { user: User }) {
   const callbacks = useLoad(() => api.callbacks.list(), []);
   // The admin's list of pause reasons (the API refuses any other), read once: one button each.
   const reasons = useLoad(() => api.pauseReasons.list(), []);
-  const myShifts = useMyShifts();
+  const myShifts = useMyShifts(user.agentId);
+  // The contact center's today, from the schedule's zone (the browser's if that list cannot be read).
+  const today = myShifts.data ? dayIn(myShifts.data.timeZone) : myShifts.error ? browserToday() : '';
+  const myTimeOff = useMyTimeOff(user.agentId, today);
+  /** A supervisor's decision on the agent's time off (until dismissed). */
+  const [decided, setDecided] = useState<TimeOffDecidedMessage | null>(null);
 
   useEffect(() => {
     if (me.data) setAgent(me.data);
@@ -163,6 +172,11 @@ export function WorkspacePage({ user }: { user: User }) {
         callbacks.reload();
       } else if (m.type === 'evaluation.created') {
         setEvaluated(m);
+      } else if (m.type === 'time-off.decided') {
+        // Granting removed the agent's shifts on those days: the list and My schedule read again.
+        setDecided(m);
+        myTimeOff.reload();
+        myShifts.reload();
       } else if (m.type === 'call.consult_ended') {
         setCall((c) =>
           c && c.offer.callId === m.callId && c.consult
@@ -217,6 +231,7 @@ export function WorkspacePage({ user }: { user: User }) {
           </button>
         </p>
       ) : null}
+      {decided ? <TimeOffDecidedNotice message={decided} onDismiss={() => setDecided(null)} /> : null}
       <BreakReminder
         shifts={myShifts.data?.shifts}
         state={state}
@@ -270,6 +285,14 @@ export function WorkspacePage({ user }: { user: User }) {
         <div class="workspace-side">
           <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
           <MyScheduleCard list={myShifts} />
+          <MyTimeOffCard
+            list={myTimeOff}
+            today={today}
+            onChanged={() => {
+              myTimeOff.reload();
+              myShifts.reload();
+            }}
+          />
         </div>
       </div>
 

@@ -44,8 +44,16 @@ export interface BusEvents {
     failedCritical: boolean;
   };
   'queue.changed': { queueId: number };
-  /** A supervisor granted, refused or recorded an agent's time off (shifts/time-off.ts): sent to that agent. */
-  'time-off.decided': { timeOffId: number; agentId: number; status: string };
+  /** A supervisor granted, refused, recorded or cancelled an agent's time off (shifts/time-off.ts): sent to that agent. */
+  'time-off.decided': {
+    timeOffId: number;
+    agentId: number;
+    status: string;
+    fromDay: string;
+    toDay: string;
+    kind: string;
+    decisionNote: string | null;
+  };
   /** Shifts were added, changed or removed (shifts/): the wallboard rereads the schedule. */
   'schedule.changed': Record<string, never>;
 }

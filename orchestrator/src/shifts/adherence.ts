@@ -285,7 +285,7 @@ export interface AdherenceSummaryRow {
 export async function adherenceSummary(
   db: Db,
   o: { days: readonly string[]; timeZone: string; now: Date; agentIds?: readonly number[] },
-): Promise<{ rows: AdherenceSummaryRow[]; totals: AdherenceReport['totals'] }> {
+): Promise<{ rows: AdherenceSummaryRow[]; totals: Omit<AdherenceSummaryRow, 'agentId' | 'name' | 'days'> }> {
   const byAgent = new Map<number, { name: string; days: number; figures: number[]; exceptions: number }>();
   // One day at a time: a month of a large center's presence is never in memory at once.
   for (const day of o.days) {
@@ -320,7 +320,20 @@ export async function adherenceSummary(
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.agentId - b.agentId);
-  const scheduledS = seconds(rows.reduce((n, r) => n + r.scheduledS, 0) * 1000);
-  const inAdherenceS = seconds(rows.reduce((n, r) => n + r.inAdherenceS, 0) * 1000);
-  return { rows, totals: { scheduledS, inAdherenceS, adherencePct: pct(inAdherenceS, scheduledS) } };
+  const sum = (f: (r: AdherenceSummaryRow) => number): number => seconds(rows.reduce((n, r) => n + f(r), 0) * 1000);
+  const [scheduledS, inAdherenceS] = [sum((r) => r.scheduledS), sum((r) => r.inAdherenceS)];
+  const [phoneScheduledS, phoneReadyS] = [sum((r) => r.phoneScheduledS), sum((r) => r.phoneReadyS)];
+  return {
+    rows,
+    totals: {
+      scheduledS,
+      inAdherenceS,
+      adherencePct: pct(inAdherenceS, scheduledS),
+      phoneScheduledS,
+      phoneReadyS,
+      phoneReadyPct: pct(phoneReadyS, phoneScheduledS),
+      unscheduledS: sum((r) => r.unscheduledS),
+      exceptions: rows.reduce((n, r) => n + r.exceptions, 0),
+    },
+  };
 }

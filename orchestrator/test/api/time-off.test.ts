@@ -145,6 +145,15 @@ for (const dialect of DIALECTS)
       expect((await call(h, 'POST', '/api/shifts', { token: sup, body: shift('2026-12-08', bob) })).status).to.equal(
         201,
       );
+      // Cancelled by a supervisor: the agent is told; by the agent: nobody needs telling.
+      const mine = await call(h, 'POST', '/api/time-off', {
+        token: h.users.agent.token,
+        body: { fromDay: '2027-02-01', toDay: '2027-02-02', kind: 'personal' },
+      });
+      const before = told.length;
+      await call(h, 'POST', `/api/time-off/${mine.body.id}/cancel`, { token: sup });
+      expect(told.slice(before)).to.deep.equal([{ agentId: alice, status: 'cancelled' }]);
+      expect(told.length - before).to.equal(1);
       // An admin, bound to no agent, must say whom the days are for.
       const nobody = await call(h, 'POST', '/api/time-off', {
         token: h.users.admin.token,

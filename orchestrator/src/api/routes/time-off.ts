@@ -26,7 +26,15 @@ export function timeOffRoutes(deps: ApiDeps): ApiRoute[] {
     status: t.status,
   });
   const told = (t: TimeOff, removedShifts: number): void => {
-    deps.bus.publish('time-off.decided', { timeOffId: t.id, agentId: t.agentId, status: t.status });
+    deps.bus.publish('time-off.decided', {
+      timeOffId: t.id,
+      agentId: t.agentId,
+      status: t.status,
+      fromDay: t.fromDay,
+      toDay: t.toDay,
+      kind: t.kind,
+      decisionNote: t.decisionNote,
+    });
     if (removedShifts > 0) deps.bus.publish('schedule.changed', {});
   };
   return [
@@ -116,6 +124,8 @@ export function timeOffRoutes(deps: ApiDeps): ApiRoute[] {
         assertOwn(user, found.agentId, 'time off');
         const cancelled = await cancelTimeOff(db, params.id);
         auditTarget(cancelled.id, audited(cancelled));
+        // Cancelled by someone else: the agent is told, as of a decision.
+        if (user.agentId !== cancelled.agentId) told(cancelled, 0);
         return cancelled;
       },
     }),
