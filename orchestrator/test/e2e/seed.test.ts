@@ -218,6 +218,9 @@ for (const dialect of DIALECTS) {
         // The same rota as shifts, for the days lived and the day after: the agents kept to it, give or take a
         // break taken a little early or late.
         expect(r.shifts).to.equal(3 * 8);
+        // And a request for days off waiting for a supervisor, after the days planned.
+        const waiting = (await t.db('time_off').select('status', 'from_day')) as Record<string, unknown>[];
+        expect(waiting.map((w) => w.status)).to.deep.equal(['pending']);
         const adherence = await adherenceReport(t.db, {
           day: days[0]!.day,
           timeZone: 'Asia/Shanghai',

@@ -4,6 +4,7 @@ import type { Db } from '../knex.js';
 import { seedCustomers, type SeedCustomersResult } from './customers.js';
 import { MAIN_FLOW, ORDER_STATUS_FLOW } from './flows.js';
 import { seedCallHistory, type CallHistoryOptions } from './history.js';
+import { addDays } from '../../reports/day.js';
 import { onShift, seedPresenceHistory, seedShiftPlan } from './presence.js';
 import type { ScorecardQuestion } from '../../quality/score.js';
 import { createScorecard, type ScorecardInput } from '../../quality/scorecards.js';
@@ -633,6 +634,20 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
         now,
       })
     : 0;
+  const lastPlanned = options.schedule?.days.at(-1);
+  if (lastPlanned) {
+    // A request waiting for a supervisor, so the Schedule page shows one: three days after the planned week.
+    const [first] = Object.values(agentIds);
+    await db('time_off').insert({
+      agent_id: first,
+      from_day: addDays(lastPlanned, 3),
+      to_day: addDays(lastPlanned, 5),
+      kind: 'vacation',
+      note: 'family visit',
+      status: 'pending',
+      requested_at: now,
+    });
+  }
 
   return {
     skipped: false,
