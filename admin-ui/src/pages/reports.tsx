@@ -2,9 +2,9 @@
 // chart of offered vs answered calls, agents' presence and pause reasons, a timeline of one day's presence (with each
 // agent's calls on it), each agent's adherence to their shifts over the days (adherence-report.tsx), CSV exports, the
 // satisfaction survey scores, the agents a queue needs (staffing.tsx), and for admins a rebuild of one day.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useChart, type ChartSpec } from '../components/chart.js';
 import { api, errorText } from '../api/client.js';
 import type {
   AdherenceSummary,
@@ -893,15 +893,10 @@ const count = (_u: uPlot, v: number | null, _series: number, idx: number | null)
   idx === null ? '--' : String(v ?? 0);
 
 function OfferedChart({ report }: { report: QueueReport }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
+  const box = useChart(CHART_HEIGHT, () => {
     const { keys, labels, offered, answered } = chartData(report);
     const n = keys.length;
-    const opts: uPlot.Options = {
-      width: Math.max(300, el.clientWidth),
-      height: CHART_HEIGHT,
+    const opts: ChartSpec['opts'] = {
       cursor: { drag: { x: false, y: false } },
       scales: {
         x: { time: false, range: [-0.5, n - 0.5] },
@@ -948,15 +943,7 @@ function OfferedChart({ report }: { report: QueueReport }) {
     };
     // A zero is drawn as no bar at all: a zero-height bar's outline would dash the baseline of a quiet day.
     const bars = (v: number[]) => v.map((n) => (n === 0 ? null : n));
-    const chart = new uPlot(opts, [labels.map((_, i) => i), bars(offered), bars(answered)], el);
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(300, el.clientWidth), height: CHART_HEIGHT }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-    };
+    return { opts, data: [labels.map((_, i) => i), bars(offered), bars(answered)] };
   }, [report]);
   return <div class="report-chart" ref={box} data-testid="report-chart" />;
 }

@@ -1,9 +1,9 @@
 // The Schedule page's Plan from forecast: for one queue and day (today or later), shifts for the queue's agents
 // free that day where the forecast's agents needed are still short of those scheduled (POST /api/shifts/plan).
 // Preview shows the shifts proposed and the day's cover before and with them; Apply makes the same plan.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useChart, type ChartSpec } from '../components/chart.js';
 import { api } from '../api/client.js';
 import type { ShiftPlan, ShiftPlanCoverage, ShiftPlanInput, User } from '../api/types.js';
 import { ErrorBox, Field, fieldErrorsOf, inputValue, num, QueueOptions, useAction, useLoad } from '../components/ui.js';
@@ -251,10 +251,7 @@ function span(coverage: readonly ShiftPlanCoverage[]): [number, number] {
  * the agents needed outlined, and where the plan still falls short the missing part in red.
  */
 function CoverageChart({ coverage }: { coverage: readonly ShiftPlanCoverage[] }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
+  const box = useChart(CHART_HEIGHT, () => {
     const [from, to] = span(coverage);
     const shown = coverage.slice(from, to);
     const n = shown.length;
@@ -267,9 +264,7 @@ function CoverageChart({ coverage }: { coverage: readonly ShiftPlanCoverage[] })
       points: { show: false },
       value,
     });
-    const opts: uPlot.Options = {
-      width: Math.max(300, el.clientWidth),
-      height: CHART_HEIGHT,
+    const opts: ChartSpec['opts'] = {
       cursor: { drag: { x: false, y: false } },
       scales: {
         x: { time: false, range: [-0.5, n - 0.5] },
@@ -305,25 +300,14 @@ function CoverageChart({ coverage }: { coverage: readonly ShiftPlanCoverage[] })
         { incrs: [1, 2, 5, 10, 20, 50, 100], values: (_u, splits) => splits.map(String), size: 36 },
       ],
     };
-    const chart = new uPlot(
-      opts,
-      [
-        labels.map((_, i) => i),
-        shown.map((c) => (isShort(c) ? c.needed : null)),
-        per((c) => c.after),
-        per((c) => c.before),
-        per((c) => c.needed),
-      ],
-      el,
-    );
-    const resize = new ResizeObserver(() =>
-      chart.setSize({ width: Math.max(300, el.clientWidth), height: CHART_HEIGHT }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-    };
+    const data: uPlot.AlignedData = [
+      labels.map((_, i) => i),
+      shown.map((c) => (isShort(c) ? c.needed : null)),
+      per((c) => c.after),
+      per((c) => c.before),
+      per((c) => c.needed),
+    ];
+    return { opts, data };
   }, [coverage]);
   return <div class="report-chart plan-chart" ref={box} data-testid="plan-chart" />;
 }

@@ -1,16 +1,13 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
-
-const user = (name: 'admin' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
+import { at, demoUser } from './support/schedule.js';
 
 // The demo reports in Asia/Shanghai (UTC+8 all year), so a wall time there is a fixed instant. Two days long past
 // (a Monday and a Tuesday): days lived, which nothing else in the stack touches.
 const DAY = '2025-03-10';
 const NEXT = '2025-03-11';
-const at = (day: string, hhmmss: string) => new Date(`${day}T${hhmmss}+08:00`);
 
 const SECTION = '[data-testid=adherence-summary-section]';
 
@@ -54,7 +51,7 @@ describe('the adherence report over days in a browser (Reports page)', function 
     const { app } = suite.stack();
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, app.url, 'supervisor', user('supervisor').password);
+    await signIn(page, app.url, 'supervisor', demoUser('supervisor').password);
     const request = page.context().request;
     // A: Monday 09:00–17:00 with lunch 12:00–13:00, Tuesday 09:00–13:00.
     for (const body of [

@@ -1,46 +1,13 @@
 import { expect } from 'chai';
-import type { APIRequestContext, Page } from 'playwright-core';
-import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { forecastDays } from '../../src/reports/staffing.js';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-
-const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
-
-// The demo reports in Asia/Shanghai (UTC+8 all year), so a wall time there is a fixed instant.
-const ZONE = 'Asia/Shanghai';
-const at = (day: string, hhmmss: string) => new Date(`${day}T${hhmmss}+08:00`);
-const dayIn = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(t);
-const addDays = (day: string, n: number) => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
-const pad2 = (n: number) => String(n).padStart(2, '0');
-const hhmm = (minutes: number) => `${pad2(Math.floor(minutes / 60) % 24)}:${pad2(minutes % 60)}`;
-/** Minutes since midnight on the contact center's clock at instant `t`. */
-const minutesIn = (t: number) => {
-  const clock = new Intl.DateTimeFormat('en-GB', {
-    timeZone: ZONE,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  const [h, m] = clock.format(t).split(':');
-  return Number(h) * 60 + Number(m);
-};
+import { addDays, apiOf, at, dayIn, demoUser, hhmm, minutesIn, scheduleRowOf, text } from './support/schedule.js';
 
 const NAV = '[data-testid=schedule-nav]';
 const PLAN = '[data-testid=plan-form]';
-const rowOf = (agentId: number) => `[data-testid=schedule] [data-agent="${agentId}"]`;
 
 /** Errors the tests provoke on purpose: a day lived refused (400). */
 const unexpected = (errors: string[]) => realErrors(errors).filter((e) => !/status of 400/.test(e));
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
-}
-
-const apiOf = (page: Page): APIRequestContext => page.context().request;
 
 interface Plan {
   shifts: {
@@ -111,7 +78,7 @@ describe('the schedule in a browser: plan from forecast, the break reminder', fu
 
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     await page.goto(`${url}/#/admin/schedule`);
     await page.waitForSelector('[data-testid=schedule-day]');
     await page.fill(`${NAV} input[name=day]`, day);
@@ -201,8 +168,8 @@ describe('the schedule in a browser: plan from forecast, the break reminder', fu
     expect(await page.$('[data-testid=plan-skipped]')).to.equal(null);
     // The day reloaded: a row per shift made, as planned.
     for (const s of plan.shifts) {
-      await page.waitForSelector(`${rowOf(s.agentId)} .shift-bar`);
-      expect(await text(page, `${rowOf(s.agentId)} [data-testid=shift-summary]`)).to.match(
+      await page.waitForSelector(`${scheduleRowOf(s.agentId)} .shift-bar`);
+      expect(await text(page, `${scheduleRowOf(s.agentId)} [data-testid=shift-summary]`)).to.match(
         new RegExp(`^${s.startTime}–${s.endTime} · `),
       );
     }
@@ -272,7 +239,7 @@ describe('the schedule in a browser: plan from forecast, the break reminder', fu
     const [lunchFrom, lunchTo] = [hhmm(lunch), hhmm(lunch + 45)];
     const staff = await newPage();
     const staffErrors = watchErrors(staff);
-    await signIn(staff, url, 'supervisor', user('supervisor').password);
+    await signIn(staff, url, 'supervisor', demoUser('supervisor').password);
     const added = await apiOf(staff).post(`${url}/api/shifts`, {
       data: {
         agentId: me.id,
@@ -289,7 +256,7 @@ describe('the schedule in a browser: plan from forecast, the break reminder', fu
     const page = await newPage();
     const errors = watchErrors(page);
     await page.clock.install({ time: lunchStart - 60_000 });
-    await signIn(page, url, 'agent', user('agent').password);
+    await signIn(page, url, 'agent', demoUser('agent').password);
     // The shift read (listed under today, or under tomorrow should the browser's minute back cross midnight).
     await waitText(page, '[data-testid=my-schedule]', (t) => t.includes(`${hhmm(start)}–${hhmm(start + 180)}`));
     await page.click('[data-testid=presence] button:has-text("Log in")');

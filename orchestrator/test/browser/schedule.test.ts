@@ -1,34 +1,16 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
-import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
+import { ZONE, addDays, apiOf, at, dayIn, demoUser, hhmm, scheduleRowOf, text } from './support/schedule.js';
 
-const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
-
-// The demo reports in Asia/Shanghai (UTC+8 all year), so a wall time there is a fixed instant.
-const ZONE = 'Asia/Shanghai';
 /** A day long past (a Monday): a day lived, whose adherence and staffing nothing else touches. */
 const DAY = '2025-03-10';
-const at = (day: string, hhmmss: string) => new Date(`${day}T${hhmmss}+08:00`);
-const dayIn = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(t);
-const addDays = (day: string, n: number) => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
-const pad2 = (n: number) => String(n).padStart(2, '0');
-const hhmm = (minutes: number) => `${pad2(Math.floor(minutes / 60) % 24)}:${pad2(minutes % 60)}`;
 
 const NAV = '[data-testid=schedule-nav]';
 const FORM = '[data-testid=shift-form]';
-const rowOf = (agentId: number) => `[data-testid=schedule] [data-agent="${agentId}"]`;
 
 /** Errors the tests provoke on purpose: a shift refused (400) or overlapping another (409). */
 const unexpected = (errors: string[]) => realErrors(errors).filter((e) => !/status of (400|409)/.test(e));
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
-}
 
 /** The schedule's day picker to `day`, then the day's card drawn for it. */
 async function showDay(page: Page, day: string): Promise<void> {
@@ -55,15 +37,12 @@ interface DrawnShift {
 /** An agent's shift bars as drawn: where they sit on the day (percent) and their activities within them. */
 async function barsOf(page: Page, agentId: number): Promise<DrawnShift[]> {
   return (await page.evaluate(
-    `[...document.querySelectorAll('${rowOf(agentId)} .shift-bar')].map((b) => ({
+    `[...document.querySelectorAll('${scheduleRowOf(agentId)} .shift-bar')].map((b) => ({
       left: parseFloat(b.style.left), width: parseFloat(b.style.width), cls: b.className, title: b.title,
       acts: [...b.querySelectorAll('.shift-act')].map((a) => ({
         kind: a.dataset.kind, left: parseFloat(a.style.left), width: parseFloat(a.style.width) })) }))`,
   )) as DrawnShift[];
 }
-
-/** The signed-in page's session, for the API: shifts arranged as a supervisor would, without the form. */
-const apiOf = (page: Page): APIRequestContext => page.context().request;
 
 interface ListedShift {
   id: number;
@@ -116,7 +95,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
   it('a supervisor adds a shift with a break and lunch through the form, drawn on the day; overlaps and bad activities are refused in the form', async () => {
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     const todayBefore = dayIn(Date.now());
     await page.click('header nav >> text=Schedule');
     await page.waitForSelector('[data-testid=schedule-day]');
@@ -144,7 +123,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     await addActivity(page, 'lunch', '12:00', '12:30');
     await shot(page, 'schedule-form');
     await page.click(`${FORM} button[type=submit]`);
-    await page.waitForSelector(`${rowOf(me.id)} .shift-bar`);
+    await page.waitForSelector(`${scheduleRowOf(me.id)} .shift-bar`);
     expect(await page.$(FORM)).to.equal(null);
 
     // 09:00–17:00 is 9/24 to 17/24 of the day; the break and lunch sit within it.
@@ -157,7 +136,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     expect(bar!.acts[0]!.left).to.be.closeTo(18.75, 0.01); // 1 h 30 of 8 h
     expect(bar!.acts[0]!.width).to.be.closeTo(3.125, 0.01); // 15 min of 8 h
     expect(bar!.acts[1]!.left).to.be.closeTo(37.5, 0.01);
-    expect(await text(page, `${rowOf(me.id)} [data-testid=shift-summary]`)).to.equal(
+    expect(await text(page, `${scheduleRowOf(me.id)} [data-testid=shift-summary]`)).to.equal(
       '09:00–17:00 · 7:15 on the phones',
     );
     const legend = await text(page, '[data-testid=schedule-day] .presence-legend');
@@ -192,11 +171,11 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
   it('a click on the shift opens it in the form: edited with PUT, then deleted', async () => {
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     await page.goto(`${url}/#/admin/schedule`);
     await page.waitForSelector('[data-testid=schedule-day]');
     await showDay(page, ahead);
-    await page.click(`${rowOf(me.id)} .shift-bar`);
+    await page.click(`${scheduleRowOf(me.id)} .shift-bar`);
     expect(await text(page, `${FORM} h2`)).to.equal('Edit shift');
     expect(await page.inputValue(`${FORM} select[name=agentId]`)).to.equal(String(me.id));
     expect(await page.inputValue(`${FORM} input[name=startTime]`)).to.equal('09:00');
@@ -213,7 +192,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     expect((await put).status()).to.equal(200);
     await waitText(
       page,
-      `${rowOf(me.id)} [data-testid=shift-summary]`,
+      `${scheduleRowOf(me.id)} [data-testid=shift-summary]`,
       (t) => t === '09:00–18:00 · 8:45 on the phones',
     );
     const [bar] = await barsOf(page, me.id);
@@ -221,7 +200,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     expect(bar!.acts.map((a) => a.kind)).to.deep.equal(['break']);
     expect((await shiftsOn(page, url, ahead, me.id)).map((x) => x.note)).to.deep.equal([null]);
 
-    await page.click(`${rowOf(me.id)} .shift-bar`);
+    await page.click(`${scheduleRowOf(me.id)} .shift-bar`);
     page.once('dialog', (d) => void d.accept());
     await page.click(`${FORM} button:has-text("Delete shift")`);
     await page.waitForSelector('[data-testid=schedule-empty]');
@@ -233,7 +212,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
   it('copies a week a week on, reporting the shifts copied and those skipped as overlapping', async () => {
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     const api = apiOf(page);
     const [a, b] = other as [{ id: number; name: string }, { id: number; name: string }];
     await addShift(api, url, { agentId: a.id, day: ahead, startTime: '09:00', endTime: '17:00' });
@@ -271,7 +250,9 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     expect(morning!.left).to.equal(0);
     expect(morning!.width).to.be.closeTo(25, 0.01);
     expect(morning!.cls).to.contain('from-before');
-    expect(await text(page, `${rowOf(b.id)} [data-testid=shift-summary]`)).to.match(/^from .+ 22:00–06:00 · 8:00 on/);
+    expect(await text(page, `${scheduleRowOf(b.id)} [data-testid=shift-summary]`)).to.match(
+      /^from .+ 22:00–06:00 · 8:00 on/,
+    );
     expect(unexpected(errors)).to.deep.equal([]);
   });
 
@@ -279,7 +260,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     const { app } = suite.stack();
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     const api = apiOf(page);
     const [a, b] = other as [{ id: number; name: string }, { id: number; name: string }];
     // A: 09:00–17:00 with lunch 12:00–13:00; logged in ten minutes late, lunch taken as planned, gone an hour early.
@@ -310,7 +291,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     await page.goto(`${url}/#/admin/schedule`);
     await page.waitForSelector('[data-testid=schedule-day]');
     await showDay(page, DAY);
-    const adherenceOf = (id: number) => `${rowOf(id)} [data-testid=adherence]`;
+    const adherenceOf = (id: number) => `${scheduleRowOf(id)} [data-testid=adherence]`;
     await page.waitForSelector(adherenceOf(a.id));
     // 8 h scheduled, 1 h 10 out of it: 6 h 50 of 8 h; ready 5 h 50 of the 7 h on the phones.
     expect(await text(page, `${adherenceOf(a.id)} [data-testid=adherence-pct]`)).to.equal('85.4%');
@@ -336,7 +317,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
       '16:00–17:00 (1 h): scheduled on the phones, was logged out',
     ]);
     // B: logged in off any shift, so listed without a bar.
-    expect(await text(page, `${rowOf(b.id)} [data-testid=shift-summary]`)).to.equal('not scheduled');
+    expect(await text(page, `${scheduleRowOf(b.id)} [data-testid=shift-summary]`)).to.equal('not scheduled');
     expect(await page.$(`${adherenceOf(b.id)} [data-testid=adherence-pct]`)).to.equal(null);
     expect(await text(page, `${adherenceOf(b.id)} [data-testid=adherence-unscheduled]`)).to.equal(
       '0:30 logged in off shift',
@@ -359,14 +340,14 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     await app.db('shifts').whereIn('id', seeded).delete();
     const agentPage = await newPage();
     const errors = watchErrors(agentPage);
-    await signIn(agentPage, url, 'agent', user('agent').password);
+    await signIn(agentPage, url, 'agent', demoUser('agent').password);
     await agentPage.waitForSelector('[data-testid=presence] .badge.state-logged_out');
     await waitText(agentPage, '[data-testid=my-schedule]', (t) => t.includes('No shift scheduled.'));
 
     // A shift begun half an hour ago (or at midnight) for three hours, and one in two days.
     const page = await newPage();
     const staffErrors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     const api = apiOf(page);
     const now = Date.now();
     const today = dayIn(now);
@@ -408,10 +389,10 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     // The supervisor sees today live: in adherence, with a figure for the shift so far.
     await page.goto(`${url}/#/admin/schedule`);
     await page.waitForSelector(`[data-testid=schedule-day][data-day="${today}"]`);
-    const live = `${rowOf(me.id)} [data-testid=adherence-live]`;
+    const live = `${scheduleRowOf(me.id)} [data-testid=adherence-live]`;
     await waitText(page, live, (t) => t === 'In adherence');
-    expect(await text(page, `${rowOf(me.id)} [data-testid=adherence-pct]`)).to.match(/^\d+(\.\d)?%$/);
-    expect(await page.$$(`${rowOf(me.id)} .presence-now`)).to.have.length(1);
+    expect(await text(page, `${scheduleRowOf(me.id)} [data-testid=adherence-pct]`)).to.match(/^\d+(\.\d)?%$/);
+    expect(await page.$$(`${scheduleRowOf(me.id)} .presence-now`)).to.have.length(1);
     expect(await text(page, '[data-testid=schedule-range]')).to.contain('today');
     await shot(page, 'schedule-today');
 
@@ -420,7 +401,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     await agentPage.waitForSelector('[data-testid=presence] .badge.state-paused');
     await page.reload();
     await waitText(page, live, (t) => t === 'Out of adherence');
-    expect(await text(page, `${rowOf(me.id)} .adherence-live`)).to.equal(
+    expect(await text(page, `${scheduleRowOf(me.id)} .adherence-live`)).to.equal(
       'Out of adherence now: on the phones, paused (lunch)',
     );
     await agentPage.click('[data-testid=presence] button:has-text("Log out")');
@@ -456,7 +437,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     await app.db('calls').insert([call('sch-1', at(DAY, '10:02:00')), call('sch-2', at(DAY, '12:03:00'))]);
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'admin', user('admin').password);
+    await signIn(page, url, 'admin', demoUser('admin').password);
     const api = apiOf(page);
     const rebuilt = await api.post(`${url}/api/reports/rebuild`, { data: { day: DAY } });
     expect(rebuilt.status(), await rebuilt.text()).to.equal(200);

@@ -1,30 +1,14 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
-import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-
-const user = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
-
-// The demo reports in Asia/Shanghai (UTC+8 all year).
-const ZONE = 'Asia/Shanghai';
-const dayIn = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(t);
-const addDays = (day: string, n: number) => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-};
+import { addDays, apiOf, dayIn, demoUser, scheduleRowOf, text } from './support/schedule.js';
 
 const PANEL = '[data-testid=time-off-panel]';
 const CARD = '[data-testid=my-time-off]';
 const FORM = `${CARD} [data-testid=time-off-form]`;
-const rowOf = (agentId: number) => `[data-testid=schedule] [data-agent="${agentId}"]`;
 
 /** Errors the tests provoke on purpose: a request overlapping another (409). */
 const unexpected = (errors: string[]) => realErrors(errors).filter((e) => !/status of 409/.test(e));
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
-}
 
 /** A day as the page writes it ("Mon 8 Dec" in the browser's language), asked of the page itself. */
 async function labelOf(page: Page, day: string): Promise<string> {
@@ -32,8 +16,6 @@ async function labelOf(page: Page, day: string): Promise<string> {
     `new Date('${day}T12:00:00Z').toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' })`,
   )) as string;
 }
-
-const apiOf = (page: Page): APIRequestContext => page.context().request;
 
 async function addShift(request: APIRequestContext, url: string, agentId: number, day: string): Promise<number> {
   const res = await request.post(`${url}/api/shifts`, {
@@ -91,13 +73,13 @@ describe('time off in a browser (asked in the workspace, granted on the Schedule
     const later = addDays(today, 12);
     const staff = await newPage();
     const staffErrors = watchErrors(staff);
-    await signIn(staff, url, 'supervisor', user('supervisor').password);
+    await signIn(staff, url, 'supervisor', demoUser('supervisor').password);
     // A shift on the first of the days, in the agent's week.
     await addShift(apiOf(staff), url, me.id, from);
 
     const agent = await newPage();
     const errors = watchErrors(agent);
-    await signIn(agent, url, 'agent', user('agent').password);
+    await signIn(agent, url, 'agent', demoUser('agent').password);
     await agent.waitForSelector('[data-testid=presence] .badge.state-logged_out');
     await waitText(agent, '[data-testid=my-schedule]', (t) => t.includes('10:00–14:00'));
     expect(await agent.$(`[data-testid=my-schedule] li[data-day="${from}"]`)).to.not.equal(null);
@@ -164,9 +146,9 @@ describe('time off in a browser (asked in the workspace, granted on the Schedule
     // The day: no shift for the agent, the row saying why.
     await staff.click(`${PANEL} [data-testid=time-off-result] button:has-text("Show")`);
     await staff.waitForSelector(`[data-testid=schedule-day][data-day="${from}"]`);
-    await waitText(staff, `${rowOf(me.id)} [data-testid=time-off-label]`, (t) => t === 'vacation');
-    expect(await staff.$$(`${rowOf(me.id)} .shift-bar`)).to.have.length(0);
-    expect(await text(staff, `${rowOf(me.id)} [data-testid=shift-summary]`)).to.equal(
+    await waitText(staff, `${scheduleRowOf(me.id)} [data-testid=time-off-label]`, (t) => t === 'vacation');
+    expect(await staff.$$(`${scheduleRowOf(me.id)} .shift-bar`)).to.have.length(0);
+    expect(await text(staff, `${scheduleRowOf(me.id)} [data-testid=shift-summary]`)).to.equal(
       `vacation, ${fromLabel} – ${toLabel}`,
     );
     await staff.click(`${PANEL} button:has-text("Close")`);
@@ -214,7 +196,7 @@ describe('time off in a browser (asked in the workspace, granted on the Schedule
     const day = addDays(today, 5);
     const page = await newPage();
     const errors = watchErrors(page);
-    await signIn(page, url, 'supervisor', user('supervisor').password);
+    await signIn(page, url, 'supervisor', demoUser('supervisor').password);
     await addShift(apiOf(page), url, other.id, day);
     await page.goto(`${url}/#/admin/schedule`);
     await page.waitForSelector('[data-testid=schedule-day]');
@@ -240,9 +222,9 @@ describe('time off in a browser (asked in the workspace, granted on the Schedule
 
     await page.click(`${PANEL} [data-testid=time-off-result] button:has-text("Show")`);
     await page.waitForSelector(`[data-testid=schedule-day][data-day="${day}"]`);
-    await waitText(page, `${rowOf(other.id)} [data-testid=time-off-label]`, (t) => t === 'sick');
-    expect(await text(page, `${rowOf(other.id)} [data-testid=shift-summary]`)).to.equal('sick');
-    expect(await page.$$(`${rowOf(other.id)} .shift-bar`)).to.have.length(0);
+    await waitText(page, `${scheduleRowOf(other.id)} [data-testid=time-off-label]`, (t) => t === 'sick');
+    expect(await text(page, `${scheduleRowOf(other.id)} [data-testid=shift-summary]`)).to.equal('sick');
+    expect(await page.$$(`${scheduleRowOf(other.id)} .shift-bar`)).to.have.length(0);
     await shot(page, 'time-off-recorded');
 
     // A shift on that day is refused now, in the shift form.

@@ -1,13 +1,9 @@
 import { expect } from 'chai';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { agentOf, browserSuite, realErrors, shot, signIn, watchErrors } from './harness.js';
+import { clock, dayIn } from './support/schedule.js';
 
 const password = (name: 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!.password;
-/** The demo's zone (UTC+8 all year). */
-const ZONE = 'Asia/Shanghai';
-const clock = (t: number) =>
-  new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
-const dayOf = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(t);
 
 const chip = (agentId: number) => `[data-testid=agent-chip-${agentId}]`;
 const COUNT = '[data-testid=agents-out-of-adherence]';
@@ -35,7 +31,7 @@ describe('browser: the wallboard against the schedule', function () {
     // supervisor would: the wallboard rereads the schedule at once.
     const from = Date.now() - 3_600_000;
     const made = await wall.context().request.post(`${url}/api/shifts`, {
-      data: { agentId: agent.id, day: dayOf(from), startTime: clock(from), endTime: clock(from + 4 * 3_600_000) },
+      data: { agentId: agent.id, day: dayIn(from), startTime: clock(from), endTime: clock(from + 4 * 3_600_000) },
     });
     expect(made.status(), await made.text()).to.equal(201);
     await wall.waitForSelector(`${chip(agent.id)}.off-schedule`);

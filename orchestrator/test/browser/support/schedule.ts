@@ -1,0 +1,52 @@
+import type { APIRequestContext, Page } from 'playwright-core';
+import { DEMO_USERS } from '../../../src/db/seed/index.js';
+
+/** What the Schedule, time-off and adherence browser tests share: the demo's clock, users and page helpers. */
+
+/** The demo reports in Asia/Shanghai (UTC+8 all year), so a wall time there is a fixed instant. */
+export const ZONE = 'Asia/Shanghai';
+
+export const demoUser = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
+
+/** The instant of a wall time of a day in the demo's zone. */
+export const at = (day: string, hhmmss: string): Date => new Date(`${day}T${hhmmss}+08:00`);
+
+/** The demo's calendar day at instant `t`. */
+export const dayIn = (t: number): string => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(t);
+
+const clockFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** HH:MM on the demo's clock at instant `t`. */
+export const clock = (t: number): string => clockFormat.format(t);
+
+/** Minutes since midnight on the demo's clock at instant `t`. */
+export const minutesIn = (t: number): number => {
+  const [h, m] = clock(t).split(':');
+  return Number(h) * 60 + Number(m);
+};
+
+export const addDays = (day: string, n: number): string => {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+};
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** HH:MM of minutes since midnight (a day on wraps round). */
+export const hhmm = (minutes: number): string => `${pad2(Math.floor(minutes / 60) % 24)}:${pad2(minutes % 60)}`;
+
+/** An agent's row on the Schedule page's day. */
+export const scheduleRowOf = (agentId: number): string => `[data-testid=schedule] [data-agent="${agentId}"]`;
+
+export async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.textContent(selector, { timeout: 10_000 })) ?? '').trim();
+}
+
+/** The signed-in page's session, for the API: what a test arranges as a supervisor would, without the form. */
+export const apiOf = (page: Page): APIRequestContext => page.context().request;
