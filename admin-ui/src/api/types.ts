@@ -1327,7 +1327,11 @@ export type ServerMessage =
   | CallEndedMessage
   | CallConsultEndedMessage
   | EvaluationCreatedMessage
-  | TimeOffDecidedMessage;
+  | TimeOffDecidedMessage
+  /** The agent's shifts were added, changed or removed: My schedule reads them again. */
+  | { type: 'schedule.changed' }
+  /** Staff: an agent asked for time off. */
+  | { type: 'time-off.requested'; timeOffId: number; agentId: number };
 
 export interface ScorecardQuestion {
   key: string;

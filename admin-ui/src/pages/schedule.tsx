@@ -7,6 +7,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
+import { useLive } from '../api/live.js';
 import type {
   AdherenceActual,
   AdherenceAgent,
@@ -160,6 +161,14 @@ export function SchedulePage({ user }: { user: User }) {
   const agents = useLoad(() => api.agents.list(), []);
   // Time off: the requests waiting (their count on the Time off button), and the agents off on the shown day.
   const pending = useLoad(() => api.timeOff.list({ status: 'pending' }), []);
+  // Another agent's request shows in the count as it is made.
+  const reloadPending = pending.reload;
+  useLive(
+    (m) => {
+      if (m.type === 'time-off.requested') reloadPending();
+    },
+    [reloadPending],
+  );
   const [timeOffOpen, setTimeOffOpen] = useState(false);
   const off = useLoad(
     async () => (day ? { day, list: await api.timeOff.list({ status: 'approved', from: day, to: day }) } : undefined),

@@ -170,6 +170,8 @@ export function WorkspacePage({ user }: { user: User }) {
           return { ...c, phase: 'ended', since: Date.now(), held: false, consult: null };
         });
         callbacks.reload();
+      } else if (m.type === 'schedule.changed') {
+        myShifts.reload();
       } else if (m.type === 'evaluation.created') {
         setEvaluated(m);
       } else if (m.type === 'time-off.decided') {

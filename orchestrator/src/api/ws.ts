@@ -105,6 +105,18 @@ export class WsHub {
     forAgent('call.consult_ended', (e) => ({ type: 'call.consult_ended', ...e }));
     forAgent('evaluation.created', (e) => ({ type: 'evaluation.created', ...e }));
     forAgent('time-off.decided', (e) => ({ type: 'time-off.decided', ...e }));
+    this.unsubscribe.push(
+      this.o.bus.subscribe('schedule.changed', (e) => {
+        const text = JSON.stringify({ type: 'schedule.changed' });
+        const targets =
+          e.agentIds === 'all' ? [...this.byAgent.values()] : e.agentIds.map((id) => this.byAgent.get(id));
+        for (const set of targets) for (const c of set ?? []) this.send(c, text);
+      }),
+      this.o.bus.subscribe('time-off.requested', (e) => {
+        const text = JSON.stringify({ type: 'time-off.requested', ...e });
+        for (const c of this.staff) this.send(c, text);
+      }),
+    );
     forAgent('agent.state', (e) => ({
       type: 'agent.state',
       agentId: e.agentId,

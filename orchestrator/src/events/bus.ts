@@ -54,8 +54,13 @@ export interface BusEvents {
     kind: string;
     decisionNote: string | null;
   };
-  /** Shifts were added, changed or removed (shifts/): the wallboard rereads the schedule. */
-  'schedule.changed': Record<string, never>;
+  /**
+   * Shifts were added, changed or removed (shifts/): the wallboard rereads the schedule, and the agents whose shifts
+   * they were (`all`: a copy of the whole rota) are told, so their workspace rereads theirs.
+   */
+  'schedule.changed': { agentIds: readonly number[] | 'all' };
+  /** An agent asked for time off: supervisors and admins are told (the Schedule page's count of requests waiting). */
+  'time-off.requested': { timeOffId: number; agentId: number };
 }
 
 export type BusEventName = keyof BusEvents;

@@ -272,7 +272,7 @@ describe('wallboard', () => {
         ends_at: new Date('2026-11-24T20:00:00Z'),
         created_at: at,
       });
-      bus.publish('schedule.changed', {});
+      bus.publish('schedule.changed', { agentIds: [ben] });
       await waitUntil(() => (agent('Ben').scheduled === 'phone' ? true : undefined));
       expect(agent('Ben').inAdherence).to.equal(false);
       expect(wb.snapshot().agents.outOfAdherence).to.equal(1);

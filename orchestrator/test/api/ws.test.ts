@@ -262,6 +262,34 @@ describe('WebSocket push', () => {
     expect(after.queues.find((q: { queueId: number }) => q.queueId === queueId).waiting).to.equal(0);
   });
 
+  it('tells agents their shifts changed (all of them for a copied rota) and staff of a request for time off', async () => {
+    const alice = track(await open(h, `?token=${h.users.agent.token}`));
+    const bob = track(await open(h, `?token=${h.users.agent2.token}`));
+    const sup = track(await open(h, `?token=${h.users.supervisor.token}`));
+    await alice.next((m) => m.type === 'agent.state');
+    await bob.next((m) => m.type === 'agent.state');
+    const shift = await fetch(`${h.base}/api/shifts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.users.supervisor.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ agentId: h.users.agent.agentId, day: '2026-12-08', startTime: '09:00', endTime: '17:00' }),
+    });
+    expect(shift.status).to.equal(201);
+    await alice.next((m) => m.type === 'schedule.changed');
+    h.bus.publish('schedule.changed', { agentIds: 'all' });
+    await bob.next((m) => m.type === 'schedule.changed');
+    expect(alice.messages.filter((m) => m.type === 'schedule.changed')).to.have.length(2);
+
+    const asked = await fetch(`${h.base}/api/time-off`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.users.agent2.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fromDay: '2026-12-20', toDay: '2026-12-21', kind: 'vacation' }),
+    });
+    expect(asked.status).to.equal(201);
+    const told = await sup.next((m) => m.type === 'time-off.requested');
+    expect(told).to.deep.include({ agentId: h.users.agent2.agentId });
+    expect(bob.messages.some((m) => m.type === 'time-off.requested')).to.equal(false);
+  });
+
   it('answers a JSON ping with pong and a bad message with an error', async () => {
     const c = track(await open(h, `?token=${h.users.admin.token}`));
     c.ws.send(JSON.stringify({ type: 'ping' }));

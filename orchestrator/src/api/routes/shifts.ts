@@ -44,7 +44,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
   const timeZone = contactCenterTimeZone(deps.config);
   const writer = (userId: number) => ({ timeZone, by: userId, now: deps.now() });
   // This orchestrator's wallboard rereads the schedule at once, the others' within a minute.
-  const changed = (): void => deps.bus.publish('schedule.changed', {});
+  const changed = (agentIds: readonly number[] | 'all'): void => deps.bus.publish('schedule.changed', { agentIds });
   const audited = (s: Shift) => ({ agentId: s.agentId, day: s.day, start: s.startTime, end: s.endTime });
   return [
     route({
@@ -82,7 +82,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ body, user, auditTarget }) {
         const shift = await addShift(db, body, writer(user.id));
         auditTarget(shift.id, audited(shift));
-        changed();
+        changed([shift.agentId]);
         return shift;
       },
     }),
@@ -96,10 +96,12 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       body: shiftInput,
       audit: { action: 'shift.update', targetType: 'shift' },
       async handler({ params, body, user, auditTarget }) {
-        const shift = await replaceShift(db, params.id, body, writer(user.id));
+        const before = await getShift(db, params.id, timeZone);
+        const shift = before && (await replaceShift(db, params.id, body, writer(user.id)));
         if (!shift) throw notFound(`shift ${params.id}`);
         auditTarget(shift.id, audited(shift));
-        changed();
+        // Moved to another agent: both are told.
+        changed([...new Set([before!.agentId, shift.agentId])]);
         return shift;
       },
     }),
@@ -116,7 +118,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         const shift = await getShift(db, params.id, timeZone);
         if (!shift || !(await removeShift(db, params.id))) throw notFound(`shift ${params.id}`);
         auditTarget(params.id, audited(shift));
-        changed();
+        changed([shift.agentId]);
         return undefined;
       },
     }),
@@ -138,7 +140,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ body, user, auditTarget }) {
         const result = await copyShifts(db, body, writer(user.id));
         auditTarget(null, { ...body, copied: result.copied, skipped: result.skipped.length });
-        if (result.copied > 0) changed();
+        if (result.copied > 0) changed(body.agentIds ?? 'all');
         return result;
       },
     }),
@@ -189,7 +191,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
           },
           writer(user.id),
         );
-        if (plan.created?.length) changed();
+        if (plan.created?.length) changed(plan.created.map((c) => c.agentId));
         auditTarget(body.queueId, {
           day: body.day,
           apply: body.apply,

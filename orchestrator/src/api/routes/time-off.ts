@@ -35,7 +35,7 @@ export function timeOffRoutes(deps: ApiDeps): ApiRoute[] {
       kind: t.kind,
       decisionNote: t.decisionNote,
     });
-    if (removedShifts > 0) deps.bus.publish('schedule.changed', {});
+    if (removedShifts > 0) deps.bus.publish('schedule.changed', { agentIds: [t.agentId] });
   };
   return [
     route({
@@ -87,6 +87,7 @@ export function timeOffRoutes(deps: ApiDeps): ApiRoute[] {
         });
         auditTarget(timeOff.id, { ...audited(timeOff), removedShifts });
         if (grant) told(timeOff, removedShifts);
+        else deps.bus.publish('time-off.requested', { timeOffId: timeOff.id, agentId: timeOff.agentId });
         return { ...timeOff, removedShifts };
       },
     }),
