@@ -289,7 +289,10 @@ export async function awayTooLong(db: Db, before: Date): Promise<{ id: number; s
     .where('endpoint_online', false)
     .where('endpoint_offline_since', '<=', before)
     .select('id', 'endpoint_offline_since')) as { id: unknown; endpoint_offline_since: unknown }[];
-  return rows.map((r) => ({ id: Number(r.id), since: requireDate(r.endpoint_offline_since, 'endpoint_offline_since') }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    since: requireDate(r.endpoint_offline_since, 'endpoint_offline_since'),
+  }));
 }
 
 /** Agents whose wrap-up has run out (any orchestrator's): the sweep ends them. */
@@ -326,6 +329,8 @@ export const agentInput = z
     autoAnswer: z.boolean(),
     userId: z.number().int().positive().nullable(),
     skills: z.array(agentSkillInput).max(50),
+    /** Contracted hours a week; null: no contract. Planning keeps within it (shifts/rota.ts). */
+    weeklyHours: z.number().int().min(1).max(80).nullable(),
   })
   .partial()
   .strict();
@@ -351,10 +356,13 @@ export interface AgentView {
   activeCalls: number;
   endpointOnline: boolean;
   skills: { skill: string; level: number }[];
+  weeklyHours: number | null;
 }
 
-export function agentView(a: AgentRecord): AgentView {
+/** The view of an agent's record; `weeklyHours` is read apart, as routing has no use for it. */
+export function agentView(a: AgentRecord, weeklyHours: number | null = null): AgentView {
   return {
+    weeklyHours,
     id: a.id,
     userId: a.userId,
     name: a.name,
@@ -419,17 +427,25 @@ export async function setAgentSkills(
     );
 }
 
+/** Agents' contracted hours a week, by id (those with none left out). */
+async function weeklyHoursOf(db: Db, id?: number): Promise<Map<number, number>> {
+  const q = db('agents').whereNotNull('weekly_hours').select('id', 'weekly_hours');
+  if (id !== undefined) q.where({ id });
+  const rows = (await q) as { id: unknown; weekly_hours: unknown }[];
+  return new Map(rows.map((r) => [Number(r.id), Number(r.weekly_hours)]));
+}
+
 export async function listAgentViews(db: Db, filter: { state?: string; site?: string } = {}): Promise<AgentView[]> {
-  const all = await loadAgents(db);
+  const [all, hours] = await Promise.all([loadAgents(db), weeklyHoursOf(db)]);
   return all
     .filter((a) => (!filter.state || a.state === filter.state) && (!filter.site || a.site === filter.site))
     .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id)
-    .map(agentView);
+    .map((a) => agentView(a, hours.get(a.id) ?? null));
 }
 
 export async function getAgentView(db: Db, id: number): Promise<AgentView | null> {
-  const a = await loadAgent(db, id);
-  return a ? agentView(a) : null;
+  const [a, hours] = await Promise.all([loadAgent(db, id), weeklyHoursOf(db, id)]);
+  return a ? agentView(a, hours.get(id) ?? null) : null;
 }
 
 function agentColumns(v: AgentInput): Record<string, unknown> {
@@ -440,6 +456,7 @@ function agentColumns(v: AgentInput): Record<string, unknown> {
   if (v.capacity !== undefined) out.capacity = v.capacity;
   if (v.autoAnswer !== undefined) out.auto_answer = v.autoAnswer;
   if (v.userId !== undefined) out.user_id = v.userId;
+  if (v.weeklyHours !== undefined) out.weekly_hours = v.weeklyHours;
   return out;
 }
 

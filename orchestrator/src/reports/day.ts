@@ -133,6 +133,15 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(parsed.y, parsed.m - 1, parsed.d + n)).toISOString().slice(0, 10);
 }
 
+/** The Monday and Sunday of the week `day` falls in: the schedule's weeks run Monday to Sunday. */
+export function weekOf(day: string): { monday: string; sunday: string } {
+  const parsed = parseDay(day);
+  if (!parsed) throw new RangeError(`"${day}" is not a calendar date (YYYY-MM-DD)`);
+  const sinceMonday = (new Date(Date.UTC(parsed.y, parsed.m - 1, parsed.d)).getUTCDay() + 6) % 7;
+  const monday = addDays(day, -sinceMonday);
+  return { monday, sunday: addDays(monday, 6) };
+}
+
 /** Days from `from` to `to`, both included (0 when to is before from). */
 export function daysBetween(from: string, to: string): number {
   const a = parseDay(from);

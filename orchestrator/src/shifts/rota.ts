@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { HttpError } from '../http/errors.js';
-import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime } from '../reports/day.js';
+import { requireDate } from '../db/time.js';
+import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime, weekOf } from '../reports/day.js';
 import { eligibleAgents, staffingReport, type StaffingQuery } from '../reports/staffing.js';
 import { coverWith, generateRota, shortIntervals, type GeneratedShift, type RotaInput } from './generate.js';
 import type { ActivityKind, ShiftInput } from './plan.js';
@@ -43,39 +44,71 @@ export interface RotaPlan {
   readonly shortIntervals: number;
 }
 
+/** Milliseconds each agent is scheduled in the week (shifts starting Monday to Sunday), of these agents. */
+async function weekScheduled(db: Db, day: string, agentIds: readonly number[]): Promise<Map<number, number>> {
+  const { monday, sunday } = weekOf(day);
+  const rows = (await db('shifts')
+    .whereIn('agent_id', agentIds)
+    .whereBetween('day', [monday, sunday])
+    .select('agent_id', 'starts_at', 'ends_at')) as Record<string, unknown>[];
+  const out = new Map<number, number>();
+  for (const r of rows) {
+    const ms =
+      requireDate(r.ends_at, 'shifts.ends_at').getTime() - requireDate(r.starts_at, 'shifts.starts_at').getTime();
+    out.set(Number(r.agent_id), (out.get(Number(r.agent_id)) ?? 0) + ms);
+  }
+  return out;
+}
+
 /**
- * The queue's agents without a shift or time off that day, those with fewest shifts in the fortnight around it
- * first.
+ * The queue's agents free to be given a shift of `shiftMs` that day: no shift and no time off then, and within their
+ * contracted hours for the week with it; those with the fewest shifts in the fortnight around it first.
  */
-async function freeAgents(db: Db, queueId: number, day: string): Promise<{ id: number; name: string }[]> {
+async function freeAgents(
+  db: Db,
+  queueId: number,
+  day: string,
+  shiftMs: number,
+): Promise<{ id: number; name: string }[]> {
   const skilled = await eligibleAgents(db, queueId);
   const off = await agentsOff(db, day, skilled);
   const eligible = skilled.filter((id) => !off.has(id));
   if (eligible.length === 0) return [];
-  const rows = (await db('agents as a')
-    .whereIn('a.id', eligible)
-    .whereNotExists((q) => q.select(db.raw('1')).from('shifts as s').whereRaw('s.agent_id = a.id').where('s.day', day))
-    .leftJoin('shifts as w', (j) =>
-      j.on('w.agent_id', 'a.id').andOnBetween('w.day', [addDays(day, -6), addDays(day, 6)]),
+  const [rows, scheduled] = await Promise.all([
+    db('agents as a')
+      .whereIn('a.id', eligible)
+      .whereNotExists((q) =>
+        q.select(db.raw('1')).from('shifts as s').whereRaw('s.agent_id = a.id').where('s.day', day),
+      )
+      .leftJoin('shifts as w', (j) =>
+        j.on('w.agent_id', 'a.id').andOnBetween('w.day', [addDays(day, -6), addDays(day, 6)]),
+      )
+      .groupBy('a.id', 'a.name', 'a.weekly_hours')
+      .orderByRaw('count(w.id), a.id')
+      .select('a.id', 'a.name', 'a.weekly_hours') as Promise<Record<string, unknown>[]>,
+    weekScheduled(db, day, eligible),
+  ]);
+  return rows
+    .filter(
+      (r) =>
+        r.weekly_hours == null || (scheduled.get(Number(r.id)) ?? 0) + shiftMs <= Number(r.weekly_hours) * 3_600_000,
     )
-    .groupBy('a.id', 'a.name')
-    .orderByRaw('count(w.id), a.id')
-    .select('a.id', 'a.name')) as { id: unknown; name: unknown }[];
-  return rows.map((r) => ({ id: Number(r.id), name: String(r.name) }));
+    .map((r) => ({ id: Number(r.id), name: String(r.name) }));
 }
 
 export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Promise<RotaPlan> {
   const today = dayOf(o.now, o.timeZone);
   if (o.day < today) throw new HttpError(400, 'bad_request', `${o.day} has been lived: only today or later is planned`);
   const staffing = await staffingReport(db, { ...o, shrinkage: 0 });
-  const agents = await freeAgents(db, o.queueId, o.day);
+  const shiftLength = Math.round((o.shiftHours * 3_600_000) / INTERVAL_MS);
+  const agents = await freeAgents(db, o.queueId, o.day, shiftLength * INTERVAL_MS);
   const { start } = reportDay(o.day, o.timeZone);
   const nowIndex = Math.ceil((o.now.getTime() - start.getTime()) / INTERVAL_MS);
   const input: RotaInput = {
     // Intervals already past need nothing more.
     need: staffing.intervals.map((i, k) => (k < nowIndex ? 0 : i.agentsNeeded)),
     have: staffing.intervals.map((i) => i.agentsScheduled),
-    shiftLength: Math.round((o.shiftHours * 3_600_000) / INTERVAL_MS),
+    shiftLength,
     agents: agents.map((a) => a.id),
     earliestStart: Math.max(0, nowIndex),
   };

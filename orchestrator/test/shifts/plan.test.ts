@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { HttpError } from '../../src/http/errors.js';
-import { wallInstant } from '../../src/reports/day.js';
+import { wallInstant, weekOf } from '../../src/reports/day.js';
 import { phoneTime, planShift, shiftInput, type ShiftInput } from '../../src/shifts/plan.js';
 
 const SH = 'Asia/Shanghai';
@@ -101,5 +101,11 @@ describe('shifts: planning a shift on the wall clock', () => {
     expect(wallInstant('2026-03-29', 2, 30, 'Europe/Berlin').toISOString()).to.equal('2026-03-29T01:30:00.000Z');
     // 02:30 shows twice as the clocks go back: the first one.
     expect(wallInstant('2026-10-25', 2, 30, 'Europe/Berlin').toISOString()).to.equal('2026-10-25T00:30:00.000Z');
+  });
+
+  it("a day's week runs from its Monday to its Sunday", () => {
+    expect(weekOf('2026-12-14')).to.deep.equal({ monday: '2026-12-14', sunday: '2026-12-20' });
+    expect(weekOf('2026-12-20')).to.deep.equal({ monday: '2026-12-14', sunday: '2026-12-20' });
+    expect(weekOf('2027-01-01')).to.deep.equal({ monday: '2026-12-28', sunday: '2027-01-03' });
   });
 });

@@ -27,6 +27,7 @@ import * as m0025 from './0025_blocked_callers.js';
 import * as m0026 from './0026_queue_alerts.js';
 import * as m0027 from './0027_shifts.js';
 import * as m0028 from './0028_time_off.js';
+import * as m0029 from './0029_agent_weekly_hours.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -61,6 +62,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0026_queue_alerts', m0026],
   ['0027_shifts', m0027],
   ['0028_time_off', m0028],
+  ['0029_agent_weekly_hours', m0029],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
