@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js';
-import { HttpError } from '../http/errors.js';
 import { requireDate } from '../db/time.js';
+import { HttpError } from '../http/errors.js';
 import { addDays, dayOf, INTERVAL_MS, reportDay, wallTime, weekOf } from '../reports/day.js';
 import { eligibleAgents, staffingReport, type StaffingQuery } from '../reports/staffing.js';
 import { coverWith, generateRota, shortIntervals, type GeneratedShift, type RotaInput } from './generate.js';
@@ -10,7 +10,7 @@ import { agentsOff } from './time-off.js';
 
 /**
  * Planning one queue's day from its forecast: the staffing report's agents needed per interval, less those already
- * scheduled, covered by new shifts for the queue's agents who have none that day (generate.ts). Previewed, then
+ * scheduled, covered by new shifts for the queue's agents free that day (freeAgents, generate.ts). Previewed, then
  * applied; run it queue after queue, and each plan counts the shifts the ones before it made.
  */
 
