@@ -222,10 +222,11 @@ function Page({ user, path, onUserChanged }: { user: User; path: string; onUserC
         {<AgentsPage canEdit={isAdmin} />}
       </Guard>
     );
-  if (path === '/admin/schedule')
+  // One page for the day and the week, so switching keeps the day shown.
+  if (path === '/admin/schedule' || path === '/admin/schedule/week')
     return (
       <Guard user={user} roles={STAFF}>
-        <SchedulePage user={user} />
+        <SchedulePage user={user} view={path === '/admin/schedule/week' ? 'week' : 'day'} />
       </Guard>
     );
   if (path === '/admin/queues')

@@ -95,9 +95,11 @@ export interface Agent {
   activeCalls: number;
   endpointOnline: boolean;
   skills: SkillLevel[];
+  /** Contracted hours a week (whole hours, 1–80); null: no contract. The Schedule page's week sets it beside the hours. */
+  weeklyHours: number | null;
 }
 export type AgentInput = Partial<
-  Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'autoAnswer' | 'userId' | 'skills'>
+  Pick<Agent, 'name' | 'endpoint' | 'site' | 'capacity' | 'autoAnswer' | 'userId' | 'skills' | 'weeklyHours'>
 >;
 
 /**

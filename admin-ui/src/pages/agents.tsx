@@ -1,6 +1,6 @@
-// Agents: admins create and edit (endpoint, site, capacity, user, skills, the browser softphone's password);
-// supervisors see live state (and whether each agent has a softphone password) and may pause, make available or log
-// out an agent on their behalf.
+// Agents: admins create and edit (endpoint, site, capacity, contracted hours a week, user, skills, the browser
+// softphone's password); supervisors see live state (and whether each agent has a softphone password) and may pause,
+// make available or log out an agent on their behalf.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Agent, AgentInput } from '../api/types.js';
@@ -27,6 +27,8 @@ type Draft = {
   endpoint: string;
   site: string;
   capacity: string;
+  /** Contracted hours a week; empty: no contract. */
+  weeklyHours: string;
   autoAnswer: boolean;
   userId: string;
   skills: { skill: string; level: number }[];
@@ -39,6 +41,7 @@ const blank: Draft = {
   endpoint: 'PJSIP/',
   site: 'default',
   capacity: '1',
+  weeklyHours: '',
   autoAnswer: false,
   userId: '',
   skills: [],
@@ -70,6 +73,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
       endpoint: edit.endpoint.trim(),
       site: edit.site.trim(),
       capacity: num(edit.capacity) ?? 1,
+      // Emptied: the contract removed.
+      weeklyHours: num(edit.weeklyHours) ?? null,
       autoAnswer: edit.autoAnswer,
       userId: num(edit.userId) ?? null,
       skills: edit.skills,
@@ -160,6 +165,17 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                 max={10}
                 value={edit.capacity}
                 onInput={(e) => setEdit({ ...edit, capacity: inputValue(e) })}
+              />
+            </Field>
+            <Field label="Hours a week (contract)" error={errs.weeklyHours} hint="empty: none">
+              <input
+                name="weeklyHours"
+                type="number"
+                min={1}
+                max={80}
+                step={1}
+                value={edit.weeklyHours}
+                onInput={(e) => setEdit({ ...edit, weeklyHours: inputValue(e) })}
               />
             </Field>
             <div class="check-field">
@@ -306,6 +322,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                           endpoint: a.endpoint,
                           site: a.site,
                           capacity: String(a.capacity),
+                          // Absent from an orchestrator older than the field: no contract.
+                          weeklyHours: a.weeklyHours == null ? '' : String(a.weeklyHours),
                           autoAnswer: a.autoAnswer,
                           userId: a.userId ? String(a.userId) : '',
                           skills: a.skills,

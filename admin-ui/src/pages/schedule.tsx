@@ -1,13 +1,15 @@
 // The Schedule page (admins and supervisors): one day's shifts, a row per agent on a 24-hour bar with the shift's
-// activities in colour, and for a day lived (or today so far) each agent's adherence to it, live for today. A form adds
-// or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
+// activities in colour, and for a day lived (or today so far) each agent's adherence to it, live for today; or the
+// week, Monday to Sunday, as a grid of agents and days with the hours against their contracts (schedule-week.tsx). A
+// form adds or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
 // (schedule-plan.tsx); time off is granted, refused or recorded, and shown on the day (time-off.tsx). The agent's own
 // week is the workspace's My schedule card, also here (MyScheduleCard) as it shares the labels and the zone's
 // arithmetic.
 import { Fragment } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { useLive } from '../api/live.js';
+import { navigate } from '../router.js';
 import type {
   AdherenceActual,
   AdherenceAgent,
@@ -39,6 +41,7 @@ import {
 import { dayLabel, fmtDuration, fmtHoursMinutes, fmtSpan } from '../format.js';
 import { addDays, browserToday, dayScale, type DayScale, type ScaledDay } from './reports.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
+import { mondayOf, ScheduleWeek } from './schedule-week.js';
 import { daysText, TimeOffBar, TimeOffPanel } from './time-off.js';
 
 const KINDS: readonly ShiftActivityKind[] = ['break', 'lunch', 'meeting', 'training', 'offline'];
@@ -57,8 +60,11 @@ const LOW_ADHERENCE_PCT = 90;
 const LIVE_REFRESH_MS = 60_000;
 /** The workspace's card reads the agent's week again this often, so a change the supervisor makes reaches it. */
 const MY_SCHEDULE_REFRESH_MS = 10 * 60_000;
-/** Copy week: the shown day and the six after it, to the same days a week on. */
+/** Copy week: the shown day and the six after it (the week view: its Monday to Sunday), to the same days a week on. */
 const WEEK = 7;
+/** The page's two views, each its own address. */
+export type ScheduleView = 'day' | 'week';
+const VIEW_PATHS: Record<ScheduleView, string> = { day: '/admin/schedule', week: '/admin/schedule/week' };
 
 // --- the contact center's days ----------------------------------------------------------------------------------
 
@@ -121,7 +127,7 @@ function pct(v: number | null): string {
 
 // --- the page ---------------------------------------------------------------------------------------------------
 
-export function SchedulePage({ user }: { user: User }) {
+export function SchedulePage({ user, view = 'day' }: { user: User; view?: ScheduleView }) {
   // The contact center's today, which the browser's may not be: the list's default read (today) says which day.
   const [day, setDay] = useState('');
   useEffect(() => {
@@ -138,25 +144,37 @@ export function SchedulePage({ user }: { user: User }) {
     };
   }, []);
 
+  const isDay = view === 'day';
   // The day before too: a night shift begun then still covers the shown day's first hours.
   const shifts = useLoad(
-    async () => (day ? { day, list: await api.shifts.list({ from: addDays(day, -1), to: day }) } : undefined),
-    [day],
+    async () => (day && isDay ? { day, list: await api.shifts.list({ from: addDays(day, -1), to: day }) } : undefined),
+    [day, isDay],
   );
-  const timeZone = shifts.data?.list.timeZone;
+  // The week view's: the shifts starting Monday to Sunday (a night shift is its first day's), the time off granted.
+  const monday = day ? mondayOf(day) : '';
+  const week = useLoad(async () => {
+    if (!monday || isDay) return undefined;
+    const to = addDays(monday, WEEK - 1);
+    const [list, off] = await Promise.all([
+      api.shifts.list({ from: monday, to }),
+      api.timeOff.list({ status: 'approved', from: monday, to }),
+    ]);
+    return { monday, list, off: off.items };
+  }, [monday, isDay]);
+  const timeZone = shifts.data?.list.timeZone ?? week.data?.list.timeZone;
   const today = timeZone ? dayIn(timeZone) : '';
   // A day ahead has nothing to adhere to yet.
   const lived = !!day && !!today && day <= today;
   const adherence = useLoad<{ day: string; report: AdherenceReport } | undefined>(
-    async () => (lived ? { day, report: await api.reports.adherence({ day }) } : undefined),
-    [day, lived],
+    async () => (lived && isDay ? { day, report: await api.reports.adherence({ day }) } : undefined),
+    [day, lived, isDay],
   );
   const reloadAdherence = adherence.reload;
   useEffect(() => {
-    if (day !== today) return;
+    if (day !== today || !isDay) return;
     const t = setInterval(reloadAdherence, LIVE_REFRESH_MS);
     return () => clearInterval(t);
-  }, [day, today, reloadAdherence]);
+  }, [day, today, isDay, reloadAdherence]);
 
   const agents = useLoad(() => api.agents.list(), []);
   // Time off: the requests waiting (their count on the Time off button), and the agents off on the shown day.
@@ -171,8 +189,9 @@ export function SchedulePage({ user }: { user: User }) {
   );
   const [timeOffOpen, setTimeOffOpen] = useState(false);
   const off = useLoad(
-    async () => (day ? { day, list: await api.timeOff.list({ status: 'approved', from: day, to: day }) } : undefined),
-    [day],
+    async () =>
+      day && isDay ? { day, list: await api.timeOff.list({ status: 'approved', from: day, to: day }) } : undefined,
+    [day, isDay],
   );
   /** The form's shift (id null: a new one), and a key that starts the form afresh for each shift opened. */
   const [editing, setEditing] = useState<{ draft: ShiftDraft; key: number } | null>(null);
@@ -186,11 +205,14 @@ export function SchedulePage({ user }: { user: User }) {
   };
   const [copied, setCopied] = useState<{ result: ShiftCopyResult; toDay: string } | null>(null);
   const copying = useAction();
+  /** The week's All agents. */
+  const [everyone, setEveryone] = useState(false);
 
   const reload = () => {
     shifts.reload();
     adherence.reload();
     off.reload();
+    week.reload();
   };
   const go = (d: string) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return;
@@ -199,19 +221,29 @@ export function SchedulePage({ user }: { user: User }) {
     setPlanned(null);
     copying.clear();
   };
+  /** After a change on `changed`: shown if the view shows it already, else gone to; read again either way. */
+  const show = (changed: string) => {
+    const shown = isDay ? changed === day : mondayOf(changed) === monday;
+    if (!shown) go(changed);
+    reload();
+  };
+  const step = (n: number) => go(addDays(day, isDay ? n : n * WEEK));
+  // The week view copies its own week; the day view the shown day and the six after it.
+  const copyFrom = isDay ? day : monday;
   const copyWeek = async () => {
-    const toDay = addDays(day, WEEK);
+    const toDay = addDays(copyFrom, WEEK);
     const ok = confirm(
-      `Copy every shift from ${dayLabel(day)} to ${dayLabel(addDays(day, WEEK - 1))} a week on, ` +
+      `Copy every shift from ${dayLabel(copyFrom)} to ${dayLabel(addDays(copyFrom, WEEK - 1))} a week on, ` +
         `${dayLabel(toDay)} to ${dayLabel(addDays(toDay, WEEK - 1))}? A shift that would overlap one already there is skipped.`,
     );
     if (!ok) return;
     setCopied(null);
-    const result = await copying.run(() => api.shifts.copy({ fromDay: day, toDay, days: WEEK }));
+    const result = await copying.run(() => api.shifts.copy({ fromDay: copyFrom, toDay, days: WEEK }));
     if (result) setCopied({ result, toDay });
   };
 
   const shown = shifts.data && shifts.data.day === day ? shifts.data : undefined;
+  const weekShown = week.data && week.data.monday === monday ? week.data : undefined;
   const report = adherence.data && adherence.data.day === day ? adherence.data.report : undefined;
   const offShown = off.data && off.data.day === day ? off.data.list.items : undefined;
   const waiting = pending.data?.items.length ?? 0;
@@ -224,7 +256,25 @@ export function SchedulePage({ user }: { user: User }) {
     <div class="schedule-page">
       <PageHeader title="Schedule">
         <div class="row schedule-nav" data-testid="schedule-nav">
-          <button type="button" disabled={!day} onClick={() => go(addDays(day, -1))} aria-label="Previous day">
+          <div class="segmented" role="group" aria-label="View" data-testid="schedule-view">
+            {(['day', 'week'] as const).map((v) => (
+              <button
+                key={v}
+                type="button"
+                class={view === v ? 'active' : undefined}
+                aria-pressed={view === v}
+                onClick={() => navigate(VIEW_PATHS[v])}
+              >
+                {v === 'day' ? 'Day' : 'Week'}
+              </button>
+            ))}
+          </div>
+          <button
+            type="button"
+            disabled={!day}
+            onClick={() => step(-1)}
+            aria-label={isDay ? 'Previous day' : 'Previous week'}
+          >
             ‹ Previous
           </button>
           <input
@@ -235,10 +285,14 @@ export function SchedulePage({ user }: { user: User }) {
             onInput={(e) => go(inputValue(e))}
             disabled={!day}
           />
-          <button type="button" disabled={!day} onClick={() => go(addDays(day, 1))} aria-label="Next day">
+          <button type="button" disabled={!day} onClick={() => step(1)} aria-label={isDay ? 'Next day' : 'Next week'}>
             Next ›
           </button>
-          <button type="button" disabled={!today || day === today} onClick={() => go(today)}>
+          <button
+            type="button"
+            disabled={!today || (isDay ? day === today : monday === mondayOf(today))}
+            onClick={() => go(today)}
+          >
             Today
           </button>
         </div>
@@ -256,7 +310,13 @@ export function SchedulePage({ user }: { user: User }) {
           disabled={!day || copying.busy}
           onClick={() => void copyWeek()}
           data-testid="copy-week"
-          title={day ? `The shifts of ${dayLabel(day)} and the 6 days after, to the same days a week on` : undefined}
+          title={
+            !day
+              ? undefined
+              : isDay
+                ? `The shifts of ${dayLabel(day)} and the 6 days after, to the same days a week on`
+                : `The shifts of this week, ${dayLabel(monday)} to ${dayLabel(addDays(monday, WEEK - 1))}, to the week after`
+          }
         >
           Copy week
         </button>
@@ -316,8 +376,7 @@ export function SchedulePage({ user }: { user: User }) {
           onCancel={() => setPlanning(null)}
           onApplied={(plan, queue) => {
             setPlanning(null);
-            if (plan.day !== day) go(plan.day);
-            else reload();
+            show(plan.day);
             setPlanned({ plan, queue });
           }}
         />
@@ -331,14 +390,32 @@ export function SchedulePage({ user }: { user: User }) {
           onCancel={() => setEditing(null)}
           onDone={(savedDay) => {
             setEditing(null);
-            if (savedDay && savedDay !== day) go(savedDay);
+            if (savedDay) show(savedDay);
             else reload();
           }}
         />
       ) : null}
-      <ErrorBox error={shifts.error ?? adherence.error ?? off.error} />
-      <Loading when={!shown && !shifts.error} />
-      {shown ? (
+      <ErrorBox error={shifts.error ?? adherence.error ?? off.error ?? week.error} />
+      <Loading when={isDay ? !shown && !shifts.error : !weekShown && !week.error} />
+      {!isDay && weekShown ? (
+        <ScheduleWeek
+          monday={monday}
+          today={today}
+          timeZone={weekShown.list.timeZone}
+          shifts={weekShown.list.shifts}
+          off={weekShown.off}
+          agents={agentList}
+          everyone={everyone}
+          onEveryone={setEveryone}
+          onEdit={(s) => open(draftOf(s))}
+          onAdd={(agentId, d) => open(newDraft(d, String(agentId)))}
+          onDay={(d) => {
+            go(d);
+            navigate(VIEW_PATHS.day);
+          }}
+        />
+      ) : null}
+      {isDay && shown ? (
         <ScheduleDay
           day={day}
           today={today}
@@ -737,8 +814,8 @@ interface ShiftDraft {
   activities: ActivityDraft[];
 }
 
-function newDraft(day: string): ShiftDraft {
-  return { id: null, agentId: '', day, startTime: '09:00', endTime: '17:00', note: '', activities: [] };
+function newDraft(day: string, agentId = ''): ShiftDraft {
+  return { id: null, agentId, day, startTime: '09:00', endTime: '17:00', note: '', activities: [] };
 }
 
 function draftOf(s: Shift): ShiftDraft {
@@ -779,6 +856,9 @@ function ShiftForm(props: {
   onDone: (day: string | null) => void;
 }) {
   const [d, setD] = useState<ShiftDraft>(props.initial);
+  // Opened from a row far down the week's grid, the form above it is brought into view.
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => ref.current?.scrollIntoView({ block: 'nearest' }), []);
   const action = useAction();
   const errs = fieldErrorsOf(action.error);
   const boxed = Object.keys(errs).some((k) => FORM_FIELDS.has(k) || ACTIVITY_FIELD.test(k)) ? null : action.error;
@@ -809,7 +889,7 @@ function ShiftForm(props: {
   };
 
   return (
-    <form class="card editor shift-form" onSubmit={save} data-testid="shift-form">
+    <form ref={ref} class="card editor shift-form" onSubmit={save} data-testid="shift-form">
       <h2>{editing === null ? 'Add a shift' : 'Edit shift'}</h2>
       <div class="add-inline">
         <Field label="Agent" error={errs.agentId}>

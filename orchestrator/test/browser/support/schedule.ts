@@ -36,6 +36,9 @@ export const addDays = (day: string, n: number): string => {
   return d.toISOString().slice(0, 10);
 };
 
+/** The Monday of the week (Monday to Sunday) `day` is in: the Schedule page's week. */
+export const mondayOf = (day: string): string => addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7));
+
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** HH:MM of minutes since midnight (a day on wraps round). */
