@@ -95,9 +95,14 @@ export interface TimeOffFilter {
   readonly to?: string;
 }
 
-/** Requests, those starting soonest first. */
+/** A list is cut here: years of a large center's requests are asked for by days, not all at once. */
+export const MAX_LISTED_TIME_OFF = 500;
+
+/** Requests, those starting soonest first, at most MAX_LISTED_TIME_OFF. */
 export async function listTimeOff(db: Db, f: TimeOffFilter): Promise<TimeOff[]> {
-  const q = listQuery(db).orderBy([{ column: 't.from_day' }, { column: 'a.name' }, { column: 't.id' }]);
+  const q = listQuery(db)
+    .orderBy([{ column: 't.from_day' }, { column: 'a.name' }, { column: 't.id' }])
+    .limit(MAX_LISTED_TIME_OFF);
   if (f.agentIds) q.whereIn('t.agent_id', f.agentIds);
   if (f.status) q.where('t.status', f.status);
   if (f.from) q.where('t.to_day', '>=', f.from);

@@ -43,7 +43,7 @@ export function timeOffRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/time-off',
       tag: 'time-off',
       summary:
-        'Time off overlapping the days from `from` to `to`, soonest first, with the shifts each covers now; an agent gets only their own',
+        'Time off overlapping the days from `from` to `to` (at most 500, soonest first), with the shifts each covers now; an agent gets only their own',
       roles: EVERYONE,
       query: z.object({
         status: z.enum(['pending', 'approved', 'rejected', 'cancelled']).optional(),
