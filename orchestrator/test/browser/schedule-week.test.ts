@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
-import { addDays, apiOf, dayIn, demoUser, mondayOf, text } from './support/schedule.js';
+import { addDays, addShift, apiOf, dayIn, demoUser, labelOf, mondayOf, text } from './support/schedule.js';
 
 const NAV = '[data-testid=schedule-nav]';
 const WEEK = '[data-testid=schedule-week]';
@@ -14,23 +14,6 @@ const cellOf = (agentId: number, day: string): string => `${rowOf(agentId)} td[d
 interface Agent {
   id: number;
   name: string;
-}
-
-/** A day as the page writes it ("Mon 8 Dec" in the browser's language), asked of the page itself. */
-async function labelOf(page: Page, day: string): Promise<string> {
-  return (await page.evaluate(
-    `new Date('${day}T12:00:00Z').toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' })`,
-  )) as string;
-}
-
-async function addShift(
-  request: APIRequestContext,
-  url: string,
-  body: { agentId: number; day: string; startTime: string; endTime: string; activities?: unknown[] },
-): Promise<number> {
-  const res = await request.post(`${url}/api/shifts`, { data: body });
-  expect(res.status(), await res.text()).to.equal(201);
-  return Number(((await res.json()) as { id: number }).id);
 }
 
 async function setWeeklyHours(request: APIRequestContext, url: string, agentId: number, hours: number | null) {

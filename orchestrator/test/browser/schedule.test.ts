@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { APIRequestContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-import { ZONE, addDays, apiOf, at, dayIn, demoUser, hhmm, scheduleRowOf, text } from './support/schedule.js';
+import { addDays, addShift, apiOf, at, dayIn, demoUser, hhmm, scheduleRowOf, text, ZONE } from './support/schedule.js';
 
 /** A day long past (a Monday): a day lived, whose adherence and staffing nothing else touches. */
 const DAY = '2025-03-10';
@@ -55,16 +55,6 @@ async function shiftsOn(page: Page, url: string, day: string, agentId: number): 
   const res = await apiOf(page).get(`${url}/api/shifts?from=${day}&to=${day}&agentId=${agentId}`);
   expect(res.status(), await res.text()).to.equal(200);
   return ((await res.json()) as { shifts: ListedShift[] }).shifts;
-}
-
-async function addShift(
-  request: APIRequestContext,
-  url: string,
-  body: { agentId: number; day: string; startTime: string; endTime: string; activities?: unknown[] },
-): Promise<number> {
-  const res = await request.post(`${url}/api/shifts`, { data: body });
-  expect(res.status(), await res.text()).to.equal(201);
-  return Number(((await res.json()) as { id: number }).id);
 }
 
 describe('the schedule in a browser (shifts, adherence, My schedule, staffing)', function () {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-import { addDays, apiOf, dayIn, demoUser, scheduleRowOf, text } from './support/schedule.js';
+import { addDays, apiOf, dayIn, demoUser, labelOf, scheduleRowOf, text } from './support/schedule.js';
 
 const PANEL = '[data-testid=time-off-panel]';
 const CARD = '[data-testid=my-time-off]';
@@ -9,13 +9,6 @@ const FORM = `${CARD} [data-testid=time-off-form]`;
 
 /** Errors the tests provoke on purpose: a request overlapping another (409). */
 const unexpected = (errors: string[]) => realErrors(errors).filter((e) => !/status of 409/.test(e));
-
-/** A day as the page writes it ("Mon 8 Dec" in the browser's language), asked of the page itself. */
-async function labelOf(page: Page, day: string): Promise<string> {
-  return (await page.evaluate(
-    `new Date('${day}T12:00:00Z').toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' })`,
-  )) as string;
-}
 
 async function addShift(request: APIRequestContext, url: string, agentId: number, day: string): Promise<number> {
   const res = await request.post(`${url}/api/shifts`, {

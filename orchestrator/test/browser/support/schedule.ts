@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { DEMO_USERS } from '../../../src/db/seed/index.js';
 
@@ -53,3 +54,21 @@ export async function text(page: Page, selector: string): Promise<string> {
 
 /** The signed-in page's session, for the API: what a test arranges as a supervisor would, without the form. */
 export const apiOf = (page: Page): APIRequestContext => page.context().request;
+
+/** A day as the page writes it ("Mon, Dec 8" in the browser's language), asked of the page itself. */
+export async function labelOf(page: Page, day: string): Promise<string> {
+  return (await page.evaluate(
+    `new Date('${day}T12:00:00Z').toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' })`,
+  )) as string;
+}
+
+/** A shift made through the API (as a supervisor's session), its id. */
+export async function addShift(
+  request: APIRequestContext,
+  url: string,
+  body: { agentId: number; day: string; startTime: string; endTime: string; activities?: unknown[] },
+): Promise<number> {
+  const res = await request.post(`${url}/api/shifts`, { data: body });
+  expect(res.status(), await res.text()).to.equal(201);
+  return Number(((await res.json()) as { id: number }).id);
+}
