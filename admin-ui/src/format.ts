@@ -61,3 +61,11 @@ export function dayLabel(day: string, withYear = false): string {
     ...(withYear ? { year: 'numeric' } : {}),
   });
 }
+
+/** A share to one decimal ("84.4%"), or a dash when there is none. */
+export function fmtPct(v: number | null): string {
+  return v === null ? '—' : `${Math.round(v * 10) / 10}%`;
+}
+
+/** Adherence below this is marked, on the Schedule page and in Reports. */
+export const LOW_ADHERENCE_PCT = 90;

@@ -114,6 +114,24 @@ export function fieldErrorsOf(error: unknown): Record<string, string> {
   return error instanceof ApiError ? error.fieldErrors() : {};
 }
 
+/** A required choice of agent (`name=agentId`, the id as the value; empty until one is chosen). */
+export function AgentSelect(props: {
+  agents: readonly { id: number; name: string }[];
+  value: string;
+  onChange: (e: Event) => void;
+}) {
+  return (
+    <select name="agentId" value={props.value} onChange={props.onChange} required>
+      <option value="">Choose an agent</option>
+      {props.agents.map((a) => (
+        <option key={a.id} value={String(a.id)}>
+          {a.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function Field(props: {
   label: string;
   error?: string | undefined;

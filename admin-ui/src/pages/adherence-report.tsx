@@ -2,16 +2,10 @@
 // from GET /api/reports/adherence/summary, read live (today's so far), with a total row and a CSV download.
 import { api } from '../api/client.js';
 import type { AdherenceSummary, AdherenceSummaryQuery, AdherenceSummaryRow } from '../api/types.js';
-import { fmtDuration } from '../format.js';
+import { fmtDuration, fmtPct, LOW_ADHERENCE_PCT } from '../format.js';
 
 /** The most days the report sums at once (the server refuses more). */
 export const ADHERENCE_MAX_DAYS = 31;
-/** Adherence under this is marked, as on the Schedule page. */
-const LOW_ADHERENCE_PCT = 90;
-
-function pct(v: number | null): string {
-  return v === null ? '—' : `${Math.round(v * 10) / 10}%`;
-}
 
 const low = (v: number | null): boolean => v !== null && v < LOW_ADHERENCE_PCT;
 
@@ -30,13 +24,13 @@ function Cells(props: {
         {fmtDuration(r.inAdherenceS)}
       </Cell>
       <Cell class={low(r.adherencePct) ? 'num warn' : 'num'} data-testid="adherence-summary-pct">
-        {pct(r.adherencePct)}
+        {fmtPct(r.adherencePct)}
       </Cell>
       <Cell
         class="num"
         title={`ready ${fmtDuration(r.phoneReadyS)} of ${fmtDuration(r.phoneScheduledS)} on the phones`}
       >
-        {pct(r.phoneReadyPct)}
+        {fmtPct(r.phoneReadyPct)}
       </Cell>
       <Cell class="num">{fmtDuration(r.unscheduledS)}</Cell>
       <Cell class="num">{r.exceptions}</Cell>

@@ -36,7 +36,7 @@ import {
   useAction,
   useLoad,
 } from '../components/ui.js';
-import { fmtDuration } from '../format.js';
+import { fmtDuration, fmtPct } from '../format.js';
 import { ADHERENCE_MAX_DAYS, AdherenceSummarySection } from './adherence-report.js';
 import { CampaignReportSection } from './campaign-report.js';
 import { StaffingSection } from './staffing.js';
@@ -75,10 +75,6 @@ function daysOf(from: string, to: string): string[] {
   const out: string[] = [];
   for (let d = from; d <= to && out.length <= 400; d = addDays(d, 1)) out.push(d);
   return out;
-}
-
-function pct(v: number | null): string {
-  return v === null ? '—' : `${Math.round(v * 10) / 10}%`;
 }
 
 /** The same service-level target the wallboard warns under. */
@@ -427,8 +423,8 @@ function QueueTable({ report }: { report: QueueReport }) {
             <td class="num">{r.offered}</td>
             <td class="num">{r.answered}</td>
             <td class="num">{r.abandoned}</td>
-            <td class={slClass(r.serviceLevelPct)}>{pct(r.serviceLevelPct)}</td>
-            <td class="num">{pct(r.abandonedPct)}</td>
+            <td class={slClass(r.serviceLevelPct)}>{fmtPct(r.serviceLevelPct)}</td>
+            <td class="num">{fmtPct(r.abandonedPct)}</td>
             <td class="num">{fmtDuration(r.avgWaitS)}</td>
             <td class="num">{fmtDuration(r.maxWaitS)}</td>
             <td class="num">{fmtDuration(r.avgTalkS)}</td>
@@ -441,8 +437,8 @@ function QueueTable({ report }: { report: QueueReport }) {
           <th class="num">{t.offered}</th>
           <th class="num">{t.answered}</th>
           <th class="num">{t.abandoned}</th>
-          <th class={slClass(t.serviceLevelPct)}>{pct(t.serviceLevelPct)}</th>
-          <th class="num">{pct(t.abandonedPct)}</th>
+          <th class={slClass(t.serviceLevelPct)}>{fmtPct(t.serviceLevelPct)}</th>
+          <th class="num">{fmtPct(t.abandonedPct)}</th>
           <th class="num">{fmtDuration(t.avgWaitS)}</th>
           <th class="num">{fmtDuration(t.maxWaitS)}</th>
           <th class="num">{fmtDuration(t.avgTalkS)}</th>
@@ -490,7 +486,7 @@ function AgentTable({ report }: { report: AgentReport }) {
             <td class="num">{fmtDuration(r.avgHandleS)}</td>
             <td class="num">{fmtDuration(r.loggedInS)}</td>
             <td class="num">{fmtDuration(r.pausedS)}</td>
-            <td class="num">{pct(r.occupancyPct)}</td>
+            <td class="num">{fmtPct(r.occupancyPct)}</td>
           </tr>
         ))}
       </tbody>
@@ -504,7 +500,7 @@ function AgentTable({ report }: { report: AgentReport }) {
           <th class="num">{fmtDuration(t.avgHandleS)}</th>
           <th class="num">{fmtDuration(t.loggedInS)}</th>
           <th class="num">{fmtDuration(t.pausedS)}</th>
-          <th class="num">{pct(t.occupancyPct)}</th>
+          <th class="num">{fmtPct(t.occupancyPct)}</th>
         </tr>
       </tfoot>
     </table>
@@ -644,6 +640,19 @@ export interface DayScale {
   ticks: { at: number; label: string }[];
 }
 
+/** The hours along the top of a day's timeline (the presence report, the schedule's day). */
+export function DayAxis({ scale }: { scale: DayScale }) {
+  return (
+    <div class="presence-axis" style={{ gridRow: '1' }} aria-hidden="true">
+      {scale.ticks.map((t) => (
+        <span key={t.at} style={{ left: `${t.at}%` }}>
+          {t.label}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 const TICK_HOURS = 3;
 const QUARTER_MS = 15 * 60_000;
 
@@ -771,13 +780,7 @@ function PresenceSection({ report }: { report: PresenceReport }) {
             ) : null}
           </div>
           <div class="presence" data-testid="presence-report">
-            <div class="presence-axis" style={{ gridRow: '1' }} aria-hidden="true">
-              {scale.ticks.map((t) => (
-                <span key={t.at} style={{ left: `${t.at}%` }}>
-                  {t.label}
-                </span>
-              ))}
-            </div>
+            <DayAxis scale={scale} />
             {report.agents.map((a, i) => (
               <PresenceRow key={a.agentId} agent={a} scale={scale} row={i + 2} />
             ))}

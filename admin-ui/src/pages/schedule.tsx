@@ -27,6 +27,7 @@ import type {
   User,
 } from '../api/types.js';
 import {
+  AgentSelect,
   ErrorBox,
   Field,
   fieldErrorsOf,
@@ -38,8 +39,8 @@ import {
   useLoad,
   useNow,
 } from '../components/ui.js';
-import { dayLabel, fmtDuration, fmtHoursMinutes, fmtSpan } from '../format.js';
-import { addDays, browserToday, dayScale, type DayScale, type ScaledDay } from './reports.js';
+import { dayLabel, fmtDuration, fmtHoursMinutes, fmtPct, fmtSpan, LOW_ADHERENCE_PCT } from '../format.js';
+import { addDays, browserToday, DayAxis, dayScale, type DayScale, type ScaledDay } from './reports.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
 import { mondayOf, ScheduleWeek } from './schedule-week.js';
 import { daysText, TimeOffBar, TimeOffPanel } from './time-off.js';
@@ -54,8 +55,6 @@ const EXPECTED_LABELS: Record<AdherenceExpected, string> = {
   offline: 'offline',
 };
 const ACTUAL_LABELS: Record<AdherenceActual, string> = { ready: 'ready', paused: 'paused', logged_out: 'logged out' };
-/** Adherence under this is marked (as service levels under target are on the reports). */
-const LOW_ADHERENCE_PCT = 90;
 /** Today's adherence is read again this often: the live badge and the figures move with the day. */
 const LIVE_REFRESH_MS = 60_000;
 /** The workspace's card reads the agent's week again this often, so a change the supervisor makes reaches it. */
@@ -119,10 +118,6 @@ function activitiesText(s: Shift): string {
 /** "09:00–17:00 · break 10:30–10:45 · lunch 12:00–12:30 · note" for a title or an aria-label. */
 function shiftText(s: Shift): string {
   return [hours(s), ...(s.activities.length ? [activitiesText(s)] : []), ...(s.note ? [s.note] : [])].join(' · ');
-}
-
-function pct(v: number | null): string {
-  return v === null ? '—' : `${Math.round(v * 10) / 10}%`;
 }
 
 // --- the page ---------------------------------------------------------------------------------------------------
@@ -540,7 +535,7 @@ function ScheduleDay(props: {
             <span data-testid="adherence-total">
               {' '}
               · adherence {isToday ? 'so far ' : ''}
-              {pct(report.totals.adherencePct)}
+              {fmtPct(report.totals.adherencePct)}
             </span>
           ) : null}
         </span>
@@ -554,13 +549,7 @@ function ScheduleDay(props: {
         <>
           <ScheduleLegend now={isToday} off={rows.some((r) => r.off)} />
           <div class="presence schedule" data-testid="schedule">
-            <div class="presence-axis" style={{ gridRow: '1' }} aria-hidden="true">
-              {scale.ticks.map((t) => (
-                <span key={t.at} style={{ left: `${t.at}%` }}>
-                  {t.label}
-                </span>
-              ))}
-            </div>
+            <DayAxis scale={scale} />
             {rows.map((r, i) => (
               <AgentScheduleRow
                 key={r.agentId}
@@ -718,7 +707,7 @@ function AdherenceLine(props: {
         {begun ? (
           <>
             <strong class={low ? 'warn' : undefined} data-testid="adherence-pct" title={adherenceTitle(a)}>
-              {pct(a.adherencePct)}
+              {fmtPct(a.adherencePct)}
             </strong>{' '}
             in adherence ·{' '}
             <span
@@ -893,14 +882,7 @@ function ShiftForm(props: {
       <h2>{editing === null ? 'Add a shift' : 'Edit shift'}</h2>
       <div class="add-inline">
         <Field label="Agent" error={errs.agentId}>
-          <select name="agentId" value={d.agentId} onChange={set('agentId')} required>
-            <option value="">Choose an agent</option>
-            {props.agents.map((a) => (
-              <option key={a.id} value={String(a.id)}>
-                {a.name}
-              </option>
-            ))}
-          </select>
+          <AgentSelect agents={props.agents} value={d.agentId} onChange={set('agentId')} />
         </Field>
         <Field label="Day" error={errs.day} hint="the day it starts">
           <input type="date" name="day" value={d.day} onInput={set('day')} required />

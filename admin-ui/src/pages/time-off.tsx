@@ -13,7 +13,16 @@ import type {
   TimeOffResult,
   TimeOffStatus,
 } from '../api/types.js';
-import { ErrorBox, Field, fieldErrorsOf, inputValue, type Loaded, useAction, useLoad } from '../components/ui.js';
+import {
+  AgentSelect,
+  ErrorBox,
+  Field,
+  fieldErrorsOf,
+  inputValue,
+  type Loaded,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 import { dayLabel } from '../format.js';
 import { addDays } from './reports.js';
 
@@ -422,14 +431,11 @@ function RecordTimeOff(props: { agents: readonly Agent[]; day: string; onRecorde
       <h3>Record time off</h3>
       <div class="add-inline">
         <Field label="Agent" error={errs.agentId}>
-          <select name="agentId" value={d.agentId} onChange={(e) => setD({ ...d, agentId: inputValue(e) })} required>
-            <option value="">Choose an agent</option>
-            {props.agents.map((a) => (
-              <option key={a.id} value={String(a.id)}>
-                {a.name}
-              </option>
-            ))}
-          </select>
+          <AgentSelect
+            agents={props.agents}
+            value={d.agentId}
+            onChange={(e) => setD({ ...d, agentId: inputValue(e) })}
+          />
         </Field>
         <DayFields d={d} set={(change) => setD({ ...d, ...change })} errs={errs} />
         <button type="submit" class="primary" disabled={action.busy} title="Granted at once">
