@@ -19,6 +19,7 @@ import { outboundRoutes } from './routes/outbound.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { qualityRoutes } from './routes/quality.js';
 import { shiftRoutes } from './routes/shifts.js';
+import { shiftTradeRoutes } from './routes/shift-trades.js';
 import { timeOffRoutes } from './routes/time-off.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
@@ -55,6 +56,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...qualityRoutes(deps),
     ...shiftRoutes(deps),
     ...timeOffRoutes(deps),
+    ...shiftTradeRoutes(deps),
     ...privacyRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];

@@ -116,6 +116,16 @@ export class WsHub {
         const text = JSON.stringify({ type: 'time-off.requested', ...e });
         for (const c of this.staff) this.send(c, text);
       }),
+      this.o.bus.subscribe('shift-trade.changed', (e) => {
+        const text = JSON.stringify({ type: 'shift-trade.changed', ...e });
+        // An offer to anyone is every agent's to take; a named one concerns its two agents.
+        const agents =
+          e.toAgentId === null && e.status === 'offered'
+            ? [...this.byAgent.values()]
+            : [e.fromAgentId, e.toAgentId].map((id) => (id === null ? undefined : this.byAgent.get(id)));
+        const targets = new Set([...this.staff, ...agents.flatMap((set) => [...(set ?? [])])]);
+        for (const c of targets) this.send(c, text);
+      }),
     );
     forAgent('agent.state', (e) => ({
       type: 'agent.state',

@@ -61,6 +61,11 @@ export interface BusEvents {
   'schedule.changed': { agentIds: readonly number[] | 'all' };
   /** An agent asked for time off: supervisors and admins are told (the Schedule page's count of requests waiting). */
   'time-off.requested': { timeOffId: number; agentId: number };
+  /**
+   * A shift trade was offered, accepted, declined, cancelled or decided (shifts/trades.ts): sent to the agents in it
+   * (to every agent while it is offered to anyone) and to supervisors and admins.
+   */
+  'shift-trade.changed': { tradeId: number; status: string; fromAgentId: number; toAgentId: number | null };
 }
 
 export type BusEventName = keyof BusEvents;

@@ -116,9 +116,14 @@ export async function shiftsBetween(db: Db, from: Date, to: Date, filter: ShiftF
   return withActivities(db, rows, filter.timeZone);
 }
 
+export async function shiftsByIds(db: Db, ids: readonly number[], timeZone: string): Promise<Shift[]> {
+  if (ids.length === 0) return [];
+  const rows = (await shiftsQuery(db, { timeZone }).whereIn('s.id', ids)) as Record<string, unknown>[];
+  return withActivities(db, rows, timeZone);
+}
+
 export async function getShift(db: Db, id: number, timeZone: string): Promise<Shift | null> {
-  const rows = (await shiftsQuery(db, { timeZone }).where('s.id', id)) as Record<string, unknown>[];
-  return (await withActivities(db, rows, timeZone))[0] ?? null;
+  return (await shiftsByIds(db, [id], timeZone))[0] ?? null;
 }
 
 /** 409 when the agent has another shift overlapping the plan (`except`: the shift being replaced). */

@@ -115,19 +115,20 @@ export async function getTimeOff(db: Db | Knex.Transaction, id: number): Promise
   return row ? toTimeOff(row) : null;
 }
 
-/** The agent's granted time off covering `day`, if any: 409 for a shift there, said why. */
-export async function assertNotOff(trx: Knex.Transaction, agentId: number, day: string): Promise<void> {
-  const off = (await trx('time_off')
+/** The agent's granted time off covering `day`, said as "vacation time off from … to …"; null if none. */
+export async function timeOffOn(db: Db | Knex.Transaction, agentId: number, day: string): Promise<string | null> {
+  const off = (await db('time_off')
     .where({ agent_id: agentId, status: 'approved' })
     .where('from_day', '<=', day)
     .where('to_day', '>=', day)
     .first('kind', 'from_day', 'to_day')) as Record<string, unknown> | undefined;
-  if (off)
-    throw new HttpError(
-      409,
-      'conflict',
-      `the agent has ${String(off.kind)} time off from ${dayOfRow(off.from_day)} to ${dayOfRow(off.to_day)}`,
-    );
+  return off ? `${String(off.kind)} time off from ${dayOfRow(off.from_day)} to ${dayOfRow(off.to_day)}` : null;
+}
+
+/** 409 for a shift on a day the agent has time off granted, said why. */
+export async function assertNotOff(trx: Knex.Transaction, agentId: number, day: string): Promise<void> {
+  const off = await timeOffOn(trx, agentId, day);
+  if (off) throw new HttpError(409, 'conflict', `the agent has ${off}`);
 }
 
 /** Agents with granted time off on `day`, of these. */

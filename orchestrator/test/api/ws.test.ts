@@ -290,6 +290,23 @@ describe('WebSocket push', () => {
     expect(bob.messages.some((m) => m.type === 'time-off.requested')).to.equal(false);
   });
 
+  it('tells every agent of a shift offered to anyone, and only its two agents (and staff) of a named trade', async () => {
+    const alice = track(await open(h, `?token=${h.users.agent.token}`));
+    const bob = track(await open(h, `?token=${h.users.agent2.token}`));
+    const admin = track(await open(h, `?token=${h.users.admin.token}`));
+    await alice.next((m) => m.type === 'agent.state');
+    await bob.next((m) => m.type === 'agent.state');
+    const [a, s] = [h.users.agent.agentId!, h.users.supervisor.agentId!];
+    h.bus.publish('shift-trade.changed', { tradeId: 901, status: 'offered', fromAgentId: a, toAgentId: s });
+    h.bus.publish('shift-trade.changed', { tradeId: 902, status: 'offered', fromAgentId: a, toAgentId: null });
+    expect(await bob.next((m) => m.type === 'shift-trade.changed')).to.deep.include({ tradeId: 902, toAgentId: null });
+    await alice.next((m) => m.type === 'shift-trade.changed' && m.tradeId === 902);
+    expect(alice.messages.some((m) => m.type === 'shift-trade.changed' && m.tradeId === 901)).to.equal(true);
+    await admin.next((m) => m.type === 'shift-trade.changed' && m.tradeId === 902);
+    expect(admin.messages.some((m) => m.type === 'shift-trade.changed' && m.tradeId === 901)).to.equal(true);
+    expect(bob.messages.some((m) => m.type === 'shift-trade.changed' && m.tradeId === 901)).to.equal(false);
+  });
+
   it('answers a JSON ping with pong and a bad message with an error', async () => {
     const c = track(await open(h, `?token=${h.users.admin.token}`));
     c.ws.send(JSON.stringify({ type: 'ping' }));

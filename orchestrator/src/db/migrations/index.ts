@@ -28,6 +28,7 @@ import * as m0026 from './0026_queue_alerts.js';
 import * as m0027 from './0027_shifts.js';
 import * as m0028 from './0028_time_off.js';
 import * as m0029 from './0029_agent_weekly_hours.js';
+import * as m0030 from './0030_shift_trades.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -63,6 +64,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0027_shifts', m0027],
   ['0028_time_off', m0028],
   ['0029_agent_weekly_hours', m0029],
+  ['0030_shift_trades', m0030],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
