@@ -23,6 +23,7 @@ import { createTestDb, DIALECTS } from '../support/db.js';
 import { nextState, type CallState } from '../../src/calls/states.js';
 import { toDate } from '../../src/db/time.js';
 import { agentReport, buildDailyReport, daysBefore, pauseReport } from '../../src/reports/index.js';
+import { listTrades } from '../../src/shifts/trades.js';
 
 const count = async (q: Promise<Array<Record<string, unknown>>> | unknown): Promise<number> =>
   Number(((await q) as Array<{ n: unknown }>)[0]?.n ?? 0);
@@ -156,6 +157,8 @@ for (const dialect of DIALECTS) {
           customers: 100,
           historyDays: days,
           schedule: { timeZone: 'Asia/Shanghai', days: ['2026-12-06'] },
+          // Before the planned day, so its shifts are still to come and traded.
+          now: new Date('2026-12-05T20:00:00+08:00'),
         });
         expect(r.history?.calls).to.be.within(2 * 400, 2 * 800);
         const calls = (await t
@@ -221,6 +224,17 @@ for (const dialect of DIALECTS) {
         // And a request for days off waiting for a supervisor, after the days planned.
         const waiting = (await t.db('time_off').select('status', 'from_day')) as Record<string, unknown>[];
         expect(waiting.map((w) => w.status)).to.deep.equal(['pending']);
+        // Two of the planned day's shifts traded: one accepted and waiting for a supervisor, one open to anyone.
+        const trades = await listTrades(
+          t.db,
+          {},
+          { now: new Date('2026-12-05T20:00:00+08:00'), timeZone: 'Asia/Shanghai' },
+        );
+        expect(trades.map((x) => [x.status, x.toAgentId === null])).to.have.deep.members([
+          ['accepted', false],
+          ['offered', true],
+        ]);
+        expect(trades.every((x) => x.shift?.day === '2026-12-06')).to.equal(true);
         const adherence = await adherenceReport(t.db, {
           day: days[0]!.day,
           timeZone: 'Asia/Shanghai',

@@ -8,6 +8,8 @@ import { addDays } from '../../reports/day.js';
 import { onShift, seedPresenceHistory, seedShiftPlan } from './presence.js';
 import type { ScorecardQuestion } from '../../quality/score.js';
 import { createScorecard, type ScorecardInput } from '../../quality/scorecards.js';
+import { shiftsOnDays } from '../../shifts/repository.js';
+import { acceptTrade, offerTrade, tradeCandidates, type TradeContext } from '../../shifts/trades.js';
 
 /**
  * Demo data for `npm start` and `scripts/seed.ts`: a contact center in Shanghai and Chengdu selling online, with
@@ -368,6 +370,29 @@ export const DEMO_SCORECARD: ScorecardInput & { name: string; questions: Scoreca
   ],
 };
 
+/**
+ * Two trades of the last planned day's shifts, so the workspace and the Schedule page show them: a give-away a
+ * colleague accepted, waiting for a supervisor, and a shift offered to anyone. None for shifts already begun.
+ */
+async function seedTrades(db: Db, day: string, ctx: TradeContext): Promise<void> {
+  const shifts = (await shiftsOnDays(db, day, day, { timeZone: ctx.timeZone })).filter(
+    (s) => Date.parse(s.start) > ctx.now.getTime(),
+  );
+  const [given, open] = [shifts[0], shifts.find((s) => s.agentId !== shifts[0]?.agentId)];
+  if (!given || !open) return;
+  const taker = (await tradeCandidates(db, given.id, ctx)).find((c) => c.busy === null && c.agentId !== open.agentId);
+  if (taker) {
+    const trade = await offerTrade(
+      db,
+      given.agentId,
+      { shiftId: given.id, toAgentId: taker.agentId, note: 'school run' },
+      ctx,
+    );
+    await acceptTrade(db, trade.id, taker.agentId, ctx);
+  }
+  await offerTrade(db, open.agentId, { shiftId: open.id, note: 'anyone?' }, ctx);
+}
+
 export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const existing = await db('queues').count({ n: '*' }).first();
   if (Number(existing?.n ?? 0) > 0 && !options.force) {
@@ -647,6 +672,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       status: 'pending',
       requested_at: now,
     });
+    await seedTrades(db, lastPlanned, { now, timeZone: options.schedule!.timeZone });
   }
 
   return {
