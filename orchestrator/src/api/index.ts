@@ -20,6 +20,7 @@ import { privacyRoutes } from './routes/privacy.js';
 import { qualityRoutes } from './routes/quality.js';
 import { shiftRoutes } from './routes/shifts.js';
 import { shiftTradeRoutes } from './routes/shift-trades.js';
+import { availabilityRoutes } from './routes/availability.js';
 import { timeOffRoutes } from './routes/time-off.js';
 import { reportRoutes } from './routes/reports.js';
 import { userRoutes } from './routes/users.js';
@@ -57,6 +58,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiOptions = {}): ApiRoute[] {
     ...shiftRoutes(deps),
     ...timeOffRoutes(deps),
     ...shiftTradeRoutes(deps),
+    ...availabilityRoutes(deps),
     ...privacyRoutes(deps),
     ...opsRoutes(deps, { wallboard: options.wallboard }),
   ];

@@ -32,6 +32,8 @@ export interface RotaInput {
   readonly agents: readonly number[];
   /** The first interval a shift may start in (today: the one after now). */
   readonly earliestStart?: number;
+  /** Whether the agent can work a shift of `length` intervals from `start` (their availability); any, if absent. */
+  readonly fits?: (agentId: number, start: number, length: number) => boolean;
 }
 
 /** Cover this close to the need is enough (scheduled figures are averages over an interval, to one decimal). */
@@ -110,13 +112,19 @@ export function generateRota(input: RotaInput): GeneratedShift[] {
     let best: GeneratedShift | null = null;
     let bestGain = 0;
     for (let start = input.earliestStart ?? 0; start + input.shiftLength <= intervals; start++) {
+      if (input.fits && !input.fits(agentId, start, input.shiftLength)) continue;
       const activities = placeActivities(start, input.shiftLength, deficit);
       const shift = { agentId, start, length: input.shiftLength, activities };
       let gain = 0;
       for (let i = start; i < start + input.shiftLength; i++) if (short(i) && onPhones(i, shift)) gain++;
       if (gain >= enough && gain > bestGain) [best, bestGain] = [shift, gain];
     }
-    if (!best) break;
+    // Agents all able to work any shift: when one finds none of use, nor will the next. With availability, the
+    // next may.
+    if (!best) {
+      if (input.fits) continue;
+      break;
+    }
     for (let i = best.start; i < best.start + best.length; i++) if (onPhones(i, best)) cover[i]!++;
     out.push(best);
   }

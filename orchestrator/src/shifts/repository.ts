@@ -14,6 +14,7 @@ import {
   type PlannedShift,
   type ShiftInput,
 } from './plan.js';
+import { availabilityOf, withinAvailability } from './availability.js';
 import { assertNotOff } from './time-off.js';
 
 /** Shifts as kept and as the API gives them: instants, and the same on the contact center's clock. */
@@ -39,6 +40,8 @@ export interface Shift {
   readonly activities: readonly ShiftActivity[];
   /** Scheduled time on the phones: the shift less its activities. */
   readonly phoneS: number;
+  /** Inside the agent's availability (always, for an agent who has stated none). */
+  readonly withinAvailability: boolean;
 }
 
 export interface ShiftFilter {
@@ -51,6 +54,7 @@ const kindOf = (v: unknown): ActivityKind =>
 
 async function withActivities(db: Db, rows: Record<string, unknown>[], timeZone: string): Promise<Shift[]> {
   const ids = rows.map((r) => Number(r.id));
+  const windows = await availabilityOf(db, [...new Set(rows.map((r) => Number(r.agent_id)))]);
   const activities = new Map<number, { kind: ActivityKind; start: Date; end: Date }[]>();
   if (ids.length > 0)
     for (const a of (await db('shift_activities')
@@ -69,11 +73,12 @@ async function withActivities(db: Db, rows: Record<string, unknown>[], timeZone:
     const start = requireDate(r.starts_at, 'shifts.starts_at');
     const end = requireDate(r.ends_at, 'shifts.ends_at');
     const acts = activities.get(Number(r.id)) ?? [];
+    const day = dayOfRow(r.day) ?? '';
     return {
       id: Number(r.id),
       agentId: Number(r.agent_id),
       agentName: String(r.agent_name),
-      day: dayOfRow(r.day) ?? '',
+      day,
       start: start.toISOString(),
       end: end.toISOString(),
       startTime: wallTime(start, timeZone),
@@ -87,6 +92,7 @@ async function withActivities(db: Db, rows: Record<string, unknown>[], timeZone:
         endTime: wallTime(a.end, timeZone),
       })),
       phoneS: Math.round(phoneTime({ start, end, activities: acts }) / 1000),
+      withinAvailability: withinAvailability(windows.get(Number(r.agent_id)), day, start, end, timeZone),
     };
   });
 }

@@ -6,6 +6,7 @@ import { eligibleAgents, staffingReport, type StaffingQuery } from '../reports/s
 import { coverWith, generateRota, shortIntervals, type GeneratedShift, type RotaInput } from './generate.js';
 import type { ActivityKind, ShiftInput } from './plan.js';
 import { addShift, type Shift, type ShiftWriter } from './repository.js';
+import { availabilityOf, unavailableOn, withinAvailability, type AvailabilityWindow } from './availability.js';
 import { agentsOff } from './time-off.js';
 
 /**
@@ -61,18 +62,21 @@ async function weekScheduled(db: Db, day: string, agentIds: readonly number[]): 
 }
 
 /**
- * The queue's agents free to be given a shift of `shiftMs` that day: no shift and no time off then, and within their
- * contracted hours for the week with it; those with the fewest shifts in the fortnight around it first.
+ * The queue's agents free to be given a shift of `shiftMs` that day: no shift and no time off then, some of their
+ * availability on that weekday, and within their contracted hours for the week with it; those with the fewest shifts
+ * in the fortnight around it first. Each with their availability, which the shift must then fit.
  */
 async function freeAgents(
   db: Db,
   queueId: number,
   day: string,
   shiftMs: number,
-): Promise<{ id: number; name: string }[]> {
+): Promise<{ id: number; name: string; windows: readonly AvailabilityWindow[] | undefined }[]> {
   const skilled = await eligibleAgents(db, queueId);
   const off = await agentsOff(db, day, skilled);
-  const eligible = skilled.filter((id) => !off.has(id));
+  const windows = await availabilityOf(db, skilled);
+  const unavailable = unavailableOn(windows, day);
+  const eligible = skilled.filter((id) => !off.has(id) && !unavailable.has(id));
   if (eligible.length === 0) return [];
   const [rows, scheduled] = await Promise.all([
     db('agents as a')
@@ -93,7 +97,7 @@ async function freeAgents(
       (r) =>
         r.weekly_hours == null || (scheduled.get(Number(r.id)) ?? 0) + shiftMs <= Number(r.weekly_hours) * 3_600_000,
     )
-    .map((r) => ({ id: Number(r.id), name: String(r.name) }));
+    .map((r) => ({ id: Number(r.id), name: String(r.name), windows: windows.get(Number(r.id)) }));
 }
 
 export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Promise<RotaPlan> {
@@ -104,6 +108,8 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
   const agents = await freeAgents(db, o.queueId, o.day, shiftLength * INTERVAL_MS);
   const { start } = reportDay(o.day, o.timeZone);
   const nowIndex = Math.ceil((o.now.getTime() - start.getTime()) / INTERVAL_MS);
+  const windows = new Map(agents.map((a) => [a.id, a.windows]));
+  const at = (index: number): Date => new Date(start.getTime() + index * INTERVAL_MS);
   const input: RotaInput = {
     // Intervals already past need nothing more.
     need: staffing.intervals.map((i, k) => (k < nowIndex ? 0 : i.agentsNeeded)),
@@ -111,9 +117,11 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
     shiftLength,
     agents: agents.map((a) => a.id),
     earliestStart: Math.max(0, nowIndex),
+    fits: (agentId, from, length) =>
+      withinAvailability(windows.get(agentId), o.day, at(from), at(from + length), o.timeZone),
   };
   const generated = generateRota(input);
-  const clock = (index: number): string => wallTime(new Date(start.getTime() + index * INTERVAL_MS), o.timeZone);
+  const clock = (index: number): string => wallTime(at(index), o.timeZone);
   const nameOf = new Map(agents.map((a) => [a.id, a.name]));
   const proposed = generated.map((g: GeneratedShift) => ({
     agentId: g.agentId,

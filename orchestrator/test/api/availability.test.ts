@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { DIALECTS } from '../support/db.js';
+import { call, startHarness, type Harness } from './harness.js';
+
+/** testConfig()'s zone is Asia/Shanghai. */
+const sh = (local: string): Date => new Date(`${local}+08:00`);
+
+for (const dialect of DIALECTS)
+  describe(`API: agents' availability (${dialect})`, function () {
+    this.timeout(20_000);
+    let h: Harness;
+    const changed: (readonly number[] | 'all')[] = [];
+
+    before(async () => {
+      h = await startHarness({ dialect, deps: { now: () => sh('2026-12-10T08:00:00') } });
+      h.bus.subscribe('schedule.changed', (e) => void changed.push(e.agentIds));
+    });
+    after(() => h.close());
+
+    it('an agent states their own windows; bad ones are refused clearly; nobody else edits them but staff', async () => {
+      const alice = h.users.agent.agentId!;
+      const path = `/api/agents/${alice}/availability`;
+      expect((await call(h, 'GET', path, { token: h.users.agent.token })).body).to.deep.equal({
+        agentId: alice,
+        windows: [],
+      });
+      const set = await call(h, 'PUT', path, {
+        token: h.users.agent.token,
+        body: {
+          windows: [
+            { weekday: 2, startTime: '08:00', endTime: '12:00' },
+            { weekday: 1, startTime: '18:00', endTime: '24:00' },
+            { weekday: 2, startTime: '12:00', endTime: '16:00' },
+          ],
+        },
+      });
+      expect(set.status, JSON.stringify(set.body)).to.equal(200);
+      expect(set.body.windows).to.deep.equal([
+        { weekday: 1, startTime: '18:00', endTime: '24:00' },
+        { weekday: 2, startTime: '08:00', endTime: '12:00' },
+        { weekday: 2, startTime: '12:00', endTime: '16:00' },
+      ]);
+      expect(changed.at(-1)).to.deep.equal([alice]);
+      expect((await call(h, 'GET', path, { token: h.users.supervisor.token })).body.windows).to.have.length(3);
+
+      const refused = async (windows: object[]) => {
+        const res = await call(h, 'PUT', path, { token: h.users.agent.token, body: { windows } });
+        expect(res.status).to.equal(400);
+        return res.body.error.message as string;
+      };
+      expect(await refused([{ weekday: 3, startTime: '22:00', endTime: '06:00' }])).to.match(
+        /^the window 22:00–06:00 ends before it starts/,
+      );
+      expect(
+        await refused([
+          { weekday: 3, startTime: '08:00', endTime: '12:00' },
+          { weekday: 3, startTime: '11:00', endTime: '13:00' },
+        ]),
+      ).to.equal('the windows 08:00–12:00 and 11:00–13:00 overlap on day 3');
+      await refused([{ weekday: 8, startTime: '08:00', endTime: '12:00' }]);
+      await refused([{ weekday: 1, startTime: '8:00', endTime: '12:00' }]);
+      await refused([{ weekday: 1, startTime: '08:00', endTime: '24:30' }]);
+      // Left as they were.
+      expect((await call(h, 'GET', path, { token: h.users.agent.token })).body.windows).to.have.length(3);
+
+      const bobs = `/api/agents/${h.users.agent2.agentId}/availability`;
+      expect((await call(h, 'GET', bobs, { token: h.users.agent.token })).status).to.equal(403);
+      expect((await call(h, 'PUT', bobs, { token: h.users.agent.token, body: { windows: [] } })).status).to.equal(403);
+      const bySupervisor = await call(h, 'PUT', bobs, {
+        token: h.users.supervisor.token,
+        body: { windows: [{ weekday: 5, startTime: '09:00', endTime: '17:00' }] },
+      });
+      expect(bySupervisor.status).to.equal(200);
+      expect((await call(h, 'GET', '/api/agents/999999/availability', { token: h.users.admin.token })).status).to.equal(
+        404,
+      );
+      // None: available at any time again.
+      const cleared = await call(h, 'PUT', bobs, { token: h.users.admin.token, body: { windows: [] } });
+      expect(cleared.body.windows).to.deep.equal([]);
+    });
+
+    it('shifts say whether they are inside the availability; a night shift may run through two days’ windows', async () => {
+      const bob = h.users.agent2.agentId!;
+      // 2026-12-14 is a Monday.
+      await call(h, 'PUT', `/api/agents/${bob}/availability`, {
+        token: h.users.admin.token,
+        body: {
+          windows: [
+            { weekday: 1, startTime: '09:00', endTime: '13:00' },
+            { weekday: 1, startTime: '13:00', endTime: '17:00' },
+            { weekday: 3, startTime: '20:00', endTime: '24:00' },
+            { weekday: 4, startTime: '00:00', endTime: '04:00' },
+          ],
+        },
+      });
+      const add = async (day: string, startTime: string, endTime: string) => {
+        const res = await call(h, 'POST', '/api/shifts', {
+          token: h.users.admin.token,
+          body: { agentId: bob, day, startTime, endTime },
+        });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        return res.body.withinAvailability as boolean;
+      };
+      // Two adjoining windows make one.
+      expect(await add('2026-12-14', '09:00', '17:00')).to.equal(true);
+      // Allowed, but marked: it runs past the window.
+      expect(await add('2026-12-21', '10:00', '18:00')).to.equal(false);
+      // Wednesday night into Thursday morning.
+      expect(await add('2026-12-16', '22:00', '04:00')).to.equal(true);
+      // Tuesday: no window at all.
+      expect(await add('2026-12-15', '09:00', '12:00')).to.equal(false);
+      // An agent who has stated none is available at any time.
+      const alice = await call(h, 'POST', '/api/shifts', {
+        token: h.users.admin.token,
+        body: { agentId: h.users.supervisor.agentId, day: '2026-12-15', startTime: '03:00', endTime: '09:00' },
+      });
+      expect(alice.body.withinAvailability).to.equal(true);
+    });
+
+    it('planning from the forecast keeps to availability: an agent unavailable that day is left out, another fits inside their window', async () => {
+      const db = h.t.db;
+      const queueId = Number(
+        (await db('queues').insert({ name: 'avail', display_name: 'Avail', wrap_up_s: 0, overflow: '[]' }))[0],
+      );
+      const skill = Number((await db('skills').insert({ name: 'avail-skill' }))[0]);
+      await db('queue_skills').insert({ queue_id: queueId, skill_id: skill, min_level: 1 });
+      const agents: number[] = [];
+      for (let k = 0; k < 3; k++) {
+        const id = Number((await db('agents').insert({ name: `Avail ${k}`, endpoint: `PJSIP/38${k}` }))[0]);
+        await db('agent_skills').insert({ agent_id: id, skill_id: skill, level: 1 });
+        agents.push(id);
+      }
+      const [afternoons, tuesdays, anytime] = agents as [number, number, number];
+      const windows = (weekday: number, startTime: string, endTime: string) => ({
+        token: h.users.admin.token,
+        body: { windows: [{ weekday, startTime, endTime }] },
+      });
+      await call(h, 'PUT', `/api/agents/${afternoons}/availability`, windows(1, '13:00', '24:00'));
+      await call(h, 'PUT', `/api/agents/${tuesdays}/availability`, windows(2, '08:00', '18:00'));
+      // Four Mondays of 20 calls of 180 s a quarter hour from 09:00 to 17:00: more agents needed than there are.
+      const rows = [];
+      for (const monday of ['2026-11-16', '2026-11-23', '2026-11-30', '2026-12-07'])
+        for (let q = 0; q < 32; q++)
+          rows.push({
+            queue_id: queueId,
+            interval_start: new Date(sh(`${monday}T09:00:00`).getTime() + q * 900_000),
+            offered: 20,
+            answered: 20,
+            answered_in_sl: 16,
+            talk_s_sum: 20 * 180,
+          });
+      await db('report_queue_intervals').insert(rows);
+      const plan = await call(h, 'POST', '/api/shifts/plan', {
+        token: h.users.admin.token,
+        body: { day: '2026-12-14', queueId, shiftHours: 4 },
+      });
+      expect(plan.status, JSON.stringify(plan.body)).to.equal(200);
+      const byAgent = new Map(
+        (plan.body.shifts as { agentId: number; startTime: string; endTime: string }[]).map((s) => [s.agentId, s]),
+      );
+      expect([...byAgent.keys()].sort()).to.deep.equal([afternoons, anytime].sort());
+      expect(byAgent.get(afternoons)).to.deep.include({ startTime: '13:00', endTime: '17:00' });
+      expect(byAgent.get(anytime)!.startTime < '13:00').to.equal(true);
+    });
+  });
