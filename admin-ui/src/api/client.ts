@@ -94,6 +94,11 @@ import type {
   TimeOffInput,
   TimeOffQuery,
   TimeOffResult,
+  ShiftTrade,
+  ShiftTradeDecision,
+  ShiftTradeOffer,
+  ShiftTradeQuery,
+  TradeCandidates,
 } from './types.js';
 
 /** An API error with the server's code and details (validation issues name their field). */
@@ -349,6 +354,20 @@ export const api = {
     decide: (id: number, decision: TimeOffDecision) => post<TimeOffResult>(`/time-off/${id}/decision`, decision),
     /** Pending or granted; shifts removed by the grant stay removed. */
     cancel: (id: number) => post<TimeOff>(`/time-off/${id}/cancel`),
+  },
+  /** Shift trades: agents offer, accept, decline and withdraw; admins and supervisors approve or refuse. */
+  shiftTrades: {
+    /** Newest first (at most 500); an agent gets the trades they are in and the offers open to anyone. */
+    list: (query: ShiftTradeQuery = {}) => get<{ items: ShiftTrade[] }>('/shift-trades', { ...query }),
+    /** The colleagues one of the agent's shifts could go to, those free then first. */
+    candidates: (shiftId: number) => get<TradeCandidates>('/shift-trades/candidates', { shiftId }),
+    /** 409: it cannot be made (the message says why: someone double-booked or off, the shift already in a trade). */
+    offer: (input: ShiftTradeOffer) => post<ShiftTrade>('/shift-trades', input),
+    accept: (id: number) => post<ShiftTrade>(`/shift-trades/${id}/accept`),
+    decline: (id: number) => post<ShiftTrade>(`/shift-trades/${id}/decline`),
+    cancel: (id: number) => post<ShiftTrade>(`/shift-trades/${id}/cancel`),
+    /** Approving moves the shifts, checked again as the schedule stands (409 when it no longer can be made). */
+    decide: (id: number, decision: ShiftTradeDecision) => post<ShiftTrade>(`/shift-trades/${id}/decision`, decision),
   },
   /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
   resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),

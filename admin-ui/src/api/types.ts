@@ -1186,6 +1186,80 @@ export interface TimeOffDecision {
   note?: string;
 }
 
+/**
+ * GET /api/shift-trades: an agent offers one of their shifts not begun to a colleague, or to anyone, as a give-away
+ * or for one of the colleague's shifts (a swap); the colleague accepts, a supervisor approves, then the shifts change
+ * hands. Declined: turned down by the colleague it was offered to; cancelled: withdrawn; rejected: refused.
+ */
+export type ShiftTradeStatus = 'offered' | 'accepted' | 'approved' | 'rejected' | 'declined' | 'cancelled';
+/** A shift as a trade names it. */
+export interface TradeShift {
+  id: number;
+  day: string;
+  start: string;
+  end: string;
+  startTime: string;
+  endTime: string;
+  phoneS: number;
+}
+export interface ShiftTrade {
+  id: number;
+  status: ShiftTradeStatus;
+  fromAgentId: number;
+  fromAgentName: string;
+  /** Null: offered to anyone, until someone accepts. */
+  toAgentId: number | null;
+  toAgentName: string | null;
+  shift: TradeShift | null;
+  /** The colleague's shift asked for in return; null for a give-away. */
+  swapShift: TradeShift | null;
+  note: string | null;
+  offeredAt: string;
+  acceptedAt: string | null;
+  decidedBy: number | null;
+  decidedAt: string | null;
+  /** The supervisor's word with an approval or refusal. */
+  decisionNote: string | null;
+  /** Still offered or accepted, but a shift in it has begun: it can no longer be made. */
+  expired: boolean;
+  /** Skills the offering agent has that the one taking the shift lacks. */
+  takerLacks: string[];
+  /** For a swap, skills the taker has that the offering agent, taking the swapped shift, lacks. */
+  giverLacks: string[];
+}
+export interface ShiftTradeQuery {
+  status?: ShiftTradeStatus;
+  /** Trades whose shift starts on these days. */
+  from?: string;
+  to?: string;
+}
+/** POST /api/shift-trades: `toAgentId` null offers to anyone; `swapShiftId` (the colleague's) makes it a swap. */
+export interface ShiftTradeOffer {
+  shiftId: number;
+  toAgentId?: number | null;
+  swapShiftId?: number | null;
+  note?: string | null;
+}
+/** GET /api/shift-trades/candidates: a colleague a shift could be offered to. */
+export interface TradeCandidate {
+  agentId: number;
+  name: string;
+  /** Null when they could take the shift as things stand; else why not ("works 15:00–23:00 then"). */
+  busy: string | null;
+  /** The offering agent's skills they lack. */
+  lacks: string[];
+  /** Their shifts not begun in the week either side of the shift's day: what a swap could ask for. */
+  shifts: TradeShift[];
+}
+export interface TradeCandidates {
+  shiftId: number;
+  items: TradeCandidate[];
+}
+export interface ShiftTradeDecision {
+  status: 'approved' | 'rejected';
+  note?: string;
+}
+
 /** GET /api/survey-results: one caller's answer. */
 export interface SurveyResult {
   id: number;
@@ -1317,6 +1391,14 @@ export interface TimeOffDecidedMessage {
   kind: TimeOffKind;
   decisionNote: string | null;
 }
+/** A shift trade was offered, accepted, declined, withdrawn or decided: its agents (any agent for an open offer), staff. */
+export interface ShiftTradeChangedMessage {
+  type: 'shift-trade.changed';
+  tradeId: number;
+  status: ShiftTradeStatus;
+  fromAgentId: number;
+  toAgentId: number | null;
+}
 export type ServerMessage =
   | { type: 'hello'; user: User }
   | { type: 'pong' }
@@ -1330,6 +1412,7 @@ export type ServerMessage =
   | CallConsultEndedMessage
   | EvaluationCreatedMessage
   | TimeOffDecidedMessage
+  | ShiftTradeChangedMessage
   /** The agent's shifts were added, changed or removed: My schedule reads them again. */
   | { type: 'schedule.changed' }
   /** Staff: an agent asked for time off. */

@@ -2,10 +2,10 @@
 // activities in colour, and for a day lived (or today so far) each agent's adherence to it, live for today; or the
 // week, Monday to Sunday, as a grid of agents and days with the hours against their contracts (schedule-week.tsx). A
 // form adds or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
-// (schedule-plan.tsx); time off is granted, refused or recorded, and shown on the day (time-off.tsx). The agent's own
-// week is the workspace's My schedule card, also here (MyScheduleCard) as it shares the labels and the zone's
-// arithmetic.
-import { Fragment } from 'preact';
+// (schedule-plan.tsx); time off is granted, refused or recorded, and shown on the day (time-off.tsx); shift trades
+// agents agreed between them are approved or refused (shift-trades.tsx). The agent's own week is the workspace's My
+// schedule card, also here (MyScheduleCard) as it shares the labels and the zone's arithmetic.
+import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { useLive } from '../api/live.js';
@@ -43,6 +43,7 @@ import { dayLabel, fmtDuration, fmtHoursMinutes, fmtPct, fmtSpan, LOW_ADHERENCE_
 import { addDays, browserToday, DayAxis, dayScale, type DayScale, type ScaledDay } from './reports.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
 import { mondayOf, ScheduleWeek } from './schedule-week.js';
+import { ShiftTradesPanel, useTradesWaiting } from './shift-trades.js';
 import { daysText, TimeOffBar, TimeOffPanel } from './time-off.js';
 
 const KINDS: readonly ShiftActivityKind[] = ['break', 'lunch', 'meeting', 'training', 'offline'];
@@ -183,6 +184,9 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
     [reloadPending],
   );
   const [timeOffOpen, setTimeOffOpen] = useState(false);
+  // Shift trades accepted and waiting (their count on the Shift trades button); one approved moves shifts.
+  const trades = useTradesWaiting(() => reload());
+  const [tradesOpen, setTradesOpen] = useState(false);
   const off = useLoad(
     async () =>
       day && isDay ? { day, list: await api.timeOff.list({ status: 'approved', from: day, to: day }) } : undefined,
@@ -242,6 +246,7 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
   const report = adherence.data && adherence.data.day === day ? adherence.data.report : undefined;
   const offShown = off.data && off.data.day === day ? off.data.list.items : undefined;
   const waiting = pending.data?.items.length ?? 0;
+  const tradesWaiting = trades.data?.items.length ?? 0;
   const agentList = useMemo(
     () => [...(agents.data?.items ?? [])].sort((a, b) => a.name.localeCompare(b.name)),
     [agents.data],
@@ -347,6 +352,28 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
             </span>
           ) : null}
         </button>
+        <button
+          type="button"
+          class={tradesOpen ? 'active' : undefined}
+          aria-pressed={tradesOpen}
+          onClick={() => {
+            if (!tradesOpen) trades.reload();
+            setTradesOpen(!tradesOpen);
+          }}
+          data-testid="shift-trades-button"
+          title={
+            tradesWaiting
+              ? `${tradesWaiting} waiting for a decision`
+              : 'Shift trades agents agreed between them, waiting for a decision'
+          }
+        >
+          Shift trades
+          {tradesWaiting > 0 ? (
+            <span class="count-badge" data-testid="shift-trades-count">
+              {tradesWaiting}
+            </span>
+          ) : null}
+        </button>
       </PageHeader>
       <ErrorBox error={copying.error} />
       {copied ? <CopyResult {...copied} onDismiss={() => setCopied(null)} onGo={go} /> : null}
@@ -359,6 +386,15 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           agents={agentList}
           day={day}
           onClose={() => setTimeOffOpen(false)}
+          onChanged={reload}
+          onGo={go}
+        />
+      ) : null}
+      {tradesOpen ? (
+        <ShiftTradesPanel
+          waiting={trades}
+          day={day}
+          onClose={() => setTradesOpen(false)}
           onChanged={reload}
           onGo={go}
         />
@@ -1000,8 +1036,17 @@ export function activityAt(shifts: readonly Shift[], now: number): ShiftActivity
   return null;
 }
 
-/** The agent's shifts today and the next 6 days (useMyShifts). */
-export function MyScheduleCard({ list }: { list: Loaded<ShiftList> }) {
+/**
+ * The agent's shifts today and the next 6 days (useMyShifts); `action`, on each not begun, is what the workspace
+ * offers on it (shift-trades.tsx: Trade).
+ */
+export function MyScheduleCard({
+  list,
+  action,
+}: {
+  list: Loaded<ShiftList>;
+  action?: (s: Shift) => ComponentChildren;
+}) {
   const data = list.data;
   const today = data ? dayIn(data.timeZone) : '';
   const now = Date.now();
@@ -1032,6 +1077,7 @@ export function MyScheduleCard({ list }: { list: Loaded<ShiftList> }) {
                   <span key={s.id} class="my-schedule-shift" data-shift={s.id}>
                     <strong>{hours(s)}</strong>
                     {s.note ? <span class="muted small"> · {s.note}</span> : null}
+                    {action && Date.parse(s.start) > now ? action(s) : null}
                     {s.activities.length ? (
                       // A line of their own, each kept whole: the card stays as narrow as My day above it.
                       <span class="my-schedule-acts muted small">
@@ -1054,6 +1100,7 @@ export function MyScheduleCard({ list }: { list: Loaded<ShiftList> }) {
             <li key={s.id} data-day={s.day} data-shift={s.id} title={shiftText(s)}>
               <span class="my-schedule-day">{dayLabel(s.day)}</span>
               <span>{hours(s)}</span>
+              {action?.(s)}
             </li>
           ))}
         </ul>

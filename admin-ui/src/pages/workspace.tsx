@@ -1,10 +1,11 @@
 // The agent's workspace: presence controls, the agent's day so far and their week's shifts (schedule.tsx) with a
 // reminder when a scheduled break or other activity begins, their time off (time-off.tsx: asked, told when decided,
-// cancelled), the screen pop (with the call's number put on the do-not-call list when the customer asks; on a
-// campaign's call, a time to call the customer back), call controls, wrap-up (disposition + ticket), placing a call
-// (click-to-dial) and the callback list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from
-// 'call.*' pushes (a call the agent places too: its pop is 'call.offered' with direction 'outbound'); the day from
-// GET /api/agent/me/today, read again as the state changes.
+// cancelled), their shift trades (shift-trades.tsx: a shift offered from My schedule, offers taken), the screen pop
+// (with the call's number put on the do-not-call list when the customer asks; on a campaign's call, a time to call the
+// customer back), call controls, wrap-up (disposition + ticket), placing a call (click-to-dial) and the callback
+// list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent
+// places too: its pop is 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again
+// as the state changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client.js';
@@ -39,6 +40,7 @@ import {
 import { SoftphoneCard } from '../components/softphone.js';
 import { browserToday } from './reports.js';
 import { activityAt, dayIn, MyScheduleCard, useMyShifts } from './schedule.js';
+import { MyShiftTradesCard, TradeButton, useMyShiftTrades } from './shift-trades.js';
 import { MyTimeOffCard, TimeOffDecidedNotice, useMyTimeOff } from './time-off.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
 
@@ -134,6 +136,9 @@ export function WorkspacePage({ user }: { user: User }) {
   const myTimeOff = useMyTimeOff(user.agentId, today);
   /** A supervisor's decision on the agent's time off (until dismissed). */
   const [decided, setDecided] = useState<TimeOffDecidedMessage | null>(null);
+  const myTrades = useMyShiftTrades(user.agentId, today);
+  /** The shift of My schedule whose Trade opened the offer form. */
+  const [trading, setTrading] = useState<Shift | null>(null);
 
   useEffect(() => {
     if (me.data) setAgent(me.data);
@@ -286,7 +291,22 @@ export function WorkspacePage({ user }: { user: User }) {
         </section>
         <div class="workspace-side">
           <MyDay stateKey={agent ? `${agent.state} ${agent.stateSince} ${agent.pauseReason ?? ''}` : null} />
-          <MyScheduleCard list={myShifts} />
+          <MyScheduleCard
+            list={myShifts}
+            action={(s) => (
+              <TradeButton shift={s} trades={myTrades.data?.items} active={trading?.id === s.id} onTrade={setTrading} />
+            )}
+          />
+          <MyShiftTradesCard
+            list={myTrades}
+            me={user.agentId}
+            trading={trading}
+            onTradeClose={() => setTrading(null)}
+            onChanged={() => {
+              myTrades.reload();
+              myShifts.reload();
+            }}
+          />
           <MyTimeOffCard
             list={myTimeOff}
             today={today}
