@@ -83,7 +83,7 @@ function lacksText(t: ShiftTrade, me: number | null): string | null {
  */
 export function useMyShiftTrades(agentId: number | null, today: string): Loaded<{ items: ShiftTrade[] } | undefined> {
   const list = useLoad(
-    async () => (today && agentId !== null ? api.shiftTrades.list({ from: today }) : undefined),
+    async () => (today && agentId !== null ? api.shiftTrades.list({ from: today, agentId }) : undefined),
     [agentId, today],
   );
   const { reload } = list;
@@ -96,7 +96,7 @@ export function useMyShiftTrades(agentId: number | null, today: string): Loaded<
   return list;
 }
 
-/** How a trade stands to the signed-in agent; null when it is none of theirs (staff are sent everyone's). */
+/** How a trade stands to the signed-in agent; null when it is none of theirs. */
 type Side = 'to-me' | 'open' | 'mine' | 'taken';
 const SIDE_ORDER: readonly Side[] = ['to-me', 'open', 'mine', 'taken'];
 

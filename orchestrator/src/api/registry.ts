@@ -58,6 +58,8 @@ export interface ApiRoute {
   readonly response?: z.ZodType;
   readonly status: number;
   readonly audit?: { readonly action: string; readonly targetType: string } | null;
+  /** The spec's check on the user beyond the role, for those who ask who may call the route. */
+  readonly guard?: (user: AuthUser) => void;
   readonly run: (req: Request, res: Response, db: Db) => Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export function route<
     response: spec.response,
     status,
     audit: spec.audit,
+    guard: spec.guard,
     run: async (req, res, db) => {
       const user = res.locals.user as AuthUser | undefined;
       if (spec.roles !== 'public') {

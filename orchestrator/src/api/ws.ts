@@ -118,11 +118,10 @@ export class WsHub {
       }),
       this.o.bus.subscribe('shift-trade.changed', (e) => {
         const text = JSON.stringify({ type: 'shift-trade.changed', ...e });
-        // An offer to anyone is every agent's to take; a named one concerns its two agents.
-        const agents =
-          e.toAgentId === null && e.status === 'offered'
-            ? [...this.byAgent.values()]
-            : [e.fromAgentId, e.toAgentId].map((id) => (id === null ? undefined : this.byAgent.get(id)));
+        // An offer to anyone is in every agent's list until someone takes it; a named one concerns its two agents.
+        const agents = e.toAnyone
+          ? [...this.byAgent.values()]
+          : [e.fromAgentId, e.toAgentId].map((id) => (id === null ? undefined : this.byAgent.get(id)));
         const targets = new Set([...this.staff, ...agents.flatMap((set) => [...(set ?? [])])]);
         for (const c of targets) this.send(c, text);
       }),

@@ -33,7 +33,14 @@ export interface BusEvents {
   /** The party an agent consulted (or had in a conference) hung up on their own: the caller is back with the agent. */
   'call.consult_ended': { callId: string; agentId: number; queueId: number | null; target: string };
   /** Every call state change (for the wallboard and supervisors). */
-  'call.state': { callId: string; from: string | null; to: string; queueId: number | null; agentId: number | null; at: Date };
+  'call.state': {
+    callId: string;
+    from: string | null;
+    to: string;
+    queueId: number | null;
+    agentId: number | null;
+    at: Date;
+  };
   'agent.state': { agentId: number; state: string; reason: string | null; since: Date };
   /** A supervisor scored one of the agent's calls (quality/): sent to that agent. */
   'evaluation.created': {
@@ -63,9 +70,15 @@ export interface BusEvents {
   'time-off.requested': { timeOffId: number; agentId: number };
   /**
    * A shift trade was offered, accepted, declined, cancelled or decided (shifts/trades.ts): sent to the agents in it
-   * (to every agent while it is offered to anyone) and to supervisors and admins.
+   * (to every agent when it was offered to anyone, whose lists show it until someone takes it) and to staff.
    */
-  'shift-trade.changed': { tradeId: number; status: string; fromAgentId: number; toAgentId: number | null };
+  'shift-trade.changed': {
+    tradeId: number;
+    status: string;
+    fromAgentId: number;
+    toAgentId: number | null;
+    toAnyone: boolean;
+  };
 }
 
 export type BusEventName = keyof BusEvents;

@@ -42,6 +42,8 @@ export interface ShiftTrade {
   readonly fromAgentName: string;
   readonly toAgentId: number | null;
   readonly toAgentName: string | null;
+  /** Offered to anyone (then taken by `toAgentId`, once someone accepts). */
+  readonly toAnyone: boolean;
   readonly shift: TradeShift | null;
   readonly swapShift: TradeShift | null;
   readonly note: string | null;
@@ -69,6 +71,7 @@ interface TradeRow {
   swapShiftId: number | null;
   fromAgentId: number;
   toAgentId: number | null;
+  toAnyone: boolean;
   status: TradeStatus;
 }
 
@@ -129,6 +132,7 @@ async function toTrades(db: Db, rows: Record<string, unknown>[], ctx: TradeConte
       fromAgentName: String(r.from_agent_name),
       toAgentId: to,
       toAgentName: r.to_agent_name == null ? null : String(r.to_agent_name),
+      toAnyone: Boolean(Number(r.to_anyone)),
       shift: tradeShift(shift),
       swapShift: tradeShift(swap),
       note: r.note == null ? null : String(r.note),
@@ -241,7 +245,11 @@ async function assertCanTake(
  * 409 unless the trade can be made as the schedule stands: each shift still its trader's and not begun, and the
  * agents taking them free and not on time off. `toAgentId` null (an offer to anyone) checks the offering side only.
  */
-async function assertTradable(trx: Knex.Transaction, t: Omit<TradeRow, 'id' | 'status'>, ctx: TradeContext) {
+async function assertTradable(
+  trx: Knex.Transaction,
+  t: Omit<TradeRow, 'id' | 'status' | 'toAnyone'>,
+  ctx: TradeContext,
+) {
   const shift = await shiftRow(trx, t.shiftId);
   const swap = t.swapShiftId === null ? null : await shiftRow(trx, t.swapShiftId);
   for (const [s, owner] of [
@@ -281,6 +289,7 @@ async function tradeRow(trx: Knex.Transaction, id: number): Promise<TradeRow> {
     swapShiftId: num(r.swap_shift_id),
     fromAgentId: Number(r.from_agent_id),
     toAgentId: num(r.to_agent_id),
+    toAnyone: Boolean(Number(r.to_anyone)),
     status: String(r.status) as TradeStatus,
   };
 }
@@ -300,6 +309,9 @@ export async function offerTrade(
   const id = await db.transaction(async (trx) => {
     await lockAgents(trx, [fromAgentId, toAgentId]);
     if ((await shiftRow(trx, input.shiftId)).agentId !== fromAgentId) throw forbidden('agents offer their own shifts');
+    // Someone who cannot sign in could never accept it.
+    if (toAgentId !== null && !(await trx('agents').where({ id: toAgentId }).whereNotNull('user_id').first('id')))
+      throw new HttpError(400, 'bad_request', `${await agentName(trx, toAgentId)} has no user to accept it with`);
     const t = { shiftId: input.shiftId, swapShiftId, fromAgentId, toAgentId };
     await assertTradable(trx, t, ctx);
     await assertNotTraded(trx, swapShiftId === null ? [input.shiftId] : [input.shiftId, swapShiftId]);
@@ -309,6 +321,7 @@ export async function offerTrade(
         swap_shift_id: swapShiftId,
         from_agent_id: fromAgentId,
         to_agent_id: toAgentId,
+        to_anyone: toAgentId === null,
         note: input.note ?? null,
         status: 'offered',
         offered_at: ctx.now,
@@ -323,7 +336,10 @@ export async function acceptTrade(db: Db, id: number, agentId: number, ctx: Trad
   await db.transaction(async (trx) => {
     const t = await tradeRow(trx, id);
     if (t.fromAgentId === agentId) throw forbidden('this is your own offer');
-    if (t.toAgentId !== null && t.toAgentId !== agentId) throw forbidden('this offer is made to another agent');
+    if (t.toAgentId !== null && t.toAgentId !== agentId) {
+      if (t.toAnyone) throw conflict('another agent took the offer first');
+      throw forbidden('this offer is made to another agent');
+    }
     if (t.status !== 'offered') throw conflict(`the trade is ${t.status}, not offered`);
     await lockAgents(trx, [t.fromAgentId, agentId]);
     await assertTradable(trx, { ...t, toAgentId: agentId }, ctx);
@@ -410,8 +426,10 @@ export async function tradeCandidates(db: Db, shiftId: number, ctx: TradeContext
   if (!shift) throw notFound(`shift ${shiftId}`);
   const start = new Date(shift.start);
   const end = new Date(shift.end);
+  // Only agents who can sign in and accept it.
   const agents = (await db('agents')
     .whereNot('id', shift.agentId)
+    .whereNotNull('user_id')
     .orderBy('name')
     .limit(MAX_CANDIDATES)
     .select('id', 'name')) as {

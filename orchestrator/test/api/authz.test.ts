@@ -1,12 +1,25 @@
 import { expect } from 'chai';
 import type { ApiRoute } from '../../src/api/registry.js';
+import type { AuthUser } from '../../src/auth/types.js';
 import { call, concrete, startHarness, type Harness, type Principal } from './harness.js';
 
 function expectedAllowed(r: ApiRoute, who: Principal): boolean {
   if (r.roles === 'public' || r.roles === 'any') return true;
   if (!r.roles.includes(who.role)) return false;
-  // The agent workspace needs a user bound to an agent row.
+  // The agent workspace needs a user bound to an agent row, as do routes whose guard asks for one.
   if (r.path.startsWith('/agent/')) return who.agentId != null;
+  try {
+    const user: AuthUser = {
+      id: who.id,
+      username: who.username,
+      displayName: who.username,
+      role: who.role,
+      agentId: who.agentId,
+    };
+    r.guard?.(user);
+  } catch {
+    return false;
+  }
   return true;
 }
 

@@ -13,7 +13,13 @@ for (const dialect of DIALECTS)
     let bob: number;
     let sup: number;
     let now = sh('2026-12-07T10:00:00');
-    const events: { tradeId: number; status: string; fromAgentId: number; toAgentId: number | null }[] = [];
+    const events: {
+      tradeId: number;
+      status: string;
+      fromAgentId: number;
+      toAgentId: number | null;
+      toAnyone: boolean;
+    }[] = [];
     const scheduleChanged: (readonly number[] | 'all')[] = [];
 
     const addShift = async (agentId: number, day: string, startTime = '09:00', endTime = '17:00') => {
@@ -81,7 +87,13 @@ for (const dialect of DIALECTS)
         phoneS: 7 * 3600,
       });
       const id = offered.body.id as number;
-      expect(events.at(-1)).to.deep.equal({ tradeId: id, status: 'offered', fromAgentId: alice, toAgentId: bob });
+      expect(events.at(-1)).to.deep.equal({
+        tradeId: id,
+        status: 'offered',
+        fromAgentId: alice,
+        toAgentId: bob,
+        toAnyone: false,
+      });
 
       // Bob sees it; the supervisor (not in it) as staff too.
       const bobs = await call(h, 'GET', '/api/shift-trades?status=offered', { token: h.users.agent2.token });
@@ -158,8 +170,19 @@ for (const dialect of DIALECTS)
         toAgentName: 'Sup Agent',
         takerLacks: ['billing', 'sales'],
       });
+      expect(taken.body.toAnyone).to.equal(true);
       const late = await act(h.users.agent2.token, open.body.id, 'accept');
-      expect(late.status).to.equal(403);
+      expect(late.status).to.equal(409);
+      expect(late.body.error.message).to.equal('another agent took the offer first');
+      // A supervisor who takes calls reads their own trades, as an agent does.
+      const supsOwn = await call(h, 'GET', `/api/shift-trades?agentId=${sup}`, { token: h.users.supervisor.token });
+      expect(
+        supsOwn.body.items.every(
+          (t: { fromAgentId: number; toAgentId: number | null }) =>
+            t.fromAgentId === sup || t.toAgentId === sup || t.toAgentId === null,
+        ),
+      ).to.equal(true);
+      expect(supsOwn.body.items.map((t: { id: number }) => t.id)).to.include(open.body.id);
       const refused = await act(h.users.supervisor.token, open.body.id, 'decision', {
         status: 'rejected',
         note: 'cover',
@@ -209,6 +232,11 @@ for (const dialect of DIALECTS)
       expect(begun.status).to.equal(409);
       expect(begun.body.error.message).to.equal('the shift on 2026-12-08 has begun');
 
+      // A colleague without a user could never accept it.
+      const nobody = Number((await h.t.db('agents').insert({ name: 'No User', endpoint: 'PJSIP/2999' }))[0]);
+      const noUser = await offer(h.users.agent.token, { shiftId: later, toAgentId: nobody });
+      expect(noUser.status).to.equal(400);
+      expect(noUser.body.error.message).to.equal('No User has no user to accept it with');
       // Bad bodies and other people's shifts.
       expect((await offer(h.users.agent.token, { shiftId: later, swapShiftId: 1 })).status).to.equal(400);
       expect((await offer(h.users.agent.token, { shiftId: later, toAgentId: alice })).status).to.equal(400);

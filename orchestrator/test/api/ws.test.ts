@@ -290,16 +290,29 @@ describe('WebSocket push', () => {
     expect(bob.messages.some((m) => m.type === 'time-off.requested')).to.equal(false);
   });
 
-  it('tells every agent of a shift offered to anyone, and only its two agents (and staff) of a named trade', async () => {
+  it('tells every agent of a trade offered to anyone, and only its two agents (and staff) of a named one', async () => {
     const alice = track(await open(h, `?token=${h.users.agent.token}`));
     const bob = track(await open(h, `?token=${h.users.agent2.token}`));
     const admin = track(await open(h, `?token=${h.users.admin.token}`));
     await alice.next((m) => m.type === 'agent.state');
     await bob.next((m) => m.type === 'agent.state');
     const [a, s] = [h.users.agent.agentId!, h.users.supervisor.agentId!];
-    h.bus.publish('shift-trade.changed', { tradeId: 901, status: 'offered', fromAgentId: a, toAgentId: s });
-    h.bus.publish('shift-trade.changed', { tradeId: 902, status: 'offered', fromAgentId: a, toAgentId: null });
-    expect(await bob.next((m) => m.type === 'shift-trade.changed')).to.deep.include({ tradeId: 902, toAgentId: null });
+    h.bus.publish('shift-trade.changed', {
+      tradeId: 901,
+      status: 'offered',
+      fromAgentId: a,
+      toAgentId: s,
+      toAnyone: false,
+    });
+    // Taken by the supervisor, but offered to anyone: everyone's list drops it.
+    h.bus.publish('shift-trade.changed', {
+      tradeId: 902,
+      status: 'accepted',
+      fromAgentId: a,
+      toAgentId: s,
+      toAnyone: true,
+    });
+    expect(await bob.next((m) => m.type === 'shift-trade.changed')).to.deep.include({ tradeId: 902, toAnyone: true });
     await alice.next((m) => m.type === 'shift-trade.changed' && m.tradeId === 902);
     expect(alice.messages.some((m) => m.type === 'shift-trade.changed' && m.tradeId === 901)).to.equal(true);
     await admin.next((m) => m.type === 'shift-trade.changed' && m.tradeId === 902);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { AuthUser } from '../../auth/types.js';
-import { forbidden, notFound, unavailable } from '../../http/errors.js';
+import { notFound, unavailable } from '../../http/errors.js';
 import { getAgentView as getAgent } from '../../agents/repository.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { AgentActions, ApiDeps } from '../services.js';
@@ -13,13 +12,9 @@ import {
   softphoneFor,
   softphoneStatus,
 } from '../../agents/softphone.js';
-import { ADMIN, EVERYONE, STAFF, today } from './common.js';
+import { ADMIN, boundAgent, EVERYONE, STAFF, today } from './common.js';
 
 /** The agent row of the signed-in user; anyone bound to an agent (a supervisor who also takes calls, too). */
-function myAgentId(user: AuthUser): number {
-  if (user.agentId == null) throw forbidden('your user is not bound to an agent');
-  return user.agentId;
-}
 
 export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
@@ -48,10 +43,10 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       summary,
       roles: EVERYONE,
       body: body as z.ZodUndefined,
-      guard: (user) => void myAgentId(user),
+      guard: (user) => void boundAgent(user),
       audit: { action: auditAction, targetType: 'agent' },
       async handler({ user, body: b, auditTarget }) {
-        const id = myAgentId(user);
+        const id = boundAgent(user);
         await run(actions(), id, b as never);
         auditTarget(id, b);
         return me(id);
@@ -110,7 +105,7 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       summary: "The signed-in user's agent: state, skills, bound endpoint",
       roles: EVERYONE,
       async handler({ user }) {
-        return me(myAgentId(user));
+        return me(boundAgent(user));
       },
     }),
     route({
@@ -120,11 +115,11 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       summary:
         "What the workspace's softphone registers with: Asterisk's WebSocket, the agent's SIP URI and password, ICE servers",
       roles: EVERYONE,
-      guard: (user) => void myAgentId(user),
+      guard: (user) => void boundAgent(user),
       async handler({ user, res }) {
         // It carries a SIP password: no cache may keep it.
         res.set('Cache-Control', 'no-store');
-        return softphoneFor(db, await me(myAgentId(user)), deps.config.softphone);
+        return softphoneFor(db, await me(boundAgent(user)), deps.config.softphone);
       },
     }),
     route({
@@ -176,11 +171,11 @@ export function agentActionRoutes(deps: ApiDeps): ApiRoute[] {
       summary:
         "The signed-in agent's day so far, live: logged-in and paused time (per reason), calls answered, talk, after-call work, occupancy",
       roles: EVERYONE,
-      guard: (user) => void myAgentId(user),
+      guard: (user) => void boundAgent(user),
       async handler({ user }) {
         const now = deps.now();
         const timeZone = contactCenterTimeZone(deps.config);
-        return agentToday(db, myAgentId(user), today(now, timeZone), timeZone, now);
+        return agentToday(db, boundAgent(user), today(now, timeZone), timeZone, now);
       },
     }),
     action(

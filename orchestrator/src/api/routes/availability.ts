@@ -17,8 +17,9 @@ export function availabilityRoutes(deps: ApiDeps): ApiRoute[] {
       roles: EVERYONE,
       params: idParam,
       async handler({ params, user }) {
+        const availability = await getAvailability(db, params.id);
         assertOwn(user, params.id, 'availability');
-        return getAvailability(db, params.id);
+        return availability;
       },
     }),
     route({

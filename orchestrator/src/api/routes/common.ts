@@ -20,6 +20,12 @@ export function agentScope(user: AuthUser): number | undefined {
   return user.agentId;
 }
 
+/** The agent a user acts as in the workspace (agents, and supervisors who also take calls); 403 for none. */
+export function boundAgent(user: AuthUser): number {
+  if (user.agentId == null) throw forbidden('your user is not bound to an agent');
+  return user.agentId;
+}
+
 /** Refuses an agent-role user a record that belongs to another agent. */
 export function assertOwn(user: AuthUser, ownerAgentId: unknown, what: string): void {
   const scope = agentScope(user);

@@ -18,13 +18,13 @@ import {
 } from '../../calls/do-not-call.js';
 import { importDoNotCallFeed, removeDoNotCallFeed, SOURCE_NAME } from '../../calls/do-not-call-feed.js';
 import { outboundNumber } from '../../calls/outbound-numbers.js';
-import { forbidden, HttpError, notFound, unavailable } from '../../http/errors.js';
+import { HttpError, notFound, unavailable } from '../../http/errors.js';
 import * as callbacks from '../../routing/callbacks.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { stringIdParam } from '../validation.js';
 import { toCsv } from '../../reports/api.js';
-import { assertCallOf, assertQueue, EVERYONE, sendCsv, STAFF } from './common.js';
+import { assertCallOf, assertQueue, boundAgent, EVERYONE, sendCsv, STAFF } from './common.js';
 import { crud } from './crud.js';
 
 const placeCallBody = z
@@ -60,13 +60,8 @@ function gzipped(req: IncomingMessage): boolean {
 export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
 
-  const agentIdOf = (user: AuthUser): number => {
-    if (user.agentId == null) throw forbidden('your user is not bound to an agent');
-    return user.agentId;
-  };
-
   async function callerAgent(user: AuthUser) {
-    const agent = await getAgentView(db, agentIdOf(user));
+    const agent = await getAgentView(db, boundAgent(user));
     if (!agent) throw notFound(`agent ${user.agentId}`);
     // Paused or in wrap-up too: calling a customer back is often the after-call work, and the call is recorded.
     if (!nextAgentState(agent.state, 'dial'))
@@ -96,7 +91,7 @@ export function outboundRoutes(deps: ApiDeps): ApiRoute[] {
       roles: EVERYONE,
       body: placeCallBody,
       status: 202,
-      guard: (user) => void agentIdOf(user),
+      guard: (user) => void boundAgent(user),
       audit: { action: 'call.place', targetType: 'call' },
       async handler({ user, body, auditTarget }) {
         const calls = deps.services.calls;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AuthUser } from '../../auth/types.js';
 import { contactCenterTimeZone } from '../../config/schema.js';
 import { forbidden, notFound } from '../../http/errors.js';
 import { calendarDay } from '../../shifts/plan.js';
@@ -20,13 +19,7 @@ import {
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
 import { idParam } from '../validation.js';
-import { agentScope, assertOwn, EVERYONE, STAFF } from './common.js';
-
-/** The agent a user trades as: agents, and supervisors who also take calls. */
-function trader(user: AuthUser): number {
-  if (user.agentId == null) throw forbidden('your user is not bound to an agent');
-  return user.agentId;
-}
+import { agentScope, assertOwn, boundAgent, EVERYONE, STAFF } from './common.js';
 
 /** Shift trades (shifts/trades.ts): agents offer and accept, supervisors and admins approve or refuse. */
 export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
@@ -46,6 +39,7 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       status: t.status,
       fromAgentId: t.fromAgentId,
       toAgentId: t.toAgentId,
+      toAnyone: t.toAnyone,
     });
   return [
     route({
@@ -53,15 +47,17 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/shift-trades',
       tag: 'shifts',
       summary:
-        'Shift trades, newest first (at most 500), by status and the days their shift starts on; an agent gets the trades they are in and the offers open to anyone, with the skills each side would lack',
+        'Shift trades, newest first (at most 500), by status and the days their shift starts on; an agent gets the trades they are in and the offers open to anyone (staff: so with `agentId`), with the skills each side would lack',
       roles: EVERYONE,
       query: z.object({
         status: z.enum(TRADE_STATUSES).optional(),
         from: calendarDay.optional(),
         to: calendarDay.optional(),
+        /** Staff: the trades of this agent and the offers open to them (a supervisor's own, in the workspace). */
+        agentId: z.coerce.number().int().positive().optional(),
       }),
       async handler({ query, user }) {
-        return { items: await listTrades(db, { ...query, agentId: agentScope(user) }, ctx()) };
+        return { items: await listTrades(db, { ...query, agentId: agentScope(user) ?? query.agentId }, ctx()) };
       },
     }),
     route({
@@ -88,9 +84,10 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       roles: EVERYONE,
       body: tradeOffer,
       status: 201,
+      guard: (user) => void boundAgent(user),
       audit: { action: 'shift-trade.offer', targetType: 'shift-trade' },
       async handler({ body, user, auditTarget }) {
-        const trade = await offerTrade(db, trader(user), body, ctx());
+        const trade = await offerTrade(db, boundAgent(user), body, ctx());
         auditTarget(trade.id, audited(trade));
         changed(trade);
         return trade;
@@ -104,9 +101,10 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
         'Accept an offer made to you or to anyone (the first to accept takes it); it then waits for a supervisor',
       roles: EVERYONE,
       params: idParam,
+      guard: (user) => void boundAgent(user),
       audit: { action: 'shift-trade.accept', targetType: 'shift-trade' },
       async handler({ params, user, auditTarget }) {
-        const trade = await acceptTrade(db, params.id, trader(user), ctx());
+        const trade = await acceptTrade(db, params.id, boundAgent(user), ctx());
         auditTarget(trade.id, audited(trade));
         changed(trade);
         return trade;
@@ -119,9 +117,10 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       summary: 'Decline an offer made to you by name',
       roles: EVERYONE,
       params: idParam,
+      guard: (user) => void boundAgent(user),
       audit: { action: 'shift-trade.decline', targetType: 'shift-trade' },
       async handler({ params, user, auditTarget }) {
-        const trade = await declineTrade(db, params.id, trader(user), ctx());
+        const trade = await declineTrade(db, params.id, boundAgent(user), ctx());
         auditTarget(trade.id, audited(trade));
         changed(trade);
         return trade;

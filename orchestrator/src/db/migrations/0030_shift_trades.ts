@@ -12,6 +12,8 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('from_agent_id').unsigned().notNullable().references('agents.id').onDelete('CASCADE');
     // Null until someone accepts an offer made to anyone.
     t.integer('to_agent_id').unsigned().references('agents.id').onDelete('CASCADE');
+    // Offered to anyone: every agent is told of it until it is decided.
+    t.boolean('to_anyone').notNullable().defaultTo(false);
     // The colleague's shift given back; null for a give-away.
     t.integer('swap_shift_id').unsigned().references('shifts.id').onDelete('CASCADE');
     t.string('note', 200);
