@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { AgentService } from '../../src/agents/service.js';
 import { EventBus } from '../../src/events/bus.js';
 import { AcdEngine } from '../../src/routing/acd.js';
-import { createTestDb } from '../support/db.js';
+import { createTestDb, dropTestTemplate } from '../support/db.js';
 
 const dialect = (process.argv[2] ?? 'mysql') as 'mysql' | 'sqlite';
 const CALLS = 3000;
@@ -91,4 +91,5 @@ try {
   await acd.stop();
 } finally {
   await t.drop();
+  await dropTestTemplate();
 }
