@@ -56,6 +56,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_LOG_LEVEL: ['log', 'level'],
   ARIADNE_ADMIN_PASSWORD: ['adminPassword'],
   ARIADNE_TWO_FACTOR_REQUIRED_FOR: ['twoFactorRequiredFor'],
+  ARIADNE_SHIFT_TRADE_APPROVAL: ['shiftTradeApproval'],
   ARIADNE_INSTANCE_ID: ['instanceId'],
 };
 

@@ -204,6 +204,11 @@ export const configSchema = z.object({
   twoFactorRequiredFor: z
     .array(z.enum(['admin', 'supervisor', 'agent'], { error: 'roles among admin, supervisor, agent' }))
     .default([]),
+  /**
+   * Shift trades accepted by a colleague: `supervisor` has a supervisor approve each; `auto` approves at once those
+   * where nobody lacks a skill of the shift's agent or goes past their contracted weekly hours (the rest still wait).
+   */
+  shiftTradeApproval: z.enum(['supervisor', 'auto'], { error: 'supervisor or auto' }).default('supervisor'),
   /** Creates user `admin` with this password when the database has no active admin (first start). */
   adminPassword: z.string().min(12, 'at least 12 characters').optional(),
   instanceId: z.string().min(1).optional(),

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex.js';
 import { requireDate } from '../db/time.js';
 import { HttpError } from '../http/errors.js';
@@ -46,7 +47,11 @@ export interface RotaPlan {
 }
 
 /** Milliseconds each agent is scheduled in the week (shifts starting Monday to Sunday), of these agents. */
-async function weekScheduled(db: Db, day: string, agentIds: readonly number[]): Promise<Map<number, number>> {
+export async function weekScheduled(
+  db: Db | Knex.Transaction,
+  day: string,
+  agentIds: readonly number[],
+): Promise<Map<number, number>> {
   const { monday, sunday } = weekOf(day);
   const rows = (await db('shifts')
     .whereIn('agent_id', agentIds)

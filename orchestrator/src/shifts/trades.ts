@@ -5,8 +5,9 @@ import type { Db } from '../db/knex.js';
 import { day as dayOfRow } from '../db/rows.js';
 import { requireDate, toDate } from '../db/time.js';
 import { forbidden, HttpError, notFound } from '../http/errors.js';
-import { addDays, wallTime } from '../reports/day.js';
+import { addDays, wallTime, weekOf } from '../reports/day.js';
 import { shiftsByIds, type Shift } from './repository.js';
+import { weekScheduled } from './rota.js';
 import { timeOffOn } from './time-off.js';
 
 /**
@@ -85,7 +86,7 @@ function tradeQuery(db: Db | Knex.Transaction) {
     .select('t.*', 'f.name as from_agent_name', 'o.name as to_agent_name');
 }
 
-async function skillsOf(db: Db, agentIds: readonly number[]): Promise<Map<number, Set<string>>> {
+async function skillsOf(db: Db | Knex.Transaction, agentIds: readonly number[]): Promise<Map<number, Set<string>>> {
   const out = new Map<number, Set<string>>(agentIds.map((id) => [id, new Set()]));
   if (agentIds.length === 0) return out;
   const rows = (await db('agent_skills as a')
@@ -331,8 +332,53 @@ export async function offerTrade(
   return (await getTrade(db, id, ctx))!;
 }
 
-/** `agentId` accepts an offer made to them or to anyone; 409 when it was taken or cannot be made. */
-export async function acceptTrade(db: Db, id: number, agentId: number, ctx: TradeContext): Promise<ShiftTrade> {
+/** Moves the shifts of an approved trade: the shift to the taker, the one given back (a swap) to the offerer. */
+async function moveShifts(trx: Knex.Transaction, t: TradeRow, toAgentId: number): Promise<void> {
+  await trx('shifts').where({ id: t.shiftId }).update({ agent_id: toAgentId });
+  if (t.swapShiftId !== null) await trx('shifts').where({ id: t.swapShiftId }).update({ agent_id: t.fromAgentId });
+}
+
+/**
+ * Why a trade needs a supervisor although it can be made, or null: an agent taking a shift lacks a skill of the one
+ * giving it, or would work past their contracted hours in that shift's week.
+ */
+async function needsSupervisor(trx: Knex.Transaction, t: TradeRow, toAgentId: number): Promise<string | null> {
+  const skills = await skillsOf(trx, [t.fromAgentId, toAgentId]);
+  const lacks = [
+    ...lacking(skills.get(toAgentId), skills.get(t.fromAgentId)),
+    ...(t.swapShiftId === null ? [] : lacking(skills.get(t.fromAgentId), skills.get(toAgentId))),
+  ];
+  if (lacks.length > 0) return `skills lacking: ${[...new Set(lacks)].sort().join(', ')}`;
+  const shift = await shiftRow(trx, t.shiftId);
+  const swap = t.swapShiftId === null ? null : await shiftRow(trx, t.swapShiftId);
+  const length = (s: ShiftRow | null) => (s ? s.end.getTime() - s.start.getTime() : 0);
+  const sameWeek = (a: ShiftRow, b: ShiftRow | null) => b !== null && weekOf(a.day).monday === weekOf(b.day).monday;
+  for (const [taker, taken, given] of [
+    [toAgentId, shift, swap],
+    [t.fromAgentId, swap, shift],
+  ] as const) {
+    if (!taken) continue;
+    const contract = (await trx('agents').where({ id: taker }).first('weekly_hours')) as { weekly_hours: unknown };
+    if (contract?.weekly_hours == null) continue;
+    const week = (await weekScheduled(trx, taken.day, [taker])).get(taker) ?? 0;
+    const after = week + length(taken) - (sameWeek(taken, given) ? length(given) : 0);
+    if (after > Number(contract.weekly_hours) * 3_600_000)
+      return `${await agentName(trx, taker)} would work ${Math.round((after / 3_600_000) * 10) / 10} h that week, past ${Number(contract.weekly_hours)} h`;
+  }
+  return null;
+}
+
+/**
+ * `agentId` accepts an offer made to them or to anyone; 409 when it was taken or cannot be made. With `autoApprove`
+ * (ARIADNE_SHIFT_TRADE_APPROVAL=auto) a trade that keeps skills and contracts is approved at once, the shifts moved;
+ * any other waits for a supervisor, told why in its decision note.
+ */
+export async function acceptTrade(
+  db: Db,
+  id: number,
+  agentId: number,
+  ctx: TradeContext & { autoApprove?: boolean },
+): Promise<ShiftTrade> {
   await db.transaction(async (trx) => {
     const t = await tradeRow(trx, id);
     if (t.fromAgentId === agentId) throw forbidden('this is your own offer');
@@ -348,6 +394,16 @@ export async function acceptTrade(db: Db, id: number, agentId: number, ctx: Trad
       .where((w) => w.whereNull('to_agent_id').orWhere('to_agent_id', agentId))
       .update({ status: 'accepted', to_agent_id: agentId, accepted_at: ctx.now });
     if (changed === 0) throw conflict('the offer was taken meanwhile');
+    if (!ctx.autoApprove) return;
+    const why = await needsSupervisor(trx, t, agentId);
+    await trx('shift_trades')
+      .where({ id })
+      .update(
+        why === null
+          ? { status: 'approved', decided_at: ctx.now, decision_note: 'approved automatically' }
+          : { decision_note: `for a supervisor: ${why}` },
+      );
+    if (why === null) await moveShifts(trx, t, agentId);
   });
   return (await getTrade(db, id, ctx))!;
 }
@@ -397,9 +453,7 @@ export async function decideTrade(
         decision_note: decision.note ?? null,
       });
     if (changed === 0) throw conflict('the trade was decided meanwhile');
-    if (decision.status === 'rejected') return;
-    await trx('shifts').where({ id: t.shiftId }).update({ agent_id: t.toAgentId });
-    if (t.swapShiftId !== null) await trx('shifts').where({ id: t.swapShiftId }).update({ agent_id: t.fromAgentId });
+    if (decision.status === 'approved') await moveShifts(trx, t, t.toAgentId!);
   });
   return (await getTrade(db, id, actor))!;
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { testConfig } from '../../src/config/load.js';
 import { DIALECTS } from '../support/db.js';
 import { call, startHarness, type Harness } from './harness.js';
 
@@ -275,3 +276,81 @@ for (const dialect of DIALECTS)
       expect((await act(h.users.agent2.token, trade.body.id, 'accept')).status).to.equal(404);
     });
   });
+
+describe('API: shift trades approved automatically (ARIADNE_SHIFT_TRADE_APPROVAL=auto)', function () {
+  this.timeout(20_000);
+  let h: Harness;
+  const scheduleChanged: (readonly number[] | 'all')[] = [];
+
+  before(async () => {
+    h = await startHarness({
+      deps: { now: () => sh('2026-12-07T10:00:00'), config: testConfig({ ARIADNE_SHIFT_TRADE_APPROVAL: 'auto' }) },
+    });
+    h.bus.subscribe('schedule.changed', (e) => void scheduleChanged.push(e.agentIds));
+    await h.t.db('skills').insert([{ name: 'sales' }, { name: 'billing' }]);
+    const skill = async (name: string) => Number((await h.t.db('skills').where({ name }).first('id')).id);
+    const [sales, billing] = [await skill('sales'), await skill('billing')];
+    await h.t.db('agent_skills').insert([
+      { agent_id: h.users.agent.agentId, skill_id: sales, level: 5 },
+      { agent_id: h.users.agent.agentId, skill_id: billing, level: 5 },
+      { agent_id: h.users.agent2.agentId, skill_id: sales, level: 5 },
+    ]);
+  });
+  after(() => h.close());
+
+  const shiftOf = async (agentId: number, day: string) => {
+    const res = await call(h, 'POST', '/api/shifts', {
+      token: h.users.admin.token,
+      body: { agentId, day, startTime: '09:00', endTime: '17:00' },
+    });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body.id as number;
+  };
+  const trade = async (from: string, shiftId: number, to: number) => {
+    const offered = await call(h, 'POST', '/api/shift-trades', { token: from, body: { shiftId, toAgentId: to } });
+    expect(offered.status, JSON.stringify(offered.body)).to.equal(201);
+    return offered.body.id as number;
+  };
+  const accept = (token: string, id: number) => call(h, 'POST', `/api/shift-trades/${id}/accept`, { token });
+
+  it('approves at once a trade that keeps skills and contracts; the shift moves', async () => {
+    const alice = h.users.agent.agentId!;
+    const bob = h.users.agent2.agentId!;
+    const shift = await shiftOf(bob, '2026-12-09');
+    const id = await trade(h.users.agent2.token, shift, alice);
+    const before = scheduleChanged.length;
+    const taken = await accept(h.users.agent.token, id);
+    expect(taken.body).to.deep.include({ status: 'approved', decidedBy: null, decisionNote: 'approved automatically' });
+    expect(Number((await h.t.db('shifts').where({ id: shift }).first('agent_id')).agent_id)).to.equal(alice);
+    expect(scheduleChanged.slice(before)).to.deep.equal([[bob, alice]]);
+  });
+
+  it('leaves for a supervisor a trade where a skill is lacking or a contract would be passed, saying why', async () => {
+    const alice = h.users.agent.agentId!;
+    const bob = h.users.agent2.agentId!;
+    const lacking = await accept(
+      h.users.agent2.token,
+      await trade(h.users.agent.token, await shiftOf(alice, '2026-12-10'), bob),
+    );
+    expect(lacking.body).to.deep.include({
+      status: 'accepted',
+      decisionNote: 'for a supervisor: skills lacking: billing',
+    });
+
+    await h.t.db('agents').where({ id: alice }).update({ weekly_hours: 10 });
+    const contract = await accept(
+      h.users.agent.token,
+      await trade(h.users.agent2.token, await shiftOf(bob, '2026-12-11'), alice),
+    );
+    // Three shifts of 8 hours that week: the one taken above, her own still waiting in the trade before, and this.
+    expect(contract.body).to.deep.include({
+      status: 'accepted',
+      decisionNote: 'for a supervisor: Alice would work 24 h that week, past 10 h',
+    });
+    const approved = await call(h, 'POST', `/api/shift-trades/${contract.body.id}/decision`, {
+      token: h.users.supervisor.token,
+      body: { status: 'approved' },
+    });
+    expect(approved.body).to.deep.include({ status: 'approved', decisionNote: null });
+  });
+});

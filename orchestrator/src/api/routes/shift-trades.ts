@@ -41,6 +41,11 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       toAgentId: t.toAgentId,
       toAnyone: t.toAnyone,
     });
+  // Approved: the shifts moved, and both agents' schedules with them.
+  const told = (t: ShiftTrade): void => {
+    changed(t);
+    if (t.status === 'approved') deps.bus.publish('schedule.changed', { agentIds: [t.fromAgentId, t.toAgentId!] });
+  };
   return [
     route({
       method: 'get',
@@ -98,15 +103,16 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/shift-trades/:id/accept',
       tag: 'shifts',
       summary:
-        'Accept an offer made to you or to anyone (the first to accept takes it); it then waits for a supervisor',
+        'Accept an offer made to you or to anyone (the first to accept takes it); it then waits for a supervisor, unless ARIADNE_SHIFT_TRADE_APPROVAL=auto approves it at once (nobody lacking a skill or going past their contract)',
       roles: EVERYONE,
       params: idParam,
       guard: (user) => void boundAgent(user),
       audit: { action: 'shift-trade.accept', targetType: 'shift-trade' },
       async handler({ params, user, auditTarget }) {
-        const trade = await acceptTrade(db, params.id, boundAgent(user), ctx());
+        const autoApprove = deps.config.shiftTradeApproval === 'auto';
+        const trade = await acceptTrade(db, params.id, boundAgent(user), { ...ctx(), autoApprove });
         auditTarget(trade.id, audited(trade));
-        changed(trade);
+        told(trade);
         return trade;
       },
     }),
@@ -160,9 +166,7 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       async handler({ params, body, user, auditTarget }) {
         const trade = await decideTrade(db, params.id, body, { ...ctx(), by: user.id });
         auditTarget(trade.id, audited(trade));
-        changed(trade);
-        if (trade.status === 'approved')
-          deps.bus.publish('schedule.changed', { agentIds: [trade.fromAgentId, trade.toAgentId!] });
+        told(trade);
         return trade;
       },
     }),
