@@ -123,8 +123,9 @@ const PJSIP_TYPES = new Set([
 
 /** AMI classes the orchestrator's actions are registered with in Asterisk 22 (main/manager.c, res_pjsip). */
 const AMI_WRITE_NEEDED = ['system', 'command'];
-const AMI_READ_NEEDED = ['system', 'call'];
-const AMI_READ_ALLOWED = new Set(['system', 'call', 'agent']);
+// user: the dialplan's UserEvent AriadneBlocked (a blocked caller rejected), which the orchestrator counts.
+const AMI_READ_NEEDED = ['system', 'call', 'user'];
+const AMI_READ_ALLOWED = new Set(['system', 'call', 'agent', 'user']);
 
 interface Loaded {
   readonly config: ParsedConfig;

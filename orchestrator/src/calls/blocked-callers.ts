@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { insertedId } from '../agents/repository.js';
 import type { Db } from '../db/knex.js';
+import { isDuplicateKey } from '../db/errors.js';
 import { mapRow, pageQuery, type Found, type Slice } from '../db/rows.js';
 import { HttpError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { numberForms } from '../privacy/number-forms.js';
-import { BLOCKED_CALLERS_FAMILY, type SwitchPort } from '../telephony/port.js';
+import { BLOCKED_CALLERS_FAMILY, type BlockedCallRejected, type SwitchPort } from '../telephony/port.js';
 import { listedNumber } from './do-not-call.js';
 
 /**
@@ -132,6 +133,9 @@ export function callerKey(callerRaw: string): string {
  * The list in memory for the call path (one Set lookup per arriving call), reread every minute and after each
  * change, and kept in Asterisk's AstDB for the dialplan.
  */
+/** The calls the dialplan rejected are kept this long (what the Blocked page's figures need, and no longer). */
+const REJECTIONS_KEPT_MS = 90 * 86_400_000;
+
 export class BlockedCallers {
   private numberOfKey = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
@@ -144,13 +148,14 @@ export class BlockedCallers {
     private readonly o: {
       readonly db: Db;
       /** Absent (tests, no switch): only the orchestrator's own check turns callers away. */
-      readonly switchPort?: Pick<SwitchPort, 'setBlockedCallers'>;
+      readonly switchPort?: Pick<SwitchPort, 'setBlockedCallers' | 'onBlockedCallRejected'>;
       readonly logger: Logger;
       readonly now: () => Date;
     },
   ) {}
 
   async start(): Promise<void> {
+    this.o.switchPort?.onBlockedCallRejected((e) => void this.rejectedByDialplan(e));
     await this.reload();
     this.timer = setInterval(() => void this.reload(), RELOAD_MS);
     this.timer.unref();
@@ -174,6 +179,11 @@ export class BlockedCallers {
     for (const n of numbers) for (const k of astDbKeys(n)) numberOfKey.set(k, n);
     this.numberOfKey = numberOfKey;
     void this.sync();
+    void this.o
+      .db('blocked_rejections')
+      .where('rejected_at', '<', new Date(this.o.now().getTime() - REJECTIONS_KEPT_MS))
+      .delete()
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'blocked callers: cannot prune the rejected calls'));
   }
 
   /** One sync at a time; a change during one is picked up by the sync that follows it. */
@@ -214,6 +224,29 @@ export class BlockedCallers {
     const byNumber = this.numberOfKey.get(callerKey(callerRaw));
     if (byNumber) return byNumber;
     return withheld && this.numberOfKey.has(ANONYMOUS) ? ANONYMOUS : null;
+  }
+
+  /**
+   * A caller the dialplan turned away: kept once per call (every orchestrator hears the AMI event; the first to
+   * write it counts it) and counted on the entry its key falls under now. Never throws.
+   */
+  async rejectedByDialplan(e: BlockedCallRejected): Promise<void> {
+    const number = this.numberOfKey.get(e.key) ?? null;
+    try {
+      await this.o.db('blocked_rejections').insert({
+        node: e.node,
+        unique_id: e.uniqueId,
+        number,
+        caller: e.callerNum.slice(0, 64),
+        did: e.did.slice(0, 64),
+        rejected_at: this.o.now(),
+      });
+    } catch (err) {
+      if (!isDuplicateKey(err))
+        this.o.logger.warn({ err, node: e.node }, 'blocked callers: cannot keep a call the dialplan rejected');
+      return;
+    }
+    if (number) await this.hit(number);
   }
 
   /** Counts a call turned away; never fails the call path. */

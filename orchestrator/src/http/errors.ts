@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 /** One field problem in a rejected request: where it was (`body`, `query`, `params`), which field, and why. */
 export interface FieldIssue {
@@ -61,12 +62,6 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number; message?: string };
-  return (
-    e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
-}
 
 function isForeignKey(err: unknown): boolean {
   const e = err as { code?: string };

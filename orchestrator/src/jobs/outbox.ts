@@ -3,6 +3,7 @@ import { parseJson, toDate } from '../db/time.js';
 import type { Job, JobDefinition, JobState } from './types.js';
 import { JOB_STATES } from './types.js';
 import { signalEnqueued } from './signal.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 type Conn = Knex | Knex.Transaction;
 
@@ -21,10 +22,6 @@ export interface EnqueueResult {
 
 const MAX_PAYLOAD = 60_000;
 
-function isDuplicateKey(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 /** The jobs row of a new job, checked: a bad type, payload or option is an error before anything is written. */
 function jobRow(type: string, payload: unknown, options: EnqueueOptions): Record<string, unknown> {

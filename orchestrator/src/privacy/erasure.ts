@@ -34,7 +34,8 @@ import { maskNumber } from './number-forms.js';
  *   agent's reply (which may retell the call) go.
  * - do_not_call: KEPT. A suppression list is a legal duty, and erasing the entry would let a campaign or an agent call
  *   the person again; the result says how many entries were kept. blocked_callers: kept too, for the same kind of
- *   reason (a block keeps an abusive caller from the agents); an admin unblocks a number on its own page.
+ *   reason (a block keeps an abusive caller from the agents); an admin unblocks a number on its own page. Likewise
+ *   blocked_rejections, the calls Asterisk turned away under a block, which go after 90 days on their own.
  * - audit_log and jobs.last_error: the number masked (…78) where it was written (a placed call, a callback typed
  *   in, a gateway's refusal); the lines themselves stay, as who did what and when.
  * - Nothing else holds callers' data: users, agents, queues, IVR flows, DIDs, campaigns, hours and the report

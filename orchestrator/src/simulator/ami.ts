@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Engine } from './engine.js';
+import type { Channel, Engine } from './engine.js';
 import { asteriskTime } from './model.js';
 
 export interface AmiServer {
@@ -29,15 +29,50 @@ function frame(pairs: [string, string | number][]): string {
   return pairs.map(([k, v]) => `${k}: ${v}`).join('\r\n') + '\r\n\r\n';
 }
 
+/** A channel's snapshot as main/manager_channels.c writes it into every channel event (no ChanVariable set). */
+function channelState(ch: Channel): [string, string | number][] {
+  return [
+    ['Channel', ch.name],
+    ['ChannelState', STATE_NUM[ch.state] ?? '0'],
+    ['ChannelStateDesc', ch.state],
+    ['CallerIDNum', ch.caller.number || '<unknown>'],
+    ['CallerIDName', ch.caller.name || '<unknown>'],
+    ['ConnectedLineNum', ch.connected.number || '<unknown>'],
+    ['ConnectedLineName', ch.connected.name || '<unknown>'],
+    ['Language', ch.language],
+    ['AccountCode', ''],
+    ['Context', ch.dialplan.context],
+    ['Exten', ch.dialplan.exten],
+    ['Priority', ch.dialplan.priority],
+    ['Uniqueid', ch.id],
+    ['Linkedid', ch.id],
+  ];
+}
+
 export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiServer> {
   const started = Date.now();
   const sessions = new Set<Socket>();
+  /** The sessions logged in with events on: what the dialplan's UserEvents go to (read class `user`). */
+  const listening = new Set<(pairs: [string, string | number][]) => void>();
   let sessionSeq = 0x7fae6c002170;
+  const stopUserEvents = engine.onUserEvent((ch, name, body) => {
+    const event: [string, string | number][] = [
+      ['Event', 'UserEvent'],
+      ['Privilege', 'user,all'],
+      ...channelState(ch),
+      ['UserEvent', name],
+      ...body,
+    ];
+    for (const send of listening) send(event);
+  });
 
   const server: Server = createServer((sock) => {
     sessions.add(sock);
     sock.setNoDelay(true);
-    sock.on('close', () => sessions.delete(sock));
+    sock.on('close', () => {
+      sessions.delete(sock);
+      listening.delete(send);
+    });
     sock.on('error', () => sock.destroy());
     let authed = false;
     let buf = '';
@@ -83,6 +118,7 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
           authed = true;
           respond([['Response', 'Success'], ['Message', 'Authentication accepted']]);
           if ((msg.get('events') ?? 'on').toLowerCase() !== 'off') {
+            listening.add(send);
             const up = Math.floor((Date.now() - started) / 1000);
             send([['Event', 'FullyBooted'], ['Privilege', 'system,all'], ['Uptime', up], ['LastReload', up], ['Status', 'Fully Booted']]);
             const now = asteriskTime();
@@ -264,20 +300,7 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
         const dur = `${String(Math.floor(secs / 3600)).padStart(2, '0')}:${String(Math.floor(secs / 60) % 60).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
         items.push([
           ['Event', 'CoreShowChannel'],
-          ['Channel', ch.name],
-          ['ChannelState', STATE_NUM[ch.state] ?? '0'],
-          ['ChannelStateDesc', ch.state],
-          ['CallerIDNum', ch.caller.number || '<unknown>'],
-          ['CallerIDName', ch.caller.name || '<unknown>'],
-          ['ConnectedLineNum', ch.connected.number || '<unknown>'],
-          ['ConnectedLineName', ch.connected.name || '<unknown>'],
-          ['Language', ch.language],
-          ['AccountCode', ''],
-          ['Context', ch.dialplan.context],
-          ['Exten', ch.dialplan.exten],
-          ['Priority', ch.dialplan.priority],
-          ['Uniqueid', ch.id],
-          ['Linkedid', ch.id],
+          ...channelState(ch),
           ['Application', ch.dialplan.app_name],
           ['ApplicationData', ch.dialplan.app_data],
           ['Duration', dur],
@@ -299,6 +322,7 @@ export async function startAmi(engine: Engine, opts: AmiOptions): Promise<AmiSer
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        stopUserEvents();
         for (const s of sessions) s.destroy();
         server.close(() => resolve());
       }),

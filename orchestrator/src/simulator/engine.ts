@@ -287,6 +287,8 @@ export class Engine {
   readonly globals = new Map<string, string>();
   /** AstDB, `family/key` → value: what AMI DBPut/DBDel/DBDelTree change (the blocked callers' family). */
   readonly astdb = new Map<string, string>();
+  /** Dialplan UserEvent(name,Key: value,…) on a channel: the AMI server sends it to the sessions logged in. */
+  private readonly userEventListeners = new Set<(ch: Channel, name: string, body: [string, string][]) => void>();
   readonly soundTable: Map<string, number>;
   readonly missingSounds = new Set<string>();
   readonly stats: EngineStats = {
@@ -948,6 +950,11 @@ export class Engine {
       ch.vars.set('ARIADNE_TRUNK', trunk);
     }
     this.stats.callsPlaced++;
+    const blocked = p.context ? null : this.blockedKey(p.from, args[2]);
+    if (blocked) {
+      this.rejectBlocked(ch, blocked, p.to);
+      return { channelId: ch.id, inStasis: false };
+    }
     // Only subscribeAll apps hear this ChannelStateChange: the app subscribes to the channel at StasisStart.
     if (answered) this.setState(ch, 'Up');
     if (!this.isConnected(p.app)) {
@@ -958,6 +965,39 @@ export class Engine {
     }
     this.enterStasis(ch, p.app, args);
     return { channelId: ch.id, inStasis: true };
+  }
+
+  onUserEvent(listener: (ch: Channel, name: string, body: [string, string][]) => void): () => void {
+    this.userEventListeners.add(listener);
+    return () => this.userEventListeners.delete(listener);
+  }
+
+  /**
+   * dialplans/inbound.conf before Answer(): the caller's digits (or `anonymous` when none are left, or when the
+   * number is withheld and `anonymous` is blocked) looked up in AstDB family ariadne-blocked. The key found, or null.
+   */
+  private blockedKey(callerNum: string, presentation: string | undefined): string | null {
+    const cli = callerNum.replace(/\D/g, '') || 'anonymous';
+    if (this.astdb.has(`ariadne-blocked/${cli}`)) return cli;
+    if (presentation?.startsWith('prohib') && this.astdb.has('ariadne-blocked/anonymous')) return 'anonymous';
+    return null;
+  }
+
+  /** [ariadne-blocked]: UserEvent(AriadneBlocked,Key: …,Did: …), then Hangup(21), never answered nor in Stasis. */
+  private rejectBlocked(ch: Channel, key: string, did: string): void {
+    const body: [string, string][] = [
+      ['Key', key],
+      ['Did', did],
+    ];
+    ch.dialplan = {
+      context: 'ariadne-blocked',
+      exten: 's',
+      priority: 3,
+      app_name: 'UserEvent',
+      app_data: `AriadneBlocked,${body.map(([k, v]) => `${k}: ${v}`).join(',')}`,
+    };
+    for (const l of this.userEventListeners) l(ch, 'AriadneBlocked', body);
+    this.destroy(ch, 21);
   }
 
   /** DTMF from the far end of a channel (trace a: `ChannelDtmfReceived` with `duration_ms` 180). */

@@ -66,6 +66,8 @@ export class AmiConnection {
   private readonly target: AmiTarget;
   lastError?: string;
   readonly stats = { attempts: 0, sessions: 0 };
+  /** Dialplan UserEvent(...) events (AMI read class `user`), by their name as the dialplan gives it. */
+  private readonly userEventHandlers: ((ev: AmiMessage) => void)[] = [];
 
   constructor(
     readonly node: string,
@@ -175,7 +177,16 @@ export class AmiConnection {
     this.retryTimer = setTimeout(() => void this.attempt(), delay);
   }
 
+  /** Calls `handler` with every UserEvent the dialplan raises (its headers lower-cased, as asterisk-manager gives). */
+  onUserEvent(handler: (ev: AmiMessage) => void): void {
+    this.userEventHandlers.push(handler);
+  }
+
   private onEvent(ev: AmiMessage): void {
+    if (typeof ev.event === 'string' && ev.event.toLowerCase() === 'userevent') {
+      for (const h of this.userEventHandlers) h(ev);
+      return;
+    }
     const id = typeof ev.actionid === 'string' ? ev.actionid : undefined;
     if (!id) return;
     const list = this.lists.get(id);

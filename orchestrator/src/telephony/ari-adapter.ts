@@ -17,6 +17,7 @@ import {
   type BridgeOptions,
   type ChannelId,
   type DialplanTarget,
+  type BlockedCallRejected,
   type ChannelListener,
   type EndpointContact,
   type OutboundRegistration,
@@ -215,6 +216,21 @@ export class AriAdapter implements SwitchPort {
 
   onConnectionState(handler: (state: NodeConnectionState) => void): void {
     this.stateHandlers.push(handler);
+  }
+
+  onBlockedCallRejected(handler: (event: BlockedCallRejected) => void): void {
+    for (const { ami } of this.nodes.values())
+      ami?.onUserEvent((ev) => {
+        // Raised by dialplans/inbound.conf [ariadne-blocked]: `UserEvent(AriadneBlocked,Key: …,Did: …)`.
+        if (str(ev.userevent) !== 'AriadneBlocked') return;
+        handler({
+          node: ami.node,
+          uniqueId: str(ev.uniqueid),
+          key: str(ev.key),
+          callerNum: str(ev.calleridnum),
+          did: str(ev.did),
+        });
+      });
   }
 
   connectionStates(): readonly NodeConnectionState[] {

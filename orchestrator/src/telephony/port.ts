@@ -227,6 +227,20 @@ export interface OutboundRegistration {
 /** The AstDB family of blocked callers' keys, which dialplans/inbound.conf looks callers up in. */
 export const BLOCKED_CALLERS_FAMILY = 'ariadne-blocked';
 
+/**
+ * A caller the dialplan rejected as blocked before the call reached the app (dialplans/inbound.conf
+ * [ariadne-blocked], AMI UserEvent AriadneBlocked).
+ */
+export interface BlockedCallRejected {
+  readonly node: string;
+  /** The channel's unique id on its node: one event per call, however many orchestrators hear it. */
+  readonly uniqueId: string;
+  /** The AstDB key it matched: the caller's digits, or `anonymous`. */
+  readonly key: string;
+  readonly callerNum: string;
+  readonly did: string;
+}
+
 export interface SwitchPort {
   /** Connect to every node; resolves when each has been tried once (failures keep retrying in background). */
   start(): Promise<void>;
@@ -237,6 +251,8 @@ export interface SwitchPort {
   /** Route events of one channel to a listener; returns the unsubscribe. Must be called before creating the id. */
   watchChannel(channelId: ChannelId, listener: ChannelListener): () => void;
   onEndpointState(handler: (event: EndpointStateEvent) => void): void;
+  /** Callers the dialplan turned away as blocked, from every node with AMI. */
+  onBlockedCallRejected(handler: (event: BlockedCallRejected) => void): void;
   /** Connection up/down per node, and after a reconnect (`resynced`: channels listed again). */
   onConnectionState(handler: (state: NodeConnectionState) => void): void;
   connectionStates(): readonly NodeConnectionState[];

@@ -10,7 +10,7 @@ describe('blocked callers in a browser (a supervisor blocks a number; its call i
   this.timeout(120_000);
   const { newPage, ...suite } = browserSuite();
 
-  it('blocks a number for 7 days and anonymous callers; a call from the number is rejected and counted; unblocks', async () => {
+  it('blocks a number for 7 days and anonymous callers; its calls are rejected (by the dialplan, else the orchestrator) and counted; unblocks', async () => {
     const { app } = suite.stack();
     const page = await newPage();
     const errors = watchErrors(page);
@@ -31,8 +31,32 @@ describe('blocked callers in a browser (a supervisor blocks a number; its call i
     await page.click(`${ADD} button[type=submit]`);
     await waitText(page, TABLE, (t) => t.includes('Withheld numbers (anonymous)'));
 
-    // The caller rings the direct line: hung up as rejected before anything, the CDR says blocked.
-    app.simulator!.control.placeCall({ from: '13900000777', to: DEMO_DIRECT_DID });
+    // Asterisk's AstDB has the number in the forms the dialplan looks up.
+    const keys = await until('AstDB written', async () => {
+      const all = [...app.simulator!.engine.astdb.keys()];
+      return all.includes('ariadne-blocked/anonymous') && all.includes('ariadne-blocked/13900000777') ? all : undefined;
+    });
+    expect(keys).to.include.members([
+      'ariadne-blocked/8613900000777',
+      'ariadne-blocked/13900000777',
+      'ariadne-blocked/013900000777',
+      'ariadne-blocked/anonymous',
+    ]);
+
+    // The caller rings the direct line: the dialplan rejects it before answering, and it never reaches the app; the
+    // orchestrator hears of it (AMI UserEvent), keeps it and counts it on the block.
+    const rejected = app.simulator!.control.placeCall({ from: '13900000777', to: DEMO_DIRECT_DID });
+    expect(rejected.inStasis).to.equal(false);
+    const kept = await until(
+      'the rejection kept',
+      async () =>
+        (await app.db('blocked_rejections').where({ unique_id: rejected.channelId }).first('number', 'did')) as
+          { number: string; did: string } | undefined,
+    );
+    expect(kept).to.deep.equal({ number: '+8613900000777', did: DEMO_DIRECT_DID });
+    // Through a dialplan without the check (another context): the orchestrator turns the caller away itself, before
+    // anything, and the CDR says blocked.
+    app.simulator!.control.placeCall({ from: '13900000777', to: DEMO_DIRECT_DID, context: 'from-partner' });
     const row = await until('the blocked call', async () => {
       const r = (await app
         .db('calls')
@@ -42,28 +66,18 @@ describe('blocked callers in a browser (a supervisor blocks a number; its call i
       return r?.state === 'ended' ? r : undefined;
     });
     expect(row).to.deep.equal({ state: 'ended', disposition: 'blocked', hangup_cause: 21 });
-    await until('the hit counted', async () => {
+    expect(await app.db('calls').where({ caller_raw: '13900000777' }).count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    await until('both counted', async () => {
       const b = (await app.db('blocked_callers').where({ number: '+8613900000777' }).first('hits')) as { hits: number };
-      return Number(b.hits) === 1 ? true : undefined;
+      return Number(b.hits) === 2 ? true : undefined;
     });
     await page.reload();
     await waitText(
       page,
       `${TABLE} tr[data-number="+8613900000777"]`,
-      (t) => t.includes('abusive to agents') && t.includes('1 (last'),
+      (t) => t.includes('abusive to agents') && t.includes('2 (last'),
     );
     await shot(page, 'blocked-callers');
-    // The simulator's AstDB has the number in the forms the dialplan looks up.
-    const keys = await until('AstDB written', async () => {
-      const all = [...app.simulator!.engine.astdb.keys()];
-      return all.includes('ariadne-blocked/anonymous') ? all : undefined;
-    });
-    expect(keys).to.include.members([
-      'ariadne-blocked/8613900000777',
-      'ariadne-blocked/13900000777',
-      'ariadne-blocked/013900000777',
-      'ariadne-blocked/anonymous',
-    ]);
 
     // From a call's page: another caller, blocked with one click (the call was taken as usual).
     // In a queue the supervisor supervises (they see only those calls).

@@ -27,6 +27,7 @@ import {
   type ChannelEvent,
   type ChannelId,
   type ChannelListener,
+  type BlockedCallRejected,
   type EndpointContact,
   type OutboundRegistration,
   type EndpointStateEvent,
@@ -140,6 +141,7 @@ export class FakeSwitch implements SwitchPort {
     return n;
   }
   onEndpointState(_handler: (event: EndpointStateEvent) => void): void {}
+  onBlockedCallRejected(_handler: (event: BlockedCallRejected) => void): void {}
   onConnectionState(_handler: (state: NodeConnectionState) => void): void {}
   connectionStates(): readonly NodeConnectionState[] {
     return [{ node: 'fake', connected: true, since: new Date() }];

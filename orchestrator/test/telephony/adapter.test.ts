@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { collectDigits } from '../../src/telephony/digits.js';
 import { isSwitchError, SwitchError } from '../../src/telephony/port.js';
 import { http } from '../simulator/traceReplay.js';
+import type { BlockedCallRejected } from '../../src/telephony/port.js';
 import { inboundCall, recorder, rig, until, type Rig } from './helpers.js';
 
 async function rejection(p: Promise<unknown>): Promise<SwitchError> {
@@ -170,9 +171,11 @@ describe('telephony: ARI adapter against the simulator', function () {
 
   it('sets the app event filter on connect: the types nothing routes stay on Asterisk, a call still works', async () => {
     const disallowed = async () =>
-      ((await http(r.sim.port, 'GET', '/ari/applications/ariadne', { auth: 'ariadne:ariadne' })).body as {
-        events_disallowed: { type: string }[];
-      }).events_disallowed.map((e) => e.type);
+      (
+        (await http(r.sim.port, 'GET', '/ari/applications/ariadne', { auth: 'ariadne:ariadne' })).body as {
+          events_disallowed: { type: string }[];
+        }
+      ).events_disallowed.map((e) => e.type);
     for (let i = 0; (await disallowed()).length === 0; i++) {
       if (i > 200) throw new Error('no event filter set');
       await new Promise((res) => setTimeout(res, 10));
@@ -270,7 +273,10 @@ describe('telephony: ARI adapter against the simulator', function () {
     const back = await r.sw.visitDialplan(leg.channelId, amd, 2000);
     expect(back).to.deep.equal(['amd', 'call-7', 'MACHINE', 'LONGGREETING-1500-1500']);
     expect(rec.events, 'neither left the app nor hung up').to.deep.equal([]);
-    expect(r.inbound.some((c) => c.channelId === leg.channelId), 'its return is no inbound call').to.equal(false);
+    expect(
+      r.inbound.some((c) => c.channelId === leg.channelId),
+      'its return is no inbound call',
+    ).to.equal(false);
     // Back in the app: it is ours to hang up, and the hang-up is heard once.
     await r.sw.hangup(leg.channelId);
     await until(() => rec.events.some((e) => e.type === 'hangup'), 2000, 'hangup');
@@ -294,8 +300,16 @@ describe('telephony: ARI adapter against the simulator', function () {
   it('snoop: resolves once the snoop is in the app, so it bridges at once; it ends with the channel it snoops on', async () => {
     const call = await inboundCall(r);
     await r.sw.answer(call.channelId);
-    const snoopId = await r.sw.snoop({ channelId: call.channelId, spy: 'both', whisper: 'out', appArgs: ['snoop', 'c'] });
-    expect(r.inbound.some((c) => c.channelId === snoopId), 'a snoop is no inbound call').to.equal(false);
+    const snoopId = await r.sw.snoop({
+      channelId: call.channelId,
+      spy: 'both',
+      whisper: 'out',
+      appArgs: ['snoop', 'c'],
+    });
+    expect(
+      r.inbound.some((c) => c.channelId === snoopId),
+      'a snoop is no inbound call',
+    ).to.equal(false);
     const bridge = await r.sw.createBridge({ type: 'mixing' });
     await r.sw.addToBridge(bridge, snoopId); // no 422 "Channel not in Stasis application"
     expect(r.sim.control.channel(snoopId).bridgeId).to.equal(bridge);
@@ -338,6 +352,36 @@ describe('telephony: ARI adapter against the simulator', function () {
     // Asterisk refuses DBDelTree of an empty family ("Database entry not found"): still no error.
     await r.sw.setBlockedCallers([]);
     expect(family()).to.deep.equal([]);
+  });
+
+  it('AMI: a caller the dialplan rejects as blocked is reported (UserEvent AriadneBlocked), never in Stasis', async () => {
+    const rejected: BlockedCallRejected[] = [];
+    r.sw.onBlockedCallRejected((e) => rejected.push(e));
+    await r.sw.setBlockedCallers(['8613812345678', 'anonymous']);
+    try {
+      const digits = r.sim.control.placeCall({ from: '+8613812345678', to: '4007188668' });
+      const withheld = r.sim.control.placeCall({ from: '', to: '4007188000' });
+      await until(() => (rejected.length === 2 ? true : undefined), 3000, 'two UserEvents');
+      expect(rejected).to.deep.equal([
+        {
+          node: 'n1',
+          uniqueId: digits.channelId,
+          key: '8613812345678',
+          callerNum: '+8613812345678',
+          did: '4007188668',
+        },
+        { node: 'n1', uniqueId: withheld.channelId, key: 'anonymous', callerNum: '<unknown>', did: '4007188000' },
+      ]);
+      expect(r.inbound.some((c) => c.channelId === digits.channelId || c.channelId === withheld.channelId)).to.equal(
+        false,
+      );
+      // Rejected unanswered with cause 21, gone.
+      expect(r.sim.engine.channels.has(digits.channelId)).to.equal(false);
+      // Anyone else goes on to the app.
+      await inboundCall(r, '+8613812345679');
+    } finally {
+      await r.sw.setBlockedCallers([]);
+    }
   });
 
   it('AMI: a change to the blocked callers writes only the keys that changed, many at once', async () => {
@@ -387,4 +431,3 @@ describe('telephony: ARI adapter against the simulator', function () {
     expect(r.sw.routeSizes().playbacks).to.equal(0);
   });
 });
-
