@@ -6,6 +6,8 @@ import type {
   AgentReportQuery,
   AgentToday,
   ApiErrorBody,
+  Availability,
+  AvailabilityWindow,
   BusinessHours,
   CallDetail,
   CallFilters,
@@ -245,6 +247,11 @@ export const api = {
     setSoftphone: (id: number, password: string) => put<SoftphoneStatus>(`/agents/${id}/softphone`, { password }),
     /** Admins: 404 when none is set. */
     removeSoftphone: (id: number) => del(`/agents/${id}/softphone`),
+    /** When the agent can work (no windows: any time); an agent reads only their own, staff anyone's. */
+    availability: (id: number) => get<Availability>(`/agents/${id}/availability`),
+    /** Replaces the windows ([]: any time). 400 for one ending before it starts or two overlapping on a day. */
+    setAvailability: (id: number, windows: readonly AvailabilityWindow[]) =>
+      put<Availability>(`/agents/${id}/availability`, { windows }),
   },
   /** Every role reads the list (the workspace's pause buttons); admins change it. */
   pauseReasons: crud<PauseReason, PauseReasonInput>('/pause-reasons'),

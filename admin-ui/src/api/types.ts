@@ -972,6 +972,8 @@ export interface Shift {
   activities: ShiftActivity[];
   /** Seconds scheduled on the phones: the shift less its activities. */
   phoneS: number;
+  /** Inside the agent's availability (always, for an agent who has stated none); false: made outside it by hand. */
+  withinAvailability: boolean;
 }
 export interface ShiftList {
   /** The days asked for (default today), 'YYYY-MM-DD'. */
@@ -1054,6 +1056,24 @@ export interface ShiftPlan {
   coverage: ShiftPlanCoverage[];
   /** Intervals still short with every proposed shift worked (no agents left to plan). */
   shortIntervals: number;
+}
+
+/**
+ * GET/PUT /api/agents/:id/availability: when in the week an agent can work, on the contact center's clock. No
+ * windows: available at any time; some: only inside them, so a weekday without one is a day the agent does not work.
+ */
+export interface AvailabilityWindow {
+  /** ISO weekday: 1 Monday … 7 Sunday. */
+  weekday: number;
+  /** HH:MM, 00:00–23:59. */
+  startTime: string;
+  /** HH:MM after the start; 24:00 ends the day (a window crossing midnight is two, one on each day). */
+  endTime: string;
+}
+export interface Availability {
+  agentId: number;
+  /** By weekday, then start; at most 28, none overlapping on a day. */
+  windows: AvailabilityWindow[];
 }
 
 /** What the schedule had an agent doing: on the phones, or one of the shift's activities. */
@@ -1210,6 +1230,8 @@ export interface ShiftTrade {
   /** Null: offered to anyone, until someone accepts. */
   toAgentId: number | null;
   toAgentName: string | null;
+  /** Offered to anyone (taken by `toAgentId` once someone accepts). */
+  toAnyone: boolean;
   shift: TradeShift | null;
   /** The colleague's shift asked for in return; null for a give-away. */
   swapShift: TradeShift | null;
@@ -1232,6 +1254,8 @@ export interface ShiftTradeQuery {
   /** Trades whose shift starts on these days. */
   from?: string;
   to?: string;
+  /** Staff: this agent's trades and the offers open to them (an agent is always given their own). */
+  agentId?: number;
 }
 /** POST /api/shift-trades: `toAgentId` null offers to anyone; `swapShiftId` (the colleague's) makes it a swap. */
 export interface ShiftTradeOffer {
@@ -1398,6 +1422,7 @@ export interface ShiftTradeChangedMessage {
   status: ShiftTradeStatus;
   fromAgentId: number;
   toAgentId: number | null;
+  toAnyone: boolean;
 }
 export type ServerMessage =
   | { type: 'hello'; user: User }

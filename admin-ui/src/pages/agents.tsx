@@ -1,10 +1,12 @@
 // Agents: admins create and edit (endpoint, site, capacity, contracted hours a week, user, skills, the browser
 // softphone's password); supervisors see live state (and whether each agent has a softphone password) and may pause,
-// make available or log out an agent on their behalf.
-import { useState } from 'preact/hooks';
+// make available or log out an agent on their behalf. Both keep agents' availability (availability.tsx): under the
+// admin's agent editor, or opened alone by a supervisor's Availability.
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { Agent, AgentInput } from '../api/types.js';
 import { SkillRows } from '../components/editors.js';
+import { AgentAvailabilityCard } from './availability.js';
 import {
   checked,
   ErrorBox,
@@ -58,6 +60,16 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
   const [pauseWith, setPauseWith] = useState<Record<number, string>>({});
   const users = useLoad(() => (canEdit ? api.users.list() : Promise.resolve(null)), [canEdit]);
   const [edit, setEdit] = useState<Draft | null>(null);
+  /** The agent whose availability is open (with an existing agent's editor, or alone for a supervisor). */
+  const [availabilityOf, setAvailabilityOf] = useState<{ id: number; name: string } | null>(null);
+  /** Its editor has changes not saved: closing it asks first. */
+  const availabilityDirty = useRef(false);
+  const closeAvailability = (): boolean => {
+    if (availabilityDirty.current && !confirm('The availability has changes not saved. Close it without saving them?'))
+      return false;
+    setAvailabilityOf(null);
+    return true;
+  };
   const action = useAction();
   const errs = fieldErrorsOf(action.error);
   // Whether the agent being edited has a softphone password (from the list: never the password).
@@ -95,6 +107,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
     });
     if (r) {
       setEdit(null);
+      // Availability is saved on its own: changes not saved yet stay open under the list.
+      if (!availabilityDirty.current) setAvailabilityOf(null);
       list.reload();
     }
   };
@@ -107,6 +121,7 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
   const remove = async (a: Agent) => {
     if (!confirm(`Delete agent ${a.name}?`)) return;
     await action.run(() => api.agents.remove(a.id));
+    if (availabilityOf?.id === a.id) setAvailabilityOf(null);
     list.reload();
   };
   const needle = filter.trim().toLowerCase();
@@ -128,7 +143,14 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
           onInput={(e) => setFilter(inputValue(e))}
         />
         {canEdit ? (
-          <button class="primary" onClick={() => (action.clear(), setEdit({ ...blank }))}>
+          <button
+            class="primary"
+            onClick={() => {
+              if (!closeAvailability()) return;
+              action.clear();
+              setEdit({ ...blank });
+            }}
+          >
             New agent
           </button>
         ) : null}
@@ -245,8 +267,27 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
               onChange={(s) => setEdit({ ...edit, skills: s })}
             />
           </Field>
-          <FormActions error={action.error} busy={action.busy} onCancel={() => setEdit(null)} />
+          <FormActions
+            error={action.error}
+            busy={action.busy}
+            onCancel={() => {
+              if (closeAvailability()) setEdit(null);
+            }}
+          />
         </form>
+      ) : null}
+      {availabilityOf ? (
+        <AgentAvailabilityCard
+          key={availabilityOf.id}
+          agentId={availabilityOf.id}
+          name={availabilityOf.name}
+          // Opened alone from a row far down the list, it is brought into view; under the agent editor it follows it.
+          reveal={!edit}
+          onClose={closeAvailability}
+          onDirtyChange={(dirty) => {
+            availabilityDirty.current = dirty;
+          }}
+        />
       ) : null}
       <Loading when={list.loading && !list.data} />
       <table class="list" data-testid="agents">
@@ -311,11 +352,26 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                 {a.state !== 'logged_out' && a.state !== 'on_call' && a.state !== 'reserved' ? (
                   <button onClick={() => supervise(() => api.agents.logout(a.id))}>Log out</button>
                 ) : null}
+                {canEdit ? null : (
+                  <button
+                    class={availabilityOf?.id === a.id ? 'active' : undefined}
+                    aria-pressed={availabilityOf?.id === a.id}
+                    onClick={() => {
+                      if (availabilityOf?.id !== a.id && closeAvailability())
+                        setAvailabilityOf({ id: a.id, name: a.name });
+                    }}
+                    title="When the agent can work"
+                  >
+                    Availability
+                  </button>
+                )}
                 {canEdit ? (
                   <>
                     <button
-                      onClick={() => (
-                        action.clear(),
+                      onClick={() => {
+                        if (availabilityOf?.id !== a.id && !closeAvailability()) return;
+                        action.clear();
+                        setAvailabilityOf({ id: a.id, name: a.name });
                         setEdit({
                           id: a.id,
                           name: a.name,
@@ -328,8 +384,8 @@ export function AgentsPage({ canEdit }: { canEdit: boolean }) {
                           userId: a.userId ? String(a.userId) : '',
                           skills: a.skills,
                           softphonePassword: '',
-                        })
-                      )}
+                        });
+                      }}
                     >
                       Edit
                     </button>

@@ -1,11 +1,13 @@
 // The Schedule page's week (#/admin/schedule/week): Monday to Sunday, a row per agent with a shift or time off granted
 // that week (or every agent), a column per day listing the shifts starting on it and the time off, and the week's hours
 // against the agent's contract. A click on a shift opens it in the page's form, a click on an empty day the form for a
-// new one; a day's heading opens the day. The page (schedule.tsx) reads the week and keeps the form.
+// new one; a day's heading opens the day. A shift outside its agent's availability is hatched. The page (schedule.tsx)
+// reads the week and keeps the form.
 import { useMemo } from 'preact/hooks';
 import type { Agent, Shift, TimeOff } from '../api/types.js';
 import { checked } from '../components/ui.js';
 import { dayLabel, fmtHoursMinutes } from '../format.js';
+import { OUTSIDE_AVAILABILITY, outsideAvailability } from './availability.js';
 import { addDays } from './reports.js';
 import { daysText } from './time-off.js';
 
@@ -36,6 +38,7 @@ function shiftTitle(s: Shift): string {
     ...s.activities.map((a) => `${a.kind} ${a.startTime}–${a.endTime}`),
     ...(s.note ? [s.note] : []),
     `${fmtHoursMinutes(s.phoneS)} on the phones`,
+    ...(outsideAvailability(s) ? [OUTSIDE_AVAILABILITY] : []),
   ].join(' · ');
 }
 
@@ -153,6 +156,11 @@ export function ScheduleWeek(props: {
             <span>
               <span class="presence-swatch time-off-bar" /> time off
             </span>
+            {props.shifts.some(outsideAvailability) ? (
+              <span>
+                <span class="presence-swatch outside-availability" /> outside availability
+              </span>
+            ) : null}
             <span>Hours: the week's shifts, their time on the phones, and the contract where there is one</span>
           </p>
           <div class="week-scroll">
@@ -265,11 +273,13 @@ function WeekShift(props: { shift: Shift; name: string; onEdit: (s: Shift) => vo
   const start = Date.parse(s.start);
   const length = lengthMs(s);
   const title = shiftTitle(s);
+  const outside = outsideAvailability(s);
   return (
     <button
       type="button"
-      class="week-shift"
+      class={`week-shift${outside ? ' outside-availability' : ''}`}
       data-shift={s.id}
+      data-outside={outside ? '' : undefined}
       title={title}
       aria-label={`Edit ${props.name}'s shift on ${dayLabel(s.day)}: ${title}`}
       onClick={() => props.onEdit(s)}

@@ -3,8 +3,9 @@
 // week, Monday to Sunday, as a grid of agents and days with the hours against their contracts (schedule-week.tsx). A
 // form adds or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
 // (schedule-plan.tsx); time off is granted, refused or recorded, and shown on the day (time-off.tsx); shift trades
-// agents agreed between them are approved or refused (shift-trades.tsx). The agent's own week is the workspace's My
-// schedule card, also here (MyScheduleCard) as it shares the labels and the zone's arithmetic.
+// agents agreed between them are approved or refused (shift-trades.tsx). A shift outside its agent's availability
+// (availability.tsx) is hatched, in both views. The agent's own week is the workspace's My schedule card, also here
+// (MyScheduleCard) as it shares the labels and the zone's arithmetic.
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
@@ -40,6 +41,7 @@ import {
   useNow,
 } from '../components/ui.js';
 import { dayLabel, fmtDuration, fmtHoursMinutes, fmtPct, fmtSpan, LOW_ADHERENCE_PCT } from '../format.js';
+import { OUTSIDE_AVAILABILITY, outsideAvailability } from './availability.js';
 import { addDays, browserToday, DayAxis, dayScale, type DayScale, type ScaledDay } from './reports.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
 import { mondayOf, ScheduleWeek } from './schedule-week.js';
@@ -583,7 +585,11 @@ function ScheduleDay(props: {
         </p>
       ) : (
         <>
-          <ScheduleLegend now={isToday} off={rows.some((r) => r.off)} />
+          <ScheduleLegend
+            now={isToday}
+            off={rows.some((r) => r.off)}
+            outside={rows.some((r) => r.shifts.some(outsideAvailability))}
+          />
           <div class="presence schedule" data-testid="schedule">
             <DayAxis scale={scale} />
             {rows.map((r, i) => (
@@ -607,7 +613,7 @@ function ScheduleDay(props: {
   );
 }
 
-function ScheduleLegend({ now, off }: { now: boolean; off: boolean }) {
+function ScheduleLegend({ now, off, outside }: { now: boolean; off: boolean; outside: boolean }) {
   return (
     <div class="presence-legend small muted" aria-hidden="true">
       <span>
@@ -621,6 +627,11 @@ function ScheduleLegend({ now, off }: { now: boolean; off: boolean }) {
       {off ? (
         <span>
           <span class="presence-swatch time-off-bar" /> time off
+        </span>
+      ) : null}
+      {outside ? (
+        <span>
+          <span class="presence-swatch outside-availability" /> outside availability
         </span>
       ) : null}
       {now ? (
@@ -698,14 +709,17 @@ function ShiftBar(props: { shift: Shift; scale: DayScale; name: string; onEdit: 
   /** An instant's place within the shift's own box, in percent of it. */
   const within = (t: number) => ((scale.pos(t) - left) / width) * 100;
   const cut = `${start < scale.from ? ' from-before' : ''}${end > scale.to ? ' continues' : ''}`;
+  const outside = outsideAvailability(shift);
+  const text = outside ? `${shiftText(shift)} · ${OUTSIDE_AVAILABILITY}` : shiftText(shift);
   return (
     <button
       type="button"
-      class={`shift-bar${cut}`}
+      class={`shift-bar${cut}${outside ? ' outside-availability' : ''}`}
       style={{ left: `${left}%`, width: `${width}%` }}
-      title={shiftText(shift)}
-      aria-label={`Edit ${props.name}'s shift ${shiftText(shift)}`}
+      title={text}
+      aria-label={`Edit ${props.name}'s shift ${text}`}
       data-shift={shift.id}
+      data-outside={outside ? '' : undefined}
       onClick={() => props.onEdit(shift)}
     >
       {shift.activities.map((a, i) => {

@@ -1,11 +1,12 @@
 // The agent's workspace: presence controls, the agent's day so far and their week's shifts (schedule.tsx) with a
 // reminder when a scheduled break or other activity begins, their time off (time-off.tsx: asked, told when decided,
-// cancelled), their shift trades (shift-trades.tsx: a shift offered from My schedule, offers taken), the screen pop
-// (with the call's number put on the do-not-call list when the customer asks; on a campaign's call, a time to call the
-// customer back), call controls, wrap-up (disposition + ticket), placing a call (click-to-dial) and the callback
-// list. Presence comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent
-// places too: its pop is 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again
-// as the state changes.
+// cancelled), their shift trades (shift-trades.tsx: a shift offered from My schedule, offers taken), when in the week
+// they can work (availability.tsx: My availability, the week in a line and its editor), the screen pop (with the
+// call's number put on the do-not-call list when the customer asks; on a campaign's call, a time to call the customer
+// back), call controls, wrap-up (disposition + ticket), placing a call (click-to-dial) and the callback list. Presence
+// comes from GET /api/agent/me, then 'agent.state' pushes; calls from 'call.*' pushes (a call the agent places too:
+// its pop is 'call.offered' with direction 'outbound'); the day from GET /api/agent/me/today, read again as the state
+// changes.
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client.js';
@@ -38,6 +39,7 @@ import {
   useNow,
 } from '../components/ui.js';
 import { SoftphoneCard } from '../components/softphone.js';
+import { MyAvailabilityCard } from './availability.js';
 import { browserToday } from './reports.js';
 import { activityAt, dayIn, MyScheduleCard, useMyShifts } from './schedule.js';
 import { MyShiftTradesCard, TradeButton, useMyShiftTrades } from './shift-trades.js';
@@ -315,6 +317,7 @@ export function WorkspacePage({ user }: { user: User }) {
               myShifts.reload();
             }}
           />
+          <MyAvailabilityCard agentId={user.agentId} />
         </div>
       </div>
 
