@@ -1248,6 +1248,10 @@ export interface ShiftTrade {
   takerLacks: string[];
   /** For a swap, skills the taker has that the offering agent, taking the swapped shift, lacks. */
   giverLacks: string[];
+  /** The shift inside the taker's availability; null until someone accepts an open offer. */
+  takerAvailable: boolean | null;
+  /** For a swap, the shift given back inside the offering agent's availability. */
+  giverAvailable: boolean | null;
 }
 export interface ShiftTradeQuery {
   status?: ShiftTradeStatus;

@@ -586,6 +586,12 @@ function WaitingRow(props: { trade: ShiftTrade; onDecided: (t: ShiftTrade) => vo
         lacks {names.join(', ')}
       </span>
     ) : null;
+  const unavailable = (available: boolean | null) =>
+    available === false ? (
+      <span class="trade-lacks warn small" data-testid="trade-unavailable">
+        outside their availability
+      </span>
+    ) : null;
   return (
     <tr data-trade={t.id}>
       <td class="nowrap">
@@ -600,10 +606,12 @@ function WaitingRow(props: { trade: ShiftTrade; onDecided: (t: ShiftTrade) => vo
       <td>
         {t.fromAgentName}
         {lacks(t.giverLacks)}
+        {unavailable(t.giverAvailable)}
       </td>
       <td>
         {t.toAgentName}
         {lacks(t.takerLacks)}
+        {unavailable(t.takerAvailable)}
       </td>
       <td class="nowrap">{t.swapShift ? shiftLabel(t.swapShift) : <span class="muted">nothing: given away</span>}</td>
       <td>{t.note ?? <span class="muted">—</span>}</td>

@@ -14,6 +14,7 @@ import { addDays, parseDay, wallInstant } from '../reports/day.js';
 /** ISO weekdays: 1 is Monday, 7 Sunday. */
 export const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 export const MAX_WINDOWS = 28;
+const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM (00:00–23:59)');
 
@@ -64,7 +65,7 @@ function assertWindows(windows: readonly AvailabilityWindow[]): AvailabilityWind
       throw new HttpError(
         400,
         'bad_request',
-        `the windows ${prev.startTime}–${prev.endTime} and ${w.startTime}–${w.endTime} overlap on day ${w.weekday}`,
+        `the windows ${prev.startTime}–${prev.endTime} and ${w.startTime}–${w.endTime} overlap on ${WEEKDAY_NAMES[w.weekday - 1]}`,
       );
   }
   return sorted;

@@ -6,6 +6,7 @@ import { day as dayOfRow } from '../db/rows.js';
 import { requireDate, toDate } from '../db/time.js';
 import { forbidden, HttpError, notFound } from '../http/errors.js';
 import { addDays, wallTime, weekOf } from '../reports/day.js';
+import { availabilityOf, withinAvailability } from './availability.js';
 import { shiftsByIds, type Shift } from './repository.js';
 import { weekScheduled } from './rota.js';
 import { timeOffOn } from './time-off.js';
@@ -59,6 +60,10 @@ export interface ShiftTrade {
   readonly takerLacks: readonly string[];
   /** For a swap, skills the taker has that the offering agent, taking the swapped shift, lacks. */
   readonly giverLacks: readonly string[];
+  /** The shift inside the taker's availability (null until someone accepts an open offer). */
+  readonly takerAvailable: boolean | null;
+  /** For a swap, the shift given back inside the offering agent's availability. */
+  readonly giverAvailable: boolean | null;
 }
 
 export interface TradeContext {
@@ -114,10 +119,15 @@ async function toTrades(db: Db, rows: Record<string, unknown>[], ctx: TradeConte
     Number(r.from_agent_id),
     ...(r.to_agent_id == null ? [] : [Number(r.to_agent_id)]),
   ]);
-  const [shifts, skills] = await Promise.all([
+  const [shifts, skills, windows] = await Promise.all([
     shiftsByIds(db, [...new Set(shiftIds)], ctx.timeZone),
     skillsOf(db, [...new Set(agentIds)]),
+    availabilityOf(db, [...new Set(agentIds)]),
   ]);
+  const fits = (agentId: number | null, s: Shift | undefined): boolean | null =>
+    agentId === null || !s
+      ? null
+      : withinAvailability(windows.get(agentId), s.day, new Date(s.start), new Date(s.end), ctx.timeZone);
   const byId = new Map(shifts.map((s) => [s.id, s]));
   return rows.map((r) => {
     const status = String(r.status) as TradeStatus;
@@ -145,6 +155,8 @@ async function toTrades(db: Db, rows: Record<string, unknown>[], ctx: TradeConte
       expired: LIVE.includes(status) && (begun(shift) || begun(swap)),
       takerLacks: to === null ? [] : lacking(skills.get(to), skills.get(from)),
       giverLacks: to === null || r.swap_shift_id == null ? [] : lacking(skills.get(from), skills.get(to)),
+      takerAvailable: fits(to, shift),
+      giverAvailable: fits(swap ? from : null, swap),
     };
   });
 }
@@ -340,9 +352,14 @@ async function moveShifts(trx: Knex.Transaction, t: TradeRow, toAgentId: number)
 
 /**
  * Why a trade needs a supervisor although it can be made, or null: an agent taking a shift lacks a skill of the one
- * giving it, or would work past their contracted hours in that shift's week.
+ * giving it, the shift is outside their availability, or they would work past their contracted hours that week.
  */
-async function needsSupervisor(trx: Knex.Transaction, t: TradeRow, toAgentId: number): Promise<string | null> {
+async function needsSupervisor(
+  trx: Knex.Transaction,
+  t: TradeRow,
+  toAgentId: number,
+  timeZone: string,
+): Promise<string | null> {
   const skills = await skillsOf(trx, [t.fromAgentId, toAgentId]);
   const lacks = [
     ...lacking(skills.get(toAgentId), skills.get(t.fromAgentId)),
@@ -351,6 +368,13 @@ async function needsSupervisor(trx: Knex.Transaction, t: TradeRow, toAgentId: nu
   if (lacks.length > 0) return `skills lacking: ${[...new Set(lacks)].sort().join(', ')}`;
   const shift = await shiftRow(trx, t.shiftId);
   const swap = t.swapShiftId === null ? null : await shiftRow(trx, t.swapShiftId);
+  const windows = await availabilityOf(trx, [t.fromAgentId, toAgentId]);
+  for (const [taker, taken] of [
+    [toAgentId, shift],
+    [t.fromAgentId, swap],
+  ] as const)
+    if (taken && !withinAvailability(windows.get(taker), taken.day, taken.start, taken.end, timeZone))
+      return `the shift on ${taken.day} is outside ${await agentName(trx, taker)}'s availability`;
   const length = (s: ShiftRow | null) => (s ? s.end.getTime() - s.start.getTime() : 0);
   const sameWeek = (a: ShiftRow, b: ShiftRow | null) => b !== null && weekOf(a.day).monday === weekOf(b.day).monday;
   for (const [taker, taken, given] of [
@@ -395,7 +419,7 @@ export async function acceptTrade(
       .update({ status: 'accepted', to_agent_id: agentId, accepted_at: ctx.now });
     if (changed === 0) throw conflict('the offer was taken meanwhile');
     if (!ctx.autoApprove) return;
-    const why = await needsSupervisor(trx, t, agentId);
+    const why = await needsSupervisor(trx, t, agentId, ctx.timeZone);
     await trx('shift_trades')
       .where({ id })
       .update(

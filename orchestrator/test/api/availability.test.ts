@@ -56,7 +56,7 @@ for (const dialect of DIALECTS)
           { weekday: 3, startTime: '08:00', endTime: '12:00' },
           { weekday: 3, startTime: '11:00', endTime: '13:00' },
         ]),
-      ).to.equal('the windows 08:00–12:00 and 11:00–13:00 overlap on day 3');
+      ).to.equal('the windows 08:00–12:00 and 11:00–13:00 overlap on Wednesday');
       await refused([{ weekday: 8, startTime: '08:00', endTime: '12:00' }]);
       await refused([{ weekday: 1, startTime: '8:00', endTime: '12:00' }]);
       await refused([{ weekday: 1, startTime: '08:00', endTime: '24:30' }]);

@@ -79,6 +79,8 @@ for (const dialect of DIALECTS)
         expired: false,
         takerLacks: ['billing'],
         giverLacks: [],
+        takerAvailable: true,
+        giverAvailable: null,
       });
       expect(offered.body.shift).to.deep.include({
         id: shift,
@@ -325,7 +327,7 @@ describe('API: shift trades approved automatically (ARIADNE_SHIFT_TRADE_APPROVAL
     expect(scheduleChanged.slice(before)).to.deep.equal([[bob, alice]]);
   });
 
-  it('leaves for a supervisor a trade where a skill is lacking or a contract would be passed, saying why', async () => {
+  it('leaves for a supervisor a trade where a skill is lacking, availability or a contract would be passed, saying why', async () => {
     const alice = h.users.agent.agentId!;
     const bob = h.users.agent2.agentId!;
     const lacking = await accept(
@@ -335,6 +337,18 @@ describe('API: shift trades approved automatically (ARIADNE_SHIFT_TRADE_APPROVAL
     expect(lacking.body).to.deep.include({
       status: 'accepted',
       decisionNote: 'for a supervisor: skills lacking: billing',
+    });
+
+    // Bob works only weekends: a weekday shift is outside his availability.
+    await h.t.db('agent_availability').insert({ agent_id: bob, weekday: 6, start_time: '08:00', end_time: '20:00' });
+    const unavailable = await accept(
+      h.users.agent2.token,
+      await trade(h.users.supervisor.token, await shiftOf(h.users.supervisor.agentId!, '2026-12-10'), bob),
+    );
+    expect(unavailable.body).to.deep.include({
+      status: 'accepted',
+      takerAvailable: false,
+      decisionNote: "for a supervisor: the shift on 2026-12-10 is outside Bob's availability",
     });
 
     await h.t.db('agents').where({ id: alice }).update({ weekly_hours: 10 });

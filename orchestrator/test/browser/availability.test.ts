@@ -99,7 +99,7 @@ describe('availability in a browser (stated in the workspace, marked on the Sche
     await waitText(
       agent,
       `${CARD} ${EDITOR} [role=alert]`,
-      (t) => t === 'the windows 08:00–12:00 and 11:00–13:00 overlap on day 1',
+      (t) => t === 'the windows 08:00–12:00 and 11:00–13:00 overlap on Monday',
     );
     expect(await agent.inputValue(field(CARD, 6, 0, 'endTime'))).to.equal('02:00');
     expect(await windowsOf(agent, url, me.id)).to.deep.equal([]);
