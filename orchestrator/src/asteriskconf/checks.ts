@@ -53,6 +53,7 @@ const APP_MODULES: Readonly<Record<string, string>> = {
   sayunixtime: 'app_sayunixtime',
   directory: 'app_directory',
   authenticate: 'app_authenticate',
+  userevent: 'app_userevent',
   agi: 'res_agi',
 };
 
