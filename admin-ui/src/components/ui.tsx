@@ -231,3 +231,61 @@ export function inputValue(e: Event): string {
 export function checked(e: Event): boolean {
   return (e.currentTarget as HTMLInputElement).checked;
 }
+
+/**
+ * A request's decision in a table cell (time off, a shift trade): an optional note to whoever it concerns, approve
+ * and refuse, and the server's refusal under them. `confirmApprove` returning false stops an approval.
+ */
+export function DecisionCell<T>(props: {
+  noteTo: string;
+  approveLabel: string;
+  approveTitle?: string;
+  approveDisabled?: boolean;
+  testIds: { readonly approve: string; readonly refuse: string };
+  confirmApprove?: () => boolean;
+  decide: (decision: { status: 'approved' | 'rejected'; note?: string }) => Promise<T>;
+  onDecided: (status: 'approved' | 'rejected', result: T) => void;
+}) {
+  const [note, setNote] = useState('');
+  const action = useAction();
+  const decide = async (status: 'approved' | 'rejected') => {
+    if (status === 'approved' && props.confirmApprove && !props.confirmApprove()) return;
+    const trimmed = note.trim();
+    const result = await action.run(() => props.decide({ status, ...(trimmed ? { note: trimmed } : {}) }));
+    if (result) props.onDecided(status, result);
+  };
+  return (
+    <td>
+      <div class="decision">
+        <input
+          name="decisionNote"
+          aria-label={`Note to ${props.noteTo}`}
+          placeholder="Note (optional)"
+          value={note}
+          onInput={(e) => setNote(inputValue(e))}
+          maxLength={200}
+          size={16}
+        />
+        <button
+          type="button"
+          class="primary"
+          disabled={action.busy || props.approveDisabled}
+          title={props.approveTitle}
+          onClick={() => void decide('approved')}
+          data-testid={props.testIds.approve}
+        >
+          {props.approveLabel}
+        </button>
+        <button
+          type="button"
+          disabled={action.busy}
+          onClick={() => void decide('rejected')}
+          data-testid={props.testIds.refuse}
+        >
+          Refuse
+        </button>
+      </div>
+      <ErrorBox error={action.error} />
+    </td>
+  );
+}

@@ -8,7 +8,16 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { useLive } from '../api/live.js';
 import type { Shift, ShiftTrade, ShiftTradeOffer, ShiftTradeStatus, TradeCandidate, TradeShift } from '../api/types.js';
-import { ErrorBox, Field, fieldErrorsOf, inputValue, type Loaded, useAction, useLoad } from '../components/ui.js';
+import {
+  DecisionCell,
+  ErrorBox,
+  Field,
+  fieldErrorsOf,
+  inputValue,
+  type Loaded,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
 import { dayLabel } from '../format.js';
 
 const STATUS_LABELS: Record<ShiftTradeStatus, string> = {
@@ -571,15 +580,6 @@ function DecidedNotice(props: {
 
 function WaitingRow(props: { trade: ShiftTrade; onDecided: (t: ShiftTrade) => void }) {
   const t = props.trade;
-  const [note, setNote] = useState('');
-  const action = useAction();
-  const decide = async (status: 'approved' | 'rejected') => {
-    const trimmed = note.trim();
-    const result = await action.run(() =>
-      api.shiftTrades.decide(t.id, { status, ...(trimmed ? { note: trimmed } : {}) }),
-    );
-    if (result) props.onDecided(result);
-  };
   const lacks = (names: readonly string[]) =>
     names.length ? (
       <span class="trade-lacks warn small" data-testid="trade-lacks">
@@ -615,38 +615,15 @@ function WaitingRow(props: { trade: ShiftTrade; onDecided: (t: ShiftTrade) => vo
       </td>
       <td class="nowrap">{t.swapShift ? shiftLabel(t.swapShift) : <span class="muted">nothing: given away</span>}</td>
       <td>{t.note ?? <span class="muted">—</span>}</td>
-      <td>
-        <div class="trade-decision">
-          <input
-            name="decisionNote"
-            aria-label={`Note to ${t.fromAgentName} and ${t.toAgentName ?? 'the colleague'}`}
-            placeholder="Note (optional)"
-            value={note}
-            onInput={(e) => setNote(inputValue(e))}
-            maxLength={200}
-            size={16}
-          />
-          <button
-            type="button"
-            class="primary"
-            disabled={action.busy || t.expired}
-            title={t.expired ? 'A shift in it has begun' : 'The shifts change hands'}
-            onClick={() => void decide('approved')}
-            data-testid="shift-trade-approve"
-          >
-            Approve
-          </button>
-          <button
-            type="button"
-            disabled={action.busy}
-            onClick={() => void decide('rejected')}
-            data-testid="shift-trade-refuse"
-          >
-            Refuse
-          </button>
-        </div>
-        <ErrorBox error={action.error} />
-      </td>
+      <DecisionCell
+        noteTo={`${t.fromAgentName} and ${t.toAgentName ?? 'the colleague'}`}
+        approveLabel="Approve"
+        approveDisabled={t.expired}
+        approveTitle={t.expired ? 'A shift in it has begun' : 'The shifts change hands'}
+        testIds={{ approve: 'shift-trade-approve', refuse: 'shift-trade-refuse' }}
+        decide={(d) => api.shiftTrades.decide(t.id, d)}
+        onDecided={(_, result) => props.onDecided(result)}
+      />
     </tr>
   );
 }

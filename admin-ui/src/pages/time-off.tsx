@@ -15,6 +15,7 @@ import type {
 } from '../api/types.js';
 import {
   AgentSelect,
+  DecisionCell,
   ErrorBox,
   Field,
   fieldErrorsOf,
@@ -352,19 +353,6 @@ function DoneNotice(props: { done: Done; shown: string; onGo: (day: string) => v
 
 function PendingRow(props: { request: TimeOff; onDecided: (d: Done) => void }) {
   const t = props.request;
-  const [note, setNote] = useState('');
-  const action = useAction();
-  const decide = async (status: 'approved' | 'rejected') => {
-    if (status === 'approved' && t.shifts > 0) {
-      const ok = confirm(
-        `Grant ${t.agentName}'s ${KIND_WORDS[t.kind]} ${daysPhrase(t)}? Their ${plural(t.shifts, 'shift')} on those days will be removed.`,
-      );
-      if (!ok) return;
-    }
-    const trimmed = note.trim();
-    const result = await action.run(() => api.timeOff.decide(t.id, { status, ...(trimmed ? { note: trimmed } : {}) }));
-    if (result) props.onDecided({ verb: status === 'approved' ? 'Granted' : 'Refused', result });
-  };
   return (
     <tr data-time-off={t.id} data-agent={t.agentId}>
       <td>{t.agentName}</td>
@@ -377,37 +365,19 @@ function PendingRow(props: { request: TimeOff; onDecided: (d: Done) => void }) {
       <td class={t.shifts > 0 ? 'nowrap' : 'nowrap muted'} data-testid="time-off-shifts">
         {plural(t.shifts, 'shift')} on those days
       </td>
-      <td>
-        <div class="time-off-decision">
-          <input
-            name="decisionNote"
-            aria-label={`Note to ${t.agentName}`}
-            placeholder="Note (optional)"
-            value={note}
-            onInput={(e) => setNote(inputValue(e))}
-            maxLength={200}
-            size={16}
-          />
-          <button
-            type="button"
-            class="primary"
-            disabled={action.busy}
-            onClick={() => void decide('approved')}
-            data-testid="time-off-grant"
-          >
-            Grant
-          </button>
-          <button
-            type="button"
-            disabled={action.busy}
-            onClick={() => void decide('rejected')}
-            data-testid="time-off-refuse"
-          >
-            Refuse
-          </button>
-        </div>
-        <ErrorBox error={action.error} />
-      </td>
+      <DecisionCell
+        noteTo={t.agentName}
+        approveLabel="Grant"
+        testIds={{ approve: 'time-off-grant', refuse: 'time-off-refuse' }}
+        confirmApprove={() =>
+          t.shifts === 0 ||
+          confirm(
+            `Grant ${t.agentName}'s ${KIND_WORDS[t.kind]} ${daysPhrase(t)}? Their ${plural(t.shifts, 'shift')} on those days will be removed.`,
+          )
+        }
+        decide={(d) => api.timeOff.decide(t.id, d)}
+        onDecided={(status, result) => props.onDecided({ verb: status === 'approved' ? 'Granted' : 'Refused', result })}
+      />
     </tr>
   );
 }
