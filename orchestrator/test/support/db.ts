@@ -118,11 +118,11 @@ export async function createTestDb(dialect: DbDialect, options: { migrate?: bool
     };
   }
   const name = `ariadne_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const template = migrate ? await migratedTemplate() : null;
+  const source = migrate ? await migratedTemplate() : null;
   const admin = createDb(`${MYSQL_SERVER_URL}/mysql`, { pool: { min: 1, max: 1 } });
   try {
     await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    if (template) await copySchema(admin, template, name);
+    if (source) await copySchema(admin, source, name);
   } finally {
     await admin.destroy();
   }
