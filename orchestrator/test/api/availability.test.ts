@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DIALECTS } from '../support/db.js';
+import { forecastQueue } from '../support/rota.js';
 import { call, startHarness, type Harness } from './harness.js';
 
 /** testConfig()'s zone is Asia/Shanghai. */
@@ -118,18 +119,7 @@ for (const dialect of DIALECTS)
     });
 
     it('planning from the forecast keeps to availability: an agent unavailable that day is left out, another fits inside their window', async () => {
-      const db = h.t.db;
-      const queueId = Number(
-        (await db('queues').insert({ name: 'avail', display_name: 'Avail', wrap_up_s: 0, overflow: '[]' }))[0],
-      );
-      const skill = Number((await db('skills').insert({ name: 'avail-skill' }))[0]);
-      await db('queue_skills').insert({ queue_id: queueId, skill_id: skill, min_level: 1 });
-      const agents: number[] = [];
-      for (let k = 0; k < 3; k++) {
-        const id = Number((await db('agents').insert({ name: `Avail ${k}`, endpoint: `PJSIP/38${k}` }))[0]);
-        await db('agent_skills').insert({ agent_id: id, skill_id: skill, level: 1 });
-        agents.push(id);
-      }
+      const { queueId, agents } = await forecastQueue(h.t.db, { name: 'Avail', agents: 3, endpointPrefix: 'PJSIP/38' });
       const [afternoons, tuesdays, anytime] = agents as [number, number, number];
       const windows = (weekday: number, startTime: string, endTime: string) => ({
         token: h.users.admin.token,
@@ -137,19 +127,6 @@ for (const dialect of DIALECTS)
       });
       await call(h, 'PUT', `/api/agents/${afternoons}/availability`, windows(1, '13:00', '24:00'));
       await call(h, 'PUT', `/api/agents/${tuesdays}/availability`, windows(2, '08:00', '18:00'));
-      // Four Mondays of 20 calls of 180 s a quarter hour from 09:00 to 17:00: more agents needed than there are.
-      const rows = [];
-      for (const monday of ['2026-11-16', '2026-11-23', '2026-11-30', '2026-12-07'])
-        for (let q = 0; q < 32; q++)
-          rows.push({
-            queue_id: queueId,
-            interval_start: new Date(sh(`${monday}T09:00:00`).getTime() + q * 900_000),
-            offered: 20,
-            answered: 20,
-            answered_in_sl: 16,
-            talk_s_sum: 20 * 180,
-          });
-      await db('report_queue_intervals').insert(rows);
       const plan = await call(h, 'POST', '/api/shifts/plan', {
         token: h.users.admin.token,
         body: { day: '2026-12-14', queueId, shiftHours: 4 },

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { forecastQueue } from '../support/rota.js';
 import { call, startHarness, type Harness } from './harness.js';
 
 /** testConfig() has no Asterisk configured: the contact center's zone is the demo's, Asia/Shanghai. */
@@ -225,30 +226,7 @@ describe('API: shifts and schedule adherence', function () {
 
   it("plans a queue's day from its forecast: a preview, then the shifts made; agents with a shift are left out", async () => {
     now = sh('2026-12-10T08:00:00');
-    const queueId = Number(
-      (await h.t.db('queues').insert({ name: 'rota', display_name: 'Rota', wrap_up_s: 0, overflow: '[]' }))[0],
-    );
-    const skill = Number((await h.t.db('skills').insert({ name: 'rota-skill' }))[0]);
-    await h.t.db('queue_skills').insert({ queue_id: queueId, skill_id: skill, min_level: 1 });
-    const agents: number[] = [];
-    for (let k = 0; k < 8; k++) {
-      const id = Number((await h.t.db('agents').insert({ name: `Rota ${k}`, endpoint: `PJSIP/39${k}` }))[0]);
-      await h.t.db('agent_skills').insert({ agent_id: id, skill_id: skill, level: 1 });
-      agents.push(id);
-    }
-    // The four Mondays before the 14th: 20 calls of 180 s every quarter hour from 09:00 to 17:00 (4 Erlangs).
-    const rows = [];
-    for (const monday of ['2026-11-16', '2026-11-23', '2026-11-30', '2026-12-07'])
-      for (let q = 0; q < 32; q++)
-        rows.push({
-          queue_id: queueId,
-          interval_start: new Date(sh(`${monday}T09:00:00`).getTime() + q * 900_000),
-          offered: 20,
-          answered: 20,
-          answered_in_sl: 16,
-          talk_s_sum: 20 * 180,
-        });
-    await h.t.db('report_queue_intervals').insert(rows);
+    const { queueId, agents } = await forecastQueue(h.t.db, { name: 'Rota', agents: 8, endpointPrefix: 'PJSIP/39' });
     const sup = h.users.admin.token;
     // One of them has the day off: not planned.
     const off = await call(h, 'POST', '/api/time-off', {
