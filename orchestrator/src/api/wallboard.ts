@@ -260,9 +260,8 @@ export class Wallboard {
         this.db,
         new Date(now - SCHEDULE_RELOAD_MS),
         new Date(now + SCHEDULE_AHEAD_MS),
-        {
-          timeZone: this.timeZone,
-        },
+        // A draft is not yet anyone's schedule: no adherence, no no-show.
+        { timeZone: this.timeZone, publishedOnly: true },
       );
       const schedule = new Map<number, Segment[]>();
       for (const shift of shifts)

@@ -73,6 +73,12 @@ export class WsHub {
   private readonly minPushMs: number;
   private readonly servers = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
 
+  /** Every staff client and those of these agents (`all`: every agent's), each once. */
+  private staffAnd(agentIds: readonly number[] | 'all'): Set<Client> {
+    const agents = agentIds === 'all' ? [...this.byAgent.values()] : agentIds.map((id) => this.byAgent.get(id));
+    return new Set([...this.staff, ...agents.flatMap((set) => [...(set ?? [])])]);
+  }
+
   constructor(private readonly o: HubOptions) {
     const forAgent = <
       K extends
@@ -108,9 +114,11 @@ export class WsHub {
     this.unsubscribe.push(
       this.o.bus.subscribe('schedule.changed', (e) => {
         const text = JSON.stringify({ type: 'schedule.changed' });
-        const targets =
-          e.agentIds === 'all' ? [...this.byAgent.values()] : e.agentIds.map((id) => this.byAgent.get(id));
-        for (const set of targets) for (const c of set ?? []) this.send(c, text);
+        for (const c of this.staffAnd(e.agentIds)) this.send(c, text);
+      }),
+      this.o.bus.subscribe('schedule.published', (e) => {
+        const text = JSON.stringify({ type: 'schedule.published', from: e.from, to: e.to });
+        for (const id of e.agentIds) for (const c of this.byAgent.get(id) ?? []) this.send(c, text);
       }),
       this.o.bus.subscribe('time-off.requested', (e) => {
         const text = JSON.stringify({ type: 'time-off.requested', ...e });
@@ -119,11 +127,8 @@ export class WsHub {
       this.o.bus.subscribe('shift-trade.changed', (e) => {
         const text = JSON.stringify({ type: 'shift-trade.changed', ...e });
         // An offer to anyone is in every agent's list until someone takes it; a named one concerns its two agents.
-        const agents = e.toAnyone
-          ? [...this.byAgent.values()]
-          : [e.fromAgentId, e.toAgentId].map((id) => (id === null ? undefined : this.byAgent.get(id)));
-        const targets = new Set([...this.staff, ...agents.flatMap((set) => [...(set ?? [])])]);
-        for (const c of targets) this.send(c, text);
+        const agents = e.toAnyone ? 'all' : [e.fromAgentId, ...(e.toAgentId === null ? [] : [e.toAgentId])];
+        for (const c of this.staffAnd(agents)) this.send(c, text);
       }),
     );
     forAgent('agent.state', (e) => ({

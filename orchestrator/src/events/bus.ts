@@ -62,10 +62,13 @@ export interface BusEvents {
     decisionNote: string | null;
   };
   /**
-   * Shifts were added, changed or removed (shifts/): the wallboard rereads the schedule, and the agents whose shifts
-   * they were (`all`: a copy of the whole rota) are told, so their workspace rereads theirs.
+   * Shifts were added, changed or removed (shifts/), or an agent's availability: the wallboard rereads the schedule,
+   * staff are told (an open Schedule page rereads), and so are the agents whose published shifts they were (`all`: a
+   * copy of the whole rota; none for drafts), so their workspace rereads theirs.
    */
   'schedule.changed': { agentIds: readonly number[] | 'all' };
+  /** Drafts starting on the days from `from` to `to` were published: their agents are told (shifts/publish.ts). */
+  'schedule.published': { from: string; to: string; agentIds: readonly number[] };
   /** An agent asked for time off: supervisors and admins are told (the Schedule page's count of requests waiting). */
   'time-off.requested': { timeOffId: number; agentId: number };
   /**

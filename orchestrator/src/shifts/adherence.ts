@@ -203,7 +203,11 @@ export async function adherenceReport(
   o: { day: string; timeZone: string; now: Date; agentIds?: readonly number[] },
 ): Promise<AdherenceReport> {
   const { start, end } = reportDay(o.day, o.timeZone);
-  const shifts = await shiftsBetween(db, start, end, { agentIds: o.agentIds, timeZone: o.timeZone });
+  const shifts = await shiftsBetween(db, start, end, {
+    agentIds: o.agentIds,
+    timeZone: o.timeZone,
+    publishedOnly: true,
+  });
   const lastEnd = Math.max(end.getTime(), ...shifts.filter((s) => s.day === o.day).map((s) => Date.parse(s.end)));
   const until = new Date(Math.min(lastEnd, o.now.getTime()));
   const [presence, calls, names] = await Promise.all([

@@ -42,11 +42,15 @@ export interface Shift {
   readonly phoneS: number;
   /** Inside the agent's availability (always, for an agent who has stated none). */
   readonly withinAvailability: boolean;
+  /** When it was published; null for a draft, which only staff see and nothing is measured against. */
+  readonly publishedAt: string | null;
 }
 
 export interface ShiftFilter {
   readonly agentIds?: readonly number[];
   readonly timeZone: string;
+  /** Leave drafts out: what agents see, and what adherence is measured against. */
+  readonly publishedOnly?: boolean;
 }
 
 const kindOf = (v: unknown): ActivityKind =>
@@ -93,6 +97,7 @@ async function withActivities(db: Db, rows: Record<string, unknown>[], timeZone:
       })),
       phoneS: Math.round(phoneTime({ start, end, activities: acts }) / 1000),
       withinAvailability: withinAvailability(windows.get(Number(r.agent_id)), day, start, end, timeZone),
+      publishedAt: r.published_at == null ? null : requireDate(r.published_at, 'shifts.published_at').toISOString(),
     };
   });
 }
@@ -101,8 +106,18 @@ function shiftsQuery(db: Db | Knex.Transaction, filter: ShiftFilter) {
   const q = db('shifts as s')
     .join('agents as a', 'a.id', 's.agent_id')
     .orderBy([{ column: 's.starts_at' }, { column: 'a.name' }, { column: 's.id' }])
-    .select('s.id', 's.agent_id', 'a.name as agent_name', 's.day', 's.starts_at', 's.ends_at', 's.note');
+    .select(
+      's.id',
+      's.agent_id',
+      'a.name as agent_name',
+      's.day',
+      's.starts_at',
+      's.ends_at',
+      's.note',
+      's.published_at',
+    );
   if (filter.agentIds) q.whereIn('s.agent_id', filter.agentIds);
+  if (filter.publishedOnly) q.whereNotNull('s.published_at');
   return q;
 }
 
@@ -164,7 +179,7 @@ async function insertActivities(trx: Knex.Transaction, shiftId: number, plan: Pl
     );
 }
 
-async function insertShift(trx: Knex.Transaction, plan: PlannedShift, by: number | null, now: Date) {
+async function insertShift(trx: Knex.Transaction, plan: PlannedShift, w: ShiftWriter) {
   const id = insertedId(
     await trx('shifts').insert({
       agent_id: plan.agentId,
@@ -172,8 +187,10 @@ async function insertShift(trx: Knex.Transaction, plan: PlannedShift, by: number
       starts_at: plan.start,
       ends_at: plan.end,
       note: plan.note,
-      created_by: by,
-      created_at: now,
+      created_by: w.by,
+      created_at: w.now,
+      published_at: w.draft ? null : w.now,
+      published_by: w.draft ? null : w.by,
     }),
   );
   await insertActivities(trx, id, plan);
@@ -184,6 +201,8 @@ export interface ShiftWriter {
   readonly timeZone: string;
   readonly by: number | null;
   readonly now: Date;
+  /** The shifts made are drafts, for staff only until published; otherwise published as they are made. */
+  readonly draft?: boolean;
 }
 
 export async function addShift(db: Db, input: ShiftInput, w: ShiftWriter): Promise<Shift> {
@@ -191,21 +210,36 @@ export async function addShift(db: Db, input: ShiftInput, w: ShiftWriter): Promi
   const id = await db.transaction(async (trx) => {
     await lockAgent(trx, plan);
     await assertFree(trx, plan, w.timeZone);
-    return insertShift(trx, plan, w.by, w.now);
+    return insertShift(trx, plan, w);
   });
   return (await getShift(db, id, w.timeZone))!;
 }
 
-/** Replaces the shift with the plan (its agent may change); null when there is no such shift. */
+/**
+ * Replaces the shift with the plan (its agent may change); null when there is no such shift. A draft stays one unless
+ * `w.draft` is false, which publishes it; a published shift stays published (409 if asked to become a draft: its agent
+ * has seen it, and it is removed instead).
+ */
 export async function replaceShift(db: Db, id: number, input: ShiftInput, w: ShiftWriter): Promise<Shift | null> {
   const plan = planShift(input, w.timeZone);
   const found = await db.transaction(async (trx) => {
-    if (!(await trx('shifts').where({ id }).first('id'))) return false;
+    const row = (await trx('shifts').where({ id }).first('published_at')) as { published_at: unknown } | undefined;
+    if (!row) return false;
+    const published = row.published_at != null;
+    if (published && w.draft === true)
+      throw new HttpError(409, 'conflict', 'a published shift cannot become a draft again: remove it instead');
     await lockAgent(trx, plan);
     await assertFree(trx, plan, w.timeZone, id);
     await trx('shifts')
       .where({ id })
-      .update({ agent_id: plan.agentId, day: plan.day, starts_at: plan.start, ends_at: plan.end, note: plan.note });
+      .update({
+        agent_id: plan.agentId,
+        day: plan.day,
+        starts_at: plan.start,
+        ends_at: plan.end,
+        note: plan.note,
+        ...(!published && w.draft === false ? { published_at: w.now, published_by: w.by } : {}),
+      });
     await trx('shift_activities').where({ shift_id: id }).delete();
     await insertActivities(trx, id, plan);
     return true;
@@ -265,7 +299,7 @@ export async function copyShifts(db: Db, req: CopyRequest, w: ShiftWriter): Prom
       await db.transaction(async (trx) => {
         await lockAgent(trx, plan);
         await assertFree(trx, plan, w.timeZone);
-        await insertShift(trx, plan, w.by, w.now);
+        await insertShift(trx, plan, w);
       });
       copied++;
     } catch (err) {

@@ -217,9 +217,11 @@ interface ShiftRow {
 }
 
 async function shiftRow(trx: Knex.Transaction, id: number): Promise<ShiftRow> {
-  const r = (await trx('shifts').where({ id }).first('id', 'agent_id', 'day', 'starts_at', 'ends_at')) as
-    Record<string, unknown> | undefined;
+  const r = (await trx('shifts')
+    .where({ id })
+    .first('id', 'agent_id', 'day', 'starts_at', 'ends_at', 'published_at')) as Record<string, unknown> | undefined;
   if (!r) throw notFound(`shift ${id}`);
+  if (r.published_at == null) throw conflict(`shift ${id} is a draft: only a published shift is traded`);
   return {
     id,
     agentId: Number(r.agent_id),
@@ -502,6 +504,7 @@ const MAX_CANDIDATES = 200;
 export async function tradeCandidates(db: Db, shiftId: number, ctx: TradeContext): Promise<TradeCandidate[]> {
   const [shift] = await shiftsByIds(db, [shiftId], ctx.timeZone);
   if (!shift) throw notFound(`shift ${shiftId}`);
+  if (shift.publishedAt === null) throw conflict(`shift ${shiftId} is a draft: only a published shift is traded`);
   const start = new Date(shift.start);
   const end = new Date(shift.end);
   // Only agents who can sign in and accept it.
@@ -530,6 +533,7 @@ export async function tradeCandidates(db: Db, shiftId: number, ctx: TradeContext
       .select('agent_id', 'kind') as Promise<Record<string, unknown>[]>,
     db('shifts')
       .whereIn('agent_id', ids)
+      .whereNotNull('published_at')
       .where('starts_at', '>', ctx.now)
       .whereBetween('day', [addDays(shift.day, -7), addDays(shift.day, 7)])
       .orderBy('starts_at')

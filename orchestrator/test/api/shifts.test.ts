@@ -281,15 +281,16 @@ describe('API: shifts and schedule adherence', function () {
 
     const applied = await call(h, 'POST', '/api/shifts/plan', {
       token: sup,
-      body: { day: '2026-12-14', queueId, apply: true },
+      body: { day: '2026-12-14', queueId, apply: true, draft: true },
     });
     expect(applied.body.created).to.have.length(proposed.length);
+    expect(applied.body.created.every((c: { publishedAt: string | null }) => c.publishedAt === null)).to.equal(true);
     expect(applied.body.skipped).to.deep.equal([]);
     const made = await call(h, 'GET', '/api/shifts?from=2026-12-14', { token: sup });
     expect(made.body.shifts.filter((x: { agentId: number }) => agents.includes(x.agentId))).to.have.length(
       proposed.length,
     );
-    // Planned again: the shifts made are counted, the agents with one are not planned twice.
+    // Planned again: the shifts made are counted, drafts as they are, and the agents with one are not planned twice.
     const again = await call(h, 'POST', '/api/shifts/plan', { token: sup, body: { day: '2026-12-14', queueId } });
     expect(
       again.body.shifts.every(

@@ -290,6 +290,31 @@ describe('WebSocket push', () => {
     expect(bob.messages.some((m) => m.type === 'time-off.requested')).to.equal(false);
   });
 
+  it('tells staff of a draft and its agent only when it is published', async () => {
+    const alice = track(await open(h, `?token=${h.users.agent.token}`));
+    const sup = track(await open(h, `?token=${h.users.supervisor.token}`));
+    await alice.next((m) => m.type === 'agent.state');
+    const post = (path: string, body: object) =>
+      fetch(`${h.base}/api/shifts${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.users.supervisor.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const draft = { agentId: h.users.agent.agentId, day: '2026-12-22', startTime: '09:00', endTime: '17:00' };
+    expect((await post('', { ...draft, draft: true })).status).to.equal(201);
+    await sup.next((m) => m.type === 'schedule.changed');
+    expect((await post('/publish', { from: '2026-12-22', to: '2026-12-22' })).status).to.equal(200);
+    expect(await alice.next((m) => m.type === 'schedule.published')).to.deep.equal({
+      type: 'schedule.published',
+      from: '2026-12-22',
+      to: '2026-12-22',
+    });
+    // One schedule.changed, for the publication: none for the draft.
+    await alice.next((m) => m.type === 'schedule.changed');
+    expect(alice.messages.filter((m) => m.type === 'schedule.changed')).to.have.length(1);
+    expect(sup.messages.some((m) => m.type === 'schedule.published')).to.equal(false);
+  });
+
   it('tells every agent of a trade offered to anyone, and only its two agents (and staff) of a named one', async () => {
     const alice = track(await open(h, `?token=${h.users.agent.token}`));
     const bob = track(await open(h, `?token=${h.users.agent2.token}`));

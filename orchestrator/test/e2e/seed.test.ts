@@ -24,6 +24,7 @@ import { nextState, type CallState } from '../../src/calls/states.js';
 import { toDate } from '../../src/db/time.js';
 import { agentReport, buildDailyReport, daysBefore, pauseReport } from '../../src/reports/index.js';
 import { listTrades } from '../../src/shifts/trades.js';
+import { day as dayOfRow } from '../../src/db/rows.js';
 
 const count = async (q: Promise<Array<Record<string, unknown>>> | unknown): Promise<number> =>
   Number(((await q) as Array<{ n: unknown }>)[0]?.n ?? 0);
@@ -235,6 +236,11 @@ for (const dialect of DIALECTS) {
           ['offered', true],
         ]);
         expect(trades.every((x) => x.shift?.day === '2026-12-06')).to.equal(true);
+        // The day after the planned one begun as drafts: its rota, not yet published.
+        const drafts = (await t.db('shifts').whereNull('published_at').select('day')) as Record<string, unknown>[];
+        expect(drafts).to.have.length(8);
+        expect(new Set(drafts.map((d) => dayOfRow(d.day)))).to.deep.equal(new Set(['2026-12-07']));
+        expect(await t.db('shifts').where('day', '<=', '2026-12-06').whereNull('published_at')).to.be.empty;
         const adherence = await adherenceReport(t.db, {
           day: days[0]!.day,
           timeZone: 'Asia/Shanghai',

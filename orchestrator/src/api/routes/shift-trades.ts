@@ -75,7 +75,9 @@ export function shiftTradeRoutes(deps: ApiDeps): ApiRoute[] {
       query: z.object({ shiftId: z.coerce.number().int().positive() }),
       async handler({ query, user }) {
         const shift = await getShift(db, query.shiftId, timeZone);
-        if (!shift) throw notFound(`shift ${query.shiftId}`);
+        // An agent never sees a draft, so is not told there is one.
+        if (!shift || (shift.publishedAt === null && agentScope(user) !== undefined))
+          throw notFound(`shift ${query.shiftId}`);
         assertOwn(user, shift.agentId, 'shift');
         return { shiftId: shift.id, items: await tradeCandidates(db, shift.id, ctx()) };
       },

@@ -5,6 +5,7 @@ import { toCsv } from '../../reports/api.js';
 import { addDays, dayOf, daysBetween } from '../../reports/day.js';
 import { adherenceReport, adherenceSummary, type AdherenceSummaryRow } from '../../shifts/adherence.js';
 import { calendarDay, shiftInput } from '../../shifts/plan.js';
+import { discardDrafts, publishDrafts } from '../../shifts/publish.js';
 import { planRota } from '../../shifts/rota.js';
 import {
   addShift,
@@ -42,16 +43,35 @@ const ADHERENCE_COLUMNS: readonly (keyof AdherenceSummaryRow)[] = [
 export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
   const { db } = deps;
   const timeZone = contactCenterTimeZone(deps.config);
-  const writer = (userId: number) => ({ timeZone, by: userId, now: deps.now() });
-  // This orchestrator's wallboard rereads the schedule at once, the others' within a minute.
+  const writer = (userId: number, draft?: boolean) => ({ timeZone, by: userId, now: deps.now(), draft });
+  // Staff are always told; agents only of their published shifts, a draft being none of theirs yet. This
+  // orchestrator's wallboard rereads the schedule at once, the others' within a minute.
   const changed = (agentIds: readonly number[] | 'all'): void => deps.bus.publish('schedule.changed', { agentIds });
-  const audited = (s: Shift) => ({ agentId: s.agentId, day: s.day, start: s.startTime, end: s.endTime });
+  const seenBy = (...shifts: Shift[]): number[] => [
+    ...new Set(shifts.filter((s) => s.publishedAt !== null).map((s) => s.agentId)),
+  ];
+  const audited = (s: Shift) => ({
+    agentId: s.agentId,
+    day: s.day,
+    start: s.startTime,
+    end: s.endTime,
+    draft: s.publishedAt === null,
+  });
+  const draftRange = z
+    .object({
+      from: calendarDay,
+      to: calendarDay,
+      agentIds: z.array(z.number().int().positive()).max(1000).optional(),
+    })
+    .strict()
+    .refine((r) => daysBetween(r.from, r.to) >= 1, { error: '`to` is before `from`' })
+    .refine((r) => daysBetween(r.from, r.to) <= MAX_DAYS, { error: `at most ${MAX_DAYS} days at once` });
   return [
     route({
       method: 'get',
       path: '/shifts',
       tag: 'shifts',
-      summary: `Shifts starting on the days from \`from\` to \`to\` (default today, at most ${MAX_DAYS} days), with their activities; an agent gets only their own`,
+      summary: `Shifts starting on the days from \`from\` to \`to\` (default today, at most ${MAX_DAYS} days), with their activities, drafts with \`publishedAt\` null; an agent gets only their own published ones`,
       roles: EVERYONE,
       query: z.object({
         from: calendarDay.optional(),
@@ -66,7 +86,8 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         if (days > MAX_DAYS) throw new HttpError(400, 'bad_request', `at most ${MAX_DAYS} days at once`);
         const own = agentScope(user);
         const agentIds = own !== undefined ? [own] : query.agentId !== undefined ? [query.agentId] : undefined;
-        return { from, to, timeZone, shifts: await shiftsOnDays(db, from, to, { agentIds, timeZone }) };
+        const publishedOnly = own !== undefined;
+        return { from, to, timeZone, shifts: await shiftsOnDays(db, from, to, { agentIds, timeZone, publishedOnly }) };
       },
     }),
     route({
@@ -74,15 +95,15 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/shifts',
       tag: 'shifts',
       summary:
-        "Schedule a shift: a day, start and end on the contact center's clock (an end at or before the start is the next day), and activities off the phones inside it; 409 if it overlaps another of the agent's",
+        "Schedule a shift: a day, start and end on the contact center's clock (an end at or before the start is the next day), and activities off the phones inside it; published at once unless `draft` is true; 409 if it overlaps another of the agent's",
       roles: STAFF,
-      body: shiftInput,
+      body: shiftInput.extend({ draft: z.boolean().default(false) }),
       status: 201,
       audit: { action: 'shift.add', targetType: 'shift' },
-      async handler({ body, user, auditTarget }) {
-        const shift = await addShift(db, body, writer(user.id));
+      async handler({ body: { draft, ...input }, user, auditTarget }) {
+        const shift = await addShift(db, input, writer(user.id, draft));
         auditTarget(shift.id, audited(shift));
-        changed([shift.agentId]);
+        changed(seenBy(shift));
         return shift;
       },
     }),
@@ -90,18 +111,19 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'put',
       path: '/shifts/:id',
       tag: 'shifts',
-      summary: 'Replace a shift (times, agent, note, activities)',
+      summary:
+        'Replace a shift (times, agent, note, activities); a draft stays one unless `draft` is false, which publishes it; 409 for a published shift asked to become a draft',
       roles: STAFF,
       params: idParam,
-      body: shiftInput,
+      body: shiftInput.extend({ draft: z.boolean().optional() }),
       audit: { action: 'shift.update', targetType: 'shift' },
-      async handler({ params, body, user, auditTarget }) {
+      async handler({ params, body: { draft, ...input }, user, auditTarget }) {
         const before = await getShift(db, params.id, timeZone);
-        const shift = before && (await replaceShift(db, params.id, body, writer(user.id)));
+        const shift = before && (await replaceShift(db, params.id, input, writer(user.id, draft)));
         if (!shift) throw notFound(`shift ${params.id}`);
         auditTarget(shift.id, audited(shift));
-        // Moved to another agent: both are told.
-        changed([...new Set([before!.agentId, shift.agentId])]);
+        // Moved to another agent: both are told (the one who had it only if it was published then).
+        changed(seenBy(before!, shift));
         return shift;
       },
     }),
@@ -118,7 +140,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         const shift = await getShift(db, params.id, timeZone);
         if (!shift || !(await removeShift(db, params.id))) throw notFound(`shift ${params.id}`);
         auditTarget(params.id, audited(shift));
-        changed([shift.agentId]);
+        changed(seenBy(shift));
         return undefined;
       },
     }),
@@ -126,7 +148,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'post',
       path: '/shifts/copy',
       tag: 'shifts',
-      summary: `Copy the shifts of \`days\` days from \`fromDay\` (default 7, at most ${MAX_COPY_DAYS}) to the same times from \`toDay\` on, e.g. last week's rota to next week; a shift that would overlap one already there is skipped and listed`,
+      summary: `Copy the shifts of \`days\` days from \`fromDay\` (default 7, at most ${MAX_COPY_DAYS}) to the same times from \`toDay\` on, e.g. last week's rota to next week, as drafts if \`draft\` is true; a shift that would overlap one already there is skipped and listed`,
       roles: STAFF,
       body: z
         .object({
@@ -134,14 +156,48 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
           toDay: calendarDay,
           days: z.number().int().min(1).max(MAX_COPY_DAYS).default(7),
           agentIds: z.array(z.number().int().positive()).max(1000).optional(),
+          draft: z.boolean().default(false),
         })
         .strict(),
       audit: { action: 'shift.copy', targetType: 'shift' },
       async handler({ body, user, auditTarget }) {
-        const result = await copyShifts(db, body, writer(user.id));
+        const result = await copyShifts(db, body, writer(user.id, body.draft));
         auditTarget(null, { ...body, copied: result.copied, skipped: result.skipped.length });
-        if (result.copied > 0) changed(body.agentIds ?? 'all');
+        if (result.copied > 0) changed(body.draft ? [] : (body.agentIds ?? 'all'));
         return result;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/shifts/publish',
+      tag: 'shifts',
+      summary: `Publish the drafts starting on the days from \`from\` to \`to\` (at most ${MAX_DAYS}), of \`agentIds\` or everyone: their agents see them and are told, and adherence is measured against them`,
+      roles: STAFF,
+      body: draftRange,
+      audit: { action: 'shift.publish', targetType: 'shift' },
+      async handler({ body, user, auditTarget }) {
+        const done = await publishDrafts(db, body, writer(user.id));
+        auditTarget(null, { ...body, published: done.count });
+        if (done.count > 0) {
+          changed(done.agentIds);
+          deps.bus.publish('schedule.published', { from: body.from, to: body.to, agentIds: done.agentIds });
+        }
+        return { from: body.from, to: body.to, ...done };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/shifts/discard',
+      tag: 'shifts',
+      summary: `Remove the drafts starting on the days from \`from\` to \`to\` (at most ${MAX_DAYS}), of \`agentIds\` or everyone; published shifts stay`,
+      roles: STAFF,
+      body: draftRange,
+      audit: { action: 'shift.discard', targetType: 'shift' },
+      async handler({ body, auditTarget }) {
+        const done = await discardDrafts(db, body);
+        auditTarget(null, { ...body, discarded: done.count });
+        if (done.count > 0) changed([]);
+        return { from: body.from, to: body.to, ...done };
       },
     }),
     route({
@@ -149,7 +205,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
       path: '/shifts/plan',
       tag: 'shifts',
       summary:
-        "Plan a queue's day from its forecast: shifts of `shiftHours` with breaks and lunch for the queue's agents without a shift that day, placed where the agents needed (the staffing report's, same targets) are still short of those scheduled; a preview unless `apply` is true, which makes them",
+        "Plan a queue's day from its forecast: shifts of `shiftHours` with breaks and lunch for the queue's agents without a shift that day, placed where the agents needed (the staffing report's, same targets) are still short of those scheduled (drafts included); a preview unless `apply` is true, which makes them, as drafts if `draft` is true",
       roles: STAFF,
       body: z
         .object({
@@ -163,6 +219,7 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
             .union([z.literal('observed'), z.number().min(5).max(3600)], { error: 'seconds (5–3600), or observed' })
             .optional(),
           apply: z.boolean().default(false),
+          draft: z.boolean().default(false),
         })
         .strict(),
       audit: { action: 'shift.plan', targetType: 'queue' },
@@ -189,12 +246,13 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
             shiftHours: body.shiftHours,
             apply: body.apply,
           },
-          writer(user.id),
+          writer(user.id, body.draft),
         );
-        if (plan.created?.length) changed(plan.created.map((c) => c.agentId));
+        if (plan.created?.length) changed(seenBy(...plan.created));
         auditTarget(body.queueId, {
           day: body.day,
           apply: body.apply,
+          draft: body.draft,
           proposed: plan.shifts.length,
           created: plan.created?.length ?? 0,
         });

@@ -31,6 +31,7 @@ import * as m0029 from './0029_agent_weekly_hours.js';
 import * as m0030 from './0030_shift_trades.js';
 import * as m0031 from './0031_agent_availability.js';
 import * as m0032 from './0032_blocked_rejections.js';
+import * as m0033 from './0033_shift_publishing.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -69,6 +70,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0030_shift_trades', m0030],
   ['0031_agent_availability', m0031],
   ['0032_blocked_rejections', m0032],
+  ['0033_shift_publishing', m0033],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,7 +8,7 @@ import { addDays } from '../../reports/day.js';
 import { onShift, seedPresenceHistory, seedShiftPlan } from './presence.js';
 import type { ScorecardQuestion } from '../../quality/score.js';
 import { createScorecard, type ScorecardInput } from '../../quality/scorecards.js';
-import { shiftsOnDays } from '../../shifts/repository.js';
+import { copyShifts, shiftsOnDays } from '../../shifts/repository.js';
 import { acceptTrade, offerTrade, tradeCandidates, type TradeContext } from '../../shifts/trades.js';
 
 /**
@@ -673,6 +673,12 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
       requested_at: now,
     });
     await seedTrades(db, lastPlanned, { now, timeZone: options.schedule!.timeZone });
+    // The day after begun as drafts, so the Schedule page shows a rota not yet published.
+    await copyShifts(
+      db,
+      { fromDay: lastPlanned, toDay: addDays(lastPlanned, 1), days: 1 },
+      { timeZone: options.schedule!.timeZone, by: null, now, draft: true },
+    );
   }
 
   return {
