@@ -7,6 +7,7 @@ import { callControlsFrom } from './api/adapters.js';
 import { createCallCenter, type CallCenter } from './calls/index.js';
 import { closeCallWriter } from './calls/writer.js';
 import { closeStatementBatcher } from './db/statement-batch.js';
+import { ActivityPauses } from './shifts/activity-pauses.js';
 import { contactCenterTimeZone, type Config } from './config/schema.js';
 import { buildDailyReport, createReportSchedule, daysBefore } from './reports/index.js';
 import { addDays, dayOf } from './reports/day.js';
@@ -264,6 +265,11 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
     });
     closers.push(() => reports.stop());
     reports.start();
+    if (config.scheduledActivities === 'pause') {
+      const pauses = new ActivityPauses({ db, agents, bus, timeZone, logger: log.child({ module: 'shifts' }) });
+      pauses.start();
+      closers.push(() => pauses.stop());
+    }
 
     if (simulator) {
       const traffic = new DemoTraffic({

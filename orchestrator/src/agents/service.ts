@@ -188,6 +188,23 @@ export class AgentService {
     return this.transition(agentId, 'pause', () => ({ pauseReason: why, wrapUpUntil: null }), REQUESTED);
   }
 
+  /**
+   * A pause the schedule asks for (a break begun, shifts/activity-pauses.ts): an available agent is paused now, one
+   * with a call (offered, on it, or in its after-call work) when it is over; an agent paused or logged out is left as
+   * they are. Says which, and does nothing twice however many orchestrators ask.
+   */
+  async pauseWhenFree(agentId: number, reason: string): Promise<'paused' | 'after_call' | 'left'> {
+    const why = await resolvePauseReason(this.db, reason);
+    const { agent, applied } = await this.step(
+      agentId,
+      (a) => (a.state === 'available' ? 'pause' : 'pause_after'),
+      () => ({ pauseReason: why }),
+      { done: (a) => a.state === 'paused' || a.state === 'logged_out' || a.pauseReason !== null },
+    );
+    if (!applied) return 'left';
+    return agent.state === 'paused' ? 'paused' : 'after_call';
+  }
+
   async unpause(agentId: number): Promise<AgentRecord> {
     return this.transition(agentId, 'unpause', () => ({ pauseReason: null, missedInRow: 0 }), REQUESTED);
   }
@@ -547,7 +564,7 @@ export class AgentService {
     const a = change.agent;
     this.remember(a);
     if (a.state !== 'wrap_up') this.clearWrapTimer(a.id);
-    if (change.from !== a.state || change.event === 'pause' || change.event === 'login') {
+    if (change.from !== a.state || ['pause', 'pause_after', 'login'].includes(change.event)) {
       this.o.bus?.publish('agent.state', { agentId: a.id, state: a.state, reason: a.pauseReason, since: a.stateSince });
     }
     for (const listener of this.listeners) {

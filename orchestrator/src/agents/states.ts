@@ -22,6 +22,7 @@ export const AGENT_EVENTS = [
   'wrap_up_done',
   'extend_wrap_up',
   'pause',
+  'pause_after',
   'unpause',
 ] as const;
 export type AgentEvent = (typeof AGENT_EVENTS)[number];
@@ -32,7 +33,15 @@ export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<Agent
   // An offer in progress: the ACD holds the agent for one call, a caller's or one the agent places (`dial`, also
   // from a pause or wrap-up). An agent who dialled from a pause keeps its reason and goes back to it
   // (`resume_pause`) when the call is over.
-  reserved: { answer: 'on_call', release: 'available', resume_pause: 'paused', miss_pause: 'paused' },
+  // `pause_after`: a pause due now (a scheduled break) waits for the agent's call and its after-call work; the
+  // reason goes on the row, which then ends in `resume_pause` like a call dialled from a pause.
+  reserved: {
+    answer: 'on_call',
+    release: 'available',
+    resume_pause: 'paused',
+    miss_pause: 'paused',
+    pause_after: 'reserved',
+  },
   // With capacity > 1 the agent may be offered, answer and end further calls without leaving on_call.
   on_call: {
     reserve: 'on_call',
@@ -41,11 +50,13 @@ export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<Agent
     miss_pause: 'on_call',
     call_ended: 'on_call',
     last_call_ended: 'wrap_up',
+    pause_after: 'on_call',
   },
   wrap_up: {
     wrap_up_done: 'available',
     resume_pause: 'paused',
     extend_wrap_up: 'wrap_up',
+    pause_after: 'wrap_up',
     pause: 'paused',
     dial: 'reserved',
     logout: 'logged_out',

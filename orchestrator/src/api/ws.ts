@@ -89,7 +89,8 @@ export class WsHub {
         | 'call.consult_ended'
         | 'agent.state'
         | 'evaluation.created'
-        | 'time-off.decided',
+        | 'time-off.decided'
+        | 'activity.paused',
     >(
       name: K,
       toMessage: (e: BusEvents[K]) => object,
@@ -111,6 +112,7 @@ export class WsHub {
     forAgent('call.consult_ended', (e) => ({ type: 'call.consult_ended', ...e }));
     forAgent('evaluation.created', (e) => ({ type: 'evaluation.created', ...e }));
     forAgent('time-off.decided', (e) => ({ type: 'time-off.decided', ...e }));
+    forAgent('activity.paused', (e) => ({ type: 'activity.paused', ...e }));
     this.unsubscribe.push(
       this.o.bus.subscribe('schedule.changed', (e) => {
         const text = JSON.stringify({ type: 'schedule.changed' });

@@ -57,6 +57,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_ADMIN_PASSWORD: ['adminPassword'],
   ARIADNE_TWO_FACTOR_REQUIRED_FOR: ['twoFactorRequiredFor'],
   ARIADNE_SHIFT_TRADE_APPROVAL: ['shiftTradeApproval'],
+  ARIADNE_SCHEDULED_ACTIVITIES: ['scheduledActivities'],
   ARIADNE_INSTANCE_ID: ['instanceId'],
 };
 

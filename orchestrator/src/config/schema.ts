@@ -209,6 +209,11 @@ export const configSchema = z.object({
    * where nobody lacks a skill of the shift's agent or goes past their contracted weekly hours (the rest still wait).
    */
   shiftTradeApproval: z.enum(['supervisor', 'auto'], { error: 'supervisor or auto' }).default('supervisor'),
+  /**
+   * When a scheduled activity (a break, lunch, meeting, training, time offline) begins: `remind` the agent in the
+   * workspace (they pause themselves), or `pause` them for it (after their call, if on one).
+   */
+  scheduledActivities: z.enum(['remind', 'pause'], { error: 'remind or pause' }).default('remind'),
   /** Creates user `admin` with this password when the database has no active admin (first start). */
   adminPassword: z.string().min(12, 'at least 12 characters').optional(),
   instanceId: z.string().min(1).optional(),

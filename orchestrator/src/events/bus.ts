@@ -67,6 +67,11 @@ export interface BusEvents {
    * copy of the whole rota; none for drafts), so their workspace rereads theirs.
    */
   'schedule.changed': { agentIds: readonly number[] | 'all' };
+  /**
+   * A scheduled activity began and its agent was paused for it (`afterCall`: will be, when their call is over), by
+   * shifts/activity-pauses.ts: the agent is told why.
+   */
+  'activity.paused': { agentId: number; kind: string; startTime: string; endTime: string; afterCall: boolean };
   /** Drafts starting on the days from `from` to `to` were published: their agents are told (shifts/publish.ts). */
   'schedule.published': { from: string; to: string; agentIds: readonly number[] };
   /** An agent asked for time off: supervisors and admins are told (the Schedule page's count of requests waiting). */

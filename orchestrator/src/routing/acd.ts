@@ -101,7 +101,8 @@ function requirementKey(skills: readonly SkillRequirement[], excluded: ReadonlyS
 function offerable(a: AgentRecord): boolean {
   if (!a.endpointOnline || a.reservedCallId !== null) return false;
   if (a.state === 'available') return true;
-  return a.state === 'on_call' && a.activeCalls < a.capacity;
+  // One going back to a pause after this call (dialled from it, or a break begun) takes no other.
+  return a.state === 'on_call' && a.activeCalls < a.capacity && a.pauseReason === null;
 }
 
 /** Logged in, not paused, reachable: counts as staff for join/leave-when-empty and wait estimates. */

@@ -290,7 +290,7 @@ describe('WebSocket push', () => {
     expect(bob.messages.some((m) => m.type === 'time-off.requested')).to.equal(false);
   });
 
-  it('tells staff of a draft and its agent only when it is published', async () => {
+  it('tells staff of a draft, its agent only when it is published, and an agent paused for a break why', async () => {
     const alice = track(await open(h, `?token=${h.users.agent.token}`));
     const sup = track(await open(h, `?token=${h.users.supervisor.token}`));
     await alice.next((m) => m.type === 'agent.state');
@@ -313,6 +313,15 @@ describe('WebSocket push', () => {
     await alice.next((m) => m.type === 'schedule.changed');
     expect(alice.messages.filter((m) => m.type === 'schedule.changed')).to.have.length(1);
     expect(sup.messages.some((m) => m.type === 'schedule.published')).to.equal(false);
+
+    // Paused for a scheduled activity: that agent is told why.
+    const paused = { kind: 'lunch', startTime: '12:00', endTime: '12:45', afterCall: false };
+    h.bus.publish('activity.paused', { agentId: h.users.agent.agentId!, ...paused });
+    expect(await alice.next((m) => m.type === 'activity.paused')).to.deep.equal({
+      type: 'activity.paused',
+      agentId: h.users.agent.agentId,
+      ...paused,
+    });
   });
 
   it('tells every agent of a trade offered to anyone, and only its two agents (and staff) of a named one', async () => {

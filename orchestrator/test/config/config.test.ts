@@ -47,6 +47,15 @@ describe('configuration', () => {
     for (const p of result.problems) expect(p).to.not.include('\n');
   });
 
+  it('reminds agents of a scheduled break by default, pauses them for it when told, and refuses anything else', () => {
+    const byDefault = loadConfig({});
+    expect(byDefault.ok && byDefault.config.scheduledActivities).to.equal('remind');
+    const pause = loadConfig({ ARIADNE_SCHEDULED_ACTIVITIES: 'pause' });
+    expect(pause.ok && pause.config.scheduledActivities).to.equal('pause');
+    const bad = loadConfig({ ARIADNE_SCHEDULED_ACTIVITIES: 'enforce' });
+    expect(bad.ok ? [] : bad.problems).to.deep.equal(['ARIADNE_SCHEDULED_ACTIVITIES: remind or pause']);
+  });
+
   it('reads a config file, with the environment winning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ariadne-cfg-'));
     const file = join(dir, 'ariadne.json');

@@ -748,5 +748,21 @@ for (const dialect of DIALECTS) {
       expect(row).to.deep.include({ state: 'on_call', activeCalls: 1 });
       expect((await h.offersAtLeast(4))[3]).to.deep.include({ callId: 'cap-d', agentId: two });
     });
+
+    it('an agent with room for a second call but a pause due after this one is offered none', async () => {
+      const qid = await setup();
+      const two = await agent(t.db, 'Cap2', { capacity: 2 });
+      await login(two);
+      h.acd.enqueue(h.call('due-a', qid));
+      await h.offersAtLeast(1);
+      await h.acd.offerAnswered('due-a', two);
+      expect(await h.agents.pauseWhenFree(two, 'lunch')).to.equal('after_call');
+      h.acd.enqueue(h.call('due-b', qid));
+      await settle();
+      await h.acd.idle();
+      expect(h.offers).to.have.length(1);
+      const after = await h.agents.callEnded(two, 'due-a', 0);
+      expect([after.state, after.pauseReason]).to.deep.equal(['paused', 'lunch']);
+    });
   });
 }

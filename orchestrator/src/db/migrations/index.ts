@@ -32,6 +32,7 @@ import * as m0030 from './0030_shift_trades.js';
 import * as m0031 from './0031_agent_availability.js';
 import * as m0032 from './0032_blocked_rejections.js';
 import * as m0033 from './0033_shift_publishing.js';
+import * as m0034 from './0034_activity_pauses.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -71,6 +72,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0031_agent_availability', m0031],
   ['0032_blocked_rejections', m0032],
   ['0033_shift_publishing', m0033],
+  ['0034_activity_pauses', m0034],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
