@@ -94,6 +94,9 @@ const TWO_FACTOR_SETUP_PATHS = new Set([
   '/auth/two-factor',
   '/auth/two-factor/setup',
   '/auth/two-factor/enable',
+  // A passkey is a second factor too.
+  '/auth/passkeys',
+  '/auth/passkeys/options',
 ]);
 
 /**
@@ -131,7 +134,8 @@ export function createApiRouter(deps: ApiDeps, options: ApiOptions = {}): { rout
 
   const limit = options.loginRateLimit ?? { windowMs: 15 * 60_000, limit: 10 };
   router.use(
-    '/auth/login',
+    // One count of failures per client for both ways in.
+    ['/auth/login', '/auth/passkey-login'],
     rateLimit({
       windowMs: limit.windowMs,
       limit: limit.limit,

@@ -18,6 +18,8 @@ export interface UserRecord {
   readonly queueIds: readonly number[];
   /** Signs in with a second factor (auth/two-factor.ts). */
   readonly twoFactor: boolean;
+  /** Passkeys they may sign in with (auth/passkeys.ts). */
+  readonly passkeys: number;
   readonly createdAt: Date | null;
   readonly updatedAt: Date | null;
 }
@@ -44,6 +46,7 @@ function toRecord(row: Record<string, unknown>, queues: ReadonlyMap<number, numb
     agentId: row.agent_id == null ? null : Number(row.agent_id),
     queueIds: queues.get(Number(row.id)) ?? [],
     twoFactor: row.totp_enabled_at != null,
+    passkeys: Number(row.passkeys ?? 0),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -57,8 +60,13 @@ function baseQuery(db: Db) {
   return db('users as u').leftJoin('agents as a', 'a.user_id', 'u.id');
 }
 
+const userColumns = (db: Db) => [
+  ...USER_COLUMNS,
+  db.raw('(select count(*) from passkeys p where p.user_id = u.id) as passkeys'),
+];
+
 export async function findUserById(db: Db, id: number): Promise<UserRecord | null> {
-  const row = await baseQuery(db).where('u.id', id).first(USER_COLUMNS);
+  const row = await baseQuery(db).where('u.id', id).first(userColumns(db));
   return row ? toRecord(row, await supervisedQueues(db, [id])) : null;
 }
 
@@ -94,7 +102,7 @@ export async function listUsers(db: Db, f: UserListFilter): Promise<{ items: Use
   if (f.role) q.where('u.role', f.role);
   if (f.q) q.where((w) => w.where('u.username', 'like', `%${f.q}%`).orWhere('u.display_name', 'like', `%${f.q}%`));
   const [{ n }] = (await q.clone().count({ n: 'u.id' })) as [{ n: number | string }];
-  const rows = (await q.orderBy('u.id').offset(f.offset).limit(f.limit).select(USER_COLUMNS)) as Record<
+  const rows = (await q.orderBy('u.id').offset(f.offset).limit(f.limit).select(userColumns(db))) as Record<
     string,
     unknown
   >[];

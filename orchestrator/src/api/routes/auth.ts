@@ -1,6 +1,17 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { writeAudit } from '../../auth/audit.js';
+import {
+  addPasskey,
+  hasPasskey,
+  listPasskeys,
+  registrationOptions,
+  removePasskey,
+  signInOptions,
+  verifySignIn,
+  type RelyingParty,
+} from '../../auth/passkeys.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../auth/sessions.js';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRecord } from '../../auth/tokens.js';
 import {
@@ -12,7 +23,8 @@ import {
   twoFactorStatus,
 } from '../../auth/two-factor.js';
 import type { AuthUser } from '../../auth/types.js';
-import { checkCredentials, findUserById, updateUser } from '../../auth/users.js';
+import { checkCredentials, findUserById, toAuthUser, updateUser } from '../../auth/users.js';
+import { withQueueScope } from '../../auth/supervision.js';
 import { bearerToken, readCookie } from '../../auth/middleware.js';
 import { HttpError, notFound } from '../../http/errors.js';
 import { route, type ApiRoute } from '../registry.js';
@@ -58,6 +70,41 @@ function wrongCode(): HttpError {
 function isSecure(req: Request, deps: ApiDeps): boolean {
   return req.secure || (deps.config.http.publicUrl?.startsWith('https://') ?? false);
 }
+
+/**
+ * The relying party passkeys belong to: the public URL's host when set (behind a proxy the browser's origin is that),
+ * else the host the browser asked for. A passkey made for one host name never signs in at another.
+ */
+function relyingParty(req: Request, deps: ApiDeps): RelyingParty {
+  const publicUrl = deps.config.http.publicUrl;
+  if (publicUrl) {
+    const url = new URL(publicUrl);
+    return { id: url.hostname, origins: [url.origin] };
+  }
+  return { id: req.hostname, origins: [`${req.protocol}://${req.get('host') ?? req.hostname}`] };
+}
+
+/**
+ * A credential as the browser's JSON gives it (@simplewebauthn/browser); its parts are checked cryptographically by
+ * the verification, so only its shape is checked here.
+ */
+const credentialJson = z
+  .object({
+    id: z.string().min(1).max(1024),
+    rawId: z.string().min(1).max(1024),
+    type: z.literal('public-key'),
+    response: z.looseObject({ clientDataJSON: z.string().min(1).max(16_384) }),
+    clientExtensionResults: z.looseObject({}).default({}),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  })
+  .loose();
+
+const passkeySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
 
 function setSessionCookie(req: Request, res: Response, deps: ApiDeps, id: string, expires: Date): void {
   res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'lax', secure: isSecure(req, deps), path: '/', expires });
@@ -131,7 +178,17 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
             throw new HttpError(401, 'unauthenticated', 'wrong two-factor code');
           }
         }
-        const setupRequired = !twoFactor.enabled && deps.config.twoFactorRequiredFor.includes(user.role);
+        const required = !twoFactor.enabled && deps.config.twoFactorRequiredFor.includes(user.role);
+        // A passkey is their second factor: a password alone must not do instead.
+        if (required && (await hasPasskey(db, user.id))) {
+          await audit(user, 'auth.login_failed');
+          throw new HttpError(
+            401,
+            'unauthenticated',
+            `the ${user.role} role signs in with a second factor: sign in with your passkey`,
+          );
+        }
+        const setupRequired = required;
         const session = await createSession(db, user.id, SESSION_TTL_MS, { setupRequired });
         setSessionCookie(req, res, deps, session.id, session.expiresAt);
         const signedIn: AuthUser = setupRequired ? { ...user, twoFactorSetupRequired: true } : user;
@@ -292,6 +349,135 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
         if (!(await disableTwoFactor(db, user.id)))
           throw new HttpError(409, 'conflict', 'two-factor sign-in is not on');
         auditTarget(user.id, {});
+        return undefined;
+      },
+    }),
+
+    // --- Passkeys ------------------------------------------------------------------------------------------------
+    route({
+      method: 'post',
+      path: '/auth/passkey-login/options',
+      tag: 'auth',
+      summary:
+        'Start signing in with a passkey: WebAuthn request options with a one-time challenge (five minutes), for navigator.credentials.get',
+      roles: 'public',
+      audit: null,
+      async handler({ req }) {
+        return signInOptions(db, relyingParty(req, deps), deps.now());
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/passkey-login',
+      tag: 'auth',
+      summary:
+        "Sign in with a passkey: the browser's answer to the challenge; sets the ariadne_session cookie. A passkey is verified by its device, so it is both factors",
+      roles: 'public',
+      body: z.object({ credential: credentialJson }).strict(),
+      response: z.object({ user: authUserSchema, expiresAt: z.string() }),
+      audit: null,
+      async handler({ req, res, body }) {
+        const now = deps.now();
+        const found = await verifySignIn(
+          db,
+          body.credential as unknown as AuthenticationResponseJSON,
+          relyingParty(req, deps),
+          now,
+        );
+        const record = found && (await findUserById(db, found.userId));
+        if (!found || !record?.active) {
+          await writeAudit(db, {
+            user: null,
+            actor: record?.username ?? 'passkey',
+            action: 'auth.login_failed',
+            targetType: 'user',
+            targetId: record?.id ?? null,
+            details: { method: 'passkey' },
+            ip: req.ip ?? null,
+          });
+          throw new HttpError(401, 'unauthenticated', 'that passkey does not sign in here');
+        }
+        const user = await withQueueScope(db, toAuthUser(record));
+        const session = await createSession(db, user.id, SESSION_TTL_MS);
+        setSessionCookie(req, res, deps, session.id, session.expiresAt);
+        res.locals.user = user;
+        await writeAudit(db, {
+          user,
+          actor: user.username,
+          action: 'auth.login',
+          targetType: 'user',
+          targetId: user.id,
+          details: { username: user.username, method: 'passkey', passkeyId: found.passkeyId },
+          ip: req.ip ?? null,
+        });
+        return { user, expiresAt: session.expiresAt.toISOString() };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/auth/passkeys',
+      tag: 'auth',
+      summary: 'Your passkeys',
+      roles: 'any',
+      response: z.object({ items: z.array(passkeySchema) }),
+      async handler({ user }) {
+        return { items: await listPasskeys(db, user.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/passkeys/options',
+      tag: 'auth',
+      summary:
+        'Start adding a passkey (your password again): WebAuthn creation options with a one-time challenge, for navigator.credentials.create',
+      roles: 'any',
+      body: passwordBody,
+      // Only a challenge: adding the passkey is what is audited.
+      audit: null,
+      async handler({ req, body, user }) {
+        if (!(await checkCredentials(db, user.username, body.password))) throw wrongPassword();
+        return registrationOptions(db, user, relyingParty(req, deps), deps.now());
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/passkeys',
+      tag: 'auth',
+      summary:
+        'Keep the passkey the browser created for the challenge, under a name ("YubiKey", "work laptop"); it then signs you in, and satisfies a role that requires two-factor sign-in',
+      roles: 'any',
+      body: z.object({ name: z.string().trim().min(1, 'required').max(64), credential: credentialJson }).strict(),
+      response: passkeySchema,
+      status: 201,
+      audit: { action: 'auth.passkey_add', targetType: 'user' },
+      async handler({ req, body, user, auditTarget }) {
+        const now = deps.now();
+        const passkey = await addPasskey(
+          db,
+          user,
+          body.name,
+          body.credential as unknown as RegistrationResponseJSON,
+          relyingParty(req, deps),
+          now,
+        );
+        // A session that had to set up a second factor has one now.
+        await db('sessions').where({ user_id: user.id }).update({ setup_required: false });
+        auditTarget(user.id, { passkeyId: passkey.id, name: passkey.name });
+        return passkey;
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/auth/passkeys/:id',
+      tag: 'auth',
+      summary: 'Remove one of your passkeys',
+      roles: 'any',
+      params: idParam,
+      status: 204,
+      audit: { action: 'auth.passkey_remove', targetType: 'user' },
+      async handler({ params, user, auditTarget }) {
+        if (!(await removePasskey(db, user.id, params.id))) throw notFound(`passkey ${params.id}`);
+        auditTarget(user.id, { passkeyId: params.id });
         return undefined;
       },
     }),

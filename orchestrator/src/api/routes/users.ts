@@ -1,3 +1,4 @@
+import { removePasskeysOf } from '../../auth/passkeys.js';
 import { z } from 'zod';
 import { listAudit } from '../../auth/audit.js';
 import { endSessionsOf } from '../../auth/sessions.js';
@@ -23,6 +24,7 @@ const userSchema = z.object({
   agentId: z.number().int().nullable(),
   queueIds: z.array(z.number().int()),
   twoFactor: z.boolean(),
+  passkeys: z.number().int(),
   createdAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
@@ -169,6 +171,25 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
         if (!(await findUserById(db, params.id))) throw notFound(`user ${params.id}`);
         if (!(await disableTwoFactor(db, params.id)))
           throw new HttpError(409, 'conflict', `user ${params.id} does not sign in with a second factor`);
+        await endSessionsOf(db, params.id);
+        return undefined;
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/users/:id/passkeys',
+      tag: 'users',
+      summary:
+        'Remove every passkey of a user (a lost or stolen key): they sign in with their password again and their sessions end',
+      roles: ADMIN,
+      params: idParam,
+      status: 204,
+      audit: { action: 'user.passkeys_reset', targetType: 'user' },
+      async handler({ params, auditTarget }) {
+        if (!(await findUserById(db, params.id))) throw notFound(`user ${params.id}`);
+        const removed = await removePasskeysOf(db, params.id);
+        if (removed === 0) throw new HttpError(409, 'conflict', `user ${params.id} has no passkey`);
+        auditTarget(params.id, { removed });
         await endSessionsOf(db, params.id);
         return undefined;
       },

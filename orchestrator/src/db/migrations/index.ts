@@ -33,6 +33,8 @@ import * as m0031 from './0031_agent_availability.js';
 import * as m0032 from './0032_blocked_rejections.js';
 import * as m0033 from './0033_shift_publishing.js';
 import * as m0034 from './0034_activity_pauses.js';
+import * as m0035 from './0035_shift_preferences.js';
+import * as m0036 from './0036_passkeys.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -73,6 +75,8 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0032_blocked_rejections', m0032],
   ['0033_shift_publishing', m0033],
   ['0034_activity_pauses', m0034],
+  ['0035_shift_preferences', m0035],
+  ['0036_passkeys', m0036],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
