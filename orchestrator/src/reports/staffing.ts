@@ -164,15 +164,19 @@ async function readyTime(db: Db, agentIds: readonly number[], start: Date, until
   );
 }
 
-/** Agent-milliseconds scheduled on the phones per interval offset of the day (shifts/). */
+/**
+ * Agent-milliseconds scheduled on the phones per interval offset of the day (shifts/). Drafts count for a day to come
+ * (they are the plan being made), not for a day lived (what was never published was nobody's schedule).
+ */
 async function scheduledTime(
   db: Db,
   agentIds: readonly number[],
   day: { start: Date; end: Date },
   timeZone: string,
+  publishedOnly: boolean,
 ): Promise<Map<number, number>> {
   if (agentIds.length === 0) return new Map();
-  const shifts = await shiftsBetween(db, day.start, day.end, { agentIds, timeZone });
+  const shifts = await shiftsBetween(db, day.start, day.end, { agentIds, timeZone, publishedOnly });
   const onPhones = shifts.flatMap(segmentsOf).filter((s) => s.expected === 'phone');
   return perInterval(onPhones, day.start, day.end);
 }
@@ -209,7 +213,7 @@ export async function staffingReport(db: Db, o: StaffingQuery): Promise<Staffing
   const eligible = await eligibleAgents(db, o.queueId);
   const [ready, scheduled] = await Promise.all([
     until > start.getTime() ? readyTime(db, eligible, start, new Date(until)) : null,
-    scheduledTime(db, eligible, { start, end }, o.timeZone),
+    scheduledTime(db, eligible, { start, end }, o.timeZone, !forecast),
   ]);
   const observedPatienceS = observedPatience(days);
   const patienceS = o.patience === 'observed' ? observedPatienceS : (o.patience ?? null);

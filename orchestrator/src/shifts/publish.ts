@@ -43,16 +43,13 @@ async function draftRows(
 
 /** Publishes the drafts in the range: their agents see them from now on, and adherence is measured against them. */
 export async function publishDrafts(db: Db, range: DraftRange, w: ShiftWriter): Promise<DraftsDone> {
-  const { ids, agentIds } = await draftRows(db, range);
-  // `whereNull` again: a draft published meanwhile by another supervisor keeps its first publication.
-  const count =
-    ids.length === 0
-      ? 0
-      : await db('shifts')
-          .whereIn('id', ids)
-          .whereNull('published_at')
-          .update({ published_at: w.now, published_by: w.by });
-  return { count, agentIds };
+  return db.transaction(async (trx) => {
+    // Locked, so two supervisors publishing at once each tell only the agents of the drafts they published.
+    const { ids, agentIds } = await draftRows(trx, range, true);
+    if (ids.length === 0) return { count: 0, agentIds };
+    const count = await trx('shifts').whereIn('id', ids).update({ published_at: w.now, published_by: w.by });
+    return { count, agentIds };
+  });
 }
 
 /** Removes the drafts in the range, leaving published shifts as they are. */

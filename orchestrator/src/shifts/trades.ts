@@ -246,9 +246,11 @@ async function assertCanTake(
     .where({ agent_id: agentId })
     .where('starts_at', '<', shift.end)
     .where('ends_at', '>', shift.start)
-    .first('day', 'starts_at', 'ends_at');
+    .first('day', 'starts_at', 'ends_at', 'published_at');
   if (except !== null) q.whereNot('id', except);
   const clash = (await q) as Record<string, unknown> | undefined;
+  // A draft is in the way too, but its times are not for agents to see yet.
+  if (clash && clash.published_at == null) throw conflict(`${name} has a shift being planned then`);
   if (clash) {
     const from = wallTime(requireDate(clash.starts_at, 'shifts.starts_at'), ctx.timeZone);
     const to = wallTime(requireDate(clash.ends_at, 'shifts.ends_at'), ctx.timeZone);
@@ -524,7 +526,7 @@ export async function tradeCandidates(db: Db, shiftId: number, ctx: TradeContext
       .whereIn('agent_id', ids)
       .where('starts_at', '<', end)
       .where('ends_at', '>', start)
-      .select('agent_id', 'starts_at', 'ends_at') as Promise<Record<string, unknown>[]>,
+      .select('agent_id', 'starts_at', 'ends_at', 'published_at') as Promise<Record<string, unknown>[]>,
     db('time_off')
       .whereIn('agent_id', ids)
       .where({ status: 'approved' })
@@ -543,7 +545,9 @@ export async function tradeCandidates(db: Db, shiftId: number, ctx: TradeContext
   for (const c of clashes)
     busy.set(
       Number(c.agent_id),
-      `works ${wallTime(requireDate(c.starts_at, 'shifts.starts_at'), ctx.timeZone)}–${wallTime(requireDate(c.ends_at, 'shifts.ends_at'), ctx.timeZone)} then`,
+      c.published_at == null
+        ? 'has a shift being planned then'
+        : `works ${wallTime(requireDate(c.starts_at, 'shifts.starts_at'), ctx.timeZone)}–${wallTime(requireDate(c.ends_at, 'shifts.ends_at'), ctx.timeZone)} then`,
     );
   for (const o of off) busy.set(Number(o.agent_id), `${String(o.kind)} time off`);
   const theirs = new Map<number, TradeShift[]>();

@@ -151,6 +151,7 @@ for (const dialect of DIALECTS)
       });
       expect(out.body.publishedAt).to.equal(now.toISOString());
       expect(changed.at(-1)).to.deep.equal([bob]);
+      expect(published).to.deep.equal([{ from: '2026-12-14', to: '2026-12-14', agentIds: [bob] }]);
       await call(h, 'PUT', `/api/shifts/${draft.id}`, {
         token: h.users.supervisor.token,
         body: shift(alice, '2026-12-14'),
@@ -185,6 +186,22 @@ for (const dialect of DIALECTS)
         token: h.users.agent.token,
       });
       expect(candidates.status).to.equal(404);
+
+      // A colleague's draft is in the way of a trade, without its times told.
+      const mine = await add(shift(alice, '2026-12-15'));
+      await add(shift(bob, '2026-12-15', { startTime: '13:00', endTime: '21:00', activities: [], draft: true }));
+      const offered = await call(h, 'GET', `/api/shift-trades/candidates?shiftId=${mine.id}`, {
+        token: h.users.agent.token,
+      });
+      expect(offered.body.items.find((c: { agentId: number }) => c.agentId === bob).busy).to.equal(
+        'has a shift being planned then',
+      );
+      const toBob = await call(h, 'POST', '/api/shift-trades', {
+        token: h.users.agent.token,
+        body: { shiftId: mine.id, toAgentId: bob },
+      });
+      expect(toBob.status).to.equal(409);
+      expect(toBob.body.error.message).to.equal('Bob has a shift being planned then');
 
       // Today's draft: the adherence report leaves it out; published, it is measured.
       const today = await add(shift(bob, '2026-12-07', { draft: true }));

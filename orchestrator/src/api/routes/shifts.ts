@@ -124,6 +124,8 @@ export function shiftRoutes(deps: ApiDeps): ApiRoute[] {
         auditTarget(shift.id, audited(shift));
         // Moved to another agent: both are told (the one who had it only if it was published then).
         changed(seenBy(before!, shift));
+        if (before!.publishedAt === null && shift.publishedAt !== null)
+          deps.bus.publish('schedule.published', { from: shift.day, to: shift.day, agentIds: [shift.agentId] });
         return shift;
       },
     }),
