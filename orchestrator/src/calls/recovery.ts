@@ -5,6 +5,7 @@ import type { SwitchPort } from '../telephony/port.js';
 import { Call, seconds, type CallDeps, type CallRow } from './call.js';
 import type { AgentCallHooks, CallFollowUps, CallService, RecordingUploads } from './service.js';
 import type { CallState } from './states.js';
+import { monitorsOf } from './monitor-store.js';
 import { parseSkills } from './queues.js';
 
 export interface RecoveryReport {
@@ -89,6 +90,10 @@ export async function recoverCalls(options: {
     .select()) as Record<string, unknown>[];
   const live = new Set((await switchPort.listChannels()).map((c) => c.channelId));
   const settled = await settleLeftovers(db, switchPort, service, instanceId, live, logger);
+  // Supervisors' sessions: taken back with their conversation, or cleared away with any other call of this instance.
+  const monitors = await monitorsOf(db, await monitoredCallsOf(db, instanceId));
+  const isLive = new Set(rows.map((r) => String(r.id)));
+  for (const [callId, records] of monitors) if (!isLive.has(callId)) service.discardMonitors(records, live);
   const { leftovers } = settled;
   let { surveysResumed } = settled;
   if (rows.length === 0) return { examined: 0, ended: 0, requeued: 0, adopted: 0, leftovers, surveysResumed };
@@ -105,10 +110,9 @@ export async function recoverCalls(options: {
     const placing = row.direction === 'outbound' && (row.state === 'arriving' || row.state === 'dialing');
     if (!live.has(row.channel_id) || placing) {
       const answered = row.answered_at !== null;
-      if (placing) {
-        for (const channelId of [row.channel_id, row.agent_channel_id])
-          if (channelId && live.has(channelId)) await switchPort.hangup(channelId).catch(() => undefined);
-      }
+      // Whatever is left of it on the switch goes: both legs of a call being placed, the agent of a caller gone.
+      for (const channelId of [row.channel_id, row.agent_channel_id])
+        if (channelId && live.has(channelId)) await switchPort.hangup(channelId).catch(() => undefined);
       call.transition('recovered', placing ? 'call being placed during a restart' : 'channel gone after a restart', {
         patch: {
           ended_at: row.ended_at ?? now,
@@ -144,6 +148,7 @@ export async function recoverCalls(options: {
       for (const bridgeId of [row.holding_bridge_id, row.mixing_bridge_id]) {
         if (bridgeId) await switchPort.destroyBridge(bridgeId).catch(() => undefined);
       }
+      service.discardMonitors(monitors.get(row.id) ?? [], live);
       // Recordings cut short by the restart: the file on the switch is whatever was written; hand it on.
       const open = (await db('recordings').where({ call_id: row.id, state: 'recording' }).select('id')) as {
         id: string;
@@ -165,10 +170,13 @@ export async function recoverCalls(options: {
         call,
         live,
         rec ? { id: rec.id, name: rec.name, startedAt: toDate(rec.started_at) ?? deps.now() } : null,
+        monitors.get(row.id),
       );
       adopted++;
       continue;
     }
+    // Only a conversation is monitored: a session kept past its end (a crash between the two) goes.
+    service.discardMonitors(monitors.get(row.id) ?? [], live);
     service.adoptRecovered(call);
     if (row.state === 'wrap_up') {
       // A caller still on the line is taking the IVR survey: asked again, not hung up with the wrap-up's end.
@@ -205,6 +213,15 @@ export async function recoverCalls(options: {
 }
 
 const LOOKUP_CHUNK = 500;
+
+/** The calls of this instance with a supervisor's session kept. */
+async function monitoredCallsOf(db: Db, instanceId: string): Promise<string[]> {
+  const rows = (await db('call_monitors as m')
+    .join('calls as c', 'c.id', 'm.call_id')
+    .where('c.owner', instanceId)
+    .distinct('m.call_id as call_id')) as { call_id: string }[];
+  return rows.map((r) => String(r.call_id));
+}
 
 function resumeSurvey(service: Pick<CallService, 'resumeSurvey'>, row: CallRow, logger: Logger): Promise<boolean> {
   return service.resumeSurvey(row).catch((err: unknown) => {

@@ -68,6 +68,7 @@ import { autoAnswerVariables } from './auto-answer.js';
 import { CallControlError } from './control-error.js';
 import { CallRegistry } from './registry.js';
 import { ANONYMOUS, type BlockedCallers } from './blocked-callers.js';
+import { dbMonitorStore, type MonitorRecord } from './monitor-store.js';
 import { Supervision, type MonitorMode, type MonitorSession, type Supervisor } from './supervision.js';
 import type { CallState } from './states.js';
 
@@ -343,6 +344,7 @@ export class CallService {
       ring: (options) => this.originateAndWait(options, 'supervisor ring'),
       switchOp: (op) => this.switchOp(op),
       ringSeconds: this.timings.transferRingSeconds,
+      store: dbMonitorStore(o.db, o.logger, this.now),
     });
   }
 
@@ -2811,6 +2813,7 @@ export class CallService {
     call: Call,
     liveChannels: ReadonlySet<string>,
     openRecording: { readonly id: string; readonly name: string; readonly startedAt: Date } | null = null,
+    monitors: readonly MonitorRecord[] = [],
   ): void {
     this.adopt(call);
     if (openRecording) {
@@ -2836,11 +2839,18 @@ export class CallService {
       unwatch: () => undefined,
     };
     call.agent = leg;
+    // Supervisors first, so an agent leg gone meanwhile hangs their phones up with the conversation's end.
+    this.supervision.adopt(call, monitors, liveChannels);
     if (liveChannels.has(legId)) {
       leg.unwatch = this.o.switchPort.watchChannel(legId, (event) => this.onAgentEvent(call, leg, event));
     } else {
       void this.endConversation(call, 'agent', 16, 'agent leg gone during a restart');
     }
+  }
+
+  /** Supervisors' sessions kept for calls that did not survive a restart as conversations: what is left goes. */
+  discardMonitors(monitors: readonly MonitorRecord[], liveChannels: ReadonlySet<string>): void {
+    this.supervision.discard(monitors, liveChannels);
   }
 
   requeueRecovered(call: Call, reason: string): Promise<void> {

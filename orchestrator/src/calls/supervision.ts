@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OriginateOptions, OriginateOutcome, SwitchPort } from '../telephony/port.js';
 import type { AgentLeg, Call } from './call.js';
 import { CallControlError } from './control-error.js';
+import type { MonitorRecord, MonitorStore } from './monitor-store.js';
 
 /**
  * A supervisor on an agent's call, from their own phone:
@@ -50,6 +51,8 @@ export interface SupervisionDeps {
   /** A switch request whose failure becomes a CallControlError('switch'). */
   readonly switchOp: <T>(op: Promise<T>) => Promise<T>;
   readonly ringSeconds: number;
+  /** Where sessions are kept for recovery after a restart; none, kept in memory only. */
+  readonly store?: MonitorStore;
 }
 
 export class Supervision {
@@ -80,6 +83,7 @@ export class Supervision {
       if (existing.mode !== mode) {
         await this.o.switchOp(this.attach(call, call.agent, existing, mode));
         call.transition('monitor_mode', `${supervisor.name}: ${mode}`, { data: { mode, by: supervisor.userId } });
+        await this.keep(call.id, existing);
       }
       return this.view(call.id, existing);
     }
@@ -144,6 +148,7 @@ export class Supervision {
     call.transition('monitor_start', `${supervisor.name}: ${mode} from ${endpoint}`, {
       data: { mode, endpoint, by: supervisor.userId },
     });
+    await this.keep(call.id, session);
     return this.view(call.id, session);
   }
 
@@ -194,6 +199,7 @@ export class Supervision {
     byCall.delete(s.supervisor.userId);
     if (byCall.size === 0) this.sessions.delete(call.id);
     this.hangUp(s);
+    void this.o.store?.remove(call.id, s.supervisor.userId);
     // Only a conversation still going tells of it: a call's end ends its monitoring too.
     if (call.state === 'connected' && !call.closing)
       call.transition('monitor_end', `${s.supervisor.name}: ${reason}`, { data: { by: s.supervisor.userId } });
@@ -210,6 +216,66 @@ export class Supervision {
   private dropBridge(s: Session): void {
     if (s.bridgeId) this.o.switchPort.destroyBridge(s.bridgeId).catch(() => undefined);
     s.bridgeId = null;
+  }
+
+  private keep(callId: string, s: Session): Promise<void> {
+    return (
+      this.o.store?.save({
+        callId,
+        userId: s.supervisor.userId,
+        supervisorName: s.supervisor.name,
+        endpoint: s.endpoint,
+        mode: s.mode,
+        legId: s.legId,
+        snoopId: s.snoopId,
+        bridgeId: s.bridgeId,
+      }) ?? Promise.resolve()
+    );
+  }
+
+  /**
+   * After a restart, the sessions kept for a conversation this instance took back: a supervisor whose phone is still
+   * up is on the call again (heard hanging up, hung up when the call ends; a snoop lost meanwhile is made again);
+   * anything else of theirs left on the switch goes.
+   */
+  adopt(call: Call, records: readonly MonitorRecord[], live: ReadonlySet<string>): void {
+    const agent = call.agent as AgentLeg | null;
+    for (const r of records) {
+      if (call.state !== 'connected' || !agent || !live.has(r.legId)) {
+        this.discard([r], live);
+        continue;
+      }
+      const session: Session = {
+        supervisor: { userId: r.userId, name: r.supervisorName },
+        endpoint: r.endpoint,
+        legId: r.legId,
+        mode: r.mode,
+        snoopId: r.snoopId !== null && live.has(r.snoopId) ? r.snoopId : null,
+        bridgeId: r.bridgeId,
+        unwatch: () => undefined,
+      };
+      let byCall = this.sessions.get(call.id);
+      if (!byCall) this.sessions.set(call.id, (byCall = new Map()));
+      byCall.set(r.userId, session);
+      session.unwatch = this.o.switchPort.watchChannel(r.legId, (event) => {
+        if (event.type === 'hangup') this.end(call, session, 'the supervisor hung up');
+      });
+      if (session.mode !== 'barge' && session.snoopId === null)
+        void this.o.switchOp(this.attach(call, agent, session, session.mode)).then(
+          () => this.keep(call.id, session),
+          () => this.end(call, session, 'could not be bridged again after a restart'),
+        );
+    }
+  }
+
+  /** Sessions kept for a call that is over: their phones, snoops and bridges left on the switch go. */
+  discard(records: readonly MonitorRecord[], live: ReadonlySet<string>): void {
+    for (const r of records) {
+      for (const channelId of [r.legId, r.snoopId])
+        if (channelId && live.has(channelId)) this.o.switchPort.hangup(channelId).catch(() => undefined);
+      if (r.bridgeId) this.o.switchPort.destroyBridge(r.bridgeId).catch(() => undefined);
+      void this.o.store?.remove(r.callId, r.userId);
+    }
   }
 
   private view(callId: string, s: Session): MonitorSession {

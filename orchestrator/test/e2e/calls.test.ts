@@ -507,6 +507,62 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 
+  it('a supervisor listening when the orchestrator restarts is still on the call after it, and hung up at its end', async () => {
+    s = await startStack();
+    await s.login(2001);
+    s.phone(2050, 'answer', 50);
+    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'connected');
+    await agentLegAnswered(s, c.callId);
+    const sue = { userId: 99, name: 'Sue' };
+    await s.center.calls.monitor(c.callId, sue, 'listen', 'PJSIP/2050');
+    const [phone] = s.legsOf(2050);
+    const own = s.sim.control.channel(phone as string).bridgeId;
+    expect(await s.db('call_monitors').where({ call_id: c.callId }).first('mode', 'leg_id')).to.deep.include({
+      mode: 'listen',
+      leg_id: phone,
+    });
+    await s.center.calls.flushed();
+    const { sim, t } = s;
+    await s.stop(true); // the orchestrator dies; the supervisor keeps listening on the switch
+    s = await startStack({ testDb: t, sim });
+    await waitFor(() => s.center.calls.get(c.callId), 'the conversation taken back');
+    expect(s.center.calls.monitors(c.callId)).to.deep.equal([
+      { callId: c.callId, supervisor: sue, endpoint: 'PJSIP/2050', mode: 'listen' },
+    ]);
+    expect(s.sim.control.channel(phone as string).bridgeId).to.equal(own);
+    // Still theirs to change: barging moves the same phone into the conversation.
+    await s.center.calls.monitor(c.callId, sue, 'barge', 'PJSIP/2050');
+    const { mixing_bridge_id: mixing } = await s.row(c.callId);
+    expect(s.sim.control.channel(phone as string).bridgeId).to.equal(mixing);
+    expect((await s.db('call_monitors').where({ call_id: c.callId }).first('mode')).mode).to.equal('barge');
+
+    s.sim.control.hangup(c.channelId);
+    await s.finalRow(c.callId, 'ended');
+    await waitFor(() => s.legsOf(2050).length === 0, "the supervisor's phone hung up with the call");
+    await waitFor(async () => (await s.db('call_monitors').where({ call_id: c.callId })).length === 0, 'session gone');
+    await s.expectSwitchClean();
+  });
+
+  it('a supervisor session left behind by a call that ended during a restart is cleared away', async () => {
+    s = await startStack();
+    await s.login(2001);
+    s.phone(2050, 'answer', 50);
+    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
+    await s.waitState(c.callId, 'connected');
+    await agentLegAnswered(s, c.callId);
+    await s.center.calls.monitor(c.callId, { userId: 99, name: 'Sue' }, 'whisper', 'PJSIP/2050');
+    await s.center.calls.flushed();
+    const { sim, t } = s;
+    await s.stop(true);
+    sim.control.hangup(c.channelId); // the caller goes while nobody watches
+    s = await startStack({ testDb: t, sim });
+    await s.finalRow(c.callId, 'ended');
+    await waitFor(() => s.legsOf(2050).length === 0, "the supervisor's phone hung up");
+    await waitFor(async () => (await s.db('call_monitors').where({ call_id: c.callId })).length === 0, 'session gone');
+    await s.expectSwitchClean();
+  });
+
   it('a three-way call: consult, conference the caller in, the agent leaves; one recording of it all', async () => {
     s = await startStack();
     await s.login(2001);

@@ -35,6 +35,7 @@ import * as m0033 from './0033_shift_publishing.js';
 import * as m0034 from './0034_activity_pauses.js';
 import * as m0035 from './0035_shift_preferences.js';
 import * as m0036 from './0036_passkeys.js';
+import * as m0037 from './0037_call_monitors.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -77,6 +78,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0034_activity_pauses', m0034],
   ['0035_shift_preferences', m0035],
   ['0036_passkeys', m0036],
+  ['0037_call_monitors', m0037],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
