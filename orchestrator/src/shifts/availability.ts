@@ -9,12 +9,20 @@ import { addDays, parseDay, wallInstant } from '../reports/day.js';
  * 09:00–13:00), as agents state them and supervisors keep them. An agent with none is available at any time; one
  * with some is available only inside them, so a day without a window is a day they do not work. Planning from the
  * forecast keeps to them; a shift made by hand outside them is allowed and shown as such.
+ *
+ * Within them an agent may prefer early or late shifts (`agents.shift_preference`): planning from the forecast gives
+ * them the earliest or latest of the shifts about as useful as the best (shifts/generate.ts), so a preference costs
+ * little cover; a shift made by hand is not held to it.
  */
 
 /** ISO weekdays: 1 is Monday, 7 Sunday. */
 export const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 export const MAX_WINDOWS = 28;
 const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+
+/** Which end of the day the agent would rather work, within their availability; null: no preference. */
+export const SHIFT_PREFERENCES = ['early', 'late'] as const;
+export type ShiftPreference = (typeof SHIFT_PREFERENCES)[number];
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM (00:00–23:59)');
 
@@ -32,6 +40,8 @@ export const availabilityInput = z
           .strict(),
       )
       .max(MAX_WINDOWS),
+    /** Omitted: kept as it is; null: no preference. */
+    preference: z.enum(SHIFT_PREFERENCES, { error: 'early, late, or null for no preference' }).nullable().optional(),
   })
   .strict();
 
@@ -45,6 +55,12 @@ export interface Availability {
   readonly agentId: number;
   /** By weekday, then start. Empty: available at any time. */
   readonly windows: readonly AvailabilityWindow[];
+  readonly preference: ShiftPreference | null;
+}
+
+/** A stored preference; anything not known (a later version's, say) is no preference. */
+export function preferenceOf(value: unknown): ShiftPreference | null {
+  return SHIFT_PREFERENCES.find((p) => p === value) ?? null;
 }
 
 const byDayAndStart = (a: AvailabilityWindow, b: AvailabilityWindow) =>
@@ -91,26 +107,41 @@ export async function availabilityOf(
 }
 
 export async function getAvailability(db: Db, agentId: number): Promise<Availability> {
-  if (!(await db('agents').where({ id: agentId }).first('id'))) throw notFound(`agent ${agentId}`);
-  return { agentId, windows: (await availabilityOf(db, [agentId])).get(agentId) ?? [] };
+  const agent = (await db('agents').where({ id: agentId }).first('id', 'shift_preference')) as
+    Record<string, unknown> | undefined;
+  if (!agent) throw notFound(`agent ${agentId}`);
+  return {
+    agentId,
+    windows: (await availabilityOf(db, [agentId])).get(agentId) ?? [],
+    preference: preferenceOf(agent.shift_preference),
+  };
 }
 
-/** Replaces the agent's windows (none: available at any time). */
+/**
+ * Replaces the agent's windows (none: available at any time) and, unless `preference` is undefined, their shift
+ * preference (null: none).
+ */
 export async function setAvailability(
   db: Db,
   agentId: number,
   windows: readonly AvailabilityWindow[],
+  preference?: ShiftPreference | null,
 ): Promise<Availability> {
   const sorted = assertWindows(windows);
-  await db.transaction(async (trx) => {
-    if (!(await trx('agents').where({ id: agentId }).forUpdate().first('id'))) throw notFound(`agent ${agentId}`);
+  const kept = await db.transaction(async (trx) => {
+    const agent = (await trx('agents').where({ id: agentId }).forUpdate().first('id', 'shift_preference')) as
+      Record<string, unknown> | undefined;
+    if (!agent) throw notFound(`agent ${agentId}`);
     await trx('agent_availability').where({ agent_id: agentId }).delete();
     if (sorted.length > 0)
       await trx('agent_availability').insert(
         sorted.map((w) => ({ agent_id: agentId, weekday: w.weekday, start_time: w.startTime, end_time: w.endTime })),
       );
+    if (preference === undefined) return preferenceOf(agent.shift_preference);
+    await trx('agents').where({ id: agentId }).update({ shift_preference: preference });
+    return preference;
   });
-  return { agentId, windows: sorted };
+  return { agentId, windows: sorted, preference: kept };
 }
 
 /** The ISO weekday (1 Monday … 7 Sunday) of a calendar day. */

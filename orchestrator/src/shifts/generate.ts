@@ -1,3 +1,4 @@
+import type { ShiftPreference } from './availability.js';
 import type { ActivityKind } from './plan.js';
 
 /**
@@ -19,6 +20,11 @@ export interface GeneratedShift {
   readonly start: number;
   readonly length: number;
   readonly activities: readonly PlannedActivity[];
+  /**
+   * Whether the shift is the kind the agent prefers (PREFERENCE below): for 'early', an early shift of the day; for
+   * 'late', a late one. Null for an agent without a preference.
+   */
+  readonly preferenceMet: boolean | null;
 }
 
 export interface RotaInput {
@@ -34,6 +40,8 @@ export interface RotaInput {
   readonly earliestStart?: number;
   /** Whether the agent can work a shift of `length` intervals from `start` (their availability); any, if absent. */
   readonly fits?: (agentId: number, start: number, length: number) => boolean;
+  /** The agent's shift preference; none for anyone, if absent. */
+  readonly preference?: (agentId: number) => ShiftPreference | null;
 }
 
 /** Cover this close to the need is enough (scheduled figures are averages over an interval, to one decimal). */
@@ -44,6 +52,29 @@ const SHORT_BY = 0.05;
  * given eight hours to cover an hour of others' breaks.
  */
 export const MIN_USEFUL_SHARE = 0.5;
+
+/**
+ * PREFERENCE. A shift's gain is the number of its intervals on the phones that cover an interval still short; the
+ * starts *of use* to an agent are those their availability allows, from the earliest start on, whose gain is at least
+ * MIN_USEFUL_SHARE of the shift's time on the phones. With no preference the agent takes the start of most gain, the
+ * earliest of those on a tie: call it the plain start.
+ *
+ * With one, 'early' takes the earliest, and 'late' the latest (shifts are all the same length: the one ending
+ * latest), of the plain start and the starts of use
+ * - whose gain is within PREFERENCE_TOLERANCE of the shift's time on the phones (at least one interval) of the best,
+ *   so a preference never costs more cover than that, and
+ * - that are needed at the preferred end: an early shift's first interval, a late one's last, still short. Gain does
+ *   not count idle time, and breaks and lunch placed in it cost nothing, so without this an agent would be started
+ *   early to wait for the calls, or kept on after they stop.
+ * A preference so never moves a shift the other way from the plain start. Where the need peaks for about a shift it
+ * changes little; where the need is level for longer than a shift, it chooses which end of it the agent works.
+ *
+ * An early shift is one whose middle is at or before the middle of the day's need (its agents needed, weighted by
+ * time); a late one, at or after it. The preference is met when the shift is of the kind preferred; missed when
+ * what was still short, within the agent's availability and the tolerance, lay at the other end of the day (its
+ * early shifts given to those planned before them, say).
+ */
+export const PREFERENCE_TOLERANCE = 0.1;
 
 /** A rule for one activity: where it goes in the shift (a share of its length) and how far it may move. */
 interface ActivityRule {
@@ -99,6 +130,55 @@ const onPhones = (i: number, shift: { start: number; length: number; activities:
   i < shift.start + shift.length &&
   !shift.activities.some((a) => i >= a.start && i < a.start + a.length);
 
+interface Candidate {
+  readonly shift: GeneratedShift;
+  readonly gain: number;
+}
+
+/** The plain start (PREFERENCE): most gain, the earliest on a tie; null if none is of use. */
+function mostGain(useful: readonly Candidate[]): Candidate | null {
+  let best: Candidate | null = null;
+  for (const u of useful) if (!best || u.gain > best.gain) best = u;
+  return best;
+}
+
+/**
+ * The start an agent with a preference takes, and whether it met it (PREFERENCE); null if none is of use. `middle`:
+ * the middle of the day's need, in intervals from the start of the day.
+ */
+function preferred(
+  useful: readonly Candidate[],
+  preference: ShiftPreference,
+  o: { tolerance: number; middle: number; short: (i: number) => boolean },
+): GeneratedShift | null {
+  const plain = mostGain(useful);
+  if (!plain) return null;
+  const early = preference === 'early';
+  const acceptable = (u: Candidate) =>
+    u.gain >= plain.gain - o.tolerance && o.short(early ? u.shift.start : u.shift.start + u.shift.length - 1);
+  const end = early ? useful.find(acceptable) : useful.findLast(acceptable);
+  const shift =
+    end && (early ? end.shift.start < plain.shift.start : end.shift.start > plain.shift.start)
+      ? end.shift
+      : plain.shift;
+  const centre = shift.start + shift.length / 2;
+  return { ...shift, preferenceMet: early ? centre <= o.middle : centre >= o.middle };
+}
+
+/**
+ * The middle of a day's need, in intervals from the start of the day: the mean of the intervals' middles, each weighted
+ * by the agents it needs (half the day, with none).
+ */
+export function needMiddle(need: readonly number[]): number {
+  let sum = 0;
+  let weighted = 0;
+  need.forEach((n, i) => {
+    sum += n;
+    weighted += n * (i + 0.5);
+  });
+  return sum > 0 ? weighted / sum : need.length / 2;
+}
+
 /** Shifts, one per agent, until nothing is short, no agent is left, or no shift would be of enough use. */
 export function generateRota(input: RotaInput): GeneratedShift[] {
   const intervals = input.need.length;
@@ -107,18 +187,25 @@ export function generateRota(input: RotaInput): GeneratedShift[] {
   const short = (i: number): boolean => deficit(i) > SHORT_BY;
   const activityTime = activityRules(input.shiftLength).reduce((n, r) => n + r.length, 0);
   const enough = Math.max(1, MIN_USEFUL_SHARE * (input.shiftLength - activityTime));
+  // Gains are whole intervals: an 8-hour shift's 27 intervals on the phones allow 2.7, so two.
+  const tolerance = Math.max(1, PREFERENCE_TOLERANCE * (input.shiftLength - activityTime));
+  const middle = needMiddle(input.need);
   const out: GeneratedShift[] = [];
   for (const agentId of input.agents) {
-    let best: GeneratedShift | null = null;
-    let bestGain = 0;
+    // The starts of use, earliest first.
+    const useful: Candidate[] = [];
     for (let start = input.earliestStart ?? 0; start + input.shiftLength <= intervals; start++) {
       if (input.fits && !input.fits(agentId, start, input.shiftLength)) continue;
       const activities = placeActivities(start, input.shiftLength, deficit);
-      const shift = { agentId, start, length: input.shiftLength, activities };
+      const shift = { agentId, start, length: input.shiftLength, activities, preferenceMet: null };
       let gain = 0;
       for (let i = start; i < start + input.shiftLength; i++) if (short(i) && onPhones(i, shift)) gain++;
-      if (gain >= enough && gain > bestGain) [best, bestGain] = [shift, gain];
+      if (gain >= enough) useful.push({ shift, gain });
     }
+    const preference = input.preference?.(agentId) ?? null;
+    const best = preference
+      ? preferred(useful, preference, { tolerance, middle, short })
+      : (mostGain(useful)?.shift ?? null);
     // Agents all able to work any shift: when one finds none of use, nor will the next. With availability, the
     // next may.
     if (!best) {

@@ -7,7 +7,14 @@ import { eligibleAgents, staffingReport, type StaffingQuery } from '../reports/s
 import { coverWith, generateRota, shortIntervals, type GeneratedShift, type RotaInput } from './generate.js';
 import type { ActivityKind, ShiftInput } from './plan.js';
 import { addShift, type Shift, type ShiftWriter } from './repository.js';
-import { availabilityOf, unavailableOn, withinAvailability, type AvailabilityWindow } from './availability.js';
+import {
+  availabilityOf,
+  preferenceOf,
+  unavailableOn,
+  withinAvailability,
+  type AvailabilityWindow,
+  type ShiftPreference,
+} from './availability.js';
 import { agentsOff } from './time-off.js';
 
 /**
@@ -29,6 +36,9 @@ export interface ProposedShift {
   readonly startTime: string;
   readonly endTime: string;
   readonly activities: readonly { kind: ActivityKind; startTime: string; endTime: string }[];
+  /** The agent's shift preference, and whether the shift met it (generate.ts, PREFERENCE); null without one. */
+  readonly preference: ShiftPreference | null;
+  readonly preferenceMet: boolean | null;
 }
 
 export interface RotaPlan {
@@ -69,14 +79,17 @@ export async function weekScheduled(
 /**
  * The queue's agents free to be given a shift of `shiftMs` that day: no shift and no time off then, some of their
  * availability on that weekday, and within their contracted hours for the week with it; those with the fewest shifts
- * in the fortnight around it first. Each with their availability, which the shift must then fit.
+ * in the fortnight around it first. Each with their availability, which the shift must then fit, and their shift
+ * preference.
  */
 async function freeAgents(
   db: Db,
   queueId: number,
   day: string,
   shiftMs: number,
-): Promise<{ id: number; name: string; windows: readonly AvailabilityWindow[] | undefined }[]> {
+): Promise<
+  { id: number; name: string; windows: readonly AvailabilityWindow[] | undefined; preference: ShiftPreference | null }[]
+> {
   const skilled = await eligibleAgents(db, queueId);
   const off = await agentsOff(db, day, skilled);
   const windows = await availabilityOf(db, skilled);
@@ -92,9 +105,9 @@ async function freeAgents(
       .leftJoin('shifts as w', (j) =>
         j.on('w.agent_id', 'a.id').andOnBetween('w.day', [addDays(day, -6), addDays(day, 6)]),
       )
-      .groupBy('a.id', 'a.name', 'a.weekly_hours')
+      .groupBy('a.id', 'a.name', 'a.weekly_hours', 'a.shift_preference')
       .orderByRaw('count(w.id), a.id')
-      .select('a.id', 'a.name', 'a.weekly_hours') as Promise<Record<string, unknown>[]>,
+      .select('a.id', 'a.name', 'a.weekly_hours', 'a.shift_preference') as Promise<Record<string, unknown>[]>,
     weekScheduled(db, day, eligible),
   ]);
   return rows
@@ -102,7 +115,12 @@ async function freeAgents(
       (r) =>
         r.weekly_hours == null || (scheduled.get(Number(r.id)) ?? 0) + shiftMs <= Number(r.weekly_hours) * 3_600_000,
     )
-    .map((r) => ({ id: Number(r.id), name: String(r.name), windows: windows.get(Number(r.id)) }));
+    .map((r) => ({
+      id: Number(r.id),
+      name: String(r.name),
+      windows: windows.get(Number(r.id)),
+      preference: preferenceOf(r.shift_preference),
+    }));
 }
 
 export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Promise<RotaPlan> {
@@ -114,6 +132,7 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
   const { start } = reportDay(o.day, o.timeZone);
   const nowIndex = Math.ceil((o.now.getTime() - start.getTime()) / INTERVAL_MS);
   const windows = new Map(agents.map((a) => [a.id, a.windows]));
+  const preferences = new Map(agents.map((a) => [a.id, a.preference]));
   const at = (index: number): Date => new Date(start.getTime() + index * INTERVAL_MS);
   const input: RotaInput = {
     // Intervals already past need nothing more.
@@ -124,6 +143,7 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
     earliestStart: Math.max(0, nowIndex),
     fits: (agentId, from, length) =>
       withinAvailability(windows.get(agentId), o.day, at(from), at(from + length), o.timeZone),
+    preference: (agentId) => preferences.get(agentId) ?? null,
   };
   const generated = generateRota(input);
   const clock = (index: number): string => wallTime(at(index), o.timeZone);
@@ -138,6 +158,8 @@ export async function planRota(db: Db, o: RotaRequest, writer: ShiftWriter): Pro
       startTime: clock(a.start),
       endTime: clock(a.start + a.length),
     })),
+    preference: preferences.get(g.agentId) ?? null,
+    preferenceMet: g.preferenceMet,
   }));
 
   let created: Shift[] | null = null;
