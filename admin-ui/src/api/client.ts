@@ -1,5 +1,11 @@
 // Every HTTP call the UI makes lives here, so a renamed route or field is one edit.
 import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
+import type {
   Agent,
   AgentInput,
   AgentReport,
@@ -72,6 +78,7 @@ import type {
   WallboardMessage,
   TwoFactorSetup,
   TwoFactorStatus,
+  Passkey,
   AgentQuality,
   BlockedCaller,
   Evaluation,
@@ -88,6 +95,8 @@ import type {
   ShiftCopyResult,
   ShiftInput,
   ShiftList,
+  DraftRangeInput,
+  DraftRangeResult,
   ShiftPlan,
   ShiftPlanInput,
   ShiftQuery,
@@ -235,6 +244,22 @@ export const api = {
       recoveryCodes: (code: string) => post<{ recoveryCodes: string[] }>('/auth/two-factor/recovery-codes', { code }),
       disable: (password: string) => post<void>('/auth/two-factor/disable', { password }),
     },
+    /** Your passkeys (WebAuthn): `options` (with your password) → the browser's prompt → `add`. */
+    passkeys: {
+      list: () => get<{ items: Passkey[] }>('/auth/passkeys'),
+      /** 400 on body.password for a wrong password; 409 with ten already. */
+      options: (password: string) =>
+        post<PublicKeyCredentialCreationOptionsJSON>('/auth/passkeys/options', { password }),
+      add: (name: string, credential: RegistrationResponseJSON) =>
+        post<Passkey>('/auth/passkeys', { name, credential }),
+      remove: (id: number) => del(`/auth/passkeys/${id}`),
+    },
+    /** Signing in with a passkey: a challenge, the browser's prompt, then its answer (401 for a passkey not known). */
+    passkeyLogin: {
+      options: () => post<PublicKeyCredentialRequestOptionsJSON>('/auth/passkey-login/options'),
+      finish: (credential: AuthenticationResponseJSON) =>
+        post<{ user: User; expiresAt: string }>('/auth/passkey-login', { credential }),
+    },
   },
   skills: crud<Skill, Partial<Omit<Skill, 'id'>>>('/skills'),
   queues: crud<Queue, QueueInput>('/queues'),
@@ -249,9 +274,12 @@ export const api = {
     removeSoftphone: (id: number) => del(`/agents/${id}/softphone`),
     /** When the agent can work (no windows: any time); an agent reads only their own, staff anyone's. */
     availability: (id: number) => get<Availability>(`/agents/${id}/availability`),
-    /** Replaces the windows ([]: any time). 400 for one ending before it starts or two overlapping on a day. */
-    setAvailability: (id: number, windows: readonly AvailabilityWindow[]) =>
-      put<Availability>(`/agents/${id}/availability`, { windows }),
+    /**
+     * Replaces the windows ([]: any time) and, unless undefined, the shift preference (null: none). 400 for a window
+     * ending before it starts or two overlapping on a day.
+     */
+    setAvailability: (id: number, windows: readonly AvailabilityWindow[], preference?: Availability['preference']) =>
+      put<Availability>(`/agents/${id}/availability`, { windows, preference }),
   },
   /** Every role reads the list (the workspace's pause buttons); admins change it. */
   pauseReasons: crud<PauseReason, PauseReasonInput>('/pause-reasons'),
@@ -350,6 +378,10 @@ export const api = {
     copy: (input: ShiftCopyInput) => post<ShiftCopyResult>('/shifts/copy', input),
     /** A queue's day from its forecast: a preview, or with `apply: true` the shifts made. 400: a day lived. */
     plan: (input: ShiftPlanInput) => post<ShiftPlan>('/shifts/plan', input),
+    /** Publishes the drafts starting on those days: their agents see them and are told. */
+    publish: (input: DraftRangeInput) => post<DraftRangeResult>('/shifts/publish', input),
+    /** Removes the drafts starting on those days; published shifts stay. */
+    discard: (input: DraftRangeInput) => post<DraftRangeResult>('/shifts/discard', input),
   },
   /** Whole days off: agents ask (pending), admins and supervisors grant, refuse or record them for an agent. */
   timeOff: {
@@ -378,6 +410,8 @@ export const api = {
   },
   /** A user who lost their phone signs in with the password again (and sets a second factor up anew if required). */
   resetTwoFactor: (userId: number) => del(`/users/${userId}/two-factor`),
+  /** A lost or stolen key: all the user's passkeys go and their sessions end (409 when they have none). */
+  resetPasskeys: (userId: number) => del(`/users/${userId}/passkeys`),
   ivr: {
     list: () => get<Page<IvrFlowSummary>>('/ivr-flows', ALL),
     published: (name: string) =>

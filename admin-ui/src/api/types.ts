@@ -15,6 +15,8 @@ export interface User {
   createdAt?: string | null;
   /** In the users list: signs in with a second factor. */
   twoFactor?: boolean;
+  /** In the users list: how many passkeys they may sign in with. */
+  passkeys?: number;
   /** A session that must set up two-factor sign-in before anything else. */
   twoFactorSetupRequired?: boolean;
 }
@@ -29,6 +31,14 @@ export interface TwoFactorSetup {
   secret: string;
   otpauthUrl: string;
   qrSvg: string;
+}
+
+/** One of the signed-in user's passkeys (WebAuthn): only its name and dates, never the key. */
+export interface Passkey {
+  id: number;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
 }
 
 export interface Page<T> {
@@ -974,13 +984,18 @@ export interface Shift {
   phoneS: number;
   /** Inside the agent's availability (always, for an agent who has stated none); false: made outside it by hand. */
   withinAvailability: boolean;
+  /**
+   * When it was published (ISO); null for a draft, which only staff see: its agent does not, and adherence and the
+   * wallboard ignore it until it is published.
+   */
+  publishedAt: string | null;
 }
 export interface ShiftList {
   /** The days asked for (default today), 'YYYY-MM-DD'. */
   from: string;
   to: string;
   timeZone: string;
-  /** By start, then agent name. An agent only ever gets their own. */
+  /** By start, then agent name. An agent only ever gets their own, and only those published. */
   shifts: Shift[];
 }
 export interface ShiftQuery {
@@ -997,6 +1012,11 @@ export interface ShiftInput {
   endTime: string;
   note?: string;
   activities?: { kind: ShiftActivityKind; startTime: string; endTime: string }[];
+  /**
+   * POST: a draft (default false: published at once). PUT: left out, the shift stays as it is; false publishes a
+   * draft; true on a published shift is refused (409: it is removed instead).
+   */
+  draft?: boolean;
 }
 /** POST /api/shifts/copy: the shifts starting in [fromDay, fromDay + days), to the same wall times from toDay. */
 export interface ShiftCopyInput {
@@ -1005,6 +1025,8 @@ export interface ShiftCopyInput {
   /** 1–14, default 7. */
   days?: number;
   agentIds?: number[];
+  /** The copies are drafts (default false: published at once). */
+  draft?: boolean;
 }
 export interface ShiftCopyResult {
   copied: number;
@@ -1026,6 +1048,8 @@ export interface ShiftPlanInput {
   maxOccupancyPct?: number;
   patienceS?: number | 'observed';
   apply?: boolean;
+  /** With `apply`: the shifts made are drafts (default false: published at once). */
+  draft?: boolean;
 }
 export interface ProposedShift {
   agentId: number;
@@ -1034,6 +1058,12 @@ export interface ProposedShift {
   startTime: string;
   endTime: string;
   activities: { kind: ShiftActivityKind; startTime: string; endTime: string }[];
+  /**
+   * The agent's shift preference, and whether this is that kind of shift (early: its middle at or before the middle of
+   * the day's need; late: at or after it); null without one. Absent from a server older than preferences.
+   */
+  preference?: ShiftPreference | null;
+  preferenceMet?: boolean | null;
 }
 /** One 15-minute interval: agents needed on the phones, scheduled before the plan and with it (averages). */
 export interface ShiftPlanCoverage {
@@ -1057,6 +1087,24 @@ export interface ShiftPlan {
   /** Intervals still short with every proposed shift worked (no agents left to plan). */
   shortIntervals: number;
 }
+/**
+ * POST /api/shifts/publish and /api/shifts/discard: the drafts starting on the days from `from` to `to` (at most 31
+ * days), of `agentIds` or everyone's. Publishing shows them to their agents (who are told); discarding removes them,
+ * published shifts staying as they are.
+ */
+export interface DraftRangeInput {
+  from: string;
+  to: string;
+  agentIds?: number[];
+}
+export interface DraftRangeResult {
+  from: string;
+  to: string;
+  /** Drafts published, or discarded. */
+  count: number;
+  /** Their agents, each once. */
+  agentIds: number[];
+}
 
 /**
  * GET/PUT /api/agents/:id/availability: when in the week an agent can work, on the contact center's clock. No
@@ -1074,7 +1122,10 @@ export interface Availability {
   agentId: number;
   /** By weekday, then start; at most 28, none overlapping on a day. */
   windows: AvailabilityWindow[];
+  /** The shifts the agent would rather have within it; planning from the forecast honours it where it costs little. */
+  preference: ShiftPreference | null;
 }
+export type ShiftPreference = 'early' | 'late';
 
 /** What the schedule had an agent doing: on the phones, or one of the shift's activities. */
 export type AdherenceExpected = 'phone' | ShiftActivityKind;
@@ -1428,6 +1479,24 @@ export interface ShiftTradeChangedMessage {
   toAgentId: number | null;
   toAnyone: boolean;
 }
+/** Drafts of the agent's starting on the days from `from` to `to` were published: the workspace says so. */
+export interface SchedulePublishedMessage {
+  type: 'schedule.published';
+  from: string;
+  to: string;
+}
+/**
+ * A scheduled activity began and the agent was paused for it (`afterCall`: will be, when their call and its wrap-up
+ * are over); only with ARIADNE_SCHEDULED_ACTIVITIES=pause.
+ */
+export interface ActivityPausedMessage {
+  type: 'activity.paused';
+  agentId: number;
+  kind: ShiftActivityKind;
+  startTime: string;
+  endTime: string;
+  afterCall: boolean;
+}
 export type ServerMessage =
   | { type: 'hello'; user: User }
   | { type: 'pong' }
@@ -1442,8 +1511,13 @@ export type ServerMessage =
   | EvaluationCreatedMessage
   | TimeOffDecidedMessage
   | ShiftTradeChangedMessage
-  /** The agent's shifts were added, changed or removed: My schedule reads them again. */
+  /**
+   * Shifts were added, changed or removed, or an agent's availability changed: an agent's own published shifts (My
+   * schedule reads them again); staff get every change, drafts included (an open Schedule page reads again).
+   */
   | { type: 'schedule.changed' }
+  | SchedulePublishedMessage
+  | ActivityPausedMessage
   /** Staff: an agent asked for time off. */
   | { type: 'time-off.requested'; timeOffId: number; agentId: number };
 

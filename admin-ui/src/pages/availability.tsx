@@ -1,13 +1,14 @@
 // Agents' availability (docs/schedule.md): windows of the week, on the contact center's clock, when an agent can
 // work. None: available at any time; some: only inside them, so a weekday without one is a day off. Planning from the
-// forecast keeps to them; a shift made by hand outside them is allowed and marked on the Schedule page. The editor
+// forecast keeps to them; a shift made by hand outside them is allowed and marked on the Schedule page. Within them
+// an agent may prefer early or late shifts, which planning honours where it costs little cover. The editor
 // (AvailabilityEditor) is the same for the agent in the workspace (MyAvailabilityCard) and for staff on the Agents
 // page (AgentAvailabilityCard); whether the windows are valid (one ending before it starts, two overlapping) is the
 // server's to say, its 400 shown under the editor.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import { useLive } from '../api/live.js';
-import type { Availability, AvailabilityWindow, Shift } from '../api/types.js';
+import type { Availability, AvailabilityWindow, Shift, ShiftPreference } from '../api/types.js';
 import { ErrorBox, inputValue, type Loaded, useAction, useLoad } from '../components/ui.js';
 
 /** ISO weekdays, Monday first as the API numbers them. */
@@ -58,6 +59,47 @@ export function availabilityText(windows: readonly AvailabilityWindow[]): string
     .map((g) => `${weekdayName(g.from)}${g.to > g.from ? `–${weekdayName(g.to)}` : ''} ${g.text}`)
     .join(', ');
 }
+
+/** A shift preference in words, for the summary: "early shifts preferred"; empty for none. */
+export function preferenceText(preference: ShiftPreference | null | undefined): string {
+  return preference ? `${preference} shifts preferred` : '';
+}
+
+/** The week and the preference in a line: "Mon–Fri 08:00–18:00 · early shifts preferred". */
+export function availabilitySummary(a: Pick<Availability, 'windows' | 'preference'>): string {
+  return [availabilityText(a.windows), preferenceText(a.preference)].filter(Boolean).join(' · ');
+}
+
+/**
+ * On a shift the plan from the forecast proposes, for an agent with a preference: whether it is the kind they prefer
+ * (early: its middle at or before the middle of the day's need; late: at or after it). Nothing without one.
+ */
+export function PreferenceMark(props: { preference?: ShiftPreference | null; met?: boolean | null }) {
+  if (!props.preference || props.met == null) return null;
+  const { preference, met } = props;
+  const other = preference === 'early' ? 'late' : 'early';
+  return (
+    <span
+      class={`badge preference-mark ${met ? 'preference-met' : 'preference-missed'}`}
+      data-preference={preference}
+      data-met={String(met)}
+      title={
+        met
+          ? `Prefers ${preference} shifts: this is one`
+          : `Prefers ${preference} shifts, but this is ${other === 'early' ? 'an' : 'a'} ${other} one: what was still short lay there`
+      }
+    >
+      {met ? '✓' : '✗'} prefers {preference}
+    </span>
+  );
+}
+
+/** The editor's choices, "" for none (a <select>'s value is a string). */
+const PREFERENCES: readonly { value: ShiftPreference | ''; label: string }[] = [
+  { value: '', label: 'no preference' },
+  { value: 'early', label: 'early shifts' },
+  { value: 'late', label: 'late shifts' },
+];
 
 /**
  * An agent's availability, read again on `schedule.changed` (sent to the agent when anyone changes it, and when their
@@ -112,12 +154,14 @@ const sameWindows = (a: readonly AvailabilityWindow[], b: readonly AvailabilityW
 
 /**
  * Edits an agent's week and saves it (PUT, all the windows at once): each day its windows, added and removed; no
- * windows at all is "any time" (Clear), and then a day left without one is "not available". `subject` names the
- * agent in its sentences; null for the signed-in agent's own ("you").
+ * windows at all is "any time" (Clear), and then a day left without one is "not available"; and whether they prefer
+ * early or late shifts within it, saved with them. `subject` names the agent in its sentences; null for the
+ * signed-in agent's own ("you").
  */
 export function AvailabilityEditor(props: {
   agentId: number;
   initial: readonly AvailabilityWindow[];
+  initialPreference: ShiftPreference | null;
   subject: string | null;
   onSaved: (a: Availability) => void;
   onCancel?: () => void;
@@ -129,12 +173,15 @@ export function AvailabilityEditor(props: {
   const [draft, setDraft] = useState<Draft>(() =>
     WEEK.map((d) => props.initial.filter((w) => w.weekday === d).map(keyed)),
   );
+  const [preference, setPreference] = useState<ShiftPreference | null>(props.initialPreference);
   const action = useAction();
   const windows = windowsOf(draft);
-  const dirty = !sameWindows(
-    windows,
-    WEEK.flatMap((d) => props.initial.filter((w) => w.weekday === d)),
-  );
+  const dirty =
+    preference !== props.initialPreference ||
+    !sameWindows(
+      windows,
+      WEEK.flatMap((d) => props.initial.filter((w) => w.weekday === d)),
+    );
   const onDirty = useRef(props.onDirtyChange);
   onDirty.current = props.onDirtyChange;
   useEffect(() => onDirty.current?.(dirty), [dirty]);
@@ -162,7 +209,7 @@ export function AvailabilityEditor(props: {
   };
   const save = async (e: Event) => {
     e.preventDefault();
-    const saved = await action.run(() => api.agents.setAvailability(props.agentId, windows));
+    const saved = await action.run(() => api.agents.setAvailability(props.agentId, windows, preference));
     if (saved) props.onSaved(saved);
   };
   const you = props.subject === null;
@@ -283,6 +330,27 @@ export function AvailabilityEditor(props: {
         24-hour times on the contact center's clock; 24:00 ends a day. Working past midnight is two windows: one until
         24:00, and one from 00:00 the next day.
       </p>
+      <p class="availability-preference">
+        <label>
+          Prefer{' '}
+          <select
+            name="preference"
+            value={preference ?? ''}
+            onChange={(e) => {
+              action.clear();
+              const value = inputValue(e);
+              setPreference(value === 'early' || value === 'late' ? value : null);
+            }}
+          >
+            {PREFERENCES.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>{' '}
+        <span class="muted small">Planning from the forecast honours it where that costs little cover.</span>
+      </p>
       <ErrorBox error={action.error} />
       <div class="row">
         <button class="primary" type="submit" disabled={action.busy || !dirty}>
@@ -328,6 +396,7 @@ export function MyAvailabilityCard({ agentId }: { agentId: number | null }) {
         <AvailabilityEditor
           agentId={data.agentId}
           initial={data.windows}
+          initialPreference={data.preference ?? null}
           subject={null}
           onCancel={() => setEditing(false)}
           onSaved={() => {
@@ -337,7 +406,7 @@ export function MyAvailabilityCard({ agentId }: { agentId: number | null }) {
         />
       ) : (
         <p class="my-availability-summary">
-          <span data-testid="availability-summary">{availabilityText(data.windows)}</span>
+          <span data-testid="availability-summary">{availabilitySummary(data)}</span>
           <span class="muted small">
             {data.windows.length === 0
               ? ' · shifts may be planned on any day'
@@ -380,14 +449,16 @@ export function AgentAvailabilityCard(props: {
     >
       <div class="section-head">
         <h2>Availability of {props.name}</h2>
-        <span class="muted">when they can work; planning from the forecast keeps to it</span>
+        <span class="muted">
+          when they can work; planning from the forecast keeps to it, and to their preference where it can
+        </span>
         <button type="button" class="link push-right" onClick={props.onClose}>
           Close
         </button>
       </div>
       {saved ? (
         <p class="notice" role="status" data-testid="availability-saved">
-          Saved: {availabilityText(saved.availability.windows)}.
+          Saved: {availabilitySummary(saved.availability)}.
         </p>
       ) : null}
       <ErrorBox error={loaded.error} />
@@ -396,6 +467,7 @@ export function AgentAvailabilityCard(props: {
           key={saved?.n ?? 0}
           agentId={props.agentId}
           initial={current.windows}
+          initialPreference={current.preference ?? null}
           subject={props.name}
           onDirtyChange={props.onDirtyChange}
           onSaved={(availability) => setSaved({ availability, n: (saved?.n ?? 0) + 1 })}

@@ -1,12 +1,24 @@
 // The Schedule page's Plan from forecast: for one queue and day (today or later), shifts for the queue's agents
 // free that day where the forecast's agents needed are still short of those scheduled (POST /api/shifts/plan).
-// Preview shows the shifts proposed and the day's cover before and with them; Apply makes the same plan.
+// Preview shows the shifts proposed and the day's cover before and with them; Apply makes the same plan, as drafts
+// unless unticked (a day ahead being planned is seen by supervisors only until published: schedule-drafts.tsx).
 import { useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { useChart, type ChartSpec } from '../components/chart.js';
 import { api } from '../api/client.js';
 import type { ShiftPlan, ShiftPlanCoverage, ShiftPlanInput, User } from '../api/types.js';
-import { ErrorBox, Field, fieldErrorsOf, inputValue, num, QueueOptions, useAction, useLoad } from '../components/ui.js';
+import {
+  checked,
+  ErrorBox,
+  Field,
+  fieldErrorsOf,
+  inputValue,
+  num,
+  QueueOptions,
+  useAction,
+  useLoad,
+} from '../components/ui.js';
+import { PreferenceMark } from './availability.js';
 
 interface Draft {
   queueId: string;
@@ -51,6 +63,8 @@ export function PlanPanel(props: {
   });
   /** The preview with the body it answers: Apply sends that body again, so a changed form needs a new preview. */
   const [shown, setShown] = useState<{ plan: ShiftPlan; input: ShiftPlanInput } | null>(null);
+  /** Apply makes drafts: planning a day ahead is where a rota is still being worked on. */
+  const [asDrafts, setAsDrafts] = useState(true);
   const action = useAction();
   const errs = fieldErrorsOf(action.error);
   const boxed = Object.keys(errs).some((k) => FORM_FIELDS.has(k)) ? null : action.error;
@@ -77,7 +91,7 @@ export function PlanPanel(props: {
   };
   const apply = async () => {
     if (!shown) return;
-    const plan = await action.run(() => api.shifts.plan({ ...shown.input, apply: true }));
+    const plan = await action.run(() => api.shifts.plan({ ...shown.input, apply: true, draft: asDrafts }));
     if (plan) props.onApplied(plan, queueName(plan.queueId));
   };
 
@@ -141,6 +155,18 @@ export function PlanPanel(props: {
             Apply: make {plural(shown.plan.shifts.length, 'shift')}
           </button>
         ) : null}
+        {shown ? (
+          <label class="check" title="Their agents see them once they are published">
+            <input
+              type="checkbox"
+              name="draft"
+              checked={asDrafts}
+              onChange={(e) => setAsDrafts(checked(e))}
+              data-testid="plan-draft"
+            />{' '}
+            As drafts
+          </label>
+        ) : null}
         <button type="button" onClick={props.onCancel}>
           Cancel
         </button>
@@ -189,7 +215,7 @@ function PlanPreview({ plan, queue }: { plan: ShiftPlan; queue: string }) {
               <tr key={s.agentId} data-agent={s.agentId}>
                 <td>{s.agentName}</td>
                 <td class="period">
-                  {s.startTime}–{s.endTime}
+                  {s.startTime}–{s.endTime} <PreferenceMark preference={s.preference} met={s.preferenceMet} />
                 </td>
                 <td class="small">
                   {s.activities.map((a) => `${a.kind} ${a.startTime}–${a.endTime}`).join(' · ') || '—'}
@@ -316,6 +342,7 @@ function CoverageChart({ coverage }: { coverage: readonly ShiftPlanCoverage[] })
 export function PlanResult(props: { plan: ShiftPlan; queue: string; dayText: string; onDismiss: () => void }) {
   const { plan } = props;
   const made = plan.created?.length ?? 0;
+  const drafts = plan.created?.filter((s) => s.publishedAt === null).length ?? 0;
   const name = (agentId: number) => plan.shifts.find((s) => s.agentId === agentId)?.agentName ?? `agent ${agentId}`;
   return (
     <div class="notice" role="status" data-testid="plan-result">
@@ -323,6 +350,12 @@ export function PlanResult(props: { plan: ShiftPlan; queue: string; dayText: str
       {plan.skipped.length > 0 ? `; skipped ${plan.skipped.length}:` : '.'}{' '}
       {plan.shortIntervals > 0 ? (
         <span class="muted">{plural(plan.shortIntervals, 'interval')} still short. </span>
+      ) : null}
+      {drafts > 0 ? (
+        <span data-testid="plan-drafts">
+          {drafts === 1 ? 'It is a draft: its agent sees it' : 'They are drafts: their agents see them'} once
+          published.{' '}
+        </span>
       ) : null}
       <button class="link" onClick={props.onDismiss}>
         Dismiss

@@ -1,13 +1,14 @@
 // The Schedule page's week (#/admin/schedule/week): Monday to Sunday, a row per agent with a shift or time off granted
 // that week (or every agent), a column per day listing the shifts starting on it and the time off, and the week's hours
 // against the agent's contract. A click on a shift opens it in the page's form, a click on an empty day the form for a
-// new one; a day's heading opens the day. A shift outside its agent's availability is hatched. The page (schedule.tsx)
-// reads the week and keeps the form.
+// new one; a day's heading opens the day. A shift outside its agent's availability is hatched; a draft is dashed and
+// labelled (schedule-drafts.tsx). The page (schedule.tsx) reads the week and keeps the form.
 import { useMemo } from 'preact/hooks';
 import type { Agent, Shift, TimeOff } from '../api/types.js';
 import { checked } from '../components/ui.js';
 import { dayLabel, fmtHoursMinutes } from '../format.js';
 import { OUTSIDE_AVAILABILITY, outsideAvailability } from './availability.js';
+import { DRAFT_TEXT, isDraft } from './schedule-drafts.js';
 import { addDays } from './reports.js';
 import { daysText } from './time-off.js';
 
@@ -39,6 +40,7 @@ function shiftTitle(s: Shift): string {
     ...(s.note ? [s.note] : []),
     `${fmtHoursMinutes(s.phoneS)} on the phones`,
     ...(outsideAvailability(s) ? [OUTSIDE_AVAILABILITY] : []),
+    ...(isDraft(s) ? [DRAFT_TEXT] : []),
   ].join(' · ');
 }
 
@@ -161,6 +163,11 @@ export function ScheduleWeek(props: {
                 <span class="presence-swatch outside-availability" /> outside availability
               </span>
             ) : null}
+            {props.shifts.some(isDraft) ? (
+              <span>
+                <span class="presence-swatch draft" /> draft, not published
+              </span>
+            ) : null}
             <span>Hours: the week's shifts, their time on the phones, and the contract where there is one</span>
           </p>
           <div class="week-scroll">
@@ -274,12 +281,14 @@ function WeekShift(props: { shift: Shift; name: string; onEdit: (s: Shift) => vo
   const length = lengthMs(s);
   const title = shiftTitle(s);
   const outside = outsideAvailability(s);
+  const draft = isDraft(s);
   return (
     <button
       type="button"
-      class={`week-shift${outside ? ' outside-availability' : ''}`}
+      class={`week-shift${outside ? ' outside-availability' : ''}${draft ? ' draft' : ''}`}
       data-shift={s.id}
       data-outside={outside ? '' : undefined}
+      data-draft={draft ? '' : undefined}
       title={title}
       aria-label={`Edit ${props.name}'s shift on ${dayLabel(s.day)}: ${title}`}
       onClick={() => props.onEdit(s)}
@@ -293,6 +302,12 @@ function WeekShift(props: { shift: Shift; name: string; onEdit: (s: Shift) => vo
           </>
         ) : null}
       </span>
+      {/* A line of its own: a night shift's hours fill the day's width. */}
+      {draft ? (
+        <span class="week-draft-label" aria-hidden="true">
+          Draft
+        </span>
+      ) : null}
       {s.activities.length > 0 && length > 0 ? (
         <span class="week-shift-strip" aria-hidden="true">
           {s.activities.map((a, i) => (

@@ -4,8 +4,11 @@
 // form adds or edits a shift; a week of shifts is copied a week on; a queue's day is planned from its forecast
 // (schedule-plan.tsx); time off is granted, refused or recorded, and shown on the day (time-off.tsx); shift trades
 // agents agreed between them are approved or refused (shift-trades.tsx). A shift outside its agent's availability
-// (availability.tsx) is hatched, in both views. The agent's own week is the workspace's My schedule card, also here
-// (MyScheduleCard) as it shares the labels and the zone's arithmetic.
+// (availability.tsx) is hatched, in both views; a draft, which its agent does not see until published, is dashed and
+// labelled, with the days' drafts counted to publish or discard (schedule-drafts.tsx). The page reads its days again
+// when the server says the schedule changed (another supervisor's edit, a publication, an agent's availability). The
+// agent's own week is the workspace's My schedule card, also here (MyScheduleCard) as it shares the labels and the
+// zone's arithmetic.
 import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
@@ -29,6 +32,7 @@ import type {
 } from '../api/types.js';
 import {
   AgentSelect,
+  checked,
   ErrorBox,
   Field,
   fieldErrorsOf,
@@ -43,6 +47,7 @@ import {
 import { dayLabel, fmtDuration, fmtHoursMinutes, fmtPct, fmtSpan, LOW_ADHERENCE_PCT } from '../format.js';
 import { OUTSIDE_AVAILABILITY, outsideAvailability } from './availability.js';
 import { addDays, browserToday, DayAxis, dayScale, type DayScale, type ScaledDay } from './reports.js';
+import { DRAFT_TEXT, DraftsBar, isDraft } from './schedule-drafts.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
 import { mondayOf, ScheduleWeek } from './schedule-week.js';
 import { ShiftTradesPanel, useTradesWaiting } from './shift-trades.js';
@@ -123,6 +128,13 @@ function shiftText(s: Shift): string {
   return [hours(s), ...(s.activities.length ? [activitiesText(s)] : []), ...(s.note ? [s.note] : [])].join(' · ');
 }
 
+/** The drafts among shifts, said after their hours: "draft", or how many when some are published. */
+function draftsText(shifts: readonly Shift[]): string | null {
+  const n = shifts.filter(isDraft).length;
+  if (n === 0) return null;
+  return n === shifts.length ? (n === 1 ? 'draft' : 'drafts') : `${n} ${n === 1 ? 'draft' : 'drafts'}`;
+}
+
 // --- the page ---------------------------------------------------------------------------------------------------
 
 export function SchedulePage({ user, view = 'day' }: { user: User; view?: ScheduleView }) {
@@ -194,18 +206,34 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
       day && isDay ? { day, list: await api.timeOff.list({ status: 'approved', from: day, to: day }) } : undefined,
     [day, isDay],
   );
+  // Another supervisor's change, a publication, an agent's availability: the days shown read again.
+  const { reload: reloadShifts } = shifts;
+  const { reload: reloadWeek } = week;
+  const { reload: reloadOff } = off;
+  useLive(
+    (m) => {
+      if (m.type !== 'schedule.changed') return;
+      reloadShifts();
+      reloadWeek();
+      reloadAdherence();
+      reloadOff();
+    },
+    [reloadShifts, reloadWeek, reloadAdherence, reloadOff],
+  );
   /** The form's shift (id null: a new one), and a key that starts the form afresh for each shift opened. */
-  const [editing, setEditing] = useState<{ draft: ShiftDraft; key: number } | null>(null);
+  const [editing, setEditing] = useState<{ fields: ShiftFields; key: number } | null>(null);
   /** Plan from forecast: the panel open (a key that starts it afresh), then the plan applied. */
   const [planning, setPlanning] = useState<number | null>(null);
   const [planned, setPlanned] = useState<{ plan: ShiftPlan; queue: string } | null>(null);
-  // One form at a time: the shift's, or the plan's.
-  const open = (draft: ShiftDraft) => {
+  /** Copy week: its form open, then what was copied. */
+  const [copyOpen, setCopyOpen] = useState(false);
+  const [copied, setCopied] = useState<{ result: ShiftCopyResult; toDay: string; draft: boolean } | null>(null);
+  // One form at a time: the shift's, the plan's, or the copy's.
+  const open = (fields: ShiftFields) => {
     setPlanning(null);
-    setEditing((e) => ({ draft, key: (e?.key ?? 0) + 1 }));
+    setCopyOpen(false);
+    setEditing((e) => ({ fields, key: (e?.key ?? 0) + 1 }));
   };
-  const [copied, setCopied] = useState<{ result: ShiftCopyResult; toDay: string } | null>(null);
-  const copying = useAction();
   /** The week's All agents. */
   const [everyone, setEveryone] = useState(false);
 
@@ -220,7 +248,6 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
     setDay(d);
     setCopied(null);
     setPlanned(null);
-    copying.clear();
   };
   /** After a change on `changed`: shown if the view shows it already, else gone to; read again either way. */
   const show = (changed: string) => {
@@ -231,22 +258,16 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
   const step = (n: number) => go(addDays(day, isDay ? n : n * WEEK));
   // The week view copies its own week; the day view the shown day and the six after it.
   const copyFrom = isDay ? day : monday;
-  const copyWeek = async () => {
-    const toDay = addDays(copyFrom, WEEK);
-    const ok = confirm(
-      `Copy every shift from ${dayLabel(copyFrom)} to ${dayLabel(addDays(copyFrom, WEEK - 1))} a week on, ` +
-        `${dayLabel(toDay)} to ${dayLabel(addDays(toDay, WEEK - 1))}? A shift that would overlap one already there is skipped.`,
-    );
-    if (!ok) return;
-    setCopied(null);
-    const result = await copying.run(() => api.shifts.copy({ fromDay: copyFrom, toDay, days: WEEK }));
-    if (result) setCopied({ result, toDay });
-  };
 
   const shown = shifts.data && shifts.data.day === day ? shifts.data : undefined;
   const weekShown = week.data && week.data.monday === monday ? week.data : undefined;
   const report = adherence.data && adherence.data.day === day ? adherence.data.report : undefined;
   const offShown = off.data && off.data.day === day ? off.data.list.items : undefined;
+  // The drafts starting on the days shown (a night shift from the day before is that day's): Publish and Discard.
+  const range = isDay || !monday ? { from: day, to: day } : { from: monday, to: addDays(monday, WEEK - 1) };
+  const drafts = isDay
+    ? shown?.list.shifts.filter((s) => s.day === day && isDraft(s))
+    : weekShown?.list.shifts.filter(isDraft);
   const waiting = pending.data?.items.length ?? 0;
   const tradesWaiting = trades.data?.items.length ?? 0;
   const agentList = useMemo(
@@ -302,15 +323,20 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           type="button"
           class="primary"
           disabled={!day}
-          onClick={() => open(newDraft(day))}
+          onClick={() => open(newShift(day))}
           data-testid="add-shift"
         >
           Add shift
         </button>
         <button
           type="button"
-          disabled={!day || copying.busy}
-          onClick={() => void copyWeek()}
+          disabled={!day}
+          onClick={() => {
+            setEditing(null);
+            setPlanning(null);
+            setCopied(null);
+            setCopyOpen(true);
+          }}
           data-testid="copy-week"
           title={
             !day
@@ -327,6 +353,7 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           disabled={!day}
           onClick={() => {
             setEditing(null);
+            setCopyOpen(false);
             setPlanning((k) => (k ?? 0) + 1);
           }}
           data-testid="plan-forecast"
@@ -377,7 +404,6 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           ) : null}
         </button>
       </PageHeader>
-      <ErrorBox error={copying.error} />
       {copied ? <CopyResult {...copied} onDismiss={() => setCopied(null)} onGo={go} /> : null}
       {planned ? (
         <PlanResult {...planned} dayText={dayLabel(planned.plan.day, true)} onDismiss={() => setPlanned(null)} />
@@ -414,10 +440,21 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           }}
         />
       ) : null}
+      {copyOpen && day ? (
+        <CopyForm
+          fromDay={copyFrom}
+          onCancel={() => setCopyOpen(false)}
+          onCopied={(result, toDay, draft) => {
+            setCopyOpen(false);
+            setCopied({ result, toDay, draft });
+            reload();
+          }}
+        />
+      ) : null}
       {editing ? (
         <ShiftForm
           key={editing.key}
-          initial={editing.draft}
+          initial={editing.fields}
           agents={agentList}
           agentsError={agents.error}
           onCancel={() => setEditing(null)}
@@ -429,6 +466,7 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
         />
       ) : null}
       <ErrorBox error={shifts.error ?? adherence.error ?? off.error ?? week.error} />
+      {drafts ? <DraftsBar key={`${range.from} ${range.to}`} {...range} drafts={drafts} onChanged={reload} /> : null}
       <Loading when={isDay ? !shown && !shifts.error : !weekShown && !week.error} />
       {!isDay && weekShown ? (
         <ScheduleWeek
@@ -440,8 +478,8 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           agents={agentList}
           everyone={everyone}
           onEveryone={setEveryone}
-          onEdit={(s) => open(draftOf(s))}
-          onAdd={(agentId, d) => open(newDraft(d, String(agentId)))}
+          onEdit={(s) => open(fieldsOf(s))}
+          onAdd={(agentId, d) => open(newShift(d, String(agentId)))}
           onDay={(d) => {
             go(d);
             navigate(VIEW_PATHS.day);
@@ -457,16 +495,69 @@ export function SchedulePage({ user, view = 'day' }: { user: User; view?: Schedu
           report={report}
           off={offShown ?? []}
           lived={lived}
-          onEdit={(s) => open(draftOf(s))}
+          onEdit={(s) => open(fieldsOf(s))}
         />
       ) : null}
     </div>
   );
 }
 
+/**
+ * Copy week: the shifts of the seven days from `fromDay` to the same days a week on, as drafts unless unticked (the
+ * week after is where a rota is still being worked on); a shift that would overlap one already there is skipped.
+ */
+function CopyForm(props: {
+  fromDay: string;
+  onCancel: () => void;
+  onCopied: (result: ShiftCopyResult, toDay: string, draft: boolean) => void;
+}) {
+  const { fromDay } = props;
+  const toDay = addDays(fromDay, WEEK);
+  const [draft, setDraft] = useState(true);
+  const action = useAction();
+  const copy = async (e: Event) => {
+    e.preventDefault();
+    const result = await action.run(() => api.shifts.copy({ fromDay, toDay, days: WEEK, draft }));
+    if (result) props.onCopied(result, toDay, draft);
+  };
+  return (
+    <form class="card editor copy-form" onSubmit={copy} data-testid="copy-form">
+      <h2>Copy week</h2>
+      <p data-testid="copy-what">
+        Every shift from {dayLabel(fromDay)} to {dayLabel(addDays(fromDay, WEEK - 1))}, to the same days a week on:{' '}
+        {dayLabel(toDay)} to {dayLabel(addDays(toDay, WEEK - 1), true)}. A shift that would overlap one already there is
+        skipped.
+      </p>
+      <div class="check-field">
+        <label class="check">
+          <input
+            type="checkbox"
+            name="draft"
+            checked={draft}
+            onChange={(e) => setDraft(checked(e))}
+            data-testid="copy-draft"
+          />{' '}
+          As drafts
+        </label>
+        <span class="hint">their agents see them once they are published</span>
+      </div>
+      <ErrorBox error={action.error} />
+      <div class="row">
+        <button class="primary" type="submit" disabled={action.busy}>
+          Copy
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function CopyResult(props: {
   result: ShiftCopyResult;
   toDay: string;
+  draft: boolean;
   onDismiss: () => void;
   onGo: (day: string) => void;
 }) {
@@ -474,8 +565,8 @@ function CopyResult(props: {
   const n = result.copied;
   return (
     <div class="notice" role="status" data-testid="copy-result">
-      Copied <strong>{n}</strong> {n === 1 ? 'shift' : 'shifts'} to {dayLabel(toDay)} –{' '}
-      {dayLabel(addDays(toDay, WEEK - 1), true)}
+      Copied <strong>{n}</strong> {props.draft ? 'draft ' : ''}
+      {n === 1 ? 'shift' : 'shifts'} to {dayLabel(toDay)} – {dayLabel(addDays(toDay, WEEK - 1), true)}
       {result.skipped.length > 0 ? `; skipped ${result.skipped.length} that would overlap:` : '.'}{' '}
       <button class="link" onClick={() => props.onGo(toDay)}>
         Show {dayLabel(toDay)}
@@ -589,6 +680,7 @@ function ScheduleDay(props: {
             now={isToday}
             off={rows.some((r) => r.off)}
             outside={rows.some((r) => r.shifts.some(outsideAvailability))}
+            draft={rows.some((r) => r.shifts.some(isDraft))}
           />
           <div class="presence schedule" data-testid="schedule">
             <DayAxis scale={scale} />
@@ -613,7 +705,8 @@ function ScheduleDay(props: {
   );
 }
 
-function ScheduleLegend({ now, off, outside }: { now: boolean; off: boolean; outside: boolean }) {
+function ScheduleLegend(props: { now: boolean; off: boolean; outside: boolean; draft: boolean }) {
+  const { now, off, outside, draft } = props;
   return (
     <div class="presence-legend small muted" aria-hidden="true">
       <span>
@@ -632,6 +725,11 @@ function ScheduleLegend({ now, off, outside }: { now: boolean; off: boolean; out
       {outside ? (
         <span>
           <span class="presence-swatch outside-availability" /> outside availability
+        </span>
+      ) : null}
+      {draft ? (
+        <span>
+          <span class="presence-swatch draft" /> draft, not published
         </span>
       ) : null}
       {now ? (
@@ -681,14 +779,16 @@ function AgentScheduleRow(props: {
             ? null
             : 'not scheduled'
           : row.shifts.map((s) => `${s.day === props.day ? '' : `from ${dayLabel(s.day)} `}${hours(s)}`).join(', ') +
-            ` · ${fmtHoursMinutes(row.shifts.reduce((n, s) => n + s.phoneS, 0))} on the phones`}
+            ` · ${fmtHoursMinutes(row.shifts.reduce((n, s) => n + s.phoneS, 0))} on the phones` +
+            (draftsText(row.shifts) ? ` · ${draftsText(row.shifts)}` : '')}
       </span>
       {/* An agent off all day with nothing to measure has no adherence line. */}
       {props.adherence && !(row.off && !row.adherence && row.shifts.length === 0) ? (
         <AdherenceLine
           agent={row.adherence}
-          // Measured on the day it starts: a night shift from the day before counts there.
-          scheduled={row.shifts.some((s) => s.day === props.day)}
+          // Measured on the day it starts: a night shift from the day before counts there; a draft not at all.
+          scheduled={row.shifts.some((s) => s.day === props.day && !isDraft(s))}
+          draftsOnly={row.shifts.length > 0 && row.shifts.every(isDraft)}
           clock={props.clock}
           live={props.live}
           gridRow={String(props.gridRow + 1)}
@@ -710,18 +810,28 @@ function ShiftBar(props: { shift: Shift; scale: DayScale; name: string; onEdit: 
   const within = (t: number) => ((scale.pos(t) - left) / width) * 100;
   const cut = `${start < scale.from ? ' from-before' : ''}${end > scale.to ? ' continues' : ''}`;
   const outside = outsideAvailability(shift);
-  const text = outside ? `${shiftText(shift)} · ${OUTSIDE_AVAILABILITY}` : shiftText(shift);
+  const draft = isDraft(shift);
+  const text = [shiftText(shift), ...(outside ? [OUTSIDE_AVAILABILITY] : []), ...(draft ? [DRAFT_TEXT] : [])].join(
+    ' · ',
+  );
   return (
     <button
       type="button"
-      class={`shift-bar${cut}${outside ? ' outside-availability' : ''}`}
+      class={`shift-bar${cut}${outside ? ' outside-availability' : ''}${draft ? ' draft' : ''}`}
       style={{ left: `${left}%`, width: `${width}%` }}
       title={text}
       aria-label={`Edit ${props.name}'s shift ${text}`}
       data-shift={shift.id}
       data-outside={outside ? '' : undefined}
+      data-draft={draft ? '' : undefined}
       onClick={() => props.onEdit(shift)}
     >
+      {/* Over the activities, not only a colour: the word itself. */}
+      {draft ? (
+        <span class="shift-draft-label" aria-hidden="true">
+          Draft
+        </span>
+      ) : null}
       {shift.activities.map((a, i) => {
         const l = within(Date.parse(a.start));
         const w = within(Date.parse(a.end)) - l;
@@ -737,6 +847,8 @@ function AdherenceLine(props: {
   agent: AdherenceAgent | undefined;
   /** The agent has a shift on the day (else they are listed for time logged in off shift). */
   scheduled: boolean;
+  /** The agent's shifts shown are all drafts, which nothing is measured against until published. */
+  draftsOnly: boolean;
   clock: (t: number) => string;
   live: boolean;
   gridRow: string;
@@ -746,7 +858,7 @@ function AdherenceLine(props: {
   if (!a)
     return (
       <div class="schedule-adherence muted small" style={style} data-testid="adherence">
-        No adherence figures yet.
+        {props.draftsOnly ? 'A draft: adherence is measured once it is published.' : 'No adherence figures yet.'}
       </div>
     );
   const begun = a.adherencePct !== null;
@@ -837,12 +949,12 @@ function LiveAdherence({ current }: { current: NonNullable<AdherenceAgent['curre
 
 // --- the shift form ---------------------------------------------------------------------------------------------
 
-interface ActivityDraft {
+interface ActivityFields {
   kind: ShiftActivityKind;
   startTime: string;
   endTime: string;
 }
-interface ShiftDraft {
+interface ShiftFields {
   /** Null: a new shift. */
   id: number | null;
   agentId: string;
@@ -850,14 +962,28 @@ interface ShiftDraft {
   startTime: string;
   endTime: string;
   note: string;
-  activities: ActivityDraft[];
+  activities: ActivityFields[];
+  /** The shift being edited is published already: it stays so (the form does not offer to make it a draft again). */
+  published: boolean;
+  /** A draft: only staff see it until it is published. */
+  draft: boolean;
 }
 
-function newDraft(day: string, agentId = ''): ShiftDraft {
-  return { id: null, agentId, day, startTime: '09:00', endTime: '17:00', note: '', activities: [] };
+function newShift(day: string, agentId = ''): ShiftFields {
+  return {
+    id: null,
+    agentId,
+    day,
+    startTime: '09:00',
+    endTime: '17:00',
+    note: '',
+    activities: [],
+    published: false,
+    draft: false,
+  };
 }
 
-function draftOf(s: Shift): ShiftDraft {
+function fieldsOf(s: Shift): ShiftFields {
   return {
     id: s.id,
     agentId: String(s.agentId),
@@ -866,10 +992,12 @@ function draftOf(s: Shift): ShiftDraft {
     endTime: s.endTime,
     note: s.note ?? '',
     activities: s.activities.map((a) => ({ kind: a.kind, startTime: a.startTime, endTime: a.endTime })),
+    published: !isDraft(s),
+    draft: isDraft(s),
   };
 }
 
-function inputOf(d: ShiftDraft): ShiftInput {
+function inputOf(d: ShiftFields): ShiftInput {
   const note = d.note.trim();
   return {
     agentId: Number(d.agentId),
@@ -879,6 +1007,9 @@ function inputOf(d: ShiftDraft): ShiftInput {
     // PUT replaces the shift: a note left out is a note removed.
     ...(note ? { note } : {}),
     activities: d.activities,
+    // A new shift says which it is; a draft edited stays one unless unticked (false publishes it); a published shift
+    // is left as it is (the server refuses to make it a draft again).
+    ...(d.id === null ? { draft: d.draft } : !d.published && !d.draft ? { draft: false } : {}),
   };
 }
 
@@ -887,14 +1018,14 @@ const FORM_FIELDS = new Set(['agentId', 'day', 'startTime', 'endTime', 'note']);
 const ACTIVITY_FIELD = /^activities\.\d+\.(kind|startTime|endTime)$/;
 
 function ShiftForm(props: {
-  initial: ShiftDraft;
+  initial: ShiftFields;
   agents: readonly Agent[];
   agentsError: unknown;
   onCancel: () => void;
   /** The saved shift's day, or null once deleted. */
   onDone: (day: string | null) => void;
 }) {
-  const [d, setD] = useState<ShiftDraft>(props.initial);
+  const [d, setD] = useState<ShiftFields>(props.initial);
   // Opened from a row far down the week's grid, the form above it is brought into view.
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => ref.current?.scrollIntoView({ block: 'nearest' }), []);
@@ -903,7 +1034,7 @@ function ShiftForm(props: {
   const boxed = Object.keys(errs).some((k) => FORM_FIELDS.has(k) || ACTIVITY_FIELD.test(k)) ? null : action.error;
   const set = (k: 'agentId' | 'day' | 'startTime' | 'endTime' | 'note') => (e: Event) =>
     setD({ ...d, [k]: inputValue(e) });
-  const setActivity = (i: number, change: Partial<ActivityDraft>) =>
+  const setActivity = (i: number, change: Partial<ActivityFields>) =>
     setD({ ...d, activities: d.activities.map((a, j) => (j === i ? { ...a, ...change } : a)) });
   const editing = d.id;
 
@@ -947,6 +1078,22 @@ function ShiftForm(props: {
           <input name="note" value={d.note} onInput={set('note')} size={24} maxLength={200} />
         </Field>
       </div>
+      {d.published ? (
+        <p class="muted small shift-published" data-testid="shift-published">
+          Published: its agent sees it.
+        </p>
+      ) : (
+        <label class="check shift-draft-check">
+          <input
+            type="checkbox"
+            name="draft"
+            checked={d.draft}
+            onChange={(e) => setD({ ...d, draft: checked(e) })}
+            data-testid="shift-draft"
+          />{' '}
+          Draft — its agent does not see it until published
+        </label>
+      )}
       <ErrorBox error={props.agentsError} />
       <fieldset class="shift-activities" data-testid="shift-activities">
         <legend>Activities off the phones</legend>
@@ -1005,7 +1152,7 @@ function ShiftForm(props: {
       <ErrorBox error={boxed} />
       <div class="row">
         <button class="primary" type="submit" disabled={action.busy}>
-          Save
+          {editing !== null && !d.published && !d.draft ? 'Save and publish' : 'Save'}
         </button>
         <button type="button" onClick={props.onCancel}>
           Cancel
@@ -1027,14 +1174,18 @@ function ShiftForm(props: {
  * opening and every ten minutes; the workspace's My schedule card and its break reminder share them. The days asked
  * for reach a day either side of the browser's today, so they hold the contact center's whatever its zone; the
  * answer's zone then picks today out. `agentId` keeps a supervisor who takes calls to their own (the server gives
- * staff everyone's).
+ * staff everyone's), and their drafts are left out: a shift is the agent's once it is published (the server gives an
+ * agent only those).
  */
 export function useMyShifts(agentId: number | null): Loaded<ShiftList> {
   const [range] = useState(() => {
     const t = browserToday();
     return { from: addDays(t, -1), to: addDays(t, WEEK), ...(agentId === null ? {} : { agentId }) };
   });
-  const list = useLoad(() => api.shifts.list(range), [range]);
+  const list = useLoad(async () => {
+    const l = await api.shifts.list(range);
+    return { ...l, shifts: l.shifts.filter((s) => !isDraft(s)) };
+  }, [range]);
   const { reload } = list;
   useEffect(() => {
     const t = setInterval(reload, MY_SCHEDULE_REFRESH_MS);

@@ -47,7 +47,7 @@ export function daysText(t: { fromDay: string; toDay: string }): string {
 }
 
 /** "on Mon 8 Dec" / "from Mon 8 Dec to Wed 10 Dec", for sentences. */
-function daysPhrase(t: { fromDay: string; toDay: string }): string {
+export function daysPhrase(t: { fromDay: string; toDay: string }): string {
   return t.fromDay === t.toDay ? `on ${dayLabel(t.fromDay)}` : `from ${dayLabel(t.fromDay)} to ${dayLabel(t.toDay)}`;
 }
 

@@ -21,6 +21,8 @@ import type {
   CampaignContact,
   ListedCallNumber,
   PauseReason,
+  SchedulePublishedMessage,
+  ActivityPausedMessage,
   Shift,
   ShiftActivityKind,
   TimeOffDecidedMessage,
@@ -42,6 +44,7 @@ import { SoftphoneCard } from '../components/softphone.js';
 import { MyAvailabilityCard } from './availability.js';
 import { browserToday } from './reports.js';
 import { activityAt, dayIn, MyScheduleCard, useMyShifts } from './schedule.js';
+import { SchedulePublishedNotice } from './schedule-drafts.js';
 import { MyShiftTradesCard, TradeButton, useMyShiftTrades } from './shift-trades.js';
 import { MyTimeOffCard, TimeOffDecidedNotice, useMyTimeOff } from './time-off.js';
 import { fmtDuration, fmtHoursMinutes, fmtSpan, fmtTime, money, secondsSince } from '../format.js';
@@ -138,6 +141,10 @@ export function WorkspacePage({ user }: { user: User }) {
   const myTimeOff = useMyTimeOff(user.agentId, today);
   /** A supervisor's decision on the agent's time off (until dismissed). */
   const [decided, setDecided] = useState<TimeOffDecidedMessage | null>(null);
+  /** Drafts of the agent's a supervisor published (until dismissed). */
+  const [published, setPublished] = useState<SchedulePublishedMessage | null>(null);
+  /** The pause the schedule put the agent in, or will after this call (until dismissed). */
+  const [scheduledPause, setScheduledPause] = useState<ActivityPausedMessage | null>(null);
   const myTrades = useMyShiftTrades(user.agentId, today);
   /** The shift of My schedule whose Trade opened the offer form. */
   const [trading, setTrading] = useState<Shift | null>(null);
@@ -179,6 +186,12 @@ export function WorkspacePage({ user }: { user: User }) {
         callbacks.reload();
       } else if (m.type === 'schedule.changed') {
         myShifts.reload();
+      } else if (m.type === 'schedule.published') {
+        // Shifts the agent had not seen: said, and My schedule reads them.
+        setPublished(m);
+        myShifts.reload();
+      } else if (m.type === 'activity.paused') {
+        setScheduledPause(m);
       } else if (m.type === 'evaluation.created') {
         setEvaluated(m);
       } else if (m.type === 'time-off.decided') {
@@ -241,6 +254,17 @@ export function WorkspacePage({ user }: { user: User }) {
         </p>
       ) : null}
       {decided ? <TimeOffDecidedNotice message={decided} onDismiss={() => setDecided(null)} /> : null}
+      {published ? <SchedulePublishedNotice message={published} onDismiss={() => setPublished(null)} /> : null}
+      {scheduledPause ? (
+        <p class="notice" role="status" data-testid="scheduled-pause">
+          {scheduledPause.afterCall
+            ? `Your ${ACTIVITY_WORDS[scheduledPause.kind]} is scheduled now (${scheduledPause.startTime}–${scheduledPause.endTime}): you will be paused when this call and its wrap-up are over.`
+            : `Paused for your ${ACTIVITY_WORDS[scheduledPause.kind]} (${scheduledPause.startTime}–${scheduledPause.endTime}), as scheduled. Unpause when you are back.`}{' '}
+          <button type="button" class="link" onClick={() => setScheduledPause(null)}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
       <BreakReminder
         shifts={myShifts.data?.shifts}
         state={state}

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import { forecastDays } from '../../src/reports/staffing.js';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-import { addDays, addShift, apiOf, dayIn, demoUser, scheduleRowOf, text } from './support/schedule.js';
+import { addDays, addShift, apiOf, at, dayIn, demoUser, scheduleRowOf, text } from './support/schedule.js';
 
 const CARD = '[data-testid=my-availability]';
 const EDITOR = '[data-testid=availability-editor]';
@@ -128,6 +129,27 @@ describe('availability in a browser (stated in the workspace, marked on the Sche
     ]);
     await shot(agent, 'availability-workspace-summary');
 
+    // Late shifts preferred: saved with the same windows, and in the summary.
+    await agent.click(`${CARD} button:has-text("Edit")`);
+    await agent.waitForSelector(`${CARD} ${EDITOR} select[name=preference]`);
+    expect(await agent.inputValue(`${CARD} ${EDITOR} select[name=preference]`)).to.equal('');
+    expect(await agent.isDisabled(`${CARD} ${EDITOR} button[type=submit]`)).to.equal(true);
+    await agent.selectOption(`${CARD} ${EDITOR} select[name=preference]`, 'late');
+    expect(await agent.isDisabled(`${CARD} ${EDITOR} button[type=submit]`)).to.equal(false);
+    await shot(agent, 'availability-workspace-preference');
+    await agent.click(`${CARD} ${EDITOR} button[type=submit]`);
+    await agent.waitForSelector(`${CARD} ${EDITOR}`, { state: 'detached' });
+    await waitText(
+      agent,
+      `${CARD} [data-testid=availability-summary]`,
+      (t) =>
+        t === `${mon}–${tue} 08:00–12:00 & 13:00–17:00, ${fri} 18:00–24:00, ${sat} 00:00–02:00 · late shifts preferred`,
+    );
+    const saved = await apiOf(agent).get(`${url}/api/agents/${me.id}/availability`);
+    expect(((await saved.json()) as { preference: unknown }).preference).to.equal('late');
+    expect(await windowsOf(agent, url, me.id)).to.have.length(6);
+    await shot(agent, 'availability-workspace-summary-preference');
+
     expect(errors.filter((e) => /status of 400/.test(e))).to.have.length(1);
     expect(unexpected(errors)).to.deep.equal([]);
   });
@@ -164,12 +186,24 @@ describe('availability in a browser (stated in the workspace, marked on the Sche
     expect(await staff.inputValue(window0('startTime'))).to.equal('08:00');
     expect(await staff.inputValue(window0('endTime'))).to.equal('12:00');
     expect(await staff.$$(`${STAFF_CARD} ${EDITOR} li[data-state=off]`)).to.have.length(6);
+    // The agent's preference (late, stated in the workspace, kept when the windows were replaced), made early.
+    const preference = `${STAFF_CARD} ${EDITOR} select[name=preference]`;
+    expect(await staff.inputValue(preference)).to.equal('late');
     await staff.fill(window0('endTime'), '18:00');
+    await staff.selectOption(preference, 'early');
     await staff.click(`${STAFF_CARD} ${EDITOR} button[type=submit]`);
     const name = await weekdayName(staff, weekday);
-    await waitText(staff, `${STAFF_CARD} [data-testid=availability-saved]`, (t) => t === `Saved: ${name} 08:00–18:00.`);
+    await waitText(
+      staff,
+      `${STAFF_CARD} [data-testid=availability-saved]`,
+      (t) => t === `Saved: ${name} 08:00–18:00 · early shifts preferred.`,
+    );
+    // The editor starts afresh from what was saved.
+    expect(await staff.inputValue(preference)).to.equal('early');
     await shot(staff, 'availability-agent-editor');
     expect(await windowsOf(staff, url, me.id)).to.deep.equal([{ weekday, startTime: '08:00', endTime: '18:00' }]);
+    const saved = await apiOf(staff).get(`${url}/api/agents/${me.id}/availability`);
+    expect(((await saved.json()) as { preference: unknown }).preference).to.equal('early');
 
     // Back on the day: the shift inside the availability now, unmarked.
     await scheduleOn(staff, url, day);
@@ -177,6 +211,80 @@ describe('availability in a browser (stated in the workspace, marked on the Sche
     expect(await staff.getAttribute(bar, 'data-outside')).to.equal(null);
     expect(await staff.getAttribute(bar, 'title')).to.equal('10:00–14:00');
     // Nothing refused here: no error at all.
+    expect(realErrors(errors)).to.deep.equal([]);
+  });
+  it("a supervisor's plan from the forecast marks each shift that met or missed its agent's preference", async () => {
+    const { app } = suite.stack();
+    const db = app.db;
+    // A queue of the supervisor's with three agents of its own: one preferring late shifts, one early ones, and one
+    // preferring late shifts but available only in the morning of the day planned.
+    const [queueId] = (
+      await db('queues').insert({ name: 'prefs', display_name: 'Preferences', wrap_up_s: 0, overflow: '[]' })
+    ).map(Number) as [number];
+    const [skill] = (await db('skills').insert({ name: 'prefs-skill' })).map(Number) as [number];
+    await db('queue_skills').insert({ queue_id: queueId, skill_id: skill, min_level: 1 });
+    const supervisor = (await db('users').where({ username: 'supervisor' }).first('id')) as { id: number };
+    await db('supervisor_queues').insert({ user_id: supervisor.id, queue_id: queueId });
+    const agents: number[] = [];
+    for (const name of ['Pref Late', 'Pref Early', 'Pref Mornings']) {
+      const [id] = (await db('agents').insert({ name, endpoint: `PJSIP/39${agents.length}` })).map(Number) as [number];
+      await db('agent_skills').insert({ agent_id: id, skill_id: skill, level: 1 });
+      agents.push(id);
+    }
+    const [late, early, mornings] = agents as [number, number, number];
+    // Its calls from 09:00 to 17:00 on the four same weekdays before, two weeks ahead: 4-hour shifts may go anywhere
+    // in that.
+    const today = dayIn(Date.now());
+    const day = addDays(today, 14);
+    const rows = [];
+    for (const d of forecastDays(day, today))
+      for (let q = 0; q < 32; q++)
+        rows.push({
+          queue_id: queueId,
+          interval_start: new Date(at(d, '09:00:00').getTime() + q * 900_000),
+          offered: 16,
+          answered: 16,
+          answered_in_sl: 16,
+          talk_s_sum: 16 * 180,
+        });
+    await db('report_queue_intervals').insert(rows);
+
+    const staff = await newPage();
+    const errors = watchErrors(staff);
+    await signIn(staff, url, 'supervisor', demoUser('supervisor').password);
+    const state = async (agentId: number, body: object) => {
+      const res = await apiOf(staff).put(`${url}/api/agents/${agentId}/availability`, { data: body });
+      expect(res.status(), await res.text()).to.equal(200);
+    };
+    await state(late, { windows: [], preference: 'late' });
+    await state(early, { windows: [], preference: 'early' });
+    await state(mornings, {
+      windows: [{ weekday: weekdayOf(day), startTime: '09:00', endTime: '13:00' }],
+      preference: 'late',
+    });
+
+    await scheduleOn(staff, url, day);
+    await staff.click('[data-testid=plan-forecast]');
+    const PLAN = '[data-testid=plan-form]';
+    await staff.waitForSelector(`${PLAN} select[name=queueId] option[value="${queueId}"]`, { state: 'attached' });
+    await staff.selectOption(`${PLAN} select[name=queueId]`, String(queueId));
+    await staff.fill(`${PLAN} input[name=shiftHours]`, '4');
+    await staff.click(`${PLAN} button:has-text("Preview")`);
+    await staff.waitForSelector('[data-testid=plan-shifts]');
+    const row = (agentId: number) => `[data-testid=plan-shifts] tr[data-agent="${agentId}"]`;
+    const shown = async (agentId: number) => ({
+      hours: (await text(staff, `${row(agentId)} td.period`)).replace(/\s.*$/, ''),
+      mark: await text(staff, `${row(agentId)} .preference-mark`),
+      met: await staff.getAttribute(`${row(agentId)} .preference-mark`, 'data-met'),
+    });
+    // The late agent the end of the day, the early one its start; the third late but kept to their morning: missed.
+    expect(await shown(late)).to.deep.equal({ hours: '13:00–17:00', mark: '✓ prefers late', met: 'true' });
+    expect(await shown(early)).to.deep.equal({ hours: '09:00–13:00', mark: '✓ prefers early', met: 'true' });
+    expect(await shown(mornings)).to.deep.equal({ hours: '09:00–13:00', mark: '✗ prefers late', met: 'false' });
+    expect(await staff.getAttribute(`${row(mornings)} .preference-mark`, 'title')).to.equal(
+      'Prefers late shifts, but this is an early one: what was still short lay there',
+    );
+    await shot(staff, 'availability-plan-preferences');
     expect(realErrors(errors)).to.deep.equal([]);
   });
 });

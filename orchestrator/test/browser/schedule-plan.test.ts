@@ -153,28 +153,39 @@ describe('the schedule in a browser: plan from forecast, the break reminder', fu
     await page.waitForSelector('[data-testid=plan-apply]');
     expect(await text(page, '[data-testid=plan-apply]')).to.equal(`Apply: make ${plan.shifts.length} shifts`);
 
+    // Made as drafts unless unticked: a day ahead being planned is for supervisors' eyes until published.
+    expect(await page.isChecked('[data-testid=plan-draft]')).to.equal(true);
     const applied = page.waitForResponse(
       (r) => r.url().endsWith('/api/shifts/plan') && r.request().method() === 'POST',
     );
     await page.click('[data-testid=plan-apply]');
-    expect(((await (await applied).request().postDataJSON()) as { apply?: boolean }).apply).to.equal(true);
+    expect((await (await applied).request().postDataJSON()) as { apply?: boolean; draft?: boolean }).to.deep.include({
+      apply: true,
+      draft: true,
+    });
     const result = await waitText(page, '[data-testid=plan-result]', (t) => t.includes('Made'));
     expect(result).to.match(
       new RegExp(
-        `^Made ${plan.shifts.length} shifts for Planned on .+ 2\\d{3}\\. ${plan.shortIntervals} intervals still short\\.`,
+        `^Made ${plan.shifts.length} shifts for Planned on .+ 2\\d{3}\\. ${plan.shortIntervals} intervals still short\\. ` +
+          'They are drafts: their agents see them once published\\.',
       ),
     );
     expect(await page.$(PLAN)).to.equal(null);
     expect(await page.$('[data-testid=plan-skipped]')).to.equal(null);
     // The day reloaded: a row per shift made, as planned.
     for (const s of plan.shifts) {
-      await page.waitForSelector(`${scheduleRowOf(s.agentId)} .shift-bar`);
+      await page.waitForSelector(`${scheduleRowOf(s.agentId)} .shift-bar[data-draft]`);
       expect(await text(page, `${scheduleRowOf(s.agentId)} [data-testid=shift-summary]`)).to.match(
-        new RegExp(`^${s.startTime}–${s.endTime} · `),
+        new RegExp(`^${s.startTime}–${s.endTime} · .+ · draft$`),
       );
     }
-    const made = (await db('shifts').whereIn('agent_id', agents).where({ day }).pluck('agent_id')) as number[];
-    expect(made.map(Number).sort()).to.deep.equal(plan.shifts.map((s) => s.agentId).sort());
+    const made = (await db('shifts').whereIn('agent_id', agents).where({ day }).select('agent_id', 'published_at')) as {
+      agent_id: number;
+      published_at: unknown;
+    }[];
+    expect(made.map((m) => Number(m.agent_id)).sort()).to.deep.equal(plan.shifts.map((s) => s.agentId).sort());
+    expect(made.filter((m) => m.published_at !== null)).to.deep.equal([]);
+    await waitText(page, '[data-testid=drafts-count]', (t) => t === `${plan.shifts.length} drafts on this day`);
     await shot(page, 'schedule-plan-applied');
 
     // Again: the agents planned have their shift; whoever is left is proposed, or nobody.

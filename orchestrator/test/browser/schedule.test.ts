@@ -213,15 +213,19 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     await page.goto(`${url}/#/admin/schedule`);
     await page.waitForSelector('[data-testid=schedule-day]');
     await showDay(page, ahead);
-    let asked = '';
-    page.once('dialog', (d) => {
-      asked = d.message();
-      void d.accept();
-    });
+    // The form says what goes where; the copies are drafts unless unticked (the week after is still being planned).
     await page.click('[data-testid=copy-week]');
+    expect(await text(page, '[data-testid=copy-what]')).to.match(
+      /^Every shift from .+ to .+, to the same days a week on: .+ to .+\. A shift that would overlap one already there is skipped\.$/,
+    );
+    expect(await page.isChecked('[data-testid=copy-draft]')).to.equal(true);
+    await shot(page, 'schedule-copy-form');
+    const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/shifts/copy'));
+    await page.click('[data-testid=copy-form] button[type=submit]');
+    expect(((await posted).postDataJSON() as { draft?: boolean }).draft).to.equal(true);
     const result = await waitText(page, '[data-testid=copy-result]', (t) => t.includes('Copied'));
-    expect(asked).to.match(/^Copy every shift from .+ a week on, .+\? A shift that would overlap/);
-    expect(result).to.match(/^Copied 1 shift to .+; skipped 1 that would overlap:/);
+    expect(await page.$('[data-testid=copy-form]')).to.equal(null);
+    expect(result).to.match(/^Copied 1 draft shift to .+; skipped 1 that would overlap:/);
     expect(await text(page, '[data-testid=copy-skipped]')).to.match(
       new RegExp(`^${a.name} on .+: it overlaps the agent's shift 08:00–10:00`),
     );
@@ -235,14 +239,20 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     const [night] = await barsOf(page, b.id);
     expect(night!.left).to.be.closeTo((22 / 24) * 100, 0.01);
     expect(night!.cls).to.contain('continues');
+    // Copied as a draft: marked so, and counted to publish.
+    expect(night!.cls).to.contain('draft');
+    expect(night!.title).to.equal('22:00–06:00 · draft, not published');
+    expect(await text(page, '[data-testid=drafts-count]')).to.equal('1 draft on this day');
     await showDay(page, addDays(ahead, 10));
     const [morning] = await barsOf(page, b.id);
     expect(morning!.left).to.equal(0);
     expect(morning!.width).to.be.closeTo(25, 0.01);
     expect(morning!.cls).to.contain('from-before');
     expect(await text(page, `${scheduleRowOf(b.id)} [data-testid=shift-summary]`)).to.match(
-      /^from .+ 22:00–06:00 · 8:00 on/,
+      /^from .+ 22:00–06:00 · 8:00 on the phones · draft$/,
     );
+    // The night shift is the day before's: nothing to publish on this one.
+    expect(await page.$('[data-testid=drafts-bar]')).to.equal(null);
     expect(unexpected(errors)).to.deep.equal([]);
   });
 
