@@ -136,6 +136,10 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
   });
   let started = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  // An erased caller's card is not served from the cache for its last seconds.
+  const unsubscribeErased = options.bus.subscribe('customer.erased', (e) => {
+    for (const n of e.numbers) identifier.invalidate(n);
+  });
   return {
     calls,
     flows,
@@ -180,6 +184,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     },
     async stop() {
       clearTimeout(retryTimer);
+      unsubscribeErased();
       blockedCallers.stop();
       await calls.detach();
     },

@@ -72,6 +72,11 @@ export interface BusEvents {
    * shifts/activity-pauses.ts: the agent is told why.
    */
   'activity.paused': { agentId: number; kind: string; startTime: string; endTime: string; afterCall: boolean };
+  /**
+   * A caller was erased (privacy/erasure.ts): this orchestrator's identification cache forgets their numbers at once
+   * (another's, within its 30 s). In-process only, never logged: it carries the numbers.
+   */
+  'customer.erased': { numbers: readonly string[] };
   /** Drafts starting on the days from `from` to `to` were published: their agents are told (shifts/publish.ts). */
   'schedule.published': { from: string; to: string; agentIds: readonly number[] };
   /** An agent asked for time off: supervisors and admins are told (the Schedule page's count of requests waiting). */

@@ -60,6 +60,8 @@ export interface ErasureOptions {
   readonly now: Date;
   /** Who asked, for the audit line. */
   readonly by: { readonly user: Pick<AuthUser, 'id' | 'username'> | null; readonly ip?: string | null };
+  /** Told the numbers erased once the erasure has committed, so what remembers them (caches) forgets them too. */
+  readonly forget?: (numbers: readonly string[]) => void;
 }
 
 /** Rows erased (deleted or anonymised) per kind; a dry run: rows that would be. */
@@ -200,8 +202,10 @@ export async function eraseCaller(db: Db, request: ErasureRequest, options: Eras
     ]);
   const e164 = request.phone?.trim() ? readPhone(request.phone, options.defaultCountry) : null;
   const dryRun = request.dryRun ?? false;
+  let erased: readonly string[] = [];
+  let result: ErasureResult;
   try {
-    return await db.transaction(async (trx) => {
+    result = await db.transaction(async (trx) => {
       const { customerIds, numbers, found } = await find(trx, request, e164, options.now);
       const result: ErasureResult = {
         dryRun,
@@ -232,6 +236,7 @@ export async function eraseCaller(db: Db, request: ErasureRequest, options: Eras
         details: { numbers: result.numbers, customerIds, counts: result.counts, kept: result.kept },
         ip: options.by.ip ?? null,
       });
+      erased = numbers;
       return result;
     });
   } catch (err) {
@@ -242,4 +247,6 @@ export async function eraseCaller(db: Db, request: ErasureRequest, options: Eras
     // eslint-disable-next-line preserve-caught-error -- the cause would carry the number into the log
     throw new Error(`the erasure failed (${typeof code === 'string' ? code : 'database error'}); nothing was changed`);
   }
+  if (erased.length > 0) options.forget?.(erased);
+  return result;
 }

@@ -760,3 +760,19 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     await s.expectSwitchClean();
   });
 });
+
+describe('e2e: the call center forgets an erased caller', function () {
+  this.timeout(30_000);
+  it("an erased caller's card is not served from the identification cache", async () => {
+    const s = await startStack();
+    try {
+      const first = await s.center.identifier.identify(GOLD);
+      expect(first.source).to.equal('local');
+      expect((await s.center.identifier.identify(GOLD)).source).to.equal('cache');
+      s.bus.publish('customer.erased', { numbers: [first.caller.e164!] });
+      expect((await s.center.identifier.identify(GOLD)).source).to.equal('local');
+    } finally {
+      await s.stop();
+    }
+  });
+});

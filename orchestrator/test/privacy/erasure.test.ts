@@ -85,8 +85,15 @@ for (const dialect of DIALECTS) {
       liTicket: 0,
     };
 
+    /** The numbers each erasure told to forget (the identification cache's). */
+    const forgotten: (readonly string[])[] = [];
     const erase = (request: ErasureRequest): Promise<ErasureResult> =>
-      eraseCaller(t.db, request, { defaultCountry: 'CN', now, by: { user: admin, ip: '10.0.0.9' } });
+      eraseCaller(t.db, request, {
+        defaultCountry: 'CN',
+        now,
+        by: { user: admin, ip: '10.0.0.9' },
+        forget: (numbers) => void forgotten.push(numbers),
+      });
 
     const count = async (table: string): Promise<number> => {
       const [{ n }] = (await t.db(table).count({ n: '*' })) as [{ n: number | string }];
@@ -497,10 +504,13 @@ for (const dialect of DIALECTS) {
       // By the customer id: the same person, the same counts.
       expect((await erase({ customerId: ids.wang, dryRun: true })).counts).to.deep.equal(expectedCounts);
       expect(await snapshot()).to.deep.equal(before);
+      expect(forgotten).to.deep.equal([]);
     });
 
     it('erases: the CRM rows go, calls and tickets are kept anonymised, the rest deleted, the do-not-call entry kept', async () => {
       const r = await erase({ phone: '+86 138 1234 5678' });
+      // Both of her numbers, unmasked, for the cache to forget once the erasure has committed.
+      expect(forgotten).to.deep.equal([[MOBILE, LANDLINE]]);
       expect(r).to.deep.equal({
         dryRun: false,
         numbers: ['…78', '…67'],
@@ -728,6 +738,7 @@ for (const dialect of DIALECTS) {
       const err = await erase({ customerId: zhao }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(HttpError);
       expect(err).to.include({ status: 409, message: 'a call of this caller is in progress: erase once it has ended' });
+      expect(forgotten.flat()).to.not.include('+8615012345678');
       expect(await t.db('customers').where('id', zhao).first('name')).to.deep.equal({ name: 'Zhao Min' });
       // Once it has ended, the erasure goes through.
       await t.db('calls').where('id', live).update({ state: 'ended', ended_at: now });

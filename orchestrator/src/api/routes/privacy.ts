@@ -38,6 +38,7 @@ export function privacyRoutes(deps: ApiDeps): ApiRoute[] {
           defaultCountry: deps.config.telephony.defaultCountry,
           now: deps.now(),
           by: { user, ip: req.ip ?? null },
+          forget: (numbers) => deps.bus.publish('customer.erased', { numbers }),
         });
       },
     }),
