@@ -149,7 +149,7 @@ function NavBar({ user, path, onLogout }: { user: User; path: string; onLogout: 
       </nav>
       <div class="who">
         <span class={`live-dot ${live}`} title={`live updates: ${live}`} />
-        <a href="#/account" data-testid="whoami" title="Your account: two-factor sign-in, password">
+        <a href="#/account" data-testid="whoami" title="Your account: two-factor sign-in, passkeys, password">
           {user.displayName} <span class="muted">({user.role})</span>
         </a>
         <button class="link" onClick={onLogout}>

@@ -201,7 +201,8 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
   }
   if (!res.ok) {
     const e = (parsed as { error?: ApiErrorBody } | null)?.error;
-    if (res.status === 401 && path !== '/auth/login') onUnauthenticated();
+    // A refused sign-in is an answer, not a session that ended.
+    if (res.status === 401 && path !== '/auth/login' && path !== '/auth/passkey-login') onUnauthenticated();
     throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? res.statusText, e?.details);
   }
   return parsed as T;

@@ -22,9 +22,12 @@ export interface User {
 }
 
 export interface TwoFactorStatus {
+  /** The authenticator app. */
   enabled: boolean;
   required: boolean;
   recoveryCodesLeft: number;
+  /** Passkeys, each a second factor on its own. */
+  passkeys: number;
 }
 
 export interface TwoFactorSetup {

@@ -1,7 +1,9 @@
-// The signed-in user's own account: two-factor sign-in and the password.
+// The signed-in user's own account: two-factor sign-in, passkeys and the password.
+import { startRegistration, type RegistrationResponseJSON } from '@simplewebauthn/browser';
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { TwoFactorSetup, User } from '../api/types.js';
+import type { Passkey, TwoFactorSetup, TwoFactorStatus, User } from '../api/types.js';
+import { closedPrompt, passkeysUnavailable, promptError } from '../components/passkeys.js';
 import {
   ErrorBox,
   Field,
@@ -11,7 +13,9 @@ import {
   PageHeader,
   useAction,
   useLoad,
+  type Loaded,
 } from '../components/ui.js';
+import { fmtTime } from '../format.js';
 
 /** Recovery codes are shown once: the user copies them before leaving. */
 function RecoveryCodes({ codes, onDone }: { codes: readonly string[]; onDone: () => void }) {
@@ -115,8 +119,16 @@ function SetUp({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
   );
 }
 
-function TwoFactorCard({ onEnabled }: { onEnabled: () => void }) {
-  const status = useLoad(() => api.auth.twoFactor.status(), []);
+function TwoFactorCard({
+  status,
+  passkeys,
+  onEnabled,
+}: {
+  status: Loaded<TwoFactorStatus>;
+  /** How many passkeys the user has: each is a second factor too. */
+  passkeys: number;
+  onEnabled: () => void;
+}) {
   const [codes, setCodes] = useState<string[] | null>(null);
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -162,7 +174,9 @@ function TwoFactorCard({ onEnabled }: { onEnabled: () => void }) {
         <>
           <p data-testid="two-factor-state">
             {s.required
-              ? 'Your role signs in with a code from an authenticator app as well as the password. Set it up to go on.'
+              ? passkeys > 0
+                ? 'Your role signs in with a second factor: your passkey is one. You may add an authenticator app as well.'
+                : 'Your role signs in with a code from an authenticator app as well as the password, or with a passkey (below). Set one up to go on.'
               : 'Off. With it on, signing in also asks for a code from an authenticator app on your phone.'}
           </p>
           <SetUp onEnabled={setCodes} />
@@ -206,6 +220,184 @@ function TwoFactorCard({ onEnabled }: { onEnabled: () => void }) {
           <ErrorBox error={action.error} />
         </>
       ) : null}
+    </section>
+  );
+}
+
+/** The user's passkeys: the list (Remove), and Add a passkey (a name, the password, then the browser's prompt). */
+function PasskeysCard({
+  list,
+  twoFactor,
+  setupRequired,
+  onAdded,
+}: {
+  list: Loaded<{ items: Passkey[] }>;
+  twoFactor: TwoFactorStatus | undefined;
+  /** A session that may open nothing else until a second factor is set up: a passkey is one. */
+  setupRequired: boolean;
+  onAdded: () => void;
+}) {
+  const items = list.data?.items ?? [];
+  const [adding, setAdding] = useState(false);
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [added, setAdded] = useState<string | null>(null);
+  const action = useAction();
+  const errs = fieldErrorsOf(action.error);
+  const unavailable = passkeysUnavailable();
+
+  const start = () => {
+    action.clear();
+    setNotice(null);
+    setAdded(null);
+    setAdding(true);
+  };
+  const cancel = () => {
+    action.clear();
+    setNotice(null);
+    setAdding(false);
+    setPassword('');
+  };
+  const add = async (e: Event) => {
+    e.preventDefault();
+    setNotice(null);
+    const r = await action.run(async () => {
+      const optionsJSON = await api.auth.passkeys.options(password);
+      let credential: RegistrationResponseJSON;
+      try {
+        credential = await startRegistration({ optionsJSON });
+      } catch (err) {
+        const calm = closedPrompt(err, 'add');
+        if (calm) {
+          setNotice(calm);
+          return undefined;
+        }
+        throw promptError(err);
+      }
+      return api.auth.passkeys.add(name.trim(), credential);
+    });
+    if (r) {
+      setAdding(false);
+      setName('');
+      setPassword('');
+      setAdded(r.name);
+      list.reload();
+      onAdded();
+    }
+  };
+  const remove = async (p: Passkey) => {
+    const onlyFactor = items.length === 1 && twoFactor?.required && !twoFactor.enabled;
+    const warning = onlyFactor
+      ? ' It is your only second factor: your next sign-in will ask you to set one up again.'
+      : '';
+    if (!confirm(`Remove the passkey "${p.name}"? It will no longer sign you in.${warning}`)) return;
+    setNotice(null);
+    setAdded(null);
+    const done = await action.run(async () => {
+      await api.auth.passkeys.remove(p.id);
+      return true;
+    });
+    if (done) list.reload();
+  };
+
+  return (
+    <section class="card" data-testid="passkeys-card">
+      <h2>Passkeys</h2>
+      <p class="muted">
+        {setupRequired
+          ? 'Or add a passkey instead of an authenticator app: a security key or this device signs you in with a touch or its unlock (fingerprint, face, PIN), with no password or code.'
+          : 'A passkey signs you in with a touch of a security key or by unlocking this device (fingerprint, face, PIN), with no password or code.'}
+      </p>
+      <Loading when={list.loading && !list.data} />
+      <ErrorBox error={list.error} />
+      {items.length ? (
+        <table class="list compact passkeys" data-testid="passkeys">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Added</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((p) => (
+              <tr key={p.id}>
+                <td>{p.name}</td>
+                <td>{fmtTime(p.createdAt)}</td>
+                <td>{p.lastUsedAt ? fmtTime(p.lastUsedAt) : 'never'}</td>
+                <td class="actions">
+                  <button type="button" class="danger" disabled={action.busy} onClick={() => void remove(p)}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : list.data ? (
+        <p data-testid="passkeys-none">None yet.</p>
+      ) : null}
+      {added ? (
+        <p class="ok" role="status">
+          Passkey "{added}" added: it signs you in from now on.
+        </p>
+      ) : null}
+      {unavailable ? (
+        <p class="muted" data-testid="passkeys-unavailable">
+          {unavailable}
+        </p>
+      ) : adding ? (
+        <form onSubmit={add} data-testid="passkey-add">
+          <Field label="Name" error={errs.name} hint={'Which key or device it is: "YubiKey", "work laptop".'}>
+            <input
+              name="passkeyName"
+              value={name}
+              maxLength={64}
+              onInput={(e) => setName(inputValue(e))}
+              required
+              autofocus
+            />
+          </Field>
+          <Field label="Your password" error={errs.password}>
+            <input
+              type="password"
+              name="password"
+              autocomplete="current-password"
+              value={password}
+              onInput={(e) => setPassword(inputValue(e))}
+              required
+            />
+          </Field>
+          <ErrorBox error={errs.name || errs.password ? null : action.error} />
+          {notice ? (
+            <p class="muted" role="status" data-testid="passkey-notice">
+              {notice}
+            </p>
+          ) : null}
+          <div class="row">
+            <button type="submit" class="primary" disabled={action.busy}>
+              {action.busy ? 'Waiting for your passkey…' : 'Add'}
+            </button>
+            <button type="button" onClick={cancel}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <>
+          <ErrorBox error={action.error} />
+          <button
+            type="button"
+            class={setupRequired ? 'primary' : undefined}
+            data-testid="passkey-add-start"
+            onClick={start}
+          >
+            Add a passkey
+          </button>
+        </>
+      )}
     </section>
   );
 }
@@ -264,6 +456,8 @@ function PasswordCard() {
 }
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => void }) {
+  const twoFactor = useLoad(() => api.auth.twoFactor.status(), []);
+  const passkeys = useLoad(() => api.auth.passkeys.list(), []);
   return (
     <div class="short-list-page">
       <PageHeader title="Your account" />
@@ -272,10 +466,20 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
       </p>
       {user.twoFactorSetupRequired ? (
         <p class="error" role="alert" data-testid="two-factor-required">
-          Set up two-factor sign-in to open the rest of Ariadne.
+          Set up two-factor sign-in (an authenticator app or a passkey) to open the rest of Ariadne.
         </p>
       ) : null}
-      <TwoFactorCard onEnabled={onChanged} />
+      <TwoFactorCard status={twoFactor} passkeys={passkeys.data?.items.length ?? 0} onEnabled={onChanged} />
+      <PasskeysCard
+        list={passkeys}
+        twoFactor={twoFactor.data}
+        setupRequired={!!user.twoFactorSetupRequired}
+        // A passkey lifts a session that had to set up a second factor: read the user again to open the app.
+        onAdded={() => {
+          twoFactor.reload();
+          if (user.twoFactorSetupRequired) onChanged();
+        }}
+      />
       <PasswordCard />
     </div>
   );

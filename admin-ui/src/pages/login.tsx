@@ -1,21 +1,50 @@
+import { startAuthentication, type AuthenticationResponseJSON } from '@simplewebauthn/browser';
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { User } from '../api/types.js';
+import { closedPrompt, passkeysUnavailable, promptError } from '../components/passkeys.js';
 import { ErrorBox, inputValue, useAction } from '../components/ui.js';
 
-/** Username and password; then, for a user with two-factor sign-in, the code from their app. */
+/**
+ * Username and password; then, for a user with two-factor sign-in, the code from their app. Or a passkey, which is
+ * both factors and needs neither.
+ */
 export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [askCode, setAskCode] = useState(false);
   const action = useAction();
+  const passkey = useAction();
+  const [notice, setNotice] = useState<string | null>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
+    passkey.clear();
+    setNotice(null);
     const r = await action.run(() => api.auth.login(username.trim(), password, askCode ? code.trim() : undefined));
     if (!r) return;
     if ('user' in r) onLogin(r.user);
     else setAskCode(true);
+  };
+  const signInWithPasskey = async () => {
+    action.clear();
+    setNotice(null);
+    const r = await passkey.run(async () => {
+      const optionsJSON = await api.auth.passkeyLogin.options();
+      let credential: AuthenticationResponseJSON;
+      try {
+        credential = await startAuthentication({ optionsJSON });
+      } catch (err) {
+        const calm = closedPrompt(err, 'sign-in');
+        if (calm) {
+          setNotice(calm);
+          return undefined;
+        }
+        throw promptError(err);
+      }
+      return api.auth.passkeyLogin.finish(credential);
+    });
+    if (r) onLogin(r.user);
   };
   const startOver = () => {
     setAskCode(false);
@@ -74,14 +103,34 @@ export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
           </>
         )}
         <ErrorBox error={action.error} />
-        <button type="submit" class="primary" disabled={action.busy}>
+        <button type="submit" class="primary" disabled={action.busy || passkey.busy}>
           {action.busy ? 'Signing in…' : askCode ? 'Verify' : 'Sign in'}
         </button>
         {askCode ? (
           <button type="button" class="link" onClick={startOver}>
             Use another account
           </button>
-        ) : null}
+        ) : passkeysUnavailable() ? null : (
+          <>
+            <div class="login-or">
+              <span>or</span>
+            </div>
+            <button
+              type="button"
+              data-testid="passkey-sign-in"
+              onClick={() => void signInWithPasskey()}
+              disabled={action.busy || passkey.busy}
+            >
+              {passkey.busy ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+            </button>
+            <ErrorBox error={passkey.error} />
+            {notice ? (
+              <p class="muted" role="status" data-testid="passkey-notice">
+                {notice}
+              </p>
+            ) : null}
+          </>
+        )}
       </form>
     </div>
   );

@@ -70,6 +70,21 @@ export function UsersPage() {
     });
     if (done) list.reload();
   };
+  const resetPasskeys = async (u: User) => {
+    const n = u.passkeys ?? 0;
+    if (
+      !confirm(
+        `Remove all of ${u.username}'s passkeys (${n})? Their sessions end, and they sign in with their password again.`,
+      )
+    )
+      return;
+    setEdit(null);
+    const done = await action.run(async () => {
+      await api.resetPasskeys(u.id);
+      return true;
+    });
+    if (done) list.reload();
+  };
   const open = (u?: User) =>
     setEdit(
       u
@@ -92,6 +107,8 @@ export function UsersPage() {
         </button>
       </PageHeader>
       <ErrorBox error={list.error} />
+      {/* A reset's refusal (the editor shows its own). */}
+      <ErrorBox error={edit ? null : action.error} />
       {edit ? (
         <form class="card editor" onSubmit={save}>
           <h2>{edit.id ? `Edit ${edit.username}` : 'New user'}</h2>
@@ -170,6 +187,7 @@ export function UsersPage() {
             <th>Queues</th>
             <th>Active</th>
             <th>Two-factor</th>
+            <th>Passkeys</th>
             <th>Created</th>
             <th />
           </tr>
@@ -188,12 +206,18 @@ export function UsersPage() {
               </td>
               <td>{u.active === false ? 'no' : 'yes'}</td>
               <td data-testid={`two-factor-${u.username}`}>{u.twoFactor ? 'on' : '—'}</td>
+              <td data-testid={`passkeys-${u.username}`}>{u.passkeys ? u.passkeys : '—'}</td>
               <td>{fmtTime(u.createdAt)}</td>
               <td class="actions">
                 <button onClick={() => (action.clear(), open(u))}>Edit</button>
                 {u.twoFactor ? (
                   <button onClick={() => void resetTwoFactor(u)} title="A lost phone: sign in with the password again">
                     Reset two-factor
+                  </button>
+                ) : null}
+                {u.passkeys ? (
+                  <button onClick={() => void resetPasskeys(u)} title="A lost or stolen key: remove all their passkeys">
+                    Reset passkeys
                   </button>
                 ) : null}
               </td>

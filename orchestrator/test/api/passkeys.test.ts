@@ -152,6 +152,17 @@ for (const dialect of DIALECTS)
       const withKey = await signIn(key.get(await challenge()));
       expect(withKey.status).to.equal(200);
       expect(withKey.body.user).to.not.have.property('twoFactorSetupRequired');
+      const status = await call(h, 'GET', '/api/auth/two-factor', { cookie: cookieOf(withKey) });
+      expect(status.body).to.deep.include({ enabled: false, required: true, passkeys: 1 });
+      // Their only second factor is not removed from the inside (an admin resets it).
+      const last = await call(h, 'DELETE', `/api/auth/passkeys/${added.body.id}`, {
+        cookie: cookieOf(withKey),
+        headers: { origin: h.base },
+      });
+      expect(last.status).to.equal(403);
+      expect(last.body.error.message).to.equal(
+        'the admin role signs in with a second factor: add another passkey or set up the authenticator app first',
+      );
     });
 
     it("removes a passkey; an admin removes all of a user's, ending their sessions; an inactive user is refused", async () => {

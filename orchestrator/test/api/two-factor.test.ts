@@ -53,7 +53,7 @@ describe('API: two-factor sign-in', () => {
     const { secret, recoveryCodes } = await enableFor(h, agent, cookie);
     expect(recoveryCodes).to.have.length(10);
     const status = await call(h, 'GET', '/api/auth/two-factor', { cookie });
-    expect(status.body).to.deep.equal({ enabled: true, required: false, recoveryCodesLeft: 10 });
+    expect(status.body).to.deep.equal({ enabled: true, required: false, recoveryCodesLeft: 10, passkeys: 0 });
 
     const passwordOnly = await signIn(h, agent);
     expect(passwordOnly.status).to.equal(200);

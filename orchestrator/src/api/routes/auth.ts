@@ -264,12 +264,19 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'get',
       path: '/auth/two-factor',
       tag: 'auth',
-      summary: 'Whether your sign-in has a second factor, whether your role requires one, and recovery codes left',
+      summary:
+        'Whether your sign-in has a second factor (the authenticator app: `enabled`; `passkeys`, how many), whether your role requires one, and recovery codes left',
       roles: 'any',
-      response: z.object({ enabled: z.boolean(), required: z.boolean(), recoveryCodesLeft: z.number().int() }),
+      response: z.object({
+        enabled: z.boolean(),
+        required: z.boolean(),
+        recoveryCodesLeft: z.number().int(),
+        passkeys: z.number().int(),
+      }),
       async handler({ user }) {
         const status = await twoFactorStatus(db, user.id);
-        return { ...status, required: deps.config.twoFactorRequiredFor.includes(user.role) };
+        const passkeys = (await listPasskeys(db, user.id)).length;
+        return { ...status, required: deps.config.twoFactorRequiredFor.includes(user.role), passkeys };
       },
     }),
     route({
@@ -470,12 +477,24 @@ export function authRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'delete',
       path: '/auth/passkeys/:id',
       tag: 'auth',
-      summary: 'Remove one of your passkeys',
+      summary:
+        'Remove one of your passkeys; refused for the last one when your role requires a second factor and you have no authenticator app',
       roles: 'any',
       params: idParam,
       status: 204,
       audit: { action: 'auth.passkey_remove', targetType: 'user' },
       async handler({ params, user, auditTarget }) {
+        // As turning the app off is refused to such a role: the last second factor is not given up from the inside.
+        if (
+          deps.config.twoFactorRequiredFor.includes(user.role) &&
+          !(await twoFactorStatus(db, user.id)).enabled &&
+          (await listPasskeys(db, user.id)).every((p) => p.id === params.id)
+        )
+          throw new HttpError(
+            403,
+            'forbidden',
+            `the ${user.role} role signs in with a second factor: add another passkey or set up the authenticator app first`,
+          );
         if (!(await removePasskey(db, user.id, params.id))) throw notFound(`passkey ${params.id}`);
         auditTarget(user.id, { passkeyId: params.id });
         return undefined;
