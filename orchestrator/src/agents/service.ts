@@ -62,6 +62,9 @@ const MAX_ATTEMPTS = 5;
 const NO_SKILLS: ReadonlyMap<string, number> = new Map();
 
 /** How wrap-up ends by itself: back to available, or to the pause the agent placed the call from. */
+/** Events that leave the state as it was but change what the agent's screen shows (a reason, a login). */
+const ANNOUNCED_IN_PLACE: ReadonlySet<string> = new Set<AgentEvent>(['pause', 'pause_after', 'login']);
+
 function wrapUpEnd(a: AgentRecord): AgentEvent {
   return a.pauseReason !== null ? 'resume_pause' : 'wrap_up_done';
 }
@@ -564,7 +567,7 @@ export class AgentService {
     const a = change.agent;
     this.remember(a);
     if (a.state !== 'wrap_up') this.clearWrapTimer(a.id);
-    if (change.from !== a.state || ['pause', 'pause_after', 'login'].includes(change.event)) {
+    if (change.from !== a.state || ANNOUNCED_IN_PLACE.has(change.event)) {
       this.o.bus?.publish('agent.state', { agentId: a.id, state: a.state, reason: a.pauseReason, since: a.stateSince });
     }
     for (const listener of this.listeners) {
