@@ -245,6 +245,7 @@ describe('wallboard', () => {
             starts_at: new Date('2026-11-24T09:00:00Z'),
             ends_at: new Date('2026-11-24T17:00:00Z'),
             created_at: at,
+            published_at: at,
           })
         )[0],
       );
@@ -271,6 +272,7 @@ describe('wallboard', () => {
         starts_at: new Date('2026-11-24T12:00:00Z'),
         ends_at: new Date('2026-11-24T20:00:00Z'),
         created_at: at,
+        published_at: at,
       });
       bus.publish('schedule.changed', { agentIds: [ben] });
       await waitUntil(() => (agent('Ben').scheduled === 'phone' ? true : undefined));
