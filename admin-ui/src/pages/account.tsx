@@ -18,6 +18,22 @@ import {
 import { fmtTime } from '../format.js';
 
 /** Recovery codes are shown once: the user copies them before leaving. */
+/** The signed-in user's password asked again before a change to how they sign in. */
+function YourPassword(props: { value: string; error?: string; onInput: (value: string) => void }) {
+  return (
+    <Field label="Your password" error={props.error}>
+      <input
+        type="password"
+        name="password"
+        autocomplete="current-password"
+        value={props.value}
+        onInput={(e) => props.onInput(inputValue(e))}
+        required
+      />
+    </Field>
+  );
+}
+
 function RecoveryCodes({ codes, onDone }: { codes: readonly string[]; onDone: () => void }) {
   return (
     <div class="recovery-codes" data-testid="recovery-codes">
@@ -69,16 +85,7 @@ function SetUp({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
   if (!setup)
     return (
       <form onSubmit={start} data-testid="two-factor-start">
-        <Field label="Your password" error={errs.password}>
-          <input
-            type="password"
-            name="password"
-            autocomplete="current-password"
-            value={password}
-            onInput={(e) => setPassword(inputValue(e))}
-            required
-          />
-        </Field>
+        <YourPassword value={password} error={errs.password} onInput={setPassword} />
         <ErrorBox error={errs.password ? null : action.error} />
         <button type="submit" class="primary" disabled={action.busy}>
           Set up two-factor sign-in
@@ -360,16 +367,7 @@ function PasskeysCard({
               autofocus
             />
           </Field>
-          <Field label="Your password" error={errs.password}>
-            <input
-              type="password"
-              name="password"
-              autocomplete="current-password"
-              value={password}
-              onInput={(e) => setPassword(inputValue(e))}
-              required
-            />
-          </Field>
+          <YourPassword value={password} error={errs.password} onInput={setPassword} />
           <ErrorBox error={errs.name || errs.password ? null : action.error} />
           {notice ? (
             <p class="muted" role="status" data-testid="passkey-notice">

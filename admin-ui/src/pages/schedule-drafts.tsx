@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { DraftRangeResult, SchedulePublishedMessage, Shift } from '../api/types.js';
-import { ErrorBox, useAction } from '../components/ui.js';
+import { checked, ErrorBox, useAction } from '../components/ui.js';
 import { daysPhrase as phrase, daysText } from './time-off.js';
 
 /** Not published yet: only staff see it. */
@@ -106,6 +106,22 @@ export function DraftsBar(props: { from: string; to: string; drafts: readonly Sh
 }
 
 /** The workspace's notice: drafts of the agent's were published (My schedule reads them again meanwhile). */
+/** "As drafts": whether the shifts a copy or a plan makes wait for publishing (`testId` names the box). */
+export function AsDraftsCheck(props: { value: boolean; onChange: (value: boolean) => void; testId: string }) {
+  return (
+    <label class="check" title="Their agents see them once they are published">
+      <input
+        type="checkbox"
+        name="draft"
+        checked={props.value}
+        onChange={(e) => props.onChange(checked(e))}
+        data-testid={props.testId}
+      />{' '}
+      As drafts
+    </label>
+  );
+}
+
 export function SchedulePublishedNotice(props: { message: SchedulePublishedMessage; onDismiss: () => void }) {
   const m = props.message;
   return (

@@ -7,18 +7,9 @@ import uPlot from 'uplot';
 import { useChart, type ChartSpec } from '../components/chart.js';
 import { api } from '../api/client.js';
 import type { ShiftPlan, ShiftPlanCoverage, ShiftPlanInput, User } from '../api/types.js';
-import {
-  checked,
-  ErrorBox,
-  Field,
-  fieldErrorsOf,
-  inputValue,
-  num,
-  QueueOptions,
-  useAction,
-  useLoad,
-} from '../components/ui.js';
+import { ErrorBox, Field, fieldErrorsOf, inputValue, num, QueueOptions, useAction, useLoad } from '../components/ui.js';
 import { PreferenceMark } from './availability.js';
+import { AsDraftsCheck } from './schedule-drafts.js';
 
 interface Draft {
   queueId: string;
@@ -155,18 +146,7 @@ export function PlanPanel(props: {
             Apply: make {plural(shown.plan.shifts.length, 'shift')}
           </button>
         ) : null}
-        {shown ? (
-          <label class="check" title="Their agents see them once they are published">
-            <input
-              type="checkbox"
-              name="draft"
-              checked={asDrafts}
-              onChange={(e) => setAsDrafts(checked(e))}
-              data-testid="plan-draft"
-            />{' '}
-            As drafts
-          </label>
-        ) : null}
+        {shown ? <AsDraftsCheck value={asDrafts} onChange={setAsDrafts} testId="plan-draft" /> : null}
         <button type="button" onClick={props.onCancel}>
           Cancel
         </button>

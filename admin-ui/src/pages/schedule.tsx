@@ -47,7 +47,7 @@ import {
 import { dayLabel, fmtDuration, fmtHoursMinutes, fmtPct, fmtSpan, LOW_ADHERENCE_PCT } from '../format.js';
 import { OUTSIDE_AVAILABILITY, outsideAvailability } from './availability.js';
 import { addDays, browserToday, DayAxis, dayScale, type DayScale, type ScaledDay } from './reports.js';
-import { DRAFT_TEXT, DraftsBar, isDraft } from './schedule-drafts.js';
+import { AsDraftsCheck, DRAFT_TEXT, DraftsBar, isDraft } from './schedule-drafts.js';
 import { PlanPanel, PlanResult } from './schedule-plan.js';
 import { mondayOf, ScheduleWeek } from './schedule-week.js';
 import { ShiftTradesPanel, useTradesWaiting } from './shift-trades.js';
@@ -529,16 +529,7 @@ function CopyForm(props: {
         skipped.
       </p>
       <div class="check-field">
-        <label class="check">
-          <input
-            type="checkbox"
-            name="draft"
-            checked={draft}
-            onChange={(e) => setDraft(checked(e))}
-            data-testid="copy-draft"
-          />{' '}
-          As drafts
-        </label>
+        <AsDraftsCheck value={draft} onChange={setDraft} testId="copy-draft" />
         <span class="hint">their agents see them once they are published</span>
       </div>
       <ErrorBox error={action.error} />

@@ -30,6 +30,26 @@ async function agentLegAnswered(s: Stack, callId: string): Promise<string> {
   return leg;
 }
 
+const SUE = { userId: 99, name: 'Sue' };
+
+/** A connected call of agent 2001 with Sue on it from the desk phone 2050, in `mode`. */
+async function monitoredCall(s: Stack, mode: 'listen' | 'whisper') {
+  await s.login(2001);
+  s.phone(2050, 'answer', 50);
+  const c = await s.call(STANDARD, DEMO_DIRECT_DID);
+  await s.waitState(c.callId, 'connected');
+  await agentLegAnswered(s, c.callId);
+  await s.center.calls.monitor(c.callId, SUE, mode, 'PJSIP/2050');
+  return c;
+}
+
+/** The supervisor's phone and session gone once the call is over. */
+async function supervisorGone(s: Stack, callId: string): Promise<void> {
+  await waitFor(() => s.legsOf(2050).length === 0, "the supervisor's phone hung up");
+  await waitFor(async () => (await s.db('call_monitors').where({ call_id: callId })).length === 0, 'session gone');
+  await s.expectSwitchClean();
+}
+
 describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
   this.timeout(30_000);
   let s: Stack;
@@ -509,13 +529,7 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
 
   it('a supervisor listening when the orchestrator restarts is still on the call after it, and hung up at its end', async () => {
     s = await startStack();
-    await s.login(2001);
-    s.phone(2050, 'answer', 50);
-    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
-    await s.waitState(c.callId, 'connected');
-    await agentLegAnswered(s, c.callId);
-    const sue = { userId: 99, name: 'Sue' };
-    await s.center.calls.monitor(c.callId, sue, 'listen', 'PJSIP/2050');
+    const c = await monitoredCall(s, 'listen');
     const [phone] = s.legsOf(2050);
     const own = s.sim.control.channel(phone as string).bridgeId;
     expect(await s.db('call_monitors').where({ call_id: c.callId }).first('mode', 'leg_id')).to.deep.include({
@@ -528,39 +542,30 @@ describe('e2e: inbound calls (adapter + simulator + MariaDB)', function () {
     s = await startStack({ testDb: t, sim });
     await waitFor(() => s.center.calls.get(c.callId), 'the conversation taken back');
     expect(s.center.calls.monitors(c.callId)).to.deep.equal([
-      { callId: c.callId, supervisor: sue, endpoint: 'PJSIP/2050', mode: 'listen' },
+      { callId: c.callId, supervisor: SUE, endpoint: 'PJSIP/2050', mode: 'listen' },
     ]);
     expect(s.sim.control.channel(phone as string).bridgeId).to.equal(own);
     // Still theirs to change: barging moves the same phone into the conversation.
-    await s.center.calls.monitor(c.callId, sue, 'barge', 'PJSIP/2050');
+    await s.center.calls.monitor(c.callId, SUE, 'barge', 'PJSIP/2050');
     const { mixing_bridge_id: mixing } = await s.row(c.callId);
     expect(s.sim.control.channel(phone as string).bridgeId).to.equal(mixing);
     expect((await s.db('call_monitors').where({ call_id: c.callId }).first('mode')).mode).to.equal('barge');
 
     s.sim.control.hangup(c.channelId);
     await s.finalRow(c.callId, 'ended');
-    await waitFor(() => s.legsOf(2050).length === 0, "the supervisor's phone hung up with the call");
-    await waitFor(async () => (await s.db('call_monitors').where({ call_id: c.callId })).length === 0, 'session gone');
-    await s.expectSwitchClean();
+    await supervisorGone(s, c.callId);
   });
 
   it('a supervisor session left behind by a call that ended during a restart is cleared away', async () => {
     s = await startStack();
-    await s.login(2001);
-    s.phone(2050, 'answer', 50);
-    const c = await s.call(STANDARD, DEMO_DIRECT_DID);
-    await s.waitState(c.callId, 'connected');
-    await agentLegAnswered(s, c.callId);
-    await s.center.calls.monitor(c.callId, { userId: 99, name: 'Sue' }, 'whisper', 'PJSIP/2050');
+    const c = await monitoredCall(s, 'whisper');
     await s.center.calls.flushed();
     const { sim, t } = s;
     await s.stop(true);
     sim.control.hangup(c.channelId); // the caller goes while nobody watches
     s = await startStack({ testDb: t, sim });
     await s.finalRow(c.callId, 'ended');
-    await waitFor(() => s.legsOf(2050).length === 0, "the supervisor's phone hung up");
-    await waitFor(async () => (await s.db('call_monitors').where({ call_id: c.callId })).length === 0, 'session gone');
-    await s.expectSwitchClean();
+    await supervisorGone(s, c.callId);
   });
 
   it('a three-way call: consult, conference the caller in, the agent leaves; one recording of it all', async () => {
