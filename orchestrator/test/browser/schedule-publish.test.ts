@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-import { addDays, apiOf, dayIn, demoUser, labelOf, mondayOf, scheduleRowOf, text } from './support/schedule.js';
+import {
+  addDays,
+  apiOf,
+  dayIn,
+  demoUser,
+  otherAgents,
+  labelOf,
+  mondayOf,
+  scheduleRowOf,
+  text,
+} from './support/schedule.js';
 
 const NAV = '[data-testid=schedule-nav]';
 const FORM = '[data-testid=shift-form]';
@@ -49,11 +59,7 @@ describe('publishing the schedule in a browser (drafts only staff see, published
     const { app } = suite.stack();
     url = app.url;
     me = await agentOf(app, 'agent');
-    const row = (await app.db('agents').whereNot({ id: me.id }).orderBy('id').first('id', 'name')) as {
-      id: number;
-      name: string;
-    };
-    Object.assign(other, { id: Number(row.id), name: row.name });
+    Object.assign(other, (await otherAgents(app, me.id, 1))[0]);
     today = dayIn(Date.now());
     // The demo's rota off the agent's days: My schedule holds only the test's shifts.
     const seeded = (await app.db('shifts').where({ agent_id: me.id }).pluck('id')) as number[];

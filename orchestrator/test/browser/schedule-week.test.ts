@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
-import { addDays, addShift, apiOf, dayIn, demoUser, labelOf, mondayOf, text } from './support/schedule.js';
+import { addDays, addShift, apiOf, dayIn, demoUser, otherAgents, labelOf, mondayOf, text } from './support/schedule.js';
 
 const NAV = '[data-testid=schedule-nav]';
 const WEEK = '[data-testid=schedule-week]';
@@ -71,12 +71,9 @@ describe('the schedule week and contracted hours in a browser', function () {
     const { app } = suite.stack();
     url = app.url;
     const me = await agentOf(app, 'agent');
-    const rows = (await app.db('agents').whereNot({ id: me.id }).orderBy('id').limit(2).select('id', 'name')) as {
-      id: number;
-      name: string;
-    }[];
-    Object.assign(a, { id: Number(rows[0]!.id), name: rows[0]!.name });
-    Object.assign(b, { id: Number(rows[1]!.id), name: rows[1]!.name });
+    const [first, second] = await otherAgents(app, me.id, 2);
+    Object.assign(a, first);
+    Object.assign(b, second);
     // The demo's rota and time off, gone for both: the tests' own are the only ones they have.
     const seeded = (await app.db('shifts').whereIn('agent_id', [a.id, b.id]).pluck('id')) as number[];
     await app.db('shift_activities').whereIn('shift_id', seeded).delete();

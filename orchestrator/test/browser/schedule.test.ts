@@ -1,7 +1,19 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-import { addDays, addShift, apiOf, at, dayIn, demoUser, hhmm, scheduleRowOf, text, ZONE } from './support/schedule.js';
+import {
+  addDays,
+  addShift,
+  apiOf,
+  at,
+  dayIn,
+  demoUser,
+  otherAgents,
+  hhmm,
+  scheduleRowOf,
+  text,
+  ZONE,
+} from './support/schedule.js';
 
 /** A day long past (a Monday): a day lived, whose adherence and staffing nothing else touches. */
 const DAY = '2025-03-10';
@@ -74,11 +86,7 @@ describe('the schedule in a browser (shifts, adherence, My schedule, staffing)',
     const { app } = suite.stack();
     url = app.url;
     me = await agentOf(app, 'agent');
-    const rows = (await app.db('agents').whereNot({ id: me.id }).orderBy('id').limit(2).select('id', 'name')) as {
-      id: number;
-      name: string;
-    }[];
-    rows.forEach((r, i) => Object.assign(other[i]!, { id: Number(r.id), name: r.name }));
+    (await otherAgents(app, me.id, 2)).forEach((r, i) => Object.assign(other[i]!, r));
     ahead = addDays(dayIn(Date.now()), 10);
   });
 

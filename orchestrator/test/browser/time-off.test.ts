@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { agentOf, browserSuite, realErrors, shot, signIn, waitText, watchErrors, type AgentOfUser } from './harness.js';
-import { addDays, apiOf, dayIn, demoUser, labelOf, scheduleRowOf, text } from './support/schedule.js';
+import { addDays, apiOf, dayIn, demoUser, otherAgents, labelOf, scheduleRowOf, text } from './support/schedule.js';
 
 const PANEL = '[data-testid=time-off-panel]';
 const CARD = '[data-testid=my-time-off]';
@@ -46,11 +46,7 @@ describe('time off in a browser (asked in the workspace, granted on the Schedule
     const { app } = suite.stack();
     url = app.url;
     me = await agentOf(app, 'agent');
-    const row = (await app.db('agents').whereNot({ id: me.id }).orderBy('id').first('id', 'name')) as {
-      id: number;
-      name: string;
-    };
-    other = { id: Number(row.id), name: row.name };
+    other = (await otherAgents(app, me.id, 1))[0]!;
     today = dayIn(Date.now());
     // The demo's rota, gone for both agents: the tests' own shifts are the only ones they have.
     const seeded = (await app.db('shifts').whereIn('agent_id', [me.id, other.id]).pluck('id')) as number[];

@@ -1,11 +1,25 @@
 import { expect } from 'chai';
 import type { APIRequestContext, Page } from 'playwright-core';
+import type { RunningAriadne } from '../../../src/app.js';
 import { DEMO_USERS } from '../../../src/db/seed/index.js';
 
 /** What the Schedule, time-off and adherence browser tests share: the demo's clock, users and page helpers. */
 
 /** The demo reports in Asia/Shanghai (UTC+8 all year), so a wall time there is a fixed instant. */
 export const ZONE = 'Asia/Shanghai';
+
+/** The first `n` demo agents other than `exceptId`, by id: colleagues for a test's shifts. */
+export async function otherAgents(
+  app: RunningAriadne,
+  exceptId: number,
+  n: number,
+): Promise<{ id: number; name: string }[]> {
+  const rows = (await app.db('agents').whereNot({ id: exceptId }).orderBy('id').limit(n).select('id', 'name')) as {
+    id: number;
+    name: string;
+  }[];
+  return rows.map((r) => ({ id: Number(r.id), name: r.name }));
+}
 
 export const demoUser = (name: 'admin' | 'agent' | 'supervisor') => DEMO_USERS.find((u) => u.username === name)!;
 
