@@ -33,6 +33,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   ARIADNE_TRANSCRIBE_URL: ['transcription', 'url'],
   ARIADNE_TRANSCRIBE_TOKEN: ['transcription', 'token'],
   ARIADNE_TRANSCRIBE_MODEL: ['transcription', 'model'],
+  ARIADNE_TRANSCRIBE_RESPONSE_FORMAT: ['transcription', 'responseFormat'],
   ARIADNE_TRANSCRIBE_LANGUAGES: ['transcription', 'languages'],
   ARIADNE_TRANSCRIBE_CONCURRENCY: ['transcription', 'concurrency'],
   ARIADNE_TRANSCRIBE_NICE: ['transcription', 'nice'],

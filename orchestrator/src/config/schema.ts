@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { TRANSCRIPTION_FORMATS } from '../transcription/heard.js';
 
 /**
  * The typed configuration. Every value has a documented environment variable (ARIADNE_ prefix) and may also
@@ -98,6 +99,8 @@ export const configSchema = z.object({
       token: z.string().min(1).optional(),
       /** The `model` form field sent to `url`. */
       model: z.string().min(1).max(64).default('whisper-1'),
+      /** The `response_format` asked of `url`: `verbose_json` adds times, `diarized_json` times and speakers. */
+      responseFormat: z.enum(TRANSCRIPTION_FORMATS).default('json'),
       /** Languages (ISO 639-1) the engine hears; a call in another language is skipped, with the reason recorded. */
       languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'ISO 639-1 codes such as en,zh')).min(1).default(['en']),
       /** Recordings transcribed at once by this orchestrator. */

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { defineJob, PermanentJobError, type Backoff, type JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
 import { queueCallTicketAnalysis } from '../tickets/analyse.js';
-import { cleanTranscript, type Transcriber } from '../transcription/engines.js';
+import type { Transcriber } from '../transcription/engines.js';
+import type { Heard, TranscriptSegment } from '../transcription/heard.js';
 import { redactCardNumbers } from '../privacy/card-numbers.js';
 import { DecryptStream, EncryptStream, type Keyring } from './crypto.js';
 import { readAll } from './jobs.js';
@@ -36,6 +37,8 @@ export interface Transcript {
   readonly engine: string;
   readonly language: string | null;
   readonly text: string | null;
+  /** When each part of `text` was said (and by whom, when the engine tells); null when the engine gave text only. */
+  readonly segments: readonly TranscriptSegment[] | null;
   readonly reason: string | null;
   readonly audioSeconds: number | null;
   readonly tookMs: number | null;
@@ -56,6 +59,7 @@ type Row = Record<string, unknown>;
 
 async function rowToTranscript(keyring: Keyring, r: Row): Promise<Transcript> {
   const sealed = r.text_enc as Buffer | null;
+  const sealedSegments = r.segments_enc as Buffer | null;
   return {
     recordingId: String(r.recording_id),
     callId: r.call_id == null ? null : String(r.call_id),
@@ -63,6 +67,11 @@ async function rowToTranscript(keyring: Keyring, r: Row): Promise<Transcript> {
     engine: String(r.engine),
     language: r.language == null ? null : String(r.language),
     text: sealed ? await openText(keyring, Buffer.from(sealed), Number(r.text_bytes ?? 0)) : null,
+    segments: sealedSegments
+      ? (JSON.parse(
+          await openText(keyring, Buffer.from(sealedSegments), Number(r.segments_bytes ?? 0)),
+        ) as TranscriptSegment[])
+      : null,
     reason: r.reason == null ? null : String(r.reason),
     audioSeconds: r.audio_s == null ? null : Number(r.audio_s),
     tookMs: r.took_ms == null ? null : Number(r.took_ms),
@@ -83,6 +92,28 @@ export async function transcriptTextsOfCall(db: Knex, keyring: Keyring, callId: 
     .select('*')) as Row[];
   const texts = await Promise.all(rows.map(async (r) => (await rowToTranscript(keyring, r)).text ?? ''));
   return texts.filter((t) => t !== '');
+}
+
+/**
+ * What was heard without a card number in it. A number read across two segments is in neither alone: then the
+ * segments go, and the text (redacted whole) stays.
+ */
+export function redactHeard(heard: Heard): { heard: Heard; redacted: number } {
+  const { text, redacted } = redactCardNumbers(heard.text);
+  if (!heard.segments) return { heard: { ...heard, text }, redacted };
+  let inSegments = 0;
+  const segments = heard.segments.map((s) => {
+    const r = redactCardNumbers(s.text);
+    inSegments += r.redacted;
+    return r.redacted > 0 ? { ...s, text: r.text } : s;
+  });
+  const joined = redactCardNumbers(heard.segments.map((s) => s.text).join(' ')).redacted;
+  if (joined > inSegments)
+    return {
+      heard: { text, segments: null, segmentsRefused: 'a card number was read across segments' },
+      redacted,
+    };
+  return { heard: { ...heard, text, segments }, redacted };
 }
 
 /** `zh-CN` → `zh`: engines are chosen by the language, not the region. */
@@ -160,28 +191,42 @@ export function createTranscribeJob(deps: TranscribeJobDeps): JobDefinition<Tran
       // mkdtemp makes the directory 0700: the plaintext audio is readable by this user only, and only meanwhile.
       const dir = await mkdtemp(join(tmpdir(), 'ariadne-stt-'));
       const started = Date.now();
-      let heard: string;
+      let raw: Heard;
       try {
         const file = join(dir, `${rec.id}.${rec.format}`);
         await writeFile(file, audio, { mode: 0o600 });
-        heard = cleanTranscript(await deps.transcriber.transcribe({ file, audio, language, signal: ctx.signal }));
+        raw = await deps.transcriber.transcribe({ file, audio, language, signal: ctx.signal });
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
       // Card numbers never reach the table, the tickets analysed from it or the log.
-      const { text, redacted } = redactCardNumbers(heard);
-      const sealed = await sealText(deps.keyring, text);
+      const { heard, redacted } = redactHeard(raw);
+      const segments = heard.segments ? JSON.stringify(heard.segments) : null;
+      const sealed = await sealText(deps.keyring, heard.text);
+      const sealedSegments = segments === null ? null : await sealText(deps.keyring, segments);
       await ctx.fenced((trx) =>
         record(trx, {
           ...base,
           state: 'done',
           text_enc: sealed,
-          text_bytes: Buffer.byteLength(text),
+          text_bytes: Buffer.byteLength(heard.text),
+          segments_enc: sealedSegments,
+          segments_bytes: segments === null ? null : Buffer.byteLength(segments),
           took_ms: Date.now() - started,
           created_at: new Date(),
         }),
       );
-      log.info({ language, chars: text.length, redacted, tookMs: Date.now() - started }, 'recording transcribed');
+      if (heard.segmentsRefused) log.warn({ reason: heard.segmentsRefused }, 'transcript kept without its segments');
+      log.info(
+        {
+          language,
+          chars: heard.text.length,
+          segments: heard.segments?.length ?? 0,
+          redacted,
+          tookMs: Date.now() - started,
+        },
+        'recording transcribed',
+      );
     },
   });
 }

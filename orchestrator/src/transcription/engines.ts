@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { PermanentJobError } from '../jobs/index.js';
+import { cleanTranscript, heardFromAnswer, type Heard, type TranscriptionFormat } from './heard.js';
 
 /** One recording to transcribe: its WAV bytes on disk (a private temporary file) and in memory. */
 export interface TranscriptionInput {
@@ -15,15 +16,32 @@ export interface TranscriptionInput {
 export interface Transcriber {
   /** Names the engine on the transcript row ('command:transcribe-pocketsphinx.sh', 'http:whisper-1'). */
   readonly name: string;
-  transcribe(input: TranscriptionInput): Promise<string>;
+  transcribe(input: TranscriptionInput): Promise<Heard>;
 }
 
-/** What the engine may print: more is cut (an hour of speech is about 60 KB of text). */
-const MAX_OUTPUT_BYTES = 1 << 20;
+/**
+ * What the engine may print: more is cut (an hour of speech is about 60 KB of text, 150 KB as timed segments in
+ * JSON). JSON cut short does not parse, and says so.
+ */
+const MAX_OUTPUT_BYTES = 4 << 20;
 
-/** `text` without the engine's line breaks and runs of spaces. */
-export function cleanTranscript(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+/**
+ * A command's standard output as heard: one JSON object `{"text": …, "segments": [{start, end, text, speaker?}]}`
+ * when it starts with `{`, else the plain text. The same program gives the same output again: what does not parse
+ * is permanent.
+ */
+export function heardFromOutput(output: string, command: string): Heard {
+  const trimmed = output.trim();
+  if (!trimmed.startsWith('{')) return { text: cleanTranscript(trimmed), segments: null };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    throw new PermanentJobError(`transcription command ${command} printed JSON that does not parse`);
+  }
+  const heard = heardFromAnswer(parsed);
+  if (!heard) throw new PermanentJobError(`transcription command ${command} printed JSON without a "text" string`);
+  return heard;
 }
 
 /**
@@ -37,7 +55,7 @@ export function commandTranscriber(options: { command: string; nice?: number }):
     // The script's name without its extension: what the transcript row (64 characters) says made it.
     name: `command:${base.replace(/\.[a-z0-9]+$/i, '')}`.slice(0, 64),
     transcribe: (input) =>
-      new Promise<string>((resolve, reject) => {
+      new Promise<Heard>((resolve, reject) => {
         const child = spawn(options.command, [input.file, input.language], {
           stdio: ['ignore', 'pipe', 'pipe'],
           signal: input.signal,
@@ -73,7 +91,11 @@ export function commandTranscriber(options: { command: string; nice?: number }):
                 `transcription command ${base} exited with ${code ?? signal}${errText.trim() ? `: ${errText.trim().split('\n').slice(-3).join(' / ')}` : ''}`,
               ),
             );
-          resolve(Buffer.concat(out).subarray(0, MAX_OUTPUT_BYTES).toString('utf8'));
+          try {
+            resolve(heardFromOutput(Buffer.concat(out).subarray(0, MAX_OUTPUT_BYTES).toString('utf8'), base));
+          } catch (err) {
+            reject(err as Error);
+          }
         });
       }),
   };
@@ -81,12 +103,14 @@ export function commandTranscriber(options: { command: string; nice?: number }):
 
 /**
  * POSTs the recording to an OpenAI-compatible `/v1/audio/transcriptions` endpoint (faster-whisper-server,
- * LocalAI, vLLM, a hosted service) as multipart form data, and reads `{ "text": … }`.
+ * LocalAI, vLLM, a hosted service) as multipart form data, and reads `{ "text": … }`, with `segments` when the
+ * format asked for has them (`verbose_json`: timed; `diarized_json`: timed, with speakers).
  */
 export function httpTranscriber(options: {
   url: string;
   token?: string;
   model: string;
+  responseFormat?: TranscriptionFormat;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }): Transcriber {
@@ -98,7 +122,10 @@ export function httpTranscriber(options: {
       form.append('file', new Blob([input.audio], { type: 'audio/wav' }), 'recording.wav');
       form.append('model', options.model);
       form.append('language', input.language);
-      form.append('response_format', 'json');
+      const format = options.responseFormat ?? 'json';
+      form.append('response_format', format);
+      // A diarizing model refuses more than 30 s of audio in one block: the service cuts it at pauses instead.
+      if (format === 'diarized_json') form.append('chunking_strategy', 'auto');
       const signal = AbortSignal.any([input.signal, AbortSignal.timeout(options.timeoutMs ?? 10 * 60_000)]);
       const res = await doFetch(options.url, {
         method: 'POST',
@@ -120,9 +147,9 @@ export function httpTranscriber(options: {
       } catch {
         throw new Error(`transcription service answered ${res.status} with a body that is not JSON`);
       }
-      const text = (parsed as { text?: unknown } | null)?.text;
-      if (typeof text !== 'string') throw new Error('transcription service answered without a "text" string');
-      return text;
+      const heard = heardFromAnswer(parsed);
+      if (!heard) throw new Error('transcription service answered without a "text" string');
+      return heard;
     },
   };
 }
@@ -132,12 +159,19 @@ export interface TranscriptionSettings {
   readonly url?: string;
   readonly token?: string;
   readonly model: string;
+  readonly responseFormat?: TranscriptionFormat;
   readonly nice: number;
 }
 
 /** The configured engine, or null when transcription is off (neither a command nor a URL set). */
 export function transcriberFrom(settings: TranscriptionSettings): Transcriber | null {
   if (settings.command) return commandTranscriber({ command: settings.command, nice: settings.nice });
-  if (settings.url) return httpTranscriber({ url: settings.url, token: settings.token, model: settings.model });
+  if (settings.url)
+    return httpTranscriber({
+      url: settings.url,
+      token: settings.token,
+      model: settings.model,
+      responseFormat: settings.responseFormat,
+    });
   return null;
 }

@@ -127,19 +127,29 @@ describe('configuration: time zone', () => {
 describe('configuration: transcription', () => {
   it('is off by default; takes a command or an OpenAI-compatible URL, never both, and a language list', () => {
     const off = testConfig().transcription;
-    expect([off.command, off.url, off.languages, off.model]).to.deep.equal([undefined, undefined, ['en'], 'whisper-1']);
+    expect([off.command, off.url, off.languages, off.model, off.responseFormat]).to.deep.equal([
+      undefined,
+      undefined,
+      ['en'],
+      'whisper-1',
+      'json',
+    ]);
     const url = testConfig({
       ARIADNE_TRANSCRIBE_URL: 'http://127.0.0.1:8000/v1/audio/transcriptions',
       ARIADNE_TRANSCRIBE_TOKEN: 't',
       ARIADNE_TRANSCRIBE_MODEL: 'large-v3',
       ARIADNE_TRANSCRIBE_LANGUAGES: 'zh, en',
+      ARIADNE_TRANSCRIBE_RESPONSE_FORMAT: 'verbose_json',
     }).transcription;
-    expect([url.url, url.token, url.model, url.languages]).to.deep.equal([
+    expect([url.url, url.token, url.model, url.languages, url.responseFormat]).to.deep.equal([
       'http://127.0.0.1:8000/v1/audio/transcriptions',
       't',
       'large-v3',
       ['zh', 'en'],
+      'verbose_json',
     ]);
+    const format = loadConfig({ ARIADNE_TRANSCRIBE_RESPONSE_FORMAT: 'srt' });
+    expect(!format.ok && format.problems[0]).to.match(/^ARIADNE_TRANSCRIBE_RESPONSE_FORMAT: /);
     const both = loadConfig({ ARIADNE_TRANSCRIBE_COMMAND: '/usr/bin/stt', ARIADNE_TRANSCRIBE_URL: 'http://127.0.0.1:1/x' });
     expect(!both.ok && both.problems).to.deep.equal([
       'ARIADNE_TRANSCRIBE_URL: set ARIADNE_TRANSCRIBE_COMMAND or ARIADNE_TRANSCRIBE_URL, not both',

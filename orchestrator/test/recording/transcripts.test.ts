@@ -11,6 +11,7 @@ import { enqueue, PermanentJobError } from '../../src/jobs/index.js';
 import { createRecordingPipeline, insertRecording, type RecordingPipeline } from '../../src/recording/index.js';
 import { primaryLanguage, readTranscript } from '../../src/recording/transcripts.js';
 import type { Transcriber, TranscriptionInput } from '../../src/transcription/engines.js';
+import type { Heard, TranscriptSegment } from '../../src/transcription/heard.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { FakeSource, makeWav } from './support.js';
 
@@ -21,9 +22,10 @@ class FakeTranscriber implements Transcriber {
   readonly name = 'fake';
   readonly heard: { language: string; bytes: number; fileExisted: boolean; file: string }[] = [];
   say = 'the parcel never arrived and i am very angry';
+  segments: TranscriptSegment[] | null = null;
   failures: Error[] = [];
 
-  async transcribe(input: TranscriptionInput): Promise<string> {
+  async transcribe(input: TranscriptionInput): Promise<Heard> {
     this.heard.push({
       language: input.language,
       bytes: input.audio.length,
@@ -32,7 +34,7 @@ class FakeTranscriber implements Transcriber {
     });
     const failure = this.failures.shift();
     if (failure) throw failure;
-    return `  ${this.say}\n`;
+    return { text: this.say, segments: this.segments };
   }
 }
 
@@ -201,6 +203,51 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
       );
     });
 
+    it('timed segments are sealed beside the text and read back as they were heard', async () => {
+      engine.segments = [
+        { start: 0.2, end: 1.4, text: 'the parcel never arrived', speaker: 'A' },
+        { start: 1.5, end: 2.9, text: 'and i am very angry', speaker: 'B' },
+      ];
+      const r = await recordedCall();
+      await settle();
+      const tr = await readTranscript(t.db, pipeline.keyring, r.id);
+      expect(tr?.text).to.equal(engine.say);
+      expect(tr?.segments).to.deep.equal(engine.segments);
+      const row = (await t.db('recording_transcripts').where('recording_id', r.id).first()) as {
+        segments_enc: Buffer;
+      };
+      expect(Buffer.from(row.segments_enc).includes(Buffer.from('angry')), 'no plaintext').to.equal(false);
+      // An engine with text only leaves no segments.
+      engine.segments = null;
+      const plain = await recordedCall();
+      await settle();
+      expect((await readTranscript(t.db, pipeline.keyring, plain.id))?.segments).to.equal(null);
+    });
+
+    it('a card number in a segment is redacted there; one read across two segments costs the segments', async () => {
+      engine.say = 'card 4111 1111 1111 1111 thanks';
+      engine.segments = [
+        { start: 0, end: 2, text: 'card 4111 1111 1111 1111', speaker: null },
+        { start: 2, end: 3, text: 'thanks', speaker: null },
+      ];
+      const inOne = await recordedCall();
+      await settle();
+      const one = await readTranscript(t.db, pipeline.keyring, inOne.id);
+      expect(one?.text).to.equal('card [card number] thanks');
+      expect(one?.segments?.map((s) => s.text)).to.deep.equal(['card [card number]', 'thanks']);
+
+      engine.segments = [
+        { start: 0, end: 2, text: 'card four one one one one one one one', speaker: 'A' },
+        { start: 2, end: 4, text: 'one one one one one one one one thanks', speaker: 'A' },
+      ];
+      engine.say = engine.segments.map((s) => s.text).join(' ');
+      const across = await recordedCall();
+      await settle();
+      const two = await readTranscript(t.db, pipeline.keyring, across.id);
+      expect(two?.text).to.equal('card [card number] thanks');
+      expect(two?.segments).to.equal(null);
+    });
+
     it('a recording with no sound in it is skipped without running the engine', async () => {
       const r = await recordedCall({ samples: 0 });
       await settle();
@@ -287,6 +334,7 @@ for (const dialect of ['sqlite', 'mysql'] as const) {
           expect(res.status, who).to.equal(200);
           const body = (await res.json()) as Record<string, unknown>;
           expect(body).to.include({ recordingId: r.id, callId: r.callId, state: 'done', text: engine.say });
+          expect(body.segments).to.equal(null);
         }
         expect((await call('GET', `/${r.id}/transcript`, 'otherAgent')).status).to.equal(403);
         expect((await call('GET', `/${r.id}/transcript`)).status).to.equal(401);

@@ -36,6 +36,7 @@ import * as m0034 from './0034_activity_pauses.js';
 import * as m0035 from './0035_shift_preferences.js';
 import * as m0036 from './0036_passkeys.js';
 import * as m0037 from './0037_call_monitors.js';
+import * as m0038 from './0038_transcript_segments.js';
 
 /**
  * Migrations are listed here, not discovered on disk, so they run the same under tsx, a bundle or a test runner.
@@ -79,6 +80,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['0035_shift_preferences', m0035],
   ['0036_passkeys', m0036],
   ['0037_call_monitors', m0037],
+  ['0038_transcript_segments', m0038],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
