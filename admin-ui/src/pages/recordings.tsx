@@ -1,6 +1,6 @@
 // Recording search, in-browser playback through a short-lived signed link (the server checks who may play), and the
 // recording's transcript when its queue transcribes (or an admin or supervisor asks for one).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.js';
 import type { Recording, Transcript } from '../api/types.js';
 import { ErrorBox, Field, Loading, PageHeader, inputValue, useAction, useLoad } from '../components/ui.js';
@@ -16,6 +16,40 @@ function languageName(code: string | null): string | null {
     return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
   } catch {
     return code;
+  }
+}
+
+/** A transcript's timed stretch of text (`start`/`end` in seconds from the start of the recording). */
+type Segment = NonNullable<Extract<Transcript, { state: 'done' | 'skipped' }>['segments']>[number];
+
+/** Where a segment starts, cut down to the second: 0.9 → "0:00", 75.2 → "1:15", 3700 → "1:01:40". */
+function fmtOffset(seconds: number): string {
+  return fmtDuration(Math.floor(Math.max(0, seconds)));
+}
+
+/** An engine's speaker label as shown: "A" → "Speaker A" (a letter or two says little alone), "SPEAKER_01" as is. */
+function speakerLabel(speaker: string): string {
+  return speaker.length <= 2 ? `Speaker ${speaker}` : speaker;
+}
+
+/** The index of the segment playing at `time` (the latest to start when they overlap), or -1 between segments. */
+function segmentAt(segments: readonly Segment[] | null, time: number): number {
+  if (!segments) return -1;
+  let found = -1;
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
+    if (s.start > time) break; // sorted by start
+    if (time < s.end) found = i;
+  }
+  return found;
+}
+
+/** A play() that a later seek, pause or new source cut short is no failure; anything else is (a refused autoplay). */
+async function play(audio: HTMLAudioElement): Promise<void> {
+  try {
+    await audio.play();
+  } catch (e) {
+    if (!(e instanceof DOMException && e.name === 'AbortError')) throw e;
   }
 }
 
@@ -41,6 +75,11 @@ export function RecordingPlayer({ recording }: { recording: Recording }) {
   const open = useRef(false);
   const action = useAction();
   const text = useAction();
+  const audio = useRef<HTMLAudioElement>(null);
+  // Where a segment's click wants playback to start once the audio's metadata has loaded.
+  const seekTo = useRef<number | null>(null);
+  // The segment playing (an index into the shown transcript's segments), -1 for none.
+  const [current, setCurrent] = useState(-1);
   const playable =
     recording.state === 'stored' ||
     recording.state === 'uploaded' ||
@@ -75,6 +114,38 @@ export function RecordingPlayer({ recording }: { recording: Recording }) {
       if (open.current) setShown({ t, mayAsk: false });
     });
 
+  const segments = shown?.t?.state === 'done' && shown.t.segments?.length ? shown.t.segments : null;
+  const follow = () => setCurrent(audio.current ? segmentAt(segments, audio.current.currentTime) : -1);
+  // Segments shown again (or first) while the player is somewhere already: mark where it is.
+  useEffect(follow, [segments]);
+
+  /** Plays the recording from `start` seconds: its signed link is fetched first, as ▶ Play does, when it has none. */
+  const playFrom = (start: number) => {
+    const el = audio.current;
+    if (src && el && el.readyState >= HTMLMediaElement.HAVE_METADATA) {
+      seekTo.current = null;
+      el.currentTime = start;
+      void action.run(() => play(el));
+      return;
+    }
+    // Not loaded yet: the seek waits for the metadata (onMetadata).
+    seekTo.current = start;
+    if (src && el) {
+      void action.run(() => play(el));
+    } else if (!src && !action.busy) {
+      // A second click while the link comes only moves where playback starts.
+      void action.run(() => api.recordings.link(recording.id)).then((r) => r && setSrc(r.url));
+    }
+  };
+  const onMetadata = () => {
+    const el = audio.current;
+    const start = seekTo.current;
+    if (!el || start === null) return;
+    seekTo.current = null;
+    el.currentTime = start;
+    void action.run(() => play(el));
+  };
+
   // A pending transcription on screen is looked at again until it is done or has failed.
   const pending = shown?.t?.state === 'pending';
   useEffect(() => {
@@ -90,7 +161,17 @@ export function RecordingPlayer({ recording }: { recording: Recording }) {
         <span class="muted">{recording.state}</span>
       </span>
       {src ? (
-        <audio controls autoplay src={src} preload="none" />
+        <audio
+          ref={audio}
+          controls
+          autoplay
+          src={src}
+          preload="none"
+          onLoadedMetadata={onMetadata}
+          onTimeUpdate={follow}
+          onSeeked={follow}
+          onEmptied={follow}
+        />
       ) : (
         <button
           disabled={action.busy}
@@ -111,13 +192,34 @@ export function RecordingPlayer({ recording }: { recording: Recording }) {
         </button>
       ) : null}
       <ErrorBox error={action.error} />
-      {shown ? <TranscriptPanel shown={shown} busy={text.busy} onTranscribe={transcribe} /> : null}
+      {shown ? (
+        <TranscriptPanel
+          shown={shown}
+          busy={text.busy}
+          onTranscribe={transcribe}
+          current={current}
+          onPlayFrom={playFrom}
+        />
+      ) : null}
       <ErrorBox error={text.error} />
     </div>
   );
 }
 
-function TranscriptPanel({ shown, busy, onTranscribe }: { shown: Shown; busy: boolean; onTranscribe: () => void }) {
+function TranscriptPanel({
+  shown,
+  busy,
+  onTranscribe,
+  current,
+  onPlayFrom,
+}: {
+  shown: Shown;
+  busy: boolean;
+  onTranscribe: () => void;
+  /** The segment playing, -1 for none. */
+  current: number;
+  onPlayFrom: (start: number) => void;
+}) {
   const ask = (label: string) =>
     shown.mayAsk ? (
       <button data-testid="transcribe" disabled={busy} onClick={onTranscribe}>
@@ -156,7 +258,9 @@ function TranscriptPanel({ shown, busy, onTranscribe }: { shown: Shown; busy: bo
     );
   return (
     <div class="transcript" data-testid="transcript" data-state="done">
-      {t.text ? (
+      {t.segments?.length ? (
+        <Segments segments={t.segments} lang={t.language ?? undefined} current={current} onPlayFrom={onPlayFrom} />
+      ) : t.text ? (
         <p class="transcript-text" data-testid="transcript-text" lang={t.language ?? undefined}>
           {t.text}
         </p>
@@ -165,6 +269,66 @@ function TranscriptPanel({ shown, busy, onTranscribe }: { shown: Shown; busy: bo
       )}
       <span class="muted small">{about}</span>
     </div>
+  );
+}
+
+/**
+ * A transcript's segments, each a button that plays the recording from its start; the one playing is marked (and
+ * kept in view when the list scrolls).
+ */
+function Segments(props: {
+  segments: readonly Segment[];
+  lang: string | undefined;
+  current: number;
+  onPlayFrom: (start: number) => void;
+}) {
+  const list = useRef<HTMLOListElement>(null);
+  const { segments, current } = props;
+  // Speakers in the order they first speak (their colour), and whether to leave a column for their labels.
+  const speakers = [...new Set(segments.map((s) => s.speaker).filter((s) => s !== null))];
+  useLayoutEffect(() => {
+    const ol = list.current;
+    const item = ol?.children[current] as HTMLElement | undefined;
+    if (!ol || !item) return;
+    // Scrolls the list only, never the page, and only when the segment playing is out of its view.
+    if (item.offsetTop < ol.scrollTop) ol.scrollTop = item.offsetTop;
+    else if (item.offsetTop + item.offsetHeight > ol.scrollTop + ol.clientHeight)
+      ol.scrollTop = item.offsetTop + item.offsetHeight - ol.clientHeight;
+  }, [current]);
+  return (
+    <ol
+      class={speakers.length ? 'transcript-segments with-speakers' : 'transcript-segments'}
+      data-testid="transcript-segments"
+      ref={list}
+    >
+      {segments.map((s, i) => {
+        const at = fmtOffset(s.start);
+        const who = s.speaker === null ? -1 : speakers.indexOf(s.speaker);
+        return (
+          <li key={i}>
+            <button
+              type="button"
+              class={i === current ? 'segment current' : 'segment'}
+              data-testid="transcript-segment"
+              data-start={String(s.start)}
+              aria-current={i === current ? 'true' : undefined}
+              title={`Play from ${at}`}
+              onClick={() => props.onPlayFrom(s.start)}
+            >
+              <span class="segment-time">{at}</span>
+              {speakers.length ? (
+                <span class={who < 0 ? 'segment-speaker' : `segment-speaker speaker-${who % 4}`}>
+                  {s.speaker === null ? '' : speakerLabel(s.speaker)}
+                </span>
+              ) : null}
+              <span class="segment-text" lang={props.lang}>
+                {s.text}
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ol>
   );
 }
 

@@ -35,9 +35,18 @@ export interface BrowserSuiteOptions {
 async function startStack(env: Record<string, string>): Promise<Stack> {
   const t: TestDb = await createTestDb('sqlite', { migrate: false });
   const dir = mkdtempSync(join(tmpdir(), 'ariadne-browser-'));
-  // A speech-to-text engine that hears the same sentence on every recording (run as `<script> <wav> <language>`).
+  // A speech-to-text engine that hears the same sentence on every recording (run as `<script> <wav> <language>`), in
+  // two timed segments by two speakers: the JSON form engines may print instead of plain text.
   const transcribe = join(dir, 'transcribe.sh');
-  writeFileSync(transcribe, `#!/bin/sh\necho "${HEARD}"\n`, { mode: 0o755 });
+  const heard = {
+    text: HEARD,
+    segments: [
+      { start: 0.2, end: 0.8, text: 'hello, my parcel never arrived', speaker: 'A' },
+      { start: 0.9, end: 1.4, text: 'and I would like a refund', speaker: 'B' },
+    ],
+  };
+  if (heard.segments.map((s) => s.text).join(' ') !== HEARD) throw new Error('the stand-in segments must make HEARD');
+  writeFileSync(transcribe, `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(heard)}\nEOF\n`, { mode: 0o755 });
   const config = testConfig({
     ARIADNE_DB_URL: t.url,
     ARIADNE_HTTP_PORT: '0',

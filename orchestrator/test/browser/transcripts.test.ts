@@ -13,6 +13,82 @@ const CALLER_SCRIPT = [
 const gold = DEMO_CUSTOMERS.find((c) => c.key === 'gold')!;
 const EDITOR = '[data-testid=queue-editor]';
 const POP = '[data-testid=screen-pop]';
+const SEGMENT = '[data-testid=transcript-segment]';
+const AUDIO = '.recording audio';
+
+/** A transcript segment as shown: its start (data-start), time, speaker label and text, and whether it is marked. */
+interface ShownSegment {
+  start: string | null;
+  time: string;
+  speaker: string | null;
+  text: string;
+  lang: string | null;
+  current: string | null;
+}
+
+/** The segments of the transcript under `scope` once they are shown (the transcript may still be coming). */
+async function shownSegments(page: Page, scope: string, timeoutMs = 10_000): Promise<ShownSegment[]> {
+  await page.waitForSelector(`${scope} [data-testid=transcript-segments] ${SEGMENT}`, { timeout: timeoutMs });
+  return page.$$eval(`${scope} ${SEGMENT}`, (els) =>
+    els.map((el) => ({
+      start: el.getAttribute('data-start'),
+      time: el.querySelector('.segment-time')?.textContent ?? '',
+      speaker: el.querySelector('.segment-speaker')?.textContent ?? null,
+      text: el.querySelector('.segment-text')?.textContent ?? '',
+      lang: el.querySelector('.segment-text')?.getAttribute('lang') ?? null,
+      current: el.getAttribute('aria-current'),
+    })),
+  );
+}
+
+/** The stand-in engine's segments (orchestrator/test/browser/harness.ts) as the panel shows them. */
+const HEARD_SHOWN: ShownSegment[] = [
+  {
+    start: '0.2',
+    time: '0:00',
+    speaker: 'Speaker A',
+    text: 'hello, my parcel never arrived',
+    lang: 'en',
+    current: null,
+  },
+  { start: '0.9', time: '0:00', speaker: 'Speaker B', text: 'and I would like a refund', lang: 'en', current: null },
+];
+
+/** What the page's players did since `watchMedia`: where each seek landed, plays asked for, segments marked. */
+interface MediaSeen {
+  seeks: number[];
+  plays: number;
+  marked: (string | null)[];
+}
+
+/**
+ * Records the page's media events (captured at the document: they do not bubble) and every segment that gets
+ * aria-current, so a test sees a seek or a mark even when playback has moved on by the time it looks.
+ */
+async function watchMedia(page: Page): Promise<void> {
+  await page.evaluate(`{
+    const seen = { seeks: [], plays: 0, marked: [] };
+    window.mediaSeen = seen;
+    document.addEventListener('seeked', (e) => seen.seeks.push(e.target.currentTime), true);
+    document.addEventListener('play', () => seen.plays++, true);
+    new MutationObserver((records) => {
+      for (const r of records)
+        if (r.target.getAttribute('aria-current') === 'true') seen.marked.push(r.target.getAttribute('data-start'));
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-current'] });
+  }`);
+}
+
+/** Waits until what the page's players did satisfies `ok` (the page's CSP allows no waitForFunction), then returns it. */
+function mediaSeen(page: Page, what: string, ok: (seen: MediaSeen) => boolean): Promise<MediaSeen> {
+  return until(
+    what,
+    async () => {
+      const seen = (await page.evaluate('window.mediaSeen')) as MediaSeen;
+      return ok(seen) ? seen : undefined;
+    },
+    10_000,
+  );
+}
 
 /**
  * The browser's agent (2001) takes a call from the gold customer, talks a moment and hangs up, then finishes the
@@ -147,15 +223,51 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
     expect(await page.textContent(toggle)).to.equal('Transcript');
     expect(await page.$('[data-testid=transcript]')).to.equal(null);
     await page.click(toggle);
-    expect(await waitText(page, '[data-testid=transcript] [data-testid=transcript-text]', (t) => t !== '')).to.equal(
-      HEARD,
-    );
+    // The stand-in engine gives timed segments: a list of them instead of the paragraph, the same text.
+    const shown = await shownSegments(page, '[data-testid=transcript]');
+    expect(shown).to.deep.equal(HEARD_SHOWN);
+    expect(shown.map((s) => s.text).join(' ')).to.equal(HEARD);
+    expect(await page.$('[data-testid=transcript] [data-testid=transcript-text]')).to.equal(null);
     expect(await page.getAttribute('[data-testid=transcript]', 'data-state')).to.equal('done');
     expect(await page.textContent('[data-testid=transcript] .muted')).to.equal('English · command:transcribe');
     expect(await page.textContent(toggle)).to.equal('Hide transcript');
     // Not offered to ask again: it is done.
     expect(await page.$('[data-testid=transcribe]')).to.equal(null);
     await shot(page, 'transcripts-call-detail');
+
+    // A segment plays the recording from its start: not played yet, so its link is fetched first (as ▶ Play does).
+    await watchMedia(page);
+    expect(await page.$(AUDIO)).to.equal(null);
+    await page.click(`${SEGMENT}[data-start="0.9"]`);
+    let seen = await mediaSeen(page, 'a seek and a segment marked', (m) => m.seeks.length > 0 && m.marked.length > 0);
+    expect(seen.seeks[0], 'the first seek').to.be.within(0.85, 1);
+    expect(seen.marked[0], 'the first segment marked').to.equal('0.9');
+    expect(seen.plays, 'play() asked for').to.be.greaterThan(0);
+    const audio = (await page.evaluate(
+      `(a => ({ duration: a.duration, currentTime: a.currentTime }))(document.querySelector('${AUDIO}'))`,
+    )) as { duration: number; currentTime: number };
+    expect(audio.duration, 'the recording is long enough for the segments').to.be.at.least(1.4);
+    expect(audio.currentTime).to.be.at.least(0.85);
+    // From the keyboard (real buttons), once loaded: a seek back to the first segment, which gets marked.
+    await page.focus(`${SEGMENT}[data-start="0.2"]`);
+    await page.keyboard.press('Enter');
+    seen = await mediaSeen(
+      page,
+      'a seek to the first segment, marked',
+      (m) => m.seeks.some((t) => t >= 0.15 && t < 0.3) && m.marked.includes('0.2'),
+    );
+    expect(seen.seeks.length).to.equal(2);
+    // Stopped inside the second segment, it alone is marked (and highlighted); between the two, neither is.
+    await page.evaluate(`(a => { a.pause(); a.currentTime = 1.1; })(document.querySelector('${AUDIO}'))`);
+    await page.waitForSelector(`${SEGMENT}[data-start="0.9"][aria-current=true]`);
+    expect((await shownSegments(page, '[data-testid=transcript]')).map((s) => s.current)).to.deep.equal([null, 'true']);
+    expect(
+      await page.evaluate(`getComputedStyle(document.querySelector('${SEGMENT}[aria-current=true]')).backgroundColor`),
+    ).to.not.equal('rgba(0, 0, 0, 0)');
+    await shot(page, 'transcripts-segment-playing');
+    await page.evaluate(`document.querySelector('${AUDIO}').currentTime = 0.85`);
+    await page.waitForSelector(`${SEGMENT}[aria-current]`, { state: 'detached' });
+    expect(await page.$('.recording [role=alert]')).to.equal(null);
     await page.click(toggle);
     await page.waitForSelector('[data-testid=transcript]', { state: 'detached' });
     expect(realErrors(errors)).to.deep.equal([]);
@@ -165,7 +277,7 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
     const mine = `table.list tr:has(a[href="#/calls/${callId}"])`;
     await agentPage.waitForSelector(`${mine} [data-testid=transcript-toggle]`);
     await agentPage.click(`${mine} [data-testid=transcript-toggle]`);
-    expect(await waitText(agentPage, `${mine} [data-testid=transcript-text]`, (t) => t !== '')).to.equal(HEARD);
+    expect(await shownSegments(agentPage, mine)).to.deep.equal(HEARD_SHOWN);
     await shot(agentPage, 'transcripts-recordings-agent');
     expect(realErrors(agentErrors)).to.deep.equal([]);
 
@@ -244,7 +356,7 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
     expect(await page.getAttribute(`${row} [data-testid=transcript]`, 'data-state')).to.equal('pending');
     expect(await page.textContent(`${row} [data-testid=transcript]`)).to.equal('Being transcribed…');
     await shot(page, 'transcripts-pending');
-    expect(await waitText(page, `${row} [data-testid=transcript-text]`, (t) => t !== '', 20_000)).to.equal(HEARD);
+    expect((await shownSegments(page, row, 20_000)).map((s) => s.text).join(' ')).to.equal(HEARD);
     expect(await page.$(`${row} [data-testid=transcribe]`)).to.equal(null);
     const made = (await app.db('recording_transcripts').where({ recording_id: rec }).first('state')) as {
       state: string;
@@ -257,5 +369,64 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
     await shot(page, 'transcripts-on-demand');
     expect(realErrors(errors).filter((e) => !/status of 40[49]/.test(e))).to.deep.equal([]);
     expect(realErrors(agentErrors).filter((e) => !/status of 404/.test(e))).to.deep.equal([]);
+  });
+
+  it('a transcript in plain text (no segments) keeps its paragraph; segments an hour in, engine labels', async () => {
+    const { app } = stack;
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await signIn(page, app.url, 'admin', user('admin').password);
+    // The stand-in engine always gives segments: the server's answer is rewritten here as other engines' would be.
+    let segments: unknown = null;
+    await page.route('**/api/recordings/*/transcript', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as Record<string, unknown>;
+      await route.fulfill({ response: res, json: { ...body, segments } });
+    });
+    await page.goto(`${app.url}/#/calls/${callId}`);
+    const toggle = '.recording [data-testid=transcript-toggle]';
+    const reopen = async () => {
+      if (await page.$('[data-testid=transcript]')) {
+        await page.click(toggle);
+        await page.waitForSelector('[data-testid=transcript]', { state: 'detached' });
+      }
+      await page.click(toggle);
+      await page.waitForSelector('[data-testid=transcript][data-state=done]');
+    };
+
+    // Plain text (segments null), and an empty list: the paragraph, as before segments.
+    for (const none of [null, []]) {
+      segments = none;
+      await reopen();
+      expect(await waitText(page, '[data-testid=transcript-text]', (t) => t !== '')).to.equal(HEARD);
+      expect(await page.getAttribute('[data-testid=transcript-text]', 'lang')).to.equal('en');
+      expect(await page.$('[data-testid=transcript-segments]')).to.equal(null);
+    }
+    await shot(page, 'transcripts-plain-text');
+
+    // Past an hour: h:mm:ss; a label longer than two characters is shown as given, no label leaves its column empty.
+    segments = [
+      { start: 3700.6, end: 3702, text: 'are you still there?', speaker: 'SPEAKER_01' },
+      { start: 3702.5, end: 3703, text: 'yes', speaker: null },
+      { start: 3703.2, end: 3705, text: 'good', speaker: '2' },
+    ];
+    await reopen();
+    expect(
+      (await shownSegments(page, '[data-testid=transcript]')).map((s) => [s.start, s.time, s.speaker, s.text]),
+    ).to.deep.equal([
+      ['3700.6', '1:01:40', 'SPEAKER_01', 'are you still there?'],
+      ['3702.5', '1:01:42', '', 'yes'],
+      ['3703.2', '1:01:43', 'Speaker 2', 'good'],
+    ]);
+    await shot(page, 'transcripts-segments-labels');
+    // No speakers at all: no speaker column.
+    segments = [{ start: 65, end: 66, text: 'just text', speaker: null }];
+    await reopen();
+    expect(
+      (await shownSegments(page, '[data-testid=transcript]')).map((s) => [s.time, s.speaker, s.text]),
+    ).to.deep.equal([['1:05', null, 'just text']]);
+    expect(await page.$('[data-testid=transcript] .segment-speaker')).to.equal(null);
+    await page.unroute('**/api/recordings/*/transcript');
+    expect(realErrors(errors)).to.deep.equal([]);
   });
 });
