@@ -20,6 +20,7 @@ import { createHttpApp, type HttpApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { logger as rootLogger, type Logger } from './logger.js';
 import { createRecordingPipeline, type RecordingPipeline } from './recording/index.js';
+import { readTranscripts } from './recording/transcripts.js';
 import { transcriberFrom } from './transcription/engines.js';
 import { createAfterCall } from './aftercall/index.js';
 import { AcdEngine } from './routing/acd.js';
@@ -226,6 +227,7 @@ export async function startAriadne(config: Config, options: StartOptions = {}): 
         flows: callCenter.flows,
         blockedCallers: callCenter.blockedCallers,
         recordingsRouter: recordings.routes,
+        transcripts: (ids) => readTranscripts(db, recordings.keyring, ids),
       },
     });
     const server = createServer(http.app);

@@ -74,6 +74,7 @@ import type {
   TicketInput,
   TicketPatch,
   Transcript,
+  CallerExport,
   User,
   WallboardMessage,
   TwoFactorSetup,
@@ -302,9 +303,11 @@ export const api = {
     /** The whole list as a CSV download (number, reason, createdAt; oldest first): importable again. */
     csvUrl: '/api/do-not-call/export',
   },
-  /** Admins: a caller's right to erasure; `dryRun` counts what would go and changes nothing. */
+  /** Admins: a caller's rights to erasure (`dryRun` counts what would go, changes nothing) and of access. */
   privacy: {
     erase: (request: ErasureRequest) => post<ErasureResult>('/privacy/erase', request),
+    /** Their copy of what Ariadne holds about them (audited), as one JSON document. */
+    export: (request: Omit<ErasureRequest, 'dryRun'>) => post<CallerExport>('/privacy/export', request),
   },
   /** Admins and supervisors (their queues' campaigns): the progressive dialler's lists, a page at a time. */
   campaigns: {

@@ -250,6 +250,31 @@ export interface ErasureResult {
 }
 
 /**
+ * POST /api/privacy/export (admins): a caller's copy of what Ariadne holds about them, rows by section (camelCase
+ * columns, times in ISO 8601). Saved as a file, never shown whole.
+ */
+export interface CallerExport {
+  exportedAt: string;
+  /** In full: it is their copy. */
+  numbers: string[];
+  customerIds: number[];
+  customers: Record<string, unknown>[];
+  customerPhones: Record<string, unknown>[];
+  orders: Record<string, unknown>[];
+  contactHistory: Record<string, unknown>[];
+  calls: Record<string, unknown>[];
+  recordings: Record<string, unknown>[];
+  transcripts: Record<string, unknown>[];
+  voicemails: Record<string, unknown>[];
+  tickets: Record<string, unknown>[];
+  surveyResponses: Record<string, unknown>[];
+  surveyRequests: Record<string, unknown>[];
+  callbacks: Record<string, unknown>[];
+  campaignContacts: Record<string, unknown>[];
+  doNotCall: Record<string, unknown>[];
+}
+
+/**
  * GET /api/campaigns (admins; supervisors: their queues' campaigns): the progressive dialler's lists. A running
  * campaign calls its numbers for the agents of its queue, one call per free agent (the agent's phone first), inside its
  * business hours; a busy or unanswered number is tried again after `retryMinutes`, up to `maxAttempts` times.
@@ -531,6 +556,12 @@ export type Transcript =
       engine: string;
       language: string | null;
       text: string | null;
+      /**
+       * done: `text` in timed stretches, sorted by start (`start`/`end`: seconds from the start of the recording;
+       * `speaker` as the engine labels it, e.g. "A" or "SPEAKER_01", null when it does not tell speakers apart).
+       * Null when the engine gave plain text only; absent from servers older than segments.
+       */
+      segments?: Array<{ start: number; end: number; text: string; speaker: string | null }> | null;
       reason: string | null;
       audioSeconds: number | null;
       tookMs: number | null;

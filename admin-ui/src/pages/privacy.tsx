@@ -1,9 +1,10 @@
-// Privacy (admins): a caller's right to erasure (GDPR, CCPA). By phone number and/or customer id, a preview counts
-// what Ariadne holds about the person; Erase, after a confirm, deletes or anonymises it (orchestrator/src/privacy/).
-// The do-not-call entry is kept: it is what stops anyone calling them again.
+// Privacy (admins): a caller's rights of access and to erasure (GDPR, CCPA). By phone number and/or customer id,
+// Export downloads their copy of what Ariadne holds about them; a preview counts it; Erase, after a confirm, deletes
+// or anonymises it (orchestrator/src/privacy/). The do-not-call entry is kept: it is what stops anyone calling them
+// again.
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
-import type { ErasureCounts, ErasureRequest, ErasureResult } from '../api/types.js';
+import type { CallerExport, ErasureCounts, ErasureRequest, ErasureResult } from '../api/types.js';
 import { ErrorBox, Field, fieldErrorsOf, inputValue, num, PageHeader, useAction } from '../components/ui.js';
 
 /** Every kind the server counts, in the order of the table, and what an erasure does to it. */
@@ -37,10 +38,23 @@ function whoText(request: ErasureRequest): string {
   return parts.join(' and ');
 }
 
+/** The export as a file the browser saves: it goes to the caller, not into the page. */
+function saveAsFile(copy: CallerExport): string {
+  const name = `ariadne-caller-data-${copy.exportedAt.slice(0, 10)}.json`;
+  const url = URL.createObjectURL(new Blob([JSON.stringify(copy, null, 2)], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}
+
 export function PrivacyPage() {
   const [phone, setPhone] = useState('');
   const [customerId, setCustomerId] = useState('');
   const [result, setResult] = useState<ErasureResult | null>(null);
+  const [exported, setExported] = useState<{ file: string; copy: CallerExport } | null>(null);
   const acting = useAction();
   const errs = fieldErrorsOf(acting.error);
   const request: ErasureRequest = {
@@ -53,11 +67,19 @@ export function PrivacyPage() {
   const edit = (set: (v: string) => void) => (e: Event) => {
     set(inputValue(e));
     setResult(null);
+    setExported(null);
     acting.clear();
+  };
+  const exportCopy = async () => {
+    setResult(null);
+    setExported(null);
+    const copy = await acting.run(() => api.privacy.export(request));
+    if (copy) setExported({ file: saveAsFile(copy), copy });
   };
   const preview = async (e: Event) => {
     e.preventDefault();
     setResult(null);
+    setExported(null);
     const r = await acting.run(() => api.privacy.erase({ ...request, dryRun: true }));
     if (r) setResult(r);
   };
@@ -77,6 +99,7 @@ export function PrivacyPage() {
     )
       return;
     setResult(null);
+    setExported(null);
     const r = await acting.run(() => api.privacy.erase({ ...request, dryRun: false }));
     if (r) setResult(r);
   };
@@ -85,12 +108,14 @@ export function PrivacyPage() {
     <div class="short-list-page">
       <PageHeader title="Privacy" />
       <section class="card">
-        <h2>Erase a caller's data</h2>
+        <h2>A caller's data</h2>
         <p class="muted" data-testid="privacy-note">
-          When a caller asks to be forgotten, find them by their phone number, their customer id, or both. Preview shows
-          what Ariadne holds about them; Erase deletes it, or anonymises what the reports count (calls, tickets, survey
-          scores). The do-not-call list keeps their number, so nobody calls them again. An external CRM is not touched:
-          erase them there too.
+          Find a caller by their phone number, their customer id, or both. When they ask what you hold about them,
+          Export saves their copy as a file to send them: their record and orders, calls, recordings (listed),
+          transcripts, tickets and surveys. When they ask to be forgotten, Preview shows what Ariadne holds about them;
+          Erase deletes it, or anonymises what the reports count (calls, tickets, survey scores). The do-not-call list
+          keeps their number, so nobody calls them again. An external CRM is not touched: answer or erase them there
+          too.
         </p>
         <form class="add-inline" data-testid="privacy-form" onSubmit={preview}>
           <Field label="Phone number" error={errs.phone} hint="national, or + and the country code">
@@ -118,6 +143,14 @@ export function PrivacyPage() {
             />
           </Field>
           <div class="row form-actions">
+            <button
+              type="button"
+              data-testid="privacy-export"
+              disabled={acting.busy || empty}
+              onClick={() => void exportCopy()}
+            >
+              Export
+            </button>
             <button type="submit" data-testid="privacy-preview" disabled={acting.busy || empty}>
               Preview
             </button>
@@ -135,7 +168,46 @@ export function PrivacyPage() {
         <ErrorBox error={acting.error} />
       </section>
       {result ? <ErasureOutcome result={result} /> : null}
+      {exported ? <ExportOutcome {...exported} /> : null}
     </div>
+  );
+}
+
+/** What the saved copy holds, section by section, so the admin knows what they are sending. */
+function ExportOutcome({ file, copy }: { file: string; copy: CallerExport }) {
+  const sections: readonly (readonly [keyof CallerExport, string])[] = [
+    ['customers', 'Customer records'],
+    ['customerPhones', 'Phone numbers'],
+    ['orders', 'Orders'],
+    ['contactHistory', 'Contact history'],
+    ['calls', 'Calls'],
+    ['recordings', 'Recordings'],
+    ['transcripts', 'Transcripts'],
+    ['voicemails', 'Voicemails'],
+    ['tickets', 'Tickets'],
+    ['surveyResponses', 'Survey answers'],
+    ['surveyRequests', 'SMS surveys'],
+    ['callbacks', 'Callback requests'],
+    ['campaignContacts', 'Campaign contacts'],
+    ['doNotCall', 'Do-not-call entries'],
+  ];
+  const held = sections.filter(([key]) => (copy[key] as unknown[]).length > 0);
+  return (
+    <section class="card" data-testid="privacy-export-result">
+      <h2>Exported</h2>
+      <p>
+        Saved as <code>{file}</code>
+        {copy.numbers.length ? ` for ${copy.numbers.join(', ')}` : ''}. Send it to the caller by a channel you trust;
+        the export is in the audit log.
+      </p>
+      {held.length === 0 ? (
+        <p data-testid="privacy-export-nothing">Ariadne holds nothing about this caller.</p>
+      ) : (
+        <p class="small muted" data-testid="privacy-export-counts">
+          {held.map(([key, label]) => `${label}: ${(copy[key] as unknown[]).length}`).join(' · ')}
+        </p>
+      )}
+    </section>
   );
 }
 

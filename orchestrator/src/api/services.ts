@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../db/knex.js';
 import type { EventBus } from '../events/bus.js';
 import type { FlowRepository } from '../ivr/flows.js';
+import type { Transcript } from '../recording/transcripts.js';
 import type { CallAttributes } from '../routing/types.js';
 import type { SwitchPort } from '../telephony/port.js';
 
@@ -100,6 +101,8 @@ export interface ApiServices {
   readonly recordingsRouter?: RequestHandler;
   /** The call path's blocked-callers list, reread after the API changes it. */
   readonly blockedCallers?: { reload(): Promise<void> };
+  /** Transcripts opened with the recordings' key (a caller's copy of their data, privacy/access.ts). */
+  readonly transcripts?: (recordingIds: readonly string[]) => Promise<readonly Transcript[]>;
 }
 
 export interface ApiDeps {

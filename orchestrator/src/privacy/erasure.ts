@@ -174,7 +174,7 @@ async function apply(trx: Knex.Transaction, f: Found, now: Date): Promise<void> 
 }
 
 /** The number as typed → E.164, or a 400 that says why not (without repeating it: it is someone's number). */
-function readPhone(phone: string, defaultCountry: string): string {
+export function readPhone(phone: string, defaultCountry: string): string {
   const n = normaliseCallerId(phone, defaultCountry);
   if (!n.e164)
     throw new HttpError(

@@ -84,6 +84,19 @@ export async function readTranscript(db: Knex, keyring: Keyring, recordingId: st
   return row ? rowToTranscript(keyring, row) : null;
 }
 
+/** The transcripts of these recordings (those that have one), oldest first. */
+export async function readTranscripts(db: Knex, keyring: Keyring, recordingIds: readonly string[]): Promise<Transcript[]> {
+  const rows: Row[] = [];
+  for (let i = 0; i < recordingIds.length; i += 500)
+    rows.push(
+      ...((await db('recording_transcripts')
+        .whereIn('recording_id', recordingIds.slice(i, i + 500))
+        .select('*')) as Row[]),
+    );
+  const transcripts = await Promise.all(rows.map((r) => rowToTranscript(keyring, r)));
+  return transcripts.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
 /** What was heard on a call's recordings, oldest first (a transferred call may have several). */
 export async function transcriptTextsOfCall(db: Knex, keyring: Keyring, callId: string): Promise<string[]> {
   const rows = (await db('recording_transcripts')

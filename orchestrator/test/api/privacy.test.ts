@@ -79,6 +79,41 @@ describe('api: erasing a caller (POST /api/privacy/erase)', function () {
     expect(Object.values(nobody.body.counts as Record<string, number>).every((n) => n === 0)).to.equal(true);
   });
 
+  it("POST /api/privacy/export: an admin's copy of the caller's data; others refused, bad bodies named", async () => {
+    const exportOf = (body: unknown, token = h.users.admin.token) =>
+      call(h, 'POST', '/api/privacy/export', { token, body });
+    for (const who of [h.users.supervisor, h.users.agent])
+      expect((await exportOf({ customerId }, who.token)).status, who.username).to.equal(403);
+    expect((await call(h, 'POST', '/api/privacy/export', { body: { customerId } })).status).to.equal(401);
+    for (const [body, field] of [
+      [{}, 'phone'],
+      [{ phone: '12ab-5555' }, 'phone'],
+      [{ customerId: -1 }, 'customerId'],
+      [{ customerId, dryRun: true }, 'dryRun'],
+    ] as const) {
+      const r = await exportOf(body);
+      expect(r.status, JSON.stringify(body)).to.equal(400);
+      expect(r.body.error.details.map((d: { field: string }) => d.field)).to.include(field);
+    }
+    expect((await exportOf({ customerId: 999_999 })).status).to.equal(404);
+
+    const copy = await exportOf({ phone: '138 1234 5678' });
+    expect(copy.status).to.equal(200);
+    expect(copy.body).to.deep.include({ numbers: [MOBILE], customerIds: [customerId], transcripts: [] });
+    expect(copy.body.customers.map((c: { name: string }) => c.name)).to.deep.equal(['Wang Fang']);
+    expect(copy.body.orders.map((o: { orderNo: string }) => o.orderNo)).to.deep.equal(['20000001']);
+    expect(copy.body.calls).to.have.length(1);
+    expect(copy.body.calls[0]).to.deep.include({ callerRaw: '013812345678', arrivedAt: '2026-11-20T09:00:00.000Z' });
+    expect(copy.body.doNotCall.map((d: { e164: string }) => d.e164)).to.deep.equal([MOBILE]);
+    const audit = (await h.t.db('audit_log').where('action', 'privacy.export').select('details')) as {
+      details: string;
+    }[];
+    expect(audit).to.have.length(1);
+    expect(audit[0]?.details).to.not.include('13812345678');
+    // A copy is a read: the customer is untouched.
+    expect(await h.t.db('customers').where('id', customerId).first('name')).to.deep.equal({ name: 'Wang Fang' });
+  });
+
   it('previews (dryRun) then erases as an admin; the audit line names who and the counts, never the number', async () => {
     const auditLines = async () => Number((await h.t.db('audit_log').count({ n: '*' }))[0]?.n);
     const linesBefore = await auditLines();

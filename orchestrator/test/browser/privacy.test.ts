@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { DEMO_CUSTOMERS, DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, realErrors, shot, signIn, waitText, watchErrors } from './harness.js';
 
-// The Privacy page (admins): a caller's data previewed, then erased after a confirm; the do-not-call entry stays.
+// The Privacy page (admins): a caller's copy of their data exported, then their data previewed and erased after a
+// confirm; the do-not-call entry stays.
 // The demo's 张伟 (+8619900000003) has an order and three contacts in the CRM, is on the demo campaign's list; the
 // test gives him a call with a ticket and puts his number on the do-not-call list. The default country is CN.
 
@@ -25,11 +27,11 @@ async function counts(page: Page): Promise<string[][]> {
   )) as string[][];
 }
 
-describe('the Privacy page in a browser (erasing a caller)', function () {
+describe('the Privacy page in a browser (exporting and erasing a caller)', function () {
   this.timeout(120_000);
   const { newPage, ...suite } = browserSuite();
 
-  it('an admin previews what is held about a caller, erases it after a confirm, and is told the do-not-call entry stays', async () => {
+  it("an admin exports a caller's copy, previews what is held, erases it after a confirm, and is told the do-not-call entry stays", async () => {
     const { app } = suite.stack();
     const db = app.db;
     const customer = (await db('customer_phones').where('e164', ZHANG.phone).first('customer_id')) as {
@@ -74,9 +76,28 @@ describe('the Privacy page in a browser (erasing a caller)', function () {
     expect(await page.isDisabled('[data-testid=privacy-preview]')).to.equal(true);
     expect(await page.isDisabled('[data-testid=privacy-erase]')).to.equal(true);
 
-    // Preview, by the number as said on the phone: every kind found, nothing changed.
+    // Their copy first (the right of access): a file saved, what it holds listed, nothing changed.
     await page.fill(`${FORM} input[name=phone]`, '199 0000 0003');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=privacy-export]')]);
+    expect(download.suggestedFilename()).to.match(/^ariadne-caller-data-\d{4}-\d\d-\d\d\.json$/);
+    const copy = JSON.parse(readFileSync(await download.path(), 'utf8')) as Record<string, Record<string, unknown>[]>;
+    expect(copy.numbers).to.deep.equal([ZHANG.phone]);
+    expect(copy.customers?.map((c) => c.name)).to.deep.equal([ZHANG.name]);
+    expect(copy.tickets?.map((t) => t.body)).to.deep.equal(['parcel stuck in customs']);
+    expect(copy.calls?.map((c) => c.id)).to.deep.equal([callId]);
+    expect(copy.doNotCall?.map((d) => d.reason)).to.deep.equal(['asked on the phone']);
+    const exported = '[data-testid=privacy-export-result]';
+    expect(await text(page, exported)).to.contain(`Saved as ${download.suggestedFilename()} for ${ZHANG.phone}`);
+    expect(await text(page, '[data-testid=privacy-export-counts]')).to.equal(
+      'Customer records: 1 · Phone numbers: 1 · Orders: 1 · Contact history: 3 · Calls: 1 · Tickets: 1 · ' +
+        'Campaign contacts: 1 · Do-not-call entries: 1',
+    );
+    await shot(page, 'privacy-export');
+    expect(await db('audit_log').where('action', 'privacy.export').pluck('actor')).to.deep.equal(['admin']);
+
+    // Preview, by the number as said on the phone: every kind found, nothing changed.
     await page.click('[data-testid=privacy-preview]');
+    expect(await page.$(exported)).to.equal(null);
     await page.waitForSelector(`${RESULT}[data-dry-run=true]`);
     expect(await text(page, `${RESULT} h2`)).to.equal('Preview: nothing has been changed');
     expect(await text(page, RESULT)).to.contain(`Looked for: number …03 · customer ${customerId}`);

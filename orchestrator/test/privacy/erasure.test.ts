@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { HttpError } from '../../src/http/errors.js';
+import { exportCaller } from '../../src/privacy/access.js';
 import { ERASED, eraseCaller, type ErasureRequest, type ErasureResult } from '../../src/privacy/erasure.js';
 import { maskNumber, numberForms } from '../../src/privacy/number-forms.js';
 import { createScorecard } from '../../src/quality/scorecards.js';
@@ -15,6 +16,7 @@ import {
   type RecordingPipeline,
 } from '../../src/recording/index.js';
 import type { ObjectStore } from '../../src/recording/storage/index.js';
+import type { Transcript } from '../../src/recording/transcripts.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
 import { FakeSource, makeWav } from '../recording/support.js';
 
@@ -505,6 +507,92 @@ for (const dialect of DIALECTS) {
       expect((await erase({ customerId: ids.wang, dryRun: true })).counts).to.deep.equal(expectedCounts);
       expect(await snapshot()).to.deep.equal(before);
       expect(forgotten).to.deep.equal([]);
+    });
+
+    it("the right of access: a copy of all an erasure would reach, nothing of anyone else's, audited masked", async () => {
+      const before = await snapshot();
+      const asked: (readonly string[])[] = [];
+      const heard = (recordingIds: readonly string[]): Promise<Transcript[]> => {
+        asked.push(recordingIds);
+        return Promise.resolve(
+          recordingIds.map((recordingId) => ({
+            recordingId,
+            callId: ids.calls[0] ?? null,
+            state: 'done' as const,
+            engine: 'test',
+            language: 'zh',
+            text: '我想退款',
+            segments: [{ start: 0.5, end: 1.5, text: '我想退款', speaker: 'A' }],
+            reason: null,
+            audioSeconds: 2,
+            tookMs: 10,
+            createdAt: now,
+          })),
+        );
+      };
+      const copy = await exportCaller(
+        t.db,
+        { phone: '138 1234 5678' },
+        { defaultCountry: 'CN', now, by: { user: admin, ip: '10.0.0.9' }, transcripts: heard },
+      );
+      expect(copy).to.deep.include({
+        exportedAt: now.toISOString(),
+        numbers: [MOBILE, LANDLINE],
+        customerIds: [ids.wang],
+      });
+      // Everything an erasure counts, section by section (the events, evaluations, audit lines and job errors are
+      // not the caller's: the calls carry their steps instead).
+      const sizes = Object.fromEntries(
+        Object.entries(copy).flatMap(([k, v]) =>
+          Array.isArray(v) && k !== 'numbers' && k !== 'customerIds' ? [[k, v.length]] : [],
+        ),
+      );
+      const { callEvents, evaluations, auditLines, jobErrors, ...caller } = expectedCounts;
+      void [callEvents, evaluations, auditLines, jobErrors];
+      expect(sizes).to.deep.equal({ ...caller, doNotCall: 1 });
+      expect(asked).to.deep.equal([[ids.recordings[0]]]);
+
+      expect(copy.customers[0]).to.deep.include({
+        id: ids.wang,
+        name: 'Wang Fang',
+        email: 'wang.fang@example.com',
+        notes: 'prefers calls after 6pm',
+      });
+      const inbound = copy.calls.find((c) => c.id === ids.calls[0]);
+      expect(inbound).to.deep.include({ callerE164: MOBILE, callerName: 'WANG FANG', queue: 'Support' });
+      expect((inbound?.events as { event: string }[]).length).to.equal(3);
+      expect(String(inbound?.arrivedAt)).to.match(/^\d{4}-\d\d-\d\dT/);
+      expect(copy.transcripts[0]).to.deep.include({ text: '我想退款', recordingId: ids.recordings[0] });
+      expect(copy.surveyResponses[0]).to.deep.include({ score: 5, comment: 'kind agent, thanks' });
+      expect(copy.doNotCall).to.deep.equal([
+        { e164: MOBILE, reason: 'asked on the phone', source: copy.doNotCall[0]?.source, createdAt: now.toISOString() },
+      ]);
+      // Nothing of Li Qiang; nothing about the staff (the agent's name, the supervisor's evaluation).
+      const text = JSON.stringify(copy);
+      for (const other of [...KEPT, 'Alice', 'upset about order']) expect(text, other).to.not.include(other);
+
+      // A read: it changes nothing but the audit log, whose line has the numbers masked.
+      const after = await snapshot();
+      const audit = (after.audit_log as Record<string, unknown>[]).filter((r) => r.action === 'privacy.export');
+      expect(audit).to.have.length(1);
+      expect(JSON.parse(String(audit[0]?.details))).to.deep.include({
+        numbers: ['…78', '…67'],
+        customerIds: [ids.wang],
+      });
+      expect(JSON.stringify(audit)).to.not.include('13812345678');
+      expect({ ...after, audit_log: before.audit_log }).to.deep.equal(before);
+      await t.db('audit_log').where('action', 'privacy.export').delete();
+
+      // A process that cannot open transcripts refuses rather than hand over a copy without them.
+      const refused = await exportCaller(
+        t.db,
+        { customerId: ids.wang },
+        { defaultCountry: 'CN', now, by: { user: admin } },
+      ).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(refused).to.be.instanceOf(HttpError).and.include({ status: 503 });
     });
 
     it('erases: the CRM rows go, calls and tickets are kept anonymised, the rest deleted, the do-not-call entry kept', async () => {
