@@ -5,10 +5,16 @@ import { HttpError, notFound } from '../../http/errors.js';
 import { countJobsByState, getJob, listJobs, retryDeadJob } from '../../jobs/index.js';
 import { route, type ApiRoute } from '../registry.js';
 import type { ApiDeps } from '../services.js';
+import { writeAudit } from '../../auth/audit.js';
 import { getRecording, listRecordings, publicRecording } from '../../recording/index.js';
+import { HIT_LIMIT, SCAN_LIMIT, searchTranscripts } from '../../recording/transcript-search.js';
 import { idParam, isoTime, offsetOf, pageOf, pageQuery, stringIdParam } from '../validation.js';
 import { boardFor, type WallboardSnapshot } from '../wallboard.js';
 import { ADMIN, agentScope, assertOwn, assertQueue, EVERYONE, queueScope, STAFF } from './common.js';
+
+const DAY_MS = 86_400_000;
+/** A transcript search's widest range: a year, and still at most SCAN_LIMIT transcripts read. */
+const MAX_SEARCH_DAYS = 366;
 
 export interface OpsOptions {
   /** The live wallboard snapshot (from the WebSocket hub), for a first paint before the socket opens. */
@@ -65,6 +71,45 @@ export function opsRoutes(deps: ApiDeps, options: OpsOptions = {}): ApiRoute[] {
         assertQueue(user, rec.queueId, `recording ${params.id}`);
         assertOwn(user, rec.agentId, 'recording');
         return publicRecording(rec);
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/transcripts/search',
+      tag: 'recordings',
+      summary:
+        `Calls where something was said: the transcripts of recordings started in [from, to) (default the last 7 days), ` +
+        `newest first, at most ${SCAN_LIMIT} read and ${HIT_LIMIT} calls answered (\`truncated\` says so); a phrase, ` +
+        'case-insensitive; each hit with up to 3 snippets and where in the recording they were said (audit ' +
+        '`transcript.search`)',
+      roles: STAFF,
+      query: z.object({
+        q: z.string().trim().min(2, 'at least 2 characters').max(100),
+        from: isoTime.optional(),
+        to: isoTime.optional(),
+        queueId: z.coerce.number().int().positive().optional(),
+      }),
+      async handler({ query, user, req }) {
+        const to = query.to ?? deps.now();
+        const from = query.from ?? new Date(to.getTime() - 7 * DAY_MS);
+        const refuse = (field: string, reason: string): never => {
+          throw new HttpError(400, 'validation_failed', `query.${field}: ${reason}`, [{ in: 'query', field, reason }]);
+        };
+        if (from >= to) refuse('from', 'must be before `to`');
+        if (to.getTime() - from.getTime() > MAX_SEARCH_DAYS * DAY_MS)
+          refuse('from', `at most ${MAX_SEARCH_DAYS} days at once`);
+        const read = deps.services.transcripts;
+        if (!read) throw new HttpError(503, 'unavailable', 'transcripts cannot be read here (no recordings key)');
+        const found = await searchTranscripts(db, read, { ...query, from, to, queueIds: queueScope(user) });
+        // Reading what callers said is audited, as opening one transcript is; the words looked for say why.
+        await writeAudit(db, {
+          user,
+          action: 'transcript.search',
+          details: { q: query.q, from: from.toISOString(), to: to.toISOString(), hits: found.hits.length },
+          ip: req.ip ?? null,
+        });
+        return { q: query.q, from: from.toISOString(), to: to.toISOString(), ...found };
       },
     }),
 
