@@ -17,6 +17,11 @@ export function fmtDuration(totalSeconds: number | string | null | undefined): s
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
+/** A place in a recording, cut down to the second (a line said at 0.9 s starts at "0:00"): 75.2 → "1:15". */
+export function fmtOffset(seconds: number): string {
+  return fmtDuration(Math.floor(Math.max(0, seconds)));
+}
+
 /** Hours and minutes, the minutes cut down: 14400 → "4:00", 1830 → "0:30", 59 → "0:00". */
 export function fmtHoursMinutes(totalSeconds: number | null | undefined): string {
   if (totalSeconds === null || totalSeconds === undefined || !Number.isFinite(totalSeconds)) return '—';

@@ -111,6 +111,8 @@ import type {
   ShiftTradeOffer,
   ShiftTradeQuery,
   TradeCandidates,
+  TranscriptSearchQuery,
+  TranscriptSearchResult,
 } from './types.js';
 
 /** An API error with the server's code and details (validation issues name their field). */
@@ -482,6 +484,10 @@ export const api = {
     transcript: (id: string) => get<Transcript>(`/recordings/${enc(id)}/transcript`),
     /** Admins and supervisors: queue its transcription (202, the pending view); 409 without an engine. */
     transcribe: (id: string) => post<Transcript>(`/recordings/${enc(id)}/transcribe`),
+  },
+  transcripts: {
+    /** Admins and supervisors (their queues): calls where a phrase was said; 400 for a bad phrase or range. */
+    search: (query: TranscriptSearchQuery) => get<TranscriptSearchResult>('/transcripts/search', { ...query }),
   },
   callbacks: {
     list: (query?: { state?: string }) => get<Page<Callback>>('/callbacks', { ...ALL, ...query }),

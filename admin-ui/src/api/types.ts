@@ -1641,3 +1641,54 @@ export interface SwitchStatus {
   phones: SwitchContact[];
   problems: string[];
 }
+
+/** One place in a transcript where the words searched for were said. */
+export interface TranscriptSearchMatch {
+  /** Seconds into the recording where the segment starts; null when matched in a transcript without segments. */
+  at: number | null;
+  /** A snippet around the match (at most ~160 characters), with "…" where it was cut. */
+  text: string;
+}
+
+/** A recording whose transcript has the words searched for. */
+export interface TranscriptSearchHit {
+  recordingId: string;
+  callId: string | null;
+  queueId: number | null;
+  agentId: number | null;
+  /** When the recording started (ISO 8601). */
+  startedAt: string;
+  /** The transcript's language ('en'), null when the engine did not say. */
+  language: string | null;
+  /** Up to 3 places, in the order they were said. */
+  matches: TranscriptSearchMatch[];
+}
+
+/**
+ * GET /api/transcripts/search (admins, and supervisors in their queues): calls where a phrase was said, matched
+ * ignoring case and the width of characters, in the recordings started from `from` up to `to`.
+ */
+export interface TranscriptSearchResult {
+  /** The phrase searched for. */
+  q: string;
+  /** The range searched (ISO 8601; the server's default when none was asked for: the last 7 days). */
+  from: string;
+  to: string;
+  /** Transcripts read. */
+  scanned: number;
+  /**
+   * More transcripts in the range than one search reads (the 5,000 newest), or more than 200 calls matched: the
+   * answer is not all there is, narrow the range.
+   */
+  truncated: boolean;
+  /** Newest first. */
+  hits: TranscriptSearchHit[];
+}
+
+/** The query of GET /api/transcripts/search: `q` 2–100 characters; `from`/`to` ISO 8601 times (at most 366 days). */
+export interface TranscriptSearchQuery {
+  q: string;
+  from?: string;
+  to?: string;
+  queueId?: number;
+}

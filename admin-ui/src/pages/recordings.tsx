@@ -4,7 +4,8 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client.js';
 import type { Recording, Transcript } from '../api/types.js';
 import { ErrorBox, Field, Loading, PageHeader, inputValue, useAction, useLoad } from '../components/ui.js';
-import { fmtDuration, fmtTime } from '../format.js';
+import { fmtDuration, fmtOffset, fmtTime } from '../format.js';
+import { TranscriptSearch } from './transcript-search.js';
 
 /** While a transcription is pending and shown, it is asked for again this often. */
 const PENDING_POLL_MS = 3000;
@@ -21,11 +22,6 @@ function languageName(code: string | null): string | null {
 
 /** A transcript's timed stretch of text (`start`/`end` in seconds from the start of the recording). */
 type Segment = NonNullable<Extract<Transcript, { state: 'done' | 'skipped' }>['segments']>[number];
-
-/** Where a segment starts, cut down to the second: 0.9 → "0:00", 75.2 → "1:15", 3700 → "1:01:40". */
-function fmtOffset(seconds: number): string {
-  return fmtDuration(Math.floor(Math.max(0, seconds)));
-}
 
 /** An engine's speaker label as shown: "A" → "Speaker A" (a letter or two says little alone), "SPEAKER_01" as is. */
 function speakerLabel(speaker: string): string {
@@ -339,6 +335,8 @@ export function RecordingsPage() {
   return (
     <div>
       <PageHeader title="Recordings" />
+      {/* Admins and supervisors: the calls where something was said (nothing for agents). */}
+      <TranscriptSearch />
       <form
         class="filters"
         onSubmit={(e) => {
