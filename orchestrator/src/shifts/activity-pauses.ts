@@ -17,8 +17,19 @@ import { LONGEST_SHIFT_MS, type ActivityKind } from './plan.js';
  * they are back, and adherence measures how late).
  */
 
-/** How often the schedule is looked at: a break begins at most this late. */
+/** How often the schedule is looked at. */
 export const CHECK_MS = 15_000;
+/**
+ * Each look comes this long after a quarter minute of the clock. Activities begin on whole minutes (HH:MM), so the
+ * look at :00 acts on them at once, before the ACD can offer the agent another call; the others catch what an
+ * orchestrator busy or starting up missed.
+ */
+const AFTER_THE_MINUTE_MS = 250;
+
+/** How long after `nowMs` the next look is due: at a quarter minute of the clock and AFTER_THE_MINUTE_MS. */
+export function nextLookIn(nowMs: number): number {
+  return CHECK_MS - ((((nowMs - AFTER_THE_MINUTE_MS) % CHECK_MS) + CHECK_MS) % CHECK_MS);
+}
 /** An activity found later than this after it began (added late, or no orchestrator running) is the agent's to keep. */
 export const GRACE_MS = 5 * 60_000;
 
@@ -49,17 +60,23 @@ export class ActivityPauses {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.running = this.check().catch((err: unknown) =>
-        this.o.logger.warn({ err }, 'scheduled pauses: check failed'),
-      );
-    }, CHECK_MS);
+    if (!this.timer) this.lookNext();
+  }
+
+  /** The next look, at the next quarter minute of the clock (and AFTER_THE_MINUTE_MS). */
+  private lookNext(): void {
+    this.timer = setTimeout(() => {
+      this.running = this.check()
+        .catch((err: unknown) => this.o.logger.warn({ err }, 'scheduled pauses: check failed'))
+        .finally(() => {
+          if (this.timer) this.lookNext(); // not stopped meanwhile
+        });
+    }, nextLookIn(Date.now()));
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
   }

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { loadAgent } from '../../src/agents/repository.js';
 import { AgentService } from '../../src/agents/service.js';
 import { EventBus, type BusEvents } from '../../src/events/bus.js';
-import { ActivityPauses, GRACE_MS } from '../../src/shifts/activity-pauses.js';
+import { ActivityPauses, CHECK_MS, GRACE_MS, nextLookIn } from '../../src/shifts/activity-pauses.js';
 import { addShift } from '../../src/shifts/repository.js';
 import { agent } from '../routing/fixtures.js';
 import { createTestDb, DIALECTS, type TestDb } from '../support/db.js';
@@ -137,3 +137,20 @@ for (const dialect of DIALECTS)
       expect(told).to.have.length(1);
     });
   });
+
+describe('shifts/activity-pauses: when the schedule is looked at', () => {
+  it('just after each quarter minute of the clock, so an activity begun on the minute is acted on at once', () => {
+    const at = (iso: string) => nextLookIn(Date.parse(iso));
+    expect(at('2026-12-07T04:00:00.000Z')).to.equal(250);
+    expect(at('2026-12-07T04:00:00.250Z')).to.equal(CHECK_MS);
+    expect(at('2026-12-07T04:00:00.300Z')).to.equal(CHECK_MS - 50);
+    expect(at('2026-12-07T04:00:07.000Z')).to.equal(8_250);
+    expect(at('2026-12-07T03:59:59.000Z')).to.equal(1_250);
+    // Whatever the moment, the next look lands 250 ms past a quarter minute, within one period.
+    for (let ms = Date.parse('2026-12-07T04:00:00Z'); ms < Date.parse('2026-12-07T04:01:00Z'); ms += 137) {
+      const next = ms + nextLookIn(ms);
+      expect(next % CHECK_MS, new Date(ms).toISOString()).to.equal(250);
+      expect(next - ms).to.be.within(1, CHECK_MS);
+    }
+  });
+});
