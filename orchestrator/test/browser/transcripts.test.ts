@@ -1,18 +1,11 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../src/db/seed/index.js';
+import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, HEARD, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
+import { answeredCall, uploadedRecording } from './support/answered-call.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
-// English (the stand-in engine is set up for en only), then 0 (an agent) in the main menu.
-const CALLER_SCRIPT = [
-  { atMs: 300, dtmf: '2' },
-  { atMs: 900, dtmf: '0' },
-];
-// A gold customer: routed to the general queue, whatever the menu.
-const gold = DEMO_CUSTOMERS.find((c) => c.key === 'gold')!;
 const EDITOR = '[data-testid=queue-editor]';
-const POP = '[data-testid=screen-pop]';
 const SEGMENT = '[data-testid=transcript-segment]';
 const AUDIO = '.recording audio';
 
@@ -88,41 +81,6 @@ function mediaSeen(page: Page, what: string, ok: (seen: MediaSeen) => boolean): 
     },
     10_000,
   );
-}
-
-/**
- * The browser's agent (2001) takes a call from the gold customer, talks a moment and hangs up, then finishes the
- * wrap-up (available again); the call's id.
- */
-async function answeredCall(stack: Stack, agentPage: Page): Promise<string> {
-  const { app } = stack;
-  const known = (await app.db('calls').pluck('id')) as string[];
-  if (!agentPage.url().endsWith('#/workspace')) await agentPage.click('header nav >> text=Workspace');
-  await agentPage.waitForSelector('[data-testid=presence] .badge.state-available');
-  app.simulator!.control.placeCall({ from: gold.phone, to: DEMO_DID, script: CALLER_SCRIPT });
-  await agentPage.waitForSelector(`${POP}.phase-connected`, { timeout: 20_000 });
-  await new Promise((r) => setTimeout(r, 1500)); // something to record
-  await agentPage.click('[data-testid=hangup]');
-  await agentPage.waitForSelector('[data-testid=wrap-up]', { timeout: 10_000 });
-  await agentPage.click('[data-testid=wrap-up] button[type=submit]');
-  await agentPage.waitForSelector('[data-testid=wrap-up]', { state: 'detached', timeout: 10_000 });
-  const row = (await app
-    .db('calls')
-    .whereNotIn('id', known)
-    .whereNotNull('answered_at')
-    .first('id', 'language', 'queue_id')) as { id: string; language: string | null } | undefined;
-  expect(row, 'the answered call').to.not.equal(undefined);
-  expect(row!.language).to.equal('en');
-  return row!.id;
-}
-
-/** The id of the call's recording once it is stored (uploaded). */
-function uploadedRecording(stack: Stack, callId: string): Promise<string> {
-  return until(`the recording of call ${callId} stored`, async () => {
-    const r = (await stack.app.db('recordings').where({ call_id: callId, state: 'uploaded' }).first('id')) as
-      { id: string } | undefined;
-    return r?.id;
-  });
 }
 
 describe('call transcripts in a browser (queue setting, transcript under the recording player)', function () {
