@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
-import { answeredCall, uploadedRecording } from './support/answered-call.js';
+import { answeredCall, availableAgent, transcriptRow, uploadedRecording } from './support/answered-call.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
 const CARD = '[data-testid=transcript-search-card]';
@@ -60,18 +60,9 @@ describe('searching what was said on calls, in a browser (the Recordings page)',
     const { app } = stack;
     // Set before the stack's first call (the call flow reads queue settings through a 5 s cache).
     await app.db('queues').where({ name: 'general' }).update({ transcribe: true });
-    agentPage = await newPage();
-    agentErrors = watchErrors(agentPage);
-    await signIn(agentPage, app.url, 'agent', user('agent').password);
-    await agentPage.click('[data-testid=presence] button:has-text("Log in")');
-    await agentPage.waitForSelector('[data-testid=presence] .badge.state-available');
+    ({ page: agentPage, errors: agentErrors } = await availableAgent(stack, await newPage()));
     callId = await answeredCall(stack, agentPage);
-    const recordingId = await uploadedRecording(stack, callId);
-    const transcript = await until('the transcript done', async () => {
-      const t = (await app.db('recording_transcripts').where({ recording_id: recordingId }).first('state')) as
-        { state: string } | undefined;
-      return t?.state === 'done' ? t : undefined;
-    });
+    const transcript = await transcriptRow(stack, await uploadedRecording(stack, callId));
     expect(transcript.state).to.equal('done');
   });
 

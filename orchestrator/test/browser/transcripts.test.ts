@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../src/db/seed/index.js';
 import { browserSuite, HEARD, realErrors, shot, signIn, until, waitText, watchErrors, type Stack } from './harness.js';
-import { answeredCall, uploadedRecording } from './support/answered-call.js';
+import { answeredCall, availableAgent, transcriptRow, uploadedRecording } from './support/answered-call.js';
 
 const user = (name: 'admin' | 'supervisor' | 'agent') => DEMO_USERS.find((u) => u.username === name)!;
 const EDITOR = '[data-testid=queue-editor]';
@@ -155,18 +155,10 @@ describe('call transcripts in a browser (queue setting, transcript under the rec
     // Set before the stack's first call (the call flow reads queue settings through a 5 s cache).
     await app.db('queues').where({ name: 'general' }).update({ transcribe: true });
 
-    agentPage = await newPage();
-    agentErrors = watchErrors(agentPage);
-    await signIn(agentPage, app.url, 'agent', user('agent').password);
-    await agentPage.click('[data-testid=presence] button:has-text("Log in")');
-    await agentPage.waitForSelector('[data-testid=presence] .badge.state-available');
+    ({ page: agentPage, errors: agentErrors } = await availableAgent(stack, await newPage()));
     callId = await answeredCall(stack, agentPage);
     recordingId = await uploadedRecording(stack, callId);
-    const transcript = await until('the transcript', async () => {
-      const t = (await app.db('recording_transcripts').where({ recording_id: recordingId }).first()) as
-        { state: string; engine: string; language: string } | undefined;
-      return t;
-    });
+    const transcript = await transcriptRow(stack, recordingId);
     expect(transcript.state).to.equal('done');
     expect(transcript.language).to.equal('en');
     expect(transcript.engine).to.equal('command:transcribe');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { DEMO_CUSTOMERS, DEMO_DID } from '../../../src/db/seed/index.js';
-import { until, type Stack } from '../harness.js';
+import { DEMO_CUSTOMERS, DEMO_DID, DEMO_USERS } from '../../../src/db/seed/index.js';
+import { signIn, until, watchErrors, type Stack } from '../harness.js';
 
-/** What the transcript browser tests share: a real answered call on the simulator, and its stored recording. */
+/** What the transcript browser tests share: a real answered call on the simulator, its recording and transcript. */
 
 // English (the stand-in engine is set up for en only), then 0 (an agent) in the main menu.
 const CALLER_SCRIPT = [
@@ -42,5 +42,27 @@ export function uploadedRecording(stack: Stack, callId: string): Promise<string>
     const r = (await stack.app.db('recordings').where({ call_id: callId, state: 'uploaded' }).first('id')) as
       { id: string } | undefined;
     return r?.id;
+  });
+}
+
+/** The demo's agent (2001) signed in on a page of its own and logged in, available; the page's errors watched. */
+export async function availableAgent(stack: Stack, page: Page): Promise<{ page: Page; errors: string[] }> {
+  const errors = watchErrors(page);
+  const agent = DEMO_USERS.find((u) => u.username === 'agent')!;
+  await signIn(page, stack.app.url, 'agent', agent.password);
+  await page.click('[data-testid=presence] button:has-text("Log in")');
+  await page.waitForSelector('[data-testid=presence] .badge.state-available');
+  return { page, errors };
+}
+
+/** The recording's transcript row once the engine has written it. */
+export function transcriptRow(
+  stack: Stack,
+  recordingId: string,
+): Promise<{ state: string; engine: string; language: string | null }> {
+  return until('the transcript', async () => {
+    const t = (await stack.app.db('recording_transcripts').where({ recording_id: recordingId }).first()) as
+      { state: string; engine: string; language: string | null } | undefined;
+    return t;
   });
 }
